@@ -1,0 +1,51 @@
+"""The ``nir`` command: the entry point for every administrative task.
+
+``nir COMMAND …`` runs a Django management command with NIR's settings, so
+NIR's own commands (``import``, ``export``, ``synth``, ``demo``, …) and
+Django's (``migrate``, ``createsuperuser``, ``runserver``, …) share one entry
+point and honour ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+NIR_COMMANDS = [
+    ("demo", "Last inn demodata: syntetisk befolkning og demobrukere (skriver ut passord)"),
+    ("import FILE.jsonl", "Importer personer i utvekslingsformatet, linje for linje med feilrapport"),
+    ("export facts", "Eksporter registeret i utvekslingsformatet (--known-at for historisk tilstand)"),
+    ("synth --persons N --seed S", "Generer en syntetisk befolkning i databasen eller til fil (--out)"),
+    ("loadrefdata", "Last kommuner, fylker, bydeler, kodeverk og organisasjoner fra datafilene"),
+    ("history DUF", "Vis all registreringshistorikk for én person"),
+]
+
+
+def _help() -> str:
+    lines = ["Bruk: nir KOMMANDO [valg]", "", "NIR-kommandoer:"]
+    for name, text in NIR_COMMANDS:
+        lines.append(f"  {name:<30} {text}")
+    lines += [
+        "",
+        "Djangos kommandoer er også tilgjengelige, for eksempel:",
+        "  migrate, createsuperuser, runserver, shell, dbshell, check",
+        "",
+        "Databasen velges med DATABASE_URL (standard: SQLite i var/nir.sqlite3).",
+        "Alle kommandoer: nir help --commands.  Hjelp til én kommando: nir KOMMANDO --help",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nir.settings")
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_help())
+        return
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["nir", *argv])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Refusals: every refused registration names the field and the rule it broke."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message} [{self.rule}]"
+
+
+class RegistrationRefused(Exception):
+    """Raised by the write path; nothing has been stored when it is raised."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+class ConcurrentChange(RegistrationRefused):
+    """The row to correct was superseded by someone else in the meantime."""

@@ -1,0 +1,371 @@
+"""The register interchange format (regelmotor.md § 8): one person per line.
+
+    {"duf": "…", "first_name": "…", "last_name": "…",
+     "follow_up_municipality": "4648", "registered_at": "2026-02-11T09:30:00+01:00",
+     "facts": {…as in a conformance case…}}
+
+This module maps between that format and the register's models in both
+directions, from one declarative table (``LIST_SPECS``): parsing turns JSON
+into typed model values and reports every problem with its path; serialising
+turns rows back into JSON. Validation against reference data and code lists
+is in ``nir.register.validation``; writing is in ``nir.register.services``.
+The optional keys beyond the case format are documented in
+``docs/interchange-format.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass, field
+from typing import Any
+
+from nir.register import models as m
+from nir.register.errors import Problem
+
+# (json key, model field, kind, required)
+Field = tuple[str, str, str, bool]
+
+LIST_SPECS: dict[str, tuple[type[m.Registration], tuple[Field, ...]]] = {
+    "permits": (m.ResidencePermit, (
+        ("basis", "basis", "code:permit_basis", True),
+        ("decision_date", "decision_date", "date", True),
+        ("arrival_date", "arrival_date", "date", False),
+        ("effectuation_date", "effectuation_date", "date", False),
+    )),
+    "residences": (m.Residence, (
+        ("municipality", "municipality", "municipality", True),
+        ("district", "district", "district", False),
+        ("address", "address", "str", False),
+        ("postal_code", "postal_code", "str", False),
+        ("from", "valid_from", "date", True),
+        ("to", "valid_to", "date", False),
+    )),
+    "follow_up": (m.FollowUp, (
+        ("municipality", "municipality", "municipality", True),
+        ("district", "district", "district", False),
+        ("from", "valid_from", "date", True),
+        ("to", "valid_to", "date", False),
+    )),
+    "settlements": (m.Settlement, (
+        ("municipality", "municipality", "municipality", True),
+        ("district", "district", "district", False),
+        ("date", "settlement_date", "date", True),
+        ("by_agreement", "by_agreement", "bool", True),
+    )),
+    "decisions": (m.Decision, (
+        ("scheme", "scheme", "code:scheme", True),
+        ("type", "decision_type", "code:decision_type", True),
+        ("result", "result", "code:decision_result", False),
+        ("decision_date", "decision_date", "date", True),
+        ("start_date", "start_date", "date", False),
+        ("end_date", "end_date", "date", False),
+        ("follow_up_municipality", "follow_up_municipality", "municipality", False),
+        ("follow_up_district", "follow_up_district", "district", False),
+    )),
+    "participation": (m.Participation, (
+        ("scheme", "scheme", "code:scheme", True),
+        ("from", "from_date", "date", True),
+        ("to", "to_date", "date", True),
+        ("hours", "hours", "decimal", True),
+    )),
+    "measures": (m.Measure, (
+        ("scheme", "scheme", "code:scheme", False),
+        ("measure", "measure", "code:measure", True),
+        ("from", "from_date", "date", True),
+        ("to", "to_date", "date", False),
+        ("hours_per_week", "hours_per_week", "decimal", False),
+    )),
+    "absences": (m.Absence, (
+        ("scheme", "scheme", "code:scheme", True),
+        ("kind", "kind", "code:absence_kind", True),
+        ("from", "from_date", "date", True),
+        ("to", "to_date", "date", True),
+    )),
+    "terminations": (m.Termination, (
+        ("scheme", "scheme", "code:scheme", True),
+        ("type", "termination_type", "code:termination_type", True),
+        ("reason", "termination_reason", "code:termination_reason", False),
+        ("hours_work_per_week", "hours_work_per_week", "decimal", False),
+        ("date", "termination_date", "date", True),
+        ("follow_up_municipality", "follow_up_municipality", "municipality", False),
+    )),
+    "career_guidance": (m.CareerGuidance, (
+        ("date", "guidance_date", "date", True),
+        ("kind", "kind", "code:career_guidance_kind", True),
+        ("recommended_final_goal", "recommended_final_goal", "code:final_goal", False),
+        ("organisation", "organisation", "str", False),
+    )),
+    "competence_mappings": (m.CompetenceMapping, (
+        ("date", "mapping_date", "date", True),
+        ("kind", "kind", "code:competence_mapping_kind", True),
+        ("organisation", "organisation", "str", False),
+    )),
+}
+
+DETAIL_FIELDS: tuple[Field, ...] = (
+    ("birth_date", "birth_date", "date", True),
+    ("education", "education", "code:education", False),
+    ("sex", "sex", "code:sex", False),
+    ("national_id", "national_id", "str", False),
+    ("protected_identity", "protected_identity", "bool", False),
+)
+
+def _missing(kind: str) -> Any:
+    """The value an optional field takes when it is absent."""
+    if kind in ("date", "decimal", "int"):
+        return None
+    if kind == "bool":
+        return False
+    if kind == "code:education":
+        return "unknown"
+    return ""
+
+MODEL_TO_KEY = {spec[0]: key for key, spec in LIST_SPECS.items()}
+FIELD_KINDS: dict[type, dict[str, str]] = {
+    spec[0]: {f: kind for _j, f, kind, _r in spec[1]} for spec in LIST_SPECS.values()
+}
+FIELD_KINDS[m.PersonDetails] = {f: kind for _j, f, kind, _r in DETAIL_FIELDS} | {
+    "first_name": "str", "last_name": "str",
+}
+FIELD_KINDS[m.FinalGoal] = {"scheme": "code:scheme", "goal": "code:final_goal", "follow_up_municipality": "municipality"}
+FIELD_KINDS[m.Extension] = {"scheme": "code:scheme", "months": "int", "decision_date": "date"}
+
+
+@dataclass
+class Item:
+    model: type[m.Registration]
+    values: dict[str, Any]
+    path: str
+    registered_at: dt.datetime | None = None
+
+
+@dataclass
+class ParsedPerson:
+    duf: str
+    details: dict[str, Any]
+    items: list[Item]
+    registered_at: dt.datetime | None
+    follow_up_municipality: str
+    problems: list[Problem] = field(default_factory=list)
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or len(value) != 10:
+        raise ValueError
+    return dt.date.fromisoformat(value)
+
+
+def parse_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    else:
+        raise ValueError
+    if parsed.tzinfo is None:
+        raise ValueError("timezone required")
+    return parsed
+
+
+def _convert(kind: str, value: Any) -> Any:
+    if kind == "date":
+        return parse_date(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ValueError
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError
+        return value
+    if kind == "decimal":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError
+        d = decimal.Decimal(str(value))
+        if not d.is_finite():
+            raise ValueError
+        return d
+    # str, code:*, municipality, district
+    if not isinstance(value, str):
+        raise ValueError
+    return value.strip()
+
+
+_KIND_MESSAGES = {
+    "date": "må være en dato på formen ÅÅÅÅ-MM-DD",
+    "bool": "må være true eller false",
+    "int": "må være et heltall",
+    "decimal": "må være et tall",
+}
+
+
+def parse_fields(obj: Any, spec: tuple[Field, ...], path: str, problems: list[Problem]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if not isinstance(obj, dict):
+        problems.append(Problem(path, "type", "må være et objekt"))
+        return values
+    known = {j for j, *_ in spec} | {"registered_at"}
+    for key in obj:
+        if key not in known:
+            problems.append(Problem(f"{path}.{key}", "unknown_field", "ukjent felt"))
+    for json_key, fname, kind, required in spec:
+        raw = obj.get(json_key)
+        if raw is None or raw == "":
+            if required:
+                problems.append(Problem(f"{path}.{json_key}", "required", "mangler (påkrevd)"))
+            values[fname] = _missing(kind)
+            continue
+        try:
+            values[fname] = _convert(kind, raw)
+        except (ValueError, TypeError, decimal.InvalidOperation):
+            msg = _KIND_MESSAGES.get(kind, "må være tekst")
+            problems.append(Problem(f"{path}.{json_key}", "type", msg))
+    return values
+
+
+def parse_line(obj: Any) -> ParsedPerson:
+    """Parse one interchange line (already JSON-decoded). Never raises."""
+    problems: list[Problem] = []
+    if not isinstance(obj, dict):
+        return ParsedPerson("", {}, [], None, "", [Problem("$", "type", "linjen må være et JSON-objekt")])
+    for key in obj:
+        if key not in ("duf", "first_name", "last_name", "follow_up_municipality", "registered_at", "facts"):
+            problems.append(Problem(key, "unknown_field", "ukjent felt"))
+    duf = obj.get("duf")
+    if not isinstance(duf, str) or not duf:
+        problems.append(Problem("duf", "required", "DUF-nummer mangler"))
+        duf = ""
+    registered_at = None
+    if obj.get("registered_at") is not None:
+        try:
+            registered_at = parse_datetime(obj["registered_at"])
+        except (ValueError, TypeError):
+            problems.append(Problem("registered_at", "type", "må være et tidspunkt med tidssone (ISO 8601)"))
+    follow_up = obj.get("follow_up_municipality") or ""
+    if not isinstance(follow_up, str):
+        problems.append(Problem("follow_up_municipality", "type", "må være tekst"))
+        follow_up = ""
+    facts = obj.get("facts")
+    if not isinstance(facts, dict):
+        problems.append(Problem("facts", "required", "facts mangler eller er ikke et objekt"))
+        return ParsedPerson(duf, {}, [], registered_at, follow_up, problems)
+
+    allowed = set(LIST_SPECS) | {j for j, *_ in DETAIL_FIELDS} | {"final_goal", "extension_months"}
+    for key in facts:
+        if key not in allowed:
+            problems.append(Problem(f"facts.{key}", "unknown_field", "ukjent felt"))
+
+    details = parse_fields(
+        {k: facts.get(k) for k, *_ in DETAIL_FIELDS}, DETAIL_FIELDS, "facts", problems
+    )
+    for name_key in ("first_name", "last_name"):
+        v = obj.get(name_key)
+        if not isinstance(v, str) or not v.strip():
+            problems.append(Problem(name_key, "required", "navn mangler"))
+            details[name_key] = ""
+        else:
+            details[name_key] = v.strip()
+
+    items: list[Item] = []
+    for key, (model, spec) in LIST_SPECS.items():
+        raw_list = facts.get(key)
+        if raw_list is None:
+            continue
+        if not isinstance(raw_list, list):
+            problems.append(Problem(f"facts.{key}", "type", "må være en liste"))
+            continue
+        for i, raw in enumerate(raw_list):
+            path = f"facts.{key}[{i}]"
+            values = parse_fields(raw, spec, path, problems)
+            if model is m.Measure and not values.get("scheme"):
+                values["scheme"] = "intro"
+            if model is m.Decision and not values.get("result"):
+                values["result"] = "made"
+            item_at = None
+            if isinstance(raw, dict) and raw.get("registered_at") is not None:
+                try:
+                    item_at = parse_datetime(raw["registered_at"])
+                except (ValueError, TypeError):
+                    problems.append(Problem(f"{path}.registered_at", "type", "må være et tidspunkt med tidssone"))
+            items.append(Item(model, values, path, item_at))
+
+    goal = facts.get("final_goal")
+    if goal is not None:
+        if not isinstance(goal, str) or not goal:
+            problems.append(Problem("facts.final_goal", "type", "må være en sluttmålkode"))
+        else:
+            items.append(Item(m.FinalGoal, {"scheme": "intro", "goal": goal, "follow_up_municipality": ""}, "facts.final_goal"))
+    ext = facts.get("extension_months")
+    if ext is not None:
+        if isinstance(ext, bool) or not isinstance(ext, int) or ext < 0:
+            problems.append(Problem("facts.extension_months", "type", "må være et ikke-negativt heltall"))
+        elif ext > 0:
+            items.append(Item(m.Extension, {"scheme": "intro", "months": ext, "decision_date": None}, "facts.extension_months"))
+    return ParsedPerson(duf, details, items, registered_at, follow_up, problems)
+
+
+# --- serialising -------------------------------------------------------------
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, decimal.Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
+
+
+def item_to_json(row: m.Registration, *, with_registered_at: bool = False) -> dict:
+    model, spec = LIST_SPECS[MODEL_TO_KEY[type(row)]]
+    out = {}
+    for json_key, fname, kind, required in spec:
+        v = getattr(row, fname)
+        if not required and (v is None or v == "") and json_key not in ("arrival_date", "start_date", "end_date", "to"):
+            continue
+        out[json_key] = _json_value(v) if v != "" else None
+    if with_registered_at:
+        out["registered_at"] = row.recorded_at.isoformat()
+    return out
+
+
+def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_municipality: str = "",
+                  with_registered_at: bool = True) -> dict:
+    """Build one interchange line from a person's (current or as-known) rows."""
+    details = next((r for r in rows if isinstance(r, m.PersonDetails)), None)
+    facts: dict[str, Any] = {}
+    line: dict[str, Any] = {"duf": person.duf}
+    if details is not None:
+        line["first_name"] = details.first_name
+        line["last_name"] = details.last_name
+        facts["birth_date"] = details.birth_date.isoformat()
+        facts["education"] = details.education
+        if details.sex:
+            facts["sex"] = details.sex
+        if details.national_id:
+            facts["national_id"] = details.national_id
+        if details.protected_identity:
+            facts["protected_identity"] = True
+    line["follow_up_municipality"] = follow_up_municipality or None
+    line["registered_at"] = max((r.recorded_at for r in rows), default=person.recorded_at).isoformat()
+    for key, (model, _spec) in LIST_SPECS.items():
+        facts[key] = []
+    facts["final_goal"] = None
+    facts["extension_months"] = 0
+    for r in rows:
+        if isinstance(r, m.PersonDetails):
+            continue
+        if isinstance(r, m.FinalGoal):
+            facts["final_goal"] = r.goal
+        elif isinstance(r, m.Extension):
+            facts["extension_months"] += r.months
+        else:
+            facts[MODEL_TO_KEY[type(r)]].append(item_to_json(r, with_registered_at=with_registered_at))
+    for key in ("residences", "participation", "measures", "terminations", "career_guidance", "competence_mappings"):
+        if not facts[key]:
+            del facts[key]
+    line["facts"] = facts
+    return line

@@ -1,0 +1,403 @@
+"""The register: persons and everything registered about them.
+
+Every fact is a *registration* row (``Registration``) that is never
+overwritten or deleted. Two kinds of time are kept (bitemporal):
+
+* domain time — the dates the fact is about (decision date, start and end,
+  absence from/to, …), in the fact's own fields;
+* registration time — ``recorded_at`` (when the register learnt it) and
+  ``superseded_at`` (when a later registration replaced it; NULL while current).
+
+A correction (``correct``) or deletion (``annul``) is a new row that points
+at the row it replaces (``supersedes``) and carries a reason; the replaced
+row only gets its ``superseded_at`` set, once. Database triggers enforce this
+(``nir.register.db``), so no code path — ORM, bulk or raw SQL — can change or
+delete a registered fact. Every row records who registered it (a user, an
+API client or a system actor such as ``Regelmotor``) and from which source
+system.
+
+Read through ``nir.register.history`` (``current()``, ``known_at(T)``), never
+by filtering these tables by hand.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Operation(models.TextChoices):
+    CREATE = "create", "Opprettet"
+    CORRECT = "correct", "Korrigert"
+    ANNUL = "annul", "Annullert"
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", "Bruker"
+    CLIENT = "client", "API-klient"
+    SYSTEM = "system", "System"
+
+
+class RegistrationQuerySet(models.QuerySet):
+    """Query helpers for registration time. Written once, used everywhere."""
+
+    def current(self):
+        """What the register holds now."""
+        return self.filter(superseded_at__isnull=True).exclude(operation=Operation.ANNUL)
+
+    def known_at(self, when):
+        """What the register held at ``when`` (a timezone-aware datetime)."""
+        return (
+            self.filter(recorded_at__lte=when)
+            .filter(Q(superseded_at__isnull=True) | Q(superseded_at__gt=when))
+            .exclude(operation=Operation.ANNUL)
+        )
+
+    def as_known(self, when=None):
+        return self.current() if when is None else self.known_at(when)
+
+
+class Person(models.Model):
+    """The anchor of a person: the DUF number and when the register learnt of them.
+
+    Immutable once written; everything else about the person is in
+    registrations (``PersonDetails`` for names, identity number, …).
+    """
+
+    duf = models.CharField("DUF-nummer", max_length=12, unique=True)
+    recorded_at = models.DateTimeField("registrert", db_index=True)
+    source_system = models.CharField("kildesystem", max_length=100)
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "personer"
+
+    def __str__(self):
+        return f"DUF {self.duf}"
+
+
+class Registration(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    operation = models.CharField(max_length=10, choices=Operation.choices, default=Operation.CREATE)
+    supersedes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+    )
+    change_reason = models.TextField("begrunnelse", blank=True)
+    recorded_at = models.DateTimeField("registrert")
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    registered_by_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    registered_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    registered_by_client = models.ForeignKey(
+        "access.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    registered_by_system = models.CharField(max_length=40, blank=True)
+    source_system = models.CharField("kildesystem", max_length=100)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    # Fields that describe the fact itself (not its bookkeeping); set per model.
+    FACT_FIELDS: tuple[str, ...] = ()
+    # Interchange key in ``facts`` (regelmotor.md § 8).
+    FACT_KEY: str = ""
+
+    class Meta:
+        abstract = True
+        indexes = []
+
+    def fact_values(self) -> dict:
+        return {f: getattr(self, f) for f in self.FACT_FIELDS}
+
+    @property
+    def registered_by_label(self) -> str:
+        if self.registered_by_kind == ActorKind.SYSTEM:
+            return self.registered_by_system
+        if self.registered_by_kind == ActorKind.CLIENT and self.registered_by_client_id:
+            return self.registered_by_client.name
+        if self.registered_by_user_id:
+            return self.registered_by_user.username
+        return ""
+
+
+def _meta_indexes(name: str):
+    return [
+        models.Index(fields=["person", "superseded_at"], name=f"{name}_person_cur"),
+        models.Index(fields=["recorded_at"], name=f"{name}_recorded"),
+    ]
+
+
+class PersonDetails(Registration):
+    """Name, identity number, birth date, sex, education, protected identity."""
+
+    national_id = models.CharField("fødselsnummer/D-nummer", max_length=11, blank=True)
+    first_name = models.CharField("fornavn", max_length=200)
+    last_name = models.CharField("etternavn", max_length=200)
+    birth_date = models.DateField("fødselsdato")
+    sex = models.CharField("kjønn", max_length=10, blank=True)
+    education = models.CharField("utdanningsnivå", max_length=40, default="unknown")
+    protected_identity = models.BooleanField("skjermet", default=False)
+
+    FACT_FIELDS = ("national_id", "first_name", "last_name", "birth_date", "sex", "education", "protected_identity")
+    FACT_KEY = "details"
+
+    class Meta:
+        verbose_name = "personopplysninger"
+        verbose_name_plural = "personopplysninger"
+        indexes = _meta_indexes("pdet")
+
+
+class ResidencePermit(Registration):
+    """Oppholdstillatelse: legal basis (hjemmel), decision date, arrival, effectuation."""
+
+    basis = models.CharField("hjemmel", max_length=40)
+    decision_date = models.DateField("vedtaksdato")
+    arrival_date = models.DateField("ankomst Norge", null=True, blank=True)
+    effectuation_date = models.DateField("effektueringsdato", null=True, blank=True)
+
+    FACT_FIELDS = ("basis", "decision_date", "arrival_date", "effectuation_date")
+    FACT_KEY = "permits"
+
+    class Meta:
+        verbose_name = "oppholdstillatelse"
+        verbose_name_plural = "oppholdstillatelser"
+        indexes = _meta_indexes("permit")
+
+
+class Residence(Registration):
+    """Adresse (Bor i): where the person lives, over time."""
+
+    municipality = models.CharField("kommune", max_length=4)
+    district = models.CharField("bydel", max_length=6, blank=True)
+    address = models.CharField("adresse", max_length=300, blank=True)
+    postal_code = models.CharField("postnummer", max_length=4, blank=True)
+    valid_from = models.DateField("fra")
+    valid_to = models.DateField("til", null=True, blank=True)
+
+    FACT_FIELDS = ("municipality", "district", "address", "postal_code", "valid_from", "valid_to")
+    FACT_KEY = "residences"
+
+    class Meta:
+        verbose_name = "adresse"
+        verbose_name_plural = "adresser"
+        indexes = _meta_indexes("resid")
+
+
+class FollowUp(Registration):
+    """Oppfølgingskommune/bydel: the municipality (district) that follows the person up."""
+
+    municipality = models.CharField("kommune", max_length=4)
+    district = models.CharField("bydel", max_length=6, blank=True)
+    valid_from = models.DateField("fra")
+    valid_to = models.DateField("til", null=True, blank=True)
+
+    FACT_FIELDS = ("municipality", "district", "valid_from", "valid_to")
+    FACT_KEY = "follow_up"
+
+    class Meta:
+        verbose_name = "oppfølging"
+        verbose_name_plural = "oppfølging"
+        indexes = _meta_indexes("follow") + [
+            models.Index(fields=["municipality", "superseded_at"], name="follow_muni_cur"),
+        ]
+
+
+class Settlement(Registration):
+    """Bosetting: municipality, date, by agreement with IMDi or not."""
+
+    municipality = models.CharField("kommune", max_length=4)
+    district = models.CharField("bydel", max_length=6, blank=True)
+    settlement_date = models.DateField("bosettingsdato")
+    by_agreement = models.BooleanField("bosatt etter avtale")
+
+    FACT_FIELDS = ("municipality", "district", "settlement_date", "by_agreement")
+    FACT_KEY = "settlements"
+
+    class Meta:
+        verbose_name = "bosetting"
+        verbose_name_plural = "bosettinger"
+        indexes = _meta_indexes("settl")
+
+
+class Decision(Registration):
+    """Vedtak on a scheme."""
+
+    scheme = models.CharField("ordning", max_length=20)
+    decision_type = models.CharField("vedtakstype", max_length=40)
+    result = models.CharField("resultat", max_length=20, default="made")
+    decision_date = models.DateField("vedtaksdato")
+    start_date = models.DateField("startdato", null=True, blank=True)
+    end_date = models.DateField("sluttdato", null=True, blank=True)
+    follow_up_municipality = models.CharField("oppf.kommune", max_length=4, blank=True)
+    follow_up_district = models.CharField("oppf.bydel", max_length=6, blank=True)
+
+    FACT_FIELDS = (
+        "scheme", "decision_type", "result", "decision_date", "start_date", "end_date",
+        "follow_up_municipality", "follow_up_district",
+    )
+    FACT_KEY = "decisions"
+
+    class Meta:
+        verbose_name = "vedtak"
+        verbose_name_plural = "vedtak"
+        indexes = _meta_indexes("decis") + [
+            models.Index(fields=["scheme", "decision_type", "superseded_at"], name="decis_type_cur"),
+        ]
+
+
+class FinalGoal(Registration):
+    """Sluttmål for the introduction programme."""
+
+    scheme = models.CharField("ordning", max_length=20, default="intro")
+    goal = models.CharField("sluttmål", max_length=40)
+    follow_up_municipality = models.CharField("oppf.kommune", max_length=4, blank=True)
+
+    FACT_FIELDS = ("scheme", "goal", "follow_up_municipality")
+    FACT_KEY = "final_goal"
+
+    class Meta:
+        verbose_name = "sluttmål"
+        verbose_name_plural = "sluttmål"
+        indexes = _meta_indexes("fgoal")
+
+
+class Extension(Registration):
+    """Utvidelse of the programme, in months (only where the final goal allows one)."""
+
+    scheme = models.CharField("ordning", max_length=20, default="intro")
+    months = models.PositiveSmallIntegerField("måneder")
+    decision_date = models.DateField("vedtaksdato", null=True, blank=True)
+
+    FACT_FIELDS = ("scheme", "months", "decision_date")
+    FACT_KEY = "extension_months"
+
+    class Meta:
+        verbose_name = "utvidelse"
+        verbose_name_plural = "utvidelser"
+        indexes = _meta_indexes("exten")
+
+
+class Participation(Registration):
+    """Deltakelse: hours attended in a period (e.g. Norwegian training hours)."""
+
+    scheme = models.CharField("ordning", max_length=20)
+    from_date = models.DateField("fra")
+    to_date = models.DateField("til")
+    hours = models.DecimalField("timer", max_digits=7, decimal_places=1)
+
+    FACT_FIELDS = ("scheme", "from_date", "to_date", "hours")
+    FACT_KEY = "participation"
+
+    class Meta:
+        verbose_name = "deltakelse"
+        verbose_name_plural = "deltakelse"
+        indexes = _meta_indexes("partic")
+
+
+class Measure(Registration):
+    """Tiltak in a scheme with hours per week."""
+
+    scheme = models.CharField("ordning", max_length=20, default="intro")
+    measure = models.CharField("tiltak", max_length=40)
+    from_date = models.DateField("fra")
+    to_date = models.DateField("til", null=True, blank=True)
+    hours_per_week = models.DecimalField("timer per uke", max_digits=4, decimal_places=1, null=True, blank=True)
+
+    FACT_FIELDS = ("scheme", "measure", "from_date", "to_date", "hours_per_week")
+    FACT_KEY = "measures"
+
+    class Meta:
+        verbose_name = "tiltak"
+        verbose_name_plural = "tiltak"
+        indexes = _meta_indexes("measu")
+
+
+class Absence(Registration):
+    """Fravær, fri, permisjon, ferie: a period of one kind in one scheme."""
+
+    scheme = models.CharField("ordning", max_length=20)
+    kind = models.CharField("type", max_length=20)
+    from_date = models.DateField("fra")
+    to_date = models.DateField("til")
+
+    FACT_FIELDS = ("scheme", "kind", "from_date", "to_date")
+    FACT_KEY = "absences"
+
+    class Meta:
+        verbose_name = "fravær og permisjon"
+        verbose_name_plural = "fravær og permisjoner"
+        indexes = _meta_indexes("absen")
+
+
+class Termination(Registration):
+    """Avslutning of a scheme: type, reason, hours of work per week, date."""
+
+    scheme = models.CharField("ordning", max_length=20)
+    termination_type = models.CharField("avslutning", max_length=20)
+    termination_reason = models.CharField("avslutningsårsak", max_length=40, blank=True)
+    hours_work_per_week = models.DecimalField(
+        "antall timer arbeid per uke", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    termination_date = models.DateField("avslutningsdato")
+    follow_up_municipality = models.CharField("oppf.kommune", max_length=4, blank=True)
+
+    FACT_FIELDS = ("scheme", "termination_type", "termination_reason", "hours_work_per_week", "termination_date", "follow_up_municipality")
+    FACT_KEY = "terminations"
+
+    class Meta:
+        verbose_name = "avslutning"
+        verbose_name_plural = "avslutninger"
+        indexes = _meta_indexes("termi")
+
+
+class CareerGuidance(Registration):
+    """Karriereveiledning (il. § 12), registered by a county's career centre."""
+
+    guidance_date = models.DateField("dato")
+    kind = models.CharField("type", max_length=20)
+    recommended_final_goal = models.CharField("anbefalt sluttmål", max_length=40, blank=True)
+    organisation = models.CharField("karrieresenter", max_length=40, blank=True)
+
+    FACT_FIELDS = ("guidance_date", "kind", "recommended_final_goal", "organisation")
+    FACT_KEY = "career_guidance"
+
+    class Meta:
+        verbose_name = "karriereveiledning"
+        verbose_name_plural = "karriereveiledning"
+        indexes = _meta_indexes("career")
+
+
+class CompetenceMapping(Registration):
+    """Kompetansekartlegging (il. § 6)."""
+
+    mapping_date = models.DateField("dato")
+    kind = models.CharField("type", max_length=30)
+    organisation = models.CharField("utført av", max_length=40, blank=True)
+
+    FACT_FIELDS = ("mapping_date", "kind", "organisation")
+    FACT_KEY = "competence_mappings"
+
+    class Meta:
+        verbose_name = "kompetansekartlegging"
+        verbose_name_plural = "kompetansekartlegginger"
+        indexes = _meta_indexes("compm")
+
+
+# Every registration model, in the order facts are written and exported.
+REGISTRATION_MODELS: tuple[type[Registration], ...] = (
+    PersonDetails,
+    ResidencePermit,
+    Residence,
+    FollowUp,
+    Settlement,
+    Decision,
+    FinalGoal,
+    Extension,
+    Participation,
+    Measure,
+    Absence,
+    Termination,
+    CareerGuidance,
+    CompetenceMapping,
+)

@@ -1,0 +1,218 @@
+"""Field validation of registrations against identifiers, reference data and code lists.
+
+Every problem names the field and the rule. Problems refuse the
+registration; warnings (a final goal outside its validity window,
+regelmotor.md § 5) are accepted and surface later as deviations (§ 6).
+
+Rules about the person's situation as a whole (for example *Bortfall … arbeid*
+only without a participation decision) belong to the rules engine, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+from nir import codes, identity
+from nir.register import models as m
+from nir.register.errors import Problem
+from nir.register.interchange import FIELD_KINDS
+
+# The date that decides whether a code (or municipality) was valid, per model.
+FACT_DATE_FIELD: dict[type, str | None] = {
+    m.PersonDetails: None,
+    m.ResidencePermit: "decision_date",
+    m.Residence: "valid_from",
+    m.FollowUp: "valid_from",
+    m.Settlement: "settlement_date",
+    m.Decision: "decision_date",
+    m.FinalGoal: None,  # judged against the programme start, as a warning
+    m.Extension: "decision_date",
+    m.Participation: "from_date",
+    m.Measure: "from_date",
+    m.Absence: "from_date",
+    m.Termination: "termination_date",
+    m.CareerGuidance: "guidance_date",
+    m.CompetenceMapping: "mapping_date",
+}
+
+# (start field, end field) pairs where the end may not come before the start.
+PERIODS: dict[type, tuple[tuple[str, str], ...]] = {
+    m.Residence: (("valid_from", "valid_to"),),
+    m.FollowUp: (("valid_from", "valid_to"),),
+    m.Decision: (("start_date", "end_date"),),
+    m.Participation: (("from_date", "to_date"),),
+    m.Measure: (("from_date", "to_date"),),
+    m.Absence: (("from_date", "to_date"),),
+}
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class ReferenceIndex:
+    municipalities: dict[str, tuple[tuple[dt.date | None, dt.date | None], ...]]
+    districts: dict[str, tuple[str, dt.date | None, dt.date | None]]
+
+    def municipality_valid(self, number: str, *days: dt.date) -> bool | None:
+        """None: unknown number; False: known but not valid on any of ``days``."""
+        windows = self.municipalities.get(number)
+        if windows is None:
+            return None
+        return any(
+            (lo is None or lo <= d) and (hi is None or d <= hi) for d in days if d for lo, hi in windows
+        )
+
+
+def _load_reference(alias: str) -> ReferenceIndex:
+    from nir.reference.models import District, Municipality
+
+    munis: dict[str, list] = {}
+    for number, lo, hi in Municipality.objects.using(alias).values_list("number", "valid_from", "valid_to"):
+        munis.setdefault(number, []).append((lo, hi))
+    districts = {
+        n: (mn, lo, hi)
+        for n, mn, lo, hi in District.objects.using(alias).values_list("number", "municipality_number", "valid_from", "valid_to")
+    }
+    return ReferenceIndex({k: tuple(v) for k, v in munis.items()}, districts)
+
+
+_cache: dict[tuple, ReferenceIndex] = {}
+
+
+def reference(alias: str = "default") -> ReferenceIndex:
+    """Municipalities and districts with their windows, cached per database."""
+    db = connections[alias].settings_dict
+    key = (alias, db["ENGINE"], db["NAME"], db.get("HOST"), db.get("PORT"))
+    idx = _cache.get(key)
+    if idx is None or not idx.municipalities:
+        idx = _load_reference(alias)
+        _cache[key] = idx
+    return idx
+
+
+def clear_reference_cache() -> None:
+    _cache.clear()
+
+
+def validate_duf(value: str, field: str = "duf") -> list[Problem]:
+    try:
+        identity.validate_duf(value)
+    except identity.IdentifierError as e:
+        return [Problem(field, e.rule, e.message)]
+    return []
+
+
+def validate_fact(
+    model: type[m.Registration],
+    values: dict[str, Any],
+    *,
+    path: str,
+    registered_on: dt.date,
+    programme_start: dt.date | None = None,
+    ref: ReferenceIndex | None = None,
+) -> tuple[list[Problem], list[Problem]]:
+    """Validate one fact's typed values. Returns (problems, warnings)."""
+    ref = ref or reference()
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    kinds = FIELD_KINDS[model]
+    date_field = FACT_DATE_FIELD[model]
+    fact_day = values.get(date_field) if date_field else None
+
+    def p(fname: str) -> str:
+        return f"{path}.{fname}"
+
+    for fname, kind in kinds.items():
+        v = values.get(fname)
+        if kind == "date" and v is not None:
+            if v < EARLIEST_DATE or v > dt.date(2100, 12, 31):
+                problems.append(Problem(p(fname), "date_range", "datoen er utenfor gyldig område (1900–2100)"))
+        elif kind == "decimal" and v is not None:
+            if v < 0:
+                problems.append(Problem(p(fname), "non_negative", "kan ikke være negativ"))
+            if fname in ("hours_per_week", "hours_work_per_week") and v > 168:
+                problems.append(Problem(p(fname), "hours_per_week_max", "kan ikke være over 168 timer per uke"))
+            if fname == "hours" and v > decimal.Decimal("99999"):
+                problems.append(Problem(p(fname), "hours_max", "er urimelig høyt"))
+        elif kind == "int" and v is not None and v < 0:
+            problems.append(Problem(p(fname), "non_negative", "kan ikke være negativ"))
+        elif kind == "municipality" and v:
+            ok = ref.municipality_valid(v, *(d for d in (fact_day, registered_on) if d))
+            if ok is None:
+                problems.append(Problem(p(fname), "unknown_municipality", f"ukjent kommunenummer {v!r}"))
+            elif not ok:
+                problems.append(Problem(p(fname), "municipality_not_valid", f"kommunenummer {v} er ikke gyldig på datoen"))
+        elif kind == "district" and v:
+            d = ref.districts.get(v)
+            muni_field = "municipality" if "municipality" in kinds else "follow_up_municipality"
+            if d is None:
+                problems.append(Problem(p(fname), "unknown_district", f"ukjent bydelsnummer {v!r}"))
+            elif values.get(muni_field) and d[0] != values.get(muni_field):
+                problems.append(Problem(p(fname), "district_not_in_municipality", f"bydel {v} ligger ikke i kommune {values.get(muni_field)}"))
+        elif kind.startswith("code:") and v:
+            list_name = kind[5:]
+            code = codes.code_list(list_name).get(v)
+            if code is None:
+                problems.append(Problem(p(fname), "unknown_code", f"ukjent kode {v!r} i kodeverket {list_name}"))
+            elif model is m.FinalGoal:
+                if programme_start is not None and not code.valid_on(programme_start):
+                    warnings.append(Problem(
+                        p(fname), "final_goal_outside_window",
+                        f"sluttmålet «{code.label}» gjelder ikke for programstart {programme_start:%d.%m.%Y}; "
+                        "registrert med avvik",
+                    ))
+            elif fact_day is not None and not code.valid_on(fact_day):
+                problems.append(Problem(
+                    p(fname), "code_not_valid_on_date",
+                    f"koden {v!r} ({code.label}) er ikke gyldig {fact_day:%d.%m.%Y} "
+                    f"(gyldig {_window(code)})",
+                ))
+
+    for start, end in PERIODS.get(model, ()):
+        a, b = values.get(start), values.get(end)
+        if a is not None and b is not None and b < a:
+            problems.append(Problem(p(end), "end_before_start", "sluttdato er før startdato"))
+
+    if model is m.Decision and values.get("decision_type"):
+        code = codes.code_list("decision_type").get(values["decision_type"])
+        schemes = code.attrs.get("schemes", []) if code else []
+        if code and values.get("scheme") and schemes and values["scheme"] not in schemes:
+            problems.append(Problem(p("decision_type"), "decision_type_not_in_scheme",
+                                    f"vedtakstypen «{code.label}» gjelder ikke ordningen {values['scheme']}"))
+    if model is m.PersonDetails:
+        problems.extend(_validate_details(values, path, registered_on))
+    return problems, warnings
+
+
+def _window(code: codes.Code) -> str:
+    lo = code.valid_from.strftime("%d.%m.%Y") if code.valid_from else "…"
+    hi = code.valid_to.strftime("%d.%m.%Y") if code.valid_to else "…"
+    return f"{lo}–{hi}"
+
+
+def _validate_details(values: dict, path: str, registered_on: dt.date) -> list[Problem]:
+    problems = []
+    birth = values.get("birth_date")
+    if birth is not None and birth > registered_on:
+        problems.append(Problem(f"{path}.birth_date", "birth_date_future", "fødselsdato kan ikke være fram i tid"))
+    nid = values.get("national_id")
+    if nid:
+        try:
+            parsed = identity.validate_national_id(nid, allow_synthetic=settings.NIR_ACCEPT_SYNTHETIC_IDS)
+        except identity.IdentifierError as e:
+            problems.append(Problem(f"{path}.national_id", e.rule, e.message))
+        else:
+            values["national_id"] = parsed.number
+            if birth is not None and parsed.birth_date != birth:
+                problems.append(Problem(f"{path}.national_id", "national_id_birth_date_mismatch",
+                                        "fødselsnummeret stemmer ikke med fødselsdatoen"))
+    for name_field in ("first_name", "last_name"):
+        if name_field in values and len(values.get(name_field) or "") > 200:
+            problems.append(Problem(f"{path}.{name_field}", "max_length", "er for langt (over 200 tegn)"))
+    return problems
