@@ -19,6 +19,7 @@ import datetime as dt
 import decimal
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from nir.register import models as m
 from nir.register.errors import Problem
@@ -309,9 +310,17 @@ def parse_line(obj: Any) -> ParsedPerson:
 
 # --- serialising -------------------------------------------------------------
 
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    """Registration times are written in Norwegian local time with offset."""
+    return moment.astimezone(OSLO)
+
+
 def _json_value(v: Any) -> Any:
     if isinstance(v, dt.datetime):
-        return v.isoformat()
+        return _local(v).isoformat()
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, decimal.Decimal):
@@ -328,7 +337,7 @@ def item_to_json(row: m.Registration, *, with_registered_at: bool = False) -> di
             continue
         out[json_key] = _json_value(v) if v != "" else None
     if with_registered_at:
-        out["registered_at"] = row.recorded_at.isoformat()
+        out["registered_at"] = _local(row.recorded_at).isoformat()
     return out
 
 
@@ -350,7 +359,7 @@ def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_mun
         if details.protected_identity:
             facts["protected_identity"] = True
     line["follow_up_municipality"] = follow_up_municipality or None
-    line["registered_at"] = max((r.recorded_at for r in rows), default=person.recorded_at).isoformat()
+    line["registered_at"] = _local(max((r.recorded_at for r in rows), default=person.recorded_at)).isoformat()
     for key, (model, _spec) in LIST_SPECS.items():
         facts[key] = []
     facts["final_goal"] = None

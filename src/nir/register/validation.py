@@ -126,6 +126,8 @@ def validate_fact(
     fact_day = values.get(date_field) if date_field else None
 
     def p(fname: str) -> str:
+        if model is m.FinalGoal and fname == "goal" and path.endswith("final_goal"):
+            return path  # the interchange format has final_goal as a plain code
         return f"{path}.{fname}"
 
     for fname, kind in kinds.items():

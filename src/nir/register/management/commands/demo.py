@@ -1,0 +1,60 @@
+"""nir demo — a ready-to-use demo: synthetic population and demo users with printed passwords."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from nir.access.models import Organisation, Role, RoleAssignment
+from nir.register.models import Person
+
+DEMO_USERS = [
+    # username, first, last, organisation code, roles, staff
+    ("imdi-admin", "Ingrid", "Admin", "imdi", [Role.IMDI_ADMIN, Role.IMDI_ANALYST], True),
+    ("trondheim-saksbehandler", "Tor", "Saksbehandler", "k-5001", [Role.CASEWORKER], False),
+    ("bergen-saksbehandler", "Berit", "Saksbehandler", "k-4601", [Role.CASEWORKER], False),
+    ("statsforvalter-trondelag", "Siri", "Tilsyn", "sf-trl", [Role.COUNTY_GOVERNOR], False),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo: a synthetic population (if the register is empty) and demo users with fresh passwords."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--persons", type=int, default=2000)
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, persons, seed, **opts):
+        if not Person.objects.exists():
+            self.stdout.write(f"Genererer syntetisk befolkning ({persons} personer, seed {seed}) …")
+            call_command("synth", persons=persons, seed=seed, quiet=True, stdout=self.stdout)
+        else:
+            self.stdout.write(f"Registeret har allerede {Person.objects.count()} personer; ingen ny befolkning generert.")
+        lines = self._users()
+        self.stdout.write("")
+        self.stdout.write("Demobrukere (passordene er nye ved hver kjøring):")
+        for username, org, roles, password in lines:
+            self.stdout.write(f"  {username:<26} {password}   {org} – {roles}")
+        self.stdout.write("")
+        self.stdout.write("Åpne http://127.0.0.1:8000 og logg inn. Administrasjon: http://127.0.0.1:8000/admin/ (imdi-admin)")
+
+    @transaction.atomic
+    def _users(self):
+        User = get_user_model()
+        out = []
+        for username, first, last, org_code, roles, staff in DEMO_USERS:
+            org = Organisation.objects.get(code=org_code)
+            user, _ = User.objects.get_or_create(username=username)
+            user.first_name, user.last_name, user.organisation = first, last, org
+            user.is_staff = user.is_superuser = staff
+            password = secrets.token_urlsafe(9)
+            user.set_password(password)
+            user.save()
+            for role in roles:
+                RoleAssignment.objects.get_or_create(user=user, role=role, organisation=org)
+            out.append((username, org.name, ", ".join(Role(r).label for r in roles), password))
+        return out

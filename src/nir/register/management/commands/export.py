@@ -1,0 +1,48 @@
+"""nir export facts — write the register in the interchange format, as known at any time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from nir.register.history import iter_register
+from nir.register.interchange import parse_date, parse_datetime
+
+
+class Command(BaseCommand):
+    help = "Export the register. 'facts': one person per line in the interchange format (regelmotor.md § 8)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("what", choices=["facts"], help="what to export")
+        parser.add_argument("--out", help="output file (default: standard output)")
+        parser.add_argument("--known-at", help="the register as known at this time (ISO 8601 with time zone, or a date: end of that day)")
+        parser.add_argument("--as-of", help="domain date deciding the follow-up municipality shown (default: today)")
+        parser.add_argument("--chunk", type=int, default=2000)
+
+    def handle(self, *args, what, out, known_at, as_of, chunk, **opts):
+        known = _known_at(known_at) if known_at else None
+        on = parse_date(as_of) if as_of else timezone.localdate()
+        fh = open(out, "w", encoding="utf-8") if out else sys.stdout
+        n = 0
+        try:
+            for _person, line in iter_register(known, chunk=chunk, on=on):
+                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+                n += 1
+        finally:
+            if out:
+                fh.close()
+        self.stderr.write(f"{n} personer eksportert")
+
+
+def _known_at(value: str) -> dt.datetime:
+    try:
+        if len(value) == 10:
+            day = parse_date(value)
+            return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59, 999999)))
+        return parse_datetime(value)
+    except (ValueError, TypeError):
+        raise CommandError("--known-at må være en dato (ÅÅÅÅ-MM-DD) eller et tidspunkt med tidssone") from None

@@ -1,0 +1,36 @@
+"""Suite-wide test configuration.
+
+The suite runs twice (``python -m nir.testing.suite``): on SQLite, then on a
+throwaway PostgreSQL. On the PostgreSQL pass only tests that use the database
+run (plus those marked ``postgres``); on the SQLite pass the PostgreSQL-only
+tests are reported as skipped with their reason.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def _uses_db(item) -> bool:
+    if item.get_closest_marker("django_db") or item.get_closest_marker("postgres"):
+        return True
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(names & {"db", "transactional_db", "django_db_setup", "django_user_model", "admin_user", "client", "admin_client"})
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        keep, drop = [], []
+        for item in items:
+            (keep if _uses_db(item) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+    else:
+        skip = pytest.mark.skip(reason="PostgreSQL-only: runs in the PostgreSQL pass of nir.testing.suite")
+        for item in items:
+            if item.get_closest_marker("postgres"):
+                item.add_marker(skip)
