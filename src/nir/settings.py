@@ -110,12 +110,24 @@ DATETIME_FORMAT = "d.m.Y H:i"
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
+# Every handler carries the filter that removes national identity numbers,
+# including Django's request log (URLs may contain search terms).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"no_identity_numbers": {"()": "nir.logging.RedactIdentityNumbers"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["no_identity_numbers"]},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+        "plain": {"format": "{levelname} {name}: {message}", "style": "{"},
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("NIR_LOG_LEVEL", "WARNING")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_identity_numbers"], "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "filters": ["no_identity_numbers"], "formatter": "django.server"},
+    },
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "nir": {"handlers": ["console"], "level": os.environ.get("NIR_LOG_LEVEL", "INFO"), "propagate": False},
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
 }

@@ -131,6 +131,11 @@ FIELD_KINDS[m.PersonDetails] = {f: kind for _j, f, kind, _r in DETAIL_FIELDS} | 
 }
 FIELD_KINDS[m.FinalGoal] = {"scheme": "code:scheme", "goal": "code:final_goal", "follow_up_municipality": "municipality"}
 FIELD_KINDS[m.Extension] = {"scheme": "code:scheme", "months": "int", "decision_date": "date"}
+# Model field -> interchange key, so that problems found on an import name the key
+# the line used (``facts.decisions[0].type``, not ``…decision_type``).
+JSON_KEYS: dict[type, dict[str, str]] = {
+    spec[0]: {f: j for j, f, _k, _r in spec[1]} for spec in LIST_SPECS.values()
+}
 
 
 @dataclass

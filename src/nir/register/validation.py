@@ -21,7 +21,7 @@ from django.db import connections
 from nir import codes, identity
 from nir.register import models as m
 from nir.register.errors import Problem
-from nir.register.interchange import FIELD_KINDS
+from nir.register.interchange import FIELD_KINDS, JSON_KEYS
 
 # The date that decides whether a code (or municipality) was valid, per model.
 FACT_DATE_FIELD: dict[type, str | None] = {
@@ -52,6 +52,9 @@ PERIODS: dict[type, tuple[tuple[str, str], ...]] = {
 }
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
+# The longest extension any final goal allows (regelmotor.md § 4); which goal allows
+# how much is the rules engine's concern.
+MAX_EXTENSION_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,12 @@ def validate_fact(
     fact_day = values.get(date_field) if date_field else None
 
     def p(fname: str) -> str:
-        if model is m.FinalGoal and fname == "goal" and path.endswith("final_goal"):
-            return path  # the interchange format has final_goal as a plain code
+        if (model is m.FinalGoal and fname == "goal" and path.endswith("final_goal")) or (
+            model is m.Extension and fname == "months" and path.endswith("extension_months")
+        ):
+            return path  # the interchange format has final_goal and extension_months as plain values
+        if path.startswith("facts."):  # an interchange line: name the key the line used
+            fname = JSON_KEYS.get(model, {}).get(fname, fname)
         return f"{path}.{fname}"
 
     for fname, kind in kinds.items():
@@ -144,6 +151,13 @@ def validate_fact(
                 problems.append(Problem(p(fname), "hours_max", "er urimelig høyt"))
         elif kind == "int" and v is not None and v < 0:
             problems.append(Problem(p(fname), "non_negative", "kan ikke være negativ"))
+        elif kind == "int" and model is m.Extension and fname == "months" and v is not None and v > MAX_EXTENSION_MONTHS:
+            problems.append(Problem(p(fname), "extension_months_max",
+                                    f"en utvidelse kan være på høyst {MAX_EXTENSION_MONTHS} måneder"))
+        elif kind == "str" and v and model is not m.PersonDetails:
+            limit = model._meta.get_field(fname).max_length
+            if limit and len(v) > limit:
+                problems.append(Problem(p(fname), "max_length", f"er for langt (over {limit} tegn)"))
         elif kind == "municipality" and v:
             ok = ref.municipality_valid(v, *(d for d in (fact_day, registered_on) if d))
             if ok is None:

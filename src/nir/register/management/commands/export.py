@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -26,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, what, out, known_at, as_of, chunk, **opts):
         known = _known_at(known_at) if known_at else None
         on = parse_date(as_of) if as_of else timezone.localdate()
-        fh = open(out, "w", encoding="utf-8") if out else sys.stdout
+        fh = open(out, "w", encoding="utf-8") if out else self.stdout
         n = 0
         try:
             for _person, line in iter_register(known, chunk=chunk, on=on):

@@ -1,0 +1,58 @@
+"""``nir demo``: demo users with fresh passwords, and a synthetic population when the register is empty."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command, get_commands
+
+from nir.access.models import Role
+from nir.register import models as m
+from nir.register.management.commands.demo import DEMO_USERS
+
+needs_synth = pytest.mark.skipif("synth" not in get_commands(), reason="the synth command is not available yet")
+
+
+@pytest.fixture
+def fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.mark.django_db
+def test_demo_users_get_fresh_passwords_and_roles(make_person, django_user_model, fast_hashing):
+    """With persons already in the register, demo only (re)creates the demo users."""
+    make_person()
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    text = out.getvalue()
+    assert "ingen ny befolkning generert" in text
+    assert m.Person.objects.count() == 1
+    passwords = {}
+    for username, _first, _last, org_code, roles, staff in DEMO_USERS:
+        user = django_user_model.objects.get(username=username)
+        assert user.organisation.code == org_code
+        assert user.is_staff == staff
+        assert user.role_codes() == {str(r) for r in roles}
+        line = next(ln for ln in text.splitlines() if ln.strip().startswith(username))
+        password = line.split()[1]
+        assert user.check_password(password)
+        passwords[username] = password
+    # a second run gives new passwords and no duplicate role assignments
+    out2 = io.StringIO()
+    call_command("demo", stdout=out2)
+    for username, *_rest in DEMO_USERS:
+        user = django_user_model.objects.get(username=username)
+        assert not user.check_password(passwords[username])
+        assert user.role_assignments.count() == len(next(u[4] for u in DEMO_USERS if u[0] == username))
+    assert Role.CASEWORKER in {r for u in DEMO_USERS for r in u[4]}
+
+
+@needs_synth
+@pytest.mark.django_db
+def test_demo_generates_population_when_empty(fast_hashing):
+    out = io.StringIO()
+    call_command("demo", "--persons", "20", "--seed", "3", stdout=out, stderr=io.StringIO())
+    assert "Genererer syntetisk befolkning (20 personer" in out.getvalue()
+    assert m.Person.objects.count() == 20
+    assert m.PersonDetails.objects.current().count() == 20
