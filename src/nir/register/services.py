@@ -198,6 +198,13 @@ def _derived_follow_up(parsed: ParsedPerson) -> dict | None:
     return {"municipality": parsed.follow_up_municipality, "district": "", "valid_from": start, "valid_to": None}
 
 
+# Fields that identify a fact when a snapshot is compared with the register
+# (--update): the interchange format does not carry the others.
+SNAPSHOT_KEY_FIELDS: dict[type, tuple[str, ...]] = {
+    m.FinalGoal: ("scheme", "goal"),
+}
+
+
 @transaction.atomic
 def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None = None, update: bool = False) -> ImportResult:
     """Store one parsed interchange line, all or nothing.
@@ -216,6 +223,11 @@ def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None 
     for it in parsed.items:
         if it.registered_at and it.registered_at > timezone.now() + CLOCK_SKEW:
             problems.append(Problem(f"{it.path}.registered_at", "registered_in_future", "registreringstidspunktet er fram i tid"))
+    if existing is not None:
+        for it in parsed.items:
+            if (it.registered_at or at) < existing.recorded_at:
+                problems.append(Problem(f"{it.path}.registered_at", "before_person",
+                                        "registreringstidspunktet er før personen ble registrert"))
     if problems:
         raise RegistrationRefused(problems)
 
@@ -250,10 +262,13 @@ def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None 
         wanted = by_model.get(model, [])
         if existing is not None:
             current = list(model.objects.current().filter(person=person))
+            if model is m.Extension and sum(r.months for r in current) == sum(v["months"] for v, _ in wanted):
+                continue  # the format carries only the total; an equal total is the same extension
+            fields = SNAPSHOT_KEY_FIELDS.get(model, model.FACT_FIELDS)
             remaining = []
             for values, when in wanted:
-                key = {f: values.get(f) for f in model.FACT_FIELDS}
-                match = next((r for r in current if r.fact_values() == key), None)
+                key = {f: values.get(f) for f in fields}
+                match = next((r for r in current if {f: getattr(r, f) for f in fields} == key), None)
                 if match is not None:
                     current.remove(match)
                 else:
