@@ -18,6 +18,8 @@ NIR_COMMANDS = [
     ("synth --persons N --seed S", "Generer en syntetisk befolkning i databasen eller til fil (--out)"),
     ("loadrefdata", "Last kommuner, fylker, bydeler, kodeverk og organisasjoner fra datafilene"),
     ("history DUF", "Vis all registreringshistorikk for én person"),
+    ("rules check PATH...", "Kontroller regelcaser (JSON-filer eller mapper); avslutter med «N passed, M failed»"),
+    ("rules evaluate CASE.json", "Evaluer én regelcase og skriv ut hele resultatet med forklaringer"),
 ]
 
 

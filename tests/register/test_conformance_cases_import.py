@@ -22,7 +22,7 @@ from nir.register import history
 from nir.register import models as m
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "cases"
-SHARED_CASES_DIR = Path("/work/shared/domain/cases")
+SHARED_CASES_DIR = Path(__file__).resolve().parents[3] / "shared" / "domain" / "cases"  # ../shared beside the checkout
 CASES = sorted(CASES_DIR.glob("*.json"))
 
 

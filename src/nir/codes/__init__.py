@@ -48,22 +48,19 @@ class CodeList:
     source: str
     codes: tuple[Code, ...]
 
+    index: dict[str, Code] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", {c.code: c for c in self.codes})
+
     def get(self, code: str) -> Code | None:
-        return self._index().get(code)
+        return self.index.get(code)
 
     def __contains__(self, code: object) -> bool:
-        return code in self._index()
-
-    def _index(self) -> dict[str, Code]:
-        return _index_of(self)
+        return code in self.index
 
     def valid_on(self, day: dt.date) -> list[Code]:
         return [c for c in self.codes if c.valid_on(day)]
-
-
-@lru_cache(maxsize=None)
-def _index_of(cl: CodeList) -> dict[str, Code]:
-    return {c.code: c for c in cl.codes}
 
 
 def _date(value: Any) -> dt.date | None:

@@ -33,6 +33,7 @@ LIST_SPECS: dict[str, tuple[type[m.Registration], tuple[Field, ...]]] = {
         ("decision_date", "decision_date", "date", True),
         ("arrival_date", "arrival_date", "date", False),
         ("effectuation_date", "effectuation_date", "date", False),
+        ("applied_from_abroad", "applied_from_abroad", "nullbool", False),
     )),
     "residences": (m.Residence, (
         ("municipality", "municipality", "municipality", True),
@@ -114,7 +115,7 @@ DETAIL_FIELDS: tuple[Field, ...] = (
 
 def _missing(kind: str) -> Any:
     """The value an optional field takes when it is absent."""
-    if kind in ("date", "decimal", "int"):
+    if kind in ("date", "decimal", "int", "nullbool"):
         return None
     if kind == "bool":
         return False
@@ -179,7 +180,7 @@ def parse_datetime(value: Any) -> dt.datetime:
 def _convert(kind: str, value: Any) -> Any:
     if kind == "date":
         return parse_date(value)
-    if kind == "bool":
+    if kind in ("bool", "nullbool"):
         if not isinstance(value, bool):
             raise ValueError
         return value
@@ -203,6 +204,7 @@ def _convert(kind: str, value: Any) -> Any:
 _KIND_MESSAGES = {
     "date": "må være en dato på formen ÅÅÅÅ-MM-DD",
     "bool": "må være true eller false",
+    "nullbool": "må være true, false eller null",
     "int": "må være et heltall",
     "decimal": "må være et tall",
 }

@@ -155,8 +155,10 @@ class ResidencePermit(Registration):
     decision_date = models.DateField("vedtaksdato")
     arrival_date = models.DateField("ankomst Norge", null=True, blank=True)
     effectuation_date = models.DateField("effektueringsdato", null=True, blank=True)
+    # if. § 72: applied from abroad (NULL: not registered; the rules engine then infers it)
+    applied_from_abroad = models.BooleanField("søkt fra utlandet", null=True, blank=True)
 
-    FACT_FIELDS = ("basis", "decision_date", "arrival_date", "effectuation_date")
+    FACT_FIELDS = ("basis", "decision_date", "arrival_date", "effectuation_date", "applied_from_abroad")
     FACT_KEY = "permits"
 
     class Meta:

@@ -1,0 +1,54 @@
+"""``nir rules evaluate`` and ``nir rules check`` as plain functions (no argparse, no Django).
+
+The Django management command ``nir.register.management.commands.rules``
+parses the command line and calls these with paths and an output stream.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from nir.rules.cases import CaseError, check_case, find_cases, load_case
+from nir.rules.model import InvalidFacts
+
+
+def evaluate_case_file(path: Path | str, out: TextIO) -> int:
+    """Print the full result of one case (with explanations) as JSON. Returns the exit status."""
+    try:
+        case = load_case(path)
+        result = case.evaluate()
+    except (CaseError, InvalidFacts) as e:
+        out.write(f"{path}: {e}\n")
+        return 2
+    doc = {"case": str(path), "description": case.description, "source": case.source,
+           "as_of": case.as_of.isoformat(), **result.to_json()}
+    out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+def check(paths: Iterable[Path | str], out: TextIO) -> int:
+    """Check every case under ``paths``: one line per failing expectation
+    (file, key path, expected, actual), then ``N passed, M failed``.
+    Returns 0 iff every expectation in every case holds (and every path exists)."""
+    files, missing = find_cases(paths)
+    for m in missing:
+        out.write(f"{m}: finnes ikke\n")
+    passed = failed = 0
+    for f in files:
+        try:
+            mismatches = check_case(load_case(f))
+        except CaseError as e:
+            out.write(f"{f}: {e}\n")
+            failed += 1
+            continue
+        for m in mismatches:
+            out.write(f"{f}: {m}\n")
+        if mismatches:
+            failed += 1
+        else:
+            passed += 1
+    out.write(f"{passed} passed, {failed} failed\n")
+    return 1 if failed or missing else 0

@@ -1,0 +1,342 @@
+"""Typed facts, explanations and results of the rules engine.
+
+``parse_facts`` turns the case-format ``facts`` object (also the register
+interchange format, regelmotor.md § 7–8) into small typed records once; the
+rules then never parse strings. Unknown keys are tolerated (the interchange
+format grows with the register); the engine only reads what it uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from nir.rules.parameters import Value
+
+
+class InvalidFacts(ValueError):
+    """The facts cannot be read (a required field is missing or malformed)."""
+
+
+# --- facts ---------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Permit:
+    index: int
+    basis: str
+    decision_date: dt.date
+    arrival_date: dt.date | None = None
+    applied_from_abroad: bool | None = None
+
+    @property
+    def path(self) -> str:
+        return f"permits[{self.index}]"
+
+
+@dataclass(slots=True)
+class Settlement:
+    index: int
+    municipality: str
+    date: dt.date
+    by_agreement: bool
+
+    @property
+    def path(self) -> str:
+        return f"settlements[{self.index}]"
+
+
+@dataclass(slots=True)
+class Residence:
+    index: int
+    municipality: str
+    start: dt.date
+    end: dt.date | None
+
+    @property
+    def path(self) -> str:
+        return f"residences[{self.index}]"
+
+
+@dataclass(slots=True)
+class Decision:
+    index: int
+    scheme: str
+    type: str
+    result: str
+    decision_date: dt.date
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+    @property
+    def path(self) -> str:
+        return f"decisions[{self.index}]"
+
+
+@dataclass(slots=True)
+class Period:
+    index: int
+    scheme: str
+    kind: str
+    start: dt.date
+    end: dt.date
+
+    @property
+    def path(self) -> str:
+        return f"absences[{self.index}]"
+
+
+@dataclass(slots=True)
+class Facts:
+    birth_date: dt.date
+    education: str
+    permits: list[Permit]
+    settlements: list[Settlement]
+    residences: list[Residence]
+    decisions: list[Decision]
+    final_goal: str | None
+    extension_months: int
+    absences: list[Period]
+
+
+def _date(value: Any, path: str, required: bool = True) -> dt.date | None:
+    if value is None or value == "":
+        if required:
+            raise InvalidFacts(f"{path}: mangler (påkrevd)")
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidFacts(f"{path}: må være en dato på formen ÅÅÅÅ-MM-DD") from None
+
+
+def _list(facts: dict, key: str) -> list:
+    value = facts.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidFacts(f"facts.{key}: må være en liste")
+    return value
+
+
+def _obj(item: Any, path: str) -> dict:
+    if not isinstance(item, dict):
+        raise InvalidFacts(f"{path}: må være et objekt")
+    return item
+
+
+def parse_facts(facts: dict) -> Facts:
+    """Read a ``facts`` object. Raises :class:`InvalidFacts` with the path of the first problem."""
+    if not isinstance(facts, dict):
+        raise InvalidFacts("facts: må være et objekt")
+    permits = []
+    for i, raw in enumerate(_list(facts, "permits")):
+        p = f"facts.permits[{i}]"
+        raw = _obj(raw, p)
+        abroad = raw.get("applied_from_abroad")
+        if abroad is not None and not isinstance(abroad, bool):
+            raise InvalidFacts(f"{p}.applied_from_abroad: må være true, false eller null")
+        permits.append(Permit(i, str(raw.get("basis") or ""), _date(raw.get("decision_date"), f"{p}.decision_date"),
+                              _date(raw.get("arrival_date"), f"{p}.arrival_date", False), abroad))
+    permits.sort(key=lambda x: (x.decision_date, x.index))
+    settlements = []
+    for i, raw in enumerate(_list(facts, "settlements")):
+        p = f"facts.settlements[{i}]"
+        raw = _obj(raw, p)
+        settlements.append(Settlement(i, str(raw.get("municipality") or ""), _date(raw.get("date"), f"{p}.date"),
+                                      raw.get("by_agreement") is True))
+    settlements.sort(key=lambda x: (x.date, x.index))
+    residences = []
+    for i, raw in enumerate(_list(facts, "residences")):
+        p = f"facts.residences[{i}]"
+        raw = _obj(raw, p)
+        residences.append(Residence(i, str(raw.get("municipality") or ""), _date(raw.get("from"), f"{p}.from"),
+                                    _date(raw.get("to"), f"{p}.to", False)))
+    residences.sort(key=lambda x: (x.start, x.index))
+    decisions = []
+    for i, raw in enumerate(_list(facts, "decisions")):
+        p = f"facts.decisions[{i}]"
+        raw = _obj(raw, p)
+        decisions.append(Decision(i, str(raw.get("scheme") or ""), str(raw.get("type") or ""),
+                                  str(raw.get("result") or "made"),
+                                  _date(raw.get("decision_date"), f"{p}.decision_date"),
+                                  _date(raw.get("start_date"), f"{p}.start_date", False),
+                                  _date(raw.get("end_date"), f"{p}.end_date", False)))
+    decisions.sort(key=lambda x: (x.decision_date, x.index))
+    absences = []
+    for i, raw in enumerate(_list(facts, "absences")):
+        p = f"facts.absences[{i}]"
+        raw = _obj(raw, p)
+        absences.append(Period(i, str(raw.get("scheme") or ""), str(raw.get("kind") or ""),
+                               _date(raw.get("from"), f"{p}.from"), _date(raw.get("to"), f"{p}.to")))
+    ext = facts.get("extension_months") or 0
+    if isinstance(ext, bool) or not isinstance(ext, int) or ext < 0:
+        raise InvalidFacts("facts.extension_months: må være et ikke-negativt heltall")
+    goal = facts.get("final_goal")
+    if goal is not None and not isinstance(goal, str):
+        raise InvalidFacts("facts.final_goal: må være en sluttmålkode")
+    return Facts(
+        birth_date=_date(facts.get("birth_date"), "facts.birth_date"),
+        education=str(facts.get("education") or "unknown"),
+        permits=permits,
+        settlements=settlements,
+        residences=residences,
+        decisions=decisions,
+        final_goal=goal or None,
+        extension_months=ext,
+        absences=absences,
+    )
+
+
+# --- explanations --------------------------------------------------------------
+
+def _json(v: Any) -> Any:
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {k: _json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json(x) for x in v]
+    return v
+
+
+@dataclass(slots=True)
+class Explanation:
+    """Why a value is what it is: the rule, its legal source, the facts and parameters used."""
+
+    rule: str
+    source: str
+    text: str
+    value: Any = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    parameters: list[Value] = field(default_factory=list)
+    verified: bool = True
+
+    def to_json(self) -> dict:
+        out = {
+            "rule": self.rule,
+            "source": self.source,
+            "verified": self.verified and all(p.verified for p in self.parameters),
+            "value": _json(self.value),
+            "text": self.text,
+            "facts": _json(self.facts),
+        }
+        if self.parameters:
+            out["parameters"] = [p.to_json() for p in self.parameters]
+        return out
+
+
+@dataclass(slots=True)
+class Derived:
+    """A derived value and the explanation steps that produced it (last step = final)."""
+
+    value: Any
+    steps: list[Explanation]
+
+
+@dataclass(slots=True)
+class RuleError:
+    """A registered fact that breaks a rule. It is ignored for derivation."""
+
+    rule: str
+    message: str
+    source: str
+    subject: str  # path of the offending fact, e.g. "decisions[1]"
+    facts: dict[str, Any] = field(default_factory=dict)
+    verified: bool = True
+
+    def to_json(self) -> dict:
+        return {"rule": self.rule, "source": self.source, "verified": self.verified, "subject": self.subject,
+                "text": self.message, "facts": _json(self.facts)}
+
+
+# --- results -------------------------------------------------------------------
+
+CLOSED_BY = "Regelmotor"
+
+
+@dataclass(slots=True)
+class Closure:
+    status: str
+    reason: str
+    date: dt.date
+    registered_by: str = CLOSED_BY
+
+    def to_json(self) -> dict:
+        return {"status": self.status, "reason": self.reason, "date": self.date.isoformat(),
+                "registered_by": self.registered_by}
+
+
+@dataclass(slots=True)
+class IntroResult:
+    category: str = "none"
+    closed: Closure | None = None
+    absence_workdays: int = 0
+    deadline: dt.date | None = None
+    start_date: dt.date | None = None
+    final_goal: str | None = None
+    months: int | None = None
+    extension_months: int = 0
+    base_deadline: dt.date | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "category": self.category,
+            "closed": self.closed.to_json() if self.closed else None,
+            "absence_workdays": self.absence_workdays,
+            "deadline": _json(self.deadline),
+            "start_date": _json(self.start_date),
+            "final_goal": self.final_goal,
+            "months": self.months,
+            "extension_months": self.extension_months,
+            "base_deadline": _json(self.base_deadline),
+        }
+
+
+@dataclass(slots=True)
+class NorwegianResult:
+    category: str = "none"
+    leave_workdays: int = 0
+    deadline: dt.date | None = None
+    start_date: dt.date | None = None
+    months: int | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "category": self.category,
+            "leave_workdays": self.leave_workdays,
+            "deadline": _json(self.deadline),
+            "start_date": _json(self.start_date),
+            "months": self.months,
+        }
+
+
+@dataclass(slots=True)
+class Result:
+    as_of: dt.date
+    law: str
+    intro: IntroResult
+    norwegian: NorwegianResult
+    deviations: list[str]
+    errors: list[RuleError]
+    explanations: dict[str, list[Explanation]]
+
+    @property
+    def error_ids(self) -> list[str]:
+        return list(dict.fromkeys(e.rule for e in self.errors))
+
+    def to_json(self, explanations: bool = True) -> dict:
+        out = {
+            "law": self.law,
+            "intro": self.intro.to_json(),
+            "norwegian": self.norwegian.to_json(),
+            "deviations": list(self.deviations),
+            "errors": self.error_ids,
+        }
+        if explanations:
+            ex = {k: [s.to_json() for s in v] for k, v in self.explanations.items()}
+            ex["errors"] = [e.to_json() for e in self.errors]
+            out["explanations"] = ex
+        return out

@@ -1,0 +1,103 @@
+"""Workday arithmetic: Monday–Friday except Norwegian public holidays.
+
+"Tillegg i programtid for gyldig fravær, fri og permisjoner skal gjelde for
+virkedager (mandag til og med fredag) med unntak av helligdager" (004). The
+public holidays come from the ``holidays`` package (country ``NO``) without
+its optional ``include_sundays`` (every Sunday is a *helligdag* in Norwegian
+law, but Sundays are never workdays anyway); the holiday array keeps only the
+holidays that fall on Monday–Friday, so a Sunday can never be counted twice or
+turn into a "holiday workday".
+
+Periods are intervals (inclusive ``from``/``to`` dates). A set of periods is
+first merged into a union of disjoint intervals — a day covered by two
+registrations counts once — and each interval is then counted with
+``numpy.busday_count`` against a precomputed holiday calendar: no loops over
+single days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import lru_cache
+
+import numpy as np
+
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
+WEEKMASK = "1111100"  # Monday–Friday
+
+Interval = tuple[dt.date, dt.date]
+
+
+@lru_cache(maxsize=1)
+def holiday_dates() -> tuple[dt.date, ...]:
+    """Norwegian public holidays falling on Monday–Friday, FIRST_YEAR–LAST_YEAR."""
+    import holidays  # imported lazily: building the calendar is a one-off cost
+
+    days = holidays.country_holidays("NO", years=range(FIRST_YEAR, LAST_YEAR + 1), include_sundays=False)
+    return tuple(sorted(d for d in days if d.weekday() < 5))
+
+
+@lru_cache(maxsize=1)
+def calendar() -> np.busdaycalendar:
+    """The workday calendar, built once per process."""
+    return np.busdaycalendar(weekmask=WEEKMASK, holidays=np.array(holiday_dates(), dtype="datetime64[D]"))
+
+
+def _check_range(day: dt.date) -> None:
+    if not (FIRST_YEAR <= day.year <= LAST_YEAR):
+        raise ValueError(f"{day.isoformat()} is outside the workday calendar ({FIRST_YEAR}–{LAST_YEAR})")
+
+
+def is_workday(day: dt.date) -> bool:
+    _check_range(day)
+    return bool(np.is_busday(np.datetime64(day, "D"), busdaycal=calendar()))
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Union of inclusive date intervals as sorted, disjoint, non-adjacent intervals.
+
+    Intervals whose end is before their start are empty and dropped.
+    """
+    items = sorted((a, b) for a, b in intervals if a <= b)
+    out: list[Interval] = []
+    for a, b in items:
+        if out and a <= out[-1][1] + dt.timedelta(days=1):
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def count_workdays(intervals: Iterable[Interval]) -> int:
+    """Workdays covered by the union of the inclusive intervals (a day counts once)."""
+    merged = merge(intervals)
+    if not merged:
+        return 0
+    for a, b in (merged[0], merged[-1]):
+        _check_range(a)
+        _check_range(b)
+    starts = np.array([a for a, _ in merged], dtype="datetime64[D]")
+    ends = np.array([b for _, b in merged], dtype="datetime64[D]") + np.timedelta64(1, "D")
+    return int(np.busday_count(starts, ends, busdaycal=calendar()).sum())
+
+
+def add_workdays(day: dt.date, n: int) -> dt.date:
+    """The date reached by counting ``n`` workdays after ``day`` (``day`` itself not counted).
+
+    ``n = 0`` gives ``day`` unchanged. When ``day`` is not a workday the count
+    starts at the next workday: Saturday + 1 workday is the following Monday
+    (``busday_offset`` with ``roll="backward"`` first moves to the previous
+    workday, from which the next one is +1).
+    """
+    if n < 0:
+        raise ValueError("n must be non-negative")
+    if n == 0:
+        return day
+    _check_range(day)
+    result = np.busday_offset(np.datetime64(day, "D"), n, roll="backward", busdaycal=calendar())
+    out = result.astype(object)
+    _check_range(out)
+    return out
