@@ -172,6 +172,10 @@ def test_code_outside_validity_window_refused(make_person, actor):
     """Bortfall av rett og plikt pga. arbeid over 30 timer exists from 2026-01-01
     (il. § 8 fourth paragraph; 004): a decision dated 2025-12-31 is refused."""
     person = make_person()
+    # in the target group (il. § 8), so that the Regelmotor accepts the decision on a valid date
+    services.register(person, m.ResidencePermit, {"basis": "utl_28", "decision_date": dt.date(2025, 10, 1)}, actor, at=T0)
+    services.register(person, m.Settlement, {"municipality": "5001", "settlement_date": dt.date(2025, 11, 1),
+                                             "by_agreement": True}, actor, at=T0)
     values = {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2025, 12, 31)}
     err = assert_refused(lambda: services.register(person, m.Decision, values, actor, at=T0),
                          "decisions.decision_type", "code_not_valid_on_date")
@@ -315,4 +319,5 @@ def test_values_beyond_column_limits_refused(make_person, actor):
     }, actor, at=T0), "residences.postal_code", "max_length")
     assert_refused(lambda: services.register(person, m.Extension, {"scheme": "intro", "months": 13}, actor, at=T0),
                    "extension_months", "extension_months_max")
-    services.register(person, m.Extension, {"scheme": "intro", "months": 12}, actor, at=T0)
+    # 12 months passes field validation (the Regelmotor then judges it against the final goal)
+    services.register(person, m.Extension, {"scheme": "intro", "months": 12}, actor, at=T0, evaluate=False)

@@ -36,9 +36,9 @@ END $$ LANGUAGE plpgsql;
 
 
 def _tables():
-    from nir.register.models import REGISTRATION_MODELS, Person
+    from nir.register.models import ALL_REGISTRATION_MODELS, Person
 
-    regs = [(m._meta.db_table, [f.column for f in m._meta.concrete_fields]) for m in REGISTRATION_MODELS]
+    regs = [(m._meta.db_table, [f.column for f in m._meta.concrete_fields]) for m in ALL_REGISTRATION_MODELS]
     return Person._meta.db_table, regs
 
 

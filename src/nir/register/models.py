@@ -386,6 +386,60 @@ class CompetenceMapping(Registration):
         indexes = _meta_indexes("compm")
 
 
+class DerivedStatus(Registration):
+    """What the Regelmotor derived for a person (NIR-kategori, gjennomføringsfrist, avvik).
+
+    Registered by the system actor ``Regelmotor`` on every write to the person
+    and by ``nir rules reevaluate``; a new row supersedes the previous one only
+    when a value changed. ``as_of`` is the domain date the rules were applied
+    on; ``rules_version`` the fingerprint of the rules (``nir.rules.version``).
+    Explanations are not stored: the engine is deterministic and recomputes
+    them on demand (``nir rules explain``).
+    """
+
+    as_of = models.DateField("vurdert per")
+    law = models.CharField("lov", max_length=20)
+    intro_category = models.CharField("kategori introduksjonsprogram", max_length=20)
+    intro_start_date = models.DateField("startdato program", null=True, blank=True)
+    intro_deadline = models.DateField("gjennomføringsfrist program", null=True, blank=True)
+    intro_base_deadline = models.DateField("frist før fravær", null=True, blank=True)
+    intro_absence_workdays = models.PositiveIntegerField("virkedager fravær/permisjon", default=0)
+    intro_closed_date = models.DateField("avsluttet av Regelmotor", null=True, blank=True)
+    norwegian_category = models.CharField("kategori norskopplæring", max_length=20)
+    norwegian_start_date = models.DateField("start rett/plikt norsk", null=True, blank=True)
+    norwegian_deadline = models.DateField("gjennomføringsfrist norsk", null=True, blank=True)
+    norwegian_leave_workdays = models.PositiveIntegerField("virkedager permisjon norsk", default=0)
+    deviation_final_goal_missing = models.BooleanField(default=False)
+    deviation_final_goal_2026_before_2026_start = models.BooleanField(default=False)
+    deviation_final_goal_expired = models.BooleanField(default=False)
+    errors = models.JSONField("regelbrudd", default=list, blank=True)
+    rules_version = models.CharField("regelversjon", max_length=20)
+
+    FACT_FIELDS = (
+        "as_of", "law", "intro_category", "intro_start_date", "intro_deadline", "intro_base_deadline",
+        "intro_absence_workdays", "intro_closed_date", "norwegian_category", "norwegian_start_date",
+        "norwegian_deadline", "norwegian_leave_workdays", "deviation_final_goal_missing",
+        "deviation_final_goal_2026_before_2026_start", "deviation_final_goal_expired", "errors", "rules_version",
+    )
+    # Fields whose change is a change of the derived result (as_of and version alone are not).
+    RESULT_FIELDS = tuple(f for f in FACT_FIELDS if f not in ("as_of", "rules_version"))
+    FACT_KEY = "derived"
+
+    class Meta:
+        verbose_name = "avledet status"
+        verbose_name_plural = "avledede statuser"
+        indexes = _meta_indexes("derived") + [
+            models.Index(fields=["intro_category", "superseded_at"], name="derived_intro_cat_cur"),
+        ]
+
+    @property
+    def deviations(self) -> list[str]:
+        return [name for name in DEVIATIONS if getattr(self, f"deviation_{name}")]
+
+
+DEVIATIONS = ("final_goal_missing", "final_goal_2026_before_2026_start", "final_goal_expired")
+
+
 # Every registration model, in the order facts are written and exported.
 REGISTRATION_MODELS: tuple[type[Registration], ...] = (
     PersonDetails,
@@ -403,3 +457,7 @@ REGISTRATION_MODELS: tuple[type[Registration], ...] = (
     CareerGuidance,
     CompetenceMapping,
 )
+
+# Rows the Regelmotor derives; kept apart from the registered facts (not exported, not imported).
+DERIVED_MODELS: tuple[type[Registration], ...] = (DerivedStatus,)
+ALL_REGISTRATION_MODELS = REGISTRATION_MODELS + DERIVED_MODELS

@@ -8,6 +8,7 @@ when and from which source, and supersede instead of overwriting.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nir.register import models as m
-from nir.register.actors import Actor
+from nir.register.actors import REGELMOTOR, Actor
 from nir.register.errors import ConcurrentChange, Problem, RegistrationRefused
 from nir.register.interchange import ParsedPerson
 from nir.register.validation import reference, validate_duf, validate_fact
@@ -75,7 +76,8 @@ def _new_row(model, person, values, actor: Actor, at, *, operation=m.Operation.C
 
 
 @transaction.atomic
-def create_person(duf: str, details: dict[str, Any], actor: Actor, *, at: dt.datetime | None = None) -> Outcome:
+def create_person(duf: str, details: dict[str, Any], actor: Actor, *, at: dt.datetime | None = None,
+                  evaluate: bool = True) -> Outcome:
     """Create a person (anchor + details). Refuses an invalid or existing DUF number."""
     at = _registration_time(at)
     problems = validate_duf(duf)
@@ -89,20 +91,22 @@ def create_person(duf: str, details: dict[str, Any], actor: Actor, *, at: dt.dat
             person = m.Person.objects.create(duf=duf, recorded_at=at, source_system=actor.source_system)
     except IntegrityError:
         raise RegistrationRefused([Problem("duf", "duf_exists", f"det finnes allerede en person med DUF-nummer {duf}")]) from None
-    _new_row(m.PersonDetails, person, details, actor, at).save()
+    with _guard(person, at, evaluate, path="person"):
+        _new_row(m.PersonDetails, person, details, actor, at).save()
     return Outcome(person, warnings)
 
 
 @transaction.atomic
 def register(person: m.Person, model: type[m.Registration], values: dict[str, Any], actor: Actor,
-             *, at: dt.datetime | None = None) -> Outcome:
+             *, at: dt.datetime | None = None, evaluate: bool = True) -> Outcome:
     """Register one new fact about a person."""
     at = _registration_time(at)
     if at < person.recorded_at:
         raise RegistrationRefused([Problem("registered_at", "before_person", "personen var ikke registrert på dette tidspunktet")])
     warnings = _check(model, values, path=model.FACT_KEY or model.__name__, at=at, person=person)
     row = _new_row(model, person, values, actor, at)
-    row.save()
+    with _guard(person, at, evaluate, path=model.FACT_KEY):
+        row.save()
     return Outcome(row, warnings)
 
 
@@ -119,7 +123,7 @@ def _supersede(row: m.Registration, at: dt.datetime) -> None:
 
 @transaction.atomic
 def correct(row: m.Registration, changes: dict[str, Any], reason: str, actor: Actor,
-            *, at: dt.datetime | None = None) -> Outcome:
+            *, at: dt.datetime | None = None, evaluate: bool = True) -> Outcome:
     """Correct a registered fact: a new row supersedes it; the old one stays readable."""
     at = _registration_time(at)
     if not reason or not reason.strip():
@@ -129,24 +133,50 @@ def correct(row: m.Registration, changes: dict[str, Any], reason: str, actor: Ac
         raise RegistrationRefused([Problem(f, "unknown_field", "ukjent felt") for f in sorted(unknown)])
     values = row.fact_values() | changes
     warnings = _check(type(row), values, path=row.FACT_KEY or type(row).__name__, at=at, person=row.person)
-    _supersede(row, at)
-    new = _new_row(type(row), row.person, values, actor, at, operation=m.Operation.CORRECT, supersedes=row, reason=reason.strip())
-    new.save()
+    with _guard(row.person, at, evaluate, path=row.FACT_KEY):
+        _supersede(row, at)
+        new = _new_row(type(row), row.person, values, actor, at, operation=m.Operation.CORRECT, supersedes=row,
+                       reason=reason.strip())
+        new.save()
     return Outcome(new, warnings)
 
 
 @transaction.atomic
-def annul(row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | None = None) -> Outcome:
+def annul(row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | None = None,
+          evaluate: bool = True) -> Outcome:
     """Delete a registered fact: an annulment row supersedes it; nothing is physically deleted."""
     at = _registration_time(at)
     if not reason or not reason.strip():
         raise RegistrationRefused([Problem("reason", "reason_required", "en sletting må ha en begrunnelse")])
     if isinstance(row, m.PersonDetails):
         raise RegistrationRefused([Problem("id", "details_not_annullable", "personopplysninger kan korrigeres, ikke slettes")])
-    _supersede(row, at)
-    tomb = _new_row(type(row), row.person, row.fact_values(), actor, at, operation=m.Operation.ANNUL, supersedes=row, reason=reason.strip())
-    tomb.save()
+    with _guard(row.person, at, evaluate, path=row.FACT_KEY):
+        _supersede(row, at)
+        tomb = _new_row(type(row), row.person, row.fact_values(), actor, at, operation=m.Operation.ANNUL,
+                        supersedes=row, reason=reason.strip())
+        tomb.save()
     return Outcome(tomb)
+
+
+def write_derived(person: m.Person, model: type[m.Registration], values: dict[str, Any], actor: Actor,
+                  *, at: dt.datetime, supersedes: m.Registration | None = None) -> m.Registration:
+    """Store a value the Regelmotor derived, superseding the previous derived row (no re-evaluation)."""
+    if supersedes is not None:
+        _supersede(supersedes, at)
+    row = _new_row(model, person, values, actor, at,
+                   operation=m.Operation.CORRECT if supersedes is not None else m.Operation.CREATE,
+                   supersedes=supersedes, reason="Ny vurdering av Regelmotor" if supersedes is not None else "")
+    row.save()
+    return row
+
+
+def _guard(person: m.Person, at: dt.datetime, evaluate: bool, *, path: str):
+    """The rules guard around a write (see nir.register.derivation), or nothing for the Regelmotor's own writes."""
+    if not evaluate:
+        return contextlib.nullcontext()
+    from nir.register.derivation import rules_guard
+
+    return rules_guard(person, at, path=path)
 
 
 # --- import of whole persons (interchange format) ---------------------------------
@@ -206,7 +236,8 @@ SNAPSHOT_KEY_FIELDS: dict[type, tuple[str, ...]] = {
 
 
 @transaction.atomic
-def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None = None, update: bool = False) -> ImportResult:
+def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None = None, update: bool = False,
+                  evaluate: bool = True) -> ImportResult:
     """Store one parsed interchange line, all or nothing.
 
     A new DUF number creates the person. An existing one is refused unless
@@ -236,14 +267,22 @@ def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None 
     if fu:
         items.append((m.FollowUp, fu, at))
 
-    created = annulled = corrected = 0
     if existing is None:
         first = min([at, *item_times])
         person = m.Person.objects.create(duf=parsed.duf, recorded_at=first, source_system=actor.source_system)
+    else:
+        person = existing
+    with _guard(person, at, evaluate, path="facts"):
+        counts = _write_snapshot(person, parsed, items, actor, at, existing, first if existing is None else None)
+    return ImportResult(person, *counts, warnings)
+
+
+def _write_snapshot(person, parsed, items, actor, at, existing, first) -> tuple[int, int, int]:
+    created = annulled = corrected = 0
+    if existing is None:
         m.PersonDetails.objects.create(person=person, recorded_at=first, **actor.row_fields(), **parsed.details)
         created += 1
     else:
-        person = existing
         cur = m.PersonDetails.objects.current().filter(person=person).first()
         if cur is None or cur.fact_values() != {f: parsed.details.get(f) for f in m.PersonDetails.FACT_FIELDS}:
             if cur is not None:
@@ -274,6 +313,8 @@ def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None 
                 else:
                     remaining.append((values, when))
             for stale in current:
+                if stale.registered_by_kind == m.ActorKind.SYSTEM and stale.registered_by_system == REGELMOTOR:
+                    continue  # the Regelmotor's own registrations follow the rules, not the snapshot
                 _supersede(stale, at)
                 _new_row(model, person, stale.fact_values(), actor, at, operation=m.Operation.ANNUL,
                          supersedes=stale, reason="Ikke med i importert øyeblikksbilde").save()
@@ -283,4 +324,4 @@ def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None 
         if rows:
             model.objects.bulk_create(rows)
             created += len(rows)
-    return ImportResult(person, created, annulled, corrected, warnings)
+    return created, annulled, corrected

@@ -19,7 +19,7 @@ Layout (rules filed by act and section):
 """
 
 from nir.rules import parameters
-from nir.rules.engine import Violation, evaluate, validate_registration
+from nir.rules.engine import Violation, evaluate, new_violations, validate_registration
 from nir.rules.model import InvalidFacts, Result
 
-__all__ = ["evaluate", "validate_registration", "Violation", "Result", "InvalidFacts", "parameters"]
+__all__ = ["evaluate", "validate_registration", "new_violations", "Violation", "Result", "InvalidFacts", "parameters"]

@@ -79,6 +79,11 @@ def validate_registration(facts: dict, kind: str, item: Any, as_of: dt.date,
     else:
         after_facts[kind] = item
     after = evaluate(after_facts, as_of, params)
+    return new_violations(before, after)
+
+
+def new_violations(before: Result, after: Result) -> list[Violation]:
+    """The rule errors ``after`` has that ``before`` had not: what a change to the facts brought."""
     seen = Counter(_key(e) for e in before.errors)
     out = []
     for e in after.errors:

@@ -2,23 +2,26 @@
 
     nir rules evaluate CASE.json     # the full result as JSON, with explanations
     nir rules check PATH...          # check every case; exit status 1 on any failure
+    nir rules explain DUF            # one person's derived values and the rules and facts behind them
+    nir rules reevaluate             # re-evaluate the whole register (after a rule change)
 
-The logic is in ``nir.rules.cli`` (pure functions taking paths and a stream);
-this command only parses arguments. Room is left for ``explain`` and
-``reevaluate`` subcommands.
+The case logic is in ``nir.rules.cli`` (pure functions); register access in
+``nir.register.derivation``.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from nir.rules import cli
 
 
 class Command(BaseCommand):
-    help = "Regelmotoren: evaluer og kontroller regelcaser (regelmotor.md § 7)."
+    help = "Regelmotoren: evaluer og kontroller regelcaser, forklar én person, revurder hele registeret."
     requires_system_checks: list = []
     requires_migrations_checks = False
 
@@ -28,13 +31,71 @@ class Command(BaseCommand):
         ev.add_argument("case", help="casefil (JSON)")
         ch = sub.add_parser("check", help="Kontroller forventningene i alle caser (filer eller mapper)")
         ch.add_argument("paths", nargs="+", help="casefiler eller mapper (søkes rekursivt etter *.json)")
+        ex = sub.add_parser("explain", help="Forklar avledede verdier for én person (DUF-nummer)")
+        ex.add_argument("duf", help="personens DUF-nummer")
+        ex.add_argument("--as-of", help="vurderingsdato (standard: i dag)")
+        ex.add_argument("--known-at", help="registeret slik det var kjent på dette tidspunktet")
+        ex.add_argument("--json", action="store_true", help="skriv hele resultatet som JSON")
+        rv = sub.add_parser("reevaluate", help="Revurder hele registeret og lagre det som endret seg")
+        rv.add_argument("--as-of", help="vurderingsdato (standard: i dag)")
+        rv.add_argument("--chunk", type=int, default=2000)
+        rv.add_argument("--dry-run", action="store_true", help="vis hva som ville endret seg, lagre ingenting")
+        rv.add_argument("--quiet", action="store_true")
 
     def handle(self, *args, action, **opts):
         if action == "evaluate":
             status = cli.evaluate_case_file(opts["case"], self.stdout)
         elif action == "check":
             status = cli.check(opts["paths"], self.stdout)
+        elif action == "explain":
+            status = self._explain(opts)
+        elif action == "reevaluate":
+            status = self._reevaluate(opts)
         else:  # pragma: no cover - argparse restricts the choices
             raise CommandError(f"ukjent handling {action!r}")
         if status:
             sys.exit(status)  # the summary line already says what failed
+
+    def _explain(self, opts) -> int:
+        from nir.register.derivation import evaluate_person
+        from nir.register.explain import explain_lines
+        from nir.register.interchange import parse_date
+        from nir.register.management.commands.export import _known_at
+        from nir.register.models import Person
+
+        try:
+            person = Person.objects.get(duf=opts["duf"])
+        except Person.DoesNotExist:
+            raise CommandError(f"fant ingen person med DUF-nummer {opts['duf']}") from None
+        known = _known_at(opts["known_at"]) if opts.get("known_at") else None
+        as_of = parse_date(opts["as_of"]) if opts.get("as_of") else timezone.localdate()
+        result = evaluate_person(person, as_of=as_of, known_at=known)
+        if opts["json"]:
+            self.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        else:
+            for line in explain_lines(person, result):
+                self.stdout.write(line)
+        return 0
+
+    def _reevaluate(self, opts) -> int:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from nir.register.derivation import reevaluate_register
+        from nir.register.interchange import parse_date
+        from nir.register.models import Person
+
+        as_of = parse_date(opts["as_of"]) if opts.get("as_of") else None
+        total = Person.objects.count()
+        started = timezone.now()
+        with Progress(TextColumn("Revurderer"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      disable=opts["quiet"], transient=True) as bar:
+            task = bar.add_task("persons", total=total)
+            report = reevaluate_register(as_of=as_of, chunk=opts["chunk"], dry_run=opts["dry_run"],
+                                         progress=lambda n: bar.advance(task, n))
+        secs = (timezone.now() - started).total_seconds()
+        for line in report.lines():
+            self.stdout.write(line)
+        rate = report.persons / secs if secs else 0
+        self.stdout.write(f"{'(tørrkjøring: ingenting lagret) ' if opts['dry_run'] else ''}"
+                          f"{secs:.1f} s, {rate:,.0f} personer/s".replace(",", " "))
+        return 0

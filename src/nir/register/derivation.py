@@ -1,0 +1,286 @@
+"""Wiring the Regelmotor into the register.
+
+On every write the person is evaluated before and after, in the same
+transaction: a registration that brings a new rule error is refused with the
+rule's message (nothing is stored), otherwise the derived values are stored as
+a ``DerivedStatus`` row and automatic closures as ``Termination`` rows, both
+registered by ``Regelmotor``. The rules themselves live in ``nir.rules``; this
+module only feeds them facts and stores what they return.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from nir import codes, rules
+from nir.register import models as m
+from nir.register.actors import REGELMOTOR, Actor
+from nir.register.errors import Problem, RegistrationRefused
+from nir.register.history import rows_for
+from nir.register.interchange import facts_to_line
+from nir.rules.version import RULES_VERSION
+
+# The registrations the rules engine reads.
+ENGINE_MODELS = (
+    m.PersonDetails, m.ResidencePermit, m.Residence, m.Settlement, m.Decision, m.FinalGoal, m.Extension, m.Absence,
+)
+REGELMOTOR_ACTOR = Actor.for_system(REGELMOTOR)
+
+AUTO_CLOSE_SCHEME = "intro"
+
+
+def facts_from_rows(person: m.Person, rows: list[m.Registration]) -> dict:
+    return facts_to_line(person, rows, with_registered_at=False)["facts"]
+
+
+def person_facts(person: m.Person, known_at: dt.datetime | None = None) -> dict:
+    """The person's facts (interchange format) as the register holds them at ``known_at`` (None: now)."""
+    return facts_from_rows(person, rows_for([person.pk], known_at, models=ENGINE_MODELS)[person.pk])
+
+
+def evaluate_person(person: m.Person, *, as_of: dt.date | None = None, known_at: dt.datetime | None = None) -> rules.Result:
+    as_of = as_of or (timezone.localdate(known_at) if known_at else timezone.localdate())
+    return rules.evaluate(person_facts(person, known_at), as_of)
+
+
+def status_values(result: rules.Result) -> dict:
+    """The DerivedStatus field values of an engine result."""
+    intro, nor = result.intro, result.norwegian
+    devs = set(result.deviations)
+    return {
+        "as_of": result.as_of,
+        "law": result.law,
+        "intro_category": intro.category,
+        "intro_start_date": intro.start_date,
+        "intro_deadline": intro.deadline,
+        "intro_base_deadline": intro.base_deadline,
+        "intro_absence_workdays": intro.absence_workdays,
+        "intro_closed_date": intro.closed.date if intro.closed else None,
+        "norwegian_category": nor.category,
+        "norwegian_start_date": nor.start_date,
+        "norwegian_deadline": nor.deadline,
+        "norwegian_leave_workdays": nor.leave_workdays,
+        "deviation_final_goal_missing": "final_goal_missing" in devs,
+        "deviation_final_goal_2026_before_2026_start": "final_goal_2026_before_2026_start" in devs,
+        "deviation_final_goal_expired": "final_goal_expired" in devs,
+        "errors": sorted(result.error_ids),
+        "rules_version": RULES_VERSION,
+    }
+
+
+def _code_by_label(list_name: str, label: str) -> str:
+    for c in codes.code_list(list_name).codes:
+        if c.label == label:
+            return c.code
+    raise LookupError(f"no code with label {label!r} in {list_name}")
+
+
+def store_result(person: m.Person, result: rules.Result, at: dt.datetime) -> tuple[bool, int, int]:
+    """Store what the engine derived, superseding only what changed.
+
+    Returns (status changed, closures created, closures annulled).
+    """
+    from nir.register import services  # the one write path
+
+    values = status_values(result)
+    current = m.DerivedStatus.objects.current().filter(person=person).first()
+    changed = current is None or any(getattr(current, f) != values[f] for f in m.DerivedStatus.RESULT_FIELDS)
+    if changed:
+        # When history is loaded out of registration order, the Regelmotor's new
+        # evaluation is recorded no earlier than the one it replaces.
+        when = max(at, current.recorded_at) if current is not None else at
+        services.write_derived(person, m.DerivedStatus, values, REGELMOTOR_ACTOR, at=when, supersedes=current)
+
+    created, annulled = _store_closures(person, result, at)
+    return changed, created, annulled
+
+
+def _store_closures(person: m.Person, result: rules.Result, at: dt.datetime) -> tuple[int, int]:
+    """Register (or annul) the Regelmotor's automatic avslutning so that it matches the result."""
+    from nir.register import services
+
+    created = annulled = 0
+    closure = result.intro.closed
+    existing = list(
+        m.Termination.objects.current().filter(
+            person=person, scheme=AUTO_CLOSE_SCHEME, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR
+        )
+    )
+    wanted = None
+    if closure is not None:
+        wanted = {
+            "scheme": AUTO_CLOSE_SCHEME,
+            "termination_type": _code_by_label("termination_type", closure.status),
+            "termination_reason": _code_by_label("termination_reason", closure.reason),
+            "hours_work_per_week": None,
+            "termination_date": closure.date,
+            "follow_up_municipality": _follow_up_municipality(person, closure.date),
+        }
+    for row in existing:
+        if wanted is not None and row.termination_type == wanted["termination_type"] and \
+                row.termination_reason == wanted["termination_reason"] and row.termination_date == wanted["termination_date"]:
+            wanted = None  # already registered
+            continue
+        services.annul(row, "Regelmotor: vilkåret for automatisk avslutning gjelder ikke lenger", REGELMOTOR_ACTOR,
+                       at=max(at, row.recorded_at), evaluate=False)
+        annulled += 1
+    if wanted is not None:
+        same = m.Termination.objects.current().filter(
+            person=person, scheme=AUTO_CLOSE_SCHEME, termination_type=wanted["termination_type"],
+            termination_reason=wanted["termination_reason"], termination_date=wanted["termination_date"],
+        ).exists()
+        if not same:
+            services.register(person, m.Termination, wanted, REGELMOTOR_ACTOR, at=at, evaluate=False)
+            created += 1
+    return created, annulled
+
+
+def _follow_up_municipality(person: m.Person, day: dt.date) -> str:
+    """Oppf.kommune on ``day``: the follow-up period covering it, else the latest settlement before it."""
+    fu = (m.FollowUp.objects.current().filter(person=person, valid_from__lte=day)
+          .exclude(valid_to__lt=day).order_by("-valid_from", "-id").first())
+    if fu is not None:
+        return fu.municipality
+    st = (m.Settlement.objects.current().filter(person=person, settlement_date__lte=day)
+          .order_by("-settlement_date", "-id").first())
+    return st.municipality if st is not None else ""
+
+
+@contextlib.contextmanager
+def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterator[None]:
+    """Evaluate before and after a write; refuse the write if it brings a rule error; store the result.
+
+    Use inside the write's transaction, around the write itself.
+    """
+    as_of = timezone.localdate(at)
+    facts = person_facts(person)
+    before = rules.evaluate(facts, as_of) if "birth_date" in facts else None  # None: a person being created
+    yield
+    after = rules.evaluate(person_facts(person), as_of)
+    new = rules.new_violations(before, after) if before is not None else [
+        rules.Violation(e.rule, e.message, e.source, e.subject) for e in after.errors
+    ]
+    if new:
+        raise RegistrationRefused([
+            Problem(f"{path}.{v.subject}" if path else v.subject, v.rule, v.message) for v in new
+        ])
+    store_result(person, after, at)
+
+
+# --- whole-register re-evaluation ------------------------------------------------
+
+@dataclass
+class ReevaluationReport:
+    as_of: dt.date
+    persons: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    created: int = 0
+    closures_created: int = 0
+    closures_annulled: int = 0
+    with_errors: int = 0
+    field_changes: Counter = field(default_factory=Counter)
+    category_moves: Counter = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Vurdert per {self.as_of:%d.%m.%Y}: {self.persons} personer, {self.changed} endret, "
+            f"{self.created} nye, {self.unchanged} uendret.",
+            f"Automatiske avslutninger: {self.closures_created} registrert, {self.closures_annulled} annullert. "
+            f"Personer med regelbrudd: {self.with_errors}.",
+        ]
+        if self.field_changes:
+            out.append("Endringer per felt: " + ", ".join(f"{k} {v}" for k, v in self.field_changes.most_common()))
+        for (scheme, old, new), n in self.category_moves.most_common(20):
+            out.append(f"  {scheme}: {old} → {new}: {n}")
+        return out
+
+
+def reevaluate_register(*, as_of: dt.date | None = None, chunk: int = 2000, dry_run: bool = False,
+                        progress=None) -> ReevaluationReport:
+    """Re-evaluate every person (after a rule change or the passing of time) and store what changed.
+
+    Works chunk by chunk (one transaction each), reading facts for a whole chunk
+    at once and writing changed statuses in bulk. Only the Regelmotor's own rows
+    change; registered facts are never touched.
+    """
+    from django.db import transaction
+
+    as_of = as_of or timezone.localdate()
+    at = timezone.now()
+    report = ReevaluationReport(as_of=as_of)
+    last = 0
+    while True:
+        persons = list(m.Person.objects.filter(id__gt=last).order_by("id")[:chunk])
+        if not persons:
+            break
+        last = persons[-1].pk
+        with transaction.atomic():
+            _reevaluate_chunk(persons, as_of, at, report)
+            if dry_run:
+                transaction.set_rollback(True)
+        if progress is not None:
+            progress(len(persons))
+    return report
+
+
+def _reevaluate_chunk(persons: list[m.Person], as_of: dt.date, at: dt.datetime, report: ReevaluationReport) -> None:
+    ids = [p.pk for p in persons]
+    rows = rows_for(ids, models=ENGINE_MODELS)
+    current = {r.person_id: r for r in m.DerivedStatus.objects.current().filter(person_id__in=ids)}
+    new_rows, superseded = [], []
+    closing: dict[int, rules.Result] = {}
+    has_auto = set(
+        m.Termination.objects.current().filter(
+            person_id__in=ids, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR
+        ).values_list("person_id", flat=True)
+    )
+    fields = REGELMOTOR_ACTOR.row_fields()
+    for person in persons:
+        result = rules.evaluate(facts_from_rows(person, rows.get(person.pk, [])), as_of)
+        report.persons += 1
+        if result.errors:
+            report.with_errors += 1
+        values = status_values(result)
+        cur = current.get(person.pk)
+        if cur is not None and all(getattr(cur, f) == values[f] for f in m.DerivedStatus.RESULT_FIELDS):
+            report.unchanged += 1
+        else:
+            if cur is None:
+                report.created += 1
+            else:
+                report.changed += 1
+                superseded.append(cur.pk)
+                for f in m.DerivedStatus.RESULT_FIELDS:
+                    if getattr(cur, f) != values[f]:
+                        report.field_changes[f] += 1
+                for scheme in ("intro", "norwegian"):
+                    old, new = getattr(cur, f"{scheme}_category"), values[f"{scheme}_category"]
+                    if old != new:
+                        report.category_moves[(scheme, old, new)] += 1
+            when = max(at, cur.recorded_at) if cur is not None else at
+            new_rows.append(m.DerivedStatus(
+                person_id=person.pk, recorded_at=when, operation=m.Operation.CORRECT if cur else m.Operation.CREATE,
+                supersedes_id=cur.pk if cur else None, change_reason="Ny vurdering av Regelmotor" if cur else "",
+                **fields, **values,
+            ))
+        if result.intro.closed is not None or person.pk in has_auto:
+            closing[person.pk] = result
+    if superseded:
+        m.DerivedStatus.objects.filter(pk__in=superseded, superseded_at__isnull=True).update(superseded_at=at)
+    if new_rows:
+        m.DerivedStatus.objects.bulk_create(new_rows, batch_size=1000)
+    # automatic closures are rare: handle them through the per-person path
+    by_id = {p.pk: p for p in persons}
+    for pid, result in closing.items():
+        c, a = _store_closures(by_id[pid], result, at)
+        report.closures_created += c
+        report.closures_annulled += a
+
+

@@ -1,0 +1,187 @@
+"""The Regelmotor wired into the register (issue: every write re-evaluates the person in the
+same transaction; derived values and automatic closures are stored as rows registered by
+Regelmotor; a registration that breaks a rule is refused with the rule's message)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from register_support import T0, at, register_counts
+
+from nir.register import derivation, services
+from nir.register import models as m
+from nir.register.errors import RegistrationRefused
+from nir.rules import parameters
+
+
+def _in_target_group(person, actor, *, permit=dt.date(2025, 10, 1)):
+    services.register(person, m.ResidencePermit, {"basis": "utl_28", "decision_date": permit}, actor, at=T0)
+    services.register(person, m.Settlement, {"municipality": "5522", "settlement_date": dt.date(2025, 11, 1),
+                                             "by_agreement": True}, actor, at=T0)
+
+
+def status(person) -> m.DerivedStatus:
+    return m.DerivedStatus.objects.current().get(person=person)
+
+
+@pytest.mark.django_db
+def test_every_write_stores_the_derived_status_registered_by_regelmotor(make_person, actor):
+    """il. § 8 and regelmotor.md § 4: a participation decision and a final goal give category and deadline."""
+    person = make_person()
+    assert status(person).intro_category == "none"  # only personal details so far
+    _in_target_group(person, actor)
+    assert status(person).intro_category == "right_and_duty"
+    assert status(person).norwegian_deadline == dt.date(2028, 9, 30)  # 01.10.2025 + 36 months − 1 day
+    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
+                                           "decision_date": dt.date(2026, 1, 5), "start_date": dt.date(2026, 1, 5)},
+                      actor, at=at(2026, 1, 12))
+    s = status(person)
+    assert s.deviation_final_goal_missing and s.intro_deadline is None
+    services.register(person, m.FinalGoal, {"scheme": "intro", "goal": "work_no_vgo_2026"}, actor, at=at(2026, 1, 13))
+    s = status(person)
+    assert (s.intro_start_date, s.intro_deadline) == (dt.date(2026, 1, 5), dt.date(2028, 1, 4))
+    assert not s.deviation_final_goal_missing
+    assert (s.registered_by_kind, s.registered_by_system, s.source_system) == ("system", "Regelmotor", "Regelmotor")
+    assert s.operation == m.Operation.CORRECT and s.supersedes is not None
+    # the old status stays readable as known before the final goal
+    before = m.DerivedStatus.objects.known_at(at(2026, 1, 12, 23)).get(person=person)
+    assert before.intro_deadline is None and before.deviation_final_goal_missing
+
+
+@pytest.mark.django_db
+def test_unchanged_result_writes_no_new_status(make_person, actor):
+    person = make_person()
+    _in_target_group(person, actor)
+    n = m.DerivedStatus.objects.filter(person=person).count()
+    services.register(person, m.Measure, {"scheme": "intro", "measure": "work_practice",
+                                          "from_date": dt.date(2026, 2, 1)}, actor, at=at(2026, 2, 2))
+    assert m.DerivedStatus.objects.filter(person=person).count() == n
+
+
+@pytest.mark.django_db
+def test_loss_due_to_work_after_participation_refused_with_rule_message(make_person, actor):
+    """004: «Kan kun registreres dersom det IKKE foreligger et vedtak om deltakelse fra før» —
+    refused, naming the rule, with nothing stored."""
+    person = make_person()
+    _in_target_group(person, actor)
+    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
+                                           "decision_date": dt.date(2025, 12, 15), "start_date": dt.date(2025, 12, 15)},
+                      actor, at=T0)
+    before = register_counts()
+    n_status = m.DerivedStatus.objects.count()
+    with pytest.raises(RegistrationRefused) as exc:
+        services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
+                                               "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12))
+    rules = [p.rule for p in exc.value.problems]
+    assert rules == ["loss_due_to_work_after_participation"]
+    assert "deltakelse" in exc.value.problems[0].message
+    assert exc.value.problems[0].field.startswith("decisions")
+    assert register_counts() == before and m.DerivedStatus.objects.count() == n_status
+
+
+@pytest.mark.django_db
+def test_loss_due_to_work_closes_and_annulment_reopens(make_person, actor):
+    """il. § 8 fourth paragraph; 004: the Regelmotor registers «Avbrutt» / «Vedtak om bortfall av rett og
+    plikt pga. arbeid» on the decision date; when the decision is annulled, so is the closure."""
+    person = make_person()
+    _in_target_group(person, actor)
+    decision = services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
+                                                      "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12)).row
+    term = m.Termination.objects.current().get(person=person)
+    assert (term.termination_type, term.termination_reason, term.termination_date) == ("aborted", "loss_due_to_work", dt.date(2026, 1, 5))
+    assert term.registered_by_label == "Regelmotor" and term.follow_up_municipality == "5522"
+    assert status(person).intro_category == "none" and status(person).intro_closed_date == dt.date(2026, 1, 5)
+
+    services.annul(decision, "Registrert på feil person", actor, at=at(2026, 1, 20))
+    assert not m.Termination.objects.current().filter(person=person).exists()
+    gone = m.Termination.objects.filter(person=person, operation=m.Operation.ANNUL).get()
+    assert gone.registered_by_label == "Regelmotor" and "gjelder ikke lenger" in gone.change_reason
+    assert status(person).intro_category == "right_and_duty" and status(person).intro_closed_date is None
+    # as known on 15.01 the programme was closed
+    assert m.Termination.objects.known_at(at(2026, 1, 15)).filter(person=person).count() == 1
+
+
+@pytest.mark.django_db
+def test_correction_that_breaks_a_rule_is_refused(make_person, actor):
+    """A correction is judged like a registration: moving a participation decision's date so that it
+    precedes an existing loss-due-to-work decision makes that decision contradictory (004)."""
+    person = make_person()
+    _in_target_group(person, actor)
+    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
+                                           "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12))
+    d = services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
+                                               "decision_date": dt.date(2026, 2, 2), "start_date": dt.date(2026, 2, 2)},
+                          actor, at=at(2026, 2, 3)).row  # allowed after the loss (004)
+    with pytest.raises(RegistrationRefused) as exc:
+        services.correct(d, {"decision_date": dt.date(2025, 12, 1), "start_date": dt.date(2025, 12, 1)},
+                         "Feil dato", actor, at=at(2026, 2, 4))
+    assert "loss_due_to_work_after_participation" in [p.rule for p in exc.value.problems]
+    assert m.Decision.objects.current().get(pk=d.pk).decision_date == dt.date(2026, 2, 2)
+
+
+@pytest.mark.django_db
+def test_reevaluate_after_a_rule_change_reports_what_changed(make_person, actor, monkeypatch):
+    """Prop. 81 L (2024–2025) pkt 12.2: switching the 55→60 version on (one data change) and
+    re-evaluating moves a person aged 58 at the permit decision into rett og plikt."""
+    older = make_person(birth_date=dt.date(1967, 6, 1))
+    _in_target_group(older, actor)
+    younger = make_person()
+    _in_target_group(younger, actor)
+    assert status(older).intro_category == "may_be_offered"
+
+    out = io.StringIO()
+    call_command("rules", "reevaluate", "--quiet", stdout=out)
+    assert "0 endret" in out.getvalue()
+
+    switched = parameters.default().with_valid_from("intro.age.max", 60, dt.date(2025, 1, 1))
+    monkeypatch.setattr(parameters, "default", lambda: switched)
+    out = io.StringIO()
+    call_command("rules", "reevaluate", "--quiet", stdout=out)
+    text = out.getvalue()
+    assert "1 endret" in text and "intro: may_be_offered → right_and_duty: 1" in text
+    assert status(older).intro_category == "right_and_duty"
+    assert status(older).change_reason == "Ny vurdering av Regelmotor"
+    assert m.DerivedStatus.objects.filter(person=younger).count() == m.DerivedStatus.objects.filter(
+        person=younger, superseded_at__isnull=False).count() + 1  # untouched: still one current row
+
+
+@pytest.mark.django_db
+def test_reevaluate_dry_run_stores_nothing_and_creates_missing_statuses(make_person, actor):
+    person = make_person()
+    _in_target_group(person, actor)
+    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
+                                           "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12),
+                      evaluate=False)  # as the bulk paths write: no derivation yet
+    before = (m.DerivedStatus.objects.count(), m.Termination.objects.count())
+    out = io.StringIO()
+    call_command("rules", "reevaluate", "--quiet", "--dry-run", stdout=out)
+    assert "1 endret" in out.getvalue() and "1 registrert" in out.getvalue()
+    assert (m.DerivedStatus.objects.count(), m.Termination.objects.count()) == before
+    call_command("rules", "reevaluate", "--quiet", stdout=io.StringIO())
+    assert status(person).intro_category == "none"
+    assert m.Termination.objects.current().get(person=person).registered_by_label == "Regelmotor"
+
+
+@pytest.mark.django_db
+def test_explain_prints_rules_sources_and_facts_in_norwegian(make_person, actor):
+    person = make_person()
+    _in_target_group(person, actor)
+    out = io.StringIO()
+    call_command("rules", "explain", person.duf, "--as-of", "2026-03-01", stdout=out)
+    text = out.getvalue()
+    assert "NIR-kategori introduksjonsprogram: Rett og plikt til introduksjonsprogram" in text
+    assert "kilde: il. § 8 første ledd" in text
+    assert "Gjennomføringsfrist norsk og samfunnskunnskap: 30.09.2028" in text
+    assert "parameter intro.age.max = 55" in text
+
+
+@pytest.mark.django_db
+def test_derivation_evaluates_the_person_as_of_the_registration_date(make_person, actor):
+    """The derived row records the date the rules were applied on."""
+    person = make_person()
+    _in_target_group(person, actor)
+    assert status(person).as_of == T0.date()
+    assert derivation.evaluate_person(person, as_of=dt.date(2026, 3, 1)).intro.category == "right_and_duty"
