@@ -78,7 +78,9 @@ class Person(models.Model):
 
 
 class Registration(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # Indexed together with superseded_at (see _meta_indexes); a separate person index would
+    # only slow bulk loads down.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
     operation = models.CharField(max_length=10, choices=Operation.choices, default=Operation.CREATE)
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
@@ -87,11 +89,12 @@ class Registration(models.Model):
     recorded_at = models.DateTimeField("registrert")
     superseded_at = models.DateTimeField(null=True, blank=True)
     registered_by_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    # Not indexed: "what did this user register" is answered by the audit log, not by scanning facts.
     registered_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     registered_by_client = models.ForeignKey(
-        "access.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "access.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     registered_by_system = models.CharField(max_length=40, blank=True)
     source_system = models.CharField("kildesystem", max_length=100)

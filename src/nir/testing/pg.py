@@ -71,32 +71,35 @@ def ThrowawayPostgres(*, fsync: bool = False, tuned_for_bulk: bool = True) -> It
     port = _free_port()
     env = dict(os.environ, LC_ALL="C.UTF-8", LANG="C.UTF-8")
     try:
-        subprocess.run(
-            [str(bindir / "initdb"), "-D", str(data), "-U", "nir", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-            check=True, capture_output=True, preexec_fn=preexec, env=env,
-        )
-        opts = [
-            f"-p {port}", "-h 127.0.0.1", f"-k {sock}",
-            "-c max_connections=100", "-c shared_buffers=512MB", "-c work_mem=32MB",
-            "-c maintenance_work_mem=512MB", "-c synchronous_commit=off",
-        ]
-        if not fsync:
-            opts += ["-c fsync=off", "-c full_page_writes=off"]
-        if tuned_for_bulk:
-            opts += ["-c max_wal_size=8GB", "-c checkpoint_timeout=30min", "-c wal_level=minimal", "-c max_wal_senders=0"]
-        subprocess.run(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-o", " ".join(opts), "-w", "-t", "60", "start"],
-            check=True, capture_output=True, preexec_fn=preexec, env=env,
-        )
-        url = f"postgresql://nir@127.0.0.1:{port}/postgres"
-        _wait_ready(port)
-        subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "nir", "nir"],
-                       check=True, capture_output=True, env=env)
+        try:
+            subprocess.run(
+                [str(bindir / "initdb"), "-D", str(data), "-U", "nir", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+                check=True, capture_output=True, preexec_fn=preexec, env=env,
+            )
+            opts = [
+                f"-p {port}", "-h 127.0.0.1", f"-k {sock}",
+                "-c max_connections=100", "-c shared_buffers=512MB", "-c work_mem=32MB",
+                "-c maintenance_work_mem=512MB", "-c synchronous_commit=off",
+            ]
+            if not fsync:
+                opts += ["-c fsync=off", "-c full_page_writes=off"]
+            if tuned_for_bulk:
+                opts += ["-c max_wal_size=8GB", "-c checkpoint_timeout=30min", "-c wal_level=minimal", "-c max_wal_senders=0"]
+            subprocess.run(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-o", " ".join(opts),
+                 "-w", "-t", "60", "start"],
+                check=True, capture_output=True, preexec_fn=preexec, env=env,
+            )
+            _wait_ready(port)
+            subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "nir", "nir"],
+                           check=True, capture_output=True, env=env)
+        except subprocess.CalledProcessError as e:
+            log = base / "server.log"
+            detail = log.read_text()[-2000:] if log.exists() else ""
+            stderr = (e.stderr or b"").decode(errors="replace")
+            raise PostgresUnavailable(f"could not start PostgreSQL: {stderr}\n{detail}") from e
+        # Only start-up failures are PostgresUnavailable; errors inside the with-block propagate as they are.
         yield f"postgresql://nir@127.0.0.1:{port}/nir"
-    except subprocess.CalledProcessError as e:
-        log = (base / "server.log")
-        detail = log.read_text()[-2000:] if log.exists() else ""
-        raise PostgresUnavailable(f"could not start PostgreSQL: {e.stderr.decode(errors='replace')}\n{detail}") from e
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],

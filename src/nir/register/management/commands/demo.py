@@ -32,6 +32,8 @@ class Command(BaseCommand):
         if not Person.objects.exists():
             self.stdout.write(f"Genererer syntetisk befolkning ({persons} personer, seed {seed}) …")
             call_command("synth", persons=persons, seed=seed, quiet=True, stdout=self.stdout)
+            self.stdout.write("Regelmotoren vurderer befolkningen (kategorier, frister, avvik) …")
+            call_command("rules", "reevaluate", "--quiet", stdout=self.stdout)
         else:
             self.stdout.write(f"Registeret har allerede {Person.objects.count()} personer; ingen ny befolkning generert.")
         lines = self._users()
