@@ -1,0 +1,1469 @@
+"""Vectorised evaluation of many persons at once (whole-register re-evaluation).
+
+The per-person engine (:func:`nir.rules.evaluate`) builds explanations and runs
+at a few thousand persons a second. Re-evaluating the whole register after a
+rule change needs more (≥ 50,000 persons/s), so this module evaluates the same
+rules over *columns*: one array per person-level fact and one exploded table
+per list of facts (permits, settlements, residences, decisions, absences) with
+a ``person`` index column. The values are exactly those of
+``evaluate(facts, as_of).to_json(explanations=False)`` — ``law``, the nine
+``intro`` values, the five ``norwegian`` values, ``deviations`` and ``errors``
+(sorted rule ids) — without explanations. ``tests/rules/test_vector_agreement.py``
+checks that the two paths agree on a large random sample and on every case.
+
+Entry points::
+
+    from nir.rules import vector
+    rows = vector.evaluate_batch(facts_list, as_of)          # list of dicts (to_json shape)
+    cols = vector.flatten(facts_list)                        # the columnar input (dict of arrays)
+    res = vector.evaluate_columns(cols, as_of)               # BatchResult: one array per value
+    res.to_dicts(); res.to_polars(); res.fallback            # fallback: persons done per person
+
+The columnar input is what a bulk re-evaluation reads from SQL (one query per
+registration table): keys ``birth_date``, ``education``, ``final_goal``,
+``extension_months`` (length = persons) and ``<table>.<column>`` for the tables
+``permits`` (``person``, ``basis``, ``decision_date``, ``arrival_date``,
+``applied_from_abroad`` as -1 null / 0 / 1), ``settlements`` (``person``,
+``date``, ``by_agreement``), ``residences`` (``person``, ``from``),
+``decisions`` (``person``, ``scheme``, ``type``, ``result``, ``decision_date``,
+``start_date``, ``end_date``) and ``absences`` (``person``, ``scheme``, ``kind``,
+``from``, ``to``). Dates are ``datetime64[D]`` (NaT for null) or anything numpy
+converts to it; codes are strings (or the integer codes of :func:`vocab`). Rows
+of a table keep the order of the person's list (the tie-breaker the engine uses
+when two facts have the same date); an optional ``<table>.order`` column gives
+that order explicitly.
+
+Nothing is duplicated: parameters are read from the same
+:class:`~nir.rules.parameters.ParameterSet` on the same dates as the rules read
+them, the code lists and their attributes come from ``nir.codes`` through the
+engine's own helpers (``il9_letter``, ``section``, ``goal_parameters`` …),
+workdays use :func:`nir.rules.workdays.calendar` (``numpy.busday_count`` /
+``busday_offset``) and month arithmetic is :mod:`nir.rules.dates`'s
+(relativedelta: the day is clipped to the month's end).
+
+**Fallback.** A person whose facts cannot be read as columns (facts that make
+``parse_facts`` fail, odd values), for whom a parameter has no version in force
+on a date the rules need, or whose dates leave the workday calendar is
+evaluated with the per-person engine instead (which then gives the same
+result, or raises the same exception). ``BatchResult.fallback`` marks them;
+with the shipped parameters and well-formed facts the share is zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import multiprocessing as mp
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from nir.codes import code_list
+from nir.rules import parameters as parameters_mod
+from nir.rules.context import Context, codes, il9_letter
+from nir.rules.engine import evaluate
+from nir.rules.if_s72_law import INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN
+from nir.rules.integreringsloven import s05_decisions, s08_loss_due_to_work, s13_14_final_goals as goals
+from nir.rules.integreringsloven.common import INTRO_LABELS, NORWEGIAN_LABELS
+from nir.rules.integreringsloven.s08_target_group import LETTERS_WITHOUT_AGREEMENT
+from nir.rules.integreringsloven.s27_28_norwegian import section
+from nir.rules.integreringsloven.s37_ch6a_collective_protection import COLLECTIVE
+from nir.rules.model import Decision
+from nir.rules.parameters import ParameterError, ParameterSet
+from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, calendar
+
+__all__ = ["evaluate_batch", "evaluate_facts", "evaluate_columns", "flatten", "unflatten", "BatchResult", "vocab",
+           "LAWS", "INTRO_CATEGORIES", "NORWEGIAN_CATEGORIES", "DEVIATIONS", "ERRORS", "add_months", "period_end",
+           "age_on", "birthday", "cpu_count"]
+
+LAWS = (INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN)
+INTRO_CATEGORIES = tuple(INTRO_LABELS)          # right_and_duty, right, may_be_offered, none
+NORWEGIAN_CATEGORIES = tuple(NORWEGIAN_LABELS)  # right_and_duty, duty, right, none
+DEVIATIONS = ("final_goal_missing", "final_goal_2026_before_2026_start", "final_goal_expired")
+# Every rule id a RuleError can carry (tests/rules/test_vector_agreement.py checks this list against the source).
+ERRORS = (
+    "absence_date_out_of_range", "absence_end_before_start", "absence_kind_unknown",
+    "decision_end_before_start", "decision_type_not_in_scheme", "decision_type_not_valid_on_date",
+    "decision_type_unknown", "extension_exceeds_maximum", "extension_not_allowed", "extension_without_final_goal",
+    "final_goal_unknown", "loss_due_to_work_after_participation", "loss_due_to_work_not_in_force",
+    "loss_due_to_work_not_in_target_group", "participation_after_two_years", "participation_without_start_date",
+)
+_E = {e: np.uint32(1 << i) for i, e in enumerate(ERRORS)}
+_DEV = {d: np.uint8(1 << i) for i, d in enumerate(DEVIATIONS)}
+
+IC = {c: i for i, c in enumerate(INTRO_CATEGORIES)}
+NC = {c: i for i, c in enumerate(NORWEGIAN_CATEGORIES)}
+I_RD, I_RIGHT, I_MAY, I_NONE = IC["right_and_duty"], IC["right"], IC["may_be_offered"], IC["none"]
+N_RD, N_DUTY, N_RIGHT, N_NONE = NC["right_and_duty"], NC["duty"], NC["right"], NC["none"]
+
+I64 = np.int64
+NAT = np.iinfo(I64).min          # datetime64[D] NaT viewed as int64
+FAR_PAST, FAR_FUTURE = -(10 ** 9), 10 ** 9
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+M8 = "datetime64[D]"
+
+# the literal codes the rules themselves compare with (they have no named constants in the engine)
+EEA = "eea"
+WORK = "work"
+FAMILY_OF_NORWEGIAN = "family_of_norwegian"
+UPPER_SECONDARY = "upper_secondary_or_higher"
+LEAVE = "leave"
+INTRO, NORWEGIAN = "intro", "norwegian"
+MADE = "made"
+
+
+def _day(d: dt.date) -> int:
+    return d.toordinal() - _EPOCH
+
+
+def _date(n: int) -> dt.date:
+    return dt.date.fromordinal(int(n) + _EPOCH)
+
+
+CAL_FIRST, CAL_LAST = _day(dt.date(FIRST_YEAR, 1, 1)), _day(dt.date(LAST_YEAR, 12, 31))
+
+
+# --- vocabularies: code lists as integer codes with their attributes -----------
+
+@dataclass(frozen=True)
+class Vocab:
+    """Integer codes for the code lists the rules read; index ``len(codes)`` is "unknown"."""
+
+    basis: tuple[str, ...]
+    scheme: tuple[str, ...]
+    decision_type: tuple[str, ...]
+    absence_kind: tuple[str, ...]
+    final_goal: tuple[str, ...]
+    index: dict[str, dict[str, int]] = field(repr=False)
+    # attributes, one entry per code plus one for unknown
+    b_s9: np.ndarray = field(repr=False)        # il. § 9 letter a–g
+    b_fg: np.ndarray = field(repr=False)        # letter f or g (no agreement needed)
+    b_section: np.ndarray = field(repr=False)   # Norwegian: 0 none, 1 § 27, 2 § 28, 3 ch. 6A
+    t_schemes: np.ndarray = field(repr=False)   # [type, scheme] allowed
+    t_from: np.ndarray = field(repr=False)
+    t_to: np.ndarray = field(repr=False)
+    k_intro: np.ndarray = field(repr=False)     # absence kind extends the programme
+    k_norwegian: np.ndarray = field(repr=False)
+    g_from: np.ndarray = field(repr=False)
+    g_to: np.ndarray = field(repr=False)
+
+    def code(self, kind: str, value: str) -> int:
+        return self.index[kind].get(value, len(getattr(self, kind)))
+
+
+SECTION_CODE = {None: 0, "27": 1, "28": 2, "6A": 3}
+
+
+@lru_cache(maxsize=1)
+def vocab() -> Vocab:
+    basis = tuple(c.code for c in code_list("permit_basis").codes)
+    scheme = tuple(c.code for c in code_list("scheme").codes)
+    types = tuple(c.code for c in code_list("decision_type").codes)
+    kinds = tuple(c.code for c in code_list("absence_kind").codes)
+    goal = tuple(c.code for c in code_list("final_goal").codes)
+    unknown_basis = "\x00unknown"
+    b_all = (*basis, unknown_basis)
+    t_schemes = np.zeros((len(types) + 1, len(scheme) + 1), bool)
+    t_from = np.full(len(types) + 1, FAR_PAST, I64)
+    t_to = np.full(len(types) + 1, FAR_FUTURE, I64)
+    for i, t in enumerate(types):
+        c = codes("decision_type")[t]
+        for s in c.attrs.get("schemes", []):
+            if s in scheme:
+                t_schemes[i, scheme.index(s)] = True
+        t_from[i] = _day(c.valid_from) if c.valid_from else FAR_PAST
+        t_to[i] = _day(c.valid_to) if c.valid_to else FAR_FUTURE
+    kattr = codes("absence_kind")
+    gc = codes("final_goal")
+    return Vocab(
+        basis=basis, scheme=scheme, decision_type=types, absence_kind=kinds, final_goal=goal,
+        index={"basis": {c: i for i, c in enumerate(basis)}, "scheme": {c: i for i, c in enumerate(scheme)},
+               "decision_type": {c: i for i, c in enumerate(types)},
+               "absence_kind": {c: i for i, c in enumerate(kinds)}, "final_goal": {c: i for i, c in enumerate(goal)}},
+        b_s9=np.array([bool(il9_letter(b)) for b in b_all]),
+        b_fg=np.array([il9_letter(b) in LETTERS_WITHOUT_AGREEMENT for b in b_all]),
+        b_section=np.array([SECTION_CODE[section(b)] for b in b_all], np.int8),
+        t_schemes=t_schemes, t_from=t_from, t_to=t_to,
+        k_intro=np.array([bool(kattr[k].attrs.get("extends_intro")) for k in kinds] + [False]),
+        k_norwegian=np.array([bool(kattr[k].attrs.get("extends_norwegian")) for k in kinds] + [False]),
+        g_from=np.array([_day(gc[g].valid_from) if gc[g].valid_from else FAR_PAST for g in goal] + [FAR_PAST], I64),
+        g_to=np.array([_day(gc[g].valid_to) if gc[g].valid_to else FAR_FUTURE for g in goal] + [FAR_FUTURE], I64),
+    )
+
+
+# --- the encoded columns --------------------------------------------------------
+
+TABLES = {
+    "permits": ("person", "basis", "decision_date", "arrival_date", "applied_from_abroad"),
+    "settlements": ("person", "date", "by_agreement"),
+    "residences": ("person", "from"),
+    "decisions": ("person", "scheme", "type", "result", "decision_date", "start_date", "end_date"),
+    "absences": ("person", "scheme", "kind", "from", "to"),
+}
+PERSON_COLUMNS = ("birth_date", "education", "final_goal", "extension_months")
+
+class _Bad(Exception):
+    """A value the columnar path does not read: the person goes to the per-person engine."""
+
+
+_day_cache: dict[Any, int] = {None: NAT, "": NAT}
+
+
+def _d(v: Any) -> int:
+    """A facts date (ISO string or date) as days since 1970, like ``model._date``; NAT for null."""
+    try:
+        return _day_cache[v]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable
+        raise _Bad() from None
+    if isinstance(v, dt.datetime) or v is True or v is False:
+        raise _Bad()
+    if isinstance(v, dt.date):
+        return _day(v)
+    try:
+        n = _day(dt.date.fromisoformat(str(v)))
+    except ValueError:
+        raise _Bad() from None
+    if isinstance(v, str) and len(_day_cache) < 500_000:
+        _day_cache[v] = n
+    return n
+
+
+def _req(v: Any) -> int:
+    n = _d(v)
+    if n == NAT:
+        raise _Bad()
+    return n
+
+
+def flatten(facts_list: Sequence[dict]) -> dict[str, np.ndarray]:
+    """The columnar input for ``facts_list`` (see the module docstring), codes as integer codes.
+
+    Codes are encoded to the integer codes of :func:`vocab` (unknown codes to
+    ``len(codes)``). A person whose facts the columns cannot represent exactly
+    (facts ``parse_facts`` refuses, odd types) is marked in the extra key
+    ``fallback`` (bool per person) and evaluated by the per-person engine.
+    """
+    with _gc_paused():
+        return _flatten(facts_list)
+
+
+def _flatten(facts_list: Sequence[dict]) -> dict[str, np.ndarray]:
+    v = vocab()
+    B, S, T, K, G = (v.index[k] for k in ("basis", "scheme", "decision_type", "absence_kind", "final_goal"))
+    nB, nS, nT, nK, nG = len(v.basis), len(v.scheme), len(v.decision_type), len(v.absence_kind), len(v.final_goal)
+    birth, upper, goal, ext, bad = [], [], [], [], []
+    pp, pb, pd, pa, pf = [], [], [], [], []
+    sp, sd, sa = [], [], []
+    rp, rd = [], []
+    dp, ds, dt_, dm, dd, dst, den = [], [], [], [], [], [], []
+    ap, asch, ak, af, at = [], [], [], [], []
+    cache = _day_cache
+    get = cache.get
+    d, req = _d, _req
+    nat = NAT
+    for i, f in enumerate(facts_list):
+        try:
+            if f.__class__ is not dict:
+                raise _Bad()
+            items = f.get("permits")
+            if items is not None:
+                if items.__class__ is not list:
+                    raise _Bad()
+                for raw in items:
+                    if raw.__class__ is not dict:
+                        raise _Bad()
+                    b = raw.get("basis")
+                    x = get(raw.get("decision_date"))
+                    if x is None or x == nat:
+                        x = req(raw.get("decision_date"))
+                    y = get(raw.get("arrival_date"))
+                    if y is None:
+                        y = d(raw.get("arrival_date"))
+                    ab = raw.get("applied_from_abroad")
+                    if ab is None:
+                        ab = -1
+                    elif ab is True:
+                        ab = 1
+                    elif ab is False:
+                        ab = 0
+                    else:
+                        raise _Bad()
+                    pp.append(i)
+                    pb.append(B.get(b, nB) if b.__class__ is str else B.get(str(b or ""), nB))
+                    pd.append(x)
+                    pa.append(y)
+                    pf.append(ab)
+            items = f.get("settlements")
+            if items is not None:
+                if items.__class__ is not list:
+                    raise _Bad()
+                for raw in items:
+                    if raw.__class__ is not dict:
+                        raise _Bad()
+                    x = get(raw.get("date"))
+                    if x is None or x == nat:
+                        x = req(raw.get("date"))
+                    sp.append(i)
+                    sd.append(x)
+                    sa.append(raw.get("by_agreement") is True)
+            items = f.get("residences")
+            if items is not None:
+                if items.__class__ is not list:
+                    raise _Bad()
+                for raw in items:
+                    if raw.__class__ is not dict:
+                        raise _Bad()
+                    x = get(raw.get("from"))
+                    if x is None or x == nat:
+                        x = req(raw.get("from"))
+                    if get(raw.get("to")) is None:
+                        d(raw.get("to"))  # validated like parse_facts
+                    rp.append(i)
+                    rd.append(x)
+            items = f.get("decisions")
+            if items is not None:
+                if items.__class__ is not list:
+                    raise _Bad()
+                for raw in items:
+                    if raw.__class__ is not dict:
+                        raise _Bad()
+                    sc, ty, res = raw.get("scheme"), raw.get("type"), raw.get("result")
+                    x = get(raw.get("decision_date"))
+                    if x is None or x == nat:
+                        x = req(raw.get("decision_date"))
+                    y = get(raw.get("start_date"))
+                    if y is None:
+                        y = d(raw.get("start_date"))
+                    z = get(raw.get("end_date"))
+                    if z is None:
+                        z = d(raw.get("end_date"))
+                    dp.append(i)
+                    ds.append(S.get(sc, nS) if sc.__class__ is str else S.get(str(sc or ""), nS))
+                    dt_.append(T.get(ty, nT) if ty.__class__ is str else T.get(str(ty or ""), nT))
+                    dm.append(res == MADE or res is None or str(res or MADE) == MADE)
+                    dd.append(x)
+                    dst.append(y)
+                    den.append(z)
+            items = f.get("absences")
+            if items is not None:
+                if items.__class__ is not list:
+                    raise _Bad()
+                for raw in items:
+                    if raw.__class__ is not dict:
+                        raise _Bad()
+                    sc, kd = raw.get("scheme"), raw.get("kind")
+                    x = get(raw.get("from"))
+                    if x is None or x == nat:
+                        x = req(raw.get("from"))
+                    y = get(raw.get("to"))
+                    if y is None or y == nat:
+                        y = req(raw.get("to"))
+                    ap.append(i)
+                    asch.append(S.get(sc, nS) if sc.__class__ is str else S.get(str(sc or ""), nS))
+                    ak.append(K.get(kd, nK) if kd.__class__ is str else K.get(str(kd or ""), nK))
+                    af.append(x)
+                    at.append(y)
+            e = f.get("extension_months") or 0
+            if e.__class__ is not int or e < 0:
+                raise _Bad()
+            g = f.get("final_goal")
+            if g is not None and g.__class__ is not str:
+                raise _Bad()
+            x = get(f.get("birth_date"))
+            if x is None or x == nat:
+                x = req(f.get("birth_date"))
+            edu = f.get("education")
+            birth.append(x)
+            upper.append(edu == UPPER_SECONDARY or (edu.__class__ is not str and str(edu or "") == UPPER_SECONDARY))
+            goal.append(-1 if not g else G.get(g, nG))
+            ext.append(e)
+            bad.append(False)
+        except (_Bad, AttributeError, TypeError, ValueError):
+            birth.append(0)
+            upper.append(False)
+            goal.append(-1)
+            ext.append(0)
+            bad.append(True)
+    ints = lambda x, t=I64: np.array(x, dtype=t)  # noqa: E731
+    days = lambda x: np.array(x, dtype=I64).view(M8)  # noqa: E731
+    return {
+        "birth_date": days(birth), "education_upper": ints(upper, bool), "final_goal": ints(goal, np.int16),
+        "extension_months": ints(ext), "fallback": ints(bad, bool),
+        "permits.person": ints(pp), "permits.basis": ints(pb, np.int16), "permits.decision_date": days(pd),
+        "permits.arrival_date": days(pa), "permits.applied_from_abroad": ints(pf, np.int8),
+        "settlements.person": ints(sp), "settlements.date": days(sd), "settlements.by_agreement": ints(sa, bool),
+        "residences.person": ints(rp), "residences.from": days(rd),
+        "decisions.person": ints(dp), "decisions.scheme": ints(ds, np.int16), "decisions.type": ints(dt_, np.int16),
+        "decisions.made": ints(dm, bool), "decisions.decision_date": days(dd), "decisions.start_date": days(dst),
+        "decisions.end_date": days(den),
+        "absences.person": ints(ap), "absences.scheme": ints(asch, np.int16), "absences.kind": ints(ak, np.int16),
+        "absences.from": days(af), "absences.to": days(at),
+    }
+
+
+def _encode(values: Any, kind: str) -> np.ndarray:
+    """String codes (or already integer codes) as the integer codes of :func:`vocab`."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int16)
+    v = vocab()
+    table, unknown = v.index[kind], len(getattr(v, kind))
+    uniq, inv = np.unique(arr.astype(object).astype(str) if arr.dtype == object else arr.astype(str),
+                          return_inverse=True)
+    mapped = np.array([table.get(u, unknown) for u in uniq.tolist()], np.int16)
+    return mapped[inv.reshape(-1)] if len(arr) else np.zeros(0, np.int16)
+
+
+def _as_days(values: Any) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.dtype.kind == "M":
+        return arr.astype(M8).view(I64)
+    if arr.dtype.kind in "iu":
+        return arr.astype(I64)
+    if arr.dtype == object:
+        arr = np.array([None if x is None or x == "" else x for x in arr.tolist()], dtype=M8)
+    return np.asarray(arr, dtype=M8).view(I64)
+
+
+@dataclass
+class _Table:
+    person: np.ndarray
+    cols: dict[str, np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.cols[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def take(self, idx: np.ndarray) -> "_Table":
+        return _Table(self.person[idx], {k: v[idx] for k, v in self.cols.items()})
+
+
+def _sort(person: np.ndarray, key: np.ndarray, order: np.ndarray | None) -> np.ndarray:
+    """Row order by (person, key, order) — the engine sorts each list by (date, list index)."""
+    if len(person) == 0:
+        return np.zeros(0, I64)
+    if order is None:
+        lo = key.min()
+        span = int(key.max() - lo) + 1
+        if span * (int(person.max()) + 1) < 2 ** 62:  # one int64 key; the stable sort keeps list order
+            return np.argsort(person * span + (key - lo), kind="stable")
+        order = np.arange(len(person))
+    return np.lexsort((order, key, person))
+
+
+@dataclass
+class _Encoded:
+    n: int
+    birth: np.ndarray
+    upper: np.ndarray
+    goal: np.ndarray
+    ext: np.ndarray
+    fallback: np.ndarray
+    permits: _Table
+    settlements: _Table
+    residences: _Table
+    decisions: _Table
+    absences: _Table
+
+    TABLES = tuple(TABLES)
+
+    def by_person(self) -> "_Encoded":
+        """The same rows with every table ordered by person (stable: list order kept within a person)."""
+        for name in self.TABLES:
+            t = getattr(self, name)
+            if len(t) > 1 and (np.diff(t.person) < 0).any():
+                setattr(self, name, t.take(np.argsort(t.person, kind="stable")))
+        return self
+
+    def chunks(self, size: int):
+        """(lo, hi, chunk) for consecutive person ranges; tables must be ordered by person."""
+        bounds = np.arange(0, self.n + size, size).clip(max=self.n)
+        cuts = {name: np.searchsorted(getattr(self, name).person, bounds) for name in self.TABLES}
+        for k in range(len(bounds) - 1):
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            if hi <= lo:
+                continue
+            tables = {}
+            for name in self.TABLES:
+                t, c = getattr(self, name), cuts[name]
+                sl = slice(int(c[k]), int(c[k + 1]))
+                tables[name] = _Table(t.person[sl] - lo, {col: a[sl] for col, a in t.cols.items()})
+            yield lo, hi, _Encoded(hi - lo, self.birth[lo:hi], self.upper[lo:hi], self.goal[lo:hi], self.ext[lo:hi],
+                                   self.fallback[lo:hi], **tables)
+
+
+CHUNK = 32_768  # persons per vectorised step: small temporaries stay in cache and are reused by malloc
+
+
+def _evaluate_all(E: _Encoded, as_of: dt.date, params: ParameterSet, chunk: int = CHUNK) -> BatchResult:
+    res = BatchResult.empty(as_of, E.n)
+    for lo, hi, part in E.by_person().chunks(chunk):
+        r = _evaluate_encoded(part, as_of, params)
+        for name in BatchResult.ARRAYS:
+            getattr(res, name)[lo:hi] = getattr(r, name)
+    return res
+
+
+def _encode_columns(cols: Mapping[str, Any]) -> _Encoded:
+    v = vocab()
+    n = len(cols["birth_date"])
+    birth = _as_days(cols["birth_date"])
+    fallback = np.zeros(n, bool) if cols.get("fallback") is None else np.asarray(cols["fallback"], bool).copy()
+    if "education_upper" in cols:
+        upper = np.asarray(cols["education_upper"], bool)
+    else:
+        edu = cols.get("education")
+        upper = np.zeros(n, bool) if edu is None else np.asarray(edu).astype(str) == UPPER_SECONDARY
+    g = cols.get("final_goal")
+    if g is None:
+        goal = np.full(n, -1, np.int16)
+    else:
+        arr = np.asarray(g)
+        if arr.dtype.kind in "iu":
+            goal = arr.astype(np.int16)
+        else:
+            obj = arr.astype(object)
+            empty = np.array([x is None or x == "" for x in obj.tolist()], bool)
+            goal = np.where(empty, -1, _encode(np.where(empty, "", obj), "final_goal")).astype(np.int16)
+    ext = np.zeros(n, I64) if cols.get("extension_months") is None else np.asarray(cols["extension_months"], I64)
+    bad_birth = birth == NAT
+    fallback |= bad_birth
+
+    def table(name: str, spec: dict[str, str]) -> _Table:
+        person = np.asarray(cols.get(f"{name}.person", np.zeros(0, I64)), I64)
+        out = {}
+        for col, how in spec.items():
+            raw = cols.get(f"{name}.{col}")
+            if how == "date":
+                out[col] = _as_days(raw) if raw is not None else np.full(len(person), NAT, I64)
+            elif how == "bool":
+                out[col] = np.asarray(raw, bool) if raw is not None else np.zeros(len(person), bool)
+            elif how == "int":
+                out[col] = np.asarray(raw, I64) if raw is not None else np.full(len(person), -1, I64)
+            else:
+                out[col] = _encode(raw, how) if raw is not None else np.full(len(person), len(getattr(v, how)),
+                                                                             np.int16)
+        if f"{name}.order" in cols:
+            out["order"] = np.asarray(cols[f"{name}.order"], I64)
+        return _Table(person, out)
+
+    permits = table("permits", {"basis": "basis", "decision_date": "date", "arrival_date": "date",
+                                "applied_from_abroad": "int"})
+    settlements = table("settlements", {"date": "date", "by_agreement": "bool"})
+    residences = table("residences", {"from": "date"})
+    decisions = table("decisions", {"scheme": "scheme", "type": "decision_type", "decision_date": "date",
+                                    "start_date": "date", "end_date": "date"})
+    if "decisions.made" in cols:
+        decisions.cols["made"] = np.asarray(cols["decisions.made"], bool)
+    else:
+        res = cols.get("decisions.result")
+        if res is None:
+            decisions.cols["made"] = np.ones(len(decisions), bool)
+        else:
+            obj = np.asarray(res).astype(object)
+            decisions.cols["made"] = np.array([str(x or MADE) == MADE for x in obj.tolist()], bool)
+    absences = table("absences", {"scheme": "scheme", "kind": "absence_kind", "from": "date", "to": "date"})
+    # required dates missing: parse_facts refuses those facts
+    for t, col in ((permits, "decision_date"), (settlements, "date"), (residences, "from"),
+                   (decisions, "decision_date"), (absences, "from"), (absences, "to")):
+        missing = t.cols[col] == NAT
+        if missing.any():
+            fallback[t.person[missing]] = True
+    return _Encoded(n, birth, upper, goal, ext, fallback, permits, settlements, residences, decisions, absences)
+
+
+# --- date arithmetic on int64 day numbers ------------------------------------------
+
+_MONTH_LENGTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], I64)
+
+
+def _ymd_arith(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month, day) of day numbers (days since 1970-01-01), proleptic Gregorian
+    (H. Hinnant's ``civil_from_days``, integer arithmetic)."""
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp_ = (5 * doy + 2) // 153
+    d = doy - (153 * mp_ + 2) // 5 + 1
+    m = np.where(mp_ < 10, mp_ + 3, mp_ - 9)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def _from_ymd_arith(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Day numbers of (year, month, day) (``days_from_civil``)."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+TABLE_FROM, TABLE_TO = 1800, 2300  # years covered by the lookup tables (the arithmetic covers the rest)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    lo, hi = _day(dt.date(TABLE_FROM, 1, 1)), _day(dt.date(TABLE_TO, 1, 1))
+    y, m, d = _ymd_arith(np.arange(lo, hi, dtype=I64))
+    years = np.repeat(np.arange(TABLE_FROM, TABLE_TO, dtype=I64), 12)
+    months = np.tile(np.arange(1, 13, dtype=I64), TABLE_TO - TABLE_FROM)
+    return lo, hi, y, m, d, _from_ymd_arith(years, months, np.ones_like(years))
+
+
+def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month, day) of day numbers; table lookups inside TABLE_FROM–TABLE_TO."""
+    lo, hi, ty, tm, td, _ = _tables()
+    if days.size and days.min() >= lo and days.max() < hi:
+        i = days - lo
+        return ty[i], tm[i], td[i]
+    return _ymd_arith(days)
+
+
+def _from_ymd(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Day numbers of valid (year, month, day) triples."""
+    *_, month_start = _tables()
+    i = (y - TABLE_FROM) * 12 + (m - 1)
+    if i.size and i.min() >= 0 and i.max() < len(month_start):
+        return month_start[i] + (d - 1)
+    return _from_ymd_arith(y, m, d)
+
+
+def _leap(y: np.ndarray) -> np.ndarray:
+    return ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+
+
+def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
+    """``nir.rules.dates.add_months`` on arrays: relativedelta, the day clipped to the month's end."""
+    y, m, d = _ymd(days)
+    total = y * 12 + (m - 1) + np.asarray(months, I64)
+    ny, nm = total // 12, total % 12 + 1
+    length = _MONTH_LENGTH[nm] + ((nm == 2) & _leap(ny))
+    return _from_ymd(ny, nm, np.minimum(d, length))
+
+
+def period_end(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
+    """``nir.rules.dates.period_end``: start + N months − 1 day."""
+    return add_months(days, months) - 1
+
+
+def age_on(birth: np.ndarray | tuple, day: np.ndarray) -> np.ndarray:
+    """``nir.rules.dates.age_on``: completed years; the birthday counts.
+    ``birth`` may be given as its ``_ymd`` triple (computed once per batch)."""
+    by, bm, bd = birth if isinstance(birth, tuple) else _ymd(birth)
+    y, m, d = _ymd(day)
+    return y - by - ((m * 32 + d) < (bm * 32 + bd))
+
+
+def birthday(birth: np.ndarray | tuple, age: np.ndarray | int) -> np.ndarray:
+    """``nir.rules.dates.birthday``: 29 February → 1 March in other years."""
+    by, bm, bd = birth if isinstance(birth, tuple) else _ymd(birth)
+    y = by + np.asarray(age, I64)
+    feb29 = (bm == 2) & (bd == 29) & ~_leap(y)
+    return _from_ymd(y, np.where(feb29, 3, bm), np.where(feb29, 1, bd))
+
+
+def _add_workdays(day: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """``nir.rules.workdays.add_workdays`` on arrays (n ≥ 0; n = 0 leaves the day unchanged)."""
+    out = day.copy()
+    m = n > 0
+    if m.any():
+        out[m] = np.busday_offset(day[m].view(M8), n[m], roll="backward", busdaycal=calendar()).view(I64)
+    return out
+
+
+def _union_workdays(person: np.ndarray, start: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
+    """Workdays in the union of each person's intervals (``workdays.count_workdays``): a day counts once."""
+    out = np.zeros(n, I64)
+    if len(person) == 0:
+        return out
+    order = np.lexsort((start, person))
+    p, s, e = person[order], start[order], end[order]
+    base = s.min()
+    span = int(max(e.max(), s.max()) - base) + 3
+    off = p * span - base
+    cm = np.maximum.accumulate(e + off)
+    new = np.ones(len(p), bool)
+    new[1:] = (s[1:] + off[1:] > cm[:-1] + 1) | (p[1:] != p[:-1])
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:] - 1, len(p) - 1]
+    seg_s = s[first]
+    seg_e = cm[last] - off[first]
+    counts = np.busday_count(seg_s.view(M8), (seg_e + 1).view(M8), busdaycal=calendar())
+    return np.bincount(p[first], weights=counts, minlength=n).astype(I64)
+
+
+# --- per-person reductions over a table sorted by person ------------------------------
+
+def _first(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Row of each person's first row where ``mask`` (rows sorted by person), or -1."""
+    out = np.full(n, -1, I64)
+    rows = np.flatnonzero(mask)
+    if rows.size:
+        p = person[rows]
+        keep = np.ones(rows.size, bool)
+        keep[1:] = p[1:] != p[:-1]
+        out[p[keep]] = rows[keep]
+    return out
+
+
+def _last(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, -1, I64)
+    rows = np.flatnonzero(mask)
+    if rows.size:
+        p = person[rows]
+        keep = np.ones(rows.size, bool)
+        keep[:-1] = p[:-1] != p[1:]
+        out[p[keep]] = rows[keep]
+    return out
+
+
+def _any(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, bool)
+    out[person[mask]] = True
+    return out
+
+
+def _take(values: np.ndarray, idx: np.ndarray, fill) -> np.ndarray:
+    if len(values) == 0:
+        return np.full(len(idx), fill, dtype=values.dtype if values.dtype != bool else bool)
+    return np.where(idx >= 0, values[np.maximum(idx, 0)], fill)
+
+
+def _param(params: ParameterSet, name: str, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A parameter's value on each day (``Parameter.at`` on arrays) and whether one is in force."""
+    values = np.zeros(len(days), I64)
+    found = np.zeros(len(days), bool)
+    best = np.full(len(days), NAT, I64)
+    for ver in params.parameter(name).versions:
+        if ver.valid_from is None:
+            continue
+        vf = _day(ver.valid_from)
+        m = (days >= vf) & (vf > best)
+        if ver.valid_to is not None:
+            m &= days <= _day(ver.valid_to)
+        values[m] = int(ver.value)
+        found |= m
+        best[m] = vf
+    return values, found
+
+
+# --- the result --------------------------------------------------------------------------
+
+@dataclass
+class BatchResult:
+    """One array per derived value (index = person). Dates are ``datetime64[D]`` (NaT = null);
+    categories and the law are indices into :data:`LAWS`, :data:`INTRO_CATEGORIES`,
+    :data:`NORWEGIAN_CATEGORIES`; ``intro_final_goal`` indexes ``vocab().final_goal`` (-1 null);
+    months are -1 when null; ``deviations`` and ``errors`` are bit sets over :data:`DEVIATIONS`
+    and :data:`ERRORS`; ``fallback`` marks persons evaluated by the per-person engine."""
+
+    as_of: dt.date
+    law: np.ndarray
+    intro_category: np.ndarray
+    intro_closed_date: np.ndarray
+    intro_absence_workdays: np.ndarray
+    intro_deadline: np.ndarray
+    intro_start_date: np.ndarray
+    intro_final_goal: np.ndarray
+    intro_months: np.ndarray
+    intro_extension_months: np.ndarray
+    intro_base_deadline: np.ndarray
+    norwegian_category: np.ndarray
+    norwegian_leave_workdays: np.ndarray
+    norwegian_deadline: np.ndarray
+    norwegian_start_date: np.ndarray
+    norwegian_months: np.ndarray
+    deviations: np.ndarray
+    errors: np.ndarray
+    fallback: np.ndarray
+
+    ARRAYS = ("law", "intro_category", "intro_closed_date", "intro_absence_workdays", "intro_deadline",
+              "intro_start_date", "intro_final_goal", "intro_months", "intro_extension_months", "intro_base_deadline",
+              "norwegian_category", "norwegian_leave_workdays", "norwegian_deadline", "norwegian_start_date",
+              "norwegian_months", "deviations", "errors", "fallback")
+
+    def __len__(self) -> int:
+        return len(self.law)
+
+    @classmethod
+    def empty(cls, as_of: dt.date, n: int) -> "BatchResult":
+        nat = lambda: np.full(n, NAT, I64).view(M8)  # noqa: E731
+        return cls(as_of, np.zeros(n, np.int8), np.full(n, I_NONE, np.int8), nat(), np.zeros(n, np.int32), nat(),
+                   nat(), np.full(n, -1, np.int16), np.full(n, -1, np.int16), np.zeros(n, np.int16), nat(),
+                   np.full(n, N_NONE, np.int8), np.zeros(n, np.int32), nat(), nat(), np.full(n, -1, np.int16),
+                   np.zeros(n, np.uint8), np.zeros(n, np.uint32), np.zeros(n, bool))
+
+    @classmethod
+    def concat(cls, parts: Sequence["BatchResult"]) -> "BatchResult":
+        return cls(parts[0].as_of, *(np.concatenate([getattr(p, a) for p in parts]) for a in cls.ARRAYS))
+
+    def store(self, i: int, out: dict) -> None:
+        """Put one person's ``to_json(explanations=False)`` (from the per-person engine) into the arrays."""
+        intro, nor = out["intro"], out["norwegian"]
+        d = lambda s: np.datetime64(s, "D") if s else np.datetime64("NaT", "D")  # noqa: E731
+        self.law[i] = LAWS.index(out["law"])
+        self.intro_category[i] = IC[intro["category"]]
+        self.intro_closed_date[i] = d(intro["closed"]["date"] if intro["closed"] else None)
+        self.intro_absence_workdays[i] = intro["absence_workdays"]
+        self.intro_deadline[i] = d(intro["deadline"])
+        self.intro_start_date[i] = d(intro["start_date"])
+        self.intro_final_goal[i] = vocab().final_goal.index(intro["final_goal"]) if intro["final_goal"] else -1
+        self.intro_months[i] = -1 if intro["months"] is None else intro["months"]
+        self.intro_extension_months[i] = intro["extension_months"]
+        self.intro_base_deadline[i] = d(intro["base_deadline"])
+        self.norwegian_category[i] = NC[nor["category"]]
+        self.norwegian_leave_workdays[i] = nor["leave_workdays"]
+        self.norwegian_deadline[i] = d(nor["deadline"])
+        self.norwegian_start_date[i] = d(nor["start_date"])
+        self.norwegian_months[i] = -1 if nor["months"] is None else nor["months"]
+        bits = 0
+        for e in out["deviations"]:
+            bits |= int(_DEV[e])
+        self.deviations[i] = bits
+        bits = 0
+        for e in out["errors"]:
+            if e not in _E:
+                raise KeyError(f"rule id {e!r} is missing from nir.rules.vector.ERRORS")
+            bits |= int(_E[e])
+        self.errors[i] = bits
+        self.fallback[i] = True
+
+    def to_dicts(self) -> list[dict]:
+        """The results as ``Result.to_json(explanations=False)`` dicts (``errors`` and ``deviations`` sorted)."""
+        goals_ = np.array([None, *vocab().final_goal], dtype=object)
+        closure = _closure_labels()
+        errs = {m: tuple(_names(ERRORS, m)) for m in np.unique(self.errors).tolist()}
+        devs = {m: tuple(_names(DEVIATIONS, m)) for m in np.unique(self.deviations).tolist()}
+        rows = zip(
+            np.array(LAWS, object)[self.law].tolist(),
+            np.array(INTRO_CATEGORIES, object)[self.intro_category].tolist(), _iso(self.intro_closed_date),
+            self.intro_absence_workdays.tolist(), _iso(self.intro_deadline), _iso(self.intro_start_date),
+            goals_[self.intro_final_goal.astype(I64) + 1].tolist(), _opt(self.intro_months),
+            self.intro_extension_months.tolist(), _iso(self.intro_base_deadline),
+            np.array(NORWEGIAN_CATEGORIES, object)[self.norwegian_category].tolist(),
+            self.norwegian_leave_workdays.tolist(), _iso(self.norwegian_deadline), _iso(self.norwegian_start_date),
+            _opt(self.norwegian_months), self.deviations.tolist(), self.errors.tolist())
+        with _gc_paused():
+            return [{
+                "law": law,
+                "intro": {"category": icat,
+                          "closed": None if cdate is None else {**closure, "date": cdate},
+                          "absence_workdays": absw, "deadline": idl, "start_date": istart, "final_goal": goal,
+                          "months": imon, "extension_months": iext, "base_deadline": ibase},
+                "norwegian": {"category": ncat, "leave_workdays": leave, "deadline": ndl, "start_date": nstart,
+                              "months": nmon},
+                "deviations": [*devs[dev]],
+                "errors": [*errs[err]],
+            } for (law, icat, cdate, absw, idl, istart, goal, imon, iext, ibase, ncat, leave, ndl, nstart, nmon, dev,
+                   err) in rows]
+
+    def to_polars(self):
+        """The results as a polars DataFrame: codes as strings, null for none, one boolean column per
+        deviation (as the register's ``DerivedStatus``), ``errors`` as a sorted list of rule ids."""
+        import polars as pl
+
+        goals_ = np.array([None, *vocab().final_goal], dtype=object)
+        uniq, inv = np.unique(self.errors, return_inverse=True)
+        errs = pl.Series("errors", [_names(ERRORS, m) for m in uniq.tolist()], dtype=pl.List(pl.String))
+        df = pl.DataFrame({
+            "law": np.array(LAWS, object)[self.law],
+            "intro_category": np.array(INTRO_CATEGORIES, object)[self.intro_category],
+            "intro_closed_date": self.intro_closed_date,
+            "intro_absence_workdays": self.intro_absence_workdays,
+            "intro_deadline": self.intro_deadline, "intro_start_date": self.intro_start_date,
+            "intro_final_goal": pl.Series(goals_[self.intro_final_goal.astype(I64) + 1].tolist(), dtype=pl.String),
+            "intro_months": self.intro_months, "intro_extension_months": self.intro_extension_months,
+            "intro_base_deadline": self.intro_base_deadline,
+            "norwegian_category": np.array(NORWEGIAN_CATEGORIES, object)[self.norwegian_category],
+            "norwegian_leave_workdays": self.norwegian_leave_workdays, "norwegian_deadline": self.norwegian_deadline,
+            "norwegian_start_date": self.norwegian_start_date, "norwegian_months": self.norwegian_months,
+            **{f"deviation_{d}": (self.deviations & _DEV[d]) != 0 for d in DEVIATIONS},
+            "fallback": self.fallback,
+        }, strict=False)
+        months = [pl.when(pl.col(c) < 0).then(None).otherwise(pl.col(c)).alias(c)
+                  for c in ("intro_months", "norwegian_months")]
+        return df.with_columns(*months, errs.gather(pl.Series(inv.reshape(-1))))
+
+
+def _names(names: tuple[str, ...], mask: int) -> list[str]:
+    return sorted(x for i, x in enumerate(names) if mask >> i & 1)
+
+
+def _iso(a: np.ndarray) -> list:
+    """ISO strings (None for NaT) of a ``datetime64[D]`` array, through a table of the days in range."""
+    days = a.view(I64)
+    out = np.full(len(days), None, object)
+    ok = days != NAT
+    if ok.any():
+        lo, hi = int(days[ok].min()), int(days[ok].max())
+        table = np.datetime_as_string(np.arange(lo, hi + 1, dtype=I64).view(M8), unit="D").astype(object)
+        out[ok] = table[days[ok] - lo]
+    return out.tolist()
+
+
+def _opt(a: np.ndarray) -> list:
+    o = a.astype(object)
+    o[a < 0] = None
+    return o.tolist()
+
+
+class _gc_paused:
+    """Pause the cyclic garbage collector while building many acyclic objects (restored afterwards)."""
+
+    def __enter__(self):
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was:
+            gc.enable()
+
+
+@lru_cache(maxsize=1)
+def _closure_labels() -> dict:
+    """Status, reason and registered_by of the automatic closure, from the engine's own closure()."""
+    c = s08_loss_due_to_work.closure(Decision(0, INTRO, s08_loss_due_to_work.TYPE, MADE, dt.date(2026, 1, 1)))
+    out = c.to_json()
+    del out["date"]
+    return out
+
+
+# --- the rules on columns ---------------------------------------------------------------
+
+def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> BatchResult:
+    v = vocab()
+    n = E.n
+    A = _day(as_of)
+    bad = E.fallback.copy()
+    errors = np.zeros(n, np.uint32)
+    birth = np.where(bad, 0, E.birth)
+    bymd = _ymd(birth)
+
+    def err(rows_person: np.ndarray, name: str) -> None:
+        errors[rows_person] |= _E[name]
+
+    # facts dated after as_of are not in effect (Context.build); sort like parse_facts
+    P = E.permits
+    P = P.take(np.flatnonzero((P.decision_date <= A) & (P.decision_date != NAT)))
+    P = P.take(_sort(P.person, P.decision_date, P.cols.get("order")))
+    S = E.settlements
+    S = S.take(np.flatnonzero((S.date <= A) & (S.date != NAT)))
+    S = S.take(_sort(S.person, S.date, S.cols.get("order")))
+    R = E.residences
+    R = R.take(np.flatnonzero((R.cols["from"] <= A) & (R.cols["from"] != NAT)))
+    Dc = E.decisions
+    Dc = Dc.take(np.flatnonzero((Dc.decision_date <= A) & (Dc.decision_date != NAT)))
+    Dc = Dc.take(_sort(Dc.person, Dc.decision_date, Dc.cols.get("order")))
+    Ab = E.absences
+
+    pp, pb, pd = P.person, P.basis.astype(I64), P.decision_date
+    unknown_b = len(v.basis)
+    eea_b, b34 = v.code("basis", EEA), v.code("basis", COLLECTIVE)
+    fon_b, work_b = v.code("basis", FAMILY_OF_NORWEGIAN), v.code("basis", WORK)
+    s9 = v.b_s9[pb]
+    noneea = pb != eea_b
+
+    # living in a municipality: the first settlement or residence (common.lives_in_municipality)
+    R = R.take(_sort(R.person, R.cols["from"], R.cols.get("order")))
+    first_settle = _take(S.date, _first(S.person, np.ones(len(S), bool), n), NAT)
+    first_res = _take(R.cols["from"], _first(R.person, np.ones(len(R), bool), n), NAT)
+    lives_date = np.where(first_settle == NAT, first_res,
+                          np.where(first_res == NAT, first_settle, np.minimum(first_settle, first_res)))
+    lives = lives_date != NAT
+    agreed = _any(S.person, S.by_agreement, n)
+
+    # --- law (if. § 72) ---------------------------------------------------------------
+    law_start = params.find("law.integreringsloven_from", as_of)
+    counting = _first(pp, noneea, n)
+    counting = np.where(counting >= 0, counting, _first(pp, np.ones(len(P), bool), n))
+    if law_start is None:
+        integ = np.zeros(n, bool)
+    else:
+        cut = _day(law_start.value)
+        c_dd = _take(pd, counting, NAT)
+        c_arr = _take(P.arrival_date, counting, NAT)
+        c_ab = _take(P.applied_from_abroad, counting, -1)
+        abroad = np.where(c_ab >= 0, c_ab == 1, (c_arr != NAT) & (c_arr > c_dd))
+        integ = (counting < 0) | (c_dd >= cut) | (abroad & (c_arr != NAT) & (c_arr >= cut))
+    rule_start = _day(law_start.value) if law_start is not None else None
+
+    def rule_date(days: np.ndarray) -> np.ndarray:  # common.rule_date
+        return np.maximum(days, rule_start) if rule_start is not None else days
+
+    # --- general decision rules (s05_decisions) --------------------------------------
+    dp, dtype_, dsch = Dc.person, Dc.type.astype(I64), Dc.scheme.astype(I64)
+    ddd, dstart, dend, made = Dc.decision_date, Dc.start_date, Dc.end_date, Dc.made
+    unknown_t = len(v.decision_type)
+    known_t = dtype_ != unknown_t
+    loss_t = v.code("decision_type", s08_loss_due_to_work.TYPE)
+    part_t = v.code("decision_type", s05_decisions.PARTICIPATION)
+    npart_t = v.code("decision_type", s05_decisions.NORWEGIAN_PARTICIPATION)
+    intro_s, nor_s = v.code("scheme", INTRO), v.code("scheme", NORWEGIAN)
+    e_unknown = made & ~known_t
+    e_scheme = made & known_t & ~v.t_schemes[dtype_, dsch]
+    e_date = made & known_t & (dtype_ != loss_t) & ((ddd < v.t_from[dtype_]) | (ddd > v.t_to[dtype_]))
+    e_end = made & (dstart != NAT) & (dend != NAT) & (dend < dstart)
+    e_nostart = made & (dtype_ == part_t) & (dstart == NAT)
+    for m_, name in ((e_unknown, "decision_type_unknown"), (e_scheme, "decision_type_not_in_scheme"),
+                     (e_date, "decision_type_not_valid_on_date"), (e_end, "decision_end_before_start"),
+                     (e_nostart, "participation_without_start_date")):
+        err(dp[m_], name)
+    eff = made & ~(e_unknown | e_scheme | e_date | e_end | e_nostart)
+    is_part = eff & (dsch == intro_s) & (dtype_ == part_t)
+    is_loss = eff & (dsch == intro_s) & (dtype_ == loss_t)
+    is_npart = eff & (dsch == nor_s) & (dtype_ == npart_t)
+
+    # --- absence periods (forskrift_s10_s19_absence.period_error) ---------------------
+    ak, asch_, af, at = Ab.kind.astype(I64), Ab.scheme.astype(I64), Ab.cols["from"], Ab.to
+    a_unknown = ak == len(v.absence_kind)
+    a_range = ~a_unknown & ((af < CAL_FIRST) | (af > CAL_LAST) | (at < CAL_FIRST) | (at > CAL_LAST))
+    a_rev = ~a_unknown & ~a_range & (at < af)
+    err(Ab.person[a_unknown], "absence_kind_unknown")
+    err(Ab.person[a_range], "absence_date_out_of_range")
+    err(Ab.person[a_rev], "absence_end_before_start")
+    a_ok = ~(a_unknown | a_range | a_rev)
+    a_integ = integ[Ab.person] if len(Ab) else np.zeros(0, bool)
+    leave_k = v.code("absence_kind", LEAVE)
+    intro_rows = a_ok & (asch_ == intro_s) & np.where(a_integ, v.k_intro[ak], ak == leave_k)
+    nor_rows = a_ok & (asch_ == nor_s) & np.where(a_integ, v.k_norwegian[ak], ak == leave_k)
+    intro_wd = _union_workdays(Ab.person[intro_rows], af[intro_rows], at[intro_rows], n)
+    nor_wd = _union_workdays(Ab.person[nor_rows], af[nor_rows], at[nor_rows], n)
+
+    # --- first / current permits ---------------------------------------------------------
+    f9 = _first(pp, s9, n)
+    f9_dd = _take(pd, f9, NAT)
+    f9_b = _take(pb, f9, -1)
+    current = _last(pp, noneea, n)
+    cur_b = _take(pb, current, -1)
+    cur_dd = _take(pd, current, NAT)
+    age_at = lambda rows: age_on(bymd, np.where(rows >= 0, _take(pd, rows, 0), 0))  # noqa: E731
+
+    res = BatchResult.empty(as_of, n)
+    res.law[:] = np.where(integ, 0, 1)
+
+    # ======================= integreringsloven ==========================================
+    ig = integ & ~bad
+
+    def ordinary(prow: np.ndarray, granted) -> np.ndarray:  # s08_target_group.ordinary_category
+        dd = _take(pd, prow, 0)
+        on = rule_date(dd)
+        lo, f1 = _param(params, "intro.age.min", on)
+        hi, f2 = _param(params, "intro.age.max", on)
+        bad[(prow >= 0) & ig & ~(f1 & f2)] = True
+        age = age_on(bymd, dd)
+        fg = v.b_fg[_take(pb, prow, unknown_b)]
+        cat = np.select(
+            [age < lo, age > hi, fg, agreed, lives],
+            [I_NONE, np.where(lives, I_MAY, I_NONE), np.where(lives, granted, I_NONE), granted, I_MAY], I_NONE)
+        return cat
+
+    def without_s9() -> np.ndarray:  # s08_target_group.category_without_s9_permit
+        last = current
+        fon = _take(pb, last, -1) == fon_b
+        dd = _take(pd, last, 0)
+        lo, f1 = _param(params, "intro.age.min", rule_date(dd))
+        bad[fon & ig & ~f1] = True
+        return np.where(fon & (age_on(bymd, dd) >= lo) & lives, I_MAY, I_NONE)
+
+    split = params.find("intro.ch6a.ordinary_rules_from", as_of)
+    under = np.ones(n, bool) if split is None else (f9_dd < _day(split.value))
+    first34 = (f9 >= 0) & (f9_b == b34)
+    transition = first34 & under & (current >= 0) & (cur_b != b34)
+    # if. § 43h: intro / Norwegian participation decisions dated before the date, after the utl_34 permit
+    s43h_cut = params.find("intro.s43h.decisions_before", as_of)
+    if s43h_cut is None:
+        ch6a_rows = np.zeros(len(Dc), bool)
+    else:
+        cut43 = _day(s43h_cut.value)
+        row_f9dd = f9_dd[dp] if len(Dc) else np.zeros(0, I64)
+        ch6a_rows = ((is_part | is_npart) & (ddd < cut43) & (ddd >= row_f9dd) & first34[dp]
+                     & (row_f9dd < cut43)) if len(Dc) else np.zeros(0, bool)
+    has_ch6a = _any(dp, ch6a_rows, n)
+    has_ch6a_intro = _any(dp, ch6a_rows & is_part, n)
+    applies = transition & (cur_dd >= f9_dd) & has_ch6a
+
+    later9 = _first(pp, s9 & (pb != b34), n)
+    cat_f9 = ordinary(f9, np.where(first34 & under, I_RIGHT, I_RD))
+    cat_later = ordinary(later9, I_RD)
+    cat_wo = without_s9()
+    pre_cat = np.select(
+        [f9 < 0, ~first34, applies, transition],
+        [cat_wo, cat_f9, np.where(has_ch6a_intro, I_RIGHT, I_NONE), np.where(later9 >= 0, cat_later, cat_wo)],
+        cat_f9)
+    i_permit = np.where(transition & ~applies, later9, f9)
+
+    # two-year window (s08_target_group.participation_after_two_years)
+    p_dd = _take(pd, i_permit, 0)
+    window = np.where(lives & (i_permit >= 0), np.maximum(lives_date, p_dd), NAT)
+    if len(Dc):
+        years, fy = _param(params, "intro.decision_window.years", rule_date(ddd))
+        w = window[dp]
+        checked = is_part & (w != NAT) & ig[dp]
+        bad[dp[checked & ~fy]] = True
+        limit = add_months(np.where(checked, w, 0), 12 * years)
+        late = checked & (ddd >= limit)
+    else:
+        late = np.zeros(0, bool)
+    err(dp[late & ig[dp]], "participation_after_two_years")
+    valid_part = is_part & ~late
+
+    # loss due to work (s08_loss_due_to_work.apply)
+    if len(Dc):
+        _, in_force = _param(params, "intro.work.min_hours_per_week", ddd)
+        fp_all = _first(dp, valid_part, n)
+        first_part_dd = _take(ddd, fp_all, NAT)
+        l1 = is_loss & ~in_force
+        l2 = is_loss & in_force & (first_part_dd[dp] != NAT) & (first_part_dd[dp] <= ddd)
+        l3 = is_loss & in_force & ~l2 & (pre_cat[dp] != I_RD)
+        for m_, name in ((l1, "loss_due_to_work_not_in_force"), (l2, "loss_due_to_work_after_participation"),
+                         (l3, "loss_due_to_work_not_in_target_group")):
+            err(dp[m_ & ig[dp]], name)
+        fvl = _first(dp, is_loss & ~(l1 | l2 | l3), n)
+        last_part_dd = _take(ddd, _last(dp, valid_part, n), NAT)
+    else:
+        fp_all = fvl = np.full(n, -1, I64)
+        last_part_dd = np.full(n, NAT, I64)
+    fvl_dd = _take(ddd, fvl, NAT)
+    closed = (fvl >= 0) & ~((last_part_dd != NAT) & (last_part_dd > fvl_dd))
+    i_cat = np.where(closed, I_NONE, pre_cat)
+
+    # final goal, extension, deadline (s13_14_final_goals, forskrift_s10_s19_absence)
+    nG = len(v.final_goal)
+    goal = E.goal.astype(I64)
+    ctx = Context(None, as_of, params)  # goal_parameters only reads parameters
+    g_months = np.zeros(nG + 1, I64)
+    g_ext = np.zeros(nG + 1, I64)
+    g_bad = np.zeros(nG + 1, bool)
+    for i, code in enumerate(v.final_goal):
+        try:
+            m_, e_ = goals.goal_parameters(ctx, codes("final_goal")[code])
+            g_months[i], g_ext[i] = int(m_.value), int(e_.value)
+        except ParameterError:
+            g_bad[i] = True
+    gi = np.where(goal < 0, nG, goal)
+    known_goal = (goal >= 0) & (goal < nG)
+    err(np.flatnonzero(ig & (goal == nG)), "final_goal_unknown")
+    ext = E.ext
+    has_ext = ext > 0
+    bad |= ig & known_goal & g_bad[gi]
+    x_without = has_ext & ~known_goal
+    x_not = has_ext & known_goal & (g_ext[gi] == 0)
+    x_exceeds = has_ext & known_goal & ~x_not & (ext > g_ext[gi])
+    for m_, name in ((x_without, "extension_without_final_goal"), (x_not, "extension_not_allowed"),
+                     (x_exceeds, "extension_exceeds_maximum")):
+        err(np.flatnonzero(m_ & ig), name)
+    ext_used = np.where(x_without | x_not | x_exceeds, 0, ext)
+    fp = fp_all
+    start = _take(dstart, fp, NAT)
+    has_dl = ~closed & (fp >= 0) & known_goal
+    s0 = np.where(has_dl, start, 0)
+    months = g_months[gi]
+    base = period_end(s0, months)
+    end = np.where(ext_used > 0, period_end(s0, months + ext_used), base)
+    threshold = params.find("intro.absence.threshold_workdays", as_of)
+    if threshold is None:
+        bad |= ig & has_dl
+        extra = np.zeros(n, I64)
+    else:
+        extra = np.where(has_dl & (intro_wd > threshold.value), intro_wd, 0)
+    deadline = _add_workdays(end, extra)
+    bad |= ig & (extra > 0) & ((end < CAL_FIRST) | (end > CAL_LAST) | (deadline < CAL_FIRST) | (deadline > CAL_LAST))
+
+    # deviations (004 report)
+    has_fp = fp >= 0
+    dev = np.where(has_fp & ~known_goal, _DEV["final_goal_missing"], 0)
+    dev = np.where(has_fp & known_goal & (start < v.g_from[gi]), _DEV["final_goal_2026_before_2026_start"], dev)
+    dev = np.where(has_fp & known_goal & ~(start < v.g_from[gi]) & (start > v.g_to[gi]), _DEV["final_goal_expired"],
+                   dev)
+
+    # Norwegian (s27_28_norwegian, s32_norwegian_deadline)
+    sec = v.b_section[pb] if len(P) else np.zeros(0, np.int8)
+    rel = sec != SECTION_CODE[None]
+    fn = _first(pp, rel & (sec != SECTION_CODE["28"]), n)
+    fn = np.where(fn >= 0, fn, _first(pp, rel, n))
+    fn_b, fn_dd = _take(pb, fn, -1), _take(pd, fn, NAT)
+    tn = (fn >= 0) & (fn_b == b34) & (current >= 0) & (cur_b != b34)
+    # § 43h for Norwegian: the same decisions as above (when the first § 27/6A permit is utl_34 it is f9)
+    applies_n = tn & (cur_dd >= fn_dd) & has_ch6a
+    kept = (_any(dp, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp]), n) if len(Dc) else np.zeros(n, bool))
+    later_n = _first(pp, rel & (pb != b34) & (pd >= fn_dd[pp]), n) if len(P) else np.full(n, -1, I64)
+
+    def for_permit(prow: np.ndarray) -> np.ndarray:  # s27_28_norwegian.category_for_permit
+        dd = _take(pd, prow, 0)
+        on = rule_date(dd)
+        lo, f1 = _param(params, "norwegian.age.min", on)
+        end_, f2 = _param(params, "norwegian.age.end", on)
+        bad[(prow >= 0) & ig & ~(f1 & f2)] = True
+        age = age_on(bymd, dd)
+        ends = birthday(bymd, end_)
+        sec_ = v.b_section[_take(pb, prow, unknown_b)]
+        granted = np.select([sec_ == SECTION_CODE["6A"], sec_ == SECTION_CODE["27"]], [N_RIGHT, N_RD], N_DUTY)
+        return np.select([age < lo, age >= end_, A >= ends], [N_NONE, N_NONE, N_NONE], granted)
+
+    c_fn = for_permit(fn)
+    c_later = for_permit(later_n)
+    keep_right = np.where(c_fn == N_NONE, N_NONE, N_RIGHT)
+    n_cat = np.select([fn < 0, ~tn, applies_n | kept, later_n < 0], [N_NONE, c_fn, keep_right, c_fn], c_later)
+    n_permit = np.where(tn & ~(applies_n | kept) & (later_n >= 0), later_n, fn)
+    has_ndl = (n_cat != N_NONE) & (n_permit >= 0)
+    np_dd = _take(pd, n_permit, 0)
+    np_arr = _take(P.arrival_date, n_permit, NAT)
+    n_start = np.where(np_arr != NAT, np.maximum(np_dd, np.where(np_arr == NAT, 0, np_arr)), np_dd)
+    on = rule_date(n_start)
+    m_default, f1 = _param(params, "norwegian.duration_months.default", on)
+    m_upper, f2 = _param(params, "norwegian.duration_months.upper_secondary", on)
+    end_age, f3 = _param(params, "norwegian.age.end", on)
+    n_months = np.where(E.upper, m_upper, m_default)
+    bad |= ig & has_ndl & ~(np.where(E.upper, f2, f1) & f3)
+    n_base = period_end(np.where(has_ndl, n_start, 0), n_months)
+    n_extra = np.where(has_ndl, nor_wd, 0)
+    n_end = _add_workdays(n_base, n_extra)
+    bad |= ig & (n_extra > 0) & ((n_base < CAL_FIRST) | (n_base > CAL_LAST) | (n_end < CAL_FIRST)
+                                 | (n_end > CAL_LAST))
+    n_last = birthday(bymd, end_age) - 1
+    n_deadline = np.minimum(n_end, n_last)
+
+    # ======================= introduksjonsloven =========================================
+    il = ~integ & ~bad
+    if law_start is None or il.any():
+        err(dp[is_loss & il[dp]], "loss_due_to_work_not_in_target_group")
+        in_force = params.find("introduksjonsloven.in_force", as_of)
+        if in_force is None:
+            bad |= il
+            in_force_d = 0
+        else:
+            in_force_d = _day(in_force.value)
+        dd9 = np.maximum(_take(pd, f9, 0), in_force_d)
+        lo, f1 = _param(params, "introduksjonsloven.intro.age.min", dd9)
+        hi, f2 = _param(params, "introduksjonsloven.intro.age.max", dd9)
+        bad |= il & (f9 >= 0) & ~(f1 & f2)
+        age9 = age_at(f9)
+        fam = v.b_fg[_take(pb, f9, unknown_b)]
+        o_cat = np.select([f9 < 0, (lo <= age9) & (age9 <= hi) & ((fam & lives) | agreed), (age9 >= lo) & lives],
+                          [I_NONE, I_RD, I_MAY], I_NONE)
+        o_fp = _first(dp, is_part, n) if len(Dc) else np.full(n, -1, I64)
+        o_start = _take(dstart, o_fp, NAT)
+        o_has = o_fp >= 0
+        on_o = np.maximum(np.where(o_has, o_start, 0), in_force_d)
+        o_months, f1 = _param(params, "introduksjonsloven.intro.duration_months", on_o)
+        o_allowed, f2 = _param(params, "introduksjonsloven.intro.extension_months", on_o)
+        bad |= il & o_has & ~(f1 & f2)
+        o_exceeds = o_has & (ext > o_allowed)
+        err(np.flatnonzero(o_exceeds & il), "extension_exceeds_maximum")
+        o_ext = np.where(o_exceeds, 0, ext)
+        s_o = np.where(o_has, o_start, 0)
+        o_base = period_end(s_o, o_months + o_ext)
+        o_deadline = _add_workdays(o_base, np.where(o_has, intro_wd, 0))
+        bad |= il & o_has & (intro_wd > 0) & ((o_base < CAL_FIRST) | (o_base > CAL_LAST)
+                                              | (o_deadline < CAL_FIRST) | (o_deadline > CAL_LAST))
+        # Norwegian § 17
+        relo = v.b_s9[pb] | (pb == fon_b) | (pb == work_b) if len(P) else np.zeros(0, bool)
+        fo = _first(pp, relo & (pb != work_b), n)
+        fo = np.where(fo >= 0, fo, _first(pp, relo, n))
+        ddo = np.maximum(_take(pd, fo, 0), in_force_d)
+        lo_n, f1 = _param(params, "introduksjonsloven.norwegian.age.min", ddo)
+        end_n, f2 = _param(params, "introduksjonsloven.norwegian.age.end", ddo)
+        bad |= il & (fo >= 0) & ~(f1 & f2)
+        ageo = age_at(fo)
+        o_ncat = np.select([fo < 0, ~((lo_n <= ageo) & (ageo < end_n)), _take(pb, fo, -1) == work_b],
+                           [N_NONE, N_NONE, N_DUTY], N_RD)
+
+    # ======================= assemble ====================================================
+    def put(name: str, mask: np.ndarray, values) -> None:
+        arr = getattr(res, name)
+        if arr.dtype.kind == "M":
+            arr.view(I64)[mask] = np.broadcast_to(values, (n,))[mask]
+        else:
+            arr[mask] = np.broadcast_to(values, (n,))[mask]
+
+    g = integ
+    put("intro_category", g, i_cat)
+    put("intro_closed_date", g & closed, fvl_dd)
+    put("intro_absence_workdays", g, intro_wd)
+    put("intro_final_goal", g & known_goal, goal)
+    put("intro_start_date", g & (fp >= 0), start)
+    put("intro_deadline", g & has_dl, deadline)
+    put("intro_base_deadline", g & has_dl, base)
+    put("intro_months", g & has_dl, months)
+    put("intro_extension_months", g & has_dl, ext_used)
+    put("norwegian_category", g, n_cat)
+    put("norwegian_leave_workdays", g, nor_wd)
+    put("norwegian_deadline", g & has_ndl, n_deadline)
+    put("norwegian_start_date", g & has_ndl, n_start)
+    put("norwegian_months", g & has_ndl, n_months)
+    put("deviations", g, dev)
+    if law_start is None or il.any():
+        o = ~integ
+        put("intro_category", o, o_cat)
+        put("intro_absence_workdays", o, intro_wd)
+        put("intro_start_date", o & o_has, o_start)
+        put("intro_months", o & o_has, o_months)
+        put("intro_extension_months", o & o_has, o_ext)
+        put("intro_base_deadline", o & o_has, period_end(s_o, o_months))
+        put("intro_deadline", o & o_has, o_deadline)
+        put("norwegian_category", o, o_ncat)
+        put("norwegian_leave_workdays", o, nor_wd)
+    res.errors[:] = errors
+    res.fallback[:] = bad
+    return res
+
+
+# --- entry points ------------------------------------------------------------------------
+
+def _fill_fallback(res: BatchResult, facts_for, as_of: dt.date, params: ParameterSet | None) -> None:
+    idx = np.flatnonzero(res.fallback)
+    if idx.size:
+        for i, facts in zip(idx.tolist(), facts_for(idx)):
+            res.store(i, evaluate(facts, as_of, params).to_json(explanations=False))
+
+
+def evaluate_columns(columns: Mapping[str, Any], as_of: dt.date, params: ParameterSet | None = None, *,
+                     facts_for=None, processes: int = 1) -> BatchResult:
+    """Evaluate the persons in ``columns`` (the columnar input, see the module docstring) on ``as_of``.
+
+    Persons that need the per-person engine are evaluated with it: their facts
+    come from ``facts_for(indices)`` when given (e.g. the original dicts), else
+    are rebuilt from the columns (:func:`unflatten`). ``processes > 1`` splits
+    the persons into that many chunks evaluated in forked worker processes.
+    """
+    params = params or parameters_mod.default()
+    if processes > 1:
+        return _parallel(("columns", columns, as_of, params, facts_for), len(columns["birth_date"]), processes)
+    res = _evaluate_all(_encode_columns(columns), as_of, params)
+    _fill_fallback(res, facts_for or (lambda idx: unflatten(columns, idx)), as_of, params)
+    return res
+
+
+def evaluate_facts(facts_list: Sequence[dict], as_of: dt.date, params: ParameterSet | None = None, *,
+                   processes: int = 1) -> BatchResult:
+    """:func:`flatten` + :func:`evaluate_columns` (fallback persons from their own dicts)."""
+    params = params or parameters_mod.default()
+    if processes > 1:
+        return _parallel(("facts", facts_list, as_of, params, None), len(facts_list), processes)
+    return evaluate_columns(flatten(facts_list), as_of, params, facts_for=lambda idx: [facts_list[i] for i in idx])
+
+
+def evaluate_batch(facts_list: Sequence[dict], as_of: dt.date, params: ParameterSet | None = None, *,
+                   processes: int = 1) -> list[dict]:
+    """Every person's ``evaluate(facts, as_of).to_json(explanations=False)``, vectorised
+    (``errors`` and ``deviations`` sorted). Raises what the per-person engine raises
+    (e.g. :class:`~nir.rules.model.InvalidFacts`) for the first person it raises for."""
+    return evaluate_facts(facts_list, as_of, params, processes=processes).to_dicts()
+
+
+def unflatten(columns: Mapping[str, Any], persons: Sequence[int] | np.ndarray) -> list[dict]:
+    """Rebuild the ``facts`` dicts of ``persons`` from the columnar input (for the per-person fallback).
+
+    Integer codes outside the code lists come back as an unknown code, which the
+    engine treats exactly like the original unknown string.
+    """
+    v = vocab()
+    persons = np.asarray(persons, I64)
+    E = _encode_columns(columns)
+
+    def iso(x: int) -> str | None:
+        return None if x == NAT else _date(x).isoformat()
+
+    def name(kind: str, i: int) -> str:
+        codes_ = getattr(v, kind)
+        return codes_[i] if 0 <= i < len(codes_) else "\x00unknown"
+
+    out = {int(p): {"birth_date": iso(int(E.birth[p])),
+                    "education": UPPER_SECONDARY if E.upper[p] else "unknown",
+                    "final_goal": None if E.goal[p] < 0 else name("final_goal", int(E.goal[p])),
+                    "extension_months": int(E.ext[p]),
+                    "permits": [], "settlements": [], "residences": [], "decisions": [], "absences": []}
+           for p in persons.tolist()}
+    want = np.zeros(E.n, bool)
+    want[persons] = True
+    for tname, t in (("permits", E.permits), ("settlements", E.settlements), ("residences", E.residences),
+                     ("decisions", E.decisions), ("absences", E.absences)):
+        rows = np.flatnonzero(want[t.person]) if len(t) else np.zeros(0, I64)
+        if "order" in t.cols:
+            rows = rows[np.lexsort((t.cols["order"][rows], t.person[rows]))]
+        for r in rows.tolist():
+            c = {k: a[r] for k, a in t.cols.items()}
+            if tname == "permits":
+                ab = int(c["applied_from_abroad"])
+                item = {"basis": name("basis", int(c["basis"])), "decision_date": iso(int(c["decision_date"])),
+                        "arrival_date": iso(int(c["arrival_date"])), "applied_from_abroad": None if ab < 0 else ab == 1}
+            elif tname == "settlements":
+                item = {"municipality": "", "date": iso(int(c["date"])), "by_agreement": bool(c["by_agreement"])}
+            elif tname == "residences":
+                item = {"municipality": "", "from": iso(int(c["from"])), "to": None}
+            elif tname == "decisions":
+                item = {"scheme": name("scheme", int(c["scheme"])), "type": name("decision_type", int(c["type"])),
+                        "result": MADE if c["made"] else "\x00other", "decision_date": iso(int(c["decision_date"])),
+                        "start_date": iso(int(c["start_date"])), "end_date": iso(int(c["end_date"]))}
+            else:
+                item = {"scheme": name("scheme", int(c["scheme"])), "kind": name("absence_kind", int(c["kind"])),
+                        "from": iso(int(c["from"])), "to": iso(int(c["to"]))}
+            out[int(t.person[r])][tname].append(item)
+    return [out[int(p)] for p in persons.tolist()]
+
+
+# --- parallel evaluation (fork: the workers inherit the input, nothing is pickled but results) ---
+
+_JOB: tuple | None = None
+
+
+def _worker(bounds: tuple[int, int]) -> BatchResult:
+    kind, data, as_of, params, facts_for = _JOB  # type: ignore[misc]
+    lo, hi = bounds
+    if kind == "facts":
+        return evaluate_facts(data[lo:hi], as_of, params)
+    cols = _slice_columns(data, lo, hi)
+    ff = (lambda idx: facts_for(np.asarray(idx) + lo)) if facts_for else None
+    return evaluate_columns(cols, as_of, params, facts_for=ff)
+
+
+def _slice_columns(cols: Mapping[str, Any], lo: int, hi: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k in PERSON_COLUMNS + ("education_upper", "fallback"):
+        if cols.get(k) is not None:
+            out[k] = np.asarray(cols[k])[lo:hi]
+    for t in TABLES:
+        if f"{t}.person" not in cols:
+            continue
+        person = np.asarray(cols[f"{t}.person"], I64)
+        rows = np.flatnonzero((person >= lo) & (person < hi))
+        for k in list(cols):
+            if k.startswith(t + "."):
+                out[k] = np.asarray(cols[k])[rows]
+        out[f"{t}.person"] = person[rows] - lo
+    return out
+
+
+def _parallel(job: tuple, n: int, processes: int) -> BatchResult:
+    global _JOB
+    if n == 0:
+        return BatchResult.empty(job[2], 0)
+    chunks = max(processes, 1)
+    step = -(-n // chunks)
+    bounds = [(i, min(i + step, n)) for i in range(0, n, step)]
+    _JOB = job
+    try:
+        ctx = mp.get_context("fork")
+        with ctx.Pool(min(processes, len(bounds))) as pool:
+            parts = pool.map(_worker, bounds)
+    finally:
+        _JOB = None
+    return BatchResult.concat(parts)
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
