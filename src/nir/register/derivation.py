@@ -24,6 +24,7 @@ from nir.register.actors import REGELMOTOR, Actor
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.history import rows_for
 from nir.register.interchange import facts_to_line
+from nir.register.snapshot_sql import current_rows
 from nir.rules.version import RULES_VERSION
 
 # The registrations the rules engine reads.
@@ -41,6 +42,8 @@ def facts_from_rows(person: m.Person, rows: list[m.Registration]) -> dict:
 
 def person_facts(person: m.Person, known_at: dt.datetime | None = None) -> dict:
     """The person's facts (interchange format) as the register holds them at ``known_at`` (None: now)."""
+    if known_at is None:
+        return facts_from_rows(person, current_rows(person.pk, ENGINE_MODELS))  # one round trip
     return facts_from_rows(person, rows_for([person.pk], known_at, models=ENGINE_MODELS)[person.pk])
 
 
@@ -81,15 +84,22 @@ def _code_by_label(list_name: str, label: str) -> str:
     raise LookupError(f"no code with label {label!r} in {list_name}")
 
 
-def store_result(person: m.Person, result: rules.Result, at: dt.datetime) -> tuple[bool, int, int]:
+_UNSET = object()
+
+
+def store_result(person: m.Person, result: rules.Result, at: dt.datetime, *, current=_UNSET,
+                 terminations: list[m.Termination] | None = None) -> tuple[bool, int, int]:
     """Store what the engine derived, superseding only what changed.
 
+    ``current`` (the person's current DerivedStatus or None) and ``terminations``
+    (their current terminations) may be passed when already read.
     Returns (status changed, closures created, closures annulled).
     """
     from nir.register import services  # the one write path
 
     values = status_values(result)
-    current = m.DerivedStatus.objects.current().filter(person=person).first()
+    if current is _UNSET:
+        current = m.DerivedStatus.objects.current().filter(person=person).first()
     changed = current is None or any(getattr(current, f) != values[f] for f in m.DerivedStatus.RESULT_FIELDS)
     if changed:
         # When history is loaded out of registration order, the Regelmotor's new
@@ -97,21 +107,30 @@ def store_result(person: m.Person, result: rules.Result, at: dt.datetime) -> tup
         when = max(at, current.recorded_at) if current is not None else at
         services.write_derived(person, m.DerivedStatus, values, REGELMOTOR_ACTOR, at=when, supersedes=current)
 
-    created, annulled = _store_closures(person, result, at)
+    created, annulled = _store_closures(person, result, at, terminations)
     return changed, created, annulled
 
 
-def _store_closures(person: m.Person, result: rules.Result, at: dt.datetime) -> tuple[int, int]:
+def _is_auto_closure(row: m.Termination) -> bool:
+    return (row.scheme == AUTO_CLOSE_SCHEME and row.registered_by_kind == m.ActorKind.SYSTEM
+            and row.registered_by_system == REGELMOTOR)
+
+
+def _store_closures(person: m.Person, result: rules.Result, at: dt.datetime,
+                    terminations: list[m.Termination] | None = None) -> tuple[int, int]:
     """Register (or annul) the Regelmotor's automatic avslutning so that it matches the result."""
     from nir.register import services
 
     created = annulled = 0
     closure = result.intro.closed
-    existing = list(
-        m.Termination.objects.current().filter(
-            person=person, scheme=AUTO_CLOSE_SCHEME, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR
-        )
-    )
+    if terminations is None:
+        if closure is None and not m.Termination.objects.current().filter(
+                person=person, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR).exists():
+            return 0, 0
+        terminations = list(m.Termination.objects.current().filter(person=person))
+    existing = [t for t in terminations if _is_auto_closure(t)]
+    if closure is None and not existing:
+        return 0, 0
     wanted = None
     if closure is not None:
         wanted = {
@@ -131,10 +150,11 @@ def _store_closures(person: m.Person, result: rules.Result, at: dt.datetime) -> 
                        at=max(at, row.recorded_at), evaluate=False)
         annulled += 1
     if wanted is not None:
-        same = m.Termination.objects.current().filter(
-            person=person, scheme=AUTO_CLOSE_SCHEME, termination_type=wanted["termination_type"],
-            termination_reason=wanted["termination_reason"], termination_date=wanted["termination_date"],
-        ).exists()
+        same = any(
+            t.scheme == AUTO_CLOSE_SCHEME and t.termination_type == wanted["termination_type"]
+            and t.termination_reason == wanted["termination_reason"] and t.termination_date == wanted["termination_date"]
+            for t in terminations
+        )
         if not same:
             services.register(person, m.Termination, wanted, REGELMOTOR_ACTOR, at=at, evaluate=False)
             created += 1
@@ -162,7 +182,9 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterato
     facts = person_facts(person)
     before = rules.evaluate(facts, as_of) if "birth_date" in facts else None  # None: a person being created
     yield
-    after = rules.evaluate(person_facts(person), as_of)
+    rows = current_rows(person.pk, ENGINE_MODELS + (m.DerivedStatus, m.Termination))
+    engine_rows = [r for r in rows if not isinstance(r, (m.DerivedStatus, m.Termination))]
+    after = rules.evaluate(facts_from_rows(person, engine_rows), as_of)
     new = rules.new_violations(before, after) if before is not None else [
         rules.Violation(e.rule, e.message, e.source, e.subject) for e in after.errors
     ]
@@ -170,7 +192,9 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterato
         raise RegistrationRefused([
             Problem(f"{path}.{v.subject}" if path else v.subject, v.rule, v.message) for v in new
         ])
-    store_result(person, after, at)
+    store_result(person, after, at,
+                 current=next((r for r in rows if isinstance(r, m.DerivedStatus)), None),
+                 terminations=[r for r in rows if isinstance(r, m.Termination)])
 
 
 # --- whole-register re-evaluation ------------------------------------------------

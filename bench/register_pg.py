@@ -1,0 +1,154 @@
+"""Benchmark: the Regelmotor in the register, on a populated PostgreSQL register.
+
+    python bench/register_pg.py [--persons N] [--writes K] [--database-url URL]
+
+Starts a throwaway PostgreSQL (or uses ``--database-url``), migrates, loads N
+synthetic persons (default 1,000,000) with ``nir synth``, then measures
+
+1. whole-register re-evaluation (``nir rules reevaluate``): seconds and persons/s,
+   first run (creates every DerivedStatus) and second run (nothing changes);
+2. single registrations through the one write path (``services.register`` of an
+   absence on a random programme participant, each in its own transaction):
+   latency of the whole write and of the rules guard alone (evaluate before and
+   after, store the result), p50/p95/p99 over K writes (default 2,000).
+
+Server settings: those of ``nir.testing.pg`` (synchronous_commit=off, fsync off).
+A JSON summary goes to ``bench/out/register_pg-N.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = "2026-11-22T12:00:00+01:00"
+
+
+def _nir() -> list[str]:
+    exe = Path(sys.executable).with_name("nir")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nir.cli"]
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def measure(url: str, persons: int, writes: int, skip_load: bool) -> dict:
+    env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=tempfile.mkdtemp(prefix="nir-bench-var-"))
+    out: dict = {"persons": persons}
+    if not skip_load:
+        subprocess.run([*_nir(), "migrate", "-v0"], check=True, env=env)
+        t = time.perf_counter()
+        subprocess.run([*_nir(), "synth", "--persons", str(persons), "--now", NOW, "--quiet"], check=True, env=env)
+        out["synth_seconds"] = round(time.perf_counter() - t, 1)
+        print(f"synth: {persons:,} persons in {out['synth_seconds']} s", flush=True)
+
+    for run in ("first", "second"):
+        t = time.perf_counter()
+        r = subprocess.run([*_nir(), "rules", "reevaluate", "--quiet"], check=True, env=env, capture_output=True, text=True)
+        secs = time.perf_counter() - t
+        out[f"reevaluate_{run}_seconds"] = round(secs, 1)
+        out[f"reevaluate_{run}_persons_per_second"] = round(persons / secs)
+        print(f"reevaluate ({run} run): {secs:.1f} s, {persons / secs:,.0f} persons/s", flush=True)
+        print("   " + r.stdout.strip().replace("\n", "\n   "), flush=True)
+
+    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="nir.settings", NIR_VAR_DIR=env["NIR_VAR_DIR"])
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.db import transaction
+
+    from nir.register import derivation, services
+    from nir.register import models as m
+    from nir.register.actors import Actor
+
+    ids = list(
+        m.Decision.objects.current().filter(scheme="intro", decision_type="participation")
+        .values_list("person_id", flat=True).distinct()[:200_000]
+    )
+    rng = random.Random(7)
+    sample = [rng.choice(ids) for _ in range(writes)]
+    actor = Actor.for_system("bench", source_system="bench")
+
+    guard_times: list[float] = []
+    real_guard = derivation.rules_guard
+
+    class TimedGuard:
+        def __init__(self, *a, **k):
+            self.cm = real_guard(*a, **k)
+
+        def __enter__(self):
+            self.t0 = time.perf_counter()
+            self.cm.__enter__()
+            self.t_pre = time.perf_counter() - self.t0
+            return self
+
+        def __exit__(self, *exc):
+            t1 = time.perf_counter()
+            r = self.cm.__exit__(*exc)
+            guard_times.append(self.t_pre + time.perf_counter() - t1)
+            return r
+
+    derivation.rules_guard = TimedGuard
+    totals: list[float] = []
+    refused = 0
+    for i, pid in enumerate(sample):
+        person = m.Person.objects.get(pk=pid)
+        day = dt.date(2026, 11, 2) + dt.timedelta(days=7 * (i % 3))
+        values = {"scheme": "intro", "kind": "time_off", "from_date": day, "to_date": day}
+        t = time.perf_counter()
+        try:
+            with transaction.atomic():
+                services.register(person, m.Absence, values, actor)
+        except services.RegistrationRefused:
+            refused += 1
+        totals.append(time.perf_counter() - t)
+    derivation.rules_guard = real_guard
+    ms = lambda xs, p: round(pct(xs, p) * 1000, 2)  # noqa: E731
+    out.update(
+        writes=len(totals), refused=refused,
+        write_ms_p50=ms(totals, 50), write_ms_p95=ms(totals, 95), write_ms_p99=ms(totals, 99),
+        guard_ms_p50=ms(guard_times, 50), guard_ms_p95=ms(guard_times, 95), guard_ms_p99=ms(guard_times, 99),
+        write_ms_mean=round(statistics.mean(totals) * 1000, 2),
+    )
+    print(f"single registration (whole write, {len(totals)} writes): p50 {out['write_ms_p50']} ms, "
+          f"p95 {out['write_ms_p95']} ms, p99 {out['write_ms_p99']} ms", flush=True)
+    print(f"  of which the rules guard (re-evaluation before/after + store): p50 {out['guard_ms_p50']} ms, "
+          f"p95 {out['guard_ms_p95']} ms, p99 {out['guard_ms_p99']} ms", flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--persons", type=int, default=1_000_000)
+    ap.add_argument("--writes", type=int, default=2000)
+    ap.add_argument("--database-url", help="use this (already loaded) database instead of a throwaway one")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "src"))
+    from nir.testing.pg import ThrowawayPostgres
+
+    ctx = nullcontext(args.database_url) if args.database_url else ThrowawayPostgres()
+    with ctx as url:
+        out = measure(url, args.persons, args.writes, skip_load=bool(args.database_url))
+    out["cpus"] = os.cpu_count()
+    dest = ROOT / "bench" / "out"
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / f"register_pg-{args.persons}.json").write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
