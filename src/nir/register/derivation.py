@@ -226,85 +226,40 @@ class ReevaluationReport:
         return out
 
 
-def reevaluate_register(*, as_of: dt.date | None = None, chunk: int = 2000, dry_run: bool = False,
+def reevaluate_register(*, as_of: dt.date | None = None, chunk: int = 50_000, dry_run: bool = False,
                         progress=None) -> ReevaluationReport:
     """Re-evaluate every person (after a rule change or the passing of time) and store what changed.
 
-    Works chunk by chunk (one transaction each), reading facts for a whole chunk
-    at once and writing changed statuses in bulk. Only the Regelmotor's own rows
-    change; registered facts are never touched.
+    Bulk and vectorised (``nir.register.bulk``): persons are read by id range
+    straight into columns, evaluated by ``nir.rules.vector`` and compared with
+    their current DerivedStatus; only changes are written. Automatic closures
+    that must change go through the per-person path. Registered facts are never
+    touched.
     """
     from django.db import transaction
+
+    from nir.register import bulk
 
     as_of = as_of or timezone.localdate()
     at = timezone.now()
     report = ReevaluationReport(as_of=as_of)
-    last = 0
-    while True:
-        persons = list(m.Person.objects.filter(id__gt=last).order_by("id")[:chunk])
-        if not persons:
-            break
-        last = persons[-1].pk
+    for lo, hi in bulk.person_id_bounds(chunk):
         with transaction.atomic():
-            _reevaluate_chunk(persons, as_of, at, report)
+            out = bulk.reevaluate_range(lo, hi, as_of, at, dry_run=dry_run)
+            report.persons += out.persons
+            report.unchanged += out.unchanged
+            report.changed += out.changed
+            report.created += out.created
+            report.with_errors += out.with_errors
+            report.field_changes.update(out.field_changes)
+            report.category_moves.update(out.category_moves)
+            for person in m.Person.objects.filter(pk__in=out.closure_mismatch):
+                result = rules.evaluate(person_facts(person), as_of)
+                c, a = _store_closures(person, result, at)
+                report.closures_created += c
+                report.closures_annulled += a
             if dry_run:
                 transaction.set_rollback(True)
         if progress is not None:
-            progress(len(persons))
+            progress(out.persons)
     return report
-
-
-def _reevaluate_chunk(persons: list[m.Person], as_of: dt.date, at: dt.datetime, report: ReevaluationReport) -> None:
-    ids = [p.pk for p in persons]
-    rows = rows_for(ids, models=ENGINE_MODELS)
-    current = {r.person_id: r for r in m.DerivedStatus.objects.current().filter(person_id__in=ids)}
-    new_rows, superseded = [], []
-    closing: dict[int, rules.Result] = {}
-    has_auto = set(
-        m.Termination.objects.current().filter(
-            person_id__in=ids, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR
-        ).values_list("person_id", flat=True)
-    )
-    fields = REGELMOTOR_ACTOR.row_fields()
-    for person in persons:
-        result = rules.evaluate(facts_from_rows(person, rows.get(person.pk, [])), as_of)
-        report.persons += 1
-        if result.errors:
-            report.with_errors += 1
-        values = status_values(result)
-        cur = current.get(person.pk)
-        if cur is not None and all(getattr(cur, f) == values[f] for f in m.DerivedStatus.RESULT_FIELDS):
-            report.unchanged += 1
-        else:
-            if cur is None:
-                report.created += 1
-            else:
-                report.changed += 1
-                superseded.append(cur.pk)
-                for f in m.DerivedStatus.RESULT_FIELDS:
-                    if getattr(cur, f) != values[f]:
-                        report.field_changes[f] += 1
-                for scheme in ("intro", "norwegian"):
-                    old, new = getattr(cur, f"{scheme}_category"), values[f"{scheme}_category"]
-                    if old != new:
-                        report.category_moves[(scheme, old, new)] += 1
-            when = max(at, cur.recorded_at) if cur is not None else at
-            new_rows.append(m.DerivedStatus(
-                person_id=person.pk, recorded_at=when, operation=m.Operation.CORRECT if cur else m.Operation.CREATE,
-                supersedes_id=cur.pk if cur else None, change_reason="Ny vurdering av Regelmotor" if cur else "",
-                **fields, **values,
-            ))
-        if result.intro.closed is not None or person.pk in has_auto:
-            closing[person.pk] = result
-    if superseded:
-        m.DerivedStatus.objects.filter(pk__in=superseded, superseded_at__isnull=True).update(superseded_at=at)
-    if new_rows:
-        m.DerivedStatus.objects.bulk_create(new_rows, batch_size=1000)
-    # automatic closures are rare: handle them through the per-person path
-    by_id = {p.pk: p for p in persons}
-    for pid, result in closing.items():
-        c, a = _store_closures(by_id[pid], result, at)
-        report.closures_created += c
-        report.closures_annulled += a
-
-

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         ex.add_argument("--json", action="store_true", help="skriv hele resultatet som JSON")
         rv = sub.add_parser("reevaluate", help="Revurder hele registeret og lagre det som endret seg")
         rv.add_argument("--as-of", help="vurderingsdato (standard: i dag)")
-        rv.add_argument("--chunk", type=int, default=2000)
+        rv.add_argument("--chunk", type=int, default=50_000, help="personer per transaksjon")
         rv.add_argument("--dry-run", action="store_true", help="vis hva som ville endret seg, lagre ingenting")
         rv.add_argument("--quiet", action="store_true")
 
