@@ -92,9 +92,9 @@ def measure(url: str, persons: int, writes: int, skip_load: bool) -> dict:
 
         def __enter__(self):
             self.t0 = time.perf_counter()
-            self.cm.__enter__()
+            changes = self.cm.__enter__()
             self.t_pre = time.perf_counter() - self.t0
-            return self
+            return changes
 
         def __exit__(self, *exc):
             t1 = time.perf_counter()

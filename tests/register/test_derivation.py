@@ -204,3 +204,43 @@ def test_bulk_reevaluation_agrees_with_the_per_person_write_path():
     call_command("rules", "reevaluate", "--quiet", "--as-of", "2026-11-20", stdout=out)
     assert "0 endret, 0 nye, 400 uendret" in out.getvalue()
     assert "0 registrert, 0 annullert" in out.getvalue()  # synth's automatic closures already match
+
+
+@pytest.mark.django_db
+def test_in_memory_after_state_equals_a_fresh_read(make_person, actor):
+    """The guard derives the person's rows after a write in memory (register, correct, annul);
+    after every step the stored status equals a fresh evaluation from the database."""
+    person = make_person()
+
+    def check(when):
+        expected = derivation.status_values(derivation.evaluate_person(person, as_of=when.date()))
+        assert {f: getattr(status(person), f) for f in m.DerivedStatus.RESULT_FIELDS} == \
+            {f: expected[f] for f in m.DerivedStatus.RESULT_FIELDS}
+
+    _in_target_group(person, actor)
+    check(T0)
+    steps = at(2026, 2, 1)
+    d = services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
+                                               "decision_date": dt.date(2026, 1, 5), "start_date": dt.date(2026, 1, 5)},
+                          actor, at=steps).row
+    check(steps)
+    g = services.register(person, m.FinalGoal, {"scheme": "intro", "goal": "complete_vgo_2025"}, actor, at=steps).row
+    check(steps)
+    e = services.register(person, m.Extension, {"scheme": "intro", "months": 12}, actor, at=steps).row
+    check(steps)
+    a = services.register(person, m.Absence, {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 3, 2),
+                                              "to_date": dt.date(2026, 3, 20)}, actor, at=steps).row
+    check(steps)
+    services.correct(a, {"to_date": dt.date(2026, 3, 6)}, "Kortere permisjon", actor, at=steps)
+    check(steps)
+    services.correct(d, {"start_date": dt.date(2026, 1, 19), "decision_date": dt.date(2026, 1, 19)}, "Ny start", actor, at=steps)
+    check(steps)
+    with pytest.raises(RegistrationRefused) as exc:  # the extension would be left without a final goal
+        services.annul(g, "Feil sluttmål", actor, at=steps)
+    assert [p.rule for p in exc.value.problems] == ["extension_without_final_goal"]
+    check(steps)
+    services.annul(e, "Utvidelse trukket", actor, at=steps)
+    check(steps)
+    services.annul(m.FinalGoal.objects.current().get(person=person), "Feil sluttmål", actor, at=steps)
+    check(steps)
+    assert status(person).deviation_final_goal_missing

@@ -172,17 +172,52 @@ def _follow_up_municipality(person: m.Person, day: dt.date) -> str:
     return st.municipality if st is not None else ""
 
 
+class Changes:
+    """What a write did to the person's current rows, reported by the write path to the guard.
+
+    When every change is reported (``add``/``remove``), the guard derives the
+    rows after the write in memory and reads the person only once; otherwise
+    (``unknown()``, e.g. a whole-snapshot import) it reads them again.
+    """
+
+    def __init__(self) -> None:
+        self.added: list[m.Registration] = []
+        self.removed: set[tuple[type, int]] = set()
+        self.complete = True
+
+    def add(self, row: m.Registration) -> None:
+        self.added.append(row)
+
+    def remove(self, row: m.Registration) -> None:
+        self.removed.add((type(row), row.pk))
+
+    def unknown(self) -> None:
+        self.complete = False
+
+    def apply(self, rows: list[m.Registration]) -> list[m.Registration]:
+        kept = [r for r in rows if (type(r), r.pk) not in self.removed]
+        order = {mdl: i for i, mdl in enumerate(ENGINE_MODELS + (m.DerivedStatus, m.Termination))}
+        return sorted(kept + [r for r in self.added if type(r) in order], key=lambda r: (order[type(r)], r.pk))
+
+
 @contextlib.contextmanager
-def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterator[None]:
+def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterator[Changes]:
     """Evaluate before and after a write; refuse the write if it brings a rule error; store the result.
 
-    Use inside the write's transaction, around the write itself.
+    Use inside the write's transaction, around the write itself; report the
+    rows the write added or superseded on the yielded ``Changes``.
     """
     as_of = timezone.localdate(at)
-    facts = person_facts(person)
-    before = rules.evaluate(facts, as_of) if "birth_date" in facts else None  # None: a person being created
-    yield
-    rows = current_rows(person.pk, ENGINE_MODELS + (m.DerivedStatus, m.Termination))
+    rows = current_rows(person.pk, ENGINE_MODELS + (m.DerivedStatus, m.Termination)) if person.pk else []
+    engine_rows = [r for r in rows if not isinstance(r, (m.DerivedStatus, m.Termination))]
+    has_details = any(isinstance(r, m.PersonDetails) for r in engine_rows)
+    before = rules.evaluate(facts_from_rows(person, engine_rows), as_of) if has_details else None
+    changes = Changes()
+    yield changes
+    if changes.complete:
+        rows = changes.apply(rows)
+    else:
+        rows = current_rows(person.pk, ENGINE_MODELS + (m.DerivedStatus, m.Termination))
     engine_rows = [r for r in rows if not isinstance(r, (m.DerivedStatus, m.Termination))]
     after = rules.evaluate(facts_from_rows(person, engine_rows), as_of)
     new = rules.new_violations(before, after) if before is not None else [

@@ -91,8 +91,10 @@ def create_person(duf: str, details: dict[str, Any], actor: Actor, *, at: dt.dat
             person = m.Person.objects.create(duf=duf, recorded_at=at, source_system=actor.source_system)
     except IntegrityError:
         raise RegistrationRefused([Problem("duf", "duf_exists", f"det finnes allerede en person med DUF-nummer {duf}")]) from None
-    with _guard(person, at, evaluate, path="person"):
-        _new_row(m.PersonDetails, person, details, actor, at).save()
+    with _guard(person, at, evaluate, path="person") as changes:
+        row = _new_row(m.PersonDetails, person, details, actor, at)
+        row.save()
+        changes.add(row)
     return Outcome(person, warnings)
 
 
@@ -105,8 +107,9 @@ def register(person: m.Person, model: type[m.Registration], values: dict[str, An
         raise RegistrationRefused([Problem("registered_at", "before_person", "personen var ikke registrert på dette tidspunktet")])
     warnings = _check(model, values, path=model.FACT_KEY or model.__name__, at=at, person=person)
     row = _new_row(model, person, values, actor, at)
-    with _guard(person, at, evaluate, path=model.FACT_KEY):
+    with _guard(person, at, evaluate, path=model.FACT_KEY) as changes:
         row.save()
+        changes.add(row)
     return Outcome(row, warnings)
 
 
@@ -133,11 +136,13 @@ def correct(row: m.Registration, changes: dict[str, Any], reason: str, actor: Ac
         raise RegistrationRefused([Problem(f, "unknown_field", "ukjent felt") for f in sorted(unknown)])
     values = row.fact_values() | changes
     warnings = _check(type(row), values, path=row.FACT_KEY or type(row).__name__, at=at, person=row.person)
-    with _guard(row.person, at, evaluate, path=row.FACT_KEY):
+    with _guard(row.person, at, evaluate, path=row.FACT_KEY) as changes:
         _supersede(row, at)
         new = _new_row(type(row), row.person, values, actor, at, operation=m.Operation.CORRECT, supersedes=row,
                        reason=reason.strip())
         new.save()
+        changes.remove(row)
+        changes.add(new)
     return Outcome(new, warnings)
 
 
@@ -150,11 +155,12 @@ def annul(row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | N
         raise RegistrationRefused([Problem("reason", "reason_required", "en sletting må ha en begrunnelse")])
     if isinstance(row, m.PersonDetails):
         raise RegistrationRefused([Problem("id", "details_not_annullable", "personopplysninger kan korrigeres, ikke slettes")])
-    with _guard(row.person, at, evaluate, path=row.FACT_KEY):
+    with _guard(row.person, at, evaluate, path=row.FACT_KEY) as changes:
         _supersede(row, at)
         tomb = _new_row(type(row), row.person, row.fact_values(), actor, at, operation=m.Operation.ANNUL,
                         supersedes=row, reason=reason.strip())
         tomb.save()
+        changes.remove(row)  # a tombstone is never current
     return Outcome(tomb)
 
 
@@ -173,7 +179,9 @@ def write_derived(person: m.Person, model: type[m.Registration], values: dict[st
 def _guard(person: m.Person, at: dt.datetime, evaluate: bool, *, path: str):
     """The rules guard around a write (see nir.register.derivation), or nothing for the Regelmotor's own writes."""
     if not evaluate:
-        return contextlib.nullcontext()
+        from nir.register.derivation import Changes
+
+        return contextlib.nullcontext(Changes())
     from nir.register.derivation import rules_guard
 
     return rules_guard(person, at, path=path)
@@ -272,8 +280,9 @@ def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None 
         person = m.Person.objects.create(duf=parsed.duf, recorded_at=first, source_system=actor.source_system)
     else:
         person = existing
-    with _guard(person, at, evaluate, path="facts"):
+    with _guard(person, at, evaluate, path="facts") as changes:
         counts = _write_snapshot(person, parsed, items, actor, at, existing, first if existing is None else None)
+        changes.unknown()  # many rows at once: the guard reads the person again
     return ImportResult(person, *counts, warnings)
 
 
