@@ -25,11 +25,16 @@ SOURCE = "if. § 72"
 
 
 def counting_permit(ctx: Context) -> Permit | None:
-    """The first permit giving rights or duties (not Nordic/EEA); else the first permit."""
+    """The first permit giving rights or duties (any basis but Nordic/EEA); None when there is none.
+
+    A Nordic/EEA registration gives neither rights nor duties under either act, so a person
+    with only such registrations is not under introduksjonsloven: § 72 sends everyone who is
+    not covered by the transition rule to integreringsloven.
+    """
     for p in ctx.permits:
         if p.basis != "eea":
             return p
-    return ctx.permits[0] if ctx.permits else None
+    return None
 
 
 def applied_from_abroad(p: Permit) -> tuple[bool, bool]:
@@ -49,9 +54,10 @@ def law(ctx: Context) -> Derived:
     cut = start.value
     p = counting_permit(ctx)
     if p is None:
-        return Derived(INTEGRERINGSLOVEN, [Explanation(
-            "law_split", SOURCE, "Ingen oppholdstillatelse er registrert; integreringsloven legges til grunn.",
-            INTEGRERINGSLOVEN, {}, [start])])
+        text = ("Ingen oppholdstillatelse som gir rettigheter eller plikter er registrert (nordisk/EØS-registrering "
+                "teller ikke); integreringsloven legges til grunn." if ctx.permits else
+                "Ingen oppholdstillatelse er registrert; integreringsloven legges til grunn.")
+        return Derived(INTEGRERINGSLOVEN, [Explanation("law_split", SOURCE, text, INTEGRERINGSLOVEN, {}, [start])])
     facts = permit_facts(p)
     if p.decision_date >= cut:
         return Derived(INTEGRERINGSLOVEN, [Explanation(

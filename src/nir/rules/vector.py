@@ -987,8 +987,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
 
     # --- law (if. § 72) ---------------------------------------------------------------
     law_start = params.find("law.integreringsloven_from", as_of)
-    counting = _first(pp, noneea, n)
-    counting = np.where(counting >= 0, counting, _first(pp, np.ones(len(P), bool), n))
+    counting = _first(pp, noneea, n)  # -1: no permit giving rights or duties (if_s72_law.counting_permit)
     if law_start is None:
         integ = np.zeros(n, bool)
     else:
