@@ -172,6 +172,10 @@ def _follow_up_municipality(person: m.Person, day: dt.date) -> str:
     return st.municipality if st is not None else ""
 
 
+# What the guard reads about a person: the facts the engine uses and the current derived status.
+GUARD_MODELS = ENGINE_MODELS + (m.DerivedStatus,)
+
+
 class Changes:
     """What a write did to the person's current rows, reported by the write path to the guard.
 
@@ -196,7 +200,7 @@ class Changes:
 
     def apply(self, rows: list[m.Registration]) -> list[m.Registration]:
         kept = [r for r in rows if (type(r), r.pk) not in self.removed]
-        order = {mdl: i for i, mdl in enumerate(ENGINE_MODELS + (m.DerivedStatus, m.Termination))}
+        order = {mdl: i for i, mdl in enumerate(GUARD_MODELS)}
         return sorted(kept + [r for r in self.added if type(r) in order], key=lambda r: (order[type(r)], r.pk))
 
 
@@ -208,8 +212,8 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterato
     rows the write added or superseded on the yielded ``Changes``.
     """
     as_of = timezone.localdate(at)
-    rows = current_rows(person.pk, ENGINE_MODELS + (m.DerivedStatus, m.Termination)) if person.pk else []
-    engine_rows = [r for r in rows if not isinstance(r, (m.DerivedStatus, m.Termination))]
+    rows = current_rows(person.pk, GUARD_MODELS) if person.pk else []
+    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
     has_details = any(isinstance(r, m.PersonDetails) for r in engine_rows)
     before = rules.evaluate(facts_from_rows(person, engine_rows), as_of) if has_details else None
     changes = Changes()
@@ -217,8 +221,8 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterato
     if changes.complete:
         rows = changes.apply(rows)
     else:
-        rows = current_rows(person.pk, ENGINE_MODELS + (m.DerivedStatus, m.Termination))
-    engine_rows = [r for r in rows if not isinstance(r, (m.DerivedStatus, m.Termination))]
+        rows = current_rows(person.pk, GUARD_MODELS)
+    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
     after = rules.evaluate(facts_from_rows(person, engine_rows), as_of)
     new = rules.new_violations(before, after) if before is not None else [
         rules.Violation(e.rule, e.message, e.source, e.subject) for e in after.errors
@@ -227,9 +231,10 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterato
         raise RegistrationRefused([
             Problem(f"{path}.{v.subject}" if path else v.subject, v.rule, v.message) for v in new
         ])
-    store_result(person, after, at,
-                 current=next((r for r in rows if isinstance(r, m.DerivedStatus)), None),
-                 terminations=[r for r in rows if isinstance(r, m.Termination)])
+    current = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
+    # Terminations matter only where a closure is or was derived (rare): read them only then.
+    closing = after.intro.closed is not None or current is None or current.intro_closed_date is not None
+    store_result(person, after, at, current=current, terminations=None if closing else [])
 
 
 # --- whole-register re-evaluation ------------------------------------------------
