@@ -11,6 +11,7 @@ into model instances here. The filter is the same as
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 from collections.abc import Iterable
 from functools import lru_cache
@@ -31,23 +32,38 @@ def _select(model: type[m.Registration], vendor: str) -> str:
 _BY_NAME = {mdl.__name__: mdl for mdl in m.ALL_REGISTRATION_MODELS}
 
 
+def _datetime(v):
+    moment = v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)  # SQLite stores UTC, naive
+
+
+def _converter(f):
+    if isinstance(f, models.DateTimeField):
+        return _datetime
+    if isinstance(f, models.DateField):
+        return lambda v: v if isinstance(v, dt.date) else dt.date.fromisoformat(v)
+    if isinstance(f, models.DecimalField):
+        return lambda v: decimal.Decimal(str(v))
+    if isinstance(f, models.BooleanField):
+        return bool
+    if isinstance(f, models.JSONField):
+        return lambda v: json.loads(v) if isinstance(v, str) else v
+    return None
+
+
+@lru_cache(maxsize=None)
+def _plan(model: type[m.Registration]) -> tuple[tuple[str, ...], tuple]:
+    fields = model._meta.concrete_fields
+    return tuple(f.attname for f in fields), tuple(_converter(f) for f in fields)
+
+
 def _instance(model: type[m.Registration], data: dict) -> m.Registration:
-    values = {}
-    for f in model._meta.concrete_fields:
-        v = data.get(f.attname)
-        if v is None:
-            values[f.attname] = None
-        elif isinstance(f, models.JSONField):
-            values[f.attname] = json.loads(v) if isinstance(v, str) else v
-        elif isinstance(f, models.DateTimeField):
-            moment = f.to_python(v)
-            values[f.attname] = moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)  # SQLite: UTC
-        else:
-            values[f.attname] = f.to_python(v)
-    obj = model(**values)
-    obj._state.adding = False
-    obj._state.db = "default"
-    return obj
+    names, converters = _plan(model)
+    values = []
+    for name, conv in zip(names, converters):
+        v = data.get(name)
+        values.append(v if v is None or conv is None else conv(v))
+    return model.from_db("default", names, values)
 
 
 def current_rows(person_id: int, models_: Iterable[type[m.Registration]]) -> list[m.Registration]:
