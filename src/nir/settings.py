@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "nir.reference",
     "nir.access",
     "nir.register",
+    "nir.reports",
     "nir.web",
 ]
 
