@@ -75,6 +75,9 @@ def measure(url: str, persons: int, writes: int, skip_load: bool) -> dict:
     from nir.register import models as m
     from nir.register.actors import Actor
 
+    from nir.runtime import tune_gc
+
+    tune_gc()  # as the web server process does (nir.wsgi)
     ids = list(
         m.Decision.objects.current().filter(scheme="intro", decision_type="participation")
         .values_list("person_id", flat=True).distinct()[:200_000]

@@ -265,3 +265,23 @@ def test_derived_row_superseded_concurrently_is_refused_not_duplicated(make_pers
         services.write_derived(person, m.DerivedStatus, values, regelmotor, at=at(2026, 2, 2), supersedes=stale_again)
     assert m.DerivedStatus.objects.count() == n
     assert m.DerivedStatus.objects.current().filter(person=person).count() == 1
+
+
+@pytest.mark.django_db
+def test_error_written_behind_the_guards_back_does_not_block_unrelated_writes(make_person, actor):
+    """The guard may trust an error-free stored status only if no current fact is newer than it:
+    a rule-breaking decision written without evaluation (as a bulk path would) is an existing
+    error, so an unrelated registration afterwards is accepted, not refused for it."""
+    person = make_person()
+    _in_target_group(person, actor)
+    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
+                                           "decision_date": dt.date(2025, 12, 15), "start_date": dt.date(2025, 12, 15)},
+                      actor, at=at(2026, 1, 12, 9))
+    assert status(person).errors == [] and status(person).as_of == dt.date(2026, 1, 12)
+    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
+                                           "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12, 10),
+                      evaluate=False)  # breaks a rule, stored behind the guard's back (same day)
+    row = services.register(person, m.Measure, {"scheme": "intro", "measure": "work_practice",
+                                                "from_date": dt.date(2026, 2, 1)}, actor, at=at(2026, 1, 12, 11)).row
+    assert row.pk
+    assert status(person).errors == ["loss_due_to_work_after_participation"]
