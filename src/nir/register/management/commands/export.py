@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from nir.register.history import iter_register
-from nir.register.interchange import parse_date, parse_datetime
+from nir.register.interchange import parse_date
+from nir.cli_options import known_at_option
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--chunk", type=int, default=2000)
 
     def handle(self, *args, what, out, known_at, as_of, chunk, **opts):
-        known = _known_at(known_at) if known_at else None
+        known = known_at_option(known_at) if known_at else None
         on = parse_date(as_of) if as_of else timezone.localdate()
         fh = open(out, "w", encoding="utf-8") if out else self.stdout
         n = 0
@@ -37,11 +37,3 @@ class Command(BaseCommand):
         self.stderr.write(f"{n} personer eksportert")
 
 
-def _known_at(value: str) -> dt.datetime:
-    try:
-        if len(value) == 10:
-            day = parse_date(value)
-            return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59, 999999)))
-        return parse_datetime(value)
-    except (ValueError, TypeError):
-        raise CommandError("--known-at må være en dato (ÅÅÅÅ-MM-DD) eller et tidspunkt med tidssone") from None

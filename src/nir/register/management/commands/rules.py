@@ -17,6 +17,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from nir.cli_options import known_at_option
 from nir.rules import cli
 
 
@@ -60,14 +61,13 @@ class Command(BaseCommand):
         from nir.register.derivation import evaluate_person
         from nir.register.explain import explain_lines
         from nir.register.interchange import parse_date
-        from nir.register.management.commands.export import _known_at
         from nir.register.models import Person
 
         try:
             person = Person.objects.get(duf=opts["duf"])
         except Person.DoesNotExist:
             raise CommandError(f"fant ingen person med DUF-nummer {opts['duf']}") from None
-        known = _known_at(opts["known_at"]) if opts.get("known_at") else None
+        known = known_at_option(opts.get("known_at"))
         as_of = parse_date(opts["as_of"]) if opts.get("as_of") else timezone.localdate()
         result = evaluate_person(person, as_of=as_of, known_at=known)
         if opts["json"]:

@@ -7,11 +7,11 @@ import io
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from nir.access.scope import person_scope
-from nir.register.interchange import parse_date, parse_datetime
+from nir.register.interchange import parse_date
 from nir.reports import exports, registry
+from nir.cli_options import known_at_option
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -23,17 +23,6 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise CommandError(f"{option} må være en dato (ÅÅÅÅ-MM-DD), ikke {value!r}") from None
 
 
-def _known_at(value: str | None) -> dt.datetime | None:
-    """A timestamp with time zone, or a date: the end of that day (Norwegian time)."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            day = parse_date(value)
-            return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59, 999999)))
-        return parse_datetime(value)
-    except (ValueError, TypeError):
-        raise CommandError("--known-at må være en dato (ÅÅÅÅ-MM-DD) eller et tidspunkt med tidssone") from None
 
 
 class Command(BaseCommand):
@@ -81,7 +70,7 @@ class Command(BaseCommand):
             scope = person_scope(user)
         params = registry.ReportParams(
             law=o["law"], municipality=o["municipality"], category=o["category"], duf=o["duf"], name=o["name_filter"],
-            as_of=_date(o["as_of"], "--as-of"), known_at=_known_at(o["known_at"]),
+            as_of=_date(o["as_of"], "--as-of"), known_at=known_at_option(o["known_at"]),
             date_from=_date(o["date_from"], "--from"), date_to=_date(o["date_to"], "--to"),
             termination_type=o["termination_type"], reason=o["reason"], avvik=o["avvik"], sort=o["sort"],
         )
