@@ -48,6 +48,16 @@ def _dates(values) -> np.ndarray:
     return np.array([None if v is None else str(v) for v in values], dtype="datetime64[D]")
 
 
+def _per_person(ids: np.ndarray, out: np.ndarray, rows: list[tuple]) -> np.ndarray:
+    """Put (person_id, value) rows into ``out`` at each person's position in ``ids`` (last row wins)."""
+    n = len(ids)
+    for pid, value in rows:
+        i = np.searchsorted(ids, pid)
+        if i < n and ids[i] == pid:
+            out[i] = value
+    return out
+
+
 def load_columns(lo: int, hi: int) -> tuple[np.ndarray, dict]:
     """Person ids (with details) in [lo, hi] and the vectorised engine's columnar input for them."""
     details = _fetch(
@@ -64,20 +74,12 @@ def load_columns(lo: int, hi: int) -> tuple[np.ndarray, dict]:
         "education": np.array([r[2] for r, keep in zip(details, last) if keep], object),
     }
     n = len(ids)
-    goals = np.full(n, None, object)
-    for p, goal in _fetch(f'SELECT person_id, goal FROM "{m.FinalGoal._meta.db_table}" '
-                          f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} ORDER BY person_id, id", [lo, hi]):
-        i = np.searchsorted(ids, p)
-        if i < n and ids[i] == p:
-            goals[i] = goal
-    cols["final_goal"] = goals
-    ext = np.zeros(n, np.int64)
-    for p, months in _fetch(f'SELECT person_id, SUM(months) FROM "{m.Extension._meta.db_table}" '
-                            f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} GROUP BY person_id", [lo, hi]):
-        i = np.searchsorted(ids, p)
-        if i < n and ids[i] == p:
-            ext[i] = months
-    cols["extension_months"] = ext
+    cols["final_goal"] = _per_person(ids, np.full(n, None, object), _fetch(
+        f'SELECT person_id, goal FROM "{m.FinalGoal._meta.db_table}" '
+        f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} ORDER BY person_id, id", [lo, hi]))
+    cols["extension_months"] = _per_person(ids, np.zeros(n, np.int64), _fetch(
+        f'SELECT person_id, SUM(months) FROM "{m.Extension._meta.db_table}" '
+        f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} GROUP BY person_id", [lo, hi]))
     for name, (model, spec) in TABLES.items():
         select = ", ".join(f'"{c}"' for c, _k in spec)
         rows = _fetch(f'SELECT person_id, id, {select} FROM "{model._meta.db_table}" '
