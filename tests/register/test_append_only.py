@@ -104,6 +104,8 @@ SAMPLE_FACTS = {
     m.Termination: {"scheme": "intro", "termination_type": "completed", "termination_date": dt.date(2026, 6, 30)},
     m.CareerGuidance: {"guidance_date": dt.date(2026, 1, 20), "kind": "individual"},
     m.CompetenceMapping: {"mapping_date": dt.date(2025, 10, 15), "kind": "before_settlement"},
+    m.Exam: {"scheme": "norwegian", "exam_type": "norwegian_oral", "exam_date": dt.date(2026, 1, 20),
+             "result": "passed", "level": "B1"},
 }
 
 

@@ -402,6 +402,8 @@ def test_all_optional_keys_import(tmp_path, new_duf):
         "career_guidance": [{"date": "2026-02-20", "kind": "individual", "recommended_final_goal": "work_vgo_2026",
                              "organisation": "f-46"}],
         "competence_mappings": [{"date": "2026-01-20", "kind": "simplified", "organisation": "k-4648"}],
+        "exams": [{"scheme": "norwegian", "type": "norwegian_oral", "date": "2026-06-15", "result": "passed",
+                   "level": "A2", "organisation": "k-4648"}],
     }
     line = interchange_line(duf, facts, first_name="Olena", last_name="Kovalenko", follow_up_municipality="4648")
     _, err, error = run_import(write_jsonl(tmp_path / "all.jsonl", [line]))
@@ -411,7 +413,8 @@ def test_all_optional_keys_import(tmp_path, new_duf):
         expected = 0 if model is m.Extension else 1
         assert model.objects.current().filter(person=person).count() == expected, model.__name__
     exported = history.snapshot(person)["facts"]
-    for key in ("measures", "participation", "terminations", "career_guidance", "competence_mappings", "residences"):
+    for key in ("measures", "participation", "terminations", "career_guidance", "competence_mappings", "residences",
+                "exams"):
         got = [{k: v for k, v in item.items() if k != "registered_at"} for item in exported[key]]
         want = [{k: v for k, v in item.items() if v is not None or k in ("to",)} for item in facts[key]]
         assert got == want, key

@@ -103,6 +103,14 @@ LIST_SPECS: dict[str, tuple[type[m.Registration], tuple[Field, ...]]] = {
         ("kind", "kind", "code:competence_mapping_kind", True),
         ("organisation", "organisation", "str", False),
     )),
+    "exams": (m.Exam, (
+        ("scheme", "scheme", "code:scheme", False),
+        ("type", "exam_type", "code:exam_type", True),
+        ("date", "exam_date", "date", True),
+        ("result", "result", "code:exam_result", True),
+        ("level", "level", "str", False),
+        ("organisation", "organisation", "str", False),
+    )),
 }
 
 DETAIL_FIELDS: tuple[Field, ...] = (
@@ -290,6 +298,8 @@ def parse_line(obj: Any) -> ParsedPerson:
             values = parse_fields(raw, spec, path, problems)
             if model is m.Measure and not values.get("scheme"):
                 values["scheme"] = "intro"
+            if model is m.Exam and not values.get("scheme"):
+                values["scheme"] = "norwegian"
             if model is m.Decision and not values.get("result"):
                 values["result"] = "made"
             item_at = None
@@ -380,7 +390,8 @@ def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_mun
             facts["extension_months"] += r.months
         else:
             facts[MODEL_TO_KEY[type(r)]].append(item_to_json(r, with_registered_at=with_registered_at))
-    for key in ("residences", "participation", "measures", "terminations", "career_guidance", "competence_mappings"):
+    for key in ("residences", "participation", "measures", "terminations", "career_guidance", "competence_mappings",
+                "exams"):
         if not facts[key]:
             del facts[key]
     line["facts"] = facts

@@ -389,6 +389,30 @@ class CompetenceMapping(Registration):
         indexes = _meta_indexes("compm")
 
 
+class Exam(Registration):
+    """Prøve: a test taken in Norwegian (per skill) or social studies, with its result.
+
+    The duty to take final tests is integreringsloven § 29 (unverified). ``level``
+    is the CEFR level reached on a Norwegian test skill (code list ``exam_type``,
+    attribute ``levels``); blank for other tests and for tests not passed.
+    """
+
+    scheme = models.CharField("ordning", max_length=20, default="norwegian")
+    exam_type = models.CharField("prøve", max_length=30)
+    exam_date = models.DateField("prøvedato")
+    result = models.CharField("resultat", max_length=20)
+    level = models.CharField("nivå", max_length=2, blank=True)
+    organisation = models.CharField("prøvested", max_length=40, blank=True)
+
+    FACT_FIELDS = ("scheme", "exam_type", "exam_date", "result", "level", "organisation")
+    FACT_KEY = "exams"
+
+    class Meta:
+        verbose_name = "prøve"
+        verbose_name_plural = "prøver"
+        indexes = _meta_indexes("exam")
+
+
 class DerivedStatus(Registration):
     """What the Regelmotor derived for a person (NIR-kategori, gjennomføringsfrist, avvik).
 
@@ -459,6 +483,7 @@ REGISTRATION_MODELS: tuple[type[Registration], ...] = (
     Termination,
     CareerGuidance,
     CompetenceMapping,
+    Exam,
 )
 
 # Rows the Regelmotor derives; kept apart from the registered facts (not exported, not imported).

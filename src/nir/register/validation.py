@@ -39,6 +39,7 @@ FACT_DATE_FIELD: dict[type, str | None] = {
     m.Termination: "termination_date",
     m.CareerGuidance: "guidance_date",
     m.CompetenceMapping: "mapping_date",
+    m.Exam: "exam_date",
 }
 
 # (start field, end field) pairs where the end may not come before the start.
@@ -201,9 +202,28 @@ def validate_fact(
         if code and values.get("scheme") and schemes and values["scheme"] not in schemes:
             problems.append(Problem(p("decision_type"), "decision_type_not_in_scheme",
                                     f"vedtakstypen «{code.label}» gjelder ikke ordningen {values['scheme']}"))
+    if model is m.Exam:
+        problems.extend(_validate_exam_level(values, p, problems))
     if model is m.PersonDetails:
         problems.extend(_validate_details(values, path, registered_on))
     return problems, warnings
+
+
+def _validate_exam_level(values: dict, p, found: list[Problem]) -> list[Problem]:
+    """A CEFR level only on a Norwegian test, and only one of the levels its code allows (``attrs.levels``)."""
+    level = values.get("level")
+    code = codes.code_list("exam_type").get(values.get("exam_type") or "")
+    path = p("level")
+    if not level or code is None or any(x.field == path for x in found):
+        return []  # no level, or the type (or the level's length) is already reported
+    levels = code.attrs.get("levels") or []
+    if not levels:
+        return [Problem(path, "exam_level_not_allowed",
+                        f"nivå kan bare registreres for prøve i norsk, ikke for «{code.label}»")]
+    if level not in levels:
+        return [Problem(path, "exam_level_unknown",
+                        f"ukjent nivå {level!r} (gyldige nivåer: {', '.join(levels)})")]
+    return []
 
 
 def _window(code: codes.Code) -> str:

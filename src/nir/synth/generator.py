@@ -26,7 +26,11 @@ What a person looks like (rates are in ``nir.synth.world``):
   termination once the deadline has passed; from 2026 some persons in work
   get *Bortfall … arbeid* and the Regelmotor's automatic termination;
 * Norwegian training: decisions and hours per calendar year;
-* career guidance and competence mappings for some.
+* career guidance and competence mappings for some;
+* tests taken (prøver: Norskprøven per skill with a CEFR level, social
+  studies): 55 % of persons with right and duty or duty whose Norwegian
+  deadline has passed took at least one, 95 % of them passed one (Tab 3.2.18);
+  some participants took one before their deadline.
 
 Registration bookkeeping: every fact is registered some time after its date
 (most within days, some weeks or months later, never after ``now``), by the
@@ -74,7 +78,7 @@ D2026 = day(dt.date(2026, 1, 1))
 DATE_FIELDS = frozenset({
     "birth_date", "decision_date", "arrival_date", "effectuation_date", "valid_from", "valid_to",
     "settlement_date", "start_date", "end_date", "from_date", "to_date", "termination_date",
-    "guidance_date", "mapping_date",
+    "guidance_date", "mapping_date", "exam_date",
 })
 DECIMAL_FIELDS = frozenset({"hours", "hours_per_week", "hours_work_per_week"})
 NULLABLE_BOOL_FIELDS = frozenset({"applied_from_abroad"})  # int8: 1 true, 0 false, −1 null
@@ -83,6 +87,7 @@ NULLABLE_BOOL_FIELDS = frozenset({"applied_from_abroad"})  # int8: 1 true, 0 fal
 TABLES = (
     "PersonDetails", "ResidencePermit", "Residence", "FollowUp", "Settlement", "Decision", "FinalGoal",
     "Extension", "Participation", "Measure", "Absence", "Termination", "CareerGuidance", "CompetenceMapping",
+    "Exam",
 )
 
 FINAL_GOAL_SWAP = {
@@ -213,7 +218,8 @@ class Generator:
         self.ids = NationalIdAllocator()
         self._code_windows = {name: w.code_windows(name) for name in
                               ("final_goal", "measure", "decision_type", "termination_reason",
-                               "competence_mapping_kind", "career_guidance_kind", "absence_kind")}
+                               "competence_mapping_kind", "career_guidance_kind", "absence_kind",
+                               "exam_type")}
         self._next_block = 0
 
     @property
@@ -304,6 +310,7 @@ class _Population:
         t["Absence"].append(norw_leave)
         t["CareerGuidance"].append(self._career_guidance())
         t["CompetenceMapping"].append(self._competence_mappings())
+        t["Exam"].append(self._exams())
         out = {}
         for name, parts in t.items():
             parts = [p for p in parts if p is not None and len(p)]
@@ -780,6 +787,7 @@ class _Population:
         part = self.norw_eligible & (u >= 0.03) & (u < 0.03 + p_dec) & (start <= last)
         decisions = []
         p = np.flatnonzero(part)
+        self.norw_part, self.norw_start = part, np.where(part, start, NULL_DAY)
         decisions.append(self._decision_rows(p, "norwegian", "norwegian_participation", dec[p], start=start[p]))
         q = np.flatnonzero(exempt)
         decisions.append(self._decision_rows(q, "norwegian", "norwegian_exemption", dec[q]))
@@ -859,6 +867,91 @@ class _Population:
         org = np.where(kind[p] == "before_settlement", "IMDi", g.munis.name[self.muni1[p]])
         return Rows(p, {"mapping_date": mday[p], "kind": kind[p], "organisation": org}, g._rec(rng, mday[p]))
 
+    def _norwegian_deadline(self) -> np.ndarray:
+        """The Norwegian deadline as the Regelmotor computes it (il. § 32), without leave: 18 or 36
+        months from the permit's decision date (arrival if later), ending before the 67th birthday."""
+        start = np.where(self.arrival != NULL_DAY, np.maximum(self.permit, self.arrival), self.permit)
+        months = np.where(self.education == "upper_secondary_or_higher", 18, 36)
+        return np.minimum(add_months(start, months) - 1, add_years(self.birth, 67) - 1)
+
+    def _exams(self) -> Rows | None:
+        """Prøver: who took which tests, when, with which result and level (rates in ``world``)."""
+        g, rng, n = self.g, self.rng, self.n
+        last = g.last_day
+        deadline = self._norwegian_deadline()
+        # Right and duty (il. § 27) or duty (§ 28): the Norwegian group without collective protection,
+        # under 67 at the permit and still under 67 now.
+        rd = self.norw_eligible & ~self.ukr & (self.age_at_permit < 67) & (add_years(self.birth, 67) > last + 1)
+        passed_deadline = rd & (deadline <= last)
+        # Training from the participation decision's start, else (no decision) two months after moving in.
+        ts = np.where(self.norw_part, self.norw_start, self.home_from + 60)
+        early = ~passed_deadline & self.norw_part & (last - ts >= w.EXAM_EARLY_AFTER_DAYS)
+        u = rng.random(n)
+        took = (passed_deadline & (u < w.EXAM_TAKEN_SHARE)) | (early & (u < w.EXAM_EARLY_SHARE))
+        # The (Norwegian written) test day: in the later part of the training, by the deadline;
+        # for early takers between EXAM_EARLY_AFTER_DAYS of training and yesterday.
+        hi = np.where(passed_deadline, np.minimum(np.maximum(deadline, ts + 120), last), last)
+        hi = np.minimum(hi, add_years(self.birth, 67) - 1)  # the right and duty end at 67 (il. § 26)
+        lo = np.where(passed_deadline, ts + np.maximum(30, ((hi - ts) * 0.4).astype("int64")),
+                      ts + w.EXAM_EARLY_AFTER_DAYS)
+        lo = np.maximum(lo, g._code_windows["exam_type"]["social_studies"].lo)
+        took &= (lo <= hi) & (ts <= last)
+        t = np.flatnonzero(took)
+        if not len(t):
+            return None
+        k = len(t)
+        d0 = _uniform_int(rng, lo[t], hi[t])
+        nor = rng.random(k) < w.EXAM_NORWEGIAN_SHARE
+        soc = rng.random(k) < w.EXAM_SOCIAL_STUDIES_SHARE
+        nor |= ~soc
+        passer = rng.random(k) < w.EXAM_PASSED_SHARE
+        absent = ~passer & (rng.random(k) < w.EXAM_ABSENT_SHARE)
+        # The person's CEFR level by education; each passed skill one step either side now and then.
+        base = np.zeros(k, dtype="int64")
+        for edu, weights in w.EXAM_LEVEL_WEIGHTS.items():
+            sel = self.education[t] == edu
+            if sel.any():
+                base[sel] = _pick(rng, int(sel.sum()), weights)
+
+        tn = np.flatnonzero(nor)  # taker indices with Norwegian: one row per skill
+        skills = len(w.EXAM_SKILLS)
+        rn = np.repeat(tn, skills)
+        skill = np.tile(np.arange(skills), len(tn))
+        # Oral on its own day, up to four weeks before the written parts.
+        nday = np.where(skill == 0, d0[rn] - rng.integers(0, 29, len(rn)), d0[rn])
+        nday = np.maximum(nday, lo[t][rn])
+        npassed = passer[rn] & (rng.random(len(rn)) < w.EXAM_SKILL_PASSED)
+        step = _pick(rng, len(rn), [w.EXAM_LEVEL_SPREAD, 1 - 2 * w.EXAM_LEVEL_SPREAD, w.EXAM_LEVEL_SPREAD]) - 1
+        level_idx = np.clip(base[rn] + step, 0, np.maximum(base[rn], w.EXAM_LEVEL_MAX_SPREAD_TO))
+
+        soc_t = np.flatnonzero(soc)  # social studies: earlier in the training
+        sday = np.maximum(d0[soc_t] - rng.integers(30, 241, len(soc_t)), lo[t][soc_t])
+        spassed = passer[soc_t] & (rng.random(len(soc_t)) < w.EXAM_SOCIAL_STUDIES_PASSED)
+
+        # A person who passed passed at least one test: the oral test, else social studies.
+        any_passed = np.zeros(k, dtype=bool)
+        any_passed[rn[npassed]] = True
+        any_passed[soc_t[spassed]] = True
+        fix = passer & ~any_passed
+        npassed |= fix[rn] & (skill == 0)
+        spassed |= fix[soc_t] & ~nor[soc_t]
+
+        taker = np.concatenate([rn, soc_t])
+        person = t[taker]
+        exam_type = np.concatenate([np.array(w.EXAM_SKILLS)[skill], np.full(len(soc_t), "social_studies")])
+        exam_day = np.concatenate([nday, sday])
+        passed = np.concatenate([npassed, spassed])
+        result = np.where(passed, "passed", np.where(absent[taker], "absent", "failed"))
+        level = np.concatenate([np.where(npassed, np.array(w.EXAM_LEVELS)[level_idx], ""),
+                                np.full(len(soc_t), "")])
+        muni, _ = self.muni_on(person, exam_day)
+        # Results are registered some weeks after the test.
+        rec = g._rec(rng, np.minimum(exam_day + rng.integers(14, 43, len(person)), last))
+        return Rows(person, {
+            "scheme": np.full(len(person), "norwegian"), "exam_type": exam_type, "exam_date": exam_day,
+            "result": result, "level": level.astype("U2"), "organisation": g.munis.name[muni],
+        }, rec)
+
 
 def _jan1(year: np.ndarray) -> np.ndarray:
     year = np.asarray(year, dtype="int64")
@@ -877,7 +970,7 @@ def _perturb(g: Generator, pop: _Population, rng, table: str, rows: Rows, idx: n
         "Decision": "decision", "FinalGoal": "final_goal", "Extension": "extension",
         "Participation": "participation", "Measure": "measure", "Absence": "absence",
         "Termination": "termination", "CareerGuidance": "career_guidance",
-        "CompetenceMapping": "competence_mapping",
+        "CompetenceMapping": "competence_mapping", "Exam": "exam",
     }[table]
     if table == "ResidencePermit":
         cols["decision_date"] -= shift  # earlier: a first version is never dated after its registration
@@ -912,6 +1005,8 @@ def _perturb(g: Generator, pop: _Population, rng, table: str, rows: Rows, idx: n
     elif table == "CompetenceMapping":
         o = cols["organisation"]
         cols["organisation"] = np.where(o == "IMDi", "Mottaket", "IMDi").astype("U40")
+    elif table == "Exam":
+        cols["exam_date"] -= shift  # earlier: a first version is never dated after its registration
     reasons = np.array(w.CORRECTION_REASONS[key])[rng.integers(0, len(w.CORRECTION_REASONS[key]), m)]
     return cols, reasons
 

@@ -238,6 +238,37 @@ ABSENCE_KINDS: list[tuple[str, float, int, int]] = [
     ("holiday", 0.25, 5, 21), ("invalid_absence", 0.10, 1, 3),
 ]
 
+# --- tests taken (prøver) --------------------------------------------------------------------
+# Persons with right and duty or duty to Norwegian training whose deadline has passed: the share
+# who took at least one test, and of those the share who passed at least one — the orders of
+# magnitude of IMDi's annual report, Tab 3.2.18 (Gjennomføringsfrist i året / avlagt prøve / bestått).
+EXAM_TAKEN_SHARE = 0.55
+EXAM_PASSED_SHARE = 0.95
+# Everyone else in Norwegian training (deadline not yet passed, or collective protection) who has
+# trained for at least EXAM_EARLY_AFTER_DAYS: the share who already took a test (assumed).
+EXAM_EARLY_SHARE = 0.25
+EXAM_EARLY_AFTER_DAYS = 270
+# What a taker took (assumed): Norskprøven (all four skills, one row each) and/or the social
+# studies test; each test of a person who passed is passed with these shares (at least one is);
+# a person who passed nothing did not show up (Ikke møtt) with EXAM_ABSENT_SHARE, else failed.
+EXAM_NORWEGIAN_SHARE = 0.92
+EXAM_SOCIAL_STUDIES_SHARE = 0.55
+EXAM_SKILL_PASSED = 0.90
+EXAM_SOCIAL_STUDIES_PASSED = 0.90
+EXAM_ABSENT_SHARE = 0.20
+EXAM_SKILLS = ("norwegian_oral", "norwegian_listening", "norwegian_reading", "norwegian_writing")
+# CEFR level reached on a passed Norwegian skill, by education (assumed); each skill differs from
+# the person's level by one step with EXAM_LEVEL_SPREAD on either side, but never up to C1
+# (index 4) unless that is the person's level.
+EXAM_LEVELS = ("A1", "A2", "B1", "B2", "C1")
+EXAM_LEVEL_WEIGHTS = {
+    "below_upper_secondary": (0.20, 0.42, 0.30, 0.08, 0.00),
+    "upper_secondary_or_higher": (0.05, 0.22, 0.45, 0.26, 0.02),
+    "unknown": (0.12, 0.33, 0.38, 0.16, 0.01),
+}
+EXAM_LEVEL_SPREAD = 0.2
+EXAM_LEVEL_MAX_SPREAD_TO = 3
+
 CASE_SYSTEMS: list[tuple[str, float]] = [
     ("Visma Flyt Intro (syntetisk)", 0.45), ("Acos (syntetisk)", 0.25),
     ("Tieto Kompass (syntetisk)", 0.18), ("Egenutviklet fagsystem (syntetisk)", 0.12),
@@ -261,6 +292,7 @@ CORRECTION_REASONS: dict[str, tuple[str, ...]] = {
     "termination": ("Feil avslutningsårsak rettet",),
     "career_guidance": ("Feil type veiledning rettet",),
     "competence_mapping": ("Feil utførende organisasjon rettet",),
+    "exam": ("Feil prøvedato rettet",),
 }
 ANNUL_REASONS = ("Dobbeltregistrering slettet", "Registrert to ganger ved overføring fra fagsystem")
 

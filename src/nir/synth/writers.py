@@ -130,7 +130,7 @@ def _default_of(model, column: str) -> pl.Expr:
 
 # Tables loaded by the second PostgreSQL connection (about half the rows; Person stays on the first).
 SIDE_TABLES = ("Decision", "Participation", "Measure", "Absence", "Termination", "CareerGuidance",
-               "CompetenceMapping")
+               "CompetenceMapping", "Exam")
 
 
 class DatabaseWriter:

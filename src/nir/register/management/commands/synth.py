@@ -18,7 +18,7 @@ TABLE_LABELS = {
     "Residence": "adresser", "FollowUp": "oppfølging", "Settlement": "bosettinger", "Decision": "vedtak",
     "FinalGoal": "sluttmål", "Extension": "utvidelser", "Participation": "deltakelse", "Measure": "tiltak",
     "Absence": "fravær og permisjoner", "Termination": "avslutninger", "CareerGuidance": "karriereveiledning",
-    "CompetenceMapping": "kompetansekartlegginger",
+    "CompetenceMapping": "kompetansekartlegginger", "Exam": "prøver",
 }
 
 

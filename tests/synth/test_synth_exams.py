@@ -1,0 +1,136 @@
+"""Tests taken (prøver) in the synthetic population: shares as in Tab 3.2.18, consistent rows, determinism.
+
+"Of persons whose Norwegian deadline fell in the year, the share who took a
+test, and of those the share who passed" is measured as the reports will: the
+category and deadline the Regelmotor derives from the generated facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import polars as pl
+import pytest
+from synth_support import NOW, current, generate, lines_in_memory, population
+
+from nir.rules import evaluate
+from nir.synth import world as w
+
+SKILLS = set(w.EXAM_SKILLS)
+
+
+@pytest.fixture(scope="module")
+def exam_lines() -> list[tuple[dict, object]]:
+    """(facts, the Regelmotor's result) per person of an 8,000-person population."""
+    return [(line["facts"], evaluate(line["facts"], NOW.date())) for line in lines_in_memory(8000, seed=3)]
+
+
+@pytest.fixture(scope="module")
+def exams() -> pl.DataFrame:
+    return current(population(20_000, 1)["Exam"])
+
+
+def _deadline_passed(result) -> bool:
+    nor = result.norwegian
+    return nor.category in ("right_and_duty", "duty") and nor.deadline is not None and nor.deadline < NOW.date()
+
+
+def test_share_who_took_a_test_and_passed_after_the_deadline(exam_lines):
+    """Tab 3.2.18: about 55 % took at least one test, about 95 % of them passed (at least one)."""
+    due = [facts.get("exams", []) for facts, result in exam_lines if _deadline_passed(result)]
+    assert len(due) > 600
+    took = [ex for ex in due if ex]
+    passed = [ex for ex in took if any(e["result"] == "passed" for e in ex)]
+    assert abs(len(took) / len(due) - w.EXAM_TAKEN_SHARE) < 0.05, len(took) / len(due)
+    assert abs(len(passed) / len(took) - w.EXAM_PASSED_SHARE) < 0.03, len(passed) / len(took)
+
+
+def test_share_holds_per_deadline_year(exam_lines):
+    due: Counter = Counter()
+    took: Counter = Counter()
+    for facts, result in exam_lines:
+        if _deadline_passed(result):
+            year = result.norwegian.deadline.year
+            due[year] += 1
+            took[year] += bool(facts.get("exams"))
+    years = [y for y, n in due.items() if n >= 100]
+    assert len(years) >= 3, due
+    for y in years:
+        assert abs(took[y] / due[y] - w.EXAM_TAKEN_SHARE) < 0.1, (y, took[y], due[y])
+
+
+def test_tests_are_taken_by_persons_with_a_right_or_duty_to_norwegian_training(exam_lines):
+    with_tests = [(facts, result) for facts, result in exam_lines if facts.get("exams")]
+    assert with_tests
+    assert not any(facts["permits"][0]["basis"] == "eea" for facts, _ in with_tests)
+    categories = Counter(result.norwegian.category for _, result in with_tests)
+    # Before the 67th birthday; "none" only for the few who have turned 67 since (the right and duty end then).
+    for facts, result in with_tests:
+        birth = dt.date.fromisoformat(facts["birth_date"])
+        turns_67 = dt.date(birth.year + 67, birth.month, 28 if (birth.month, birth.day) == (2, 29) else birth.day)
+        assert all(dt.date.fromisoformat(e["date"]) < turns_67 for e in facts["exams"]), facts["birth_date"]
+        if result.norwegian.category == "none":
+            assert turns_67 <= NOW.date(), facts["birth_date"]
+    assert categories["right_and_duty"] > categories["duty"] > 0 and categories["right"] > 0, categories
+
+
+def test_rows_are_consistent(exams):
+    assert exams.height > 0
+    assert set(exams["scheme"]) == {"norwegian"}
+    assert set(exams["exam_type"]) == SKILLS | {"social_studies"}
+    assert set(exams["result"]) == {"passed", "failed", "absent"}
+    # A level (A1–C1) on every passed Norwegian skill and nowhere else; C1 rare.
+    norwegian = exams.filter(pl.col("exam_type").is_in(list(SKILLS)))
+    passed = norwegian.filter(pl.col("result") == "passed")
+    assert set(passed["level"]) <= set(w.EXAM_LEVELS) and "" not in set(passed["level"])
+    assert set(exams.filter((pl.col("result") != "passed") | (pl.col("exam_type") == "social_studies"))["level"]) \
+        == {""}
+    levels = Counter(passed["level"])
+    assert levels["B1"] > levels["A1"] and levels["C1"] < 0.05 * passed.height, levels
+    # Norskprøven is four rows, one per skill, the written parts on one day.
+    per_person = norwegian.group_by("person").agg(pl.col("exam_type").n_unique().alias("skills"),
+                                                  pl.len().alias("rows"))
+    assert (per_person["skills"] == 4).all() and (per_person["rows"] == 4).all()
+    written = norwegian.filter(pl.col("exam_type") != "norwegian_oral").group_by("person").agg(
+        pl.col("exam_date").n_unique().alias("days"))
+    assert (written["days"] == 1).all()
+    # Registered after the test, never after now; organised where the person lives.
+    rec_day = exams["recorded_at"].dt.convert_time_zone("Europe/Oslo").dt.date()
+    assert (rec_day >= exams["exam_date"]).all()
+    assert exams["exam_date"].max() < NOW.date()
+    assert (exams["organisation"] != "").all()
+
+
+def test_tests_come_after_the_permit_and_most_persons_with_tests_took_several(exams):
+    permits = current(population(20_000, 1)["ResidencePermit"]).select("person", "decision_date")
+    joined = exams.join(permits, on="person")
+    assert (joined["exam_date"] >= joined["decision_date"]).all()
+    rows = exams.group_by("person").len()["len"]
+    assert 3 < rows.mean() < 6
+
+
+def test_corrections_of_tests_change_the_date_and_say_so():
+    f = population(20_000, 1)["Exam"]
+    corrections = f.filter(pl.col("operation") == "correct")
+    assert corrections.height > 0
+    assert set(corrections["change_reason"]) == set(w.CORRECTION_REASONS["exam"])
+    old = f.join(corrections.select("block", pl.col("supersedes_id").alias("id"),
+                                    pl.col("exam_date").alias("corrected_date")), on=["block", "id"])
+    assert old.height == corrections.height
+    assert (old["exam_date"] < old["corrected_date"]).all()
+
+
+def test_same_seed_same_tests_other_seed_other_tests():
+    a, b, c = generate(2000, seed=31), generate(2000, seed=31), generate(2000, seed=32)
+    assert a[0].frames["Exam"].height > 0
+    assert a[0].frames["Exam"].equals(b[0].frames["Exam"])
+    assert not a[0].frames["Exam"].equals(c[0].frames["Exam"])
+
+
+def test_nothing_is_dated_or_registered_after_an_earlier_now():
+    earlier = NOW - dt.timedelta(days=365)
+    frame = pl.concat([b.frames["Exam"] for b in generate(5000, seed=33, now=earlier)])
+    assert frame.height > 0
+    assert frame["exam_date"].max() < earlier.date()
+    assert frame["recorded_at"].max() <= earlier
