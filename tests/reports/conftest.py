@@ -47,15 +47,15 @@ class Register:
 
     def person(self, first_name: str, last_name: str, *, municipality="5001", district="",
                when: dt.datetime = T0, permit=dt.date(2025, 10, 1), settled=dt.date(2025, 11, 1),
-               follow_up_from=dt.date(2025, 11, 1), follow_up_to=None) -> m.Person:
-        """A person in the target group of integreringsloven § 8 (utl. § 28, settled by agreement)."""
-        birth = dt.date(1990, 1, 15)
+               follow_up_from=dt.date(2025, 11, 1), follow_up_to=None, basis="utl_28",
+               birth=dt.date(1990, 1, 15), education="below_upper_secondary") -> m.Person:
+        """A person in the target group of integreringsloven § 8 (by default utl. § 28, settled by agreement)."""
         duf = identity.make_duf(f"2026{next(_duf_counter):06d}")
         person = services.create_person(duf, {
             "national_id": synthetic_id(birth), "first_name": first_name, "last_name": last_name,
-            "birth_date": birth, "sex": "female", "education": "below_upper_secondary", "protected_identity": False,
+            "birth_date": birth, "sex": "female", "education": education, "protected_identity": False,
         }, self.actor, at=when).row
-        self.add(person, m.ResidencePermit, {"basis": "utl_28", "decision_date": permit}, when)
+        self.add(person, m.ResidencePermit, {"basis": basis, "decision_date": permit}, when)
         self.add(person, m.Settlement, {"municipality": municipality, "district": district,
                                         "settlement_date": settled, "by_agreement": True}, when)
         self.add(person, m.FollowUp, {"municipality": municipality, "district": district,

@@ -22,7 +22,10 @@ def report(*args) -> str:
 def test_list():
     text = report("--list")
     assert "avsluttet-intro" in text and "Deltagere som har avsluttet introduksjonsprogram" in text
-    assert len(text.strip().splitlines()) == 3
+    lines = text.strip().splitlines()
+    assert [line.split()[0] for line in lines if not line.startswith(" ")] == [
+        "avsluttet-intro", "avvik-sluttmaal", "bortfall-arbeid", "personliste", "aarsstatistikk"]
+    assert sum(1 for line in lines if line.startswith("  --figure ")) == 9
 
 
 def test_json(world):
@@ -60,7 +63,11 @@ def test_csv_to_file_and_as_a_municipality_user(world, tmp_path, caseworker):
     ("bortfall-arbeid", "--avvik", "final_goal_missing"),
     ("avsluttet-intro", "--from", "01.01.2026"),
     ("avvik-sluttmaal", "--user", "nobody"),
-    ("personliste",),
+    ("personlister",),
+    ("aarsstatistikk", "--status", "active"),
+    ("aarsstatistikk", "--municipality", "5001", "--county", "50"),
+    ("aarsstatistikk", "--year", "2025", "--figure", "nope"),
+    ("avvik-sluttmaal", "--known-at", "2026-02-01", "--compare-known-at", "now", "--format", "xlsx"),
     (),
 ])
 def test_refusals(args):

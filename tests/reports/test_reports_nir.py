@@ -24,7 +24,7 @@ def last_names(result):
 
 
 def test_registry_has_the_three_reports_with_the_titles_of_reports_md():
-    assert list(registry.REPORTS) == ["avsluttet-intro", "avvik-sluttmaal", "bortfall-arbeid"]
+    assert list(registry.REPORTS) == ["avsluttet-intro", "avvik-sluttmaal", "bortfall-arbeid", "personliste"]
     assert registry.get("avsluttet-intro").title == "Deltagere som har avsluttet introduksjonsprogram"
     assert registry.get("avvik-sluttmaal").title == (
         "Personer i introduksjonsprogram med avvik i registrering av sluttmaal")
@@ -35,7 +35,7 @@ def test_registry_has_the_three_reports_with_the_titles_of_reports_md():
         assert [c.key for c in d.columns][:6] == [
             "duf", "first_name", "last_name", "follow_up_municipality", "follow_up_district", "category"]
     with pytest.raises(ReportError):
-        registry.get("personliste")
+        registry.get("personlister")
 
 
 # --- avvik-sluttmaal -------------------------------------------------------------------

@@ -205,6 +205,13 @@ class FollowUp(Registration):
         verbose_name_plural = "oppfølging"
         indexes = _meta_indexes("follow") + [
             models.Index(fields=["municipality", "superseded_at"], name="follow_muni_cur"),
+            # The reports' "persons followed up by this municipality/district" (nir.reports.queries.followed_up_by):
+            # covering, so PostgreSQL answers it from the index alone.
+            models.Index(fields=["municipality", "valid_from"], name="follow_muni_cover",
+                         include=["person", "valid_to", "operation"], condition=Q(superseded_at__isnull=True)),
+            models.Index(fields=["district", "valid_from"], name="follow_dist_cover",
+                         include=["person", "valid_to", "operation"],
+                         condition=Q(superseded_at__isnull=True) & ~Q(district="")),
         ]
 
 
@@ -353,7 +360,11 @@ class Termination(Registration):
     class Meta:
         verbose_name = "avslutning"
         verbose_name_plural = "avslutninger"
-        indexes = _meta_indexes("termi")
+        indexes = _meta_indexes("termi") + [
+            # avsluttet-intro: terminations in a period
+            models.Index(fields=["scheme", "termination_date"], name="termi_date_cur",
+                         condition=Q(superseded_at__isnull=True)),
+        ]
 
 
 class CareerGuidance(Registration):
@@ -457,6 +468,12 @@ class DerivedStatus(Registration):
         verbose_name_plural = "avledede statuser"
         indexes = _meta_indexes("derived") + [
             models.Index(fields=["intro_category", "superseded_at"], name="derived_intro_cat_cur"),
+            # The reports' entry points (nir.reports.queries): the few persons with a deviation or a closure.
+            models.Index(fields=["person"], name="derived_deviation_cur", condition=Q(superseded_at__isnull=True) & (
+                Q(deviation_final_goal_missing=True) | Q(deviation_final_goal_2026_before_2026_start=True)
+                | Q(deviation_final_goal_expired=True))),
+            models.Index(fields=["intro_closed_date"], name="derived_closed_cur",
+                         condition=Q(superseded_at__isnull=True, intro_closed_date__isnull=False)),
         ]
 
     @property

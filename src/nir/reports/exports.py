@@ -69,6 +69,12 @@ def display(column: Column, value: Any) -> Any:
     kind = column.kind
     if kind == "category":
         return CATEGORY_LABELS["intro"].get(value, value)
+    if kind == "category:norwegian":
+        return CATEGORY_LABELS["norwegian"].get(value, value)
+    if kind == "status":
+        from nir.reports.registry import STATUS_LABELS
+
+        return STATUS_LABELS.get(value, value)
     if kind == "deviations":
         return "; ".join(DEVIATION_LABELS.get(v, v) for v in value)
     if kind.startswith("code:"):

@@ -10,7 +10,10 @@ report itself.
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from nir.register import models as m
 
@@ -33,7 +36,9 @@ def _of_person(model, params) -> QuerySet:
 
 def person_columns(params) -> dict:
     """Annotations every report row carries: DUF, names and the follow-up municipality/district on ``as_of``."""
-    details = _of_person(m.PersonDetails, params).order_by("-recorded_at", "-id")
+    # A person has exactly one PersonDetails row at any registration time (a correction supersedes
+    # it), so no ordering: each name is one index probe.
+    details = _of_person(m.PersonDetails, params)
     # The follow-up period covering as_of; the latest starting one wins (as nir.register.history.follow_up_on).
     follow_up = (
         _of_person(m.FollowUp, params)
@@ -42,7 +47,8 @@ def person_columns(params) -> dict:
         .order_by("-valid_from", "-id")
     )
     return {
-        "duf": F("person__duf"),
+        # a subquery, not a join: the database then reads the person table only for the rows shown
+        "duf": Subquery(m.Person.objects.filter(pk=OuterRef("person_id")).values("duf")[:1]),
         "first_name": Subquery(details.values("first_name")[:1]),
         "last_name": Subquery(details.values("last_name")[:1]),
         # aliased: Termination has a field of its own named follow_up_municipality (the one at termination)
@@ -57,15 +63,21 @@ def derived_status(params) -> QuerySet:
 
 
 def avvik_sluttmaal(params) -> QuerySet:
-    """regelmotor.md § 6: persons with a participation decision and a final-goal deviation."""
-    participation = _of_person(m.Decision, params).filter(scheme=INTRO, decision_type=PARTICIPATION)
+    """regelmotor.md § 6: persons with a participation decision and a final-goal deviation.
+
+    The Regelmotor derives a deviation only for a person with a participation decision (every
+    deviation is about the programme that decision started), and the derived status is written in
+    the same transaction as the facts, at every registration time; so the deviation flags alone
+    select the report's persons (``derived_deviation_cur`` indexes them) — no second look at the
+    decisions, which would make the database read every participation decision in the country.
+    """
     if params.avvik:
         deviation = Q(**{f"deviation_{params.avvik}": True})
     else:
         deviation = Q()
         for name in m.DEVIATIONS:
             deviation |= Q(**{f"deviation_{name}": True})
-    return derived_status(params).filter(deviation).filter(Exists(participation))
+    return derived_status(params).filter(deviation)
 
 
 def bortfall_arbeid(params) -> QuerySet:
@@ -104,20 +116,95 @@ def avsluttet_intro(params) -> QuerySet:
     )
 
 
+# --- person lists (NIR Personlister) ---------------------------------------------------
+
+NORWEGIAN = "norwegian"
+# The programme shall start within three months of settlement (integreringsloven § 12; IMDi's wording,
+# see law-notes.md): a person with the right and no participation decision after that is missing one.
+START_WITHIN = relativedelta(months=3)
+
+
+def personliste(params) -> QuerySet:
+    """Persons followed up by a municipality on ``as_of``, with status and deadline per scheme.
+
+    ``scheme`` decides which scheme's category, status, deadline and missing registrations the
+    filters look at; the rows show both schemes.
+    """
+    on = params.as_of
+    norwegian = params.scheme == NORWEGIAN
+    scheme = NORWEGIAN if norwegian else INTRO
+    start, deadline = ("norwegian_start_date", "norwegian_deadline") if norwegian else \
+        ("intro_start_date", "intro_deadline")
+    terminated = Exists(_of_person(m.Termination, params).filter(scheme=scheme, termination_date__lte=on))
+    ended = Q(terminated=True) if norwegian else (Q(terminated=True) | Q(intro_closed_date__lte=on))
+    not_ended = ~ended
+    qs = derived_status(params).filter(**{f"{FU_MUNICIPALITY}__isnull": False}).annotate(
+        terminated=terminated,
+        status=Case(
+            When(ended, then=Value("ended")),
+            When(Q(**{f"{start}__isnull": True, ("norwegian_category" if norwegian else "intro_category"): "none"}),
+                 then=Value("no_right")),
+            When(Q(**{f"{deadline}__lt": on}), then=Value("deadline_passed")),
+            When(Q(**{f"{start}__lte": on}), then=Value("active")),
+            default=Value("not_started"),
+        ),
+        scheme_category=F("norwegian_category" if norwegian else "intro_category"),
+        scheme_deadline=F(deadline),
+    )
+    if norwegian and params.category:
+        qs = qs.filter(norwegian_category=params.category)
+    if params.status:
+        qs = qs.filter(status=params.status)
+        if params.status == "not_started":
+            qs = qs.exclude(scheme_category="none")
+    if params.deadline_within is not None:
+        qs = qs.filter(scheme_deadline__gte=on, scheme_deadline__lte=on + dt.timedelta(days=params.deadline_within))
+    if params.missing == "final_goal":
+        qs = qs.filter(deviation_final_goal_missing=True)
+    elif params.missing == "termination":
+        qs = qs.filter(**{f"{deadline}__lt": on}).filter(not_ended)
+    elif params.missing == "participation_decision":
+        decision = _of_person(m.Decision, params).filter(scheme=INTRO, decision_type=PARTICIPATION)
+        settled = _of_person(m.Settlement, params).filter(settlement_date__lte=on - START_WITHIN)
+        qs = (qs.filter(intro_category__in=("right_and_duty", "right")).filter(not_ended)
+              .filter(Exists(settled)).exclude(Exists(decision)))
+    return qs
+
+
 def common_filters(qs: QuerySet, params, scope) -> QuerySet:
     """The filters every report has (reports.md), and the user's scope (``nir.access.scope``)."""
     qs = qs.filter(law=params.law)
-    if params.category:
+    if params.category and getattr(params, "scheme", None) != NORWEGIAN:  # the person list filters it itself
         qs = qs.filter(category=params.category)
     if params.duf:
-        qs = qs.filter(person__duf=params.duf)
+        qs = qs.filter(person_id__in=m.Person.objects.filter(duf=params.duf).values("pk"))
     if params.name:
         qs = qs.filter(Q(first_name__icontains=params.name) | Q(last_name__icontains=params.name))
     if params.municipality:
-        if len(params.municipality) == 6:
-            qs = qs.filter(**{FU_DISTRICT: params.municipality})
-        else:
-            qs = qs.filter(**{FU_MUNICIPALITY: params.municipality})
+        field = "district" if len(params.municipality) == 6 else "municipality"
+        qs = qs.filter(person_id__in=followed_up_by(params, **{field: params.municipality}))
+        qs = qs.filter(**{FU_DISTRICT if field == "district" else FU_MUNICIPALITY: params.municipality})
     if scope is not None:
+        if not scope.empty:
+            qs = qs.filter(person_id__in=followed_up_by(params, scope=scope))
         qs = qs.filter(scope.q(FU_MUNICIPALITY, FU_DISTRICT))
     return qs
+
+
+def followed_up_by(params, *, municipality=None, district=None, scope=None) -> QuerySet:
+    """Persons with a follow-up period in the municipality/district (or the scope) covering ``as_of``.
+
+    A superset of the persons whose follow-up municipality on ``as_of`` is that one (a person with two
+    overlapping periods has only the latest); the caller still filters on the exact annotation. It lets
+    the database start from the municipality's few persons (index ``follow_muni_cur``) instead of
+    computing every person's follow-up municipality.
+    """
+    qs = known(m.FollowUp, params).filter(valid_from__lte=params.as_of).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=params.as_of))
+    if municipality:
+        qs = qs.filter(municipality=municipality)
+    if district:
+        qs = qs.filter(district=district)
+    if scope is not None:
+        qs = qs.filter(scope.q("municipality", "district"))
+    return qs.values("person_id")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -33,6 +33,22 @@ from nir.reports import queries
 LAWS = tuple(LAW_LABELS)
 DEFAULT_LAW = "integreringsloven"
 INTRO_CATEGORIES = tuple(CATEGORY_LABELS["intro"])
+NORWEGIAN_CATEGORIES = tuple(CATEGORY_LABELS["norwegian"])
+SCHEMES = {"intro": "Introduksjonsprogram", "norwegian": "Opplæring i norsk og samfunnskunnskap"}
+# Person list: the status of the person in the scheme on as_of.
+STATUS_LABELS = {
+    "not_started": "Ikke startet",
+    "active": "Pågår",
+    "deadline_passed": "Gjennomføringsfrist passert, ikke avsluttet",
+    "ended": "Avsluttet",
+    "no_right": "Ingen rett eller plikt",
+}
+# Person list: registrations that are missing.
+MISSING_LABELS = {
+    "final_goal": "Sluttmål mangler (vedtak om deltakelse uten sluttmål)",
+    "participation_decision": "Vedtak om deltakelse mangler tre måneder etter bosetting",
+    "termination": "Avslutning mangler etter passert gjennomføringsfrist",
+}
 
 
 class ReportError(ValueError):
@@ -75,6 +91,10 @@ class ReportParams:
     termination_type: str | None = None  # avsluttet-intro
     reason: str | None = None  # avsluttet-intro
     avvik: str | None = None  # avvik-sluttmaal
+    scheme: str | None = None  # personliste: intro (default) or norwegian
+    status: str | None = None  # personliste: a key of STATUS_LABELS
+    deadline_within: int | None = None  # personliste: deadline within N days of as_of
+    missing: str | None = None  # personliste: a key of MISSING_LABELS
     sort: str | None = None  # a column key, "-key" for descending
     page: int = 1
     page_size: int | None = None  # None: every row
@@ -161,6 +181,31 @@ _register(ReportDefinition(
 ))
 
 
+_register(ReportDefinition(
+    id="personliste",
+    title="Personliste",
+    help_text="Personer som følges opp av kommunen på rapportdatoen, med NIR-kategori, status, startdato og "
+              "gjennomføringsfrist for begge ordninger. Filtrer på ordning, kategori, status, frist innen N dager "
+              "og manglende registreringer.",
+    definition="Personer med en oppfølgingskommune (eller bydel) på rapportdatoen, med Regelmotorens avledede "
+               "kategori og frist. Status per ordning på rapportdatoen: «Avsluttet» når en avslutning er registrert "
+               "(eller Regelmotor har avsluttet programmet); «Gjennomføringsfrist passert» når fristen er passert "
+               "uten avslutning; «Pågår» når startdatoen er nådd; ellers «Ikke startet» (eller «Ingen rett eller "
+               "plikt»). Manglende registreringer: " + "; ".join(MISSING_LABELS.values()) + ".",
+    columns=COMMON_COLUMNS + (
+        Column("norwegian_category", "NIR-kategori norskopplæring", "category:norwegian"),
+        Column("status", "Status", "status"),
+        Column("intro_start_date", "Startdato introduksjonsprogram", "date"),
+        Column("intro_deadline", "Gjennomføringsfrist introduksjonsprogram", "date"),
+        Column("norwegian_deadline", "Gjennomføringsfrist norskopplæring", "date"),
+    ),
+    filters={"scheme": "scheme", "status": "status", "deadline_within": "deadline_within", "missing": "missing"},
+    query=queries.personliste,
+    values={"norwegian_category": "norwegian_category", "status": "status", "intro_start_date": "intro_start_date",
+            "intro_deadline": "intro_deadline", "norwegian_deadline": "norwegian_deadline"},
+))
+
+
 def get(report_id: str) -> ReportDefinition:
     try:
         return REPORTS[report_id]
@@ -179,12 +224,21 @@ def validate(d: ReportDefinition, p: ReportParams) -> ReportParams:
         raise ReportError(f"ukjent lov {p.law!r}; bruk {' eller '.join(LAWS)}")
     if p.municipality and not _MUNICIPALITY.match(p.municipality):
         raise ReportError(f"kommune må være et kommunenummer (4 siffer) eller et bydelsnummer (6 siffer), ikke {p.municipality!r}")
-    if p.category and p.category not in INTRO_CATEGORIES:
-        raise ReportError(f"ukjent kategori {p.category!r}; bruk en av {', '.join(INTRO_CATEGORIES)}")
+    if p.scheme is not None and p.scheme not in SCHEMES:
+        raise ReportError(f"ukjent ordning {p.scheme!r}; bruk en av {', '.join(SCHEMES)}")
+    categories = NORWEGIAN_CATEGORIES if p.scheme == "norwegian" else INTRO_CATEGORIES
+    if p.category and p.category not in categories:
+        raise ReportError(f"ukjent kategori {p.category!r}; bruk en av {', '.join(categories)}")
     specific = set(d.filters.values())
     for name, attr in _all_specific().items():
         if getattr(p, attr) is not None and attr not in specific:
             raise ReportError(f"filteret {name} gjelder ikke rapporten {d.id}")
+    if p.status and p.status not in STATUS_LABELS:
+        raise ReportError(f"ukjent status {p.status!r}; bruk en av {', '.join(STATUS_LABELS)}")
+    if p.missing and p.missing not in MISSING_LABELS:
+        raise ReportError(f"ukjent manglende registrering {p.missing!r}; bruk en av {', '.join(MISSING_LABELS)}")
+    if p.deadline_within is not None and not 0 <= p.deadline_within <= 3650:
+        raise ReportError("frist innen må være et antall dager mellom 0 og 3650")
     if p.avvik and p.avvik not in m.DEVIATIONS:
         raise ReportError(f"ukjent avvik {p.avvik!r}; bruk en av {', '.join(m.DEVIATIONS)}")
     if p.termination_type and p.termination_type not in codes.code_list("termination_type"):
@@ -241,7 +295,13 @@ class ReportResult:
     @cached_property
     def count(self) -> int:
         """Rows in the whole report (every page)."""
+        if self.params.page_size is not None:
+            self.rows  # noqa: B018 — one statement gives the page and the total
+            if self._total is not None:
+                return self._total
         return self.queryset.count()
+
+    _total: int | None = None
 
     @property
     def page_queryset(self) -> QuerySet:
@@ -254,7 +314,13 @@ class ReportResult:
     @cached_property
     def rows(self) -> list[dict[str, Any]]:
         """The rows of the requested page (every row when there is no page size)."""
-        return list(self.iter_rows())
+        if self.params.page_size is None:
+            return list(self.iter_rows())
+        # The page and the number of rows in the whole report in one statement (COUNT(*) OVER ()).
+        recs = list(self.page_queryset.annotate(_report_total=Window(Count("*"))))
+        if recs:
+            self._total = recs[0]["_report_total"]
+        return [_row(self.definition, rec) for rec in recs]
 
     def iter_rows(self) -> Iterator[dict[str, Any]]:
         """The page's rows, streamed from the database (for large exports)."""

@@ -55,8 +55,12 @@ def _demote():
 
 
 @contextlib.contextmanager
-def ThrowawayPostgres(*, fsync: bool = False, tuned_for_bulk: bool = True) -> Iterator[str]:  # noqa: N802
-    """Start a private PostgreSQL server; yield its DATABASE_URL; stop and remove it afterwards."""
+def ThrowawayPostgres(*, fsync: bool = False, tuned_for_bulk: bool = True,  # noqa: N802
+                      settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Start a private PostgreSQL server; yield its DATABASE_URL; stop and remove it afterwards.
+
+    ``settings`` are extra server settings (``{"shared_buffers": "4GB"}``), applied last.
+    """
     bindir = find_bin_dir()
     root = os.geteuid() == 0
     base = Path(tempfile.mkdtemp(prefix="nir-pg-"))
@@ -85,6 +89,7 @@ def ThrowawayPostgres(*, fsync: bool = False, tuned_for_bulk: bool = True) -> It
                 opts += ["-c fsync=off", "-c full_page_writes=off"]
             if tuned_for_bulk:
                 opts += ["-c max_wal_size=8GB", "-c checkpoint_timeout=30min", "-c wal_level=minimal", "-c max_wal_senders=0"]
+            opts += [f"-c {k}={v}" for k, v in (settings or {}).items()]
             subprocess.run(
                 [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-o", " ".join(opts),
                  "-w", "-t", "60", "start"],

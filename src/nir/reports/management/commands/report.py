@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import json
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from nir.access.scope import person_scope
 from nir.register.interchange import parse_date
-from nir.reports import exports, registry
+from nir.reports import diff, exports, registry, statistics, stats_exports
 from nir.cli_options import known_at_option
 
 
@@ -27,8 +29,9 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 class Command(BaseCommand):
     help = (
-        "Run one of the NIR reports (docs/reports.md): avsluttet-intro, avvik-sluttmaal, bortfall-arbeid. "
-        "--list lists them. Without --user the command is an administrator's command line and sees every "
+        "Run one of the NIR reports or the yearly statistics (docs/reports.md): avsluttet-intro, avvik-sluttmaal, "
+        "bortfall-arbeid, personliste, aarsstatistikk. --list lists them. --compare-known-at T shows what changed "
+        "between --known-at and T (late registrations and corrections). Without --user the command is an administrator's command line and sees every "
         "person; with --user it sees what that user may see (a municipality user: its own persons)."
     )
 
@@ -47,6 +50,17 @@ class Command(BaseCommand):
         parser.add_argument("--termination-type", help="avsluttet-intro: termination type code")
         parser.add_argument("--reason", help="avsluttet-intro: termination reason code")
         parser.add_argument("--avvik", help="avvik-sluttmaal: final_goal_missing, final_goal_2026_before_2026_start or final_goal_expired")
+        parser.add_argument("--scheme", choices=list(registry.SCHEMES), help="personliste: intro (default) or norwegian")
+        parser.add_argument("--status", choices=list(registry.STATUS_LABELS), help="personliste: status in the scheme")
+        parser.add_argument("--deadline-within", type=int, metavar="DAYS", help="personliste: deadline within DAYS of --as-of")
+        parser.add_argument("--missing", choices=list(registry.MISSING_LABELS), help="personliste: a missing registration")
+        parser.add_argument("--year", type=int, help="aarsstatistikk: the year (default: last year)")
+        parser.add_argument("--county", help="aarsstatistikk: one county (2 digits)")
+        parser.add_argument("--by", choices=["municipality", "county"], help="aarsstatistikk: one row per municipality or county")
+        parser.add_argument("--figure", action="append", dest="figures", metavar="ID",
+                            help=f"aarsstatistikk: only this figure (repeatable): {', '.join(statistics.FIGURES)}")
+        parser.add_argument("--compare-known-at", metavar="T",
+                            help="show what changed between --known-at and T ('now' for the register today)")
         parser.add_argument("--sort", help="column key to sort by; --sort=-key for descending (default: last name, first name, DUF)")
         parser.add_argument("--format", default="csv", choices=["csv", "json", "xlsx"])
         parser.add_argument("--out", help="output file (default: standard output; required for xlsx)")
@@ -56,11 +70,16 @@ class Command(BaseCommand):
         if o["list"]:
             for d in registry.REPORTS.values():
                 self.stdout.write(f"{d.id:<18} {d.title}")
+            self.stdout.write(f"{stats_exports.STATISTICS_ID:<18} Årsstatistikk (NIR-tallene i IMDis årsrapport)")
+            for f in statistics.FIGURES.values():
+                self.stdout.write(f"  --figure {f.id:<24} {f.title}")
             return
         if not o["report"]:
             raise CommandError("oppgi en rapport (nir report --list viser dem)")
         if o["format"] == "xlsx" and not o["out"]:
             raise CommandError("xlsx krever --out FIL")
+        if o["compare_known_at"] and o["format"] == "xlsx":
+            raise CommandError("sammenligning skrives som json eller csv")
         scope = None
         if o["user"]:
             try:
@@ -68,18 +87,101 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist:
                 raise CommandError(f"ukjent bruker {o['user']!r}") from None
             scope = person_scope(user)
+        if o["report"] == stats_exports.STATISTICS_ID:
+            return self._statistics(o, scope)
+        for name in ("year", "county", "by", "figures"):
+            if o[name]:
+                raise CommandError(f"--{name.rstrip('s')} gjelder bare {stats_exports.STATISTICS_ID}")
         params = registry.ReportParams(
             law=o["law"], municipality=o["municipality"], category=o["category"], duf=o["duf"], name=o["name_filter"],
             as_of=_date(o["as_of"], "--as-of"), known_at=known_at_option(o["known_at"]),
             date_from=_date(o["date_from"], "--from"), date_to=_date(o["date_to"], "--to"),
             termination_type=o["termination_type"], reason=o["reason"], avvik=o["avvik"], sort=o["sort"],
+            scheme=o["scheme"], status=o["status"], deadline_within=o["deadline_within"], missing=o["missing"],
         )
         try:
+            if o["compare_known_at"]:
+                return self._report_diff(o, params, scope)
             result = registry.run(o["report"], params, scope=scope)
         except registry.ReportError as e:
             raise CommandError(str(e)) from None
         self._write(result, o["format"], o["out"])
         self.stderr.write(f"{result.count} rader")
+
+    def _compare_times(self, o):
+        before = known_at_option(o["known_at"])
+        if before is None:
+            raise CommandError("--compare-known-at krever --known-at (tidspunktet det sammenlignes fra)")
+        after = None if o["compare_known_at"] == "now" else known_at_option(o["compare_known_at"])
+        return before, after
+
+    def _report_diff(self, o, params, scope):
+        before, after = self._compare_times(o)
+        d = diff.report_diff(o["report"], params, before, after, scope=scope)
+        if o["format"] == "json":
+            self._text(json.dumps(d.to_json(), ensure_ascii=False, indent=1) + "\n", o["out"])
+        else:
+            buf = io.StringIO()
+            cols = d.report.columns
+            w = csv.writer(buf, delimiter=exports.CSV_DELIMITER, lineterminator="\r\n")
+            w.writerow(["Endring", "Når", *[c.header for c in cols]])
+            for c in d.changes:
+                for label, rows in (("Før", c.before), ("Etter", c.after)):
+                    for row in rows:
+                        w.writerow([diff.CHANGE_LABELS[c.change], label,
+                                    *[exports._csv_value(col, row[col.key]) for col in cols]])
+            self._text(buf.getvalue(), o["out"])
+        n = d.counts
+        self.stderr.write(f"{d.before.count} rader før, {d.after.count} etter: {n['added']} personer nye, "
+                          f"{n['removed']} fjernet, {n['changed']} endret")
+
+    def _statistics(self, o, scope):
+        for name in ("category", "duf", "name_filter", "date_from", "date_to", "termination_type", "reason", "avvik",
+                     "scheme", "status", "deadline_within", "missing", "sort"):
+            if o[name] is not None:
+                raise CommandError(f"filteret --{name.replace('_filter', '').replace('_', '-')} gjelder ikke "
+                                   f"{stats_exports.STATISTICS_ID}")
+        if o["municipality"] and o["county"]:
+            raise CommandError("oppgi enten --municipality eller --county")
+        year = o["year"] or (dt.date.today().year - 1)
+        params = statistics.StatsParams(
+            year=year, law=o["law"], area=o["municipality"] or o["county"], by=o["by"],
+            as_of=_date(o["as_of"], "--as-of"), known_at=known_at_option(o["known_at"]),
+            figures=tuple(o["figures"] or ()),
+        )
+        try:
+            if o["compare_known_at"]:
+                before, after = self._compare_times(o)
+                d = diff.stats_diff(params, before, after, scope=scope)
+                if o["format"] == "json":
+                    self._text(json.dumps(d.to_json(), ensure_ascii=False, indent=1) + "\n", o["out"])
+                else:
+                    buf = io.StringIO()
+                    w = csv.writer(buf, delimiter=exports.CSV_DELIMITER, lineterminator="\r\n")
+                    w.writerow(["Område-kode", "Område", "Tall", "Kolonne", "Før", "Etter", "Endring"])
+                    for c in d.changes:
+                        w.writerow([c.area, c.area_name, c.figure, c.column, c.before, c.after, c.delta])
+                    self._text(buf.getvalue(), o["out"])
+                self.stderr.write(f"{len(d.changes)} celler endret")
+                return
+            table = statistics.yearly(params, scope=scope)
+        except registry.ReportError as e:
+            raise CommandError(str(e)) from None
+        if o["format"] == "xlsx":
+            stats_exports.write_xlsx(table, o["out"])
+        else:
+            writer = stats_exports.write_json if o["format"] == "json" else stats_exports.write_csv
+            buf = io.StringIO()
+            writer(table, buf)
+            self._text(buf.getvalue(), o["out"], bom=o["format"] == "csv")
+        self.stderr.write(f"{len(table.areas)} områder")
+
+    def _text(self, text, out, bom=False):
+        if out:
+            with open(out, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
+                fh.write(text)
+        else:
+            self.stdout.write(text, ending="")
 
     def _write(self, result, fmt, out):
         if fmt == "xlsx":

@@ -1,0 +1,145 @@
+"""Benchmark: the NIR reports and the yearly statistics on a populated PostgreSQL register.
+
+    python bench/reports_pg.py [--persons N] [--runs K] [--database-url URL]
+
+Starts a throwaway PostgreSQL (or uses ``--database-url``, an already loaded
+register), migrates, loads N synthetic persons (default 1,000,000) with ``nir
+synth`` and derives their statuses (``nir rules reevaluate``), then measures
+
+1. each report (``nir.reports.registry``) for one municipality as a page shows
+   it: the count and the first page of 50 rows, sorted by name. Municipalities:
+   the 5 with the most persons followed up and 15 drawn at random, each report
+   run K times over them (default 60); p50/p95/max in milliseconds;
+2. the national yearly statistics table (every figure, one row per municipality)
+   for the last complete year, and the same by county and for one municipality;
+   seconds.
+
+Server settings: those of ``nir.testing.pg``. A JSON summary goes to
+``bench/out/reports_pg-N.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = "2026-11-22T12:00:00+01:00"
+
+
+def _nir() -> list[str]:
+    exe = Path(sys.executable).with_name("nir")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nir.cli"]
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def load(env: dict, persons: int, out: dict) -> None:
+    subprocess.run([*_nir(), "migrate", "-v0"], check=True, env=env)
+    t = time.perf_counter()
+    subprocess.run([*_nir(), "synth", "--persons", str(persons), "--now", NOW, "--quiet"], check=True, env=env)
+    subprocess.run([*_nir(), "rules", "reevaluate", "--quiet"], check=True, env=env, capture_output=True)
+    out["load_seconds"] = round(time.perf_counter() - t, 1)
+    print(f"loaded {persons:,} persons and derived their statuses in {out['load_seconds']} s", flush=True)
+
+
+def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
+    env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=tempfile.mkdtemp(prefix="nir-bench-var-"))
+    out: dict = {"persons": persons}
+    if not skip_load:
+        load(env, persons, out)
+    else:
+        subprocess.run([*_nir(), "migrate", "-v0"], check=True, env=env)
+    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="nir.settings", NIR_VAR_DIR=env["NIR_VAR_DIR"])
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.db import connection
+    from django.db.models import Count
+
+    from nir.register import models as m
+    from nir.reports import registry, statistics
+
+    connection.cursor().execute("ANALYZE")
+    today = dt.date(2026, 11, 22)
+    busiest = list(
+        m.FollowUp.objects.current().values("municipality").annotate(n=Count("id")).order_by("-n")
+        .values_list("municipality", "n")[:400]
+    )
+    rng = random.Random(11)
+    top = [k for k, _n in busiest[:5]]
+    sample = top + rng.sample([k for k, _n in busiest[5:]], min(15, max(0, len(busiest) - 5)))
+    sizes = dict(busiest)
+    print(f"municipalities: {', '.join(f'{k} ({sizes[k]:,})' for k in top)} and {len(sample) - len(top)} random",
+          flush=True)
+
+    filters = {"avsluttet-intro": {"date_from": dt.date(2026, 1, 1), "date_to": today}}
+    out["reports"] = {}
+    for report_id in registry.REPORTS:
+        times, counts = [], []
+        for i in range(runs):
+            k = sample[i % len(sample)]
+            params = registry.ReportParams(municipality=k, as_of=today, page=1, page_size=50,
+                                           **filters.get(report_id, {}))
+            t = time.perf_counter()
+            result = registry.run(report_id, params, scope=None)
+            n = result.count
+            rows = result.rows
+            times.append(time.perf_counter() - t)
+            counts.append(n)
+            assert len(rows) == min(50, n)
+        ms = lambda p: round(pct(times, p) * 1000, 1)  # noqa: E731
+        out["reports"][report_id] = {"p50_ms": ms(50), "p95_ms": ms(95), "max_ms": round(max(times) * 1000, 1),
+                                     "rows_max": max(counts), "runs": runs}
+        print(f"report {report_id:<16} one municipality, count + first page: p50 {ms(50)} ms, p95 {ms(95)} ms, "
+              f"max {out['reports'][report_id]['max_ms']} ms (up to {max(counts):,} rows)", flush=True)
+
+    year = today.year - 1
+    for label, params in (
+        ("national_by_municipality", statistics.StatsParams(year=year, by="municipality")),
+        ("national_by_county", statistics.StatsParams(year=year, by="county")),
+        ("one_municipality", statistics.StatsParams(year=year, area=top[0])),
+    ):
+        t = time.perf_counter()
+        table = statistics.yearly(params, scope=None)
+        secs = time.perf_counter() - t
+        out[f"statistics_{label}_seconds"] = round(secs, 2)
+        print(f"yearly statistics {year}, {label.replace('_', ' ')}: {secs:.2f} s ({len(table.areas)} rows, "
+              f"{len(table.figures)} figures)", flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--persons", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=60)
+    ap.add_argument("--database-url", help="use this (already loaded) database instead of a throwaway one")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "src"))
+    from nir.testing.pg import ThrowawayPostgres
+
+    ctx = nullcontext(args.database_url) if args.database_url else ThrowawayPostgres()
+    with ctx as url:
+        out = measure(url, args.persons, args.runs, skip_load=bool(args.database_url))
+    out["cpus"] = os.cpu_count()
+    dest = ROOT / "bench" / "out"
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / f"reports_pg-{args.persons}.json").write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""The yearly statistics table as JSON, CSV and XLSX (one layout for the pages and ``nir report``).
+
+JSON::
+
+    {"statistics": "aarsstatistikk", "year": 2025, "law": "integreringsloven",
+     "as_of": "2025-12-31", "known_at": "…", "area": null, "by": "county",
+     "figures": [{"id": "deltakere", "title": …, "definition": …, "source": …,
+                  "columns": [{"key": "right_and_duty", "label": "Rett og plikt"}, …], "total": true}, …],
+     "rows": [{"area": "50", "name": "Trøndelag", "kind": "county",
+               "values": {"deltakere": {"right_and_duty": 12, …, "total": 20}, …},
+               "shares": {"norsk-frist-proever": {"exam_taken": 0.52, …}}}, …]}
+
+CSV and XLSX: one row per area, one column per figure column (``Tittel: kolonne``),
+a total where the columns split the figure, shares as percentages.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, BinaryIO, TextIO
+
+from django.utils import timezone
+
+from nir.reports.statistics import StatsTable, law_label
+
+STATISTICS_ID = "aarsstatistikk"
+CSV_DELIMITER = ";"
+
+
+def to_json(table: StatsTable) -> dict[str, Any]:
+    p = table.params
+    rows = []
+    for area in table.areas:
+        values, shares = {}, {}
+        for fig in table.figures:
+            v = {c.key: table.value(fig.id, c.key, area.code) for c in fig.columns}
+            if fig.exhaustive and len(fig.columns) > 1:
+                v["total"] = table.total(fig.id, area.code)
+            values[fig.id] = v
+            if fig.shares:
+                shares[fig.id] = {num: table.share(fig.id, num, den, area.code) for num, den, _label in fig.shares}
+        rows.append({"area": area.code or None, "name": area.name, "kind": area.kind, "values": values,
+                     **({"shares": shares} if shares else {})})
+    return {
+        "statistics": STATISTICS_ID,
+        "year": p.year,
+        "law": p.law,
+        "as_of": p.as_of.isoformat(),
+        "known_at": timezone.localtime(table.known_at).isoformat(),
+        "area": p.area,
+        "by": p.by,
+        "figures": [
+            {"id": f.id, "title": f.title, "definition": f.definition, "source": f.source,
+             "columns": [{"key": c.key, "label": c.label} for c in f.columns],
+             "total": f.exhaustive and len(f.columns) > 1,
+             **({"shares": [{"key": n, "of": d, "label": lab} for n, d, lab in f.shares]} if f.shares else {})}
+            for f in table.figures
+        ],
+        "rows": rows,
+    }
+
+
+def write_json(table: StatsTable, fh: TextIO) -> None:
+    import json
+
+    json.dump(to_json(table), fh, ensure_ascii=False, indent=1)
+    fh.write("\n")
+
+
+def headers_and_rows(table: StatsTable) -> tuple[list[str], list[list[Any]]]:
+    """The wide layout: header texts and one list of values per area (shares as fractions)."""
+    headers = ["Område-kode", "Område"]
+    getters = []
+    for fig in table.figures:
+        for c in fig.columns:
+            headers.append(f"{fig.title}: {c.label}" if len(fig.columns) > 1 else fig.title)
+            getters.append(lambda a, f=fig.id, k=c.key: table.value(f, k, a))
+        if fig.exhaustive and len(fig.columns) > 1:
+            headers.append(f"{fig.title}: Totalt")
+            getters.append(lambda a, f=fig.id: table.total(f, a))
+        for num, den, label in fig.shares:
+            headers.append(f"{fig.title}: {label} (%)")
+            getters.append(lambda a, f=fig.id, n=num, d=den: table.share(f, n, d, a))
+    rows = [[a.code, a.name, *[g(a.code) for g in getters]] for a in table.areas]
+    return headers, rows
+
+
+def _csv_value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v * 100:.1f}".replace(".", ",")
+    return str(v)
+
+
+def write_csv(table: StatsTable, fh: TextIO) -> None:
+    headers, rows = headers_and_rows(table)
+    w = csv.writer(fh, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    w.writerow(headers)
+    for row in rows:
+        w.writerow([_csv_value(v) for v in row])
+
+
+def to_csv(table: StatsTable) -> str:
+    buf = io.StringIO()
+    write_csv(table, buf)
+    return buf.getvalue()
+
+
+def write_xlsx(table: StatsTable, fh: BinaryIO | str) -> None:
+    """«Statistikk»: the wide table; «Definisjoner»: each figure's definition and source."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Statistikk")
+    bold = Font(bold=True)
+    headers, rows = headers_and_rows(table)
+    head = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font = bold
+        head.append(cell)
+    ws.append(head)
+    for row in rows:
+        out = []
+        for v in row:
+            if isinstance(v, float):
+                cell = WriteOnlyCell(ws, value=v)
+                cell.number_format = "0.0%"
+                out.append(cell)
+            else:
+                out.append(v)
+        ws.append(out)
+    about = wb.create_sheet("Definisjoner")
+    p = table.params
+    about.append(["År", p.year])
+    about.append(["Lov", law_label(p.law)])
+    about.append(["Referansedato", p.as_of.strftime("%d.%m.%Y")])
+    about.append(["Registeret slik det var kjent", timezone.localtime(table.known_at).strftime("%d.%m.%Y %H:%M:%S %z")])
+    about.append([])
+    about.append([WriteOnlyCell(about, value=t) for t in ("Tall", "Tittel", "Definisjon", "Kilde")])
+    for f in table.figures:
+        about.append([f.id, f.title, f.definition, f.source])
+    wb.save(fh)
+
+
+def to_xlsx(table: StatsTable) -> bytes:
+    buf = io.BytesIO()
+    write_xlsx(table, buf)
+    return buf.getvalue()
