@@ -148,7 +148,11 @@ class PersonDetails(Registration):
     class Meta:
         verbose_name = "personopplysninger"
         verbose_name_plural = "personopplysninger"
-        indexes = _meta_indexes("pdet")
+        indexes = _meta_indexes("pdet") + [
+            # Names in report rows, answered from the index alone (PostgreSQL).
+            models.Index(fields=["person"], name="pdet_names_cover", include=["first_name", "last_name", "operation"],
+                         condition=Q(superseded_at__isnull=True)),
+        ]
 
 
 class ResidencePermit(Registration):
@@ -204,6 +208,10 @@ class FollowUp(Registration):
         verbose_name = "oppfølging"
         verbose_name_plural = "oppfølging"
         indexes = _meta_indexes("follow") + [
+            # The follow-up municipality on a date, per person (report rows): the latest period first.
+            models.Index(fields=["person", "-valid_from", "-id"], name="follow_person_cover",
+                         include=["municipality", "district", "valid_to", "operation"],
+                         condition=Q(superseded_at__isnull=True)),
             models.Index(fields=["municipality", "superseded_at"], name="follow_muni_cur"),
             # The reports' "persons followed up by this municipality/district" (nir.reports.queries.followed_up_by):
             # covering, so PostgreSQL answers it from the index alone.
@@ -467,6 +475,8 @@ class DerivedStatus(Registration):
         verbose_name = "avledet status"
         verbose_name_plural = "avledede statuser"
         indexes = _meta_indexes("derived") + [
+            models.Index(fields=["person"], name="derived_person_cover", include=["law", "intro_category", "operation"],
+                         condition=Q(superseded_at__isnull=True)),
             models.Index(fields=["intro_category", "superseded_at"], name="derived_intro_cat_cur"),
             # The reports' entry points (nir.reports.queries): the few persons with a deviation or a closure.
             models.Index(fields=["person"], name="derived_deviation_cur", condition=Q(superseded_at__isnull=True) & (
