@@ -20,7 +20,9 @@ NIR_COMMANDS = [
     ("history DUF", "Vis all registreringshistorikk for én person"),
     ("rules check PATH...", "Kontroller regelcaser (JSON-filer eller mapper); avslutter med «N passed, M failed»"),
     ("rules evaluate CASE.json", "Evaluer én regelcase og skriv ut hele resultatet med forklaringer"),
-    ("report NAVN", "Rapportene (avsluttet-intro, avvik-sluttmaal, bortfall-arbeid) som csv, json eller xlsx; --list"),
+    ("export research --out DIR", "Pseudonymisert forskningsuttrekk (Parquet + datakatalog), --known-at"),
+    ("report NAVN", "Rapporter og årsstatistikk (avsluttet-intro, avvik-sluttmaal, bortfall-arbeid, personliste, "
+                    "aarsstatistikk) som csv, json eller xlsx; --compare-known-at; --list"),
 ]
 
 
