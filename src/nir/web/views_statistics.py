@@ -1,0 +1,600 @@
+"""The yearly statistics pages: the figures of ``statistics.FIGURES`` with charts, tables and downloads.
+
+    /rapporter/aarsstatistikk/?year=2025&law=…&area=…&by=…&as_of=…&known_at=…&compare_known_at=…
+        every figure: title, definition and source beside a chart and the same numbers as a table;
+        without ``by`` also the yearly series of the main figures; with ``compare_known_at`` the
+        cells that late registrations and corrections changed (``diff.stats_diff``)
+    /rapporter/aarsstatistikk/eksport.<csv|xlsx|json>?…
+        the table as ``nir report aarsstatistikk --format … --out F`` writes it (``stats_exports``)
+    /rapporter/aarsrapport/<area>/<year>/?law=…&as_of=…&known_at=…
+        a standalone, printable yearly report for one municipality, county or district
+
+Every number comes from ``statistics.yearly`` (or ``series``/``stats_diff``, which call it)
+with ``person_scope(request.user)``. A bad parameter (``ReportError``, Norwegian) gives
+status 400 with the message and the form.
+
+``area`` is a county (2 digits), municipality (4) or Oslo district (6). The form has a select
+of counties and municipalities named ``area`` and a text field ``district`` for a district
+number; a district typed there wins over the select. Unlike the command line, the pages
+refuse an area number that is not in the reference data (the command gives zeros).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from nir.access.scope import Scope, person_scope
+from nir.register.explain import LAW_LABELS
+from nir.reports import charts, diff, statistics, stats_exports
+from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
+from nir.reports.statistics import FIGURES, StatsParams, StatsTable
+from nir.web.views_reports import XLSX_CONTENT_TYPE, _parse_date, _parse_known_at
+
+YEARS_SHOWN = 10  # the year select: the current year and the nine before it
+SERIES_YEARS = 5
+# The main figures of the yearly series, with the short names written at the ends of the lines.
+MAIN_FIGURES = {
+    "deltakere": "Deltakere",
+    "begynt": "Begynt",
+    "avsluttet": "Avsluttet",
+    "rett-og-plikt-31-12": "Rett og plikt per 31.12.",
+}
+GOAL_FIGURES = ("sluttmaal-rett-og-plikt", "sluttmaal-rett")
+EXAM_FIGURE = "norsk-frist-proever"
+BY_CHOICES = (("", "Ingen (ett område)"), ("municipality", "Kommune"), ("county", "Fylke"))
+# The chart of «deltakere» by area: only up to this many areas (the table always has them all).
+MAX_CHART_AREAS = 50
+MAX_SCOPE_NAMES = 6
+UNIT = "Personer"
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+EXPORT_FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE, "json": JSON_CONTENT_TYPE}
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_NOW = ("nå", "na", "now")
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+def default_year() -> int:
+    """Last year: the yearly statistics are about a finished year unless another is asked for."""
+    return timezone.localdate().year - 1
+
+
+def _text(query, name: str, label: str) -> str:
+    raw = query.get(name, "").strip()
+    if _CONTROL.search(raw):
+        raise ReportError(f"{label} inneholder ugyldige tegn")
+    return raw
+
+
+def _year(raw: str) -> int:
+    if not re.fullmatch(r"\d{4}", raw or ""):
+        raise ReportError(f"år må være et årstall (ÅÅÅÅ), ikke «{raw}»")
+    return int(raw)
+
+
+def _date(raw: str, label: str) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return _parse_date(raw)
+    except (ValueError, OverflowError):
+        raise ReportError(f"{label} må være en dato (ÅÅÅÅ-MM-DD), ikke «{raw}»") from None
+
+
+def _time(raw: str, label: str) -> dt.datetime | None:
+    if not raw:
+        return None
+    try:
+        return _parse_known_at(raw)
+    except (ValueError, OverflowError):
+        raise ReportError(f"{label} må være en dato (ÅÅÅÅ-MM-DD) eller et tidspunkt (ÅÅÅÅ-MM-DDTtt:mm), "
+                          f"ikke «{raw}»") from None
+
+
+@dataclass
+class Request:
+    """What the query string asks for, read but not yet checked against the register."""
+
+    params: StatsParams
+    compare: bool = False  # show what changed between known_at and compare_at
+    compare_at: dt.datetime | None = None  # None: now
+
+
+def read_params(query, *, area: str | None = None, year: str | None = None, by_allowed: bool = True) -> Request:
+    """``StatsParams`` from the query string (and the path of the yearly report); ``ReportError`` when bad."""
+    raw_year = year if year is not None else _text(query, "year", "År")
+    y = _year(raw_year) if raw_year else default_year()
+    law = _text(query, "law", "Lov") or DEFAULT_LAW
+    if area is None:
+        area = _text(query, "district", "Bydel") or _text(query, "area", "Område")
+    by = _text(query, "by", "Inndeling") if by_allowed else ""
+    as_of = _date(_text(query, "as_of", "Per dato"), "Per dato")
+    known_at = _time(_text(query, "known_at", "Registeret slik det var kjent"), "Registeret slik det var kjent")
+    raw_compare = _text(query, "compare_known_at", "Sammenlign med")
+    compare_at = None
+    if raw_compare and raw_compare.lower() not in _NOW:
+        compare_at = _time(raw_compare, "Sammenlign med")
+    figures = []
+    for raw in query.getlist("figure"):
+        raw = raw.strip()
+        if _CONTROL.search(raw):
+            raise ReportError("Tall inneholder ugyldige tegn")
+        if raw and raw not in figures:
+            figures.append(raw)
+    p = StatsParams(year=y, law=law, area=area or None, by=by or None, as_of=as_of, known_at=known_at,
+                    figures=tuple(figures))
+    return Request(p, compare=bool(raw_compare), compare_at=compare_at)
+
+
+# --- areas (reference data) ---------------------------------------------------------------------
+
+@dataclass
+class AreaInfo:
+    code: str
+    name: str
+    kind: str  # county, municipality, district
+    municipalities: frozenset[str] = frozenset()  # the municipalities the area is or lies in
+    districts: frozenset[str] = frozenset()  # the districts of the area
+
+
+def area_info(code: str) -> AreaInfo:
+    """The area's name and municipalities; ``ReportError`` when the number is not in the reference data."""
+    from nir.reference.models import County, District, Municipality
+
+    if len(code) == 2:
+        row = County.objects.filter(number=code).order_by("-valid_from").values_list("name", flat=True).first()
+        if row is None:
+            raise ReportError(f"ukjent fylke «{code}»: fylkesnummeret finnes ikke i referansedataene")
+        munis = frozenset(Municipality.objects.filter(county__number=code).values_list("number", flat=True))
+        districts = frozenset(District.objects.filter(municipality_number__in=munis).values_list("number", flat=True))
+        return AreaInfo(code, row, "county", munis, districts)
+    if len(code) == 4:
+        row = Municipality.objects.filter(number=code).order_by("-valid_from").values_list("name", flat=True).first()
+        if row is None:
+            raise ReportError(f"ukjent kommune «{code}»: kommunenummeret finnes ikke i referansedataene")
+        districts = frozenset(District.objects.filter(municipality_number=code).values_list("number", flat=True))
+        return AreaInfo(code, row, "municipality", frozenset({code}), districts)
+    row = District.objects.filter(number=code).order_by("-valid_from").values_list(
+        "name", "municipality_number").first()
+    if row is None:
+        raise ReportError(f"ukjent bydel «{code}»: bydelsnummeret finnes ikke i referansedataene")
+    return AreaInfo(code, row[0], "district", frozenset({row[1]}), frozenset({code}))
+
+
+def area_choices(selected: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
+    """The select of areas: counties and municipalities valid today, grouped (``<optgroup>``)."""
+    from nir.reference.models import County, Municipality
+
+    today = timezone.localdate()
+    counties = [(n, f"{n} {name}") for n, name in
+                County.objects.valid_on(today).order_by("number").values_list("number", "name")]
+    munis = [(n, f"{n} {name}") for n, name in
+             Municipality.objects.valid_on(today).order_by("number").values_list("number", "name")]
+    known = {c for c, _ in counties} | {c for c, _ in munis}
+    groups = [("Fylker", counties), ("Kommuner", munis)]
+    if selected and len(selected) in (2, 4) and selected not in known:
+        groups.insert(0, ("Valgt", [(selected, selected)]))
+    return groups
+
+
+def _municipality_names(numbers) -> list[str]:
+    from nir.reference.models import District, Municipality
+
+    names = {}
+    for number, name in Municipality.objects.filter(number__in=numbers).order_by("number", "-valid_from").values_list(
+            "number", "name"):
+        names.setdefault(number, name)
+    for number, name in District.objects.filter(number__in=numbers).order_by("number", "-valid_from").values_list(
+            "number", "name"):
+        names.setdefault(number, name)
+    return [names.get(n, n) for n in sorted(numbers)]
+
+
+def scope_notice(scope: Scope | None, area: AreaInfo | None) -> dict[str, str] | None:
+    """A notice for users who do not see every person: whose persons the figures count, and when
+    the chosen area is outside what the user may see (all zeros)."""
+    if scope is None:
+        return None
+    if scope.empty:
+        return {"text": "Brukeren din har ikke tilgang til personer i registeret, så alle tallene er 0.",
+                "level": "warning"}
+    numbers = sorted(scope.municipalities | scope.districts)
+    if len(numbers) > MAX_SCOPE_NAMES:
+        whose = f"{len(numbers)} kommuner og bydeler"
+    else:
+        names = _municipality_names(numbers)
+        whose = ", ".join(names[:-1]) + " og " + names[-1] if len(names) > 1 else names[0]
+    text = (f"Du ser bare tall for personer du har tilgang til: personer som følges opp av {whose}. "
+            "Personer i andre kommuner telles ikke med.")
+    if area is not None and not (area.municipalities & scope.municipalities or area.districts & scope.districts):
+        return {"text": f"{area.name} er utenfor det du har tilgang til, så alle tallene for området er 0. " + text,
+                "level": "warning"}
+    return {"text": text, "level": "info"}
+
+
+def checked(req: Request) -> tuple[StatsParams, AreaInfo | None]:
+    """The parameters checked as ``statistics.validate`` does, and the area against the reference data."""
+    p = statistics.validate(req.params)
+    if req.compare_at is not None and timezone.is_naive(req.compare_at):
+        raise ReportError("sammenligningstidspunktet må ha tidssone")
+    return p, area_info(p.area) if p.area else None
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+def fmt_time(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
+
+
+def fmt_date(value: dt.date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def fmt_delta(n: int) -> str:
+    return f"+{charts.format_number(n)}" if n > 0 else charts.format_number(n)
+
+
+def law_label(law: str) -> str:
+    return LAW_LABELS.get(law, law)
+
+
+def _qs(values: dict[str, Any]) -> str:
+    items = []
+    for k, v in values.items():
+        for one in (v if isinstance(v, (list, tuple)) else [v]):
+            if one not in (None, ""):
+                items.append((k, one))
+    return "?" + urlencode(items) if items else ""
+
+
+# --- tables and charts --------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """An HTML table as ``_stats_table.html`` writes it: caption, column headers, row headers, cells."""
+
+    caption: str
+    head: list[str]  # the first is the header of the row headers
+    rows: list[tuple[str, list[str]]] = field(default_factory=list)
+    foot: list[tuple[str, list[str]]] = field(default_factory=list)
+    id: str = ""
+    num_from: int = 1  # the columns from this one (0: the row headers) are numbers, right-aligned
+
+
+def _n(v) -> str:
+    return charts.format_number(v)
+
+
+def _columns_of(fig: statistics.Figure) -> list[tuple[str, Any]]:
+    """The headers of a figure's columns in a table by area, and how each cell is read from a table."""
+    out: list[tuple[str, Any]] = [(c.label, lambda t, a, k=c.key: _n(t.value(fig.id, k, a))) for c in fig.columns]
+    if fig.exhaustive and len(fig.columns) > 1:
+        out.append(("Totalt", lambda t, a: _n(t.total(fig.id, a))))
+    for num, den, label in fig.shares:
+        out.append((f"{label} (%)", lambda t, a, n=num, d=den: charts.format_percent(
+            None if t.share(fig.id, n, d, a) is None else t.share(fig.id, n, d, a) * 100)))
+    return out
+
+
+class _Sum:
+    """The sum over the areas of a table, read like one area of it (for the «Sum» row)."""
+
+    def __init__(self, table: StatsTable):
+        self.table = table
+
+    def value(self, figure, column, area=None):
+        return sum(self.table.value(figure, column, a.code) for a in self.table.areas)
+
+    def total(self, figure, area=None):
+        fig = FIGURES[figure]
+        return sum(self.value(figure, c.key) for c in fig.columns) if fig.exhaustive else None
+
+    def share(self, figure, numerator, denominator, area=None):
+        d = self.value(figure, denominator)
+        return None if d == 0 else self.value(figure, numerator) / d
+
+
+def _exam_split(t: StatsTable, code: str) -> tuple[list[tuple[str, int]], int]:
+    """«norsk-frist-proever» as a split of the persons with the deadline in the year (bestått ⊆ avlagt ⊆ frist)."""
+    deadline = t.value(EXAM_FIGURE, "deadline", code)
+    taken = t.value(EXAM_FIGURE, "exam_taken", code)
+    passed = t.value(EXAM_FIGURE, "exam_passed", code)
+    return [("Bestått", passed), ("Avlagt prøve, ikke bestått", max(taken - passed, 0)),
+            ("Ikke avlagt prøve", max(deadline - taken, 0))], deadline
+
+
+def figure_section(fig: statistics.Figure, table: StatsTable, *, previous: StatsTable | None = None,
+                   prefix: str = "fig") -> dict[str, Any]:
+    """One figure for one area: a chart, the numbers as a table (and the chart's own numbers when they differ)."""
+    p = table.params
+    code = table.areas[0].code if table.areas else (p.area or "")
+    cid = f"{prefix}-{fig.id}"
+    section: dict[str, Any] = {"figure": fig, "id": cid, "chart": None, "chart_table": None, "table": None,
+                               "table_html": None, "note": ""}
+    place = table.areas[0].name if table.areas else ""
+    title = f"{fig.title} – {place}, {p.year}"
+    if fig.id in GOAL_FIGURES:
+        items = [(c.label, table.value(fig.id, c.key, code)) for c in fig.columns]
+        total = sum(n for _, n in items)
+        shown = [(label, n) for label, n in items if n]
+        section["chart"] = charts.share_bars(title, shown, total=total, series_name=UNIT, chart_id=cid)
+        section["table_html"] = charts.share_table(f"{fig.title} – {place}, {p.year}", shown, total=total,
+                                                   label_header="Sluttmål", count_header=UNIT,
+                                                   table_id=f"{cid}-table")
+        section["note"] = "Sluttmål som ingen deltakere har, er utelatt."
+        return section
+    years = [p.year - 1, p.year] if previous is not None else [p.year]
+    tables = [previous, table] if previous is not None else [table]
+    if previous is not None and p.as_of != dt.date(p.year, 12, 31):
+        section["note"] = f"{p.year - 1}: tall per 31.12.{p.year - 1}. {p.year}: tall per {fmt_date(p.as_of)}."
+    labels = [c.label for c in fig.columns]
+    rows = [(c.label, [_n(t.value(fig.id, c.key, code)) for t in tables]) for c in fig.columns]
+    foot = []
+    if fig.exhaustive and len(fig.columns) > 1:
+        foot.append(("Totalt", [_n(t.total(fig.id, code)) for t in tables]))
+    for num, den, label in fig.shares:
+        of = fig.column(den).label.lower()
+        foot.append((f"{label} (av {of})", [charts.format_percent(
+            None if t.share(fig.id, num, den, code) is None else t.share(fig.id, num, den, code) * 100)
+            for t in tables]))
+    head = ["Gruppe", *[str(y) for y in years]]
+    caption = f"{fig.title} – {place}, " + (f"{p.year - 1} og {p.year}" if previous is not None else str(p.year))
+    section["table"] = Table(caption, head, rows, foot, id=f"{cid}-table")
+    if fig.id == EXAM_FIGURE:
+        split, deadline = _exam_split(table, code)
+        section["chart"] = charts.share_bars(f"{fig.title} – {place}, {p.year}: fordeling", split, total=deadline,
+                                             series_name=UNIT, chart_id=cid)
+        section["chart_table"] = charts.share_table(
+            f"Personer med frist i året etter prøve – {place}, {p.year}", split, total=deadline,
+            label_header="Prøve", count_header=UNIT, table_id=f"{cid}-split")
+        return section
+    if previous is not None:
+        title = f"{fig.title} – {place}, {years[0]} og {years[1]}"
+    if len(fig.columns) == 1:
+        # One number a year: one bar per year.
+        key = fig.columns[0].key
+        section["chart"] = charts.bar_chart(title, [str(y) for y in years],
+                                            {fig.columns[0].label: [t.value(fig.id, key, code) for t in tables]},
+                                            horizontal=True, unit=UNIT, chart_id=cid)
+        return section
+    # The category groups, the two years side by side (grouped bars).
+    series = {str(y): [t.value(fig.id, c.key, code) for c in fig.columns] for y, t in zip(years, tables)}
+    section["chart"] = charts.bar_chart(title, labels, series, unit=UNIT, chart_id=cid)
+    return section
+
+
+def figure_section_by_area(fig: statistics.Figure, table: StatsTable, *, prefix: str = "fig") -> dict[str, Any]:
+    """One figure, one row per area (no chart per area), with a «Sum» row."""
+    p = table.params
+    cols = _columns_of(fig)
+    rows = [(f"{a.code} {a.name}".strip(), [get(table, a.code) for _, get in cols]) for a in table.areas]
+    total = _Sum(table)
+    foot = [("Sum", [get(total, "") for _, get in cols])] if table.areas else []
+    by = "kommune" if p.by == "municipality" else "fylke"
+    table_ = Table(f"{fig.title}, {p.year}, per {by}", ["Område", *[h for h, _ in cols]], rows, foot,
+                   id=f"{prefix}-{fig.id}-table")
+    return {"figure": fig, "id": f"{prefix}-{fig.id}", "chart": None, "chart_table": None, "table": table_,
+            "table_html": None, "note": ""}
+
+
+def area_chart(table: StatsTable) -> dict[str, Any] | None:
+    """«deltakere» in total per area (by municipality or county)."""
+    if not table.areas:
+        return None
+    by = "kommune" if table.params.by == "municipality" else "fylke"
+    title = f"Personer som deltok i introduksjonsprogram i {table.params.year}, per {by}"
+    if len(table.areas) > MAX_CHART_AREAS:
+        return {"title": title, "chart": None, "table": None,
+                "note": f"Diagrammet vises når det er høyst {MAX_CHART_AREAS} områder; tallene står i tabellen."}
+    cats = [a.name for a in table.areas]
+    series = {"Deltakere totalt": [table.total("deltakere", a.code) for a in table.areas]}
+    return {"title": title, "note": "",
+            "chart": charts.bar_chart(title, cats, series, horizontal=True, unit=UNIT, chart_id="omraader"),
+            "table": charts.data_table(title, cats, series, unit=UNIT, category_header="Område",
+                                       table_id="omraader-table")}
+
+
+def series_section(tables: dict[int, StatsTable], code: str, place: str) -> dict[str, Any]:
+    """The main figures over the years: a line chart and the same numbers as a table."""
+    years = sorted(tables)
+    labels = [str(y) for y in years]
+    series = {name: [tables[y].total(fid, code) for y in years] for fid, name in MAIN_FIGURES.items()}
+    title = f"Hovedtall {years[0]}–{years[-1]} – {place}"
+    last = tables[years[-1]].params.as_of
+    dates = f"Tall per 31.12. hvert år, for {years[-1]} per {fmt_date(last)}."
+    if last == dt.date(years[-1], 12, 31):
+        dates = "Tall per 31.12. hvert år."
+    return {
+        "title": title,
+        "chart": charts.line_chart(title, labels, series, unit=UNIT, chart_id="serie"),
+        "table": charts.data_table(title, labels, series, unit=UNIT, category_header="År", table_id="serie-table"),
+        "note": dates,
+        "figures": [FIGURES[f] for f in MAIN_FIGURES],
+    }
+
+
+def yearly_series(p: StatsParams, table: StatsTable, scope) -> dict[int, StatsTable]:
+    """The last five years up to ``p.year``, every figure; the chosen year as on the page (same reference date)."""
+    first = max(2004, p.year - SERIES_YEARS + 1)
+    every = replace(p, by=None, figures=())
+    earlier = statistics.series(every, range(first, p.year), scope=scope) if first < p.year else {}
+    if not set(MAIN_FIGURES) <= set(table.params.figures):
+        table = statistics.yearly(every, scope=scope)  # same as_of: validate() kept it
+    return {**earlier, p.year: table}
+
+
+def changes_table(d: diff.StatsDiff) -> Table:
+    rows = []
+    for c in d.changes:
+        fig = FIGURES[c.figure]
+        area = f"{c.area} {c.area_name}".strip()
+        rows.append((area, [fig.title, fig.column(c.column).label, _n(c.before), _n(c.after), fmt_delta(c.delta)]))
+    caption = (f"Endrede tall mellom registeret {fmt_time(d.before.known_at)} og {fmt_time(d.after.known_at)}")
+    return Table(caption, ["Område", "Tall", "Kolonne", "Før", "Etter", "Endring"], rows, id="endringer-table",
+                 num_from=3)
+
+
+def _sections(table: StatsTable, previous: StatsTable | None) -> list[dict[str, Any]]:
+    if table.params.by:
+        return [figure_section_by_area(f, table) for f in table.figures]
+    return [figure_section(f, table, previous=previous) for f in table.figures]
+
+
+# --- the statistics page ------------------------------------------------------------------------
+
+def _form(query) -> dict[str, Any]:
+    """The values of the form as given (shown again after an error)."""
+    district = query.get("district", "").strip()
+    area = query.get("area", "").strip()
+    if not district and len(area) == 6:
+        district, area = area, ""
+    year_now = timezone.localdate().year
+    years = [str(y) for y in range(year_now, year_now - YEARS_SHOWN, -1)]
+    year = query.get("year", "").strip() or str(default_year())
+    if year not in years and re.fullmatch(r"\d{4}", year):
+        years.append(year)
+    return {
+        "year": year, "years": years, "law": query.get("law", "").strip() or DEFAULT_LAW,
+        "laws": [(law, law_label(law)) for law in LAWS], "area": area, "district": district,
+        "areas": area_choices(area), "by": query.get("by", "").strip(), "by_choices": BY_CHOICES,
+        "as_of": query.get("as_of", "").strip(), "known_at": query.get("known_at", "").strip(),
+        "compare_known_at": query.get("compare_known_at", "").strip(),
+    }
+
+
+def _link_params(p: StatsParams, query) -> dict[str, str]:
+    """The parameters of the page as given (for the downloads and the yearly report)."""
+    return {"year": str(p.year), "law": p.law, "area": p.area or "", "by": p.by or "",
+            "as_of": query.get("as_of", "").strip(), "known_at": query.get("known_at", "").strip(),
+            "figure": [f for f in p.figures] if len(p.figures) < len(FIGURES) else []}
+
+
+def _message(error: Exception) -> str:
+    text = str(error)
+    return text[:1].upper() + text[1:]
+
+
+@never_cache
+@login_required
+@require_GET
+def statistics_page(request):
+    query = request.GET
+    scope = person_scope(request.user)
+    context: dict[str, Any] = {"form": _form(query), "figures": list(FIGURES.values())}
+    try:
+        req = read_params(query)
+        p, area = checked(req)
+        table = statistics.yearly(p, scope=scope)
+        p = table.params
+        # Five years of the whole country are five whole-register statements (~8 s each at 1 M
+        # persons): the national series is computed only when asked for (serie=1).
+        want_series = not p.by and (bool(p.area) or query.get("serie") == "1")
+        series = yearly_series(p, table, scope) if want_series else None
+        changes = None
+        if req.compare:
+            changes = diff.stats_diff(p, p.known_at, req.compare_at, scope=scope)
+    except ReportError as e:
+        context["error"] = _message(e)
+        return render(request, "web/reports/statistics.html", context, status=400)
+
+    code = table.areas[0].code if not p.by and table.areas else ""
+    place = area.name if area else "Hele landet"
+    links = _link_params(p, query)
+    export_query = _qs(links)
+    context.update({
+        "table": table, "params": p, "place": place, "area": area,
+        "law_label": law_label(p.law), "as_of": fmt_date(p.as_of), "known_at": fmt_time(table.known_at),
+        "by_label": dict(BY_CHOICES).get(p.by or "", ""),
+        "notice": scope_notice(scope, area),
+        "sections": _sections(table, series.get(p.year - 1) if series else None),
+        "area_chart": area_chart(table) if p.by else None,
+        "series": series_section(series, code, place) if series else None,
+        "series_url": (None if series or p.by else request.path + _qs({**{k: v for k, v in query.items()}, "serie": "1"})),
+        "changes": changes_table(changes) if changes is not None else None,
+        "changes_count": len(changes.changes) if changes is not None else 0,
+        "downloads": [(label, reverse("statistics_export", args=[fmt]) + export_query)
+                      for fmt, label in (("csv", "CSV"), ("xlsx", "Excel (xlsx)"), ("json", "JSON"))],
+        "report_url": (reverse("yearly_report", args=[p.area, p.year])
+                       + _qs({"law": p.law if p.law != DEFAULT_LAW else "", "as_of": links["as_of"],
+                              "known_at": links["known_at"]})) if p.area else "",
+    })
+    return render(request, "web/reports/statistics.html", context)
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+def export_filename(p: StatsParams, fmt: str) -> str:
+    parts = [stats_exports.STATISTICS_ID, str(p.year), p.law, p.area or "landet"]
+    if p.by:
+        parts.append({"municipality": "kommuner", "county": "fylker"}[p.by])
+    return "-".join(parts) + f"-{p.as_of:%Y-%m-%d}.{fmt}"
+
+
+@never_cache
+@login_required
+@require_GET
+def statistics_export(request, fmt: str):
+    """The table as ``nir report aarsstatistikk --format FMT --out F`` writes it (CSV with a BOM)."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404("Ukjent format")
+    try:
+        p, _area = checked(read_params(request.GET))
+        table = statistics.yearly(p, scope=person_scope(request.user))
+    except ReportError:
+        return statistics_page(request)  # the page explains the error (400) with the form to correct it
+    if fmt == "xlsx":
+        body = stats_exports.to_xlsx(table)
+    else:
+        buf = io.StringIO()
+        (stats_exports.write_json if fmt == "json" else stats_exports.write_csv)(table, buf)
+        body = buf.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
+    response = HttpResponse(body, content_type=EXPORT_FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(table.params, fmt)}"'
+    return response
+
+
+# --- the printable yearly report ----------------------------------------------------------------
+
+@never_cache
+@login_required
+@require_GET
+def yearly_report(request, area: str, year: str):
+    query = request.GET
+    scope = person_scope(request.user)
+    context: dict[str, Any] = {"area_code": area, "year": year,
+                               "statistics_url": reverse("statistics") + _qs({"year": year, "area": area})}
+    try:
+        p, info = checked(read_params(query, area=area, year=year, by_allowed=False))
+        table = statistics.yearly(p, scope=scope)
+        p = table.params
+        series = yearly_series(p, table, scope)
+    except ReportError as e:
+        context["error"] = _message(e)
+        return render(request, "web/reports/yearly_report.html", context, status=400)
+    context.update({
+        "table": table, "params": p, "place": info.name, "area": info,
+        "kind_label": {"county": "Fylke", "municipality": "Kommune", "district": "Bydel"}[info.kind],
+        "law_label": law_label(p.law), "as_of": fmt_date(p.as_of), "known_at": fmt_time(table.known_at),
+        "notice": scope_notice(scope, info),
+        "sections": _sections(table, series.get(p.year - 1)),
+        "series": series_section(series, table.areas[0].code, info.name),
+        "generated": fmt_time(timezone.now()),
+        "statistics_url": reverse("statistics") + _qs({**_link_params(p, query), "by": ""}),
+    })
+    return render(request, "web/reports/yearly_report.html", context)
