@@ -477,7 +477,6 @@ class DerivedStatus(Registration):
         indexes = _meta_indexes("derived") + [
             models.Index(fields=["person"], name="derived_person_cover", include=["law", "intro_category", "operation"],
                          condition=Q(superseded_at__isnull=True)),
-            models.Index(fields=["intro_category", "superseded_at"], name="derived_intro_cat_cur"),
             # The reports' entry points (nir.reports.queries): the few persons with a deviation or a closure.
             models.Index(fields=["person"], name="derived_deviation_cur", condition=Q(superseded_at__isnull=True) & (
                 Q(deviation_final_goal_missing=True) | Q(deviation_final_goal_2026_before_2026_start=True)
