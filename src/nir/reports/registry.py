@@ -265,7 +265,7 @@ def _all_specific() -> dict[str, str]:
 
 # --- running ------------------------------------------------------------------------
 
-_TEXT_SORT = {"duf", "first_name", "last_name"}
+_TEXT_SORT = {"first_name", "last_name"}  # case-insensitive; DUF numbers are digits
 
 
 def _ordering(d: ReportDefinition, sort: str | None) -> list:
