@@ -21,30 +21,19 @@ Server settings: those of ``nir.testing.pg`` with 4 GB shared buffers. A JSON su
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import nullcontext
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# A production-like cache: a quarter of the machine's memory as shared buffers.
-SERVER_SETTINGS = {"shared_buffers": "4GB", "effective_cache_size": "16GB"}
+from _common import pct, server, write_summary
+from _common import nir_command as _nir
+
 NOW = "2026-11-22T12:00:00+01:00"
 
 
-def _nir() -> list[str]:
-    exe = Path(sys.executable).with_name("nir")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nir.cli"]
-
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
 def load(env: dict, persons: int, out: dict) -> None:
@@ -134,16 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=60)
     ap.add_argument("--database-url", help="use this (already loaded) database instead of a throwaway one")
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "src"))
-    from nir.testing.pg import ThrowawayPostgres
-
-    ctx = nullcontext(args.database_url) if args.database_url else ThrowawayPostgres(settings=SERVER_SETTINGS)
-    with ctx as url:
+    with server(args.database_url) as url:
         out = measure(url, args.persons, args.runs, skip_load=bool(args.database_url))
-    out["cpus"] = os.cpu_count()
-    dest = ROOT / "bench" / "out"
-    dest.mkdir(parents=True, exist_ok=True)
-    (dest / f"reports_pg-{args.persons}.json").write_text(json.dumps(out, indent=2))
+    write_summary("reports_pg", args.persons, out)
     return 0
 
 

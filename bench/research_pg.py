@@ -24,19 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# A production-like cache: a quarter of the machine's memory as shared buffers.
-SERVER_SETTINGS = {"shared_buffers": "4GB", "effective_cache_size": "16GB"}
+from _common import server, write_summary
+from _common import nir_command as _nir
+
 NOW = "2026-11-22T12:00:00+01:00"
 TARGET_SECONDS = 120
 
-
-def _nir() -> list[str]:
-    exe = Path(sys.executable).with_name("nir")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nir.cli"]
 
 
 _MISSING = (
@@ -118,16 +113,9 @@ def main(argv: list[str] | None = None) -> int:
                                                           "(DerivedStatus rows; throwaway database only)")
     ap.add_argument("--keep-output", action="store_true", help="keep the extract (default: removed)")
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "src"))
-    from nir.testing.pg import ThrowawayPostgres
-
-    ctx = nullcontext(args.database_url) if args.database_url else ThrowawayPostgres(settings=SERVER_SETTINGS)
-    with ctx as url:
+    with server(args.database_url) as url:
         out = measure(url, args.persons, bool(args.database_url), args.derive, args.keep_output)
-    out["cpus"] = os.cpu_count()
-    dest = ROOT / "bench" / "out"
-    dest.mkdir(parents=True, exist_ok=True)
-    (dest / f"research_pg-{args.persons}.json").write_text(json.dumps(out, indent=2))
+    write_summary("research_pg", args.persons, out)
     return 0
 
 

@@ -595,8 +595,8 @@ def share_bars(title: str, items: Sequence[tuple[str, Any]], *, total: Any = Non
                             width=width, show_title=show_title, label=label, total_label=label)
 
 
-def _vertical_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, width, show_title, label,
-                   total_label) -> Html:
+def _bars_head(ids, title, cats, ser, *, stacked, unit, legend, width, show_title):
+    """What both bar layouts start with: title, legend and the value axis' ticks."""
     W = float(width)
     n, k = len(cats), len(ser)
     parts = []
@@ -607,14 +607,16 @@ def _vertical_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, width,
         leg, lh = _legend(ids, [name for name, _ in ser], _PAD, y, W - 2 * _PAD, "bar")
         parts.append(leg)
         y += lh
-
-    if stacked:
-        lo, hi = _stack_extent(ser, n)
-    else:
-        lo, hi = _extent(ser)
+    lo, hi = _stack_extent(ser, n) if stacked else _extent(ser)
     ticks = _nice(lo, hi, 5, _is_integer(ser))
+    return W, n, k, parts, y, lo, ticks, [_tick_text(t, ticks, unit) for t in ticks]
+
+
+def _vertical_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, width, show_title, label,
+                   total_label) -> Html:
+    W, n, k, parts, y, lo, ticks, tick_texts = _bars_head(ids, title, cats, ser, stacked=stacked, unit=unit,
+                                                          legend=legend, width=width, show_title=show_title)
     t0, t1 = ticks[0], ticks[-1]
-    tick_texts = [_tick_text(t, ticks, unit) for t in ticks]
     left = _PAD + max(_text_width(t, _SMALL) for t in tick_texts) + 8
     right = W - _PAD
     if unit:
@@ -710,24 +712,9 @@ def _plain_text(v: Decimal) -> str:
 
 def _horizontal_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, width, show_title, label,
                      total_label) -> Html:
-    W = float(width)
-    n, k = len(cats), len(ser)
-    parts = []
-    title_svg, th = _title_block(title, W, show_title)
-    parts.append(title_svg)
-    y = _PAD + th
-    if legend or (legend is None and k > 1):
-        leg, lh = _legend(ids, [name for name, _ in ser], _PAD, y, W - 2 * _PAD, "bar")
-        parts.append(leg)
-        y += lh
-
-    if stacked:
-        lo, hi = _stack_extent(ser, n)
-    else:
-        lo, hi = _extent(ser)
-    ticks = _nice(lo, hi, 5, _is_integer(ser))
+    W, n, k, parts, y, lo, ticks, tick_texts = _bars_head(ids, title, cats, ser, stacked=stacked, unit=unit,
+                                                          legend=legend, width=width, show_title=show_title)
     t0, t1 = ticks[0], ticks[-1]
-    tick_texts = [_tick_text(t, ticks, unit) for t in ticks]
 
     label_max = min(W * 0.4, 260.0)
     wrapped = [_wrap(c, label_max, _FONT, 3) for c in cats]

@@ -1,0 +1,43 @@
+"""What the PostgreSQL benchmarks share: the ``nir`` command, percentiles, the server and the summary file.
+
+Not a benchmark itself (``run_all.py`` skips files starting with ``_``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# A production-like cache: a quarter of the machine's memory as shared buffers.
+SERVER_SETTINGS = {"shared_buffers": "4GB", "effective_cache_size": "16GB"}
+
+
+def nir_command() -> list[str]:
+    exe = Path(sys.executable).with_name("nir")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "nir.cli"]
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+@contextmanager
+def server(database_url: str | None):
+    """``database_url`` (an already loaded register) or a throwaway PostgreSQL; yields the URL."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from nir.testing.pg import ThrowawayPostgres
+
+    with (nullcontext(database_url) if database_url else ThrowawayPostgres(settings=SERVER_SETTINGS)) as url:
+        yield url
+
+
+def write_summary(name: str, persons: int, out: dict) -> None:
+    out["cpus"] = os.cpu_count()
+    dest = ROOT / "bench" / "out"
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / f"{name}-{persons}.json").write_text(json.dumps(out, indent=2))
