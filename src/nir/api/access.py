@@ -1,0 +1,62 @@
+"""Access control of the API: who may read and register what about a person.
+
+Who sees whom is decided in one place, ``nir.access.scope.person_scope``; this
+module only applies that scope to one person — their follow-up municipality or
+district (oppfølgingskommune/-bydel) on a date — and decides the HTTP answer:
+
+* a person the user may not see is *not found* (404), for reads and writes alike,
+  so that the API never reveals that a DUF number exists;
+* a person the user may see but not change is *forbidden* (403): for now the
+  county governor (statsforvalter), whose scope is supervision (read only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from nir.access.models import OrganisationKind
+from nir.access.scope import Scope, person_scope
+from nir.api.errors import ApiProblem
+from nir.register import models as m
+from nir.register.history import follow_up_on
+
+# Organisations whose scope is read-only (supervision).
+READ_ONLY_KINDS = frozenset({OrganisationKind.COUNTY_GOVERNOR})
+
+
+def follow_up_rows(person: m.Person) -> list[m.FollowUp]:
+    return list(m.FollowUp.objects.current().filter(person=person).order_by("valid_from", "id"))
+
+
+def person_in_scope(user, person: m.Person, on: dt.date | None = None, *, rows: list | None = None) -> bool:
+    """True when ``person_scope(user)`` covers ``person``'s follow-up municipality/district on ``on`` (today)."""
+    scope: Scope | None = person_scope(user)
+    if scope is None:
+        return True
+    if scope.empty:
+        return False
+    fu = follow_up_on(rows if rows is not None else follow_up_rows(person), on or timezone.localdate())
+    if fu is None:
+        return False
+    return fu.municipality in scope.municipalities or bool(fu.district and fu.district in scope.districts)
+
+
+def may_register(user) -> bool:
+    """Whether the user's organisation may register at all (within its scope)."""
+    if user.is_superuser:
+        return True
+    org = getattr(user, "organisation", None)
+    return org is not None and org.kind not in READ_ONLY_KINDS
+
+
+def person_for(user, duf: str, *, write: bool = False) -> m.Person:
+    """The person with DUF number ``duf`` if the user may see it (and, with ``write``, change it)."""
+    person = m.Person.objects.filter(duf=duf).first() if isinstance(duf, str) and len(duf) <= 12 else None
+    if person is None or not person_in_scope(user, person):
+        raise ApiProblem(404, f"Fant ingen person med DUF-nummer {duf[:20]!s} som du har tilgang til.")
+    if write and not may_register(user):
+        raise ApiProblem(403, "Du kan lese denne personen, men ikke registrere på den (tilsyn).",
+                         errors=[{"field": "duf", "rule": "read_only_scope", "message": "lesetilgang"}])
+    return person

@@ -1,0 +1,133 @@
+"""RFC 9457 problem details (``application/problem+json``) for every error the API returns.
+
+Every error response — refused registrations, request validation, authentication,
+access, unknown resources, bad report filters — is one object::
+
+    {"type": "https://nir.imdi.no/problems/registration-refused", "title": "…", "status": 422,
+     "detail": "…", "instance": "/api/v1/persons/…/decisions",
+     "errors": [{"field": "decision_date", "rule": "required", "message": "mangler (påkrevd)"}]}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+
+from django.http import HttpRequest, HttpResponse
+
+from nir.register.errors import Problem
+
+logger = logging.getLogger("nir.api")
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+TYPE_BASE = "https://nir.imdi.no/problems/"
+
+# status -> (type slug, title)
+DEFAULTS = {
+    400: ("bad-request", "Ugyldig forespørsel"),
+    401: ("unauthenticated", "Ikke innlogget"),
+    403: ("forbidden", "Ingen tilgang"),
+    404: ("not-found", "Finnes ikke"),
+    405: ("method-not-allowed", "Metoden er ikke tillatt"),
+    422: ("validation", "Ugyldige data"),
+    429: ("too-many-requests", "For mange forespørsler"),
+    500: ("server-error", "Intern feil"),
+}
+
+
+class ApiProblem(Exception):
+    """Raised by an endpoint; rendered as problem+json by the API's exception handler."""
+
+    def __init__(self, status: int, detail: str, *, slug: str | None = None, title: str | None = None,
+                 errors: Iterable[Problem | dict] = ()):
+        default_slug, default_title = DEFAULTS.get(status, ("error", "Feil"))
+        self.status = status
+        self.detail = detail
+        self.slug = slug or default_slug
+        self.title = title or default_title
+        self.errors = [e.as_dict() if isinstance(e, Problem) else dict(e) for e in errors]
+        super().__init__(detail)
+
+
+def problem_response(request: HttpRequest, status: int, detail: str, *, slug: str | None = None,
+                     title: str | None = None, errors: Iterable[Problem | dict] = ()) -> HttpResponse:
+    exc = ApiProblem(status, detail, slug=slug, title=title, errors=errors)
+    return render(request, exc)
+
+
+def render(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
+    body = {
+        "type": TYPE_BASE + exc.slug,
+        "title": exc.title,
+        "status": exc.status,
+        "detail": exc.detail,
+        "instance": request.path,
+        "errors": [{"field": str(e.get("field", "")), "rule": str(e.get("rule", "")),
+                    "message": str(e.get("message", ""))} for e in exc.errors],
+    }
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=exc.status,
+                        content_type=f"{PROBLEM_CONTENT_TYPE}; charset=utf-8")
+
+
+def _field_from_loc(loc) -> str:
+    """Ninja's error location (``("body", "payload", "decision_date")``) as the field the client sent."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form"):
+        source = parts.pop(0)
+        if source == "body" and len(parts) > 1:
+            parts.pop(0)  # the view's parameter name
+    return ".".join(parts) or "$"
+
+
+def validation_errors(errors: list[dict]) -> list[dict]:
+    out = []
+    for e in errors:
+        out.append({"field": _field_from_loc(e.get("loc", ())), "rule": str(e.get("type", "invalid")),
+                    "message": str(e.get("msg", "ugyldig verdi"))})
+    return out
+
+
+def install(api) -> None:
+    """Replace Ninja's default exception handlers by problem+json ones."""
+    from django.http import Http404
+    from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+    @api.exception_handler(ApiProblem)
+    def _problem(request, exc: ApiProblem):
+        return render(request, exc)
+
+    @api.exception_handler(ValidationError)
+    def _validation(request, exc: ValidationError):
+        errors = validation_errors(exc.errors)
+        return problem_response(request, 422, "Forespørselen har ugyldige felt: "
+                                + ", ".join(sorted({e["field"] for e in errors})), errors=errors)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc):
+        return problem_response(request, 401, "Innlogging kreves (sesjon; API-klienter: bearer-token i neste versjon).")
+
+    @api.exception_handler(AuthorizationError)
+    def _forbidden(request, exc):
+        return problem_response(request, 403, str(exc.message) if hasattr(exc, "message") else "Ingen tilgang")
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        status = exc.status_code
+        detail = str(getattr(exc, "message", "") or exc)
+        if status == 400 and "parse" in detail.lower():
+            return problem_response(request, 400, "Forespørselens innhold er ikke gyldig JSON.", slug="invalid-json",
+                                    errors=[{"field": "$", "rule": "json_invalid", "message": "ikke gyldig JSON"}])
+        if status == 403 and "csrf" in detail.lower():
+            return problem_response(request, 403, "CSRF-kontrollen feilet (send X-CSRFToken med sesjonsinnlogging).",
+                                    slug="csrf")
+        return problem_response(request, status, detail)
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return problem_response(request, 404, "Ressursen finnes ikke.")
+
+    @api.exception_handler(Exception)
+    def _unexpected(request, exc):
+        logger.exception("API error on %s %s", request.method, request.path)
+        return problem_response(request, 500, "En intern feil oppstod; den er logget.")

@@ -1,0 +1,203 @@
+"""``/persons``: read a person with the Regelmotor's derived status, list persons, register facts."""
+
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from nir import codes
+from nir.access.scope import person_scope
+from nir.api.access import person_for
+from nir.api.errors import ApiProblem
+from nir.api.schemas import (
+    INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, PersonListOut, PersonOut, RegistrationResult, spec_for,
+)
+from nir.register import models as m
+from nir.register import services
+from nir.register.actors import Actor
+from nir.register.derivation import evaluate_person
+from nir.register.errors import Problem, RegistrationRefused
+from nir.register.explain import CATEGORY_LABELS
+from nir.register.history import follow_up_on, rows_for
+from nir.register.interchange import item_to_json, parse_fields
+from nir.reports import registry
+from nir.reports.exports import _json_value
+
+router = Router(tags=["persons"])
+
+SOURCE_SYSTEM = "NIR API"
+PERSON_MODELS = (m.PersonDetails, m.ResidencePermit, m.Residence, m.FollowUp, m.Settlement)
+DUF_PATH = Field(..., max_length=12, description="DUF-nummer (12 digits)")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _covering(rows, day: dt.date):
+    covering = [r for r in rows if r.valid_from <= day and (r.valid_to is None or day <= r.valid_to)]
+    return max(covering, key=lambda r: (r.valid_from, r.id), default=None)
+
+
+def person_out(user, person: m.Person, on: dt.date | None = None) -> dict[str, Any]:
+    """The person as the API shows it to ``user`` (who may see them: check with ``person_for`` first)."""
+    on = on or timezone.localdate()
+    rows = rows_for([person.pk], None, models=PERSON_MODELS)[person.pk]
+    details = next((r for r in rows if isinstance(r, m.PersonDetails)), None)
+    fu = follow_up_on(rows, on)
+    residence = _covering([r for r in rows if isinstance(r, m.Residence)], on)
+    protected = bool(details and details.protected_identity)
+    show_address = residence is not None and (not protected or person_scope(user) is None)
+    result = evaluate_person(person, as_of=on)
+    doc = result.to_json()
+    intro, nor = doc["intro"], doc["norwegian"]
+    explanations = []
+    for key, steps in doc["explanations"].items():
+        for s in steps:
+            explanations.append({"key": "errors" if key == "errors" else key, "rule": s["rule"], "source": s["source"],
+                                 "text": s["text"], "verified": bool(s.get("verified", True))})
+    return {
+        "duf": person.duf,
+        "first_name": details.first_name if details else "",
+        "last_name": details.last_name if details else "",
+        "birth_date": details.birth_date if details else None,
+        "sex": details.sex if details else "",
+        # Only persons in the user's scope are ever shown (person_for), so the number may be included.
+        "national_id": (details.national_id or None) if details else None,
+        "protected_identity": protected,
+        "follow_up": {"municipality": fu.municipality, "district": fu.district, "from": fu.valid_from,
+                      "to": fu.valid_to} if fu else None,
+        "address": {"municipality": residence.municipality, "district": residence.district,
+                    "address": residence.address, "postal_code": residence.postal_code,
+                    "from": residence.valid_from, "to": residence.valid_to} if show_address else None,
+        "permits": [{"basis": r.basis, "basis_label": codes.label("permit_basis", r.basis),
+                     "decision_date": r.decision_date, "arrival_date": r.arrival_date,
+                     "effectuation_date": r.effectuation_date, "applied_from_abroad": r.applied_from_abroad}
+                    for r in rows if isinstance(r, m.ResidencePermit)],
+        "settlements": [{"municipality": r.municipality, "district": r.district, "date": r.settlement_date,
+                         "by_agreement": r.by_agreement} for r in rows if isinstance(r, m.Settlement)],
+        "status": {
+            "as_of": result.as_of,
+            "law": doc["law"],
+            "intro": {**{k: intro.get(k) for k in ("category", "start_date", "deadline", "base_deadline",
+                                                    "absence_workdays", "months", "extension_months",
+                                                    "final_goal", "closed")},
+                      "category_label": CATEGORY_LABELS["intro"].get(intro["category"], intro["category"])},
+            "norwegian": {**{k: nor.get(k) for k in ("category", "start_date", "deadline", "leave_workdays", "months")},
+                          "category_label": CATEGORY_LABELS["norwegian"].get(nor["category"], nor["category"])},
+            "deviations": doc["deviations"],
+            "errors": doc["errors"],
+        },
+        "explanations": explanations,
+    }
+
+
+@router.get("/persons/{duf}", response={200: PersonOut, **PROBLEMS}, by_alias=True,
+            summary="One person with the Regelmotor's derived status")
+def get_person(request: HttpRequest, duf: str):
+    """The person, their follow-up municipality today, permits, settlements and the derived status
+    (law, NIR categories, start dates, deadlines with workday counts, deviations) with the rules behind it.
+    A person outside the user's scope is reported as not found (404)."""
+    person = person_for(request.auth, duf)
+    return Status(200, person_out(request.auth, person))
+
+
+class PersonListQuery(Schema):
+    municipality: str | None = Field(None, max_length=6, description="Municipality (4 digits) or district (6)")
+    category: str | None = Field(None, max_length=40, description="NIR category of the introduction programme")
+    page: int = Field(1, ge=1, le=100_000)
+    page_size: int = Field(50, ge=1, le=500)
+
+
+@router.get("/persons", response={200: PersonListOut, **PROBLEMS}, summary="Persons followed up (the person list)")
+def list_persons(request: HttpRequest, q: Query[PersonListQuery]):
+    """The report ``personliste`` (docs/reports.md) for the user's scope, one page at a time."""
+    try:
+        result = registry.run("personliste", registry.ReportParams(
+            municipality=q.municipality or None, category=q.category or None, page=q.page, page_size=q.page_size),
+            scope=person_scope(request.auth))
+        rows = [{k: _json_value(v) for k, v in row.items()} for row in result.rows]
+        count = result.count
+    except registry.ReportError as e:
+        raise ApiProblem(400, str(e), slug="bad-filter") from None
+    return Status(200, {"report": "personliste", "as_of": result.params.as_of, "count": count, "page": q.page,
+                        "page_size": q.page_size, "rows": rows})
+
+
+# --- registering -----------------------------------------------------------------------------
+
+def _api_field(key: str, model: type[m.Registration], field: str) -> str:
+    """A problem's field as the request named it (``decisions.decision_type`` → ``type``)."""
+    _model, spec = spec_for(key)
+    to_json = {f: j for j, f, _k, _r in spec}
+    for prefix in (f"{key}.", f"{model.FACT_KEY}."):
+        if field.startswith(prefix):
+            field = field[len(prefix):]
+            break
+    else:
+        if field in (key, model.FACT_KEY) and key == "final_goal":
+            return "final_goal"
+    head, sep, rest = field.partition(".")
+    return to_json.get(head, head) + sep + rest
+
+
+def _refused(key: str, model, problems: list[Problem], detail: str) -> ApiProblem:
+    errors = [Problem(_api_field(key, model, p.field), p.rule, p.message) for p in problems]
+    return ApiProblem(422, detail + " " + "; ".join(f"{e.field}: {e.message} [{e.rule}]" for e in errors),
+                      slug="registration-refused", title="Registreringen ble avvist", errors=errors)
+
+
+def registration_out(row: m.Registration, key: str) -> dict[str, Any]:
+    if isinstance(row, m.FinalGoal):
+        values = {"final_goal": row.goal, "scheme": row.scheme, "follow_up_municipality": row.follow_up_municipality or None}
+    else:
+        values = item_to_json(row)
+    user = row.registered_by_user if row.registered_by_user_id else None
+    return {"id": row.pk, "kind": key, "recorded_at": row.recorded_at, "values": values,
+            "registered_by": {"kind": row.registered_by_kind, "username": user.username if user else "",
+                              "source_system": row.source_system}}
+
+
+def _values(key: str, payload: Schema) -> dict[str, Any]:
+    model, spec = spec_for(key)
+    problems: list[Problem] = []
+    values = parse_fields(payload.model_dump(mode="json", by_alias=True), spec, key, problems)
+    if problems:
+        raise _refused(key, model, problems, "Registreringen har ugyldige felt.")
+    if key == "measures" and not values.get("scheme"):
+        values["scheme"] = "intro"
+    if key == "decisions" and not values.get("result"):
+        values["result"] = "made"
+    if key == "final_goal" and not values.get("scheme"):
+        values["scheme"] = "intro"
+    return values
+
+
+def _make_write(segment: str, key: str, model: type[m.Registration]):
+    schema = INPUT_SCHEMAS[segment]
+
+    def write(request: HttpRequest, duf: str, payload: schema):  # type: ignore[valid-type]
+        person = person_for(request.auth, duf, write=True)
+        values = _values(key, payload)
+        try:
+            outcome = services.register(person, model, values, Actor.for_user(request.auth, source_system=SOURCE_SYSTEM))
+        except RegistrationRefused as e:
+            raise _refused(key, model, e.problems, "Registreringen ble avvist; ingenting er lagret.") from None
+        return Status(201, {"registration": registration_out(outcome.row, key),
+                     "warnings": [{"field": _api_field(key, model, w.field), "rule": w.rule, "message": w.message}
+                                  for w in outcome.warnings],
+                     "person": person_out(request.auth, person)})
+
+    write.__name__ = f"register_{key}"
+    write.__doc__ = (f"Register one `{key}` fact for the person (interchange-format keys) through the register's "
+                     "write path with the Regelmotor's guard. 201: the registration and the person's new derived "
+                     "status; 422: refused (nothing stored), naming the field and the rule.")
+    router.post(f"/persons/{{duf}}/{segment}", response={201: RegistrationResult, **PROBLEMS}, by_alias=True,
+                summary=f"Register {segment.replace('-', ' ')}")(write)
+    return write
+
+
+for _segment, (_key, _model) in WRITE_KINDS.items():
+    _make_write(_segment, _key, _model)

@@ -1,0 +1,295 @@
+"""Request and response schemas of the API.
+
+Registration requests are generated from the interchange format's field table
+(``nir.register.interchange.LIST_SPECS``): the same JSON keys, the same kinds
+(date, decimal, code from a code list, municipality, …). Pydantic checks the
+shape and types; the register's own validation (``nir.register.validation``,
+through ``nir.register.services.register``) checks codes, municipalities,
+periods and the Regelmotor's rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Optional
+
+from ninja import Schema
+from pydantic import ConfigDict, Field, create_model
+
+from nir import codes
+from nir.register import models as m
+from nir.register.interchange import LIST_SPECS
+
+# --- problems --------------------------------------------------------------------------------
+
+class ProblemError(Schema):
+    field: str
+    rule: str
+    message: str
+
+
+class Problem(Schema):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[ProblemError] = []
+
+
+# Every operation documents these error responses (application/problem+json).
+PROBLEM_STATUSES = (400, 401, 403, 404, 422)
+PROBLEMS = {PROBLEM_STATUSES: Problem}
+
+# --- persons ---------------------------------------------------------------------------------
+
+class FollowUpOut(Schema):
+    municipality: str
+    district: str
+    from_: dt.date = Field(alias="from")
+    to: Optional[dt.date] = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class AddressOut(Schema):
+    municipality: str
+    district: str
+    address: str
+    postal_code: str
+    from_: dt.date = Field(alias="from")
+    to: Optional[dt.date] = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class PermitOut(Schema):
+    basis: str
+    basis_label: str
+    decision_date: dt.date
+    arrival_date: Optional[dt.date] = None
+    effectuation_date: Optional[dt.date] = None
+    applied_from_abroad: Optional[bool] = None
+
+
+class SettlementOut(Schema):
+    municipality: str
+    district: str
+    date: dt.date
+    by_agreement: bool
+
+
+class ClosureOut(Schema):
+    status: str
+    reason: str
+    date: dt.date
+    registered_by: str
+
+
+class IntroStatus(Schema):
+    category: str
+    category_label: str
+    start_date: Optional[dt.date] = None
+    deadline: Optional[dt.date] = None
+    base_deadline: Optional[dt.date] = None
+    absence_workdays: int
+    months: Optional[int] = None
+    extension_months: Optional[int] = None
+    final_goal: Optional[str] = None
+    closed: Optional[ClosureOut] = None
+
+
+class NorwegianStatus(Schema):
+    category: str
+    category_label: str
+    start_date: Optional[dt.date] = None
+    deadline: Optional[dt.date] = None
+    leave_workdays: int
+    months: Optional[int] = None
+
+
+class DerivedStatusOut(Schema):
+    """What the Regelmotor derives for the person on ``as_of`` (today)."""
+
+    as_of: dt.date
+    law: str
+    intro: IntroStatus
+    norwegian: NorwegianStatus
+    deviations: list[str]
+    errors: list[str]
+
+
+class ExplanationOut(Schema):
+    key: str
+    rule: str
+    source: str
+    text: str
+    verified: bool
+
+
+class PersonOut(Schema):
+    duf: str
+    first_name: str
+    last_name: str
+    birth_date: Optional[dt.date] = None
+    sex: str = ""
+    national_id: Optional[str] = Field(None, description="Fødselsnummer/D-nummer; only for users whose scope covers the person")
+    protected_identity: bool
+    follow_up: Optional[FollowUpOut] = Field(None, description="Follow-up municipality/district today")
+    address: Optional[AddressOut] = Field(None, description="Current address; omitted for skjermet persons except for IMDi")
+    permits: list[PermitOut]
+    settlements: list[SettlementOut]
+    status: DerivedStatusOut
+    explanations: list[ExplanationOut]
+
+
+class PersonListOut(Schema):
+    report: str
+    as_of: dt.date
+    count: int
+    page: int
+    page_size: int
+    rows: list[dict[str, Any]]
+
+
+# --- registrations ---------------------------------------------------------------------------
+
+class RegisteredBy(Schema):
+    kind: str
+    username: str = ""
+    source_system: str
+
+
+class RegistrationOut(Schema):
+    id: int
+    kind: str
+    recorded_at: dt.datetime
+    registered_by: RegisteredBy
+    values: dict[str, Any]
+
+
+class RegistrationResult(Schema):
+    registration: RegistrationOut
+    warnings: list[ProblemError]
+    person: PersonOut
+
+
+def _examples(list_name: str) -> list[str]:
+    return [c.code for c in codes.code_list(list_name).codes[:3]]
+
+
+def _field(model: type[m.Registration], fname: str, kind: str, required: bool, default: Any = None,
+           alias: str | None = None):
+    """A pydantic (type, FieldInfo) for one interchange field."""
+    extra: dict[str, Any] = {"alias": alias} if alias else {}
+    if kind == "date":
+        typ: Any = dt.date
+        extra["description"] = "ISO 8601 date (YYYY-MM-DD)"
+    elif kind == "decimal":
+        f = model._meta.get_field(fname)
+        typ = Decimal
+        extra.update(max_digits=f.max_digits, decimal_places=f.decimal_places, allow_inf_nan=False)
+    elif kind in ("bool", "nullbool"):
+        typ = bool
+    elif kind == "int":
+        typ = int
+    else:
+        typ = str
+        limit = model._meta.get_field(fname).max_length
+        if limit:
+            extra["max_length"] = limit
+        if kind.startswith("code:"):
+            name = kind[5:]
+            extra["description"] = f"Code from the code list `{name}` (GET /api/v1/codes/{name}), valid on the fact's date"
+            extra["examples"] = _examples(name)
+        elif kind == "municipality":
+            extra["description"] = "Municipality number (4 digits), valid on the fact's date"
+            extra["pattern"] = r"^\d{4}$"
+        elif kind == "district":
+            extra["description"] = "District number (6 digits, Oslo, Bergen, Stavanger)"
+            extra["pattern"] = r"^\d{6}$"
+    if required:
+        return (typ, Field(..., **extra))
+    return (Optional[typ], Field(default, **extra))
+
+
+# API path segment -> (interchange key, model). Final goal is a plain value in the
+# interchange format; its request is ``{"final_goal": …, "scheme": "intro"}``.
+WRITE_KINDS: dict[str, tuple[str, type[m.Registration]]] = {
+    "decisions": ("decisions", m.Decision),
+    "final-goals": ("final_goal", m.FinalGoal),
+    "participation": ("participation", m.Participation),
+    "measures": ("measures", m.Measure),
+    "absences": ("absences", m.Absence),
+    "terminations": ("terminations", m.Termination),
+    "career-guidance": ("career_guidance", m.CareerGuidance),
+}
+
+# Defaults the interchange parser fills in (nir.register.interchange.parse_line).
+DEFAULTS = {("measures", "scheme"): "intro", ("decisions", "result"): "made"}
+
+FINAL_GOAL_SPEC = (
+    ("final_goal", "goal", "code:final_goal", True),
+    ("scheme", "scheme", "code:scheme", False),
+    ("follow_up_municipality", "follow_up_municipality", "municipality", False),
+)
+
+
+def spec_for(key: str):
+    if key == "final_goal":
+        return m.FinalGoal, FINAL_GOAL_SPEC
+    return LIST_SPECS[key]
+
+
+def _schema_name(key: str) -> str:
+    return "".join(p.capitalize() for p in key.split("_")) + "In"
+
+
+def _make_input(key: str) -> type[Schema]:
+    model, spec = spec_for(key)
+    fields = {}
+    for json_key, fname, kind, required in spec:
+        default = DEFAULTS.get((key, json_key), "intro" if key == "final_goal" and json_key == "scheme" else None)
+        aliased = json_key in ("from", "to")  # Python keywords
+        fields[f"{json_key}_" if aliased else json_key] = _field(
+            model, fname, kind, required and default is None, default, alias=json_key if aliased else None)
+    schema = create_model(_schema_name(key), __base__=_InputBase, **fields)
+    schema.__doc__ = f"A registration of `{key}`: the keys of the interchange format (docs/interchange-format.md)."
+    return schema
+
+
+class _InputBase(Schema):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+INPUT_SCHEMAS: dict[str, type[Schema]] = {seg: _make_input(key) for seg, (key, _model) in WRITE_KINDS.items()}
+
+# --- code lists ------------------------------------------------------------------------------
+
+class CodeOut(Schema):
+    code: str
+    label: str
+    valid_from: Optional[dt.date] = None
+    valid_to: Optional[dt.date] = None
+    description: str = ""
+    group: str = ""
+    source: str = ""
+    verified: bool
+
+
+class CodeListOut(Schema):
+    name: str
+    title: str
+    source: str
+    codes: list[CodeOut]
+
+
+class CodeListSummary(Schema):
+    name: str
+    title: str
+    source: str
+    count: int
+    url: str
