@@ -23,6 +23,8 @@ NIR_COMMANDS = [
     ("export research --out DIR", "Pseudonymisert forskningsuttrekk (Parquet + datakatalog), --known-at"),
     ("report NAVN", "Rapporter og årsstatistikk (avsluttet-intro, avvik-sluttmaal, bortfall-arbeid, personliste, "
                     "aarsstatistikk) som csv, json eller xlsx; --compare-known-at; --list"),
+    ("audit search", "Søk i tilgangsloggen (--user, --organisation, --duf, --action, --since, --until; json/csv)"),
+    ("audit person DUF", "Én persons innsynslogg (personvernforordningen art. 15): når, hvem, hva, hvorfor"),
 ]
 
 

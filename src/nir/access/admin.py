@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from nir.access.models import ApiClient, Organisation, RoleAssignment, User
+from nir.access.models import ApiClient, AuditEvent, AuditEventPerson, Organisation, RoleAssignment, User
 
 
 class RoleInline(admin.TabularInline):
@@ -26,3 +26,44 @@ class OrganisationAdmin(admin.ModelAdmin):
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     list_display = ("client_id", "name", "organisation", "source_system", "active")
+
+
+class AuditEventPersonInline(admin.TabularInline):
+    model = AuditEventPerson
+    extra = 0
+    fields = ("person",)
+    readonly_fields = ("person",)
+    can_delete = False
+    max_num = 0
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only (append-only in the database as well: nir.access.db)."""
+
+    list_display = ("when", "actor_kind", "user", "api_client", "system", "organisation", "action", "channel",
+                    "what", "person_count", "outcome")
+    list_filter = ("action", "channel", "actor_kind", "outcome")
+    search_fields = ("user__username", "organisation__code", "what", "request_id")
+    date_hierarchy = "when"
+    list_select_related = ("user", "api_client", "organisation")
+    inlines = [AuditEventPersonInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

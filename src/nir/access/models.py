@@ -95,3 +95,112 @@ class ApiClient(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"
+
+
+# --- the audit log (tilgangslogg) -------------------------------------------------------------
+# Written only by ``nir.access.audit.record``; append-only (UPDATE and DELETE refused by database
+# triggers, ``nir.access.db``). See docs/audit.md.
+
+
+class AuditActorKind(models.TextChoices):
+    USER = "user", "Bruker"
+    CLIENT = "client", "API-klient"
+    SYSTEM = "system", "System"
+
+
+class AuditAction(models.TextChoices):
+    READ = "read", "Lesing"
+    SEARCH = "search", "Søk"
+    WRITE = "write", "Registrering"
+    REPORT = "report", "Rapport"
+    STATISTICS = "statistics", "Statistikk"
+    EXPORT = "export", "Uttrekk/nedlasting"
+    LOGIN = "login", "Innlogging"
+
+
+class AuditChannel(models.TextChoices):
+    WEB = "web", "Nettløsningen"
+    API = "api", "API (fagsystem)"
+    COMMAND = "command", "Kommandolinje"
+    SYSTEM = "system", "System"
+
+
+class AuditPurpose(models.TextChoices):
+    """Suggested purpose codes; ``AuditEvent.purpose`` also accepts free text."""
+
+    CASEWORK = "saksbehandling", "Saksbehandling og oppfølging"
+    SUPERVISION = "tilsyn", "Tilsyn (statsforvalter)"
+    ADMINISTRATION = "forvaltning", "Forvaltning av registeret (IMDi)"
+    STATISTICS = "statistikk", "Statistikk"
+    RESEARCH = "forskning", "Forskning"
+    OPERATIONS = "drift", "Drift"
+    ACCESS_REQUEST = "innsyn", "Innsyn (personvernforordningen art. 15)"
+
+
+class AuditOutcome(models.TextChoices):
+    ALLOWED = "allowed", "Tillatt"
+    DENIED = "denied", "Avvist"
+
+
+class AuditEvent(models.Model):
+    """One read or write of personal data: who, which organisation, what, when, why, through which path.
+
+    The persons concerned are ``AuditEventPerson`` rows (person ids, never identity numbers), at most
+    ``nir.access.audit.MAX_INLINE_PERSONS`` per event; ``person_count`` is always the full number and
+    ``persons_complete`` says whether every one of them is listed.
+    """
+
+    when = models.DateTimeField("tidspunkt", db_index=True)
+    actor_kind = models.CharField("aktørtype", max_length=10, choices=AuditActorKind.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events")
+    api_client = models.ForeignKey(
+        ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    system = models.CharField("systemaktør", max_length=100, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    action = models.CharField("handling", max_length=20, choices=AuditAction.choices)
+    channel = models.CharField("kanal", max_length=10, choices=AuditChannel.choices)
+    endpoint = models.CharField("adresse/kommando", max_length=300, blank=True)
+    purpose = models.CharField("formål", max_length=200, blank=True)
+    what = models.CharField("hva", max_length=200)
+    person_count = models.PositiveIntegerField("antall personer", default=0)
+    persons_complete = models.BooleanField("alle personer listet", default=True)
+    filters = models.JSONField("søk/filtre", default=dict, blank=True)
+    request_id = models.CharField("forespørsels-id", max_length=64, blank=True)
+    outcome = models.CharField("utfall", max_length=10, choices=AuditOutcome.choices, default=AuditOutcome.ALLOWED)
+
+    class Meta:
+        verbose_name = "tilgangslogg-hendelse"
+        verbose_name_plural = "tilgangslogg"
+        ordering = ["-when", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "when"], name="audit_org_when"),
+            models.Index(fields=["user", "when"], name="audit_user_when"),
+            models.Index(fields=["action", "when"], name="audit_action_when"),
+        ]
+
+    def __str__(self):
+        return f"{self.when:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.what}"
+
+    @property
+    def actor_label(self) -> str:
+        if self.user_id:
+            return self.user.username
+        if self.api_client_id:
+            return self.api_client.client_id
+        return self.system or "system"
+
+
+class AuditEventPerson(models.Model):
+    """A person concerned by an ``AuditEvent`` (by id: the register's key, not an identity number)."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="person_links")
+    # no index of its own: the unique constraint (person, event) serves a person's access log
+    person = models.ForeignKey("register.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = "person i tilgangslogg"
+        verbose_name_plural = "personer i tilgangslogg"
+        constraints = [models.UniqueConstraint(fields=["person", "event"], name="audit_person_event_uniq")]

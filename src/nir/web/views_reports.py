@@ -36,6 +36,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from nir import codes
+from nir.access import audit
 from nir.access.scope import person_scope
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import charts, exports, registry
@@ -379,6 +380,9 @@ def report(request, report_id: str):
         context["error"] = _message(e)
         return render(request, "web/reports/report.html", context, status=400)
 
+    # Audit log (issue 5): one event, the persons of the rows shown; a failure fails the request.
+    audit.record(request=request, action="report", channel="web", what=f"report:{d.id}",
+                 persons=audit.report_page_persons(result), filters=audit.report_filters(result))
     page = result.params.page
     columns = _columns(d, result.params.sort, current, url)
     table = [[{"text": cell_text(c, row[c.key]), "numeric": c.kind in _NUMERIC_KINDS} for c in d.columns]
@@ -425,6 +429,9 @@ def report_export(request, report_id: str, fmt: str):
         text.detach()
     else:
         exports.write_xlsx(result, out)
+    # Audit log (issue 5): one event, every person of the download; a failure fails the request.
+    audit.record(request=request, action="export", channel="web", what=f"report:{d.id}",
+                 persons=audit.report_all_persons(result), filters=audit.report_filters(result, format=fmt))
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=export_filename(result, fmt),
                         content_type=EXPORT_FORMATS[fmt])

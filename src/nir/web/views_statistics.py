@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from nir.access import audit
 from nir.access.scope import Scope, person_scope
 from nir.register.explain import LAW_LABELS
 from nir.reports import charts, diff, statistics, stats_exports
@@ -513,6 +514,10 @@ def statistics_page(request):
         context["error"] = _message(e)
         return render(request, "web/reports/statistics.html", context, status=400)
 
+    # Audit log (issue 5): aggregates only, no persons; a failure fails the request.
+    audit.record(request=request, action="statistics", channel="web", what="statistics:aarsstatistikk",
+                 filters=audit.statistics_filters(p, series=bool(series),
+                                                  compare_known_at=(req.compare_at or "now") if req.compare else None))
     code = table.areas[0].code if not p.by and table.areas else ""
     place = area.name if area else "Hele landet"
     links = _link_params(p, query)
@@ -564,6 +569,9 @@ def statistics_export(request, fmt: str):
         buf = io.StringIO()
         (stats_exports.write_json if fmt == "json" else stats_exports.write_csv)(table, buf)
         body = buf.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
+    # Audit log (issue 5): aggregates only, no persons; a failure fails the request.
+    audit.record(request=request, action="export", channel="web", what="statistics:aarsstatistikk",
+                 filters=audit.statistics_filters(table.params, format=fmt))
     response = HttpResponse(body, content_type=EXPORT_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{export_filename(table.params, fmt)}"'
     return response
@@ -587,6 +595,9 @@ def yearly_report(request, area: str, year: str):
     except ReportError as e:
         context["error"] = _message(e)
         return render(request, "web/reports/yearly_report.html", context, status=400)
+    # Audit log (issue 5): aggregates only, no persons; a failure fails the request.
+    audit.record(request=request, action="statistics", channel="web", what="statistics:aarsrapport",
+                 filters=audit.statistics_filters(p))
     context.update({
         "table": table, "params": p, "place": info.name, "area": info,
         "kind_label": {"county": "Fylke", "municipality": "Kommune", "district": "Bydel"}[info.kind],

@@ -11,7 +11,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from nir.register.history import iter_register
+from nir.access import audit
+from nir.register.history import iter_register, persons_known_at
 from nir.register.interchange import parse_date
 from nir.cli_options import known_at_option
 
@@ -40,13 +41,19 @@ class Command(BaseCommand):
         on = parse_date(as_of) if as_of else timezone.localdate()
         fh = open(out, "w", encoding="utf-8") if out else self.stdout
         n = 0
+        ids = []  # audit log (issue 5): the first MAX_INLINE_PERSONS persons, and the count
         try:
-            for _person, line in iter_register(known, chunk=chunk, on=on):
+            for person, line in iter_register(known, chunk=chunk, on=on):
                 fh.write(json.dumps(line, ensure_ascii=False) + "\n")
                 n += 1
+                if len(ids) < audit.MAX_INLINE_PERSONS:
+                    ids.append(person.pk)
         finally:
             if out:
                 fh.close()
+        audit.record(system=audit.COMMAND_LINE, action="export", channel="command", what="register:facts",
+                     persons=audit.PersonSet(tuple(ids), n), endpoint="nir export facts",
+                     filters={"known_at": known, "as_of": on})
         self.stderr.write(f"{n} personer eksportert")
 
     def _research(self, out, known_at, key_file, quiet):
@@ -68,6 +75,10 @@ class Command(BaseCommand):
                 summary = self._with_progress(research, out, resolved.key, known)
         except research.ResearchExtractError as e:
             raise CommandError(str(e)) from None
+        # Audit log (issue 5): a pseudonymised extract of every person, no person list.
+        audit.record(system=audit.COMMAND_LINE, action="export", channel="command", what="research-extract",
+                     persons=audit.PersonSet((), persons_known_at(known).count()), purpose="forskning",
+                     endpoint="nir export research", filters={"known_at": known, "key_id": summary.key_id})
         files = summary.parquet_files
         when = f"kjent {timezone.localtime(known).isoformat()}" if known else "gjeldende"
         self.stderr.write(f"Forskningsuttrekk ({when}) skrevet til {summary.out_dir}:")

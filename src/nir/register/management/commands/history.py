@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from nir.access import audit
 from nir.register.history import person_history
 from nir.register.models import Operation, Person
 
@@ -35,3 +36,6 @@ class Command(BaseCommand):
             if row.change_reason:
                 line += f"  begrunnelse: {row.change_reason}"
             self.stdout.write(line)
+        # Audit log (issue 5): one read of one person; a failure fails the command.
+        audit.record(system=audit.COMMAND_LINE, action="read", channel="command", what="person:history",
+                     persons=[person], endpoint="nir history")

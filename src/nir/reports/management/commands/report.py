@@ -10,6 +10,7 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from nir.access import audit
 from nir.access.scope import person_scope
 from nir.register.interchange import parse_date
 from nir.reports import diff, exports, registry, statistics, stats_exports
@@ -81,12 +82,14 @@ class Command(BaseCommand):
         if o["compare_known_at"] and o["format"] == "xlsx":
             raise CommandError("sammenligning skrives som json eller csv")
         scope = None
+        self.audit_user = None  # audit log (issue 5): the --user, else the system actor «kommandolinje»
         if o["user"]:
             try:
                 user = get_user_model().objects.select_related("organisation").get(username=o["user"])
             except get_user_model().DoesNotExist:
                 raise CommandError(f"ukjent bruker {o['user']!r}") from None
             scope = person_scope(user)
+            self.audit_user = user
         if o["report"] == stats_exports.STATISTICS_ID:
             return self._statistics(o, scope)
         for name in ("year", "county", "by", "figures"):
@@ -106,6 +109,9 @@ class Command(BaseCommand):
         except registry.ReportError as e:
             raise CommandError(str(e)) from None
         self._write(result, o["format"], o["out"])
+        self._audit(action="report", what=f"report:{result.definition.id}",
+                    persons=audit.report_all_persons(result),
+                    filters=audit.report_filters(result, format=o["format"]))
         self.stderr.write(f"{result.count} rader")
 
     def _compare_times(self, o):
@@ -131,6 +137,8 @@ class Command(BaseCommand):
                         w.writerow([diff.CHANGE_LABELS[c.change], label,
                                     *[exports._csv_value(col, row[col.key]) for col in cols]])
             self._text(buf.getvalue(), o["out"])
+        self._audit(action="report", what=f"report:{d.report.id}", persons=audit.persons_by_duf(c.duf for c in d.changes),
+                    filters=audit.report_filters(d.before, compare_known_at=after or "now", format=o["format"]))
         n = d.counts
         self.stderr.write(f"{d.before.count} rader før, {d.after.count} etter: {n['added']} personer nye, "
                           f"{n['removed']} fjernet, {n['changed']} endret")
@@ -162,6 +170,8 @@ class Command(BaseCommand):
                     for c in d.changes:
                         w.writerow([c.area, c.area_name, c.figure, c.column, c.before, c.after, c.delta])
                     self._text(buf.getvalue(), o["out"])
+                self._audit(action="statistics", what="statistics:aarsstatistikk",
+                            filters=audit.statistics_filters(params, compare_known_at=after or "now"))
                 self.stderr.write(f"{len(d.changes)} celler endret")
                 return
             table = statistics.yearly(params, scope=scope)
@@ -174,7 +184,14 @@ class Command(BaseCommand):
             buf = io.StringIO()
             writer(table, buf)
             self._text(buf.getvalue(), o["out"], bom=o["format"] == "csv")
+        self._audit(action="statistics", what="statistics:aarsstatistikk",
+                    filters=audit.statistics_filters(table.params, format=o["format"]))
         self.stderr.write(f"{len(table.areas)} områder")
+
+    def _audit(self, **kwargs):
+        """Audit log (issue 5): one event per run; a failure fails the command."""
+        audit.record(actor_user=self.audit_user, system="" if self.audit_user else audit.COMMAND_LINE,
+                     channel="command", endpoint="nir report", **kwargs)
 
     def _text(self, text, out, bom=False):
         if out:
