@@ -1,0 +1,200 @@
+"""``POST /batches``: up to 10,000 registrations in one request, idempotent and atomic.
+
+* Each item names the client's own ``id``, the person (``duf``), the kind (the path segment of the
+  single-registration endpoint: ``decisions``, ``absences``, …) and the ``values`` that endpoint takes.
+  Every item goes through the same validation, access check and write path (with the Regelmotor's
+  guard) as a single registration.
+* ``mode``: ``atomic`` (default) — one refused item refuses the whole batch (422, every refused item
+  listed with its index; nothing stored); ``partial`` — the valid items are registered and the refused
+  ones reported (201 with a result per item).
+* ``Idempotency-Key`` (header, required): the batch and its answer are stored in the same transaction
+  as its registrations. Sending the same body with the same key again replays the stored answer
+  (header ``Idempotent-Replayed: true``) and registers nothing; the same key with another body is
+  refused (422). Two requests with the same key at the same time: the second waits for the first
+  and then replays its answer (the key is unique in the database), so nothing is created twice.
+* A crash in the middle leaves nothing: the registrations and the remembered batch commit together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Header, Router, Schema, Status
+from pydantic import Field, ValidationError
+
+from nir.api.access import person_for
+from nir.api.errors import PROBLEM_CONTENT_TYPE, ApiProblem, render
+from nir.api.models import Batch
+from nir.api.persons import SOURCE_SYSTEM, _refused, _values
+from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, ProblemError
+from nir.register import services
+from nir.register.actors import Actor
+from nir.register.errors import RegistrationRefused
+
+router = Router(tags=["batches"])
+
+MAX_ITEMS = 10_000
+Kind = Literal.__getitem__(tuple(WRITE_KINDS))  # the single-registration endpoints' path segments
+
+
+class BatchItem(Schema):
+    id: str = Field(..., min_length=1, max_length=100, description="The client's own id of the item")
+    duf: str = Field(..., min_length=1, max_length=12, description="DUF-nummer")
+    kind: Kind = Field(..., description="What is registered: the segment of POST /persons/{duf}/<kind>")
+    values: dict[str, Any] = Field(..., description="The body POST /persons/{duf}/<kind> takes")
+
+
+class BatchIn(Schema):
+    mode: Literal["atomic", "partial"] = "atomic"
+    items: list[BatchItem] = Field(..., min_length=1, max_length=MAX_ITEMS)
+
+
+class BatchItemResult(Schema):
+    index: int
+    id: str
+    status: Literal["created", "refused"]
+    registration_id: int | None = None
+    errors: list[ProblemError] = []
+
+
+class BatchOut(Schema):
+    batch_id: int
+    mode: str
+    items: int
+    accepted: int
+    refused: int
+    results: list[BatchItemResult]
+
+
+def _item_errors(index: int, exc: Exception) -> list[dict]:
+    prefix = f"items[{index}]"
+    if isinstance(exc, ValidationError):
+        return [{"field": f"{prefix}.values." + ".".join(str(p) for p in e["loc"]), "rule": e["type"],
+                 "message": e["msg"]} for e in exc.errors()]
+    if isinstance(exc, ApiProblem):
+        field_prefix = f"{prefix}.duf" if exc.status in (403, 404) else f"{prefix}.values"
+        errs = exc.errors or [{"field": "", "rule": exc.slug, "message": exc.detail}]
+        out = []
+        for e in errs:
+            field = e.get("field") or ""
+            if exc.status in (403, 404):
+                field = ""
+            out.append({"field": f"{field_prefix}.{field}" if field else field_prefix,
+                        "rule": e.get("rule") or exc.slug, "message": e.get("message") or exc.detail})
+        if exc.status == 404:
+            out = [{"field": f"{prefix}.duf", "rule": "not_found", "message": exc.detail}]
+        return out
+    raise exc
+
+
+def _register_item(user, actor: Actor, item: BatchItem):
+    key, model = WRITE_KINDS[item.kind]
+    person = person_for(user, item.duf, write=True)
+    payload = INPUT_SCHEMAS[item.kind].model_validate(item.values)
+    values = _values(key, payload)
+    try:
+        return services.register(person, model, values, actor).row
+    except RegistrationRefused as e:
+        raise _refused(key, model, e.problems, "Registreringen ble avvist.") from None
+
+
+def _digest(payload: BatchIn) -> str:
+    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(owner: str, key: str, digest: str) -> HttpResponse | None:
+    stored = Batch.objects.filter(owner=owner, idempotency_key=key).first()
+    if stored is None:
+        return None
+    if stored.request_sha256 != digest:
+        raise ApiProblem(422, "Idempotency-Key er brukt før med en annen batch; bruk en ny nøkkel.",
+                         slug="idempotency-key-reused", title="Nøkkelen er brukt",
+                         errors=[{"field": "Idempotency-Key", "rule": "idempotency_key_reused",
+                                  "message": "samme nøkkel, annen batch"}])
+    content_type = PROBLEM_CONTENT_TYPE if stored.status_code >= 400 else "application/json"
+    response = HttpResponse(json.dumps(stored.response, ensure_ascii=False), status=stored.status_code,
+                            content_type=f"{content_type}; charset=utf-8")
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class _AtomicRefused(Exception):
+    def __init__(self, errors: list[dict], refused: int):
+        self.errors = errors
+        self.refused = refused
+
+
+@router.post("/batches", response={201: BatchOut, **PROBLEMS}, summary="Register up to 10,000 facts at once")
+def post_batch(request: HttpRequest, payload: BatchIn,
+               idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200)):
+    """Idempotent, atomic bulk registration (see the module text): ``atomic`` or ``partial`` mode."""
+    user = request.auth
+    owner = f"user:{user.pk}"
+    digest = _digest(payload)
+    replayed = _replay(owner, idempotency_key, digest)
+    if replayed is not None:
+        return replayed
+    seen: set[str] = set()
+    for i, item in enumerate(payload.items):
+        if item.id in seen:
+            raise ApiProblem(422, f"id {item.id!r} er brukt på flere elementer i batchen.",
+                             errors=[{"field": f"items[{i}].id", "rule": "duplicate_item_id", "message": "ikke unik"}])
+        seen.add(item.id)
+
+    actor = Actor.for_user(user, source_system=SOURCE_SYSTEM)
+    now = timezone.now()
+    storing = False
+    try:
+        with transaction.atomic():
+            results: list[dict] = []
+            errors: list[dict] = []
+            for i, item in enumerate(payload.items):
+                try:
+                    with transaction.atomic():  # a savepoint: a refused item leaves nothing behind
+                        row = _register_item(user, actor, item)
+                    results.append({"index": i, "id": item.id, "status": "created", "registration_id": row.pk,
+                                    "errors": []})
+                except (ApiProblem, ValidationError) as exc:
+                    item_errors = _item_errors(i, exc)
+                    errors.extend(item_errors)
+                    results.append({"index": i, "id": item.id, "status": "refused", "registration_id": None,
+                                    "errors": item_errors})
+            refused = sum(1 for r in results if r["status"] == "refused")
+            if payload.mode == "atomic" and refused:
+                raise _AtomicRefused(errors, refused)
+            storing = True
+            batch = Batch.objects.create(
+                owner=owner, idempotency_key=idempotency_key, request_sha256=digest, mode=payload.mode,
+                created_at=now, items=len(results), accepted=len(results) - refused, refused=refused,
+                status_code=201, response={})
+            body = {"batch_id": batch.pk, "mode": payload.mode, "items": len(results),
+                    "accepted": len(results) - refused, "refused": refused, "results": results}
+            Batch.objects.filter(pk=batch.pk).update(response=body)
+    except _AtomicRefused as e:
+        problem = ApiProblem(422, f"{e.refused} av {len(payload.items)} elementer ble avvist; ingenting er lagret "
+                                  "(mode atomic).", slug="batch-refused", title="Batchen ble avvist", errors=e.errors)
+        response = render(request, problem)
+        try:
+            with transaction.atomic():
+                Batch.objects.create(owner=owner, idempotency_key=idempotency_key, request_sha256=digest,
+                                     mode=payload.mode, created_at=now, items=len(payload.items), accepted=0,
+                                     refused=e.refused, status_code=422, response=json.loads(response.content))
+        except IntegrityError:
+            pass  # the same batch was answered meanwhile; its answer stands
+        return response
+    except IntegrityError:
+        if not storing:
+            raise
+        # The same key was committed by a concurrent request while this one ran: everything of this one
+        # was rolled back; answer as that one did.
+        replayed = _replay(owner, idempotency_key, digest)
+        if replayed is not None:
+            return replayed
+        raise
+    return Status(201, body)
