@@ -27,11 +27,13 @@ from django.utils import timezone
 from ninja import Header, Router, Schema, Status
 from pydantic import Field, ValidationError
 
+from nir.access import audit
 from nir.api.access import person_for
 from nir.api.errors import PROBLEM_CONTENT_TYPE, ApiProblem, render
 from nir.api.models import Batch
 from nir.api.persons import SOURCE_SYSTEM, _refused, _values
 from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, ProblemError
+from nir.register import models as m
 from nir.register import services
 from nir.register.actors import Actor
 from nir.register.errors import RegistrationRefused
@@ -101,6 +103,10 @@ def _register_item(user, actor: Actor, item: BatchItem):
         return services.register(person, model, values, actor).row
     except RegistrationRefused as e:
         raise _refused(key, model, e.problems, "Registreringen ble avvist.") from None
+
+
+def _person_id(duf: str) -> int | None:
+    return m.Person.objects.filter(duf=duf).values_list("pk", flat=True).first()
 
 
 def _digest(payload: BatchIn) -> str:
@@ -176,6 +182,11 @@ def post_batch(request: HttpRequest, payload: BatchIn,
             body = {"batch_id": batch.pk, "mode": payload.mode, "items": len(results),
                     "accepted": len(results) - refused, "refused": refused, "results": results}
             Batch.objects.filter(pk=batch.pk).update(response=body)
+            created = [r["registration_id"] for r in results if r["status"] == "created"]
+            audit.record(request=request, actor_user=user, action="write", channel="api", what="batch",
+                         persons={p for item, r in zip(payload.items, results) if r["status"] == "created"
+                                  for p in [_person_id(item.duf)]},
+                         filters={"mode": payload.mode, "items": len(results), "registrations": len(created)})
     except _AtomicRefused as e:
         problem = ApiProblem(422, f"{e.refused} av {len(payload.items)} elementer ble avvist; ingenting er lagret "
                                   "(mode atomic).", slug="batch-refused", title="Batchen ble avvist", errors=e.errors)

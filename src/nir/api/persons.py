@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from nir import codes
+from nir.access import audit
 from nir.access.scope import person_scope
 from nir.api.access import person_for
 from nir.api.errors import ApiProblem
@@ -101,7 +102,10 @@ def get_person(request: HttpRequest, duf: str):
     (law, NIR categories, start dates, deadlines with workday counts, deviations) with the rules behind it.
     A person outside the user's scope is reported as not found (404)."""
     person = person_for(request.auth, duf)
-    return Status(200, person_out(request.auth, person))
+    out = person_out(request.auth, person)
+    audit.record(request=request, actor_user=request.auth, action="read", channel="api", what="person",
+                 persons=[person.pk])
+    return Status(200, out)
 
 
 class PersonListQuery(Schema):
@@ -122,6 +126,9 @@ def list_persons(request: HttpRequest, q: Query[PersonListQuery]):
         count = result.count
     except registry.ReportError as e:
         raise ApiProblem(400, str(e), slug="bad-filter") from None
+    audit.record(request=request, actor_user=request.auth, action="search", channel="api", what="report:personliste",
+                 persons=m.Person.objects.filter(duf__in=[r["duf"] for r in rows]).values_list("pk", flat=True),
+                 filters={"municipality": q.municipality, "category": q.category, "page": q.page})
     return Status(200, {"report": "personliste", "as_of": result.params.as_of, "count": count, "page": q.page,
                         "page_size": q.page_size, "rows": rows})
 
@@ -185,6 +192,8 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
             outcome = services.register(person, model, values, Actor.for_user(request.auth, source_system=SOURCE_SYSTEM))
         except RegistrationRefused as e:
             raise _refused(key, model, e.problems, "Registreringen ble avvist; ingenting er lagret.") from None
+        audit.record(request=request, actor_user=request.auth, action="write", channel="api", what=key,
+                     persons=[person.pk])
         return Status(201, {"registration": registration_out(outcome.row, key),
                      "warnings": [{"field": _api_field(key, model, w.field), "rule": w.rule, "message": w.message}
                                   for w in outcome.warnings],

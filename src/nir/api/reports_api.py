@@ -15,7 +15,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from nir.access import audit
 from nir.access.scope import person_scope
+from nir.register import models as m
 from nir.api.errors import ApiProblem
 from nir.api.schemas import PROBLEMS
 from nir.reports import exports, registry, statistics, stats_exports
@@ -71,9 +73,13 @@ def get_report(request: HttpRequest, report_id: str, q: Query[ReportQuery]):
     try:
         params = replace(params_from_query(request.GET, registry.get(report_id)), page_size=q.page_size)
         result = registry.run(report_id, params, scope=person_scope(request.auth))
-        return Status(200, exports.to_json(result))
+        doc = exports.to_json(result)
     except registry.ReportError as e:
         raise _report_error(e) from None
+    audit.record(request=request, actor_user=request.auth, action="report", channel="api",
+                 what=f"report:{report_id}", filters=doc["filters"],
+                 persons=m.Person.objects.filter(duf__in=[r["duf"] for r in doc["rows"]]).values_list("pk", flat=True))
+    return Status(200, doc)
 
 
 class StatsQuery(Schema):
@@ -105,6 +111,8 @@ def get_statistics(request: HttpRequest, q: Query[StatsQuery]):
     try:
         params = read_params(request.GET).params
         table = statistics.yearly(params, scope=person_scope(request.auth))
-        return Status(200, stats_exports.to_json(table))
     except registry.ReportError as e:
         raise _report_error(e) from None
+    audit.record(request=request, actor_user=request.auth, action="statistics", channel="api",
+                 what="aarsstatistikk", filters={"year": params.year, "area": params.area, "by": params.by})
+    return Status(200, stats_exports.to_json(table))
