@@ -139,3 +139,13 @@ def test_limit_of_ten_thousand_items(world, as_user):
 
 def test_unauthenticated_batch_is_401(world, client):
     assert_problem(send(client, {"items": [absence("a", world["anne"].duf, "2026-03-02")]}), 401)
+
+
+def test_nul_characters_and_bad_keys_are_refused_not_crashed(world, as_user):
+    c = as_user("trondheim")
+    before = counts()
+    assert_problem(send(c, {"items": [absence("a", "2026\x000001", "2026-03-02")]}), 422, rule="nul_character")
+    assert_problem(send(c, {"items": [absence("a\x00", world["anne"].duf, "2026-03-02")]}), 422, rule="nul_character")
+    r = send(c, {"mode": "partial", "items": [absence("a", "ABC", "2026-03-02")]})
+    assert r.status_code == 201 and r.json()["results"][0]["errors"][0]["rule"] == "not_found"
+    assert counts() == before

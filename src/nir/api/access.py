@@ -53,7 +53,9 @@ def may_register(user) -> bool:
 
 def person_for(user, duf: str, *, write: bool = False) -> m.Person:
     """The person with DUF number ``duf`` if the user may see it (and, with ``write``, change it)."""
-    person = m.Person.objects.filter(duf=duf).first() if isinstance(duf, str) and len(duf) <= 12 else None
+    # A DUF number is 12 digits: anything else is not looked up (PostgreSQL refuses NUL bytes in a query).
+    is_duf = isinstance(duf, str) and len(duf) <= 12 and duf.isascii() and duf.isdigit()
+    person = m.Person.objects.filter(duf=duf).first() if is_duf else None
     if person is None or not person_in_scope(user, person):
         raise ApiProblem(404, f"Fant ingen person med DUF-nummer {duf[:20]!s} som du har tilgang til.")
     if write and not may_register(user):

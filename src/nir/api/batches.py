@@ -142,6 +142,13 @@ def post_batch(request: HttpRequest, payload: BatchIn,
     """Idempotent, atomic bulk registration (see the module text): ``atomic`` or ``partial`` mode."""
     user = request.auth
     owner = f"user:{user.pk}"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in idempotency_key):
+        raise ApiProblem(400, "Idempotency-Key kan ikke inneholde kontrolltegn.",
+                         errors=[{"field": "Idempotency-Key", "rule": "control_character", "message": "kontrolltegn"}])
+    nul = next((i for i, item in enumerate(payload.items) if "\\u0000" in json.dumps(item.model_dump(mode="json"))), None)
+    if nul is not None:
+        raise ApiProblem(422, "Batchen inneholder NUL-tegn (\\u0000), som ikke kan lagres.",
+                         errors=[{"field": f"items[{nul}]", "rule": "nul_character", "message": "NUL-tegn"}])
     digest = _digest(payload)
     replayed = _replay(owner, idempotency_key, digest)
     if replayed is not None:
