@@ -11,23 +11,19 @@ import json
 import re
 
 import pytest
-from audit_support import helpers
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from nir.access import audit
 from nir.access.models import AuditEvent, AuditEventPerson, Organisation
+from nir.testing import builders as helpers
+from nir.testing.builders import make_user
 from nir.register import models as m
 from nir.register.actors import Actor
 from nir.reports import registry
 
 ELEVEN = re.compile(r"(?<!\d)\d{11}(?!\d)")
-
-
-def make_user(django_user_model, username, org_code=None):
-    org = Organisation.objects.get(code=org_code) if org_code else None
-    return django_user_model.objects.create_user(username=username, password=None, organisation=org)
 
 
 @pytest.fixture

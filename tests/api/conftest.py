@@ -1,34 +1,19 @@
 """Fixtures of the API tests: users of four organisations and a small register built through the
-one write path with the report tests' builder (tests/reports/conftest.py, loaded by file path)."""
+one write path with the report tests' builder (nir.testing.builders)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-from pathlib import Path
 
 import pytest
 
-from nir.access.models import Organisation
 from nir.register import models as m
 from nir.register.actors import Actor
+from nir.testing import builders as helpers
+from nir.testing.builders import make_user
 
 
-def _load_report_helpers():
-    path = Path(__file__).resolve().parents[1] / "reports" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("api_register_helpers", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-helpers = _load_report_helpers()
 at = helpers.at
-
-
-def make_user(django_user_model, username, org_code=None, **extra):
-    org = Organisation.objects.get(code=org_code) if org_code else None
-    return django_user_model.objects.create_user(username=username, password=None, organisation=org, **extra)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import at
+from nir.testing.builders import at
 from django.core.management import call_command
 from openpyxl import load_workbook
 

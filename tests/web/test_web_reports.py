@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib.util
 import io
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -17,32 +16,18 @@ import pytest
 from django.core.management import call_command
 
 from nir import codes
-from nir.access.models import Organisation
 from nir.register.actors import Actor
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS
 from nir.reports import registry
+from nir.testing import builders as helpers
+from nir.testing.builders import make_user
 from nir.web import views_reports
 
 
-def _load_report_helpers():
-    """The register builder of the report tests (tests/reports/conftest.py), loaded under its own name."""
-    path = Path(__file__).resolve().parents[1] / "reports" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("web_reports_register_helpers", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-helpers = _load_report_helpers()
 at = helpers.at
 
 
 # --- a small register -------------------------------------------------------------------------
-
-def make_user(django_user_model, username, org_code=None, **extra):
-    org = Organisation.objects.get(code=org_code) if org_code else None
-    return django_user_model.objects.create_user(username=username, password=None, organisation=org, **extra)
-
 
 @pytest.fixture
 def users(db, django_user_model):

@@ -10,7 +10,6 @@ import importlib.util
 import io
 import json
 import re
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -19,10 +18,11 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from nir.access.models import Organisation
 from nir.register.actors import Actor
 from nir.reports import charts, statistics
 from nir.reports.statistics import FIGURES, StatsParams
+from nir.testing import builders as helpers
+from nir.testing.builders import make_user
 
 REPORTS_TESTS = Path(__file__).resolve().parents[1] / "reports"
 
@@ -34,23 +34,10 @@ def _load(name: str, path: Path):
     return module
 
 
-def _load_stats_world():
-    """The register builder (tests/reports/conftest.py) and the ``stats_world`` fixture of the statistics
-    tests, loaded under their own names (the statistics tests import ``at`` from ``conftest``)."""
-    helpers = _load("web_statistics_register_helpers", REPORTS_TESTS / "conftest.py")
-    saved = sys.modules.get("conftest")
-    sys.modules["conftest"] = helpers
-    try:
-        module = _load("web_statistics_stats_world", REPORTS_TESTS / "test_reports_statistics.py")
-    finally:
-        if saved is None:
-            del sys.modules["conftest"]
-        else:
-            sys.modules["conftest"] = saved
-    return helpers, module
 
 
-helpers, _stats_module = _load_stats_world()
+# the stats_world fixture of the statistics tests (a test module: loaded by path, under its own name)
+_stats_module = _load("web_statistics_stats_world", REPORTS_TESTS / "test_reports_statistics.py")
 stats_world = _stats_module.stats_world  # the fixture: 2025 in Trondheim, Bergen and Oslo
 CUT = "2026-01-19"  # «tall per 19.01.2026»: before Ida's late decision and Erik's correction
 KNOWN_AT = "2026-11-01T12:00:00+01:00"
@@ -58,11 +45,6 @@ URL = "/rapporter/aarsstatistikk/"
 
 
 # --- users and the register ---------------------------------------------------------------------
-
-def make_user(django_user_model, username, org_code=None):
-    org = Organisation.objects.get(code=org_code) if org_code else None
-    return django_user_model.objects.create_user(username=username, password=None, organisation=org)
-
 
 @pytest.fixture
 def users(db, django_user_model):
