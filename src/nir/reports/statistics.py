@@ -43,6 +43,7 @@ from django.utils import timezone
 from nir import codes
 from nir.register import models as m
 from nir.register.explain import CATEGORY_LABELS, LAW_LABELS
+from nir.reports.queries import known
 from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
 
 INTRO = "intro"
@@ -276,10 +277,6 @@ def validate(p: StatsParams) -> StatsParams:
 
 # --- the query --------------------------------------------------------------------------
 
-def _known(model, known_at):
-    return model.objects.as_known(known_at)
-
-
 def _sql(qs) -> tuple[str, list]:
     sql, params = qs.query.sql_with_params()
     return sql, list(params)
@@ -300,10 +297,10 @@ def _base_sql(p: StatsParams, candidates) -> tuple[str, list]:
     looking every person up in every table. ``candidates`` (a queryset of person ids, or None)
     limits every table to the persons of an area.
     """
-    ref, y1, k = p.as_of, dt.date(p.year, 1, 1), p.known_at
+    ref, y1 = p.as_of, dt.date(p.year, 1, 1)
 
     def rows(model, **filters):
-        qs = _known(model, k).filter(**filters)
+        qs = known(model, p).filter(**filters)
         return qs if candidates is None else qs.filter(person_id__in=candidates)
 
     def flag(cond: Q):
@@ -358,7 +355,7 @@ def _candidates(p: StatsParams, scope):
         q &= scope.q("municipality", "district")
     if not q:
         return None
-    return _known(m.FollowUp, p.known_at).filter(q, valid_from__lte=p.as_of).values("person_id")
+    return known(m.FollowUp, p).filter(q, valid_from__lte=p.as_of).values("person_id")
 
 
 _TOKEN = re.compile(r":(ref|y1|window)\b")
