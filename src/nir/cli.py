@@ -24,6 +24,8 @@ NIR_COMMANDS = [
     ("report NAVN", "Rapporter og årsstatistikk (avsluttet-intro, avvik-sluttmaal, bortfall-arbeid, personliste, "
                     "aarsstatistikk) som csv, json eller xlsx; --compare-known-at; --list"),
     ("audit search", "Søk i tilgangsloggen (--user, --organisation, --duf, --action, --since, --until; json/csv)"),
+    ("clients create|add-key|revoke-key|list", "API-klienter (fagsystemer): OAuth2-klienter, scope og nøkler (rotasjon)"),
+    ("oauth rotate-key|retire-keys", "NIRs signeringsnøkler for tilgangstokener"),
     ("audit person DUF", "Én persons innsynslogg (personvernforordningen art. 15): når, hvem, hva, hvorfor"),
 ]
 

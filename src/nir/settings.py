@@ -41,13 +41,49 @@ INSTALLED_APPS = [
     "nir.web",
 ]
 
+# --- OpenID Connect login (ID-porten style), off by default; docs/security.md ------------------------
+# Switched on purely by the environment (NIR_OIDC_ENABLED=1). The /oidc/ URLs are always mounted
+# but answer 404 while this is off (nir.access.oidc.oidc_urlpatterns), so tests can switch it with
+# override_settings. Users are never created by a login: an administrator sets User.oidc_subject.
+NIR_OIDC_ENABLED = os.environ.get("NIR_OIDC_ENABLED", "0") == "1"
+if NIR_OIDC_ENABLED:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    _missing = [name for name in ("OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT",
+                                  "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT")
+                if not os.environ.get(name)]
+    if _missing:
+        raise RuntimeError(f"NIR_OIDC_ENABLED=1 requires {', '.join(_missing)}")
+    OIDC_RP_CLIENT_ID = os.environ["OIDC_RP_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = os.environ["OIDC_RP_CLIENT_SECRET"]
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ["OIDC_OP_AUTHORIZATION_ENDPOINT"]
+    OIDC_OP_TOKEN_ENDPOINT = os.environ["OIDC_OP_TOKEN_ENDPOINT"]
+    OIDC_OP_USER_ENDPOINT = os.environ["OIDC_OP_USER_ENDPOINT"]
+    OIDC_OP_JWKS_ENDPOINT = os.environ["OIDC_OP_JWKS_ENDPOINT"]
+    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile")
+# Optional checks of the ID token (nir.access.oidc): its issuer, and the acr values asked for and required.
+NIR_OIDC_ISSUER = os.environ.get("NIR_OIDC_ISSUER", "")
+NIR_OIDC_ACR_VALUES = os.environ.get("NIR_OIDC_ACR_VALUES", "")
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": NIR_OIDC_ACR_VALUES} if NIR_OIDC_ACR_VALUES else {}
+OIDC_CREATE_USER = False        # no self-provisioning
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True            # ID-porten requires PKCE
+OIDC_STORE_ID_TOKEN = False     # the ID token carries the pid (fødselsnummer): never kept in the session
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/login/?oidc=feil"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every HTML response, with a per-request nonce (docs/security.md)
+    "nir.web.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every page's access rule (nir.access.policy.WEB_RULES); deny by default (docs/access.md)
+    "nir.access.middleware.AccessPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -98,6 +134,45 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "access.User"
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+# ModelBackend first (username/password, and the backend of force_login in tests); the OIDC backend
+# only with NIR_OIDC_ENABLED=1.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if NIR_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("nir.access.oidc.NirOIDCBackend")
+
+# Login throttling (nir.access.throttle, docs/security.md): counted in the cache below.
+NIR_LOGIN_MAX_FAILURES_PER_USER = int(os.environ.get("NIR_LOGIN_MAX_FAILURES_PER_USER", "5"))
+NIR_LOGIN_MAX_FAILURES_PER_IP = int(os.environ.get("NIR_LOGIN_MAX_FAILURES_PER_IP", "20"))
+NIR_LOGIN_WINDOW_SECONDS = int(os.environ.get("NIR_LOGIN_WINDOW_SECONDS", str(15 * 60)))
+# How many reverse proxies in front of NIR append to X-Forwarded-For (0: use REMOTE_ADDR).
+NIR_LOGIN_TRUSTED_PROXIES = int(os.environ.get("NIR_LOGIN_TRUSTED_PROXIES", "0"))
+
+# Per process. With several worker processes in production configure a shared cache (Redis or
+# memcached) here, or the login limits count per process (docs/security.md).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nir"}}
+
+# --- security headers and cookies (docs/security.md) -------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Readable by scripts on purpose: docs/api.md tells API clients to echo the csrftoken cookie in
+# X-CSRFToken. HttpOnly would add nothing: the token is also in every form ({% csrf_token %}).
+CSRF_COOKIE_HTTPONLY = False
+# Behind HTTPS (NIR_HTTPS=1): HSTS, redirect to https, secure cookies, and trust the proxy's
+# X-Forwarded-Proto — only behind a proxy that sets it and strips it from clients' requests.
+# Off by default so `make run` works on http://127.0.0.1:8000.
+NIR_HTTPS = os.environ.get("NIR_HTTPS", "0") == "1"
+if NIR_HTTPS:
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^helse/$"]  # the load balancer's health probe may come over plain http
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -139,4 +214,14 @@ LOGGING = {
         "nir": {"handlers": ["console"], "level": os.environ.get("NIR_LOG_LEVEL", "INFO"), "propagate": False},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# --- OAuth2 for machine clients and API rate limits (nir.access.oauth, nir.api.auth; docs/api.md) ---
+NIR_OAUTH_ISSUER = os.environ.get("NIR_OAUTH_ISSUER", "urn:no:imdi:nir")
+NIR_OAUTH_AUDIENCE = os.environ.get("NIR_OAUTH_AUDIENCE", "urn:no:imdi:nir:api")
+NIR_OAUTH_TOKEN_LIFETIME = int(os.environ.get("NIR_OAUTH_TOKEN_LIFETIME", "120"))  # seconds, as Maskinporten
+NIR_OAUTH_KEY_DIR = Path(os.environ.get("NIR_OAUTH_KEY_DIR", VAR_DIR / "oauth-keys"))  # NIR's signing keys
+NIR_API_RATE_LIMITS = {
+    "client": os.environ.get("NIR_API_RATE_LIMIT_CLIENT", "3000/m"),
+    "user": os.environ.get("NIR_API_RATE_LIMIT_USER", "600/m"),
 }

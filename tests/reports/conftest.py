@@ -13,13 +13,12 @@ from nir.access.models import Organisation
 from nir.register import models as m
 from nir.register import services
 from nir.register.actors import Actor
-from nir.testing.builders import T0, Register, at  # noqa: F401 (test modules import at and T0 from here)
+from nir.testing.builders import make_user, T0, Register, at  # noqa: F401 (test modules import at and T0 from here)
 
 
 @pytest.fixture
 def caseworker(db, django_user_model):
-    org = Organisation.objects.get(code="k-5001")  # Trondheim, loaded by migrate
-    return django_user_model.objects.create_user(username="saksbehandler-5001", password=None, organisation=org)
+    return make_user(django_user_model, "saksbehandler-5001", "k-5001")  # Trondheim, a caseworker
 
 
 @pytest.fixture

@@ -1,7 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from nir.access.models import ApiClient, AuditEvent, AuditEventPerson, Organisation, RoleAssignment, User
+from nir.access.models import (
+    ApiClient,
+    ApiClientKey,
+    AuditEvent,
+    AuditEventPerson,
+    Organisation,
+    RoleAssignment,
+    User,
+)
+from nir.web.login import ThrottledAdminAuthenticationForm
+
+# The admin's login counts failures like the application's own (nir.access.throttle).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class RoleInline(admin.TabularInline):
@@ -11,7 +23,10 @@ class RoleInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = BaseUserAdmin.fieldsets + (("Organisasjon", {"fields": ("organisation",)}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("Organisasjon", {"fields": ("organisation",)}),
+        ("ID-porten (OpenID Connect)", {"fields": ("oidc_subject",)}),
+    )
     list_display = ("username", "first_name", "last_name", "organisation", "is_active")
     inlines = [RoleInline]
 
@@ -23,9 +38,17 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ("code", "name")
 
 
+class ApiClientKeyInline(admin.TabularInline):
+    model = ApiClientKey
+    extra = 0
+    fields = ("kid", "algorithm", "public_key", "created_at", "expires_at", "revoked_at")
+    readonly_fields = ("created_at",)
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
-    list_display = ("client_id", "name", "organisation", "source_system", "active")
+    list_display = ("client_id", "name", "organisation", "source_system", "scopes", "active")
+    inlines = [ApiClientKeyInline]
 
 
 class AuditEventPersonInline(admin.TabularInline):

@@ -9,6 +9,20 @@ class AccessConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_install_audit_triggers, sender=self)
+        _guard_admin_site()
+
+
+def _guard_admin_site():
+    """Django's admin is for staff who hold ``administer`` (nir.access.policy): IMDi's administrators."""
+    from django.contrib import admin
+
+    from nir.access import policy
+
+    def has_permission(request):
+        user = request.user
+        return user.is_active and user.is_staff and policy.allows(user, policy.Permission.ADMINISTER)
+
+    admin.site.has_permission = has_permission
 
 
 def _install_audit_triggers(sender, using, **kwargs):

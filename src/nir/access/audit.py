@@ -173,6 +173,8 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
         raise ValueError(f"unknown audit channel {channel!r}")
     if outcome not in AuditOutcome.values:
         raise ValueError(f"unknown audit outcome {outcome!r}")
+    if getattr(actor_user, "is_client", False):  # a machine client's principal (nir.access.oauth)
+        actor_user, api_client = None, actor_user.client
     if actor_user is None and api_client is None and request is not None:
         user = getattr(request, "user", None)
         if user is not None and getattr(user, "is_authenticated", False):

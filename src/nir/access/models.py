@@ -55,6 +55,9 @@ class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    # The OpenID Connect ``sub`` claim this user logs in with (ID-porten); set by an administrator,
+    # never by the login itself (no self-provisioning). See docs/security.md.
+    oidc_subject = models.CharField("OIDC-subjekt", max_length=255, unique=True, null=True, blank=True)
 
     class Meta:
         verbose_name = "bruker"
@@ -62,6 +65,12 @@ class User(AbstractUser):
 
     def role_codes(self) -> set[str]:
         return set(self.role_assignments.values_list("role", flat=True))
+
+    def granted_permission_sets(self) -> list:
+        """The permission sets of this user's roles in its own organisation (``nir.access.policy``)."""
+        from nir.access.policy import role_permission_sets
+
+        return role_permission_sets(self)
 
 
 class RoleAssignment(models.Model):
@@ -86,6 +95,8 @@ class ApiClient(models.Model):
     name = models.CharField(max_length=200)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="api_clients")
     source_system = models.CharField("fagsystem", max_length=100)
+    # The OAuth2 scopes (``nir.access.policy.SCOPES``) the client may ask for.
+    scopes = models.JSONField("tillatte scopes", default=list, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -95,6 +106,40 @@ class ApiClient(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.organisation})"
+
+
+class ApiClientKey(models.Model):
+    """A public key with which a client signs its JWT grants (``kid`` in the JWT header).
+
+    A client holds several keys during a rotation: add the new key, switch the client over,
+    then revoke the old one. Only the public key is stored; NIR never sees the private key.
+    """
+
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="keys")
+    kid = models.CharField("nøkkel-id (kid)", max_length=100, unique=True)
+    algorithm = models.CharField("algoritme", max_length=10, default="ES256")
+    public_key = models.TextField("offentlig nøkkel (PEM)")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField("utløper", null=True, blank=True)
+    revoked_at = models.DateTimeField("trukket tilbake", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "klientnøkkel"
+        verbose_name_plural = "klientnøkler"
+
+    def __str__(self):
+        return f"{self.kid} ({self.client.client_id})"
+
+
+class OAuthGrantUse(models.Model):
+    """A JWT grant already exchanged for a token: its ``jti`` may not be used again (replay)."""
+
+    jti = models.CharField(max_length=200)
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "jti"], name="oauth_grant_jti_uniq")]
 
 
 # --- the audit log (tilgangslogg) -------------------------------------------------------------

@@ -6,8 +6,10 @@ district (oppfølgingskommune/-bydel) on a date — and decides the HTTP answer:
 
 * a person the user may not see is *not found* (404), for reads and writes alike,
   so that the API never reveals that a DUF number exists;
-* a person the user may see but not change is *forbidden* (403): for now the
-  county governor (statsforvalter), whose scope is supervision (read only).
+* a person the user may see but not change is *forbidden* (403): a principal without
+  ``person.write`` (``nir.access.policy``), e.g. the county governor (statsforvalter),
+  whose scope is supervision (read only). The API's authentication refuses such writes
+  before this point (``API_RULES``); this check keeps the rule true for every caller.
 """
 
 from __future__ import annotations
@@ -16,15 +18,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from nir.access.models import OrganisationKind
+from nir.access import policy
 from nir.access.scope import Scope, person_scope
 from nir.api.errors import ApiProblem
 from nir.register import models as m
 from nir.register.history import follow_up_on
-
-# Organisations whose scope is read-only (supervision).
-READ_ONLY_KINDS = frozenset({OrganisationKind.COUNTY_GOVERNOR})
-
 
 def follow_up_rows(person: m.Person) -> list[m.FollowUp]:
     return list(m.FollowUp.objects.current().filter(person=person).order_by("valid_from", "id"))
@@ -44,11 +42,8 @@ def person_in_scope(user, person: m.Person, on: dt.date | None = None, *, rows: 
 
 
 def may_register(user) -> bool:
-    """Whether the user's organisation may register at all (within its scope)."""
-    if user.is_superuser:
-        return True
-    org = getattr(user, "organisation", None)
-    return org is not None and org.kind not in READ_ONLY_KINDS
+    """Whether the user (or client) may register at all (within its scope)."""
+    return policy.allows(user, policy.Permission.PERSON_WRITE)
 
 
 def person_for(user, duf: str, *, write: bool = False) -> m.Person:

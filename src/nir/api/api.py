@@ -1,30 +1,43 @@
 """The API ``/api/v1/``: one NinjaAPI, its authentication and its problem+json errors.
 
-Authentication is a list (``AUTH``), tried in order: for now the web application's
-session (``django_auth``, with Ninja's CSRF check on unsafe methods). The OAuth2
-client-credentials bearer auth of the next slice goes *first* in this list — no
-endpoint changes. Endpoints read the authenticated principal from ``request.auth``.
+Authentication (``nir.api.auth.AUTH``) is tried in order: a machine client's OAuth2 bearer
+token, then the web application's session. Both apply the operation's access rule
+(``nir.access.policy.API_RULES``); every operation is rate-limited per client and user.
+Endpoints read the authenticated principal (a ``User`` or a ``ClientPrincipal``) from
+``request.auth``.
 """
 
 from __future__ import annotations
 
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
+from nir.access import policy
 from nir.api import errors
+from nir.api.auth import AUTH, PrincipalRateThrottle
 from nir.api.schemas import PROBLEM_STATUSES
-
-AUTH = [django_auth]
 
 
 class NirAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         """Ninja's schema, with error responses documented as ``application/problem+json``."""
         schema = super().get_openapi_schema(*args, **kwargs)
-        for path_item in schema.get("paths", {}).values():
-            for op in path_item.values():
+        bearer = schema.get("components", {}).get("securitySchemes", {}).get("ClientBearer")
+        if bearer is not None:  # Ninja writes the attribute name; OpenAPI spells it bearerFormat
+            bearer["bearerFormat"] = bearer.pop("bearer_format", "JWT")
+            bearer["description"] = ("OAuth2 access token from /oauth/token (JWT bearer grant, Maskinporten style); "
+                                     "scopes: " + ", ".join(policy.SCOPES))
+        prefix = "/api/v1"
+        for path, path_item in schema.get("paths", {}).items():
+            for method, op in path_item.items():
                 if not isinstance(op, dict) or "responses" not in op:
                     continue
+                rule = policy.api_rule(method, path[len(prefix):] if path.startswith(prefix) else path)
+                if rule is not None and rule.permission is not None:
+                    scopes = [s for s, perms in policy.SCOPE_PERMISSIONS.items() if rule.permission in perms]
+                    op["x-nir-permission"] = rule.permission.value
+                    op["x-oauth-scopes"] = scopes
+                    op["description"] = (op.get("description", "") + f"\n\nTilgang: {rule.permission.label} "
+                                         f"({rule.permission.value}); klienter: scope {' '.join(scopes)}.").strip()
                 for status, response in op["responses"].items():
                     content = response.get("content") or {}
                     if int(status) >= 400 and "application/json" in content:
@@ -38,6 +51,7 @@ api = NirAPI(
     description="Nasjonalt introduksjonsregister: persons, registrations, code lists and reports (docs/api.md). "
                 f"Errors are RFC 9457 problem+json (statuses {', '.join(map(str, PROBLEM_STATUSES))}).",
     auth=AUTH,
+    throttle=[PrincipalRateThrottle()],
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",

@@ -31,7 +31,9 @@ from nir.access import audit
 from nir.api.access import person_for
 from nir.api.errors import PROBLEM_CONTENT_TYPE, ApiProblem, render
 from nir.api.models import Batch
-from nir.api.persons import SOURCE_SYSTEM, _refused, _values
+from nir.api.auth import actor as request_actor
+from nir.api.auth import principal_key
+from nir.api.persons import _refused, _values
 from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, ProblemError
 from nir.register import models as m
 from nir.register import services
@@ -140,8 +142,8 @@ class _AtomicRefused(Exception):
 def post_batch(request: HttpRequest, payload: BatchIn,
                idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200)):
     """Idempotent, atomic bulk registration (see the module text): ``atomic`` or ``partial`` mode."""
-    user = request.auth
-    owner = f"user:{user.pk}"
+    user = request.auth  # a User or a machine client's ClientPrincipal
+    owner = principal_key(user)
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in idempotency_key):
         raise ApiProblem(400, "Idempotency-Key kan ikke inneholde kontrolltegn.",
                          errors=[{"field": "Idempotency-Key", "rule": "control_character", "message": "kontrolltegn"}])
@@ -160,7 +162,7 @@ def post_batch(request: HttpRequest, payload: BatchIn,
                              errors=[{"field": f"items[{i}].id", "rule": "duplicate_item_id", "message": "ikke unik"}])
         seen.add(item.id)
 
-    actor = Actor.for_user(user, source_system=SOURCE_SYSTEM)
+    actor = request_actor(request)
     now = timezone.now()
     storing = False
     try:

@@ -13,13 +13,13 @@ from nir import codes
 from nir.access import audit
 from nir.access.scope import person_scope
 from nir.api.access import person_for
+from nir.api.auth import SOURCE_SYSTEM, actor
 from nir.api.errors import ApiProblem
 from nir.api.schemas import (
     INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, PersonListOut, PersonOut, RegistrationResult, spec_for,
 )
 from nir.register import models as m
 from nir.register import services
-from nir.register.actors import Actor
 from nir.register.derivation import evaluate_person
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.explain import CATEGORY_LABELS
@@ -30,7 +30,6 @@ from nir.reports.exports import _json_value
 
 router = Router(tags=["persons"])
 
-SOURCE_SYSTEM = "NIR API"
 PERSON_MODELS = (m.PersonDetails, m.ResidencePermit, m.Residence, m.FollowUp, m.Settlement)
 DUF_PATH = Field(..., max_length=12, description="DUF-nummer (12 digits)")
 
@@ -162,9 +161,10 @@ def registration_out(row: m.Registration, key: str) -> dict[str, Any]:
     else:
         values = item_to_json(row)
     user = row.registered_by_user if row.registered_by_user_id else None
+    client = row.registered_by_client if row.registered_by_client_id else None
     return {"id": row.pk, "kind": key, "recorded_at": row.recorded_at, "values": values,
             "registered_by": {"kind": row.registered_by_kind, "username": user.username if user else "",
-                              "source_system": row.source_system}}
+                              "client_id": client.client_id if client else "", "source_system": row.source_system}}
 
 
 def _values(key: str, payload: Schema) -> dict[str, Any]:
@@ -189,7 +189,7 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
         person = person_for(request.auth, duf, write=True)
         values = _values(key, payload)
         try:
-            outcome = services.register(person, model, values, Actor.for_user(request.auth, source_system=SOURCE_SYSTEM))
+            outcome = services.register(person, model, values, actor(request))
         except RegistrationRefused as e:
             raise _refused(key, model, e.problems, "Registreringen ble avvist; ingenting er lagret.") from None
         audit.record(request=request, actor_user=request.auth, action="write", channel="api", what=key,

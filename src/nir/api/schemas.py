@@ -41,7 +41,7 @@ class Problem(Schema):
 
 
 # Every operation documents these error responses (application/problem+json).
-PROBLEM_STATUSES = (400, 401, 403, 404, 422)
+PROBLEM_STATUSES = (400, 401, 403, 404, 422, 429)
 PROBLEMS = {PROBLEM_STATUSES: Problem}
 
 # --- persons ---------------------------------------------------------------------------------
@@ -160,6 +160,7 @@ class PersonListOut(Schema):
 class RegisteredBy(Schema):
     kind: str
     username: str = ""
+    client_id: str = ""
     source_system: str
 
 

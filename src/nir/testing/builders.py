@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from nir import identity
@@ -84,7 +85,54 @@ class Register:
                                                 "termination_date": day}, when)
 
 
-def make_user(django_user_model, username: str, org_code: str | None = None, **extra):
-    """A user of the organisation with code ``org_code`` (loaded by migrate), or of none."""
+def make_user(django_user_model, username: str, org_code: str | None = None, *, roles=None, **extra):
+    """A user of the organisation with code ``org_code`` (loaded by migrate), or of none, holding
+    ``roles`` there (default: the usual role of that kind of organisation, ``policy.DEFAULT_ROLE``)."""
+    from nir.access.models import RoleAssignment
+    from nir.access.policy import DEFAULT_ROLE
+
     org = Organisation.objects.get(code=org_code) if org_code else None
-    return django_user_model.objects.create_user(username=username, password=None, organisation=org, **extra)
+    user = django_user_model.objects.create_user(username=username, password=None, organisation=org, **extra)
+    if org is not None:
+        for role in (roles if roles is not None else [DEFAULT_ROLE[org.kind]]):
+            RoleAssignment.objects.create(user=user, role=role, organisation=org)
+    return user
+
+
+# --- machine clients (OAuth2 client credentials, nir.access.oauth) ---------------------------------
+
+@dataclass
+class ApiTestClient:
+    """An API client with one ES256 key, able to get access tokens as a case system would."""
+
+    client: object
+    kid: str
+    private_pem: str
+
+    def grant(self, scopes=None, **claims) -> str:
+        from nir.access import oauth
+
+        return oauth.make_grant(self.client.client_id, self.kid, self.private_pem,
+                                scopes if scopes is not None else self.client.scopes, **claims)
+
+    def token(self, scopes=None) -> str:
+        from nir.access import oauth
+
+        return oauth.exchange_grant(self.grant(scopes)).access_token
+
+    def headers(self, scopes=None) -> dict:
+        """Headers for Django's test client: ``client.get(url, headers=tc.headers())``."""
+        return {"Authorization": f"Bearer {self.token(scopes)}"}
+
+
+def make_client(org_code: str, client_id: str, scopes=None, *, source_system: str = "Fagsystem-test") -> ApiTestClient:
+    from nir.access import oauth
+    from nir.access.models import ApiClient
+    from nir.access.policy import SCOPES
+
+    org = Organisation.objects.get(code=org_code)
+    client = ApiClient.objects.create(client_id=client_id, name=f"Testklient {client_id}", organisation=org,
+                                      source_system=source_system, scopes=list(scopes if scopes is not None else SCOPES))
+    private_pem, public_pem = oauth.generate_client_key("ES256")
+    key = oauth.add_client_key(client, public_pem, algorithm="ES256")
+    return ApiTestClient(client, key.kid, private_pem)

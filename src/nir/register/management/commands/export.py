@@ -31,12 +31,14 @@ class Command(BaseCommand):
         parser.add_argument("--key-file", help="research: the pseudonym key (raw bytes or hex); default $NIR_RESEARCH_KEY, "
                                                "else var/research-pseudonym.key (created on first use)")
         parser.add_argument("--quiet", action="store_true", help="research: no progress bar")
+        parser.add_argument("--user", help="research: made for this user, who must hold research.extract "
+                                           "(a researcher or IMDi; nir.access.policy); default: the operator's command line")
 
-    def handle(self, *args, what, out, known_at, as_of, chunk, key_file=None, quiet=False, **opts):
+    def handle(self, *args, what, out, known_at, as_of, chunk, key_file=None, quiet=False, user=None, **opts):
         if what == "research":
-            return self._research(out, known_at, key_file, quiet)
-        if key_file:
-            raise CommandError("--key-file gjelder bare 'nir export research'")
+            return self._research(out, known_at, key_file, quiet, self._research_user(user))
+        if key_file or user:
+            raise CommandError("--key-file og --user gjelder bare 'nir export research'")
         known = known_at_option(known_at) if known_at else None
         on = parse_date(as_of) if as_of else timezone.localdate()
         fh = open(out, "w", encoding="utf-8") if out else self.stdout
@@ -56,7 +58,23 @@ class Command(BaseCommand):
                      filters={"known_at": known, "as_of": on})
         self.stderr.write(f"{n} personer eksportert")
 
-    def _research(self, out, known_at, key_file, quiet):
+    @staticmethod
+    def _research_user(username):
+        """The user the extract is made for: a researcher gets *only* this (nir.access.policy)."""
+        if not username:
+            return None
+        from django.contrib.auth import get_user_model
+
+        from nir.access import policy
+
+        user = get_user_model().objects.select_related("organisation").filter(username=username).first()
+        if user is None:
+            raise CommandError(f"ukjent bruker {username!r}")
+        if not policy.allows(user, policy.Permission.RESEARCH_EXTRACT):
+            raise CommandError(f"{username} har ikke tilgang til forskningsuttrekket")
+        return user
+
+    def _research(self, out, known_at, key_file, quiet, user=None):
         from nir.reports import research
 
         if not out:
@@ -76,7 +94,7 @@ class Command(BaseCommand):
         except research.ResearchExtractError as e:
             raise CommandError(str(e)) from None
         # Audit log (issue 5): a pseudonymised extract of every person, no person list.
-        audit.record(system=audit.COMMAND_LINE, action="export", channel="command", what="research-extract",
+        audit.record(actor_user=user, system=audit.COMMAND_LINE, action="export", channel="command", what="research-extract",
                      persons=audit.PersonSet((), persons_known_at(known).count()), purpose="forskning",
                      endpoint="nir export research", filters={"known_at": known, "key_id": summary.key_id})
         files = summary.parquet_files

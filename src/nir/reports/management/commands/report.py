@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from nir.access import audit
+from nir.access import policy
 from nir.access.scope import person_scope
 from nir.register.interchange import parse_date
 from nir.reports import diff, exports, registry, statistics, stats_exports
@@ -88,6 +89,8 @@ class Command(BaseCommand):
                 user = get_user_model().objects.select_related("organisation").get(username=o["user"])
             except get_user_model().DoesNotExist:
                 raise CommandError(f"ukjent bruker {o['user']!r}") from None
+            if not policy.allows(user, policy.Permission.REPORT_READ):
+                raise CommandError(f"{user.username} har ikke tilgang til rapporter og statistikk")
             scope = person_scope(user)
             self.audit_user = user
         if o["report"] == stats_exports.STATISTICS_ID:

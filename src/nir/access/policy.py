@@ -1,0 +1,231 @@
+"""Who may do what: the one access policy of NIR (tilgangsstyring).
+
+Two questions, each answered here and nowhere else:
+
+* **What may this principal do?** ``permissions(principal)``: a set of ``Permission``.
+  A user gets the permissions of the roles assigned to them *in their own organisation*,
+  capped by what that kind of organisation may do at all (a county governor only reads,
+  a research institution only receives the pseudonymised extract). A machine client
+  gets the permissions of the OAuth2 scopes in its access token, capped the same way by
+  its organisation. Superusers may do everything.
+* **Whom may it see?** ``nir.access.scope.person_scope``: the follow-up municipalities
+  and districts whose persons it may see (``None``: everybody).
+
+And the rule of every entry point, so that nothing is reachable without one:
+
+* ``API_RULES``: every operation of ``/api/v1/`` by ``"METHOD /path"`` as in the OpenAPI
+  document. The API's authentication applies it (``nir.api.auth``); an operation with no
+  rule is refused (deny by default) and fails the access-matrix test.
+* ``WEB_RULES``: every named URL of the web application; applied by
+  ``nir.access.middleware.AccessPolicyMiddleware``; an unnamed or unknown page is refused.
+* Command lines that read personal data as a user (``nir report --user``,
+  ``nir export research --user``) call ``require``.
+
+``docs/access.md`` has the matrix in words; ``tests/access/test_access_matrix.py`` checks it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from nir.access.models import OrganisationKind, Role
+
+
+class Permission(enum.StrEnum):
+    PERSON_READ = "person.read"            # read persons in scope (the person, person lists)
+    PERSON_WRITE = "person.write"          # register facts about persons in scope
+    REPORT_READ = "report.read"            # reports and statistics over persons in scope
+    CODES_READ = "codes.read"              # the published code lists
+    AUDIT_READ = "audit.read"              # search the audit log (tilgangsloggen)
+    ADMINISTER = "administer"              # organisations, users, roles, API clients
+    RESEARCH_EXTRACT = "research.extract"  # the pseudonymised research extract
+
+    @property
+    def label(self) -> str:
+        return PERMISSION_LABELS[self]
+
+
+P = Permission
+PERMISSION_LABELS = {
+    P.PERSON_READ: "lese personer",
+    P.PERSON_WRITE: "registrere på personer",
+    P.REPORT_READ: "rapporter og statistikk",
+    P.CODES_READ: "kodeverk",
+    P.AUDIT_READ: "tilgangsloggen",
+    P.ADMINISTER: "administrering",
+    P.RESEARCH_EXTRACT: "forskningsuttrekk",
+}
+
+ALL = frozenset(Permission)
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.CASEWORKER: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
+    Role.MUNICIPALITY_ADMIN: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
+    Role.CAREER_COUNSELLOR: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.CODES_READ}),
+    Role.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ}),
+    Role.IMDI_ADMIN: ALL,
+    Role.IMDI_ANALYST: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.AUDIT_READ, P.RESEARCH_EXTRACT}),
+    Role.SETTLEMENT_CASEWORKER: frozenset({P.PERSON_READ, P.CODES_READ}),
+    Role.RESEARCHER: frozenset({P.RESEARCH_EXTRACT}),
+}
+
+# What an organisation of each kind may do at all, whatever roles its people hold.
+ORGANISATION_CEILING: dict[str, frozenset[Permission]] = {
+    OrganisationKind.IMDI: ALL,
+    OrganisationKind.MUNICIPALITY: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
+    OrganisationKind.DISTRICT: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
+    OrganisationKind.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ}),
+    OrganisationKind.COUNTY: frozenset({P.CODES_READ}),
+    OrganisationKind.RESEARCH: frozenset({P.RESEARCH_EXTRACT}),
+}
+
+# The role a new user of each kind of organisation gets when nothing else is said (demo, tests).
+DEFAULT_ROLE: dict[str, str] = {
+    OrganisationKind.IMDI: Role.IMDI_ADMIN,
+    OrganisationKind.MUNICIPALITY: Role.CASEWORKER,
+    OrganisationKind.DISTRICT: Role.CASEWORKER,
+    OrganisationKind.COUNTY_GOVERNOR: Role.COUNTY_GOVERNOR,
+    OrganisationKind.COUNTY: Role.CAREER_COUNSELLOR,
+    OrganisationKind.RESEARCH: Role.RESEARCHER,
+}
+
+# OAuth2 scopes of machine clients (Maskinporten style: <prefix>:<resource>.<access>).
+SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "nir:persons.read": frozenset({P.PERSON_READ}),
+    "nir:registrations.write": frozenset({P.PERSON_WRITE}),
+    "nir:reports.read": frozenset({P.REPORT_READ}),
+    "nir:codes.read": frozenset({P.CODES_READ}),
+}
+SCOPES = tuple(SCOPE_PERMISSIONS)
+
+
+def permissions(principal) -> frozenset[Permission]:
+    """The permissions of a user or a machine client (``ClientPrincipal``); empty for anyone else."""
+    if principal is None or not getattr(principal, "is_authenticated", False) or not principal.is_active:
+        return frozenset()
+    cached = getattr(principal, "_nir_permissions", None)
+    if cached is not None:
+        return cached
+    if principal.is_superuser:
+        result = ALL
+    else:
+        org = principal.organisation
+        if org is None or not org.active:
+            result = frozenset()
+        else:
+            granted: set[Permission] = set()
+            for perms in principal.granted_permission_sets():
+                granted |= perms
+            result = frozenset(granted) & ORGANISATION_CEILING.get(org.kind, frozenset())
+    try:
+        principal._nir_permissions = result
+    except AttributeError:  # a frozen principal computes it each time
+        pass
+    return result
+
+
+def role_permission_sets(user) -> list[frozenset[Permission]]:
+    """The permission sets of the roles ``user`` holds in its own organisation."""
+    roles = user.role_assignments.filter(organisation_id=user.organisation_id).values_list("role", flat=True)
+    return [ROLE_PERMISSIONS.get(r, frozenset()) for r in roles]
+
+
+def allows(principal, permission: Permission) -> bool:
+    return permission in permissions(principal)
+
+
+class AccessDenied(Exception):
+    """The principal lacks ``permission`` (403)."""
+
+    def __init__(self, permission: Permission, message: str | None = None):
+        self.permission = permission
+        super().__init__(message or f"Du har ikke tilgang til {permission.label} ({permission.value}).")
+
+
+def require(principal, permission: Permission) -> None:
+    if not allows(principal, permission):
+        raise AccessDenied(permission)
+
+
+# --- the rule of every entry point ------------------------------------------------------------
+
+class Person(enum.StrEnum):
+    """How an entry point touches persons: not at all, one person, many (a list, report or batch)."""
+
+    NONE = "none"
+    ONE = "one"
+    MANY = "many"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``permission`` is needed; ``None`` with ``public``: anyone, even anonymous; ``None``
+    without: any logged-in user. Person-level scope is applied by the entry point itself with
+    ``person_scope`` (a person outside it is *not found*)."""
+
+    permission: Permission | None
+    persons: Person = Person.NONE
+    public: bool = False
+    write: bool = False
+
+
+def _read(perm, persons=Person.NONE):
+    return Rule(perm, persons)
+
+
+def _write(persons=Person.ONE):
+    return Rule(P.PERSON_WRITE, persons, write=True)
+
+
+# Every operation of /api/v1/, keyed as in the OpenAPI document.
+API_RULES: dict[str, Rule] = {
+    "GET /persons": _read(P.PERSON_READ, Person.MANY),
+    "GET /persons/{duf}": _read(P.PERSON_READ, Person.ONE),
+    "POST /persons/{duf}/decisions": _write(),
+    "POST /persons/{duf}/final-goals": _write(),
+    "POST /persons/{duf}/participation": _write(),
+    "POST /persons/{duf}/measures": _write(),
+    "POST /persons/{duf}/absences": _write(),
+    "POST /persons/{duf}/terminations": _write(),
+    "POST /persons/{duf}/career-guidance": _write(),
+    "POST /batches": _write(Person.MANY),
+    "GET /codes": _read(P.CODES_READ),
+    "GET /codes/{name}": _read(P.CODES_READ),
+    "GET /reports/{report_id}": _read(P.REPORT_READ, Person.MANY),
+    "GET /statistics": _read(P.REPORT_READ, Person.MANY),
+}
+
+PUBLIC = Rule(None, public=True)
+LOGGED_IN = Rule(None)
+
+# Every named page of the web application (``nir.web.urls`` and the OAuth/OIDC endpoints).
+WEB_RULES: dict[str, Rule] = {
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "health": PUBLIC,
+    "home": PUBLIC,  # the start page; register figures only after login (nir.web.views.home)
+    "reports": _read(P.REPORT_READ),
+    "report": _read(P.REPORT_READ, Person.MANY),
+    "report_export": _read(P.REPORT_READ, Person.MANY),
+    "statistics": _read(P.REPORT_READ, Person.MANY),
+    "statistics_export": _read(P.REPORT_READ, Person.MANY),
+    "yearly_report": _read(P.REPORT_READ, Person.MANY),
+    # OAuth2 for machine clients: the client authenticates with its signed grant, not a session.
+    "oauth_token": PUBLIC,
+    "oauth_jwks": PUBLIC,
+    "oauth_metadata": PUBLIC,
+    # OpenID Connect login (mozilla-django-oidc), when switched on by settings.
+    "oidc_authentication_init": PUBLIC,
+    "oidc_authentication_callback": PUBLIC,
+    "oidc_logout": PUBLIC,
+}
+
+# URL namespaces with their own access control: the API (``API_RULES``, applied by its
+# authentication) and Django's admin (staff only, and ``ADMINISTER`` through the admin's own
+# permission check, ``nir.access.admin``).
+SELF_GUARDED_NAMESPACES = frozenset({"api-v1", "admin"})
+
+
+def api_rule(method: str, path: str) -> Rule | None:
+    return API_RULES.get(f"{method.upper()} {path}")
