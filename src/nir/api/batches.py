@@ -38,7 +38,6 @@ from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, ProblemError
 from nir.register import models as m
 from nir.register import services
 from nir.register.actors import Actor
-from nir.register.errors import RegistrationRefused
 
 router = Router(tags=["batches"])
 
@@ -96,19 +95,47 @@ def _item_errors(index: int, exc: Exception) -> list[dict]:
     raise exc
 
 
-def _register_item(user, actor: Actor, item: BatchItem):
+def _prepare_item(item: BatchItem, person: m.Person):
+    """The input validation of one item, writing nothing: (person, model, values)."""
     key, model = WRITE_KINDS[item.kind]
-    person = person_for(user, item.duf, write=True)
     payload = INPUT_SCHEMAS[item.kind].model_validate(item.values)
-    values = _values(key, payload)
-    try:
-        return services.register(person, model, values, actor).row
-    except RegistrationRefused as e:
-        raise _refused(key, model, e.problems, "Registreringen ble avvist.") from None
+    return person, model, _values(key, payload)
 
 
-def _person_id(duf: str) -> int | None:
-    return m.Person.objects.filter(duf=duf).values_list("pk", flat=True).first()
+def _register_items(user, actor: Actor, items: list[BatchItem]) -> list[m.Registration | Exception]:
+    """Each item's stored row, or why it was refused (``ApiProblem``/``ValidationError``), exactly as
+    registering the items one after the other, each in a savepoint, would give: access check and
+    input validation per item, then one bulk write of the valid ones (``services.register_many``,
+    where later items see the earlier accepted ones).
+
+    ``person_for``'s answer is remembered per DUF number within the batch (the same user, the same
+    transaction, and no item can change who sees whom): one look-up per person, not per item."""
+    people: dict[str, m.Person | ApiProblem] = {}
+    out: list[m.Registration | Exception | None] = [None] * len(items)
+    valid: list[int] = []
+    prepared = []
+    for i, item in enumerate(items):
+        if item.duf not in people:
+            try:
+                people[item.duf] = person_for(user, item.duf, write=True)
+            except ApiProblem as e:
+                people[item.duf] = e
+        person = people[item.duf]
+        if isinstance(person, ApiProblem):
+            out[i] = person
+            continue
+        try:
+            prepared.append(_prepare_item(item, person))
+            valid.append(i)
+        except (ApiProblem, ValidationError) as exc:
+            out[i] = exc
+    for i, outcome in zip(valid, services.register_many(prepared, actor)):
+        if outcome.accepted:
+            out[i] = outcome.row
+        else:
+            key, model = WRITE_KINDS[items[i].kind]
+            out[i] = _refused(key, model, outcome.problems, "Registreringen ble avvist.")
+    return out
 
 
 def _digest(payload: BatchIn) -> str:
@@ -169,17 +196,16 @@ def post_batch(request: HttpRequest, payload: BatchIn,
         with transaction.atomic():
             results: list[dict] = []
             errors: list[dict] = []
-            for i, item in enumerate(payload.items):
-                try:
-                    with transaction.atomic():  # a savepoint: a refused item leaves nothing behind
-                        row = _register_item(user, actor, item)
-                    results.append({"index": i, "id": item.id, "status": "created", "registration_id": row.pk,
-                                    "errors": []})
-                except (ApiProblem, ValidationError) as exc:
-                    item_errors = _item_errors(i, exc)
+            registered = _register_items(user, actor, payload.items)
+            for i, (item, got) in enumerate(zip(payload.items, registered)):
+                if isinstance(got, Exception):
+                    item_errors = _item_errors(i, got)
                     errors.extend(item_errors)
                     results.append({"index": i, "id": item.id, "status": "refused", "registration_id": None,
                                     "errors": item_errors})
+                else:
+                    results.append({"index": i, "id": item.id, "status": "created", "registration_id": got.pk,
+                                    "errors": []})
             refused = sum(1 for r in results if r["status"] == "refused")
             if payload.mode == "atomic" and refused:
                 raise _AtomicRefused(errors, refused)
@@ -193,8 +219,7 @@ def post_batch(request: HttpRequest, payload: BatchIn,
             Batch.objects.filter(pk=batch.pk).update(response=body)
             created = [r["registration_id"] for r in results if r["status"] == "created"]
             audit.record(request=request, actor_user=user, action="write", channel="api", what="batch",
-                         persons={p for item, r in zip(payload.items, results) if r["status"] == "created"
-                                  for p in [_person_id(item.duf)]},
+                         persons={got.person_id for got in registered if not isinstance(got, Exception)},
                          filters={"mode": payload.mode, "items": len(results), "registrations": len(created)})
     except _AtomicRefused as e:
         problem = ApiProblem(422, f"{e.refused} av {len(payload.items)} elementer ble avvist; ingenting er lagret "

@@ -5,7 +5,9 @@ transaction: a registration that brings a new rule error is refused with the
 rule's message (nothing is stored), otherwise the derived values are stored as
 a ``DerivedStatus`` row and automatic closures as ``Termination`` rows, both
 registered by ``Regelmotor``. The rules themselves live in ``nir.rules``; this
-module only feeds them facts and stores what they return.
+module only feeds them facts and stores what they return. The bulk write path
+(``services.register_many``) judges many writes in memory with the same pieces
+(``before_write``, ``judge_write``, ``plan_closures``, ``status_changed``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from nir.register.actors import REGELMOTOR, Actor
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.history import rows_for
 from nir.register.interchange import facts_to_line
-from nir.register.snapshot_sql import current_rows
+from nir.register.snapshot_sql import current_rows, lock_person
 from nir.rules.version import RULES_VERSION
 
 # The registrations the rules engine reads.
@@ -100,7 +102,7 @@ def store_result(person: m.Person, result: rules.Result, at: dt.datetime, *, cur
     values = status_values(result)
     if current is _UNSET:
         current = m.DerivedStatus.objects.current().filter(person=person).first()
-    changed = current is None or any(getattr(current, f) != values[f] for f in m.DerivedStatus.RESULT_FIELDS)
+    changed = status_changed(current, values)
     if changed:
         # When history is loaded out of registration order, the Regelmotor's new
         # evaluation is recorded no earlier than the one it replaces.
@@ -121,16 +123,36 @@ def _store_closures(person: m.Person, result: rules.Result, at: dt.datetime,
     """Register (or annul) the Regelmotor's automatic avslutning so that it matches the result."""
     from nir.register import services
 
-    created = annulled = 0
     closure = result.intro.closed
     if terminations is None:
         if closure is None and not m.Termination.objects.current().filter(
                 person=person, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR).exists():
             return 0, 0
         terminations = list(m.Termination.objects.current().filter(person=person))
+    to_annul, wanted = plan_closures(result, terminations, lambda day: _follow_up_municipality(person, day))
+    for row in to_annul:
+        services.annul(row, CLOSURE_ANNUL_REASON, REGELMOTOR_ACTOR, at=max(at, row.recorded_at), evaluate=False)
+    if wanted is not None:
+        services.register(person, m.Termination, wanted, REGELMOTOR_ACTOR, at=at, evaluate=False)
+    return (0 if wanted is None else 1), len(to_annul)
+
+
+CLOSURE_ANNUL_REASON = "Regelmotor: vilkåret for automatisk avslutning gjelder ikke lenger"
+
+
+def plan_closures(result: rules.Result, terminations: list[m.Termination],
+                  follow_up_municipality) -> tuple[list[m.Termination], dict | None]:
+    """What makes the person's automatic avslutning match ``result``, touching nothing.
+
+    ``terminations`` are the person's current terminations; ``follow_up_municipality(day)``
+    gives the oppf.kommune on a day. Returns (the Regelmotor's closures to annul, in order;
+    the values of the closure to register, or None). Shared by the single write path
+    (``_store_closures``) and the bulk one (``services.register_many``).
+    """
+    closure = result.intro.closed
     existing = [t for t in terminations if _is_auto_closure(t)]
     if closure is None and not existing:
-        return 0, 0
+        return [], None
     wanted = None
     if closure is not None:
         wanted = {
@@ -139,26 +161,24 @@ def _store_closures(person: m.Person, result: rules.Result, at: dt.datetime,
             "termination_reason": _code_by_label("termination_reason", closure.reason),
             "hours_work_per_week": None,
             "termination_date": closure.date,
-            "follow_up_municipality": _follow_up_municipality(person, closure.date),
+            "follow_up_municipality": follow_up_municipality(closure.date),
         }
+    to_annul = []
     for row in existing:
         if wanted is not None and row.termination_type == wanted["termination_type"] and \
                 row.termination_reason == wanted["termination_reason"] and row.termination_date == wanted["termination_date"]:
             wanted = None  # already registered
             continue
-        services.annul(row, "Regelmotor: vilkåret for automatisk avslutning gjelder ikke lenger", REGELMOTOR_ACTOR,
-                       at=max(at, row.recorded_at), evaluate=False)
-        annulled += 1
+        to_annul.append(row)
     if wanted is not None:
         same = any(
             t.scheme == AUTO_CLOSE_SCHEME and t.termination_type == wanted["termination_type"]
             and t.termination_reason == wanted["termination_reason"] and t.termination_date == wanted["termination_date"]
             for t in terminations
         )
-        if not same:
-            services.register(person, m.Termination, wanted, REGELMOTOR_ACTOR, at=at, evaluate=False)
-            created += 1
-    return created, annulled
+        if same:
+            wanted = None
+    return to_annul, wanted
 
 
 def _follow_up_municipality(person: m.Person, day: dt.date) -> str:
@@ -170,6 +190,17 @@ def _follow_up_municipality(person: m.Person, day: dt.date) -> str:
     st = (m.Settlement.objects.current().filter(person=person, settlement_date__lte=day)
           .order_by("-settlement_date", "-id").first())
     return st.municipality if st is not None else ""
+
+
+def follow_up_municipality_in(follow_ups: list[m.FollowUp], settlements: list[m.Settlement], day: dt.date) -> str:
+    """``_follow_up_municipality`` over rows in memory (each list in registration order: id, then
+    rows not yet stored in the order they will be)."""
+    fus = [(r.valid_from, i, r) for i, r in enumerate(follow_ups)
+           if r.valid_from <= day and not (r.valid_to is not None and r.valid_to < day)]
+    if fus:
+        return max(fus, key=lambda t: (t[0], t[1]))[2].municipality
+    sts = [(r.settlement_date, i, r) for i, r in enumerate(settlements) if r.settlement_date <= day]
+    return max(sts, key=lambda t: (t[0], t[1]))[2].municipality if sts else ""
 
 
 # What the guard reads about a person: the facts the engine uses and the current derived status.
@@ -188,6 +219,9 @@ class Changes:
         self.added: list[m.Registration] = []
         self.removed: set[tuple[type, int]] = set()
         self.complete = True
+        # Set by the guard after the write: the result it stored and the engine rows it came from.
+        self.result: rules.Result | None = None
+        self.engine_rows: list[m.Registration] | None = None
 
     def add(self, row: m.Registration) -> None:
         self.added.append(row)
@@ -199,9 +233,18 @@ class Changes:
         self.complete = False
 
     def apply(self, rows: list[m.Registration]) -> list[m.Registration]:
+        """The rows after the write, in model order then id order; rows not stored yet (the bulk
+        path's) come after the stored ones of their model, in the order given (a stable sort),
+        which is the order their ids will have."""
         kept = [r for r in rows if (type(r), r.pk) not in self.removed]
-        order = {mdl: i for i, mdl in enumerate(GUARD_MODELS)}
-        return sorted(kept + [r for r in self.added if type(r) in order], key=lambda r: (order[type(r)], r.pk))
+        return sorted(kept + [r for r in self.added if type(r) in _GUARD_ORDER], key=_guard_order_key)
+
+
+_GUARD_ORDER = {mdl: i for i, mdl in enumerate(GUARD_MODELS)}
+
+
+def _guard_order_key(r: m.Registration):
+    return (_GUARD_ORDER[type(r)], r.pk is None, r.pk or 0)
 
 
 def _stored_status_is_error_free(stored, engine_rows, as_of: dt.date) -> bool:
@@ -215,29 +258,20 @@ def _stored_status_is_error_free(stored, engine_rows, as_of: dt.date) -> bool:
     )
 
 
-@contextlib.contextmanager
-def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterator[Changes]:
-    """Evaluate before and after a write; refuse the write if it brings a rule error; store the result.
-
-    Use inside the write's transaction, around the write itself; report the
-    rows the write added or superseded on the yielded ``Changes``.
-    """
-    as_of = timezone.localdate(at)
-    rows = current_rows(person.pk, GUARD_MODELS) if person.pk else []
-    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
+def before_write(person: m.Person, engine_rows: list[m.Registration], stored: m.DerivedStatus | None,
+                 as_of: dt.date) -> rules.Result | None:
+    """The person's evaluation before a write, or None when every rule error after it counts as new:
+    the person has no details yet, or the stored status proves they have no rule errors now."""
     has_details = any(isinstance(r, m.PersonDetails) for r in engine_rows)
-    stored = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
-    if has_details and _stored_status_is_error_free(stored, engine_rows, as_of):
-        before = None  # known to have no rule errors: every error after the write is new
-    else:
-        before = rules.evaluate(facts_from_rows(person, engine_rows), as_of) if has_details else None
-    changes = Changes()
-    yield changes
-    if changes.complete:
-        rows = changes.apply(rows)
-    else:
-        rows = current_rows(person.pk, GUARD_MODELS)
-    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
+    if not has_details or _stored_status_is_error_free(stored, engine_rows, as_of):
+        return None
+    return rules.evaluate(facts_from_rows(person, engine_rows), as_of)
+
+
+def judge_write(person: m.Person, engine_rows: list[m.Registration], before: rules.Result | None,
+                as_of: dt.date, *, path: str = "") -> rules.Result:
+    """Evaluate the person with the rows after a write; refuse (``RegistrationRefused``, with the
+    rules' messages) if the write brings a rule error ``before`` did not have. Returns the result."""
     after = rules.evaluate(facts_from_rows(person, engine_rows), as_of)
     new = rules.new_violations(before, after) if before is not None else [
         rules.Violation(e.rule, e.message, e.source, e.subject) for e in after.errors
@@ -246,10 +280,59 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterato
         raise RegistrationRefused([
             Problem(f"{path}.{v.subject}" if path else v.subject, v.rule, v.message) for v in new
         ])
+    return after
+
+
+def closing(result: rules.Result, current: m.DerivedStatus | dict | None) -> bool:
+    """Whether terminations matter after a write: a closure is derived now or was derived by the
+    status ``current`` (a row or its values), or there is no status yet. Otherwise the Regelmotor
+    has no closure to register or annul, and the guard does not read the terminations."""
+    return result.intro.closed is not None or closing_possible(current)
+
+
+def closing_possible(current: m.DerivedStatus | dict | None) -> bool:
+    """Whether ``closing`` can be true after a write for a person whose status is ``current``
+    without the write itself deriving a closure."""
+    return current is None or (
+        current.get("intro_closed_date") if isinstance(current, dict) else current.intro_closed_date) is not None
+
+
+def status_changed(current: m.DerivedStatus | dict | None, values: dict) -> bool:
+    """Whether ``values`` (``status_values``) differ from the status ``current`` (a row or its values)."""
+    if current is None:
+        return True
+    if isinstance(current, dict):
+        return any(current[f] != values[f] for f in m.DerivedStatus.RESULT_FIELDS)
+    return any(getattr(current, f) != values[f] for f in m.DerivedStatus.RESULT_FIELDS)
+
+
+@contextlib.contextmanager
+def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterator[Changes]:
+    """Evaluate before and after a write; refuse the write if it brings a rule error; store the result.
+
+    Use inside the write's transaction, around the write itself; report the
+    rows the write added or superseded on the yielded ``Changes``. The person is
+    locked first (``snapshot_sql.lock_person``): writers of one person take turns.
+    """
+    as_of = timezone.localdate(at)
+    if person.pk:
+        lock_person(person.pk)  # writers of the same person take turns (nir.register.snapshot_sql)
+    rows = current_rows(person.pk, GUARD_MODELS) if person.pk else []
+    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
+    stored = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
+    before = before_write(person, engine_rows, stored, as_of)
+    changes = Changes()
+    yield changes
+    if changes.complete:
+        rows = changes.apply(rows)
+    else:
+        rows = current_rows(person.pk, GUARD_MODELS)
+    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
+    after = judge_write(person, engine_rows, before, as_of, path=path)
+    changes.result, changes.engine_rows = after, engine_rows
     current = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
     # Terminations matter only where a closure is or was derived (rare): read them only then.
-    closing = after.intro.closed is not None or current is None or current.intro_closed_date is not None
-    store_result(person, after, at, current=current, terminations=None if closing else [])
+    store_result(person, after, at, current=current, terminations=None if closing(after, current) else [])
 
 
 # --- whole-register re-evaluation ------------------------------------------------

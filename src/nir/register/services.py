@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,10 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 class Outcome:
     row: m.Registration | m.Person
     warnings: list[Problem] = field(default_factory=list)
+    # What the rules guard judged the write by (None when the write was not evaluated): the
+    # Regelmotor's result after the write, and the person's current engine rows it was computed from.
+    result: Any = None
+    rows: list[m.Registration] | None = None
 
 
 def _registration_time(at: dt.datetime | None) -> dt.datetime:
@@ -42,10 +47,21 @@ def _registration_time(at: dt.datetime | None) -> dt.datetime:
     return at
 
 
-def programme_start(person: m.Person | None, extra: list[tuple[type, dict]] = ()) -> dt.date | None:
-    """Start date in the first participation decision of the introduction programme (regelmotor.md § 4)."""
+def _starts_programme(scheme, decision_type, start_date) -> bool:
+    return scheme == "intro" and decision_type == "participation" and bool(start_date)
+
+
+def programme_start(person: m.Person | None, extra: list[tuple[type, dict]] = (), *,
+                    rows: list[m.Registration] | None = None) -> dt.date | None:
+    """Start date in the first participation decision of the introduction programme (regelmotor.md § 4).
+
+    ``rows``: the person's current rows, when already read (the bulk path); else they are queried.
+    """
     starts = []
-    if person is not None and person.pk:
+    if rows is not None:
+        starts += [r.start_date for r in rows
+                   if isinstance(r, m.Decision) and _starts_programme(r.scheme, r.decision_type, r.start_date)]
+    elif person is not None and person.pk:
         starts += list(
             m.Decision.objects.current()
             .filter(person=person, scheme="intro", decision_type="participation", start_date__isnull=False)
@@ -53,15 +69,15 @@ def programme_start(person: m.Person | None, extra: list[tuple[type, dict]] = ()
         )
     starts += [
         v["start_date"] for model, v in extra
-        if model is m.Decision and v.get("scheme") == "intro" and v.get("decision_type") == "participation" and v.get("start_date")
+        if model is m.Decision and _starts_programme(v.get("scheme"), v.get("decision_type"), v.get("start_date"))
     ]
     return min(starts) if starts else None
 
 
-def _check(model, values, *, path, at, person=None, extra=()) -> list[Problem]:
+def _check(model, values, *, path, at, person=None, extra=(), rows=None) -> list[Problem]:
     problems, warnings = validate_fact(
         model, values, path=path, registered_on=timezone.localdate(at),
-        programme_start=programme_start(person, list(extra)) if model is m.FinalGoal else None,
+        programme_start=programme_start(person, list(extra), rows=rows) if model is m.FinalGoal else None,
     )
     if problems:
         raise RegistrationRefused(problems)
@@ -98,19 +114,23 @@ def create_person(duf: str, details: dict[str, Any], actor: Actor, *, at: dt.dat
     return Outcome(person, warnings)
 
 
+def _before_person(person: m.Person, at: dt.datetime) -> None:
+    if at < person.recorded_at:
+        raise RegistrationRefused([Problem("registered_at", "before_person", "personen var ikke registrert på dette tidspunktet")])
+
+
 @transaction.atomic
 def register(person: m.Person, model: type[m.Registration], values: dict[str, Any], actor: Actor,
              *, at: dt.datetime | None = None, evaluate: bool = True) -> Outcome:
     """Register one new fact about a person."""
     at = _registration_time(at)
-    if at < person.recorded_at:
-        raise RegistrationRefused([Problem("registered_at", "before_person", "personen var ikke registrert på dette tidspunktet")])
+    _before_person(person, at)
     warnings = _check(model, values, path=model.FACT_KEY or model.__name__, at=at, person=person)
     row = _new_row(model, person, values, actor, at)
     with _guard(person, at, evaluate, path=model.FACT_KEY) as changes:
         row.save()
         changes.add(row)
-    return Outcome(row, warnings)
+    return Outcome(row, warnings, changes.result, changes.engine_rows)
 
 
 def _supersede(row: m.Registration, at: dt.datetime) -> None:
@@ -175,9 +195,7 @@ def write_derived(person: m.Person, model: type[m.Registration], values: dict[st
     if supersedes is not None and at < supersedes.recorded_at:
         raise RegistrationRefused([Problem("registered_at", "before_original",
                                            "en korreksjon kan ikke registreres før det den korrigerer")])
-    row = _new_row(model, person, values, actor, at,
-                   operation=m.Operation.CORRECT if supersedes is not None else m.Operation.CREATE,
-                   supersedes=supersedes, reason="Ny vurdering av Regelmotor" if supersedes is not None else "")
+    row = _derived_row(person, model, values, actor, at, supersedes)
     conn = connections[router.db_for_write(model)]
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     cols = ", ".join(f'"{f.column}"' for f in fields)
@@ -211,6 +229,12 @@ def write_derived(person: m.Person, model: type[m.Registration], values: dict[st
     return row
 
 
+def _derived_row(person, model, values, actor: Actor, at: dt.datetime, supersedes):
+    return _new_row(model, person, values, actor, at,
+                    operation=m.Operation.CORRECT if supersedes is not None else m.Operation.CREATE,
+                    supersedes=supersedes, reason="Ny vurdering av Regelmotor" if supersedes is not None else "")
+
+
 def _guard(person: m.Person, at: dt.datetime, evaluate: bool, *, path: str):
     """The rules guard around a write (see nir.register.derivation), or nothing for the Regelmotor's own writes."""
     if not evaluate:
@@ -220,6 +244,243 @@ def _guard(person: m.Person, at: dt.datetime, evaluate: bool, *, path: str):
     from nir.register.derivation import rules_guard
 
     return rules_guard(person, at, path=path)
+
+
+# --- many registrations at once (POST /batches) -----------------------------------
+
+@dataclass
+class ItemOutcome:
+    """What ``register_many`` did with one item: the stored row and its warnings, or the refusal."""
+
+    row: m.Registration | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    error: RegistrationRefused | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.error.problems if self.error is not None else []
+
+
+_UNSET = object()
+
+
+# What a closure needs besides the guard's rows: read only for persons where one is or may be derived.
+CLOSURE_MODELS = (m.FollowUp, m.Termination)
+
+
+class _PersonInBatch:
+    """One person of a batch as the register holds them after the batch's accepted items so far:
+    their current rows (stored ones, then those to be stored, in the order they will be), the
+    status the Regelmotor would hold and the evaluation the next item is judged against."""
+
+    def __init__(self, person: m.Person, rows: list[m.Registration], closure_rows: list[m.Registration] | None):
+        from nir.register.derivation import ENGINE_MODELS
+
+        self.person = person
+        engine = set(ENGINE_MODELS)
+        self.engine_rows = [r for r in rows if type(r) in engine]
+        self.stored: m.DerivedStatus | None = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
+        self.status: m.DerivedStatus | dict | None = self.stored  # the current status (row or values)
+        self.status_changed = False
+        self.before: Any = _UNSET  # rules.Result | None once the first item is judged
+        # Follow-up periods and terminations, as the guard reads terminations: only where needed.
+        self._closure_rows: dict[type, list[m.Registration]] | None = None
+        self._added: list[m.Registration] = []  # of CLOSURE_MODELS, accepted before those were read
+        if closure_rows is not None:
+            self._set_closure_rows(closure_rows)
+
+    def _set_closure_rows(self, rows: list[m.Registration]) -> None:
+        self._closure_rows = {mdl: [r for r in [*rows, *self._added] if type(r) is mdl] for mdl in CLOSURE_MODELS}
+
+    def closure_rows(self, model: type[m.Registration]) -> list[m.Registration]:
+        """The person's current rows of ``model`` (a CLOSURE_MODELS), read now if not read yet."""
+        if self._closure_rows is None:
+            from nir.register.snapshot_sql import current_rows
+
+            self._set_closure_rows(current_rows(self.person.pk, CLOSURE_MODELS))
+        return self._closure_rows[model]
+
+    def add(self, row: m.Registration) -> None:
+        if type(row) in CLOSURE_MODELS:
+            (self._added if self._closure_rows is None else self._closure_rows[type(row)]).append(row)
+
+    def drop(self, row: m.Registration) -> None:
+        rows = self._closure_rows[type(row)]
+        rows[:] = [r for r in rows if r is not row]
+
+
+class _Writes:
+    """The batch's writes in the order the one-at-a-time path would make them; made at the end."""
+
+    def __init__(self) -> None:
+        self.ops: list[tuple] = []
+
+    def insert(self, row: m.Registration) -> None:
+        self.ops.append(("insert", row))
+
+    def annul(self, row: m.Registration, at: dt.datetime) -> None:
+        self.ops.append(("annul", row, at))
+
+    def run(self) -> None:
+        from nir.register.derivation import CLOSURE_ANNUL_REASON, REGELMOTOR_ACTOR
+
+        pending: dict[type, list[m.Registration]] = {}
+
+        def flush() -> None:
+            for model, rows in pending.items():
+                model.objects.bulk_create(rows, batch_size=BULK_BATCH)
+            pending.clear()
+
+        for op in self.ops:
+            if op[0] == "insert":
+                pending.setdefault(type(op[1]), []).append(op[1])
+            else:  # an automatic closure to annul (rare): what precedes it is stored first
+                flush()
+                annul(op[1], CLOSURE_ANNUL_REASON, REGELMOTOR_ACTOR, at=op[2], evaluate=False)
+        flush()
+
+
+BULK_BATCH = 2_000  # rows per INSERT statement
+
+
+def _lock_persons(person_ids: list[int]) -> None:
+    from nir.register.snapshot_sql import lock_persons
+
+    lock_persons(person_ids)
+
+
+@transaction.atomic
+def register_many(items: Sequence[tuple[m.Person, type[m.Registration], dict[str, Any]]], actor: Actor,
+                  *, at: dt.datetime | None = None) -> list[ItemOutcome]:
+    """Register many facts, as ``register`` each in its own savepoint, in order — but in bulk.
+
+    The outcome of each item (and what is stored) is what calling ``register(person, model, values,
+    actor, at=at)`` for the items one after the other, each in a savepoint, gives: a refused item
+    (``ItemOutcome.error``) leaves nothing behind; a later item sees the rows of the earlier
+    accepted ones of its person. The persons are locked and read once (``current_rows_many``),
+    every item is validated (``_check``) and judged by the Regelmotor in memory with the same
+    functions as the rules guard (``derivation.before_write``/``judge_write``/``plan_closures``),
+    the accepted rows are inserted with ``bulk_create``, and each person's DerivedStatus is
+    written once, from the last evaluation, if it changed. Not written: the intermediate
+    DerivedStatus versions the one-at-a-time path stores between two items of the same person.
+    All items are registered at the same ``at`` (now when not given).
+    """
+    from nir.register import derivation as d
+    from nir.register.snapshot_sql import current_rows_many
+
+    items = list(items)
+    try:
+        at = _registration_time(at)
+    except RegistrationRefused as e:
+        return [ItemOutcome(error=e) for _ in items]
+    if not items:
+        return []
+    as_of = timezone.localdate(at)
+    ids = sorted({person.pk for person, _model, _values in items})
+    _lock_persons(ids)
+    read = current_rows_many(ids, d.GUARD_MODELS)
+    # Terminations and follow-up periods of the persons whose status has a closure or who have none
+    # yet, at once (as the guard reads them); of others only if the batch derives a closure for them.
+    closing = [pid for pid in ids
+               if d.closing_possible(next((r for r in read[pid] if isinstance(r, m.DerivedStatus)), None))]
+    closure_rows = current_rows_many(closing, CLOSURE_MODELS) if closing else {}
+    persons: dict[int, _PersonInBatch] = {}
+    writes = _Writes()
+    outcomes = []
+    for person, model, values in items:
+        state = persons.get(person.pk)
+        if state is None:
+            state = persons[person.pk] = _PersonInBatch(person, read[person.pk], closure_rows.get(person.pk))
+        try:
+            outcomes.append(_register_in_batch(state, person, model, values, actor, at, as_of, writes))
+        except RegistrationRefused as e:
+            outcomes.append(ItemOutcome(error=e))
+    writes.run()
+    _store_statuses([s for s in persons.values() if s.status_changed], at)
+    return outcomes
+
+
+def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Registration], values: dict,
+                       actor: Actor, at: dt.datetime, as_of: dt.date, writes: _Writes) -> ItemOutcome:
+    """``register`` of one item against the person's state in memory; refuses before changing anything."""
+    from nir.register import derivation as d
+
+    _before_person(person, at)
+    warnings = _check(model, values, path=model.FACT_KEY or model.__name__, at=at, person=person,
+                      rows=state.engine_rows)
+    row = _new_row(model, person, values, actor, at)
+    # The rules guard (derivation.rules_guard), with the rows in memory.
+    if state.before is _UNSET:
+        state.before = d.before_write(state.person, state.engine_rows, state.stored, as_of)
+    changes = d.Changes()
+    changes.add(row)
+    engine_rows = changes.apply(state.engine_rows)
+    if model not in d.ENGINE_MODELS and state.before is not None:
+        after = state.before  # the same facts on the same day: the same result, no new error
+    else:
+        after = d.judge_write(state.person, engine_rows, state.before, as_of, path=model.FACT_KEY)
+    # What store_result would write: the automatic closure (the status is written at the end).
+    to_annul, closure = [], None
+    if d.closing(after, state.status):
+        follow_ups = state.closure_rows(m.FollowUp) + ([row] if model is m.FollowUp else [])
+        terminations = state.closure_rows(m.Termination) + ([row] if model is m.Termination else [])
+        settlements = [r for r in engine_rows if isinstance(r, m.Settlement)]
+        to_annul, wanted = d.plan_closures(
+            after, terminations, lambda day: d.follow_up_municipality_in(follow_ups, settlements, day))
+        if wanted is not None:
+            # as register(..., evaluate=False) does for the Regelmotor's closure: a refusal refuses the item
+            _check(m.Termination, wanted, path=m.Termination.FACT_KEY, at=at, person=person)
+            closure = _new_row(m.Termination, person, wanted, d.REGELMOTOR_ACTOR, at)
+
+    # Accepted: the person's state moves on.
+    writes.insert(row)
+    state.engine_rows = engine_rows
+    state.add(row)
+    for old in to_annul:
+        writes.annul(old, max(at, old.recorded_at))
+        state.drop(old)
+    if closure is not None:
+        writes.insert(closure)
+        state.add(closure)
+    values_now = d.status_values(after)
+    if d.status_changed(state.status, values_now):
+        state.status = values_now
+        state.status_changed = True
+    state.before = after
+    return ItemOutcome(row, warnings)
+
+
+def _store_statuses(changed: list[_PersonInBatch], at: dt.datetime) -> None:
+    """Each person's new DerivedStatus, as ``write_derived`` stores it, in two statements per
+    ``BULK_BATCH`` persons: supersede the current rows, insert the new ones."""
+    from nir.register.derivation import REGELMOTOR_ACTOR
+
+    new_rows = []
+    by_time: dict[dt.datetime, list[int]] = {}
+    for state in changed:
+        old = state.stored
+        # As store_result: the new evaluation is recorded no earlier than the one it replaces.
+        when = max(at, old.recorded_at) if old is not None else at
+        if old is not None:
+            by_time.setdefault(when, []).append(old.pk)
+        new_rows.append(_derived_row(state.person, m.DerivedStatus, state.status, REGELMOTOR_ACTOR, when, old))
+    limit = connections[router.db_for_write(m.DerivedStatus)].features.max_query_params  # SQLite: 999
+    per_statement = min(BULK_BATCH, limit or BULK_BATCH)
+    for when, pks in by_time.items():
+        for lo in range(0, len(pks), per_statement):
+            chunk = pks[lo:lo + per_statement]
+            updated = m.DerivedStatus.objects.filter(pk__in=chunk, superseded_at__isnull=True).update(superseded_at=when)
+            if updated != len(chunk):
+                raise ConcurrentChange([Problem("id", "already_superseded",
+                                                "registreringen er allerede korrigert eller slettet; last siden på nytt")])
+    for row in new_rows:
+        if row.supersedes is not None:
+            row.supersedes.superseded_at = row.recorded_at
+    m.DerivedStatus.objects.bulk_create(new_rows, batch_size=BULK_BATCH)
 
 
 # --- import of whole persons (interchange format) ---------------------------------

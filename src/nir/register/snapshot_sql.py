@@ -1,4 +1,4 @@
-"""One round trip for one person's current registrations.
+"""One round trip for one person's (or a batch of persons') current registrations.
 
 The write path evaluates the person on every write, so reading the person must
 be cheap: instead of one query per table, a single ``UNION ALL`` returns every
@@ -6,6 +6,9 @@ current row of the tables asked for, each as a JSON object of its columns
 (``json_build_object`` on PostgreSQL, ``json_object`` on SQLite), turned back
 into model instances here. The filter is the same as
 ``RegistrationQuerySet.current()``.
+
+``current_rows_many`` reads the same rows for a whole batch of persons (the bulk
+write path, ``services.register_many``) in a few statements.
 """
 
 from __future__ import annotations
@@ -118,3 +121,130 @@ def current_rows(person_id: int, models_: Iterable[type[m.Registration]]) -> lis
         rows.append((order[name], data.get("id"), _instance(_BY_NAME[name], data)))
     rows.sort(key=lambda t: (t[0], t[1]))
     return [r for _o, _i, r in rows]
+
+
+# --- locking the persons written -------------------------------------------------------
+#
+# Every write that judges a person by the rules (``derivation.rules_guard``, ``services.register_many``)
+# first locks the person's anchor until its transaction ends (PostgreSQL: ``SELECT … FOR UPDATE``).
+# Writers of the same person then take turns: the next one waits, and reads (in a new statement, so
+# with a new snapshot) what the previous one committed. Registrations need a share lock on the anchor
+# for their foreign key, so even writes that do not lock (the Regelmotor's own, bulk loads) wait.
+# SQLite lets one writer at a time in anyway.
+
+
+@lru_cache(maxsize=None)
+def _lock_statement(many: bool) -> str:
+    table = m.Person._meta.db_table
+    if many:
+        return f'SELECT id FROM "{table}" WHERE id = ANY(%(persons)s) ORDER BY id FOR UPDATE'
+    return f'SELECT id FROM "{table}" WHERE id = %(person)s FOR UPDATE'
+
+
+def lock_person(person_id: int) -> None:
+    """Lock one person for the rest of the transaction (PostgreSQL; one prepared statement)."""
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(_lock_statement(False), {"person": person_id}, prepare=True)
+
+
+def lock_persons(person_ids: list[int]) -> None:
+    """Lock many persons for the rest of the transaction, in id order (so that two writers of
+    overlapping sets of persons cannot deadlock each other)."""
+    if connection.vendor != "postgresql" or not person_ids:
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(_lock_statement(True), {"persons": sorted(person_ids)})
+
+
+# --- many persons at once (the bulk write path, services.register_many) ------------------
+
+# Person ids per statement: one statement per table for a whole batch of 10,000 items.
+MANY_CHUNK = 10_000
+
+
+@lru_cache(maxsize=None)
+def _pg_many_statement(model: type[m.Registration]) -> str:
+    """PostgreSQL: one table's current rows for an array of person ids, typed columns in field order.
+
+    One statement per table instead of one ``UNION ALL`` of JSON objects: for thousands of rows,
+    building and parsing JSON costs more than the extra round trips (measured: 2.5× slower)."""
+    cols = ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields)
+    return (f'SELECT {cols} FROM "{model._meta.db_table}" WHERE person_id = ANY(%(persons)s) '
+            f"AND superseded_at IS NULL AND operation <> 'annul'")
+
+
+@lru_cache(maxsize=None)
+def _json_columns(model: type[m.Registration]) -> tuple[int, ...]:
+    return tuple(i for i, f in enumerate(model._meta.concrete_fields) if isinstance(f, models.JSONField))
+
+
+def _many_postgresql(person_ids: list[int], models_: tuple) -> list[tuple[int, int, m.Registration]]:
+    """(model position, id, instance) of every current row; server-side binding of the id array,
+    on Django's own connection (the same transaction)."""
+    import psycopg
+
+    connection.ensure_connection()
+    out = []
+    with psycopg.Cursor(connection.connection) as cur:
+        for pos, model in enumerate(models_):
+            cur.execute(_pg_many_statement(model), {"persons": person_ids})
+            json_cols = _json_columns(model)
+            for values in cur.fetchall():
+                if json_cols:  # Django's connection loads jsonb as text
+                    values = list(values)
+                    for i in json_cols:
+                        if isinstance(values[i], str):
+                            values[i] = json.loads(values[i])
+                row = model.from_db("default", None, values)
+                out.append((pos, row.pk, row))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _sqlite_many_statement(models_: tuple[type[m.Registration], ...]) -> str:
+    """SQLite: as ``_select``, for a JSON array of person ids (``json_each``, one parameter per table)."""
+    return " UNION ALL ".join(
+        _select(mdl, "sqlite").replace("person_id = %s", "person_id IN (SELECT value FROM json_each(%s))")
+        for mdl in models_
+    )
+
+
+def _many_sqlite(person_ids: list[int], models_: tuple) -> list[tuple[int, int, m.Registration]]:
+    order = {mdl.__name__: i for i, mdl in enumerate(models_)}
+    with connection.cursor() as cur:
+        cur.execute(_sqlite_many_statement(models_), [json.dumps(person_ids)] * len(models_))
+        fetched = cur.fetchall()
+    out = []
+    for name, payload in fetched:
+        data = json.loads(payload) if isinstance(payload, str) else payload
+        out.append((order[name], data.get("id"), _instance(_BY_NAME[name], data)))
+    return out
+
+
+def current_rows_many(person_ids: Iterable[int], models_: Iterable[type[m.Registration]],
+                      ) -> dict[int, list[m.Registration]]:
+    """``current_rows`` for many persons in few statements: {person id: rows}, every id present.
+
+    The same row objects as ``current_rows`` (model order, then id order, per person), read with
+    one statement per table (PostgreSQL) or one ``UNION ALL`` (SQLite) per ``MANY_CHUNK`` persons
+    instead of one round trip per person.
+    """
+    models_ = tuple(models_)
+    ids = sorted(set(person_ids))
+    fetched: list[tuple[int, int, m.Registration]] = []
+    for lo in range(0, len(ids), MANY_CHUNK):
+        chunk = ids[lo:lo + MANY_CHUNK]
+        fetched += (_many_postgresql if connection.vendor == "postgresql" else _many_sqlite)(chunk, models_)
+    fetched.sort(key=lambda t: (t[0], t[1]))
+    by_person: dict[int, list[m.Registration]] = {pid: [] for pid in ids}
+    for _pos, _id, row in fetched:
+        by_person[row.person_id].append(row)
+    return by_person
