@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, post_save
 
 
 class AccessConfig(AppConfig):
@@ -10,6 +10,16 @@ class AccessConfig(AppConfig):
     def ready(self):
         post_migrate.connect(_install_audit_triggers, sender=self)
         _guard_admin_site()
+        from nir.access.models import ApiClient, Organisation
+
+        for model in (ApiClient, Organisation):  # a deactivated client stops at once in this process
+            post_save.connect(_forget_clients, sender=model, dispatch_uid=f"forget-clients-{model.__name__}")
+
+
+def _forget_clients(sender, **kwargs):
+    from nir.access.oauth import forget_clients
+
+    forget_clients()
 
 
 def _guard_admin_site():

@@ -188,7 +188,7 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
     if request is not None and not endpoint:
         endpoint = f"{request.method} {request.path}"
     ps = person_set(persons)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside a caller's transaction: fails with it, no savepoint
         event = AuditEvent.objects.create(
             when=timezone.now(), actor_kind=kind, user=actor_user, api_client=api_client,
             system=_clean(system, 100) if kind == AuditActorKind.SYSTEM else "",

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -356,10 +357,35 @@ def verify_token(token: str) -> ClientPrincipal:
         raise OAuthError("invalid_token", "tokenet er utløpt", 401) from None
     except jwt.PyJWTError:
         raise OAuthError("invalid_token", "tokenet er ugyldig", 401) from None
-    client = ApiClient.objects.select_related("organisation").filter(client_id=claims["client_id"]).first()
-    if client is None or not client.active or not client.organisation.active:
+    client = _active_client(str(claims["client_id"]))
+    if client is None:
         raise OAuthError("invalid_token", "klienten er ikke aktiv", 401)
     return ClientPrincipal(client, frozenset(str(claims["scope"]).split()), str(claims["jti"]))
+
+
+# Clients read by verify_token, kept a few seconds per process: a busy client costs one look-up
+# per CLIENT_CACHE_SECONDS, and a deactivated client (or organisation) is refused within that time.
+CLIENT_CACHE_SECONDS = 5.0
+_client_cache: dict[str, tuple[float, ApiClient | None]] = {}
+
+
+def _active_client(client_id: str) -> ApiClient | None:
+    now = time.monotonic()
+    hit = _client_cache.get(client_id)
+    if hit is not None and now - hit[0] < CLIENT_CACHE_SECONDS:
+        return hit[1]
+    client = ApiClient.objects.select_related("organisation").filter(client_id=client_id).first()
+    if client is not None and (not client.active or not client.organisation.active):
+        client = None
+    if len(_client_cache) > 10_000:
+        _client_cache.clear()
+    _client_cache[client_id] = (now, client)
+    return client
+
+
+def forget_clients() -> None:
+    """Drop the cached clients (after an administrator changes one; tests)."""
+    _client_cache.clear()
 
 
 def token_fingerprint(token: str) -> str:

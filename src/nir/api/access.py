@@ -23,9 +23,11 @@ from nir.access.scope import Scope, person_scope
 from nir.api.errors import ApiProblem
 from nir.register import models as m
 from nir.register.history import follow_up_on
+from nir.register.snapshot_sql import current_rows
 
 def follow_up_rows(person: m.Person) -> list[m.FollowUp]:
-    return list(m.FollowUp.objects.current().filter(person=person).order_by("valid_from", "id"))
+    """The person's current follow-up periods (one prepared statement on PostgreSQL)."""
+    return current_rows(person.pk, (m.FollowUp,))
 
 
 def person_in_scope(user, person: m.Person, on: dt.date | None = None, *, rows: list | None = None) -> bool:
@@ -51,7 +53,9 @@ def person_for(user, duf: str, *, write: bool = False) -> m.Person:
     # A DUF number is 12 digits: anything else is not looked up (PostgreSQL refuses NUL bytes in a query).
     is_duf = isinstance(duf, str) and len(duf) <= 12 and duf.isascii() and duf.isdigit()
     person = m.Person.objects.filter(duf=duf).first() if is_duf else None
-    if person is None or not person_in_scope(user, person):
+    if person is not None:
+        person._follow_ups = follow_up_rows(person)  # kept for the answer (nir.api.persons.person_out)
+    if person is None or not person_in_scope(user, person, rows=person._follow_ups):
         raise ApiProblem(404, f"Fant ingen person med DUF-nummer {duf[:20]!s} som du har tilgang til.")
     if write and not may_register(user):
         raise ApiProblem(403, "Du kan lese denne personen, men ikke registrere på den (tilsyn).",

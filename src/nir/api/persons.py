@@ -4,12 +4,13 @@
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from nir import codes
+from nir import codes, rules
 from nir.access import audit
 from nir.access.scope import person_scope
 from nir.api.access import person_for
@@ -20,17 +21,19 @@ from nir.api.schemas import (
 )
 from nir.register import models as m
 from nir.register import services
-from nir.register.derivation import evaluate_person
+from nir.register.derivation import ENGINE_MODELS, facts_from_rows
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.explain import CATEGORY_LABELS
-from nir.register.history import follow_up_on, rows_for
+from nir.register.history import follow_up_on
 from nir.register.interchange import item_to_json, parse_fields
+from nir.register.snapshot_sql import current_rows
 from nir.reports import registry
 from nir.reports.exports import _json_value
 
 router = Router(tags=["persons"])
 
 PERSON_MODELS = (m.PersonDetails, m.ResidencePermit, m.Residence, m.FollowUp, m.Settlement)
+READ_MODELS = PERSON_MODELS + tuple(mdl for mdl in ENGINE_MODELS if mdl not in PERSON_MODELS)
 DUF_PATH = Field(..., max_length=12, description="DUF-nummer (12 digits)")
 
 
@@ -41,16 +44,31 @@ def _covering(rows, day: dt.date):
     return max(covering, key=lambda r: (r.valid_from, r.id), default=None)
 
 
-def person_out(user, person: m.Person, on: dt.date | None = None) -> dict[str, Any]:
-    """The person as the API shows it to ``user`` (who may see them: check with ``person_for`` first)."""
+def person_out(user, person: m.Person, on: dt.date | None = None, *, judged: services.Outcome | None = None
+               ) -> dict[str, Any]:
+    """The person as the API shows it to ``user`` (who may see them: check with ``person_for`` first).
+
+    After a write (``judged``: its outcome, evaluated today) the answer is built from what the rules
+    guard read and derived in the write's transaction, and the follow-up rows ``person_for`` read:
+    nothing is read or evaluated twice. Otherwise one read of every current row the answer and the
+    Regelmotor need (one prepared statement on PostgreSQL), evaluated from the same rows: what is
+    shown and what is derived cannot differ.
+    """
     on = on or timezone.localdate()
-    rows = rows_for([person.pk], None, models=PERSON_MODELS)[person.pk]
+    follow_ups = getattr(person, "_follow_ups", None)
+    if judged is not None and judged.result is not None and judged.result.as_of == on and follow_ups is not None:
+        engine_rows, result = judged.rows, judged.result
+        rows = [r for r in engine_rows if isinstance(r, PERSON_MODELS)] + list(follow_ups)
+    else:
+        rows = current_rows(person.pk, READ_MODELS)
+        engine_rows = [r for r in rows if isinstance(r, ENGINE_MODELS)]
+        rows = [r for r in rows if isinstance(r, PERSON_MODELS)]
+        result = rules.evaluate(facts_from_rows(person, engine_rows), on)
     details = next((r for r in rows if isinstance(r, m.PersonDetails)), None)
     fu = follow_up_on(rows, on)
     residence = _covering([r for r in rows if isinstance(r, m.Residence)], on)
     protected = bool(details and details.protected_identity)
     show_address = residence is not None and (not protected or person_scope(user) is None)
-    result = evaluate_person(person, as_of=on)
     doc = result.to_json()
     intro, nor = doc["intro"], doc["norwegian"]
     explanations = []
@@ -155,13 +173,16 @@ def _refused(key: str, model, problems: list[Problem], detail: str) -> ApiProble
                       slug="registration-refused", title="Registreringen ble avvist", errors=errors)
 
 
-def registration_out(row: m.Registration, key: str) -> dict[str, Any]:
+def registration_out(row: m.Registration, key: str, by=None) -> dict[str, Any]:
     if isinstance(row, m.FinalGoal):
         values = {"final_goal": row.goal, "scheme": row.scheme, "follow_up_municipality": row.follow_up_municipality or None}
     else:
         values = item_to_json(row)
-    user = row.registered_by_user if row.registered_by_user_id else None
-    client = row.registered_by_client if row.registered_by_client_id else None
+    # The registrant is usually the caller (``by``): no look-up then.
+    user = (by if by is not None and by.pk == row.registered_by_user_id else row.registered_by_user) \
+        if row.registered_by_user_id else None
+    client = (by.client if getattr(by, "is_client", False) and by.client.pk == row.registered_by_client_id
+              else row.registered_by_client) if row.registered_by_client_id else None
     return {"id": row.pk, "kind": key, "recorded_at": row.recorded_at, "values": values,
             "registered_by": {"kind": row.registered_by_kind, "username": user.username if user else "",
                               "client_id": client.client_id if client else "", "source_system": row.source_system}}
@@ -189,15 +210,16 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
         person = person_for(request.auth, duf, write=True)
         values = _values(key, payload)
         try:
-            outcome = services.register(person, model, values, actor(request))
+            with transaction.atomic():  # the registration and its audit event commit together
+                outcome = services.register(person, model, values, actor(request))
+                audit.record(request=request, actor_user=request.auth, action="write", channel="api", what=key,
+                             persons=[person.pk])
         except RegistrationRefused as e:
             raise _refused(key, model, e.problems, "Registreringen ble avvist; ingenting er lagret.") from None
-        audit.record(request=request, actor_user=request.auth, action="write", channel="api", what=key,
-                     persons=[person.pk])
-        return Status(201, {"registration": registration_out(outcome.row, key),
+        return Status(201, {"registration": registration_out(outcome.row, key, request.auth),
                      "warnings": [{"field": _api_field(key, model, w.field), "rule": w.rule, "message": w.message}
                                   for w in outcome.warnings],
-                     "person": person_out(request.auth, person)})
+                     "person": person_out(request.auth, person, judged=outcome)})
 
     write.__name__ = f"register_{key}"
     write.__doc__ = (f"Register one `{key}` fact for the person (interchange-format keys) through the register's "
