@@ -2,8 +2,11 @@
 
 * Each item names the client's own ``id``, the person (``duf``), the kind (the path segment of the
   single-registration endpoint: ``decisions``, ``absences``, …) and the ``values`` that endpoint takes.
-  Every item goes through the same validation, access check and write path (with the Regelmotor's
-  guard) as a single registration.
+  Every item gets the same validation and access check as a single registration, and the valid
+  ones are written by ``services.register_many``, the bulk form of the one write path: the same
+  outcome as registering them one after the other (later items see earlier accepted ones), with the
+  batch's persons locked and read once and each person's derived status stored once.
+* The idempotency key belongs to the caller: a machine client (``client:<client_id>``) or a user.
 * ``mode``: ``atomic`` (default) — one refused item refuses the whole batch (422, every refused item
   listed with its index; nothing stored); ``partial`` — the valid items are registered and the refused
   ones reported (201 with a result per item).
