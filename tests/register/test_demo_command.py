@@ -56,3 +56,23 @@ def test_demo_generates_population_when_empty(fast_hashing):
     assert "Genererer syntetisk befolkning (20 personer" in out.getvalue()
     assert m.Person.objects.count() == 20
     assert m.PersonDetails.objects.current().count() == 20
+
+
+@pytest.mark.django_db
+def test_demo_api_client_gets_a_fresh_key_that_works(make_person, fast_hashing, settings, tmp_path):
+    """The demo case system: a new key per run (the old one revoked), written for the user, usable at /oauth/token."""
+    from nir.access import oauth
+    from nir.access.models import ApiClientKey
+    from nir.register.management.commands.demo import DEMO_CLIENT
+
+    settings.VAR_DIR = tmp_path
+    settings.NIR_OAUTH_KEY_DIR = tmp_path / "keys"
+    make_person()
+    for _ in range(2):
+        call_command("demo", stdout=io.StringIO())
+    keys = ApiClientKey.objects.filter(client__client_id=DEMO_CLIENT).order_by("id")
+    assert keys.count() == 2 and keys[0].revoked_at is not None and keys[1].revoked_at is None
+    key_file = tmp_path / f"{DEMO_CLIENT}.pem"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    grant = oauth.make_grant(DEMO_CLIENT, keys[1].kid, key_file.read_text(), ["nir:persons.read"])
+    assert oauth.verify_token(oauth.exchange_grant(grant).access_token).organisation.code == "k-5001"

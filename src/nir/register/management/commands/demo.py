@@ -21,6 +21,9 @@ DEMO_USERS = [
 ]
 
 
+DEMO_CLIENT = "demo-fagsystem-trondheim"
+
+
 class Command(BaseCommand):
     help = "Load the demo: a synthetic population (if the register is empty) and demo users with fresh passwords."
 
@@ -43,6 +46,40 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<26} {password}   {org} – {roles}")
         self.stdout.write("")
         self.stdout.write("Åpne http://127.0.0.1:8000 og logg inn. Administrasjon: http://127.0.0.1:8000/admin/ (imdi-admin)")
+        client_id, kid, key_file = self._api_client()
+        self.stdout.write("")
+        self.stdout.write(f"API-klient (fagsystem i Trondheim, OAuth2 som Maskinporten; docs/api.md): {client_id}")
+        self.stdout.write(f"  privat nøkkel {key_file} (ny ved hver kjøring), kid {kid}. Tilgangstoken:")
+        self.stdout.write(f"  curl -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer -d assertion=$(nir clients grant "
+                          f"{client_id} --kid {kid} --private-key {key_file} --scope nir:persons.read) "
+                          "http://127.0.0.1:8000/oauth/token")
+
+    @transaction.atomic
+    def _api_client(self):
+        """A demo case system for Trondheim with every scope: a fresh key each run, the old ones revoked."""
+        import os
+
+        from django.conf import settings
+        from django.utils import timezone
+
+        from nir.access import oauth
+        from nir.access.models import ApiClient
+        from nir.access.policy import SCOPES
+
+        client, _ = ApiClient.objects.update_or_create(
+            client_id=DEMO_CLIENT, defaults={"name": "Demo-fagsystem Trondheim", "source_system": "Demo-fagsystem",
+                                             "organisation": Organisation.objects.get(code="k-5001"),
+                                             "scopes": list(SCOPES), "active": True})
+        client.keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        private_pem, public_pem = oauth.generate_client_key("ES256")
+        key = oauth.add_client_key(client, public_pem)
+        key_file = os.path.join(settings.VAR_DIR, f"{DEMO_CLIENT}.pem")
+        if os.path.exists(key_file):
+            os.unlink(key_file)
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(private_pem)
+        return client.client_id, key.kid, key_file
 
     @transaction.atomic
     def _users(self):
