@@ -36,6 +36,26 @@ def server(database_url: str | None):
         yield url
 
 
+# The synthetic register's "now" (nir synth --now): every benchmark loads the same population.
+NOW = "2026-11-22T12:00:00+01:00"
+
+
+def load_register(env: dict, persons: int, out: dict, *, derive: bool = True) -> None:
+    """Migrate, load ``persons`` synthetic persons (``nir synth``) and, with ``derive``, derive their
+    statuses (``nir rules reevaluate``) into the database of ``env["DATABASE_URL"]``; time it in ``out``."""
+    import subprocess
+    import time
+
+    subprocess.run([*nir_command(), "migrate", "-v0"], check=True, env=env)
+    t = time.perf_counter()
+    subprocess.run([*nir_command(), "synth", "--persons", str(persons), "--now", NOW, "--quiet"], check=True, env=env)
+    if derive:
+        subprocess.run([*nir_command(), "rules", "reevaluate", "--quiet"], check=True, env=env, capture_output=True)
+    out["load_seconds"] = round(time.perf_counter() - t, 1)
+    print(f"loaded {persons:,} persons{' and derived their statuses' if derive else ''} in {out['load_seconds']} s",
+          flush=True)
+
+
 def write_summary(name: str, persons: int, out: dict) -> None:
     out["cpus"] = os.cpu_count()
     dest = ROOT / "bench" / "out"

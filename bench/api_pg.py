@@ -40,10 +40,8 @@ import tempfile
 import time
 import uuid
 
-from _common import ROOT, pct, server, write_summary
-from _common import nir_command as _nir
+from _common import ROOT, load_register, pct, server, write_summary
 
-NOW = "2026-11-22T12:00:00+01:00"
 FIRST_DAY, LAST_DAY = dt.date(2026, 6, 1), dt.date(2026, 11, 20)
 
 
@@ -92,17 +90,6 @@ def _weekday(rng: random.Random) -> str:
     while day.isoweekday() > 5:
         day += dt.timedelta(days=1)
     return day.isoformat()
-
-
-def _load(url: str, persons: int, env: dict) -> dict:
-    out = {}
-    subprocess.run([*_nir(), "migrate", "-v0"], check=True, env=env)
-    t = time.perf_counter()
-    subprocess.run([*_nir(), "synth", "--persons", str(persons), "--now", NOW, "--quiet"], check=True, env=env)
-    subprocess.run([*_nir(), "rules", "reevaluate", "--quiet"], check=True, env=env, capture_output=True)
-    out["load_seconds"] = round(time.perf_counter() - t, 1)
-    print(f"loaded {persons:,} persons and derived their statuses in {out['load_seconds']} s", flush=True)
-    return out
 
 
 def _clients_and_persons(n_clients: int, seed: int):
@@ -279,7 +266,7 @@ def measure(url: str, a) -> dict:
                NIR_ALLOWED_HOSTS="127.0.0.1,localhost", NIR_ACCEPT_SYNTHETIC_IDS="1", DJANGO_SETTINGS_MODULE="nir.settings")
     out: dict = {"persons": a.persons, "clients": a.clients, "workers": a.workers, "threads": a.threads}
     if not a.database_url:
-        out.update(_load(url, a.persons, env))
+        load_register(env, a.persons, out)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "NIR_VAR_DIR", "NIR_DEBUG", "NIR_SECRET_KEY",
                                            "NIR_ALLOWED_HOSTS", "NIR_ACCEPT_SYNTHETIC_IDS", "DJANGO_SETTINGS_MODULE")})
     sys.path.insert(0, str(ROOT / "src"))

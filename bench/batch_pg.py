@@ -30,16 +30,13 @@ import argparse
 import datetime as dt
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from decimal import Decimal
 
-from _common import server, write_summary
-from _common import nir_command as _nir
+from _common import load_register, server, write_summary
 
-NOW = "2026-11-22T12:00:00+01:00"
 
 
 def _weekday(rng: random.Random, first: dt.date, days: int) -> dt.date:
@@ -80,12 +77,7 @@ def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequenti
     env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=tempfile.mkdtemp(prefix="nir-bench-var-"))
     out: dict = {"persons": persons}
     if not skip_load:
-        subprocess.run([*_nir(), "migrate", "-v0"], check=True, env=env)
-        t = time.perf_counter()
-        subprocess.run([*_nir(), "synth", "--persons", str(persons), "--now", NOW, "--quiet"], check=True, env=env)
-        subprocess.run([*_nir(), "rules", "reevaluate", "--quiet"], check=True, env=env, capture_output=True)
-        out["load_seconds"] = round(time.perf_counter() - t, 1)
-        print(f"synth + reevaluate: {persons:,} persons in {out['load_seconds']} s", flush=True)
+        load_register(env, persons, out)
 
     os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="nir.settings", NIR_VAR_DIR=env["NIR_VAR_DIR"])
     import django

@@ -28,28 +28,18 @@ import sys
 import tempfile
 import time
 
-from _common import pct, server, write_summary
+from _common import load_register, pct, server, write_summary
 from _common import nir_command as _nir
 
-NOW = "2026-11-22T12:00:00+01:00"
 
 
-
-
-def load(env: dict, persons: int, out: dict) -> None:
-    subprocess.run([*_nir(), "migrate", "-v0"], check=True, env=env)
-    t = time.perf_counter()
-    subprocess.run([*_nir(), "synth", "--persons", str(persons), "--now", NOW, "--quiet"], check=True, env=env)
-    subprocess.run([*_nir(), "rules", "reevaluate", "--quiet"], check=True, env=env, capture_output=True)
-    out["load_seconds"] = round(time.perf_counter() - t, 1)
-    print(f"loaded {persons:,} persons and derived their statuses in {out['load_seconds']} s", flush=True)
 
 
 def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
     env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=tempfile.mkdtemp(prefix="nir-bench-var-"))
     out: dict = {"persons": persons}
     if not skip_load:
-        load(env, persons, out)
+        load_register(env, persons, out)
     else:
         subprocess.run([*_nir(), "migrate", "-v0"], check=True, env=env)
     os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="nir.settings", NIR_VAR_DIR=env["NIR_VAR_DIR"])

@@ -6,45 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 
 from nir.register import models as m
 from nir.register.actors import REGELMOTOR, Actor
 from nir.register.derivation import evaluate_person, status_values
 from nir.testing.builders import Register, make_client
+from nir.testing.concurrency import run_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CLIENTS = 12
 WRITES_PER_CLIENT = 6
-
-
-def _run_threads(n, work):
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list = []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as e:  # reported by the test, not lost in the thread
-            errors.append(repr(e))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    return results
 
 
 @pytest.fixture
@@ -77,7 +53,7 @@ def test_concurrent_single_registrations_lose_nothing_and_duplicate_nothing(setu
             statuses.append((r.status_code, r.json().get("registration", {}).get("id")))
         return statuses
 
-    results = _run_threads(CLIENTS, work)
+    results = run_concurrently(CLIENTS, work)
     codes = [s for rs in results for s, _ in rs]
     assert codes == [201] * (CLIENTS * WRITES_PER_CLIENT), codes
     ids = [rid for rs in results for _, rid in rs]
@@ -106,7 +82,7 @@ def test_the_same_batch_sent_at_once_by_retrying_workers_is_registered_once(setu
                           headers={"Authorization": f"Bearer {tokens[0]}", "Idempotency-Key": "samme-batch"})
         return r.status_code, r.json()
 
-    results = _run_threads(6, work)
+    results = run_concurrently(6, work)
     assert {s for s, _ in results} == {201}, results
     answers = {json.dumps(doc, sort_keys=True) for _, doc in results}
     assert len(answers) == 1  # every worker got the one answer
@@ -126,7 +102,7 @@ def test_different_batches_of_many_clients_on_the_same_persons(setup):
                           headers={"Authorization": f"Bearer {tokens[i]}", "Idempotency-Key": f"batch-{i}"})
         return r.status_code, r.json()
 
-    results = _run_threads(8, work)
+    results = run_concurrently(8, work)
     assert all(s == 201 and doc["accepted"] == 5 for s, doc in results), results
     assert m.Absence.objects.count() - before == 40
     for person in persons:

@@ -373,11 +373,8 @@ def test_concurrent_batches_and_single_writes_of_the_same_persons_take_turns():
     """PostgreSQL, real transactions on separate connections: batches (locking their persons in id
     order) and single registrations (the rules guard locks its person) of the same persons at once
     lose nothing, refuse nothing, and leave each person one current status that has seen every fact."""
-    import threading
-
-    from django.db import connection
-
     from nir.register.actors import Actor
+    from nir.testing.concurrency import run_concurrently
     from nir.register.derivation import evaluate_person, status_values
 
     actor = Actor.for_system("samtidighet", source_system="samtidighet")
@@ -387,37 +384,25 @@ def test_concurrent_batches_and_single_writes_of_the_same_persons_take_turns():
         r.participation(p, dt.date(2026, 1, 5), goal="complete_vgo_2025")
     before = m.Absence.objects.count()
     workers, per_worker = 6, 8
-    barrier = threading.Barrier(workers)
-    errors, outcomes = [], []
 
     def absence(k):
         day = dt.date(2026, 3, 2) + dt.timedelta(days=k)
         return {"scheme": "intro", "kind": "time_off", "from_date": day, "to_date": day}
 
     def work(w):
-        try:
-            barrier.wait()
-            order = people if w % 2 else people[::-1]  # different orders: the lock order is the ids'
-            items = [(order[k % len(order)], m.Absence, absence(w * per_worker + k)) for k in range(per_worker)]
-            if w < 4:
-                with transaction.atomic():
-                    outcomes.extend(o.accepted for o in services.register_many(items, actor))
-            else:
-                for person, model, values in items:
-                    with transaction.atomic():
-                        services.register(person, model, values, actor)
-                    outcomes.append(True)
-        except Exception as e:  # reported by the test, not lost in the thread
-            errors.append(repr(e))
-        finally:
-            connection.close()
+        order = people if w % 2 else people[::-1]  # different orders: the lock order is the ids'
+        items = [(order[k % len(order)], m.Absence, absence(w * per_worker + k)) for k in range(per_worker)]
+        if w < 4:
+            with transaction.atomic():
+                return [o.accepted for o in services.register_many(items, actor)]
+        accepted = []
+        for person, model, values in items:
+            with transaction.atomic():
+                services.register(person, model, values, actor)
+            accepted.append(True)
+        return accepted
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
+    outcomes = [ok for done in run_concurrently(workers, work) for ok in done]
     assert outcomes == [True] * (workers * per_worker)
     assert m.Absence.objects.count() - before == workers * per_worker
     for person in people:
