@@ -10,6 +10,7 @@ import hmac
 import io
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -185,7 +186,12 @@ def test_no_identifying_string_and_no_key_in_any_output(rworld, tmp_path):
     values, text = output_strings(out)
     assert not (secrets_ & values)
     for s in secrets_:
-        assert s not in text, s
+        # A short secret (a postal code) may occur inside a hex digest of the manifest by chance
+        # (~1 % of runs): it must not stand as a token of its own; longer ones not at all.
+        if len(s) >= 6:
+            assert s not in text, s
+        else:
+            assert not re.search(rf"(?<![0-9A-Za-z]){re.escape(s)}(?![0-9A-Za-z])", text), s
         if len(s) >= 6:  # long strings not even inside another value
             assert not any(s in v for v in values), s
     for path in out.iterdir():
