@@ -9,7 +9,7 @@ NIR    := $(VENV)/bin/nir
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BENCH_PERSONS ?= 1000000
 
-.PHONY: install run demo test postgres-binaries bench clean
+.PHONY: install run demo test postgres-binaries browser-binaries bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,14 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
+# Designsystemet's CSS, htmx and axe-core from the npm registry (package-lock.json), not committed.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm mangler: installerer Debians pakker 'nodejs' og 'npm' med apt"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
 
 demo: install
 	$(NIR) migrate --noinput
@@ -32,7 +39,14 @@ postgres-binaries:
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 
-test: install postgres-binaries
+# The browser tests drive Debian's Chromium through Playwright (no browser download).
+browser-binaries:
+	@if [ -x /usr/bin/chromium ]; then :; else \
+	  echo "Chromium mangler: installerer Debians pakke 'chromium' med apt"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: install postgres-binaries browser-binaries
 	$(PY) -m nir.testing.suite $(PYTEST_ARGS)
 
 bench: install postgres-binaries

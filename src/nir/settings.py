@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "nir.web.context.navigation",
             ],
         },
     },
@@ -193,6 +194,13 @@ DATETIME_FORMAT = "d.m.Y H:i"
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Front-end packages from the npm registry (package.json; installed by ``make install`` with
+# ``npm ci``, not committed): Digdir's Designsystemet and htmx, served as static files.
+NODE_MODULES = Path(os.environ.get("NIR_NODE_MODULES", PROJECT_DIR / "node_modules"))
+STATICFILES_DIRS = [
+    ("vendor/designsystemet", NODE_MODULES / "@digdir" / "designsystemet-css" / "dist"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+]
 
 # Every handler carries the filter that removes national identity numbers,
 # including Django's request log (URLs may contain search terms).

@@ -205,6 +205,32 @@ WEB_RULES: dict[str, Rule] = {
     "logout": PUBLIC,
     "health": PUBLIC,
     "home": PUBLIC,  # the start page; register figures only after login (nir.web.views.home)
+    # The work list (Arbeidsflate), persons and settlements: persons in the user's scope.
+    "worklist": _read(P.PERSON_READ, Person.MANY),
+    "worklist_section": _read(P.PERSON_READ, Person.MANY),
+    "settlements": _read(P.PERSON_READ, Person.MANY),
+    "persons": _read(P.PERSON_READ, Person.MANY),
+    "person": _read(P.PERSON_READ, Person.ONE),
+    "person_section": _read(P.PERSON_READ, Person.ONE),
+    "person_history": _read(P.PERSON_READ, Person.ONE),
+    "person_add": _write(),
+    # Municipality pages: key figures (counts) for the municipalities in the user's scope.
+    "municipalities": _read(P.REPORT_READ, Person.MANY),
+    "municipality": _read(P.REPORT_READ, Person.MANY),
+    # The Regelmotor: rule versions and parameters (public law, like the code lists); one person explained.
+    "rules": _read(P.CODES_READ),
+    "rules_explain": _read(P.PERSON_READ, Person.ONE),
+    # IMDi: organisations, users and roles, API clients, help texts; the audit log (tilgangsloggen).
+    "organisations": _read(P.ADMINISTER),
+    "organisation": _read(P.ADMINISTER),
+    "administration": _read(P.ADMINISTER),
+    "admin_users": _read(P.ADMINISTER),
+    "admin_user": _read(P.ADMINISTER),
+    "admin_clients": _read(P.ADMINISTER),
+    "help_texts": _read(P.ADMINISTER),
+    "help_text_edit": _read(P.ADMINISTER),
+    "audit_search": _read(P.AUDIT_READ),
+    "audit_person_export": _read(P.AUDIT_READ, Person.ONE),
     "reports": _read(P.REPORT_READ),
     "report": _read(P.REPORT_READ, Person.MANY),
     "report_export": _read(P.REPORT_READ, Person.MANY),
@@ -225,6 +251,22 @@ WEB_RULES: dict[str, Rule] = {
 # authentication) and Django's admin (staff only, and ``ADMINISTER`` through the admin's own
 # permission check, ``nir.access.admin``).
 SELF_GUARDED_NAMESPACES = frozenset({"api-v1", "admin"})
+
+
+def page_allowed(principal, url_name: str) -> bool:
+    """Whether ``principal`` may open the page named ``url_name`` (before person-level scope).
+
+    The same decision as ``nir.access.middleware`` makes for a request; the menu shows a page only
+    when it is allowed. A page without a rule is never allowed.
+    """
+    rule = WEB_RULES.get(url_name)
+    if rule is None:
+        return False
+    if rule.public:
+        return True
+    if principal is None or not getattr(principal, "is_authenticated", False):
+        return False
+    return rule.permission is None or allows(principal, rule.permission)
 
 
 def api_rule(method: str, path: str) -> Rule | None:

@@ -1,9 +1,10 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from nir.web import views, views_reports, views_statistics
+from nir.web import urls_admin, urls_overview, urls_persons, views, views_reports, views_statistics
 from nir.web.login import NirLoginView
 
+# Every named page has a rule in nir.access.policy.WEB_RULES (tests/access/test_access_matrix.py).
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", NirLoginView.as_view(), name="login"),
@@ -16,4 +17,10 @@ urlpatterns = [
     path("rapporter/aarsrapport/<str:area>/<str:year>/", views_statistics.yearly_report, name="yearly_report"),
     path("rapporter/<slug:report_id>/", views_reports.report, name="report"),
     path("rapporter/<slug:report_id>/eksport.<slug:fmt>", views_reports.report_export, name="report_export"),
+    # Arbeidsflate, Bosetting, Kommuner
+    path("", include(urls_overview)),
+    # Personer: search, lists, the person page and its registrations
+    path("", include(urls_persons)),
+    # Regelmotor, Organisasjoner, Hjelpetekster, Administrering
+    path("", include(urls_admin)),
 ]

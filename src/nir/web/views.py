@@ -1,17 +1,20 @@
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch
 
+from nir.access import policy
 from nir.reference.models import Municipality
-from nir.register.models import Person
 
 
 def home(request):
-    context = {"n_municipalities": Municipality.objects.count()}
-    if request.user.is_authenticated:
-        # Counts only: no personal data on this page.
-        context["n_persons"] = Person.objects.count()
-    return render(request, "web/home.html", context)
+    """The start page: a logged-in user who has a work list goes straight to Arbeidsflate."""
+    if request.user.is_authenticated and policy.page_allowed(request.user, "worklist"):
+        try:
+            return redirect("worklist")
+        except NoReverseMatch:  # Arbeidsflate not in the URL configuration
+            pass
+    return render(request, "web/home.html", {"n_municipalities": Municipality.objects.count()})
 
 
 def health(request):

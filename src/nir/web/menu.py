@@ -1,0 +1,55 @@
+"""The main menu of NIR og Bosetting, as in today's NIR (``004``, the webinar):
+
+    Arbeidsflate | Bosetting | Personer | Kommuner | Organisasjoner | Rapporter | Regelmotor |
+    Hjelpetekster | Administrering
+
+Each item is shown only to a user who may open its page (``nir.access.policy.page_allowed``, the
+same decision the access middleware makes): the menu never offers a page that would answer 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from nir.access import policy
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    # URL names of the pages that belong to this item (marked as the current section).
+    section: frozenset[str]
+
+
+MENU = (
+    MenuItem(_("Work area"), "worklist", frozenset({"worklist", "worklist_section", "home"})),
+    MenuItem(_("Settlement"), "settlements", frozenset({"settlements"})),
+    MenuItem(_("Persons"), "persons", frozenset({"persons", "person", "person_section", "person_history",
+                                                  "person_add"})),
+    MenuItem(_("Municipalities"), "municipalities", frozenset({"municipalities", "municipality"})),
+    MenuItem(_("Organisations"), "organisations", frozenset({"organisations", "organisation"})),
+    MenuItem(_("Reports"), "reports", frozenset({"reports", "report", "statistics", "yearly_report"})),
+    MenuItem(_("Rules engine"), "rules", frozenset({"rules", "rules_explain"})),
+    MenuItem(_("Help texts"), "help_texts", frozenset({"help_texts", "help_text_edit"})),
+    MenuItem(_("Administration"), "administration", frozenset({"administration", "admin_users", "admin_user",
+                                                               "admin_clients", "audit_search"})),
+)
+
+
+def menu_for(user, current: str | None) -> list[dict]:
+    items = []
+    for item in MENU:
+        if not policy.page_allowed(user, item.url_name):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # tests/web/test_menu.py: every item of MENU has its page
+            continue
+        items.append({"label": item.label, "url": url,
+                      "current": "page" if current == item.url_name else
+                      "true" if current in item.section else None})
+    return items

@@ -1,0 +1,23 @@
+"""Template tags of the web application.
+
+``{% help "person.vedtak" %}`` renders the "?" beside a field, section or report: a disclosure
+(``<details>``) that opens the current help text (``nir.web.help``); it works without JavaScript
+and by keyboard. A key without a text renders nothing.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.template.loader import render_to_string
+
+from nir.web.help import text_for
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def help(context, key: str, label: str = ""):
+    text = text_for(key)
+    if text is None:
+        return ""
+    return render_to_string("web/_help.html", {"help": text, "label": label or text.title})
