@@ -174,6 +174,13 @@ def jwks() -> dict:
 
 # --- client keys ------------------------------------------------------------------------------------
 
+def revoke_client_key(kid: str) -> bool:
+    """Revoke the active client key ``kid`` (``nir clients revoke-key``, the administration page):
+    grants signed with it are refused from now on; access tokens already issued expire within
+    their lifetime. False when no active key has this id."""
+    return bool(ApiClientKey.objects.filter(kid=kid, revoked_at__isnull=True).update(revoked_at=timezone.now()))
+
+
 def generate_client_key(algorithm: str = "ES256") -> tuple[str, str]:
     """A new key pair for a client: (private PEM, public PEM). The private half is the client's."""
     if algorithm == "ES256":

@@ -102,8 +102,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Nøkkel {key.kid} ({key.algorithm}) lagt til for {client.client_id}")
 
     def _revoke_key(self, o):
-        n = ApiClientKey.objects.filter(kid=o["kid"], revoked_at__isnull=True).update(revoked_at=timezone.now())
-        if not n:
+        if not oauth.revoke_client_key(o["kid"]):
             raise CommandError(f"ingen aktiv nøkkel med kid {o['kid']!r}")
         self.stdout.write(f"Nøkkel {o['kid']} er trukket tilbake")
 
