@@ -67,7 +67,7 @@ def test_login_page_has_the_csp(client):
 
 @pytest.mark.django_db
 def test_home_and_report_pages_have_the_csp(admin_client_):
-    for url in ("/", "/rapporter/", "/rapporter/avvik-sluttmaal/", "/rapporter/aarsstatistikk/?year=2025",
+    for url in ("/arbeidsflate/", "/personer/", "/regelmotor/", "/administrering/", "/rapporter/", "/rapporter/avvik-sluttmaal/", "/rapporter/aarsstatistikk/?year=2025",
                 "/rapporter/aarsrapport/5001/2025/"):
         r = admin_client_.get(url)
         assert r.status_code == 200, url

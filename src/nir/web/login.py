@@ -2,7 +2,9 @@
 
 See docs/security.md. Failed and refused logins are logged to ``nir.security`` (never the
 password; the username only when it names an existing user, through ``redact``), not to the
-audit table.
+audit table. The messages on the page are English in the source and bokmål through the
+catalogue (``src/nir/locale/parts/reports.po``); the log lines are for the operators and stay as
+they are.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
+from django.utils.translation import gettext_lazy, ngettext
 
 from nir.access import oidc, throttle
 from nir.logging import redact
@@ -23,7 +26,7 @@ log = logging.getLogger("nir.security")
 
 def _minutes_text(seconds: int) -> str:
     n = throttle.minutes(seconds)
-    return "1 minutt" if n == 1 else f"{n} minutter"
+    return ngettext("%(n)s minute", "%(n)s minutes", n) % {"n": n}
 
 
 def _username_for_log(username: str) -> str:
@@ -37,7 +40,7 @@ def _username_for_log(username: str) -> str:
 class ThrottledLoginMixin:
     """``clean`` of Django's AuthenticationForm with the throttle in front of the password check."""
 
-    throttle_message = "For mange mislykkede innlogginger. Prøv igjen om {minutes}."
+    throttle_message = gettext_lazy("Too many failed logins. Try again in %(minutes)s.")
     retry_after: int = 0  # seconds, when refused by the throttle
 
     def clean(self):
@@ -51,7 +54,7 @@ class ThrottledLoginMixin:
             self.retry_after = wait
             log.warning("Innlogging sperret (for mange feil): brukernavn %s fra %s, %d s igjen",
                         _username_for_log(username), ip, wait)
-            raise forms.ValidationError(self.throttle_message.format(minutes=_minutes_text(wait)),
+            raise forms.ValidationError(str(self.throttle_message) % {"minutes": _minutes_text(wait)},
                                         code="throttled")
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:

@@ -11,7 +11,15 @@ report's own (``definition.filters``), with a select where the values come from 
 dates and a number field for numbers. Every query goes through ``registry.run`` with
 ``person_scope(request.user)``; the CSV and XLSX are written by ``exports.write_csv`` and
 ``exports.write_xlsx``, the same functions as ``nir report``. A bad filter value
-(``registry.ReportError``) is shown in Norwegian with status 400.
+(``registry.ReportError``) is shown in Norwegian with status 400, in an error summary that links
+to the field when the field is known.
+
+The page text is English in the source and bokmål through the catalogue
+(``src/nir/locale/parts/reports.po``); report titles, help texts, column headers and code-list
+labels are the registry's (domain data, already bokmål). The filter form is a plain GET form;
+htmx (``hx-get`` on the form, the sort links and the pager) replaces only ``#report-body``
+(``_report_body.html``) and pushes the clean URL (``HX-Push-Url``); without JavaScript the same
+URLs give the whole page.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -40,6 +50,7 @@ from nir.access import audit
 from nir.access.scope import person_scope
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import charts, exports, registry
+from nir.web.help import current_texts, text_for
 
 PAGE_SIZE = 50
 
@@ -52,40 +63,51 @@ SPOOL_BYTES = 8 * 1024 * 1024
 # Filter name (as in the URL and on the command line) → label in the form. A filter a report adds
 # without a label here is labelled by the column of the same key, or by its name.
 FILTER_LABELS = {
-    "law": "Lov",
-    "municipality": "Oppfølgingskommune eller bydel",
-    "category": "NIR-kategori",
-    "duf": "DUF-nummer",
-    "name": "Navn",
-    "from": "Fra dato",
-    "to": "Til dato",
-    "termination_type": "Avslutningstype",
-    "reason": "Avslutningsårsak",
-    "avvik": "Avvik",
-    "scheme": "Ordning",
-    "status": "Status",
-    "deadline_within": "Gjennomføringsfrist innen (antall dager)",
-    "missing": "Manglende registrering",
-    "as_of": "Per dato",
-    "known_at": "Registeret slik det var kjent",
+    "law": gettext_lazy("Act"),
+    "municipality": gettext_lazy("Follow-up municipality or district"),
+    "category": gettext_lazy("NIR category"),
+    "duf": gettext_lazy("DUF number"),
+    "name": gettext_lazy("Name"),
+    "from": gettext_lazy("From date"),
+    "to": gettext_lazy("To date"),
+    "termination_type": gettext_lazy("Termination type"),
+    "reason": gettext_lazy("Termination reason"),
+    "avvik": gettext_lazy("Deviation"),
+    "scheme": gettext_lazy("Scheme"),
+    "status": gettext_lazy("Status"),
+    "deadline_within": gettext_lazy("Completion deadline within (number of days)"),
+    "missing": gettext_lazy("Missing registration"),
+    "as_of": gettext_lazy("As of date"),
+    "known_at": gettext_lazy("The register as it was known"),
 }
 FILTER_HINTS = {
-    "municipality": "Kommunenummer (4 siffer) eller bydelsnummer (6 siffer).",
-    "name": "Del av fornavn eller etternavn.",
-    "category": "Kategoriene for valgt ordning.",
-    "as_of": "Datoen rapporten gjelder. Tomt: i dag.",
-    "known_at": "Dato (ÅÅÅÅ-MM-DD, slutten av dagen) eller tidspunkt (ÅÅÅÅ-MM-DDTtt:mm). Tomt: nå.",
+    "municipality": gettext_lazy("Municipality number (4 digits) or district number (6 digits)."),
+    "name": gettext_lazy("Part of the first or last name."),
+    "category": gettext_lazy("The categories of the chosen scheme."),
+    "as_of": gettext_lazy("The date the report applies to. Empty: today."),
+    "known_at": gettext_lazy("Date (YYYY-MM-DD, end of the day) or time (YYYY-MM-DDThh:mm). Empty: now."),
 }
 # The empty choice of a select: every value (not filtered), unless the registry has a default.
-EMPTY_CHOICE_LABELS = {"scheme": "Standard (introduksjonsprogram)"}
+EMPTY_CHOICE_LABELS = {"scheme": gettext_lazy("Default (introduction programme)")}
+ALL_LABEL = gettext_lazy("All")
 # Filters whose values are codes of a code list with another name (others: a list with their own name).
 CODE_LIST_FILTERS = {"reason": "termination_reason"}
 
-# How the rows of a report are counted in the page («N personer»); a report whose rows are not
-# persons says so here (avsluttet-intro has one row per termination) or in a ``row_nouns``
-# attribute of its definition, (singular, plural).
-ROW_NOUNS = {"avsluttet-intro": ("avslutning", "avslutninger")}
-DEFAULT_ROW_NOUN = ("person", "personer")
+# How the rows of a report are counted in the page («N personer»): a function of the number and
+# its formatted text. A report whose rows are not persons says so here (avsluttet-intro has one
+# row per termination) or in a ``row_nouns`` attribute of its definition, (singular, plural).
+
+
+def _persons(n: int, text: str) -> str:
+    return ngettext("%(n)s person", "%(n)s persons", n) % {"n": text}
+
+
+def _terminations(n: int, text: str) -> str:
+    return ngettext("%(n)s termination", "%(n)s terminations", n) % {"n": text}
+
+
+ROW_COUNTS = {"avsluttet-intro": _terminations}
+DEFAULT_ROW_COUNT = _persons
 
 _PARAM_TYPES = typing.get_type_hints(registry.ReportParams)
 # Command-line hints in the registry's help texts, e.g. «(--from/--to)», not shown on the pages.
@@ -107,8 +129,17 @@ def report_list(request):
             for d in registry.REPORTS.values() if law in getattr(d, "laws", registry.LAWS)
         ]
         label = LAW_LABELS.get(law, law)
-        sections.append({"law": law, "label": label, "heading": f"Rapporter – {label}", "reports": reports})
-    return render(request, "web/reports/list.html", {"sections": sections})
+        sections.append({"law": law, "label": label, "heading": gettext("Reports - %(law)s") % {"law": label},
+                         "reports": reports})
+    # The "?" beside each report shows its help text (HelpText «report.<id>», editable by IMDi); a
+    # report without one shows the registry's help text as a paragraph instead.
+    texts = current_texts()
+    for section in sections:
+        for r in section["reports"]:
+            r["help_key"] = f"report.{r['id']}"
+            r["has_help"] = r["help_key"] in texts
+    return render(request, "web/reports/list.html", {
+        "sections": sections, "statistics_help": "report.aarsstatistikk" in texts})
 
 
 # --- parameters from the query string --------------------------------------------------------
@@ -180,13 +211,24 @@ def _convert(d: registry.ReportDefinition | None, name: str, attr: str, raw: str
         if kind == "int":
             return int(raw)
     except (ValueError, OverflowError):
-        label = _label(d, name)
-        expected = {"date": "en dato (ÅÅÅÅ-MM-DD)", "datetime": "en dato (ÅÅÅÅ-MM-DD) eller et tidspunkt "
-                    "(ÅÅÅÅ-MM-DDTtt:mm)", "int": "et heltall"}[kind]
-        raise registry.ReportError(f"{label} må være {expected}, ikke «{raw}»") from None
+        values = {"label": _label(d, name), "value": raw}
+        if kind == "date":
+            message = gettext('%(label)s must be a date (YYYY-MM-DD), not "%(value)s"')
+        elif kind == "datetime":
+            message = gettext('%(label)s must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDThh:mm), not "%(value)s"')
+        else:
+            message = gettext('%(label)s must be a whole number, not "%(value)s"')
+        raise _field_error(message % values, name) from None
     if _CONTROL.search(raw):
-        raise registry.ReportError(f"{_label(d, name)} inneholder ugyldige tegn")
+        raise _field_error(gettext("%(label)s contains invalid characters") % {"label": _label(d, name)}, name)
     return raw
+
+
+def _field_error(message: str, name: str) -> registry.ReportError:
+    """A ``ReportError`` that knows its filter (the error summary links to the field)."""
+    error = registry.ReportError(message)
+    error.field = name
+    return error
 
 
 def params_from_query(query, d: registry.ReportDefinition | None = None) -> registry.ReportParams:
@@ -206,7 +248,8 @@ def params_from_query(query, d: registry.ReportDefinition | None = None) -> regi
     except ValueError:
         page = 0
     if page < 1:
-        raise registry.ReportError(f"side må være et positivt heltall, ikke «{raw_page}»")
+        raise registry.ReportError(gettext('page must be a positive whole number, not "%(value)s"')
+                                   % {"value": raw_page})
     return registry.ReportParams(**values, sort=query.get("sort", "").strip() or None, page=page,
                                  page_size=PAGE_SIZE)
 
@@ -237,11 +280,17 @@ class FilterField:
     choices: list[tuple[str, str]] | None = None
     hint: str = ""
     required: bool = False
-    empty_label: str = "Alle"
+    empty_label: str = ""
+    error: str = ""  # the message of a refused value of this filter
 
     @property
     def id(self) -> str:
         return f"filter-{self.name}"
+
+    @property
+    def describedby(self) -> str:
+        """The ids of the hint and the error message (``aria-describedby``)."""
+        return " ".join(i for i in (self.hint and f"{self.id}-hint", self.error and f"{self.id}-error") if i)
 
 
 def _choices(name: str, attr: str, query) -> list[tuple[str, str]] | None:
@@ -282,7 +331,7 @@ def _fields(d: registry.ReportDefinition, query) -> list[FilterField]:
             hint = ""
         fields.append(FilterField(name=name, label=_label(d, name), value=value, input_type=input_type,
                                   choices=choices, hint=hint, required=name == "law",
-                                  empty_label=EMPTY_CHOICE_LABELS.get(name, "Alle")))
+                                  empty_label=EMPTY_CHOICE_LABELS.get(name, ALL_LABEL)))
     return fields
 
 
@@ -296,7 +345,7 @@ def cell_text(column: registry.Column, value: Any) -> str:
     if isinstance(v, dt.date):
         return v.strftime(exports.DATE_FORMAT)
     if isinstance(v, bool):
-        return "Ja" if v else "Nei"
+        return gettext("Yes") if v else gettext("No")
     if isinstance(v, (Decimal, float, int)):
         d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
         exponent = d.normalize().as_tuple().exponent
@@ -324,14 +373,18 @@ def _columns(d: registry.ReportDefinition, sort: str | None, current: dict[str, 
             "url": url + _qs(params),
             "aria_sort": ("descending" if descending else "ascending") if sorted_here else "",
             "indicator": ("▼" if descending else "▲") if sorted_here else "",
-            "action": "sorter synkende" if next_sort.startswith("-") else "sorter stigende",
+            "action": gettext("sort descending") if next_sort.startswith("-") else gettext("sort ascending"),
+            "id": f"sort-{c.key}",
         })
     return out
 
 
 def _count_text(d: registry.ReportDefinition, n: int) -> str:
-    one, many = getattr(d, "row_nouns", None) or ROW_NOUNS.get(d.id, DEFAULT_ROW_NOUN)
-    return f"{charts.format_number(n)} {one if n == 1 else many}"
+    nouns = getattr(d, "row_nouns", None)
+    if nouns:
+        one, many = nouns
+        return f"{charts.format_number(n)} {one if n == 1 else many}"
+    return ROW_COUNTS.get(d.id, DEFAULT_ROW_COUNT)(n, charts.format_number(n))
 
 
 def _web_text(text: str) -> str:
@@ -346,7 +399,7 @@ def _message(error: Exception) -> str:
 def _get_definition(report_id: str) -> registry.ReportDefinition:
     d = registry.REPORTS.get(report_id)
     if d is None:
-        raise Http404("Ukjent rapport")
+        raise Http404(gettext("Unknown report"))
     return d
 
 
@@ -362,11 +415,15 @@ def report(request, report_id: str):
     url = reverse("report", args=[d.id])
     law = query.get("law", "").strip() or registry.DEFAULT_LAW
     scope = person_scope(request.user)
+    partial = is_htmx(request)
+    fields = _fields(d, query)
+    # The lead is the report's help text as IMDi keeps it (HelpText «report.<id>», the "?" of the list).
+    help_text = text_for(f"report.{d.id}")
     context = {
-        "definition": d, "help_text": _web_text(d.help_text), "fields": _fields(d, query),
+        "definition": d, "help_text": help_text.text if help_text else _web_text(d.help_text), "fields": fields,
         "law_label": LAW_LABELS.get(law, law), "law": law, "sort": current.get("sort", ""),
-        "reset_url": url + _qs({"law": law if law in registry.LAWS else ""}),
-        "no_access": scope is not None and scope.empty,
+        "reset_url": url + _qs({"law": law if law in registry.LAWS else ""}), "url": url,
+        "no_access": scope is not None and scope.empty, "partial": partial,
     }
     try:
         params = params_from_query(query, d)
@@ -378,7 +435,15 @@ def report(request, report_id: str):
         rows = result.rows
     except registry.ReportError as e:
         context["error"] = _message(e)
-        return render(request, "web/reports/report.html", context, status=400)
+        field = error_field(e, query, [f.name for f in fields])
+        for f in fields:
+            if f.name == field:
+                f.error = context["error"]
+                context["error_field"] = f
+        response = _render_report(request, context, status=error_status(request))
+        if partial:
+            response["HX-Push-Url"] = "false"  # a refusal is no state of the page to go back to
+        return response
 
     # Audit log (issue 5): one event, the persons of the rows shown; a failure fails the request.
     audit.record(request=request, action="report", channel="web", what=f"report:{d.id}",
@@ -388,17 +453,79 @@ def report(request, report_id: str):
     table = [[{"text": cell_text(c, row[c.key]), "numeric": c.kind in _NUMERIC_KINDS} for c in d.columns]
              for row in rows]
     export_query = _qs(current)
+    trigger = request.headers.get("HX-Trigger", "") if partial else ""
+
+    def page_url(n: int) -> str:
+        return url + _qs({**current, "page": n if n > 1 else ""})
+
     context.update({
         "result": result, "count": count, "count_text": _count_text(d, count), "columns": columns, "rows": table,
         "page": page, "pages": pages, "first_row": (page - 1) * PAGE_SIZE + 1 if count else 0,
         "last_row": min(page * PAGE_SIZE, count),
-        "prev_url": url + _qs({**current, "page": page - 1 if page > 2 else ""}) if page > 1 else "",
-        "next_url": url + _qs({**current, "page": page + 1}) if page < pages else "",
+        "prev_url": page_url(page - 1) if page > 1 else "",
+        "next_url": page_url(page + 1) if page < pages else "",
+        "pager": pager(page, pages, page_url),
         "csv_url": reverse("report_export", args=[d.id, "csv"]) + export_query,
         "xlsx_url": reverse("report_export", args=[d.id, "xlsx"]) + export_query,
         "as_of": result.params.as_of, "known_at": timezone.localtime(result.known_at),
+        # After an htmx update the focus goes to the sort link that was used (``HX-Trigger``: the id of
+        # the element), else to the result's heading; nir.js moves it to ``[data-autofocus]``.
+        "focus": trigger if trigger.startswith("sort-") else "",
+        "focus_result": partial and not trigger.startswith("sort-"),
     })
-    return render(request, "web/reports/report.html", context)
+    response = _render_report(request, context)
+    if partial:
+        response["HX-Push-Url"] = page_url(page)
+    return response
+
+
+def _render_report(request, context: dict, status: int = 200):
+    template = "web/reports/_report_body.html" if context["partial"] else "web/reports/report.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- htmx, errors and paging (shared with views_statistics) -------------------------------------------------
+
+def is_htmx(request) -> bool:
+    """An htmx request for a part of the page; a history restore (back button) gets the whole page."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def error_status(request) -> int:
+    """400 for a refused filter; 200 to htmx, which swaps (and restores from history) 2xx answers only."""
+    return 200 if request.headers.get("HX-Request") == "true" else 400
+
+
+def error_field(error: Exception, query, names: list[str]) -> str | None:
+    """The filter a refused value came from, so that the error summary can link to its field: the
+    views say so (``error.field``); for the registry's messages, the filter whose value the message quotes."""
+    field = getattr(error, "field", None)
+    if field:
+        return field
+    text = str(error)
+    if "fra-datoen" in text and "from" in names:
+        return "from"
+    for name in names:
+        raw = query.get(name, "").strip()
+        if raw and (repr(raw) in text or f"«{raw}»" in text):
+            return name
+    return None
+
+
+def pager(page: int, pages: int, page_url, around: int = 1) -> list[dict]:
+    """The page numbers of the pager: the first, the last, and those around the current one; a gap
+    (``None`` as number) where pages are left out."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    items: list[dict] = []
+    previous = 0
+    for n in shown:
+        if n - previous > 1:
+            items.append({"number": None})
+        items.append({"number": n, "url": page_url(n), "current": n == page})
+        previous = n
+    return items
 
 
 # --- download --------------------------------------------------------------------------------
@@ -414,7 +541,7 @@ def report_export(request, report_id: str, fmt: str):
     """The whole report (every row, no paging) as CSV (UTF-8 with BOM, as ``nir report --out``) or XLSX."""
     d = _get_definition(report_id)
     if fmt not in EXPORT_FORMATS:
-        raise Http404("Ukjent format")
+        raise Http404(gettext("Unknown format"))
     try:
         params = replace(params_from_query(request.GET, d), page=1, page_size=None)
         result = registry.run(d.id, params, scope=person_scope(request.user))

@@ -17,6 +17,11 @@ status 400 with the message and the form.
 of counties and municipalities named ``area`` and a text field ``district`` for a district
 number; a district typed there wins over the select. Unlike the command line, the pages
 refuse an area number that is not in the reference data (the command gives zeros).
+
+The page text is English in the source and bokmål through the catalogue
+(``src/nir/locale/parts/reports.po``); the figures' titles, definitions, sources and column
+labels are ``statistics.FIGURES`` (domain data, already bokmål). The form is a plain GET form;
+htmx replaces only ``#stats-body`` (``_stats_body.html``) and pushes the URL.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -42,24 +49,25 @@ from nir.register.explain import LAW_LABELS
 from nir.reports import charts, diff, statistics, stats_exports
 from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
 from nir.reports.statistics import FIGURES, StatsParams, StatsTable
-from nir.web.views_reports import XLSX_CONTENT_TYPE, _parse_date, _parse_known_at
+from nir.web.views_reports import XLSX_CONTENT_TYPE, _parse_date, _parse_known_at, error_field, error_status, is_htmx
 
 YEARS_SHOWN = 10  # the year select: the current year and the nine before it
 SERIES_YEARS = 5
 # The main figures of the yearly series, with the short names written at the ends of the lines.
 MAIN_FIGURES = {
-    "deltakere": "Deltakere",
-    "begynt": "Begynt",
-    "avsluttet": "Avsluttet",
-    "rett-og-plikt-31-12": "Rett og plikt per 31.12.",
+    "deltakere": gettext_lazy("Participants"),
+    "begynt": gettext_lazy("Started"),
+    "avsluttet": gettext_lazy("Ended the programme"),
+    "rett-og-plikt-31-12": gettext_lazy("Right and duty at 31.12."),
 }
 GOAL_FIGURES = ("sluttmaal-rett-og-plikt", "sluttmaal-rett")
 EXAM_FIGURE = "norsk-frist-proever"
-BY_CHOICES = (("", "Ingen (ett område)"), ("municipality", "Kommune"), ("county", "Fylke"))
+BY_CHOICES = (("", gettext_lazy("None (one area)")), ("municipality", gettext_lazy("Municipality")),
+              ("county", gettext_lazy("County")))
 # The chart of «deltakere» by area: only up to this many areas (the table always has them all).
 MAX_CHART_AREAS = 50
 MAX_SCOPE_NAMES = 6
-UNIT = "Personer"
+UNIT = gettext_lazy("Persons")
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -67,6 +75,18 @@ EXPORT_FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE, "json": JS
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 _NOW = ("nå", "na", "now")
+# The parameters as named in the form and in the messages about them.
+LABELS = {
+    "year": gettext_lazy("Year"),
+    "law": gettext_lazy("Act"),
+    "area": gettext_lazy("Area"),
+    "district": gettext_lazy("District"),
+    "by": gettext_lazy("Breakdown"),
+    "as_of": gettext_lazy("As of date"),
+    "known_at": gettext_lazy("The register as it was known"),
+    "compare_known_at": gettext_lazy("Compare with"),
+    "figure": gettext_lazy("Figure"),
+}
 
 
 # --- parameters ---------------------------------------------------------------------------------
@@ -79,13 +99,13 @@ def default_year() -> int:
 def _text(query, name: str, label: str) -> str:
     raw = query.get(name, "").strip()
     if _CONTROL.search(raw):
-        raise ReportError(f"{label} inneholder ugyldige tegn")
+        raise ReportError(gettext("%(label)s contains invalid characters") % {"label": label})
     return raw
 
 
 def _year(raw: str) -> int:
     if not re.fullmatch(r"\d{4}", raw or ""):
-        raise ReportError(f"år må være et årstall (ÅÅÅÅ), ikke «{raw}»")
+        raise ReportError(gettext('year must be a year (YYYY), not "%(value)s"') % {"value": raw})
     return int(raw)
 
 
@@ -95,7 +115,8 @@ def _date(raw: str, label: str) -> dt.date | None:
     try:
         return _parse_date(raw)
     except (ValueError, OverflowError):
-        raise ReportError(f"{label} må være en dato (ÅÅÅÅ-MM-DD), ikke «{raw}»") from None
+        raise ReportError(gettext('%(label)s must be a date (YYYY-MM-DD), not "%(value)s"')
+                          % {"label": label, "value": raw}) from None
 
 
 def _time(raw: str, label: str) -> dt.datetime | None:
@@ -104,8 +125,8 @@ def _time(raw: str, label: str) -> dt.datetime | None:
     try:
         return _parse_known_at(raw)
     except (ValueError, OverflowError):
-        raise ReportError(f"{label} må være en dato (ÅÅÅÅ-MM-DD) eller et tidspunkt (ÅÅÅÅ-MM-DDTtt:mm), "
-                          f"ikke «{raw}»") from None
+        raise ReportError(gettext('%(label)s must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDThh:mm), not "%(value)s"')
+                          % {"label": label, "value": raw}) from None
 
 
 @dataclass
@@ -119,23 +140,23 @@ class Request:
 
 def read_params(query, *, area: str | None = None, year: str | None = None, by_allowed: bool = True) -> Request:
     """``StatsParams`` from the query string (and the path of the yearly report); ``ReportError`` when bad."""
-    raw_year = year if year is not None else _text(query, "year", "År")
+    raw_year = year if year is not None else _text(query, "year", LABELS["year"])
     y = _year(raw_year) if raw_year else default_year()
-    law = _text(query, "law", "Lov") or DEFAULT_LAW
+    law = _text(query, "law", LABELS["law"]) or DEFAULT_LAW
     if area is None:
-        area = _text(query, "district", "Bydel") or _text(query, "area", "Område")
-    by = _text(query, "by", "Inndeling") if by_allowed else ""
-    as_of = _date(_text(query, "as_of", "Per dato"), "Per dato")
-    known_at = _time(_text(query, "known_at", "Registeret slik det var kjent"), "Registeret slik det var kjent")
-    raw_compare = _text(query, "compare_known_at", "Sammenlign med")
+        area = _text(query, "district", LABELS["district"]) or _text(query, "area", LABELS["area"])
+    by = _text(query, "by", LABELS["by"]) if by_allowed else ""
+    as_of = _date(_text(query, "as_of", LABELS["as_of"]), LABELS["as_of"])
+    known_at = _time(_text(query, "known_at", LABELS["known_at"]), LABELS["known_at"])
+    raw_compare = _text(query, "compare_known_at", LABELS["compare_known_at"])
     compare_at = None
     if raw_compare and raw_compare.lower() not in _NOW:
-        compare_at = _time(raw_compare, "Sammenlign med")
+        compare_at = _time(raw_compare, LABELS["compare_known_at"])
     figures = []
     for raw in query.getlist("figure"):
         raw = raw.strip()
         if _CONTROL.search(raw):
-            raise ReportError("Tall inneholder ugyldige tegn")
+            raise ReportError(gettext("%(label)s contains invalid characters") % {"label": LABELS["figure"]})
         if raw and raw not in figures:
             figures.append(raw)
     p = StatsParams(year=y, law=law, area=area or None, by=by or None, as_of=as_of, known_at=known_at,
@@ -161,20 +182,24 @@ def area_info(code: str) -> AreaInfo:
     if len(code) == 2:
         row = County.objects.filter(number=code).order_by("-valid_from").values_list("name", flat=True).first()
         if row is None:
-            raise ReportError(f"ukjent fylke «{code}»: fylkesnummeret finnes ikke i referansedataene")
+            raise ReportError(gettext('unknown county "%(code)s": the county number is not in the reference data')
+                              % {"code": code})
         munis = frozenset(Municipality.objects.filter(county__number=code).values_list("number", flat=True))
         districts = frozenset(District.objects.filter(municipality_number__in=munis).values_list("number", flat=True))
         return AreaInfo(code, row, "county", munis, districts)
     if len(code) == 4:
         row = Municipality.objects.filter(number=code).order_by("-valid_from").values_list("name", flat=True).first()
         if row is None:
-            raise ReportError(f"ukjent kommune «{code}»: kommunenummeret finnes ikke i referansedataene")
+            raise ReportError(gettext(
+                'unknown municipality "%(code)s": the municipality number is not in the reference data')
+                % {"code": code})
         districts = frozenset(District.objects.filter(municipality_number=code).values_list("number", flat=True))
         return AreaInfo(code, row, "municipality", frozenset({code}), districts)
     row = District.objects.filter(number=code).order_by("-valid_from").values_list(
         "name", "municipality_number").first()
     if row is None:
-        raise ReportError(f"ukjent bydel «{code}»: bydelsnummeret finnes ikke i referansedataene")
+        raise ReportError(gettext('unknown district "%(code)s": the district number is not in the reference data')
+                          % {"code": code})
     return AreaInfo(code, row[0], "district", frozenset({row[1]}), frozenset({code}))
 
 
@@ -188,9 +213,9 @@ def area_choices(selected: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
     munis = [(n, f"{n} {name}") for n, name in
              Municipality.objects.valid_on(today).order_by("number").values_list("number", "name")]
     known = {c for c, _ in counties} | {c for c, _ in munis}
-    groups = [("Fylker", counties), ("Kommuner", munis)]
+    groups = [(gettext("Counties"), counties), (gettext("Municipalities"), munis)]
     if selected and len(selected) in (2, 4) and selected not in known:
-        groups.insert(0, ("Valgt", [(selected, selected)]))
+        groups.insert(0, (gettext("Chosen"), [(selected, selected)]))
     return groups
 
 
@@ -213,19 +238,19 @@ def scope_notice(scope: Scope | None, area: AreaInfo | None) -> dict[str, str] |
     if scope is None:
         return None
     if scope.empty:
-        return {"text": "Brukeren din har ikke tilgang til personer i registeret, så alle tallene er 0.",
+        return {"text": gettext("Your user has no access to persons in the register, so every figure is 0."),
                 "level": "warning"}
     numbers = sorted(scope.municipalities | scope.districts)
     if len(numbers) > MAX_SCOPE_NAMES:
-        whose = f"{len(numbers)} kommuner og bydeler"
+        whose = gettext("%(n)s municipalities and districts") % {"n": len(numbers)}
     else:
         names = _municipality_names(numbers)
-        whose = ", ".join(names[:-1]) + " og " + names[-1] if len(names) > 1 else names[0]
-    text = (f"Du ser bare tall for personer du har tilgang til: personer som følges opp av {whose}. "
-            "Personer i andre kommuner telles ikke med.")
+        whose = (gettext("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+                 if len(names) > 1 else names[0])
+    text = gettext("You only see figures for persons you have access to: persons followed up by %(whose)s. Persons in other municipalities are not counted.") % {"whose": whose}
     if area is not None and not (area.municipalities & scope.municipalities or area.districts & scope.districts):
-        return {"text": f"{area.name} er utenfor det du har tilgang til, så alle tallene for området er 0. " + text,
-                "level": "warning"}
+        outside = gettext("%(area)s is outside what you have access to, so every figure for the area is 0.")
+        return {"text": outside % {"area": area.name} + " " + text, "level": "warning"}
     return {"text": text, "level": "info"}
 
 
@@ -233,7 +258,7 @@ def checked(req: Request) -> tuple[StatsParams, AreaInfo | None]:
     """The parameters checked as ``statistics.validate`` does, and the area against the reference data."""
     p = statistics.validate(req.params)
     if req.compare_at is not None and timezone.is_naive(req.compare_at):
-        raise ReportError("sammenligningstidspunktet må ha tidssone")
+        raise ReportError(gettext("the comparison time must have a time zone"))
     return p, area_info(p.area) if p.area else None
 
 
@@ -286,7 +311,7 @@ def _columns_of(fig: statistics.Figure) -> list[tuple[str, Any]]:
     """The headers of a figure's columns in a table by area, and how each cell is read from a table."""
     out: list[tuple[str, Any]] = [(c.label, lambda t, a, k=c.key: _n(t.value(fig.id, k, a))) for c in fig.columns]
     if fig.exhaustive and len(fig.columns) > 1:
-        out.append(("Totalt", lambda t, a: _n(t.total(fig.id, a))))
+        out.append((gettext("Total"), lambda t, a: _n(t.total(fig.id, a))))
     for num, den, label in fig.shares:
         out.append((f"{label} (%)", lambda t, a, n=num, d=den: charts.format_percent(
             None if t.share(fig.id, n, d, a) is None else t.share(fig.id, n, d, a) * 100)))
@@ -316,8 +341,8 @@ def _exam_split(t: StatsTable, code: str) -> tuple[list[tuple[str, int]], int]:
     deadline = t.value(EXAM_FIGURE, "deadline", code)
     taken = t.value(EXAM_FIGURE, "exam_taken", code)
     passed = t.value(EXAM_FIGURE, "exam_passed", code)
-    return [("Bestått", passed), ("Avlagt prøve, ikke bestått", max(taken - passed, 0)),
-            ("Ikke avlagt prøve", max(deadline - taken, 0))], deadline
+    return [(gettext("Passed"), passed), (gettext("Took the test, not passed"), max(taken - passed, 0)),
+            (gettext("Did not take the test"), max(deadline - taken, 0))], deadline
 
 
 def figure_section(fig: statistics.Figure, table: StatsTable, *, previous: StatsTable | None = None,
@@ -329,55 +354,71 @@ def figure_section(fig: statistics.Figure, table: StatsTable, *, previous: Stats
     section: dict[str, Any] = {"figure": fig, "id": cid, "chart": None, "chart_table": None, "table": None,
                                "table_html": None, "note": ""}
     place = table.areas[0].name if table.areas else ""
-    title = f"{fig.title} – {place}, {p.year}"
+    unit = str(UNIT)
+    title = _title(fig.title, place, p.year)
     if fig.id in GOAL_FIGURES:
         items = [(c.label, table.value(fig.id, c.key, code)) for c in fig.columns]
         total = sum(n for _, n in items)
         shown = [(label, n) for label, n in items if n]
-        section["chart"] = charts.share_bars(title, shown, total=total, series_name=UNIT, chart_id=cid)
-        section["table_html"] = charts.share_table(f"{fig.title} – {place}, {p.year}", shown, total=total,
-                                                   label_header="Sluttmål", count_header=UNIT,
+        section["chart"] = charts.share_bars(title, shown, total=total, series_name=unit, chart_id=cid)
+        section["table_html"] = charts.share_table(title, shown, total=total,
+                                                   label_header=gettext("Final goal"), count_header=unit,
                                                    table_id=f"{cid}-table")
-        section["note"] = "Sluttmål som ingen deltakere har, er utelatt."
+        section["note"] = gettext("Final goals that no participant has are left out.")
         return section
     years = [p.year - 1, p.year] if previous is not None else [p.year]
     tables = [previous, table] if previous is not None else [table]
     if previous is not None and p.as_of != dt.date(p.year, 12, 31):
-        section["note"] = f"{p.year - 1}: tall per 31.12.{p.year - 1}. {p.year}: tall per {fmt_date(p.as_of)}."
+        section["note"] = gettext("%(previous)s: figures as of 31.12.%(previous)s. %(year)s: figures as of %(date)s.") % {
+            "previous": p.year - 1, "year": p.year, "date": fmt_date(p.as_of)}
     labels = [c.label for c in fig.columns]
     rows = [(c.label, [_n(t.value(fig.id, c.key, code)) for t in tables]) for c in fig.columns]
     foot = []
     if fig.exhaustive and len(fig.columns) > 1:
-        foot.append(("Totalt", [_n(t.total(fig.id, code)) for t in tables]))
+        foot.append((gettext("Total"), [_n(t.total(fig.id, code)) for t in tables]))
     for num, den, label in fig.shares:
         of = fig.column(den).label.lower()
-        foot.append((f"{label} (av {of})", [charts.format_percent(
+        foot.append((gettext("%(share)s (of %(of)s)") % {"share": label, "of": of}, [charts.format_percent(
             None if t.share(fig.id, num, den, code) is None else t.share(fig.id, num, den, code) * 100)
             for t in tables]))
-    head = ["Gruppe", *[str(y) for y in years]]
-    caption = f"{fig.title} – {place}, " + (f"{p.year - 1} og {p.year}" if previous is not None else str(p.year))
+    head = [gettext("Group"), *[str(y) for y in years]]
+    both = _two_years(p.year - 1, p.year)
+    caption = _title(fig.title, place, both if previous is not None else p.year)
     section["table"] = Table(caption, head, rows, foot, id=f"{cid}-table")
     if fig.id == EXAM_FIGURE:
         split, deadline = _exam_split(table, code)
-        section["chart"] = charts.share_bars(f"{fig.title} – {place}, {p.year}: fordeling", split, total=deadline,
-                                             series_name=UNIT, chart_id=cid)
+        section["chart"] = charts.share_bars(gettext("%(title)s: distribution") % {"title": title}, split,
+                                             total=deadline, series_name=unit, chart_id=cid)
         section["chart_table"] = charts.share_table(
-            f"Personer med frist i året etter prøve – {place}, {p.year}", split, total=deadline,
-            label_header="Prøve", count_header=UNIT, table_id=f"{cid}-split")
+            _title(gettext("Persons with the deadline in the year, by test"), place, p.year), split, total=deadline,
+            label_header=gettext("Test"), count_header=unit, table_id=f"{cid}-split")
         return section
     if previous is not None:
-        title = f"{fig.title} – {place}, {years[0]} og {years[1]}"
+        title = _title(fig.title, place, both)
     if len(fig.columns) == 1:
         # One number a year: one bar per year.
         key = fig.columns[0].key
         section["chart"] = charts.bar_chart(title, [str(y) for y in years],
                                             {fig.columns[0].label: [t.value(fig.id, key, code) for t in tables]},
-                                            horizontal=True, unit=UNIT, chart_id=cid)
+                                            horizontal=True, unit=unit, chart_id=cid)
         return section
     # The category groups, the two years side by side (grouped bars).
     series = {str(y): [t.value(fig.id, c.key, code) for c in fig.columns] for y, t in zip(years, tables)}
-    section["chart"] = charts.bar_chart(title, labels, series, unit=UNIT, chart_id=cid)
+    section["chart"] = charts.bar_chart(title, labels, series, unit=unit, chart_id=cid)
     return section
+
+
+def _title(title: str, place: str, years) -> str:
+    """«Deltakere – Bergen, 2025»: a figure's title, the place and the year(s)."""
+    return gettext("%(title)s - %(place)s, %(years)s") % {"title": title, "place": place, "years": years}
+
+
+def _two_years(first: int, second: int) -> str:
+    return gettext("%(first)s and %(second)s") % {"first": first, "second": second}
+
+
+def _by_word(by: str | None) -> str:
+    return gettext("municipality") if by == "municipality" else gettext("county")
 
 
 def figure_section_by_area(fig: statistics.Figure, table: StatsTable, *, prefix: str = "fig") -> dict[str, Any]:
@@ -386,10 +427,9 @@ def figure_section_by_area(fig: statistics.Figure, table: StatsTable, *, prefix:
     cols = _columns_of(fig)
     rows = [(f"{a.code} {a.name}".strip(), [get(table, a.code) for _, get in cols]) for a in table.areas]
     total = _Sum(table)
-    foot = [("Sum", [get(total, "") for _, get in cols])] if table.areas else []
-    by = "kommune" if p.by == "municipality" else "fylke"
-    table_ = Table(f"{fig.title}, {p.year}, per {by}", ["Område", *[h for h, _ in cols]], rows, foot,
-                   id=f"{prefix}-{fig.id}-table")
+    foot = [(gettext("Sum"), [get(total, "") for _, get in cols])] if table.areas else []
+    caption = gettext("%(title)s, %(year)s, per %(by)s") % {"title": fig.title, "year": p.year, "by": _by_word(p.by)}
+    table_ = Table(caption, [gettext("Area"), *[h for h, _ in cols]], rows, foot, id=f"{prefix}-{fig.id}-table")
     return {"figure": fig, "id": f"{prefix}-{fig.id}", "chart": None, "chart_table": None, "table": table_,
             "table_html": None, "note": ""}
 
@@ -398,16 +438,17 @@ def area_chart(table: StatsTable) -> dict[str, Any] | None:
     """«deltakere» in total per area (by municipality or county)."""
     if not table.areas:
         return None
-    by = "kommune" if table.params.by == "municipality" else "fylke"
-    title = f"Personer som deltok i introduksjonsprogram i {table.params.year}, per {by}"
+    title = gettext("Persons who took part in the introduction programme in %(year)s, per %(by)s") % {
+        "year": table.params.year, "by": _by_word(table.params.by)}
     if len(table.areas) > MAX_CHART_AREAS:
-        return {"title": title, "chart": None, "table": None,
-                "note": f"Diagrammet vises når det er høyst {MAX_CHART_AREAS} områder; tallene står i tabellen."}
+        note = gettext("The chart is shown when there are at most %(n)s areas; the figures are in the table.")
+        return {"title": title, "chart": None, "table": None, "note": note % {"n": MAX_CHART_AREAS}}
     cats = [a.name for a in table.areas]
-    series = {"Deltakere totalt": [table.total("deltakere", a.code) for a in table.areas]}
+    series = {gettext("Participants in total"): [table.total("deltakere", a.code) for a in table.areas]}
+    unit = str(UNIT)
     return {"title": title, "note": "",
-            "chart": charts.bar_chart(title, cats, series, horizontal=True, unit=UNIT, chart_id="omraader"),
-            "table": charts.data_table(title, cats, series, unit=UNIT, category_header="Område",
+            "chart": charts.bar_chart(title, cats, series, horizontal=True, unit=unit, chart_id="omraader"),
+            "table": charts.data_table(title, cats, series, unit=unit, category_header=gettext("Area"),
                                        table_id="omraader-table")}
 
 
@@ -415,16 +456,20 @@ def series_section(tables: dict[int, StatsTable], code: str, place: str) -> dict
     """The main figures over the years: a line chart and the same numbers as a table."""
     years = sorted(tables)
     labels = [str(y) for y in years]
-    series = {name: [tables[y].total(fid, code) for y in years] for fid, name in MAIN_FIGURES.items()}
-    title = f"Hovedtall {years[0]}–{years[-1]} – {place}"
+    series = {str(name): [tables[y].total(fid, code) for y in years] for fid, name in MAIN_FIGURES.items()}
+    title = gettext("Main figures %(first)s-%(last)s - %(place)s") % {"first": years[0], "last": years[-1],
+                                                                      "place": place}
     last = tables[years[-1]].params.as_of
-    dates = f"Tall per 31.12. hvert år, for {years[-1]} per {fmt_date(last)}."
+    dates = gettext("Figures as of 31.12. each year, for %(year)s as of %(date)s.") % {
+        "year": years[-1], "date": fmt_date(last)}
     if last == dt.date(years[-1], 12, 31):
-        dates = "Tall per 31.12. hvert år."
+        dates = gettext("Figures as of 31.12. each year.")
+    unit = str(UNIT)
     return {
         "title": title,
-        "chart": charts.line_chart(title, labels, series, unit=UNIT, chart_id="serie"),
-        "table": charts.data_table(title, labels, series, unit=UNIT, category_header="År", table_id="serie-table"),
+        "chart": charts.line_chart(title, labels, series, unit=unit, chart_id="serie"),
+        "table": charts.data_table(title, labels, series, unit=unit, category_header=gettext("Year"),
+                                   table_id="serie-table"),
         "note": dates,
         "figures": [FIGURES[f] for f in MAIN_FIGURES],
     }
@@ -446,9 +491,11 @@ def changes_table(d: diff.StatsDiff) -> Table:
         fig = FIGURES[c.figure]
         area = f"{c.area} {c.area_name}".strip()
         rows.append((area, [fig.title, fig.column(c.column).label, _n(c.before), _n(c.after), fmt_delta(c.delta)]))
-    caption = (f"Endrede tall mellom registeret {fmt_time(d.before.known_at)} og {fmt_time(d.after.known_at)}")
-    return Table(caption, ["Område", "Tall", "Kolonne", "Før", "Etter", "Endring"], rows, id="endringer-table",
-                 num_from=3)
+    caption = gettext("Changed figures between the register as known %(before)s and %(after)s") % {
+        "before": fmt_time(d.before.known_at), "after": fmt_time(d.after.known_at)}
+    head = [gettext("Area"), gettext("Figure"), gettext("Column"), gettext("Before"), gettext("After"),
+            gettext("Change")]
+    return Table(caption, head, rows, id="endringer-table", num_from=3)
 
 
 def _sections(table: StatsTable, previous: StatsTable | None) -> list[dict[str, Any]]:
@@ -497,7 +544,11 @@ def _message(error: Exception) -> str:
 def statistics_page(request):
     query = request.GET
     scope = person_scope(request.user)
-    context: dict[str, Any] = {"form": _form(query), "figures": list(FIGURES.values())}
+    partial = is_htmx(request)
+    context: dict[str, Any] = {"form": _form(query), "figures": list(FIGURES.values()), "partial": partial,
+                               "url": reverse("statistics")}
+    # The URL of the page as asked for, without empty parameters (pushed to the address bar by htmx).
+    clean_url = request.path + _qs({k: query.getlist(k) for k in query})
     try:
         req = read_params(query)
         p, area = checked(req)
@@ -512,14 +563,15 @@ def statistics_page(request):
             changes = diff.stats_diff(p, p.known_at, req.compare_at, scope=scope)
     except ReportError as e:
         context["error"] = _message(e)
-        return render(request, "web/reports/statistics.html", context, status=400)
+        context["error_field"] = error_field(e, query, FORM_FIELDS)
+        return _render_statistics(request, context, "false", status=error_status(request))
 
     # Audit log (issue 5): aggregates only, no persons; a failure fails the request.
     audit.record(request=request, action="statistics", channel="web", what="statistics:aarsstatistikk",
                  filters=audit.statistics_filters(p, series=bool(series),
                                                   compare_known_at=(req.compare_at or "now") if req.compare else None))
     code = table.areas[0].code if not p.by and table.areas else ""
-    place = area.name if area else "Hele landet"
+    place = area.name if area else gettext("The whole country")
     links = _link_params(p, query)
     export_query = _qs(links)
     context.update({
@@ -538,8 +590,24 @@ def statistics_page(request):
         "report_url": (reverse("yearly_report", args=[p.area, p.year])
                        + _qs({"law": p.law if p.law != DEFAULT_LAW else "", "as_of": links["as_of"],
                               "known_at": links["known_at"]})) if p.area else "",
+        # After an htmx update the focus goes to the result's heading.
+        "focus_result": partial,
     })
-    return render(request, "web/reports/statistics.html", context)
+    return _render_statistics(request, context, clean_url)
+
+
+# The fields of the form, in the order shown (the error summary links to the one a message is about).
+FORM_FIELDS = ["year", "law", "area", "district", "by", "as_of", "known_at", "compare_known_at"]
+
+
+def _render_statistics(request, context: dict[str, Any], push_url: str, status: int = 200):
+    partial = context["partial"]
+    template = "web/reports/_stats_body.html" if partial else "web/reports/statistics.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    if partial:
+        response["HX-Push-Url"] = push_url  # "false" after a refusal: no state of the page to go back to
+    return response
 
 
 # --- downloads ----------------------------------------------------------------------------------
@@ -557,7 +625,7 @@ def export_filename(p: StatsParams, fmt: str) -> str:
 def statistics_export(request, fmt: str):
     """The table as ``nir report aarsstatistikk --format FMT --out F`` writes it (CSV with a BOM)."""
     if fmt not in EXPORT_FORMATS:
-        raise Http404("Ukjent format")
+        raise Http404(gettext("Unknown format"))
     try:
         p, _area = checked(read_params(request.GET))
         table = statistics.yearly(p, scope=person_scope(request.user))
@@ -600,7 +668,8 @@ def yearly_report(request, area: str, year: str):
                  filters=audit.statistics_filters(p))
     context.update({
         "table": table, "params": p, "place": info.name, "area": info,
-        "kind_label": {"county": "Fylke", "municipality": "Kommune", "district": "Bydel"}[info.kind],
+        "kind_label": {"county": gettext("County"), "municipality": gettext("Municipality"),
+                       "district": gettext("District")}[info.kind],
         "law_label": law_label(p.law), "as_of": fmt_date(p.as_of), "known_at": fmt_time(table.known_at),
         "notice": scope_notice(scope, info),
         "sections": _sections(table, series.get(p.year - 1)),
