@@ -239,7 +239,13 @@ class Settlement(Registration):
     class Meta:
         verbose_name = "bosetting"
         verbose_name_plural = "bosettinger"
-        indexes = _meta_indexes("settl")
+        indexes = _meta_indexes("settl") + [
+            # Bosetting and the work list: settlements in a period, nationally or in a municipality.
+            models.Index(fields=["settlement_date"], name="settl_date_cur", include=["person", "municipality", "operation"],
+                         condition=Q(superseded_at__isnull=True)),
+            models.Index(fields=["municipality", "settlement_date"], name="settl_muni_date_cur",
+                         condition=Q(superseded_at__isnull=True)),
+        ]
 
 
 class Decision(Registration):
@@ -374,6 +380,11 @@ class Termination(Registration):
             # avsluttet-intro: terminations in a period
             models.Index(fields=["scheme", "termination_date"], name="termi_date_cur",
                          condition=Q(superseded_at__isnull=True)),
+            # Whether a person's scheme has ended (the work list, the person list): one index-only probe.
+            models.Index(fields=["person"], name="termi_intro_person_cover", include=["termination_date", "operation"],
+                         condition=Q(superseded_at__isnull=True, scheme="intro")),
+            models.Index(fields=["person"], name="termi_nor_person_cover", include=["termination_date", "operation"],
+                         condition=Q(superseded_at__isnull=True, scheme="norwegian")),
         ]
 
 
@@ -485,6 +496,17 @@ class DerivedStatus(Registration):
                 | Q(deviation_final_goal_expired=True))),
             models.Index(fields=["intro_closed_date"], name="derived_closed_cur",
                          condition=Q(superseded_at__isnull=True, intro_closed_date__isnull=False)),
+            # The work list (nir.reports.worklist): deadlines within 30/90 days, persons with the right and
+            # no participation decision, registrations the Regelmotor set aside.
+            models.Index(fields=["intro_deadline"], name="derived_intro_deadline_cur",
+                         condition=Q(superseded_at__isnull=True, intro_deadline__isnull=False)),
+            models.Index(fields=["norwegian_deadline"], name="derived_nor_deadline_cur",
+                         condition=Q(superseded_at__isnull=True, norwegian_deadline__isnull=False)),
+            models.Index(fields=["person"], name="derived_no_start_cur", include=["id", "intro_closed_date", "operation"],
+                         condition=Q(superseded_at__isnull=True, intro_start_date__isnull=True,
+                                     intro_category__in=["right_and_duty", "right"])),
+            models.Index(fields=["person"], name="derived_errors_cur",
+                         condition=Q(superseded_at__isnull=True) & ~Q(errors=[])),
         ]
 
     @property

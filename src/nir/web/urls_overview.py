@@ -1,3 +1,13 @@
-"""URL patterns of one area of the web application (included by nir.web.urls)."""
+"""URL patterns of Arbeidsflate, Bosetting and Kommuner (included by nir.web.urls; views_overview)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from nir.web import views_overview as v
+
+urlpatterns = [
+    path("arbeidsflate/", v.worklist_page, name="worklist"),
+    path("arbeidsflate/<slug:section>/", v.worklist_section, name="worklist_section"),
+    path("bosetting/", v.settlements, name="settlements"),
+    path("kommuner/", v.municipality_list, name="municipalities"),
+    path("kommuner/<str:nr>/", v.municipality_detail, name="municipality"),
+]
