@@ -1,16 +1,13 @@
 """``/persons``: read a person with the Regelmotor's derived status, list persons, register facts."""
 
 
-import datetime as dt
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from nir import codes, rules
 from nir.access import audit
 from nir.access.scope import person_scope
 from nir.api.access import person_for
@@ -21,96 +18,18 @@ from nir.api.schemas import (
 )
 from nir.register import models as m
 from nir.register import services
-from nir.register.derivation import ENGINE_MODELS, facts_from_rows
 from nir.register.errors import Problem, RegistrationRefused
-from nir.register.explain import CATEGORY_LABELS
-from nir.register.history import follow_up_on
 from nir.register.interchange import item_to_json, parse_fields
-from nir.register.snapshot_sql import current_rows
+from nir.register.selectors import person_out
 from nir.reports import registry
 from nir.reports.exports import _json_value
 
 router = Router(tags=["persons"])
 
-PERSON_MODELS = (m.PersonDetails, m.ResidencePermit, m.Residence, m.FollowUp, m.Settlement)
-READ_MODELS = PERSON_MODELS + tuple(mdl for mdl in ENGINE_MODELS if mdl not in PERSON_MODELS)
 DUF_PATH = Field(..., max_length=12, description="DUF-nummer (12 digits)")
 
 
-# --- reading ---------------------------------------------------------------------------------
-
-def _covering(rows, day: dt.date):
-    covering = [r for r in rows if r.valid_from <= day and (r.valid_to is None or day <= r.valid_to)]
-    return max(covering, key=lambda r: (r.valid_from, r.id), default=None)
-
-
-def person_out(user, person: m.Person, on: dt.date | None = None, *, judged: services.Outcome | None = None
-               ) -> dict[str, Any]:
-    """The person as the API shows it to ``user`` (who may see them: check with ``person_for`` first).
-
-    After a write (``judged``: its outcome, evaluated today) the answer is built from what the rules
-    guard read and derived in the write's transaction, and the follow-up rows ``person_for`` read:
-    nothing is read or evaluated twice. Otherwise one read of every current row the answer and the
-    Regelmotor need (one prepared statement on PostgreSQL), evaluated from the same rows: what is
-    shown and what is derived cannot differ.
-    """
-    on = on or timezone.localdate()
-    follow_ups = getattr(person, "_follow_ups", None)
-    if judged is not None and judged.result is not None and judged.result.as_of == on and follow_ups is not None:
-        engine_rows, result = judged.rows, judged.result
-        rows = [r for r in engine_rows if isinstance(r, PERSON_MODELS)] + list(follow_ups)
-    else:
-        rows = current_rows(person.pk, READ_MODELS)
-        engine_rows = [r for r in rows if isinstance(r, ENGINE_MODELS)]
-        rows = [r for r in rows if isinstance(r, PERSON_MODELS)]
-        result = rules.evaluate(facts_from_rows(person, engine_rows), on)
-    details = next((r for r in rows if isinstance(r, m.PersonDetails)), None)
-    fu = follow_up_on(rows, on)
-    residence = _covering([r for r in rows if isinstance(r, m.Residence)], on)
-    protected = bool(details and details.protected_identity)
-    show_address = residence is not None and (not protected or person_scope(user) is None)
-    doc = result.to_json()
-    intro, nor = doc["intro"], doc["norwegian"]
-    explanations = []
-    for key, steps in doc["explanations"].items():
-        for s in steps:
-            explanations.append({"key": "errors" if key == "errors" else key, "rule": s["rule"], "source": s["source"],
-                                 "text": s["text"], "verified": bool(s.get("verified", True))})
-    return {
-        "duf": person.duf,
-        "first_name": details.first_name if details else "",
-        "last_name": details.last_name if details else "",
-        "birth_date": details.birth_date if details else None,
-        "sex": details.sex if details else "",
-        # Only persons in the user's scope are ever shown (person_for), so the number may be included.
-        "national_id": (details.national_id or None) if details else None,
-        "protected_identity": protected,
-        "follow_up": {"municipality": fu.municipality, "district": fu.district, "from": fu.valid_from,
-                      "to": fu.valid_to} if fu else None,
-        "address": {"municipality": residence.municipality, "district": residence.district,
-                    "address": residence.address, "postal_code": residence.postal_code,
-                    "from": residence.valid_from, "to": residence.valid_to} if show_address else None,
-        "permits": [{"basis": r.basis, "basis_label": codes.label("permit_basis", r.basis),
-                     "decision_date": r.decision_date, "arrival_date": r.arrival_date,
-                     "effectuation_date": r.effectuation_date, "applied_from_abroad": r.applied_from_abroad}
-                    for r in rows if isinstance(r, m.ResidencePermit)],
-        "settlements": [{"municipality": r.municipality, "district": r.district, "date": r.settlement_date,
-                         "by_agreement": r.by_agreement} for r in rows if isinstance(r, m.Settlement)],
-        "status": {
-            "as_of": result.as_of,
-            "law": doc["law"],
-            "intro": {**{k: intro.get(k) for k in ("category", "start_date", "deadline", "base_deadline",
-                                                    "absence_workdays", "months", "extension_months",
-                                                    "final_goal", "closed")},
-                      "category_label": CATEGORY_LABELS["intro"].get(intro["category"], intro["category"])},
-            "norwegian": {**{k: nor.get(k) for k in ("category", "start_date", "deadline", "leave_workdays", "months")},
-                          "category_label": CATEGORY_LABELS["norwegian"].get(nor["category"], nor["category"])},
-            "deviations": doc["deviations"],
-            "errors": doc["errors"],
-        },
-        "explanations": explanations,
-    }
-
+# --- reading: nir.register.selectors (the one reader of the API and the web pages) ------------
 
 @router.get("/persons/{duf}", response={200: PersonOut, **PROBLEMS}, by_alias=True,
             summary="One person with the Regelmotor's derived status")

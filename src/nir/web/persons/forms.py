@@ -1,0 +1,294 @@
+"""The «+ Legg til» forms of the person page: one per registration kind.
+
+The fields are those of the interchange format (``nir.register.interchange.LIST_SPECS``, as the
+API's ``nir.api.schemas.spec_for``): the form posts the interchange keys, the dates typed as
+dd.mm.åååå (or ÅÅÅÅ-MM-DD) are turned into ISO dates and decimal commas into points, and then
+``interchange.parse_fields`` parses them exactly as for the API and imports. Codes, municipalities,
+periods and the Regelmotor's rules are checked by ``services.register`` — nothing is judged here.
+
+What the caseworker does not type is filled in: the scheme (``?ordning=``) and, for decisions,
+final goals and terminations, the follow-up municipality/district (oppf.kommune/bydel) on the
+fact's date (else today), from the person's follow-up periods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from nir import codes
+from nir.register import models as m
+from nir.register.errors import Problem
+from nir.register.history import follow_up_on
+from nir.register.interchange import LIST_SPECS, parse_fields
+
+INTRO, NORWEGIAN = "intro", "norwegian"
+SCHEMES = (INTRO, NORWEGIAN)
+
+FINAL_GOAL_SPEC = (
+    ("final_goal", "goal", "code:final_goal", True),
+    ("scheme", "scheme", "code:scheme", False),
+    ("follow_up_municipality", "follow_up_municipality", "municipality", False),
+)
+# Utvidelse: not in the interchange format's lists (a line carries only the total months).
+EXTENSION_SPEC = (
+    ("months", "months", "int", True),
+    ("decision_date", "decision_date", "date", False),
+    ("scheme", "scheme", "code:scheme", False),
+)
+# Keys the page fills in, never typed.
+AUTO_KEYS = ("scheme", "follow_up_municipality", "follow_up_district")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str                 # the interchange key, also the form field's name
+    label: Promise | str
+    kind: str                 # date | select | decimal | int | text
+    required: bool
+    code_list: str = ""
+    default: str = ""
+    hint: Promise | str = ""
+    grouped: bool = False     # options grouped by the code list's groups (<optgroup>)
+    all_codes: bool = False   # every code, not only those valid today (final goals: valid by programme start)
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    slug: str                 # URL: /personer/<duf>/ny/<slug>/
+    key: str                  # interchange key (services / API: decisions, final_goal, …)
+    model: type[m.Registration]
+    section: str              # the section kind it belongs to (vedtak, sluttmaal, …)
+    title: Promise | str      # «Legg til vedtak»
+    subject: Promise | str    # «Vedtak»: names a refusal that belongs to no single field
+    saved: Promise | str      # the success message
+    schemes: tuple[str, ...]  # allowed ?ordning= values; () for a kind without a scheme
+    fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
+    spec: tuple = ()
+
+    def section_id(self, scheme: str | None) -> str:
+        return f"{self.section}-{scheme}" if self.schemes else self.section
+
+
+_DATE_HINT = gettext_lazy("dd.mm.yyyy")
+
+
+def _date(name, label, required=False):
+    return FieldSpec(name, label, "date", required, hint=_DATE_HINT)
+
+
+KINDS: dict[str, Kind] = {k.slug: k for k in (
+    Kind("vedtak", "decisions", m.Decision, "vedtak", gettext_lazy("Add decision"), gettext_lazy("Decision"),
+         gettext_lazy("The decision is registered."), SCHEMES, (
+             FieldSpec("type", gettext_lazy("Decision type"), "select", True, "decision_type"),
+             FieldSpec("result", gettext_lazy("Result"), "select", False, "decision_result", default="made"),
+             _date("decision_date", gettext_lazy("Decision date"), True),
+             _date("start_date", gettext_lazy("Start date")),
+             _date("end_date", gettext_lazy("End date")),
+         ), LIST_SPECS["decisions"][1]),
+    Kind("sluttmaal", "final_goal", m.FinalGoal, "sluttmaal", gettext_lazy("Add final goal"),
+         gettext_lazy("Final goal"), gettext_lazy("The final goal is registered."), (INTRO,), (
+             FieldSpec("final_goal", gettext_lazy("Final goal"), "select", True, "final_goal", grouped=True,
+                       all_codes=True),
+         ), FINAL_GOAL_SPEC),
+    Kind("utvidelse", "extension", m.Extension, "sluttmaal", gettext_lazy("Add extension"),
+         gettext_lazy("Extension"), gettext_lazy("The extension is registered."), (INTRO,), (
+             FieldSpec("months", gettext_lazy("Number of months"), "int", True),
+             _date("decision_date", gettext_lazy("Decision date")),
+         ), EXTENSION_SPEC),
+    Kind("avslutning", "terminations", m.Termination, "avslutning", gettext_lazy("Add termination"),
+         gettext_lazy("Termination"), gettext_lazy("The termination is registered."), SCHEMES, (
+             FieldSpec("type", gettext_lazy("Termination"), "select", True, "termination_type"),
+             FieldSpec("reason", gettext_lazy("Termination reason"), "select", False, "termination_reason"),
+             FieldSpec("hours_work_per_week", gettext_lazy("Hours of work per week"), "decimal", False),
+             _date("date", gettext_lazy("Termination date"), True),
+         ), LIST_SPECS["terminations"][1]),
+    Kind("deltakelse", "participation", m.Participation, "deltakelse", gettext_lazy("Add participation"),
+         gettext_lazy("Participation"), gettext_lazy("The participation is registered."), SCHEMES, (
+             _date("from", gettext_lazy("From date"), True),
+             _date("to", gettext_lazy("To date"), True),
+             FieldSpec("hours", gettext_lazy("Number of hours"), "decimal", True),
+         ), LIST_SPECS["participation"][1]),
+    Kind("tiltak", "measures", m.Measure, "deltakelse", gettext_lazy("Add measure"), gettext_lazy("Measure"),
+         gettext_lazy("The measure is registered."), SCHEMES, (
+             FieldSpec("measure", gettext_lazy("Measure"), "select", True, "measure", grouped=True),
+             _date("from", gettext_lazy("From date"), True),
+             _date("to", gettext_lazy("To date")),
+             FieldSpec("hours_per_week", gettext_lazy("Hours per week"), "decimal", False),
+         ), LIST_SPECS["measures"][1]),
+    Kind("fravaer", "absences", m.Absence, "fravaer", gettext_lazy("Add absence or leave"),
+         gettext_lazy("Absence and leave"), gettext_lazy("The absence or leave is registered."), SCHEMES, (
+             FieldSpec("kind", gettext_lazy("Kind of absence or leave"), "select", True, "absence_kind"),
+             _date("from", gettext_lazy("From date"), True),
+             _date("to", gettext_lazy("To date"), True),
+         ), LIST_SPECS["absences"][1]),
+    Kind("karriereveiledning", "career_guidance", m.CareerGuidance, "karriereveiledning",
+         gettext_lazy("Add career guidance"), gettext_lazy("Career guidance"),
+         gettext_lazy("The career guidance is registered."), (), (
+             _date("date", gettext_lazy("Date"), True),
+             FieldSpec("kind", gettext_lazy("Kind of guidance"), "select", True, "career_guidance_kind"),
+             FieldSpec("recommended_final_goal", gettext_lazy("Recommended final goal"), "select", False,
+                       "final_goal", grouped=True, all_codes=True),
+             FieldSpec("organisation", gettext_lazy("Career centre"), "text", False, max_length=40),
+         ), LIST_SPECS["career_guidance"][1]),
+)}
+
+
+# --- options ----------------------------------------------------------------------------------
+
+def group_label(group: str) -> str:
+    """A code list's group as NIR shows it (the data spell «sluttmaal» the old ASCII way)."""
+    return group.replace("sluttmaal", "sluttmål").replace("Sluttmaal", "Sluttmål")
+
+
+def options(f: FieldSpec, scheme: str | None, day: dt.date) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The select's options as [(group label or "", [(code, label), …]), …]: the codes valid on
+    ``day`` (every code where ``all_codes``), decision types only of the scheme."""
+    cl = codes.code_list(f.code_list)
+    chosen = [c for c in cl.codes if f.all_codes or c.valid_on(day)]
+    if f.code_list == "decision_type" and scheme:
+        chosen = [c for c in chosen if scheme in (c.attrs.get("schemes") or [scheme])]
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for c in chosen:
+        label = group_label(c.group) if f.grouped else ""
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append((c.code, c.label))
+    return groups
+
+
+# --- reading a posted form ----------------------------------------------------------------------
+
+_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def to_iso_date(raw: str) -> str:
+    """dd.mm.åååå (or d.m.åååå) → ÅÅÅÅ-MM-DD; anything else unchanged (the parser judges it)."""
+    match = _DMY.match(raw)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            return raw
+    return raw
+
+
+def _convert(f: FieldSpec, raw: str) -> Any:
+    if raw == "":
+        return None
+    if f.kind == "date":
+        return to_iso_date(raw)
+    if f.kind == "decimal":
+        return raw.replace(" ", "").replace(",", ".")
+    if f.kind == "int":
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else raw
+    return raw
+
+
+@dataclass
+class FormError:
+    field: str          # the form field (its name), or "" for the form as a whole
+    label: str          # the field's label (or the kind's subject)
+    message: str
+    rule: str = ""
+
+
+@dataclass
+class Submission:
+    kind: Kind
+    scheme: str | None
+    raw: dict[str, str]                    # what was typed, to show again
+    values: dict[str, Any] | None = None   # model values, when they parsed
+    errors: list[FormError] = field(default_factory=list)
+
+
+def _fact_day(kind: Kind, values: dict[str, Any]) -> dt.date | None:
+    for fname in ("decision_date", "termination_date", "start_date"):
+        day = values.get(fname)
+        if isinstance(day, dt.date):
+            return day
+    return None
+
+
+def read_submission(kind: Kind, scheme: str | None, data, follow_ups: list[m.FollowUp]) -> Submission:
+    """Parse a posted form (``request.POST``) with the interchange parser; the scheme and the
+    follow-up municipality/district are filled in. Errors name the field in the form."""
+    raw = {f.name: str(data.get(f.name, "")).strip() for f in kind.fields}
+    obj: dict[str, Any] = {f.name: _convert(f, raw[f.name]) for f in kind.fields}
+    spec_keys = {j for j, *_ in kind.spec}
+    if "scheme" in spec_keys and scheme:
+        obj["scheme"] = scheme
+    problems: list[Problem] = []
+    values = parse_fields(obj, kind.spec, kind.key, problems)
+    sub = Submission(kind, scheme, raw)
+    if problems:
+        sub.errors = [error_for(kind, p) for p in problems]
+        return sub
+    for f in kind.fields:  # defaults of a select left empty (Resultat: Vedtak fattet)
+        if f.default and not values.get(_model_field(kind, f.name)):
+            values[_model_field(kind, f.name)] = f.default
+    if "follow_up_municipality" in spec_keys:
+        fu = follow_up_on(follow_ups, _fact_day(kind, values) or timezone.localdate()) \
+            or follow_up_on(follow_ups, timezone.localdate())
+        values["follow_up_municipality"] = fu.municipality if fu else ""
+        if "follow_up_district" in spec_keys:
+            values["follow_up_district"] = fu.district if fu else ""
+    sub.values = values
+    return sub
+
+
+def _model_field(kind: Kind, name: str) -> str:
+    return next(f for j, f, _k, _r in kind.spec if j == name)
+
+
+def error_for(kind: Kind, problem: Problem) -> FormError:
+    """A problem of the parser, the register's validation or the Regelmotor, on the form's field.
+
+    Fields are named ``decisions.type`` (the parser: interchange keys), ``decisions.decision_type``
+    (validation: model fields), ``final_goal``/``extension_months`` (plain values) or
+    ``decisions.decisions[1]`` (the Regelmotor: the registration as a whole). A problem with no
+    field of the form (the Regelmotor's, or one of a filled-in value) is shown on the first field:
+    what the caseworker chose is what was refused.
+    """
+    name = problem.field
+    for prefix in (f"{kind.key}.", f"{kind.model.FACT_KEY}."):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    name = name.split(".")[0]
+    to_key = {f: j for j, f, _k, _r in kind.spec}
+    name = {"extension_months": "months", "goal": "final_goal"}.get(name, to_key.get(name, name))
+    by_name = {f.name: f for f in kind.fields}
+    f = by_name.get(name)
+    message = problem.message
+    if f is not None and f.kind == "date" and problem.rule == "type":
+        message = _("must be a date written as dd.mm.yyyy, e.g. 05.01.2026")
+    if f is None:
+        f = kind.fields[0]
+    return FormError(f.name, str(f.label), message, problem.rule)
+
+
+def field_context(kind: Kind, scheme: str | None, sub: Submission | None, form_id: str) -> list[dict]:
+    """What the template needs for each field: id, label, value, options, errors."""
+    today = timezone.localdate()
+    out = []
+    for f in kind.fields:
+        value = sub.raw.get(f.name, "") if sub is not None else f.default
+        errors = [e.message for e in (sub.errors if sub is not None else []) if e.field == f.name]
+        out.append({
+            "name": f.name, "id": f"{form_id}-{f.name}", "label": f.label, "kind": f.kind,
+            "required": f.required, "hint": f.hint, "value": value, "errors": errors,
+            "options": options(f, scheme, today) if f.kind == "select" else None,
+            "max_length": f.max_length,
+            "inputmode": "decimal" if f.kind == "decimal" else "numeric" if f.kind == "int" else "",
+        })
+    return out
