@@ -58,27 +58,29 @@ PRINCIPALS = {
 # (lists, reports, statistics, batches), code lists.
 #   ok: allowed · 404: not found (outside the area; existence not revealed) · 403: forbidden ·
 #   401: must authenticate · own: only persons of its own area · all: every person
-COLUMNS = ("read-in", "read-out", "write-in", "write-out", "list", "report", "codes")
-MUNICIPAL = ("ok", "404", "ok", "404", "own", "own", "ok")
-SUPERVISION = ("ok", "404", "403", "403", "own", "own", "ok")
-NOTHING = ("403", "403", "403", "403", "403", "403", "403")
+#   admin: organisations, users, roles, API clients, help texts (IMDi's administrators) ·
+#   audit: the audit log (tilgangsloggen) and a person's access-log export (IMDi)
+COLUMNS = ("read-in", "read-out", "write-in", "write-out", "list", "report", "codes", "admin", "audit")
+MUNICIPAL = ("ok", "404", "ok", "404", "own", "own", "ok", "403", "403")
+SUPERVISION = ("ok", "404", "403", "403", "own", "own", "ok", "403", "403")
+NOTHING = ("403",) * 9
 EXPECTED = {
     "saksbehandler": MUNICIPAL,
     "lokal-administrator": MUNICIPAL,
-    "karriereveileder": ("ok", "404", "ok", "404", "own", "403", "ok"),
-    "saksbehandler-i-fylkeskommune": ("403", "403", "403", "403", "403", "403", "ok"),
+    "karriereveileder": ("ok", "404", "ok", "404", "own", "403", "ok", "403", "403"),
+    "saksbehandler-i-fylkeskommune": ("403", "403", "403", "403", "403", "403", "ok", "403", "403"),
     "statsforvalter": SUPERVISION,
-    "imdi-administrator": ("ok", "ok", "ok", "ok", "all", "all", "ok"),
-    "imdi-analytiker": ("ok", "ok", "403", "403", "all", "all", "ok"),
-    "imdi-bosetting": ("ok", "ok", "403", "403", "all", "403", "ok"),
+    "imdi-administrator": ("ok", "ok", "ok", "ok", "all", "all", "ok", "ok", "ok"),
+    "imdi-analytiker": ("ok", "ok", "403", "403", "all", "all", "ok", "403", "ok"),
+    "imdi-bosetting": ("ok", "ok", "403", "403", "all", "403", "ok", "403", "403"),
     "forsker": NOTHING,
     "uten-rolle": NOTHING,
     "klient-kommune": MUNICIPAL,
-    "klient-kommune-lesetilgang": ("ok", "404", "403", "403", "own", "403", "ok"),
+    "klient-kommune-lesetilgang": ("ok", "404", "403", "403", "own", "403", "ok", "403", "403"),
     "klient-statsforvalter": SUPERVISION,
-    "klient-imdi": ("ok", "ok", "ok", "ok", "all", "all", "ok"),
+    "klient-imdi": ("ok", "ok", "ok", "ok", "all", "all", "ok", "ok", "ok"),
     "klient-forskning": NOTHING,
-    "anonym": ("401",) * 7,
+    "anonym": ("401",) * 9,
 }
 
 # The kind of access of an operation or page, from its rule: (permission, persons) -> column(s).
@@ -90,6 +92,9 @@ KIND = {
     (policy.Permission.REPORT_READ, policy.Person.NONE): "report",
     (policy.Permission.CODES_READ, policy.Person.NONE): "codes",
     (policy.Permission.PERSON_WRITE, policy.Person.MANY): "batch",
+    (policy.Permission.ADMINISTER, policy.Person.NONE): "admin",
+    (policy.Permission.AUDIT_READ, policy.Person.NONE): "audit",
+    (policy.Permission.AUDIT_READ, policy.Person.ONE): "audit",
 }
 
 ABSENCE = {"scheme": "intro", "kind": "leave", "from": "2026-09-07", "to": "2026-09-11"}
@@ -141,6 +146,28 @@ WEB_CALLS = {
     "statistics": ("get", "/rapporter/aarsstatistikk/?year=2025"),
     "statistics_export": ("get", "/rapporter/aarsstatistikk/eksport.csv?year=2025"),
     "yearly_report": ("get", "/rapporter/aarsrapport/5001/2025/"),
+    "worklist": ("get", "/arbeidsflate/"),
+    "worklist_section": ("get", "/arbeidsflate/frister-30/"),
+    "settlements": ("get", "/bosetting/"),
+    "persons": ("get", "/personer/"),
+    "person": ("get", "/personer/{duf}/"),
+    "person_section": ("get", "/personer/{duf}/seksjon/vedtak-intro/"),
+    "person_history": ("get", "/personer/{duf}/historikk/"),
+    "person_add": ("get", "/personer/{duf}/ny/vedtak/?ordning=intro"),
+    "municipalities": ("get", "/kommuner/"),
+    "municipality": ("get", "/kommuner/5001/"),
+    "rules": ("get", "/regelmotor/"),
+    "rules_explain": ("get", "/regelmotor/forklar/{duf}/"),
+    "organisations": ("get", "/organisasjoner/"),
+    "organisation": ("get", "/organisasjoner/k-5001/"),
+    "administration": ("get", "/administrering/"),
+    "admin_users": ("get", "/administrering/brukere/"),
+    "admin_user": ("get", "/administrering/brukere/{user}/"),
+    "admin_clients": ("get", "/administrering/klienter/"),
+    "help_texts": ("get", "/hjelpetekster/"),
+    "help_text_edit": ("get", "/hjelpetekster/person.grunndata/"),
+    "audit_search": ("get", "/administrering/tilgangslogg/"),
+    "audit_person_export": ("get", "/administrering/tilgangslogg/person/{duf}.csv"),
     "oauth_token": ("post", "/oauth/token"),
     "oauth_jwks": ("get", "/oauth/jwks"),
     "oauth_metadata": ("get", "/.well-known/oauth-authorization-server"),
@@ -267,42 +294,51 @@ def test_api_access_matrix(name, world, client, django_user_model):
     assert got == want
 
 
-def _web_expected(name, page) -> str:
+def _web_expected(name, page, where=None) -> str:
     rule = policy.WEB_RULES[page]
     if rule.public:
         return "public"
-    if PRINCIPALS[name] is None:
-        return "login"
-    if rule.permission is None or PRINCIPALS[name][0] == "client":
-        return "ok" if rule.permission is None else "login"  # a bearer token is no web login
+    if PRINCIPALS[name] is None or PRINCIPALS[name][0] == "client":
+        return "login"  # a bearer token is no web login
+    if rule.permission is None:
+        return "ok"
     kind = KIND.get((rule.permission, rule.persons)) or KIND.get((rule.permission, policy.Person.NONE))
+    if kind in ("read", "write"):
+        return EXPECTED[name][COLUMNS.index(f"{kind}-{where}")]
     verdict = EXPECTED[name][COLUMNS.index(kind)]
     return "403" if verdict == "403" else verdict if rule.persons == policy.Person.MANY else "ok"
+
+
+def _web_outcome(r, page, expected, world) -> str:
+    if expected == "public":
+        return "public" if r.status_code not in (401, 403) else str(r.status_code)
+    if r.status_code == 302 and "/login/" in r["Location"]:
+        return "login"
+    if r.status_code in (403, 404):
+        return str(r.status_code)
+    assert r.status_code == 200, (page, r.status_code)
+    if page == "report_export" and expected in ("own", "all"):
+        text = r.getvalue().decode("utf-8-sig")
+        dufs = {row[0] for row in csv.reader(io.StringIO(text), delimiter=";")}
+        inside, outside = world["in"].duf in dufs, world["out"].duf in dufs
+        return "all" if inside and outside else "own" if inside else "none"
+    if expected in ("own", "all"):
+        return expected  # pages show what the export holds (tests/web)
+    return "ok"
 
 
 @pytest.mark.parametrize("name", list(PRINCIPALS))
 def test_web_access_matrix(name, world, client, django_user_model):
     headers = _principal(name, django_user_model, client)
+    someone = make_user(django_user_model, "matrise-en-bruker", "k-4601")
     got, want = {}, {}
     for page in web_pages():
         method, path = WEB_CALLS[page]
-        r = getattr(client, method)(path, headers=headers)
-        expected = _web_expected(name, page)
-        if expected == "public":
-            got[page] = "public" if r.status_code not in (401, 403) else str(r.status_code)
-        elif r.status_code == 302 and "/login/" in r["Location"]:
-            got[page] = "login"
-        elif r.status_code == 403:
-            got[page] = "403"
-        else:
-            assert r.status_code == 200, (page, r.status_code)
-            got[page] = "ok"
-            if page == "report_export" and expected in ("own", "all"):
-                text = r.getvalue().decode("utf-8-sig")
-                dufs = {row[0] for row in csv.reader(io.StringIO(text), delimiter=";")}
-                inside, outside = world["in"].duf in dufs, world["out"].duf in dufs
-                got[page] = "all" if inside and outside else "own" if inside else "none"
-            elif expected in ("own", "all"):
-                got[page] = expected  # pages show what the export holds (tests/web)
-        want[page] = expected
+        path = path.replace("{user}", str(someone.pk))
+        for where in (("in", "out") if "{duf}" in path else (None,)):
+            key = f"{page} [{where}]" if where else page
+            url = path.replace("{duf}", world[where].duf) if where else path
+            r = getattr(client, method)(url, headers=headers)
+            want[key] = _web_expected(name, page, where)
+            got[key] = _web_outcome(r, page, want[key], world)
     assert got == want
