@@ -35,7 +35,7 @@ from django.db import transaction
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -86,10 +86,7 @@ def _qs(values: dict) -> str:
 
 
 def _reverse(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:  # a page of another part of the application, not (yet) in the URL configuration
-        return ""
+    return reverse(name, args=args)
 
 
 @dataclass

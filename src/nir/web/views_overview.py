@@ -28,7 +28,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -53,19 +53,13 @@ _DIGITS = re.compile(r"^\d{4}$")
 
 def person_url(duf: str) -> str:
     """The person page (``person``, built by the Personer pages)."""
-    try:
-        return reverse("person", args=[duf])
-    except NoReverseMatch:  # the person pages are not in this URL configuration
-        return f"/personer/{duf}/"
+    return reverse("person", args=[duf])
 
 
-def _url(name: str, *args, fallback: str = "", **query) -> str:
-    try:
-        url = reverse(name, args=args)
-    except NoReverseMatch:
-        url = fallback
+def _url(name: str, *args, **query) -> str:
+    url = reverse(name, args=args)
     items = [(k, v) for k, v in query.items() if v not in (None, "")]
-    return url + ("?" + urlencode(items) if items else "") if url else ""
+    return url + ("?" + urlencode(items) if items else "")
 
 
 def reference_names(today: dt.date) -> dict:
@@ -465,7 +459,7 @@ def _municipality_links(nr: str, today: dt.date) -> list[dict]:
     from nir.reports.registry import REPORTS
 
     links = [{"label": _("Persons followed up by the municipality"),
-              "url": _url("persons", fallback="/personer/", kommune=nr)},
+              "url": _url("persons", kommune=nr)},
              {"label": _("Settlements in %(year)s") % {"year": today.year},
               "url": _url("settlements", kommune=nr)}]
     for d in REPORTS.values():

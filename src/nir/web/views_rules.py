@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import Count, Max, Min
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -370,10 +370,7 @@ def explanation_sections(result: rules.Result) -> tuple[list[dict], list[dict]]:
 
 
 def _person_url(duf: str) -> str:
-    try:
-        return reverse("person", args=[duf])
-    except NoReverseMatch:  # the person pages are another part of the application
-        return ""
+    return reverse("person", args=[duf])
 
 
 @never_cache

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -238,10 +238,7 @@ class PersonPage:
     def _explain_url(self) -> str:
         if not policy.page_allowed(self.request.user, "rules_explain"):
             return ""
-        try:
-            return reverse("rules_explain", args=[self.duf])
-        except NoReverseMatch:  # the Regelmotor pages are not in the URL configuration
-            return ""
+        return reverse("rules_explain", args=[self.duf])
 
     def _steps(self, keys) -> list[dict]:
         explanations = self.doc["explanations"]
