@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Build the bokmål catalogue from its parts (one per area of the web application, written while
-# the pages are built side by side): src/nir/locale/parts/*.po -> nb/LC_MESSAGES/django.po -> .mo.
-# Needs gettext (msgcat, msgfmt). The compiled .mo is committed, so running NIR needs no gettext.
+# Update and compile the bokmål catalogue of the user interface.
+#   scripts/build-messages.sh          compile nb/LC_MESSAGES/django.po -> django.mo
+#   scripts/build-messages.sh --update first collect new msgids from the templates and code
+#                                      (django makemessages), then compile
+# Needs Debian's gettext (xgettext, msgfmt). The compiled .mo is committed, so running NIR needs
+# no gettext; tests/web/test_i18n_catalogue.py fails when it is stale or a text lacks bokmål.
 set -euo pipefail
-cd "$(dirname "$0")/../src/nir/locale"
-msgcat --use-first --sort-output -o nb/LC_MESSAGES/django.po parts/*.po
-msgfmt --check-format -o nb/LC_MESSAGES/django.mo nb/LC_MESSAGES/django.po
-echo "nb: $(grep -c '^msgid ' nb/LC_MESSAGES/django.po) meldinger"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT/src/nir"
+if [[ "${1:-}" == "--update" ]]; then
+  "$ROOT/.venv/bin/nir" makemessages --locale nb --no-obsolete --ignore "static/*" >/dev/null
+  echo "nye tekster uten oversettelse: $(msgattrib --untranslated locale/nb/LC_MESSAGES/django.po | grep -c '^msgid ' || true)"
+fi
+msgfmt --check-format -o locale/nb/LC_MESSAGES/django.mo locale/nb/LC_MESSAGES/django.po
+echo "nb: $(grep -c '^msgid ' locale/nb/LC_MESSAGES/django.po) meldinger"
