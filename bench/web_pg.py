@@ -9,8 +9,10 @@ loads N synthetic persons (default 1,000,000) with ``nir synth`` and derives the
 
 1. the person page (``/personer/<duf>/``) for a caseworker of the person's follow-up municipality:
    K persons drawn at random from the 5 municipalities with the most persons and 15 random ones;
-2. the work list (``/arbeidsflate/``) of a caseworker of each of those municipalities, and every
-   block of it as its htmx fragment (``/arbeidsflate/<block>/``), K runs each;
+2. the work list (``/arbeidsflate/``) of a caseworker of each of those municipalities: the page
+   (its blocks load by htmx), the page with every block rendered on the server (``?inline=1``, the
+   page without JavaScript: what all blocks cost together), and every block as its htmx fragment
+   (``/arbeidsflate/<block>/``), K runs each;
 3. the person search by DUF number and the first page of the person list (``/personer/``);
 4. one registration through the person page's form (POST ``/personer/<duf>/ny/fravaer/``).
 
@@ -123,6 +125,12 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
         _timed(clients[k], "get", "/arbeidsflate/", 1)
     _summary("work list (Arbeidsflate)", each(lambda k, i: _timed(clients[k], "get", "/arbeidsflate/", 1)), out,
              target=True)
+    # Without JavaScript (and as an upper bound of what the blocks cost together): every block
+    # rendered on the server in one response.
+    for k in sample:
+        _timed(clients[k], "get", "/arbeidsflate/?inline=1", 1)
+    _summary("work list, all blocks inline", each(lambda k, i: _timed(clients[k], "get", "/arbeidsflate/?inline=1", 1)),
+             out, target=True)
     html = clients[top[0]].get("/arbeidsflate/").content.decode()
     blocks = sorted(set(re.findall(r'/arbeidsflate/([a-z0-9-]+)/', html)))
     for block in blocks:
@@ -134,7 +142,8 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
 
     # 3. search and the person list
     _summary("search by DUF number", each(lambda k, i: _timed(clients[k], "get",
-                                                              f"/personer/?duf={dufs[k][i % len(dufs[k])]}", 1)), out)
+                                                              f"/personer/?duf={dufs[k][i % len(dufs[k])]}", 1,
+                                                              expect=302)), out)  # straight to the person page
     _summary("person list, first page", each(lambda k, i: _timed(clients[k], "get", "/personer/", 1)), out)
 
     # 4. one registration through the form (absence: always accepted, changes the deadline)
