@@ -60,7 +60,7 @@ from nir.access.models import (
 from nir.access.persons import PersonNotFound, find_person, is_duf
 from nir.web import help as help_texts_store
 from nir.web.models import HelpText
-from nir.web.views_rules import parse_date
+from nir.web.dates import parse_date
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50

@@ -51,6 +51,7 @@ from nir.access.scope import person_scope
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import charts, exports, registry
 from nir.web.help import current_texts, text_for
+from nir.web.dates import parse_date
 
 PAGE_SIZE = 50
 
@@ -178,19 +179,10 @@ def _label(d: registry.ReportDefinition | None, name: str) -> str:
     return col.header if col else name.replace("_", " ").capitalize()
 
 
-def _parse_date(raw: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            pass
-    raise ValueError(raw)
-
-
 def _parse_known_at(raw: str) -> dt.datetime:
     """A date (the end of that day), or a time; without a time zone: Norwegian time."""
     try:
-        day = _parse_date(raw)
+        day = parse_date(raw)
     except ValueError:
         pass
     else:
@@ -205,7 +197,7 @@ def _convert(d: registry.ReportDefinition | None, name: str, attr: str, raw: str
     kind = _kind(attr)
     try:
         if kind == "date":
-            return _parse_date(raw)
+            return parse_date(raw)
         if kind == "datetime":
             return _parse_known_at(raw)
         if kind == "int":
@@ -323,7 +315,7 @@ def _fields(d: registry.ReportDefinition, query) -> list[FilterField]:
             value = registry.DEFAULT_LAW
         if kind == "date" and value:
             try:
-                value = _parse_date(value).isoformat()  # a date field shows ISO dates only
+                value = parse_date(value).isoformat()  # a date field shows ISO dates only
             except ValueError:
                 pass
         hint = FILTER_HINTS.get(name, "")

@@ -40,6 +40,7 @@ from nir.register.derivation import evaluate_person
 from nir.register.explain import KEY_LABELS, value_label
 from nir.rules import parameters
 from nir.rules.version import RULES_VERSION
+from nir.web.dates import parse_date
 
 V, U, PARTLY = "V", "U", "V/U"  # verified, unverified, verified in part (docs/rules.md «status»)
 
@@ -324,16 +325,6 @@ def _may_explain(user) -> bool:
 
 
 # --- explain one person -----------------------------------------------------------------------
-
-def parse_date(raw: str) -> dt.date:
-    """A date typed as ÅÅÅÅ-MM-DD (a date field) or dd.mm.yyyy; raises ValueError."""
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            pass
-    raise ValueError(raw)
-
 
 def _step(step: dict) -> dict:
     facts = [{"key": k, "label": FACT_LABELS.get(k, k), "known": k in FACT_LABELS, "value": _fact_text(k, v)}

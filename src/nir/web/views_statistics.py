@@ -49,7 +49,8 @@ from nir.register.explain import LAW_LABELS
 from nir.reports import charts, diff, statistics, stats_exports
 from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
 from nir.reports.statistics import FIGURES, StatsParams, StatsTable
-from nir.web.views_reports import XLSX_CONTENT_TYPE, _parse_date, _parse_known_at, error_field, error_status, is_htmx
+from nir.web.views_reports import XLSX_CONTENT_TYPE, _parse_known_at, error_field, error_status, is_htmx
+from nir.web.dates import parse_date
 
 YEARS_SHOWN = 10  # the year select: the current year and the nine before it
 SERIES_YEARS = 5
@@ -113,7 +114,7 @@ def _date(raw: str, label: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return _parse_date(raw)
+        return parse_date(raw)
     except (ValueError, OverflowError):
         raise ReportError(gettext('%(label)s must be a date (YYYY-MM-DD), not "%(value)s"')
                           % {"label": label, "value": raw}) from None
