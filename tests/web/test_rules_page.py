@@ -67,36 +67,6 @@ def test_rules_page_lists_rules_parameters_and_the_pending_55_to_60_version(clie
     assert "nir rules reevaluate" in html
 
 
-def test_rule_catalogue_matches_docs_rules_md():
-    """``views_rules.RULES`` is docs/rules.md's catalogue in bokmål: the same rule ids, the same status."""
-    doc = DOCS.read_text(encoding="utf-8")
-    part = doc.split("\n## Rules", 1)[1].split("\n## Parameters", 1)[0]
-    documented, statuses = set(), {}
-    for line in part.splitlines():
-        if not line.startswith("| `"):
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        ids = re.findall(r"`([a-z0-9_]+)`", cells[0])
-        documented |= set(ids)
-        if len(cells) == 4 and cells[3][:1] in "VU":
-            status = cells[3]
-            statuses.update({i: "V/U" if ("V" in status and "U" in status) else status[:1] for i in ids})
-    # the introduksjonsloven paragraph («all U»)
-    intro_part = part.split("### Introduksjonsloven", 1)[1]
-    intro_ids = set(re.findall(r"`(introduksjonsloven_[a-z0-9_]+)`", intro_part))
-    documented |= intro_ids
-    statuses.update({i: "U" for i in intro_ids})
-
-    catalogue = {i: e for _title, entries in views_rules.RULES for e in entries for i in e.ids}
-    assert set(catalogue) == documented
-    for rule_id, status in statuses.items():
-        assert catalogue[rule_id].status == status, rule_id
-    # every rule id is one the engine names (s08_right_and_duty_f_g is built as f"{rule}_f_g")
-    source = "".join(p.read_text(encoding="utf-8") for p in (DOCS.parents[1] / "src" / "nir" / "rules").rglob("*.py"))
-    missing = [i for i in catalogue if f'"{i}"' not in source and i != "s08_right_and_duty_f_g"]
-    assert not missing
-
-
 def test_reevaluation_status_counts_rows_by_rules_version(client, users, people):
     # Make Olav's current status one derived by an older version of the rules, on an earlier date.
     row = m.DerivedStatus.objects.current().get(person=people["olav"])
