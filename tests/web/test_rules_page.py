@@ -5,7 +5,6 @@ derived values with the rules and facts behind them; scope applied, audited)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import pytest

@@ -11,7 +11,7 @@ from pydantic import Field
 from nir.access import audit
 from nir.access.scope import person_scope
 from nir.api.access import person_for
-from nir.api.auth import SOURCE_SYSTEM, actor
+from nir.api.auth import actor
 from nir.api.errors import ApiProblem
 from nir.api.schemas import (
     INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, PersonListOut, PersonOut, RegistrationResult, spec_for,

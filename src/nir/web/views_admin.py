@@ -43,14 +43,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from nir.access import audit, oauth, policy
-from nir.access.management.commands.audit import PERSON_COLUMNS, SYSTEM_ORGANISATION, what_label
+from nir.access.management.commands.audit import (
+    PERSON_COLUMNS, SYSTEM_ORGANISATION, person_access_rows, what_label,
+)
 from nir.access.models import (
     ApiClient,
     ApiClientKey,
     AuditAction,
     AuditChannel,
     AuditEvent,
-    AuditEventPerson,
     AuditPurpose,
     Organisation,
     OrganisationKind,
@@ -491,20 +492,8 @@ PERSON_EXPORT_HEADERS = {
 }
 
 
-def person_access_rows(person) -> list[dict]:
-    """A person's own access log, one row per event, with the columns of ``nir audit person``."""
-    events = list(audit.events_for_person(person))
-    listed = set(AuditEventPerson.objects.filter(person=person).values_list("event_id", flat=True))
-    return [{
-        "when": timezone.localtime(e.when).strftime("%d.%m.%Y %H:%M:%S"),
-        "organisation": e.organisation.name if e.organisation else SYSTEM_ORGANISATION,
-        "action": e.get_action_display(),
-        "what": _what(e.what),
-        "purpose": AuditPurpose(e.purpose).label if e.purpose in AuditPurpose.values else e.purpose,
-        "channel": e.get_channel_display(),
-        "concerns_you": "ja" if e.id in listed else "kan gjelde deg (uttrekk av mange personer)",
-        "outcome": e.get_outcome_display(),
-    } for e in events]
+def _local_time(event) -> str:
+    return timezone.localtime(event.when).strftime("%d.%m.%Y %H:%M:%S")
 
 
 @never_cache
@@ -514,7 +503,7 @@ def audit_person_export(request, duf: str):
         person = find_person(request.user, duf)
     except PersonNotFound:
         raise Http404(_("No person with this DUF number that you have access to.")) from None
-    rows = person_access_rows(person)
+    rows = person_access_rows(person, when=_local_time, what=_what)
     buf = io.StringIO()
     buf.write("\ufeff")  # UTF-8 with BOM: Excel opens it with æøå
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")

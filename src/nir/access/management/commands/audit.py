@@ -57,6 +57,23 @@ def _when(event: AuditEvent) -> str:
     return timezone.localtime(event.when).isoformat(timespec="seconds")
 
 
+def person_access_rows(person, *, when=_when, what=what_label) -> list[dict]:
+    """A person's own access log (GDPR art. 15), one row per event with ``PERSON_COLUMNS``: for
+    ``nir audit person`` and the administration page's CSV (which format time and ``what`` their way)."""
+    events = list(audit.events_for_person(person))
+    listed = set(audit.AuditEventPerson.objects.filter(person=person).values_list("event_id", flat=True))
+    return [{
+        "when": when(e),
+        "organisation": e.organisation.name if e.organisation else SYSTEM_ORGANISATION,
+        "action": e.get_action_display(),
+        "what": what(e.what),
+        "purpose": AuditPurpose(e.purpose).label if e.purpose in AuditPurpose.values else e.purpose,
+        "channel": e.get_channel_display(),
+        "concerns_you": "ja" if e.id in listed else "kan gjelde deg (uttrekk av mange personer)",
+        "outcome": e.get_outcome_display(),
+    } for e in events]
+
+
 def _date(value: str | None, option: str) -> dt.date | None:
     if not value:
         return None
@@ -138,18 +155,7 @@ class Command(BaseCommand):
 
     def _person(self, o):
         person = self._person_of(o["duf"])
-        events = list(audit.events_for_person(person))
-        listed = set(audit.AuditEventPerson.objects.filter(person=person).values_list("event_id", flat=True))
-        rows = [{
-            "when": _when(e),
-            "organisation": e.organisation.name if e.organisation else SYSTEM_ORGANISATION,
-            "action": e.get_action_display(),
-            "what": what_label(e.what),
-            "purpose": AuditPurpose(e.purpose).label if e.purpose in AuditPurpose.values else e.purpose,
-            "channel": e.get_channel_display(),
-            "concerns_you": "ja" if e.id in listed else "kan gjelde deg (uttrekk av mange personer)",
-            "outcome": e.get_outcome_display(),
-        } for e in events]
+        rows = person_access_rows(person)
         if o["format"] == "json":
             self.stdout.write(json.dumps({"duf": person.duf, "generated": timezone.localtime().isoformat(timespec="seconds"),
                                           "events": rows}, ensure_ascii=False, indent=1))

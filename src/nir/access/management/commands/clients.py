@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from nir.access import oauth
-from nir.access.models import ApiClient, ApiClientKey, Organisation
+from nir.access.models import ApiClient, Organisation
 from nir.access.policy import SCOPES
 
 
