@@ -127,6 +127,13 @@ else:
     # JIT compilation off: the register's queries are short index lookups whose estimated cost
     # (correlated subqueries) crosses jit_above_cost, and compiling then takes ~0.7 s of a 50 ms query.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Prepared statements on: the write path's statements (nir.register.snapshot_sql, write_sql,
+    # nir.access.audit) are prepared once per connection instead of parsed and planned on every
+    # write. Django turns them off by default for the sake of connection poolers in transaction
+    # mode; set NIR_PG_PREPARED=0 behind such a pooler if it does not track prepared statements.
+    # (Django's own queries bind parameters on the client and are never prepared.)
+    if os.environ.get("NIR_PG_PREPARED", "1") != "0":
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The register's covering indexes (INCLUDE columns) are for PostgreSQL; on the embedded SQLite

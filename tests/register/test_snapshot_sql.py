@@ -33,3 +33,22 @@ def test_current_rows_equal_orm_current_for_every_table():
         seen_models |= {type(r) for r in fast}
     # the sample exercises (nearly) every table, decimals and JSON included
     assert {m.Measure, m.Participation, m.DerivedStatus, m.Decision, m.Absence} <= seen_models
+
+
+@pytest.mark.django_db
+def test_person_by_duf_and_locked_read_equal_the_orm():
+    """``person_by_duf`` (the access check's one statement) finds the person and their current
+    follow-up rows as the ORM does, and nothing for an unknown DUF number; the locked read of the
+    rules guard returns what the plain read returns."""
+    from nir.register.snapshot_sql import person_by_duf
+
+    call_command("synth", persons=40, seed=5, quiet=True, stdout=io.StringIO())
+    for person in m.Person.objects.order_by("id"):
+        found, rows = person_by_duf(person.duf, (m.FollowUp,))
+        assert (found.pk, found.duf, found.recorded_at, found.source_system) == \
+            (person.pk, person.duf, person.recorded_at, person.source_system)
+        assert [_key(r) for r in rows] == [_key(r) for r in m.FollowUp.objects.current().filter(person=person)
+                                           .order_by("id")]
+        assert [_key(r) for r in current_rows(person.pk, m.ALL_REGISTRATION_MODELS, lock=True)] == \
+            [_key(r) for r in current_rows(person.pk, m.ALL_REGISTRATION_MODELS)]
+    assert person_by_duf("999999999999", (m.FollowUp,)) == (None, [])

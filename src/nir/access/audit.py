@@ -27,11 +27,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.query import FlatValuesListIterable, ModelIterable
 from django.utils import timezone
@@ -188,21 +189,51 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
     if request is not None and not endpoint:
         endpoint = f"{request.method} {request.path}"
     ps = person_set(persons)
-    with transaction.atomic(savepoint=False):  # inside a caller's transaction: fails with it, no savepoint
-        event = AuditEvent.objects.create(
-            when=timezone.now(), actor_kind=kind, user=actor_user, api_client=api_client,
-            system=_clean(system, 100) if kind == AuditActorKind.SYSTEM else "",
-            organisation=organisation, action=action, channel=channel, endpoint=_clean(endpoint, 300),
-            purpose=_clean(purpose or default_purpose(organisation, action, kind), 200),
-            what=_clean(what, 200), person_count=ps.count, persons_complete=ps.complete,
-            filters=scrub(filters or {}), request_id=request_id(request) if request is not None else "",
-            outcome=outcome,
-        )
+    event = AuditEvent(
+        when=timezone.now(), actor_kind=kind, user=actor_user, api_client=api_client,
+        system=_clean(system, 100) if kind == AuditActorKind.SYSTEM else "",
+        organisation=organisation, action=action, channel=channel, endpoint=_clean(endpoint, 300),
+        purpose=_clean(purpose or default_purpose(organisation, action, kind), 200),
+        what=_clean(what, 200), person_count=ps.count, persons_complete=ps.complete,
+        filters=scrub(filters or {}), request_id=request_id(request) if request is not None else "",
+        outcome=outcome,
+    )
+    conn = connections[router.db_for_write(AuditEvent)]
+    if conn.vendor == "postgresql":
+        _insert_postgresql(event, ps.ids, conn)
+        return event
+    with transaction.atomic(using=conn.alias, savepoint=False):  # in a caller's transaction: fails with it
+        event.save(using=conn.alias)
         if ps.ids:
-            AuditEventPerson.objects.bulk_create(
+            AuditEventPerson.objects.using(conn.alias).bulk_create(
                 [AuditEventPerson(event=event, person_id=pid) for pid in ps.ids], batch_size=2000
             )
     return event
+
+
+@lru_cache(maxsize=None)
+def _pg_insert_statement() -> str:
+    """The event and its persons in one statement (every request records one: one round trip)."""
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    cols = ", ".join(f'"{f.column}"' for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    link = AuditEventPerson._meta
+    return (f'WITH e AS (INSERT INTO "{AuditEvent._meta.db_table}" ({cols}) VALUES ({marks}) RETURNING id), '
+            f'p AS (INSERT INTO "{link.db_table}" ("{link.get_field("event").column}", '
+            f'"{link.get_field("person").column}") SELECT e.id, unnest(%s::bigint[]) FROM e) SELECT id FROM e')
+
+
+def _insert_postgresql(event: AuditEvent, person_ids: list[int], conn) -> None:
+    """``record`` on PostgreSQL: one prepared statement on Django's connection (its transaction)."""
+    import psycopg
+
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in fields]
+    conn.ensure_connection()
+    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cur:
+        cur.execute(_pg_insert_statement(), [*params, [int(pid) for pid in person_ids]], prepare=True)
+        event.pk = cur.fetchone()[0]
+    event._state.adding = False
 
 
 # --- helpers for the report paths ---------------------------------------------------------------

@@ -22,7 +22,7 @@ from nir.access import policy
 from nir.access.scope import Scope, person_scope
 from nir.register import models as m
 from nir.register.history import follow_up_on
-from nir.register.snapshot_sql import current_rows
+from nir.register.snapshot_sql import current_rows, person_by_duf
 
 
 class PersonNotFound(Exception):
@@ -71,12 +71,12 @@ def is_duf(value) -> bool:
 def find_person(user, duf: str, *, write: bool = False) -> m.Person:
     """The person with DUF number ``duf`` if ``user`` may see them (and, with ``write``, register on them).
 
-    The person's current follow-up rows are kept on the instance (``person._follow_ups``) for the
-    caller's answer, so that they are not read twice.
+    The person and their current follow-up rows are read in one statement and the rows kept on the
+    instance (``person._follow_ups``) for the caller's answer, so that they are not read twice.
     """
-    person = m.Person.objects.filter(duf=duf).first() if is_duf(duf) else None
+    person, follow_ups = person_by_duf(duf, (m.FollowUp,)) if is_duf(duf) else (None, [])
     if person is not None:
-        person._follow_ups = follow_up_rows(person)
+        person._follow_ups = follow_ups
     if person is None or not person_in_scope(user, person, rows=person._follow_ups):
         raise PersonNotFound(duf)
     if write and not may_register(user):

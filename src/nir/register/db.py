@@ -2,7 +2,8 @@
 
 Triggers refuse every DELETE on register tables and every UPDATE except the
 one that closes a row's registration time (``superseded_at`` from NULL to a
-value, nothing else changed). They are (re)installed after every migrate, on
+value, nothing else changed). The function ``nir_expect_superseded`` of the
+judged write (``nir.register.write_sql``) is installed with them. They are (re)installed after every migrate, on
 SQLite and PostgreSQL alike, so a table rebuilt by a migration gets them back.
 """
 
@@ -25,6 +26,15 @@ BEGIN
       USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   RETURN NEW;
+END $$ LANGUAGE plpgsql;
+
+-- The judged write (nir.register.write_sql): a status is superseded only while it is current.
+CREATE OR REPLACE FUNCTION nir_expect_superseded(n bigint) RETURNS boolean AS $$
+BEGIN
+  IF n <> 1 THEN
+    RAISE EXCEPTION 'NIR register row already superseded' USING ERRCODE = 'NIR01';
+  END IF;
+  RETURN true;
 END $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION nir_immutable() RETURNS trigger AS $$

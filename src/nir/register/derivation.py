@@ -26,7 +26,7 @@ from nir.register.actors import REGELMOTOR, Actor
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.history import rows_for
 from nir.register.interchange import facts_to_line
-from nir.register.snapshot_sql import current_rows, lock_person
+from nir.register.snapshot_sql import current_rows
 from nir.rules.version import RULES_VERSION
 
 # The registrations the rules engine reads.
@@ -219,12 +219,20 @@ class Changes:
         self.added: list[m.Registration] = []
         self.removed: set[tuple[type, int]] = set()
         self.complete = True
+        # New rows the guard is to store itself, once the Regelmotor has accepted them (``insert``).
+        self.pending: list[m.Registration] = []
         # Set by the guard after the write: the result it stored and the engine rows it came from.
         self.result: rules.Result | None = None
         self.engine_rows: list[m.Registration] | None = None
 
     def add(self, row: m.Registration) -> None:
         self.added.append(row)
+
+    def insert(self, row: m.Registration) -> None:
+        """A new row, not saved: the guard judges the write with it and then stores it together
+        with the person's new status (``write_sql.store_judged``: one round trip on PostgreSQL)."""
+        self.added.append(row)
+        self.pending.append(row)
 
     def remove(self, row: m.Registration) -> None:
         self.removed.add((type(row), row.pk))
@@ -307,17 +315,21 @@ def status_changed(current: m.DerivedStatus | dict | None, values: dict) -> bool
 
 
 @contextlib.contextmanager
-def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterator[Changes]:
+def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint: bool = True) -> Iterator[Changes]:
     """Evaluate before and after a write; refuse the write if it brings a rule error; store the result.
 
     Use inside the write's transaction, around the write itself; report the
     rows the write added or superseded on the yielded ``Changes``. The person is
-    locked first (``snapshot_sql.lock_person``): writers of one person take turns.
+    locked first (``snapshot_sql.lock_person``, in the same round trip as the read):
+    writers of one person take turns.
+
+    Rows given to ``Changes.insert`` are not stored by the write but by the guard, after it has
+    judged them: with the person's new status, all or nothing (``savepoint``: on failure the
+    caller's transaction is left as it was), in one round trip on PostgreSQL.
     """
     as_of = timezone.localdate(at)
-    if person.pk:
-        lock_person(person.pk)  # writers of the same person take turns (nir.register.snapshot_sql)
-    rows = current_rows(person.pk, GUARD_MODELS) if person.pk else []
+    # writers of the same person take turns (nir.register.snapshot_sql)
+    rows = current_rows(person.pk, GUARD_MODELS, lock=True) if person.pk else []
     engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
     stored = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
     before = before_write(person, engine_rows, stored, as_of)
@@ -331,8 +343,28 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "") -> Iterato
     after = judge_write(person, engine_rows, before, as_of, path=path)
     changes.result, changes.engine_rows = after, engine_rows
     current = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
-    # Terminations matter only where a closure is or was derived (rare): read them only then.
-    store_result(person, after, at, current=current, terminations=None if closing(after, current) else [])
+    if closing(after, current):
+        # Terminations matter only where a closure is or was derived (rare): read them only then, and
+        # store step by step.
+        from django.db import transaction
+
+        with transaction.atomic(savepoint=savepoint):
+            for row in changes.pending:
+                row.save()
+            store_result(person, after, at, current=current)
+        return
+    values = status_values(after)
+    status = None
+    if status_changed(current, values):
+        # the Regelmotor's new evaluation is recorded no earlier than the one it replaces (as store_result)
+        when = max(at, current.recorded_at) if current is not None else at
+        from nir.register import services
+
+        status = services.derived_row(person, m.DerivedStatus, values, REGELMOTOR_ACTOR, when, current)
+    if changes.pending or status is not None:
+        from nir.register.write_sql import store_judged
+
+        store_judged(changes.pending, status, savepoint=savepoint)
 
 
 # --- whole-register re-evaluation ------------------------------------------------

@@ -18,6 +18,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from nir.register import models as m
+from nir.register import write_sql
 from nir.register.actors import REGELMOTOR, Actor
 from nir.register.errors import ConcurrentChange, Problem, RegistrationRefused
 from nir.register.interchange import ParsedPerson
@@ -119,17 +120,31 @@ def _before_person(person: m.Person, at: dt.datetime) -> None:
         raise RegistrationRefused([Problem("registered_at", "before_person", "personen var ikke registrert på dette tidspunktet")])
 
 
-@transaction.atomic
 def register(person: m.Person, model: type[m.Registration], values: dict[str, Any], actor: Actor,
              *, at: dt.datetime | None = None, evaluate: bool = True) -> Outcome:
-    """Register one new fact about a person."""
+    """Register one new fact about a person.
+
+    Nothing is written before the fact is validated and the Regelmotor has judged the person with
+    it; then the row and the person's new status are stored all or nothing (``rules_guard``). In a
+    caller's transaction a refusal or failure leaves that transaction as it was.
+    """
     at = _registration_time(at)
     _before_person(person, at)
     warnings = _check(model, values, path=model.FACT_KEY or model.__name__, at=at, person=person)
     row = _new_row(model, person, values, actor, at)
-    with _guard(person, at, evaluate, path=model.FACT_KEY) as changes:
-        row.save()
-        changes.add(row)
+    if not evaluate:
+        with transaction.atomic():
+            row.save()
+        return Outcome(row, warnings)
+    from nir.register.derivation import rules_guard
+
+    conn = connections[router.db_for_write(model)]
+    nested = conn.in_atomic_block
+    # Own transaction when called outside one (the person's lock is held until it ends); inside the
+    # caller's, the guard's own savepoint (sent with the writes) keeps that transaction usable.
+    with contextlib.nullcontext() if nested else transaction.atomic(using=conn.alias):
+        with rules_guard(person, at, path=model.FACT_KEY, savepoint=nested) as changes:
+            changes.insert(row)
     return Outcome(row, warnings, changes.result, changes.engine_rows)
 
 
@@ -188,36 +203,31 @@ def write_derived(person: m.Person, model: type[m.Registration], values: dict[st
                   *, at: dt.datetime, supersedes: m.Registration | None = None) -> m.Registration:
     """Store a value the Regelmotor derived, superseding the previous derived row (no re-evaluation).
 
-    Runs on every write, so it is written as (at most) two plain statements — on
-    PostgreSQL one: the UPDATE that closes the old row and the INSERT of the new one
-    in a single CTE, which inserts nothing if someone else superseded the row first.
+    (At most) two plain statements — on PostgreSQL one: the UPDATE that closes the old row
+    and the INSERT of the new one in a single CTE, which inserts nothing if someone else
+    superseded the row first. A registration's own write stores its status with the row
+    instead (``write_sql.store_judged``).
     """
     if supersedes is not None and at < supersedes.recorded_at:
         raise RegistrationRefused([Problem("registered_at", "before_original",
                                            "en korreksjon kan ikke registreres før det den korrigerer")])
-    row = _derived_row(person, model, values, actor, at, supersedes)
+    row = derived_row(person, model, values, actor, at, supersedes)
     conn = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    cols = ", ".join(f'"{f.column}"' for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    params = [f.get_db_prep_save(getattr(row, f.attname), conn) for f in fields]
-    table = model._meta.db_table
+    params = write_sql.params(row, conn)
     with conn.cursor() as cur:
         if supersedes is None:
-            cur.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) RETURNING id', params)
+            cur.execute(write_sql.insert_statement(model), params)
             got = cur.fetchone()
         elif conn.vendor == "postgresql":
-            cur.execute(
-                f'WITH old AS (UPDATE "{table}" SET superseded_at = %s WHERE id = %s AND superseded_at IS NULL '
-                f'RETURNING id) INSERT INTO "{table}" ({cols}) SELECT {marks} WHERE EXISTS (SELECT 1 FROM old) '
-                f"RETURNING id", [at, supersedes.pk, *params])
+            cur.execute(write_sql.supersede_statement(model, strict=False), [at, supersedes.pk, *params])
             got = cur.fetchone()
         else:
+            table = model._meta.db_table
             cur.execute(f'UPDATE "{table}" SET superseded_at = %s WHERE id = %s AND superseded_at IS NULL',
                         [conn.ops.adapt_datetimefield_value(at), supersedes.pk])
             got = None
             if cur.rowcount == 1:
-                cur.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) RETURNING id', params)
+                cur.execute(write_sql.insert_statement(model), params)
                 got = cur.fetchone()
     if got is None:
         raise ConcurrentChange([Problem("id", "already_superseded",
@@ -229,7 +239,8 @@ def write_derived(person: m.Person, model: type[m.Registration], values: dict[st
     return row
 
 
-def _derived_row(person, model, values, actor: Actor, at: dt.datetime, supersedes):
+def derived_row(person, model, values, actor: Actor, at: dt.datetime, supersedes):
+    """An unsaved row of a value the Regelmotor derived, superseding ``supersedes`` (or None)."""
     return _new_row(model, person, values, actor, at,
                     operation=m.Operation.CORRECT if supersedes is not None else m.Operation.CREATE,
                     supersedes=supersedes, reason="Ny vurdering av Regelmotor" if supersedes is not None else "")
@@ -467,7 +478,7 @@ def _store_statuses(changed: list[_PersonInBatch], at: dt.datetime) -> None:
         when = max(at, old.recorded_at) if old is not None else at
         if old is not None:
             by_time.setdefault(when, []).append(old.pk)
-        new_rows.append(_derived_row(state.person, m.DerivedStatus, state.status, REGELMOTOR_ACTOR, when, old))
+        new_rows.append(derived_row(state.person, m.DerivedStatus, state.status, REGELMOTOR_ACTOR, when, old))
     limit = connections[router.db_for_write(m.DerivedStatus)].features.max_query_params  # SQLite: 999
     per_statement = min(BULK_BATCH, limit or BULK_BATCH)
     for when, pks in by_time.items():

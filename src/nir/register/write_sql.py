@@ -1,0 +1,142 @@
+"""The statements of the write path, and the judged write in one round trip on PostgreSQL.
+
+A registration through ``services.register`` is judged by the Regelmotor before anything is
+stored (``derivation.rules_guard``); what remains is to insert the new row and, when the result
+changed, supersede the person's ``DerivedStatus`` with the new one. ``store_judged`` sends these
+statements in one round trip (psycopg's pipeline mode, each statement prepared once per
+connection) and stores them all or nothing:
+
+* inside a caller's transaction, between ``SAVEPOINT`` and ``RELEASE`` (sent in the same round
+  trip), so that a failure leaves the caller's transaction as it was — as Django's nested
+  ``atomic`` would, without its two extra round trips;
+* the status is superseded only if it is still current: otherwise the statement fails
+  (``nir_expect_superseded``, installed with the append-only triggers by ``nir.register.db``) and
+  nothing of the write remains (``ConcurrentChange``).
+
+On SQLite the same rows are stored with Django's own statements.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.db import connections, router, transaction
+
+from nir.register import models as m
+from nir.register.errors import ConcurrentChange, Problem
+
+# SQLSTATE raised by nir_expect_superseded (nir.register.db): the status was superseded meanwhile.
+CONCURRENT_SQLSTATE = "NIR01"
+SAVEPOINT = "nir_judged_write"
+
+
+def _fields(model: type[m.Registration]):
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+@lru_cache(maxsize=None)
+def insert_statement(model: type[m.Registration]) -> str:
+    """``INSERT`` of one row of ``model`` (every column but the id), returning the id."""
+    fields = _fields(model)
+    cols = ", ".join(f'"{f.column}"' for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f'INSERT INTO "{model._meta.db_table}" ({cols}) VALUES ({marks}) RETURNING id'
+
+
+@lru_cache(maxsize=None)
+def supersede_statement(model: type[m.Registration], *, strict: bool) -> str:
+    """PostgreSQL: close the current row (parameters: time, id) and insert its successor, in one
+    statement. ``strict``: fail (``CONCURRENT_SQLSTATE``) if the row was no longer current; else
+    insert nothing and return no row."""
+    fields = _fields(model)
+    cols = ", ".join(f'"{f.column}"' for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    table = model._meta.db_table
+    guard = "nir_expect_superseded((SELECT count(*) FROM old))" if strict else "EXISTS (SELECT 1 FROM old)"
+    return (f'WITH old AS (UPDATE "{table}" SET superseded_at = %s WHERE id = %s AND superseded_at IS NULL '
+            f'RETURNING id) INSERT INTO "{table}" ({cols}) SELECT {marks} WHERE {guard} RETURNING id')
+
+
+def params(row: m.Registration, conn) -> list:
+    """The values of ``insert_statement``'s placeholders for ``row``."""
+    return [f.get_db_prep_save(getattr(row, f.attname), conn) for f in _fields(type(row))]
+
+
+def _concurrent() -> ConcurrentChange:
+    return ConcurrentChange([Problem("id", "already_superseded",
+                                     "registreringen er allerede korrigert eller slettet; last siden på nytt")])
+
+
+def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, savepoint: bool) -> None:
+    """Insert ``rows`` (in order) and then ``status`` (superseding ``status.supersedes`` if set),
+    all or nothing; set their ids. ``savepoint``: keep the caller's transaction usable on failure.
+    """
+    conn = connections[router.db_for_write(m.DerivedStatus)]
+    if conn.vendor != "postgresql":
+        with transaction.atomic(using=conn.alias, savepoint=savepoint):
+            for row in rows:
+                row.save()
+            if status is not None:
+                _store_status_django(status, conn)
+        return
+    _store_postgresql(rows, status, conn, savepoint)
+
+
+def _store_status_django(status: m.DerivedStatus, conn) -> None:
+    old = status.supersedes
+    if old is not None:
+        updated = type(old).objects.using(conn.alias).filter(pk=old.pk, superseded_at__isnull=True) \
+            .update(superseded_at=status.recorded_at)
+        if updated != 1:
+            raise _concurrent()
+        old.superseded_at = status.recorded_at
+    status.save(using=conn.alias)
+
+
+def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn, savepoint: bool) -> None:
+    import psycopg
+
+    conn.ensure_connection()
+    pg = conn.connection
+    control = psycopg.Cursor(pg)  # savepoints
+    cursors = []
+    try:
+        with conn.wrap_database_errors, pg.pipeline():
+            if savepoint:
+                control.execute(f"SAVEPOINT {SAVEPOINT}", prepare=False)
+            for row in rows:
+                cur = psycopg.Cursor(pg)
+                cur.execute(insert_statement(type(row)), params(row, conn), prepare=True)
+                cursors.append(cur)
+            if status is not None:
+                cur = psycopg.Cursor(pg)
+                if status.supersedes is None:
+                    cur.execute(insert_statement(m.DerivedStatus), params(status, conn), prepare=True)
+                else:
+                    cur.execute(supersede_statement(m.DerivedStatus, strict=True),
+                                [status.recorded_at, status.supersedes.pk, *params(status, conn)], prepare=True)
+                cursors.append(cur)
+            if savepoint:
+                control.execute(f"RELEASE SAVEPOINT {SAVEPOINT}", prepare=False)
+    except Exception as e:
+        for cur in cursors:
+            cur.close()
+        if savepoint:
+            with conn.wrap_database_errors:
+                control.execute(f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+                control.execute(f"RELEASE SAVEPOINT {SAVEPOINT}")
+        else:
+            transaction.set_rollback(True, using=conn.alias)
+        control.close()
+        cause = e.__cause__ if e.__cause__ is not None else e
+        if getattr(cause, "sqlstate", None) == CONCURRENT_SQLSTATE:
+            raise _concurrent() from None
+        raise
+    control.close()
+    stored = [*rows, *([status] if status is not None else [])]
+    for row, cur in zip(stored, cursors):
+        row.pk = cur.fetchone()[0]
+        row._state.adding = False
+        cur.close()
+    if status is not None and status.supersedes is not None:
+        status.supersedes.superseded_at = status.recorded_at

@@ -1,0 +1,133 @@
+"""The judged write (``nir.register.write_sql.store_judged``): a registration and the person's new
+DerivedStatus are stored all or nothing, in one round trip on PostgreSQL, and a failure leaves the
+caller's transaction usable (its own savepoint) — on SQLite and, in the second pass, PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from register_support import at
+
+from nir.register import derivation, services, write_sql
+from nir.register import models as m
+from nir.register.errors import ConcurrentChange, RegistrationRefused
+
+ABSENCE = {"scheme": "intro", "kind": "time_off", "from_date": dt.date(2026, 3, 2), "to_date": dt.date(2026, 3, 3)}
+
+
+def _current_status(person) -> m.DerivedStatus:
+    return m.DerivedStatus.objects.current().get(person=person)
+
+
+def _absence(person, actor, when) -> m.Absence:
+    return m.Absence(person=person, recorded_at=when, **actor.row_fields(), **ABSENCE)
+
+
+def _next_status(person, current, when, **changes) -> m.DerivedStatus:
+    values = {f: getattr(current, f) for f in m.DerivedStatus.FACT_FIELDS} | changes
+    return services.derived_row(person, m.DerivedStatus, values, derivation.REGELMOTOR_ACTOR, when, current)
+
+
+@pytest.mark.django_db
+def test_register_stores_row_and_new_status_together(participant, actor):
+    """integreringsloven § 13 / forskrift § 10: an absence moves the deadline; the row and the new
+    status are stored by one judged write, and the old status is superseded, not overwritten."""
+    person, _rows = participant
+    before = _current_status(person)
+    outcome = services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10))
+    assert outcome.row.pk is not None and m.Absence.objects.filter(pk=outcome.row.pk).exists()
+    after = _current_status(person)
+    assert after.pk != before.pk and after.supersedes_id == before.pk
+    assert after.intro_absence_workdays == before.intro_absence_workdays + 2
+    before.refresh_from_db()
+    assert before.superseded_at == after.recorded_at
+
+
+@pytest.mark.django_db
+def test_superseded_status_fails_the_whole_write_and_keeps_callers_transaction(participant, actor):
+    """A status superseded by someone else meanwhile: ConcurrentChange, the registration is not
+    stored either, and the caller's transaction goes on (the write's own savepoint)."""
+    person, _rows = participant
+    stale = _current_status(person)
+    when = at(2026, 3, 10)
+    services.write_derived(person, m.DerivedStatus, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS},
+                           derivation.REGELMOTOR_ACTOR, at=when, supersedes=_current_status(person))
+    absences = m.Absence.objects.count()
+    with transaction.atomic():
+        row = _absence(person, actor, when)
+        with pytest.raises(ConcurrentChange):
+            write_sql.store_judged([row], _next_status(person, stale, when, intro_absence_workdays=99), savepoint=True)
+        # the caller's transaction is usable and holds nothing of the failed write
+        assert m.Absence.objects.count() == absences
+        assert not m.DerivedStatus.objects.filter(intro_absence_workdays=99).exists()
+    assert m.Absence.objects.count() == absences
+
+
+@pytest.mark.django_db
+def test_database_error_rolls_back_rows_already_sent(participant, actor):
+    """A statement that fails (here the status's CHECK constraint) undoes the rows sent before it in
+    the same round trip; the error is Django's IntegrityError; the caller's transaction goes on."""
+    person, _rows = participant
+    current = _current_status(person)
+    when = at(2026, 3, 10)
+    absences = m.Absence.objects.count()
+    with transaction.atomic():
+        row = _absence(person, actor, when)
+        bad = _next_status(person, current, when, intro_absence_workdays=-1)
+        with pytest.raises(IntegrityError):
+            write_sql.store_judged([row], bad, savepoint=True)
+        assert m.Absence.objects.count() == absences
+        assert _current_status(person).pk == current.pk  # still current: the UPDATE was undone too
+    assert m.Absence.objects.count() == absences
+
+
+@pytest.mark.postgres  # a transactional test: SQLite's append-only triggers refuse the flush after it
+@pytest.mark.django_db(transaction=True)
+def test_failure_outside_a_transaction_stores_nothing(participant, actor, monkeypatch):
+    """Called outside a transaction, ``register`` opens its own: a failing write leaves nothing."""
+    person, _rows = participant
+    current = _current_status(person)
+    absences = m.Absence.objects.count()
+    real = services.derived_row
+
+    def broken(person_, model, values, actor_, at_, supersedes):
+        return real(person_, model, values | {"intro_absence_workdays": -1}, actor_, at_, supersedes)
+
+    monkeypatch.setattr(services, "derived_row", broken)
+    assert not connection.in_atomic_block
+    with pytest.raises(IntegrityError):
+        services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10))
+    assert m.Absence.objects.count() == absences
+    assert _current_status(person).pk == current.pk
+
+
+@pytest.mark.django_db
+def test_refused_registration_writes_nothing_and_keeps_callers_transaction(participant, actor):
+    """A registration the Regelmotor refuses is judged before anything is written: nothing to undo,
+    and the caller's transaction is not spoilt."""
+    person, _rows = participant
+    counts = (m.Absence.objects.count(), m.DerivedStatus.objects.count())
+    with transaction.atomic():
+        with pytest.raises(RegistrationRefused):
+            services.register(person, m.Absence, {**ABSENCE, "to_date": dt.date(2026, 3, 1)}, actor,
+                              at=at(2026, 3, 10))
+        assert (m.Absence.objects.count(), m.DerivedStatus.objects.count()) == counts
+        services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10))  # the transaction goes on
+    assert m.Absence.objects.count() == counts[0] + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_write_path_statements_are_prepared_on_postgresql(participant, actor):
+    """The write path's statements are prepared once per connection (Django disables prepared
+    statements by default; nir.settings turns them on): a second write parses nothing again."""
+    person, _rows = participant
+    services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10))
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [r[0] for r in cur.fetchall()]
+    assert any(s.startswith('INSERT INTO "register_absence"') for s in prepared), prepared
+    assert any("FOR UPDATE" in s for s in prepared)
+    assert any("row_to_json" in s for s in prepared)
