@@ -157,6 +157,41 @@ def test_tokens_expire(trondheim, settings):
         oauth.verify_token(token)
 
 
+def test_a_verified_token_is_checked_again_for_expiry_key_and_client(trondheim, monkeypatch):
+    """The signature of a token is verified once per process; a later use of the same token is
+    still refused once it has expired, once NIR no longer holds the key that signed it, and once
+    the client is deactivated."""
+    token = trondheim.token()
+    assert oauth.verify_token(token).client == trondheim.client
+    calls = []
+    real = oauth._verify_signed
+    monkeypatch.setattr(oauth, "_verify_signed", lambda t: calls.append(t) or real(t))
+    assert oauth.verify_token(token).client == trondheim.client
+    assert calls == []  # the cached verification
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    # past its expiry the cached verification no longer counts: the token is verified in full again
+    # (and PyJWT refuses it then: test_tokens_expire)
+    monkeypatch.setattr(oauth, "_verify_signed", lambda t: calls.append(t) or (_ for _ in ()).throw(
+        oauth.OAuthError("invalid_token", "tokenet er utløpt", 401)))
+    monkeypatch.setattr(oauth.time, "time", lambda: exp + oauth.LEEWAY + 1)
+    with pytest.raises(oauth.OAuthError, match="utløpt"):
+        oauth.verify_token(token)
+    assert calls == [token]
+    monkeypatch.undo()
+    assert oauth.verify_token(token).client == trondheim.client
+    kid = jwt.get_unverified_header(token)["kid"]
+    keys = dict(oauth.signing_keys())
+    monkeypatch.setattr(oauth, "signing_keys", lambda reload=False: {k: v for k, v in keys.items() if k != kid})
+    with pytest.raises(oauth.OAuthError, match="ukjent nøkkel"):
+        oauth.verify_token(token)
+    monkeypatch.undo()
+    trondheim.client.active = False
+    trondheim.client.save()
+    oauth.forget_clients()
+    with pytest.raises(oauth.OAuthError, match="ikke aktiv"):
+        oauth.verify_token(token)
+
+
 def test_tokens_from_another_issuer_are_refused(trondheim):
     forged = jwt.encode({"iss": "urn:other", "aud": oauth.audience(), "client_id": trondheim.client.client_id,
                          "scope": "nir:persons.read", "iat": int(timezone.now().timestamp()),

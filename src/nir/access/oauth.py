@@ -345,7 +345,45 @@ class ClientPrincipal:
 
 
 def verify_token(token: str) -> ClientPrincipal:
-    """The principal of a bearer access token; ``OAuthError(invalid_token)`` when it is not valid."""
+    """The principal of a bearer access token; ``OAuthError(invalid_token)`` when it is not valid.
+
+    A client sends the same token for its whole lifetime (``token_lifetime``, 2 minutes): its
+    signature is verified once per process (``_verified``); later requests check only that it has
+    not expired, that the key that signed it is still NIR's, and (always) that the client is active.
+    """
+    key = (token, audience(), issuer())
+    hit = _verified.get(key)
+    if hit is not None:
+        kid, exp, claims = hit
+        if time.time() <= exp + LEEWAY and kid in signing_keys():
+            return _principal(claims)
+        _verified.pop(key, None)
+    claims, kid = _verify_signed(token)
+    if len(_verified) >= VERIFIED_CACHE_SIZE:
+        now = time.time()
+        for k, (_kid, exp, _c) in list(_verified.items()):
+            if now > exp + LEEWAY:
+                _verified.pop(k, None)
+        if len(_verified) >= VERIFIED_CACHE_SIZE:
+            _verified.clear()
+    _verified[key] = (kid, float(claims["exp"]), claims)
+    return _principal(claims)
+
+
+# Access tokens whose signature this process has verified: (token, audience, issuer) → (kid, exp, claims).
+VERIFIED_CACHE_SIZE = 20_000
+_verified: dict[tuple[str, str, str], tuple[str, float, dict]] = {}
+
+
+def _principal(claims: dict) -> ClientPrincipal:
+    client = _active_client(str(claims["client_id"]))
+    if client is None:
+        raise OAuthError("invalid_token", "klienten er ikke aktiv", 401)
+    return ClientPrincipal(client, frozenset(str(claims["scope"]).split()), str(claims["jti"]))
+
+
+def _verify_signed(token: str) -> tuple[dict, str]:
+    """The claims and key id of a token whose signature, audience, issuer and times are valid."""
     try:
         kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError:
@@ -364,10 +402,7 @@ def verify_token(token: str) -> ClientPrincipal:
         raise OAuthError("invalid_token", "tokenet er utløpt", 401) from None
     except jwt.PyJWTError:
         raise OAuthError("invalid_token", "tokenet er ugyldig", 401) from None
-    client = _active_client(str(claims["client_id"]))
-    if client is None:
-        raise OAuthError("invalid_token", "klienten er ikke aktiv", 401)
-    return ClientPrincipal(client, frozenset(str(claims["scope"]).split()), str(claims["jti"]))
+    return claims, kid
 
 
 # Clients read by verify_token, kept a few seconds per process: a busy client costs one look-up
@@ -391,8 +426,9 @@ def _active_client(client_id: str) -> ApiClient | None:
 
 
 def forget_clients() -> None:
-    """Drop the cached clients (after an administrator changes one; tests)."""
+    """Drop the cached clients and verified tokens (after an administrator changes one; tests)."""
     _client_cache.clear()
+    _verified.clear()
 
 
 def token_fingerprint(token: str) -> str:
