@@ -58,10 +58,21 @@ def install_append_only_triggers(using: str = "default") -> None:
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
             cur.execute(_PG_FUNCTIONS)
-            for table, _cols in regs:
+            for table, cols in regs:
+                # The allowed UPDATE (superseding) is the one every write makes: its check is the
+                # trigger's WHEN condition, evaluated without calling the function; the function
+                # runs only to refuse.
+                old = ", ".join(f'OLD."{c}"' for c in cols if c != "superseded_at")
+                new = ", ".join(f'NEW."{c}"' for c in cols if c != "superseded_at")
                 cur.execute(f'DROP TRIGGER IF EXISTS {table}_append_only ON "{table}"')
+                cur.execute(f'DROP TRIGGER IF EXISTS {table}_no_delete ON "{table}"')
                 cur.execute(
-                    f'CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "{table}" '
+                    f'CREATE TRIGGER {table}_append_only BEFORE UPDATE ON "{table}" FOR EACH ROW '
+                    f"WHEN (OLD.superseded_at IS NOT NULL OR NEW.superseded_at IS NULL "
+                    f"OR ROW({old}) IS DISTINCT FROM ROW({new})) EXECUTE FUNCTION nir_append_only()"
+                )
+                cur.execute(
+                    f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
                     f"FOR EACH ROW EXECUTE FUNCTION nir_append_only()"
                 )
             cur.execute(f'DROP TRIGGER IF EXISTS {person_table}_immutable ON "{person_table}"')
