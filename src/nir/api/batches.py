@@ -37,7 +37,7 @@ from nir.api.models import Batch
 from nir.api.auth import actor as request_actor
 from nir.api.auth import principal_key
 from nir.api.persons import _refused, _values
-from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, ProblemError
+from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, Out, ProblemError
 from nir.register import models as m
 from nir.register import services
 from nir.register.actors import Actor
@@ -60,7 +60,7 @@ class BatchIn(Schema):
     items: list[BatchItem] = Field(..., min_length=1, max_length=MAX_ITEMS)
 
 
-class BatchItemResult(Schema):
+class BatchItemResult(Out):
     index: int
     id: str
     status: Literal["created", "refused"]
@@ -68,7 +68,7 @@ class BatchItemResult(Schema):
     errors: list[ProblemError] = []
 
 
-class BatchOut(Schema):
+class BatchOut(Out):
     batch_id: int
     mode: str
     items: int

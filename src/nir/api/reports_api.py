@@ -19,13 +19,13 @@ from nir.access import audit
 from nir.access.scope import person_scope
 from nir.register import models as m
 from nir.api.errors import ApiProblem
-from nir.api.schemas import PROBLEMS
+from nir.api.schemas import PROBLEMS, Out
 from nir.reports import exports, registry, statistics, stats_exports
 
 router = Router(tags=["reports"])
 
 
-class ReportOut(Schema):
+class ReportOut(Out):
     report: str
     law: str
     as_of: dt.date
@@ -91,7 +91,7 @@ class StatsQuery(Schema):
     known_at: str | None = Field(None, max_length=40)
 
 
-class StatsOut(Schema):
+class StatsOut(Out):
     statistics: str
     year: int
     law: str

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from nir import codes
 from nir.register import models as m
@@ -23,13 +23,21 @@ from nir.register.interchange import LIST_SPECS
 
 # --- problems --------------------------------------------------------------------------------
 
-class ProblemError(Schema):
+class Out(BaseModel):
+    """A response document. The API builds its answers as dicts, so they are validated by pydantic
+    alone: Ninja's ``Schema`` would wrap every nested object for attribute access to Django models
+    (``DjangoGetter``), which cost more than the rest of a registration's answer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ProblemError(Out):
     field: str
     rule: str
     message: str
 
 
-class Problem(Schema):
+class Problem(Out):
     """RFC 9457 problem details."""
 
     type: str
@@ -46,7 +54,7 @@ PROBLEMS = {PROBLEM_STATUSES: Problem}
 
 # --- persons ---------------------------------------------------------------------------------
 
-class FollowUpOut(Schema):
+class FollowUpOut(Out):
     municipality: str
     district: str
     from_: dt.date = Field(alias="from")
@@ -55,7 +63,7 @@ class FollowUpOut(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class AddressOut(Schema):
+class AddressOut(Out):
     municipality: str
     district: str
     address: str
@@ -66,7 +74,7 @@ class AddressOut(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class PermitOut(Schema):
+class PermitOut(Out):
     basis: str
     basis_label: str
     decision_date: dt.date
@@ -75,21 +83,21 @@ class PermitOut(Schema):
     applied_from_abroad: Optional[bool] = None
 
 
-class SettlementOut(Schema):
+class SettlementOut(Out):
     municipality: str
     district: str
     date: dt.date
     by_agreement: bool
 
 
-class ClosureOut(Schema):
+class ClosureOut(Out):
     status: str
     reason: str
     date: dt.date
     registered_by: str
 
 
-class IntroStatus(Schema):
+class IntroStatus(Out):
     category: str
     category_label: str
     start_date: Optional[dt.date] = None
@@ -102,7 +110,7 @@ class IntroStatus(Schema):
     closed: Optional[ClosureOut] = None
 
 
-class NorwegianStatus(Schema):
+class NorwegianStatus(Out):
     category: str
     category_label: str
     start_date: Optional[dt.date] = None
@@ -111,7 +119,7 @@ class NorwegianStatus(Schema):
     months: Optional[int] = None
 
 
-class DerivedStatusOut(Schema):
+class DerivedStatusOut(Out):
     """What the Regelmotor derives for the person on ``as_of`` (today)."""
 
     as_of: dt.date
@@ -122,7 +130,7 @@ class DerivedStatusOut(Schema):
     errors: list[str]
 
 
-class ExplanationOut(Schema):
+class ExplanationOut(Out):
     key: str
     rule: str
     source: str
@@ -130,7 +138,7 @@ class ExplanationOut(Schema):
     verified: bool
 
 
-class PersonOut(Schema):
+class PersonOut(Out):
     duf: str
     first_name: str
     last_name: str
@@ -146,7 +154,7 @@ class PersonOut(Schema):
     explanations: list[ExplanationOut]
 
 
-class PersonListOut(Schema):
+class PersonListOut(Out):
     report: str
     as_of: dt.date
     count: int
@@ -157,14 +165,14 @@ class PersonListOut(Schema):
 
 # --- registrations ---------------------------------------------------------------------------
 
-class RegisteredBy(Schema):
+class RegisteredBy(Out):
     kind: str
     username: str = ""
     client_id: str = ""
     source_system: str
 
 
-class RegistrationOut(Schema):
+class RegistrationOut(Out):
     id: int
     kind: str
     recorded_at: dt.datetime
@@ -172,7 +180,7 @@ class RegistrationOut(Schema):
     values: dict[str, Any]
 
 
-class RegistrationResult(Schema):
+class RegistrationResult(Out):
     registration: RegistrationOut
     warnings: list[ProblemError]
     person: PersonOut
@@ -270,7 +278,7 @@ INPUT_SCHEMAS: dict[str, type[Schema]] = {seg: _make_input(key) for seg, (key, _
 
 # --- code lists ------------------------------------------------------------------------------
 
-class CodeOut(Schema):
+class CodeOut(Out):
     code: str
     label: str
     valid_from: Optional[dt.date] = None
@@ -281,14 +289,14 @@ class CodeOut(Schema):
     verified: bool
 
 
-class CodeListOut(Schema):
+class CodeListOut(Out):
     name: str
     title: str
     source: str
     codes: list[CodeOut]
 
 
-class CodeListSummary(Schema):
+class CodeListSummary(Out):
     name: str
     title: str
     source: str
