@@ -1,7 +1,7 @@
 """Benchmark: the API under load from machine clients (issue 5), loopback HTTP, PostgreSQL register.
 
     python bench/api_pg.py [--persons N] [--database-url URL] [--clients 32] [--rate 300]
-                           [--seconds 30] [--workers 4] [--threads 1] [--batch-items 10000]
+                           [--seconds 30] [--workers 8] [--threads 1] [--warmup 5] [--batch-items 10000]
 
 Starts a throwaway PostgreSQL (or uses ``--database-url``, an already loaded register), loads N
 synthetic persons (default 1,000,000) and derives their statuses, registers ``--clients`` API
@@ -10,6 +10,8 @@ serves the application with gunicorn (``--workers`` processes of ``--threads`` t
 127.0.0.1. Every request goes through the whole stack: bearer token, access rule, person scope,
 rate limit, the one write path with the rules guard, the audit log, the JSON answer.
 
+0. **Warm-up**: ``--warmup`` seconds of closed-loop load, not measured: a server is long-lived, and
+   each new worker process first loads code lists, prepares its statements and caches its clients.
 1. **Open load**: the clients together send ``--rate`` absence registrations per second for
    ``--seconds`` seconds, each client on its own schedule (open loop: a slow answer does not
    delay the next request). Latency counts from the scheduled send time, so queueing is included
@@ -264,7 +266,7 @@ def measure(url: str, a) -> dict:
     var = tempfile.mkdtemp(prefix="nir-bench-var-")
     env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=var, NIR_DEBUG="0", NIR_SECRET_KEY="bench-" + uuid.uuid4().hex,
                NIR_ALLOWED_HOSTS="127.0.0.1,localhost", NIR_ACCEPT_SYNTHETIC_IDS="1", DJANGO_SETTINGS_MODULE="nir.settings")
-    out: dict = {"persons": a.persons, "clients": a.clients, "workers": a.workers, "threads": a.threads}
+    out: dict = {"persons": a.persons, "clients": a.clients, "workers": a.workers, "threads": a.threads, "warmup_seconds": a.warmup}
     if not a.database_url:
         load_register(env, a.persons, out)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "NIR_VAR_DIR", "NIR_DEBUG", "NIR_SECRET_KEY",
@@ -283,6 +285,8 @@ def measure(url: str, a) -> dict:
     base = f"http://127.0.0.1:{port}"
     try:
         asyncio.run(_tokens(base, clients))
+        if a.warmup:
+            asyncio.run(_closed_load(base, clients, a.warmup, a.seed + 100))
         out["open"] = asyncio.run(_open_load(base, clients, a.rate, a.seconds, a.seed))
         o = out["open"]
         print(f"open load, {a.clients} clients at {a.rate}/s for {a.seconds} s: {o['registrations_per_second']} "
@@ -321,7 +325,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--rate", type=float, default=300, help="registrations per second, all clients together")
     ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    ap.add_argument("--workers", type=int, default=8,
+                    help="gunicorn worker processes (8: each client's keep-alive connection stays with one "
+                         "worker, and 4 workers for 32 clients left queues behind a busy worker)")
+    ap.add_argument("--warmup", type=float, default=5, help="seconds of unmeasured load first")
     ap.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
     ap.add_argument("--batch-items", type=int, default=10_000)
     ap.add_argument("--sustainable", type=float, default=0.8,
