@@ -52,3 +52,19 @@ def test_person_by_duf_and_locked_read_equal_the_orm():
         assert [_key(r) for r in current_rows(person.pk, m.ALL_REGISTRATION_MODELS, lock=True)] == \
             [_key(r) for r in current_rows(person.pk, m.ALL_REGISTRATION_MODELS)]
     assert person_by_duf("999999999999", (m.FollowUp,)) == (None, [])
+
+
+@pytest.mark.django_db
+def test_loaded_instances_are_what_the_orm_loads():
+    """The rows of the write path's reader are built without ``Model.__init__``
+    (``snapshot_sql.loaded_instance``): the same attributes and the state of a loaded row as the
+    ORM's instances, and related objects load as usual."""
+    call_command("synth", persons=20, seed=4, quiet=True, stdout=io.StringIO())
+    for pid in m.Person.objects.order_by("id").values_list("id", flat=True):
+        orm = {(type(r), r.pk): r for r in rows_for([pid], models=m.ALL_REGISTRATION_MODELS)[pid]}
+        for fast in current_rows(pid, m.ALL_REGISTRATION_MODELS):
+            slow = orm[(type(fast), fast.pk)]
+            assert {k: v for k, v in vars(fast).items() if k != "_state"} == \
+                {k: v for k, v in vars(slow).items() if k != "_state"}
+            assert (fast._state.adding, fast._state.db) == (False, "default")
+            assert fast.person.pk == pid and fast == slow

@@ -48,6 +48,7 @@ from nir.access.models import (
     OrganisationKind,
 )
 from nir.logging import redact
+from nir.register.snapshot_sql import loaded_instance
 
 # Person ids stored per event; the count is always stored. 10,000 ids are ~10,000 small rows,
 # well under a second to write on PostgreSQL; beyond that (whole-register exports, national
@@ -168,11 +169,11 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
     the client's. From ``request`` only its id (``X-Request-ID`` or a new one), method and path
     are kept — no IP address, no user agent, no query string (the filters are given separately).
     """
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    if channel not in AuditChannel.values:
+    if channel not in _CHANNELS:
         raise ValueError(f"unknown audit channel {channel!r}")
-    if outcome not in AuditOutcome.values:
+    if outcome not in _OUTCOMES:
         raise ValueError(f"unknown audit outcome {outcome!r}")
     if getattr(actor_user, "is_client", False):  # a machine client's principal (nir.access.oauth)
         actor_user, api_client = None, actor_user.client
@@ -189,19 +190,25 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
     if request is not None and not endpoint:
         endpoint = f"{request.method} {request.path}"
     ps = person_set(persons)
-    event = AuditEvent(
-        when=timezone.now(), actor_kind=kind, user=actor_user, api_client=api_client,
+    values = dict(
+        when=timezone.now(), actor_kind=kind, user_id=getattr(actor_user, "pk", None),
+        api_client_id=getattr(api_client, "pk", None),
         system=_clean(system, 100) if kind == AuditActorKind.SYSTEM else "",
-        organisation=organisation, action=action, channel=channel, endpoint=_clean(endpoint, 300),
-        purpose=_clean(purpose or default_purpose(organisation, action, kind), 200),
+        organisation_id=getattr(organisation, "pk", None), action=action, channel=channel,
+        endpoint=_clean(endpoint, 300), purpose=_clean(purpose or default_purpose(organisation, action, kind), 200),
         what=_clean(what, 200), person_count=ps.count, persons_complete=ps.complete,
         filters=scrub(filters or {}), request_id=request_id(request) if request is not None else "",
         outcome=outcome,
     )
     conn = connections[router.db_for_write(AuditEvent)]
-    if conn.vendor == "postgresql":
-        _insert_postgresql(event, ps.ids, conn)
+    if conn.vendor == "postgresql":  # one prepared statement; the event as a loaded row
+        values["id"] = _insert_postgresql(values, ps.ids, conn)
+        event = loaded_instance(AuditEvent, values, conn.alias)
+        for name, obj in (("user", actor_user), ("api_client", api_client), ("organisation", organisation)):
+            if obj is not None:
+                AuditEvent._meta.get_field(name).set_cached_value(event, obj)
         return event
+    event = AuditEvent(**values)
     with transaction.atomic(using=conn.alias, savepoint=False):  # in a caller's transaction: fails with it
         event.save(using=conn.alias)
         if ps.ids:
@@ -214,26 +221,30 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
 @lru_cache(maxsize=None)
 def _pg_insert_statement() -> str:
     """The event and its persons in one statement (every request records one: one round trip)."""
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    cols = ", ".join(f'"{f.column}"' for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
+    cols = ", ".join(f'"{f.column}"' for f in _EVENT_FIELDS)
+    marks = ", ".join(["%s"] * len(_EVENT_FIELDS))
     link = AuditEventPerson._meta
     return (f'WITH e AS (INSERT INTO "{AuditEvent._meta.db_table}" ({cols}) VALUES ({marks}) RETURNING id), '
             f'p AS (INSERT INTO "{link.db_table}" ("{link.get_field("event").column}", '
             f'"{link.get_field("person").column}") SELECT e.id, unnest(%s::bigint[]) FROM e) SELECT id FROM e')
 
 
-def _insert_postgresql(event: AuditEvent, person_ids: list[int], conn) -> None:
-    """``record`` on PostgreSQL: one prepared statement on Django's connection (its transaction)."""
+def _insert_postgresql(values: dict, person_ids: list[int], conn) -> int:
+    """``record`` on PostgreSQL: one prepared statement on Django's connection (its transaction);
+    returns the event's id."""
     import psycopg
 
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    params = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in fields]
+    params = [f.get_db_prep_save(values[f.attname], conn) for f in _EVENT_FIELDS]
     conn.ensure_connection()
     with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cur:
         cur.execute(_pg_insert_statement(), [*params, [int(pid) for pid in person_ids]], prepare=True)
-        event.pk = cur.fetchone()[0]
-    event._state.adding = False
+        return cur.fetchone()[0]
+
+
+_EVENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+_ACTIONS = frozenset(AuditAction.values)
+_CHANNELS = frozenset(AuditChannel.values)
+_OUTCOMES = frozenset(AuditOutcome.values)
 
 
 # --- helpers for the report paths ---------------------------------------------------------------
