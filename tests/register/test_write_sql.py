@@ -45,8 +45,16 @@ def test_register_stores_row_and_new_status_together(participant, actor):
     assert before.superseded_at == after.recorded_at
 
 
+# The caller's transaction: Django's own, or the API's pipelined one (statements without an answer
+# go with the next round trip).
+CALLER_TRANSACTIONS = [pytest.param(transaction.atomic, id="atomic"),
+                       pytest.param(write_sql.atomic_pipelined, id="atomic_pipelined")]
+
+
+@pytest.mark.parametrize("callers_transaction", CALLER_TRANSACTIONS)
 @pytest.mark.django_db
-def test_superseded_status_fails_the_whole_write_and_keeps_callers_transaction(participant, actor):
+def test_superseded_status_fails_the_whole_write_and_keeps_callers_transaction(participant, actor,
+                                                                               callers_transaction):
     """A status superseded by someone else meanwhile: ConcurrentChange, the registration is not
     stored either, and the caller's transaction goes on (the write's own savepoint)."""
     person, _rows = participant
@@ -55,7 +63,7 @@ def test_superseded_status_fails_the_whole_write_and_keeps_callers_transaction(p
     services.write_derived(person, m.DerivedStatus, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS},
                            derivation.REGELMOTOR_ACTOR, at=when, supersedes=_current_status(person))
     absences = m.Absence.objects.count()
-    with transaction.atomic():
+    with callers_transaction():
         row = _absence(person, actor, when)
         with pytest.raises(ConcurrentChange):
             write_sql.store_judged([row], _next_status(person, stale, when, intro_absence_workdays=99), savepoint=True)
@@ -65,15 +73,16 @@ def test_superseded_status_fails_the_whole_write_and_keeps_callers_transaction(p
     assert m.Absence.objects.count() == absences
 
 
+@pytest.mark.parametrize("callers_transaction", CALLER_TRANSACTIONS)
 @pytest.mark.django_db
-def test_database_error_rolls_back_rows_already_sent(participant, actor):
+def test_database_error_rolls_back_rows_already_sent(participant, actor, callers_transaction):
     """A statement that fails (here the status's CHECK constraint) undoes the rows sent before it in
     the same round trip; the error is Django's IntegrityError; the caller's transaction goes on."""
     person, _rows = participant
     current = _current_status(person)
     when = at(2026, 3, 10)
     absences = m.Absence.objects.count()
-    with transaction.atomic():
+    with callers_transaction():
         row = _absence(person, actor, when)
         bad = _next_status(person, current, when, intro_absence_workdays=-1)
         with pytest.raises(IntegrityError):
@@ -103,13 +112,14 @@ def test_failure_outside_a_transaction_stores_nothing(participant, actor, monkey
     assert _current_status(person).pk == current.pk
 
 
+@pytest.mark.parametrize("callers_transaction", CALLER_TRANSACTIONS)
 @pytest.mark.django_db
-def test_refused_registration_writes_nothing_and_keeps_callers_transaction(participant, actor):
+def test_refused_registration_writes_nothing_and_keeps_callers_transaction(participant, actor, callers_transaction):
     """A registration the Regelmotor refuses is judged before anything is written: nothing to undo,
     and the caller's transaction is not spoilt."""
     person, _rows = participant
     counts = (m.Absence.objects.count(), m.DerivedStatus.objects.count())
-    with transaction.atomic():
+    with callers_transaction():
         with pytest.raises(RegistrationRefused):
             services.register(person, m.Absence, {**ABSENCE, "to_date": dt.date(2026, 3, 1)}, actor,
                               at=at(2026, 3, 10))
@@ -131,3 +141,26 @@ def test_write_path_statements_are_prepared_on_postgresql(participant, actor):
     assert any(s.startswith('INSERT INTO "register_absence"') for s in prepared), prepared
     assert any("FOR UPDATE" in s for s in prepared)
     assert any("row_to_json" in s for s in prepared)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_pipelined_transaction_commits_the_audit_event_with_the_write_or_neither(participant, actor):
+    """In ``atomic_pipelined`` the audit event is sent with the COMMIT: it is stored with the
+    registration; when it fails, the registration is rolled back with it."""
+    from nir.access import audit
+    from nir.access.models import AuditEvent
+
+    person, _rows = participant
+    events, absences = AuditEvent.objects.count(), m.Absence.objects.count()
+    with write_sql.atomic_pipelined():
+        services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10))
+        event = audit.record(system="test", action="write", channel="command", what="absence", persons=[person.pk])
+        assert event.pk is None  # not read back
+    assert (AuditEvent.objects.count(), m.Absence.objects.count()) == (events + 1, absences + 1)
+    with pytest.raises(IntegrityError):
+        with write_sql.atomic_pipelined():
+            services.register(person, m.Absence, {**ABSENCE, "from_date": dt.date(2026, 3, 9),
+                                                  "to_date": dt.date(2026, 3, 9)}, actor, at=at(2026, 3, 10))
+            audit.record(system="test", action="write", channel="command", what="absence", persons=[10**12])
+    assert (AuditEvent.objects.count(), m.Absence.objects.count()) == (events + 1, absences + 1)

@@ -49,6 +49,7 @@ from nir.access.models import (
 )
 from nir.logging import redact
 from nir.register.snapshot_sql import loaded_instance
+from nir.register.write_sql import in_pipeline
 
 # Person ids stored per event; the count is always stored. 10,000 ids are ~10,000 small rows,
 # well under a second to write on PostgreSQL; beyond that (whole-register exports, national
@@ -202,7 +203,9 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
     )
     conn = connections[router.db_for_write(AuditEvent)]
     if conn.vendor == "postgresql":  # one prepared statement; the event as a loaded row
-        values["id"] = _insert_postgresql(values, ps.ids, conn)
+        # In a pipelined write transaction (write_sql.atomic_pipelined) the event goes to the server
+        # with the COMMIT, and its id is not read back.
+        values["id"] = _insert_postgresql(values, ps.ids, conn, wait=not in_pipeline(conn))
         event = loaded_instance(AuditEvent, values, conn.alias)
         for name, obj in (("user", actor_user), ("api_client", api_client), ("organisation", organisation)):
             if obj is not None:
@@ -229,16 +232,16 @@ def _pg_insert_statement() -> str:
             f'"{link.get_field("person").column}") SELECT e.id, unnest(%s::bigint[]) FROM e) SELECT id FROM e')
 
 
-def _insert_postgresql(values: dict, person_ids: list[int], conn) -> int:
+def _insert_postgresql(values: dict, person_ids: list[int], conn, *, wait: bool = True) -> int | None:
     """``record`` on PostgreSQL: one prepared statement on Django's connection (its transaction);
-    returns the event's id."""
+    returns the event's id (None without ``wait``: in pipeline mode, not read back)."""
     import psycopg
 
     params = [f.get_db_prep_save(values[f.attname], conn) for f in _EVENT_FIELDS]
     conn.ensure_connection()
     with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cur:
         cur.execute(_pg_insert_statement(), [*params, [int(pid) for pid in person_ids]], prepare=True)
-        return cur.fetchone()[0]
+        return cur.fetchone()[0] if wait else None
 
 
 _EVENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]

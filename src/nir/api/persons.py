@@ -3,7 +3,6 @@
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -21,6 +20,7 @@ from nir.register import services
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.interchange import item_to_json, parse_fields
 from nir.register.selectors import person_out
+from nir.register.write_sql import atomic_pipelined
 from nir.reports import registry
 from nir.reports.exports import _json_value
 
@@ -129,7 +129,8 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
         person = person_for(request.auth, duf, write=True)
         values = _values(key, payload)
         try:
-            with transaction.atomic():  # the registration and its audit event commit together
+            # the registration and its audit event commit together; the event goes with the COMMIT
+            with atomic_pipelined():
                 outcome = services.register(person, model, values, actor(request))
                 audit.record(request=request, actor_user=request.auth, action="write", channel="api", what=key,
                              persons=[person.pk])

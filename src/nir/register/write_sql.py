@@ -14,13 +14,19 @@ connection) and stores them all or nothing:
   nothing of the write remains (``ConcurrentChange``).
 
 On SQLite the same rows are stored with Django's own statements.
+
+``atomic_pipelined`` is a transaction in pipeline mode: a statement whose answer is not read
+(the audit event of a write, ``nir.access.audit.record``) goes to the server with the next one
+that is, at the latest with ``COMMIT``.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from functools import lru_cache
 
-from django.db import connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
 from nir.register import models as m
 from nir.register.errors import ConcurrentChange, Problem
@@ -140,3 +146,29 @@ def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
         cur.close()
     if status is not None and status.supersedes is not None:
         status.supersedes.superseded_at = status.recorded_at
+
+
+@contextlib.contextmanager
+def atomic_pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """``transaction.atomic()`` in psycopg's pipeline mode on PostgreSQL (plain ``atomic`` elsewhere).
+
+    Statements that read their answer behave as usual; those that do not (``in_pipeline``) are sent
+    with the next round trip, at the latest with ``COMMIT``. An error in one of them surfaces there
+    and rolls the whole transaction back, as an error in the block would.
+    """
+    conn = connections[using]
+    if conn.vendor != "postgresql" or conn.in_atomic_block:
+        with transaction.atomic(using=using):
+            yield
+        return
+    conn.ensure_connection()
+    with conn.wrap_database_errors, conn.connection.pipeline(), transaction.atomic(using=using):
+        yield
+
+
+def in_pipeline(conn) -> bool:
+    """Whether Django's connection ``conn`` is in pipeline mode (inside ``atomic_pipelined``)."""
+    import psycopg
+
+    return conn.vendor == "postgresql" and conn.connection is not None and \
+        conn.connection.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF
