@@ -162,8 +162,14 @@ def atomic_pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
             yield
         return
     conn.ensure_connection()
-    with conn.wrap_database_errors, conn.connection.pipeline(), transaction.atomic(using=using):
-        yield
+    # Django's atomic switches autocommit off and on again; in pipeline mode psycopg would make a
+    # round trip for each switch. So the pipeline is entered inside the transaction, and the COMMIT
+    # is sent in it, with what is still queued; Django's own commit then finds the transaction
+    # ended and sends nothing (psycopg's commit of an idle connection is a no-op).
+    with transaction.atomic(using=using):
+        with conn.wrap_database_errors, conn.connection.pipeline():
+            yield
+            conn.connection.commit()
 
 
 def in_pipeline(conn) -> bool:
