@@ -164,3 +164,48 @@ def test_pipelined_transaction_commits_the_audit_event_with_the_write_or_neither
                                                   "to_date": dt.date(2026, 3, 9)}, actor, at=at(2026, 3, 10))
             audit.record(system="test", action="write", channel="command", what="absence", persons=[10**12])
     assert (AuditEvent.objects.count(), m.Absence.objects.count()) == (events + 1, absences + 1)
+
+
+@pytest.mark.django_db
+def test_rows_read_under_lock_by_the_access_check_serve_the_next_guarded_write_only(participant, actor, monkeypatch):
+    """``person_by_duf(lock=True)`` in a transaction keeps the rows the rules guard needs on the
+    person: the registration reads nothing more. They serve one write, in that transaction only."""
+    from nir.register import snapshot_sql
+
+    person, _rows = participant
+    with transaction.atomic():
+        found, _ = snapshot_sql.person_by_duf(person.duf, (m.FollowUp, *derivation.GUARD_MODELS), lock=True)
+        monkeypatch.setattr(derivation, "current_rows", lambda *a, **k: pytest.fail("read again"))
+        outcome = services.register(found, m.Absence, ABSENCE, actor, at=at(2026, 3, 10))
+        assert outcome.result.intro.absence_workdays == _current_status(person).intro_absence_workdays
+        monkeypatch.undo()
+        assert snapshot_sql.take_locked(found, derivation.GUARD_MODELS) is None  # taken by the write
+        found, _ = snapshot_sql.person_by_duf(person.duf, (m.FollowUp,), lock=True)
+        assert snapshot_sql.take_locked(found, derivation.GUARD_MODELS) is None  # does not cover the guard's
+
+
+@pytest.mark.postgres  # a transactional test (see test_failure_outside_a_transaction_stores_nothing)
+@pytest.mark.django_db(transaction=True)
+def test_rows_read_under_lock_do_not_outlive_their_transaction(participant):
+    from nir.register import snapshot_sql
+
+    person, _rows = participant
+    with transaction.atomic():
+        found, _ = snapshot_sql.person_by_duf(person.duf, derivation.GUARD_MODELS, lock=True)
+    with transaction.atomic():
+        assert snapshot_sql.take_locked(found, derivation.GUARD_MODELS) is None  # another transaction
+    found, _ = snapshot_sql.person_by_duf(person.duf, derivation.GUARD_MODELS, lock=True)
+    with transaction.atomic():
+        assert snapshot_sql.take_locked(found, derivation.GUARD_MODELS) is None  # read outside one: not kept
+
+
+@pytest.mark.django_db
+def test_kept_rows_equal_a_fresh_read(participant):
+    from nir.register import snapshot_sql
+
+    person, _rows = participant
+    with transaction.atomic():
+        found, _ = snapshot_sql.person_by_duf(person.duf, (m.FollowUp, *derivation.GUARD_MODELS), lock=True)
+        kept = snapshot_sql.take_locked(found, derivation.GUARD_MODELS)
+        fresh = snapshot_sql.current_rows(person.pk, derivation.GUARD_MODELS)
+        assert [(type(r), r.pk) for r in kept] == [(type(r), r.pk) for r in fresh] and kept

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.utils import timezone
 
 from nir.access import policy
@@ -72,11 +73,23 @@ def find_person(user, duf: str, *, write: bool = False) -> m.Person:
     """The person with DUF number ``duf`` if ``user`` may see them (and, with ``write``, register on them).
 
     The person and their current follow-up rows are read in one statement and the rows kept on the
-    instance (``person._follow_ups``) for the caller's answer, so that they are not read twice.
+    instance (``person._follow_ups``) for the caller's answer, so that they are not read twice. With
+    ``write`` inside a transaction the person is also locked, and the rows the rules guard reads are
+    read with them (``snapshot_sql.person_by_duf(lock=True)``): a person outside the principal's
+    scope is then locked until the transaction ends (the caller's refusal ends it).
     """
-    person, follow_ups = person_by_duf(duf, (m.FollowUp,)) if is_duf(duf) else (None, [])
+    if not is_duf(duf):
+        person, rows = None, []
+    elif write and connection.in_atomic_block:
+        # A write in the caller's transaction: lock the person and read, in the same round trip,
+        # what the rules guard of the write will read (kept on the person for it).
+        from nir.register.derivation import GUARD_MODELS
+
+        person, rows = person_by_duf(duf, (m.FollowUp, *GUARD_MODELS), lock=True)
+    else:
+        person, rows = person_by_duf(duf, (m.FollowUp,))
     if person is not None:
-        person._follow_ups = follow_ups
+        person._follow_ups = [r for r in rows if isinstance(r, m.FollowUp)]
     if person is None or not person_in_scope(user, person, rows=person._follow_ups):
         raise PersonNotFound(duf)
     if write and not may_register(user):

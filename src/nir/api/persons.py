@@ -126,11 +126,12 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
     schema = INPUT_SCHEMAS[segment]
 
     def write(request: HttpRequest, duf: str, payload: schema):  # type: ignore[valid-type]
-        person = person_for(request.auth, duf, write=True)
-        values = _values(key, payload)
         try:
-            # the registration and its audit event commit together; the event goes with the COMMIT
+            # The registration and its audit event commit together; the event goes with the COMMIT.
+            # The access check locks the person and reads what the rules guard needs, in one round trip.
             with atomic_pipelined():
+                person = person_for(request.auth, duf, write=True)
+                values = _values(key, payload)
                 outcome = services.register(person, model, values, actor(request))
                 audit.record(request=request, actor_user=request.auth, action="write", channel="api", what=key,
                              persons=[person.pk])

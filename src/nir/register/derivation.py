@@ -26,7 +26,7 @@ from nir.register.actors import REGELMOTOR, Actor
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.history import rows_for
 from nir.register.interchange import facts_to_line
-from nir.register.snapshot_sql import current_rows
+from nir.register.snapshot_sql import current_rows, take_locked
 from nir.rules.version import RULES_VERSION
 
 # The registrations the rules engine reads.
@@ -328,8 +328,14 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint:
     caller's transaction is left as it was), in one round trip on PostgreSQL.
     """
     as_of = timezone.localdate(at)
-    # writers of the same person take turns (nir.register.snapshot_sql)
-    rows = current_rows(person.pk, GUARD_MODELS, lock=True) if person.pk else []
+    # Writers of the same person take turns (nir.register.snapshot_sql): the rows are read under the
+    # person's lock — here, or already in this transaction by the access check of the write
+    # (nir.access.persons.find_person(write=True)).
+    rows = []
+    if person.pk:
+        rows = take_locked(person, GUARD_MODELS)
+        if rows is None:
+            rows = current_rows(person.pk, GUARD_MODELS, lock=True)
     engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
     stored = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
     before = before_write(person, engine_rows, stored, as_of)

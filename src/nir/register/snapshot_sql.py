@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import weakref
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -172,19 +173,44 @@ def _pg_by_duf_statement(models_: tuple[type[m.Registration], ...]) -> str:
     return f"SELECT 'Person', row_to_json(t) FROM \"{person}\" t WHERE duf = %(duf)s UNION ALL {rows}"
 
 
-def person_by_duf(duf: str, models_: Iterable[type[m.Registration]]) -> tuple[m.Person | None, list[m.Registration]]:
+def person_by_duf(duf: str, models_: Iterable[type[m.Registration]], *, lock: bool = False,
+                  ) -> tuple[m.Person | None, list[m.Registration]]:
     """The person with DUF number ``duf`` (or None) and their current rows of ``models_`` (as
-    ``current_rows``): one round trip on PostgreSQL (one prepared statement)."""
+    ``current_rows``): one round trip on PostgreSQL (one prepared statement).
+
+    ``lock`` (inside a transaction): lock the person first (as ``lock_person``), in the same round
+    trip, and keep the rows on the person for the rules guard of the transaction's next write of
+    them (``remember_locked``/``take_locked``): a registration through the API then reads nothing
+    more before it writes.
+    """
     models_ = tuple(models_)
     if connection.vendor != "postgresql":
         person = m.Person.objects.filter(duf=duf).first()
-        return person, (current_rows(person.pk, models_) if person is not None else [])
+        if lock and person is not None:
+            lock_person(person.pk)
+        rows = current_rows(person.pk, models_) if person is not None else []
+    else:
+        person, rows = _by_duf_postgresql(duf, models_, lock)
+    if lock and person is not None:
+        remember_locked(person, rows, models_)
+    return person, rows
+
+
+def _by_duf_postgresql(duf: str, models_: tuple, lock: bool) -> tuple[m.Person | None, list[m.Registration]]:
     import psycopg
 
     connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
-        cur.execute(_pg_by_duf_statement(models_), {"duf": duf}, prepare=True)
-        fetched = cur.fetchall()
+    pg = connection.connection
+    with connection.wrap_database_errors:
+        if lock:
+            with pg.pipeline(), psycopg.Cursor(pg) as locker, psycopg.Cursor(pg) as cur:
+                locker.execute(_lock_by_duf_statement(), {"duf": duf}, prepare=True)
+                cur.execute(_pg_by_duf_statement(models_), {"duf": duf}, prepare=True)
+                fetched = cur.fetchall()
+        else:
+            with psycopg.Cursor(pg) as cur:
+                cur.execute(_pg_by_duf_statement(models_), {"duf": duf}, prepare=True)
+                fetched = cur.fetchall()
     person = None
     order = {mdl.__name__: i for i, mdl in enumerate(models_)}
     rows = []
@@ -197,6 +223,38 @@ def person_by_duf(duf: str, models_: Iterable[type[m.Registration]]) -> tuple[m.
         rows.append((order[name], data.get("id"), _instance(model, data)))
     rows.sort(key=lambda t: (t[0], t[1]))
     return person, [r for _o, _i, r in rows]
+
+
+# --- rows read under the person's lock, kept for the transaction's next guarded write ---------------
+
+def _transaction():
+    """The outermost ``atomic`` block of the current transaction (None outside one)."""
+    return connection.atomic_blocks[0] if connection.in_atomic_block and connection.atomic_blocks else None
+
+
+def remember_locked(person: m.Person, rows: list[m.Registration], models_: tuple) -> None:
+    """Keep ``rows`` (the person's current rows of ``models_``, read after locking them in this
+    transaction) on the person for ``take_locked``. Outside a transaction nothing is kept."""
+    txn = _transaction()
+    if txn is not None:
+        person._locked_rows = (weakref.ref(txn), frozenset(models_), rows)
+
+
+def take_locked(person: m.Person, models_: tuple) -> list[m.Registration] | None:
+    """The rows ``remember_locked`` kept, of ``models_`` in ``current_rows``'s order, if they were read
+    under the lock of the current transaction and cover ``models_``; else None. Taken once: the
+    write that takes them changes them."""
+    kept = person.__dict__.pop("_locked_rows", None)
+    if kept is None:
+        return None
+    txn_ref, kept_models, rows = kept
+    txn = _transaction()
+    if txn is None or txn_ref() is not txn or not set(models_) <= kept_models:
+        return None
+    order = {mdl: i for i, mdl in enumerate(models_)}
+    wanted = [r for r in rows if type(r) in order]
+    wanted.sort(key=lambda r: (order[type(r)], r.pk))
+    return wanted
 
 
 # --- locking the persons written -------------------------------------------------------
@@ -215,6 +273,11 @@ def _lock_statement(many: bool) -> str:
     if many:
         return f'SELECT id FROM "{table}" WHERE id = ANY(%(persons)s) ORDER BY id FOR UPDATE'
     return f'SELECT id FROM "{table}" WHERE id = %(person)s FOR UPDATE'
+
+
+@lru_cache(maxsize=None)
+def _lock_by_duf_statement() -> str:
+    return f'SELECT id FROM "{m.Person._meta.db_table}" WHERE duf = %(duf)s FOR UPDATE'
 
 
 def lock_person(person_id: int) -> None:
