@@ -28,3 +28,8 @@ class RegistrationRefused(Exception):
 
 class ConcurrentChange(RegistrationRefused):
     """The row to correct was superseded by someone else in the meantime."""
+
+    @classmethod
+    def already_superseded(cls) -> ConcurrentChange:
+        return cls([Problem("id", "already_superseded",
+                            "registreringen er allerede korrigert eller slettet; last siden på nytt")])

@@ -154,8 +154,7 @@ def _supersede(row: m.Registration, at: dt.datetime) -> None:
                                            "en korreksjon kan ikke registreres før det den korrigerer")])
     updated = type(row).objects.filter(pk=row.pk, superseded_at__isnull=True).update(superseded_at=at)
     if updated != 1:
-        raise ConcurrentChange([Problem("id", "already_superseded",
-                                        "registreringen er allerede korrigert eller slettet; last siden på nytt")])
+        raise ConcurrentChange.already_superseded()
     row.superseded_at = at
 
 
@@ -230,8 +229,7 @@ def write_derived(person: m.Person, model: type[m.Registration], values: dict[st
                 cur.execute(write_sql.insert_statement(model), params)
                 got = cur.fetchone()
     if got is None:
-        raise ConcurrentChange([Problem("id", "already_superseded",
-                                        "registreringen er allerede korrigert eller slettet; last siden på nytt")])
+        raise ConcurrentChange.already_superseded()
     row.pk = got[0]
     row._state.adding = False
     if supersedes is not None:
@@ -486,8 +484,7 @@ def _store_statuses(changed: list[_PersonInBatch], at: dt.datetime) -> None:
             chunk = pks[lo:lo + per_statement]
             updated = m.DerivedStatus.objects.filter(pk__in=chunk, superseded_at__isnull=True).update(superseded_at=when)
             if updated != len(chunk):
-                raise ConcurrentChange([Problem("id", "already_superseded",
-                                                "registreringen er allerede korrigert eller slettet; last siden på nytt")])
+                raise ConcurrentChange.already_superseded()
     for row in new_rows:
         if row.supersedes is not None:
             row.supersedes.superseded_at = row.recorded_at

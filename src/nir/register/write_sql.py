@@ -29,7 +29,7 @@ from functools import lru_cache
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 
 from nir.register import models as m
-from nir.register.errors import ConcurrentChange, Problem
+from nir.register.errors import ConcurrentChange
 
 # SQLSTATE raised by nir_expect_superseded (nir.register.db): the status was superseded meanwhile.
 CONCURRENT_SQLSTATE = "NIR01"
@@ -68,11 +68,6 @@ def params(row: m.Registration, conn) -> list:
     return [f.get_db_prep_save(getattr(row, f.attname), conn) for f in _fields(type(row))]
 
 
-def _concurrent() -> ConcurrentChange:
-    return ConcurrentChange([Problem("id", "already_superseded",
-                                     "registreringen er allerede korrigert eller slettet; last siden på nytt")])
-
-
 def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, savepoint: bool) -> None:
     """Insert ``rows`` (in order) and then ``status`` (superseding ``status.supersedes`` if set),
     all or nothing; set their ids. ``savepoint``: keep the caller's transaction usable on failure.
@@ -94,7 +89,7 @@ def _store_status_django(status: m.DerivedStatus, conn) -> None:
         updated = type(old).objects.using(conn.alias).filter(pk=old.pk, superseded_at__isnull=True) \
             .update(superseded_at=status.recorded_at)
         if updated != 1:
-            raise _concurrent()
+            raise ConcurrentChange.already_superseded()
         old.superseded_at = status.recorded_at
     status.save(using=conn.alias)
 
@@ -136,7 +131,7 @@ def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
         control.close()
         cause = e.__cause__ if e.__cause__ is not None else e
         if getattr(cause, "sqlstate", None) == CONCURRENT_SQLSTATE:
-            raise _concurrent() from None
+            raise ConcurrentChange.already_superseded() from None
         raise
     control.close()
     stored = [*rows, *([status] if status is not None else [])]
