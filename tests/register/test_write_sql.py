@@ -209,3 +209,24 @@ def test_kept_rows_equal_a_fresh_read(participant):
         kept = snapshot_sql.take_locked(found, derivation.GUARD_MODELS)
         fresh = snapshot_sql.current_rows(person.pk, derivation.GUARD_MODELS)
         assert [(type(r), r.pk) for r in kept] == [(type(r), r.pk) for r in fresh] and kept
+
+
+@pytest.mark.django_db
+def test_only_a_single_write_locks_at_the_access_check(participant, user, actor):
+    """``find_person(lock=True)`` (the single-write endpoint) locks and keeps the guard's rows; a
+    plain write check (a batch, which locks all its persons in id order itself) keeps nothing."""
+    from nir.access.persons import find_person
+    from nir.register import snapshot_sql
+
+    from nir.access.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=user, role="caseworker", organisation=user.organisation)
+    person, _rows = participant
+    services.register(person, m.FollowUp, {"municipality": "5001", "district": "", "valid_from": dt.date(2025, 11, 1),
+                                           "valid_to": None}, actor, at=at(2026, 1, 12))
+    with transaction.atomic():
+        plain = find_person(user, person.duf, write=True)
+        assert snapshot_sql.take_locked(plain, derivation.GUARD_MODELS) is None
+        locked = find_person(user, person.duf, write=True, lock=True)
+        assert [r.pk for r in locked._follow_ups] == [r.pk for r in plain._follow_ups]
+        assert snapshot_sql.take_locked(locked, derivation.GUARD_MODELS)

@@ -69,19 +69,20 @@ def is_duf(value) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 12 and value.isascii() and value.isdigit()
 
 
-def find_person(user, duf: str, *, write: bool = False) -> m.Person:
+def find_person(user, duf: str, *, write: bool = False, lock: bool = False) -> m.Person:
     """The person with DUF number ``duf`` if ``user`` may see them (and, with ``write``, register on them).
 
     The person and their current follow-up rows are read in one statement and the rows kept on the
     instance (``person._follow_ups``) for the caller's answer, so that they are not read twice. With
-    ``write`` inside a transaction the person is also locked, and the rows the rules guard reads are
-    read with them (``snapshot_sql.person_by_duf(lock=True)``): a person outside the principal's
-    scope is then locked until the transaction ends (the caller's refusal ends it).
+    ``lock`` (one write to follow in the caller's transaction) the person is also locked, and the
+    rows the rules guard reads are read with them (``snapshot_sql.person_by_duf(lock=True)``): a
+    person outside the principal's scope is then locked until the transaction ends (the caller's
+    refusal ends it). A batch does not lock here: it locks all its persons in id order itself.
     """
     if not is_duf(duf):
         person, rows = None, []
-    elif write and connection.in_atomic_block:
-        # A write in the caller's transaction: lock the person and read, in the same round trip,
+    elif lock and connection.in_atomic_block:
+        # One write in the caller's transaction: lock the person and read, in the same round trip,
         # what the rules guard of the write will read (kept on the person for it).
         from nir.register.derivation import GUARD_MODELS
 

@@ -12,10 +12,11 @@ from nir.register import models as m
 __all__ = ["follow_up_rows", "may_register", "person_for", "person_in_scope"]
 
 
-def person_for(user, duf: str, *, write: bool = False) -> m.Person:
-    """The person with DUF number ``duf`` if the user may see it (and, with ``write``, change it)."""
+def person_for(user, duf: str, *, write: bool = False, lock: bool = False) -> m.Person:
+    """The person with DUF number ``duf`` if the user may see it (and, with ``write``, change it);
+    ``lock``: locked for the one write that follows (``find_person``)."""
     try:
-        return find_person(user, duf, write=write)
+        return find_person(user, duf, write=write, lock=lock)
     except PersonNotFound as e:
         raise ApiProblem(404, str(e)) from None
     except ReadOnly as e:

@@ -130,7 +130,7 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
             # The registration and its audit event commit together; the event goes with the COMMIT.
             # The access check locks the person and reads what the rules guard needs, in one round trip.
             with atomic_pipelined():
-                person = person_for(request.auth, duf, write=True)
+                person = person_for(request.auth, duf, write=True, lock=True)
                 values = _values(key, payload)
                 outcome = services.register(person, model, values, actor(request))
                 audit.record(request=request, actor_user=request.auth, action="write", channel="api", what=key,
