@@ -230,3 +230,17 @@ def test_only_a_single_write_locks_at_the_access_check(participant, user, actor)
         locked = find_person(user, person.duf, write=True, lock=True)
         assert [r.pk for r in locked._follow_ups] == [r.pk for r in plain._follow_ups]
         assert snapshot_sql.take_locked(locked, derivation.GUARD_MODELS)
+
+
+@pytest.mark.django_db
+def test_without_savepoint_a_failed_write_fails_the_callers_transaction(participant, actor, monkeypatch):
+    """``register(savepoint=False)`` (the API: its transaction is the one write): no savepoint is
+    sent, and a failed write marks the caller's transaction for rollback instead of leaving it usable."""
+    person, _rows = participant
+    real = services.derived_row
+    monkeypatch.setattr(services, "derived_row", lambda p, mdl, values, a, when, sup: real(
+        p, mdl, values | {"intro_absence_workdays": -1}, a, when, sup))
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10), savepoint=False)
+        assert transaction.get_rollback()  # the block is rolled back as it ends

@@ -132,7 +132,8 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
             with atomic_pipelined():
                 person = person_for(request.auth, duf, write=True, lock=True)
                 values = _values(key, payload)
-                outcome = services.register(person, model, values, actor(request))
+                # the transaction is this one write: no savepoint of its own
+                outcome = services.register(person, model, values, actor(request), savepoint=False)
                 audit.record(request=request, actor_user=request.auth, action="write", channel="api", what=key,
                              persons=[person.pk])
         except RegistrationRefused as e:

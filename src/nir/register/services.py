@@ -121,12 +121,13 @@ def _before_person(person: m.Person, at: dt.datetime) -> None:
 
 
 def register(person: m.Person, model: type[m.Registration], values: dict[str, Any], actor: Actor,
-             *, at: dt.datetime | None = None, evaluate: bool = True) -> Outcome:
+             *, at: dt.datetime | None = None, evaluate: bool = True, savepoint: bool = True) -> Outcome:
     """Register one new fact about a person.
 
     Nothing is written before the fact is validated and the Regelmotor has judged the person with
     it; then the row and the person's new status are stored all or nothing (``rules_guard``). In a
-    caller's transaction a refusal or failure leaves that transaction as it was.
+    caller's transaction a refusal or failure leaves that transaction as it was — unless the caller
+    says ``savepoint=False``: its transaction is this one write, and fails with it (the API).
     """
     at = _registration_time(at)
     _before_person(person, at)
@@ -143,7 +144,7 @@ def register(person: m.Person, model: type[m.Registration], values: dict[str, An
     # Own transaction when called outside one (the person's lock is held until it ends); inside the
     # caller's, the guard's own savepoint (sent with the writes) keeps that transaction usable.
     with contextlib.nullcontext() if nested else transaction.atomic(using=conn.alias):
-        with rules_guard(person, at, path=model.FACT_KEY, savepoint=nested) as changes:
+        with rules_guard(person, at, path=model.FACT_KEY, savepoint=nested and savepoint) as changes:
             changes.insert(row)
     return Outcome(row, warnings, changes.result, changes.engine_rows)
 
