@@ -110,6 +110,25 @@ def _by_column(model: type[m.Registration]) -> tuple[tuple[str, str], ...]:
     return tuple((f.column, f.attname) for f in model._meta.concrete_fields)
 
 
+def _read_pg(statement: str, params: dict, lock_statement: str | None) -> list[tuple]:
+    """Run one prepared read on Django's connection (its transaction); with ``lock_statement``, that
+    lock first, in the same round trip (pipeline mode) but as its own statement, so the read takes
+    its snapshot after the lock is granted."""
+    import psycopg
+
+    connection.ensure_connection()
+    pg = connection.connection
+    with connection.wrap_database_errors:
+        if lock_statement is None:
+            with psycopg.Cursor(pg) as cur:
+                cur.execute(statement, params, prepare=True)
+                return cur.fetchall()
+        with pg.pipeline(), psycopg.Cursor(pg) as locker, psycopg.Cursor(pg) as cur:
+            locker.execute(lock_statement, params, prepare=True)
+            cur.execute(statement, params, prepare=True)
+            return cur.fetchall()
+
+
 def _fetch_postgresql(person_id: int, models_: tuple, *, lock: bool = False) -> list[tuple[str, dict]]:
     """One prepared statement with server-side binding on Django's own connection (same transaction).
 
@@ -121,19 +140,8 @@ def _fetch_postgresql(person_id: int, models_: tuple, *, lock: bool = False) -> 
     (psycopg's pipeline mode): two statements, so the read still takes its snapshot after the lock
     is granted, and sees what the previous writer of the person committed.
     """
-    import psycopg
-
-    connection.ensure_connection()
-    pg = connection.connection
-    if lock:
-        with pg.pipeline(), psycopg.Cursor(pg) as locker, psycopg.Cursor(pg) as cur:
-            locker.execute(_lock_statement(False), {"person": person_id}, prepare=True)
-            cur.execute(_pg_statement(models_), {"person": person_id}, prepare=True)
-            fetched = cur.fetchall()
-    else:
-        with psycopg.Cursor(pg) as cur:
-            cur.execute(_pg_statement(models_), {"person": person_id}, prepare=True)
-            fetched = cur.fetchall()
+    fetched = _read_pg(_pg_statement(models_), {"person": person_id},
+                       _lock_statement(False) if lock else None)
     out = []
     for name, payload in fetched:
         model = _BY_NAME[name]
@@ -197,20 +205,7 @@ def person_by_duf(duf: str, models_: Iterable[type[m.Registration]], *, lock: bo
 
 
 def _by_duf_postgresql(duf: str, models_: tuple, lock: bool) -> tuple[m.Person | None, list[m.Registration]]:
-    import psycopg
-
-    connection.ensure_connection()
-    pg = connection.connection
-    with connection.wrap_database_errors:
-        if lock:
-            with pg.pipeline(), psycopg.Cursor(pg) as locker, psycopg.Cursor(pg) as cur:
-                locker.execute(_lock_by_duf_statement(), {"duf": duf}, prepare=True)
-                cur.execute(_pg_by_duf_statement(models_), {"duf": duf}, prepare=True)
-                fetched = cur.fetchall()
-        else:
-            with psycopg.Cursor(pg) as cur:
-                cur.execute(_pg_by_duf_statement(models_), {"duf": duf}, prepare=True)
-                fetched = cur.fetchall()
+    fetched = _read_pg(_pg_by_duf_statement(models_), {"duf": duf}, _lock_by_duf_statement() if lock else None)
     person = None
     order = {mdl.__name__: i for i, mdl in enumerate(models_)}
     rows = []
