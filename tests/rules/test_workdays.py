@@ -120,3 +120,37 @@ def test_add_workdays_rejects_negative():
 def test_outside_calendar_range_is_an_error():
     with pytest.raises(ValueError):
         count_workdays([(D("1980-01-01"), D("1980-02-01"))])
+
+
+def test_cumulative_table_agrees_with_numpy_calendar_across_the_whole_range():
+    """The scalar engine counts from a cumulative table; the vectorised engine uses numpy's
+    busday_count/busday_offset on the same calendar (004: workdays, helligdager excluded).
+    Both must give the same day counts and the same deadlines everywhere, including at the range ends."""
+    import random
+
+    import numpy as np
+
+    from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, calendar
+
+    rng = random.Random(20261123)
+    first, last = dt.date(FIRST_YEAR, 1, 1).toordinal(), dt.date(LAST_YEAR, 12, 31).toordinal()
+    cal = calendar()
+    for _ in range(3000):
+        a = dt.date.fromordinal(rng.randint(first, last))
+        b = a + dt.timedelta(days=rng.choice([0, 1, 2, 6, 30, 400, 4000]))
+        if b.toordinal() <= last:
+            expected = int(np.busday_count(np.datetime64(a, "D"), np.datetime64(b + dt.timedelta(days=1), "D"),
+                                           busdaycal=cal))
+            assert count_workdays([(a, b)]) == expected, (a, b)
+        k = rng.choice([1, 2, 5, 10, 23, 260])
+        offset = np.busday_offset(np.datetime64(a, "D"), k, roll="backward", busdaycal=cal).astype(object)
+        if offset.toordinal() <= last:
+            assert add_workdays(a, k) == offset, (a, k)
+    assert count_workdays([(dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31))]) == int(
+        np.busday_count(np.datetime64(dt.date(FIRST_YEAR, 1, 1), "D"),
+                        np.datetime64(dt.date(LAST_YEAR + 1, 1, 1), "D"), busdaycal=cal))
+
+
+def test_add_workdays_beyond_the_calendar_is_refused():
+    with pytest.raises(ValueError):
+        add_workdays(dt.date(2100, 12, 20), 30)

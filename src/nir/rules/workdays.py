@@ -10,14 +10,16 @@ turn into a "holiday workday".
 
 Periods are intervals (inclusive ``from``/``to`` dates). A set of periods is
 first merged into a union of disjoint intervals — a day covered by two
-registrations counts once — and each interval is then counted with
-``numpy.busday_count`` against a precomputed holiday calendar: no loops over
-single days.
+registrations counts once — and each interval is then counted from a
+cumulative table of workdays (built once per process with numpy's workday
+calendar): two look-ups per interval, no loops over single days. The vectorised
+engine (``nir.rules.vector``) uses the same calendar through ``numpy.busday_count``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -43,6 +45,20 @@ def holiday_dates() -> tuple[dt.date, ...]:
 def calendar() -> np.busdaycalendar:
     """The workday calendar, built once per process."""
     return np.busdaycalendar(weekmask=WEEKMASK, holidays=np.array(holiday_dates(), dtype="datetime64[D]"))
+
+
+_BASE = dt.date(FIRST_YEAR, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=1)
+def _cumulative() -> list[int]:
+    """``[i]``: workdays before day ``_BASE + i`` (so an interval counts ``[b + 1] - [a]``).
+
+    A plain list: indexing it is far cheaper than building numpy arrays for a person's few periods."""
+    first = np.datetime64(dt.date(FIRST_YEAR, 1, 1), "D")
+    days = np.arange(first, np.datetime64(dt.date(LAST_YEAR, 12, 31), "D") + np.timedelta64(1, "D"))
+    flags = np.is_busday(days, busdaycal=calendar())
+    return np.concatenate(([0], np.cumsum(flags, dtype=np.int64))).tolist()
 
 
 def _check_range(day: dt.date) -> None:
@@ -79,9 +95,8 @@ def count_workdays(intervals: Iterable[Interval]) -> int:
     for a, b in (merged[0], merged[-1]):
         _check_range(a)
         _check_range(b)
-    starts = np.array([a for a, _ in merged], dtype="datetime64[D]")
-    ends = np.array([b for _, b in merged], dtype="datetime64[D]") + np.timedelta64(1, "D")
-    return int(np.busday_count(starts, ends, busdaycal=calendar()).sum())
+    cum = _cumulative()
+    return sum(cum[b.toordinal() - _BASE + 1] - cum[a.toordinal() - _BASE] for a, b in merged)
 
 
 def add_workdays(day: dt.date, n: int) -> dt.date:
