@@ -285,3 +285,30 @@ def test_error_written_behind_the_guards_back_does_not_block_unrelated_writes(ma
                                                 "from_date": dt.date(2026, 2, 1)}, actor, at=at(2026, 1, 12, 11)).row
     assert row.pk
     assert status(person).errors == ["loss_due_to_work_after_participation"]
+
+
+@pytest.mark.django_db
+def test_guard_evaluates_the_person_before_the_write_only_when_the_write_leaves_rule_errors(
+        make_person, actor, monkeypatch):
+    """A write that leaves no rule error brings none (integreringsloven's rules as the Regelmotor
+    applies them): the guard evaluates the person once. Only when the result after the write has
+    errors is the person evaluated before it too, so that errors it already had are not held
+    against an unrelated write, and a new error is refused."""
+    person = make_person()
+    _in_target_group(person, actor)
+    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
+                                           "decision_date": dt.date(2025, 12, 15), "start_date": dt.date(2025, 12, 15)},
+                      actor, at=at(2026, 1, 12, 9))
+    calls = []
+    real = derivation.rules.evaluate
+    monkeypatch.setattr(derivation.rules, "evaluate", lambda facts, as_of: calls.append(as_of) or real(facts, as_of))
+    # a later day: the stored status (12 January) cannot stand in for the evaluation before the write
+    services.register(person, m.Measure, {"scheme": "intro", "measure": "work_practice",
+                                          "from_date": dt.date(2026, 2, 1)}, actor, at=at(2026, 1, 20, 9))
+    assert calls == [dt.date(2026, 1, 20)]
+    calls.clear()
+    with pytest.raises(RegistrationRefused) as refused:
+        services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
+                                               "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 21, 9))
+    assert [p.rule for p in refused.value.problems] == ["loss_due_to_work_after_participation"]
+    assert calls == [dt.date(2026, 1, 21), dt.date(2026, 1, 21)]  # after, then before to compare

@@ -15,8 +15,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.utils import timezone
 
@@ -276,11 +277,20 @@ def before_write(person: m.Person, engine_rows: list[m.Registration], stored: m.
     return rules.evaluate(facts_from_rows(person, engine_rows), as_of)
 
 
-def judge_write(person: m.Person, engine_rows: list[m.Registration], before: rules.Result | None,
+def judge_write(person: m.Person, engine_rows: list[m.Registration],
+                before: rules.Result | None | Callable[[], rules.Result | None],
                 as_of: dt.date, *, path: str = "") -> rules.Result:
     """Evaluate the person with the rows after a write; refuse (``RegistrationRefused``, with the
-    rules' messages) if the write brings a rule error ``before`` did not have. Returns the result."""
+    rules' messages) if the write brings a rule error ``before`` did not have. Returns the result.
+
+    ``before`` may be a function that evaluates the person before the write (``before_write``): it
+    is called only when the result after the write has rule errors to compare — a write that leaves
+    none brings none, whatever the person had before, so most writes evaluate the person once."""
     after = rules.evaluate(facts_from_rows(person, engine_rows), as_of)
+    if not after.errors:
+        return after
+    if callable(before):
+        before = before()
     new = rules.new_violations(before, after) if before is not None else [
         rules.Violation(e.rule, e.message, e.source, e.subject) for e in after.errors
     ]
@@ -338,7 +348,9 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint:
             rows = current_rows(person.pk, GUARD_MODELS, lock=True)
     engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
     stored = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
-    before = before_write(person, engine_rows, stored, as_of)
+    before_rows = engine_rows
+    # evaluated only if the write leaves rule errors (judge_write)
+    before = partial(before_write, person, before_rows, stored, as_of)
     changes = Changes()
     yield changes
     if changes.complete:
