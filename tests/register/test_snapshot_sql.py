@@ -68,3 +68,31 @@ def test_loaded_instances_are_what_the_orm_loads():
                 {k: v for k, v in vars(slow).items() if k != "_state"}
             assert (fast._state.adding, fast._state.db) == (False, "default")
             assert fast.person.pk == pid and fast == slow
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_json_rows_are_parsed_by_orjson_and_jsonb_columns_are_left_to_django():
+    """The register's reads send rows as ``row_to_json`` (type ``json``): every new connection parses
+    them with orjson. Django's ``jsonb`` columns keep its own loader (text, parsed by the field)."""
+    import decimal
+
+    from django.db import connection
+    from psycopg.pq import Format
+
+    from nir.register.snapshot_sql import _OrjsonBinaryLoader, _OrjsonLoader
+
+    connection.ensure_connection()
+    adapters = connection.connection.adapters
+    json_oid = adapters.types["json"].oid
+    jsonb_oid = adapters.types["jsonb"].oid
+    assert adapters.get_loader(json_oid, Format.TEXT) is _OrjsonLoader
+    assert adapters.get_loader(json_oid, Format.BINARY) is _OrjsonBinaryLoader
+    assert adapters.get_loader(jsonb_oid, Format.TEXT) not in (_OrjsonLoader, _OrjsonBinaryLoader)
+    with connection.cursor() as cur:
+        cur.execute("""SELECT row_to_json(t), CAST('{"k": 1}' AS jsonb) FROM (SELECT 1.5::numeric AS n, 'æøå'::text AS s, NULL::int AS z,
+                                                        '{"a": [1, 2]}'::jsonb AS j) t""")
+        row, raw = cur.fetchone()
+    assert row == {"n": 1.5, "s": "æøå", "z": None, "j": {"a": [1, 2]}}
+    assert raw == '{"k": 1}'  # Django's jsonb: text, parsed by JSONField itself
+    assert isinstance(row["n"], float) and not isinstance(row["n"], decimal.Decimal)

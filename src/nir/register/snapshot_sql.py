@@ -20,7 +20,9 @@ import weakref
 from collections.abc import Iterable
 from functools import lru_cache
 
+import orjson
 from django.db import connection, models
+from psycopg.types.json import JsonBinaryLoader, JsonLoader
 from django.db.models import signals
 
 from nir.register import models as m
@@ -103,6 +105,25 @@ def _pg_statement(models_: tuple[type[m.Registration], ...]) -> str:
         f"WHERE person_id = %(person)s AND superseded_at IS NULL AND operation <> 'annul'"
         for mdl in models_
     )
+
+
+class _OrjsonLoader(JsonLoader):
+    """``json`` values parsed by orjson (bytes and memoryview alike, no copy)."""
+
+    def load(self, data):
+        return orjson.loads(data)
+
+
+class _OrjsonBinaryLoader(JsonBinaryLoader):
+    def load(self, data):
+        return orjson.loads(data)
+
+
+def register_json_loader(pg) -> None:
+    """Parse ``json`` values on the psycopg connection ``pg`` with orjson (``row_to_json`` rows:
+    ~5 times faster than ``json.loads``). Only the ``json`` type: Django's ``jsonb`` loader stays."""
+    pg.adapters.register_loader("json", _OrjsonLoader)
+    pg.adapters.register_loader("json", _OrjsonBinaryLoader)
 
 
 @lru_cache(maxsize=None)
