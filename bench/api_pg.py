@@ -1,12 +1,12 @@
 """Benchmark: the API under load from machine clients (issue 5), loopback HTTP, PostgreSQL register.
 
     python bench/api_pg.py [--persons N] [--database-url URL] [--clients 32] [--rate 300]
-                           [--seconds 30] [--workers 8] [--threads 1] [--warmup 5] [--batch-items 10000]
+                           [--seconds 30] [--workers 2] [--threads 4] [--warmup 5] [--batch-items 10000]
 
 Starts a throwaway PostgreSQL (or uses ``--database-url``, an already loaded register), loads N
 synthetic persons (default 1,000,000) and derives their statuses, registers ``--clients`` API
 clients (one per municipality, the largest first, OAuth2 keys as a case system has them) and
-serves the application with gunicorn (``--workers`` processes of ``--threads`` threads, DEBUG off) on
+serves the application with granian (``--workers`` processes of ``--threads`` threads, DEBUG off) on
 127.0.0.1. Every request goes through the whole stack: bearer token, access rule, person scope,
 rate limit, the one write path with the rules guard, the audit log, the JSON answer.
 
@@ -134,13 +134,14 @@ def _clients_and_persons(n_clients: int, seed: int):
     return clients
 
 
-def _start_gunicorn(env: dict, workers: int, port: int, threads: int = 4) -> subprocess.Popen:
-    exe = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    # gthread: keep-alive connections of many clients, a few threads per process (sync workers
-    # would each sit on one idle keep-alive connection).
-    proc = subprocess.Popen([exe, "nir.wsgi:application", "-w", str(workers), "-k", "gthread", "--threads",
-                             str(threads), "-b", f"127.0.0.1:{port}", "--timeout", "300", "--keep-alive", "30",
-                             "--log-level", "warning"],
+def _start_server(env: dict, workers: int, port: int, threads: int) -> subprocess.Popen:
+    """granian: its HTTP/1.1 handling is Rust, and each worker runs the WSGI application in
+    ``threads`` Python threads (a thread waiting on PostgreSQL lets another run). Measured on the
+    health endpoint: ~0.9 ms of CPU per request against gunicorn gthread's ~1.5 ms."""
+    exe = os.path.join(os.path.dirname(sys.executable), "granian")
+    proc = subprocess.Popen([exe, "--interface", "wsgi", "--http", "1", "--no-ws", "--workers", str(workers),
+                             "--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(port),
+                             "--log-level", "warning", "nir.wsgi:application"],
                             env=env, cwd=str(ROOT))
     import httpx
 
@@ -150,9 +151,11 @@ def _start_gunicorn(env: dict, workers: int, port: int, threads: int = 4) -> sub
                 return proc
         except httpx.HTTPError:
             pass
+        if proc.poll() is not None:
+            break
         time.sleep(0.2)
     proc.kill()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError("granian did not start")
 
 
 async def _tokens(base: str, clients: list[dict]) -> None:
@@ -281,7 +284,7 @@ def measure(url: str, a) -> dict:
 
     connection.close()
     port = _free_port()
-    proc = _start_gunicorn(env, a.workers, port, a.threads)
+    proc = _start_server(env, a.workers, port, a.threads)
     base = f"http://127.0.0.1:{port}"
     try:
         asyncio.run(_tokens(base, clients))
@@ -325,11 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--rate", type=float, default=300, help="registrations per second, all clients together")
     ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--workers", type=int, default=8,
-                    help="gunicorn worker processes (8: each client's keep-alive connection stays with one "
-                         "worker, and 4 workers for 32 clients left queues behind a busy worker)")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="granian worker processes (2: one per core; more processes only add switching)")
     ap.add_argument("--warmup", type=float, default=5, help="seconds of unmeasured load first")
-    ap.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    ap.add_argument("--threads", type=int, default=4,
+                    help="Python threads per worker (a thread waiting on PostgreSQL lets another run)")
     ap.add_argument("--batch-items", type=int, default=10_000)
     ap.add_argument("--sustainable", type=float, default=0.8,
                     help="then open load at this share of the measured capacity (0: skip)")
