@@ -88,6 +88,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Machine clients' API requests (``Authorization: Bearer`` to /api/) use no session, CSRF token,
+# language negotiation, messages or page rules: nir.handlers serves them with this shorter chain.
+API_BEARER_MIDDLEWARE = [
+    mw for mw in MIDDLEWARE if mw not in (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.locale.LocaleMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "nir.access.middleware.AccessPolicyMiddleware",
+        "django.contrib.messages.middleware.MessageMiddleware",
+    )
+]
+
 ROOT_URLCONF = "nir.urls"
 WSGI_APPLICATION = "nir.wsgi.application"
 

@@ -1,8 +1,9 @@
 """Schemathesis against the OpenAPI schema of /api/v1/ (bounded, derandomised), through the WSGI app.
 
-Logged in as an IMDi user (a session cookie and a CSRF token), every operation — reads and writes — gets
-generated requests, valid and invalid; asserted: no 5xx, every status code, content type and body as
-documented (problems as application/problem+json with the Problem schema).
+Twice: logged in as an IMDi user (a session cookie and a CSRF token, the whole middleware chain), and as
+Trondheim's case system (an OAuth2 bearer token, the machine clients' shorter chain, nir.handlers). Every
+operation — reads and writes — gets generated requests, valid and invalid; asserted: no 5xx, every status
+code, content type and body as documented (problems as application/problem+json with the Problem schema).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from schemathesis.checks import (
 )
 from schemathesis.generation import GenerationMode
 
+from nir.testing.builders import make_client
 from nir.wsgi import application
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +58,15 @@ def session_headers(client, users):
     return {"headers": {"X-CSRFToken": token}, "cookies": cookies}
 
 
-def test_api_conforms_to_its_schema(world, same_connection, session_headers, settings):
+@pytest.fixture
+def bearer_headers(world):
+    """Trondheim's case system with every scope: the persons it follows up are read and written."""
+    return {"headers": make_client("k-5001", "fagsystem-5001").headers(), "cookies": {}}
+
+
+@pytest.mark.parametrize("caller", ["session", "bearer"])
+def test_api_conforms_to_its_schema(world, same_connection, caller, request, settings):
+    session_headers = request.getfixturevalue(f"{caller}_headers")
     settings.NIR_API_RATE_LIMITS = {"client": None, "user": None}  # hundreds of requests in seconds
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     dufs = [p.duf for p in world.values()]
