@@ -34,3 +34,9 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if item.get_closest_marker("postgres"):
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _check_api_answers(monkeypatch):
+    """Every directly rendered API answer is checked against its response schema (nir.api.render)."""
+    monkeypatch.setattr(settings, "NIR_API_CHECK_ANSWERS", True)

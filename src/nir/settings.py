@@ -249,6 +249,9 @@ NIR_OAUTH_ISSUER = os.environ.get("NIR_OAUTH_ISSUER", "urn:no:imdi:nir")
 NIR_OAUTH_AUDIENCE = os.environ.get("NIR_OAUTH_AUDIENCE", "urn:no:imdi:nir:api")
 NIR_OAUTH_TOKEN_LIFETIME = int(os.environ.get("NIR_OAUTH_TOKEN_LIFETIME", "120"))  # seconds, as Maskinporten
 NIR_OAUTH_KEY_DIR = Path(os.environ.get("NIR_OAUTH_KEY_DIR", VAR_DIR / "oauth-keys"))  # NIR's signing keys
+# Check the API's directly rendered answers against their response schemas (nir.api.render):
+# on when debugging and in the test suite, off in production.
+NIR_API_CHECK_ANSWERS = os.environ.get("NIR_API_CHECK_ANSWERS", "1" if DEBUG else "0") == "1"
 NIR_API_RATE_LIMITS = {
     "client": os.environ.get("NIR_API_RATE_LIMIT_CLIENT", "3000/m"),
     "user": os.environ.get("NIR_API_RATE_LIMIT_USER", "600/m"),

@@ -12,6 +12,7 @@ from nir.access.scope import person_scope
 from nir.api.access import person_for
 from nir.api.auth import actor
 from nir.api.errors import ApiProblem
+from nir.api.render import answer
 from nir.api.schemas import (
     INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, PersonListOut, PersonOut, RegistrationResult, spec_for,
 )
@@ -41,7 +42,7 @@ def get_person(request: HttpRequest, duf: str):
     out = person_out(request.auth, person)
     audit.record(request=request, actor_user=request.auth, action="read", channel="api", what="person",
                  persons=[person.pk])
-    return Status(200, out)
+    return answer(200, PersonOut, out)
 
 
 class PersonListQuery(Schema):
@@ -138,10 +139,11 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
                              persons=[person.pk])
         except RegistrationRefused as e:
             raise _refused(key, model, e.problems, "Registreringen ble avvist; ingenting er lagret.") from None
-        return Status(201, {"registration": registration_out(outcome.row, key, request.auth),
-                     "warnings": [{"field": _api_field(key, model, w.field), "rule": w.rule, "message": w.message}
-                                  for w in outcome.warnings],
-                     "person": person_out(request.auth, person, judged=outcome)})
+        return answer(201, RegistrationResult, {
+            "registration": registration_out(outcome.row, key, request.auth),
+            "warnings": [{"field": _api_field(key, model, w.field), "rule": w.rule, "message": w.message}
+                         for w in outcome.warnings],
+            "person": person_out(request.auth, person, judged=outcome)})
 
     write.__name__ = f"register_{key}"
     write.__doc__ = (f"Register one `{key}` fact for the person (interchange-format keys) through the register's "
