@@ -1,6 +1,7 @@
 """Wiring the Regelmotor into the register.
 
-On every write the person is evaluated before and after, in the same
+On every write the person is evaluated after the write (and, when that result has
+rule errors, before it, to compare), in the same
 transaction: a registration that brings a new rule error is refused with the
 rule's message (nothing is stored), otherwise the derived values are stored as
 a ``DerivedStatus`` row and automatic closures as ``Termination`` rows, both
@@ -326,7 +327,8 @@ def status_changed(current: m.DerivedStatus | dict | None, values: dict) -> bool
 
 @contextlib.contextmanager
 def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint: bool = True) -> Iterator[Changes]:
-    """Evaluate before and after a write; refuse the write if it brings a rule error; store the result.
+    """Evaluate after a write (and before it, when needed to compare errors); refuse the write if it
+    brings a rule error; store the result.
 
     Use inside the write's transaction, around the write itself; report the
     rows the write added or superseded on the yielded ``Changes``. The person is
