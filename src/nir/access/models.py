@@ -197,13 +197,16 @@ class AuditEvent(models.Model):
 
     when = models.DateTimeField("tidspunkt", db_index=True)
     actor_kind = models.CharField("aktørtype", max_length=10, choices=AuditActorKind.choices)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events")
+    # No index of their own on user and organisation: the indexes (user, when) and (organisation,
+    # when) below serve every look-up by either (leading column), and every request writes an event.
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events",
+                             db_index=False)
     api_client = models.ForeignKey(
         ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
     )
     system = models.CharField("systemaktør", max_length=100, blank=True)
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events", db_index=False
     )
     action = models.CharField("handling", max_length=20, choices=AuditAction.choices)
     channel = models.CharField("kanal", max_length=10, choices=AuditChannel.choices)
