@@ -244,3 +244,68 @@ def test_without_savepoint_a_failed_write_fails_the_callers_transaction(particip
         with pytest.raises(IntegrityError):
             services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10), savepoint=False)
         assert transaction.get_rollback()  # the block is rolled back as it ends
+
+
+# The API's single registration: atomic_pipelined, the transaction is the one write (no savepoint).
+
+@pytest.mark.postgres  # a transactional test: atomic_pipelined must own the transaction
+@pytest.mark.django_db(transaction=True)
+def test_api_write_sends_row_status_audit_and_commit_together(participant, actor):
+    """With no savepoint in ``atomic_pipelined`` the row and the status are only queued: they go to
+    the server with the audit event and the COMMIT (one round trip), and get their ids after it."""
+    from nir.access import audit
+    from nir.access.models import AuditEvent
+
+    person, _rows = participant
+    before = _current_status(person)
+    events, absences = AuditEvent.objects.count(), m.Absence.objects.count()
+    with write_sql.atomic_pipelined():
+        outcome = services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10), savepoint=False)
+        assert outcome.row.pk is None  # queued, not sent yet
+        audit.record(system="test", action="write", channel="command", what="absence", persons=[person.pk])
+    assert outcome.row.pk is not None and m.Absence.objects.filter(pk=outcome.row.pk).exists()
+    assert (AuditEvent.objects.count(), m.Absence.objects.count()) == (events + 1, absences + 1)
+    after = _current_status(person)
+    assert after.supersedes_id == before.pk and after.intro_absence_workdays == before.intro_absence_workdays + 2
+    assert getattr(connection, "_nir_after_commit", None) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_api_write_whose_status_was_superseded_meanwhile_stores_nothing(participant, actor):
+    """The failure surfaces at the COMMIT: ConcurrentChange (a refusal, 422 in the API), and neither
+    the row, the status nor the audit event is stored."""
+    from nir.access import audit
+    from nir.access.models import AuditEvent
+
+    person, _rows = participant
+    stale = _current_status(person)
+    when = at(2026, 3, 10)
+    services.write_derived(person, m.DerivedStatus, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS},
+                           derivation.REGELMOTOR_ACTOR, at=when, supersedes=_current_status(person))
+    events, absences = AuditEvent.objects.count(), m.Absence.objects.count()
+    with pytest.raises(ConcurrentChange):
+        with write_sql.atomic_pipelined():
+            write_sql.store_judged([_absence(person, actor, when)],
+                                   _next_status(person, stale, when, intro_absence_workdays=99), savepoint=False)
+            audit.record(system="test", action="write", channel="command", what="absence", persons=[person.pk])
+    assert (AuditEvent.objects.count(), m.Absence.objects.count()) == (events, absences)
+    assert not m.DerivedStatus.objects.filter(intro_absence_workdays=99).exists()
+    # the connection is usable again
+    services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 11))
+    assert m.Absence.objects.count() == absences + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_api_write_failing_in_the_database_stores_nothing(participant, actor):
+    person, _rows = participant
+    current = _current_status(person)
+    when = at(2026, 3, 10)
+    absences = m.Absence.objects.count()
+    with pytest.raises(IntegrityError):
+        with write_sql.atomic_pipelined():
+            write_sql.store_judged([_absence(person, actor, when)],
+                                   _next_status(person, current, when, intro_absence_workdays=-1), savepoint=False)
+    assert m.Absence.objects.count() == absences
+    assert _current_status(person).pk == current.pk

@@ -17,7 +17,9 @@ On SQLite the same rows are stored with Django's own statements.
 
 ``atomic_pipelined`` is a transaction in pipeline mode: a statement whose answer is not read
 (the audit event of a write, ``nir.access.audit.record``) goes to the server with the next one
-that is, at the latest with ``COMMIT``.
+that is, at the latest with ``COMMIT``. There a judged write without a savepoint (the API's single
+registration, whose transaction is that one write) is queued as well: the row, the status, the
+audit event and the COMMIT go in one round trip, and the rows get their ids after the COMMIT.
 """
 
 from __future__ import annotations
@@ -99,6 +101,10 @@ def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
 
     conn.ensure_connection()
     pg = conn.connection
+    after_commit = getattr(conn, "_nir_after_commit", None)
+    if after_commit is not None and not savepoint:
+        _queue_postgresql(rows, status, conn, after_commit)
+        return
     control = psycopg.Cursor(pg)  # savepoints
     cursors = []
     try:
@@ -134,6 +140,11 @@ def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
             raise ConcurrentChange.already_superseded() from None
         raise
     control.close()
+    _stored(rows, status, cursors)
+
+
+def _stored(rows: list[m.Registration], status: m.DerivedStatus | None, cursors: list) -> None:
+    """Give the stored rows their ids (each cursor answered one INSERT … RETURNING id)."""
     stored = [*rows, *([status] if status is not None else [])]
     for row, cur in zip(stored, cursors):
         row.pk = cur.fetchone()[0]
@@ -141,6 +152,32 @@ def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
         cur.close()
     if status is not None and status.supersedes is not None:
         status.supersedes.superseded_at = status.recorded_at
+
+
+def _queue_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn, after_commit: list) -> None:
+    """In ``atomic_pipelined`` when the transaction is this one write (no savepoint): the statements
+    only join the pipeline, and go to the server with the COMMIT — one round trip for the row, the
+    status, the audit event and the COMMIT. A failure surfaces at the COMMIT and rolls the whole
+    transaction back (``ConcurrentChange`` for a status superseded meanwhile); the rows get their
+    ids once it has committed (``after_commit``)."""
+    import psycopg
+
+    pg = conn.connection
+    cursors = []
+    with conn.wrap_database_errors:
+        for row in rows:
+            cur = psycopg.Cursor(pg)
+            cur.execute(insert_statement(type(row)), params(row, conn), prepare=True)
+            cursors.append(cur)
+        if status is not None:
+            cur = psycopg.Cursor(pg)
+            if status.supersedes is None:
+                cur.execute(insert_statement(m.DerivedStatus), params(status, conn), prepare=True)
+            else:
+                cur.execute(supersede_statement(m.DerivedStatus, strict=True),
+                            [status.recorded_at, status.supersedes.pk, *params(status, conn)], prepare=True)
+            cursors.append(cur)
+    after_commit.append(lambda: _stored(rows, status, cursors))
 
 
 @contextlib.contextmanager
@@ -161,10 +198,25 @@ def atomic_pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     # round trip for each switch. So the pipeline is entered inside the transaction, and the COMMIT
     # is sent in it, with what is still queued; Django's own commit then finds the transaction
     # ended and sends nothing (psycopg's commit of an idle connection is a no-op).
+    # A judged write without a savepoint (store_judged) only queues its statements too; what it
+    # must do once they are stored (set the rows' ids) waits in ``_nir_after_commit``.
+    import psycopg
+
     with transaction.atomic(using=using):
-        with conn.wrap_database_errors, conn.connection.pipeline():
-            yield
-            conn.connection.commit()
+        conn._nir_after_commit = after_commit = []
+        try:
+            with conn.wrap_database_errors, conn.connection.pipeline():
+                yield
+                try:
+                    conn.connection.commit()
+                except psycopg.Error as e:
+                    if e.sqlstate == CONCURRENT_SQLSTATE:
+                        raise ConcurrentChange.already_superseded() from None
+                    raise
+                for then in after_commit:
+                    then()
+        finally:
+            conn._nir_after_commit = None
 
 
 def in_pipeline(conn) -> bool:
