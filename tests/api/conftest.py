@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from nir.register import models as m
 from nir.register.actors import Actor
@@ -58,3 +60,14 @@ def as_user(client, users):
     return login
 
 
+
+
+@pytest.fixture
+def same_connection():
+    """Keep the test's transaction across WSGI requests made straight to a handler (as Django's
+    test client does)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.conf import settings
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from schemathesis.checks import (
@@ -37,16 +35,6 @@ VALID = {
     "terminations": {"scheme": "intro", "type": "completed", "reason": "work", "date": "2026-10-01"},
     "career-guidance": {"date": "2026-02-20", "kind": "individual"},
 }
-
-
-@pytest.fixture
-def same_connection():
-    """Keep the test's transaction across WSGI requests (as Django's test client does)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

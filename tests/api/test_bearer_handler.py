@@ -9,8 +9,6 @@ import json
 import pytest
 from api_helpers import API
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from nir.handlers import BearerApiHandler, is_bearer_api
 from nir.testing.builders import make_client
@@ -39,15 +37,6 @@ def test_short_chain_keeps_the_security_middleware_and_drops_the_session_ones(se
     assert [mw for mw in settings.MIDDLEWARE if mw in chain] == chain  # same order as the whole chain
     BearerApiHandler()
     assert settings.MIDDLEWARE != chain  # restored after the build
-
-
-@pytest.fixture
-def same_connection():
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 def _call(handler, method, path, headers, body=b""):

@@ -111,18 +111,7 @@ def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
         with conn.wrap_database_errors, pg.pipeline():
             if savepoint:
                 control.execute(f"SAVEPOINT {SAVEPOINT}", prepare=False)
-            for row in rows:
-                cur = psycopg.Cursor(pg)
-                cur.execute(insert_statement(type(row)), params(row, conn), prepare=True)
-                cursors.append(cur)
-            if status is not None:
-                cur = psycopg.Cursor(pg)
-                if status.supersedes is None:
-                    cur.execute(insert_statement(m.DerivedStatus), params(status, conn), prepare=True)
-                else:
-                    cur.execute(supersede_statement(m.DerivedStatus, strict=True),
-                                [status.recorded_at, status.supersedes.pk, *params(status, conn)], prepare=True)
-                cursors.append(cur)
+            _send(rows, status, conn, cursors)
             if savepoint:
                 control.execute(f"RELEASE SAVEPOINT {SAVEPOINT}", prepare=False)
     except Exception as e:
@@ -160,24 +149,30 @@ def _queue_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
     status, the audit event and the COMMIT. A failure surfaces at the COMMIT and rolls the whole
     transaction back (``ConcurrentChange`` for a status superseded meanwhile); the rows get their
     ids once it has committed (``after_commit``)."""
+    cursors: list = []
+    with conn.wrap_database_errors:
+        _send(rows, status, conn, cursors)
+    after_commit.append(lambda: _stored(rows, status, cursors))
+
+
+def _send(rows: list[m.Registration], status: m.DerivedStatus | None, conn, cursors: list) -> None:
+    """Execute (in pipeline mode: queue) the INSERTs of ``rows`` and of ``status`` (superseding
+    ``status.supersedes`` only if it is still current), one cursor each, appended to ``cursors``."""
     import psycopg
 
     pg = conn.connection
-    cursors = []
-    with conn.wrap_database_errors:
-        for row in rows:
-            cur = psycopg.Cursor(pg)
-            cur.execute(insert_statement(type(row)), params(row, conn), prepare=True)
-            cursors.append(cur)
-        if status is not None:
-            cur = psycopg.Cursor(pg)
-            if status.supersedes is None:
-                cur.execute(insert_statement(m.DerivedStatus), params(status, conn), prepare=True)
-            else:
-                cur.execute(supersede_statement(m.DerivedStatus, strict=True),
-                            [status.recorded_at, status.supersedes.pk, *params(status, conn)], prepare=True)
-            cursors.append(cur)
-    after_commit.append(lambda: _stored(rows, status, cursors))
+    for row in rows:
+        cur = psycopg.Cursor(pg)
+        cursors.append(cur)
+        cur.execute(insert_statement(type(row)), params(row, conn), prepare=True)
+    if status is not None:
+        cur = psycopg.Cursor(pg)
+        cursors.append(cur)
+        if status.supersedes is None:
+            cur.execute(insert_statement(m.DerivedStatus), params(status, conn), prepare=True)
+        else:
+            cur.execute(supersede_statement(m.DerivedStatus, strict=True),
+                        [status.recorded_at, status.supersedes.pk, *params(status, conn)], prepare=True)
 
 
 @contextlib.contextmanager
