@@ -270,11 +270,13 @@ def test_api_write_sends_row_status_audit_and_commit_together(participant, actor
     assert getattr(connection, "_nir_after_commit", None) is None
 
 
+@pytest.mark.parametrize("read_in_between", [False, True], ids=["surfaces-later", "surfaces-at-a-read"])
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_api_write_whose_status_was_superseded_meanwhile_stores_nothing(participant, actor):
-    """The failure surfaces at the COMMIT: ConcurrentChange (a refusal, 422 in the API), and neither
-    the row, the status nor the audit event is stored."""
+def test_api_write_whose_status_was_superseded_meanwhile_stores_nothing(participant, actor, read_in_between):
+    """The failure surfaces with the next statement whose answer is read, or at the COMMIT: either
+    way ConcurrentChange (a refusal, 422 in the API), and neither the row, the status nor the audit
+    event is stored."""
     from nir.access import audit
     from nir.access.models import AuditEvent
 
@@ -288,6 +290,8 @@ def test_api_write_whose_status_was_superseded_meanwhile_stores_nothing(particip
         with write_sql.atomic_pipelined():
             write_sql.store_judged([_absence(person, actor, when)],
                                    _next_status(person, stale, when, intro_absence_workdays=99), savepoint=False)
+            if read_in_between:
+                m.Absence.objects.filter(person=person).count()  # reads: the queued write's error surfaces
             audit.record(system="test", action="write", channel="command", what="absence", persons=[person.pk])
     assert (AuditEvent.objects.count(), m.Absence.objects.count()) == (events, absences)
     assert not m.DerivedStatus.objects.filter(intro_absence_workdays=99).exists()

@@ -28,7 +28,7 @@ import contextlib
 from collections.abc import Iterator
 from functools import lru_cache
 
-from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 
 from nir.register import models as m
 from nir.register.errors import ConcurrentChange
@@ -124,8 +124,7 @@ def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
         else:
             transaction.set_rollback(True, using=conn.alias)
         control.close()
-        cause = e.__cause__ if e.__cause__ is not None else e
-        if getattr(cause, "sqlstate", None) == CONCURRENT_SQLSTATE:
+        if _is_concurrent_change(e):
             raise ConcurrentChange.already_superseded() from None
         raise
     control.close()
@@ -197,21 +196,29 @@ def atomic_pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     # must do once they are stored (set the rows' ids) waits in ``_nir_after_commit``.
     import psycopg
 
+    # A queued statement's failure surfaces with whichever later statement reads the answers
+    # first — in the block or at the COMMIT: a status superseded meanwhile is ConcurrentChange
+    # wherever it surfaces.
     with transaction.atomic(using=using):
         conn._nir_after_commit = after_commit = []
         try:
             with conn.wrap_database_errors, conn.connection.pipeline():
-                yield
                 try:
+                    yield
                     conn.connection.commit()
-                except psycopg.Error as e:
-                    if e.sqlstate == CONCURRENT_SQLSTATE:
+                except (psycopg.Error, DatabaseError) as e:
+                    if _is_concurrent_change(e):
                         raise ConcurrentChange.already_superseded() from None
                     raise
                 for then in after_commit:
                     then()
         finally:
             conn._nir_after_commit = None
+
+
+def _is_concurrent_change(error: BaseException) -> bool:
+    cause = error.__cause__ if error.__cause__ is not None else error
+    return getattr(cause, "sqlstate", None) == CONCURRENT_SQLSTATE
 
 
 def in_pipeline(conn) -> bool:
