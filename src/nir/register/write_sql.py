@@ -145,9 +145,10 @@ def _stored(rows: list[m.Registration], status: m.DerivedStatus | None, cursors:
 def _queue_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn, after_commit: list) -> None:
     """In ``atomic_pipelined`` when the transaction is this one write (no savepoint): the statements
     only join the pipeline, and go to the server with the COMMIT — one round trip for the row, the
-    status, the audit event and the COMMIT. A failure surfaces at the COMMIT and rolls the whole
-    transaction back (``ConcurrentChange`` for a status superseded meanwhile); the rows get their
-    ids once it has committed (``after_commit``)."""
+    status, the audit event and the COMMIT. A failure surfaces with the next statement whose answers
+    are read, at the latest the COMMIT, and rolls the whole transaction back (``ConcurrentChange``
+    for a status superseded meanwhile); the rows get their ids once it has committed
+    (``after_commit``)."""
     cursors: list = []
     with conn.wrap_database_errors:
         _send(rows, status, conn, cursors)
