@@ -37,6 +37,23 @@ def test_every_derived_value_is_explained(facts):
             assert isinstance(step["facts"], dict)
 
 
+def test_explanation_steps_are_to_json_explanations_flattened(facts):
+    """regelmotor.md § 1 'Explainable': the readers' summary of the steps (the API's person document)
+    says what ``to_json()`` says — same steps, order, rule, source, text and verified — without the
+    facts behind them; errors last."""
+    facts["decisions"] = [
+        {"scheme": "intro", "type": "participation", "decision_date": "2025-12-15", "start_date": "2025-12-15"},
+        {"scheme": "intro", "type": "loss_due_to_work", "decision_date": "2026-01-05"},
+    ]
+    for on in ("2025-12-01", "2026-03-01", "2028-06-01"):
+        result = evaluate(facts, D(on))
+        expected = [{"key": key, "rule": s["rule"], "source": s["source"], "text": s["text"],
+                     "verified": s["verified"]}
+                    for key, steps in result.to_json()["explanations"].items() for s in steps]
+        assert result.explanation_steps() == expected
+    assert expected[-1]["key"] == "errors" and expected[-1]["rule"] == "loss_due_to_work_after_participation"
+
+
 def test_errors_carry_rule_and_norwegian_message(facts):
     facts["decisions"] = [
         {"scheme": "intro", "type": "participation", "decision_date": "2025-12-15", "start_date": "2025-12-15"},

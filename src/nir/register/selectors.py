@@ -181,7 +181,7 @@ def person_document(read: PersonRead) -> dict[str, Any]:
     """``read`` as the API's person document."""
     details, fu, result = read.details, read.follow_up, read.result
     address = read.address
-    doc = result.to_json()
+    doc = result.to_json(explanations=False)
     intro, nor = doc["intro"], doc["norwegian"]
     return {
         "duf": read.person.duf,
@@ -215,19 +215,8 @@ def person_document(read: PersonRead) -> dict[str, Any]:
             "deviations": doc["deviations"],
             "errors": doc["errors"],
         },
-        "explanations": explanations(doc),
+        "explanations": result.explanation_steps(),
     }
-
-
-def explanations(doc: dict) -> list[dict[str, Any]]:
-    """The Regelmotor's explanation steps of a result document (``Result.to_json()``), flattened:
-    key (``intro.deadline``, ``law``, …, ``errors``), rule id, legal source, text, verified."""
-    out = []
-    for key, steps in doc["explanations"].items():
-        for s in steps:
-            out.append({"key": "errors" if key == "errors" else key, "rule": s["rule"], "source": s["source"],
-                        "text": s["text"], "verified": bool(s.get("verified", True))})
-    return out
 
 
 # --- who registered, and the names of places ------------------------------------------------

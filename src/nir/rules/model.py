@@ -327,6 +327,17 @@ class Result:
     def error_ids(self) -> list[str]:
         return list(dict.fromkeys(e.rule for e in self.errors))
 
+    def explanation_steps(self) -> list[dict]:
+        """Every explanation step in ``to_json()``'s order, flattened, with only what a reader of
+        the result sees (key, rule, legal source, text, verified): the facts and parameters behind
+        each step are not serialised. Errors come last under the key ``errors``."""
+        out = [{"key": key, "rule": s.rule, "source": s.source, "text": s.text,
+                "verified": s.verified and all(p.verified for p in s.parameters)}
+               for key, steps in self.explanations.items() if key != "errors" for s in steps]
+        out += [{"key": "errors", "rule": e.rule, "source": e.source, "text": e.message, "verified": e.verified}
+                for e in self.errors]
+        return out
+
     def to_json(self, explanations: bool = True) -> dict:
         out = {
             "law": self.law,
