@@ -48,6 +48,7 @@ from nir.access.models import (
     OrganisationKind,
 )
 from nir.logging import redact
+from nir.register import pg_params
 from nir.register.snapshot_sql import loaded_instance
 from nir.register.write_sql import in_pipeline
 
@@ -237,14 +238,14 @@ def _insert_postgresql(values: dict, person_ids: list[int], conn, *, wait: bool 
     returns the event's id (None without ``wait``: in pipeline mode, not read back)."""
     import psycopg
 
-    params = [f.get_db_prep_save(values[f.attname], conn) for f in _EVENT_FIELDS]
+    params = pg_params.values(_EVENT_FIELDS, values.__getitem__, conn)
     conn.ensure_connection()
     with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cur:
         cur.execute(_pg_insert_statement(), [*params, [int(pid) for pid in person_ids]], prepare=True)
         return cur.fetchone()[0] if wait else None
 
 
-_EVENT_FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+_EVENT_FIELDS = tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
 _ACTIONS = frozenset(AuditAction.values)
 _CHANNELS = frozenset(AuditChannel.values)
 _OUTCOMES = frozenset(AuditOutcome.values)

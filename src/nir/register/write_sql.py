@@ -31,6 +31,7 @@ from functools import lru_cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 
 from nir.register import models as m
+from nir.register import pg_params
 from nir.register.errors import ConcurrentChange
 
 # SQLSTATE raised by nir_expect_superseded (nir.register.db): the status was superseded meanwhile.
@@ -38,8 +39,9 @@ CONCURRENT_SQLSTATE = "NIR01"
 SAVEPOINT = "nir_judged_write"
 
 
-def _fields(model: type[m.Registration]):
-    return [f for f in model._meta.concrete_fields if not f.primary_key]
+@lru_cache(maxsize=None)
+def _fields(model: type[m.Registration]) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
 @lru_cache(maxsize=None)
@@ -67,7 +69,7 @@ def supersede_statement(model: type[m.Registration], *, strict: bool) -> str:
 
 def params(row: m.Registration, conn) -> list:
     """The values of ``insert_statement``'s placeholders for ``row``."""
-    return [f.get_db_prep_save(getattr(row, f.attname), conn) for f in _fields(type(row))]
+    return pg_params.values(_fields(type(row)), row.__getattribute__, conn)
 
 
 def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, savepoint: bool) -> None:
