@@ -150,6 +150,30 @@ def test_signing_key_rotation_keeps_issued_tokens_valid_until_retired(trondheim,
     assert oauth.verify_token(fresh).client == trondheim.client
 
 
+def test_a_key_retired_by_another_process_is_refused_within_the_check_interval(trondheim, key_dir, monkeypatch):
+    """A process looks at the key directory at most every KEY_DIR_CHECK_SECONDS: a key another
+    process (``nir oauth``) removed verifies no token once that time has passed."""
+    token = trondheim.token()
+    kid = jwt.get_unverified_header(token)["kid"]
+    oauth.rotate_key()  # a successor, so that removing the old key leaves a ring
+    clock = [oauth.time.monotonic()]
+    monkeypatch.setattr(oauth.time, "monotonic", lambda: clock[0])
+    oauth.forget_clients()  # no verified-token cache: look at the keys
+    assert oauth.verify_token(token).client == trondheim.client
+    (key_dir / f"{kid}.pem").unlink()  # as another process retiring it, a while later
+    import os
+    import time
+
+    os.utime(key_dir, (time.time() + 60, time.time() + 60))  # (mtime is coarser than this test)
+    oauth.forget_clients()
+    clock[0] += oauth.KEY_DIR_CHECK_SECONDS / 2
+    assert oauth.verify_token(token).client == trondheim.client  # not looked at again yet
+    oauth.forget_clients()
+    clock[0] += oauth.KEY_DIR_CHECK_SECONDS
+    with pytest.raises(oauth.OAuthError):
+        oauth.verify_token(token)
+
+
 def test_tokens_expire(trondheim, settings):
     settings.NIR_OAUTH_TOKEN_LIFETIME = -60  # already expired beyond the leeway
     token = trondheim.token()

@@ -102,6 +102,7 @@ class _KeyRing:
     directory: Path | None = None
     keys: dict[str, SigningKey] = field(default_factory=dict)
     mtime: float | None = None
+    checked: float = 0.0  # time.monotonic() of the last look at the directory
 
 
 _ring = _KeyRing()
@@ -117,10 +118,22 @@ def _load(directory: Path) -> dict[str, SigningKey]:
     return keys
 
 
+# How often a process looks at the key directory for keys rotated or retired by another process
+# (``nir oauth``): every verified request asks for the keys, and two file-system calls per request
+# were ~1 % of a registration's CPU. A retired key is then refused within this many seconds.
+KEY_DIR_CHECK_SECONDS = 1.0
+
+
 def signing_keys(*, reload: bool = False) -> dict[str, SigningKey]:
-    """The keys in the key directory (read again when it changed); one is created if none exists."""
+    """The keys in the key directory (read again when it changed, looked at no more than once per
+    ``KEY_DIR_CHECK_SECONDS``); one is created if none exists."""
     directory = key_dir()
+    now = time.monotonic()
+    ring = _ring
+    if not reload and ring.keys and ring.directory == directory and now - ring.checked < KEY_DIR_CHECK_SECONDS:
+        return ring.keys
     with _ring_lock:
+        _ring.checked = now
         mtime = directory.stat().st_mtime if directory.exists() else None
         if reload or _ring.directory != directory or _ring.mtime != mtime or not _ring.keys:
             keys = _load(directory) if directory.exists() else {}
