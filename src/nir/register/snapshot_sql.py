@@ -98,6 +98,20 @@ def _instance(model: type[m.Registration], data: dict) -> m.Registration:
 
 
 @lru_cache(maxsize=None)
+def _row_plan(model: type[m.Registration]) -> tuple[tuple[str, str, object], ...]:
+    return tuple((f.column, f.attname, _converter(f)) for f in model._meta.concrete_fields)
+
+
+def _from_row_json(model: type[m.Registration], payload: dict) -> m.Registration:
+    """``_instance`` of a ``row_to_json`` object (keys are column names), in one pass."""
+    values = {}
+    for column, name, conv in _row_plan(model):
+        v = payload.get(column)
+        values[name] = v if v is None or conv is None else conv(v)
+    return loaded_instance(model, values)
+
+
+@lru_cache(maxsize=None)
 def _pg_statement(models_: tuple[type[m.Registration], ...]) -> str:
     """PostgreSQL: ``row_to_json`` of each whole row (keys are column names), one named parameter."""
     return " UNION ALL ".join(
@@ -126,11 +140,6 @@ def register_json_loader(pg) -> None:
     pg.adapters.register_loader("json", _OrjsonBinaryLoader)
 
 
-@lru_cache(maxsize=None)
-def _by_column(model: type[m.Registration]) -> tuple[tuple[str, str], ...]:
-    return tuple((f.column, f.attname) for f in model._meta.concrete_fields)
-
-
 def _read_pg(statement: str, params: dict, lock_statement: str | None) -> list[tuple]:
     """Run one prepared read on Django's connection (its transaction); with ``lock_statement``, that
     lock first, in the same round trip (pipeline mode) but as its own statement, so the read takes
@@ -150,7 +159,7 @@ def _read_pg(statement: str, params: dict, lock_statement: str | None) -> list[t
             return cur.fetchall()
 
 
-def _fetch_postgresql(person_id: int, models_: tuple, *, lock: bool = False) -> list[tuple[str, dict]]:
+def _fetch_postgresql(person_id: int, models_: tuple, *, lock: bool = False) -> list[tuple[str, m.Registration]]:
     """One prepared statement with server-side binding on Django's own connection (same transaction).
 
     Django's cursors bind parameters on the client, so PostgreSQL would parse and plan this
@@ -163,11 +172,7 @@ def _fetch_postgresql(person_id: int, models_: tuple, *, lock: bool = False) -> 
     """
     fetched = _read_pg(_pg_statement(models_), {"person": person_id},
                        _lock_statement(False) if lock else None)
-    out = []
-    for name, payload in fetched:
-        model = _BY_NAME[name]
-        out.append((name, {attname: payload.get(column) for column, attname in _by_column(model)}))
-    return out
+    return [(name, _from_row_json(_BY_NAME[name], payload)) for name, payload in fetched]
 
 
 def current_rows(person_id: int, models_: Iterable[type[m.Registration]], *, lock: bool = False,
@@ -183,12 +188,12 @@ def current_rows(person_id: int, models_: Iterable[type[m.Registration]], *, loc
         sql = " UNION ALL ".join(_select(mdl, connection.vendor) for mdl in models_)
         with connection.cursor() as cur:
             cur.execute(sql, [person_id] * len(models_))
-            fetched = [(name, json.loads(payload) if isinstance(payload, str) else payload)
+            fetched = [(name, _instance(_BY_NAME[name], json.loads(payload) if isinstance(payload, str) else payload))
                        for name, payload in cur.fetchall()]
     order = {mdl.__name__: i for i, mdl in enumerate(models_)}
     rows = []
-    for name, data in fetched:
-        rows.append((order[name], data.get("id"), _instance(_BY_NAME[name], data)))
+    for name, row in fetched:
+        rows.append((order[name], row.pk, row))
     rows.sort(key=lambda t: (t[0], t[1]))
     return [r for _o, _i, r in rows]
 
@@ -234,9 +239,8 @@ def _by_duf_postgresql(duf: str, models_: tuple, lock: bool) -> tuple[m.Person |
         if name == "Person":
             person = _instance(m.Person, payload)
             continue
-        model = _BY_NAME[name]
-        data = {attname: payload.get(column) for column, attname in _by_column(model)}
-        rows.append((order[name], data.get("id"), _instance(model, data)))
+        row = _from_row_json(_BY_NAME[name], payload)
+        rows.append((order[name], row.pk, row))
     rows.sort(key=lambda t: (t[0], t[1]))
     return person, [r for _o, _i, r in rows]
 
