@@ -312,3 +312,35 @@ def test_guard_evaluates_the_person_before_the_write_only_when_the_write_leaves_
                                                "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 21, 9))
     assert [p.rule for p in refused.value.problems] == ["loss_due_to_work_after_participation"]
     assert calls == [dt.date(2026, 1, 21), dt.date(2026, 1, 21)]  # after, then before to compare
+
+
+@pytest.mark.django_db
+def test_the_regelmotor_reads_typed_facts_as_it_reads_the_interchange_text(make_person, actor):
+    """regelmotor.md §§ 7–8: the facts object is the interchange format. The write path hands the
+    engine its dates as dates (facts_from_rows), not as text to be parsed back; every result, on
+    every day asked, is what the interchange text of the same rows gives."""
+    from nir import rules
+    from nir.register.interchange import facts_to_line
+    from nir.register.snapshot_sql import current_rows
+
+    person = make_person()
+    _in_target_group(person, actor)
+    for model, values in [
+        (m.Residence, {"municipality": "5522", "valid_from": dt.date(2025, 11, 1), "address": "Gate 1",
+                       "postal_code": "9700"}),
+        (m.Decision, {"scheme": "intro", "decision_type": "participation", "decision_date": dt.date(2026, 1, 5),
+                      "start_date": dt.date(2026, 1, 5)}),
+        (m.FinalGoal, {"scheme": "intro", "goal": "work_no_vgo_2026"}),
+        (m.Absence, {"scheme": "intro", "kind": "time_off", "from_date": dt.date(2026, 2, 2),
+                     "to_date": dt.date(2026, 2, 20)}),
+        (m.Absence, {"scheme": "norwegian", "kind": "leave", "from_date": dt.date(2026, 3, 2),
+                     "to_date": dt.date(2026, 4, 30)}),
+    ]:
+        services.register(person, model, values, actor, at=at(2026, 5, 4))
+    rows = current_rows(person.pk, derivation.ENGINE_MODELS)
+    typed = derivation.facts_from_rows(person, rows)
+    text = facts_to_line(person, rows, with_registered_at=False)["facts"]
+    assert typed["birth_date"] == dt.date.fromisoformat(text["birth_date"])
+    assert typed["absences"][0]["from"] == dt.date(2026, 2, 2) and text["absences"][0]["from"] == "2026-02-02"
+    for on in (dt.date(2026, 1, 4), dt.date(2026, 5, 4), dt.date(2027, 12, 31), dt.date(2029, 6, 1)):
+        assert rules.evaluate(typed, on).to_json() == rules.evaluate(text, on).to_json(), on

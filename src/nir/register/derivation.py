@@ -41,7 +41,8 @@ AUTO_CLOSE_SCHEME = "intro"
 
 
 def facts_from_rows(person: m.Person, rows: list[m.Registration]) -> dict:
-    return facts_to_line(person, rows, with_registered_at=False)["facts"]
+    """The Regelmotor's facts of ``person`` from their rows (dates as ``datetime.date``)."""
+    return facts_to_line(person, rows, with_registered_at=False, typed=True)["facts"]
 
 
 def person_facts(person: m.Person, known_at: dt.datetime | None = None) -> dict:

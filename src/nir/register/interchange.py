@@ -345,29 +345,41 @@ def _json_value(v: Any) -> Any:
     return v
 
 
-def item_to_json(row: m.Registration, *, with_registered_at: bool = False) -> dict:
+def _engine_value(v: Any) -> Any:
+    """``_json_value`` for the Regelmotor, which reads dates as ``datetime.date`` as well as text."""
+    if type(v) is dt.date:
+        return v
+    return _json_value(v)
+
+
+def item_to_json(row: m.Registration, *, with_registered_at: bool = False, typed: bool = False) -> dict:
+    """The row as an interchange item; ``typed``: dates stay ``datetime.date`` (for the Regelmotor)."""
     model, spec = LIST_SPECS[MODEL_TO_KEY[type(row)]]
+    value = _engine_value if typed else _json_value
     out = {}
     for json_key, fname, kind, required in spec:
         v = getattr(row, fname)
         if not required and (v is None or v == "") and json_key not in ("arrival_date", "start_date", "end_date", "to"):
             continue
-        out[json_key] = _json_value(v) if v != "" else None
+        out[json_key] = value(v) if v != "" else None
     if with_registered_at:
         out["registered_at"] = _local(row.recorded_at).isoformat()
     return out
 
 
 def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_municipality: str = "",
-                  with_registered_at: bool = True) -> dict:
-    """Build one interchange line from a person's (current or as-known) rows."""
+                  with_registered_at: bool = True, typed: bool = False) -> dict:
+    """Build one interchange line from a person's (current or as-known) rows.
+
+    ``typed``: the facts for the Regelmotor (``nir.rules.evaluate``), not for a file: dates stay
+    ``datetime.date`` instead of going to text and back, and the line has no ``registered_at``."""
     details = next((r for r in rows if isinstance(r, m.PersonDetails)), None)
     facts: dict[str, Any] = {}
     line: dict[str, Any] = {"duf": person.duf}
     if details is not None:
         line["first_name"] = details.first_name
         line["last_name"] = details.last_name
-        facts["birth_date"] = details.birth_date.isoformat()
+        facts["birth_date"] = details.birth_date if typed else details.birth_date.isoformat()
         facts["education"] = details.education
         if details.sex:
             facts["sex"] = details.sex
@@ -376,7 +388,8 @@ def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_mun
         if details.protected_identity:
             facts["protected_identity"] = True
     line["follow_up_municipality"] = follow_up_municipality or None
-    line["registered_at"] = _local(max((r.recorded_at for r in rows), default=person.recorded_at)).isoformat()
+    if not typed:
+        line["registered_at"] = _local(max((r.recorded_at for r in rows), default=person.recorded_at)).isoformat()
     for key, (model, _spec) in LIST_SPECS.items():
         facts[key] = []
     facts["final_goal"] = None
@@ -389,7 +402,7 @@ def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_mun
         elif isinstance(r, m.Extension):
             facts["extension_months"] += r.months
         else:
-            facts[MODEL_TO_KEY[type(r)]].append(item_to_json(r, with_registered_at=with_registered_at))
+            facts[MODEL_TO_KEY[type(r)]].append(item_to_json(r, with_registered_at=with_registered_at, typed=typed))
     for key in ("residences", "participation", "measures", "terminations", "career_guidance", "competence_mappings",
                 "exams"):
         if not facts[key]:
