@@ -152,7 +152,9 @@ def request_id(request) -> str:
     existing = getattr(request, "nir_request_id", None)
     if existing:
         return existing
-    header = request.headers.get("X-Request-ID", "") if hasattr(request, "headers") else ""
+    # From META: request.headers would build the map of every header for this one.
+    meta = getattr(request, "META", None)
+    header = meta.get("HTTP_X_REQUEST_ID", "") if meta is not None else ""
     rid = header if _REQUEST_ID.fullmatch(header or "") else uuid.uuid4().hex
     try:
         request.nir_request_id = rid

@@ -21,7 +21,7 @@ import re
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
@@ -144,11 +144,12 @@ class PrincipalRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // period)
         key = f"nir-rate:{principal_key(principal)}:{period}:{window}"
-        cache.add(key, 0, timeout=period + 1)
+        store = caches[DEFAULT_CACHE_ALIAS]  # once: each use of the ``cache`` proxy looks it up again
+        store.add(key, 0, timeout=period + 1)
         try:
-            used = cache.incr(key)
+            used = store.incr(key)
         except ValueError:  # evicted between add and incr: start again
-            cache.set(key, 1, timeout=period + 1)
+            store.set(key, 1, timeout=period + 1)
             used = 1
         if used <= count:
             return True

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import orjson
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from psycopg.types.json import JsonBinaryLoader, JsonLoader
 from django.db.models import signals
 
@@ -146,9 +146,10 @@ def _read_pg(statement: str, params: dict, lock_statement: str | None) -> list[t
     its snapshot after the lock is granted."""
     import psycopg
 
-    connection.ensure_connection()
-    pg = connection.connection
-    with connection.wrap_database_errors:
+    conn = connections[DEFAULT_DB_ALIAS]  # once: each use of the ``connection`` proxy looks it up again
+    conn.ensure_connection()
+    pg = conn.connection
+    with conn.wrap_database_errors:
         if lock_statement is None:
             with psycopg.Cursor(pg) as cur:
                 cur.execute(statement, params, prepare=True)
@@ -249,7 +250,9 @@ def _by_duf_postgresql(duf: str, models_: tuple, lock: bool) -> tuple[m.Person |
 
 def _transaction():
     """The outermost ``atomic`` block of the current transaction (None outside one)."""
-    return connection.atomic_blocks[0] if connection.in_atomic_block and connection.atomic_blocks else None
+    conn = connections[DEFAULT_DB_ALIAS]
+    blocks = conn.atomic_blocks
+    return blocks[0] if conn.in_atomic_block and blocks else None
 
 
 def remember_locked(person: m.Person, rows: list[m.Registration], models_: tuple) -> None:
