@@ -59,9 +59,10 @@ def _converter(f):
 
 
 @lru_cache(maxsize=None)
-def _plan(model: type[m.Registration]) -> tuple[tuple[str, ...], tuple]:
-    fields = model._meta.concrete_fields
-    return tuple(f.attname for f in fields), tuple(_converter(f) for f in fields)
+def _plan(model: type[m.Registration], by_column: bool) -> tuple[tuple[str, str, object], ...]:
+    """(key in the read row, attname, converter or None) of each concrete field; the key is the
+    column name (``row_to_json``) or the attname (``json_build_object``/``json_object``)."""
+    return tuple((f.column if by_column else f.attname, f.attname, _converter(f)) for f in model._meta.concrete_fields)
 
 
 def loaded_instance(model: type[models.Model], values: dict, db: str = "default") -> models.Model:
@@ -88,25 +89,11 @@ def _init_signals(model) -> bool:
     return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
 
 
-def _instance(model: type[m.Registration], data: dict) -> m.Registration:
-    names, converters = _plan(model)
+def _instance(model: type[m.Registration], data: dict, *, by_column: bool = False) -> m.Registration:
+    """The model instance of one read row, ``data`` keyed by attname (or by column name)."""
     values = {}
-    for name, conv in zip(names, converters):
-        v = data.get(name)
-        values[name] = v if v is None or conv is None else conv(v)
-    return loaded_instance(model, values)
-
-
-@lru_cache(maxsize=None)
-def _row_plan(model: type[m.Registration]) -> tuple[tuple[str, str, object], ...]:
-    return tuple((f.column, f.attname, _converter(f)) for f in model._meta.concrete_fields)
-
-
-def _from_row_json(model: type[m.Registration], payload: dict) -> m.Registration:
-    """``_instance`` of a ``row_to_json`` object (keys are column names), in one pass."""
-    values = {}
-    for column, name, conv in _row_plan(model):
-        v = payload.get(column)
+    for key, name, conv in _plan(model, by_column):
+        v = data.get(key)
         values[name] = v if v is None or conv is None else conv(v)
     return loaded_instance(model, values)
 
@@ -173,7 +160,7 @@ def _fetch_postgresql(person_id: int, models_: tuple, *, lock: bool = False) -> 
     """
     fetched = _read_pg(_pg_statement(models_), {"person": person_id},
                        _lock_statement(False) if lock else None)
-    return [(name, _from_row_json(_BY_NAME[name], payload)) for name, payload in fetched]
+    return [(name, _instance(_BY_NAME[name], payload, by_column=True)) for name, payload in fetched]
 
 
 def current_rows(person_id: int, models_: Iterable[type[m.Registration]], *, lock: bool = False,
@@ -238,9 +225,9 @@ def _by_duf_postgresql(duf: str, models_: tuple, lock: bool) -> tuple[m.Person |
     rows = []
     for name, payload in fetched:
         if name == "Person":
-            person = _instance(m.Person, payload)
+            person = _instance(m.Person, payload, by_column=True)
             continue
-        row = _from_row_json(_BY_NAME[name], payload)
+        row = _instance(_BY_NAME[name], payload, by_column=True)
         rows.append((order[name], row.pk, row))
     rows.sort(key=lambda t: (t[0], t[1]))
     return person, [r for _o, _i, r in rows]
