@@ -1,7 +1,9 @@
 // NIR og Bosetting: small progressive enhancements on top of htmx. Every page works without it.
 // After htmx swaps in a form or a section, move the keyboard focus to it (WCAG 2.4.3), so that
-// a screen reader user hears what changed.
-document.addEventListener("htmx:afterSwap", function (event) {
+// a screen reader user hears what changed. On afterSettle, not afterSwap: htmx binds the new
+// content's own hx- attributes in its settle step, and a form focused before that and sent at once
+// (Enter) went as a plain POST to the form's page instead of back into its place.
+document.addEventListener("htmx:afterSettle", function (event) {
   var target = event.detail.target;
   if (!target) { return; }
   var focus = target.querySelector("[data-autofocus]") || target.querySelector("[role=alert]");
