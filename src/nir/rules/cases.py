@@ -36,8 +36,8 @@ class Case:
     description: str
     source: str
     as_of: dt.date
-    facts: dict
-    expect: dict
+    facts: dict[str, Any]
+    expect: dict[str, Any]
 
     def evaluate(self, params: ParameterSet | None = None) -> Result:
         return evaluate(self.facts, self.as_of, params)

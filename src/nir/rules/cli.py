@@ -44,8 +44,8 @@ def check(paths: Iterable[Path | str], out: TextIO) -> int:
             out.write(f"{f}: {e}\n")
             failed += 1
             continue
-        for m in mismatches:
-            out.write(f"{f}: {m}\n")
+        for mismatch in mismatches:
+            out.write(f"{f}: {mismatch}\n")
         if mismatches:
             failed += 1
         else:

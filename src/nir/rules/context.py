@@ -70,7 +70,7 @@ def codes(name: str) -> dict[str, Code]:
     return {c.code: c for c in code_list(name).codes}
 
 
-def basis_attrs(basis: str) -> dict:
+def basis_attrs(basis: str) -> dict[str, Any]:
     code = codes("permit_basis").get(basis)
     return code.attrs if code else {}
 
@@ -80,10 +80,10 @@ def il9_letter(basis: str) -> str | None:
     return basis_attrs(basis).get("il_9_letter")
 
 
-def permit_facts(p: Permit) -> dict:
+def permit_facts(p: Permit) -> dict[str, Any]:
     return {"path": p.path, "basis": p.basis, "decision_date": p.decision_date, "arrival_date": p.arrival_date}
 
 
-def decision_facts(d: Decision) -> dict:
+def decision_facts(d: Decision) -> dict[str, Any]:
     return {"path": d.path, "scheme": d.scheme, "type": d.type, "result": d.result,
             "decision_date": d.decision_date, "start_date": d.start_date, "end_date": d.end_date}

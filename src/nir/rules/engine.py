@@ -18,7 +18,7 @@ from nir.rules.model import Result, RuleError, parse_facts
 from nir.rules.parameters import ParameterSet
 
 
-def evaluate(facts: dict, as_of: dt.date, params: ParameterSet | None = None) -> Result:
+def evaluate(facts: dict[str, Any], as_of: dt.date, params: ParameterSet | None = None) -> Result:
     """Derive everything the register derives for one person on ``as_of``.
 
     ``facts`` is the case-format ``facts`` object (also the interchange
@@ -57,7 +57,7 @@ def _key(e: RuleError) -> tuple[str, str]:
     return (e.rule, e.subject)
 
 
-def validate_registration(facts: dict, kind: str, item: Any, as_of: dt.date,
+def validate_registration(facts: dict[str, Any], kind: str, item: Any, as_of: dt.date,
                           params: ParameterSet | None = None) -> list[Violation]:
     """The rules a new registration would break, given the person's current facts.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 from nir.rules.parameters import Value
 
@@ -99,6 +99,14 @@ class Facts:
     absences: list[Period]
 
 
+@overload
+def _date(value: Any, path: str) -> dt.date: ...
+
+
+@overload
+def _date(value: Any, path: str, required: Literal[False]) -> dt.date | None: ...
+
+
 def _date(value: Any, path: str, required: bool = True) -> dt.date | None:
     if value is None or value == "":
         if required:
@@ -112,7 +120,7 @@ def _date(value: Any, path: str, required: bool = True) -> dt.date | None:
         raise InvalidFacts(f"{path}: må være en dato på formen ÅÅÅÅ-MM-DD") from None
 
 
-def _list(facts: dict, key: str) -> list:
+def _list(facts: dict[str, Any], key: str) -> list[Any]:
     value = facts.get(key)
     if value is None:
         return []
@@ -121,13 +129,13 @@ def _list(facts: dict, key: str) -> list:
     return value
 
 
-def _obj(item: Any, path: str) -> dict:
+def _obj(item: Any, path: str) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise InvalidFacts(f"{path}: må være et objekt")
     return item
 
 
-def parse_facts(facts: dict) -> Facts:
+def parse_facts(facts: dict[str, Any]) -> Facts:
     """Read a ``facts`` object. Raises :class:`InvalidFacts` with the path of the first problem."""
     if not isinstance(facts, dict):
         raise InvalidFacts("facts: må være et objekt")
@@ -214,7 +222,7 @@ class Explanation:
     parameters: list[Value] = field(default_factory=list)
     verified: bool = True
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         out = {
             "rule": self.rule,
             "source": self.source,
@@ -247,7 +255,7 @@ class RuleError:
     facts: dict[str, Any] = field(default_factory=dict)
     verified: bool = True
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "source": self.source, "verified": self.verified, "subject": self.subject,
                 "text": self.message, "facts": _json(self.facts)}
 
@@ -264,7 +272,7 @@ class Closure:
     date: dt.date
     registered_by: str = CLOSED_BY
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "reason": self.reason, "date": self.date.isoformat(),
                 "registered_by": self.registered_by}
 
@@ -281,7 +289,7 @@ class IntroResult:
     extension_months: int = 0
     base_deadline: dt.date | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "category": self.category,
             "closed": self.closed.to_json() if self.closed else None,
@@ -303,7 +311,7 @@ class NorwegianResult:
     start_date: dt.date | None = None
     months: int | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "category": self.category,
             "leave_workdays": self.leave_workdays,
@@ -327,7 +335,7 @@ class Result:
     def error_ids(self) -> list[str]:
         return list(dict.fromkeys(e.rule for e in self.errors))
 
-    def explanation_steps(self) -> list[dict]:
+    def explanation_steps(self) -> list[dict[str, Any]]:
         """Every explanation step in ``to_json()``'s order, flattened, with only what a reader of
         the result sees (key, rule, legal source, text, verified): the facts and parameters behind
         each step are not serialised. Errors come last under the key ``errors``."""
@@ -338,7 +346,7 @@ class Result:
                 for e in self.errors]
         return out
 
-    def to_json(self, explanations: bool = True) -> dict:
+    def to_json(self, explanations: bool = True) -> dict[str, Any]:
         out = {
             "law": self.law,
             "intro": self.intro.to_json(),

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from nir.codes import code_list
+from nir.rules.parameters import ParameterSet
 from nir.rules.workdays import holiday_dates
 
 D = dt.date
@@ -54,13 +56,13 @@ DECISION_WEIGHTS = {
 }
 
 
-def _weighted(rng: random.Random, table) -> int:
+def _weighted(rng: random.Random, table: Sequence[tuple[int, float]]) -> int:
     r = rng.random() * sum(w for _, w in table)
     for value, w in table:
         r -= w
         if r < 0:
-            return value
-    return table[-1][0]
+            return int(value)
+    return int(table[-1][0])
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -108,9 +110,9 @@ class FactsGenerator:
             return "utl_28"
         return rng.choice(BASES)
 
-    def permits(self) -> list[dict]:
+    def permits(self) -> list[dict[str, Any]]:
         rng = self.rng
-        out = []
+        out: list[dict[str, Any]] = []
         if rng.random() < 0.14:  # collective protection, then (usually) another permit: ch. 6A / § 43h
             d1 = self.near(D(2026, 1, 1), -900, 200) if rng.random() < 0.7 else self.day()
             out.append({"basis": "utl_34", "decision_date": d1})
@@ -170,12 +172,12 @@ class FactsGenerator:
             return _years_before(ref, rng.randint(19, 54)) + dt.timedelta(days=rng.randint(0, 364))
         return _years_before(ref, rng.randint(0, 90)) + dt.timedelta(days=rng.randint(0, 364))
 
-    def settlements(self, ref: dt.date) -> list[dict]:
+    def settlements(self, ref: dt.date) -> list[dict[str, Any]]:
         rng = self.rng
         out = []
         for _ in range(_weighted(rng, N_SETTLEMENTS)):
             day = self.near(ref, -60, 420) if rng.random() < 0.8 else self.day()
-            s = {"municipality": rng.choice(("0301", "4601", "5001", "1103")), "date": day}
+            s: dict[str, Any] = {"municipality": rng.choice(("0301", "4601", "5001", "1103")), "date": day}
             r = rng.random()
             if r < 0.62:
                 s["by_agreement"] = True
@@ -184,7 +186,7 @@ class FactsGenerator:
             out.append(s)
         return out
 
-    def residences(self, ref: dt.date) -> list[dict]:
+    def residences(self, ref: dt.date) -> list[dict[str, Any]]:
         rng = self.rng
         out = []
         for _ in range(_weighted(rng, N_RESIDENCES)):
@@ -203,7 +205,7 @@ class FactsGenerator:
                 return t
         return self._types[-1]
 
-    def decisions(self, settled: dt.date | None, permit_dates: list[dt.date]) -> list[dict]:
+    def decisions(self, settled: dt.date | None, permit_dates: list[dt.date]) -> list[dict[str, Any]]:
         rng = self.rng
         out = []
         if rng.random() < 0.06:  # il. § 8 fourth paragraph: loss due to work, perhaps a participation after it
@@ -257,9 +259,9 @@ class FactsGenerator:
             rng.shuffle(out)
         return out
 
-    def absences(self, around: dt.date) -> list[dict]:
+    def absences(self, around: dt.date) -> list[dict[str, Any]]:
         rng = self.rng
-        out = []
+        out: list[dict[str, Any]] = []
         for _ in range(_weighted(rng, N_ABSENCES)):
             r = rng.random()
             if out and r < 0.25:  # overlapping the previous period
@@ -283,7 +285,7 @@ class FactsGenerator:
         return out
 
     # --- a person --------------------------------------------------------------
-    def facts(self) -> dict:
+    def facts(self) -> dict[str, Any]:
         rng = self.rng
         permits = self.permits()
         ref = min((p["decision_date"] for p in permits), default=None) or self.day()
@@ -321,10 +323,11 @@ class FactsGenerator:
             del facts["residences"]
         if ext == 0 and rng.random() < 0.3:
             del facts["extension_months"]
-        return _iso(facts)
+        iso: dict[str, Any] = _iso(facts)
+        return iso
 
 
-def _iso(v):
+def _iso(v: Any) -> Any:
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, dict):
@@ -334,25 +337,25 @@ def _iso(v):
     return v
 
 
-def random_facts(rng_or_seed: int | FactsGenerator = 0) -> dict:
+def random_facts(rng_or_seed: int | FactsGenerator = 0) -> dict[str, Any]:
     gen = rng_or_seed if isinstance(rng_or_seed, FactsGenerator) else FactsGenerator(rng_or_seed)
     return gen.facts()
 
 
-def iter_population(n: int, seed: int = 0, as_of: dt.date | None = None) -> Iterator[dict]:
+def iter_population(n: int, seed: int = 0, as_of: dt.date | None = None) -> Iterator[dict[str, Any]]:
     gen = FactsGenerator(seed, as_of)
     for _ in range(n):
         yield gen.facts()
 
 
-def population(n: int, seed: int = 0, as_of: dt.date | None = None) -> list[dict]:
+def population(n: int, seed: int = 0, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     """``n`` random persons' facts (deterministic for a seed); ``as_of`` adds it as a boundary date."""
     return list(iter_population(n, seed, as_of))
 
 
 # --- comparing the vectorised path with the per-person engine ------------------------
 
-def normalised(result: dict) -> dict:
+def normalised(result: dict[str, Any]) -> dict[str, Any]:
     """A per-person ``to_json(explanations=False)`` with ``errors`` and ``deviations`` sorted
     (the vectorised path returns them sorted; the per-person engine in order of discovery)."""
     out = {k: v for k, v in result.items() if k != "explanations"}
@@ -361,15 +364,16 @@ def normalised(result: dict) -> dict:
     return out
 
 
-def per_person(facts_list, as_of: dt.date, params=None) -> list[dict]:
+def per_person(facts_list: Sequence[dict[str, Any]], as_of: dt.date,
+               params: ParameterSet | None = None) -> list[dict[str, Any]]:
     from nir.rules.engine import evaluate
 
     return [normalised(evaluate(f, as_of, params).to_json(explanations=False)) for f in facts_list]
 
 
-def differences(expected: dict, actual: dict, prefix: str = "") -> list[str]:
+def differences(expected: dict[str, Any], actual: dict[str, Any], prefix: str = "") -> list[str]:
     """The value paths where two results differ (``intro.deadline: '2028-01-19' != '2028-01-18'``)."""
-    out = []
+    out: list[str] = []
     for key in sorted(set(expected) | set(actual)):
         a, b = expected.get(key, "<mangler>"), actual.get(key, "<mangler>")
         path = f"{prefix}{key}"
@@ -380,8 +384,8 @@ def differences(expected: dict, actual: dict, prefix: str = "") -> list[str]:
     return out
 
 
-def disagreements(facts_list, as_of: dt.date, params=None, *, expected: list[dict] | None = None,
-                  actual: list[dict] | None = None) -> list[tuple[int, list[str]]]:
+def disagreements(facts_list: Sequence[dict[str, Any]], as_of: dt.date, params: ParameterSet | None = None, *, expected: list[dict[str, Any]] | None = None,
+                  actual: list[dict[str, Any]] | None = None) -> list[tuple[int, list[str]]]:
     """(index, differences) for every person where the vectorised and per-person results differ."""
     from nir.rules import vector
 

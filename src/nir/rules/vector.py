@@ -55,10 +55,10 @@ import datetime as dt
 import gc
 import multiprocessing as mp
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -72,9 +72,18 @@ from nir.rules.integreringsloven.common import INTRO_LABELS, NORWEGIAN_LABELS
 from nir.rules.integreringsloven.s08_target_group import LETTERS_WITHOUT_AGREEMENT
 from nir.rules.integreringsloven.s27_28_norwegian import section
 from nir.rules.integreringsloven.s37_ch6a_collective_protection import COLLECTIVE
-from nir.rules.model import Decision
+from nir.rules.model import Decision, Facts
 from nir.rules.parameters import ParameterError, ParameterSet
 from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, calendar
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# Gives the facts of the persons at these indexes (for the per-person fallback).
+FactsFor = Callable[[np.ndarray], Sequence[dict[str, Any]]]
+
+# A person without facts, for a Context used only to read parameters.
+NO_FACTS = Facts(dt.date.min, "unknown", [], [], [], [], None, 0, [])
 
 __all__ = ["evaluate_batch", "evaluate_facts", "evaluate_columns", "flatten", "unflatten", "BatchResult", "vocab",
            "LAWS", "INTRO_CATEGORIES", "NORWEGIAN_CATEGORIES", "DEVIATIONS", "ERRORS", "add_months", "period_end",
@@ -190,8 +199,8 @@ def vocab() -> Vocab:
         t_schemes=t_schemes, t_from=t_from, t_to=t_to,
         k_intro=np.array([bool(kattr[k].attrs.get("extends_intro")) for k in kinds] + [False]),
         k_norwegian=np.array([bool(kattr[k].attrs.get("extends_norwegian")) for k in kinds] + [False]),
-        g_from=np.array([_day(gc[g].valid_from) if gc[g].valid_from else FAR_PAST for g in goal] + [FAR_PAST], I64),
-        g_to=np.array([_day(gc[g].valid_to) if gc[g].valid_to else FAR_FUTURE for g in goal] + [FAR_FUTURE], I64),
+        g_from=np.array([_day(vf) if (vf := gc[g].valid_from) else FAR_PAST for g in goal] + [FAR_PAST], I64),
+        g_to=np.array([_day(vt) if (vt := gc[g].valid_to) else FAR_FUTURE for g in goal] + [FAR_FUTURE], I64),
     )
 
 
@@ -241,7 +250,7 @@ def _req(v: Any) -> int:
     return n
 
 
-def flatten(facts_list: Sequence[dict]) -> dict[str, np.ndarray]:
+def flatten(facts_list: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
     """The columnar input for ``facts_list`` (see the module docstring), codes as integer codes.
 
     Codes are encoded to the integer codes of :func:`vocab` (unknown codes to
@@ -253,7 +262,7 @@ def flatten(facts_list: Sequence[dict]) -> dict[str, np.ndarray]:
         return _flatten(facts_list)
 
 
-def _flatten(facts_list: Sequence[dict]) -> dict[str, np.ndarray]:
+def _flatten(facts_list: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
     v = vocab()
     B, S, T, K, G = (v.index[k] for k in ("basis", "scheme", "decision_type", "absence_kind", "final_goal"))
     nB, nS, nT, nK, nG = len(v.basis), len(v.scheme), len(v.decision_type), len(v.absence_kind), len(v.final_goal)
@@ -390,8 +399,12 @@ def _flatten(facts_list: Sequence[dict]) -> dict[str, np.ndarray]:
             goal.append(-1)
             ext.append(0)
             bad.append(True)
-    ints = lambda x, t=I64: np.array(x, dtype=t)  # noqa: E731
-    days = lambda x: np.array(x, dtype=I64).view(M8)  # noqa: E731
+    def ints(x: list[Any], t: Any = I64) -> np.ndarray:
+        return np.array(x, dtype=t)
+
+    def days(x: list[int]) -> np.ndarray:
+        return np.array(x, dtype=I64).view(M8)
+
     return {
         "birth_date": days(birth), "education_upper": ints(upper, bool), "final_goal": ints(goal, np.int16),
         "extension_months": ints(ext), "fallback": ints(bad, bool),
@@ -486,7 +499,7 @@ class _Encoded:
                 setattr(self, name, t.take(np.argsort(t.person, kind="stable")))
         return self
 
-    def chunks(self, size: int):
+    def chunks(self, size: int) -> Iterator[tuple[int, int, _Encoded]]:
         """(lo, hi, chunk) for consecutive person ranges; tables must be ordered by person."""
         bounds = np.arange(0, self.n + size, size).clip(max=self.n)
         cuts = {name: np.searchsorted(getattr(self, name).person, bounds) for name in self.TABLES}
@@ -608,7 +621,8 @@ def _from_ymd_arith(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     era = y // 400
     yoe = y - era * 400
     doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
-    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    days: np.ndarray = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return days
 
 
 TABLE_FROM, TABLE_TO = 1800, 2300  # years covered by the lookup tables (the arithmetic covers the rest)
@@ -637,12 +651,14 @@ def _from_ymd(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     *_, month_start = _tables()
     i = (y - TABLE_FROM) * 12 + (m - 1)
     if i.size and i.min() >= 0 and i.max() < len(month_start):
-        return month_start[i] + (d - 1)
+        days: np.ndarray = month_start[i] + (d - 1)
+        return days
     return _from_ymd_arith(y, m, d)
 
 
 def _leap(y: np.ndarray) -> np.ndarray:
-    return ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    leap: np.ndarray = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    return leap
 
 
 def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
@@ -656,18 +672,20 @@ def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
 
 def period_end(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     """``nir.rules.dates.period_end``: start + N months − 1 day."""
-    return add_months(days, months) - 1
+    end: np.ndarray = add_months(days, months) - 1
+    return end
 
 
-def age_on(birth: np.ndarray | tuple, day: np.ndarray) -> np.ndarray:
+def age_on(birth: np.ndarray | tuple[np.ndarray, ...], day: np.ndarray) -> np.ndarray:
     """``nir.rules.dates.age_on``: completed years; the birthday counts.
     ``birth`` may be given as its ``_ymd`` triple (computed once per batch)."""
     by, bm, bd = birth if isinstance(birth, tuple) else _ymd(birth)
     y, m, d = _ymd(day)
-    return y - by - ((m * 32 + d) < (bm * 32 + bd))
+    age: np.ndarray = y - by - ((m * 32 + d) < (bm * 32 + bd))
+    return age
 
 
-def birthday(birth: np.ndarray | tuple, age: np.ndarray | int) -> np.ndarray:
+def birthday(birth: np.ndarray | tuple[np.ndarray, ...], age: np.ndarray | int) -> np.ndarray:
     """``nir.rules.dates.birthday``: 29 February → 1 March in other years."""
     by, bm, bd = birth if isinstance(birth, tuple) else _ymd(birth)
     y = by + np.asarray(age, I64)
@@ -736,10 +754,11 @@ def _any(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _take(values: np.ndarray, idx: np.ndarray, fill) -> np.ndarray:
+def _take(values: np.ndarray, idx: np.ndarray, fill: Any) -> np.ndarray:
     if len(values) == 0:
         return np.full(len(idx), fill, dtype=values.dtype if values.dtype != bool else bool)
-    return np.where(idx >= 0, values[np.maximum(idx, 0)], fill)
+    taken: np.ndarray = np.where(idx >= 0, values[np.maximum(idx, 0)], fill)
+    return taken
 
 
 def _param(params: ParameterSet, name: str, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -800,7 +819,9 @@ class BatchResult:
 
     @classmethod
     def empty(cls, as_of: dt.date, n: int) -> "BatchResult":
-        nat = lambda: np.full(n, NAT, I64).view(M8)  # noqa: E731
+        def nat() -> np.ndarray:
+            return np.full(n, NAT, I64).view(M8)
+
         return cls(as_of, np.zeros(n, np.int8), np.full(n, I_NONE, np.int8), nat(), np.zeros(n, np.int32), nat(),
                    nat(), np.full(n, -1, np.int16), np.full(n, -1, np.int16), np.zeros(n, np.int16), nat(),
                    np.full(n, N_NONE, np.int8), np.zeros(n, np.int32), nat(), nat(), np.full(n, -1, np.int16),
@@ -810,10 +831,12 @@ class BatchResult:
     def concat(cls, parts: Sequence["BatchResult"]) -> "BatchResult":
         return cls(parts[0].as_of, *(np.concatenate([getattr(p, a) for p in parts]) for a in cls.ARRAYS))
 
-    def store(self, i: int, out: dict) -> None:
+    def store(self, i: int, out: dict[str, Any]) -> None:
         """Put one person's ``to_json(explanations=False)`` (from the per-person engine) into the arrays."""
         intro, nor = out["intro"], out["norwegian"]
-        d = lambda s: np.datetime64(s, "D") if s else np.datetime64("NaT", "D")  # noqa: E731
+        def d(s: str | None) -> np.datetime64:
+            return np.datetime64(s, "D") if s else np.datetime64("NaT", "D")
+
         self.law[i] = LAWS.index(out["law"])
         self.intro_category[i] = IC[intro["category"]]
         self.intro_closed_date[i] = d(intro["closed"]["date"] if intro["closed"] else None)
@@ -841,7 +864,7 @@ class BatchResult:
         self.errors[i] = bits
         self.fallback[i] = True
 
-    def to_dicts(self) -> list[dict]:
+    def to_dicts(self) -> list[dict[str, Any]]:
         """The results as ``Result.to_json(explanations=False)`` dicts (``errors`` and ``deviations`` sorted)."""
         goals_ = np.array([None, *vocab().final_goal], dtype=object)
         closure = _closure_labels()
@@ -870,7 +893,7 @@ class BatchResult:
             } for (law, icat, cdate, absw, idl, istart, goal, imon, iext, ibase, ncat, leave, ndl, nstart, nmon, dev,
                    err) in rows]
 
-    def to_polars(self):
+    def to_polars(self) -> pl.DataFrame:
         """The results as a polars DataFrame: codes as strings, null for none, one boolean column per
         deviation (as the register's ``DerivedStatus``), ``errors`` as a sorted list of rule ids."""
         import polars as pl
@@ -902,7 +925,7 @@ def _names(names: tuple[str, ...], mask: int) -> list[str]:
     return sorted(x for i, x in enumerate(names) if mask >> i & 1)
 
 
-def _iso(a: np.ndarray) -> list:
+def _iso(a: np.ndarray) -> list[Any]:
     """ISO strings (None for NaT) of a ``datetime64[D]`` array, through a table of the days in range."""
     days = a.view(I64)
     out = np.full(len(days), None, object)
@@ -914,26 +937,27 @@ def _iso(a: np.ndarray) -> list:
     return out.tolist()
 
 
-def _opt(a: np.ndarray) -> list:
+def _opt(a: np.ndarray) -> list[Any]:
     o = a.astype(object)
     o[a < 0] = None
-    return o.tolist()
+    values: list[Any] = o.tolist()
+    return values
 
 
 class _gc_paused:
     """Pause the cyclic garbage collector while building many acyclic objects (restored afterwards)."""
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         self.was = gc.isenabled()
         gc.disable()
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self.was:
             gc.enable()
 
 
 @lru_cache(maxsize=1)
-def _closure_labels() -> dict:
+def _closure_labels() -> dict[str, Any]:
     """Status, reason and registered_by of the automatic closure, from the engine's own closure()."""
     c = s08_loss_due_to_work.closure(Decision(0, INTRO, s08_loss_due_to_work.TYPE, MADE, dt.date(2026, 1, 1)))
     out = c.to_json()
@@ -1048,7 +1072,9 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     current = _last(pp, noneea, n)
     cur_b = _take(pb, current, -1)
     cur_dd = _take(pd, current, NAT)
-    age_at = lambda rows: age_on(bymd, np.where(rows >= 0, _take(pd, rows, 0), 0))  # noqa: E731
+    def age_at(rows: np.ndarray) -> np.ndarray:
+        return age_on(bymd, np.where(rows >= 0, _take(pd, rows, 0), 0))
+
 
     res = BatchResult.empty(as_of, n)
     res.law[:] = np.where(integ, 0, 1)
@@ -1056,7 +1082,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     # ======================= integreringsloven ==========================================
     ig = integ & ~bad
 
-    def ordinary(prow: np.ndarray, granted) -> np.ndarray:  # s08_target_group.ordinary_category
+    def ordinary(prow: np.ndarray, granted: int | np.ndarray) -> np.ndarray:  # s08_target_group.ordinary_category
         dd = _take(pd, prow, 0)
         on = rule_date(dd)
         lo, f1 = _param(params, "intro.age.min", on)
@@ -1067,7 +1093,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         cat = np.select(
             [age < lo, age > hi, fg, agreed, lives],
             [I_NONE, np.where(lives, I_MAY, I_NONE), np.where(lives, granted, I_NONE), granted, I_MAY], I_NONE)
-        return cat
+        return np.asarray(cat)
 
     def without_s9() -> np.ndarray:  # s08_target_group.category_without_s9_permit
         last = current
@@ -1142,7 +1168,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     # final goal, extension, deadline (s13_14_final_goals, forskrift_s10_s19_absence)
     nG = len(v.final_goal)
     goal = E.goal.astype(I64)
-    ctx = Context(None, as_of, params)  # goal_parameters only reads parameters
+    ctx = Context(NO_FACTS, as_of, params)  # goal_parameters only reads parameters
     g_months = np.zeros(nG + 1, I64)
     g_ext = np.zeros(nG + 1, I64)
     g_bad = np.zeros(nG + 1, bool)
@@ -1239,12 +1265,12 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     il = ~integ & ~bad
     if law_start is None or il.any():
         err(dp[is_loss & il[dp]], "loss_due_to_work_not_in_target_group")
-        in_force = params.find("introduksjonsloven.in_force", as_of)
-        if in_force is None:
+        il_in_force = params.find("introduksjonsloven.in_force", as_of)
+        if il_in_force is None:
             bad |= il
             in_force_d = 0
         else:
-            in_force_d = _day(in_force.value)
+            in_force_d = _day(il_in_force.value)
         dd9 = np.maximum(_take(pd, f9, 0), in_force_d)
         lo, f1 = _param(params, "introduksjonsloven.intro.age.min", dd9)
         hi, f2 = _param(params, "introduksjonsloven.intro.age.max", dd9)
@@ -1281,7 +1307,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
                            [N_NONE, N_NONE, N_DUTY], N_RD)
 
     # ======================= assemble ====================================================
-    def put(name: str, mask: np.ndarray, values) -> None:
+    def put(name: str, mask: np.ndarray, values: Any) -> None:
         arr = getattr(res, name)
         if arr.dtype.kind == "M":
             arr.view(I64)[mask] = np.broadcast_to(values, (n,))[mask]
@@ -1322,7 +1348,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
 
 # --- entry points ------------------------------------------------------------------------
 
-def _fill_fallback(res: BatchResult, facts_for, as_of: dt.date, params: ParameterSet | None) -> None:
+def _fill_fallback(res: BatchResult, facts_for: FactsFor, as_of: dt.date, params: ParameterSet | None) -> None:
     idx = np.flatnonzero(res.fallback)
     if idx.size:
         for i, facts in zip(idx.tolist(), facts_for(idx)):
@@ -1330,7 +1356,7 @@ def _fill_fallback(res: BatchResult, facts_for, as_of: dt.date, params: Paramete
 
 
 def evaluate_columns(columns: Mapping[str, Any], as_of: dt.date, params: ParameterSet | None = None, *,
-                     facts_for=None, processes: int = 1) -> BatchResult:
+                     facts_for: FactsFor | None = None, processes: int = 1) -> BatchResult:
     """Evaluate the persons in ``columns`` (the columnar input, see the module docstring) on ``as_of``.
 
     Persons that need the per-person engine are evaluated with it: their facts
@@ -1346,7 +1372,7 @@ def evaluate_columns(columns: Mapping[str, Any], as_of: dt.date, params: Paramet
     return res
 
 
-def evaluate_facts(facts_list: Sequence[dict], as_of: dt.date, params: ParameterSet | None = None, *,
+def evaluate_facts(facts_list: Sequence[dict[str, Any]], as_of: dt.date, params: ParameterSet | None = None, *,
                    processes: int = 1) -> BatchResult:
     """:func:`flatten` + :func:`evaluate_columns` (fallback persons from their own dicts)."""
     params = params or parameters_mod.default()
@@ -1355,15 +1381,15 @@ def evaluate_facts(facts_list: Sequence[dict], as_of: dt.date, params: Parameter
     return evaluate_columns(flatten(facts_list), as_of, params, facts_for=lambda idx: [facts_list[i] for i in idx])
 
 
-def evaluate_batch(facts_list: Sequence[dict], as_of: dt.date, params: ParameterSet | None = None, *,
-                   processes: int = 1) -> list[dict]:
+def evaluate_batch(facts_list: Sequence[dict[str, Any]], as_of: dt.date, params: ParameterSet | None = None, *,
+                   processes: int = 1) -> list[dict[str, Any]]:
     """Every person's ``evaluate(facts, as_of).to_json(explanations=False)``, vectorised
     (``errors`` and ``deviations`` sorted). Raises what the per-person engine raises
     (e.g. :class:`~nir.rules.model.InvalidFacts`) for the first person it raises for."""
     return evaluate_facts(facts_list, as_of, params, processes=processes).to_dicts()
 
 
-def unflatten(columns: Mapping[str, Any], persons: Sequence[int] | np.ndarray) -> list[dict]:
+def unflatten(columns: Mapping[str, Any], persons: Sequence[int] | np.ndarray) -> list[dict[str, Any]]:
     """Rebuild the ``facts`` dicts of ``persons`` from the columnar input (for the per-person fallback).
 
     Integer codes outside the code lists come back as an unknown code, which the
@@ -1380,7 +1406,7 @@ def unflatten(columns: Mapping[str, Any], persons: Sequence[int] | np.ndarray) -
         codes_ = getattr(v, kind)
         return codes_[i] if 0 <= i < len(codes_) else "\x00unknown"
 
-    out = {int(p): {"birth_date": iso(int(E.birth[p])),
+    out: dict[int, dict[str, Any]] = {int(p): {"birth_date": iso(int(E.birth[p])),
                     "education": UPPER_SECONDARY if E.upper[p] else "unknown",
                     "final_goal": None if E.goal[p] < 0 else name("final_goal", int(E.goal[p])),
                     "extension_months": int(E.ext[p]),
@@ -1416,7 +1442,7 @@ def unflatten(columns: Mapping[str, Any], persons: Sequence[int] | np.ndarray) -
 
 # --- parallel evaluation (fork: the workers inherit the input, nothing is pickled but results) ---
 
-_JOB: tuple | None = None
+_JOB: tuple[Any, ...] | None = None
 
 
 def _worker(bounds: tuple[int, int]) -> BatchResult:
@@ -1446,7 +1472,7 @@ def _slice_columns(cols: Mapping[str, Any], lo: int, hi: int) -> dict[str, Any]:
     return out
 
 
-def _parallel(job: tuple, n: int, processes: int) -> BatchResult:
+def _parallel(job: tuple[Any, ...], n: int, processes: int) -> BatchResult:
     global _JOB
     if n == 0:
         return BatchResult.empty(job[2], 0)

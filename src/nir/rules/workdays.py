@@ -58,7 +58,8 @@ def _cumulative() -> list[int]:
     first = np.datetime64(dt.date(FIRST_YEAR, 1, 1), "D")
     days = np.arange(first, np.datetime64(dt.date(LAST_YEAR, 12, 31), "D") + np.timedelta64(1, "D"))
     flags = np.is_busday(days, busdaycal=calendar())
-    return np.concatenate(([0], np.cumsum(flags, dtype=np.int64))).tolist()
+    table: list[int] = np.concatenate(([0], np.cumsum(flags, dtype=np.int64))).tolist()
+    return table
 
 
 def _check_range(day: dt.date) -> None:
@@ -113,6 +114,6 @@ def add_workdays(day: dt.date, n: int) -> dt.date:
         return day
     _check_range(day)
     result = np.busday_offset(np.datetime64(day, "D"), n, roll="backward", busdaycal=calendar())
-    out = result.astype(object)
+    out: dt.date = result.astype(object)
     _check_range(out)
     return out

@@ -104,10 +104,13 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
     else:
         note = (" Programmets varighet etter kap. 6A er ikke avklart; beregnet med de samme reglene (ikke verifisert)."
                 if intro.category == "right" else "")
-        d, months, ext, base = goals.deadline(ctx, first.start_date, code, ext_error is None, note)
+        start = first.start_date
+        assert start is not None  # s05: a participation decision without a start date is not effective
+        goal_deadline, months, ext, base = goals.deadline(ctx, start, code, ext_error is None, note)
         intro.months, intro.extension_months, intro.base_deadline = months, ext, base
-        ctx.explain("intro.deadline", d)
-        intro.deadline = ctx.explain("intro.deadline", absence.intro_extension(ctx, d.value, intro.absence_workdays))
+        ctx.explain("intro.deadline", goal_deadline)
+        intro.deadline = ctx.explain("intro.deadline",
+                                     absence.intro_extension(ctx, goal_deadline.value, intro.absence_workdays))
 
     # Norwegian and social studies
     norwegian = NorwegianResult()
@@ -115,9 +118,10 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
     norwegian.category = ctx.explain("norwegian.category", ncat)
     norwegian.leave_workdays = ctx.explain("norwegian.leave_workdays", absence.norwegian_leave_workdays(ctx, periods))
     if norwegian.category != "none" and npermit is not None:
-        d, start, months = s32_norwegian_deadline.deadline(ctx, npermit, norwegian.category, norwegian.leave_workdays)
-        norwegian.deadline = ctx.explain("norwegian.deadline", d)
-        norwegian.start_date, norwegian.months = start, months
+        n_deadline, n_start, n_months = s32_norwegian_deadline.deadline(
+            ctx, npermit, norwegian.category, norwegian.leave_workdays)
+        norwegian.deadline = ctx.explain("norwegian.deadline", n_deadline)
+        norwegian.start_date, norwegian.months = n_start, n_months
     else:
         ctx.explain("norwegian.deadline", Explanation(
             "norwegian_deadline_none", "il. § 32", "Ingen frist: ingen rett eller plikt til opplæring.", None, {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from nir.rules.context import Context
-from nir.rules.model import Permit
+from nir.rules.model import Permit, Settlement
 
 INTRO_LABELS = {
     "right_and_duty": "Rett og plikt til introduksjonsprogram",
@@ -39,7 +39,7 @@ def lives_in_municipality(ctx: Context) -> dt.date | None:
     return min(dates) if dates else None
 
 
-def settled_by_agreement(ctx: Context):
+def settled_by_agreement(ctx: Context) -> Settlement | None:
     return next((s for s in ctx.settlements if s.by_agreement), None)
 
 

@@ -21,11 +21,14 @@ The exact membership of the kan-gruppe (may_be_offered) is unverified
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 from nir.rules.context import Context, il9_letter, permit_facts
 from nir.rules.dates import add_months, age_on, fmt
 from nir.rules.integreringsloven.common import INTRO_LABELS, lives_in_municipality, rule_date, settled_by_agreement
 from nir.rules.model import Decision, Derived, Explanation, Permit, RuleError
+from nir.rules.parameters import Value
 
 S8_1 = "il. § 8 første ledd"
 S8_2 = "il. § 8 andre ledd"
@@ -34,7 +37,8 @@ S8_5 = "il. § 8 femte ledd"
 LETTERS_WITHOUT_AGREEMENT = ("f", "g")  # il. § 8 andre ledd
 
 
-def _ex(rule: str, source: str, category: str, text: str, facts: dict, params=(), verified=True) -> Derived:
+def _ex(rule: str, source: str, category: str, text: str, facts: dict[str, Any],
+        params: Sequence[Value] = (), verified: bool = True) -> Derived:
     return Derived(category, [Explanation(rule, source, f"{INTRO_LABELS[category]}: {text}", category, facts,
                                           list(params), verified)])
 

@@ -19,11 +19,15 @@ The exact §§ 27/28 lists are unverified (law-notes R7 [S]).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from nir.rules.context import Context, il9_letter, permit_facts
 from nir.rules.dates import age_on, birthday, fmt
 from nir.rules.integreringsloven import s43h_transition
 from nir.rules.integreringsloven.common import NORWEGIAN_LABELS, current_permit, rule_date
 from nir.rules.model import Decision, Derived, Explanation, Permit
+from nir.rules.parameters import Value
 
 S26 = "il. § 26"
 S27 = "il. §§ 26 og 27"
@@ -42,7 +46,8 @@ def section(basis: str) -> str | None:
     return None
 
 
-def _ex(rule, source, cat, text, facts, params=(), verified=True) -> Derived:
+def _ex(rule: str, source: str, cat: str, text: str, facts: dict[str, Any],
+        params: Sequence[Value] = (), verified: bool = True) -> Derived:
     return Derived(cat, [Explanation(rule, source, f"{NORWEGIAN_LABELS[cat]}: {text}", cat, facts, list(params),
                                      verified)])
 

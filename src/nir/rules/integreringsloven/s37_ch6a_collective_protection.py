@@ -42,6 +42,7 @@ def intro_category(ctx: Context, p: Permit) -> Derived:
                            d.value, permit_facts(p), [split] if split else [])
         return Derived(d.value, [step, *d.steps])
     d = ordinary_category(ctx, p)
+    assert split is not None  # under_ch6a is true when there is no split date
     step = Explanation("ch6a_repealed_right_and_duty", SOURCE,
                        f"Kollektiv beskyttelse med første tillatelse innvilget {fmt(p.decision_date)}, på eller etter "
                        f"{fmt(split.value)}: kap. 6A om introduksjonsprogram er opphevet, ordinære regler i § 8 gjelder.",

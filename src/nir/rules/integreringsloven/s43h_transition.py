@@ -20,12 +20,21 @@ from __future__ import annotations
 from nir.rules.context import Context, decision_facts, permit_facts
 from nir.rules.dates import fmt
 from nir.rules.model import Decision, Derived, Explanation, Permit
+from nir.rules.parameters import Value
 
 SOURCE = "if. § 43h; 004 (Overgang fra kollektiv beskyttelse til ny tillatelse)"
 
 
-def _before(ctx: Context):
+def _before(ctx: Context) -> Value | None:
     return ctx.find("intro.s43h.decisions_before", ctx.as_of)
+
+
+def _cut(ctx: Context) -> Value:
+    """The § 43h date, where the rule applies (``applies`` is false without it)."""
+    cut = _before(ctx)
+    if cut is None:
+        raise LookupError("intro.s43h.decisions_before: no value on this date, so § 43h does not apply")
+    return cut
 
 
 def ch6a_decisions(ctx: Context, first_34: Permit, decisions: list[Decision]) -> list[Decision]:
@@ -45,7 +54,7 @@ def applies(ctx: Context, first_34: Permit, current: Permit | None, decisions: l
 
 def intro_category(ctx: Context, first_34: Permit, current: Permit, decisions: list[Decision]) -> Derived:
     """Rule ``s43h_intro``."""
-    cut = _before(ctx)
+    cut = _cut(ctx)
     found = ch6a_decisions(ctx, first_34, decisions)
     intro = [d for d in found if d.scheme == "intro"]
     facts = {"collective_protection_permit": permit_facts(first_34), "current_permit": permit_facts(current),
@@ -66,7 +75,7 @@ def intro_category(ctx: Context, first_34: Permit, current: Permit, decisions: l
 
 def norwegian_category(ctx: Context, first_34: Permit, current: Permit, decisions: list[Decision]) -> Derived:
     """Rule ``s43h_norwegian``: the right to Norwegian is kept."""
-    cut = _before(ctx)
+    cut = _cut(ctx)
     found = ch6a_decisions(ctx, first_34, decisions)
     return Derived("right", [Explanation(
         "s43h_norwegian", SOURCE,

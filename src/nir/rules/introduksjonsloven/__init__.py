@@ -25,6 +25,8 @@ What is derived (all unverified — law-notes R5, R7; parameters in
 
 from __future__ import annotations
 
+import datetime as dt
+
 from nir.rules.context import Context, il9_letter, permit_facts
 from nir.rules.dates import age_on, fmt, period_end
 from nir.rules.integreringsloven import forskrift_s10_s19_absence as periods_rules, s05_decisions
@@ -37,9 +39,9 @@ S5 = "introduksjonsloven § 5"
 S17 = "introduksjonsloven § 17"
 
 
-def _on(ctx: Context, p: Permit):
-    start = ctx.param("introduksjonsloven.in_force", ctx.as_of)
-    return max(p.decision_date, start.value)
+def _on(ctx: Context, p: Permit) -> dt.date:
+    in_force: dt.date = ctx.param("introduksjonsloven.in_force", ctx.as_of).value
+    return max(p.decision_date, in_force)
 
 
 def intro_category(ctx: Context) -> Derived:
@@ -99,6 +101,7 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
     parts = s05_decisions.of(decisions, "intro", s05_decisions.PARTICIPATION)
     if parts:
         start = parts[0].start_date
+        assert start is not None  # s05: a participation decision without a start date is not effective
         on = max(start, ctx.param("introduksjonsloven.in_force", ctx.as_of).value)
         months = ctx.param("introduksjonsloven.intro.duration_months", on)
         allowed = ctx.param("introduksjonsloven.intro.extension_months", on)

@@ -82,7 +82,7 @@ class Version:
     def in_force_on(self, day: dt.date) -> bool:
         return self.valid_from is not None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "value": self.value.isoformat() if isinstance(self.value, dt.date) else self.value,
