@@ -513,7 +513,9 @@ def validate_parsed(parsed: ParsedPerson, *, at: dt.datetime, existing: m.Person
     day = timezone.localdate(at)
     if parsed.details:
         p, w = validate_fact(m.PersonDetails, parsed.details, path="facts", registered_on=day, ref=ref)
-        problems += p
+        # the names are keys of the line itself, not of its facts: name the key the line used
+        problems += [Problem(x.field[len("facts."):], x.rule, x.message)
+                     if x.field in ("facts.first_name", "facts.last_name") else x for x in p]
         warnings += w
     extra = [(it.model, it.values) for it in parsed.items]
     start = programme_start(existing, extra)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,50 @@ def clear_reference_cache() -> None:
     _cache.clear()
 
 
+# Characters no register text may hold: NUL (PostgreSQL refuses it in text), the other C0 controls
+# except tab, line feed and carriage return (not valid in XML, so no XLSX export could carry them),
+# and lone surrogates (not encodable as UTF-8). DEL and the C1 controls are valid XML and stored as given.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _unstorable(value: str) -> Problem | None:
+    found = _UNSTORABLE.search(value)
+    if found is None:
+        return None
+    ch = "\x00" if "\x00" in value else found.group()
+    if ch == "\x00":
+        return Problem("", "nul_character", "inneholder NUL-tegn (\\u0000), som ikke kan lagres")
+    if ch <= "\x1f":
+        return Problem("", "control_character", f"inneholder kontrolltegnet U+{ord(ch):04X}, som ikke kan lagres")
+    return Problem("", "invalid_character", f"inneholder et ugyldig tegn (U+{ord(ch):04X}), som ikke kan lagres")
+
+
+def text_problems(value: Any, field: str) -> list[Problem]:
+    """The register's one check of text that cannot be stored: a problem per string in ``value``
+    (a string, or dicts and lists of them, walked) holding NUL, another C0 control character than
+    tab/LF/CR, or a lone surrogate; the field named ``field``, ``field.key`` or ``field[i]``.
+
+    Every write path passes through it: ``validate_fact`` (single writes, batches, web forms,
+    ``nir import``), the reason of a correction or annulment; the API batch also for its item ids.
+    """
+    if isinstance(value, str):
+        problem = _unstorable(value)
+        return [] if problem is None else [Problem(field, problem.rule, problem.message)]
+    if isinstance(value, dict):
+        found = []
+        for k, v in value.items():
+            key = str(k)
+            bad = _unstorable(key)
+            if bad is not None:  # a key is named escaped: the name itself cannot hold the character
+                key = key.encode("unicode_escape", "backslashreplace").decode("ascii")
+                found.append(Problem(f"{field}.{key}" if field else key, bad.rule, "navnet " + bad.message))
+            found += text_problems(v, f"{field}.{key}" if field else key)
+        return found
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in text_problems(v, f"{field}[{i}]")]
+    return []
+
+
 def validate_duf(value: str, field: str = "duf") -> list[Problem]:
     try:
         identity.validate_duf(value)
@@ -138,8 +183,17 @@ def validate_fact(
             fname = JSON_KEYS.get(model, {}).get(fname, fname)
         return f"{path}.{fname}"
 
+    unstorable = set()
+    for fname, v in values.items():
+        found = text_problems(v, p(fname))
+        if found:
+            problems.extend(found)
+            unstorable.add(fname)
+
     for fname, kind in kinds.items():
         v = values.get(fname)
+        if fname in unstorable:
+            continue  # refused as unstorable text; nothing else is said about it
         if kind == "date" and v is not None:
             if v < EARLIEST_DATE or v > dt.date(2100, 12, 31):
                 problems.append(Problem(p(fname), "date_range", "datoen er utenfor gyldig område (1900–2100)"))
@@ -205,7 +259,8 @@ def validate_fact(
     if model is m.Exam:
         problems.extend(_validate_exam_level(values, p, problems))
     if model is m.PersonDetails:
-        problems.extend(_validate_details(values, path, registered_on))
+        problems.extend(x for x in _validate_details(values, path, registered_on)
+                        if x.field.rpartition(".")[2] not in unstorable)
     return problems, warnings
 
 

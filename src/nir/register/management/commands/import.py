@@ -1,70 +1,170 @@
-"""nir import FILE.jsonl — load persons in the interchange format (regelmotor.md § 8)."""
+"""nir import FILE.jsonl — load persons in the interchange format (regelmotor.md § 8).
+
+What is stored, and when (docs/interchange-format.md, «What a file stores»):
+
+- Each line is all or nothing (a savepoint per line): a refused line stores nothing, and the
+  other lines are not affected by it.
+- By default lines are committed in transactions of ``--batch`` lines: a refused line does not
+  stop the import, and when the import stops for a reason that is not a line's fault (a lost
+  database connection, Ctrl-C, a bug) the committed batches stay stored, the open batch is rolled
+  back, and the summary says exactly which lines are stored.
+- ``--atomic``: the whole file in one transaction: if any line is refused, nothing is stored.
+
+The file is read as bytes, line by line (``nir.register.interchange_file``): a bad line — not
+UTF-8, not JSON, nested too deeply, NUL or other control characters in text, a value the register
+or the database refuses — gets ``linje N: FIELD: message [rule]`` and never a traceback. The
+command ends with a summary of what was stored and exits with status 1 if any line was refused,
+2 if the import stopped before the end of the file.
+"""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import sys
+from contextlib import nullcontext
+from dataclasses import dataclass, fields
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
+from nir.logging import redact
 from nir.register.actors import Actor
-from nir.register.errors import RegistrationRefused
+from nir.register.errors import Problem, RegistrationRefused
 from nir.register.interchange import parse_line
+from nir.register.interchange_file import FileEncodingError, Line, read_lines
+from nir.register.models import Person
 from nir.register.services import import_person
+
+
+def store_line(parsed, actor: Actor, *, update: bool):
+    """The one write of a line into the register: the person's facts, all or nothing."""
+    return import_person(parsed, actor, update=update)
+
+
+@dataclass
+class Tally:
+    """What the accepted lines stored (or would store, with --dry-run)."""
+
+    accepted: int = 0
+    warned: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    created: int = 0
+    corrected: int = 0
+    annulled: int = 0
+
+    def add(self, other: Tally) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def count(self, result, *, existed: bool) -> None:
+        self.accepted += 1
+        self.warned += bool(result.warnings)
+        self.created += result.created
+        self.corrected += result.corrected
+        self.annulled += result.annulled
+        if not existed:
+            self.new += 1
+        elif result.created or result.corrected or result.annulled:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+
+class _Stopped(Exception):
+    """The import stopped at a line for a reason that is not the line's fault."""
+
+    def __init__(self, lineno: int, first_open: int | None, cause: BaseException):
+        self.lineno = lineno
+        self.first_open = first_open
+        self.cause = cause
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _first_line(error: BaseException) -> str:
+    """An error's first line, without identity numbers (a database error may quote a value)."""
+    lines = str(error).strip().splitlines()
+    return redact(lines[0]) if lines else type(error).__name__
+
+
+def printable(text: str) -> str:
+    """Text for the terminal: control characters shown as escapes, never sent raw."""
+    return _CONTROL.sub(lambda mo: f"\\x{ord(mo.group()):02x}", str(text))
 
 
 class Command(BaseCommand):
     help = (
-        "Import persons from a JSON Lines file in the interchange format. Every line is validated; "
-        "a refused line is reported with its line number and reason and nothing of it is stored."
+        "Import persons from a JSON Lines file (UTF-8) in the interchange format. Every line is validated; "
+        "a refused line is reported with its line number, field and rule, and nothing of it is stored. "
+        "Each line is all or nothing; with --atomic the whole file is."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="JSON Lines file ('-' for standard input)")
+        parser.add_argument("file", help="JSON Lines file in UTF-8 ('-' for standard input)")
         parser.add_argument("--user", help="username of the importing user (registered as registrant)")
         parser.add_argument("--source", default="import", help="source system recorded on every row (default: import)")
         parser.add_argument("--update", action="store_true",
                             help="a line for an existing DUF number replaces that person's current facts (snapshot)")
         parser.add_argument("--dry-run", action="store_true", help="validate only; store nothing")
+        parser.add_argument("--atomic", action="store_true",
+                            help="the whole file in one transaction: if any line is refused, nothing is stored")
         parser.add_argument("--errors", help="write refused lines with their problems to this JSON Lines file")
         parser.add_argument("--batch", type=int, default=500, help="lines per database transaction (default 500)")
         parser.add_argument("--max-errors-shown", type=int, default=50)
 
-    def handle(self, *args, file, user, source, update, dry_run, errors, batch, max_errors_shown, **opts):
+    def handle(self, *args, file, user, source, update, dry_run, atomic, errors, batch, max_errors_shown, **opts):
         actor = self._actor(user, source)
-        fh = sys.stdin if file == "-" else open(file, encoding="utf-8")
-        err_fh = open(errors, "w", encoding="utf-8") if errors else None
-        accepted = refused = warned = 0
-        shown = 0
+        self.update, self.dry_run, self.batch = update, dry_run, max(1, batch)
+        self.max_shown, self.shown, self.refused = max_errors_shown, 0, 0
+        self.stored = Tally()  # committed (or, with --dry-run, would be)
+        fh = self._open(file)
+        self.err_fh = open(errors, "w", encoding="utf-8") if errors else None
+        stopped: _Stopped | None = None
+        discarded: Tally | None = None
         try:
-            pending: list[tuple[int, object, str]] = []
-            for lineno, raw in enumerate(fh, start=1):
-                if not raw.strip():
-                    continue
+            with transaction.atomic() if atomic else nullcontext():
+                whole = Tally()
                 try:
-                    obj = json.loads(raw)
-                except json.JSONDecodeError as e:
-                    problems = [{"field": "$", "rule": "json", "message": f"ugyldig JSON: {e.msg} (kolonne {e.colno})"}]
-                    refused += 1
-                    shown = self._report(lineno, problems, shown, max_errors_shown, err_fh, raw)
-                    continue
-                pending.append((lineno, obj, raw))
-                if len(pending) >= batch:
-                    a, r, w, shown = self._flush(pending, actor, update, dry_run, shown, max_errors_shown, err_fh)
-                    accepted, refused, warned = accepted + a, refused + r, warned + w
-                    pending = []
-            a, r, w, shown = self._flush(pending, actor, update, dry_run, shown, max_errors_shown, err_fh)
-            accepted, refused, warned = accepted + a, refused + r, warned + w
+                    self._run(read_lines(fh), actor, whole if atomic else self.stored)
+                except FileEncodingError as e:
+                    self._report(1, [e.problem().as_dict()])
+                except _Stopped as e:
+                    stopped = e
+                if atomic and (self.refused or stopped):
+                    transaction.set_rollback(True)
+                    discarded = whole
+                elif atomic:
+                    self.stored.add(whole)
         finally:
-            if fh is not sys.stdin:
+            if fh is not sys.stdin and hasattr(fh, "close"):
                 fh.close()
-            if err_fh:
-                err_fh.close()
-        verb = "ville blitt lagret" if dry_run else "lagret"
-        self.stdout.write(f"{accepted} personer {verb}, {refused} linjer avvist, {warned} med advarsler.")
-        if refused:
-            raise CommandError(f"{refused} linjer ble avvist", returncode=1)
+            if self.err_fh:
+                self.err_fh.close()
+        self._summary(atomic, discarded, stopped)
+        if stopped is not None:
+            if opts.get("traceback"):
+                raise stopped.cause
+            if isinstance(stopped.cause, KeyboardInterrupt):
+                raise CommandError("importen ble avbrutt", returncode=130)
+            raise CommandError(f"importen stoppet ved linje {stopped.lineno}", returncode=2)
+        if self.refused:
+            raise CommandError(f"{self.refused} linjer ble avvist", returncode=1)
+
+    def _open(self, file):
+        if file == "-":
+            stdin = sys.stdin
+            if hasattr(stdin, "buffer"):
+                return stdin.buffer
+            return io.BytesIO(stdin.read().encode("utf-8", "surrogateescape"))  # a text stream (tests)
+        try:
+            return open(file, "rb")
+        except OSError as e:
+            raise CommandError(f"kan ikke lese {file}: {e.strerror}") from None
 
     def _actor(self, username, source) -> Actor:
         if not username:
@@ -77,36 +177,95 @@ class Command(BaseCommand):
             raise CommandError(f"ukjent bruker {username!r}") from None
         return Actor.for_user(user, source_system=source)
 
-    def _flush(self, pending, actor, update, dry_run, shown, max_shown, err_fh):
-        accepted = refused = warned = 0
-        if not pending:
-            return 0, 0, 0, shown
-        with transaction.atomic():
-            for lineno, obj, raw in pending:
-                parsed = parse_line(obj)
-                try:
-                    with transaction.atomic():
-                        result = import_person(parsed, actor, update=update)
-                        if dry_run:
-                            transaction.set_rollback(True)
-                except RegistrationRefused as e:
-                    refused += 1
-                    shown = self._report(lineno, [p.as_dict() for p in e.problems], shown, max_shown, err_fh, raw)
-                    continue
-                accepted += 1
-                if result.warnings:
-                    warned += 1
-                    if shown < max_shown:
-                        for w in result.warnings:
-                            self.stderr.write(f"linje {lineno}: advarsel: {w}")
-        return accepted, refused, warned, shown
+    # --- reading and storing --------------------------------------------------------------------
 
-    def _report(self, lineno, problems, shown, max_shown, err_fh, raw):
-        if shown < max_shown:
+    def _run(self, lines, actor: Actor, into: Tally) -> None:
+        pending: list[Line] = []
+        current = 0
+        try:
+            for line in lines:
+                current = line.number
+                if line.problems:
+                    self._report(line.number, [p.as_dict() for p in line.problems])
+                    continue
+                pending.append(line)
+                if len(pending) >= self.batch:
+                    self._flush(pending, actor, into)
+                    pending = []
+            self._flush(pending, actor, into)
+        except _Stopped:
+            raise
+        except FileEncodingError:
+            raise
+        except (Exception, KeyboardInterrupt) as e:  # reading the file itself failed, or Ctrl-C between batches
+            raise _Stopped(current, pending[0].number if pending else None, e) from e
+
+    def _flush(self, pending: list[Line], actor: Actor, into: Tally) -> None:
+        if not pending:
+            return
+        batch = Tally()
+        lineno = pending[0].number
+        try:
+            with transaction.atomic():
+                for line in pending:
+                    lineno = line.number
+                    self._line(line, actor, batch)
+        except (Exception, KeyboardInterrupt) as e:  # not the line's fault: the batch is rolled back
+            raise _Stopped(lineno, pending[0].number, e) from e
+        into.add(batch)
+
+    def _line(self, line: Line, actor: Actor, batch: Tally) -> None:
+        parsed = parse_line(line.obj)
+        existed = False
+        try:
+            with transaction.atomic():  # the line: all or nothing
+                if self.update and parsed.duf:  # without --update an existing person is refused
+                    existed = Person.objects.filter(duf=parsed.duf).exists()
+                result = store_line(parsed, actor, update=self.update)
+                if self.dry_run:
+                    transaction.set_rollback(True)
+        except RegistrationRefused as e:
+            self._report(line.number, [p.as_dict() for p in e.problems])
+            return
+        except (DataError, IntegrityError) as e:  # validation let through what the database refuses
+            self._report(line.number, [Problem("$", "database_refused",
+                                               f"databasen avviste linjen: {_first_line(e)}").as_dict()])
+            return
+        batch.count(result, existed=existed)
+        if result.warnings and self.shown < self.max_shown:
+            for w in result.warnings:
+                self.stderr.write(printable(f"linje {line.number}: advarsel: {w}"))
+
+    # --- reporting ------------------------------------------------------------------------------
+
+    def _report(self, lineno: int, problems: list[dict]) -> None:
+        self.refused += 1
+        if self.shown < self.max_shown:
             for p in problems:
-                self.stderr.write(f"linje {lineno}: {p['field']}: {p['message']} [{p['rule']}]")
-        elif shown == max_shown:
+                self.stderr.write(printable(f"linje {lineno}: {p['field']}: {p['message']} [{p['rule']}]"))
+        elif self.shown == self.max_shown:
             self.stderr.write("… (flere avviste linjer; se --errors)")
-        if err_fh:
-            err_fh.write(json.dumps({"line": lineno, "problems": problems}, ensure_ascii=False) + "\n")
-        return shown + 1
+        self.shown += 1
+        if self.err_fh:
+            self.err_fh.write(json.dumps({"line": lineno, "problems": problems}, ensure_ascii=False) + "\n")
+
+    def _summary(self, atomic: bool, discarded: Tally | None, stopped: _Stopped | None) -> None:
+        t = self.stored
+        verb = "ville blitt lagret" if self.dry_run else "lagret"
+        self.stdout.write(f"{t.accepted} personer {verb}, {self.refused} linjer avvist, {t.warned} med advarsler.")
+        self.stdout.write(f"Personer: {t.new} nye, {t.updated} oppdatert, {t.unchanged} uendret. "
+                          f"Registreringer: {t.created} opprettet, {t.corrected} korrigert, {t.annulled} annullert.")
+        if discarded is not None:
+            why = (f"{self.refused} linjer ble avvist" if not stopped
+                   else f"importen stoppet ved linje {stopped.lineno}")
+            self.stdout.write(f"--atomic: ingenting er lagret fordi {why} "
+                              f"({discarded.accepted} godkjente linjer ble forkastet).")
+        if stopped is not None:
+            cause = stopped.cause
+            what = ("avbrutt (Ctrl-C)" if isinstance(cause, KeyboardInterrupt)
+                    else f"uventet feil ({type(cause).__name__}: {_first_line(cause)})")
+            rolled = (f"; linje {stopped.first_open}–{stopped.lineno} er rullet tilbake og ikke lagret"
+                      if stopped.first_open is not None and not atomic else "")
+            self.stderr.write(printable(f"linje {stopped.lineno}: importen stoppet: {what}{rolled}"))
+            self.stdout.write(f"Importen stoppet etter linje {stopped.lineno}; resten av filen er ikke lest. "
+                              "Tallene over er det som er lagret.")
