@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from nir.access import audit
 from nir.access.models import (
     ApiClient,
     ApiClientKey,
+    AuditAction,
+    AuditChannel,
     AuditEvent,
     AuditEventPerson,
+    AuditPurpose,
     Organisation,
     RoleAssignment,
     User,
@@ -81,6 +85,16 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "when"
     list_select_related = ("user", "api_client", "organisation")
     inlines = [AuditEventPersonInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """One event with its persons (DUF numbers): reading it is recorded, as ``nir audit search``."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        event = self.get_object(request, object_id) if response.status_code == 200 else None
+        if event is not None:
+            audit.record(request=request, action=AuditAction.SEARCH, channel=AuditChannel.WEB,
+                         what="audit-log:event", purpose=AuditPurpose.SUPERVISION, filters={"event": event.pk},
+                         persons=event.person_links.values_list("person_id", flat=True))
+        return response
 
     def has_add_permission(self, request):
         return False

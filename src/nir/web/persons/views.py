@@ -213,10 +213,15 @@ def _form_response(request, found: m.Person, kind: Kind, scheme: str | None, sub
         "heading_level": (4 if scheme else 3) if inline else 2,
     }
     if inline:
-        return render(request, "web/persons/_add_form.html", ctx, status=200)  # htmx swaps 2xx only
-    details = m.PersonDetails.objects.current().filter(person=found).only("first_name", "last_name").first()
-    ctx["name"] = f"{details.first_name} {details.last_name}" if details else ""
-    return render(request, "web/persons/add.html", ctx, status=status)
+        response = render(request, "web/persons/_add_form.html", ctx, status=200)  # htmx swaps 2xx only
+    else:
+        details = m.PersonDetails.objects.current().filter(person=found).only("first_name", "last_name").first()
+        ctx["name"] = f"{details.first_name} {details.last_name}" if details else ""
+        response = render(request, "web/persons/add.html", ctx, status=status)
+    # The form shows the person (DUF number, name, follow-up periods to choose from): a read, also
+    # when it is shown again with the errors of a refused registration.
+    _audit_read(request, found, f"person:ny:{kind.slug}")
+    return response
 
 
 @never_cache

@@ -130,8 +130,10 @@ class Command(BaseCommand):
         rows = [self._search_row(e, o["with_persons"]) for e in events]
         columns = SEARCH_COLUMNS + (["persons"] if o["with_persons"] else [])
         self._output(rows, columns, o["format"])
+        # --with-persons prints the DUF numbers of every listed event's persons: those are read too.
+        shown = {link.person_id for e in events for link in e.person_links.all()} if o["with_persons"] else set()
         audit.record(system=audit.COMMAND_LINE, action="search", channel="command", what="audit-log",
-                     persons=[person] if person else (), purpose=AuditPurpose.SUPERVISION,
+                     persons=shown | ({person.pk} if person else set()), purpose=AuditPurpose.SUPERVISION,
                      endpoint="nir audit search",
                      filters={k: o[k] for k in ("user", "organisation", "duf", "action", "channel", "since", "until")
                               if o[k]})

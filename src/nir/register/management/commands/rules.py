@@ -58,6 +58,7 @@ class Command(BaseCommand):
             sys.exit(status)  # the summary line already says what failed
 
     def _explain(self, opts) -> int:
+        from nir.access import audit
         from nir.register.derivation import evaluate_person
         from nir.register.explain import explain_lines
         from nir.register.interchange import parse_date
@@ -71,10 +72,14 @@ class Command(BaseCommand):
         as_of = parse_date(opts["as_of"]) if opts.get("as_of") else timezone.localdate()
         result = evaluate_person(person, as_of=as_of, known_at=known)
         if opts["json"]:
-            self.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+            text = json.dumps(result.to_json(), ensure_ascii=False, indent=2)
         else:
-            for line in explain_lines(person, result):
-                self.stdout.write(line)
+            text = "\n".join(explain_lines(person, result))
+        # Audit log: one read of one person, recorded before it is shown; a failure fails the command.
+        audit.record(system=audit.COMMAND_LINE, action="read", channel="command", what="person:explain",
+                     persons=[person], endpoint="nir rules explain",
+                     filters={"as_of": as_of, "known_at": known or timezone.now()})
+        self.stdout.write(text)
         return 0
 
     def _reevaluate(self, opts) -> int:

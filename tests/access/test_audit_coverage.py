@@ -1,0 +1,319 @@
+"""Every read of personal data is audited (issue 15 § 1; docs/audit.md, «Where it is recorded»).
+
+Enumerated from the running application, so that a new read path fails here until it records:
+
+* web: every named page whose access rule concerns persons (``policy.WEB_RULES``, ``Person.ONE`` or
+  ``MANY``) — the person page, each of its htmx sections, its history, every «Legg til» form (as a
+  page and as the htmx fragment), the Regelmotor's explanation, lists, reports, exports — leaves an
+  audit event, and a page about one person names that person;
+* API: every operation whose rule concerns persons leaves an event (naming the person for one);
+* command line: every NIR command and sub-command is either a read of personal data that leaves an
+  event (``CLI_READS``) or is listed with the reason it is not one (``CLI_NOT_READS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command, get_commands, load_command_class
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from nir.access import policy
+from nir.access.models import AuditEvent, AuditEventPerson, Role
+from nir.api.api import api
+from nir.register.actors import REGELMOTOR, Actor
+from nir.reports import registry
+from nir.testing.builders import Register, make_client, make_user
+from nir.web.persons.forms import KINDS
+from nir.web.persons.page import SECTION_IDS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person(db, settings, tmp_path):
+    settings.NIR_OAUTH_KEY_DIR = tmp_path / "keys"
+    settings.NIR_API_RATE_LIMITS = {"client": None, "user": None}
+    cache.clear()
+    r = Register(Actor.for_system(REGELMOTOR, source_system="revisjon"))
+    anne = r.person("Anne", "Aas")  # followed up by Trondheim (5001)
+    r.participation(anne, dt.date(2026, 1, 5), goal="work_no_vgo_2026")
+    return anne
+
+
+def new_events(since: int):
+    return list(AuditEvent.objects.filter(pk__gt=since).order_by("pk"))
+
+
+def last_event_id() -> int:
+    return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def names(event, person) -> bool:
+    return AuditEventPerson.objects.filter(event=event, person=person).exists()
+
+
+# --- web ---------------------------------------------------------------------------------------------
+
+def _patterns():
+    """(name, route) of every named URL outside the self-guarded namespaces (API, admin)."""
+    found = []
+
+    def walk(patterns, prefix, namespaces):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespaces | ({p.namespace} if p.namespace else set())
+                if not ns & policy.SELF_GUARDED_NAMESPACES:
+                    walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern) and p.name:
+                found.append((p.name, prefix + str(p.pattern)))
+
+    walk(get_resolver().url_patterns, "", set())
+    return found
+
+
+def _form_urls(duf):
+    return [f"/personer/{duf}/ny/{slug}/" + (f"?ordning={s}" if s else "")
+            for slug, kind in KINDS.items() for s in (kind.schemes or (None,))]
+
+
+# How to visit every page that concerns persons: url name -> the URLs to ask for (each without and
+# with ``HX-Request``). A page about one person is asked for with the person's DUF number.
+WEB_VISITS = {
+    "person": lambda duf: [f"/personer/{duf}/", f"/personer/{duf}/?historikk=avslutning"],
+    "person_section": lambda duf: [f"/personer/{duf}/seksjon/{s}/" for s in sorted(SECTION_IDS)],
+    "person_history": lambda duf: [f"/personer/{duf}/historikk/", f"/personer/{duf}/historikk/?avledet=1"],
+    "person_add": _form_urls,
+    "rules_explain": lambda duf: [f"/regelmotor/forklar/{duf}/"],
+    "audit_person_export": lambda duf: [f"/administrering/tilgangslogg/person/{duf}.csv"],
+    # (without ?vis IMDi is asked to choose first, and the Arbeidsflate page without ?inline=1 is
+    # a frame whose blocks come by htmx from worklist_section: neither shows a person)
+    "persons": lambda duf: ["/personer/?vis=1", "/personer/?navn=Aas", "/personer/?navn=Aas&side=2"],
+    "worklist": lambda duf: ["/arbeidsflate/?inline=1"],
+    "worklist_section": lambda duf: ["/arbeidsflate/frister-30/"],
+    "settlements": lambda duf: ["/bosetting/"],
+    "municipalities": lambda duf: ["/kommuner/"],
+    "municipality": lambda duf: ["/kommuner/5001/"],
+    "report": lambda duf: [f"/rapporter/{d.id}/" for d in registry.REPORTS.values()],
+    "report_export": lambda duf: [f"/rapporter/{d.id}/eksport.csv" for d in registry.REPORTS.values()],
+    "statistics": lambda duf: ["/rapporter/aarsstatistikk/?year=2025"],
+    "statistics_export": lambda duf: ["/rapporter/aarsstatistikk/eksport.csv?year=2025"],
+    "yearly_report": lambda duf: ["/rapporter/aarsrapport/5001/2025/"],
+}
+
+
+def test_every_web_page_about_persons_has_a_visit_and_every_duf_route_is_about_one_person():
+    concerning = {name for name, _route in _patterns() if policy.WEB_RULES[name].persons != policy.Person.NONE}
+    assert concerning == set(WEB_VISITS), (
+        "a page that concerns persons must be visited here (WEB_VISITS) and audited: "
+        f"missing {sorted(concerning - set(WEB_VISITS))}, gone {sorted(set(WEB_VISITS) - concerning)}")
+    for name, route in _patterns():
+        if "<str:duf>" in route or "<duf>" in route:
+            assert policy.WEB_RULES[name].persons == policy.Person.ONE, name
+
+
+@pytest.mark.parametrize("page", sorted(WEB_VISITS))
+def test_every_web_page_about_persons_is_audited(page, person, client, django_user_model):
+    """IMDi's administrator may read every page; each visit leaves one event (the person's pages:
+    naming the person), with and without htmx."""
+    client.force_login(make_user(django_user_model, "revisjon-imdi", "imdi", roles=[Role.IMDI_ADMIN]))
+    one = policy.WEB_RULES[page].persons == policy.Person.ONE
+    for url in WEB_VISITS[page](person.duf):
+        for headers in ({}, {"HX-Request": "true"}):
+            before = last_event_id()
+            r = client.get(url, headers=headers)
+            assert r.status_code == 200, (url, headers, r.status_code)
+            events = new_events(before)
+            assert events, f"{url} {headers} read personal data without an audit event"
+            assert all(e.channel == "web" and e.user.username == "revisjon-imdi" for e in events)
+            if one:
+                assert any(names(e, person) for e in events), f"{url} {headers}: the event does not name the person"
+
+
+def test_a_refused_add_form_shown_again_is_audited(person, client, django_user_model):
+    """The form shown again with its errors (422) shows the person as the empty form does."""
+    client.force_login(make_user(django_user_model, "revisjon-kommune", "k-5001", roles=[Role.CASEWORKER]))
+    before = last_event_id()
+    r = client.post(f"/personer/{person.duf}/ny/fravaer/?ordning=intro", {"from": "31.02.2026"})
+    assert r.status_code == 422
+    assert any(names(e, person) and e.action == "read" for e in new_events(before))
+
+
+# --- API ---------------------------------------------------------------------------------------------
+
+ABSENCE = {"scheme": "intro", "kind": "leave", "from": "2026-09-07", "to": "2026-09-11"}
+WRITE_BODIES = {
+    "decisions": {"scheme": "intro", "type": "participation", "decision_date": "2026-02-02", "start_date": "2026-02-02"},
+    "final-goals": {"final_goal": "work_vgo_2026"},
+    "participation": {"scheme": "norwegian", "from": "2026-03-01", "to": "2026-03-31", "hours": 48},
+    "measures": {"measure": "work_practice", "from": "2026-04-01", "to": "2026-06-30", "hours_per_week": 20},
+    "absences": ABSENCE,
+    "terminations": {"scheme": "intro", "type": "completed", "reason": "work", "hours_work_per_week": 37.5,
+                     "date": "2026-10-01"},
+    "career-guidance": {"date": "2026-02-20", "kind": "individual"},
+}
+
+
+def _post(c, path, body, headers):
+    return c.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers)
+
+
+API_VISITS = {
+    "GET /persons": lambda c, h, duf: c.get("/api/v1/persons", headers=h),
+    "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
+    **{f"POST /persons/{{duf}}/{seg}": (lambda seg: lambda c, h, duf: _post(c, f"/persons/{duf}/{seg}",
+                                                                          WRITE_BODIES[seg], h))(seg)
+       for seg in WRITE_BODIES},
+    "POST /batches": lambda c, h, duf: _post(c, "/batches", {"items": [
+        {"id": "1", "duf": duf, "kind": "absences", "values": ABSENCE}]}, {**h, "Idempotency-Key": "revisjon-1"}),
+    "GET /reports/{report_id}": lambda c, h, duf: c.get("/api/v1/reports/personliste", headers=h),
+    "GET /statistics": lambda c, h, duf: c.get("/api/v1/statistics", {"year": "2025"}, headers=h),
+}
+
+
+def _api_operations():
+    schema = api.get_openapi_schema()
+    return sorted(f"{method.upper()} {path.removeprefix('/api/v1')}"
+                  for path, item in schema["paths"].items() for method in item)
+
+
+def test_every_api_operation_about_persons_is_audited(person):
+    concerning = [op for op in _api_operations() if policy.API_RULES[op].persons != policy.Person.NONE]
+    assert set(concerning) == set(API_VISITS), "an operation about persons must be called here and audited"
+    from django.test import Client
+
+    c = Client()
+    headers = make_client("imdi", "revisjon-imdi", list(policy.SCOPES)).headers()
+    for op in concerning:
+        before = last_event_id()
+        r = API_VISITS[op](c, headers, person.duf)
+        assert r.status_code in (200, 201), (op, r.status_code, r.content[:300])
+        events = new_events(before)
+        assert events and all(e.channel == "api" for e in events), f"{op} without an audit event"
+        if policy.API_RULES[op].persons == policy.Person.ONE:
+            assert any(names(e, person) for e in events), f"{op}: the event does not name the person"
+
+
+# --- command line ------------------------------------------------------------------------------------
+
+def _report_args(report_id):
+    return ["report", report_id, "--format", "json"] + (["--year", "2025"] if report_id == "aarsstatistikk" else [])
+
+
+# "command sub-command": how to run it (the person's DUF, a scratch directory) -> call_command args.
+CLI_READS = {
+    "history": lambda duf, tmp: ["history", duf],
+    "rules explain": lambda duf, tmp: ["rules", "explain", duf],
+    "export facts": lambda duf, tmp: ["export", "facts", "--out", str(tmp / "facts.jsonl")],
+    "export research": lambda duf, tmp: ["export", "research", "--out", str(tmp / "research"), "--quiet",
+                                         "--key-file", str(tmp / "key")],
+    "report": None,  # every report of the registry, below
+    "audit person": lambda duf, tmp: ["audit", "person", duf],
+    "audit search": lambda duf, tmp: ["audit", "search", "--duf", duf],
+}
+# Commands that read no person's data for anyone to see, with the reason.
+CLI_NOT_READS = {
+    "import": "writes (the action layer audits every write)",
+    "demo": "writes a synthetic population and demo users",
+    "synth": "writes a synthetic population (database or file); reads no person",
+    "loadrefdata": "reference data: municipalities, code lists, organisations",
+    "rules check": "conformance case files, not the register",
+    "rules evaluate": "one case file, not the register",
+    "rules reevaluate": "writes derived status (the action layer audits it); prints counts only",
+    "clients create": "API clients", "clients add-key": "API clients", "clients revoke-key": "API clients",
+    "clients list": "API clients", "clients grant": "API clients",
+    "oauth rotate-key": "signing keys", "oauth retire-keys": "signing keys",
+    "oauth purge-grants": "used grant ids", "oauth jwks": "public keys",
+}
+# Single-person reads name the person.
+CLI_ONE_PERSON = {"history", "rules explain", "audit person", "audit search"}
+
+
+def _nir_commands() -> set[str]:
+    """Every NIR management command, with its sub-commands (sub-parsers, or a positional's choices)."""
+    found = set()
+    for name, app in get_commands().items():
+        if not app.startswith("nir."):
+            continue
+        parser = load_command_class(app, name).create_parser("nir", name)
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        positional_choices = [a for a in parser._actions if not a.option_strings and a.choices
+                              and not isinstance(a, argparse._SubParsersAction)]
+        if subs:
+            found |= {f"{name} {s}" for s in subs[0].choices}
+        elif positional_choices:
+            found |= {f"{name} {c}" for c in positional_choices[0].choices}
+        else:
+            found.add(name)
+    return found
+
+
+def test_every_nir_command_is_classified_as_an_audited_read_or_not_a_read():
+    commands = _nir_commands()
+    classified = set(CLI_READS) | set(CLI_NOT_READS)
+    assert commands == classified, (f"commands to classify (CLI_READS or CLI_NOT_READS): {sorted(commands - classified)}; "
+                                    f"gone: {sorted(classified - commands)}")
+
+
+@pytest.mark.parametrize("command", sorted(c for c in CLI_READS if c != "report"))
+def test_every_command_that_reads_personal_data_is_audited(command, person, tmp_path, settings):
+    settings.VAR_DIR = tmp_path / "var"
+    (tmp_path / "key").write_bytes(b"k" * 32)
+    before = last_event_id()
+    call_command(*CLI_READS[command](person.duf, tmp_path), stdout=io.StringIO(), stderr=io.StringIO())
+    events = new_events(before)
+    assert events, f"nir {command} read personal data without an audit event"
+    assert all(e.channel == "command" for e in events)
+    if command in CLI_ONE_PERSON:
+        assert any(names(e, person) for e in events), f"nir {command}: the event does not name the person"
+
+
+@pytest.mark.parametrize("report_id", sorted(registry.REPORTS) + ["aarsstatistikk"])
+def test_every_report_on_the_command_line_is_audited(report_id, person):
+    before = last_event_id()
+    call_command(*_report_args(report_id), stdout=io.StringIO(), stderr=io.StringIO())
+    events = new_events(before)
+    assert events and all(e.channel == "command" for e in events), f"nir report {report_id} without an audit event"
+
+
+def test_rules_explain_records_what_was_explained(person):
+    """The explanation names the person and the as_of/known_at it was computed for."""
+    before = last_event_id()
+    call_command("rules", "explain", person.duf, "--as-of", "2026-06-01", "--known-at", "2026-05-01",
+                 stdout=io.StringIO())
+    (event,) = new_events(before)
+    assert (event.action, event.channel, event.what, event.system) == ("read", "command", "person:explain",
+                                                                       "kommandolinje")
+    assert event.endpoint == "nir rules explain" and names(event, person)
+    assert event.filters["as_of"] == "2026-06-01" and event.filters["known_at"].startswith("2026-05-01")
+
+
+def test_audit_search_with_persons_names_every_person_it_prints(person):
+    """``--with-persons`` prints the DUF numbers of the events' persons: the search event lists them."""
+    call_command("history", person.duf, stdout=io.StringIO())  # an event naming the person
+    before = last_event_id()
+    out = io.StringIO()
+    call_command("audit", "search", "--with-persons", stdout=out, stderr=io.StringIO())
+    assert person.duf in out.getvalue()
+    (event,) = new_events(before)
+    assert event.what == "audit-log" and names(event, person)
+
+
+def test_the_django_admin_view_of_an_audit_event_is_audited(person, client, django_user_model):
+    """The admin's page of one audit event lists its persons (DUF numbers): a read of them."""
+    call_command("history", person.duf, stdout=io.StringIO())
+    viewed = AuditEvent.objects.order_by("-pk").first()
+    staff = make_user(django_user_model, "revisjon-drift", "imdi", roles=[Role.IMDI_ADMIN],
+                      is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    before = last_event_id()
+    r = client.get(f"/admin/access/auditevent/{viewed.pk}/change/")
+    assert r.status_code == 200 and person.duf in r.content.decode()
+    (event,) = new_events(before)
+    assert (event.what, event.user, event.filters) == ("audit-log:event", staff, {"event": viewed.pk})
+    assert names(event, person)
