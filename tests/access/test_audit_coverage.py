@@ -317,3 +317,25 @@ def test_the_django_admin_view_of_an_audit_event_is_audited(person, client, djan
     (event,) = new_events(before)
     assert (event.what, event.user, event.filters) == ("audit-log:event", staff, {"event": viewed.pk})
     assert names(event, person)
+
+
+def test_the_explanation_page_shown_with_an_error_is_audited(person, client, django_user_model, monkeypatch):
+    """A refused assessment date (400) or facts the Regelmotor cannot evaluate still show the person's
+    name and DUF number: the page is a read of the person either way."""
+    from nir import rules
+    from nir.web import views_rules
+
+    client.force_login(make_user(django_user_model, "revisjon-kommune", "k-5001", roles=[Role.CASEWORKER]))
+    before = last_event_id()
+    r = client.get(f"/regelmotor/forklar/{person.duf}/?as_of=31.02.2026")
+    assert r.status_code == 400 and "Aas" in r.content.decode()
+    assert any(names(e, person) for e in new_events(before))
+
+    def refuse(*args, **kwargs):
+        raise rules.InvalidFacts("ugyldige fakta")
+
+    monkeypatch.setattr(views_rules, "evaluate_person", refuse)
+    before = last_event_id()
+    r = client.get(f"/regelmotor/forklar/{person.duf}/")
+    assert r.status_code == 200 and "Aas" in r.content.decode()
+    assert any(names(e, person) for e in new_events(before))

@@ -254,6 +254,10 @@ def explain_person(request, duf: str):
     details = m.PersonDetails.objects.current().filter(person=person).only("first_name", "last_name").first()
     context = {"person": person, "details": details, "as_of": as_of, "as_of_raw": raw, "today": today,
                "person_url": _person_url(person.duf), "error": error, "rules_version": RULES_VERSION}
+    # Audit log: one event, the person explained — also when the page only shows the person (name and
+    # DUF number) with an error; a failure fails the request.
+    audit.record(request=request, action="read", channel="web", what="explain", persons=[person],
+                 filters={"duf": person.duf, "as_of": as_of})
     if error:
         return render(request, "web/rules/explain.html", context, status=400)
     try:
@@ -262,8 +266,5 @@ def explain_person(request, duf: str):
         context["error"] = _("The registered facts cannot be evaluated: %(problem)s") % {"problem": e}
         return render(request, "web/rules/explain.html", context, status=200)
     sections, errors = explanation_sections(result)
-    # Audit log: one event, the person explained; a failure fails the request.
-    audit.record(request=request, action="read", channel="web", what="explain", persons=[person],
-                 filters={"duf": person.duf, "as_of": as_of})
     context.update({"result": result, "sections": sections, "errors": errors})
     return render(request, "web/rules/explain.html", context)
