@@ -99,6 +99,12 @@ BAD_LINES = {
     # Python refuses integers of more than 4,300 digits with ValueError, not JSONDecodeError
     "huge_integer": (lambda duf: b'{"duf": "' + duf.encode() + b'", "facts": {"extension_months": '
                      + b"9" * 5000 + b"}}", "$", "json"),
+    # a time with an offset that does not exist in UTC (Python: OverflowError when converted)
+    "registered_at_overflow": (lambda duf: json.dumps(interchange_line(
+        duf, basic_facts(), registered_at="0001-01-01T00:00:00+14:00")).encode(), "registered_at", "type"),
+    "item_registered_at_overflow": (lambda duf: json.dumps(interchange_line(duf, basic_facts(absences=[
+        {"scheme": "intro", "kind": "absence", "from": "2026-03-02", "to": "2026-03-06",
+         "registered_at": "0001-01-01T00:00:00+14:00"}]))).encode(), "facts.absences[0].registered_at", "type"),
     "not_an_object": (lambda duf: b'[1, 2, 3]', "$", "type"),
     "nul_in_name": (lambda duf: json.dumps(interchange_line(duf, basic_facts(), first_name="Ola\u0000")).encode(),
                     "first_name", "nul_character"),

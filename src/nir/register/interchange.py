@@ -242,6 +242,17 @@ def parse_fields(obj: Any, spec: tuple[Field, ...], path: str, problems: list[Pr
     return values
 
 
+def _moment(value: Any) -> dt.datetime:
+    """A registration time: ``parse_datetime``, and one that exists in UTC (0001-01-01T00:00+14:00
+    does not: converting it overflows). Raises ValueError otherwise."""
+    parsed = parse_datetime(value)
+    try:
+        parsed.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    return parsed
+
+
 def parse_line(obj: Any) -> ParsedPerson:
     """Parse one interchange line (already JSON-decoded). Never raises."""
     problems: list[Problem] = []
@@ -257,7 +268,7 @@ def parse_line(obj: Any) -> ParsedPerson:
     registered_at = None
     if obj.get("registered_at") is not None:
         try:
-            registered_at = parse_datetime(obj["registered_at"])
+            registered_at = _moment(obj["registered_at"])
         except (ValueError, TypeError):
             problems.append(Problem("registered_at", "type", "må være et tidspunkt med tidssone (ISO 8601)"))
     follow_up = obj.get("follow_up_municipality") or ""
@@ -305,7 +316,7 @@ def parse_line(obj: Any) -> ParsedPerson:
             item_at = None
             if isinstance(raw, dict) and raw.get("registered_at") is not None:
                 try:
-                    item_at = parse_datetime(raw["registered_at"])
+                    item_at = _moment(raw["registered_at"])
                 except (ValueError, TypeError):
                     problems.append(Problem(f"{path}.registered_at", "type", "må være et tidspunkt med tidssone"))
             items.append(Item(model, values, path, item_at))

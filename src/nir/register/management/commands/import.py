@@ -264,7 +264,9 @@ class Command(BaseCommand):
             cause = stopped.cause
             what = ("avbrutt (Ctrl-C)" if isinstance(cause, KeyboardInterrupt)
                     else f"uventet feil ({type(cause).__name__}: {_first_line(cause)})")
-            rolled = (f"; linje {stopped.first_open}–{stopped.lineno} er rullet tilbake og ikke lagret"
+            lines = (f"linje {stopped.first_open}–{stopped.lineno}" if stopped.first_open != stopped.lineno
+                     else f"linje {stopped.lineno}")
+            rolled = (f"; {lines} er rullet tilbake og ikke lagret"
                       if stopped.first_open is not None and not atomic else "")
             self.stderr.write(printable(f"linje {stopped.lineno}: importen stoppet: {what}{rolled}"))
             self.stdout.write(f"Importen stoppet etter linje {stopped.lineno}; resten av filen er ikke lest. "
