@@ -148,7 +148,7 @@ def test_a_utf16_or_utf32_file_is_refused_whole_saying_it_must_be_utf8(encoding,
     out, err, error = run_import(path)
     assert isinstance(error, CommandError) and error.returncode == 1, (out, err)
     assert "UTF-8" in err and encoding[:6].upper() in err.upper() and "[file_encoding]" in err, err
-    assert "iconv" in err
+    assert "iconv" in err and "Filen er avvist i sin helhet" in out
     assert m.Person.objects.count() == 0
     assert summary(out)["accepted"] == 0
 

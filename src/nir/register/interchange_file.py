@@ -44,9 +44,10 @@ class FileEncodingError(Exception):
         self.encoding = encoding
         self.bom = bom
         how = "med byte-rekkefølgemerke (BOM)" if bom else "uten byte-rekkefølgemerke, gjenkjent på nullbytene"
+        source = encoding[:6] if bom else encoding  # iconv reads the mark itself, and drops it
         super().__init__(
             f"filen er kodet som {encoding} ({how}); nir import leser bare UTF-8. Konverter den først, "
-            f"for eksempel: iconv -f {encoding} -t UTF-8 FIL > FIL.utf8.jsonl"
+            f"for eksempel: iconv -f {source} -t UTF-8 FIL > FIL.utf8.jsonl"
         )
 
     def problem(self) -> Problem:

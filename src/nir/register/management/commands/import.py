@@ -122,6 +122,7 @@ class Command(BaseCommand):
         self.update, self.dry_run, self.batch = update, dry_run, max(1, batch)
         self.max_shown, self.shown, self.refused = max_errors_shown, 0, 0
         self.stored = Tally()  # committed (or, with --dry-run, would be)
+        self.not_utf8: FileEncodingError | None = None
         fh = self._open(file)
         self.err_fh = open(errors, "w", encoding="utf-8") if errors else None
         stopped: _Stopped | None = None
@@ -133,6 +134,7 @@ class Command(BaseCommand):
                     self._run(read_lines(fh), actor, whole if atomic else self.stored)
                 except FileEncodingError as e:
                     self._report(1, [e.problem().as_dict()])
+                    self.not_utf8 = e
                 except _Stopped as e:
                     stopped = e
                 if atomic and (self.refused or stopped):
@@ -255,6 +257,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{t.accepted} personer {verb}, {self.refused} linjer avvist, {t.warned} med advarsler.")
         self.stdout.write(f"Personer: {t.new} nye, {t.updated} oppdatert, {t.unchanged} uendret. "
                           f"Registreringer: {t.created} opprettet, {t.corrected} korrigert, {t.annulled} annullert.")
+        if self.not_utf8 is not None:
+            self.stdout.write(f"Filen er avvist i sin helhet: den er {self.not_utf8.encoding}, ikke UTF-8.")
         if discarded is not None:
             why = (f"{self.refused} linjer ble avvist" if not stopped
                    else f"importen stoppet ved linje {stopped.lineno}")
