@@ -327,3 +327,13 @@ def test_atomic_unexpected_failure_stores_nothing(tmp_path, new_duf, monkeypatch
     assert isinstance(error, CommandError) and error.returncode == 2
     assert m.Person.objects.count() == 0
     assert summary(out)["accepted"] == 0
+
+
+@pytest.mark.django_db
+def test_a_file_that_cannot_be_read_or_written_is_a_command_error(tmp_path, new_duf):
+    good = write_bytes(tmp_path / "g.jsonl", [interchange_line(new_duf(), basic_facts())])
+    for args in ([str(tmp_path / "finnes-ikke.jsonl")], [str(tmp_path)],
+                 [good, "--errors", str(tmp_path / "mangler" / "feil.jsonl")]):
+        out, err, error = run_import(*args)
+        assert isinstance(error, CommandError) and ("kan ikke lese" in str(error) or "kan ikke skrive" in str(error))
+    assert m.Person.objects.count() == 0

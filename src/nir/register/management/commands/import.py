@@ -124,7 +124,11 @@ class Command(BaseCommand):
         self.stored = Tally()  # committed (or, with --dry-run, would be)
         self.not_utf8: FileEncodingError | None = None
         fh = self._open(file)
-        self.err_fh = open(errors, "w", encoding="utf-8") if errors else None
+        try:
+            self.err_fh = open(errors, "w", encoding="utf-8") if errors else None
+        except OSError as e:
+            fh.close()
+            raise CommandError(f"kan ikke skrive {errors}: {e.strerror}") from None
         stopped: _Stopped | None = None
         discarded: Tally | None = None
         try:
