@@ -337,3 +337,23 @@ def test_a_file_that_cannot_be_read_or_written_is_a_command_error(tmp_path, new_
         out, err, error = run_import(*args)
         assert isinstance(error, CommandError) and ("kan ikke lese" in str(error) or "kan ikke skrive" in str(error))
     assert m.Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_ctrl_c_stops_with_the_summary_of_what_was_committed(tmp_path, new_duf, monkeypatch):
+    importing = import_command()
+    dufs = [new_duf() for _ in range(4)]
+    real = importing.store_line
+
+    def store(parsed, actor, *, update):
+        if parsed.duf == dufs[2]:
+            raise KeyboardInterrupt
+        return real(parsed, actor, update=update)
+
+    monkeypatch.setattr(importing, "store_line", store)
+    out, err, error = run_import(write_bytes(tmp_path / "f.jsonl", [interchange_line(d, basic_facts()) for d in dufs]),
+                                 "--batch", "2")
+    assert isinstance(error, CommandError) and error.returncode == 130
+    assert "avbrutt" in err and "linje 3 er rullet tilbake" in err, err
+    assert set(m.Person.objects.values_list("duf", flat=True)) == set(dufs[:2])
+    assert summary(out)["new"] == 2

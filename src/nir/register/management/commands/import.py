@@ -23,8 +23,10 @@ import io
 import json
 import re
 import sys
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, fields
+from typing import Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DataError, IntegrityError, transaction
@@ -32,13 +34,13 @@ from django.db import DataError, IntegrityError, transaction
 from nir.logging import redact
 from nir.register.actors import Actor
 from nir.register.errors import Problem, RegistrationRefused
-from nir.register.interchange import parse_line
+from nir.register.interchange import ParsedPerson, parse_line
 from nir.register.interchange_file import FileEncodingError, Line, read_lines
 from nir.register.models import Person
-from nir.register.services import import_person
+from nir.register.services import ImportResult, import_person
 
 
-def store_line(parsed, actor: Actor, *, update: bool):
+def store_line(parsed: ParsedPerson, actor: Actor, *, update: bool) -> ImportResult:
     """The one write of a line into the register: the person's facts, all or nothing."""
     return import_person(parsed, actor, update=update)
 
@@ -60,7 +62,7 @@ class Tally:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
-    def count(self, result, *, existed: bool) -> None:
+    def count(self, result: ImportResult, *, existed: bool) -> None:
         self.accepted += 1
         self.warned += bool(result.warnings)
         self.created += result.created
@@ -77,7 +79,7 @@ class Tally:
 class _Stopped(Exception):
     """The import stopped at a line for a reason that is not the line's fault."""
 
-    def __init__(self, lineno: int, first_open: int | None, cause: BaseException):
+    def __init__(self, lineno: int, first_open: int | None, cause: BaseException) -> None:
         self.lineno = lineno
         self.first_open = first_open
         self.cause = cause
@@ -104,7 +106,7 @@ class Command(BaseCommand):
         "Each line is all or nothing; with --atomic the whole file is."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="JSON Lines file in UTF-8 ('-' for standard input)")
         parser.add_argument("--user", help="username of the importing user (registered as registrant)")
         parser.add_argument("--source", default="import", help="source system recorded on every row (default: import)")
@@ -117,7 +119,8 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=500, help="lines per database transaction (default 500)")
         parser.add_argument("--max-errors-shown", type=int, default=50)
 
-    def handle(self, *args, file, user, source, update, dry_run, atomic, errors, batch, max_errors_shown, **opts):
+    def handle(self, *args: Any, file: str, user: str | None, source: str, update: bool, dry_run: bool, atomic: bool,
+               errors: str | None, batch: int, max_errors_shown: int, **opts: Any) -> None:
         actor = self._actor(user, source)
         self.update, self.dry_run, self.batch = update, dry_run, max(1, batch)
         self.max_shown, self.shown, self.refused = max_errors_shown, 0, 0
@@ -147,7 +150,7 @@ class Command(BaseCommand):
                 elif atomic:
                     self.stored.add(whole)
         finally:
-            if fh is not sys.stdin and hasattr(fh, "close"):
+            if file != "-":
                 fh.close()
             if self.err_fh:
                 self.err_fh.close()
@@ -161,7 +164,7 @@ class Command(BaseCommand):
         if self.refused:
             raise CommandError(f"{self.refused} linjer ble avvist", returncode=1)
 
-    def _open(self, file):
+    def _open(self, file: str) -> BinaryIO:
         if file == "-":
             stdin = sys.stdin
             if hasattr(stdin, "buffer"):
@@ -172,7 +175,7 @@ class Command(BaseCommand):
         except OSError as e:
             raise CommandError(f"kan ikke lese {file}: {e.strerror}") from None
 
-    def _actor(self, username, source) -> Actor:
+    def _actor(self, username: str | None, source: str) -> Actor:
         if not username:
             return Actor.for_system(name=source, source_system=source)
         from django.contrib.auth import get_user_model
@@ -185,7 +188,7 @@ class Command(BaseCommand):
 
     # --- reading and storing --------------------------------------------------------------------
 
-    def _run(self, lines, actor: Actor, into: Tally) -> None:
+    def _run(self, lines: Iterator[Line], actor: Actor, into: Tally) -> None:
         pending: list[Line] = []
         current = 0
         try:
@@ -244,7 +247,7 @@ class Command(BaseCommand):
 
     # --- reporting ------------------------------------------------------------------------------
 
-    def _report(self, lineno: int, problems: list[dict]) -> None:
+    def _report(self, lineno: int, problems: list[dict[str, str]]) -> None:
         self.refused += 1
         if self.shown < self.max_shown:
             for p in problems:
