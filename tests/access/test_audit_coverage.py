@@ -163,12 +163,14 @@ def _post(c, path, body, headers):
     return c.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers)
 
 
+def _write(segment):
+    return lambda c, h, duf: _post(c, f"/persons/{duf}/{segment}", WRITE_BODIES[segment], h)
+
+
 API_VISITS = {
     "GET /persons": lambda c, h, duf: c.get("/api/v1/persons", headers=h),
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
-    **{f"POST /persons/{{duf}}/{seg}": (lambda seg: lambda c, h, duf: _post(c, f"/persons/{duf}/{seg}",
-                                                                          WRITE_BODIES[seg], h))(seg)
-       for seg in WRITE_BODIES},
+    **{f"POST /persons/{{duf}}/{seg}": _write(seg) for seg in WRITE_BODIES},
     "POST /batches": lambda c, h, duf: _post(c, "/batches", {"items": [
         {"id": "1", "duf": duf, "kind": "absences", "values": ABSENCE}]}, {**h, "Idempotency-Key": "revisjon-1"}),
     "GET /reports/{report_id}": lambda c, h, duf: c.get("/api/v1/reports/personliste", headers=h),

@@ -156,7 +156,7 @@ def test_a_utf16_or_utf32_file_is_refused_whole_saying_it_must_be_utf8(encoding,
 @pytest.mark.django_db
 def test_a_utf8_byte_order_mark_is_accepted(tmp_path, new_duf):
     duf = new_duf()
-    out, err, error = run_import(write_bytes(tmp_path / "bom.jsonl", [interchange_line(duf, basic_facts())],
+    _out, err, error = run_import(write_bytes(tmp_path / "bom.jsonl", [interchange_line(duf, basic_facts())],
                                              prefix=b"\xef\xbb\xbf"))
     assert error is None, err
     assert m.Person.objects.filter(duf=duf).exists()
@@ -167,7 +167,7 @@ def test_crlf_line_endings_are_accepted(tmp_path, new_duf):
     duf1, duf2 = new_duf(), new_duf()
     path = tmp_path / "crlf.jsonl"
     path.write_bytes(b"".join(line_bytes(interchange_line(d, basic_facts()))[:-1] + b"\r\n" for d in (duf1, duf2)))
-    out, err, error = run_import(path)
+    _out, err, error = run_import(path)
     assert error is None, err
     assert m.Person.objects.count() == 2
 
@@ -189,7 +189,7 @@ def test_standard_input_is_read_as_bytes(monkeypatch, new_duf):
     data = b"\xc3( oops\n" + line_bytes(interchange_line(duf, basic_facts()))
     stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
     monkeypatch.setattr("sys.stdin", stdin)
-    out, err, error = run_import("-")
+    _out, err, error = run_import("-")
     assert error is not None and refused(err, 1, "$", "encoding"), err
     assert m.Person.objects.filter(duf=duf).exists()
 
@@ -240,7 +240,7 @@ def test_summary_counts_exactly_what_was_stored_including_update(tmp_path, new_d
     superseded = sum(mdl.objects.exclude(superseded_at=None).count() for mdl in m.REGISTRATION_MODELS
                      if mdl is not m.DerivedStatus)
     changed = basic_facts(final_goal="work_vgo_2026", absences=[])  # goal changed, absence gone
-    out, err, error = run_import(write_bytes(tmp_path / "2.jsonl", [
+    out, _err, error = run_import(write_bytes(tmp_path / "2.jsonl", [
         interchange_line(old, changed, last_name="Nyttnavn", registered_at="2026-03-01T10:00:00+01:00"),
         b'{"duf": oops}',
         interchange_line(same, basic_facts(), registered_at="2026-03-01T10:00:00+01:00"),
@@ -322,7 +322,7 @@ def test_atomic_unexpected_failure_stores_nothing(tmp_path, new_duf, monkeypatch
         return real(parsed, actor, update=update)
 
     monkeypatch.setattr(importing, "store_line", store)
-    out, err, error = run_import(write_bytes(tmp_path / "a.jsonl", [interchange_line(d, basic_facts()) for d in dufs]),
+    out, _err, error = run_import(write_bytes(tmp_path / "a.jsonl", [interchange_line(d, basic_facts()) for d in dufs]),
                                  "--atomic", "--batch", "1")
     assert isinstance(error, CommandError) and error.returncode == 2
     assert m.Person.objects.count() == 0
@@ -334,7 +334,7 @@ def test_a_file_that_cannot_be_read_or_written_is_a_command_error(tmp_path, new_
     good = write_bytes(tmp_path / "g.jsonl", [interchange_line(new_duf(), basic_facts())])
     for args in ([str(tmp_path / "finnes-ikke.jsonl")], [str(tmp_path)],
                  [good, "--errors", str(tmp_path / "mangler" / "feil.jsonl")]):
-        out, err, error = run_import(*args)
+        _out, _err, error = run_import(*args)
         assert isinstance(error, CommandError) and ("kan ikke lese" in str(error) or "kan ikke skrive" in str(error))
     assert m.Person.objects.count() == 0
 

@@ -71,7 +71,7 @@ def detect_encoding(head: bytes) -> tuple[str, bool] | None:
         if head.startswith(bom):
             return name, True
     if len(head) >= 4:
-        zeros = tuple(b == 0 for b in head[:4])
+        zeros = (head[0] == 0, head[1] == 0, head[2] == 0, head[3] == 0)
         return {
             (True, True, True, False): ("UTF-32BE", False),
             (False, True, True, True): ("UTF-32LE", False),
@@ -99,8 +99,7 @@ def read_lines(fh: BinaryIO, *, max_line_bytes: int | None = None) -> Iterator[L
             found = detect_encoding(raw)
             if found:
                 raise FileEncodingError(*found)
-            if raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]
+            raw = raw.removeprefix(codecs.BOM_UTF8)
         if len(raw) > limit and not raw.endswith(b"\n"):
             size = len(raw) + _skip_rest_of_line(fh, limit)
             yield Line(number, None, [Problem("$", "line_too_long",
