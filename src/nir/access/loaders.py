@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from nir.access.models import Organisation, OrganisationKind
+from nir.access.models import Organisation
+from nir.access.roles import OrganisationKind
 
 DATA_DIR = Path(__file__).parent / "data"
 

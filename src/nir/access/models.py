@@ -9,14 +9,8 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-
-class OrganisationKind(models.TextChoices):
-    IMDI = "imdi", "IMDi"
-    MUNICIPALITY = "municipality", "Kommune"
-    DISTRICT = "district", "Bydel"
-    COUNTY = "county", "Fylkeskommune"
-    COUNTY_GOVERNOR = "county_governor", "Statsforvalter"
-    RESEARCH = "research", "Forskningsinstitusjon"
+from nir.access.policy import role_permission_sets
+from nir.access.roles import OrganisationKind, Role  # the enums live in nir.access.roles; importable here too
 
 
 class Organisation(models.Model):
@@ -40,17 +34,6 @@ class Organisation(models.Model):
         return self.name
 
 
-class Role(models.TextChoices):
-    CASEWORKER = "caseworker", "Saksbehandler"
-    MUNICIPALITY_ADMIN = "municipality_admin", "Lokal administrator"
-    CAREER_COUNSELLOR = "career_counsellor", "Karriereveileder"
-    COUNTY_GOVERNOR = "county_governor", "Statsforvalter (tilsyn)"
-    IMDI_ADMIN = "imdi_admin", "IMDi administrator"
-    IMDI_ANALYST = "imdi_analyst", "IMDi analytiker"
-    SETTLEMENT_CASEWORKER = "settlement_caseworker", "IMDi bosettingssaksbehandler"
-    RESEARCHER = "researcher", "Forsker"
-
-
 class User(AbstractUser):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
@@ -68,8 +51,6 @@ class User(AbstractUser):
 
     def granted_permission_sets(self) -> list:
         """The permission sets of this user's roles in its own organisation (``nir.access.policy``)."""
-        from nir.access.policy import role_permission_sets
-
         return role_permission_sets(self)
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from nir.access.models import OrganisationKind, Role
+from nir.access.roles import OrganisationKind, Role
 
 
 class Permission(enum.StrEnum):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from nir.access.models import OrganisationKind
+from nir.access.roles import OrganisationKind
 
 
 @dataclass(frozen=True)
