@@ -39,7 +39,6 @@ from django.utils import timezone
 
 from nir.access.models import (
     AuditAction,
-    AuditActorKind,
     AuditChannel,
     AuditEvent,
     AuditEventPerson,
@@ -49,6 +48,7 @@ from nir.access.models import (
 )
 from nir.logging import redact
 from nir.register import pg_params
+from nir.register.models import ActorKind
 from nir.register.snapshot_sql import loaded_instance
 from nir.register.write_sql import in_pipeline
 
@@ -135,7 +135,7 @@ def default_purpose(organisation, action: str, actor_kind: str) -> str:
     """The purpose when the caller gives none: by what is done, else by the organisation's task."""
     if action == AuditAction.STATISTICS:
         return AuditPurpose.STATISTICS
-    if actor_kind == AuditActorKind.SYSTEM:
+    if actor_kind == ActorKind.SYSTEM:
         return AuditPurpose.OPERATIONS
     kind = getattr(organisation, "kind", None)
     return {
@@ -186,18 +186,18 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
         if user is not None and getattr(user, "is_authenticated", False):
             actor_user = user
     if actor_user is not None:
-        kind, organisation = AuditActorKind.USER, actor_user.organisation
+        kind, organisation = ActorKind.USER, actor_user.organisation
     elif api_client is not None:
-        kind, organisation = AuditActorKind.CLIENT, api_client.organisation
+        kind, organisation = ActorKind.CLIENT, api_client.organisation
     else:
-        kind, organisation, system = AuditActorKind.SYSTEM, None, system or "system"
+        kind, organisation, system = ActorKind.SYSTEM, None, system or "system"
     if request is not None and not endpoint:
         endpoint = f"{request.method} {request.path}"
     ps = person_set(persons)
     values = dict(
         when=timezone.now(), actor_kind=kind, user_id=getattr(actor_user, "pk", None),
         api_client_id=getattr(api_client, "pk", None),
-        system=_clean(system, 100) if kind == AuditActorKind.SYSTEM else "",
+        system=_clean(system, 100) if kind == ActorKind.SYSTEM else "",
         organisation_id=getattr(organisation, "pk", None), action=action, channel=channel,
         endpoint=_clean(endpoint, 300), purpose=_clean(purpose or default_purpose(organisation, action, kind), 200),
         what=_clean(what, 200), person_count=ps.count, persons_complete=ps.complete,

@@ -11,6 +11,7 @@ from django.db import models
 
 from nir.access.policy import role_permission_sets
 from nir.access.roles import OrganisationKind, Role  # the enums live in nir.access.roles; importable here too
+from nir.register.models import ActorKind  # one actor kind for the register's rows and the audit log
 
 
 class Organisation(models.Model):
@@ -128,12 +129,6 @@ class OAuthGrantUse(models.Model):
 # triggers, ``nir.access.db``). See docs/audit.md.
 
 
-class AuditActorKind(models.TextChoices):
-    USER = "user", "Bruker"
-    CLIENT = "client", "API-klient"
-    SYSTEM = "system", "System"
-
-
 class AuditAction(models.TextChoices):
     READ = "read", "Lesing"
     SEARCH = "search", "Søk"
@@ -177,7 +172,7 @@ class AuditEvent(models.Model):
     """
 
     when = models.DateTimeField("tidspunkt", db_index=True)
-    actor_kind = models.CharField("aktørtype", max_length=10, choices=AuditActorKind.choices)
+    actor_kind = models.CharField("aktørtype", max_length=10, choices=ActorKind.choices)
     # No index of their own on user and organisation: the indexes (user, when) and (organisation,
     # when) below serve every look-up by either (leading column), and every request writes an event.
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events",

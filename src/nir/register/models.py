@@ -34,6 +34,9 @@ class Operation(models.TextChoices):
 
 
 class ActorKind(models.TextChoices):
+    """Who acted: on every registration row (``registered_by_kind``) and every audit event
+    (``nir.access.models.AuditEvent.actor_kind``) alike."""
+
     USER = "user", "Bruker"
     CLIENT = "client", "API-klient"
     SYSTEM = "system", "System"
