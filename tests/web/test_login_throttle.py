@@ -1,4 +1,4 @@
-"""Login throttling (nir.access.throttle, nir.web.login; docs/security.md)."""
+"""Login throttling (nir.access.throttle, nir.access.forms, nir.web.login; docs/security.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from nir import identity
 from nir.access import throttle
 from nir.logging import RedactIdentityNumbers
-from nir.web import login as login_module
+from nir.access import forms as login_module
 
 PASSWORD = "et-langt-passord-1"
 WRONG = "hemmelig-feil-passord-42"

@@ -14,7 +14,7 @@ from nir.access.models import (
     RoleAssignment,
     User,
 )
-from nir.web.login import ThrottledAdminAuthenticationForm
+from nir.access.forms import ThrottledAdminAuthenticationForm
 
 # The admin's login counts failures like the application's own (nir.access.throttle).
 admin.site.login_form = ThrottledAdminAuthenticationForm
