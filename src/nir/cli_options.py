@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from nir.register.interchange import parse_date, parse_datetime
+from nir.isodates import parse_date, parse_datetime
 
 
 def known_at_option(value: str | None) -> dt.datetime | None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from nir.isodates import parse_date, parse_datetime
 from nir.register import models as m
 from nir.register.errors import Problem
 
@@ -163,26 +164,6 @@ class ParsedPerson:
     registered_at: dt.datetime | None
     follow_up_municipality: str
     problems: list[Problem] = field(default_factory=list)
-
-
-def parse_date(value: Any) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    if not isinstance(value, str) or len(value) != 10:
-        raise ValueError
-    return dt.date.fromisoformat(value)
-
-
-def parse_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, str):
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    else:
-        raise ValueError
-    if parsed.tzinfo is None:
-        raise ValueError("timezone required")
-    return parsed
 
 
 def _convert(kind: str, value: Any) -> Any:
