@@ -9,6 +9,7 @@ class AccessConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_install_audit_triggers, sender=self)
+        post_migrate.connect(_load_organisations, sender=self)
         _guard_admin_site()
         from nir.access.models import ApiClient, Organisation
 
@@ -33,6 +34,15 @@ def _guard_admin_site():
         return user.is_active and user.is_staff and policy.allows(user, policy.Permission.ADMINISTER)
 
     admin.site.has_permission = has_permission
+
+
+def _load_organisations(sender, using, **kwargs):
+    """After every migrate: IMDi, every municipality, district, county and county governor as an
+    organisation (idempotent). The reference app, earlier in INSTALLED_APPS, has loaded the
+    reference data they are derived from by then."""
+    from nir.access.loaders import load_organisations
+
+    load_organisations(using)
 
 
 def _install_audit_triggers(sender, using, **kwargs):

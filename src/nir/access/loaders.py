@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nir.access.models import Organisation
 from nir.access.roles import OrganisationKind
+from nir.reference.models import County, District, Municipality
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -21,8 +22,6 @@ def district_org_code(number: str) -> str:
 
 
 def load_organisations(using="default") -> int:
-    from nir.reference.models import County, District, Municipality
-
     orgs = Organisation.objects.using(using)
     n = 0
     orgs.update_or_create(

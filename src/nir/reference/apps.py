@@ -13,7 +13,8 @@ class ReferenceConfig(AppConfig):
 
 def _load_after_migrate(sender, using, plan=None, **kwargs):
     # `nir migrate` on a fresh database yields a complete one: reference data
-    # and code lists are loaded (idempotently) from the files in the repo.
+    # and code lists are loaded (idempotently) from the files in the repo. The access app,
+    # later in INSTALLED_APPS, then loads the organisations derived from them.
     from nir.reference.loaders import load_all
 
-    load_all(using=using, verbosity=0)
+    load_all(using=using)

@@ -2,7 +2,8 @@
 
 Idempotent: rows are matched on their natural key and updated in place when a
 label or window changed in the data files (reference data is configuration,
-not register history). Runs after every migrate and as ``nir loadrefdata``.
+not register history). Runs after every migrate (this app's ``post_migrate``) and as
+``nir loadrefdata`` (``nir.access``'s command, which also loads the organisations).
 """
 
 from __future__ import annotations
@@ -91,18 +92,11 @@ def load_code_lists(using="default") -> int:
     return n
 
 
-def load_all(using="default", verbosity=1, stdout=None) -> dict[str, int]:
+def load_all(using="default") -> dict[str, int]:
+    """Counties, municipalities, districts and code lists, in one transaction; the counts loaded.
+    The organisations derived from them are loaded by the access app (``nir.access.loaders``)."""
     with transaction.atomic(using=using):
         n_counties, n_munis = load_municipalities(using)
         n_districts = load_districts(using)
         n_codes = load_code_lists(using)
-    from nir.access.loaders import load_organisations
-
-    n_orgs = load_organisations(using)
-    result = dict(counties=n_counties, municipalities=n_munis, districts=n_districts, codes=n_codes, organisations=n_orgs)
-    if verbosity and stdout is not None:
-        stdout.write(
-            "Referansedata: {counties} fylker, {municipalities} kommuner, {districts} bydeler, "
-            "{codes} koder, {organisations} organisasjoner\n".format(**result)
-        )
-    return result
+    return dict(counties=n_counties, municipalities=n_munis, districts=n_districts, codes=n_codes)
