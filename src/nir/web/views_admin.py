@@ -43,9 +43,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from nir.access import audit, oauth, policy
-from nir.access.management.commands.audit import (
-    PERSON_COLUMNS, SYSTEM_ORGANISATION, person_access_rows, what_label,
-)
+from nir.access.audit_labels import what_label
+from nir.access.management.commands.audit import PERSON_COLUMNS, SYSTEM_ORGANISATION, person_access_rows
 from nir.access.models import (
     ApiClient,
     ApiClientKey,

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from nir.access import audit
+from nir.access.audit_labels import what_label
 from nir.access.models import AuditAction, AuditChannel, AuditEvent, AuditPurpose
 
 SEARCH_COLUMNS = ["id", "when", "actor_kind", "actor", "organisation", "organisation_name", "action", "channel",
@@ -30,27 +31,6 @@ SEARCH_COLUMNS = ["id", "when", "actor_kind", "actor", "organisation", "organisa
 PERSON_COLUMNS = ["when", "organisation", "action", "what", "purpose", "channel", "concerns_you", "outcome"]
 
 SYSTEM_ORGANISATION = "IMDi (NIR, systemoperasjon)"
-WHAT_LABELS = {
-    "person:history": "Registreringshistorikken din",
-    "register:facts": "Uttrekk av hele registeret",
-    "research-extract": "Pseudonymisert forskningsuttrekk",
-    "audit-log": "Tilgangsloggen",
-    "audit-log:person": "Tilgangsloggen din (innsyn)",
-}
-
-
-def what_label(what: str) -> str:
-    if what in WHAT_LABELS:
-        return WHAT_LABELS[what]
-    kind, _, ident = what.partition(":")
-    if kind == "report":
-        from nir.reports import registry
-
-        d = registry.REPORTS.get(ident)
-        return f"Rapport: {d.title}" if d else f"Rapport {ident}"
-    if kind == "statistics":
-        return "Statistikk (bare tall, ingen personer)"
-    return what
 
 
 def _when(event: AuditEvent) -> str:
