@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from nir.access import audit
+from nir.access.read import person_out
 from nir.access.scope import person_scope
 from nir.api.access import person_for
 from nir.api.auth import actor
@@ -20,7 +21,6 @@ from nir.register import models as m
 from nir.register import services
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.interchange import item_to_json, parse_fields
-from nir.register.selectors import person_out
 from nir.register.write_sql import atomic_pipelined
 from nir.reports import registry
 from nir.reports.exports import _json_value
@@ -30,7 +30,7 @@ router = Router(tags=["persons"])
 DUF_PATH = Field(..., max_length=12, description="DUF-nummer (12 digits)")
 
 
-# --- reading: nir.register.selectors (the one reader of the API and the web pages) ------------
+# --- reading: nir.access.read (the one reader of the API and the web pages) --------------------
 
 @router.get("/persons/{duf}", response={200: PersonOut, **PROBLEMS}, by_alias=True,
             summary="One person with the Regelmotor's derived status")

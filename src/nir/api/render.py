@@ -2,7 +2,7 @@
 
 Ninja validates a view's answer against its response schema with pydantic, dumps it again and
 encodes it with the standard library's JSON encoder: ~7 % of an API registration. The documents
-of the person endpoints are built by one function each (``nir.register.selectors.person_out``,
+of the person endpoints are built by one function each (``nir.access.read.person_out``,
 ``nir.api.persons.registration_out``) to the schema's shape, so in production ``answer`` only
 encodes them (orjson, dates and times as Django's encoder writes them).
 

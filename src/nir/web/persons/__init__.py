@@ -7,6 +7,6 @@
     /personer/<duf>/historikk/                  every registration, all versions
     /personer/<duf>/ny/<kind>/?ordning=…        the «+ Legg til» forms (forms.py)
 
-The person is read by ``nir.register.selectors`` — the same reader as the API — and registered
+The person is read by ``nir.access.read`` — the same reader as the API — and registered
 through ``nir.register.services`` with the Regelmotor's guard.
 """

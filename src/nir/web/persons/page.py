@@ -1,6 +1,6 @@
 """The person page as data: Grunndata, NIR - Kategori, avvik, and per scheme the Gjennomføringsfrist
 and the sections Vedtak, Sluttmål, Avslutning, Deltakelse og tiltak, Fravær og permisjon; and
-Karriereveiledning. Built from one ``selectors.PersonRead`` (the current rows and the Regelmotor's
+Karriereveiledning. Built from one ``nir.access.read.PersonRead`` (the current rows and the Regelmotor's
 result) and one read of the registering users; the templates only lay it out.
 
 Each section has a stable id (``vedtak-intro``, ``sluttmaal-intro``, ``avslutning-norwegian``,
@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy
 
 from nir import codes
 from nir.access import policy
+from nir.access.read import PersonRead, place_label, registered_by, registering_users
 from nir.register import models as m
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
-from nir.register.selectors import PersonRead, place_label, registered_by, registering_users
 from nir.web.persons.forms import INTRO, KINDS, NORWEGIAN, SCHEMES
 
 SCHEME_TITLES = {INTRO: gettext_lazy("Introduction programme"),

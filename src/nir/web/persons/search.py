@@ -36,11 +36,11 @@ from django.views.decorators.http import require_http_methods
 from nir import identity
 from nir.access import audit
 from nir.access.persons import PersonNotFound, find_person, person_in_scope
+from nir.access.read import place_label
 from nir.access.scope import person_scope
 from nir.reference.models import District, Municipality
 from nir.register import models as m
 from nir.register.explain import CATEGORY_LABELS, LAW_LABELS
-from nir.register.selectors import place_label
 from nir.reports import queries, registry
 
 PAGE_SIZE = 50

@@ -37,15 +37,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from nir import codes
 from nir.access import audit
 from nir.access.persons import PersonNotFound, ReadOnly, find_person
+from nir.access.read import (
+    PAGE_MODELS, find_person_with_rows, place_label, read_person, registered_by, registering_users,
+)
 from nir.register import history, services
 from nir.register import models as m
 from nir.register.actors import Actor
 from nir.register.errors import RegistrationRefused
 from nir.register.explain import CATEGORY_LABELS
 from nir.register.interchange import FIELD_KINDS
-from nir.register.selectors import (
-    PAGE_MODELS, find_person_with_rows, place_label, read_person, registered_by, registering_users,
-)
 from nir.register.snapshot_sql import current_rows
 from nir.web.persons.forms import KINDS, Kind, Submission, error_for, field_context, read_submission
 from nir.web.persons.page import DERIVED_SECTIONS, SCHEME_TITLES, SECTION_IDS, PersonPage, row_anchor, version_status

@@ -15,7 +15,8 @@ The *skjermet* rule lives here: the address of a person with a protected identit
 ``person_scope(user) is None``), never to a municipality.
 
 The caller checks first that the user may see the person (``nir.access.persons.find_person`` or
-``find_person_with_rows`` below); a person outside the user's scope is *not found*.
+``find_person_with_rows`` below); a person outside the user's scope is *not found*. This reader
+applies the scope and the skjermet rule, so it lives in ``access`` (above the register it reads).
 """
 
 from __future__ import annotations
@@ -25,10 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connections
 from django.utils import timezone
 
 from nir import codes, rules
+from nir.access.persons import PersonNotFound, ReadOnly, is_duf, may_register, person_in_scope
+from nir.access.scope import person_scope
+from nir.reference.models import District, Municipality
 from nir.register import models as m
 from nir.register.derivation import ENGINE_MODELS, facts_from_rows
 from nir.register.explain import CATEGORY_LABELS
@@ -51,8 +56,6 @@ def covering(rows: Iterable[m.Registration], day: dt.date):
 
 def may_see_protected_address(user) -> bool:
     """Only users who see every person (IMDi) see the address of a person with a protected identity."""
-    from nir.access.scope import person_scope
-
     return person_scope(user) is None
 
 
@@ -150,8 +153,6 @@ def find_person_with_rows(user, duf: str, models: tuple[type[m.Registration], ..
     """``nir.access.persons.find_person`` and the person's current rows of ``models`` in two
     statements: the follow-up periods the scope is judged by come from the same read (``models``
     must include ``FollowUp``). Raises ``PersonNotFound`` (also outside the scope) or ``ReadOnly``."""
-    from nir.access.persons import PersonNotFound, ReadOnly, is_duf, may_register, person_in_scope
-
     if m.FollowUp not in models:
         raise ValueError("the scope is judged by the follow-up periods: read FollowUp")
     person = m.Person.objects.filter(duf=duf).first() if is_duf(duf) else None
@@ -223,8 +224,6 @@ def person_document(read: PersonRead) -> dict[str, Any]:
 
 def registering_users(rows: Iterable[m.Registration]) -> dict[int, Any]:
     """The users who registered ``rows`` (with their organisation), by id: one statement, or none."""
-    from django.contrib.auth import get_user_model
-
     ids = {r.registered_by_user_id for r in rows if r.registered_by_user_id}
     if not ids:
         return {}
@@ -254,8 +253,6 @@ _places: dict[tuple, dict[str, str]] = {}
 def place_names(alias: str = "default") -> dict[str, str]:
     """Municipality and district number → name (reference data, read once per process and database;
     the latest name of a number wins)."""
-    from nir.reference.models import District, Municipality
-
     db = connections[alias].settings_dict
     key = (alias, db["ENGINE"], db["NAME"], db.get("HOST"), db.get("PORT"))
     names = _places.get(key)
