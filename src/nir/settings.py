@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "nir.access",
     "nir.register",
     "nir.reports",
+    "nir.synth",
     "nir.api",
     "nir.web",
 ]

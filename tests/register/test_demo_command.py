@@ -9,7 +9,7 @@ from django.core.management import call_command, get_commands
 
 from nir.access.models import Role
 from nir.register import models as m
-from nir.register.management.commands.demo import DEMO_USERS
+from nir.synth.management.commands.demo import DEMO_USERS
 
 needs_synth = pytest.mark.skipif("synth" not in get_commands(), reason="the synth command is not available yet")
 
@@ -63,7 +63,7 @@ def test_demo_api_client_gets_a_fresh_key_that_works(make_person, fast_hashing, 
     """The demo case system: a new key per run (the old one revoked), written for the user, usable at /oauth/token."""
     from nir.access import oauth
     from nir.access.models import ApiClientKey
-    from nir.register.management.commands.demo import DEMO_CLIENT
+    from nir.synth.management.commands.demo import DEMO_CLIENT
 
     settings.VAR_DIR = tmp_path
     settings.NIR_OAUTH_KEY_DIR = tmp_path / "keys"

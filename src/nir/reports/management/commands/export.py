@@ -2,19 +2,24 @@
 
     nir export facts [--known-at T] [--out FILE]
     nir export research --out DIR [--known-at T] [--key-file F] [--quiet]   # docs/research-extract.md
+
+A ``reports`` command because the research extract is ``nir.reports.research``; the facts come
+from the register's interchange format (``nir.register.history.iter_register``).
 """
 
 from __future__ import annotations
 
 import json
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from nir.access import audit
-from nir.register.history import iter_register, persons_known_at
-from nir.register.interchange import parse_date
+from nir.access import audit, policy
 from nir.cli_options import known_at_option
+from nir.isodates import parse_date
+from nir.register.history import iter_register, persons_known_at
+from nir.reports import research
 
 
 class Command(BaseCommand):
@@ -63,10 +68,6 @@ class Command(BaseCommand):
         """The user the extract is made for: a researcher gets *only* this (nir.access.policy)."""
         if not username:
             return None
-        from django.contrib.auth import get_user_model
-
-        from nir.access import policy
-
         user = get_user_model().objects.select_related("organisation").filter(username=username).first()
         if user is None:
             raise CommandError(f"ukjent bruker {username!r}")
@@ -75,8 +76,6 @@ class Command(BaseCommand):
         return user
 
     def _research(self, out, known_at, key_file, quiet, user=None):
-        from nir.reports import research
-
         if not out:
             raise CommandError("'nir export research' krever --out MAPPE")
         known = known_at_option(known_at) if known_at else None
@@ -90,7 +89,7 @@ class Command(BaseCommand):
             if quiet:
                 summary = research.write_research_extract(out, key=resolved.key, known_at=known)
             else:
-                summary = self._with_progress(research, out, resolved.key, known)
+                summary = self._with_progress(out, resolved.key, known)
         except research.ResearchExtractError as e:
             raise CommandError(str(e)) from None
         # Audit log (issue 5): a pseudonymised extract of every person, no person list.
@@ -109,7 +108,7 @@ class Command(BaseCommand):
             "datakatalog og manifest.json i samme mappe"
         )
 
-    def _with_progress(self, research, out, key, known):
+    def _with_progress(self, out, key, known):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

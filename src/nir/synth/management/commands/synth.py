@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from nir.synth.generator import BLOCK, default_now
 from nir.synth.ids import MAX_PERSONS
 from nir.synth.pipeline import run
+from nir.synth.writers import DatabaseWriter, JsonlWriter, SynthConflict
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -64,18 +65,12 @@ class Command(BaseCommand):
 
         fh = None
         if out:
-            from nir.synth.writers import JsonlWriter
-
             fh = self.stdout if out == "-" else open(out, "w", encoding="utf-8")
             writer = JsonlWriter(fh)
         else:
-            from nir.synth.writers import DatabaseWriter
-
             writer = DatabaseWriter(check_keys=check_keys)
 
         show = not quiet and out != "-"
-        from nir.synth.writers import SynthConflict
-
         try:
             if show:
                 result = self._run_with_progress(persons, seed, now_dt, writer, chunk_size, worker)

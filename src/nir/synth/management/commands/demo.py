@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from nir.access.models import Organisation, Role, RoleAssignment
+from nir.access import oauth
+from nir.access.models import ApiClient, Organisation, RoleAssignment
+from nir.access.policy import SCOPES
+from nir.access.roles import Role
 from nir.register.models import Person
 
 DEMO_USERS = [
@@ -57,15 +63,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def _api_client(self):
         """A demo case system for Trondheim with every scope: a fresh key each run, the old ones revoked."""
-        import os
-
-        from django.conf import settings
-        from django.utils import timezone
-
-        from nir.access import oauth
-        from nir.access.models import ApiClient
-        from nir.access.policy import SCOPES
-
         client, _ = ApiClient.objects.update_or_create(
             client_id=DEMO_CLIENT, defaults={"name": "Demo-fagsystem Trondheim", "source_system": "Demo-fagsystem",
                                              "organisation": Organisation.objects.get(code="k-5001"),
