@@ -1,7 +1,10 @@
-"""Strict ISO 8601 dates and timestamps, as the interchange format and the command options take them.
+"""Dates and timestamps read from text, below every other layer (pure Python).
 
-A date is exactly ``YYYY-MM-DD``; a timestamp must carry its time zone (``Z`` or an offset).
-Both raise ``ValueError`` on anything else. Pure Python, below every other layer.
+``parse_date``/``parse_datetime``: strict ISO 8601, as the interchange format and the command
+options take them: a date is exactly ``YYYY-MM-DD``; a timestamp must carry its time zone (``Z``
+or an offset). ``parse_typed_date``: a date as a person types it into a form or a filter,
+dd.mm.yyyy as NIR shows them, or ISO yyyy-mm-dd (what a browser's date field sends).
+All raise ``ValueError`` on anything else.
 """
 
 from __future__ import annotations
@@ -28,3 +31,16 @@ def parse_datetime(value: Any) -> dt.datetime:
     if parsed.tzinfo is None:
         raise ValueError("timezone required")
     return parsed
+
+
+TYPED_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
+
+
+def parse_typed_date(raw: str) -> dt.date:
+    """The date ``raw`` stands for (dd.mm.yyyy or yyyy-mm-dd); raises ValueError for anything else."""
+    for fmt in TYPED_DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            pass
+    raise ValueError(raw)

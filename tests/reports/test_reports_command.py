@@ -42,6 +42,16 @@ def test_csv_is_the_default(world):
     assert rows[0][0] == "DUF-nummer" and [r[2] for r in rows[1:]] == ["Eng", "Jensen", "Fjell"]
 
 
+def test_options_are_read_as_the_pages_and_the_api_read_the_query(world):
+    """One reader (``nir.reports.params``) for the pages, the API and the command: a date as typed on
+    the pages (dd.mm.yyyy) is the same filter as ISO, and a bad value is refused with the filter's name."""
+    iso = json.loads(report("avsluttet-intro", "--format", "json", "--from", "2026-01-01", "--to", "2026-12-31"))
+    typed = json.loads(report("avsluttet-intro", "--format", "json", "--from", "01.01.2026", "--to", "31.12.2026"))
+    assert typed["filters"] == iso["filters"] and typed["rows"] == iso["rows"] and iso["count"] == 3
+    with pytest.raises(CommandError, match="«2026-13-01»"):
+        report("avsluttet-intro", "--from", "2026-13-01")
+
+
 def test_xlsx_to_file(world, tmp_path):
     out = tmp_path / "bortfall.xlsx"
     report("bortfall-arbeid", "--format", "xlsx", "--out", str(out), "--municipality", "5001")
@@ -61,7 +71,10 @@ def test_csv_to_file_and_as_a_municipality_user(world, tmp_path, caseworker):
 @pytest.mark.parametrize("args", [
     ("avvik-sluttmaal", "--format", "xlsx"),  # xlsx needs --out
     ("bortfall-arbeid", "--avvik", "final_goal_missing"),
-    ("avsluttet-intro", "--from", "01.01.2026"),
+    ("avsluttet-intro", "--from", "2026-13-01"),
+    ("avsluttet-intro", "--known-at", "i går"),
+    ("avvik-sluttmaal", "--known-at", "2026-02-01", "--compare-known-at", "snart"),
+    ("aarsstatistikk", "--as-of", "31.13.2025"),
     ("avvik-sluttmaal", "--user", "nobody"),
     ("personlister",),
     ("aarsstatistikk", "--status", "active"),

@@ -1,14 +1,13 @@
 """``/reports/{id}`` and ``/statistics``: the NIR reports and yearly statistics, in the user's scope.
 
-The query string is read exactly as the report pages read it (``nir.web.views_reports.params_from_query``,
-``nir.web.views_statistics.read_params``) and the reports are run by ``nir.reports.registry.run`` /
+The query string is read as the report pages and ``nir report`` read it (``nir.reports.params.report_params``,
+``nir.reports.params.stats_request``) and the reports are run by ``nir.reports.registry.run`` /
 ``nir.reports.statistics.yearly`` with ``person_scope(user)``: one meaning everywhere. A bad filter is a
 400 problem with the registry's Norwegian message.
 """
 
 
 import datetime as dt
-from dataclasses import replace
 from typing import Any
 
 from django.http import HttpRequest
@@ -21,6 +20,7 @@ from nir.register import models as m
 from nir.api.errors import ApiProblem
 from nir.api.schemas import PROBLEMS, Out
 from nir.reports import exports, registry, statistics, stats_exports
+from nir.reports.params import report_params, stats_request
 
 router = Router(tags=["reports"])
 
@@ -66,12 +66,10 @@ def _report_error(e: Exception) -> ApiProblem:
 def get_report(request: HttpRequest, report_id: str, q: Query[ReportQuery]):
     """One of the NIR reports (``avsluttet-intro``, ``avvik-sluttmaal``, ``bortfall-arbeid``, ``personliste``;
     docs/reports.md) for the persons in the user's scope, paged; the shape of ``nir report --format json``."""
-    from nir.web.views_reports import params_from_query
-
     if report_id not in registry.REPORTS:
         raise ApiProblem(404, f"Ukjent rapport {report_id[:60]!r}; rapportene er: {', '.join(registry.REPORTS)}.")
     try:
-        params = replace(params_from_query(request.GET, registry.get(report_id)), page_size=q.page_size)
+        params = report_params(request.GET, registry.get(report_id), page_size=q.page_size)
         result = registry.run(report_id, params, scope=person_scope(request.auth))
         doc = exports.to_json(result)
     except registry.ReportError as e:
@@ -106,10 +104,8 @@ class StatsOut(Out):
 @router.get("/statistics", response={200: StatsOut, **PROBLEMS}, summary="Yearly statistics (aarsstatistikk)")
 def get_statistics(request: HttpRequest, q: Query[StatsQuery]):
     """The yearly NIR statistics for the user's scope; the shape of ``nir report aarsstatistikk --format json``."""
-    from nir.web.views_statistics import read_params
-
     try:
-        params = read_params(request.GET).params
+        params = stats_request(request.GET).params
         table = statistics.yearly(params, scope=person_scope(request.auth))
     except registry.ReportError as e:
         raise _report_error(e) from None

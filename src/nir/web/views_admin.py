@@ -58,9 +58,9 @@ from nir.access.models import (
     RoleAssignment,
 )
 from nir.access.persons import PersonNotFound, find_person, is_duf
+from nir.isodates import parse_typed_date
 from nir.web import help as help_texts_store
 from nir.web.models import HelpText
-from nir.web.dates import parse_date
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
@@ -441,7 +441,7 @@ def audit_search(request):
     for name, label in (("since", _("From date")), ("until", _("To date"))):
         if f[name]:
             try:
-                dates[name] = parse_date(f[name])
+                dates[name] = parse_typed_date(f[name])
             except ValueError:
                 errors.append(_("%(field)s must be a date (dd.mm.yyyy), not \"%(value)s\".") % {"field": label,
                                                                                             "value": f[name]})

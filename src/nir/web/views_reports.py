@@ -29,7 +29,6 @@ import io
 import math
 import re
 import tempfile
-import typing
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -48,10 +47,11 @@ from django.views.decorators.http import require_GET
 from nir import codes
 from nir.access import audit
 from nir.access.scope import person_scope
+from nir.isodates import parse_typed_date
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import charts, exports, registry
+from nir.reports.params import accepted_filters, filter_label, report_params, value_kind
 from nir.web.help import current_texts, text_for
-from nir.web.dates import parse_date
 
 PAGE_SIZE = 50
 
@@ -61,26 +61,6 @@ EXPORT_FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
 # Exports are written to a temporary file (in memory up to this size, then on disk) and streamed from it.
 SPOOL_BYTES = 8 * 1024 * 1024
 
-# Filter name (as in the URL and on the command line) → label in the form. A filter a report adds
-# without a label here is labelled by the column of the same key, or by its name.
-FILTER_LABELS = {
-    "law": gettext_lazy("Act"),
-    "municipality": gettext_lazy("Follow-up municipality or district"),
-    "category": gettext_lazy("NIR category"),
-    "duf": gettext_lazy("DUF number"),
-    "name": gettext_lazy("Name"),
-    "from": gettext_lazy("From date"),
-    "to": gettext_lazy("To date"),
-    "termination_type": gettext_lazy("Termination type"),
-    "reason": gettext_lazy("Termination reason"),
-    "avvik": gettext_lazy("Deviation"),
-    "scheme": gettext_lazy("Scheme"),
-    "status": gettext_lazy("Status"),
-    "deadline_within": gettext_lazy("Completion deadline within (number of days)"),
-    "missing": gettext_lazy("Missing registration"),
-    "as_of": gettext_lazy("As of date"),
-    "known_at": gettext_lazy("The register as it was known"),
-}
 FILTER_HINTS = {
     "municipality": gettext_lazy("Municipality number (4 digits) or district number (6 digits)."),
     "name": gettext_lazy("Part of the first or last name."),
@@ -110,9 +90,7 @@ def _terminations(n: int, text: str) -> str:
 ROW_COUNTS = {"avsluttet-intro": _terminations}
 DEFAULT_ROW_COUNT = _persons
 
-_PARAM_TYPES = typing.get_type_hints(registry.ReportParams)
 # Command-line hints in the registry's help texts, e.g. «(--from/--to)», not shown on the pages.
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
 _CLI_HINT = re.compile(r"\s*\([^()]*--[^()]*\)")
 
 
@@ -145,111 +123,15 @@ def report_list(request):
 
 # --- parameters from the query string --------------------------------------------------------
 
-def _accepted_filters() -> dict[str, str]:
-    """Every filter name the pages read → ReportParams field. The filters of all reports are read, so
-    that one that does not belong to the report is refused by the registry, not silently dropped."""
-    names = {"law": "law", **registry.COMMON_FILTERS}
-    for d in registry.REPORTS.values():
-        names.update(d.filters)
-    names.update({"as_of": "as_of", "known_at": "known_at"})
-    return names
-
-
 def _form_filters(d: registry.ReportDefinition) -> dict[str, str]:
     """The filters in the report's form, in the order shown."""
     return {"law": "law", **registry.COMMON_FILTERS, **d.filters, "as_of": "as_of", "known_at": "known_at"}
 
 
-def _kind(attr: str) -> str:
-    hint = _PARAM_TYPES.get(attr, str)
-    args = typing.get_args(hint) or (hint,)
-    if dt.datetime in args:
-        return "datetime"
-    if dt.date in args:
-        return "date"
-    if int in args:
-        return "int"
-    return "text"
-
-
-def _label(d: registry.ReportDefinition | None, name: str) -> str:
-    if name in FILTER_LABELS:
-        return FILTER_LABELS[name]
-    col = d.column(name) if d else None
-    return col.header if col else name.replace("_", " ").capitalize()
-
-
-def _parse_known_at(raw: str) -> dt.datetime:
-    """A date (the end of that day), or a time; without a time zone: Norwegian time."""
-    try:
-        day = parse_date(raw)
-    except ValueError:
-        pass
-    else:
-        return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59, 999999)))
-    # A «+» typed into a URL by hand arrives as a space: 2026-01-10T09:00:00 01:00.
-    raw = re.sub(r"(T[\d:.]+) (\d\d(:?\d\d)?)$", r"\1+\2", raw)
-    value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
-
-
-def _convert(d: registry.ReportDefinition | None, name: str, attr: str, raw: str) -> Any:
-    kind = _kind(attr)
-    try:
-        if kind == "date":
-            return parse_date(raw)
-        if kind == "datetime":
-            return _parse_known_at(raw)
-        if kind == "int":
-            return int(raw)
-    except (ValueError, OverflowError):
-        values = {"label": _label(d, name), "value": raw}
-        if kind == "date":
-            message = gettext('%(label)s must be a date (YYYY-MM-DD), not "%(value)s"')
-        elif kind == "datetime":
-            message = gettext('%(label)s must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDThh:mm), not "%(value)s"')
-        else:
-            message = gettext('%(label)s must be a whole number, not "%(value)s"')
-        raise _field_error(message % values, name) from None
-    if _CONTROL.search(raw):
-        raise _field_error(gettext("%(label)s contains invalid characters") % {"label": _label(d, name)}, name)
-    return raw
-
-
-def _field_error(message: str, name: str) -> registry.ReportError:
-    """A ``ReportError`` that knows its filter (the error summary links to the field)."""
-    error = registry.ReportError(message)
-    error.field = name
-    return error
-
-
-def params_from_query(query, d: registry.ReportDefinition | None = None) -> registry.ReportParams:
-    """``ReportParams`` from a query string (``request.GET``); empty values mean not filtered.
-
-    Raises ``registry.ReportError`` (Norwegian) for a value that cannot be read; the registry
-    checks the rest when the report is run.
-    """
-    values: dict[str, Any] = {}
-    for name, attr in _accepted_filters().items():
-        raw = query.get(name, "").strip()
-        if raw:
-            values[attr] = _convert(d, name, attr, raw)
-    raw_page = query.get("page", "").strip() or "1"
-    try:
-        page = int(raw_page)
-    except ValueError:
-        page = 0
-    if page < 1:
-        raise registry.ReportError(gettext('page must be a positive whole number, not "%(value)s"')
-                                   % {"value": raw_page})
-    return registry.ReportParams(**values, sort=query.get("sort", "").strip() or None, page=page,
-                                 page_size=PAGE_SIZE)
-
-
 def _current(query) -> dict[str, str]:
     """The recognised, non-empty filters and the sort of the request (for the links of the page)."""
     out = {}
-    for name in [*_accepted_filters(), "sort"]:
+    for name in [*accepted_filters(), "sort"]:
         raw = query.get(name, "").strip()
         if raw:
             out[name] = raw
@@ -309,19 +191,19 @@ def _fields(d: registry.ReportDefinition, query) -> list[FilterField]:
     for name, attr in _form_filters(d).items():
         value = query.get(name, "").strip()
         choices = _choices(name, attr, query)
-        kind = _kind(attr)
+        kind = value_kind(attr)
         input_type = "select" if choices is not None else {"date": "date", "int": "number"}.get(kind, "text")
         if name == "law" and not value:
             value = registry.DEFAULT_LAW
         if kind == "date" and value:
             try:
-                value = parse_date(value).isoformat()  # a date field shows ISO dates only
+                value = parse_typed_date(value).isoformat()  # a date field shows ISO dates only
             except ValueError:
                 pass
         hint = FILTER_HINTS.get(name, "")
         if name == "category" and "scheme" not in d.filters:
             hint = ""
-        fields.append(FilterField(name=name, label=_label(d, name), value=value, input_type=input_type,
+        fields.append(FilterField(name=name, label=filter_label(d, name), value=value, input_type=input_type,
                                   choices=choices, hint=hint, required=name == "law",
                                   empty_label=EMPTY_CHOICE_LABELS.get(name, ALL_LABEL)))
     return fields
@@ -418,7 +300,7 @@ def report(request, report_id: str):
         "no_access": scope is not None and scope.empty, "partial": partial,
     }
     try:
-        params = params_from_query(query, d)
+        params = report_params(query, d, page_size=PAGE_SIZE)
         result = registry.run(d.id, params, scope=scope)
         count = result.count
         pages = max(1, math.ceil(count / PAGE_SIZE))
@@ -535,7 +417,7 @@ def report_export(request, report_id: str, fmt: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404(gettext("Unknown format"))
     try:
-        params = replace(params_from_query(request.GET, d), page=1, page_size=None)
+        params = replace(report_params(request.GET, d), page=1)
         result = registry.run(d.id, params, scope=person_scope(request.user))
     except registry.ReportError:
         # The page explains the error (status 400) with the form to correct it.

@@ -31,13 +31,13 @@ from django.views.decorators.http import require_GET
 from nir import codes, rules
 from nir.access import audit, policy
 from nir.access.persons import PersonNotFound, find_person, is_duf
+from nir.isodates import parse_typed_date
 from nir.register import models as m
 from nir.register.derivation import evaluate_person
 from nir.register.explain import KEY_LABELS, value_label
 from nir.rules import parameters
 from nir.rules.catalogue import RULES
 from nir.rules.version import RULES_VERSION
-from nir.web.dates import parse_date
 
 # The code lists the rules read (docs/rules.md «Parameters»): shown first, open.
 RULE_CODE_LISTS = ("final_goal", "permit_basis", "absence_kind", "decision_type", "termination_type",
@@ -248,7 +248,7 @@ def explain_person(request, duf: str):
     as_of = today
     if raw:
         try:
-            as_of = parse_date(raw)
+            as_of = parse_typed_date(raw)
         except ValueError:
             error = _("The assessment date must be a date (dd.mm.yyyy), not \"%(value)s\".") % {"value": raw[:40]}
     details = m.PersonDetails.objects.current().filter(person=person).only("first_name", "last_name").first()

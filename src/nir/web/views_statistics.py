@@ -47,10 +47,10 @@ from nir.access import audit
 from nir.access.scope import Scope, person_scope
 from nir.register.explain import LAW_LABELS
 from nir.reports import charts, diff, statistics, stats_exports
+from nir.reports.params import StatsRequest, default_year, stats_request
 from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
 from nir.reports.statistics import FIGURES, StatsParams, StatsTable
-from nir.web.views_reports import XLSX_CONTENT_TYPE, _parse_known_at, error_field, error_status, is_htmx
-from nir.web.dates import parse_date
+from nir.web.views_reports import XLSX_CONTENT_TYPE, error_field, error_status, is_htmx
 
 YEARS_SHOWN = 10  # the year select: the current year and the nine before it
 SERIES_YEARS = 5
@@ -73,97 +73,6 @@ UNIT = gettext_lazy("Persons")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 EXPORT_FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE, "json": JSON_CONTENT_TYPE}
-
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
-_NOW = ("nå", "na", "now")
-# The parameters as named in the form and in the messages about them.
-LABELS = {
-    "year": gettext_lazy("Year"),
-    "law": gettext_lazy("Act"),
-    "area": gettext_lazy("Area"),
-    "district": gettext_lazy("District"),
-    "by": gettext_lazy("Breakdown"),
-    "as_of": gettext_lazy("As of date"),
-    "known_at": gettext_lazy("The register as it was known"),
-    "compare_known_at": gettext_lazy("Compare with"),
-    "figure": gettext_lazy("Figure"),
-}
-
-
-# --- parameters ---------------------------------------------------------------------------------
-
-def default_year() -> int:
-    """Last year: the yearly statistics are about a finished year unless another is asked for."""
-    return timezone.localdate().year - 1
-
-
-def _text(query, name: str, label: str) -> str:
-    raw = query.get(name, "").strip()
-    if _CONTROL.search(raw):
-        raise ReportError(gettext("%(label)s contains invalid characters") % {"label": label})
-    return raw
-
-
-def _year(raw: str) -> int:
-    if not re.fullmatch(r"\d{4}", raw or ""):
-        raise ReportError(gettext('year must be a year (YYYY), not "%(value)s"') % {"value": raw})
-    return int(raw)
-
-
-def _date(raw: str, label: str) -> dt.date | None:
-    if not raw:
-        return None
-    try:
-        return parse_date(raw)
-    except (ValueError, OverflowError):
-        raise ReportError(gettext('%(label)s must be a date (YYYY-MM-DD), not "%(value)s"')
-                          % {"label": label, "value": raw}) from None
-
-
-def _time(raw: str, label: str) -> dt.datetime | None:
-    if not raw:
-        return None
-    try:
-        return _parse_known_at(raw)
-    except (ValueError, OverflowError):
-        raise ReportError(gettext('%(label)s must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDThh:mm), not "%(value)s"')
-                          % {"label": label, "value": raw}) from None
-
-
-@dataclass
-class Request:
-    """What the query string asks for, read but not yet checked against the register."""
-
-    params: StatsParams
-    compare: bool = False  # show what changed between known_at and compare_at
-    compare_at: dt.datetime | None = None  # None: now
-
-
-def read_params(query, *, area: str | None = None, year: str | None = None, by_allowed: bool = True) -> Request:
-    """``StatsParams`` from the query string (and the path of the yearly report); ``ReportError`` when bad."""
-    raw_year = year if year is not None else _text(query, "year", LABELS["year"])
-    y = _year(raw_year) if raw_year else default_year()
-    law = _text(query, "law", LABELS["law"]) or DEFAULT_LAW
-    if area is None:
-        area = _text(query, "district", LABELS["district"]) or _text(query, "area", LABELS["area"])
-    by = _text(query, "by", LABELS["by"]) if by_allowed else ""
-    as_of = _date(_text(query, "as_of", LABELS["as_of"]), LABELS["as_of"])
-    known_at = _time(_text(query, "known_at", LABELS["known_at"]), LABELS["known_at"])
-    raw_compare = _text(query, "compare_known_at", LABELS["compare_known_at"])
-    compare_at = None
-    if raw_compare and raw_compare.lower() not in _NOW:
-        compare_at = _time(raw_compare, LABELS["compare_known_at"])
-    figures = []
-    for raw in query.getlist("figure"):
-        raw = raw.strip()
-        if _CONTROL.search(raw):
-            raise ReportError(gettext("%(label)s contains invalid characters") % {"label": LABELS["figure"]})
-        if raw and raw not in figures:
-            figures.append(raw)
-    p = StatsParams(year=y, law=law, area=area or None, by=by or None, as_of=as_of, known_at=known_at,
-                    figures=tuple(figures))
-    return Request(p, compare=bool(raw_compare), compare_at=compare_at)
-
 
 # --- areas (reference data) ---------------------------------------------------------------------
 
@@ -255,7 +164,7 @@ def scope_notice(scope: Scope | None, area: AreaInfo | None) -> dict[str, str] |
     return {"text": text, "level": "info"}
 
 
-def checked(req: Request) -> tuple[StatsParams, AreaInfo | None]:
+def checked(req: StatsRequest) -> tuple[StatsParams, AreaInfo | None]:
     """The parameters checked as ``statistics.validate`` does, and the area against the reference data."""
     p = statistics.validate(req.params)
     if req.compare_at is not None and timezone.is_naive(req.compare_at):
@@ -551,7 +460,7 @@ def statistics_page(request):
     # The URL of the page as asked for, without empty parameters (pushed to the address bar by htmx).
     clean_url = request.path + _qs({k: query.getlist(k) for k in query})
     try:
-        req = read_params(query)
+        req = stats_request(query)
         p, area = checked(req)
         table = statistics.yearly(p, scope=scope)
         p = table.params
@@ -628,7 +537,7 @@ def statistics_export(request, fmt: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404(gettext("Unknown format"))
     try:
-        p, _area = checked(read_params(request.GET))
+        p, _area = checked(stats_request(request.GET))
         table = statistics.yearly(p, scope=person_scope(request.user))
     except ReportError:
         return statistics_page(request)  # the page explains the error (400) with the form to correct it
@@ -657,7 +566,7 @@ def yearly_report(request, area: str, year: str):
     context: dict[str, Any] = {"area_code": area, "year": year,
                                "statistics_url": reverse("statistics") + _qs({"year": year, "area": area})}
     try:
-        p, info = checked(read_params(query, area=area, year=year, by_allowed=False))
+        p, info = checked(stats_request(query, area=area, year=year, by_allowed=False))
         table = statistics.yearly(p, scope=scope)
         p = table.params
         series = yearly_series(p, table, scope)

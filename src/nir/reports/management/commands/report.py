@@ -1,32 +1,37 @@
-"""nir report NAME — the NIR reports on the command line (the same implementation as the pages and the API)."""
+"""nir report NAME — the NIR reports on the command line (the same implementation as the pages and the API).
+
+The options are read by ``nir.reports.params`` as the pages and the API read their query string
+(``--from`` is the filter ``from``, ``--name`` the filter ``name``, …), so a value means the same
+everywhere; argparse checks only the choices it lists in ``--help``.
+"""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.datastructures import MultiValueDict
 
-from nir.access import audit
-from nir.access import policy
+from nir.access import audit, policy
 from nir.access.scope import person_scope
-from nir.register.interchange import parse_date
-from nir.reports import diff, exports, registry, statistics, stats_exports
-from nir.cli_options import known_at_option
+from nir.reports import diff, exports, params, registry, statistics, stats_exports
+
+# Option (argparse dest) → the filter's name in the query string (nir.reports.params).
+REPORT_OPTIONS = {
+    "law": "law", "municipality": "municipality", "category": "category", "duf": "duf", "name_filter": "name",
+    "as_of": "as_of", "known_at": "known_at", "date_from": "from", "date_to": "to",
+    "termination_type": "termination_type", "reason": "reason", "avvik": "avvik", "scheme": "scheme",
+    "status": "status", "deadline_within": "deadline_within", "missing": "missing", "sort": "sort",
+}
 
 
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except (ValueError, TypeError):
-        raise CommandError(f"{option} må være en dato (ÅÅÅÅ-MM-DD), ikke {value!r}") from None
-
-
+def _query(values: dict[str, object]) -> MultiValueDict:
+    """Options as a query string: a list is a repeated parameter, None is absent."""
+    return MultiValueDict({k: [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]
+                           for k, v in values.items() if v is not None})
 
 
 class Command(BaseCommand):
@@ -98,17 +103,12 @@ class Command(BaseCommand):
         for name in ("year", "county", "by", "figures"):
             if o[name]:
                 raise CommandError(f"--{name.rstrip('s')} gjelder bare {stats_exports.STATISTICS_ID}")
-        params = registry.ReportParams(
-            law=o["law"], municipality=o["municipality"], category=o["category"], duf=o["duf"], name=o["name_filter"],
-            as_of=_date(o["as_of"], "--as-of"), known_at=known_at_option(o["known_at"]),
-            date_from=_date(o["date_from"], "--from"), date_to=_date(o["date_to"], "--to"),
-            termination_type=o["termination_type"], reason=o["reason"], avvik=o["avvik"], sort=o["sort"],
-            scheme=o["scheme"], status=o["status"], deadline_within=o["deadline_within"], missing=o["missing"],
-        )
         try:
+            p = params.report_params(_query({name: o[dest] for dest, name in REPORT_OPTIONS.items()}),
+                                     registry.REPORTS.get(o["report"]))
             if o["compare_known_at"]:
-                return self._report_diff(o, params, scope)
-            result = registry.run(o["report"], params, scope=scope)
+                return self._report_diff(o, p, scope)
+            result = registry.run(o["report"], p, scope=scope)
         except registry.ReportError as e:
             raise CommandError(str(e)) from None
         self._write(result, o["format"], o["out"])
@@ -117,16 +117,18 @@ class Command(BaseCommand):
                     filters=audit.report_filters(result, format=o["format"]))
         self.stderr.write(f"{result.count} rader")
 
-    def _compare_times(self, o):
-        before = known_at_option(o["known_at"])
+    @staticmethod
+    def _compare_times(o, before):
+        """``--known-at`` (read already) and ``--compare-known-at`` (None: now)."""
         if before is None:
             raise CommandError("--compare-known-at krever --known-at (tidspunktet det sammenlignes fra)")
-        after = None if o["compare_known_at"] == "now" else known_at_option(o["compare_known_at"])
+        raw = o["compare_known_at"].strip()
+        after = None if raw.lower() in params.NOW else params.read_time(raw, "--compare-known-at")
         return before, after
 
-    def _report_diff(self, o, params, scope):
-        before, after = self._compare_times(o)
-        d = diff.report_diff(o["report"], params, before, after, scope=scope)
+    def _report_diff(self, o, p, scope):
+        before, after = self._compare_times(o, p.known_at)
+        d = diff.report_diff(o["report"], p, before, after, scope=scope)
         if o["format"] == "json":
             self._text(json.dumps(d.to_json(), ensure_ascii=False, indent=1) + "\n", o["out"])
         else:
@@ -154,16 +156,13 @@ class Command(BaseCommand):
                                    f"{stats_exports.STATISTICS_ID}")
         if o["municipality"] and o["county"]:
             raise CommandError("oppgi enten --municipality eller --county")
-        year = o["year"] or (dt.date.today().year - 1)
-        params = statistics.StatsParams(
-            year=year, law=o["law"], area=o["municipality"] or o["county"], by=o["by"],
-            as_of=_date(o["as_of"], "--as-of"), known_at=known_at_option(o["known_at"]),
-            figures=tuple(o["figures"] or ()),
-        )
         try:
+            p = params.stats_request(_query({
+                "year": o["year"], "law": o["law"], "area": o["municipality"] or o["county"], "by": o["by"],
+                "as_of": o["as_of"], "known_at": o["known_at"], "figure": o["figures"]})).params
             if o["compare_known_at"]:
-                before, after = self._compare_times(o)
-                d = diff.stats_diff(params, before, after, scope=scope)
+                before, after = self._compare_times(o, p.known_at)
+                d = diff.stats_diff(p, before, after, scope=scope)
                 if o["format"] == "json":
                     self._text(json.dumps(d.to_json(), ensure_ascii=False, indent=1) + "\n", o["out"])
                 else:
@@ -174,10 +173,10 @@ class Command(BaseCommand):
                         w.writerow([c.area, c.area_name, c.figure, c.column, c.before, c.after, c.delta])
                     self._text(buf.getvalue(), o["out"])
                 self._audit(action="statistics", what="statistics:aarsstatistikk",
-                            filters=audit.statistics_filters(params, compare_known_at=after or "now"))
+                            filters=audit.statistics_filters(p, compare_known_at=after or "now"))
                 self.stderr.write(f"{len(d.changes)} celler endret")
                 return
-            table = statistics.yearly(params, scope=scope)
+            table = statistics.yearly(p, scope=scope)
         except registry.ReportError as e:
             raise CommandError(str(e)) from None
         if o["format"] == "xlsx":
