@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from nir.access.roles import OrganisationKind
+from nir.reference.models import Municipality
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,6 @@ def person_scope(user) -> Scope | None:
     if org.kind == OrganisationKind.DISTRICT and org.district_number:
         return Scope(districts=frozenset({org.district_number}))
     if org.kind == OrganisationKind.COUNTY_GOVERNOR and org.county_numbers:
-        from nir.reference.models import Municipality
-
         numbers = Municipality.objects.filter(county__number__in=org.county_numbers).values_list("number", flat=True)
         return Scope(municipalities=frozenset(numbers))
     return NOBODY

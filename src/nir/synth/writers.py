@@ -50,8 +50,12 @@ from typing import IO
 import polars as pl
 from django.db import connections, transaction
 
+from nir.access.loaders import municipality_org_code
+from nir.access.models import ApiClient, Organisation
 from nir.register import models as m
+from nir.register.interchange import LIST_SPECS
 from nir.synth import world as w
+from nir.synth.generator import Generator
 
 MODELS: dict[str, type] = {mdl.__name__: mdl for mdl in (m.Person, *m.REGISTRATION_MODELS)}
 
@@ -75,9 +79,6 @@ def ensure_clients(using: str = "default") -> dict[str, int]:
 
     Returns municipality number -> ApiClient primary key.
     """
-    from nir.access.loaders import municipality_org_code
-    from nir.access.models import ApiClient, Organisation
-
     M = w.municipalities()
     numbers = [str(n) for n in M.number]
     orgs = {o.municipality_number: o for o in Organisation.objects.using(using).filter(
@@ -163,8 +164,6 @@ class DatabaseWriter:
                 row = cur.fetchone()
                 self.bypass = bool(row and row[0])
         self._client_ids = list(clients.values())
-        from nir.access.models import ApiClient
-
         self._client_table = ApiClient._meta.db_table
         if streams is None:
             streams = 2 if self.vendor == "postgresql" and not self.conn.in_atomic_block else 1
@@ -380,8 +379,6 @@ class JsonlWriter:
     """Writes the current facts of each person as one interchange line (regelmotor.md § 8)."""
 
     def __init__(self, fh: IO[str]):
-        from nir.register.interchange import LIST_SPECS
-
         self.fh = fh
         self.specs = {model.__name__: (key, spec) for key, (model, spec) in LIST_SPECS.items()}
         self.rows_written: dict[str, int] = defaultdict(int)
@@ -477,8 +474,6 @@ def interchange_lines(persons: int, seed: int, now: dt.datetime) -> Iterator[dic
 
     The same lines ``nir synth --out`` writes; ``line["facts"]`` is what the rules engine takes.
     """
-    from nir.synth.generator import Generator
-
     g = Generator(persons, seed, now)
     writer = JsonlWriter(io.StringIO())
     for b in range(g.blocks):

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from nir import identity
-from nir.access.models import Organisation
+from nir.access import oauth
+from nir.access.models import ApiClient, Organisation, RoleAssignment
+from nir.access.policy import DEFAULT_ROLE, SCOPES
 from nir.register import models as m
 from nir.register import services
 from nir.register.actors import Actor
@@ -88,9 +90,6 @@ class Register:
 def make_user(django_user_model, username: str, org_code: str | None = None, *, roles=None, **extra):
     """A user of the organisation with code ``org_code`` (loaded by migrate), or of none, holding
     ``roles`` there (default: the usual role of that kind of organisation, ``policy.DEFAULT_ROLE``)."""
-    from nir.access.models import RoleAssignment
-    from nir.access.policy import DEFAULT_ROLE
-
     org = Organisation.objects.get(code=org_code) if org_code else None
     user = django_user_model.objects.create_user(username=username, password=None, organisation=org, **extra)
     if org is not None:
@@ -110,14 +109,10 @@ class ApiTestClient:
     private_pem: str
 
     def grant(self, scopes=None, **claims) -> str:
-        from nir.access import oauth
-
         return oauth.make_grant(self.client.client_id, self.kid, self.private_pem,
                                 scopes if scopes is not None else self.client.scopes, **claims)
 
     def token(self, scopes=None) -> str:
-        from nir.access import oauth
-
         return oauth.exchange_grant(self.grant(scopes)).access_token
 
     def headers(self, scopes=None) -> dict:
@@ -126,10 +121,6 @@ class ApiTestClient:
 
 
 def make_client(org_code: str, client_id: str, scopes=None, *, source_system: str = "Fagsystem-test") -> ApiTestClient:
-    from nir.access import oauth
-    from nir.access.models import ApiClient
-    from nir.access.policy import SCOPES
-
     org = Organisation.objects.get(code=org_code)
     client = ApiClient.objects.create(client_id=client_id, name=f"Testklient {client_id}", organisation=org,
                                       source_system=source_system, scopes=list(scopes if scopes is not None else SCOPES))

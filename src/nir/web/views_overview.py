@@ -38,10 +38,11 @@ from django.views.decorators.http import require_GET
 
 from nir import codes
 from nir.access import audit
+from nir.reference.models import County, District, Municipality
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS
 from nir.reports import worklist
 from nir.reports.charts import format_number
-from nir.reports.registry import SCHEMES
+from nir.reports.registry import REPORTS, SCHEMES
 from nir.reports.worklist import FIGURE_LABELS, GROUPS, LIST_FIGURES, PERSON_FIGURES, SECTIONS
 
 BLOCK_ROWS = 5
@@ -68,8 +69,6 @@ def reference_names(today: dt.date) -> dict:
     key = f"nir:overview:names:{today.isoformat()}"
     names = cache.get(key)
     if names is None:
-        from nir.reference.models import County, District, Municipality
-
         counties = dict(County.objects.valid_on(today).values_list("number", "name"))
         munis = {}
         for number, name, county in Municipality.objects.valid_on(today).order_by("number").values_list(
@@ -456,8 +455,6 @@ def municipality_detail(request, nr: str):
 
 
 def _municipality_links(nr: str, today: dt.date) -> list[dict]:
-    from nir.reports.registry import REPORTS
-
     links = [{"label": _("Persons followed up by the municipality"),
               "url": _url("persons", kommune=nr)},
              {"label": _("Settlements in %(year)s") % {"year": today.year},

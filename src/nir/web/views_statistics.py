@@ -45,6 +45,7 @@ from django.views.decorators.http import require_GET
 
 from nir.access import audit
 from nir.access.scope import Scope, person_scope
+from nir.reference.models import County, District, Municipality
 from nir.register.explain import LAW_LABELS
 from nir.reports import charts, diff, statistics, stats_exports
 from nir.reports.params import StatsRequest, default_year, stats_request
@@ -87,8 +88,6 @@ class AreaInfo:
 
 def area_info(code: str) -> AreaInfo:
     """The area's name and municipalities; ``ReportError`` when the number is not in the reference data."""
-    from nir.reference.models import County, District, Municipality
-
     if len(code) == 2:
         row = County.objects.filter(number=code).order_by("-valid_from").values_list("name", flat=True).first()
         if row is None:
@@ -115,8 +114,6 @@ def area_info(code: str) -> AreaInfo:
 
 def area_choices(selected: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
     """The select of areas: counties and municipalities valid today, grouped (``<optgroup>``)."""
-    from nir.reference.models import County, Municipality
-
     today = timezone.localdate()
     counties = [(n, f"{n} {name}") for n, name in
                 County.objects.valid_on(today).order_by("number").values_list("number", "name")]
@@ -130,8 +127,6 @@ def area_choices(selected: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _municipality_names(numbers) -> list[str]:
-    from nir.reference.models import District, Municipality
-
     names = {}
     for number, name in Municipality.objects.filter(number__in=numbers).order_by("number", "-valid_from").values_list(
             "number", "name"):

@@ -24,6 +24,7 @@ from django.utils import timezone
 from nir.access import audit
 from nir.access.audit_labels import what_label
 from nir.access.models import AuditAction, AuditChannel, AuditEvent, AuditPurpose
+from nir.register.models import Person
 
 SEARCH_COLUMNS = ["id", "when", "actor_kind", "actor", "organisation", "organisation_name", "action", "channel",
                   "endpoint", "purpose", "what", "person_count", "persons_complete", "filters", "request_id",
@@ -90,8 +91,6 @@ class Command(BaseCommand):
         return self._person(o)
 
     def _person_of(self, duf):
-        from nir.register.models import Person
-
         try:
             return Person.objects.get(duf=duf)
         except Person.DoesNotExist:
