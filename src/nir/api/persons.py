@@ -17,6 +17,7 @@ from nir.api.render import answer
 from nir.api.schemas import (
     INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, PersonListOut, PersonOut, RegistrationResult, spec_for,
 )
+from nir.register import kinds
 from nir.register import models as m
 from nir.register import services
 from nir.register.errors import Problem, RegistrationRefused
@@ -114,13 +115,7 @@ def _values(key: str, payload: Schema) -> dict[str, Any]:
     values = parse_fields(payload.model_dump(mode="json", by_alias=True), spec, key, problems)
     if problems:
         raise _refused(key, model, problems, "Registreringen har ugyldige felt.")
-    if key == "measures" and not values.get("scheme"):
-        values["scheme"] = "intro"
-    if key == "decisions" and not values.get("result"):
-        values["result"] = "made"
-    if key == "final_goal" and not values.get("scheme"):
-        values["scheme"] = "intro"
-    return values
+    return kinds.get(key).with_defaults(values)
 
 
 def _make_write(segment: str, key: str, model: type[m.Registration]):

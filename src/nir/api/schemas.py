@@ -1,8 +1,9 @@
 """Request and response schemas of the API.
 
-Registration requests are generated from the interchange format's field table
-(``nir.register.interchange.LIST_SPECS``): the same JSON keys, the same kinds
-(date, decimal, code from a code list, municipality, …). Pydantic checks the
+Registration requests are generated from the registry of registration kinds
+(``nir.register.kinds``: the kinds with an API path segment, their input specs and defaults):
+the interchange format's JSON keys and kinds (date, decimal, code from a code list,
+municipality, …). Pydantic checks the
 shape and types; the register's own validation (``nir.register.validation``,
 through ``nir.register.services.register``) checks codes, municipalities,
 periods and the Regelmotor's rules.
@@ -18,8 +19,8 @@ from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from nir import codes
+from nir.register import kinds
 from nir.register import models as m
-from nir.register.interchange import LIST_SPECS
 
 # --- problems --------------------------------------------------------------------------------
 
@@ -225,32 +226,16 @@ def _field(model: type[m.Registration], fname: str, kind: str, required: bool, d
     return (Optional[typ], Field(default, **extra))
 
 
-# API path segment -> (interchange key, model). Final goal is a plain value in the
-# interchange format; its request is ``{"final_goal": …, "scheme": "intro"}``.
+# API path segment -> (the kind's name, model), from the registry (``nir.register.kinds``).
 WRITE_KINDS: dict[str, tuple[str, type[m.Registration]]] = {
-    "decisions": ("decisions", m.Decision),
-    "final-goals": ("final_goal", m.FinalGoal),
-    "participation": ("participation", m.Participation),
-    "measures": ("measures", m.Measure),
-    "absences": ("absences", m.Absence),
-    "terminations": ("terminations", m.Termination),
-    "career-guidance": ("career_guidance", m.CareerGuidance),
+    k.segment: (k.name, k.model) for k in kinds.KINDS if k.segment
 }
-
-# Defaults the interchange parser fills in (nir.register.interchange.parse_line).
-DEFAULTS = {("measures", "scheme"): "intro", ("decisions", "result"): "made"}
-
-FINAL_GOAL_SPEC = (
-    ("final_goal", "goal", "code:final_goal", True),
-    ("scheme", "scheme", "code:scheme", False),
-    ("follow_up_municipality", "follow_up_municipality", "municipality", False),
-)
 
 
 def spec_for(key: str):
-    if key == "final_goal":
-        return m.FinalGoal, FINAL_GOAL_SPEC
-    return LIST_SPECS[key]
+    """The model and input spec of the registration kind ``key`` (``decisions``, ``final_goal``, …)."""
+    kind = kinds.get(key)
+    return kind.model, kind.spec
 
 
 def _schema_name(key: str) -> str:
@@ -258,10 +243,11 @@ def _schema_name(key: str) -> str:
 
 
 def _make_input(key: str) -> type[Schema]:
-    model, spec = spec_for(key)
+    registration = kinds.get(key)
+    model = registration.model
     fields = {}
-    for json_key, fname, kind, required in spec:
-        default = DEFAULTS.get((key, json_key), "intro" if key == "final_goal" and json_key == "scheme" else None)
+    for json_key, fname, kind, required in registration.spec:
+        default = registration.defaults.get(json_key)
         aliased = json_key in ("from", "to")  # Python keywords
         fields[f"{json_key}_" if aliased else json_key] = _field(
             model, fname, kind, required and default is None, default, alias=json_key if aliased else None)

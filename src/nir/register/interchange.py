@@ -22,97 +22,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from nir.isodates import parse_date, parse_datetime
+from nir.register import kinds
 from nir.register import models as m
 from nir.register.errors import Problem
+from nir.register.kinds import Field
 
-# (json key, model field, kind, required)
-Field = tuple[str, str, str, bool]
-
+# The lists under ``facts``, from the registry of registration kinds (``nir.register.kinds``):
+# interchange key -> (model, (json key, model field, kind, required) …).
 LIST_SPECS: dict[str, tuple[type[m.Registration], tuple[Field, ...]]] = {
-    "permits": (m.ResidencePermit, (
-        ("basis", "basis", "code:permit_basis", True),
-        ("decision_date", "decision_date", "date", True),
-        ("arrival_date", "arrival_date", "date", False),
-        ("effectuation_date", "effectuation_date", "date", False),
-        ("applied_from_abroad", "applied_from_abroad", "nullbool", False),
-    )),
-    "residences": (m.Residence, (
-        ("municipality", "municipality", "municipality", True),
-        ("district", "district", "district", False),
-        ("address", "address", "str", False),
-        ("postal_code", "postal_code", "str", False),
-        ("from", "valid_from", "date", True),
-        ("to", "valid_to", "date", False),
-    )),
-    "follow_up": (m.FollowUp, (
-        ("municipality", "municipality", "municipality", True),
-        ("district", "district", "district", False),
-        ("from", "valid_from", "date", True),
-        ("to", "valid_to", "date", False),
-    )),
-    "settlements": (m.Settlement, (
-        ("municipality", "municipality", "municipality", True),
-        ("district", "district", "district", False),
-        ("date", "settlement_date", "date", True),
-        ("by_agreement", "by_agreement", "bool", True),
-    )),
-    "decisions": (m.Decision, (
-        ("scheme", "scheme", "code:scheme", True),
-        ("type", "decision_type", "code:decision_type", True),
-        ("result", "result", "code:decision_result", False),
-        ("decision_date", "decision_date", "date", True),
-        ("start_date", "start_date", "date", False),
-        ("end_date", "end_date", "date", False),
-        ("follow_up_municipality", "follow_up_municipality", "municipality", False),
-        ("follow_up_district", "follow_up_district", "district", False),
-    )),
-    "participation": (m.Participation, (
-        ("scheme", "scheme", "code:scheme", True),
-        ("from", "from_date", "date", True),
-        ("to", "to_date", "date", True),
-        ("hours", "hours", "decimal", True),
-    )),
-    "measures": (m.Measure, (
-        ("scheme", "scheme", "code:scheme", False),
-        ("measure", "measure", "code:measure", True),
-        ("from", "from_date", "date", True),
-        ("to", "to_date", "date", False),
-        ("hours_per_week", "hours_per_week", "decimal", False),
-    )),
-    "absences": (m.Absence, (
-        ("scheme", "scheme", "code:scheme", True),
-        ("kind", "kind", "code:absence_kind", True),
-        ("from", "from_date", "date", True),
-        ("to", "to_date", "date", True),
-    )),
-    "terminations": (m.Termination, (
-        ("scheme", "scheme", "code:scheme", True),
-        ("type", "termination_type", "code:termination_type", True),
-        ("reason", "termination_reason", "code:termination_reason", False),
-        ("hours_work_per_week", "hours_work_per_week", "decimal", False),
-        ("date", "termination_date", "date", True),
-        ("follow_up_municipality", "follow_up_municipality", "municipality", False),
-    )),
-    "career_guidance": (m.CareerGuidance, (
-        ("date", "guidance_date", "date", True),
-        ("kind", "kind", "code:career_guidance_kind", True),
-        ("recommended_final_goal", "recommended_final_goal", "code:final_goal", False),
-        ("organisation", "organisation", "str", False),
-    )),
-    "competence_mappings": (m.CompetenceMapping, (
-        ("date", "mapping_date", "date", True),
-        ("kind", "kind", "code:competence_mapping_kind", True),
-        ("organisation", "organisation", "str", False),
-    )),
-    "exams": (m.Exam, (
-        ("scheme", "scheme", "code:scheme", False),
-        ("type", "exam_type", "code:exam_type", True),
-        ("date", "exam_date", "date", True),
-        ("result", "result", "code:exam_result", True),
-        ("level", "level", "str", False),
-        ("organisation", "organisation", "str", False),
-    )),
+    k.interchange: (k.model, k.spec) for k in kinds.KINDS if k.listed
 }
+# The plain values under ``facts``: final_goal, extension_months.
+PLAIN_KINDS: dict[str, kinds.RegistrationKind] = {k.interchange: k for k in kinds.KINDS if not k.listed}
 
 DETAIL_FIELDS: tuple[Field, ...] = (
     ("birth_date", "birth_date", "date", True),
@@ -139,8 +60,7 @@ FIELD_KINDS: dict[type, dict[str, str]] = {
 FIELD_KINDS[m.PersonDetails] = {f: kind for _j, f, kind, _r in DETAIL_FIELDS} | {
     "first_name": "str", "last_name": "str",
 }
-FIELD_KINDS[m.FinalGoal] = {"scheme": "code:scheme", "goal": "code:final_goal", "follow_up_municipality": "municipality"}
-FIELD_KINDS[m.Extension] = {"scheme": "code:scheme", "months": "int", "decision_date": "date"}
+FIELD_KINDS.update({k.model: {f: kind for _j, f, kind, _r in k.spec} for k in PLAIN_KINDS.values()})
 # Model field -> interchange key, so that problems found on an import name the key
 # the line used (``facts.decisions[0].type``, not ``…decision_type``).
 JSON_KEYS: dict[type, dict[str, str]] = {
@@ -261,7 +181,7 @@ def parse_line(obj: Any) -> ParsedPerson:
         problems.append(Problem("facts", "required", "facts mangler eller er ikke et objekt"))
         return ParsedPerson(duf, {}, [], registered_at, follow_up, problems)
 
-    allowed = set(LIST_SPECS) | {j for j, *_ in DETAIL_FIELDS} | {"final_goal", "extension_months"}
+    allowed = set(LIST_SPECS) | {j for j, *_ in DETAIL_FIELDS} | set(PLAIN_KINDS)
     for key in facts:
         if key not in allowed:
             problems.append(Problem(f"facts.{key}", "unknown_field", "ukjent felt"))
@@ -287,13 +207,7 @@ def parse_line(obj: Any) -> ParsedPerson:
             continue
         for i, raw in enumerate(raw_list):
             path = f"facts.{key}[{i}]"
-            values = parse_fields(raw, spec, path, problems)
-            if model is m.Measure and not values.get("scheme"):
-                values["scheme"] = "intro"
-            if model is m.Exam and not values.get("scheme"):
-                values["scheme"] = "norwegian"
-            if model is m.Decision and not values.get("result"):
-                values["result"] = "made"
+            values = kinds.BY_MODEL[model].with_defaults(parse_fields(raw, spec, path, problems))
             item_at = None
             if isinstance(raw, dict) and raw.get("registered_at") is not None:
                 try:
@@ -307,13 +221,15 @@ def parse_line(obj: Any) -> ParsedPerson:
         if not isinstance(goal, str) or not goal:
             problems.append(Problem("facts.final_goal", "type", "må være en sluttmålkode"))
         else:
-            items.append(Item(m.FinalGoal, {"scheme": "intro", "goal": goal, "follow_up_municipality": ""}, "facts.final_goal"))
+            values = PLAIN_KINDS["final_goal"].with_defaults({"scheme": "", "goal": goal, "follow_up_municipality": ""})
+            items.append(Item(m.FinalGoal, values, "facts.final_goal"))
     ext = facts.get("extension_months")
     if ext is not None:
         if isinstance(ext, bool) or not isinstance(ext, int) or ext < 0:
             problems.append(Problem("facts.extension_months", "type", "må være et ikke-negativt heltall"))
         elif ext > 0:
-            items.append(Item(m.Extension, {"scheme": "intro", "months": ext, "decision_date": None}, "facts.extension_months"))
+            values = PLAIN_KINDS["extension_months"].with_defaults({"scheme": "", "months": ext, "decision_date": None})
+            items.append(Item(m.Extension, values, "facts.extension_months"))
     return ParsedPerson(duf, details, items, registered_at, follow_up, problems)
 
 

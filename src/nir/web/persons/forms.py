@@ -1,7 +1,8 @@
 """The «+ Legg til» forms of the person page: one per registration kind.
 
-The fields are those of the interchange format (``nir.register.interchange.LIST_SPECS``, as the
-API's ``nir.api.schemas.spec_for``): the form posts the interchange keys, the dates typed as
+The kinds, their slugs, input specs and defaults are the registry's (``nir.register.kinds``, as
+the API's and the interchange format's); this module adds what the page shows: labels, titles,
+sections and schemes. The form posts the interchange keys, the dates typed as
 dd.mm.åååå (or ÅÅÅÅ-MM-DD) are turned into ISO dates and decimal commas into points, and then
 ``interchange.parse_fields`` parses them exactly as for the API and imports. Codes, municipalities,
 periods and the Regelmotor's rules are checked by ``services.register`` — nothing is judged here.
@@ -24,25 +25,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nir import codes
+from nir.register import kinds
 from nir.register import models as m
 from nir.register.errors import Problem
 from nir.register.history import follow_up_on
-from nir.register.interchange import LIST_SPECS, parse_fields
+from nir.register.interchange import parse_fields
 
 INTRO, NORWEGIAN = "intro", "norwegian"
 SCHEMES = (INTRO, NORWEGIAN)
 
-FINAL_GOAL_SPEC = (
-    ("final_goal", "goal", "code:final_goal", True),
-    ("scheme", "scheme", "code:scheme", False),
-    ("follow_up_municipality", "follow_up_municipality", "municipality", False),
-)
-# Utvidelse: not in the interchange format's lists (a line carries only the total months).
-EXTENSION_SPEC = (
-    ("months", "months", "int", True),
-    ("decision_date", "decision_date", "date", False),
-    ("scheme", "scheme", "code:scheme", False),
-)
 # Keys the page fills in, never typed.
 AUTO_KEYS = ("scheme", "follow_up_municipality", "follow_up_district")
 
@@ -54,7 +45,6 @@ class FieldSpec:
     kind: str                 # date | select | decimal | int | text
     required: bool
     code_list: str = ""
-    default: str = ""
     hint: Promise | str = ""
     grouped: bool = False     # options grouped by the code list's groups (<optgroup>)
     all_codes: bool = False   # every code, not only those valid today (final goals: valid by programme start)
@@ -63,16 +53,35 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class Kind:
-    slug: str                 # URL: /personer/<duf>/ny/<slug>/
-    key: str                  # interchange key (services / API: decisions, final_goal, …)
-    model: type[m.Registration]
+    registration: kinds.RegistrationKind  # the registry's kind: slug, name, model, input spec, defaults
     section: str              # the section kind it belongs to (vedtak, sluttmaal, …)
     title: Promise | str      # «Legg til vedtak»
     subject: Promise | str    # «Vedtak»: names a refusal that belongs to no single field
     saved: Promise | str      # the success message
     schemes: tuple[str, ...]  # allowed ?ordning= values; () for a kind without a scheme
     fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
-    spec: tuple = ()
+
+    @property
+    def slug(self) -> str:
+        """URL: /personer/<duf>/ny/<slug>/."""
+        return self.registration.slug
+
+    @property
+    def key(self) -> str:
+        """The kind's name in the write path, the API and the audit log (decisions, final_goal, …)."""
+        return self.registration.name
+
+    @property
+    def model(self) -> type[m.Registration]:
+        return self.registration.model
+
+    @property
+    def spec(self) -> tuple:
+        return self.registration.spec
+
+    def default(self, name: str) -> str:
+        """The value a field shows and takes when left empty (Resultat: Vedtak fattet)."""
+        return self.registration.defaults.get(name, "")
 
     def section_id(self, scheme: str | None) -> str:
         return f"{self.section}-{scheme}" if self.schemes else self.section
@@ -86,51 +95,51 @@ def _date(name, label, required=False):
 
 
 KINDS: dict[str, Kind] = {k.slug: k for k in (
-    Kind("vedtak", "decisions", m.Decision, "vedtak", gettext_lazy("Add decision"), gettext_lazy("Decision"),
+    Kind(kinds.get("decisions"), "vedtak", gettext_lazy("Add decision"), gettext_lazy("Decision"),
          gettext_lazy("The decision is registered."), SCHEMES, (
              FieldSpec("type", gettext_lazy("Decision type"), "select", True, "decision_type"),
-             FieldSpec("result", gettext_lazy("Result"), "select", False, "decision_result", default="made"),
+             FieldSpec("result", gettext_lazy("Result"), "select", False, "decision_result"),
              _date("decision_date", gettext_lazy("Decision date"), True),
              _date("start_date", gettext_lazy("Start date")),
              _date("end_date", gettext_lazy("End date")),
-         ), LIST_SPECS["decisions"][1]),
-    Kind("sluttmaal", "final_goal", m.FinalGoal, "sluttmaal", gettext_lazy("Add final goal"),
+         )),
+    Kind(kinds.get("final_goal"), "sluttmaal", gettext_lazy("Add final goal"),
          gettext_lazy("Final goal"), gettext_lazy("The final goal is registered."), (INTRO,), (
              FieldSpec("final_goal", gettext_lazy("Final goal"), "select", True, "final_goal", grouped=True,
                        all_codes=True),
-         ), FINAL_GOAL_SPEC),
-    Kind("utvidelse", "extension", m.Extension, "sluttmaal", gettext_lazy("Add extension"),
+         )),
+    Kind(kinds.get("extension"), "sluttmaal", gettext_lazy("Add extension"),
          gettext_lazy("Extension"), gettext_lazy("The extension is registered."), (INTRO,), (
              FieldSpec("months", gettext_lazy("Number of months"), "int", True),
              _date("decision_date", gettext_lazy("Decision date")),
-         ), EXTENSION_SPEC),
-    Kind("avslutning", "terminations", m.Termination, "avslutning", gettext_lazy("Add termination"),
+         )),
+    Kind(kinds.get("terminations"), "avslutning", gettext_lazy("Add termination"),
          gettext_lazy("Termination"), gettext_lazy("The termination is registered."), SCHEMES, (
              FieldSpec("type", gettext_lazy("Termination"), "select", True, "termination_type"),
              FieldSpec("reason", gettext_lazy("Termination reason"), "select", False, "termination_reason"),
              FieldSpec("hours_work_per_week", gettext_lazy("Hours of work per week"), "decimal", False),
              _date("date", gettext_lazy("Termination date"), True),
-         ), LIST_SPECS["terminations"][1]),
-    Kind("deltakelse", "participation", m.Participation, "deltakelse", gettext_lazy("Add participation"),
+         )),
+    Kind(kinds.get("participation"), "deltakelse", gettext_lazy("Add participation"),
          gettext_lazy("Participation"), gettext_lazy("The participation is registered."), SCHEMES, (
              _date("from", gettext_lazy("From date"), True),
              _date("to", gettext_lazy("To date"), True),
              FieldSpec("hours", gettext_lazy("Number of hours"), "decimal", True),
-         ), LIST_SPECS["participation"][1]),
-    Kind("tiltak", "measures", m.Measure, "deltakelse", gettext_lazy("Add measure"), gettext_lazy("Measure"),
+         )),
+    Kind(kinds.get("measures"), "deltakelse", gettext_lazy("Add measure"), gettext_lazy("Measure"),
          gettext_lazy("The measure is registered."), SCHEMES, (
              FieldSpec("measure", gettext_lazy("Measure"), "select", True, "measure", grouped=True),
              _date("from", gettext_lazy("From date"), True),
              _date("to", gettext_lazy("To date")),
              FieldSpec("hours_per_week", gettext_lazy("Hours per week"), "decimal", False),
-         ), LIST_SPECS["measures"][1]),
-    Kind("fravaer", "absences", m.Absence, "fravaer", gettext_lazy("Add absence or leave"),
+         )),
+    Kind(kinds.get("absences"), "fravaer", gettext_lazy("Add absence or leave"),
          gettext_lazy("Absence and leave"), gettext_lazy("The absence or leave is registered."), SCHEMES, (
              FieldSpec("kind", gettext_lazy("Kind of absence or leave"), "select", True, "absence_kind"),
              _date("from", gettext_lazy("From date"), True),
              _date("to", gettext_lazy("To date"), True),
-         ), LIST_SPECS["absences"][1]),
-    Kind("karriereveiledning", "career_guidance", m.CareerGuidance, "karriereveiledning",
+         )),
+    Kind(kinds.get("career_guidance"), "karriereveiledning",
          gettext_lazy("Add career guidance"), gettext_lazy("Career guidance"),
          gettext_lazy("The career guidance is registered."), (), (
              _date("date", gettext_lazy("Date"), True),
@@ -138,7 +147,7 @@ KINDS: dict[str, Kind] = {k.slug: k for k in (
              FieldSpec("recommended_final_goal", gettext_lazy("Recommended final goal"), "select", False,
                        "final_goal", grouped=True, all_codes=True),
              FieldSpec("organisation", gettext_lazy("Career centre"), "text", False, max_length=40),
-         ), LIST_SPECS["career_guidance"][1]),
+         )),
 )}
 
 
@@ -233,9 +242,7 @@ def read_submission(kind: Kind, scheme: str | None, data, follow_ups: list[m.Fol
     if problems:
         sub.errors = [error_for(kind, p) for p in problems]
         return sub
-    for f in kind.fields:  # defaults of a select left empty (Resultat: Vedtak fattet)
-        if f.default and not values.get(_model_field(kind, f.name)):
-            values[_model_field(kind, f.name)] = f.default
+    values = kind.registration.with_defaults(values)  # a select left empty (Resultat: Vedtak fattet)
     if "follow_up_municipality" in spec_keys:
         fu = follow_up_on(follow_ups, _fact_day(kind, values) or timezone.localdate()) \
             or follow_up_on(follow_ups, timezone.localdate())
@@ -244,10 +251,6 @@ def read_submission(kind: Kind, scheme: str | None, data, follow_ups: list[m.Fol
             values["follow_up_district"] = fu.district if fu else ""
     sub.values = values
     return sub
-
-
-def _model_field(kind: Kind, name: str) -> str:
-    return next(f for j, f, _k, _r in kind.spec if j == name)
 
 
 def error_for(kind: Kind, problem: Problem) -> FormError:
@@ -282,7 +285,7 @@ def field_context(kind: Kind, scheme: str | None, sub: Submission | None, form_i
     today = timezone.localdate()
     out = []
     for f in kind.fields:
-        value = sub.raw.get(f.name, "") if sub is not None else f.default
+        value = sub.raw.get(f.name, "") if sub is not None else kind.default(f.name)
         errors = [e.message for e in (sub.errors if sub is not None else []) if e.field == f.name]
         out.append({
             "name": f.name, "id": f"{form_id}-{f.name}", "label": f.label, "kind": f.kind,
