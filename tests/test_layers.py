@@ -18,6 +18,10 @@ Every import is checked: at module level and inside functions, ``import nir.x`` 
 ``from nir.x import y`` (relative ones resolved), and ``importlib.import_module("nir.x")`` /
 ``__import__("nir.x")`` with a literal name. A management command belongs to the package it is in.
 The scan reads the source with ``ast``; it imports nothing, so a cycle cannot hide a violation.
+
+Not imports, and so not checked: Django's model references by name. The register's rows name who
+registered them (``registered_by_user`` → ``AUTH_USER_MODEL``, ``registered_by_client`` →
+``"access.ApiClient"``), foreign keys into ``access`` that the database resolves, not Python.
 """
 
 from __future__ import annotations
