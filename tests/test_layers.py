@@ -14,6 +14,10 @@ A module may import only from its own layer or from a lower one. The order, lowe
     8  nir.api, nir.web                                                      the REST API and the web application
     9  nir.cli, nir.urls, nir.wsgi, nir.handlers, nir.settings, nir.testing  wiring and the test harness
 
+And no two modules import each other (``test_no_import_cycle``), not even through an import inside a
+function, the old way of dodging a cycle; the one cycle left is listed in ``KNOWN_CYCLES`` with the
+work that ends it.
+
 Every import is checked: at module level and inside functions, ``import nir.x`` and
 ``from nir.x import y`` (relative ones resolved), and ``importlib.import_module("nir.x")`` /
 ``__import__("nir.x")`` with a literal name. A management command belongs to the package it is in.
@@ -148,9 +152,66 @@ def unplaced(root: Path = SRC) -> list[str]:
             if module_name(p, root) != "nir" and layer_of(module_name(p, root)) is None]
 
 
+def import_graph(root: Path = SRC) -> dict[str, set[str]]:
+    """Module → the modules under ``root`` it imports (anywhere in it). An import of a module's own
+    package (``from nir.rules import x`` in ``nir.rules.engine``) is how packages work, not an edge."""
+    files = {module_name(p, root): p for p in sorted(root.rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for module, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        graph[module] = {name for _line, name in imported_names(tree, module, path.name == "__init__.py")
+                         if name in files and name != module and not module.startswith(name + ".")}
+    return graph
+
+
+def cycles(root: Path = SRC) -> list[list[str]]:
+    """The import cycles under ``root``: groups of modules that import each other, directly or not
+    (Tarjan's strongly connected components), counting imports inside functions too."""
+    graph = import_graph(root)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(found)
+
+
+# The import cycles still allowed, each to end with the work that removes it:
+# services <-> derivation ends with the action layer (issue 15 § 1: derivation only judges).
+KNOWN_CYCLES = {frozenset({"nir.register.derivation", "nir.register.services"})}
+
+
 def test_no_import_points_up():
     found = violations()
     assert not found, "imports that point up a layer:\n" + "\n".join(map(str, found))
+
+
+def test_no_import_cycle():
+    """No two modules import each other, not even inside a function (the old way of dodging a cycle)."""
+    found = [c for c in cycles() if frozenset(c) not in KNOWN_CYCLES]
+    assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
 
 
 def test_every_module_has_a_layer():
@@ -199,6 +260,21 @@ def test_the_checker_catches_a_planted_upward_import(tmp_path):
     message = str(next(v for v in violations(root) if v.module == "nir.register.models"))
     assert message == ("nir.register.models:3 imports nir.reports.queries — layer 3 (nir.register) "
                        "may not import layer 6 (nir.reports)")
+
+
+def test_the_checker_catches_a_planted_cycle(tmp_path):
+    """A cycle hidden in a function-level import, as access.models <-> access.policy was, is found;
+    a module importing its own package is not a cycle."""
+    root = _plant(tmp_path, {
+        "__init__.py": "",
+        "access/__init__.py": "",
+        "access/models.py": "def permissions():\n    from nir.access.policy import role_permission_sets\n",
+        "access/policy.py": "from nir.access.models import Role\n",
+        "rules/__init__.py": "from nir.rules.engine import evaluate\n",
+        "rules/engine.py": "from nir.rules import model\n",
+        "rules/model.py": "",
+    })
+    assert cycles(root) == [["nir.access.models", "nir.access.policy"]]
 
 
 def test_the_checker_names_an_unplaced_package(tmp_path):
