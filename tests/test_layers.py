@@ -6,7 +6,8 @@ A module may import only from its own layer or from a lower one. The order, lowe
        nir.cli_options
     1  nir.rules                                                             the Regelmotor (pure, no Django)
     2  nir.reference                                                         municipalities, counties, code lists
-    3  nir.register                                                          the register: models, history, interchange
+    3  nir.register, nir.db                                                  the register: models, history, interchange;
+                                                                             (db: the vendor fast paths, if split out)
     4  nir.access                                                            who may see or do what; audit; reads of a person
     5  nir.actions                                                           the one write path (access check + audit)
     6  nir.reports                                                           reports, statistics, research extract
@@ -44,7 +45,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("nir.identity", "nir.logging", "nir.codes", "nir.runtime", "nir.isodates", "nir.cli_options"),
     ("nir.rules",),
     ("nir.reference",),
-    ("nir.register",),
+    ("nir.register", "nir.db"),  # nir.db: where review rec. 2.4 puts the fast paths, beside the register
     ("nir.access",),
     ("nir.actions",),
     ("nir.reports",),
