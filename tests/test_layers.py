@@ -2,12 +2,11 @@
 
 A module may import only from its own layer or from a lower one. The order, lowest first::
 
-    0  nir.identity, nir.logging, nir.codes, nir.runtime, nir.isodates,      base utilities
-       nir.cli_options
+    0  nir.identity, nir.logging, nir.codes, nir.runtime, nir.isodates,      base utilities (no application:
+       nir.cli_options, nir.db, nir.spreadsheet                              db's fast-path plumbing, the CSV/XLSX writers)
     1  nir.rules                                                             the Regelmotor (pure, no Django)
     2  nir.reference                                                         municipalities, counties, code lists
-    3  nir.register, nir.db                                                  the register: models, history, interchange;
-                                                                             (db: the vendor fast paths, if split out)
+    3  nir.register                                                          the register: models, history, interchange
     4  nir.access                                                            who may see or do what; audit; reads of a person
     5  nir.actions                                                           the one write path (access check + audit)
     6  nir.reports                                                           reports, statistics, research extract
@@ -42,10 +41,11 @@ import nir
 SRC = Path(nir.__file__).parent
 
 LAYERS: list[tuple[str, ...]] = [
-    ("nir.identity", "nir.logging", "nir.codes", "nir.runtime", "nir.isodates", "nir.cli_options"),
+    ("nir.identity", "nir.logging", "nir.codes", "nir.runtime", "nir.isodates", "nir.cli_options",
+     "nir.db", "nir.spreadsheet"),
     ("nir.rules",),
     ("nir.reference",),
-    ("nir.register", "nir.db"),  # nir.db: where review rec. 2.4 puts the fast paths, beside the register
+    ("nir.register",),
     ("nir.access",),
     ("nir.actions",),
     ("nir.reports",),
