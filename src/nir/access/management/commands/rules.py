@@ -6,7 +6,8 @@
     nir rules reevaluate             # re-evaluate the whole register (after a rule change)
 
 The case logic is in ``nir.rules.cli`` (pure functions); register access in
-``nir.register.derivation``.
+``nir.register.derivation``. An ``access`` command because ``explain`` reads one person's data and
+records it in the audit log (``nir.access.audit``).
 """
 
 from __future__ import annotations
