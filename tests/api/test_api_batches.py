@@ -144,8 +144,19 @@ def test_unauthenticated_batch_is_401(world, client):
 def test_nul_characters_and_bad_keys_are_refused_not_crashed(world, as_user):
     c = as_user("trondheim")
     before = counts()
-    assert_problem(send(c, {"items": [absence("a", "2026\x000001", "2026-03-02")]}), 422, rule="nul_character")
-    assert_problem(send(c, {"items": [absence("a\x00", world["anne"].duf, "2026-03-02")]}), 422, rule="nul_character")
+    assert_problem(send(c, {"items": [absence("a", "2026\x000001", "2026-03-02")]}), 422, rule="nul_character",
+                   field="items[0].duf")
+    assert_problem(send(c, {"items": [absence("a\x00", world["anne"].duf, "2026-03-02")]}), 422, rule="nul_character",
+                   field="items[0].id")
+    # also in partial mode the whole batch is refused: its answer (ids, refusals) is stored as well
+    item = absence("b", world["anne"].duf, "2026-03-02")
+    item["values"]["kind"] = "leave\x1b"
+    assert_problem(send(c, {"mode": "partial", "items": [absence("a", world["anne"].duf, "2026-03-02"), item]}),
+                   422, rule="control_character", field="items[1].values.kind")
+    item = absence("c", world["anne"].duf, "2026-03-02")
+    item["values"]["colour\x00"] = "red"  # a key: named escaped
+    assert_problem(send(c, {"mode": "partial", "items": [item]}), 422, rule="nul_character",
+                   field="items[0].values.colour\\x00")
     r = send(c, {"mode": "partial", "items": [absence("a", "ABC", "2026-03-02")]})
     assert r.status_code == 201 and r.json()["results"][0]["errors"][0]["rule"] == "not_found"
     assert counts() == before

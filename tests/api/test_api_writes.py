@@ -100,6 +100,22 @@ def test_bad_input_is_422_problem_naming_the_field(world, as_user, kind, body, f
     assert counts() == before
 
 
+@pytest.mark.parametrize("kind, body, field, rule", [
+    ("career-guidance", {"date": "2026-02-20", "kind": "individual", "organisation": "Senter\x00"},
+     "organisation", "nul_character"),
+    ("career-guidance", {"date": "2026-02-20", "kind": "individual", "organisation": "Senter\x07"},
+     "organisation", "control_character"),
+    ("absences", {"scheme": "intro", "kind": "leave\x00", "from": "2026-09-07", "to": "2026-09-11"},
+     "kind", "nul_character"),
+])
+def test_unstorable_text_is_422_naming_the_field(world, as_user, kind, body, field, rule):
+    """NUL was a 500 on PostgreSQL and stored on SQLite: the register's text check refuses it (both passes)."""
+    before = counts()
+    body = assert_problem(post(as_user("trondheim"), world["tor"].duf, kind, body), 422, field=field, rule=rule)
+    assert body["type"].endswith("/registration-refused")
+    assert counts() == before
+
+
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b"null"])
 def test_unparseable_or_wrong_shape_body_is_a_problem(world, as_user, raw):
     r = post(as_user("trondheim"), world["tor"].duf, "decisions", raw)

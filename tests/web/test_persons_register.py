@@ -172,6 +172,22 @@ def test_bad_input_is_shown_on_the_field_and_nothing_is_lost(world, as_user, dat
         assert '<option value="participation" selected>' in html
 
 
+@pytest.mark.parametrize("organisation, message", [
+    ("Senter\x00", "inneholder NUL-tegn"), ("Senter\x08", "inneholder kontrolltegnet U+0008"),
+])
+def test_unstorable_text_is_a_form_error_and_nothing_is_stored(world, as_user, organisation, message):
+    """NUL was a 500 on PostgreSQL and stored on SQLite: the register's text check refuses it (both passes)."""
+    before = counts()
+    r = add(as_user("trondheim"), world["tor"], "karriereveiledning",
+            {"date": "20.02.2026", "kind": "individual", "organisation": organisation}, scheme=None)
+    assert r.status_code == 422
+    html = text(r)
+    summary = html[html.index("ds-error-summary"):html.index("</div>", html.index("ds-error-summary"))]
+    assert f"Karrieresenter: {message}" in summary
+    assert counts() == before
+    assert not events(action="write")
+
+
 FORMS = [
     ("vedtak", "norwegian", {"type": "norwegian_participation", "decision_date": "01.03.2026"}, m.Decision),
     ("avslutning", "intro", {"type": "completed", "reason": "work", "hours_work_per_week": "37,5",

@@ -41,6 +41,7 @@ from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, Out, ProblemEr
 from nir.register import models as m
 from nir.register import services
 from nir.register.actors import Actor
+from nir.register.validation import text_problems
 
 router = Router(tags=["batches"])
 
@@ -177,10 +178,13 @@ def post_batch(request: HttpRequest, payload: BatchIn,
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in idempotency_key):
         raise ApiProblem(400, "Idempotency-Key kan ikke inneholde kontrolltegn.",
                          errors=[{"field": "Idempotency-Key", "rule": "control_character", "message": "kontrolltegn"}])
-    nul = next((i for i, item in enumerate(payload.items) if "\\u0000" in json.dumps(item.model_dump(mode="json"))), None)
-    if nul is not None:
-        raise ApiProblem(422, "Batchen inneholder NUL-tegn (\\u0000), som ikke kan lagres.",
-                         errors=[{"field": f"items[{nul}]", "rule": "nul_character", "message": "NUL-tegn"}])
+    # The register's one check of unstorable text (NUL, control characters), over the whole batch
+    # first: item ids and refusals are kept in the stored answer, which cannot hold them either.
+    unstorable = [p.as_dict() for i, item in enumerate(payload.items)
+                  for p in text_problems(item.model_dump(mode="json"), f"items[{i}]")]
+    if unstorable:
+        raise ApiProblem(422, "Batchen inneholder tegn som ikke kan lagres (NUL eller andre kontrolltegn); "
+                              "ingenting er lagret.", errors=unstorable)
     digest = _digest(payload)
     replayed = _replay(owner, idempotency_key, digest)
     if replayed is not None:

@@ -22,7 +22,7 @@ from nir.register import write_sql
 from nir.register.actors import REGELMOTOR, Actor
 from nir.register.errors import ConcurrentChange, Problem, RegistrationRefused
 from nir.register.interchange import ParsedPerson
-from nir.register.validation import reference, validate_duf, validate_fact
+from nir.register.validation import reference, text_problems, validate_duf, validate_fact
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -166,6 +166,8 @@ def correct(row: m.Registration, changes: dict[str, Any], reason: str, actor: Ac
     at = _registration_time(at)
     if not reason or not reason.strip():
         raise RegistrationRefused([Problem("reason", "reason_required", "en korreksjon må ha en begrunnelse")])
+    if bad := text_problems(reason, "reason"):
+        raise RegistrationRefused(bad)
     unknown = set(changes) - set(row.FACT_FIELDS)
     if unknown:
         raise RegistrationRefused([Problem(f, "unknown_field", "ukjent felt") for f in sorted(unknown)])
@@ -188,6 +190,8 @@ def annul(row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | N
     at = _registration_time(at)
     if not reason or not reason.strip():
         raise RegistrationRefused([Problem("reason", "reason_required", "en sletting må ha en begrunnelse")])
+    if bad := text_problems(reason, "reason"):
+        raise RegistrationRefused(bad)
     if isinstance(row, m.PersonDetails):
         raise RegistrationRefused([Problem("id", "details_not_annullable", "personopplysninger kan korrigeres, ikke slettes")])
     with _guard(row.person, at, evaluate, path=row.FACT_KEY) as changes:
