@@ -223,8 +223,14 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
 
-# Every handler carries the filter that removes national identity numbers,
-# including Django's request log (URLs may contain search terms).
+# DUF numbers in log lines (request paths) become keyed pseudonyms (nir.logging.duf_pseudonym):
+# HMAC under this key; empty: derived from SECRET_KEY. Set it to keep the pseudonyms across a
+# rotation of NIR_SECRET_KEY. ``nir audit log-pseudonym DUF`` computes a person's pseudonym.
+NIR_LOG_PSEUDONYM_KEY = os.environ.get("NIR_LOG_PSEUDONYM_KEY", "")
+
+# Every handler carries the filter that removes national identity numbers and replaces DUF
+# numbers by their pseudonyms, including Django's request log and the access logs of runserver
+# and granian (URLs carry DUF numbers and search terms).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -232,14 +238,20 @@ LOGGING = {
     "formatters": {
         "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
         "plain": {"format": "{levelname} {name}: {message}", "style": "{"},
+        "message": {"format": "{message}", "style": "{"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["no_identity_numbers"], "formatter": "plain"},
         "django.server": {"class": "logging.StreamHandler", "filters": ["no_identity_numbers"], "formatter": "django.server"},
+        # granian's access log (``granian --access-log``): each worker configures it, then loads
+        # nir.wsgi, whose settings replace its handler with this filtered one (to stdout, as granian's).
+        "granian.access": {"class": "logging.StreamHandler", "filters": ["no_identity_numbers"], "formatter": "message",
+                           "stream": "ext://sys.stdout"},
     },
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "granian.access": {"handlers": ["granian.access"], "level": "INFO", "propagate": False},
         "nir": {"handlers": ["console"], "level": os.environ.get("NIR_LOG_LEVEL", "INFO"), "propagate": False},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
