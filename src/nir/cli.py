@@ -27,6 +27,7 @@ NIR_COMMANDS = [
     ("clients create|add-key|revoke-key|list", "API-klienter (fagsystemer): OAuth2-klienter, scope og nøkler (rotasjon)"),
     ("oauth rotate-key|retire-keys", "NIRs signeringsnøkler for tilgangstokener"),
     ("audit person DUF", "Én persons innsynslogg (personvernforordningen art. 15): når, hvem, hva, hvorfor"),
+    ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
 
 

@@ -132,6 +132,41 @@ def test_no_national_identity_number_is_stored(users, world):
 
 
 @pytest.mark.django_db
+def test_identity_numbers_with_separators_are_not_stored(users, world):
+    """248396-47022, 2483 9647022, dotted: masked too (issue 15 § 3.6); dates and amounts are kept."""
+    fnr = national_id(world["anne"])
+    forms = [f"{fnr[:6]}-{fnr[6:]}", f"{fnr[:4]} {fnr[4:]}", f"{fnr[:2]}.{fnr[2:4]}.{fnr[4:6]}.{fnr[6:]}",
+             f"{fnr[:6]}+{fnr[6:]}"]
+    e = audit.record(actor_user=users["imdi"], action="search", channel="web", what="person",
+                     endpoint=f"GET /personer/?q={forms[3]}",
+                     filters={"q": forms[0], "spaced": forms[1], "dotted": [forms[2]], forms[0]: 1,
+                              "as_of": "24.08.1996", "amount": "1 234 567 890,50"})
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT * FROM {AuditEvent._meta.db_table} WHERE id = %s", [e.pk])
+        raw = json.dumps(cur.fetchall(), default=str, ensure_ascii=False)
+    assert fnr[6:] not in raw and fnr[4:] not in raw, raw
+    e.refresh_from_db()
+    assert e.filters == {"q": audit.REDACTED, "spaced": audit.REDACTED, "dotted": [audit.REDACTED], audit.REDACTED: 1,
+                         "as_of": "24.08.1996", "amount": "1 234 567 890,50"}
+    assert e.endpoint == f"GET /personer/?q={audit.REDACTED}"
+
+
+@pytest.mark.django_db
+def test_log_pseudonym_command_finds_a_persons_log_lines_and_is_audited(world, capsys):
+    from nir.logging import redact_log
+
+    duf = world["anne"].duf
+    call_command("audit", "log-pseudonym", duf)
+    pseudonym = capsys.readouterr().out.strip()
+    assert pseudonym.startswith("duf-") and redact_log(f"GET /personer/{duf}/") == f"GET /personer/{pseudonym}/"
+    event = AuditEvent.objects.get(what="log-pseudonym")
+    assert event.filters == {"duf": duf} and set(event.person_links.values_list("person_id", flat=True)) == {
+        world["anne"].pk}
+    with pytest.raises(CommandError):
+        call_command("audit", "log-pseudonym", "123")
+
+
+@pytest.mark.django_db
 def test_person_set_caps_the_ids_and_always_counts(world, monkeypatch):
     qs = m.Person.objects.values_list("pk", flat=True)
     full = audit.person_set(qs)

@@ -3,6 +3,7 @@
     nir audit search [--user U] [--organisation CODE] [--duf DUF] [--action A] [--channel C]
                      [--since D] [--until D] [--limit N] [--with-persons] [--format json|csv]
     nir audit person DUF [--format json|csv]
+    nir audit log-pseudonym DUF     # the pseudonym (duf-…) the logs write for this DUF number
 
 ``person`` shows when, which organisation, what, why and through which channel — not which
 caseworker: the person learns the organisation (the controller's unit) that read their data,
@@ -84,11 +85,30 @@ class Command(BaseCommand):
         p = sub.add_parser("person", help="Én persons innsynslogg (personvernforordningen art. 15)")
         p.add_argument("duf", help="the person's DUF number")
         p.add_argument("--format", default="json", choices=["json", "csv"])
+        k = sub.add_parser("log-pseudonym", help="DUF-nummerets pseudonym i loggene (duf-…), for å finne personens linjer")
+        k.add_argument("duf", help="the DUF number")
 
     def handle(self, *args, sub, **o):
         if sub == "search":
             return self._search(o)
+        if sub == "log-pseudonym":
+            return self._log_pseudonym(o)
         return self._person(o)
+
+    def _log_pseudonym(self, o):
+        """The keyed pseudonym the logs write for a DUF number (nir.logging); recorded as a search."""
+        from nir.identity import IdentifierError, validate_duf
+        from nir.logging import duf_pseudonym
+        from nir.register.models import Person
+
+        try:
+            duf = validate_duf(o["duf"])
+        except IdentifierError as e:
+            raise CommandError(e.message) from None
+        audit.record(system=audit.COMMAND_LINE, action="search", channel="command", what="log-pseudonym",
+                     persons=Person.objects.filter(duf=duf).values_list("pk", flat=True),
+                     purpose=AuditPurpose.OPERATIONS, endpoint="nir audit log-pseudonym", filters={"duf": duf})
+        self.stdout.write(duf_pseudonym(duf))
 
     def _person_of(self, duf):
         try:
