@@ -36,6 +36,30 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_truncate_guard():
+    """PostgreSQL: pytest-django empties the database after a transactional test with TRUNCATE,
+    which the append-only tables refuse (nir.register.db). The test server's superuser lets that
+    flush run with triggers off (``session_replication_role = replica``, superuser-only, for the
+    flush's transaction alone); nothing else in the suite gets past the triggers."""
+    if not ON_POSTGRES:
+        yield
+        return
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    real = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = real(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush
+    try:
+        yield
+    finally:
+        DatabaseOperations.sql_flush = real
+
+
 @pytest.fixture(autouse=True)
 def _check_api_answers(monkeypatch):
     """Every directly rendered API answer is checked against its response schema (nir.api.render)."""

@@ -2,8 +2,10 @@
 
 Triggers refuse every DELETE on register tables and every UPDATE except the
 one that closes a row's registration time once, so no code path — ORM, bulk
-or raw SQL — can change or delete a registered fact. These tests run on
-SQLite and, in the suite's second pass, on PostgreSQL.
+or raw SQL — can change or delete a registered fact; on SQLite a REPLACE is
+refused as a DELETE, on PostgreSQL a TRUNCATE. These tests run on SQLite and,
+in the suite's second pass, on PostgreSQL. (The application's PostgreSQL role,
+which holds no such privilege at all: tests/access/test_dbrole.py.)
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from register_support import at
 
+from nir.access import audit
+from nir.access.db import audit_append_only_tables
 from nir.register import models as m
 from nir.register import services
+from nir.register.db import register_append_only_tables
+
+APPEND_ONLY = [t.table for t in register_append_only_tables() + audit_append_only_tables()]
 
 
 def refused(fn):
@@ -220,3 +227,55 @@ def test_postgres_refusal_is_an_integrity_violation(goal):
     err = refused(lambda: m.FinalGoal.objects.filter(pk=goal.pk).update(goal="x"))
     assert isinstance(err, IntegrityError)
     assert getattr(err.__cause__, "sqlstate", None) == "23000"
+
+
+@pytest.fixture
+def every_table_filled(make_person, actor, user):
+    """A row in every append-only table: the register's (each registration model) and the audit log's."""
+    person = make_person()
+    for model, values in SAMPLE_FACTS.items():
+        services.register(person, model, dict(values), actor, at=at(2026, 2, 1), evaluate=False)
+    audit.record(actor_user=user, action="read", channel="web", what="person", persons=[person])
+    with connection.cursor() as cur:
+        for table in APPEND_ONLY:
+            cur.execute(f'SELECT count(*) FROM "{table}"')
+            assert cur.fetchone()[0] > 0, table
+    return person
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_replace_is_refused_on_every_append_only_table(table, every_table_filled):
+    """SQLite: INSERT OR REPLACE deletes the row it replaces; without recursive triggers no DELETE
+    trigger fired and the row was silently replaced (issue 15 § 3.7). PostgreSQL has no REPLACE."""
+    if connection.vendor != "sqlite":
+        pytest.skip("REPLACE is SQLite's; PostgreSQL's TRUNCATE: test_truncate_is_refused_on_every_append_only_table")
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT * FROM "{table}" ORDER BY id LIMIT 1')
+        before = cur.fetchone()
+    pk = before[0]
+    refused(lambda: _raw(f'INSERT OR REPLACE INTO "{table}" SELECT * FROM "{table}" WHERE id = %s', [pk]))
+    refused(lambda: _raw(f'REPLACE INTO "{table}" SELECT * FROM "{table}" WHERE id = %s', [pk]))
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA recursive_triggers")
+        assert cur.fetchone()[0] == 1  # on for every connection (settings: init_command)
+        cur.execute(f'SELECT * FROM "{table}" WHERE id = %s', [pk])
+        assert cur.fetchone() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize("table", APPEND_ONLY)
+def test_truncate_is_refused_on_every_append_only_table(table, every_table_filled):
+    """PostgreSQL: TRUNCATE fires no DELETE trigger; a statement-level TRUNCATE trigger refuses it
+    (also for the owner, who runs the migrations; the application's role has no TRUNCATE at all)."""
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT count(*) FROM "{table}"')
+        count = cur.fetchone()[0]
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's inserts' deferred key checks, now
+    refused(lambda: _raw(f'TRUNCATE "{table}" CASCADE', []))
+    with pytest.raises(DatabaseError), transaction.atomic():  # (or a foreign key refuses it first)
+        _raw(f'TRUNCATE "{table}"', [])
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT count(*) FROM "{table}"')
+        assert cur.fetchone()[0] == count

@@ -46,6 +46,7 @@ def _load_organisations(sender, using, **kwargs):
 
 
 def _install_audit_triggers(sender, using, **kwargs):
-    from nir.access.db import install_audit_triggers
+    from nir.access.db import audit_append_only_tables
+    from nir.register.db import install_append_only
 
-    install_audit_triggers(using)
+    install_append_only(using, audit_append_only_tables())

@@ -14,9 +14,9 @@ class RegisterConfig(AppConfig):
 
 
 def _install_triggers(sender, using, **kwargs):
-    from nir.register.db import install_append_only_triggers
+    from nir.register.db import install_append_only, register_append_only_tables
 
-    install_append_only_triggers(using)
+    install_append_only(using, register_append_only_tables())
 
 
 def _fast_json_rows(sender, connection, **kwargs):

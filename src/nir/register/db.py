@@ -1,31 +1,63 @@
-"""Database-level guarantees of the append-only register.
+"""Database-level guarantees of append-only tables: one installer, given the tables.
 
-Triggers refuse every DELETE on register tables and every UPDATE except the
-one that closes a row's registration time (``superseded_at`` from NULL to a
-value, nothing else changed). The function ``nir_expect_superseded`` of the
-judged write (``nir.register.write_sql``) is installed with them. They are (re)installed after every migrate, on
-SQLite and PostgreSQL alike, so a table rebuilt by a migration gets them back.
+    install_append_only(using, tables)       # triggers; after every migrate (each app, its tables)
+    register_append_only_tables()            # the register's: the person anchor and every registration table
+    (nir.access.db.audit_append_only_tables: the audit log's)
+
+A table is either *immutable* (the person anchor, the audit log: no UPDATE at all) or
+*supersedable* (a registration table): the one UPDATE allowed closes a row's registration time
+(``superseded_at`` from NULL to a value, nothing else changed). Every DELETE is refused, and
+
+* PostgreSQL: every ``TRUNCATE`` (a statement-level trigger; TRUNCATE fires no DELETE trigger).
+  The application's own database role holds no TRUNCATE, DELETE or UPDATE of facts in the first
+  place (``nir.access.dbrole``); the triggers hold against the owner too.
+* SQLite: ``INSERT OR REPLACE``/``REPLACE`` deletes the row it replaces without firing DELETE
+  triggers unless ``PRAGMA recursive_triggers`` is on — every connection NIR opens turns it on
+  (``settings.DATABASES``' ``init_command``), so a REPLACE is refused like a DELETE.
+
+The triggers are (re)installed after every migrate, on SQLite and PostgreSQL alike, so a table
+rebuilt by a migration gets them back; the TRUNCATE triggers are also in the migrations
+(``register.0012``, ``access.0006``). The function ``nir_expect_superseded`` of the judged write
+(``nir.register.write_sql``) is installed with the register's.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connections
 
 APPEND_ONLY_MESSAGE = "NIR register rows are append-only"
 
-_PG_FUNCTIONS = f"""
+
+@dataclass(frozen=True)
+class AppendOnlyTable:
+    table: str
+    message: str
+    # A supersedable table's columns (its one allowed UPDATE sets superseded_at once); () if immutable.
+    columns: tuple[str, ...] = ()
+
+    @property
+    def supersedable(self) -> bool:
+        return bool(self.columns)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+_PG_FUNCTIONS = """
+-- Only called to refuse: the allowed UPDATE of a supersedable table is excluded by its trigger's WHEN.
+-- TG_ARGV[0]: the message; TG_ARGV[1] = 'supersedable' for the UPDATE of a registration table.
 CREATE OR REPLACE FUNCTION nir_append_only() RETURNS trigger AS $$
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}: DELETE on % refused', TG_TABLE_NAME
+  IF TG_OP = 'UPDATE' AND TG_NARGS > 1 THEN
+    RAISE EXCEPTION '%: UPDATE on % may only set superseded_at once', TG_ARGV[0], TG_TABLE_NAME
       USING ERRCODE = 'integrity_constraint_violation';
   END IF;
-  IF OLD.superseded_at IS NOT NULL OR NEW.superseded_at IS NULL
-     OR (to_jsonb(NEW) - 'superseded_at') IS DISTINCT FROM (to_jsonb(OLD) - 'superseded_at') THEN
-    RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}: UPDATE on % may only set superseded_at once', TG_TABLE_NAME
-      USING ERRCODE = 'integrity_constraint_violation';
-  END IF;
-  RETURN NEW;
+  RAISE EXCEPTION '%: % on % refused', TG_ARGV[0], TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'integrity_constraint_violation';
 END $$ LANGUAGE plpgsql;
 
 -- The judged write (nir.register.write_sql): a status is superseded only while it is current.
@@ -36,70 +68,100 @@ BEGIN
   END IF;
   RETURN true;
 END $$ LANGUAGE plpgsql;
+"""
 
-CREATE OR REPLACE FUNCTION nir_immutable() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}: % on % refused', TG_OP, TG_TABLE_NAME
-    USING ERRCODE = 'integrity_constraint_violation';
-END $$ LANGUAGE plpgsql;
+# The functions of earlier versions, replaced by nir_append_only(message): dropped once unused.
+_PG_LEGACY = """
+DO $$ BEGIN
+  DROP FUNCTION IF EXISTS nir_immutable();
+  DROP FUNCTION IF EXISTS nir_audit_immutable();
+EXCEPTION WHEN dependent_objects_still_exist THEN NULL;
+END $$;
 """
 
 
-def _tables():
+def register_append_only_tables() -> list[AppendOnlyTable]:
+    """The person anchor (immutable) and every registration table, derived ones included (supersedable)."""
     from nir.register.models import ALL_REGISTRATION_MODELS, Person
 
-    regs = [(m._meta.db_table, [f.column for f in m._meta.concrete_fields]) for m in ALL_REGISTRATION_MODELS]
-    return Person._meta.db_table, regs
+    return [AppendOnlyTable(Person._meta.db_table, APPEND_ONLY_MESSAGE)] + [
+        AppendOnlyTable(m._meta.db_table, APPEND_ONLY_MESSAGE, tuple(f.column for f in m._meta.concrete_fields))
+        for m in ALL_REGISTRATION_MODELS
+    ]
 
 
-def install_append_only_triggers(using: str = "default") -> None:
+def install_append_only(using: str, tables: Iterable[AppendOnlyTable]) -> None:
+    """(Re)install the append-only triggers of ``tables`` that exist in the database ``using``."""
     conn = connections[using]
-    person_table, regs = _tables()
+    existing = set(conn.introspection.table_names())
+    tables = [t for t in tables if t.table in existing]
     with conn.cursor() as cur:
         if conn.vendor == "postgresql":
             cur.execute(_PG_FUNCTIONS)
-            for table, cols in regs:
-                # The allowed UPDATE (superseding) is the one every write makes: its check is the
-                # trigger's WHEN condition, evaluated without calling the function; the function
-                # runs only to refuse.
-                old = ", ".join(f'OLD."{c}"' for c in cols if c != "superseded_at")
-                new = ", ".join(f'NEW."{c}"' for c in cols if c != "superseded_at")
-                cur.execute(f'DROP TRIGGER IF EXISTS {table}_append_only ON "{table}"')
-                cur.execute(f'DROP TRIGGER IF EXISTS {table}_no_delete ON "{table}"')
-                cur.execute(
-                    f'CREATE TRIGGER {table}_append_only BEFORE UPDATE ON "{table}" FOR EACH ROW '
-                    f"WHEN (OLD.superseded_at IS NOT NULL OR NEW.superseded_at IS NULL "
-                    f"OR ROW({old}) IS DISTINCT FROM ROW({new})) EXECUTE FUNCTION nir_append_only()"
-                )
-                cur.execute(
-                    f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
-                    f"FOR EACH ROW EXECUTE FUNCTION nir_append_only()"
-                )
-            cur.execute(f'DROP TRIGGER IF EXISTS {person_table}_immutable ON "{person_table}"')
-            cur.execute(
-                f'CREATE TRIGGER {person_table}_immutable BEFORE UPDATE OR DELETE ON "{person_table}" '
-                f"FOR EACH ROW EXECUTE FUNCTION nir_immutable()"
-            )
+            for t in tables:
+                _install_pg(cur, t)
+            cur.execute(_PG_LEGACY)
         elif conn.vendor == "sqlite":
-            for table, cols in regs:
-                changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in cols if c != "superseded_at")
-                cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-                cur.execute(
-                    f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
-                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: DELETE refused'); END"
-                )
-                cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
-                cur.execute(
-                    f'CREATE TRIGGER {table}_no_update BEFORE UPDATE ON "{table}" '
-                    f"WHEN OLD.superseded_at IS NOT NULL OR NEW.superseded_at IS NULL OR {changed} "
-                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: UPDATE may only set superseded_at once'); END"
-                )
-            for op in ("UPDATE", "DELETE"):
-                name = f"{person_table}_no_{op.lower()}"
-                cur.execute(f"DROP TRIGGER IF EXISTS {name}")
-                cur.execute(
-                    f'CREATE TRIGGER {name} BEFORE {op} ON "{person_table}" '
-                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}: {op} refused'); END"
-                )
+            for t in tables:
+                _install_sqlite(cur, t)
         else:  # pragma: no cover - only SQLite and PostgreSQL are supported
             raise RuntimeError(f"unsupported database vendor {conn.vendor}")
+
+
+def install_truncate_guard(using: str, tables: Iterable[AppendOnlyTable]) -> None:
+    """PostgreSQL: only the statement-level TRUNCATE triggers (what the migrations install)."""
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return
+    existing = set(conn.introspection.table_names())
+    with conn.cursor() as cur:
+        cur.execute(_PG_FUNCTIONS)
+        for t in tables:
+            if t.table in existing:
+                _truncate_trigger(cur, t)
+
+
+def _truncate_trigger(cur, t: AppendOnlyTable) -> None:
+    cur.execute(f'DROP TRIGGER IF EXISTS {t.table}_no_truncate ON "{t.table}"')
+    cur.execute(f'CREATE TRIGGER {t.table}_no_truncate BEFORE TRUNCATE ON "{t.table}" '
+                f"FOR EACH STATEMENT EXECUTE FUNCTION nir_append_only({_literal(t.message)})")
+
+
+def _install_pg(cur, t: AppendOnlyTable) -> None:
+    table, msg = t.table, _literal(t.message)
+    for name in ("append_only", "no_delete", "immutable"):
+        cur.execute(f'DROP TRIGGER IF EXISTS {table}_{name} ON "{table}"')
+    if t.supersedable:
+        # The allowed UPDATE (superseding) is the one every write makes: its check is the trigger's
+        # WHEN condition, evaluated without calling the function; the function runs only to refuse.
+        old = ", ".join(f'OLD."{c}"' for c in t.columns if c != "superseded_at")
+        new = ", ".join(f'NEW."{c}"' for c in t.columns if c != "superseded_at")
+        cur.execute(
+            f'CREATE TRIGGER {table}_append_only BEFORE UPDATE ON "{table}" FOR EACH ROW '
+            f"WHEN (OLD.superseded_at IS NOT NULL OR NEW.superseded_at IS NULL "
+            f"OR ROW({old}) IS DISTINCT FROM ROW({new})) EXECUTE FUNCTION nir_append_only({msg}, 'supersedable')"
+        )
+        cur.execute(f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
+                    f"FOR EACH ROW EXECUTE FUNCTION nir_append_only({msg})")
+    else:
+        cur.execute(f'CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON "{table}" '
+                    f"FOR EACH ROW EXECUTE FUNCTION nir_append_only({msg})")
+    _truncate_trigger(cur, t)
+
+
+def _install_sqlite(cur, t: AppendOnlyTable) -> None:
+    table = t.table
+    cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
+    cur.execute(f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
+                f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + ': DELETE refused')}); END")
+    cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
+    if t.supersedable:
+        changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in t.columns if c != "superseded_at")
+        cur.execute(
+            f'CREATE TRIGGER {table}_no_update BEFORE UPDATE ON "{table}" '
+            f"WHEN OLD.superseded_at IS NOT NULL OR NEW.superseded_at IS NULL OR {changed} "
+            f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + ': UPDATE may only set superseded_at once')}); END"
+        )
+    else:
+        cur.execute(f'CREATE TRIGGER {table}_no_update BEFORE UPDATE ON "{table}" '
+                    f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + ': UPDATE refused')}); END")
