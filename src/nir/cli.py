@@ -27,6 +27,7 @@ NIR_COMMANDS = [
     ("clients create|add-key|revoke-key|list", "API-klienter (fagsystemer): OAuth2-klienter, scope og nøkler (rotasjon)"),
     ("oauth rotate-key|retire-keys", "NIRs signeringsnøkler for tilgangstokener"),
     ("audit person DUF", "Én persons innsynslogg (personvernforordningen art. 15): når, hvem, hva, hvorfor"),
+    ("dbrole [ROLLE] [--create]", "PostgreSQL: applikasjonens databaserolle, som ikke eier noe, med bare de rettighetene den trenger"),
     ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
 
@@ -46,9 +47,19 @@ def _help() -> str:
     return "\n".join(lines)
 
 
+# Commands that change the schema, grant, or load in bulk past the row-by-row write path: they
+# connect as the schema's owner (NIR_MIGRATE_DATABASE_URL, when set); every other command, like the
+# application, as DATABASE_URL's role, which owns nothing (nir.access.dbrole, docs/security.md).
+OWNER_COMMANDS = frozenset({"migrate", "dbrole", "loadrefdata", "synth", "demo", "createcachetable", "flush"})
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nir.settings")
+    if argv and argv[0] in OWNER_COMMANDS:
+        os.environ["NIR_DB_AS_OWNER"] = "1"
+    else:
+        os.environ.pop("NIR_DB_AS_OWNER", None)
     if not argv or argv[0] in ("-h", "--help"):
         print(_help())
         return

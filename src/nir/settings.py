@@ -122,11 +122,22 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'nir.sqlite3'}"
+# Two connections on PostgreSQL (docs/security.md): DATABASE_URL is the application's, as a role
+# that owns nothing (nir.access.dbrole); NIR_MIGRATE_DATABASE_URL the schema owner's, which
+# ``nir migrate`` and the other owner commands use (nir.cli.OWNER_COMMANDS set NIR_DB_AS_OWNER=1).
+# Without NIR_MIGRATE_DATABASE_URL one connection does everything (SQLite, development).
+APP_DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_SQLITE_URL)
+MIGRATE_DATABASE_URL = os.environ.get("NIR_MIGRATE_DATABASE_URL", "")
+DATABASE_AS_OWNER = bool(MIGRATE_DATABASE_URL) and os.environ.get("NIR_DB_AS_OWNER") == "1"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", DEFAULT_SQLITE_URL), conn_max_age=60
+        MIGRATE_DATABASE_URL if DATABASE_AS_OWNER else APP_DATABASE_URL, conn_max_age=60
     )
 }
+# The application's role, granted its privileges after every migrate and by ``nir dbrole``:
+# NIR_APP_DB_ROLE, else DATABASE_URL's user when the owner has a connection of its own.
+NIR_APP_DB_ROLE = os.environ.get("NIR_APP_DB_ROLE") or (
+    dj_database_url.parse(APP_DATABASE_URL).get("USER") or "" if MIGRATE_DATABASE_URL else "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

@@ -50,3 +50,8 @@ def _install_audit_triggers(sender, using, **kwargs):
     from nir.register.db import install_append_only
 
     install_append_only(using, audit_append_only_tables())
+    # Every app's migrations have run before the first post_migrate: the application's PostgreSQL
+    # role gets the grants of every table, new ones included (nir.access.dbrole).
+    from nir.access.dbrole import grant_after_migrate
+
+    grant_after_migrate(using)
