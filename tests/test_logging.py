@@ -207,7 +207,8 @@ def test_granian_access_log_carries_no_duf_or_identity_number(tmp_path):
                NIR_ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=f"sqlite:///{tmp_path}/nir.sqlite3")
     exe = os.path.join(os.path.dirname(sys.executable), "granian")
     proc = subprocess.Popen([exe, "--interface", "wsgi", "--workers", "1", "--host", "127.0.0.1", "--port", str(port),
-                             "--access-log", "--access-log-fmt", '%(addr)s "%(method)s %(path)s?%(query_string)s" %(status)d',
+                             "--access-log", "--access-log-fmt",
+                             '%(addr)s "%(method)s %(path)s?%(query_string)s" %(status)d',
                              "nir.wsgi:application"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:

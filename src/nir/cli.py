@@ -27,7 +27,8 @@ NIR_COMMANDS = [
     ("clients create|add-key|revoke-key|list", "API-klienter (fagsystemer): OAuth2-klienter, scope og nøkler (rotasjon)"),
     ("oauth rotate-key|retire-keys", "NIRs signeringsnøkler for tilgangstokener"),
     ("audit person DUF", "Én persons innsynslogg (personvernforordningen art. 15): når, hvem, hva, hvorfor"),
-    ("dbrole [ROLLE] [--create]", "PostgreSQL: applikasjonens databaserolle, som ikke eier noe, med bare de rettighetene den trenger"),
+    ("dbrole [ROLLE] [--create]",
+     "PostgreSQL: applikasjonens databaserolle, som ikke eier noe, med bare de rettighetene den trenger"),
     ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
 

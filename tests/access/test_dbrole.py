@@ -111,7 +111,8 @@ def test_the_application_role_owns_nothing_and_cannot_remove_or_rewrite_facts(da
         assert owned == 0
         rows = c.execute("SELECT count(*) FROM register_finalgoal").fetchone()[0]
         denied = [
-            "TRUNCATE register_decision CASCADE", "TRUNCATE access_auditevent CASCADE", "TRUNCATE register_person CASCADE",
+            "TRUNCATE register_decision CASCADE", "TRUNCATE access_auditevent CASCADE",
+            "TRUNCATE register_person CASCADE",
             "DROP TABLE register_decision CASCADE", "DROP TABLE access_auditevent CASCADE",
             "ALTER TABLE register_decision DISABLE TRIGGER USER", "ALTER TABLE register_finalgoal ADD COLUMN x int",
             "DROP TRIGGER register_finalgoal_no_delete ON register_finalgoal",

@@ -36,7 +36,8 @@ def test_ordinary_text_passes(value):
 
 
 def test_text_problems_walks_nested_values():
-    found = validation.text_problems({"id": "a", "values": {"organisation": "b\x00", "list": ["ok", "c\x02"]}}, "items[3]")
+    item = {"id": "a", "values": {"organisation": "b\x00", "list": ["ok", "c\x02"]}}
+    found = validation.text_problems(item, "items[3]")
     assert [(p.field, p.rule) for p in found] == [("items[3].values.organisation", "nul_character"),
                                                   ("items[3].values.list[1]", "control_character")]
 

@@ -85,7 +85,8 @@ class Command(BaseCommand):
         p = sub.add_parser("person", help="Én persons innsynslogg (personvernforordningen art. 15)")
         p.add_argument("duf", help="the person's DUF number")
         p.add_argument("--format", default="json", choices=["json", "csv"])
-        k = sub.add_parser("log-pseudonym", help="DUF-nummerets pseudonym i loggene (duf-…), for å finne personens linjer")
+        k = sub.add_parser("log-pseudonym",
+                           help="DUF-nummerets pseudonym i loggene (duf-…), for å finne personens linjer")
         k.add_argument("duf", help="the DUF number")
 
     def handle(self, *args, sub, **o):
