@@ -221,7 +221,8 @@ def test_granian_access_log_carries_no_duf_or_identity_number(tmp_path):
     lines = [line for line in text.splitlines() if '"GET ' in line]
     assert len(lines) == len(paths), text
     assert_clean("\n".join(lines), DUF, NUMBER[6:])
-    assert sum("duf-" in line for line in lines) == 2 and "q=***********" in lines[2]
+    assert sum("duf-" in line for line in lines) == 2  # (in the order the answers finished)
+    assert sum("q=***********" in line for line in lines) == 1
 
 
 def _free_port() -> int:

@@ -217,6 +217,8 @@ CLI_READS = {
     "report": None,  # every report of the registry, below
     "audit person": lambda duf, tmp: ["audit", "person", duf],
     "audit search": lambda duf, tmp: ["audit", "search", "--duf", duf],
+    # links a person to their log lines (the pseudonym of their DUF number): recorded as a search
+    "audit log-pseudonym": lambda duf, tmp: ["audit", "log-pseudonym", duf],
 }
 # Commands that read no person's data for anyone to see, with the reason.
 CLI_NOT_READS = {
@@ -231,9 +233,10 @@ CLI_NOT_READS = {
     "clients list": "API clients", "clients grant": "API clients",
     "oauth rotate-key": "signing keys", "oauth retire-keys": "signing keys",
     "oauth purge-grants": "used grant ids", "oauth jwks": "public keys",
+    "dbrole": "PostgreSQL grants to the application's role; reads no person",
 }
 # Single-person reads name the person.
-CLI_ONE_PERSON = {"history", "rules explain", "audit person", "audit search"}
+CLI_ONE_PERSON = {"history", "rules explain", "audit person", "audit search", "audit log-pseudonym"}
 
 
 def _nir_commands() -> set[str]:
