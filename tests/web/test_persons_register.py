@@ -173,7 +173,7 @@ def test_bad_input_is_shown_on_the_field_and_nothing_is_lost(world, as_user, dat
 
 
 @pytest.mark.parametrize("organisation, message", [
-    ("Senter\x00", "inneholder NUL-tegn"), ("Senter\x08", "inneholder kontrolltegnet U+0008"),
+    ("Senter\x00", "inneholder et NUL-tegn"), ("Senter\x08", "inneholder kontrolltegnet U+0008"),
 ])
 def test_unstorable_text_is_a_form_error_and_nothing_is_stored(world, as_user, organisation, message):
     """NUL was a 500 on PostgreSQL and stored on SQLite: the register's text check refuses it (both passes)."""

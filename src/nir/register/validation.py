@@ -117,7 +117,7 @@ def _unstorable(value: str) -> Problem | None:
         return None
     ch = "\x00" if "\x00" in value else found.group()
     if ch == "\x00":
-        return Problem("", "nul_character", "inneholder NUL-tegn (\\u0000), som ikke kan lagres")
+        return Problem("", "nul_character", "inneholder et NUL-tegn, som ikke kan lagres")
     if ch <= "\x1f":
         return Problem("", "control_character", f"inneholder kontrolltegnet U+{ord(ch):04X}, som ikke kan lagres")
     return Problem("", "invalid_character", f"inneholder et ugyldig tegn (U+{ord(ch):04X}), som ikke kan lagres")
