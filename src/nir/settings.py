@@ -75,6 +75,8 @@ OIDC_TIMEOUT = 10
 LOGIN_REDIRECT_URL_FAILURE = "/login/?oidc=feil"
 
 MIDDLEWARE = [
+    # /api/ only: body limit (413), every error as problem+json, Cache-Control: no-store (nir.api.middleware)
+    "nir.api.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every HTML response, with a per-request nonce (docs/security.md)
     "nir.web.security.ContentSecurityPolicyMiddleware",
@@ -253,6 +255,9 @@ NIR_OAUTH_KEY_DIR = Path(os.environ.get("NIR_OAUTH_KEY_DIR", VAR_DIR / "oauth-ke
 # Check the API's directly rendered answers against their response schemas (nir.api.render):
 # on when debugging and in the test suite, off in production.
 NIR_API_CHECK_ANSWERS = os.environ.get("NIR_API_CHECK_ANSWERS", "1" if DEBUG else "0") == "1"
+# The largest request body the API accepts (the documented 10,000-item batch is ~2.7 MB); larger is
+# 413. Web pages keep Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB).
+NIR_API_MAX_BODY_BYTES = int(os.environ.get("NIR_API_MAX_BODY_BYTES", str(16 * 1024 * 1024)))
 NIR_API_RATE_LIMITS = {
     "client": os.environ.get("NIR_API_RATE_LIMIT_CLIENT", "3000/m"),
     "user": os.environ.get("NIR_API_RATE_LIMIT_USER", "600/m"),

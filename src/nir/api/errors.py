@@ -30,6 +30,7 @@ DEFAULTS = {
     403: ("forbidden", "Ingen tilgang"),
     404: ("not-found", "Finnes ikke"),
     405: ("method-not-allowed", "Metoden er ikke tillatt"),
+    413: ("payload-too-large", "For stor forespørsel"),
     422: ("validation", "Ugyldige data"),
     429: ("too-many-requests", "For mange forespørsler"),
     500: ("server-error", "Intern feil"),
@@ -90,6 +91,7 @@ def validation_errors(errors: list[dict]) -> list[dict]:
 
 def install(api) -> None:
     """Replace Ninja's default exception handlers by problem+json ones."""
+    from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
     from django.http import Http404
     from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -126,6 +128,17 @@ def install(api) -> None:
     @api.exception_handler(Http404)
     def _not_found(request, exc):
         return problem_response(request, 404, "Ressursen finnes ikke.")
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request, exc):
+        from nir.api.middleware import max_body_bytes, too_large
+
+        return too_large(request, max_body_bytes())
+
+    @api.exception_handler(SuspiciousOperation)
+    def _suspicious(request, exc):
+        logger.warning("Suspicious API request on %s %s: %s", request.method, request.path, type(exc).__name__)
+        return problem_response(request, 400, "Forespørselen kan ikke behandles.")
 
     @api.exception_handler(Exception)
     def _unexpected(request, exc):
