@@ -61,6 +61,7 @@ from nir.access.persons import PersonNotFound, find_person, is_duf
 from nir.isodates import parse_typed_date
 from nir.web import help as help_texts_store
 from nir.web.models import HelpText
+from nir.web.limits import export_rate_limited
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
@@ -497,6 +498,7 @@ def _local_time(event) -> str:
 
 @never_cache
 @require_GET
+@export_rate_limited
 def audit_person_export(request, duf: str):
     try:
         person = find_person(request.user, duf)
