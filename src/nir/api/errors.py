@@ -57,6 +57,22 @@ def problem_response(request: HttpRequest, status: int, detail: str, *, slug: st
     return render(request, exc)
 
 
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+def max_body_bytes() -> int:
+    """The largest request body the API reads (``NIR_API_MAX_BODY_BYTES``; nir.api.middleware)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "NIR_API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+
+
+def too_large(request: HttpRequest, limit: int) -> HttpResponse:
+    return problem_response(request, 413, f"Forespørselen er større enn API-ets grense på {limit} byte.",
+                            slug="payload-too-large", title="For stor forespørsel",
+                            errors=[{"field": "$", "rule": "max_body_bytes", "message": f"høyst {limit} byte"}])
+
+
 def render(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
     body = {
         "type": TYPE_BASE + exc.slug,
@@ -131,8 +147,6 @@ def install(api) -> None:
 
     @api.exception_handler(RequestDataTooBig)
     def _too_big(request, exc):
-        from nir.api.middleware import max_body_bytes, too_large
-
         return too_large(request, max_body_bytes())
 
     @api.exception_handler(SuspiciousOperation)

@@ -21,10 +21,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
-from nir.api.errors import DEFAULTS, PROBLEM_CONTENT_TYPE, problem_response
+from nir.api.errors import DEFAULTS, PROBLEM_CONTENT_TYPE, max_body_bytes, problem_response, too_large
 
 API_PREFIX = "/api/"
-DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 GENERIC_DETAIL = {
@@ -33,16 +32,6 @@ GENERIC_DETAIL = {
     405: "Metoden er ikke tillatt for denne ressursen.",
     500: "En intern feil oppstod; den er logget.",
 }
-
-
-def max_body_bytes() -> int:
-    return int(getattr(settings, "NIR_API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
-
-
-def too_large(request: HttpRequest, limit: int) -> HttpResponse:
-    return problem_response(request, 413, f"Forespørselen er større enn API-ets grense på {limit} byte.",
-                            slug="payload-too-large", title="For stor forespørsel",
-                            errors=[{"field": "$", "rule": "max_body_bytes", "message": f"høyst {limit} byte"}])
 
 
 def as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
