@@ -127,7 +127,7 @@ def write_xlsx(fh: BinaryIO | str, sheets: Iterable[Sheet]) -> None:
     for sheet in sheets:
         ws = wb.create_sheet(sheet.title)
 
-        def styled(value, number_format=None, font=None, quote=False):
+        def styled(value, number_format=None, font=None, quote=False, ws=ws):
             cell = WriteOnlyCell(ws, value=value)
             if quote:  # stored as text, never a formula, and text again after an edit in Excel
                 cell.data_type = "s"
@@ -138,7 +138,7 @@ def write_xlsx(fh: BinaryIO | str, sheets: Iterable[Sheet]) -> None:
                 cell.font = font
             return cell
 
-        def cell(value):
+        def cell(value, styled=styled):
             if value is None or isinstance(value, (bool, int, float)):
                 return value
             if isinstance(value, Decimal):

@@ -69,7 +69,7 @@ def test_unknown_api_paths_are_problem_404(chains):
 
 def test_method_not_allowed_is_problem_405_with_allow(chains):
     for name, handler, headers in chains:
-        doc, h = _assert_problem(_call(handler, "DELETE", f"{API}/codes", headers), 405)
+        _doc, h = _assert_problem(_call(handler, "DELETE", f"{API}/codes", headers), 405)
         assert "GET" in h["Allow"], (name, h)
 
 
@@ -110,7 +110,7 @@ def test_the_documented_batch_size_is_accepted(world, chains):
                              "to": (start + dt.timedelta(days=i)).isoformat()}} for i in range(MAX_ITEMS)]
         body = json.dumps({"mode": "partial", "items": items}, indent=2).encode()
         assert len(body) > 2.7e6
-        status, h, out = _call(handler, "POST", f"{API}/batches", {**headers, "Idempotency-Key": f"stor-{name}"}, body)
+        status, _h, out = _call(handler, "POST", f"{API}/batches", {**headers, "Idempotency-Key": f"stor-{name}"}, body)
         assert status == 201, (name, status, out[:300])
         doc = json.loads(out)
         assert doc["items"] == MAX_ITEMS and doc["refused"] == MAX_ITEMS

@@ -103,8 +103,9 @@ def test_a_busy_session_ends_after_the_working_day(client, anne, monkeypatch, se
 def test_session_limits_come_from_the_environment():
     env = {**os.environ, "NIR_SESSION_MAX_AGE": "3600", "NIR_SESSION_IDLE_TIMEOUT": "600",
            "DJANGO_SETTINGS_MODULE": "nir.settings"}
-    out = subprocess.run([sys.executable, "-c", "from django.conf import settings as s; "
-                          "print(s.NIR_SESSION_MAX_AGE, s.NIR_SESSION_IDLE_TIMEOUT, s.SESSION_COOKIE_AGE)"],
+    code = ("from django.conf import settings as s; "
+            "print(s.NIR_SESSION_MAX_AGE, s.NIR_SESSION_IDLE_TIMEOUT, s.SESSION_COOKIE_AGE)")
+    out = subprocess.run([sys.executable, "-c", code],
                          env=env, capture_output=True, text=True, check=True, cwd=SRC).stdout.split()
     assert out == ["3600", "600", "3600"]
 
