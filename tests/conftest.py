@@ -64,3 +64,11 @@ def _flush_past_the_truncate_guard():
 def _check_api_answers(monkeypatch):
     """Every directly rendered API answer is checked against its response schema (nir.api.render)."""
     monkeypatch.setattr(settings, "NIR_API_CHECK_ANSWERS", True)
+
+
+
+@pytest.fixture(autouse=True)
+def _no_export_rate_limit(monkeypatch):
+    """Web downloads are not rate-limited in tests (their windows would carry over between tests in
+    the process's cache) except where a test sets a limit (tests/web/test_hardening.py)."""
+    monkeypatch.setattr(settings, "NIR_EXPORT_RATE_LIMIT", "", raising=False)

@@ -44,3 +44,28 @@ def parse_typed_date(raw: str) -> dt.date:
         except ValueError:
             pass
     raise ValueError(raw)
+
+
+# The registration times a query may ask about (``known_at``): the databases store UTC, and a time
+# outside these years has no UTC value (0001-01-01T00:00 in Norwegian time is year 0 in UTC), or is
+# no time the register can have known anything.
+KNOWN_AT_MIN_YEAR, KNOWN_AT_MAX_YEAR = 1900, 9999
+
+
+class TimeOutOfRange(ValueError):
+    """A ``known_at`` outside ``KNOWN_AT_MIN_YEAR``–``KNOWN_AT_MAX_YEAR`` (or without a UTC value)."""
+
+    def __init__(self, value: object):
+        super().__init__(f"tidspunktet {value} er utenfor registerets tidsrom "
+                         f"(år {KNOWN_AT_MIN_YEAR}–{KNOWN_AT_MAX_YEAR})")
+
+
+def check_known_at(value: dt.datetime) -> dt.datetime:
+    """``value`` (aware) when the register can be read as known then; ``TimeOutOfRange`` otherwise."""
+    try:
+        utc = value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise TimeOutOfRange(value) from None
+    if not KNOWN_AT_MIN_YEAR <= utc.year <= KNOWN_AT_MAX_YEAR:
+        raise TimeOutOfRange(value)
+    return value

@@ -75,6 +75,8 @@ OIDC_TIMEOUT = 10
 LOGIN_REDIRECT_URL_FAILURE = "/login/?oidc=feil"
 
 MIDDLEWARE = [
+    # /api/ only: body limit (413), every error as problem+json, Cache-Control: no-store (nir.api.middleware)
+    "nir.api.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every HTML response, with a per-request nonce (docs/security.md)
     "nir.web.security.ContentSecurityPolicyMiddleware",
@@ -83,6 +85,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session lasts a working day at most and ends when idle; answers to users are no-store
+    "nir.access.sessions.SessionLimitsMiddleware",
+    "nir.access.sessions.PrivateAnswersMiddleware",
     # Every page's access rule (nir.access.policy.WEB_RULES); deny by default (docs/access.md)
     "nir.access.middleware.AccessPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -97,6 +102,8 @@ API_BEARER_MIDDLEWARE = [
         "django.middleware.locale.LocaleMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "nir.access.sessions.SessionLimitsMiddleware",
+        "nir.access.sessions.PrivateAnswersMiddleware",
         "nir.access.middleware.AccessPolicyMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
     )
@@ -120,6 +127,35 @@ TEMPLATES = [
         },
     },
 ]
+
+def _owner_only(path: Path, mode: int) -> None:
+    """Take group and other permissions away from ``path`` (ours); leave it be when it is not ours."""
+    try:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, mode)
+    except OSError:
+        pass
+
+
+def _private_sqlite(db: Path) -> None:
+    """The SQLite database (and its -wal/-shm files, which SQLite creates with the database's mode)
+    readable by the application's user only (0600), in a directory only it can list (0700 when this
+    creates it; var/ is made so also when it exists). docs/security.md."""
+    if str(db) in ("", ":memory:") or str(db).startswith("file:"):
+        return
+    db.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if db.parent.resolve() == VAR_DIR.resolve():
+        _owner_only(VAR_DIR, 0o700)
+    try:
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is an empty database
+    except FileExistsError:
+        pass
+    except OSError:
+        return
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        if path.exists():
+            _owner_only(path, 0o600)
+
 
 DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'nir.sqlite3'}"
 # Two connections on PostgreSQL (docs/security.md): DATABASE_URL is the application's, as a role
@@ -150,7 +186,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
                         "PRAGMA recursive_triggers=ON;",
     }
-    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _private_sqlite(Path(DATABASES["default"]["NAME"]))
 else:
     # JIT compilation off: the register's queries are short index lookups whose estimated cost
     # (correlated subqueries) crosses jit_above_cost, and compiling then takes ~0.7 s of a 50 ms query.
@@ -191,6 +227,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A session lasts a working day at most (absolute) and ends after a while without requests
+# (nir.access.sessions; docs/security.md).
+NIR_SESSION_MAX_AGE = int(os.environ.get("NIR_SESSION_MAX_AGE", str(9 * 3600)))
+NIR_SESSION_IDLE_TIMEOUT = int(os.environ.get("NIR_SESSION_IDLE_TIMEOUT", str(45 * 60)))
+SESSION_COOKIE_AGE = NIR_SESSION_MAX_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -228,7 +269,9 @@ SHORT_DATE_FORMAT = "d.m.Y"
 DATETIME_FORMAT = "d.m.Y H:i"
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# var/ is private to the application's user (0700, docs/security.md): a web server running as another
+# user that serves the collected static files needs them elsewhere (NIR_STATIC_ROOT).
+STATIC_ROOT = Path(os.environ.get("NIR_STATIC_ROOT", VAR_DIR / "static"))
 # Front-end packages from the npm registry (package.json; installed by ``make install`` with
 # ``npm ci``, not committed): Digdir's Designsystemet and htmx, served as static files.
 NODE_MODULES = Path(os.environ.get("NIR_NODE_MODULES", PROJECT_DIR / "node_modules"))
@@ -279,6 +322,11 @@ NIR_OAUTH_KEY_DIR = Path(os.environ.get("NIR_OAUTH_KEY_DIR", VAR_DIR / "oauth-ke
 # Check the API's directly rendered answers against their response schemas (nir.api.render):
 # on when debugging and in the test suite, off in production.
 NIR_API_CHECK_ANSWERS = os.environ.get("NIR_API_CHECK_ANSWERS", "1" if DEBUG else "0") == "1"
+# Downloads of reports, statistics and the audit log on the web, per user (nir.web.limits): 429 over it.
+NIR_EXPORT_RATE_LIMIT = os.environ.get("NIR_EXPORT_RATE_LIMIT", "30/h")
+# The largest request body the API accepts (the documented 10,000-item batch is ~2.7 MB); larger is
+# 413. Web pages keep Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB).
+NIR_API_MAX_BODY_BYTES = int(os.environ.get("NIR_API_MAX_BODY_BYTES", str(16 * 1024 * 1024)))
 NIR_API_RATE_LIMITS = {
     "client": os.environ.get("NIR_API_RATE_LIMIT_CLIENT", "3000/m"),
     "user": os.environ.get("NIR_API_RATE_LIMIT_USER", "600/m"),

@@ -70,8 +70,12 @@ def test_scopes_limit_what_a_token_may_do(client, world, trondheim):
 
 
 def test_a_county_governors_client_cannot_write_whatever_its_scopes(client, world):
-    governor = make_client("sf-trl", "tilsyn-trl")  # every scope, but supervision reads only
-    h = governor.headers()
+    governor = make_client("sf-trl", "tilsyn-trl")  # every scope stored, but supervision reads only
+    from nir.access import oauth
+
+    with pytest.raises(oauth.OAuthError, match="nir:registrations.write"):  # issue 15 § 3.10
+        governor.token()
+    h = governor.headers(["nir:persons.read"])
     assert client.get(f"{API}/persons/{world['anne'].duf}", headers=h).status_code == 200
     assert_problem(post(client, f"/persons/{world['anne'].duf}/absences", ABSENCE, h), 403, rule="person.write")
 

@@ -11,6 +11,7 @@ class AccessConfig(AppConfig):
         post_migrate.connect(_install_audit_triggers, sender=self)
         post_migrate.connect(_load_organisations, sender=self)
         _guard_admin_site()
+        from nir.access import sessions  # noqa: F401  (a login starts the session's working day)
         from nir.access.models import ApiClient, Organisation
 
         for model in (ApiClient, Organisation):  # a deactivated client stops at once in this process

@@ -89,6 +89,21 @@ class ApiClient(models.Model):
     def __str__(self):
         return f"{self.name} ({self.organisation})"
 
+    def clean(self):
+        """A client holds only scopes its organisation's kind may use (no write scope for a county
+        governor); the admin's form calls this (``nir clients`` checks the same rule)."""
+        from django.core.exceptions import ValidationError
+
+        from nir.access.policy import scope_refusal
+
+        super().clean()
+        if not isinstance(self.scopes, list) or not all(isinstance(s, str) for s in self.scopes):
+            raise ValidationError({"scopes": "scopes må være en liste av tekster"})
+        if self.organisation_id is not None:
+            refusal = scope_refusal(self.organisation, self.scopes)
+            if refusal:
+                raise ValidationError({"scopes": refusal})
+
 
 class ApiClientKey(models.Model):
     """A public key with which a client signs its JWT grants (``kid`` in the JWT header).

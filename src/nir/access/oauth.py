@@ -39,7 +39,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nir.access.models import ApiClient, ApiClientKey, OAuthGrantUse
-from nir.access.policy import SCOPE_PERMISSIONS, Permission
+from nir.access.policy import SCOPE_PERMISSIONS, Permission, scope_refusal, scopes_beyond_ceiling
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CLIENT_ALGORITHMS = ("ES256", "RS256", "PS256")  # never "none" or a shared secret (HS*)
@@ -297,6 +297,9 @@ def exchange_grant(assertion: str, *, grant_type: str = JWT_BEARER) -> IssuedTok
     not_granted = [s for s in asked if s not in (key.client.scopes or [])]
     if not_granted:
         raise OAuthError("invalid_scope", f"klienten har ikke tilgang til scope: {' '.join(not_granted)}")
+    refusal = scope_refusal(key.client.organisation, asked)
+    if refusal:
+        raise OAuthError("invalid_scope", refusal)
     try:
         with transaction.atomic():
             OAuthGrantUse.objects.create(client=key.client, jti=jti,
@@ -362,7 +365,8 @@ def verify_token(token: str) -> ClientPrincipal:
 
     A client sends the same token for its whole lifetime (``token_lifetime``, 2 minutes): its
     signature is verified once per process (``_verified``); later requests check only that it has
-    not expired, that the key that signed it is still NIR's, and (always) that the client is active.
+    not expired, that the key that signed it is still NIR's, and (always) that the client is active;
+    the principal's scopes are the token's as far as the client still holds them (``_principal``).
     """
     key = (token, audience(), issuer())
     hit = _verified.get(key)
@@ -389,10 +393,23 @@ _verified: dict[tuple[str, str, str], tuple[str, float, dict]] = {}
 
 
 def _principal(claims: dict) -> ClientPrincipal:
+    """The token's client with the token's scopes as far as the client holds them *now*: a scope
+    removed from the client (or one its organisation's kind may not hold) no longer counts, even in
+    a token issued before (``CLIENT_CACHE_SECONDS``)."""
     client = _active_client(str(claims["client_id"]))
     if client is None:
         raise OAuthError("invalid_token", "klienten er ikke aktiv", 401)
-    return ClientPrincipal(client, frozenset(str(claims["scope"]).split()), str(claims["jti"]))
+    return ClientPrincipal(client, frozenset(str(claims["scope"]).split()) & _current_scopes(client),
+                           str(claims["jti"]))
+
+
+def _current_scopes(client: ApiClient) -> frozenset[str]:
+    held = getattr(client, "_nir_current_scopes", None)  # once per cached client, not per request
+    if held is None:
+        scopes = [s for s in (client.scopes or []) if isinstance(s, str)]
+        held = frozenset(scopes) - frozenset(scopes_beyond_ceiling(client.organisation, scopes))
+        client._nir_current_scopes = held
+    return held
 
 
 def _verify_signed(token: str) -> tuple[dict, str]:
@@ -419,7 +436,8 @@ def _verify_signed(token: str) -> tuple[dict, str]:
 
 
 # Clients read by verify_token, kept a few seconds per process: a busy client costs one look-up
-# per CLIENT_CACHE_SECONDS, and a deactivated client (or organisation) is refused within that time.
+# per CLIENT_CACHE_SECONDS, and a deactivated client (or organisation), or a scope removed from a
+# client, takes effect on every token already issued within that time (docs/api.md).
 CLIENT_CACHE_SECONDS = 5.0
 _client_cache: dict[str, tuple[float, ApiClient | None]] = {}
 

@@ -100,6 +100,26 @@ SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 SCOPES = tuple(SCOPE_PERMISSIONS)
 
 
+def scopes_beyond_ceiling(organisation, scopes) -> list[str]:
+    """The scopes among ``scopes`` that give more than an organisation of this kind may do at all
+    (``ORGANISATION_CEILING``; e.g. a write scope for a county governor), and unknown scopes."""
+    ceiling = ORGANISATION_CEILING.get(organisation.kind, frozenset()) if organisation is not None else frozenset()
+    return sorted({s for s in scopes if s not in SCOPE_PERMISSIONS or not SCOPE_PERMISSIONS[s] <= ceiling})
+
+
+def scope_refusal(organisation, scopes) -> str | None:
+    """Why a client of ``organisation`` cannot hold ``scopes`` (Norwegian), or None when it can."""
+    beyond = scopes_beyond_ceiling(organisation, scopes)
+    if not beyond:
+        return None
+    unknown = [s for s in beyond if s not in SCOPE_PERMISSIONS]
+    if unknown:
+        return f"ukjent scope: {' '.join(unknown)} (kjente: {' '.join(SCOPES)})"
+    kind = organisation.get_kind_display() if organisation is not None else "ingen organisasjon"
+    return (f"en klient for {kind} ({organisation.code if organisation is not None else '–'}) kan ikke få "
+            f"scope {' '.join(beyond)}: organisasjonstypen har ikke den tilgangen")
+
+
 def permissions(principal) -> frozenset[Permission]:
     """The permissions of a user or a machine client (``ClientPrincipal``); empty for anyone else."""
     if principal is None or not getattr(principal, "is_authenticated", False) or not principal.is_active:

@@ -125,3 +125,40 @@ def record_success(username: str) -> None:
 
 def minutes(seconds: int) -> int:
     return max(1, math.ceil(seconds / 60))
+
+
+# --- fixed-window rate limits (the API's per client and user, the web's exports per user) ----------
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"3000/m"`` → (3000, 60); the period is s, m, h or d."""
+    count, _, period = rate.partition("/")
+    return int(count), _PERIODS[period.strip()[:1]]
+
+
+def fixed_window(key: str, count: int, period: int) -> float | None:
+    """Count one request under ``key``; ``None`` while at most ``count`` fall in the current window of
+    ``period`` seconds, else the seconds until the window ends (for ``Retry-After``).
+
+    ``cache.add`` + ``cache.incr``: atomic in Redis/Memcached and in Django's database and
+    local-memory caches; one small cache operation per request. With a cache shared by all workers
+    (production) the limit holds across workers; with the local-memory cache it is per process.
+    """
+    from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+
+    now = time.time()
+    window = int(now // period)
+    name = f"nir-rate:{key}:{period}:{window}"
+    store = caches[DEFAULT_CACHE_ALIAS]  # once: each use of the ``cache`` proxy looks it up again
+    store.add(name, 0, timeout=period + 1)
+    try:
+        used = store.incr(name)
+    except ValueError:  # evicted between add and incr: start again
+        store.set(name, 1, timeout=period + 1)
+        used = 1
+    if used <= count:
+        return None
+    return (window + 1) * period - now
+

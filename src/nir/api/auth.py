@@ -18,16 +18,14 @@ Django's cache (``NIR_API_RATE_LIMITS``); a refused request is 429 with ``Retry-
 from __future__ import annotations
 
 import re
-import time
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 from ninja.throttling import BaseThrottle
 
-from nir.access import oauth, policy
+from nir.access import oauth, policy, throttle
 from nir.api.errors import ApiProblem
 from nir.register.actors import Actor
 
@@ -107,22 +105,18 @@ def principal_key(principal) -> str:
     return f"user:{principal.pk}"
 
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def parse_rate(rate: str) -> tuple[int, int]:
     """``"3000/m"`` → (3000, 60)."""
-    count, _, period = rate.partition("/")
-    return int(count), _PERIODS[period.strip()[:1]]
+    return throttle.parse_rate(rate)
 
 
 class PrincipalRateThrottle(BaseThrottle):
     """At most N requests per window per client (``client``) or user (``user``).
 
-    A fixed window counted with ``cache.add`` + ``cache.incr`` (atomic in Redis/Memcached and in
-    Django's database and local-memory caches): one small cache operation per request. With a cache
-    shared by all workers (production) the limit is per client across workers; with the default
-    local-memory cache it is per worker process.
+    A fixed window counted in Django's cache by ``nir.access.throttle.fixed_window`` (also used for
+    the web's exports): one small cache operation per request. With a cache shared by all workers
+    (production) the limit is per client across workers; with the default local-memory cache it is
+    per worker process.
     """
 
     def __init__(self) -> None:
@@ -141,20 +135,8 @@ class PrincipalRateThrottle(BaseThrottle):
         if limit is None:
             return True
         count, period = limit
-        now = time.time()
-        window = int(now // period)
-        key = f"nir-rate:{principal_key(principal)}:{period}:{window}"
-        store = caches[DEFAULT_CACHE_ALIAS]  # once: each use of the ``cache`` proxy looks it up again
-        store.add(key, 0, timeout=period + 1)
-        try:
-            used = store.incr(key)
-        except ValueError:  # evicted between add and incr: start again
-            store.set(key, 1, timeout=period + 1)
-            used = 1
-        if used <= count:
-            return True
-        self._wait = (window + 1) * period - now
-        return False
+        self._wait = throttle.fixed_window(principal_key(principal), count, period)
+        return self._wait is None
 
     def wait(self) -> float | None:
         return self._wait

@@ -30,6 +30,7 @@ DEFAULTS = {
     403: ("forbidden", "Ingen tilgang"),
     404: ("not-found", "Finnes ikke"),
     405: ("method-not-allowed", "Metoden er ikke tillatt"),
+    413: ("payload-too-large", "For stor forespørsel"),
     422: ("validation", "Ugyldige data"),
     429: ("too-many-requests", "For mange forespørsler"),
     500: ("server-error", "Intern feil"),
@@ -54,6 +55,22 @@ def problem_response(request: HttpRequest, status: int, detail: str, *, slug: st
                      title: str | None = None, errors: Iterable[Problem | dict] = ()) -> HttpResponse:
     exc = ApiProblem(status, detail, slug=slug, title=title, errors=errors)
     return render(request, exc)
+
+
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+def max_body_bytes() -> int:
+    """The largest request body the API reads (``NIR_API_MAX_BODY_BYTES``; nir.api.middleware)."""
+    from django.conf import settings
+
+    return int(getattr(settings, "NIR_API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES))
+
+
+def too_large(request: HttpRequest, limit: int) -> HttpResponse:
+    return problem_response(request, 413, f"Forespørselen er større enn API-ets grense på {limit} byte.",
+                            slug="payload-too-large", title="For stor forespørsel",
+                            errors=[{"field": "$", "rule": "max_body_bytes", "message": f"høyst {limit} byte"}])
 
 
 def render(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
@@ -90,6 +107,7 @@ def validation_errors(errors: list[dict]) -> list[dict]:
 
 def install(api) -> None:
     """Replace Ninja's default exception handlers by problem+json ones."""
+    from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
     from django.http import Http404
     from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
@@ -126,6 +144,15 @@ def install(api) -> None:
     @api.exception_handler(Http404)
     def _not_found(request, exc):
         return problem_response(request, 404, "Ressursen finnes ikke.")
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request, exc):
+        return too_large(request, max_body_bytes())
+
+    @api.exception_handler(SuspiciousOperation)
+    def _suspicious(request, exc):
+        logger.warning("Suspicious API request on %s %s: %s", request.method, request.path, type(exc).__name__)
+        return problem_response(request, 400, "Forespørselen kan ikke behandles.")
 
     @api.exception_handler(Exception)
     def _unexpected(request, exc):

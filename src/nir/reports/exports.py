@@ -7,27 +7,29 @@ JSON carries codes and ISO dates, as reports.md shows::
 CSV and XLSX carry the same columns with Norwegian headers and Norwegian
 values for people: code labels (category, deviations, termination type and
 reason), dates as dd.mm.yyyy (in XLSX real dates shown so), decimals with a
-comma in CSV. The CSV uses ``;`` as separator, as Norwegian spreadsheets expect.
+comma in CSV. The CSV uses ``;`` as separator, as Norwegian spreadsheets expect. Both are
+written by the one CSV and XLSX writer, ``nir.spreadsheet``, which keeps text from becoming a
+formula (``=``, ``+``, ``-``, ``@``, tab, CR first; OWASP) and numbers numeric.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, BinaryIO, TextIO
 
 from django.utils import timezone
 
-from nir import codes
+from nir import codes, spreadsheet
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports.registry import Column, ReportResult
 
-CSV_DELIMITER = ";"
-DATE_FORMAT = "%d.%m.%Y"
-XLSX_DATE_FORMAT = "DD.MM.YYYY"
+CSV_DELIMITER = spreadsheet.CSV_DELIMITER
+DATE_FORMAT = spreadsheet.DATE_FORMAT
+XLSX_DATE_FORMAT = spreadsheet.XLSX_DATE_FORMAT
 
 
 # --- JSON -------------------------------------------------------------------------------
@@ -82,21 +84,26 @@ def display(column: Column, value: Any) -> Any:
     return value
 
 
+def cell_value(column: Column, value: Any) -> Any:
+    """A value for the CSV and XLSX writer (``nir.spreadsheet``): as ``display``, text neutralised there."""
+    return display(column, value)
+
+
 def _csv_value(column: Column, value: Any) -> str:
-    v = display(column, value)
-    if isinstance(v, dt.date):
-        return v.strftime(DATE_FORMAT)
-    if isinstance(v, Decimal):
-        return format(v.normalize() if v == v.to_integral_value() else v, "f").replace(".", ",")
-    return str(v)
+    """One cell's text in CSV (labels, dd.mm.yyyy, decimal comma; text neutralised against formulas)."""
+    return spreadsheet.csv_text(cell_value(column, value))
+
+
+def csv_rows(result: ReportResult) -> Iterator[list[Any]]:
+    """The header and every row, as the one CSV/XLSX writer takes them."""
+    cols = result.definition.columns
+    yield [spreadsheet.Header(c.header) for c in cols]
+    for row in result.iter_rows():
+        yield [cell_value(c, row[c.key]) for c in cols]
 
 
 def write_csv(result: ReportResult, fh: TextIO) -> None:
-    cols = result.definition.columns
-    w = csv.writer(fh, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    w.writerow([c.header for c in cols])
-    for row in result.iter_rows():
-        w.writerow([_csv_value(c, row[c.key]) for c in cols])
+    spreadsheet.write_csv(fh, csv_rows(result), delimiter=CSV_DELIMITER)
 
 
 def to_csv(result: ReportResult) -> str:
@@ -107,50 +114,25 @@ def to_csv(result: ReportResult) -> str:
 
 # --- XLSX -------------------------------------------------------------------------------
 
-def write_xlsx(result: ReportResult, fh: BinaryIO | str) -> None:
-    """The rows on the sheet «Rapport» (headers on row 1) and what the report is on «Om rapporten»."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    d = result.definition
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Rapport")
-    bold = Font(bold=True)
-
-    def header(text):
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = bold
-        return cell
-
-    ws.append([header(c.header) for c in d.columns])
-    for row in result.iter_rows():
-        out = []
-        for c in d.columns:
-            v = display(c, row[c.key])
-            if isinstance(v, dt.date):
-                cell = WriteOnlyCell(ws, value=v)
-                cell.number_format = XLSX_DATE_FORMAT
-                out.append(cell)
-            elif isinstance(v, Decimal):
-                out.append(float(v))
-            else:
-                out.append(v)
-        ws.append(out)
-
-    about = wb.create_sheet("Om rapporten")
-    p = result.params
-    about.append(["Rapport", d.title])
-    about.append(["Rapport-id", d.id])
-    about.append(["Lov", LAW_LABELS.get(p.law, p.law)])
-    about.append(["Per dato", p.as_of.strftime(DATE_FORMAT)])
-    about.append(["Registeret slik det var kjent", timezone.localtime(result.known_at).strftime("%d.%m.%Y %H:%M:%S %z")])
-    about.append(["Antall rader", result.count])
+def about_rows(result: ReportResult) -> Iterator[list[Any]]:
+    """The sheet «Om rapporten»: what the report is, with the filters as the request gave them."""
+    d, p = result.definition, result.params
+    yield ["Rapport", d.title]
+    yield ["Rapport-id", d.id]
+    yield ["Lov", LAW_LABELS.get(p.law, p.law)]
+    yield ["Per dato", p.as_of.strftime(DATE_FORMAT)]
+    yield ["Registeret slik det var kjent", timezone.localtime(result.known_at).strftime("%d.%m.%Y %H:%M:%S %z")]
+    yield ["Antall rader", result.count]
     for name, value in result.filters.items():
         if value is not None:
-            about.append([f"Filter {name}", value])
-    about.append(["Definisjon", d.definition])
-    wb.save(fh)
+            yield [f"Filter {name}", value]
+    yield ["Definisjon", d.definition]
+
+
+def write_xlsx(result: ReportResult, fh: BinaryIO | str) -> None:
+    """The rows on the sheet «Rapport» (headers on row 1) and what the report is on «Om rapporten»."""
+    spreadsheet.write_xlsx(fh, [spreadsheet.Sheet("Rapport", csv_rows(result)),
+                                spreadsheet.Sheet("Om rapporten", about_rows(result))])
 
 
 def to_xlsx(result: ReportResult) -> bytes:

@@ -26,7 +26,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from nir.isodates import parse_typed_date
+from nir.isodates import KNOWN_AT_MAX_YEAR, KNOWN_AT_MIN_YEAR, TimeOutOfRange, check_known_at, parse_typed_date
 from nir.reports import registry
 from nir.reports.registry import DEFAULT_LAW, ReportError
 from nir.reports.statistics import StatsParams
@@ -79,11 +79,12 @@ def parse_known_at(raw: str) -> dt.datetime:
     except ValueError:
         pass
     else:
-        return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59, 999999)))
+        return check_known_at(timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59, 999999))))
     # A «+» typed into a URL by hand arrives as a space: 2026-01-10T09:00:00 01:00.
     raw = re.sub(r"(T[\d:.]+) (\d\d(:?\d\d)?)$", r"\1+\2", raw)
     value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    return value if timezone.is_aware(value) else timezone.make_aware(value)
+    # Outside the years 1900–9999 (in UTC): TimeOutOfRange, a ValueError (issue 15 § 3.8).
+    return check_known_at(value if timezone.is_aware(value) else timezone.make_aware(value))
 
 
 def _date_error(label: str, raw: str) -> str:
@@ -93,6 +94,11 @@ def _date_error(label: str, raw: str) -> str:
 def _time_error(label: str, raw: str) -> str:
     return (gettext('%(label)s must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDThh:mm), not "%(value)s"')
             % {"label": label, "value": raw})
+
+
+def _range_error(label: str, raw: str) -> str:
+    return (gettext('%(label)s must be a time between the years %(first)s and %(last)s, not "%(value)s"')
+            % {"label": label, "value": raw, "first": KNOWN_AT_MIN_YEAR, "last": KNOWN_AT_MAX_YEAR})
 
 
 def _invalid_characters(label: str) -> str:
@@ -147,6 +153,8 @@ def _convert(d: registry.ReportDefinition | None, name: str, attr: str, raw: str
             return parse_known_at(raw)
         if kind == "int":
             return int(raw)
+    except TimeOutOfRange:
+        raise field_error(_range_error(filter_label(d, name), raw), name) from None
     except (ValueError, OverflowError):
         label = filter_label(d, name)
         if kind == "date":
@@ -226,6 +234,8 @@ def read_time(raw: str, label: str) -> dt.datetime | None:
         return None
     try:
         return parse_known_at(raw)
+    except TimeOutOfRange:
+        raise ReportError(_range_error(label, raw)) from None
     except (ValueError, OverflowError):
         raise ReportError(_time_error(label, raw)) from None
 

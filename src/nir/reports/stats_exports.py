@@ -11,21 +11,23 @@ JSON::
                "shares": {"norsk-frist-proever": {"exam_taken": 0.52, …}}}, …]}
 
 CSV and XLSX: one row per area, one column per figure column (``Tittel: kolonne``),
-a total where the columns split the figure, shares as percentages.
+a total where the columns split the figure, shares as percentages; written by the one CSV and
+XLSX writer, ``nir.spreadsheet`` (no text becomes a formula; numbers stay numbers).
 """
 
 from __future__ import annotations
 
-import csv
 import io
+from collections.abc import Iterator
 from typing import Any, BinaryIO, TextIO
 
 from django.utils import timezone
 
+from nir import spreadsheet
 from nir.reports.statistics import StatsTable, law_label
 
 STATISTICS_ID = "aarsstatistikk"
-CSV_DELIMITER = ";"
+CSV_DELIMITER = spreadsheet.CSV_DELIMITER
 
 
 def to_json(table: StatsTable) -> dict[str, Any]:
@@ -86,20 +88,20 @@ def headers_and_rows(table: StatsTable) -> tuple[list[str], list[list[Any]]]:
     return headers, rows
 
 
-def _csv_value(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v * 100:.1f}".replace(".", ",")
-    return str(v)
+def _cell(v: Any) -> Any:
+    """Shares (fractions, floats) as percentages; counts as they are."""
+    return spreadsheet.Share(v) if isinstance(v, float) else v
+
+
+def table_rows(table: StatsTable) -> Iterator[list[Any]]:
+    headers, rows = headers_and_rows(table)
+    yield [spreadsheet.Header(h) for h in headers]
+    for row in rows:
+        yield [_cell(v) for v in row]
 
 
 def write_csv(table: StatsTable, fh: TextIO) -> None:
-    headers, rows = headers_and_rows(table)
-    w = csv.writer(fh, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    w.writerow(headers)
-    for row in rows:
-        w.writerow([_csv_value(v) for v in row])
+    spreadsheet.write_csv(fh, table_rows(table), delimiter=CSV_DELIMITER)
 
 
 def to_csv(table: StatsTable) -> str:
@@ -108,43 +110,22 @@ def to_csv(table: StatsTable) -> str:
     return buf.getvalue()
 
 
+def definition_rows(table: StatsTable) -> Iterator[list[Any]]:
+    p = table.params
+    yield ["År", p.year]
+    yield ["Lov", law_label(p.law)]
+    yield ["Referansedato", p.as_of.strftime("%d.%m.%Y")]
+    yield ["Registeret slik det var kjent", timezone.localtime(table.known_at).strftime("%d.%m.%Y %H:%M:%S %z")]
+    yield []
+    yield ["Tall", "Tittel", "Definisjon", "Kilde"]
+    for f in table.figures:
+        yield [f.id, f.title, f.definition, f.source]
+
+
 def write_xlsx(table: StatsTable, fh: BinaryIO | str) -> None:
     """«Statistikk»: the wide table; «Definisjoner»: each figure's definition and source."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Statistikk")
-    bold = Font(bold=True)
-    headers, rows = headers_and_rows(table)
-    head = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=h)
-        cell.font = bold
-        head.append(cell)
-    ws.append(head)
-    for row in rows:
-        out = []
-        for v in row:
-            if isinstance(v, float):
-                cell = WriteOnlyCell(ws, value=v)
-                cell.number_format = "0.0%"
-                out.append(cell)
-            else:
-                out.append(v)
-        ws.append(out)
-    about = wb.create_sheet("Definisjoner")
-    p = table.params
-    about.append(["År", p.year])
-    about.append(["Lov", law_label(p.law)])
-    about.append(["Referansedato", p.as_of.strftime("%d.%m.%Y")])
-    about.append(["Registeret slik det var kjent", timezone.localtime(table.known_at).strftime("%d.%m.%Y %H:%M:%S %z")])
-    about.append([])
-    about.append([WriteOnlyCell(about, value=t) for t in ("Tall", "Tittel", "Definisjon", "Kilde")])
-    for f in table.figures:
-        about.append([f.id, f.title, f.definition, f.source])
-    wb.save(fh)
+    spreadsheet.write_xlsx(fh, [spreadsheet.Sheet("Statistikk", table_rows(table)),
+                                spreadsheet.Sheet("Definisjoner", definition_rows(table))])
 
 
 def to_xlsx(table: StatsTable) -> bytes:

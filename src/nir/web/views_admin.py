@@ -21,7 +21,6 @@ change re-renders the page with the reason (status 400) and changes nothing.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -42,6 +41,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from nir import spreadsheet
 from nir.access import audit, oauth, policy
 from nir.access.audit_labels import what_label
 from nir.access.management.commands.audit import PERSON_COLUMNS, SYSTEM_ORGANISATION, person_access_rows
@@ -61,6 +61,7 @@ from nir.access.persons import PersonNotFound, find_person, is_duf
 from nir.isodates import parse_typed_date
 from nir.web import help as help_texts_store
 from nir.web.models import HelpText
+from nir.web.limits import export_rate_limited
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
@@ -497,6 +498,7 @@ def _local_time(event) -> str:
 
 @never_cache
 @require_GET
+@export_rate_limited
 def audit_person_export(request, duf: str):
     try:
         person = find_person(request.user, duf)
@@ -505,7 +507,7 @@ def audit_person_export(request, duf: str):
     rows = person_access_rows(person, when=_local_time, what=_what)
     buf = io.StringIO()
     buf.write("\ufeff")  # UTF-8 with BOM: Excel opens it with æøå
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w = spreadsheet.CsvWriter(buf)  # the one CSV writer: no text becomes a formula
     w.writerow([str(PERSON_EXPORT_HEADERS[c]) for c in PERSON_COLUMNS])
     for row in rows:
         w.writerow([row[c] for c in PERSON_COLUMNS])

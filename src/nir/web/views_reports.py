@@ -52,6 +52,7 @@ from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import charts, exports, registry
 from nir.reports.params import accepted_filters, filter_label, report_params, value_kind
 from nir.web.help import current_texts, text_for
+from nir.web.limits import export_rate_limited
 
 PAGE_SIZE = 50
 
@@ -411,6 +412,7 @@ def export_filename(result: registry.ReportResult, fmt: str) -> str:
 @never_cache
 @login_required
 @require_GET
+@export_rate_limited
 def report_export(request, report_id: str, fmt: str):
     """The whole report (every row, no paging) as CSV (UTF-8 with BOM, as ``nir report --out``) or XLSX."""
     d = _get_definition(report_id)

@@ -51,6 +51,7 @@ from nir.reports import charts, diff, statistics, stats_exports
 from nir.reports.params import StatsRequest, default_year, stats_request
 from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
 from nir.reports.statistics import FIGURES, StatsParams, StatsTable
+from nir.web.limits import export_rate_limited
 from nir.web.views_reports import XLSX_CONTENT_TYPE, error_field, error_status, is_htmx
 
 YEARS_SHOWN = 10  # the year select: the current year and the nine before it
@@ -527,6 +528,7 @@ def export_filename(p: StatsParams, fmt: str) -> str:
 @never_cache
 @login_required
 @require_GET
+@export_rate_limited
 def statistics_export(request, fmt: str):
     """The table as ``nir report aarsstatistikk --format FMT --out F`` writes it (CSV with a BOM)."""
     if fmt not in EXPORT_FORMATS:

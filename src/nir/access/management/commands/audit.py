@@ -14,7 +14,6 @@ controller's authority are not «recipients»; IMDi can name them when a complai
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -22,6 +21,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from nir import spreadsheet
 from nir.access import audit
 from nir.access.audit_labels import what_label
 from nir.access.models import AuditAction, AuditChannel, AuditEvent, AuditPurpose
@@ -174,7 +174,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1))
             return
         buf = io.StringIO()
-        w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+        w = spreadsheet.CsvWriter(buf)  # the one CSV writer: no text becomes a formula
         w.writerow(columns)
         for row in rows:
             w.writerow([json.dumps(row[c], ensure_ascii=False) if isinstance(row[c], (dict, list)) else row[c]

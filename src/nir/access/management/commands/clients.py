@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from nir.access import oauth
 from nir.access.models import ApiClient, Organisation
-from nir.access.policy import SCOPES
+from nir.access.policy import SCOPES, scope_refusal
 
 
 class Command(BaseCommand):
@@ -71,6 +71,9 @@ class Command(BaseCommand):
             raise CommandError(f"ukjent organisasjon {o['organisation']!r}") from None
         if ApiClient.objects.filter(client_id=o["client_id"]).exists():
             raise CommandError(f"klienten {o['client_id']!r} finnes allerede")
+        refusal = scope_refusal(org, o["scopes"])
+        if refusal:
+            raise CommandError(refusal)
         client = ApiClient.objects.create(client_id=o["client_id"], name=o["name"], organisation=org,
                                           source_system=o["source_system"], scopes=sorted(set(o["scopes"])))
         self.stdout.write(f"Klient {client.client_id} opprettet for {org.name} med scope {' '.join(client.scopes)}")
@@ -115,7 +118,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"    {key.kid}  {key.algorithm}  {status}")
 
     def _grant(self, o):
-        self._client(o["client_id"])
+        client = self._client(o["client_id"])
+        refusal = scope_refusal(client.organisation, o["scopes"])
+        if refusal:
+            raise CommandError(refusal)
+        missing = sorted(set(o["scopes"]) - set(client.scopes or []))
+        if missing:
+            raise CommandError(f"klienten {client.client_id} har ikke scope {' '.join(missing)}")
         grant = oauth.make_grant(o["client_id"], o["kid"], Path(o["private_key"]).read_text(), o["scopes"],
                                  algorithm=o["algorithm"])
         self.stdout.write(grant)

@@ -7,7 +7,6 @@ everywhere; argparse checks only the choices it lists in ``--help``.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -15,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.datastructures import MultiValueDict
 
+from nir import spreadsheet
 from nir.access import audit, policy
 from nir.access.scope import person_scope
 from nir.reports import diff, exports, params, registry, statistics, stats_exports
@@ -134,13 +134,13 @@ class Command(BaseCommand):
         else:
             buf = io.StringIO()
             cols = d.report.columns
-            w = csv.writer(buf, delimiter=exports.CSV_DELIMITER, lineterminator="\r\n")
+            w = spreadsheet.CsvWriter(buf, delimiter=exports.CSV_DELIMITER)
             w.writerow(["Endring", "Når", *[c.header for c in cols]])
             for c in d.changes:
                 for label, rows in (("Før", c.before), ("Etter", c.after)):
                     for row in rows:
                         w.writerow([diff.CHANGE_LABELS[c.change], label,
-                                    *[exports._csv_value(col, row[col.key]) for col in cols]])
+                                    *[exports.cell_value(col, row[col.key]) for col in cols]])
             self._text(buf.getvalue(), o["out"])
         self._audit(action="report", what=f"report:{d.report.id}", persons=audit.persons_by_duf(c.duf for c in d.changes),
                     filters=audit.report_filters(d.before, compare_known_at=after or "now", format=o["format"]))
@@ -167,7 +167,7 @@ class Command(BaseCommand):
                     self._text(json.dumps(d.to_json(), ensure_ascii=False, indent=1) + "\n", o["out"])
                 else:
                     buf = io.StringIO()
-                    w = csv.writer(buf, delimiter=exports.CSV_DELIMITER, lineterminator="\r\n")
+                    w = spreadsheet.CsvWriter(buf, delimiter=exports.CSV_DELIMITER)
                     w.writerow(["Område-kode", "Område", "Tall", "Kolonne", "Før", "Etter", "Endring"])
                     for c in d.changes:
                         w.writerow([c.area, c.area_name, c.figure, c.column, c.before, c.after, c.delta])
