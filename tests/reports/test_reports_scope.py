@@ -1,5 +1,5 @@
-"""reports.md: access rules apply to every path — a municipality user sees only its own persons
-(the minimal ``nir.access.scope.person_scope``, applied by the report layer)."""
+"""reports.md: access rules apply to every path — a municipality user sees only the persons it follows
+up today (``nir.access.scope.person_scope`` and ``persons_followed_up``, applied by the report layer)."""
 
 from __future__ import annotations
 
@@ -56,10 +56,13 @@ def test_avvik_sluttmaal_scoped(world, django_user_model, org_code, expected):
     assert last_names("avvik-sluttmaal", user_of(django_user_model, org_code)) == expected
 
 
-def test_scope_follows_the_follow_up_municipality_on_as_of_and_districts(world, django_user_model):
-    # Anne was followed up by Trondheim until 31.05.2026
+def test_scope_follows_the_follow_up_municipality_today_and_districts(world, django_user_model):
+    # Anne was followed up by Trondheim until 31.05.2026, by Bergen since: an earlier as_of does not
+    # show her to Trondheim (access is decided by the follow-up today), and Bergen sees her row as of then
     assert last_names("avvik-sluttmaal", user_of(django_user_model, "k-5001"), as_of=dt.date(2026, 5, 1)) == [
-        "Aas", "Bergh", "Gran"]
+        "Bergh", "Gran"]
+    assert last_names("avvik-sluttmaal", user_of(django_user_model, "k-4601"), as_of=dt.date(2026, 5, 1)) == [
+        "Aas", "Ild"]
     # Oslo sees every district; a district only its own
     assert last_names("bortfall-arbeid", user_of(django_user_model, "k-0301")) == ["Fjell"]
     assert last_names("bortfall-arbeid", user_of(django_user_model, "b-030101")) == ["Fjell"]

@@ -9,20 +9,24 @@ district), a district user its district, a county governor
 other user — no organisation, a county (fylkeskommune), a research
 institution, an inactive organisation — gets an empty scope: nothing.
 
-The callers (for now the reports) apply the scope to the follow-up
-municipality on the date they report on. Roles and the rest of access
-control arrive with the access-control issue; this function is where they
-will be decided.
+Every read path applies the scope to the follow-up *today* (as known now), whatever date it
+reports on: ``nir.access.persons.person_in_scope`` for one person (the person page, the API),
+``persons_followed_up`` for a set (reports, person lists, searches, work lists, exports). A
+report's ``as_of`` decides what its rows describe, never whom they are about (docs/access.md).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.lookups import In
+from django.utils import timezone
 
 from nir.access.roles import OrganisationKind
 from nir.reference.models import Municipality
+from nir.register import models as m
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,27 @@ def person_scope(user) -> Scope | None:
         numbers = Municipality.objects.filter(county__number__in=org.county_numbers).values_list("number", flat=True)
         return Scope(municipalities=frozenset(numbers))
     return NOBODY
+
+
+def persons_followed_up(scope: Scope, *, field: str = "person_id", today: dt.date | None = None) -> Q:
+    """A filter on rows whose person (``field``: a person foreign key or ``pk`` of ``Person``) is
+    followed up today by a municipality or district of ``scope`` — the set form of
+    ``nir.access.persons.person_in_scope``: the follow-up period covering today (the latest
+    starting one, as ``nir.register.history.follow_up_on``), as the register knows it now.
+
+    Two parts: the persons with *a* covering period in the scope (an index range; a superset),
+    then the exact test on each one's latest covering period (one index probe per person).
+    """
+    if scope.empty:
+        return Q(pk__in=[])
+    today = today or timezone.localdate()
+    covering = Q(valid_from__lte=today) & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+    current = m.FollowUp.objects.current().filter(covering)
+    latest = current.filter(person_id=OuterRef(field)).order_by("-valid_from", "-id")
+    q = Q(**{f"{field}__in": current.filter(scope.q("municipality", "district")).values("person_id")})
+    exact = Q(pk__in=[])
+    if scope.municipalities:
+        exact |= Q(In(Subquery(latest.values("municipality")[:1]), sorted(scope.municipalities)))
+    if scope.districts:
+        exact |= Q(In(Subquery(latest.values("district")[:1]), sorted(scope.districts)))
+    return q & exact

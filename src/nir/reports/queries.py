@@ -15,6 +15,7 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
+from nir.access.scope import persons_followed_up
 from nir.register import models as m
 
 INTRO = "intro"
@@ -172,7 +173,8 @@ def personliste(params) -> QuerySet:
 
 
 def common_filters(qs: QuerySet, params, scope) -> QuerySet:
-    """The filters every report has (reports.md), and the user's scope (``nir.access.scope``)."""
+    """The filters every report has (reports.md), and the user's scope (``nir.access.scope``):
+    the persons followed up today by the scope, whatever ``as_of`` the rows describe."""
     qs = qs.filter(law=params.law)
     if params.category and getattr(params, "scheme", None) != NORWEGIAN:  # the person list filters it itself
         qs = qs.filter(category=params.category)
@@ -185,14 +187,13 @@ def common_filters(qs: QuerySet, params, scope) -> QuerySet:
         qs = qs.filter(person_id__in=followed_up_by(params, **{field: params.municipality}))
         qs = qs.filter(**{FU_DISTRICT if field == "district" else FU_MUNICIPALITY: params.municipality})
     if scope is not None:
-        if not scope.empty:
-            qs = qs.filter(person_id__in=followed_up_by(params, scope=scope))
-        qs = qs.filter(scope.q(FU_MUNICIPALITY, FU_DISTRICT))
+        # Whom the user may see: the follow-up today, not on as_of (nir.access.scope).
+        qs = qs.filter(persons_followed_up(scope))
     return qs
 
 
 def followed_up_by(params, *, municipality=None, district=None, scope=None) -> QuerySet:
-    """Persons with a follow-up period in the municipality/district (or the scope) covering ``as_of``.
+    """Persons with a follow-up period in the municipality/district covering ``as_of``.
 
     A superset of the persons whose follow-up municipality on ``as_of`` is that one (a person with two
     overlapping periods has only the latest); the caller still filters on the exact annotation. It lets

@@ -27,8 +27,7 @@ definitions are the reports' wherever a report has one:
   Vedtak om bortfall av rett og plikt pga. arbeid»).
 
 The user's scope is applied as the reports apply it (``queries.common_filters``):
-the follow-up municipality/district today must be in the scope, with
-``queries.followed_up_by`` as the index-friendly superset. A section costs two
+``nir.access.scope.persons_followed_up``, the follow-up municipality/district today. A section costs two
 statements whatever its size (``run``): the page's row ids in order with the
 total (``COUNT(*) OVER ()``), from the section's conditions and sort key alone —
 which the indexes of migration ``register.0010_worklist_indexes`` serve — and
@@ -54,7 +53,7 @@ from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from nir.access.scope import Scope, person_scope
+from nir.access.scope import Scope, person_scope, persons_followed_up
 from nir.register import models as m
 from nir.register.actors import REGELMOTOR
 from nir.reports import queries
@@ -119,15 +118,14 @@ class Context:
 def in_scope(qs: QuerySet, ctx: Context) -> QuerySet:
     """Rows (annotated with ``queries.person_columns``) of persons the user may see on ``ctx.today``.
 
-    As ``queries.common_filters`` applies a scope: the persons with a follow-up period in the scope
-    (an index range, a superset), then the exact follow-up municipality/district on the day.
+    The one access rule of ``nir.access.scope.persons_followed_up``, as ``queries.common_filters``
+    applies it.
     """
     if ctx.scope is None:
         return qs
     if ctx.scope.empty:
         return qs.none()
-    return (qs.filter(person_id__in=queries.followed_up_by(ctx.params, scope=ctx.scope))
-            .filter(ctx.scope.q(FU_MUNICIPALITY, FU_DISTRICT)))
+    return qs.filter(persons_followed_up(ctx.scope, today=ctx.today))
 
 
 def _of_person(model, ctx: Context) -> QuerySet:

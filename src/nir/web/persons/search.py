@@ -9,9 +9,9 @@
                                      the person list: the report ``personliste`` (``nir.reports.registry``,
                                      the same query as the report pages and ``GET /api/v1/persons``)
 
-Every search and list sees only the persons in the user's scope (``person_scope``): the name search
-applies it with the reports' own scoped pieces (``nir.reports.queries.followed_up_by`` and the
-follow-up municipality on today, ``person_columns``); a person outside it is never found. Each list
+Every search and list sees only the persons in the user's scope (``person_scope``) followed up by it
+today (``nir.access.scope.persons_followed_up``, as the reports apply it); a person outside it is
+never found. Each list
 or search result shown is recorded in the audit log (action «search»), with the persons of the page.
 """
 
@@ -37,7 +37,7 @@ from nir import identity
 from nir.access import audit
 from nir.access.persons import PersonNotFound, find_person, person_in_scope
 from nir.access.read import place_label
-from nir.access.scope import person_scope
+from nir.access.scope import person_scope, persons_followed_up
 from nir.reference.models import District, Municipality
 from nir.register import models as m
 from nir.register.explain import CATEGORY_LABELS, LAW_LABELS
@@ -83,8 +83,7 @@ def name_search(user, text: str, page: int = 1) -> tuple[list[dict], int]:
     qs = qs.annotate(duf=cols["duf"], **{queries.FU_MUNICIPALITY: cols[queries.FU_MUNICIPALITY],
                                          queries.FU_DISTRICT: cols[queries.FU_DISTRICT]})
     if scope is not None:
-        qs = (qs.filter(person_id__in=queries.followed_up_by(params, scope=scope))
-              .filter(scope.q(queries.FU_MUNICIPALITY, queries.FU_DISTRICT)))
+        qs = qs.filter(persons_followed_up(scope, today=params.as_of))
     status = m.DerivedStatus.objects.current().filter(person_id=OuterRef("person_id"))
     qs = (qs.annotate(intro_category=Subquery(status.values("intro_category")[:1]),
                       norwegian_category=Subquery(status.values("norwegian_category")[:1]),
