@@ -125,6 +125,32 @@ NORWEGIAN = "norwegian"
 START_WITHIN = relativedelta(months=3)
 
 
+# The derived values the person list reads from each person's DerivedStatus.
+PERSONLISTE_DERIVED = (
+    "law", "intro_category", "norwegian_category", "intro_start_date", "intro_deadline", "intro_closed_date",
+    "norwegian_start_date", "norwegian_deadline", "deviation_final_goal_missing",
+)
+
+
+def person_list_base(params) -> QuerySet:
+    """One row per person with a derived status: the person's names (``PersonDetails``) with the
+    derived values of ``PERSONLISTE_DERIVED`` and the person columns of ``person_columns``.
+
+    The rows start from the names, not from the derived status as the other reports do, so that
+    the list sorted by name (its default) can be read in the order of the name index
+    (``pdet_name_sort_cur``, ``lower(last_name), lower(first_name)``) and a page ends after its
+    rows; the other values are looked up per person.
+    """
+    status = _of_person(m.DerivedStatus, params)
+    cols = person_columns(params)
+    return (
+        known(m.PersonDetails, params)
+        .annotate(**{f: Subquery(status.values(f)[:1]) for f in PERSONLISTE_DERIVED})
+        .annotate(category=F("intro_category"), duf=cols["duf"], **{k: cols[k] for k in (FU_MUNICIPALITY, FU_DISTRICT)})
+        .filter(law__isnull=False)
+    )
+
+
 def personliste(params) -> QuerySet:
     """Persons followed up by a municipality on ``as_of``, with status and deadline per scheme.
 
@@ -137,9 +163,11 @@ def personliste(params) -> QuerySet:
     start, deadline = ("norwegian_start_date", "norwegian_deadline") if norwegian else \
         ("intro_start_date", "intro_deadline")
     terminated = Exists(_of_person(m.Termination, params).filter(scheme=scheme, termination_date__lte=on))
-    ended = Q(terminated=True) if norwegian else (Q(terminated=True) | Q(intro_closed_date__lte=on))
+    # (intro_closed_date is looked up per person: its NULL is tested, so that NOT ended holds without a closure)
+    ended = Q(terminated=True) if norwegian else (
+        Q(terminated=True) | Q(intro_closed_date__isnull=False, intro_closed_date__lte=on))
     not_ended = ~ended
-    qs = derived_status(params).filter(**{f"{FU_MUNICIPALITY}__isnull": False}).annotate(
+    qs = person_list_base(params).filter(**{f"{FU_MUNICIPALITY}__isnull": False}).annotate(
         terminated=terminated,
         status=Case(
             When(ended, then=Value("ended")),

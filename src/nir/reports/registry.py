@@ -98,6 +98,10 @@ class ReportParams:
     sort: str | None = None  # a column key, "-key" for descending
     page: int = 1
     page_size: int | None = None  # None: every row
+    # Count the rows only up to this many (with page_size): ``ReportResult.count`` is then exact up to
+    # it and a lower bound beyond (``count_exact``), so that a page of a large list does not read
+    # every row of the report to count them. None: always the exact number.
+    count_limit: int | None = None
 
 
 # Filter name in the output (and on the command line) → ReportParams field.
@@ -253,6 +257,8 @@ def validate(d: ReportDefinition, p: ReportParams) -> ReportParams:
         raise ReportError(f"kan ikke sortere på {p.sort!r}; bruk en av {', '.join(c.key for c in d.columns)}")
     if p.page < 1 or (p.page_size is not None and p.page_size < 1):
         raise ReportError("side og sidestørrelse må være positive tall")
+    if p.count_limit is not None and p.count_limit < 1:
+        raise ReportError("telling opp til må være et positivt tall")
     return replace(p, as_of=p.as_of or timezone.localdate(), name=p.name or None, duf=p.duf or None)
 
 
@@ -294,14 +300,34 @@ class ReportResult:
 
     @cached_property
     def count(self) -> int:
-        """Rows in the whole report (every page)."""
-        if self.params.page_size is not None:
+        """Rows in the whole report (every page); with ``count_limit``, a lower bound when more
+        than that many (``count_exact`` is then False)."""
+        p = self.params
+        if p.page_size is not None and p.count_limit is not None:
+            rows = self.rows
+            seen = (p.page - 1) * p.page_size + len(rows)
+            if not self.has_next and (rows or p.page == 1):
+                return seen  # the last page: every row is before it or on it
+            n = self.queryset.order_by()[:p.count_limit + 1].count()
+            if n <= p.count_limit:
+                return n
+            self._count_exact = False
+            return max(n, seen + self.has_next)
+        if p.page_size is not None:
             self.rows  # noqa: B018 — one statement gives the page and the total
             if self._total is not None:
                 return self._total
         return self.queryset.count()
 
     _total: int | None = None
+    _count_exact: bool = True
+    has_next: bool = False  # with count_limit: a row follows the page (read with the rows)
+
+    @property
+    def count_exact(self) -> bool:
+        """Whether ``count`` is the exact number of rows (always, without ``count_limit``)."""
+        self.count  # noqa: B018
+        return self._count_exact
 
     @property
     def page_queryset(self) -> QuerySet:
@@ -314,8 +340,15 @@ class ReportResult:
     @cached_property
     def rows(self) -> list[dict[str, Any]]:
         """The rows of the requested page (every row when there is no page size)."""
-        if self.params.page_size is None:
+        p = self.params
+        if p.page_size is None:
             return list(self.iter_rows())
+        if p.count_limit is not None:
+            # The page and one row more (is there a next page?), without counting the rest.
+            start = (p.page - 1) * p.page_size
+            recs = list(self.queryset[start:start + p.page_size + 1])
+            self.has_next = len(recs) > p.page_size
+            return [_row(self.definition, rec) for rec in recs[:p.page_size]]
         # The page and the number of rows in the whole report in one statement (COUNT(*) OVER ()).
         recs = list(self.page_queryset.annotate(_report_total=Window(Count("*"))))
         if recs:

@@ -42,8 +42,12 @@ from nir.reference.models import District, Municipality
 from nir.register import models as m
 from nir.register.explain import CATEGORY_LABELS, LAW_LABELS
 from nir.reports import queries, registry
+from nir.reports.charts import format_number
 
 PAGE_SIZE = 50
+# The person list counts its rows up to this many and says «more than» beyond (a large
+# municipality's list is read a page at a time, not counted whole).
+COUNT_LIMIT = 1000
 NAME_MAX = 100
 NAME_WORDS = 4
 # National-identity-number hits looked at (a number belongs to one person; a few duplicates at most).
@@ -175,7 +179,7 @@ def _list_params(values: dict[str, str], page: int) -> registry.ReportParams:
     return registry.ReportParams(
         law=values["lov"] or registry.DEFAULT_LAW, municipality=values["kommune"] or None,
         category=category or None, scheme=scheme or None, status=values["status"] or None,
-        sort=values["sort"] or None, page=page, page_size=PAGE_SIZE)
+        sort=values["sort"] or None, page=page, page_size=PAGE_SIZE, count_limit=COUNT_LIMIT)
 
 
 def _qs(values: dict[str, str], **changes) -> str:
@@ -224,9 +228,11 @@ def person_list(request, scope) -> dict:
         return out
     audit.record(request=request, actor_user=request.user, action="search", channel="web", what="personliste",
                  persons=audit.report_page_persons(result), filters=audit.report_filters(result))
-    pages = max(1, math.ceil(count / PAGE_SIZE))
+    # pages: None when there are more rows than counted (the pager then only says the page number)
+    pages = max(1, math.ceil(count / PAGE_SIZE)) if result.count_exact else None
     out.update({
-        "shown": True, "count": count, "page": page, "pages": pages, "as_of": result.params.as_of,
+        "shown": True, "count": count, "count_exact": result.count_exact, "count_limit": format_number(COUNT_LIMIT),
+        "page": page, "pages": pages, "as_of": result.params.as_of,
         "rows": [{
             "duf": r["duf"], "url": reverse("person", args=[r["duf"]]), "name": f"{r['last_name']}, {r['first_name']}",
             "place": place_label(r["follow_up_municipality"], r["follow_up_district"]),
@@ -237,7 +243,7 @@ def person_list(request, scope) -> dict:
             "intro_deadline": r["intro_deadline"], "norwegian_deadline": r["norwegian_deadline"],
         } for r in rows],
         "prev_url": _qs(values, side=str(page - 1)) if page > 1 else "",
-        "next_url": _qs(values, side=str(page + 1)) if page < pages else "",
+        "next_url": _qs(values, side=str(page + 1)) if result.has_next else "",
     })
     return out
 

@@ -1,0 +1,100 @@
+"""The fast report queries against a plain reference computation, on a synthetic population.
+
+The person list is read in the order of the name index and counted only up to a limit on the pages
+(``ReportParams.count_limit``); here its rows, order and counts are compared with what a direct
+computation over every person gives — the person's current names and derived status, the follow-up
+period on ``as_of`` (``nir.register.history.follow_up_on``) and the person-page access rule
+(``nir.access.persons.person_in_scope``) — on SQLite and on PostgreSQL (the suite's second pass).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from nir.access.persons import person_in_scope
+from nir.access.scope import person_scope
+from nir.register import models as m
+from nir.register.history import follow_up_on, rows_for
+from nir.reports import registry
+from nir.reports.registry import ReportParams
+from nir.testing.builders import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def population(db):
+    call_command("synth", persons=400, seed=31, now="2026-11-20T12:00:00+01:00", quiet=True, stdout=io.StringIO())
+    call_command("rules", "reevaluate", "--quiet", stdout=io.StringIO())
+    return list(m.Person.objects.order_by("id"))
+
+
+def _lower(text: str) -> str:
+    # SQLite's lower() folds ASCII letters only; PostgreSQL's every letter (docs/reports.md)
+    return text.lower() if connection.vendor == "postgresql" else text.translate(
+        str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"))
+
+
+def reference(persons, as_of: dt.date, user=None, law="integreringsloven") -> list[tuple]:
+    """(duf, follow-up municipality on as_of, category) of the person list, in its order."""
+    rows = rows_for([p.pk for p in persons], models=(m.PersonDetails, m.FollowUp, m.DerivedStatus))
+    out = []
+    for p in persons:
+        mine = rows.get(p.pk, [])
+        details = [r for r in mine if isinstance(r, m.PersonDetails)]
+        status = [r for r in mine if isinstance(r, m.DerivedStatus)]
+        fu = follow_up_on(mine, as_of)
+        if not details or not status or status[0].law != law or fu is None:
+            continue
+        if user is not None and not person_in_scope(user, p):
+            continue
+        d = details[0]
+        out.append(((_lower(d.last_name), _lower(d.first_name), p.duf), (p.duf, fu.municipality, status[0].intro_category)))
+    return [row for _key, row in sorted(out)]
+
+
+def listed(result) -> list[tuple]:
+    return [(r["duf"], r["follow_up_municipality"], r["category"]) for r in result.rows]
+
+
+def test_person_list_is_the_reference_for_every_municipality_and_date(population, django_user_model):
+    today = timezone.localdate()
+    busiest = [k for k, _n in Counter(
+        m.FollowUp.objects.current().values_list("municipality", flat=True)).most_common(4)]
+    users = [None] + [make_user(django_user_model, f"k-{k}-user", f"k-{k}") for k in busiest]
+    for as_of in (today, dt.date(2025, 6, 30)):
+        for user in users:
+            expected = reference(population, as_of, user)
+            scope = person_scope(user) if user else None
+            result = registry.run("personliste", ReportParams(as_of=as_of), scope=scope)
+            assert listed(result) == expected and result.count == len(expected)
+            assert expected or user is None or as_of != today  # the busiest municipalities have persons today
+
+
+@pytest.mark.parametrize("page_size, limit", [(7, 20), (50, 1000), (10, 10), (3, 1)])
+def test_pages_with_a_count_limit_are_the_whole_list(population, page_size, limit):
+    whole = listed(registry.run("personliste", ReportParams(), scope=None))
+    assert len(whole) > 40
+    pages, page = [], 1
+    while True:
+        result = registry.run("personliste", ReportParams(page=page, page_size=page_size, count_limit=limit),
+                              scope=None)
+        pages += listed(result)
+        if result.count_exact:
+            assert result.count == len(whole)
+        else:
+            assert limit < len(whole) and result.count > limit and result.count <= len(whole)
+        if not result.has_next:
+            break
+        page += 1
+        assert page < 500
+    assert pages == whole
+    assert len(registry.run("personliste", ReportParams(page=page + 3, page_size=page_size, count_limit=limit),
+                            scope=None).rows) == 0
