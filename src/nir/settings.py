@@ -190,7 +190,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     # JIT compilation off: the register's queries are short index lookups whose estimated cost
     # (correlated subqueries) crosses jit_above_cost, and compiling then takes ~0.7 s of a 50 ms query.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Parallel query off by default: on the two cores that the web workers share, starting workers
+    # costs a page more than it saves (a person list's first page walks an index and stops); the
+    # statements that read the whole register (nir.reports.statistics, the Kommuner figures of
+    # nir.reports.worklist) turn it on for themselves (SET LOCAL).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c max_parallel_workers_per_gather=0"
     # Prepared statements on: the write path's statements (nir.register.snapshot_sql, write_sql,
     # nir.access.audit) are prepared once per connection instead of parsed and planned on every
     # write. Django turns them off by default for the sake of connection poolers in transaction

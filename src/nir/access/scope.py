@@ -20,13 +20,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.lookups import In
+from django.db.models import Q
 from django.utils import timezone
 
 from nir.access.roles import OrganisationKind
 from nir.reference.models import Municipality
 from nir.register import models as m
+from nir.register.history import followed_up
 
 
 @dataclass(frozen=True)
@@ -78,21 +78,9 @@ def persons_followed_up(scope: Scope, *, field: str = "person_id", today: dt.dat
     """A filter on rows whose person (``field``: a person foreign key or ``pk`` of ``Person``) is
     followed up today by a municipality or district of ``scope`` — the set form of
     ``nir.access.persons.person_in_scope``: the follow-up period covering today (the latest
-    starting one, as ``nir.register.history.follow_up_on``), as the register knows it now.
-
-    Two parts: the persons with *a* covering period in the scope (an index range; a superset),
-    then the exact test on each one's latest covering period (one index probe per person).
+    starting one, ``nir.register.history.followed_up``), as the register knows it now.
     """
     if scope.empty:
         return Q(pk__in=[])
-    today = today or timezone.localdate()
-    covering = Q(valid_from__lte=today) & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-    current = m.FollowUp.objects.current().filter(covering)
-    latest = current.filter(person_id=OuterRef(field)).order_by("-valid_from", "-id")
-    q = Q(**{f"{field}__in": current.filter(scope.q("municipality", "district")).values("person_id")})
-    exact = Q(pk__in=[])
-    if scope.municipalities:
-        exact |= Q(In(Subquery(latest.values("municipality")[:1]), sorted(scope.municipalities)))
-    if scope.districts:
-        exact |= Q(In(Subquery(latest.values("district")[:1]), sorted(scope.districts)))
-    return q & exact
+    return Q(followed_up(m.FollowUp.objects.current(), today or timezone.localdate(),
+                         scope.q("municipality", "district"), field=field))

@@ -13,6 +13,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
 from nir.register import models as m
 from nir.register.interchange import facts_to_line
 
@@ -45,6 +47,22 @@ def follow_up_on(rows: list[m.Registration], day: dt.date) -> m.FollowUp | None:
         and r.valid_from <= day and (r.valid_to is None or day <= r.valid_to)
     ]
     return max(covering, key=lambda r: (r.valid_from, r.id), default=None)
+
+
+def followed_up(rows: QuerySet, day: dt.date, area: Q, *, field: str = "person_id") -> Exists:
+    """The set form of ``follow_up_on``: whether the person of the outer row (``field``, a person
+    foreign key or ``Person.pk``) has, among ``rows`` (``FollowUp`` rows: current or as known at a
+    time), a follow-up period covering ``day`` that matches ``area`` and that no later starting
+    period covering ``day`` overrides.
+
+    An ``EXISTS`` with a ``NOT EXISTS`` inside, so that the database can start from either side —
+    the area's periods (one index range) or the outer rows (one probe per person) — and knows how
+    many persons it selects.
+    """
+    covering = Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    later = rows.filter(covering, person_id=OuterRef("person_id")).filter(
+        Q(valid_from__gt=OuterRef("valid_from")) | Q(valid_from=OuterRef("valid_from"), id__gt=OuterRef("id")))
+    return Exists(rows.filter(covering, area, person_id=OuterRef(field)).exclude(Exists(later)))
 
 
 def snapshot(person: m.Person, known_at: dt.datetime | None = None, *, on: dt.date | None = None) -> dict:

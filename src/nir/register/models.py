@@ -155,7 +155,7 @@ class PersonDetails(Registration):
         verbose_name_plural = "personopplysninger"
         indexes = _meta_indexes("pdet") + [
             # Names in report rows, answered from the index alone (PostgreSQL).
-            models.Index(fields=["person"], name="pdet_names_cover", include=["first_name", "last_name", "operation"],
+            models.Index(fields=["person"], name="pdet_names_cover", include=["first_name", "last_name", "operation", "id"],
                          condition=Q(superseded_at__isnull=True)),
         ]
 
@@ -218,12 +218,12 @@ class FollowUp(Registration):
                          include=["municipality", "district", "valid_to", "operation"],
                          condition=Q(superseded_at__isnull=True)),
             models.Index(fields=["municipality", "superseded_at"], name="follow_muni_cur"),
-            # The reports' "persons followed up by this municipality/district" (nir.reports.queries.followed_up_by):
+            # "Persons followed up by this municipality/district" (nir.register.history.followed_up):
             # covering, so PostgreSQL answers it from the index alone.
             models.Index(fields=["municipality", "valid_from"], name="follow_muni_cover",
-                         include=["person", "valid_to", "operation"], condition=Q(superseded_at__isnull=True)),
+                         include=["person", "valid_to", "operation", "id"], condition=Q(superseded_at__isnull=True)),
             models.Index(fields=["district", "valid_from"], name="follow_dist_cover",
-                         include=["person", "valid_to", "operation"],
+                         include=["person", "valid_to", "operation", "id"],
                          condition=Q(superseded_at__isnull=True) & ~Q(district="")),
         ]
 

@@ -17,6 +17,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, V
 
 from nir.access.scope import persons_followed_up
 from nir.register import models as m
+from nir.register.history import followed_up
 
 INTRO = "intro"
 PARTICIPATION = "participation"
@@ -127,27 +128,27 @@ START_WITHIN = relativedelta(months=3)
 
 # The derived values the person list reads from each person's DerivedStatus.
 PERSONLISTE_DERIVED = (
-    "law", "intro_category", "norwegian_category", "intro_start_date", "intro_deadline", "intro_closed_date",
+    "intro_category", "norwegian_category", "intro_start_date", "intro_deadline", "intro_closed_date",
     "norwegian_start_date", "norwegian_deadline", "deviation_final_goal_missing",
 )
 
 
 def person_list_base(params) -> QuerySet:
-    """One row per person with a derived status: the person's names (``PersonDetails``) with the
-    derived values of ``PERSONLISTE_DERIVED`` and the person columns of ``person_columns``.
+    """One row per person with a derived status under ``params.law``: the person's names
+    (``PersonDetails``) with the derived values of ``PERSONLISTE_DERIVED`` and the person columns.
 
     The rows start from the names, not from the derived status as the other reports do, so that
     the list sorted by name (its default) can be read in the order of the name index
-    (``pdet_name_sort_cur``, ``lower(last_name), lower(first_name)``) and a page ends after its
+    (``pdet_name_sort_cover``, ``lower(last_name), lower(first_name)``) and a page ends after its
     rows; the other values are looked up per person.
     """
     status = _of_person(m.DerivedStatus, params)
     cols = person_columns(params)
     return (
         known(m.PersonDetails, params)
+        .filter(Exists(status.filter(law=params.law)))
         .annotate(**{f: Subquery(status.values(f)[:1]) for f in PERSONLISTE_DERIVED})
         .annotate(category=F("intro_category"), duf=cols["duf"], **{k: cols[k] for k in (FU_MUNICIPALITY, FU_DISTRICT)})
-        .filter(law__isnull=False)
     )
 
 
@@ -162,12 +163,16 @@ def personliste(params) -> QuerySet:
     scheme = NORWEGIAN if norwegian else INTRO
     start, deadline = ("norwegian_start_date", "norwegian_deadline") if norwegian else \
         ("intro_start_date", "intro_deadline")
-    terminated = Exists(_of_person(m.Termination, params).filter(scheme=scheme, termination_date__lte=on))
+    # A termination on or before as_of: its id, a per-person lookup (an EXISTS here would let the database
+    # hash every termination in the register to answer a page of 50 rows).
+    terminated = Subquery(_of_person(m.Termination, params).filter(scheme=scheme, termination_date__lte=on)
+                          .values("pk")[:1])
     # (intro_closed_date is looked up per person: its NULL is tested, so that NOT ended holds without a closure)
-    ended = Q(terminated=True) if norwegian else (
-        Q(terminated=True) | Q(intro_closed_date__isnull=False, intro_closed_date__lte=on))
+    ended = Q(terminated__isnull=False) if norwegian else (
+        Q(terminated__isnull=False) | Q(intro_closed_date__isnull=False, intro_closed_date__lte=on))
     not_ended = ~ended
-    qs = person_list_base(params).filter(**{f"{FU_MUNICIPALITY}__isnull": False}).annotate(
+    covering = Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+    qs = person_list_base(params).filter(Exists(_of_person(m.FollowUp, params).filter(covering))).annotate(
         terminated=terminated,
         status=Case(
             When(ended, then=Value("ended")),
@@ -203,7 +208,8 @@ def personliste(params) -> QuerySet:
 def common_filters(qs: QuerySet, params, scope) -> QuerySet:
     """The filters every report has (reports.md), and the user's scope (``nir.access.scope``):
     the persons followed up today by the scope, whatever ``as_of`` the rows describe."""
-    qs = qs.filter(law=params.law)
+    if qs.model is not m.PersonDetails:  # the person list selects the law itself (person_list_base)
+        qs = qs.filter(law=params.law)
     if params.category and getattr(params, "scheme", None) != NORWEGIAN:  # the person list filters it itself
         qs = qs.filter(category=params.category)
     if params.duf:
@@ -212,28 +218,8 @@ def common_filters(qs: QuerySet, params, scope) -> QuerySet:
         qs = qs.filter(Q(first_name__icontains=params.name) | Q(last_name__icontains=params.name))
     if params.municipality:
         field = "district" if len(params.municipality) == 6 else "municipality"
-        qs = qs.filter(person_id__in=followed_up_by(params, **{field: params.municipality}))
-        qs = qs.filter(**{FU_DISTRICT if field == "district" else FU_MUNICIPALITY: params.municipality})
+        qs = qs.filter(followed_up(known(m.FollowUp, params), params.as_of, Q(**{field: params.municipality})))
     if scope is not None:
         # Whom the user may see: the follow-up today, not on as_of (nir.access.scope).
         qs = qs.filter(persons_followed_up(scope))
     return qs
-
-
-def followed_up_by(params, *, municipality=None, district=None, scope=None) -> QuerySet:
-    """Persons with a follow-up period in the municipality/district covering ``as_of``.
-
-    A superset of the persons whose follow-up municipality on ``as_of`` is that one (a person with two
-    overlapping periods has only the latest); the caller still filters on the exact annotation. It lets
-    the database start from the municipality's few persons (index ``follow_muni_cur``) instead of
-    computing every person's follow-up municipality.
-    """
-    qs = known(m.FollowUp, params).filter(valid_from__lte=params.as_of).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=params.as_of))
-    if municipality:
-        qs = qs.filter(municipality=municipality)
-    if district:
-        qs = qs.filter(district=district)
-    if scope is not None:
-        qs = qs.filter(scope.q("municipality", "district"))
-    return qs.values("person_id")

@@ -447,6 +447,8 @@ def _count_by_municipality(p: StatsParams, scope) -> dict[tuple[str, str], dict[
             cur.execute("SET LOCAL enable_nestloop = off")
             # The per-person parts sort whole tables: in memory rather than in temporary files.
             cur.execute("SET LOCAL work_mem = '256MB'")
+            # Whole tables: worth parallel workers (off by default for the pages, nir.settings).
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 2")
         cur.execute(sql, [*flag_params, *inner_params, *where_params])
         out = {}
         for row in cur.fetchall():
