@@ -120,6 +120,10 @@ class ReportDefinition:
     query: Callable[[ReportParams], QuerySet]
     # database field (values()) → row key, for the report's own columns
     values: dict[str, str] = field(default_factory=dict)
+    # True: a page's total is counted by a statement of its own, not with the page (COUNT(*) OVER ()),
+    # for a report whose page is read in index order and stops (the person list): a window over every
+    # row would compute every row's columns.
+    count_apart: bool = False
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -205,6 +209,7 @@ _register(ReportDefinition(
     ),
     filters={"scheme": "scheme", "status": "status", "deadline_within": "deadline_within", "missing": "missing"},
     query=queries.personliste,
+    count_apart=True,
     values={"norwegian_category": "norwegian_category", "status": "status", "intro_start_date": "intro_start_date",
             "intro_deadline": "intro_deadline", "norwegian_deadline": "norwegian_deadline"},
 ))
@@ -303,11 +308,13 @@ class ReportResult:
         """Rows in the whole report (every page); with ``count_limit``, a lower bound when more
         than that many (``count_exact`` is then False)."""
         p = self.params
-        if p.page_size is not None and p.count_limit is not None:
+        if p.page_size is not None and (p.count_limit is not None or self.definition.count_apart):
             rows = self.rows
             seen = (p.page - 1) * p.page_size + len(rows)
             if not self.has_next and (rows or p.page == 1):
                 return seen  # the last page: every row is before it or on it
+            if p.count_limit is None:
+                return self.queryset.order_by().count()
             n = self.queryset.order_by()[:p.count_limit + 1].count()
             if n <= p.count_limit:
                 return n
@@ -343,7 +350,7 @@ class ReportResult:
         p = self.params
         if p.page_size is None:
             return list(self.iter_rows())
-        if p.count_limit is not None:
+        if p.count_limit is not None or self.definition.count_apart:
             # The page and one row more (is there a next page?), without counting the rest.
             start = (p.page - 1) * p.page_size
             recs = list(self.queryset[start:start + p.page_size + 1])
