@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (Case, Count, DateField, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery,
                               Value, When, Window)
 from django.db.models.functions import Lower, RowNumber
@@ -607,7 +607,10 @@ def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = Fals
            f"JOIN ({ds_sql}) ds ON ds.person_id = fu.person_id "
            f"LEFT JOIN ({te_sql}) te ON te.person_id = fu.person_id "
            f"WHERE {' AND '.join(where)} GROUP BY {keys}")
-    with connection.cursor() as cur:
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql" and candidates is None:
+            # The whole register: worth parallel workers (off by default for the pages, nir.settings).
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 2")
         cur.execute(sql, [*sum_params, *fu_params, *ds_params, *te_params, *where_params])
         rows = cur.fetchall()
     out = []
