@@ -139,3 +139,25 @@ def test_person_list_read_is_audited_with_the_persons_shown(world, as_user, user
 
 def test_user_without_persons_sees_no_list(world, as_user):
     assert as_user("none").get("/personer/").status_code == 403  # no person.read at all
+
+
+def test_person_list_counts_up_to_a_limit_and_pages_on(world, as_user, monkeypatch):
+    """A large list is counted only up to COUNT_LIMIT («Mer enn …»); the pager still reaches every row."""
+    from nir.web.persons import search
+
+    monkeypatch.setattr(search, "PAGE_SIZE", 1)
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    c = as_user("trondheim")
+    seen, page = [], 1
+    while True:
+        html = text(c.get("/personer/", {"side": page}))
+        rows = list_rows(html)
+        assert len(rows) == 1
+        seen += rows
+        if page == 1:
+            assert "Mer enn 2 personer" in html and "Side 1" in html and "Side 1 av" not in html
+        if 'rel="next"' not in html:
+            break
+        page += 1
+    assert sorted(seen) == ["Anne", "Sara", "Tor"]
+    assert "3 personer" in html and "Side 3 av 3" in html  # the last page knows the total
