@@ -411,8 +411,9 @@ def _count_by_municipality(p: StatsParams, scope) -> dict[tuple[str, str], dict[
     """{(municipality, district): {cell name: persons}} — one statement."""
     if scope is not None and scope.empty:
         return {}  # the user may see nobody
+    candidates = _candidates(p, scope)
     try:
-        inner_sql, inner_params = _base_sql(p, _candidates(p, scope))
+        inner_sql, inner_params = _base_sql(p, candidates)
     except EmptyResultSet:  # an area with no municipalities
         return {}
     adapt = connection.ops.adapt_datefield_value
@@ -445,6 +446,11 @@ def _count_by_municipality(p: StatsParams, scope) -> dict[tuple[str, str], dict[
             # Every part is a whole-table (or whole-area) derived table; the planner's row estimates
             # after the window filters are 1, and a nested loop over two such parts costs minutes.
             cur.execute("SET LOCAL enable_nestloop = off")
+            if candidates is None:
+                # The whole country: every part streams in person order (their indexes on the person),
+                # so they are merged in that order rather than hashed (docs/benchmarks.md); for an
+                # area's persons hashing is cheaper.
+                cur.execute("SET LOCAL enable_hashjoin = off")
             # The per-person parts sort whole tables: in memory rather than in temporary files.
             cur.execute("SET LOCAL work_mem = '256MB'")
             # Whole tables: worth parallel workers (off by default for the pages, nir.settings).
