@@ -37,7 +37,7 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("register", "0011_person_search_indexes")]
+    dependencies = [("register", "0012_truncate_guard")]
     operations = [
         migrations.RunPython(create, drop),
         migrations.RemoveIndex(model_name="followup", name="follow_muni_cover"),
