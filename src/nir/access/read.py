@@ -131,14 +131,14 @@ def read_person(user, person: m.Person, on: dt.date | None = None, *, judged=Non
     ``rows``: the person's current rows of ``models`` when already read (not read again).
     ``judged``: the outcome of a write just made (``services.Outcome``, evaluated today): its
     result is used, nothing is evaluated twice; and when neither ``rows`` nor other ``models``
-    are asked for, the rows the rules guard read and the follow-up rows ``find_person`` read
-    (``person._follow_ups``) are used, so nothing is read twice either.
+    are asked for, the rows the rules guard read and the follow-up rows the write's access check
+    read (``judged.follow_ups``) are used, so nothing is read twice either.
     """
     on = on or timezone.localdate()
     result = None
     if judged is not None and judged.result is not None and judged.result.as_of == on:
         result = judged.result
-        follow_ups = getattr(person, "_follow_ups", None)
+        follow_ups = judged.follow_ups
         if rows is None and models == READ_MODELS and follow_ups is not None and judged.rows is not None:
             rows = [r for r in judged.rows if isinstance(r, PERSON_MODELS)] + list(follow_ups)
     if rows is None:
@@ -171,7 +171,7 @@ def person_out(user, person: m.Person, on: dt.date | None = None, *, judged=None
     """The person as the API shows it to ``user`` (``nir.api.schemas.PersonOut``).
 
     After a write (``judged``: its outcome, evaluated today) the answer is built from what the rules
-    guard read and derived in the write's transaction, and the follow-up rows ``find_person`` read:
+    guard read and derived in the write's transaction, and the follow-up rows its access check read:
     nothing is read or evaluated twice. Otherwise one read of every current row the answer and the
     Regelmotor need (one prepared statement on PostgreSQL), evaluated from the same rows.
     """

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-import weakref
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -201,9 +200,9 @@ def person_by_duf(duf: str, models_: Iterable[type[m.Registration]], *, lock: bo
     ``current_rows``): one round trip on PostgreSQL (one prepared statement).
 
     ``lock`` (inside a transaction): lock the person first (as ``lock_person``), in the same round
-    trip, and keep the rows on the person for the rules guard of the transaction's next write of
-    them (``remember_locked``/``take_locked``): a registration through the API then reads nothing
-    more before it writes.
+    trip. The caller passes the rows on to the rules guard of the transaction's write
+    (``services.register(locked_rows=…)``): a registration through the API then reads nothing more
+    before it writes.
     """
     models_ = tuple(models_)
     if connection.vendor != "postgresql":
@@ -213,8 +212,6 @@ def person_by_duf(duf: str, models_: Iterable[type[m.Registration]], *, lock: bo
         rows = current_rows(person.pk, models_) if person is not None else []
     else:
         person, rows = _by_duf_postgresql(duf, models_, lock)
-    if lock and person is not None:
-        remember_locked(person, rows, models_)
     return person, rows
 
 
@@ -233,43 +230,9 @@ def _by_duf_postgresql(duf: str, models_: tuple, lock: bool) -> tuple[m.Person |
     return person, [r for _o, _i, r in rows]
 
 
-# --- rows read under the person's lock, kept for the transaction's next guarded write ---------------
-
-def _transaction():
-    """The outermost ``atomic`` block of the current transaction (None outside one)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    blocks = conn.atomic_blocks
-    return blocks[0] if conn.in_atomic_block and blocks else None
-
-
-def remember_locked(person: m.Person, rows: list[m.Registration], models_: tuple) -> None:
-    """Keep ``rows`` (the person's current rows of ``models_``, read after locking them in this
-    transaction) on the person for ``take_locked``. Outside a transaction nothing is kept."""
-    txn = _transaction()
-    if txn is not None:
-        person._locked_rows = (weakref.ref(txn), frozenset(models_), rows)
-
-
-def take_locked(person: m.Person, models_: tuple) -> list[m.Registration] | None:
-    """The rows ``remember_locked`` kept, of ``models_`` in ``current_rows``'s order, if they were read
-    under the lock of the current transaction and cover ``models_``; else None. Taken once: the
-    write that takes them changes them."""
-    kept = person.__dict__.pop("_locked_rows", None)
-    if kept is None:
-        return None
-    txn_ref, kept_models, rows = kept
-    txn = _transaction()
-    if txn is None or txn_ref() is not txn or not set(models_) <= kept_models:
-        return None
-    order = {mdl: i for i, mdl in enumerate(models_)}
-    wanted = [r for r in rows if type(r) in order]
-    wanted.sort(key=lambda r: (order[type(r)], r.pk))
-    return wanted
-
-
 # --- locking the persons written -------------------------------------------------------
 #
-# Every write that judges a person by the rules (``derivation.rules_guard``, ``services.register_many``)
+# Every write that judges a person by the rules (``services.rules_guard``, ``services.register_many``)
 # first locks the person's anchor until its transaction ends (PostgreSQL: ``SELECT … FOR UPDATE``).
 # Writers of the same person then take turns: the next one waits, and reads (in a new statement, so
 # with a new snapshot) what the previous one committed. Registrations need a share lock on the anchor
