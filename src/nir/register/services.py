@@ -24,6 +24,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from nir import rules
+from nir.db.pipeline import Pipeline
 from nir.register import derivation as d
 from nir.register import models as m
 from nir.register import write_sql
@@ -135,7 +136,7 @@ def _before_person(person: m.Person, at: dt.datetime) -> None:
 def register(person: m.Person, model: type[m.Registration], values: dict[str, Any], actor: Actor,
              *, at: dt.datetime | None = None, evaluate: bool = True, savepoint: bool = True,
              locked_rows: list[m.Registration] | None = None,
-             pipeline: write_sql.Pipeline | None = None) -> Outcome:
+             pipeline: Pipeline | None = None) -> Outcome:
     """Register one new fact about a person.
 
     Nothing is written before the fact is validated and the Regelmotor has judged the person with
@@ -244,7 +245,7 @@ def status_row(person, values: dict, at: dt.datetime, current: m.DerivedStatus |
 
 
 def replace_statuses(statuses: Sequence[m.DerivedStatus], *, rows: Sequence[m.Registration] = (),
-                     savepoint: bool = True, pipeline: write_sql.Pipeline | None = None) -> None:
+                     savepoint: bool = True, pipeline: Pipeline | None = None) -> None:
     """Store new DerivedStatus rows (``status_row``), each superseding its ``supersedes`` only while
     that is still current (else ``ConcurrentChange`` and nothing is stored): the one way a derived
     status is replaced, by a single write, a batch and the re-evaluation of the register alike.
@@ -284,7 +285,7 @@ def replace_statuses(statuses: Sequence[m.DerivedStatus], *, rows: Sequence[m.Re
 @contextlib.contextmanager
 def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint: bool = True,
                 rows: list[m.Registration] | None = None,
-                pipeline: write_sql.Pipeline | None = None) -> Iterator[Changes]:
+                pipeline: Pipeline | None = None) -> Iterator[Changes]:
     """Evaluate after a write (and before it, when needed to compare errors); refuse the write if it
     brings a rule error; store the result.
 

@@ -22,8 +22,8 @@ from functools import lru_cache
 import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from psycopg.types.json import JsonBinaryLoader, JsonLoader
-from django.db.models import signals
 
+from nir.db.rows import loaded_instance
 from nir.register import models as m
 
 
@@ -62,30 +62,6 @@ def _plan(model: type[m.Registration], by_column: bool) -> tuple[tuple[str, str,
     """(key in the read row, attname, converter or None) of each concrete field; the key is the
     column name (``row_to_json``) or the attname (``json_build_object``/``json_object``)."""
     return tuple((f.column if by_column else f.attname, f.attname, _converter(f)) for f in model._meta.concrete_fields)
-
-
-def loaded_instance(model: type[models.Model], values: dict, db: str = "default") -> models.Model:
-    """A model instance as ``Model.from_db`` makes it from a database row, ``values`` by attname
-    (every concrete field), without running ``Model.__init__``.
-
-    ``__init__`` goes through every field and its descriptor; for the ~10 rows read on every write
-    that was most of the cost of reading them. The instance is the same — attribute values, a
-    ``ModelState`` of a loaded row — as long as nobody listens to the model's ``pre_init`` or
-    ``post_init`` signals (then ``from_db`` is used).
-    """
-    if _init_signals(model):
-        names = tuple(values)
-        return model.from_db(db, names, [values[n] for n in names])
-    obj = model.__new__(model)
-    obj.__dict__.update(values)
-    state = obj._state = models.base.ModelState()
-    state.adding = False
-    state.db = db
-    return obj
-
-
-def _init_signals(model) -> bool:
-    return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
 
 
 def _instance(model: type[m.Registration], data: dict, *, by_column: bool = False) -> m.Registration:

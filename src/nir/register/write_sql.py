@@ -27,14 +27,14 @@ yields), not kept on the connection.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from functools import lru_cache
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 
 from nir.register import models as m
-from nir.register import pg_params
+from nir.db import params as pg_params
+from nir.db.pipeline import Pipeline, in_pipeline
 from nir.register.errors import ConcurrentChange
 
 # SQLSTATE raised by nir_expect_superseded (nir.register.db): the status was superseded meanwhile.
@@ -73,14 +73,6 @@ def supersede_statement(model: type[m.Registration], *, strict: bool) -> str:
 def params(row: m.Registration, conn) -> list:
     """The values of ``insert_statement``'s placeholders for ``row``."""
     return pg_params.values(_fields(type(row)), row.__getattribute__, conn)
-
-
-@dataclass
-class Pipeline:
-    """A transaction in psycopg's pipeline mode (``atomic_pipelined``): what is to be done once it has
-    committed (``after_commit``: give the queued rows their ids)."""
-
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
 def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, savepoint: bool,
@@ -236,11 +228,3 @@ def atomic_pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[Pipeline | None]
 def _is_concurrent_change(error: BaseException) -> bool:
     cause = error.__cause__ if error.__cause__ is not None else error
     return getattr(cause, "sqlstate", None) == CONCURRENT_SQLSTATE
-
-
-def in_pipeline(conn) -> bool:
-    """Whether Django's connection ``conn`` is in pipeline mode (inside ``atomic_pipelined``)."""
-    import psycopg
-
-    return conn.vendor == "postgresql" and conn.connection is not None and \
-        conn.connection.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF
