@@ -36,11 +36,9 @@ def test_web_form_that_forgot_its_access_check_still_cannot_write(client, world,
     from nir.web.persons import views
 
     def unchecked(user, duf, write=False):
-        person = m.Person.objects.get(duf=duf)
-        person._follow_ups = []
-        return person
+        return m.Person.objects.get(duf=duf), []
 
-    monkeypatch.setattr(views, "find_person", unchecked)
+    monkeypatch.setattr(views, "find_person_and_follow_ups", unchecked)
     before = m.Decision.objects.count()
     r = login(client, users["trondheim"]).post(f"/personer/{world['berit'].duf}/ny/vedtak/?ordning=intro",
                                                PARTICIPATION)

@@ -87,12 +87,14 @@ def check_person(user, person: m.Person | None, follow_ups: list[m.FollowUp], *,
 def find_person(user, duf: str, *, write: bool = False) -> m.Person:
     """The person with DUF number ``duf`` if ``user`` may see them (and, with ``write``, register on them).
 
-    The person and their current follow-up rows are read in one statement and the rows kept on the
-    instance (``person._follow_ups``) for the caller's answer, so that they are not read twice. A
-    write locks the person itself (the action layer, ``nir.actions``, with ``person_by_duf(lock=True)``
-    and ``check_person``).
-    """
+    A write locks the person itself (the action layer, ``nir.actions``, with
+    ``person_by_duf(lock=True)`` and ``check_person``)."""
+    return find_person_and_follow_ups(user, duf, write=write)[0]
+
+
+def find_person_and_follow_ups(user, duf: str, *, write: bool = False) -> tuple[m.Person, list[m.FollowUp]]:
+    """``find_person`` and the person's current follow-up periods the scope was judged by (read in the
+    same statement), for a caller that shows or checks them too."""
     person, rows = person_by_duf(duf, (m.FollowUp,)) if is_duf(duf) else (None, [])
-    if person is not None:
-        person._follow_ups = [r for r in rows if isinstance(r, m.FollowUp)]
-    return check_person(user, person, person._follow_ups if person is not None else [], duf=duf, write=write)
+    follow_ups = [r for r in rows if isinstance(r, m.FollowUp)]
+    return check_person(user, person, follow_ups, duf=duf, write=write), follow_ups

@@ -161,7 +161,6 @@ def find_person_with_rows(user, duf: str, models: tuple[type[m.Registration], ..
         raise PersonNotFound(duf)
     if write and not may_register(user):
         raise ReadOnly()
-    person._follow_ups = [r for r in rows if isinstance(r, m.FollowUp)]
     return person, rows
 
 

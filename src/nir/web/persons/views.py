@@ -36,7 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from nir import actions, codes
 from nir.access import audit
-from nir.access.persons import PersonNotFound, ReadOnly, find_person
+from nir.access.persons import PersonNotFound, ReadOnly, find_person, find_person_and_follow_ups
 from nir.access.read import (
     PAGE_MODELS, find_person_with_rows, place_label, read_person, registered_by, registering_users,
 )
@@ -226,7 +226,7 @@ def _form_response(request, found: m.Person, kind: Kind, scheme: str | None, sub
 def person_add(request, duf: str, kind: str):
     k, scheme = _kind_and_scheme(kind, request)
     try:
-        found = find_person(request.user, duf, write=True)
+        found, follow_ups = find_person_and_follow_ups(request.user, duf, write=True)
     except PersonNotFound:
         return not_found(request, duf)
     except ReadOnly as e:
@@ -234,7 +234,7 @@ def person_add(request, duf: str, kind: str):
     if request.method == "GET":
         return _form_response(request, found, k, scheme, None)
 
-    sub = read_submission(k, scheme, request.POST, found._follow_ups)
+    sub = read_submission(k, scheme, request.POST, follow_ups)
     if sub.errors:
         return _form_response(request, found, k, scheme, sub, status=422)
     try:  # the access check, the registration and its audit event, in one transaction
