@@ -174,3 +174,31 @@ def test_the_scan_lets_reads_pass():
               "from nir.access.models import AuditEvent\nAuditEvent.objects.create(x=1)\n"
               "user = User.objects.get(pk=1)\nuser.save()\n")
     assert scan(source, {"Decision"}) == []
+
+
+def _imports(path: Path) -> set[str]:
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return out
+
+
+@pytest.mark.parametrize("below, forbidden", [
+    # the layers beneath the actions never call them
+    (("rules", "codes", "reference", "register", "access", "db"), ("nir.actions",)),
+    # the fast paths' plumbing is neutral: no application
+    (("db",), ("nir.register", "nir.access", "nir.api", "nir.web", "nir.reports")),
+])
+def test_the_layers_beneath_do_not_import_upwards(below, forbidden):
+    found = {}
+    for package in below:
+        for path in sorted((SRC / package).rglob("*.py")):
+            if "management" in path.parts:  # the commands are an entry point, above the actions
+                continue
+            bad = sorted(i for i in _imports(path) if any(i == f or i.startswith(f + ".") for f in forbidden))
+            if bad:
+                found[path.relative_to(SRC).as_posix()] = bad
+    assert found == {}

@@ -90,6 +90,10 @@ def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, 
             if status is not None:
                 _store_status_django(status, conn)
         return
+    if not conn.in_atomic_block:  # a transaction of its own (a savepoint needs one)
+        with transaction.atomic(using=conn.alias):
+            _store_postgresql(rows, status, conn, False, None)
+        return
     _store_postgresql(rows, status, conn, savepoint, pipeline)
 
 
