@@ -526,7 +526,7 @@ def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Re
     warnings = _check(model, values, path=model.FACT_KEY or model.__name__, at=at, person=person,
                       rows=state.engine_rows)
     row = _new_row(model, person, values, actor, at)
-    # The rules guard (derivation.rules_guard), with the rows in memory.
+    # The rules guard (rules_guard), with the rows in memory.
     if state.before is _UNSET:
         state.before = d.before_write(state.person, state.engine_rows, state.stored, as_of)
     changes = d.Changes()
