@@ -49,6 +49,7 @@ from nir.register.snapshot_sql import current_rows
 from nir.web.persons.forms import KINDS, Kind, Submission, error_for, field_context, read_submission
 from nir.web.persons.page import DERIVED_SECTIONS, SCHEME_TITLES, SECTION_IDS, PersonPage, row_anchor, version_status
 
+
 def _htmx(request) -> bool:
     return bool(request.headers.get("HX-Request"))
 
