@@ -23,7 +23,13 @@ and ``nir.access`` never import it.
 from nir.actions.acting import Acting
 from nir.actions.imports import ImportResult, import_person
 from nir.actions.registrations import (
-    BatchItem, ItemResult, annul, correct, create_person, register, register_batch,
+    BatchItem,
+    ItemResult,
+    annul,
+    correct,
+    create_person,
+    register,
+    register_batch,
 )
 from nir.actions.rules import reevaluate
 

@@ -45,25 +45,25 @@ class Acting:
     # --- constructors ---------------------------------------------------------------------------
 
     @classmethod
-    def from_request(cls, request, *, channel: str | None = None) -> Acting:
+    def from_request(cls, request: Any, *, channel: str | None = None) -> Acting:
         """The principal of a request: the API's (``request.auth``: a user or a machine client) or the
         logged-in user of the web application."""
         principal = getattr(request, "auth", None)
         if principal is not None:
-            channel = channel or AuditChannel.API
+            api = channel or str(AuditChannel.API)
             if getattr(principal, "is_client", False):
-                return cls(channel, principal.client.source_system, principal=principal, request=request)
-            return cls(channel, API_USER_SOURCE, principal=principal, request=request)
-        return cls(channel or AuditChannel.WEB, WEB_SOURCE, principal=request.user, request=request)
+                return cls(api, principal.client.source_system, principal=principal, request=request)
+            return cls(api, API_USER_SOURCE, principal=principal, request=request)
+        return cls(channel or str(AuditChannel.WEB), WEB_SOURCE, principal=request.user, request=request)
 
     @classmethod
-    def for_user(cls, user, *, channel: str, source_system: str = WEB_SOURCE, endpoint: str = "",
-                 request=None) -> Acting:
+    def for_user(cls, user: Any, *, channel: str, source_system: str = WEB_SOURCE, endpoint: str = "",
+                 request: Any = None) -> Acting:
         """A user acting with their own permissions and scope (``nir import --user U``: ``channel="command"``)."""
         return cls(channel, source_system, principal=user, request=request, endpoint=endpoint)
 
     @classmethod
-    def system(cls, name: str, *, source_system: str | None = None, channel: str = AuditChannel.SYSTEM,
+    def system(cls, name: str, *, source_system: str | None = None, channel: str = str(AuditChannel.SYSTEM),
                endpoint: str = "") -> Acting:
         """A named system actor (``Regelmotor``, an import system): acts for the register, no scope."""
         return cls(channel, source_system or name, system_name=name, endpoint=endpoint)
@@ -76,7 +76,7 @@ class Acting:
         return self.principal is None
 
     @property
-    def organisation(self):
+    def organisation(self) -> Any:
         return getattr(self.principal, "organisation", None)
 
     @property
@@ -92,8 +92,8 @@ class Acting:
     def request_id(self) -> str:
         return audit.request_id(self.request) if self.request is not None else ""
 
-    def audit(self, *, what: str, persons, action: str = AuditAction.WRITE, filters: dict | None = None,
-              ) -> AuditEvent:
+    def audit(self, *, what: str, persons: Any, action: str = str(AuditAction.WRITE),
+              filters: dict[str, Any] | None = None) -> AuditEvent:
         """Record the action's audit event (``nir.access.audit.record``); raises on failure."""
         return audit.record(actor_user=self.principal, system=self.system_name, action=action, channel=self.channel,
                             what=what, persons=persons, filters=filters, request=self.request,

@@ -34,8 +34,8 @@ def _values(values: Values) -> dict[str, Any]:
     return values() if callable(values) else values
 
 
-def _in_transaction(model=m.Registration) -> bool:
-    return connections[router.db_for_write(model)].in_atomic_block
+def _in_transaction(model: type[m.Registration] = m.Registration) -> bool:
+    return bool(connections[router.db_for_write(model)].in_atomic_block)
 
 
 def _for_write(acting: Acting, duf: str) -> tuple[m.Person, list[m.FollowUp], list[m.Registration]]:
@@ -48,7 +48,7 @@ def _for_write(acting: Acting, duf: str) -> tuple[m.Person, list[m.FollowUp], li
         if person is None:
             raise PersonNotFound(duf)
     else:
-        check_person(acting.principal, person, follow_ups, duf=duf, write=True)
+        person = check_person(acting.principal, person, follow_ups, duf=duf, write=True)
     return person, follow_ups, [r for r in rows if not isinstance(r, m.FollowUp)]
 
 
@@ -137,7 +137,7 @@ class ItemResult:
 
 def register_batch(acting: Acting, items: Sequence[BatchItem], *, at: dt.datetime | None = None,
                    invalid: tuple[type[Exception], ...] = (), what: str = "batch",
-                   filters: dict | None = None) -> list[ItemResult]:
+                   filters: dict[str, Any] | None = None) -> list[ItemResult]:
     """Register many facts (``services.register_many``: as one write after the other, in bulk), audited
     by one event naming every person written.
 
@@ -165,7 +165,7 @@ def register_batch(acting: Acting, items: Sequence[BatchItem], *, at: dt.datetim
             valid.append(i)
         for i, outcome in zip(valid, services.register_many(prepared, acting.actor, at=at)):
             results[i] = ItemResult(outcome.row, outcome.warnings, outcome.error)
-        stored = [r.row for r in results if r.accepted]
+        stored = [r.row for r in results if r.row is not None]
         if stored:
             acting.audit(what=what, persons={row.person_id for row in stored},
                          filters={**(filters or {}), "items": len(items), "registrations": len(stored)})

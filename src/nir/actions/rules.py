@@ -9,6 +9,7 @@ The closures a single registration makes are part of that registration's own act
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,12 +25,12 @@ from nir.register.derivation import ReevaluationReport, person_facts
 
 
 class MayNotReevaluate(AccessRefused):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("Bare en systemaktør eller en bruker som ser hele registeret kan revurdere det.")
 
 
 def reevaluate(acting: Acting | None = None, *, as_of: dt.date | None = None, chunk: int = 50_000,
-               dry_run: bool = False, progress=None) -> ReevaluationReport:
+               dry_run: bool = False, progress: Callable[[int], object] | None = None) -> ReevaluationReport:
     """Re-evaluate every person (after a rule change or the passing of time) and store what changed.
 
     Bulk and vectorised (``nir.register.bulk``): persons are read by id range straight into columns,
