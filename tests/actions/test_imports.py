@@ -117,6 +117,7 @@ def test_municipality_user_cannot_create_a_person_followed_up_elsewhere(tmp_path
 def test_audit_failure_stores_nothing_of_the_line(tmp_path, world, monkeypatch):
     line = new_line(world, "2026777005", "5001")
     fail_audit(monkeypatch)
-    with pytest.raises(RuntimeError):
-        run_import(tmp_path, [line])
+    err, error = run_import(tmp_path, [line])
+    assert error is not None and error.returncode == 2  # the import stops: not the line's fault
+    assert "RuntimeError" in err
     assert not m.Person.objects.filter(duf=line["duf"]).exists()
