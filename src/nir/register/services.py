@@ -2,7 +2,8 @@
 
 Every registration — from the web application, the API, an import, the rules engine — is made by
 an action (``nir.actions``), which checks access, calls these functions and records the audit
-event in the same transaction; nothing else calls them (``tests/actions/test_only_actions_write.py``).
+event in the same transaction; nothing else calls them but the test builders (``nir.testing``;
+enforced by ``tests/actions/test_only_actions_write.py``).
 They validate (refusing with the field and rule named, storing nothing), have the Regelmotor judge
 the write (``nir.register.derivation``, which only judges), write append-only rows with who, when
 and from which source, supersede instead of overwriting, and store the person's new derived status
