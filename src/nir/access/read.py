@@ -31,7 +31,7 @@ from django.db import connections
 from django.utils import timezone
 
 from nir import codes, rules
-from nir.access.persons import PersonNotFound, ReadOnly, is_duf, may_register, person_in_scope
+from nir.access.persons import check_person, is_duf
 from nir.access.scope import person_scope
 from nir.reference.models import District, Municipality
 from nir.register import models as m
@@ -157,11 +157,8 @@ def find_person_with_rows(user, duf: str, models: tuple[type[m.Registration], ..
         raise ValueError("the scope is judged by the follow-up periods: read FollowUp")
     person = m.Person.objects.filter(duf=duf).first() if is_duf(duf) else None
     rows = current_rows(person.pk, models) if person is not None else []
-    if person is None or not person_in_scope(user, person, rows=rows):
-        raise PersonNotFound(duf)
-    if write and not may_register(user):
-        raise ReadOnly()
-    return person, rows
+    follow_ups = [r for r in rows if isinstance(r, m.FollowUp)]
+    return check_person(user, person, follow_ups, duf=duf, write=write), rows
 
 
 # --- the API's document ---------------------------------------------------------------------
