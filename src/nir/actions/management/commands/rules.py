@@ -6,8 +6,9 @@
     nir rules reevaluate             # re-evaluate the whole register (after a rule change)
 
 The case logic is in ``nir.rules.cli`` (pure functions); register access in
-``nir.register.derivation``. An ``access`` command because ``explain`` reads one person's data and
-records it in the audit log (``nir.access.audit``).
+``nir.register.derivation``. ``explain`` reads one person's data and records it in the audit log
+(``nir.access.audit``); ``reevaluate`` writes, through the action ``nir.actions.reevaluate``: an
+``actions`` command.
 """
 
 from __future__ import annotations
