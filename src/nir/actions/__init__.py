@@ -20,20 +20,34 @@ and ``nir.access``; it is imported by ``nir.api``, ``nir.web`` and the commands.
 and ``nir.access`` never import it.
 """
 
-from nir.actions.acting import Acting
-from nir.actions.imports import ImportResult, import_person
-from nir.actions.registrations import (
-    BatchItem,
-    ItemResult,
-    annul,
-    correct,
-    create_person,
-    register,
-    register_batch,
-)
-from nir.actions.rules import reevaluate
+from __future__ import annotations
 
-__all__ = [
-    "Acting", "BatchItem", "ImportResult", "ItemResult", "annul", "correct", "create_person", "import_person", "reevaluate",
-    "register", "register_batch",
-]
+import importlib
+from typing import Any
+
+# What the package offers, and the module each comes from. Imported on first use (PEP 562): the
+# package is an installed app (for its commands), and Django imports an app's package before the
+# models are ready.
+_EXPORTS = {
+    "Acting": "nir.actions.acting",
+    "BatchItem": "nir.actions.registrations",
+    "ItemResult": "nir.actions.registrations",
+    "annul": "nir.actions.registrations",
+    "correct": "nir.actions.registrations",
+    "create_person": "nir.actions.registrations",
+    "register": "nir.actions.registrations",
+    "register_batch": "nir.actions.registrations",
+    "ImportResult": "nir.actions.imports",
+    "import_person": "nir.actions.imports",
+    "reevaluate": "nir.actions.rules",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nir.actions' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
