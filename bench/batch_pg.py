@@ -88,7 +88,7 @@ def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequenti
     from django.utils import timezone
 
     from nir.register import models as m
-    from nir.register import services, snapshot_sql
+    from nir.register import services
     from nir.register.actors import Actor
     from nir.runtime import tune_gc
 
@@ -126,9 +126,9 @@ def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequenti
                 phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
         return wrapper
 
-    real = (services._lock_persons, snapshot_sql.current_rows_many, services._Writes.run, services._store_statuses)
-    services._lock_persons = timed("lock", real[0])
-    snapshot_sql.current_rows_many = timed("read", real[1])
+    real = (services.lock_persons, services.current_rows_many, services._Writes.run, services._store_statuses)
+    services.lock_persons = timed("lock", real[0])
+    services.current_rows_many = timed("read", real[1])
     services._Writes.run = timed("insert", real[2])
     services._store_statuses = timed("status", real[3])
     started = timezone.now()
@@ -140,7 +140,7 @@ def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequenti
         transaction.set_rollback(rollback)
         t_counted = time.perf_counter() - t0
     total = time.perf_counter() - t0 - (t_counted - t_call)  # without counting the statuses
-    (services._lock_persons, snapshot_sql.current_rows_many, services._Writes.run, services._store_statuses) = real
+    (services.lock_persons, services.current_rows_many, services._Writes.run, services._store_statuses) = real
     refused = sum(1 for o in outcomes if not o.accepted)
     phases["judge (in memory)"] = t_call - sum(phases.values())
     phases["rollback" if rollback else "commit"] = total - t_call

@@ -62,7 +62,7 @@ def measure(url: str, persons: int, writes: int, skip_load: bool, seed: int = 7)
 
     from django.db import transaction
 
-    from nir.register import derivation, services
+    from nir.register import services
     from nir.register import models as m
     from nir.register.actors import Actor
 
@@ -78,7 +78,7 @@ def measure(url: str, persons: int, writes: int, skip_load: bool, seed: int = 7)
     actor = Actor.for_system("bench", source_system="bench")
 
     guard_times: list[float] = []
-    real_guard = derivation.rules_guard
+    real_guard = services.rules_guard
 
     class TimedGuard:
         def __init__(self, *a, **k):
@@ -96,7 +96,7 @@ def measure(url: str, persons: int, writes: int, skip_load: bool, seed: int = 7)
             guard_times.append(self.t_pre + time.perf_counter() - t1)
             return r
 
-    derivation.rules_guard = TimedGuard
+    services.rules_guard = TimedGuard
     from django.utils import timezone
 
     started = timezone.now()
@@ -116,7 +116,7 @@ def measure(url: str, persons: int, writes: int, skip_load: bool, seed: int = 7)
         except services.RegistrationRefused:
             refused += 1
         totals.append(time.perf_counter() - t)
-    derivation.rules_guard = real_guard
+    services.rules_guard = real_guard
     stored = m.DerivedStatus.objects.filter(recorded_at__gte=started).count()
     ms = lambda xs, p: round(pct(xs, p) * 1000, 2)  # noqa: E731
     out.update(

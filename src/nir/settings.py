@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "nir.reference",
     "nir.access",
     "nir.register",
+    "nir.actions",
     "nir.reports",
     "nir.synth",
     "nir.api",

@@ -248,21 +248,21 @@ def test_in_memory_after_state_equals_a_fresh_read(make_person, actor):
 
 @pytest.mark.django_db
 def test_derived_row_superseded_concurrently_is_refused_not_duplicated(make_person, actor):
-    """write_derived supersedes and inserts in one step; if another writer superseded the row
+    """replace_statuses supersedes and inserts in one step; if another writer superseded the row
     first, nothing is inserted (no two current statuses) and ConcurrentChange is raised."""
     from nir.register.errors import ConcurrentChange
 
     person = make_person()
     stale = status(person)
     values = {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS} | {"intro_category": "may_be_offered"}
-    regelmotor = derivation.REGELMOTOR_ACTOR
-    first = services.write_derived(person, m.DerivedStatus, values, regelmotor, at=at(2026, 2, 1), supersedes=stale)
+    first = services.status_row(person, values, at(2026, 2, 1), stale)
+    services.replace_statuses([first])
     assert first.pk and m.DerivedStatus.objects.get(pk=stale.pk).superseded_at == at(2026, 2, 1)
     stale_again = m.DerivedStatus.objects.get(pk=stale.pk)
     stale_again.superseded_at = None  # as another process still holding the old row would see it
     n = m.DerivedStatus.objects.count()
     with pytest.raises(ConcurrentChange):
-        services.write_derived(person, m.DerivedStatus, values, regelmotor, at=at(2026, 2, 2), supersedes=stale_again)
+        services.replace_statuses([services.status_row(person, values, at(2026, 2, 2), stale_again)])
     assert m.DerivedStatus.objects.count() == n
     assert m.DerivedStatus.objects.current().filter(person=person).count() == 1
 

@@ -340,6 +340,10 @@ def test_registered_at_is_used_as_recorded_at(tmp_path, new_duf):
 
 @pytest.mark.django_db
 def test_importing_user_and_source_are_recorded(tmp_path, new_duf, user):
+    """The import acts as the user: a caseworker of Trondheim, importing a person followed up there."""
+    from nir.access.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=user, role="caseworker", organisation=user.organisation)
     duf = new_duf()
     path = write_jsonl(tmp_path / "u.jsonl", [interchange_line(duf, basic_facts())])
     assert run_import(path, "--user", user.username, "--source", "NIR1")[2] is None

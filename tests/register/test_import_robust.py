@@ -22,7 +22,7 @@ from nir.register import models as m
 
 def import_command():
     """The module of ``nir import`` (named after a keyword, so imported by name)."""
-    return importlib.import_module("nir.register.management.commands.import")
+    return importlib.import_module("nir.actions.management.commands.import")
 
 SUMMARY = re.compile(
     r"(?P<accepted>\d+) personer (?:lagret|ville blitt lagret), (?P<refused>\d+) linjer avvist, "

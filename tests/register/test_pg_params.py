@@ -1,4 +1,4 @@
-"""``nir.register.pg_params``: the write path's statement parameters on PostgreSQL are exactly what
+"""``nir.db.params``: the write path's statement parameters on PostgreSQL are exactly what
 Django's ``Field.get_db_prep_save`` makes of every value — for every field of every model of the
 register, the audit log and the API, and values of the field's own type, of other types Django
 converts, None, and values Django refuses."""
@@ -14,7 +14,7 @@ from django.apps import apps
 from django.db import models
 from django.db.backends.postgresql.base import DatabaseWrapper
 
-from nir.register import pg_params
+from nir.db import params as pg_params
 
 PG = DatabaseWrapper({
     "ENGINE": "django.db.backends.postgresql", "NAME": "nir", "USER": "", "PASSWORD": "", "HOST": "",

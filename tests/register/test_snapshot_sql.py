@@ -57,7 +57,7 @@ def test_person_by_duf_and_locked_read_equal_the_orm():
 @pytest.mark.django_db
 def test_loaded_instances_are_what_the_orm_loads():
     """The rows of the write path's reader are built without ``Model.__init__``
-    (``snapshot_sql.loaded_instance``): the same attributes and the state of a loaded row as the
+    (``nir.db.rows.loaded_instance``): the same attributes and the state of a loaded row as the
     ORM's instances, and related objects load as usual."""
     call_command("synth", persons=20, seed=4, quiet=True, stdout=io.StringIO())
     for pid in m.Person.objects.order_by("id").values_list("id", flat=True):

@@ -60,8 +60,8 @@ def test_superseded_status_fails_the_whole_write_and_keeps_callers_transaction(p
     person, _rows = participant
     stale = _current_status(person)
     when = at(2026, 3, 10)
-    services.write_derived(person, m.DerivedStatus, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS},
-                           derivation.REGELMOTOR_ACTOR, at=when, supersedes=_current_status(person))
+    services.replace_statuses([services.status_row(
+        person, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS}, when, _current_status(person))])
     absences = m.Absence.objects.count()
     with callers_transaction():
         row = _absence(person, actor, when)
@@ -167,69 +167,30 @@ def test_pipelined_transaction_commits_the_audit_event_with_the_write_or_neither
 
 
 @pytest.mark.django_db
-def test_rows_read_under_lock_by_the_access_check_serve_the_next_guarded_write_only(participant, actor, monkeypatch):
-    """``person_by_duf(lock=True)`` in a transaction keeps the rows the rules guard needs on the
-    person: the registration reads nothing more. They serve one write, in that transaction only."""
+def test_rows_read_under_lock_by_the_access_check_serve_the_guarded_write(participant, actor, monkeypatch):
+    """The rows ``person_by_duf(lock=True)`` read are passed to the write (``locked_rows``): the
+    registration reads nothing more. Nothing is kept on the person or the connection."""
     from nir.register import snapshot_sql
 
     person, _rows = participant
     with transaction.atomic():
-        found, _ = snapshot_sql.person_by_duf(person.duf, (m.FollowUp, *derivation.GUARD_MODELS), lock=True)
-        monkeypatch.setattr(derivation, "current_rows", lambda *a, **k: pytest.fail("read again"))
-        outcome = services.register(found, m.Absence, ABSENCE, actor, at=at(2026, 3, 10))
-        assert outcome.result.intro.absence_workdays == _current_status(person).intro_absence_workdays
+        found, rows = snapshot_sql.person_by_duf(person.duf, derivation.GUARD_MODELS, lock=True)
+        assert not {"_locked_rows", "_follow_ups"} & set(found.__dict__)
+        monkeypatch.setattr(services, "current_rows", lambda *a, **k: pytest.fail("read again"))
+        outcome = services.register(found, m.Absence, ABSENCE, actor, at=at(2026, 3, 10), locked_rows=rows)
         monkeypatch.undo()
-        assert snapshot_sql.take_locked(found, derivation.GUARD_MODELS) is None  # taken by the write
-        found, _ = snapshot_sql.person_by_duf(person.duf, (m.FollowUp,), lock=True)
-        assert snapshot_sql.take_locked(found, derivation.GUARD_MODELS) is None  # does not cover the guard's
-
-
-@pytest.mark.postgres  # a transactional test (see test_failure_outside_a_transaction_stores_nothing)
-@pytest.mark.django_db(transaction=True)
-def test_rows_read_under_lock_do_not_outlive_their_transaction(participant):
-    from nir.register import snapshot_sql
-
-    person, _rows = participant
-    with transaction.atomic():
-        found, _ = snapshot_sql.person_by_duf(person.duf, derivation.GUARD_MODELS, lock=True)
-    with transaction.atomic():
-        assert snapshot_sql.take_locked(found, derivation.GUARD_MODELS) is None  # another transaction
-    found, _ = snapshot_sql.person_by_duf(person.duf, derivation.GUARD_MODELS, lock=True)
-    with transaction.atomic():
-        assert snapshot_sql.take_locked(found, derivation.GUARD_MODELS) is None  # read outside one: not kept
+        assert outcome.result.intro.absence_workdays == _current_status(person).intro_absence_workdays
 
 
 @pytest.mark.django_db
-def test_kept_rows_equal_a_fresh_read(participant):
+def test_rows_read_under_lock_equal_a_fresh_read(participant):
     from nir.register import snapshot_sql
 
     person, _rows = participant
     with transaction.atomic():
-        found, _ = snapshot_sql.person_by_duf(person.duf, (m.FollowUp, *derivation.GUARD_MODELS), lock=True)
-        kept = snapshot_sql.take_locked(found, derivation.GUARD_MODELS)
+        _found, kept = snapshot_sql.person_by_duf(person.duf, derivation.GUARD_MODELS, lock=True)
         fresh = snapshot_sql.current_rows(person.pk, derivation.GUARD_MODELS)
         assert [(type(r), r.pk) for r in kept] == [(type(r), r.pk) for r in fresh] and kept
-
-
-@pytest.mark.django_db
-def test_only_a_single_write_locks_at_the_access_check(participant, user, actor):
-    """``find_person(lock=True)`` (the single-write endpoint) locks and keeps the guard's rows; a
-    plain write check (a batch, which locks all its persons in id order itself) keeps nothing."""
-    from nir.access.persons import find_person
-    from nir.register import snapshot_sql
-
-    from nir.access.models import RoleAssignment
-
-    RoleAssignment.objects.create(user=user, role="caseworker", organisation=user.organisation)
-    person, _rows = participant
-    services.register(person, m.FollowUp, {"municipality": "5001", "district": "", "valid_from": dt.date(2025, 11, 1),
-                                           "valid_to": None}, actor, at=at(2026, 1, 12))
-    with transaction.atomic():
-        plain = find_person(user, person.duf, write=True)
-        assert snapshot_sql.take_locked(plain, derivation.GUARD_MODELS) is None
-        locked = find_person(user, person.duf, write=True, lock=True)
-        assert [r.pk for r in locked._follow_ups] == [r.pk for r in plain._follow_ups]
-        assert snapshot_sql.take_locked(locked, derivation.GUARD_MODELS)
 
 
 @pytest.mark.django_db
@@ -259,15 +220,16 @@ def test_api_write_sends_row_status_audit_and_commit_together(participant, actor
     person, _rows = participant
     before = _current_status(person)
     events, absences = AuditEvent.objects.count(), m.Absence.objects.count()
-    with write_sql.atomic_pipelined():
-        outcome = services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10), savepoint=False)
+    with write_sql.atomic_pipelined() as pipeline:
+        outcome = services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10), savepoint=False,
+                                    pipeline=pipeline)
         assert outcome.row.pk is None  # queued, not sent yet
         audit.record(system="test", action="write", channel="command", what="absence", persons=[person.pk])
     assert outcome.row.pk is not None and m.Absence.objects.filter(pk=outcome.row.pk).exists()
     assert (AuditEvent.objects.count(), m.Absence.objects.count()) == (events + 1, absences + 1)
     after = _current_status(person)
     assert after.supersedes_id == before.pk and after.intro_absence_workdays == before.intro_absence_workdays + 2
-    assert getattr(connection, "_nir_after_commit", None) is None
+    assert not hasattr(connection, "_nir_after_commit")  # the transaction's state is passed, not kept
 
 
 @pytest.mark.parametrize("read_in_between", [False, True], ids=["surfaces-later", "surfaces-at-a-read"])
@@ -283,13 +245,14 @@ def test_api_write_whose_status_was_superseded_meanwhile_stores_nothing(particip
     person, _rows = participant
     stale = _current_status(person)
     when = at(2026, 3, 10)
-    services.write_derived(person, m.DerivedStatus, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS},
-                           derivation.REGELMOTOR_ACTOR, at=when, supersedes=_current_status(person))
+    services.replace_statuses([services.status_row(
+        person, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS}, when, _current_status(person))])
     events, absences = AuditEvent.objects.count(), m.Absence.objects.count()
     with pytest.raises(ConcurrentChange):
-        with write_sql.atomic_pipelined():
+        with write_sql.atomic_pipelined() as pipeline:
             write_sql.store_judged([_absence(person, actor, when)],
-                                   _next_status(person, stale, when, intro_absence_workdays=99), savepoint=False)
+                                   _next_status(person, stale, when, intro_absence_workdays=99), savepoint=False,
+                                   pipeline=pipeline)
             if read_in_between:
                 m.Absence.objects.filter(person=person).count()  # reads: the queued write's error surfaces
             audit.record(system="test", action="write", channel="command", what="absence", persons=[person.pk])
@@ -308,8 +271,9 @@ def test_api_write_failing_in_the_database_stores_nothing(participant, actor):
     when = at(2026, 3, 10)
     absences = m.Absence.objects.count()
     with pytest.raises(IntegrityError):
-        with write_sql.atomic_pipelined():
+        with write_sql.atomic_pipelined() as pipeline:
             write_sql.store_judged([_absence(person, actor, when)],
-                                   _next_status(person, current, when, intro_absence_workdays=-1), savepoint=False)
+                                   _next_status(person, current, when, intro_absence_workdays=-1), savepoint=False,
+                                   pipeline=pipeline)
     assert m.Absence.objects.count() == absences
     assert _current_status(person).pk == current.pk

@@ -97,7 +97,7 @@ def world(users):
     r.participation(p["rolf"], dt.date(2026, 1, 5), goal="work_no_vgo_2026")
     services.register(p["rolf"], m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
                                               "decision_date": dt.date(2026, 2, 2)}, r.actor, at=b.T0, evaluate=False)
-    derivation.store_result(p["rolf"], derivation.evaluate_person(p["rolf"]), now)
+    services.store_result(p["rolf"], derivation.evaluate_person(p["rolf"]), now)
     return p
 
 

@@ -46,11 +46,11 @@ from nir.access.models import (
     AuditPurpose,
     OrganisationKind,
 )
+from nir.db import params as pg_params
+from nir.db.pipeline import execute_prepared, in_pipeline
+from nir.db.rows import loaded_instance
 from nir.logging import redact
-from nir.register import pg_params
 from nir.register.models import ActorKind
-from nir.register.snapshot_sql import loaded_instance
-from nir.register.write_sql import in_pipeline
 
 # Person ids stored per event; the count is always stored. 10,000 ids are ~10,000 small rows,
 # well under a second to write on PostgreSQL; beyond that (whole-register exports, national
@@ -238,13 +238,9 @@ def _pg_insert_statement() -> str:
 def _insert_postgresql(values: dict, person_ids: list[int], conn, *, wait: bool = True) -> int | None:
     """``record`` on PostgreSQL: one prepared statement on Django's connection (its transaction);
     returns the event's id (None without ``wait``: in pipeline mode, not read back)."""
-    import psycopg
-
     params = pg_params.values(_EVENT_FIELDS, values.__getitem__, conn)
-    conn.ensure_connection()
-    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cur:
-        cur.execute(_pg_insert_statement(), [*params, [int(pid) for pid in person_ids]], prepare=True)
-        return cur.fetchone()[0] if wait else None
+    got = execute_prepared(conn, _pg_insert_statement(), [*params, [int(pid) for pid in person_ids]], fetch=wait)
+    return got[0] if wait else None
 
 
 _EVENT_FIELDS = tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)

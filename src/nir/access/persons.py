@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.utils import timezone
 
 from nir.access import policy
@@ -26,7 +25,11 @@ from nir.register.history import follow_up_on
 from nir.register.snapshot_sql import current_rows, person_by_duf
 
 
-class PersonNotFound(Exception):
+class AccessRefused(Exception):
+    """The principal may not do this to the person (``PersonNotFound`` or ``ReadOnly``)."""
+
+
+class PersonNotFound(AccessRefused):
     """No person with this DUF number that the principal may see."""
 
     def __init__(self, duf: str):
@@ -34,7 +37,7 @@ class PersonNotFound(Exception):
         super().__init__(f"Fant ingen person med DUF-nummer {self.duf} som du har tilgang til.")
 
 
-class ReadOnly(Exception):
+class ReadOnly(AccessRefused):
     """The principal may see the person but not register on them."""
 
     def __init__(self):
@@ -69,30 +72,29 @@ def is_duf(value) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 12 and value.isascii() and value.isdigit()
 
 
-def find_person(user, duf: str, *, write: bool = False, lock: bool = False) -> m.Person:
-    """The person with DUF number ``duf`` if ``user`` may see them (and, with ``write``, register on them).
-
-    The person and their current follow-up rows are read in one statement and the rows kept on the
-    instance (``person._follow_ups``) for the caller's answer, so that they are not read twice. With
-    ``lock`` (one write to follow in the caller's transaction) the person is also locked, and the
-    rows the rules guard reads are read with them (``snapshot_sql.person_by_duf(lock=True)``): a
-    person outside the principal's scope is then locked until the transaction ends (the caller's
-    refusal ends it). A batch does not lock here: it locks all its persons in id order itself.
-    """
-    if not is_duf(duf):
-        person, rows = None, []
-    elif lock and connection.in_atomic_block:
-        # One write in the caller's transaction: lock the person and read, in the same round trip,
-        # what the rules guard of the write will read (kept on the person for it).
-        from nir.register.derivation import GUARD_MODELS
-
-        person, rows = person_by_duf(duf, (m.FollowUp, *GUARD_MODELS), lock=True)
-    else:
-        person, rows = person_by_duf(duf, (m.FollowUp,))
-    if person is not None:
-        person._follow_ups = [r for r in rows if isinstance(r, m.FollowUp)]
-    if person is None or not person_in_scope(user, person, rows=person._follow_ups):
-        raise PersonNotFound(duf)
+def check_person(user, person: m.Person | None, follow_ups: list[m.FollowUp], *, duf: str = "",
+                 write: bool = False) -> m.Person:
+    """The rule of ``find_person`` for a person already read (None: no such person) with their current
+    follow-up periods: ``PersonNotFound`` when ``user`` may not see them, ``ReadOnly`` when ``write``
+    and the user may not register on them; else the person."""
+    if person is None or not person_in_scope(user, person, rows=follow_ups):
+        raise PersonNotFound(duf or getattr(person, "duf", ""))
     if write and not may_register(user):
         raise ReadOnly()
     return person
+
+
+def find_person(user, duf: str, *, write: bool = False) -> m.Person:
+    """The person with DUF number ``duf`` if ``user`` may see them (and, with ``write``, register on them).
+
+    A write locks the person itself (the action layer, ``nir.actions``, with
+    ``person_by_duf(lock=True)`` and ``check_person``)."""
+    return find_person_and_follow_ups(user, duf, write=write)[0]
+
+
+def find_person_and_follow_ups(user, duf: str, *, write: bool = False) -> tuple[m.Person, list[m.FollowUp]]:
+    """``find_person`` and the person's current follow-up periods the scope was judged by (read in the
+    same statement), for a caller that shows or checks them too."""
+    person, rows = person_by_duf(duf, (m.FollowUp,)) if is_duf(duf) else (None, [])
+    follow_ups = [r for r in rows if isinstance(r, m.FollowUp)]
+    return check_person(user, person, follow_ups, duf=duf, write=write), follow_ups

@@ -31,7 +31,7 @@ from django.db import connections
 from django.utils import timezone
 
 from nir import codes, rules
-from nir.access.persons import PersonNotFound, ReadOnly, is_duf, may_register, person_in_scope
+from nir.access.persons import check_person, is_duf
 from nir.access.scope import person_scope
 from nir.reference.models import District, Municipality
 from nir.register import models as m
@@ -131,14 +131,14 @@ def read_person(user, person: m.Person, on: dt.date | None = None, *, judged=Non
     ``rows``: the person's current rows of ``models`` when already read (not read again).
     ``judged``: the outcome of a write just made (``services.Outcome``, evaluated today): its
     result is used, nothing is evaluated twice; and when neither ``rows`` nor other ``models``
-    are asked for, the rows the rules guard read and the follow-up rows ``find_person`` read
-    (``person._follow_ups``) are used, so nothing is read twice either.
+    are asked for, the rows the rules guard read and the follow-up rows the write's access check
+    read (``judged.follow_ups``) are used, so nothing is read twice either.
     """
     on = on or timezone.localdate()
     result = None
     if judged is not None and judged.result is not None and judged.result.as_of == on:
         result = judged.result
-        follow_ups = getattr(person, "_follow_ups", None)
+        follow_ups = judged.follow_ups
         if rows is None and models == READ_MODELS and follow_ups is not None and judged.rows is not None:
             rows = [r for r in judged.rows if isinstance(r, PERSON_MODELS)] + list(follow_ups)
     if rows is None:
@@ -157,12 +157,8 @@ def find_person_with_rows(user, duf: str, models: tuple[type[m.Registration], ..
         raise ValueError("the scope is judged by the follow-up periods: read FollowUp")
     person = m.Person.objects.filter(duf=duf).first() if is_duf(duf) else None
     rows = current_rows(person.pk, models) if person is not None else []
-    if person is None or not person_in_scope(user, person, rows=rows):
-        raise PersonNotFound(duf)
-    if write and not may_register(user):
-        raise ReadOnly()
-    person._follow_ups = [r for r in rows if isinstance(r, m.FollowUp)]
-    return person, rows
+    follow_ups = [r for r in rows if isinstance(r, m.FollowUp)]
+    return check_person(user, person, follow_ups, duf=duf, write=write), rows
 
 
 # --- the API's document ---------------------------------------------------------------------
@@ -171,7 +167,7 @@ def person_out(user, person: m.Person, on: dt.date | None = None, *, judged=None
     """The person as the API shows it to ``user`` (``nir.api.schemas.PersonOut``).
 
     After a write (``judged``: its outcome, evaluated today) the answer is built from what the rules
-    guard read and derived in the write's transaction, and the follow-up rows ``find_person`` read:
+    guard read and derived in the write's transaction, and the follow-up rows its access check read:
     nothing is read or evaluated twice. Otherwise one read of every current row the answer and the
     Regelmotor need (one prepared statement on PostgreSQL), evaluated from the same rows.
     """

@@ -27,9 +27,7 @@ from ninja.throttling import BaseThrottle
 
 from nir.access import oauth, policy, throttle
 from nir.api.errors import ApiProblem
-from nir.register.actors import Actor
 
-SOURCE_SYSTEM = "NIR API"  # the source of registrations made by web-session users through the API
 _ROUTE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -88,14 +86,6 @@ class SessionLogin(SessionAuth):
 
 
 AUTH = [ClientBearer(), SessionLogin()]
-
-
-def actor(request: HttpRequest) -> Actor:
-    """Who is registered as having made a registration through the API."""
-    principal = request.auth
-    if getattr(principal, "is_client", False):
-        return Actor.for_client(principal.client)
-    return Actor.for_user(principal, source_system=SOURCE_SYSTEM)
 
 
 def principal_key(principal) -> str:

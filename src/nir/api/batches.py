@@ -3,7 +3,8 @@
 * Each item names the client's own ``id``, the person (``duf``), the kind (the path segment of the
   single-registration endpoint: ``decisions``, ``absences``, …) and the ``values`` that endpoint takes.
   Every item gets the same validation and access check as a single registration, and the valid
-  ones are written by ``services.register_many``, the bulk form of the one write path: the same
+  ones are written by the action ``nir.actions.register_batch`` (``services.register_many``, the bulk
+  form of the one write path, and one audit event naming every person written): the same
   outcome as registering them one after the other (later items see earlier accepted ones), with the
   batch's persons locked and read once and each person's derived status stored once.
 * The idempotency key belongs to the caller: a machine client (``client:<client_id>``) or a user.
@@ -30,17 +31,16 @@ from django.utils import timezone
 from ninja import Header, Router, Schema, Status
 from pydantic import Field, ValidationError
 
-from nir.access import audit
-from nir.api.access import person_for
+from nir import actions
+from nir.access.persons import AccessRefused
+from nir.api.access import refusal
 from nir.api.errors import PROBLEM_CONTENT_TYPE, ApiProblem, render
 from nir.api.models import Batch
-from nir.api.auth import actor as request_actor
 from nir.api.auth import principal_key
 from nir.api.persons import _refused, _values
 from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, Out, ProblemError
 from nir.register import models as m
-from nir.register import services
-from nir.register.actors import Actor
+from nir.register.errors import RegistrationRefused
 from nir.register.validation import text_problems
 
 router = Router(tags=["batches"])
@@ -99,46 +99,38 @@ def _item_errors(index: int, exc: Exception) -> list[dict]:
     raise exc
 
 
-def _prepare_item(item: BatchItem, person: m.Person):
-    """The input validation of one item, writing nothing: (person, model, values)."""
-    key, model = WRITE_KINDS[item.kind]
-    payload = INPUT_SCHEMAS[item.kind].model_validate(item.values)
-    return person, model, _values(key, payload)
+def _preparer(item: BatchItem):
+    """The input validation of one item, writing nothing: a function giving its values (called by the
+    action after the item's access check; raises ``ApiProblem``/``ValidationError``)."""
+    key, _model = WRITE_KINDS[item.kind]
+
+    def prepare() -> dict[str, Any]:
+        return _values(key, INPUT_SCHEMAS[item.kind].model_validate(item.values))
+
+    return prepare
 
 
-def _register_items(user, actor: Actor, items: list[BatchItem]) -> list[m.Registration | Exception]:
+def _register_items(request: HttpRequest, items: list[BatchItem], mode: str) -> list[m.Registration | Exception]:
     """Each item's stored row, or why it was refused (``ApiProblem``/``ValidationError``), exactly as
     registering the items one after the other, each in a savepoint, would give: access check and
-    input validation per item, then one bulk write of the valid ones (``services.register_many``,
-    where later items see the earlier accepted ones).
-
-    ``person_for``'s answer is remembered per DUF number within the batch (the same user, the same
-    transaction, and no item can change who sees whom): one look-up per person, not per item."""
-    people: dict[str, m.Person | ApiProblem] = {}
-    out: list[m.Registration | Exception | None] = [None] * len(items)
-    valid: list[int] = []
-    prepared = []
-    for i, item in enumerate(items):
-        if item.duf not in people:
-            try:
-                people[item.duf] = person_for(user, item.duf, write=True)
-            except ApiProblem as e:
-                people[item.duf] = e
-        person = people[item.duf]
-        if isinstance(person, ApiProblem):
-            out[i] = person
-            continue
-        try:
-            prepared.append(_prepare_item(item, person))
-            valid.append(i)
-        except (ApiProblem, ValidationError) as exc:
-            out[i] = exc
-    for i, outcome in zip(valid, services.register_many(prepared, actor)):
-        if outcome.accepted:
-            out[i] = outcome.row
+    input validation per item, then one bulk write of the valid ones — the action
+    ``nir.actions.register_batch``, which also records the audit event."""
+    results = actions.register_batch(
+        actions.Acting.from_request(request),
+        [actions.BatchItem(item.duf, WRITE_KINDS[item.kind][1], _preparer(item)) for item in items],
+        invalid=(ApiProblem, ValidationError), filters={"mode": mode})
+    out: list[m.Registration | Exception] = []
+    for item, result in zip(items, results):
+        error = result.error
+        if error is None:
+            out.append(result.row)
+        elif isinstance(error, AccessRefused):
+            out.append(refusal(error))
+        elif isinstance(error, RegistrationRefused):
+            key, model = WRITE_KINDS[item.kind]
+            out.append(_refused(key, model, error.problems, "Registreringen ble avvist."))
         else:
-            key, model = WRITE_KINDS[items[i].kind]
-            out[i] = _refused(key, model, outcome.problems, "Registreringen ble avvist.")
+            out.append(error)
     return out
 
 
@@ -196,14 +188,13 @@ def post_batch(request: HttpRequest, payload: BatchIn,
                              errors=[{"field": f"items[{i}].id", "rule": "duplicate_item_id", "message": "ikke unik"}])
         seen.add(item.id)
 
-    actor = request_actor(request)
     now = timezone.now()
     storing = False
     try:
         with transaction.atomic():
             results: list[dict] = []
             errors: list[dict] = []
-            registered = _register_items(user, actor, payload.items)
+            registered = _register_items(request, payload.items, payload.mode)
             for i, (item, got) in enumerate(zip(payload.items, registered)):
                 if isinstance(got, Exception):
                     item_errors = _item_errors(i, got)
@@ -224,10 +215,6 @@ def post_batch(request: HttpRequest, payload: BatchIn,
             body = {"batch_id": batch.pk, "mode": payload.mode, "items": len(results),
                     "accepted": len(results) - refused, "refused": refused, "results": results}
             Batch.objects.filter(pk=batch.pk).update(response=body)
-            created = [r["registration_id"] for r in results if r["status"] == "created"]
-            audit.record(request=request, actor_user=user, action="write", channel="api", what="batch",
-                         persons={got.person_id for got in registered if not isinstance(got, Exception)},
-                         filters={"mode": payload.mode, "items": len(results), "registrations": len(created)})
     except _AtomicRefused as e:
         problem = ApiProblem(422, f"{e.refused} av {len(payload.items)} elementer ble avvist; ingenting er lagret "
                                   "(mode atomic).", slug="batch-refused", title="Batchen ble avvist", errors=e.errors)

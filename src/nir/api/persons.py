@@ -7,11 +7,12 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from nir import actions
 from nir.access import audit
+from nir.access.persons import AccessRefused
 from nir.access.read import person_out
 from nir.access.scope import person_scope
-from nir.api.access import person_for
-from nir.api.auth import actor
+from nir.api.access import person_for, refusal
 from nir.api.errors import ApiProblem
 from nir.api.render import answer
 from nir.api.schemas import (
@@ -19,10 +20,8 @@ from nir.api.schemas import (
 )
 from nir.register import kinds
 from nir.register import models as m
-from nir.register import services
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.interchange import item_to_json, parse_fields
-from nir.register.write_sql import atomic_pipelined
 from nir.reports import registry
 from nir.reports.exports import _json_value
 
@@ -123,22 +122,20 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
 
     def write(request: HttpRequest, duf: str, payload: schema):  # type: ignore[valid-type]
         try:
-            # The registration and its audit event commit together; the event goes with the COMMIT.
-            # The access check locks the person and reads what the rules guard needs, in one round trip.
-            with atomic_pipelined():
-                person = person_for(request.auth, duf, write=True, lock=True)
-                values = _values(key, payload)
-                # the transaction is this one write: no savepoint of its own
-                outcome = services.register(person, model, values, actor(request), savepoint=False)
-                audit.record(request=request, actor_user=request.auth, action="write", channel="api", what=key,
-                             persons=[person.pk])
+            # The action: the access check (which locks the person and reads what the rules guard needs,
+            # in one round trip), the registration and its audit event, in one transaction; the values
+            # are read after the access check.
+            outcome = actions.register(actions.Acting.from_request(request), duf, model,
+                                       lambda: _values(key, payload), what=key)
+        except AccessRefused as e:
+            raise refusal(e) from None
         except RegistrationRefused as e:
             raise _refused(key, model, e.problems, "Registreringen ble avvist; ingenting er lagret.") from None
         return answer(201, RegistrationResult, {
             "registration": registration_out(outcome.row, key, request.auth),
             "warnings": [{"field": _api_field(key, model, w.field), "rule": w.rule, "message": w.message}
                          for w in outcome.warnings],
-            "person": person_out(request.auth, person, judged=outcome)})
+            "person": person_out(request.auth, outcome.row.person, judged=outcome)})
 
     write.__name__ = f"register_{key}"
     write.__doc__ = (f"Register one `{key}` fact for the person (interchange-format keys) through the register's "

@@ -3,10 +3,10 @@
 Reads the current registrations of a range of persons straight from SQL into
 columns (one query per table), evaluates them with the vectorised Regelmotor
 (``nir.rules.vector``, which agrees with the per-person engine), compares with
-the current ``DerivedStatus`` rows and writes only what changed, in bulk:
-superseded rows get ``superseded_at`` in one UPDATE, new rows are inserted in
-batches. Automatic closures are compared set-wise; the rare persons whose
-closure must change go through the per-person write path.
+the current ``DerivedStatus`` rows and writes only what changed, in bulk, the
+way every status is replaced (``services.replace_statuses``). Automatic
+closures are compared set-wise; the rare persons whose closure must change go
+through the per-person write path. Called by the action ``nir.actions.reevaluate``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from django.db import connection, transaction
+from django.db import connection
 
 from nir.register import models as m
+from nir.register import services
 from nir.register.actors import REGELMOTOR
 from nir.rules import vector
 from nir.rules.version import RULES_VERSION
@@ -112,6 +113,7 @@ def result_frame(res: vector.BatchResult) -> pl.DataFrame:
 
 @dataclass
 class ChunkOutcome:
+    person_ids: list[int]  # the persons whose status changed or was created
     persons: int
     unchanged: int
     changed: int
@@ -126,7 +128,7 @@ def reevaluate_range(lo: int, hi: int, as_of: dt.date, at: dt.datetime, *, dry_r
     """Re-evaluate persons with ids in [lo, hi]; write changed statuses (unless ``dry_run``)."""
     ids, cols = load_columns(lo, hi)
     if not len(ids):
-        return ChunkOutcome(0, 0, 0, 0, 0, {}, {}, [])
+        return ChunkOutcome([], 0, 0, 0, 0, 0, {}, {}, [])
     res = vector.evaluate_columns(cols, as_of)
     new = result_frame(res).rows()
     current = {
@@ -134,8 +136,7 @@ def reevaluate_range(lo: int, hi: int, as_of: dt.date, at: dt.datetime, *, dry_r
         for row in m.DerivedStatus.objects.current().filter(person_id__gte=lo, person_id__lte=hi)
         .values_list("person_id", "id", "recorded_at", *RESULT_FIELDS)
     }
-    fields_ = REGELMOTOR_ROW
-    superseded, inserts = [], []
+    inserts = []
     unchanged = changed = created = 0
     field_changes: dict = {}
     moves: dict = {}
@@ -150,7 +151,6 @@ def reevaluate_range(lo: int, hi: int, as_of: dt.date, at: dt.datetime, *, dry_r
                 unchanged += 1
                 continue
             changed += 1
-            superseded.append(cur[0])
             for name, a, b in zip(RESULT_FIELDS, old, values):
                 if a != b:
                     field_changes[name] = field_changes.get(name, 0) + 1
@@ -158,31 +158,16 @@ def reevaluate_range(lo: int, hi: int, as_of: dt.date, at: dt.datetime, *, dry_r
                 if old[k] != values[k]:
                     key = (scheme, old[k], values[k])
                     moves[key] = moves.get(key, 0) + 1
-            when = max(at, cur[1])
         else:
             created += 1
-            when = at
-        inserts.append(m.DerivedStatus(
-            person_id=pid, recorded_at=when,
-            operation=m.Operation.CORRECT if cur is not None else m.Operation.CREATE,
-            supersedes_id=cur[0] if cur is not None else None,
-            change_reason="Ny vurdering av Regelmotor" if cur is not None else "",
-            as_of=as_of, rules_version=RULES_VERSION, **fields_, **dict(zip(RESULT_FIELDS, values)),
-        ))
-    if not dry_run and (superseded or inserts):
-        with transaction.atomic():
-            if superseded:
-                m.DerivedStatus.objects.filter(pk__in=superseded, superseded_at__isnull=True).update(superseded_at=at)
-            m.DerivedStatus.objects.bulk_create(inserts, batch_size=2000)
+        prev = m.DerivedStatus(pk=cur[0], recorded_at=cur[1]) if cur is not None else None
+        inserts.append(services.status_row(
+            pid, {"as_of": as_of, "rules_version": RULES_VERSION, **dict(zip(RESULT_FIELDS, values))}, at, prev))
+    if not dry_run and inserts:
+        services.replace_statuses(inserts)
     with_errors = int((res.errors != 0).sum())
-    return ChunkOutcome(len(ids), unchanged, changed, created, with_errors, field_changes, moves,
+    return ChunkOutcome([r.person_id for r in inserts], len(ids), unchanged, changed, created, with_errors, field_changes, moves,
                         _closure_mismatches(ids, res, lo, hi))
-
-
-REGELMOTOR_ROW = {
-    "registered_by_kind": m.ActorKind.SYSTEM, "registered_by_user_id": None, "registered_by_client_id": None,
-    "registered_by_system": REGELMOTOR, "source_system": REGELMOTOR,
-}
 
 
 def _closure_mismatches(ids: np.ndarray, res: vector.BatchResult, lo: int, hi: int) -> list[int]:

@@ -1,24 +1,22 @@
-"""Wiring the Regelmotor into the register.
+"""The Regelmotor's judgement of a write: this module only judges, it stores nothing.
 
-On every write the person is evaluated after the write (and, when that result has
-rule errors, before it, to compare), in the same
-transaction: a registration that brings a new rule error is refused with the
-rule's message (nothing is stored), otherwise the derived values are stored as
-a ``DerivedStatus`` row and automatic closures as ``Termination`` rows, both
-registered by ``Regelmotor``. The rules themselves live in ``nir.rules``; this
-module only feeds them facts and stores what they return. The bulk write path
-(``services.register_many``) judges many writes in memory with the same pieces
-(``before_write``, ``judge_write``, ``plan_closures``, ``status_changed``).
+On every write the person is evaluated after the write (and, when that result has rule errors,
+before it, to compare): a registration that brings a new rule error is refused with the rule's
+message (``judge_write``). What the rules derive becomes a ``DerivedStatus`` (``status_values``)
+and the automatic closures ``Termination`` rows (``plan_closures``), both registered by
+``Regelmotor``. The rules themselves live in ``nir.rules``; this module feeds them facts and says
+what their result means for the register. Storing what it judged is the register's storage code
+(``nir.register.services``: ``rules_guard``, ``store_result``), called by the action layer
+(``nir.actions``); the bulk write path (``services.register_many``) judges many writes in memory
+with the same pieces (``before_write``, ``judge_write``, ``plan_closures``, ``status_changed``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.utils import timezone
 
@@ -28,7 +26,7 @@ from nir.register.actors import REGELMOTOR, Actor
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.history import rows_for
 from nir.register.interchange import facts_to_line
-from nir.register.snapshot_sql import current_rows, take_locked
+from nir.register.snapshot_sql import current_rows
 from nir.rules.version import RULES_VERSION
 
 # The registrations the rules engine reads.
@@ -89,55 +87,10 @@ def _code_by_label(list_name: str, label: str) -> str:
     raise LookupError(f"no code with label {label!r} in {list_name}")
 
 
-_UNSET = object()
-
-
-def store_result(person: m.Person, result: rules.Result, at: dt.datetime, *, current=_UNSET,
-                 terminations: list[m.Termination] | None = None) -> tuple[bool, int, int]:
-    """Store what the engine derived, superseding only what changed.
-
-    ``current`` (the person's current DerivedStatus or None) and ``terminations``
-    (their current terminations) may be passed when already read.
-    Returns (status changed, closures created, closures annulled).
-    """
-    from nir.register import services  # the one write path
-
-    values = status_values(result)
-    if current is _UNSET:
-        current = m.DerivedStatus.objects.current().filter(person=person).first()
-    changed = status_changed(current, values)
-    if changed:
-        # When history is loaded out of registration order, the Regelmotor's new
-        # evaluation is recorded no earlier than the one it replaces.
-        when = max(at, current.recorded_at) if current is not None else at
-        services.write_derived(person, m.DerivedStatus, values, REGELMOTOR_ACTOR, at=when, supersedes=current)
-
-    created, annulled = _store_closures(person, result, at, terminations)
-    return changed, created, annulled
-
-
-def _is_auto_closure(row: m.Termination) -> bool:
+def is_auto_closure(row: m.Termination) -> bool:
+    """Whether ``row`` is one of the Regelmotor's own automatic closures (avslutninger)."""
     return (row.scheme == AUTO_CLOSE_SCHEME and row.registered_by_kind == m.ActorKind.SYSTEM
             and row.registered_by_system == REGELMOTOR)
-
-
-def _store_closures(person: m.Person, result: rules.Result, at: dt.datetime,
-                    terminations: list[m.Termination] | None = None) -> tuple[int, int]:
-    """Register (or annul) the Regelmotor's automatic avslutning so that it matches the result."""
-    from nir.register import services
-
-    closure = result.intro.closed
-    if terminations is None:
-        if closure is None and not m.Termination.objects.current().filter(
-                person=person, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR).exists():
-            return 0, 0
-        terminations = list(m.Termination.objects.current().filter(person=person))
-    to_annul, wanted = plan_closures(result, terminations, lambda day: _follow_up_municipality(person, day))
-    for row in to_annul:
-        services.annul(row, CLOSURE_ANNUL_REASON, REGELMOTOR_ACTOR, at=max(at, row.recorded_at), evaluate=False)
-    if wanted is not None:
-        services.register(person, m.Termination, wanted, REGELMOTOR_ACTOR, at=at, evaluate=False)
-    return (0 if wanted is None else 1), len(to_annul)
 
 
 CLOSURE_ANNUL_REASON = "Regelmotor: vilkåret for automatisk avslutning gjelder ikke lenger"
@@ -150,10 +103,10 @@ def plan_closures(result: rules.Result, terminations: list[m.Termination],
     ``terminations`` are the person's current terminations; ``follow_up_municipality(day)``
     gives the oppf.kommune on a day. Returns (the Regelmotor's closures to annul, in order;
     the values of the closure to register, or None). Shared by the single write path
-    (``_store_closures``) and the bulk one (``services.register_many``).
+    (``services.store_closures``) and the bulk one (``services.register_many``).
     """
     closure = result.intro.closed
-    existing = [t for t in terminations if _is_auto_closure(t)]
+    existing = [t for t in terminations if is_auto_closure(t)]
     if closure is None and not existing:
         return [], None
     wanted = None
@@ -184,7 +137,7 @@ def plan_closures(result: rules.Result, terminations: list[m.Termination],
     return to_annul, wanted
 
 
-def _follow_up_municipality(person: m.Person, day: dt.date) -> str:
+def follow_up_municipality(person: m.Person, day: dt.date) -> str:
     """Oppf.kommune on ``day``: the follow-up period covering it, else the latest settlement before it."""
     fu = (m.FollowUp.objects.current().filter(person=person, valid_from__lte=day)
           .exclude(valid_to__lt=day).order_by("-valid_from", "-id").first())
@@ -196,7 +149,7 @@ def _follow_up_municipality(person: m.Person, day: dt.date) -> str:
 
 
 def follow_up_municipality_in(follow_ups: list[m.FollowUp], settlements: list[m.Settlement], day: dt.date) -> str:
-    """``_follow_up_municipality`` over rows in memory (each list in registration order: id, then
+    """``follow_up_municipality`` over rows in memory (each list in registration order: id, then
     rows not yet stored in the order they will be)."""
     fus = [(r.valid_from, i, r) for i, r in enumerate(follow_ups)
            if r.valid_from <= day and not (r.valid_to is not None and r.valid_to < day)]
@@ -326,68 +279,6 @@ def status_changed(current: m.DerivedStatus | dict | None, values: dict) -> bool
     return any(getattr(current, f) != values[f] for f in m.DerivedStatus.RESULT_FIELDS)
 
 
-@contextlib.contextmanager
-def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint: bool = True) -> Iterator[Changes]:
-    """Evaluate after a write (and before it, when needed to compare errors); refuse the write if it
-    brings a rule error; store the result.
-
-    Use inside the write's transaction, around the write itself; report the
-    rows the write added or superseded on the yielded ``Changes``. The person is
-    locked first (``snapshot_sql.lock_person``, in the same round trip as the read):
-    writers of one person take turns.
-
-    Rows given to ``Changes.insert`` are not stored by the write but by the guard, after it has
-    judged them: with the person's new status, all or nothing (``savepoint``: on failure the
-    caller's transaction is left as it was), in one round trip on PostgreSQL.
-    """
-    as_of = timezone.localdate(at)
-    # Writers of the same person take turns (nir.register.snapshot_sql): the rows are read under the
-    # person's lock — here, or already in this transaction by the access check of the write
-    # (nir.access.persons.find_person(write=True)).
-    rows = []
-    if person.pk:
-        rows = take_locked(person, GUARD_MODELS)
-        if rows is None:
-            rows = current_rows(person.pk, GUARD_MODELS, lock=True)
-    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
-    stored = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
-    before_rows = engine_rows
-    # evaluated only if the write leaves rule errors (judge_write)
-    before = partial(before_write, person, before_rows, stored, as_of)
-    changes = Changes()
-    yield changes
-    if changes.complete:
-        rows = changes.apply(rows)
-    else:
-        rows = current_rows(person.pk, GUARD_MODELS)
-    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
-    after = judge_write(person, engine_rows, before, as_of, path=path)
-    changes.result, changes.engine_rows = after, engine_rows
-    current = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
-    if closing(after, current):
-        # Terminations matter only where a closure is or was derived (rare): read them only then, and
-        # store step by step.
-        from django.db import transaction
-
-        with transaction.atomic(savepoint=savepoint):
-            for row in changes.pending:
-                row.save()
-            store_result(person, after, at, current=current)
-        return
-    values = status_values(after)
-    status = None
-    if status_changed(current, values):
-        # the Regelmotor's new evaluation is recorded no earlier than the one it replaces (as store_result)
-        when = max(at, current.recorded_at) if current is not None else at
-        from nir.register import services
-
-        status = services.derived_row(person, m.DerivedStatus, values, REGELMOTOR_ACTOR, when, current)
-    if changes.pending or status is not None:
-        from nir.register.write_sql import store_judged
-
-        store_judged(changes.pending, status, savepoint=savepoint)
-
-
 # --- whole-register re-evaluation ------------------------------------------------
 
 @dataclass
@@ -415,42 +306,3 @@ class ReevaluationReport:
         for (scheme, old, new), n in self.category_moves.most_common(20):
             out.append(f"  {scheme}: {old} → {new}: {n}")
         return out
-
-
-def reevaluate_register(*, as_of: dt.date | None = None, chunk: int = 50_000, dry_run: bool = False,
-                        progress=None) -> ReevaluationReport:
-    """Re-evaluate every person (after a rule change or the passing of time) and store what changed.
-
-    Bulk and vectorised (``nir.register.bulk``): persons are read by id range
-    straight into columns, evaluated by ``nir.rules.vector`` and compared with
-    their current DerivedStatus; only changes are written. Automatic closures
-    that must change go through the per-person path. Registered facts are never
-    touched.
-    """
-    from django.db import transaction
-
-    from nir.register import bulk
-
-    as_of = as_of or timezone.localdate()
-    at = timezone.now()
-    report = ReevaluationReport(as_of=as_of)
-    for lo, hi in bulk.person_id_bounds(chunk):
-        with transaction.atomic():
-            out = bulk.reevaluate_range(lo, hi, as_of, at, dry_run=dry_run)
-            report.persons += out.persons
-            report.unchanged += out.unchanged
-            report.changed += out.changed
-            report.created += out.created
-            report.with_errors += out.with_errors
-            report.field_changes.update(out.field_changes)
-            report.category_moves.update(out.category_moves)
-            for person in m.Person.objects.filter(pk__in=out.closure_mismatch):
-                result = rules.evaluate(person_facts(person), as_of)
-                c, a = _store_closures(person, result, at)
-                report.closures_created += c
-                report.closures_annulled += a
-            if dry_run:
-                transaction.set_rollback(True)
-        if progress is not None:
-            progress(out.persons)
-    return report

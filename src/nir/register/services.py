@@ -1,27 +1,39 @@
-"""The one write path of the register.
+"""The register's storage: the one place that writes registrations, beneath the action layer.
 
-Every registration — from the web application, the API, an import, the
-rules engine — goes through these functions. They validate (refusing with
-the field and rule named, storing nothing), write append-only rows with who,
-when and from which source, and supersede instead of overwriting.
+Every registration — from the web application, the API, an import, the rules engine — is made by
+an action (``nir.actions``), which checks access, calls these functions and records the audit
+event in the same transaction; nothing else calls them but the test builders (``nir.testing``;
+enforced by ``tests/actions/test_only_actions_write.py``).
+They validate (refusing with the field and rule named, storing nothing), have the Regelmotor judge
+the write (``nir.register.derivation``, which only judges), write append-only rows with who, when
+and from which source, supersede instead of overwriting, and store the person's new derived status
+(``replace_statuses``: the one way a status is replaced) and the Regelmotor's automatic closures
+(``store_closures``). The PostgreSQL fast paths they use sit in ``write_sql``/``snapshot_sql``,
+each with its Django fallback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
+from nir import rules
+from nir.db.pipeline import Pipeline
+from nir.register import derivation as d
 from nir.register import models as m
 from nir.register import write_sql
 from nir.register.actors import REGELMOTOR, Actor
+from nir.register.derivation import CLOSURE_ANNUL_REASON, ENGINE_MODELS, GUARD_MODELS, REGELMOTOR_ACTOR, Changes
 from nir.register.errors import ConcurrentChange, Problem, RegistrationRefused
 from nir.register.interchange import ParsedPerson
+from nir.register.snapshot_sql import current_rows, current_rows_many, lock_persons
 from nir.register.validation import reference, text_problems, validate_duf, validate_fact
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -35,6 +47,8 @@ class Outcome:
     # Regelmotor's result after the write, and the person's current engine rows it was computed from.
     result: Any = None
     rows: list[m.Registration] | None = None
+    # The person's current follow-up periods as the write's access check read them (set by the action).
+    follow_ups: list[m.FollowUp] | None = None
 
 
 def _registration_time(at: dt.datetime | None) -> dt.datetime:
@@ -121,13 +135,20 @@ def _before_person(person: m.Person, at: dt.datetime) -> None:
 
 
 def register(person: m.Person, model: type[m.Registration], values: dict[str, Any], actor: Actor,
-             *, at: dt.datetime | None = None, evaluate: bool = True, savepoint: bool = True) -> Outcome:
+             *, at: dt.datetime | None = None, evaluate: bool = True, savepoint: bool = True,
+             locked_rows: list[m.Registration] | None = None,
+             pipeline: Pipeline | None = None) -> Outcome:
     """Register one new fact about a person.
 
     Nothing is written before the fact is validated and the Regelmotor has judged the person with
     it; then the row and the person's new status are stored all or nothing (``rules_guard``). In a
     caller's transaction a refusal or failure leaves that transaction as it was — unless the caller
     says ``savepoint=False``: its transaction is this one write, and fails with it (the API).
+
+    ``locked_rows``: the person's current rows of ``GUARD_MODELS``, read under the person's lock in
+    this transaction (``snapshot_sql.person_by_duf(lock=True)``, the action's access check): the
+    guard then reads nothing more. ``pipeline``: the ``write_sql.atomic_pipelined`` transaction the
+    write is made in (with ``savepoint=False`` its statements go to the server with the COMMIT).
     """
     at = _registration_time(at)
     _before_person(person, at)
@@ -137,14 +158,13 @@ def register(person: m.Person, model: type[m.Registration], values: dict[str, An
         with transaction.atomic():
             row.save()
         return Outcome(row, warnings)
-    from nir.register.derivation import rules_guard
-
     conn = connections[router.db_for_write(model)]
     nested = conn.in_atomic_block
     # Own transaction when called outside one (the person's lock is held until it ends); inside the
     # caller's, the guard's own savepoint (sent with the writes) keeps that transaction usable.
     with contextlib.nullcontext() if nested else transaction.atomic(using=conn.alias):
-        with rules_guard(person, at, path=model.FACT_KEY, savepoint=nested and savepoint) as changes:
+        with rules_guard(person, at, path=model.FACT_KEY, savepoint=nested and savepoint, rows=locked_rows,
+                         pipeline=pipeline) as changes:
             changes.insert(row)
     return Outcome(row, warnings, changes.result, changes.engine_rows)
 
@@ -203,60 +223,157 @@ def annul(row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | N
     return Outcome(tomb)
 
 
-def write_derived(person: m.Person, model: type[m.Registration], values: dict[str, Any], actor: Actor,
-                  *, at: dt.datetime, supersedes: m.Registration | None = None) -> m.Registration:
-    """Store a value the Regelmotor derived, superseding the previous derived row (no re-evaluation).
-
-    (At most) two plain statements — on PostgreSQL one: the UPDATE that closes the old row
-    and the INSERT of the new one in a single CTE, which inserts nothing if someone else
-    superseded the row first. A registration's own write stores its status with the row
-    instead (``write_sql.store_judged``).
-    """
-    if supersedes is not None and at < supersedes.recorded_at:
-        raise RegistrationRefused([Problem("registered_at", "before_original",
-                                           "en korreksjon kan ikke registreres før det den korrigerer")])
-    row = derived_row(person, model, values, actor, at, supersedes)
-    conn = connections[router.db_for_write(model)]
-    params = write_sql.params(row, conn)
-    with conn.cursor() as cur:
-        if supersedes is None:
-            cur.execute(write_sql.insert_statement(model), params)
-            got = cur.fetchone()
-        elif conn.vendor == "postgresql":
-            cur.execute(write_sql.supersede_statement(model, strict=False), [at, supersedes.pk, *params])
-            got = cur.fetchone()
-        else:
-            table = model._meta.db_table
-            cur.execute(f'UPDATE "{table}" SET superseded_at = %s WHERE id = %s AND superseded_at IS NULL',
-                        [conn.ops.adapt_datetimefield_value(at), supersedes.pk])
-            got = None
-            if cur.rowcount == 1:
-                cur.execute(write_sql.insert_statement(model), params)
-                got = cur.fetchone()
-    if got is None:
-        raise ConcurrentChange.already_superseded()
-    row.pk = got[0]
-    row._state.adding = False
-    if supersedes is not None:
-        supersedes.superseded_at = at
-    return row
+STATUS_REASON = "Ny vurdering av Regelmotor"
 
 
 def derived_row(person, model, values, actor: Actor, at: dt.datetime, supersedes):
-    """An unsaved row of a value the Regelmotor derived, superseding ``supersedes`` (or None)."""
-    return _new_row(model, person, values, actor, at,
-                    operation=m.Operation.CORRECT if supersedes is not None else m.Operation.CREATE,
-                    supersedes=supersedes, reason="Ny vurdering av Regelmotor" if supersedes is not None else "")
+    """An unsaved row of a value the Regelmotor derived, superseding ``supersedes`` (or None).
+    ``person``: the person or their id."""
+    whose = {"person": person} if isinstance(person, m.Person) else {"person_id": person}
+    return model(**whose, operation=m.Operation.CORRECT if supersedes is not None else m.Operation.CREATE,
+                 supersedes=supersedes, change_reason=STATUS_REASON if supersedes is not None else "",
+                 recorded_at=at, **actor.row_fields(), **values)
+
+
+# --- the person's derived status: the one way it is replaced ---------------------------
+
+def status_row(person, values: dict, at: dt.datetime, current: m.DerivedStatus | None) -> m.DerivedStatus:
+    """The new DerivedStatus (``derivation.status_values``) replacing ``current`` (or None), registered by
+    the Regelmotor. It is recorded no earlier than the status it replaces: when history is loaded out
+    of registration order, the Regelmotor's new evaluation still follows the previous one."""
+    when = max(at, current.recorded_at) if current is not None else at
+    return derived_row(person, m.DerivedStatus, values, REGELMOTOR_ACTOR, when, current)
+
+
+def replace_statuses(statuses: Sequence[m.DerivedStatus], *, rows: Sequence[m.Registration] = (),
+                     savepoint: bool = True, pipeline: Pipeline | None = None) -> None:
+    """Store new DerivedStatus rows (``status_row``), each superseding its ``supersedes`` only while
+    that is still current (else ``ConcurrentChange`` and nothing is stored): the one way a derived
+    status is replaced, by a single write, a batch and the re-evaluation of the register alike.
+
+    One status (a single write; ``rows``: the write's own new rows, stored first) goes through
+    ``write_sql.store_judged`` — one round trip on PostgreSQL, all or nothing (``savepoint``, ``pipeline``:
+    as there). Many (a batch, a re-evaluation) in two statements per ``BULK_BATCH``: supersede the
+    current ones, insert the new ones.
+    """
+    if len(statuses) <= 1:
+        write_sql.store_judged(list(rows), statuses[0] if statuses else None, savepoint=savepoint, pipeline=pipeline)
+        return
+    if rows:
+        raise ValueError("a write's own rows are stored with one status only")
+    by_time: dict[dt.datetime, list[int]] = {}
+    for status in statuses:
+        if status.supersedes_id is not None:
+            by_time.setdefault(status.recorded_at, []).append(status.supersedes_id)
+    limit = connections[router.db_for_write(m.DerivedStatus)].features.max_query_params  # SQLite: 999
+    per_statement = min(BULK_BATCH, limit or BULK_BATCH)
+    with transaction.atomic(savepoint=savepoint):
+        for when, pks in by_time.items():
+            for lo in range(0, len(pks), per_statement):
+                chunk = pks[lo:lo + per_statement]
+                updated = m.DerivedStatus.objects.filter(pk__in=chunk, superseded_at__isnull=True) \
+                    .update(superseded_at=when)
+                if updated != len(chunk):
+                    raise ConcurrentChange.already_superseded()
+        m.DerivedStatus.objects.bulk_create(statuses, batch_size=BULK_BATCH)
+    for status in statuses:
+        if m.DerivedStatus.supersedes.is_cached(status) and status.supersedes is not None:
+            status.supersedes.superseded_at = status.recorded_at
+
+
+# --- the rules guard: judge a write, then store it with the person's new status ---------------
+
+@contextlib.contextmanager
+def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint: bool = True,
+                rows: list[m.Registration] | None = None,
+                pipeline: Pipeline | None = None) -> Iterator[Changes]:
+    """Evaluate after a write (and before it, when needed to compare errors); refuse the write if it
+    brings a rule error; store the result.
+
+    Use inside the write's transaction, around the write itself; report the rows the write added or
+    superseded on the yielded ``Changes``. The person is locked first (``snapshot_sql.lock_person``,
+    in the same round trip as the read): writers of one person take turns — unless ``rows`` are
+    given: the person's current rows of ``GUARD_MODELS`` already read under that lock in this
+    transaction (the action's access check), so nothing is read again.
+
+    Rows given to ``Changes.insert`` are not stored by the write but by the guard, after the
+    Regelmotor (``derivation.judge_write``) has accepted them: with the person's new status, all or
+    nothing (``savepoint``: on failure the caller's transaction is left as it was), in one round trip
+    on PostgreSQL (``replace_statuses``).
+    """
+    as_of = timezone.localdate(at)
+    if person.pk and rows is None:
+        rows = current_rows(person.pk, GUARD_MODELS, lock=True)
+    rows = rows or []
+    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
+    stored = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
+    # evaluated only if the write leaves rule errors (judge_write)
+    before = partial(d.before_write, person, engine_rows, stored, as_of)
+    changes = Changes()
+    yield changes
+    rows = changes.apply(rows) if changes.complete else current_rows(person.pk, GUARD_MODELS)
+    engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
+    after = d.judge_write(person, engine_rows, before, as_of, path=path)
+    changes.result, changes.engine_rows = after, engine_rows
+    current = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
+    if d.closing(after, current):
+        # Terminations matter only where a closure is or was derived (rare): read them only then, and
+        # store step by step.
+        with transaction.atomic(savepoint=savepoint):
+            for row in changes.pending:
+                row.save()
+            store_result(person, after, at, current=current)
+        return
+    values = d.status_values(after)
+    status = status_row(person, values, at, current) if d.status_changed(current, values) else None
+    if changes.pending or status is not None:
+        replace_statuses([status] if status is not None else [], rows=changes.pending, savepoint=savepoint,
+                         pipeline=pipeline)
+
+
+_UNSET_STATUS = object()
+
+
+def store_result(person: m.Person, result: rules.Result, at: dt.datetime, *, current=_UNSET_STATUS,
+                 terminations: list[m.Termination] | None = None) -> tuple[bool, int, int]:
+    """Store what the Regelmotor derived (``result``), superseding only what changed.
+
+    ``current`` (the person's current DerivedStatus or None) and ``terminations`` (their current
+    terminations) may be passed when already read. Returns (status changed, closures created,
+    closures annulled).
+    """
+    values = d.status_values(result)
+    if current is _UNSET_STATUS:
+        current = m.DerivedStatus.objects.current().filter(person=person).first()
+    changed = d.status_changed(current, values)
+    if changed:
+        replace_statuses([status_row(person, values, at, current)], savepoint=False)
+    created, annulled = store_closures(person, result, at, terminations)
+    return changed, created, annulled
+
+
+def store_closures(person: m.Person, result: rules.Result, at: dt.datetime,
+                   terminations: list[m.Termination] | None = None) -> tuple[int, int]:
+    """Register (or annul) the Regelmotor's automatic avslutning so that it matches ``result``
+    (``derivation.plan_closures``). Returns (closures created, closures annulled)."""
+    closure = result.intro.closed
+    if terminations is None:
+        if closure is None and not m.Termination.objects.current().filter(
+                person=person, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR).exists():
+            return 0, 0
+        terminations = list(m.Termination.objects.current().filter(person=person))
+    to_annul, wanted = d.plan_closures(result, terminations, lambda day: d.follow_up_municipality(person, day))
+    for row in to_annul:
+        annul(row, CLOSURE_ANNUL_REASON, REGELMOTOR_ACTOR, at=max(at, row.recorded_at), evaluate=False)
+    if wanted is not None:
+        register(person, m.Termination, wanted, REGELMOTOR_ACTOR, at=at, evaluate=False)
+    return (0 if wanted is None else 1), len(to_annul)
 
 
 def _guard(person: m.Person, at: dt.datetime, evaluate: bool, *, path: str):
-    """The rules guard around a write (see nir.register.derivation), or nothing for the Regelmotor's own writes."""
+    """The rules guard around a write, or nothing for the Regelmotor's own writes."""
     if not evaluate:
-        from nir.register.derivation import Changes
-
         return contextlib.nullcontext(Changes())
-    from nir.register.derivation import rules_guard
-
     return rules_guard(person, at, path=path)
 
 
@@ -292,8 +409,6 @@ class _PersonInBatch:
     status the Regelmotor would hold and the evaluation the next item is judged against."""
 
     def __init__(self, person: m.Person, rows: list[m.Registration], closure_rows: list[m.Registration] | None):
-        from nir.register.derivation import ENGINE_MODELS
-
         self.person = person
         engine = set(ENGINE_MODELS)
         self.engine_rows = [r for r in rows if type(r) in engine]
@@ -313,8 +428,6 @@ class _PersonInBatch:
     def closure_rows(self, model: type[m.Registration]) -> list[m.Registration]:
         """The person's current rows of ``model`` (a CLOSURE_MODELS), read now if not read yet."""
         if self._closure_rows is None:
-            from nir.register.snapshot_sql import current_rows
-
             self._set_closure_rows(current_rows(self.person.pk, CLOSURE_MODELS))
         return self._closure_rows[model]
 
@@ -340,8 +453,6 @@ class _Writes:
         self.ops.append(("annul", row, at))
 
     def run(self) -> None:
-        from nir.register.derivation import CLOSURE_ANNUL_REASON, REGELMOTOR_ACTOR
-
         pending: dict[type, list[m.Registration]] = {}
 
         def flush() -> None:
@@ -361,12 +472,6 @@ class _Writes:
 BULK_BATCH = 2_000  # rows per INSERT statement
 
 
-def _lock_persons(person_ids: list[int]) -> None:
-    from nir.register.snapshot_sql import lock_persons
-
-    lock_persons(person_ids)
-
-
 @transaction.atomic
 def register_many(items: Sequence[tuple[m.Person, type[m.Registration], dict[str, Any]]], actor: Actor,
                   *, at: dt.datetime | None = None) -> list[ItemOutcome]:
@@ -383,9 +488,6 @@ def register_many(items: Sequence[tuple[m.Person, type[m.Registration], dict[str
     DerivedStatus versions the one-at-a-time path stores between two items of the same person.
     All items are registered at the same ``at`` (now when not given).
     """
-    from nir.register import derivation as d
-    from nir.register.snapshot_sql import current_rows_many
-
     items = list(items)
     try:
         at = _registration_time(at)
@@ -395,7 +497,7 @@ def register_many(items: Sequence[tuple[m.Person, type[m.Registration], dict[str
         return []
     as_of = timezone.localdate(at)
     ids = sorted({person.pk for person, _model, _values in items})
-    _lock_persons(ids)
+    lock_persons(ids)
     read = current_rows_many(ids, d.GUARD_MODELS)
     # Terminations and follow-up periods of the persons whose status has a closure or who have none
     # yet, at once (as the guard reads them); of others only if the batch derives a closure for them.
@@ -421,13 +523,11 @@ def register_many(items: Sequence[tuple[m.Person, type[m.Registration], dict[str
 def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Registration], values: dict,
                        actor: Actor, at: dt.datetime, as_of: dt.date, writes: _Writes) -> ItemOutcome:
     """``register`` of one item against the person's state in memory; refuses before changing anything."""
-    from nir.register import derivation as d
-
     _before_person(person, at)
     warnings = _check(model, values, path=model.FACT_KEY or model.__name__, at=at, person=person,
                       rows=state.engine_rows)
     row = _new_row(model, person, values, actor, at)
-    # The rules guard (derivation.rules_guard), with the rows in memory.
+    # The rules guard (rules_guard), with the rows in memory.
     if state.before is _UNSET:
         state.before = d.before_write(state.person, state.engine_rows, state.stored, as_of)
     changes = d.Changes()
@@ -469,31 +569,8 @@ def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Re
 
 
 def _store_statuses(changed: list[_PersonInBatch], at: dt.datetime) -> None:
-    """Each person's new DerivedStatus, as ``write_derived`` stores it, in two statements per
-    ``BULK_BATCH`` persons: supersede the current rows, insert the new ones."""
-    from nir.register.derivation import REGELMOTOR_ACTOR
-
-    new_rows = []
-    by_time: dict[dt.datetime, list[int]] = {}
-    for state in changed:
-        old = state.stored
-        # As store_result: the new evaluation is recorded no earlier than the one it replaces.
-        when = max(at, old.recorded_at) if old is not None else at
-        if old is not None:
-            by_time.setdefault(when, []).append(old.pk)
-        new_rows.append(derived_row(state.person, m.DerivedStatus, state.status, REGELMOTOR_ACTOR, when, old))
-    limit = connections[router.db_for_write(m.DerivedStatus)].features.max_query_params  # SQLite: 999
-    per_statement = min(BULK_BATCH, limit or BULK_BATCH)
-    for when, pks in by_time.items():
-        for lo in range(0, len(pks), per_statement):
-            chunk = pks[lo:lo + per_statement]
-            updated = m.DerivedStatus.objects.filter(pk__in=chunk, superseded_at__isnull=True).update(superseded_at=when)
-            if updated != len(chunk):
-                raise ConcurrentChange.already_superseded()
-    for row in new_rows:
-        if row.supersedes is not None:
-            row.supersedes.superseded_at = row.recorded_at
-    m.DerivedStatus.objects.bulk_create(new_rows, batch_size=BULK_BATCH)
+    """Each person's new DerivedStatus, as a single write stores it (``replace_statuses``)."""
+    replace_statuses([status_row(state.person, state.status, at, state.stored) for state in changed])
 
 
 # --- import of whole persons (interchange format) ---------------------------------

@@ -16,15 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-import weakref
 from collections.abc import Iterable
 from functools import lru_cache
 
 import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from psycopg.types.json import JsonBinaryLoader, JsonLoader
-from django.db.models import signals
 
+from nir.db.rows import loaded_instance
 from nir.register import models as m
 
 
@@ -63,30 +62,6 @@ def _plan(model: type[m.Registration], by_column: bool) -> tuple[tuple[str, str,
     """(key in the read row, attname, converter or None) of each concrete field; the key is the
     column name (``row_to_json``) or the attname (``json_build_object``/``json_object``)."""
     return tuple((f.column if by_column else f.attname, f.attname, _converter(f)) for f in model._meta.concrete_fields)
-
-
-def loaded_instance(model: type[models.Model], values: dict, db: str = "default") -> models.Model:
-    """A model instance as ``Model.from_db`` makes it from a database row, ``values`` by attname
-    (every concrete field), without running ``Model.__init__``.
-
-    ``__init__`` goes through every field and its descriptor; for the ~10 rows read on every write
-    that was most of the cost of reading them. The instance is the same — attribute values, a
-    ``ModelState`` of a loaded row — as long as nobody listens to the model's ``pre_init`` or
-    ``post_init`` signals (then ``from_db`` is used).
-    """
-    if _init_signals(model):
-        names = tuple(values)
-        return model.from_db(db, names, [values[n] for n in names])
-    obj = model.__new__(model)
-    obj.__dict__.update(values)
-    state = obj._state = models.base.ModelState()
-    state.adding = False
-    state.db = db
-    return obj
-
-
-def _init_signals(model) -> bool:
-    return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
 
 
 def _instance(model: type[m.Registration], data: dict, *, by_column: bool = False) -> m.Registration:
@@ -201,9 +176,9 @@ def person_by_duf(duf: str, models_: Iterable[type[m.Registration]], *, lock: bo
     ``current_rows``): one round trip on PostgreSQL (one prepared statement).
 
     ``lock`` (inside a transaction): lock the person first (as ``lock_person``), in the same round
-    trip, and keep the rows on the person for the rules guard of the transaction's next write of
-    them (``remember_locked``/``take_locked``): a registration through the API then reads nothing
-    more before it writes.
+    trip. The caller passes the rows on to the rules guard of the transaction's write
+    (``services.register(locked_rows=…)``): a registration through the API then reads nothing more
+    before it writes.
     """
     models_ = tuple(models_)
     if connection.vendor != "postgresql":
@@ -213,8 +188,6 @@ def person_by_duf(duf: str, models_: Iterable[type[m.Registration]], *, lock: bo
         rows = current_rows(person.pk, models_) if person is not None else []
     else:
         person, rows = _by_duf_postgresql(duf, models_, lock)
-    if lock and person is not None:
-        remember_locked(person, rows, models_)
     return person, rows
 
 
@@ -233,43 +206,9 @@ def _by_duf_postgresql(duf: str, models_: tuple, lock: bool) -> tuple[m.Person |
     return person, [r for _o, _i, r in rows]
 
 
-# --- rows read under the person's lock, kept for the transaction's next guarded write ---------------
-
-def _transaction():
-    """The outermost ``atomic`` block of the current transaction (None outside one)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    blocks = conn.atomic_blocks
-    return blocks[0] if conn.in_atomic_block and blocks else None
-
-
-def remember_locked(person: m.Person, rows: list[m.Registration], models_: tuple) -> None:
-    """Keep ``rows`` (the person's current rows of ``models_``, read after locking them in this
-    transaction) on the person for ``take_locked``. Outside a transaction nothing is kept."""
-    txn = _transaction()
-    if txn is not None:
-        person._locked_rows = (weakref.ref(txn), frozenset(models_), rows)
-
-
-def take_locked(person: m.Person, models_: tuple) -> list[m.Registration] | None:
-    """The rows ``remember_locked`` kept, of ``models_`` in ``current_rows``'s order, if they were read
-    under the lock of the current transaction and cover ``models_``; else None. Taken once: the
-    write that takes them changes them."""
-    kept = person.__dict__.pop("_locked_rows", None)
-    if kept is None:
-        return None
-    txn_ref, kept_models, rows = kept
-    txn = _transaction()
-    if txn is None or txn_ref() is not txn or not set(models_) <= kept_models:
-        return None
-    order = {mdl: i for i, mdl in enumerate(models_)}
-    wanted = [r for r in rows if type(r) in order]
-    wanted.sort(key=lambda r: (order[type(r)], r.pk))
-    return wanted
-
-
 # --- locking the persons written -------------------------------------------------------
 #
-# Every write that judges a person by the rules (``derivation.rules_guard``, ``services.register_many``)
+# Every write that judges a person by the rules (``services.rules_guard``, ``services.register_many``)
 # first locks the person's anchor until its transaction ends (PostgreSQL: ``SELECT … FOR UPDATE``).
 # Writers of the same person then take turns: the next one waits, and reads (in a new statement, so
 # with a new snapshot) what the previous one committed. Registrations need a share lock on the anchor

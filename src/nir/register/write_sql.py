@@ -1,7 +1,7 @@
 """The statements of the write path, and the judged write in one round trip on PostgreSQL.
 
-A registration through ``services.register`` is judged by the Regelmotor before anything is
-stored (``derivation.rules_guard``); what remains is to insert the new row and, when the result
+A registration through ``services.register`` (called by the action layer, ``nir.actions``) is judged by the Regelmotor before anything is
+stored (``services.rules_guard``); what remains is to insert the new row and, when the result
 changed, supersede the person's ``DerivedStatus`` with the new one. ``store_judged`` sends these
 statements in one round trip (psycopg's pipeline mode, each statement prepared once per
 connection) and stores them all or nothing:
@@ -20,6 +20,8 @@ On SQLite the same rows are stored with Django's own statements.
 that is, at the latest with ``COMMIT``. There a judged write without a savepoint (the API's single
 registration, whose transaction is that one write) is queued as well: the row, the status, the
 audit event and the COMMIT go in one round trip, and the rows get their ids after the COMMIT.
+The transaction is passed to the write explicitly (the ``Pipeline`` that ``atomic_pipelined``
+yields), not kept on the connection.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from functools import lru_cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 
 from nir.register import models as m
-from nir.register import pg_params
+from nir.db import params as pg_params
+from nir.db.pipeline import Pipeline, in_pipeline
 from nir.register.errors import ConcurrentChange
 
 # SQLSTATE raised by nir_expect_superseded (nir.register.db): the status was superseded meanwhile.
@@ -72,9 +75,12 @@ def params(row: m.Registration, conn) -> list:
     return pg_params.values(_fields(type(row)), row.__getattribute__, conn)
 
 
-def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, savepoint: bool) -> None:
+def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, savepoint: bool,
+                 pipeline: Pipeline | None = None) -> None:
     """Insert ``rows`` (in order) and then ``status`` (superseding ``status.supersedes`` if set),
     all or nothing; set their ids. ``savepoint``: keep the caller's transaction usable on failure.
+    ``pipeline``: the ``atomic_pipelined`` transaction this is written in, if any; without
+    ``savepoint`` the statements are then only queued and go with its COMMIT (``_queue_postgresql``).
     """
     conn = connections[router.db_for_write(m.DerivedStatus)]
     if conn.vendor != "postgresql":
@@ -84,7 +90,11 @@ def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, 
             if status is not None:
                 _store_status_django(status, conn)
         return
-    _store_postgresql(rows, status, conn, savepoint)
+    if not conn.in_atomic_block:  # a transaction of its own (a savepoint needs one)
+        with transaction.atomic(using=conn.alias):
+            _store_postgresql(rows, status, conn, False, None)
+        return
+    _store_postgresql(rows, status, conn, savepoint, pipeline)
 
 
 def _store_status_django(status: m.DerivedStatus, conn) -> None:
@@ -98,14 +108,14 @@ def _store_status_django(status: m.DerivedStatus, conn) -> None:
     status.save(using=conn.alias)
 
 
-def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn, savepoint: bool) -> None:
+def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn, savepoint: bool,
+                      pipeline: Pipeline | None) -> None:
     import psycopg
 
     conn.ensure_connection()
     pg = conn.connection
-    after_commit = getattr(conn, "_nir_after_commit", None)
-    if after_commit is not None and not savepoint:
-        _queue_postgresql(rows, status, conn, after_commit)
+    if pipeline is not None and not savepoint and in_pipeline(conn):
+        _queue_postgresql(rows, status, conn, pipeline.after_commit)
         return
     control = psycopg.Cursor(pg)  # savepoints
     cursors = []
@@ -178,17 +188,20 @@ def _send(rows: list[m.Registration], status: m.DerivedStatus | None, conn, curs
 
 
 @contextlib.contextmanager
-def atomic_pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+def atomic_pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[Pipeline | None]:
     """``transaction.atomic()`` in psycopg's pipeline mode on PostgreSQL (plain ``atomic`` elsewhere).
 
     Statements that read their answer behave as usual; those that do not (``in_pipeline``) are sent
     with the next round trip, at the latest with ``COMMIT``. An error in one of them surfaces there
     and rolls the whole transaction back, as an error in the block would.
+
+    Yields the ``Pipeline`` to pass to the writes made in it, or None where there is no pipeline
+    (SQLite, or inside a caller's transaction: plain ``atomic``).
     """
     conn = connections[using]
     if conn.vendor != "postgresql" or conn.in_atomic_block:
         with transaction.atomic(using=using):
-            yield
+            yield None
         return
     conn.ensure_connection()
     # Django's atomic switches autocommit off and on again; in pipeline mode psycopg would make a
@@ -196,37 +209,26 @@ def atomic_pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     # is sent in it, with what is still queued; Django's own commit then finds the transaction
     # ended and sends nothing (psycopg's commit of an idle connection is a no-op).
     # A judged write without a savepoint (store_judged) only queues its statements too; what it
-    # must do once they are stored (set the rows' ids) waits in ``_nir_after_commit``.
+    # must do once they are stored (set the rows' ids) waits in the Pipeline's ``after_commit``.
     import psycopg
 
     # A queued statement's failure surfaces with whichever later statement reads the answers
     # first — in the block or at the COMMIT: a status superseded meanwhile is ConcurrentChange
     # wherever it surfaces.
+    pipeline = Pipeline()
     with transaction.atomic(using=using):
-        conn._nir_after_commit = after_commit = []
-        try:
-            with conn.wrap_database_errors, conn.connection.pipeline():
-                try:
-                    yield
-                    conn.connection.commit()
-                except (psycopg.Error, DatabaseError) as e:
-                    if _is_concurrent_change(e):
-                        raise ConcurrentChange.already_superseded() from None
-                    raise
-                for then in after_commit:
-                    then()
-        finally:
-            conn._nir_after_commit = None
+        with conn.wrap_database_errors, conn.connection.pipeline():
+            try:
+                yield pipeline
+                conn.connection.commit()
+            except (psycopg.Error, DatabaseError) as e:
+                if _is_concurrent_change(e):
+                    raise ConcurrentChange.already_superseded() from None
+                raise
+            for then in pipeline.after_commit:
+                then()
 
 
 def _is_concurrent_change(error: BaseException) -> bool:
     cause = error.__cause__ if error.__cause__ is not None else error
     return getattr(cause, "sqlstate", None) == CONCURRENT_SQLSTATE
-
-
-def in_pipeline(conn) -> bool:
-    """Whether Django's connection ``conn`` is in pipeline mode (inside ``atomic_pipelined``)."""
-    import psycopg
-
-    return conn.vendor == "postgresql" and conn.connection is not None and \
-        conn.connection.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF

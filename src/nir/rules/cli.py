@@ -1,6 +1,6 @@
 """``nir rules evaluate`` and ``nir rules check`` as plain functions (no argparse, no Django).
 
-The Django management command ``nir.access.management.commands.rules``
+The Django management command ``nir.actions.management.commands.rules``
 parses the command line and calls these with paths and an output stream.
 """
 

@@ -5,7 +5,8 @@
                                                   JavaScript the page's links lead to the page itself)
     GET      /personer/<duf>/historikk/           every registration, all versions (?avledet=1: and the
                                                   Regelmotor's derived status)
-    GET/POST /personer/<duf>/ny/<kind>/?ordning=  a registration form; saved through services.register
+    GET/POST /personer/<duf>/ny/<kind>/?ordning=  a registration form; saved through the action
+                                                  ``nir.actions.register`` (access, write, audit)
 
 A person outside the user's scope and an unknown DUF number get the same 404 page. Writing needs
 ``person.write`` (the middleware refuses others with 403; ``find_person(write=True)`` again).
@@ -24,7 +25,6 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,23 +34,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from nir import codes
+from nir import actions, codes
 from nir.access import audit
-from nir.access.persons import PersonNotFound, ReadOnly, find_person
+from nir.access.persons import PersonNotFound, ReadOnly, find_person, find_person_and_follow_ups
 from nir.access.read import (
     PAGE_MODELS, find_person_with_rows, place_label, read_person, registered_by, registering_users,
 )
-from nir.register import history, services
+from nir.register import history
 from nir.register import models as m
-from nir.register.actors import Actor
 from nir.register.errors import RegistrationRefused
 from nir.register.explain import CATEGORY_LABELS
 from nir.register.interchange import FIELD_KINDS
 from nir.register.snapshot_sql import current_rows
 from nir.web.persons.forms import KINDS, Kind, Submission, error_for, field_context, read_submission
 from nir.web.persons.page import DERIVED_SECTIONS, SCHEME_TITLES, SECTION_IDS, PersonPage, row_anchor, version_status
-
-SOURCE_SYSTEM = "NIR"
 
 
 def _htmx(request) -> bool:
@@ -230,7 +227,7 @@ def _form_response(request, found: m.Person, kind: Kind, scheme: str | None, sub
 def person_add(request, duf: str, kind: str):
     k, scheme = _kind_and_scheme(kind, request)
     try:
-        found = find_person(request.user, duf, write=True)
+        found, follow_ups = find_person_and_follow_ups(request.user, duf, write=True)
     except PersonNotFound:
         return not_found(request, duf)
     except ReadOnly as e:
@@ -238,14 +235,15 @@ def person_add(request, duf: str, kind: str):
     if request.method == "GET":
         return _form_response(request, found, k, scheme, None)
 
-    sub = read_submission(k, scheme, request.POST, found._follow_ups)
+    sub = read_submission(k, scheme, request.POST, follow_ups)
     if sub.errors:
         return _form_response(request, found, k, scheme, sub, status=422)
-    try:
-        with transaction.atomic():  # the registration and its audit event commit together
-            outcome = services.register(found, k.model, sub.values, Actor.for_user(request.user, SOURCE_SYSTEM))
-            audit.record(request=request, actor_user=request.user, action="write", channel="web", what=k.key,
-                         persons=[found.pk])
+    try:  # the access check, the registration and its audit event, in one transaction
+        outcome = actions.register(actions.Acting.from_request(request), found.duf, k.model, sub.values, what=k.key)
+    except PersonNotFound:
+        return not_found(request, duf)
+    except ReadOnly as e:
+        raise PermissionDenied(str(e)) from None
     except RegistrationRefused as e:
         sub.errors = [error_for(k, p) for p in e.problems]
         return _form_response(request, found, k, scheme, sub, status=422)

@@ -31,18 +31,18 @@ from typing import Any, BinaryIO
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DataError, IntegrityError, transaction
 
+from nir.actions import Acting, ImportResult, import_person
 from nir.logging import redact
-from nir.register.actors import Actor
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.interchange import ParsedPerson, parse_line
 from nir.register.interchange_file import FileEncodingError, Line, read_lines
 from nir.register.models import Person
-from nir.register.services import ImportResult, import_person
 
 
-def store_line(parsed: ParsedPerson, actor: Actor, *, update: bool) -> ImportResult:
-    """The one write of a line into the register: the person's facts, all or nothing."""
-    return import_person(parsed, actor, update=update)
+def store_line(parsed: ParsedPerson, acting: Acting, *, update: bool) -> ImportResult:
+    """The one write of a line into the register: the person's facts, all or nothing, as the action
+    ``nir.actions.import_person`` (``acting``'s access check, the write and its audit event)."""
+    return import_person(acting, parsed, update=update)
 
 
 @dataclass
@@ -108,7 +108,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="JSON Lines file in UTF-8 ('-' for standard input)")
-        parser.add_argument("--user", help="username of the importing user (registered as registrant)")
+        parser.add_argument("--user", help="username of the importing user: registered as registrant, and the "
+                                           "import acts with that user's permissions and scope (without it: the "
+                                           "--source system)")
         parser.add_argument("--source", default="import", help="source system recorded on every row (default: import)")
         parser.add_argument("--update", action="store_true",
                             help="a line for an existing DUF number replaces that person's current facts (snapshot)")
@@ -175,20 +177,23 @@ class Command(BaseCommand):
         except OSError as e:
             raise CommandError(f"kan ikke lese {file}: {e.strerror}") from None
 
-    def _actor(self, username: str | None, source: str) -> Actor:
+    def _actor(self, username: str | None, source: str) -> Acting:
+        """Who imports: the user ``--user`` (with their permissions and scope) or the system ``--source``."""
         if not username:
-            return Actor.for_system(name=source, source_system=source)
+            return Acting.system(source, channel="command", endpoint="nir import")
         from django.contrib.auth import get_user_model
 
         try:
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"ukjent bruker {username!r}") from None
-        return Actor.for_user(user, source_system=source)
+        if not user.is_active:
+            raise CommandError(f"brukeren {username!r} er deaktivert")
+        return Acting.for_user(user, channel="command", source_system=source, endpoint="nir import")
 
     # --- reading and storing --------------------------------------------------------------------
 
-    def _run(self, lines: Iterator[Line], actor: Actor, into: Tally) -> None:
+    def _run(self, lines: Iterator[Line], actor: Acting, into: Tally) -> None:
         pending: list[Line] = []
         current = 0
         try:
@@ -209,7 +214,7 @@ class Command(BaseCommand):
         except (Exception, KeyboardInterrupt) as e:  # reading the file itself failed, or Ctrl-C between batches
             raise _Stopped(current, pending[0].number if pending else None, e) from e
 
-    def _flush(self, pending: list[Line], actor: Actor, into: Tally) -> None:
+    def _flush(self, pending: list[Line], actor: Acting, into: Tally) -> None:
         if not pending:
             return
         batch = Tally()
@@ -223,7 +228,7 @@ class Command(BaseCommand):
             raise _Stopped(lineno, pending[0].number, e) from e
         into.add(batch)
 
-    def _line(self, line: Line, actor: Actor, batch: Tally) -> None:
+    def _line(self, line: Line, actor: Acting, batch: Tally) -> None:
         parsed = parse_line(line.obj)
         existed = False
         try:

@@ -6,8 +6,9 @@
     nir rules reevaluate             # re-evaluate the whole register (after a rule change)
 
 The case logic is in ``nir.rules.cli`` (pure functions); register access in
-``nir.register.derivation``. An ``access`` command because ``explain`` reads one person's data and
-records it in the audit log (``nir.access.audit``).
+``nir.register.derivation``. ``explain`` reads one person's data and records it in the audit log
+(``nir.access.audit``); ``reevaluate`` writes, through the action ``nir.actions.reevaluate``: an
+``actions`` command.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ class Command(BaseCommand):
     def _reevaluate(self, opts) -> int:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        from nir.register.derivation import reevaluate_register
+        from nir.actions import Acting, reevaluate
+        from nir.register.actors import REGELMOTOR
         from nir.register.interchange import parse_date
         from nir.register.models import Person
 
@@ -96,8 +98,9 @@ class Command(BaseCommand):
         with Progress(TextColumn("Revurderer"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                       disable=opts["quiet"], transient=True) as bar:
             task = bar.add_task("persons", total=total)
-            report = reevaluate_register(as_of=as_of, chunk=opts["chunk"], dry_run=opts["dry_run"],
-                                         progress=lambda n: bar.advance(task, n))
+            report = reevaluate(Acting.system(REGELMOTOR, channel="command", endpoint="nir rules reevaluate"),
+                                as_of=as_of, chunk=opts["chunk"], dry_run=opts["dry_run"],
+                                progress=lambda n: bar.advance(task, n))
         secs = (timezone.now() - started).total_seconds()
         for line in report.lines():
             self.stdout.write(line)
