@@ -18,7 +18,10 @@ def _uses_db(item) -> bool:
     if item.get_closest_marker("django_db") or item.get_closest_marker("postgres"):
         return True
     names = set(getattr(item, "fixturenames", ()))
-    return bool(names & {"db", "transactional_db", "django_db_setup", "django_user_model", "admin_user", "client", "admin_client"})
+    return bool(
+        names
+        & {"db", "transactional_db", "django_db_setup", "django_user_model", "admin_user", "client", "admin_client"}
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -64,7 +67,6 @@ def _flush_past_the_truncate_guard():
 def _check_api_answers(monkeypatch):
     """Every directly rendered API answer is checked against its response schema (nir.api.render)."""
     monkeypatch.setattr(settings, "NIR_API_CHECK_ANSWERS", True)
-
 
 
 @pytest.fixture(autouse=True)

@@ -41,9 +41,16 @@ def counts(db: Path) -> dict[str, int]:
     with sqlite3.connect(db) as con:
         return {
             table: con.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
-            for table in ("reference_municipality", "reference_county", "reference_district",
-                          "reference_codeentry", "access_organisation", "register_person",
-                          "register_persondetails", "register_decision")
+            for table in (
+                "reference_municipality",
+                "reference_county",
+                "reference_district",
+                "reference_codeentry",
+                "access_organisation",
+                "register_person",
+                "register_persondetails",
+                "register_decision",
+            )
         }
 
 
@@ -80,10 +87,17 @@ def test_import_and_export_through_the_nir_command(scratch):
     db, env = scratch
     birth = dt.date(1988, 3, 3)
     number = next(n for i in range(500) if (n := identity.make_synthetic_national_id(birth, i)))
-    good = {"duf": identity.make_duf("2026555001"), "first_name": "Cli", "last_name": "Testesen",
-            "follow_up_municipality": "5001",
-            "facts": {"birth_date": birth.isoformat(), "national_id": number,
-                      "settlements": [{"municipality": "5001", "date": "2025-11-01", "by_agreement": True}]}}
+    good = {
+        "duf": identity.make_duf("2026555001"),
+        "first_name": "Cli",
+        "last_name": "Testesen",
+        "follow_up_municipality": "5001",
+        "facts": {
+            "birth_date": birth.isoformat(),
+            "national_id": number,
+            "settlements": [{"municipality": "5001", "date": "2025-11-01", "by_agreement": True}],
+        },
+    }
     bad = dict(good, duf="202655500100")
     stdin = json.dumps(good) + "\n" + json.dumps(bad) + "\n"
     result = nir("import", "-", env_extra=env, input=stdin, check=False)

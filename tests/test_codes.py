@@ -8,8 +8,16 @@ import pytest
 
 from nir import codes
 
-OLD_GOALS = ["higher_education_old", "work_vgo_old", "complete_vgo_under_25_old", "complete_vgo_over_25_old",
-             "work_no_vgo_old", "partial_vgo_old", "complete_primary_old", "partial_primary_old"]
+OLD_GOALS = [
+    "higher_education_old",
+    "work_vgo_old",
+    "complete_vgo_under_25_old",
+    "complete_vgo_over_25_old",
+    "work_no_vgo_old",
+    "partial_vgo_old",
+    "complete_primary_old",
+    "partial_primary_old",
+]
 GOALS_2026 = ["higher_education_2026", "work_vgo_2026", "vocational_requalification_2026", "work_no_vgo_2026"]
 GOALS_2025 = ["complete_vgo_2025", "partial_vgo_2025", "vocational_2025"]
 
@@ -51,8 +59,17 @@ def test_loss_due_to_work_valid_from_2026():
 
 def test_permit_bases_of_section_3():
     assert [c.code for c in codes.code_list("permit_basis").codes] == [
-        "utl_28", "utl_35_3", "utl_38_protection", "utl_38_5", "utl_34", "family_of_protected", "utl_53",
-        "family_of_norwegian", "work", "eea"]
+        "utl_28",
+        "utl_35_3",
+        "utl_38_protection",
+        "utl_38_5",
+        "utl_34",
+        "family_of_protected",
+        "utl_53",
+        "family_of_norwegian",
+        "work",
+        "eea",
+    ]
 
 
 def test_label_and_unknown_list():

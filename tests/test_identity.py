@@ -39,6 +39,7 @@ def first_valid(make, individuals=range(0, 1000)):
 
 # --- DUF -------------------------------------------------------------------------
 
+
 def test_duf_check_number_by_hand():
     # 1*4+2*6+3*3+4*2+5*4+6*6+7*3+8*2+9*7+0*5 = 189; 189 mod 11 = 2
     assert identity.duf_check_number("1234567890") == "02"
@@ -60,7 +61,9 @@ def test_valid_duf_accepted_in_compact_form():
     assert identity.validate_duf(f"{duf[:4]} {duf[4:8]} {duf[8:]}") == duf
 
 
-@pytest.mark.parametrize("value", ["12345678900", "1234567890021", "12345678900A", "", "abcdefghijkl", "1234-5678-9002"])
+@pytest.mark.parametrize(
+    "value", ["12345678900", "1234567890021", "12345678900A", "", "abcdefghijkl", "1234-5678-9002"]
+)
 def test_duf_format(value):
     with pytest.raises(IdentifierError) as exc:
         identity.validate_duf(value)
@@ -74,7 +77,7 @@ def test_duf_checksum_detects_every_single_digit_error():
         for d in "0123456789":
             if d == duf[pos]:
                 continue
-            bad = duf[:pos] + d + duf[pos + 1:]
+            bad = duf[:pos] + d + duf[pos + 1 :]
             with pytest.raises(IdentifierError) as exc:
                 identity.validate_duf(bad)
             assert exc.value.rule == "duf_checksum", bad
@@ -82,13 +85,18 @@ def test_duf_checksum_detects_every_single_digit_error():
 
 # --- national identity numbers ----------------------------------------------------
 
+
 def test_synthetic_number_accepted_only_with_allow_synthetic():
     """Synthetic numbers (month + 80) never belong to a real person; off in production."""
     number = first_valid(lambda i: identity.make_synthetic_national_id(dt.date(1990, 1, 15), i))
     assert number[2:4] == "81"
     parsed = identity.validate_national_id(number, allow_synthetic=True)
     assert (parsed.number, parsed.kind, parsed.synthetic, parsed.birth_date) == (
-        number, "fnr", True, dt.date(1990, 1, 15))
+        number,
+        "fnr",
+        True,
+        dt.date(1990, 1, 15),
+    )
     with pytest.raises(IdentifierError) as exc:
         identity.validate_national_id(number, allow_synthetic=False)
     assert exc.value.rule == "national_id_synthetic"
@@ -127,16 +135,18 @@ def test_real_format_d_number_accepted():
     assert (parsed.kind, parsed.synthetic, parsed.birth_date) == ("dnr", False, dt.date(1990, 1, 15))
 
 
-@pytest.mark.parametrize("year, individuals, expected_year", [
-    (90, range(0, 500), 1990),      # individual 000–499: 1900–1999
-    (5, range(500, 1000), 2005),    # individual 500–999 with year 00–39: 2000–2039
-    (95, range(500, 750), 1895),    # individual 500–749 with year 54–99: 1854–1899
-])
+@pytest.mark.parametrize(
+    "year, individuals, expected_year",
+    [
+        (90, range(0, 500), 1990),  # individual 000–499: 1900–1999
+        (5, range(500, 1000), 2005),  # individual 500–999 with year 00–39: 2000–2039
+        (95, range(500, 750), 1895),  # individual 500–749 with year 54–99: 1854–1899
+    ],
+)
 def test_birth_date_century_from_individual_number(year, individuals, expected_year):
     number = first_valid(lambda i: real_format(1, 2, year, i), individuals)
     assert identity.validate_national_id(number, allow_synthetic=False).birth_date == dt.date(expected_year, 2, 1)
-    synthetic = first_valid(
-        lambda i: identity.make_synthetic_national_id(dt.date(expected_year, 2, 1), i), individuals)
+    synthetic = first_valid(lambda i: identity.make_synthetic_national_id(dt.date(expected_year, 2, 1), i), individuals)
     assert identity.validate_national_id(synthetic, allow_synthetic=True).birth_date == dt.date(expected_year, 2, 1)
 
 
@@ -151,7 +161,7 @@ def test_individual_range():
 def test_checksum_errors():
     number = first_valid(lambda i: identity.make_synthetic_national_id(dt.date(1990, 1, 15), i))
     for pos in (9, 10):
-        bad = number[:pos] + str((int(number[pos]) + 1) % 10) + number[pos + 1:]
+        bad = number[:pos] + str((int(number[pos]) + 1) % 10) + number[pos + 1 :]
         with pytest.raises(IdentifierError) as exc:
             identity.validate_national_id(bad, allow_synthetic=True)
         assert exc.value.rule == "national_id_checksum"

@@ -3,11 +3,11 @@
 A module may import only from its own layer or from a lower one. The order, lowest first::
 
     0  nir.identity, nir.logging, nir.codes, nir.runtime, nir.isodates,      base utilities (no application:
-       nir.cli_options, nir.db, nir.spreadsheet                              db's fast-path plumbing, the CSV/XLSX writers)
+       nir.cli_options, nir.db, nir.spreadsheet                              fast-path plumbing, CSV/XLSX writers)
     1  nir.rules                                                             the Regelmotor (pure, no Django)
     2  nir.reference                                                         municipalities, counties, code lists
     3  nir.register                                                          the register: models, history, interchange
-    4  nir.access                                                            who may see or do what; audit; reads of a person
+    4  nir.access                                                            who may see or do what; audit; person reads
     5  nir.actions                                                           the one write path (access check + audit)
     6  nir.reports                                                           reports, statistics, research extract
     7  nir.settlement, nir.grants, nir.synth                                 settlement, grants, synthetic registers
@@ -41,8 +41,16 @@ import nir
 SRC = Path(nir.__file__).parent
 
 LAYERS: list[tuple[str, ...]] = [
-    ("nir.identity", "nir.logging", "nir.codes", "nir.runtime", "nir.isodates", "nir.cli_options",
-     "nir.db", "nir.spreadsheet"),
+    (
+        "nir.identity",
+        "nir.logging",
+        "nir.codes",
+        "nir.runtime",
+        "nir.isodates",
+        "nir.cli_options",
+        "nir.db",
+        "nir.spreadsheet",
+    ),
     ("nir.rules",),
     ("nir.reference",),
     ("nir.register",),
@@ -83,11 +91,15 @@ class Violation:
 
     def __str__(self) -> str:
         if self.module_layer == self.imported_layer:
-            return (f"{self.module}:{self.line} imports {self.imported} — {self.module_prefix} may not import "
-                    f"its sibling {self.imported_prefix} (both layer {self.module_layer})")
-        return (f"{self.module}:{self.line} imports {self.imported} — "
-                f"layer {self.module_layer} ({self.module_prefix}) may not import "
-                f"layer {self.imported_layer} ({self.imported_prefix})")
+            return (
+                f"{self.module}:{self.line} imports {self.imported} — {self.module_prefix} may not import "
+                f"its sibling {self.imported_prefix} (both layer {self.module_layer})"
+            )
+        return (
+            f"{self.module}:{self.line} imports {self.imported} — "
+            f"layer {self.module_layer} ({self.module_prefix}) may not import "
+            f"layer {self.imported_layer} ({self.imported_prefix})"
+        )
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -149,8 +161,11 @@ def violations(root: Path = SRC) -> list[Violation]:
 
 def unplaced(root: Path = SRC) -> list[str]:
     """Modules under ``root`` that belong to no layer (a new top-level package must be placed)."""
-    return [module_name(p, root) for p in sorted(root.rglob("*.py"))
-            if module_name(p, root) != "nir" and layer_of(module_name(p, root)) is None]
+    return [
+        module_name(p, root)
+        for p in sorted(root.rglob("*.py"))
+        if module_name(p, root) != "nir" and layer_of(module_name(p, root)) is None
+    ]
 
 
 def import_graph(root: Path = SRC) -> dict[str, set[str]]:
@@ -160,8 +175,11 @@ def import_graph(root: Path = SRC) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for module, path in files.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        graph[module] = {name for _line, name in imported_names(tree, module, path.name == "__init__.py")
-                         if name in files and name != module and not module.startswith(name + ".")}
+        graph[module] = {
+            name
+            for _line, name in imported_names(tree, module, path.name == "__init__.py")
+            if name in files and name != module and not module.startswith(name + ".")
+        }
     return graph
 
 
@@ -230,23 +248,23 @@ def _plant(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def test_the_checker_catches_a_planted_upward_import(tmp_path):
     """The scan is not vacuous: upward imports of every shape are found, with module, line and layers."""
-    root = _plant(tmp_path, {
-        "__init__.py": "",
-        "register/__init__.py": "",
-        "register/models.py": "import datetime\n\nfrom nir.reports.queries import run\n",
-        "register/management/commands/export.py": (
-            "def handle():\n"
-            "    import nir.web.views\n"
-        ),
-        "register/services.py": "from ..access import policy\n",
-        "rules/engine.py": "import importlib\nm = importlib.import_module('nir.register.models')\n",
-        "access/views.py": "from nir.register import models\nfrom . import policy\n",
-        "reports/queries.py": "from nir.access.scope import persons\nfrom nir.actions import do_register\n",
-        "access/policy.py": "import nir.rules\n\nimport nir.actions.persons\n",
-        "actions/__init__.py": "from nir.reports import queries\n",
-        "api/reports_api.py": "def view():\n    from nir.web.views_reports import params_from_query\n",
-        "web/views.py": "from nir.api import api\nfrom nir.reports import params\n",
-    })
+    root = _plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "register/__init__.py": "",
+            "register/models.py": "import datetime\n\nfrom nir.reports.queries import run\n",
+            "register/management/commands/export.py": ("def handle():\n    import nir.web.views\n"),
+            "register/services.py": "from ..access import policy\n",
+            "rules/engine.py": "import importlib\nm = importlib.import_module('nir.register.models')\n",
+            "access/views.py": "from nir.register import models\nfrom . import policy\n",
+            "reports/queries.py": "from nir.access.scope import persons\nfrom nir.actions import do_register\n",
+            "access/policy.py": "import nir.rules\n\nimport nir.actions.persons\n",
+            "actions/__init__.py": "from nir.reports import queries\n",
+            "api/reports_api.py": "def view():\n    from nir.web.views_reports import params_from_query\n",
+            "web/views.py": "from nir.api import api\nfrom nir.reports import params\n",
+        },
+    )
     found = {(v.module, v.line, v.imported_prefix) for v in violations(root)}
     assert found == {
         ("nir.register.models", 3, "nir.reports"),
@@ -259,22 +277,27 @@ def test_the_checker_catches_a_planted_upward_import(tmp_path):
         ("nir.web.views", 1, "nir.api"),
     }
     message = str(next(v for v in violations(root) if v.module == "nir.register.models"))
-    assert message == ("nir.register.models:3 imports nir.reports.queries — layer 3 (nir.register) "
-                       "may not import layer 6 (nir.reports)")
+    assert message == (
+        "nir.register.models:3 imports nir.reports.queries — layer 3 (nir.register) "
+        "may not import layer 6 (nir.reports)"
+    )
 
 
 def test_the_checker_catches_a_planted_cycle(tmp_path):
     """A cycle hidden in a function-level import, as access.models <-> access.policy was, is found;
     a module importing its own package is not a cycle."""
-    root = _plant(tmp_path, {
-        "__init__.py": "",
-        "access/__init__.py": "",
-        "access/models.py": "def permissions():\n    from nir.access.policy import role_permission_sets\n",
-        "access/policy.py": "from nir.access.models import Role\n",
-        "rules/__init__.py": "from nir.rules.engine import evaluate\n",
-        "rules/engine.py": "from nir.rules import model\n",
-        "rules/model.py": "",
-    })
+    root = _plant(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "access/__init__.py": "",
+            "access/models.py": "def permissions():\n    from nir.access.policy import role_permission_sets\n",
+            "access/policy.py": "from nir.access.models import Role\n",
+            "rules/__init__.py": "from nir.rules.engine import evaluate\n",
+            "rules/engine.py": "from nir.rules import model\n",
+            "rules/model.py": "",
+        },
+    )
     assert cycles(root) == [["nir.access.models", "nir.access.policy"]]
 
 
@@ -283,10 +306,19 @@ def test_the_checker_names_an_unplaced_package(tmp_path):
     assert unplaced(root) == ["nir.newthing"]
 
 
-@pytest.mark.parametrize("module, layer", [
-    ("nir.identity", 0), ("nir.cli_options", 0), ("nir.cli", 9), ("nir.rules.vector", 1),
-    ("nir.access.management.commands.history", 4), ("nir.reports.params", 6), ("nir.synth.writers", 7),
-    ("nir.testing.builders", 9), ("nir.actions.persons", 5),
-])
+@pytest.mark.parametrize(
+    "module, layer",
+    [
+        ("nir.identity", 0),
+        ("nir.cli_options", 0),
+        ("nir.cli", 9),
+        ("nir.rules.vector", 1),
+        ("nir.access.management.commands.history", 4),
+        ("nir.reports.params", 6),
+        ("nir.synth.writers", 7),
+        ("nir.testing.builders", 9),
+        ("nir.actions.persons", 5),
+    ],
+)
 def test_layer_of(module, layer):
     assert layer_of(module)[0] == layer

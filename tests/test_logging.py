@@ -22,7 +22,8 @@ from nir import identity
 from nir.logging import RedactIdentityNumbers, duf_pseudonym, redact, redact_log
 
 NUMBER = identity.make_synthetic_national_id(dt.date(1990, 1, 15), 0) or identity.make_synthetic_national_id(
-    dt.date(1990, 1, 15), 1)
+    dt.date(1990, 1, 15), 1
+)
 DUF = identity.make_duf("2026123456")
 
 
@@ -83,11 +84,18 @@ def test_every_configured_handler_carries_the_filter():
 
 # --- numbers written with separators (issue 15 § 3.6) -------------------------------------------
 
+
 def spelled(number: str) -> list[str]:
     """The ways people write an 11-digit number: grouped 6+5, 4+7, with dots, in a URL."""
-    return [f"{number[:6]}-{number[6:]}", f"{number[:4]} {number[4:]}", f"{number[:6]} {number[6:]}",
-            f"{number[:2]}.{number[2:4]}.{number[4:6]}.{number[6:]}", f"{number[:6]}+{number[6:]}",
-            f"{number[:6]}%20{number[6:]}", f"{number[:6]}\u00a0{number[6:]}"]
+    return [
+        f"{number[:6]}-{number[6:]}",
+        f"{number[:4]} {number[4:]}",
+        f"{number[:6]} {number[6:]}",
+        f"{number[:2]}.{number[2:4]}.{number[4:6]}.{number[6:]}",
+        f"{number[:6]}+{number[6:]}",
+        f"{number[:6]}%20{number[6:]}",
+        f"{number[:6]}\u00a0{number[6:]}",
+    ]
 
 
 def test_identity_numbers_with_separators_are_masked():
@@ -97,13 +105,16 @@ def test_identity_numbers_with_separators_are_masked():
     assert redact(f"2026-12-07 {NUMBER[:6]} {NUMBER[6:]}") == "2026-12-07 ***********"  # after a date
 
 
-@pytest.mark.parametrize("text", [
-    "født 24.08.1996, registrert 07.12.2026 08:46:04",
-    "beløp 1 234 567 890,50 kr og 12 345 678 901 kr",   # 11 digits, but not a valid number
-    "telefon +47 22 33 44 55, org.nr. 974 760 673",
-    "127.0.0.1 - [2026-12-07 08:46:04 +0000] 0.123",
-    "1234567890 og 1234567890123",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "født 24.08.1996, registrert 07.12.2026 08:46:04",
+        "beløp 1 234 567 890,50 kr og 12 345 678 901 kr",  # 11 digits, but not a valid number
+        "telefon +47 22 33 44 55, org.nr. 974 760 673",
+        "127.0.0.1 - [2026-12-07 08:46:04 +0000] 0.123",
+        "1234567890 og 1234567890123",
+    ],
+)
 def test_ordinary_numbers_are_kept(text):
     assert redact(text) == text
     assert redact_log(text) == text
@@ -114,7 +125,8 @@ def test_a_duf_number_in_a_log_line_becomes_a_keyed_pseudonym(settings):
     line = f'"GET /personer/{DUF}/ HTTP/1.1" 200 / GET /api/v1/persons/{DUF}/decisions'
     out = redact_log(line)
     assert DUF not in out and re.fullmatch(
-        r'"GET /personer/duf-[0-9a-f]{12}/ HTTP/1\.1" 200 / GET /api/v1/persons/duf-[0-9a-f]{12}/decisions', out)
+        r'"GET /personer/duf-[0-9a-f]{12}/ HTTP/1\.1" 200 / GET /api/v1/persons/duf-[0-9a-f]{12}/decisions', out
+    )
     pseudonym = duf_pseudonym(DUF)
     assert out.count(pseudonym) == 2 and redact_log(line) == out  # stable
     assert redact_log(f"{DUF[:4]} {DUF[4:10]} {DUF[10:]}") == pseudonym  # grouped, valid check digits
@@ -139,6 +151,7 @@ def test_tracebacks_are_redacted():
 
 
 # --- every logger that writes a request path, as configured (settings.LOGGING) -----------------
+
 
 @contextlib.contextmanager
 def captured(*names):
@@ -203,14 +216,37 @@ def test_runserver_access_log_carries_no_duf_or_identity_number():
 def test_granian_access_log_carries_no_duf_or_identity_number(tmp_path):
     """The production server with its access log on, the query string logged too (docs/security.md)."""
     port = _free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1", NIR_DEBUG="0", NIR_SECRET_KEY="test-secret", NIR_VAR_DIR=str(tmp_path),
-               NIR_ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=f"sqlite:///{tmp_path}/nir.sqlite3")
+    env = dict(
+        os.environ,
+        PYTHONUNBUFFERED="1",
+        NIR_DEBUG="0",
+        NIR_SECRET_KEY="test-secret",
+        NIR_VAR_DIR=str(tmp_path),
+        NIR_ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"sqlite:///{tmp_path}/nir.sqlite3",
+    )
     exe = os.path.join(os.path.dirname(sys.executable), "granian")
-    proc = subprocess.Popen([exe, "--interface", "wsgi", "--workers", "1", "--host", "127.0.0.1", "--port", str(port),
-                             "--access-log", "--access-log-fmt",
-                             '%(addr)s "%(method)s %(path)s?%(query_string)s" %(status)d',
-                             "nir.wsgi:application"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "--interface",
+            "wsgi",
+            "--workers",
+            "1",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--access-log",
+            "--access-log-fmt",
+            '%(addr)s "%(method)s %(path)s?%(query_string)s" %(status)d',
+            "nir.wsgi:application",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         paths = [f"/api/v1/persons/{DUF}", f"/personer/{DUF}/", f"/personer/?q={NUMBER[:6]}-{NUMBER[6:]}"]
         assert [_get(port, path) for path in paths] == [401, 302, 302]

@@ -21,14 +21,22 @@ NIR_COMMANDS = [
     ("rules check PATH...", "Kontroller regelcaser (JSON-filer eller mapper); avslutter med «N passed, M failed»"),
     ("rules evaluate CASE.json", "Evaluer én regelcase og skriv ut hele resultatet med forklaringer"),
     ("export research --out DIR", "Pseudonymisert forskningsuttrekk (Parquet + datakatalog), --known-at"),
-    ("report NAVN", "Rapporter og årsstatistikk (avsluttet-intro, avvik-sluttmaal, bortfall-arbeid, personliste, "
-                    "aarsstatistikk) som csv, json eller xlsx; --compare-known-at; --list"),
+    (
+        "report NAVN",
+        "Rapporter og årsstatistikk (avsluttet-intro, avvik-sluttmaal, bortfall-arbeid, personliste, "
+        "aarsstatistikk) som csv, json eller xlsx; --compare-known-at; --list",
+    ),
     ("audit search", "Søk i tilgangsloggen (--user, --organisation, --duf, --action, --since, --until; json/csv)"),
-    ("clients create|add-key|revoke-key|list", "API-klienter (fagsystemer): OAuth2-klienter, scope og nøkler (rotasjon)"),
+    (
+        "clients create|add-key|revoke-key|list",
+        "API-klienter (fagsystemer): OAuth2-klienter, scope og nøkler (rotasjon)",
+    ),
     ("oauth rotate-key|retire-keys", "NIRs signeringsnøkler for tilgangstokener"),
     ("audit person DUF", "Én persons innsynslogg (personvernforordningen art. 15): når, hvem, hva, hvorfor"),
-    ("dbrole [ROLLE] [--create]",
-     "PostgreSQL: applikasjonens databaserolle, som ikke eier noe, med bare de rettighetene den trenger"),
+    (
+        "dbrole [ROLLE] [--create]",
+        "PostgreSQL: applikasjonens databaserolle, som ikke eier noe, med bare de rettighetene den trenger",
+    ),
     ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
 

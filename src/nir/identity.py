@@ -82,9 +82,7 @@ def validate_national_id(value: str, *, allow_synthetic: bool) -> NationalId:
         raise IdentifierError("national_id_checksum", "Fødselsnummer/D-nummer har feil kontrollsiffer.")
     synthetic = int(number[2:4]) > SYNTHETIC_MONTH_OFFSET
     if synthetic and not allow_synthetic:
-        raise IdentifierError(
-            "national_id_synthetic", "Syntetiske fødselsnumre (test) tas ikke imot i dette miljøet."
-        )
+        raise IdentifierError("national_id_synthetic", "Syntetiske fødselsnumre (test) tas ikke imot i dette miljøet.")
     try:
         birth = _birth_date(number)
     except Exception:

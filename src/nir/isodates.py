@@ -56,8 +56,9 @@ class TimeOutOfRange(ValueError):
     """A ``known_at`` outside ``KNOWN_AT_MIN_YEAR``–``KNOWN_AT_MAX_YEAR`` (or without a UTC value)."""
 
     def __init__(self, value: object):
-        super().__init__(f"tidspunktet {value} er utenfor registerets tidsrom "
-                         f"(år {KNOWN_AT_MIN_YEAR}–{KNOWN_AT_MAX_YEAR})")
+        super().__init__(
+            f"tidspunktet {value} er utenfor registerets tidsrom (år {KNOWN_AT_MIN_YEAR}–{KNOWN_AT_MAX_YEAR})"
+        )
 
 
 def check_known_at(value: dt.datetime) -> dt.datetime:

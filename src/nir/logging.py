@@ -78,7 +78,7 @@ def _rewrite(text: str, duf: Callable[[str], str] | None) -> str:
                     break
                 if total not in (11, 12):
                     continue
-                digits = "".join(s[a:b] for a, b in groups[i:j + 1])
+                digits = "".join(s[a:b] for a, b in groups[i : j + 1])
                 single = i == j
                 if total == 11 and (single or _is_national_id(digits)):
                     new = REDACTED
@@ -86,7 +86,7 @@ def _rewrite(text: str, duf: Callable[[str], str] | None) -> str:
                     new = duf(digits)
                 else:
                     continue
-                out += [s[last:groups[i][0]], new]
+                out += [s[last : groups[i][0]], new]
                 last, i, replaced = groups[j][1], j + 1, True
                 break
             if not replaced:

@@ -50,9 +50,18 @@ INSTALLED_APPS = [
 NIR_OIDC_ENABLED = os.environ.get("NIR_OIDC_ENABLED", "0") == "1"
 if NIR_OIDC_ENABLED:
     INSTALLED_APPS.append("mozilla_django_oidc")
-    _missing = [name for name in ("OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT",
-                                  "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT")
-                if not os.environ.get(name)]
+    _missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if not os.environ.get(name)
+    ]
     if _missing:
         raise RuntimeError(f"NIR_OIDC_ENABLED=1 requires {', '.join(_missing)}")
     OIDC_RP_CLIENT_ID = os.environ["OIDC_RP_CLIENT_ID"]
@@ -67,10 +76,10 @@ if NIR_OIDC_ENABLED:
 NIR_OIDC_ISSUER = os.environ.get("NIR_OIDC_ISSUER", "")
 NIR_OIDC_ACR_VALUES = os.environ.get("NIR_OIDC_ACR_VALUES", "")
 OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": NIR_OIDC_ACR_VALUES} if NIR_OIDC_ACR_VALUES else {}
-OIDC_CREATE_USER = False        # no self-provisioning
+OIDC_CREATE_USER = False  # no self-provisioning
 OIDC_USE_NONCE = True
-OIDC_USE_PKCE = True            # ID-porten requires PKCE
-OIDC_STORE_ID_TOKEN = False     # the ID token carries the pid (fødselsnummer): never kept in the session
+OIDC_USE_PKCE = True  # ID-porten requires PKCE
+OIDC_STORE_ID_TOKEN = False  # the ID token carries the pid (fødselsnummer): never kept in the session
 OIDC_STORE_ACCESS_TOKEN = False
 OIDC_TIMEOUT = 10
 LOGIN_REDIRECT_URL_FAILURE = "/login/?oidc=feil"
@@ -98,7 +107,10 @@ MIDDLEWARE = [
 # Machine clients' API requests (``Authorization: Bearer`` to /api/) use no session, CSRF token,
 # language negotiation, messages or page rules: nir.handlers serves them with this shorter chain.
 API_BEARER_MIDDLEWARE = [
-    mw for mw in MIDDLEWARE if mw not in (
+    mw
+    for mw in MIDDLEWARE
+    if mw
+    not in (
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.locale.LocaleMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,6 +140,7 @@ TEMPLATES = [
         },
     },
 ]
+
 
 def _owner_only(path: Path, mode: int) -> None:
     """Take group and other permissions away from ``path`` (ours); leave it be when it is not ours."""
@@ -167,14 +180,13 @@ APP_DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_SQLITE_URL)
 MIGRATE_DATABASE_URL = os.environ.get("NIR_MIGRATE_DATABASE_URL", "")
 DATABASE_AS_OWNER = bool(MIGRATE_DATABASE_URL) and os.environ.get("NIR_DB_AS_OWNER") == "1"
 DATABASES = {
-    "default": dj_database_url.parse(
-        MIGRATE_DATABASE_URL if DATABASE_AS_OWNER else APP_DATABASE_URL, conn_max_age=60
-    )
+    "default": dj_database_url.parse(MIGRATE_DATABASE_URL if DATABASE_AS_OWNER else APP_DATABASE_URL, conn_max_age=60)
 }
 # The application's role, granted its privileges after every migrate and by ``nir dbrole``:
 # NIR_APP_DB_ROLE, else DATABASE_URL's user when the owner has a connection of its own.
 NIR_APP_DB_ROLE = os.environ.get("NIR_APP_DB_ROLE") or (
-    dj_database_url.parse(APP_DATABASE_URL).get("USER") or "" if MIGRATE_DATABASE_URL else "")
+    dj_database_url.parse(APP_DATABASE_URL).get("USER") or "" if MIGRATE_DATABASE_URL else ""
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -185,7 +197,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # recursive_triggers: a REPLACE fires the DELETE triggers of the row it replaces, so the
         # append-only tables refuse it (nir.register.db).
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                        "PRAGMA recursive_triggers=ON;",
+        "PRAGMA recursive_triggers=ON;",
     }
     _private_sqlite(Path(DATABASES["default"]["NAME"]))
 else:
@@ -298,17 +310,29 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"no_identity_numbers": {"()": "nir.logging.RedactIdentityNumbers"}},
     "formatters": {
-        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
         "plain": {"format": "{levelname} {name}: {message}", "style": "{"},
         "message": {"format": "{message}", "style": "{"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["no_identity_numbers"], "formatter": "plain"},
-        "django.server": {"class": "logging.StreamHandler", "filters": ["no_identity_numbers"], "formatter": "django.server"},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "filters": ["no_identity_numbers"],
+            "formatter": "django.server",
+        },
         # granian's access log (``granian --access-log``): each worker configures it, then loads
         # nir.wsgi, whose settings replace its handler with this filtered one (to stdout, as granian's).
-        "granian.access": {"class": "logging.StreamHandler", "filters": ["no_identity_numbers"], "formatter": "message",
-                           "stream": "ext://sys.stdout"},
+        "granian.access": {
+            "class": "logging.StreamHandler",
+            "filters": ["no_identity_numbers"],
+            "formatter": "message",
+            "stream": "ext://sys.stdout",
+        },
     },
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},

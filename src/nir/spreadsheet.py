@@ -75,6 +75,7 @@ def _decimal_text(v: Decimal) -> str:
 
 # --- CSV ----------------------------------------------------------------------------------------
 
+
 def csv_text(value: Any) -> str:
     """One cell's text in a CSV file (decimal comma, dates dd.mm.yyyy, text neutralised)."""
     if value is None:
@@ -115,6 +116,7 @@ def write_csv(fh: TextIO, rows: Iterable[Iterable[Any]], *, delimiter: str = CSV
 
 
 # --- XLSX ---------------------------------------------------------------------------------------
+
 
 def write_xlsx(fh: BinaryIO | str, sheets: Iterable[Sheet]) -> None:
     """A workbook of ``sheets`` (written as they are read: a report's rows are not all kept)."""

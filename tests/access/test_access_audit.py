@@ -17,11 +17,11 @@ from django.test import RequestFactory
 
 from nir.access import audit
 from nir.access.models import AuditEvent, AuditEventPerson, Organisation
-from nir.testing import builders as helpers
-from nir.testing.builders import make_user
 from nir.register import models as m
 from nir.register.actors import Actor
 from nir.reports import registry
+from nir.testing import builders as helpers
+from nir.testing.builders import make_user
 
 ELEVEN = re.compile(r"(?<!\d)\d{11}(?!\d)")
 
@@ -80,13 +80,20 @@ def refused(fn):
 
 # --- record -------------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_record_user_event_with_organisation_purpose_and_request_id(users, world):
-    request = RequestFactory().get("/rapporter/x/?duf=1", HTTP_X_REQUEST_ID="req-123", REMOTE_ADDR="10.1.2.3",
-                                   HTTP_USER_AGENT="Firefox")
+    request = RequestFactory().get(
+        "/rapporter/x/?duf=1", HTTP_X_REQUEST_ID="req-123", REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="Firefox"
+    )
     request.user = users["trondheim"]
-    e = audit.record(request=request, action="read", channel="web", what="person",
-                     persons=[world["anne"], world["bjorn"].pk, world["anne"]])
+    e = audit.record(
+        request=request,
+        action="read",
+        channel="web",
+        what="person",
+        persons=[world["anne"], world["bjorn"].pk, world["anne"]],
+    )
     e.refresh_from_db()
     assert e.actor_kind == "user" and e.user == users["trondheim"] and e.organisation.code == "k-5001"
     assert e.purpose == "saksbehandling" and e.request_id == "req-123"
@@ -103,10 +110,18 @@ def test_record_system_and_client_actors(world, users):
 
     e = audit.record(system=audit.COMMAND_LINE, action="export", channel="command", what="register:facts")
     assert (e.actor_kind, e.system, e.organisation, e.purpose) == ("system", "kommandolinje", None, "drift")
-    client = ApiClient.objects.create(client_id="fs-5001", name="Fagsystem", source_system="FS",
-                                      organisation=Organisation.objects.get(code="k-5001"))
-    e = audit.record(api_client=client, action="write", channel="api", what="person", persons=[world["anne"]],
-                     purpose="saksbehandling", outcome="denied")
+    client = ApiClient.objects.create(
+        client_id="fs-5001", name="Fagsystem", source_system="FS", organisation=Organisation.objects.get(code="k-5001")
+    )
+    e = audit.record(
+        api_client=client,
+        action="write",
+        channel="api",
+        what="person",
+        persons=[world["anne"]],
+        purpose="saksbehandling",
+        outcome="denied",
+    )
     assert (e.actor_kind, e.organisation.code, e.outcome) == ("client", "k-5001", "denied")
     assert audit.record(actor_user=users["imdi"], action="statistics", channel="web", what="s").purpose == "statistikk"
     with pytest.raises(ValueError):
@@ -117,10 +132,21 @@ def test_record_system_and_client_actors(world, users):
 def test_no_national_identity_number_is_stored(users, world):
     fnr = national_id(world["anne"])
     assert ELEVEN.fullmatch(fnr)
-    e = audit.record(actor_user=users["imdi"], action="search", channel="web", what=f"person {fnr}",
-                     purpose=f"sjekk {fnr}", endpoint=f"GET /personer/{fnr}/",
-                     filters={"q": fnr, "spaced": fnr[:6] + " " + fnr[6:], "n": int(fnr), fnr: [fnr, {"x": fnr}],
-                              "duf": world["anne"].duf})
+    e = audit.record(
+        actor_user=users["imdi"],
+        action="search",
+        channel="web",
+        what=f"person {fnr}",
+        purpose=f"sjekk {fnr}",
+        endpoint=f"GET /personer/{fnr}/",
+        filters={
+            "q": fnr,
+            "spaced": fnr[:6] + " " + fnr[6:],
+            "n": int(fnr),
+            fnr: [fnr, {"x": fnr}],
+            "duf": world["anne"].duf,
+        },
+    )
     e.refresh_from_db()
     with connection.cursor() as cur:
         cur.execute(f"SELECT * FROM {AuditEvent._meta.db_table} WHERE id = %s", [e.pk])
@@ -135,19 +161,40 @@ def test_no_national_identity_number_is_stored(users, world):
 def test_identity_numbers_with_separators_are_not_stored(users, world):
     """248396-47022, 2483 9647022, dotted: masked too (issue 15 § 3.6); dates and amounts are kept."""
     fnr = national_id(world["anne"])
-    forms = [f"{fnr[:6]}-{fnr[6:]}", f"{fnr[:4]} {fnr[4:]}", f"{fnr[:2]}.{fnr[2:4]}.{fnr[4:6]}.{fnr[6:]}",
-             f"{fnr[:6]}+{fnr[6:]}"]
-    e = audit.record(actor_user=users["imdi"], action="search", channel="web", what="person",
-                     endpoint=f"GET /personer/?q={forms[3]}",
-                     filters={"q": forms[0], "spaced": forms[1], "dotted": [forms[2]], forms[0]: 1,
-                              "as_of": "24.08.1996", "amount": "1 234 567 890,50"})
+    forms = [
+        f"{fnr[:6]}-{fnr[6:]}",
+        f"{fnr[:4]} {fnr[4:]}",
+        f"{fnr[:2]}.{fnr[2:4]}.{fnr[4:6]}.{fnr[6:]}",
+        f"{fnr[:6]}+{fnr[6:]}",
+    ]
+    e = audit.record(
+        actor_user=users["imdi"],
+        action="search",
+        channel="web",
+        what="person",
+        endpoint=f"GET /personer/?q={forms[3]}",
+        filters={
+            "q": forms[0],
+            "spaced": forms[1],
+            "dotted": [forms[2]],
+            forms[0]: 1,
+            "as_of": "24.08.1996",
+            "amount": "1 234 567 890,50",
+        },
+    )
     with connection.cursor() as cur:
         cur.execute(f"SELECT * FROM {AuditEvent._meta.db_table} WHERE id = %s", [e.pk])
         raw = json.dumps(cur.fetchall(), default=str, ensure_ascii=False)
     assert fnr[6:] not in raw and fnr[4:] not in raw, raw
     e.refresh_from_db()
-    assert e.filters == {"q": audit.REDACTED, "spaced": audit.REDACTED, "dotted": [audit.REDACTED], audit.REDACTED: 1,
-                         "as_of": "24.08.1996", "amount": "1 234 567 890,50"}
+    assert e.filters == {
+        "q": audit.REDACTED,
+        "spaced": audit.REDACTED,
+        "dotted": [audit.REDACTED],
+        audit.REDACTED: 1,
+        "as_of": "24.08.1996",
+        "amount": "1 234 567 890,50",
+    }
     assert e.endpoint == f"GET /personer/?q={audit.REDACTED}"
 
 
@@ -161,7 +208,8 @@ def test_log_pseudonym_command_finds_a_persons_log_lines_and_is_audited(world, c
     assert pseudonym.startswith("duf-") and redact_log(f"GET /personer/{duf}/") == f"GET /personer/{pseudonym}/"
     event = AuditEvent.objects.get(what="log-pseudonym")
     assert event.filters == {"duf": duf} and set(event.person_links.values_list("person_id", flat=True)) == {
-        world["anne"].pk}
+        world["anne"].pk
+    }
     with pytest.raises(CommandError):
         call_command("audit", "log-pseudonym", "123")
 
@@ -184,10 +232,10 @@ def test_person_set_caps_the_ids_and_always_counts(world, monkeypatch):
 
 # --- append-only --------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_update_and_delete_refused_by_the_database(users, world):
-    e = audit.record(actor_user=users["imdi"], action="read", channel="web", what="person",
-                     persons=[world["anne"]])
+    e = audit.record(actor_user=users["imdi"], action="read", channel="web", what="person", persons=[world["anne"]])
     refused(lambda: AuditEvent.objects.filter(pk=e.pk).update(what="nothing"))
     bare = audit.record(actor_user=users["imdi"], action="statistics", channel="web", what="statistics")
     refused(lambda: AuditEvent.objects.filter(pk=bare.pk).delete())  # (with persons: PROTECT refuses first)
@@ -212,8 +260,7 @@ def test_postgres_audit_refusal_is_an_integrity_violation(users, world):
     from django.db import IntegrityError
 
     assert connection.vendor == "postgresql"
-    e = audit.record(actor_user=users["imdi"], action="read", channel="web", what="person",
-                     persons=[world["anne"]])
+    e = audit.record(actor_user=users["imdi"], action="read", channel="web", what="person", persons=[world["anne"]])
     err = refused(lambda: AuditEvent.objects.filter(pk=e.pk).update(what="x"))
     assert isinstance(err, IntegrityError) and getattr(err.__cause__, "sqlstate", None) == "23000"
     refused(lambda: AuditEventPerson.objects.filter(event=e).delete())
@@ -226,15 +273,23 @@ def test_postgres_audit_refusal_is_an_integrity_violation(users, world):
 
 # --- search and a person's log ------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_search_and_events_for_person(users, world):
-    a = audit.record(actor_user=users["trondheim"], action="read", channel="web", what="person",
-                     persons=[world["anne"]])
-    b = audit.record(actor_user=users["bergen"], action="report", channel="web", what="report:x",
-                     persons=[world["hanne"]])
+    a = audit.record(
+        actor_user=users["trondheim"], action="read", channel="web", what="person", persons=[world["anne"]]
+    )
+    b = audit.record(
+        actor_user=users["bergen"], action="report", channel="web", what="report:x", persons=[world["hanne"]]
+    )
     c = audit.record(actor_user=users["imdi"], action="statistics", channel="web", what="statistics:x")
-    d = audit.record(system="kommandolinje", action="export", channel="command", what="research-extract",
-                     persons=audit.PersonSet((), 4))
+    d = audit.record(
+        system="kommandolinje",
+        action="export",
+        channel="command",
+        what="research-extract",
+        persons=audit.PersonSet((), 4),
+    )
     assert list(audit.search(user=users["trondheim"])) == [a]
     assert list(audit.search(user="saksbehandler-4601")) == [b]
     assert list(audit.search(organisation="imdi")) == [c]
@@ -251,6 +306,7 @@ def test_search_and_events_for_person(users, world):
 
 # --- the read paths: one event each ------------------------------------------------------------
 
+
 @pytest.fixture
 def as_trondheim(client, users, world):
     client.force_login(users["trondheim"])
@@ -263,7 +319,12 @@ def test_report_page_records_the_persons_of_the_page(as_trondheim, world, users)
     assert r.status_code == 200
     e = only_event()
     assert (e.action, e.channel, e.what, e.user, e.organisation.code) == (
-        "report", "web", "report:avvik-sluttmaal", users["trondheim"], "k-5001")
+        "report",
+        "web",
+        "report:avvik-sluttmaal",
+        users["trondheim"],
+        "k-5001",
+    )
     assert event_persons(e) == ids(world["anne"], world["bjorn"])  # Hanne is Bergen's
     assert e.person_count == 2 and e.request_id == "abc" and e.purpose == "saksbehandling"
     assert e.filters["report"] == "avvik-sluttmaal" and e.filters["law"] == "integreringsloven"
@@ -337,7 +398,12 @@ def test_report_command_records_the_user_or_the_command_line(world, users):
     run("report", "avvik-sluttmaal", "--user", "saksbehandler-5001")
     e = only_event()
     assert (e.action, e.channel, e.what, e.user, e.endpoint) == (
-        "report", "command", "report:avvik-sluttmaal", users["trondheim"], "nir report")
+        "report",
+        "command",
+        "report:avvik-sluttmaal",
+        users["trondheim"],
+        "nir report",
+    )
     assert event_persons(e) == ids(world["anne"], world["bjorn"]) and e.filters["format"] == "csv"
     run("report", "avvik-sluttmaal", "--format", "json")
     e = AuditEvent.objects.order_by("-id").first()
@@ -369,8 +435,17 @@ def test_export_facts_records_every_person(world, tmp_path):
 def test_export_research_records_no_person_list(world, tmp_path):
     keyfile = tmp_path / "k.hex"
     keyfile.write_text(bytes(range(32)).hex())
-    call_command("export", "research", "--out", str(tmp_path / "x"), "--key-file", str(keyfile), "--quiet",
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "export",
+        "research",
+        "--out",
+        str(tmp_path / "x"),
+        "--key-file",
+        str(keyfile),
+        "--quiet",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     e = only_event()
     assert (e.action, e.what, e.purpose) == ("export", "research-extract", "forskning")
     assert e.person_count == 4 and not e.persons_complete and not e.person_links.exists()
@@ -388,14 +463,27 @@ def test_history_records_one_read_of_one_person(world):
 
 # --- nir audit ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def logged(users, world):
-    audit.record(actor_user=users["trondheim"], action="read", channel="web", what="report:avvik-sluttmaal",
-                 persons=[world["anne"], world["bjorn"]], purpose="saksbehandling")
-    audit.record(actor_user=users["bergen"], action="read", channel="web", what="person:history",
-                 persons=[world["hanne"]])
-    audit.record(system="kommandolinje", action="export", channel="command", what="register:facts",
-                 persons=audit.PersonSet((world["bjorn"].pk,), 4))
+    audit.record(
+        actor_user=users["trondheim"],
+        action="read",
+        channel="web",
+        what="report:avvik-sluttmaal",
+        persons=[world["anne"], world["bjorn"]],
+        purpose="saksbehandling",
+    )
+    audit.record(
+        actor_user=users["bergen"], action="read", channel="web", what="person:history", persons=[world["hanne"]]
+    )
+    audit.record(
+        system="kommandolinje",
+        action="export",
+        channel="command",
+        what="register:facts",
+        persons=audit.PersonSet((world["bjorn"].pk,), 4),
+    )
     return AuditEvent.objects.count()
 
 

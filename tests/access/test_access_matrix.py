@@ -99,13 +99,23 @@ KIND = {
 
 ABSENCE = {"scheme": "intro", "kind": "leave", "from": "2026-09-07", "to": "2026-09-11"}
 WRITE_BODIES = {
-    "decisions": {"scheme": "intro", "type": "participation", "decision_date": "2026-02-02", "start_date": "2026-02-02"},
+    "decisions": {
+        "scheme": "intro",
+        "type": "participation",
+        "decision_date": "2026-02-02",
+        "start_date": "2026-02-02",
+    },
     "final-goals": {"final_goal": "work_vgo_2026"},
     "participation": {"scheme": "norwegian", "from": "2026-03-01", "to": "2026-03-31", "hours": 48},
     "measures": {"measure": "work_practice", "from": "2026-04-01", "to": "2026-06-30", "hours_per_week": 20},
     "absences": ABSENCE,
-    "terminations": {"scheme": "intro", "type": "completed", "reason": "work", "hours_work_per_week": 37.5,
-                     "date": "2026-10-01"},
+    "terminations": {
+        "scheme": "intro",
+        "type": "completed",
+        "reason": "work",
+        "hours_work_per_week": 37.5,
+        "date": "2026-10-01",
+    },
     "career-guidance": {"date": "2026-02-20", "kind": "individual"},
 }
 
@@ -125,9 +135,12 @@ API_CALLS = {
     "GET /persons": lambda c, h, duf: c.get("/api/v1/persons", headers=h),
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
     **{f"POST /persons/{{duf}}/{seg}": _write(seg) for seg in WRITE_BODIES},
-    "POST /batches": lambda c, h, duf: _json(c, "/batches", {"items": [
-        {"id": "1", "duf": duf, "kind": "absences", "values": ABSENCE}]},
-        {**h, "Idempotency-Key": f"matrise-{next(_batch_no)}"}),
+    "POST /batches": lambda c, h, duf: _json(
+        c,
+        "/batches",
+        {"items": [{"id": "1", "duf": duf, "kind": "absences", "values": ABSENCE}]},
+        {**h, "Idempotency-Key": f"matrise-{next(_batch_no)}"},
+    ),
     "GET /codes": lambda c, h, duf: c.get("/api/v1/codes", headers=h),
     "GET /codes/{name}": lambda c, h, duf: c.get("/api/v1/codes/termination_type", headers=h),
     "GET /reports/{report_id}": lambda c, h, duf: c.get("/api/v1/reports/personliste", headers=h),
@@ -179,8 +192,9 @@ WEB_CALLS = {
 
 def api_operations() -> list[str]:
     schema = api.get_openapi_schema()
-    return sorted(f"{method.upper()} {path.removeprefix('/api/v1')}"
-                  for path, item in schema["paths"].items() for method in item)
+    return sorted(
+        f"{method.upper()} {path.removeprefix('/api/v1')}" for path, item in schema["paths"].items() for method in item
+    )
 
 
 def web_pages() -> list[str]:
@@ -209,8 +223,11 @@ def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     assert len(operations) == 14
     missing_rule = [op for op in operations if op not in policy.API_RULES]
     missing_call = [op for op in operations if op not in API_CALLS]
-    unknown_kind = [op for op in operations if op in policy.API_RULES
-                    and (policy.API_RULES[op].permission, policy.API_RULES[op].persons) not in KIND]
+    unknown_kind = [
+        op
+        for op in operations
+        if op in policy.API_RULES and (policy.API_RULES[op].permission, policy.API_RULES[op].persons) not in KIND
+    ]
     assert not missing_rule, f"operations without an access rule in nir.access.policy.API_RULES: {missing_rule}"
     assert not missing_call, f"operations the access matrix cannot call (API_CALLS): {missing_call}"
     assert not unknown_kind, f"operations of a kind of access without expectations (KIND): {unknown_kind}"
@@ -219,8 +236,9 @@ def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     assert not [p for p in pages if p not in policy.WEB_RULES], "pages without a rule in policy.WEB_RULES"
     assert not [p for p in pages if p not in WEB_CALLS], "pages the access matrix cannot visit (WEB_CALLS)"
     assert set(EXPECTED) == set(PRINCIPALS)
-    assert {r for role in Role for r in [role]} <= {spec[2][0] for spec in PRINCIPALS.values()
-                                                    if spec and spec[0] == "user" and spec[2]}
+    assert {r for role in Role for r in [role]} <= {
+        spec[2][0] for spec in PRINCIPALS.values() if spec and spec[0] == "user" and spec[2]
+    }
 
 
 @pytest.fixture
@@ -228,8 +246,9 @@ def world(db, settings, tmp_path):
     settings.NIR_OAUTH_KEY_DIR = tmp_path / "keys"
     settings.NIR_API_RATE_LIMITS = {"client": None, "user": None}
     cache.clear()
-    Organisation.objects.get_or_create(code="forsk-test", defaults={"kind": OrganisationKind.RESEARCH,
-                                                                      "name": "Forskningsinstitutt"})
+    Organisation.objects.get_or_create(
+        code="forsk-test", defaults={"kind": OrganisationKind.RESEARCH, "name": "Forskningsinstitutt"}
+    )
     r = Register(Actor.for_system(REGELMOTOR, source_system="matrise"))
     anne = r.person("Anne", "Aas")  # followed up by Trondheim (5001, Trøndelag)
     r.participation(anne, dt.date(2026, 1, 5), goal="work_no_vgo_2026")
@@ -345,7 +364,7 @@ def test_web_access_matrix(name, world, client, django_user_model):
     for page in web_pages():
         method, path = WEB_CALLS[page]
         path = path.replace("{user}", str(someone.pk))
-        for where in (("in", "out") if "{duf}" in path else (None,)):
+        for where in ("in", "out") if "{duf}" in path else (None,):
             key = f"{page} [{where}]" if where else page
             url = path.replace("{duf}", world[where].duf) if where else path
             r = getattr(client, method)(url, headers=headers)

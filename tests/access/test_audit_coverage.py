@@ -60,6 +60,7 @@ def names(event, person) -> bool:
 
 # --- web ---------------------------------------------------------------------------------------------
 
+
 def _patterns():
     """(name, route) of every named URL outside the self-guarded namespaces (API, admin)."""
     found = []
@@ -78,8 +79,11 @@ def _patterns():
 
 
 def _form_urls(duf):
-    return [f"/personer/{duf}/ny/{slug}/" + (f"?ordning={s}" if s else "")
-            for slug, kind in KINDS.items() for s in (kind.schemes or (None,))]
+    return [
+        f"/personer/{duf}/ny/{slug}/" + (f"?ordning={s}" if s else "")
+        for slug, kind in KINDS.items()
+        for s in (kind.schemes or (None,))
+    ]
 
 
 # How to visit every page that concerns persons: url name -> the URLs to ask for (each without and
@@ -111,7 +115,8 @@ def test_every_web_page_about_persons_has_a_visit_and_every_duf_route_is_about_o
     concerning = {name for name, _route in _patterns() if policy.WEB_RULES[name].persons != policy.Person.NONE}
     assert concerning == set(WEB_VISITS), (
         "a page that concerns persons must be visited here (WEB_VISITS) and audited: "
-        f"missing {sorted(concerning - set(WEB_VISITS))}, gone {sorted(set(WEB_VISITS) - concerning)}")
+        f"missing {sorted(concerning - set(WEB_VISITS))}, gone {sorted(set(WEB_VISITS) - concerning)}"
+    )
     for name, route in _patterns():
         if "<str:duf>" in route or "<duf>" in route:
             assert policy.WEB_RULES[name].persons == policy.Person.ONE, name
@@ -148,13 +153,23 @@ def test_a_refused_add_form_shown_again_is_audited(person, client, django_user_m
 
 ABSENCE = {"scheme": "intro", "kind": "leave", "from": "2026-09-07", "to": "2026-09-11"}
 WRITE_BODIES = {
-    "decisions": {"scheme": "intro", "type": "participation", "decision_date": "2026-02-02", "start_date": "2026-02-02"},
+    "decisions": {
+        "scheme": "intro",
+        "type": "participation",
+        "decision_date": "2026-02-02",
+        "start_date": "2026-02-02",
+    },
     "final-goals": {"final_goal": "work_vgo_2026"},
     "participation": {"scheme": "norwegian", "from": "2026-03-01", "to": "2026-03-31", "hours": 48},
     "measures": {"measure": "work_practice", "from": "2026-04-01", "to": "2026-06-30", "hours_per_week": 20},
     "absences": ABSENCE,
-    "terminations": {"scheme": "intro", "type": "completed", "reason": "work", "hours_work_per_week": 37.5,
-                     "date": "2026-10-01"},
+    "terminations": {
+        "scheme": "intro",
+        "type": "completed",
+        "reason": "work",
+        "hours_work_per_week": 37.5,
+        "date": "2026-10-01",
+    },
     "career-guidance": {"date": "2026-02-20", "kind": "individual"},
 }
 
@@ -171,8 +186,12 @@ API_VISITS = {
     "GET /persons": lambda c, h, duf: c.get("/api/v1/persons", headers=h),
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
     **{f"POST /persons/{{duf}}/{seg}": _write(seg) for seg in WRITE_BODIES},
-    "POST /batches": lambda c, h, duf: _post(c, "/batches", {"items": [
-        {"id": "1", "duf": duf, "kind": "absences", "values": ABSENCE}]}, {**h, "Idempotency-Key": "revisjon-1"}),
+    "POST /batches": lambda c, h, duf: _post(
+        c,
+        "/batches",
+        {"items": [{"id": "1", "duf": duf, "kind": "absences", "values": ABSENCE}]},
+        {**h, "Idempotency-Key": "revisjon-1"},
+    ),
     "GET /reports/{report_id}": lambda c, h, duf: c.get("/api/v1/reports/personliste", headers=h),
     "GET /statistics": lambda c, h, duf: c.get("/api/v1/statistics", {"year": "2025"}, headers=h),
 }
@@ -180,8 +199,9 @@ API_VISITS = {
 
 def _api_operations():
     schema = api.get_openapi_schema()
-    return sorted(f"{method.upper()} {path.removeprefix('/api/v1')}"
-                  for path, item in schema["paths"].items() for method in item)
+    return sorted(
+        f"{method.upper()} {path.removeprefix('/api/v1')}" for path, item in schema["paths"].items() for method in item
+    )
 
 
 def test_every_api_operation_about_persons_is_audited(person):
@@ -203,6 +223,7 @@ def test_every_api_operation_about_persons_is_audited(person):
 
 # --- command line ------------------------------------------------------------------------------------
 
+
 def _report_args(report_id):
     return ["report", report_id, "--format", "json"] + (["--year", "2025"] if report_id == "aarsstatistikk" else [])
 
@@ -212,8 +233,15 @@ CLI_READS = {
     "history": lambda duf, tmp: ["history", duf],
     "rules explain": lambda duf, tmp: ["rules", "explain", duf],
     "export facts": lambda duf, tmp: ["export", "facts", "--out", str(tmp / "facts.jsonl")],
-    "export research": lambda duf, tmp: ["export", "research", "--out", str(tmp / "research"), "--quiet",
-                                         "--key-file", str(tmp / "key")],
+    "export research": lambda duf, tmp: [
+        "export",
+        "research",
+        "--out",
+        str(tmp / "research"),
+        "--quiet",
+        "--key-file",
+        str(tmp / "key"),
+    ],
     "report": None,  # every report of the registry, below
     "audit person": lambda duf, tmp: ["audit", "person", duf],
     "audit search": lambda duf, tmp: ["audit", "search", "--duf", duf],
@@ -229,10 +257,15 @@ CLI_NOT_READS = {
     "rules check": "conformance case files, not the register",
     "rules evaluate": "one case file, not the register",
     "rules reevaluate": "writes derived status (the action layer audits it); prints counts only",
-    "clients create": "API clients", "clients add-key": "API clients", "clients revoke-key": "API clients",
-    "clients list": "API clients", "clients grant": "API clients",
-    "oauth rotate-key": "signing keys", "oauth retire-keys": "signing keys",
-    "oauth purge-grants": "used grant ids", "oauth jwks": "public keys",
+    "clients create": "API clients",
+    "clients add-key": "API clients",
+    "clients revoke-key": "API clients",
+    "clients list": "API clients",
+    "clients grant": "API clients",
+    "oauth rotate-key": "signing keys",
+    "oauth retire-keys": "signing keys",
+    "oauth purge-grants": "used grant ids",
+    "oauth jwks": "public keys",
     "dbrole": "PostgreSQL grants to the application's role; reads no person",
 }
 # Single-person reads name the person.
@@ -247,8 +280,11 @@ def _nir_commands() -> set[str]:
             continue
         parser = load_command_class(app, name).create_parser("nir", name)
         subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-        positional_choices = [a for a in parser._actions if not a.option_strings and a.choices
-                              and not isinstance(a, argparse._SubParsersAction)]
+        positional_choices = [
+            a
+            for a in parser._actions
+            if not a.option_strings and a.choices and not isinstance(a, argparse._SubParsersAction)
+        ]
         if subs:
             found |= {f"{name} {s}" for s in subs[0].choices}
         elif positional_choices:
@@ -261,8 +297,10 @@ def _nir_commands() -> set[str]:
 def test_every_nir_command_is_classified_as_an_audited_read_or_not_a_read():
     commands = _nir_commands()
     classified = set(CLI_READS) | set(CLI_NOT_READS)
-    assert commands == classified, (f"commands to classify (CLI_READS or CLI_NOT_READS): {sorted(commands - classified)}; "
-                                    f"gone: {sorted(classified - commands)}")
+    assert commands == classified, (
+        f"commands to classify (CLI_READS or CLI_NOT_READS): {sorted(commands - classified)}; "
+        f"gone: {sorted(classified - commands)}"
+    )
 
 
 @pytest.mark.parametrize("command", sorted(c for c in CLI_READS if c != "report"))
@@ -289,11 +327,16 @@ def test_every_report_on_the_command_line_is_audited(report_id, person):
 def test_rules_explain_records_what_was_explained(person):
     """The explanation names the person and the as_of/known_at it was computed for."""
     before = last_event_id()
-    call_command("rules", "explain", person.duf, "--as-of", "2026-06-01", "--known-at", "2026-05-01",
-                 stdout=io.StringIO())
+    call_command(
+        "rules", "explain", person.duf, "--as-of", "2026-06-01", "--known-at", "2026-05-01", stdout=io.StringIO()
+    )
     (event,) = new_events(before)
-    assert (event.action, event.channel, event.what, event.system) == ("read", "command", "person:explain",
-                                                                       "kommandolinje")
+    assert (event.action, event.channel, event.what, event.system) == (
+        "read",
+        "command",
+        "person:explain",
+        "kommandolinje",
+    )
     assert event.endpoint == "nir rules explain" and names(event, person)
     assert event.filters["as_of"] == "2026-06-01" and event.filters["known_at"].startswith("2026-05-01")
 
@@ -313,8 +356,9 @@ def test_the_django_admin_view_of_an_audit_event_is_audited(person, client, djan
     """The admin's page of one audit event lists its persons (DUF numbers): a read of them."""
     call_command("history", person.duf, stdout=io.StringIO())
     viewed = AuditEvent.objects.order_by("-pk").first()
-    staff = make_user(django_user_model, "revisjon-drift", "imdi", roles=[Role.IMDI_ADMIN],
-                      is_staff=True, is_superuser=True)
+    staff = make_user(
+        django_user_model, "revisjon-drift", "imdi", roles=[Role.IMDI_ADMIN], is_staff=True, is_superuser=True
+    )
     client.force_login(staff)
     before = last_event_id()
     r = client.get(f"/admin/access/auditevent/{viewed.pk}/change/")

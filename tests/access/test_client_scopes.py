@@ -64,11 +64,35 @@ def test_a_removed_scope_is_refused_by_the_api(client, monkeypatch):
 
 def test_county_governor_client_cannot_be_created_with_a_write_scope():
     with pytest.raises(CommandError, match="Statsforvalter.*nir:registrations.write"):
-        call_command("clients", "create", "sf-system", "--organisation", "sf-trl", "--name", "Tilsyn",
-                     "--source-system", "X", "--scope", READ, "--scope", WRITE)
+        call_command(
+            "clients",
+            "create",
+            "sf-system",
+            "--organisation",
+            "sf-trl",
+            "--name",
+            "Tilsyn",
+            "--source-system",
+            "X",
+            "--scope",
+            READ,
+            "--scope",
+            WRITE,
+        )
     assert not ApiClient.objects.filter(client_id="sf-system").exists()
-    call_command("clients", "create", "sf-system", "--organisation", "sf-trl", "--name", "Tilsyn",
-                 "--source-system", "X", "--scope", READ)
+    call_command(
+        "clients",
+        "create",
+        "sf-system",
+        "--organisation",
+        "sf-trl",
+        "--name",
+        "Tilsyn",
+        "--source-system",
+        "X",
+        "--scope",
+        READ,
+    )
 
 
 def test_county_governor_write_scope_is_refused_at_every_step(tmp_path):
@@ -90,9 +114,18 @@ def test_the_admin_refuses_a_write_scope_for_a_county_governor_client(client, dj
     admin = make_user(django_user_model, "superbruker", "imdi", is_staff=True, is_superuser=True)
     client.force_login(admin)
     org = Organisation.objects.get(code="sf-trl")
-    data = {"client_id": "sf-admin", "name": "Tilsyn", "organisation": org.pk, "source_system": "X",
-            "scopes": json.dumps([READ, WRITE]), "active": "on",
-            "keys-TOTAL_FORMS": "0", "keys-INITIAL_FORMS": "0", "keys-MIN_NUM_FORMS": "0", "keys-MAX_NUM_FORMS": "1000"}
+    data = {
+        "client_id": "sf-admin",
+        "name": "Tilsyn",
+        "organisation": org.pk,
+        "source_system": "X",
+        "scopes": json.dumps([READ, WRITE]),
+        "active": "on",
+        "keys-TOTAL_FORMS": "0",
+        "keys-INITIAL_FORMS": "0",
+        "keys-MIN_NUM_FORMS": "0",
+        "keys-MAX_NUM_FORMS": "1000",
+    }
     r = client.post("/admin/access/apiclient/add/", data)
     assert r.status_code == 200 and "nir:registrations.write" in r.content.decode()
     assert not ApiClient.objects.filter(client_id="sf-admin").exists()

@@ -28,14 +28,31 @@ psycopg = pytest.importorskip("psycopg")
 def _line(duf: str, **facts) -> str:
     born = dt.date(1990, 1, 15)
     nid = next(n for i in range(500) if (n := identity.make_synthetic_national_id(born, i)))
-    return json.dumps({"duf": duf, "first_name": "Test", "last_name": "Testesen", "follow_up_municipality": "5001",
-                       "facts": {"birth_date": born.isoformat(), "national_id": nid,
-                                 "education": "below_upper_secondary",
-                                 "permits": [{"basis": "utl_28", "decision_date": "2025-10-01"}],
-                                 "settlements": [{"municipality": "5001", "date": "2025-11-01", "by_agreement": True}],
-                                 "decisions": [{"scheme": "intro", "type": "participation",
-                                                "decision_date": "2026-01-05", "start_date": "2026-01-05"}],
-                                 "final_goal": "work_no_vgo_2026", **facts}})
+    return json.dumps(
+        {
+            "duf": duf,
+            "first_name": "Test",
+            "last_name": "Testesen",
+            "follow_up_municipality": "5001",
+            "facts": {
+                "birth_date": born.isoformat(),
+                "national_id": nid,
+                "education": "below_upper_secondary",
+                "permits": [{"basis": "utl_28", "decision_date": "2025-10-01"}],
+                "settlements": [{"municipality": "5001", "date": "2025-11-01", "by_agreement": True}],
+                "decisions": [
+                    {
+                        "scheme": "intro",
+                        "type": "participation",
+                        "decision_date": "2026-01-05",
+                        "start_date": "2026-01-05",
+                    }
+                ],
+                "final_goal": "work_no_vgo_2026",
+                **facts,
+            },
+        }
+    )
 
 
 WEB = """
@@ -60,11 +77,15 @@ def database():
     name = f"nir_roles_{uuid.uuid4().hex[:8]}"
     owner, app = f"{name}_owner", f"{name}_app"
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as su:
-        su.execute(f'CREATE ROLE "{owner}" LOGIN CREATEROLE PASSWORD \'owner-secret\'')
+        su.execute(f"CREATE ROLE \"{owner}\" LOGIN CREATEROLE PASSWORD 'owner-secret'")
         su.execute(f'CREATE DATABASE "{name}" OWNER "{owner}"')
     try:
-        yield {"name": name, "owner": owner, "app": app,
-               "url": lambda user: f"postgresql://{user}@{db['HOST']}:{db['PORT']}/{name}"}
+        yield {
+            "name": name,
+            "owner": owner,
+            "app": app,
+            "url": lambda user: f"postgresql://{user}@{db['HOST']}:{db['PORT']}/{name}",
+        }
     finally:
         with psycopg.connect(dbname="postgres", autocommit=True, **server) as su:
             su.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -73,16 +94,21 @@ def database():
 
 
 def nir(env, *args):
-    done = subprocess.run([sys.executable, "-m", "nir.cli", *args], env=env, capture_output=True, text=True,
-                          check=False, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "nir.cli", *args], env=env, capture_output=True, text=True, check=False, timeout=600
+    )
     assert done.returncode == 0, (args, done.stdout[-3000:], done.stderr[-3000:])
     return done
 
 
 def test_the_application_role_owns_nothing_and_cannot_remove_or_rewrite_facts(database, tmp_path):
-    env = dict(os.environ, DATABASE_URL=database["url"](database["app"]),
-               NIR_MIGRATE_DATABASE_URL=database["url"](database["owner"]), NIR_VAR_DIR=str(tmp_path),
-               NIR_APP_PASSWORD="app-secret")
+    env = dict(
+        os.environ,
+        DATABASE_URL=database["url"](database["app"]),
+        NIR_MIGRATE_DATABASE_URL=database["url"](database["owner"]),
+        NIR_VAR_DIR=str(tmp_path),
+        NIR_APP_PASSWORD="app-secret",
+    )
     env.pop("NIR_DB_AS_OWNER", None)
     env.pop("NIR_APP_DB_ROLE", None)
     nir(env, "migrate", "--verbosity", "0")  # as the owner; the application's role does not exist yet
@@ -106,21 +132,30 @@ def test_the_application_role_owns_nothing_and_cannot_remove_or_rewrite_facts(da
         assert c.execute("SELECT current_user").fetchone()[0] == database["app"]
         assert c.execute("SELECT count(*) FROM register_finalgoal WHERE superseded_at IS NOT NULL").fetchone()[0] == 1
         assert c.execute("SELECT count(*) FROM access_auditevent").fetchone()[0] >= 1
-        owned = c.execute("SELECT count(*) FROM pg_class WHERE relowner = "
-                          "(SELECT oid FROM pg_roles WHERE rolname = current_user)").fetchone()[0]
+        owned = c.execute(
+            "SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
+        ).fetchone()[0]
         assert owned == 0
         rows = c.execute("SELECT count(*) FROM register_finalgoal").fetchone()[0]
         denied = [
-            "TRUNCATE register_decision CASCADE", "TRUNCATE access_auditevent CASCADE",
+            "TRUNCATE register_decision CASCADE",
+            "TRUNCATE access_auditevent CASCADE",
             "TRUNCATE register_person CASCADE",
-            "DROP TABLE register_decision CASCADE", "DROP TABLE access_auditevent CASCADE",
-            "ALTER TABLE register_decision DISABLE TRIGGER USER", "ALTER TABLE register_finalgoal ADD COLUMN x int",
+            "DROP TABLE register_decision CASCADE",
+            "DROP TABLE access_auditevent CASCADE",
+            "ALTER TABLE register_decision DISABLE TRIGGER USER",
+            "ALTER TABLE register_finalgoal ADD COLUMN x int",
             "DROP TRIGGER register_finalgoal_no_delete ON register_finalgoal",
-            "DELETE FROM register_finalgoal", "DELETE FROM register_person", "DELETE FROM access_auditevent",
+            "DELETE FROM register_finalgoal",
+            "DELETE FROM register_person",
+            "DELETE FROM access_auditevent",
             "DELETE FROM access_auditeventperson",
-            "UPDATE register_finalgoal SET goal = 'work_vgo_2026'", "UPDATE register_persondetails SET last_name = 'X'",
-            "UPDATE register_person SET duf = '000000000000'", "UPDATE access_auditevent SET what = 'x'",
-            "CREATE TABLE nir_own (id int)", "SELECT setval(pg_get_serial_sequence('register_finalgoal', 'id'), 1)",
+            "UPDATE register_finalgoal SET goal = 'work_vgo_2026'",
+            "UPDATE register_persondetails SET last_name = 'X'",
+            "UPDATE register_person SET duf = '000000000000'",
+            "UPDATE access_auditevent SET what = 'x'",
+            "CREATE TABLE nir_own (id int)",
+            "SELECT setval(pg_get_serial_sequence('register_finalgoal', 'id'), 1)",
         ]
         for statement in denied:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):

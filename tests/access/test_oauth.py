@@ -55,20 +55,23 @@ def test_jwks_and_metadata_publish_the_public_keys(client, trondheim):
     assert meta["token_endpoint"].endswith("/oauth/token") and "nir:registrations.write" in meta["scopes_supported"]
 
 
-@pytest.mark.parametrize("case, error, status", [
-    ("wrong grant type", "unsupported_grant_type", 400),
-    ("not a jwt", "invalid_grant", 400),
-    ("unknown kid", "invalid_client", 401),
-    ("wrong audience", "invalid_grant", 400),
-    ("wrong issuer", "invalid_grant", 400),
-    ("expired", "invalid_grant", 400),
-    ("too long lived", "invalid_grant", 400),
-    ("scope not granted to the client", "invalid_scope", 400),
-    ("unknown scope", "invalid_scope", 400),
-    ("no scope", "invalid_scope", 400),
-    ("signed with another key", "invalid_grant", 400),
-    ("alg none", "invalid_grant", 400),
-])
+@pytest.mark.parametrize(
+    "case, error, status",
+    [
+        ("wrong grant type", "unsupported_grant_type", 400),
+        ("not a jwt", "invalid_grant", 400),
+        ("unknown kid", "invalid_client", 401),
+        ("wrong audience", "invalid_grant", 400),
+        ("wrong issuer", "invalid_grant", 400),
+        ("expired", "invalid_grant", 400),
+        ("too long lived", "invalid_grant", 400),
+        ("scope not granted to the client", "invalid_scope", 400),
+        ("unknown scope", "invalid_scope", 400),
+        ("no scope", "invalid_scope", 400),
+        ("signed with another key", "invalid_grant", 400),
+        ("alg none", "invalid_grant", 400),
+    ],
+)
 def test_bad_grants_are_refused_with_the_rfc_error(client, trondheim, case, error, status):
     t = trondheim
     if case == "wrong grant type":
@@ -81,16 +84,28 @@ def test_bad_grants_are_refused_with_the_rfc_error(client, trondheim, case, erro
             "wrong audience": lambda: t.grant(aud="https://example.org"),
             "wrong issuer": lambda: t.grant(iss="someone-else"),
             "expired": lambda: oauth.make_grant(t.client.client_id, t.kid, t.private_pem, t.client.scopes, now=past),
-            "too long lived": lambda: oauth.make_grant(t.client.client_id, t.kid, t.private_pem, t.client.scopes,
-                                                       lifetime=600),
+            "too long lived": lambda: oauth.make_grant(
+                t.client.client_id, t.kid, t.private_pem, t.client.scopes, lifetime=600
+            ),
             "scope not granted to the client": lambda: t.grant(["nir:reports.read"]),
             "unknown scope": lambda: t.grant(["nir:everything"]),
             "no scope": lambda: t.grant([]),
             "signed with another key": lambda: oauth.make_grant(
-                t.client.client_id, t.kid, oauth.generate_client_key()[0], t.client.scopes),
-            "alg none": lambda: jwt.encode({"iss": t.client.client_id, "aud": oauth.issuer(), "scope": "nir:persons.read",
-                                            "iat": 1, "exp": 2, "jti": "x"}, None, algorithm="none",
-                                           headers={"kid": t.kid}),
+                t.client.client_id, t.kid, oauth.generate_client_key()[0], t.client.scopes
+            ),
+            "alg none": lambda: jwt.encode(
+                {
+                    "iss": t.client.client_id,
+                    "aud": oauth.issuer(),
+                    "scope": "nir:persons.read",
+                    "iat": 1,
+                    "exp": 2,
+                    "jti": "x",
+                },
+                None,
+                algorithm="none",
+                headers={"kid": t.kid},
+            ),
         }[case]()
         r = token_request(client, assertion)
     assert r.status_code == status, r.content
@@ -107,8 +122,9 @@ def test_a_grant_is_used_once(client, trondheim):
 def test_client_key_rotation_and_revocation(client, trondheim):
     private_pem, public_pem = oauth.generate_client_key("RS256")
     new_key = oauth.add_client_key(trondheim.client, public_pem, algorithm="RS256")
-    new_grant = oauth.make_grant(trondheim.client.client_id, new_key.kid, private_pem, ["nir:persons.read"],
-                                 algorithm="RS256")
+    new_grant = oauth.make_grant(
+        trondheim.client.client_id, new_key.kid, private_pem, ["nir:persons.read"], algorithm="RS256"
+    )
     assert token_request(client, new_grant).status_code == 200
     assert token_request(client, trondheim.grant()).status_code == 200  # both keys work during the rotation
     call_command("clients", "revoke-key", trondheim.kid)
@@ -195,8 +211,11 @@ def test_a_verified_token_is_checked_again_for_expiry_key_and_client(trondheim, 
     exp = jwt.decode(token, options={"verify_signature": False})["exp"]
     # past its expiry the cached verification no longer counts: the token is verified in full again
     # (and PyJWT refuses it then: test_tokens_expire)
-    monkeypatch.setattr(oauth, "_verify_signed", lambda t: calls.append(t) or (_ for _ in ()).throw(
-        oauth.OAuthError("invalid_token", "tokenet er utløpt", 401)))
+    monkeypatch.setattr(
+        oauth,
+        "_verify_signed",
+        lambda t: calls.append(t) or (_ for _ in ()).throw(oauth.OAuthError("invalid_token", "tokenet er utløpt", 401)),
+    )
     monkeypatch.setattr(oauth.time, "time", lambda: exp + oauth.LEEWAY + 1)
     with pytest.raises(oauth.OAuthError, match="utløpt"):
         oauth.verify_token(token)
@@ -217,28 +236,61 @@ def test_a_verified_token_is_checked_again_for_expiry_key_and_client(trondheim, 
 
 
 def test_tokens_from_another_issuer_are_refused(trondheim):
-    forged = jwt.encode({"iss": "urn:other", "aud": oauth.audience(), "client_id": trondheim.client.client_id,
-                         "scope": "nir:persons.read", "iat": int(timezone.now().timestamp()),
-                         "exp": int(timezone.now().timestamp()) + 60, "jti": "x"},
-                        oauth.current_key().private, algorithm="ES256", headers={"kid": oauth.current_key().kid})
+    forged = jwt.encode(
+        {
+            "iss": "urn:other",
+            "aud": oauth.audience(),
+            "client_id": trondheim.client.client_id,
+            "scope": "nir:persons.read",
+            "iat": int(timezone.now().timestamp()),
+            "exp": int(timezone.now().timestamp()) + 60,
+            "jti": "x",
+        },
+        oauth.current_key().private,
+        algorithm="ES256",
+        headers={"kid": oauth.current_key().kid},
+    )
     with pytest.raises(oauth.OAuthError):
         oauth.verify_token(forged)
-    self_signed = jwt.encode({"iss": oauth.issuer(), "aud": oauth.audience(), "client_id": "x", "scope": "",
-                              "iat": 1, "exp": 2**31, "jti": "x"}, trondheim.private_pem, algorithm="ES256",
-                             headers={"kid": trondheim.kid})
+    self_signed = jwt.encode(
+        {
+            "iss": oauth.issuer(),
+            "aud": oauth.audience(),
+            "client_id": "x",
+            "scope": "",
+            "iat": 1,
+            "exp": 2**31,
+            "jti": "x",
+        },
+        trondheim.private_pem,
+        algorithm="ES256",
+        headers={"kid": trondheim.kid},
+    )
     with pytest.raises(oauth.OAuthError, match="ukjent nøkkel"):
         oauth.verify_token(self_signed)
 
 
 def test_clients_command_creates_clients_and_keys(tmp_path, capsys):
     out = tmp_path / "privat.pem"
-    call_command("clients", "create", "fagsystem-bergen", "--organisation", "k-4601", "--name", "Bergen",
-                 "--source-system", "Visma Flyktning", "--scope", "nir:persons.read")
+    call_command(
+        "clients",
+        "create",
+        "fagsystem-bergen",
+        "--organisation",
+        "k-4601",
+        "--name",
+        "Bergen",
+        "--source-system",
+        "Visma Flyktning",
+        "--scope",
+        "nir:persons.read",
+    )
     call_command("clients", "add-key", "fagsystem-bergen", "--generate", "--private-key-out", str(out))
     assert out.stat().st_mode & 0o777 == 0o600 and "PRIVATE KEY" in out.read_text()
     kid = ApiClientKey.objects.get(client__client_id="fagsystem-bergen").kid
-    call_command("clients", "grant", "fagsystem-bergen", "--kid", kid, "--private-key", str(out),
-                 "--scope", "nir:persons.read")
+    call_command(
+        "clients", "grant", "fagsystem-bergen", "--kid", kid, "--private-key", str(out), "--scope", "nir:persons.read"
+    )
     grant = capsys.readouterr().out.strip().splitlines()[-1]
     assert oauth.exchange_grant(grant).scope == "nir:persons.read"
     call_command("clients", "list")

@@ -32,7 +32,8 @@ from nir.logging import RedactIdentityNumbers
 CLIENT_ID = "nir-test-klient"
 AUTHORIZE = "https://idporten.example.test/authorize"
 PID = identity.make_synthetic_national_id(dt.date(1990, 1, 15), 0) or identity.make_synthetic_national_id(
-    dt.date(1990, 1, 15), 1)
+    dt.date(1990, 1, 15), 1
+)
 SUB = "Hx0ht7kTyQ3cJ5mQ2bN6rL9pW1sV4uY8zA-dE_fGiK0="
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -81,8 +82,17 @@ def linked_user(db):
 
 def id_token(nonce, *, sub=SUB, aud=CLIENT_ID, key=KEY, **extra):
     now = int(time.time())
-    claims = {"iss": "https://idporten.example.test/", "sub": sub, "aud": aud, "iat": now, "exp": now + 120,
-              "nonce": nonce, "pid": PID, "acr": "idporten-loa-high", **extra}
+    claims = {
+        "iss": "https://idporten.example.test/",
+        "sub": sub,
+        "aud": aud,
+        "iat": now,
+        "exp": now + 120,
+        "nonce": nonce,
+        "pid": PID,
+        "acr": "idporten-loa-high",
+        **extra,
+    }
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "test"})
 
 
@@ -99,15 +109,18 @@ def start_login(client, next_url="/"):
 
 def callback(client, state, token, *, code="kode-123"):
     """The provider's redirect back, with the token endpoint answering ``token`` (an ID token)."""
-    with mock.patch.object(NirOIDCBackend, "get_token", return_value={"id_token": token, "access_token": "at"}) as gt, \
-            mock.patch.object(NirOIDCBackend, "retrieve_matching_jwk", return_value=public_jwk()), \
-            mock.patch.object(NirOIDCBackend, "get_userinfo") as userinfo:
+    with (
+        mock.patch.object(NirOIDCBackend, "get_token", return_value={"id_token": token, "access_token": "at"}) as gt,
+        mock.patch.object(NirOIDCBackend, "retrieve_matching_jwk", return_value=public_jwk()),
+        mock.patch.object(NirOIDCBackend, "get_userinfo") as userinfo,
+    ):
         r = client.get("/oidc/callback/", {"code": code, "state": state})
     userinfo.assert_not_called()  # the userinfo endpoint would only add the pid
     return r, gt
 
 
 # --- switched off (the default) ---------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_off_by_default_no_button_and_404(client):
@@ -136,6 +149,7 @@ def test_backend_refuses_everything_while_off(rf, linked_user, settings):
 
 
 # --- switched on ------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_login_page_shows_the_id_porten_link(client, oidc_on):
@@ -180,7 +194,9 @@ def test_login_by_sub_without_storing_or_logging_the_pid(client, oidc_on, linked
     assert PID not in stored and "oidc_id_token" not in session and "oidc_access_token" not in session
     assert PID not in security_log.getvalue()
     linked_user.refresh_from_db()
-    assert PID not in json.dumps({f.name: str(getattr(linked_user, f.attname)) for f in linked_user._meta.concrete_fields})
+    assert PID not in json.dumps(
+        {f.name: str(getattr(linked_user, f.attname)) for f in linked_user._meta.concrete_fields}
+    )
     # the state is used up: the same answer cannot be replayed
     assert q["state"] not in session.get("oidc_states", {})
     assert client.get("/").status_code == 200
@@ -237,6 +253,7 @@ def test_callback_with_an_unknown_state_is_refused(client, oidc_on, linked_user)
 
 # --- the backend on its own -------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_backend_matches_by_sub_and_never_creates(oidc_on, linked_user):
     backend = NirOIDCBackend()
@@ -277,22 +294,36 @@ def test_oidc_subject_is_unique(linked_user):
 
 # --- the settings from the environment --------------------------------------------------------------
 
+
 def _settings_in_subprocess(env_extra, tmp_path):
-    code = ("import json, django; django.setup(); from django.conf import settings as s; "
-            "print(json.dumps({'apps': s.INSTALLED_APPS, 'backends': s.AUTHENTICATION_BACKENDS, "
-            "'algo': s.OIDC_RP_SIGN_ALGO, 'scopes': s.OIDC_RP_SCOPES, 'client': s.OIDC_RP_CLIENT_ID, "
-            "'create': s.OIDC_CREATE_USER, 'store_id_token': s.OIDC_STORE_ID_TOKEN}))")
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({'apps': s.INSTALLED_APPS, 'backends': s.AUTHENTICATION_BACKENDS, "
+        "'algo': s.OIDC_RP_SIGN_ALGO, 'scopes': s.OIDC_RP_SCOPES, 'client': s.OIDC_RP_CLIENT_ID, "
+        "'create': s.OIDC_CREATE_USER, 'store_id_token': s.OIDC_STORE_ID_TOKEN}))"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "NIR_OIDC"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "nir.settings", "NIR_VAR_DIR": str(tmp_path),
-                "PYTHONPATH": str(SRC)}, **env_extra)
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "nir.settings", "NIR_VAR_DIR": str(tmp_path), "PYTHONPATH": str(SRC)}, **env_extra
+    )
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_settings_switch_oidc_on_from_the_environment(tmp_path):
-    env = {"NIR_OIDC_ENABLED": "1", "OIDC_RP_CLIENT_ID": "nir", "OIDC_RP_CLIENT_SECRET": "s",
-           **{name: "https://op.example.test/x" for name in (
-               "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT",
-               "OIDC_OP_JWKS_ENDPOINT")}}
+    env = {
+        "NIR_OIDC_ENABLED": "1",
+        "OIDC_RP_CLIENT_ID": "nir",
+        "OIDC_RP_CLIENT_SECRET": "s",
+        **{
+            name: "https://op.example.test/x"
+            for name in (
+                "OIDC_OP_AUTHORIZATION_ENDPOINT",
+                "OIDC_OP_TOKEN_ENDPOINT",
+                "OIDC_OP_USER_ENDPOINT",
+                "OIDC_OP_JWKS_ENDPOINT",
+            )
+        },
+    }
     done = _settings_in_subprocess(env, tmp_path)
     assert done.returncode == 0, done.stderr
     s = json.loads(done.stdout)

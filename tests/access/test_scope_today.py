@@ -46,8 +46,10 @@ def world(users):
     """Mona Flytt: Trondheim 01.11.2025–31.05.2026, Bergen from 01.06.2026 (no final goal: in
     avvik-sluttmaal). Stig Stein: Trondheim throughout (no final goal)."""
     r = helpers.Register(Actor.for_user(users["imdi"], source_system="NIR-test"))
-    p = {"mona": r.person("Mona", "Flytt", follow_up_to=MOVED - dt.timedelta(days=1)),
-         "stig": r.person("Stig", "Stein")}
+    p = {
+        "mona": r.person("Mona", "Flytt", follow_up_to=MOVED - dt.timedelta(days=1)),
+        "stig": r.person("Stig", "Stein"),
+    }
     r.add(p["mona"], m.FollowUp, {"municipality": "4601", "valid_from": MOVED}, helpers.at(2026, 6, 1))
     for person in p.values():
         r.participation(person, dt.date(2026, 1, 5))
@@ -66,8 +68,13 @@ def test_report_with_past_as_of_lists_only_persons_followed_up_today(world, user
     trondheim = registry.run(report_id, params, scope=person_scope(users["trondheim"]))
     assert dufs(trondheim.rows) == {stig} and trondheim.count == 1
     # The municipality filter on the earlier day does not widen the scope either.
-    assert dufs(registry.run(report_id, registry.ReportParams(as_of=BEFORE_MOVE, municipality="5001"),
-                             scope=person_scope(users["trondheim"])).rows) == {stig}
+    assert dufs(
+        registry.run(
+            report_id,
+            registry.ReportParams(as_of=BEFORE_MOVE, municipality="5001"),
+            scope=person_scope(users["trondheim"]),
+        ).rows
+    ) == {stig}
     # Bergen follows Mona up today: it sees her, and the row describes the earlier day.
     bergen = registry.run(report_id, params, scope=person_scope(users["bergen"])).rows
     assert [(r["duf"], r["follow_up_municipality"]) for r in bergen] == [(mona, "5001")]
@@ -82,8 +89,11 @@ def test_persons_in_scope_is_the_person_page_rule(world, users):
 
     for user in users.values():
         scope = person_scope(user)
-        listed = set(m.Person.objects.all().values_list("pk", flat=True)) if scope is None else \
-            set(m.Person.objects.filter(persons_followed_up(scope, field="pk")).values_list("pk", flat=True))
+        listed = (
+            set(m.Person.objects.all().values_list("pk", flat=True))
+            if scope is None
+            else set(m.Person.objects.filter(persons_followed_up(scope, field="pk")).values_list("pk", flat=True))
+        )
         assert listed == {p.pk for p in world.values() if person_in_scope(user, p)}
 
 
@@ -125,12 +135,22 @@ def test_api_report(world, users, client):
 def test_report_command_with_user(world, users):
     mona, stig = world["mona"].duf, world["stig"].duf
     out = io.StringIO()
-    call_command("report", "personliste", "--as-of", "2026-05-01", "--user", users["trondheim"].username,
-                 "--format", "json", stdout=out)
+    call_command(
+        "report",
+        "personliste",
+        "--as-of",
+        "2026-05-01",
+        "--user",
+        users["trondheim"].username,
+        "--format",
+        "json",
+        stdout=out,
+    )
     assert dufs(json.loads(out.getvalue())["rows"]) == {stig}
     out = io.StringIO()
-    call_command("report", "avvik-sluttmaal", "--as-of", "2026-05-01", "--user", users["trondheim"].username,
-                 stdout=out)
+    call_command(
+        "report", "avvik-sluttmaal", "--as-of", "2026-05-01", "--user", users["trondheim"].username, stdout=out
+    )
     text = out.getvalue()
     assert stig in text and mona not in text
     assert list(csv.reader(io.StringIO(text), delimiter=";"))[1:]  # the CSV still has its row
@@ -140,11 +160,14 @@ def test_former_municipality_gets_historical_figures_without_names(world, users,
     """The yearly statistics count by the follow-up at the reference date: Trondheim's figures for
     a date before the move count Mona, but no path from them shows who she is."""
     figures = ("deltakere",)
-    before = statistics.yearly(statistics.StatsParams(year=2026, as_of=BEFORE_MOVE, area="5001", figures=figures),
-                               scope=person_scope(users["trondheim"]))
+    before = statistics.yearly(
+        statistics.StatsParams(year=2026, as_of=BEFORE_MOVE, area="5001", figures=figures),
+        scope=person_scope(users["trondheim"]),
+    )
     assert before.value("deltakere", "right_and_duty", "5001") == 2  # Mona and Stig
-    now = statistics.yearly(statistics.StatsParams(year=2026, area="5001", figures=figures),
-                            scope=person_scope(users["trondheim"]))
+    now = statistics.yearly(
+        statistics.StatsParams(year=2026, area="5001", figures=figures), scope=person_scope(users["trondheim"])
+    )
     assert now.value("deltakere", "right_and_duty", "5001") == 1  # Stig
     client.force_login(users["trondheim"])
     r = client.get(f"{API}/statistics", {"year": "2026", "area": "5001", "as_of": "2026-05-01"})

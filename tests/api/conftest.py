@@ -14,7 +14,6 @@ from nir.register.actors import Actor
 from nir.testing import builders as helpers
 from nir.testing.builders import make_user
 
-
 at = helpers.at
 
 
@@ -43,10 +42,21 @@ def world(users):
     from nir.register import services
 
     services.correct(details, {"protected_identity": True}, "Skjermet", r.actor, at=at(2026, 1, 11))
-    r.add(p["sara"], m.Residence, {"municipality": "5001", "address": "Hemmeligveien 1", "postal_code": "7010",
-                                   "valid_from": dt.date(2025, 11, 1)})
-    r.add(p["anne"], m.Residence, {"municipality": "5001", "address": "Storgata 1", "postal_code": "7011",
-                                   "valid_from": dt.date(2025, 11, 1)})
+    r.add(
+        p["sara"],
+        m.Residence,
+        {
+            "municipality": "5001",
+            "address": "Hemmeligveien 1",
+            "postal_code": "7010",
+            "valid_from": dt.date(2025, 11, 1),
+        },
+    )
+    r.add(
+        p["anne"],
+        m.Residence,
+        {"municipality": "5001", "address": "Storgata 1", "postal_code": "7011", "valid_from": dt.date(2025, 11, 1)},
+    )
     rb = helpers.Register(Actor.for_user(users["bergen"], source_system="NIR-test"))
     p["berit"] = rb.person("Berit", "Berg", municipality="4601")
     return p
@@ -57,9 +67,8 @@ def as_user(client, users):
     def login(name):
         client.force_login(users[name])
         return client
+
     return login
-
-
 
 
 @pytest.fixture

@@ -34,13 +34,29 @@ def test_a_write_and_a_batch_are_audited(world, as_user):
     c = as_user("trondheim")
     before = len(events())
     body = {"scheme": "intro", "kind": "time_off", "from": "2026-03-02", "to": "2026-03-02"}
-    assert c.post(f"{API}/persons/{world['tor'].duf}/absences", json.dumps(body),
-                  content_type="application/json").status_code == 201
-    batch = {"items": [{"id": "1", "duf": world["anne"].duf, "kind": "absences", "values": body},
-                       {"id": "2", "duf": world["tor"].duf, "kind": "absences",
-                        "values": {**body, "from": "2026-03-03", "to": "2026-03-03"}}]}
-    assert c.post(f"{API}/batches", json.dumps(batch), content_type="application/json",
-                  HTTP_IDEMPOTENCY_KEY="audit-1").status_code == 201
+    assert (
+        c.post(
+            f"{API}/persons/{world['tor'].duf}/absences", json.dumps(body), content_type="application/json"
+        ).status_code
+        == 201
+    )
+    batch = {
+        "items": [
+            {"id": "1", "duf": world["anne"].duf, "kind": "absences", "values": body},
+            {
+                "id": "2",
+                "duf": world["tor"].duf,
+                "kind": "absences",
+                "values": {**body, "from": "2026-03-03", "to": "2026-03-03"},
+            },
+        ]
+    }
+    assert (
+        c.post(
+            f"{API}/batches", json.dumps(batch), content_type="application/json", HTTP_IDEMPOTENCY_KEY="audit-1"
+        ).status_code
+        == 201
+    )
     write, batch_event = events()[before:]
     assert (write.action, write.what, persons_of(write)) == ("write", "absences", [world["tor"].pk])
     assert (batch_event.action, batch_event.what) == ("write", "batch")

@@ -15,8 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def absence(item_id, duf, day):
-    return {"id": item_id, "duf": duf, "kind": "absences",
-            "values": {"scheme": "intro", "kind": "time_off", "from": day, "to": day}}
+    return {
+        "id": item_id,
+        "duf": duf,
+        "kind": "absences",
+        "values": {"scheme": "intro", "kind": "time_off", "from": day, "to": day},
+    }
 
 
 def send(client, body, key="batch-1"):
@@ -31,8 +35,13 @@ def counts():
 def test_atomic_batch_registers_every_item(world, as_user):
     c = as_user("trondheim")
     before = m.Absence.objects.count()
-    body = {"items": [absence("a1", world["anne"].duf, "2026-03-02"), absence("a2", world["anne"].duf, "2026-03-03"),
-                      absence("t1", world["tor"].duf, "2026-03-04")]}
+    body = {
+        "items": [
+            absence("a1", world["anne"].duf, "2026-03-02"),
+            absence("a2", world["anne"].duf, "2026-03-03"),
+            absence("t1", world["tor"].duf, "2026-03-04"),
+        ]
+    }
     r = send(c, body)
     assert r.status_code == 201, r.content
     doc = r.json()
@@ -76,14 +85,24 @@ def test_keys_belong_to_their_sender(world, as_user, client, users):
 def test_atomic_batch_with_one_bad_item_stores_nothing_and_names_the_item(world, as_user):
     c = as_user("trondheim")
     before = counts()
-    body = {"items": [
-        absence("ok", world["anne"].duf, "2026-03-02"),
-        {"id": "bad-date", "duf": world["anne"].duf, "kind": "absences",
-         "values": {"scheme": "intro", "kind": "time_off", "from": "2026-02-30", "to": "2026-03-01"}},
-        {"id": "rule", "duf": world["anne"].duf, "kind": "decisions",
-         "values": {"scheme": "intro", "type": "loss_due_to_work", "decision_date": "2026-03-01"}},
-        absence("elsewhere", world["berit"].duf, "2026-03-02"),
-    ]}
+    body = {
+        "items": [
+            absence("ok", world["anne"].duf, "2026-03-02"),
+            {
+                "id": "bad-date",
+                "duf": world["anne"].duf,
+                "kind": "absences",
+                "values": {"scheme": "intro", "kind": "time_off", "from": "2026-02-30", "to": "2026-03-01"},
+            },
+            {
+                "id": "rule",
+                "duf": world["anne"].duf,
+                "kind": "decisions",
+                "values": {"scheme": "intro", "type": "loss_due_to_work", "decision_date": "2026-03-01"},
+            },
+            absence("elsewhere", world["berit"].duf, "2026-03-02"),
+        ]
+    }
     r = send(c, body)
     problem = assert_problem(r, 422)
     fields = {e["field"].split(".")[0] for e in problem["errors"]}
@@ -100,12 +119,19 @@ def test_atomic_batch_with_one_bad_item_stores_nothing_and_names_the_item(world,
 def test_partial_batch_accepts_the_valid_items(world, as_user):
     c = as_user("trondheim")
     before = m.Absence.objects.count()
-    body = {"mode": "partial", "items": [
-        absence("ok1", world["anne"].duf, "2026-03-02"),
-        {"id": "bad", "duf": world["anne"].duf, "kind": "absences", "values": {"scheme": "intro", "kind": "nope",
-                                                                             "from": "2026-03-03", "to": "2026-03-03"}},
-        absence("ok2", world["tor"].duf, "2026-03-04"),
-    ]}
+    body = {
+        "mode": "partial",
+        "items": [
+            absence("ok1", world["anne"].duf, "2026-03-02"),
+            {
+                "id": "bad",
+                "duf": world["anne"].duf,
+                "kind": "absences",
+                "values": {"scheme": "intro", "kind": "nope", "from": "2026-03-03", "to": "2026-03-03"},
+            },
+            absence("ok2", world["tor"].duf, "2026-03-04"),
+        ],
+    }
     r = send(c, body)
     assert r.status_code == 201
     doc = r.json()
@@ -116,19 +142,24 @@ def test_partial_batch_accepts_the_valid_items(world, as_user):
     assert m.Absence.objects.count() == before + 2
 
 
-@pytest.mark.parametrize("body, key, status", [
-    ({"items": []}, "k", 422),
-    ({"items": [{"id": "x", "duf": "1", "kind": "weddings", "values": {}}]}, "k", 422),
-    ({"mode": "sometimes", "items": [{"id": "x", "duf": "1", "kind": "absences", "values": {}}]}, "k", 422),
-    ({"items": [{"id": "x", "duf": "1", "kind": "absences", "values": {}}]}, None, 422),
-])
+@pytest.mark.parametrize(
+    "body, key, status",
+    [
+        ({"items": []}, "k", 422),
+        ({"items": [{"id": "x", "duf": "1", "kind": "weddings", "values": {}}]}, "k", 422),
+        ({"mode": "sometimes", "items": [{"id": "x", "duf": "1", "kind": "absences", "values": {}}]}, "k", 422),
+        ({"items": [{"id": "x", "duf": "1", "kind": "absences", "values": {}}]}, None, 422),
+    ],
+)
 def test_bad_batches_are_problems(world, as_user, body, key, status):
     r = send(as_user("trondheim"), body, key=key)
     assert_problem(r, status)
 
 
 def test_duplicate_item_ids_are_refused(world, as_user):
-    body = {"items": [absence("same", world["anne"].duf, "2026-03-02"), absence("same", world["anne"].duf, "2026-03-03")]}
+    body = {
+        "items": [absence("same", world["anne"].duf, "2026-03-02"), absence("same", world["anne"].duf, "2026-03-03")]
+    }
     assert_problem(send(as_user("trondheim"), body), 422, rule="duplicate_item_id")
 
 
@@ -144,19 +175,32 @@ def test_unauthenticated_batch_is_401(world, client):
 def test_nul_characters_and_bad_keys_are_refused_not_crashed(world, as_user):
     c = as_user("trondheim")
     before = counts()
-    assert_problem(send(c, {"items": [absence("a", "2026\x000001", "2026-03-02")]}), 422, rule="nul_character",
-                   field="items[0].duf")
-    assert_problem(send(c, {"items": [absence("a\x00", world["anne"].duf, "2026-03-02")]}), 422, rule="nul_character",
-                   field="items[0].id")
+    assert_problem(
+        send(c, {"items": [absence("a", "2026\x000001", "2026-03-02")]}),
+        422,
+        rule="nul_character",
+        field="items[0].duf",
+    )
+    assert_problem(
+        send(c, {"items": [absence("a\x00", world["anne"].duf, "2026-03-02")]}),
+        422,
+        rule="nul_character",
+        field="items[0].id",
+    )
     # also in partial mode the whole batch is refused: its answer (ids, refusals) is stored as well
     item = absence("b", world["anne"].duf, "2026-03-02")
     item["values"]["kind"] = "leave\x1b"
-    assert_problem(send(c, {"mode": "partial", "items": [absence("a", world["anne"].duf, "2026-03-02"), item]}),
-                   422, rule="control_character", field="items[1].values.kind")
+    assert_problem(
+        send(c, {"mode": "partial", "items": [absence("a", world["anne"].duf, "2026-03-02"), item]}),
+        422,
+        rule="control_character",
+        field="items[1].values.kind",
+    )
     item = absence("c", world["anne"].duf, "2026-03-02")
     item["values"]["colour\x00"] = "red"  # a key: named escaped
-    assert_problem(send(c, {"mode": "partial", "items": [item]}), 422, rule="nul_character",
-                   field="items[0].values.colour\\x00")
+    assert_problem(
+        send(c, {"mode": "partial", "items": [item]}), 422, rule="nul_character", field="items[0].values.colour\\x00"
+    )
     r = send(c, {"mode": "partial", "items": [absence("a", "ABC", "2026-03-02")]})
     assert r.status_code == 201 and r.json()["results"][0]["errors"][0]["rule"] == "not_found"
     assert counts() == before

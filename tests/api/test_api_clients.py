@@ -62,8 +62,9 @@ def test_a_client_sees_nothing_outside_its_municipality(client, world, trondheim
 
 def test_scopes_limit_what_a_token_may_do(client, world, trondheim):
     read_only = trondheim.headers(["nir:persons.read"])
-    body = assert_problem(post(client, f"/persons/{world['anne'].duf}/absences", ABSENCE, read_only), 403,
-                          rule="person.write")
+    body = assert_problem(
+        post(client, f"/persons/{world['anne'].duf}/absences", ABSENCE, read_only), 403, rule="person.write"
+    )
     assert "nir:registrations.write" in body["detail"]
     assert_problem(client.get(f"{API}/reports/personliste", headers=read_only), 403, rule="report.read")
     assert client.get(f"{API}/persons/{world['anne'].duf}", headers=read_only).status_code == 200
@@ -91,15 +92,26 @@ def test_bad_tokens_are_401_and_never_fall_back_to_the_session(client, world, us
 
 def test_batches_of_a_client_are_idempotent_per_client(client, world, trondheim):
     other = make_client("k-5001", "fagsystem-5001-b")
-    body = {"items": [{"id": "x1", "duf": world["anne"].duf, "kind": "absences",
-                       "values": {"scheme": "intro", "kind": "time_off", "from": "2026-03-02", "to": "2026-03-02"}}]}
+    body = {
+        "items": [
+            {
+                "id": "x1",
+                "duf": world["anne"].duf,
+                "kind": "absences",
+                "values": {"scheme": "intro", "kind": "time_off", "from": "2026-03-02", "to": "2026-03-02"},
+            }
+        ]
+    }
     h = {**trondheim.headers(), "Idempotency-Key": "k1"}
     first = post(client, "/batches", body, h)
     assert first.status_code == 201, first.content
     again = post(client, "/batches", body, h)
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
-    body2 = {"items": [{**body["items"][0], "values": {**body["items"][0]["values"], "from": "2026-03-03",
-                                                        "to": "2026-03-03"}}]}
+    body2 = {
+        "items": [
+            {**body["items"][0], "values": {**body["items"][0]["values"], "from": "2026-03-03", "to": "2026-03-03"}}
+        ]
+    }
     assert post(client, "/batches", body2, {**other.headers(), "Idempotency-Key": "k1"}).status_code == 201
     assert m.Absence.objects.filter(person=world["anne"], registered_by_kind="client").count() == 2
 

@@ -59,10 +59,25 @@ def test_openapi_schema_documents_every_operation(users, client):
     schema = r.json()
     assert schema["openapi"].startswith("3.") and schema["info"]["version"] == "1"
     assert "Problem" in schema["components"]["schemas"]
-    expected = {"/api/v1/persons/{duf}", "/api/v1/persons", "/api/v1/codes", "/api/v1/codes/{name}",
-                "/api/v1/reports/{report_id}", "/api/v1/statistics"} | {
-        f"/api/v1/persons/{{duf}}/{k}" for k in ("decisions", "final-goals", "participation", "measures",
-                                                  "absences", "terminations", "career-guidance")}
+    expected = {
+        "/api/v1/persons/{duf}",
+        "/api/v1/persons",
+        "/api/v1/codes",
+        "/api/v1/codes/{name}",
+        "/api/v1/reports/{report_id}",
+        "/api/v1/statistics",
+    } | {
+        f"/api/v1/persons/{{duf}}/{k}"
+        for k in (
+            "decisions",
+            "final-goals",
+            "participation",
+            "measures",
+            "absences",
+            "terminations",
+            "career-guidance",
+        )
+    }
     assert expected <= set(schema["paths"])
     for path, item in schema["paths"].items():
         for method, op in item.items():

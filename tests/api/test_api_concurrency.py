@@ -48,8 +48,12 @@ def test_concurrent_single_registrations_lose_nothing_and_duplicate_nothing(setu
             person = persons[(i + j) % len(persons)]
             day = dt.date(2026, 3, 2) + dt.timedelta(days=i * WRITES_PER_CLIENT + j)
             body = {"scheme": "intro", "kind": "time_off", "from": day.isoformat(), "to": day.isoformat()}
-            r = c.post(f"/api/v1/persons/{person.duf}/absences", json.dumps(body), content_type="application/json",
-                       headers={"Authorization": f"Bearer {tokens[i]}"})
+            r = c.post(
+                f"/api/v1/persons/{person.duf}/absences",
+                json.dumps(body),
+                content_type="application/json",
+                headers={"Authorization": f"Bearer {tokens[i]}"},
+            )
             statuses.append((r.status_code, r.json().get("registration", {}).get("id")))
         return statuses
 
@@ -71,15 +75,30 @@ def test_concurrent_single_registrations_lose_nothing_and_duplicate_nothing(setu
 
 def test_the_same_batch_sent_at_once_by_retrying_workers_is_registered_once(setup):
     persons, clients, tokens = setup
-    items = [{"id": f"x{k}", "duf": persons[k % 3].duf, "kind": "absences",
-              "values": {"scheme": "intro", "kind": "time_off", "from": f"2026-04-{k + 1:02d}",
-                         "to": f"2026-04-{k + 1:02d}"}} for k in range(9)]
+    items = [
+        {
+            "id": f"x{k}",
+            "duf": persons[k % 3].duf,
+            "kind": "absences",
+            "values": {
+                "scheme": "intro",
+                "kind": "time_off",
+                "from": f"2026-04-{k + 1:02d}",
+                "to": f"2026-04-{k + 1:02d}",
+            },
+        }
+        for k in range(9)
+    ]
     body = json.dumps({"mode": "atomic", "items": items})
     before = m.Absence.objects.count()
 
     def work(i):
-        r = Client().post("/api/v1/batches", body, content_type="application/json",
-                          headers={"Authorization": f"Bearer {tokens[0]}", "Idempotency-Key": "samme-batch"})
+        r = Client().post(
+            "/api/v1/batches",
+            body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {tokens[0]}", "Idempotency-Key": "samme-batch"},
+        )
         return r.status_code, r.json()
 
     results = run_concurrently(6, work)
@@ -94,12 +113,22 @@ def test_different_batches_of_many_clients_on_the_same_persons(setup):
     before = m.Absence.objects.count()
 
     def work(i):
-        items = [{"id": f"c{i}-{k}", "duf": persons[k % 3].duf, "kind": "absences",
-                  "values": {"scheme": "intro", "kind": "time_off", "from": day, "to": day}}
-                 for k in range(5) for day in [(dt.date(2026, 5, 4) + dt.timedelta(days=i * 5 + k)).isoformat()]]
-        r = Client().post("/api/v1/batches", json.dumps({"mode": "partial", "items": items}),
-                          content_type="application/json",
-                          headers={"Authorization": f"Bearer {tokens[i]}", "Idempotency-Key": f"batch-{i}"})
+        items = [
+            {
+                "id": f"c{i}-{k}",
+                "duf": persons[k % 3].duf,
+                "kind": "absences",
+                "values": {"scheme": "intro", "kind": "time_off", "from": day, "to": day},
+            }
+            for k in range(5)
+            for day in [(dt.date(2026, 5, 4) + dt.timedelta(days=i * 5 + k)).isoformat()]
+        ]
+        r = Client().post(
+            "/api/v1/batches",
+            json.dumps({"mode": "partial", "items": items}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {tokens[i]}", "Idempotency-Key": f"batch-{i}"},
+        )
         return r.status_code, r.json()
 
     results = run_concurrently(8, work)

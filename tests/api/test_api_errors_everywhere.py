@@ -21,12 +21,21 @@ pytestmark = pytest.mark.django_db
 
 
 def _call(handler, method, path, headers, body=b"", content_length=None):
-    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "testserver",
-               "SERVER_PORT": "80", "HTTP_HOST": "testserver", "wsgi.url_scheme": "http",
-               "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.input": io.BytesIO(body),
-               "CONTENT_LENGTH": str(len(body) if content_length is None else content_length),
-               "CONTENT_TYPE": "application/json", "wsgi.errors": io.StringIO(),
-               **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()}}
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body) if content_length is None else content_length),
+        "CONTENT_TYPE": "application/json",
+        "wsgi.errors": io.StringIO(),
+        **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
+    }
     started = {}
 
     def start_response(status, response_headers, exc_info=None):
@@ -56,13 +65,16 @@ def chains(world, same_connection, client):
     api_client = make_client("k-5001", "fagsystem-5001")
     client.force_login(User.objects.get(username="saksbehandler-5001"))
     csrf = _get_new_csrf_string()
-    session_headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
-                                 f"{settings.CSRF_COOKIE_NAME}={csrf}", "X-CSRFToken": csrf}
+    session_headers = {
+        "Cookie": f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}; "
+        f"{settings.CSRF_COOKIE_NAME}={csrf}",
+        "X-CSRFToken": csrf,
+    }
     return [("bearer", BearerApiHandler(), api_client.headers()), ("session", WSGIHandler(), session_headers)]
 
 
 def test_unknown_api_paths_are_problem_404(chains):
-    for name, handler, headers in chains:
+    for _name, handler, headers in chains:
         for path in (f"{API}/nope", f"{API}/persons/1/nope/2", "/api/v2/persons", "/api/"):
             _assert_problem(_call(handler, "GET", path, headers), 404)
 
@@ -92,7 +104,7 @@ def test_a_500_outside_ninja_is_problem_json(chains, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(resolvers.URLResolver, "resolve", broken)
-    for name, handler, headers in chains:
+    for _name, handler, headers in chains:
         doc, _ = _assert_problem(_call(handler, "GET", f"{API}/codes", headers), 500)
         assert "boom" not in json.dumps(doc)
 
@@ -104,10 +116,20 @@ def test_the_documented_batch_size_is_accepted(world, chains):
     anne = world["berit"].duf
     start = dt.date(2026, 1, 5)
     for name, handler, headers in chains:
-        items = [{"id": f"visma-flyktning-{name}-2026-03-02-kjoering-17-fravaer-{i:05d}", "duf": anne, "kind": "absences",
-                  "values": {"scheme": "intro", "kind": "time_off",
-                             "from": (start + dt.timedelta(days=i)).isoformat(),
-                             "to": (start + dt.timedelta(days=i)).isoformat()}} for i in range(MAX_ITEMS)]
+        items = [
+            {
+                "id": f"visma-flyktning-{name}-2026-03-02-kjoering-17-fravaer-{i:05d}",
+                "duf": anne,
+                "kind": "absences",
+                "values": {
+                    "scheme": "intro",
+                    "kind": "time_off",
+                    "from": (start + dt.timedelta(days=i)).isoformat(),
+                    "to": (start + dt.timedelta(days=i)).isoformat(),
+                },
+            }
+            for i in range(MAX_ITEMS)
+        ]
         body = json.dumps({"mode": "partial", "items": items}, indent=2).encode()
         assert len(body) > 2.7e6
         status, _h, out = _call(handler, "POST", f"{API}/batches", {**headers, "Idempotency-Key": f"stor-{name}"}, body)

@@ -12,9 +12,14 @@ import pytest
 import schemathesis
 from django.conf import settings
 from django.middleware.csrf import _get_new_csrf_string
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from schemathesis.checks import (
-    content_type_conformance, not_a_server_error, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
 )
 from schemathesis.generation import GenerationMode
 
@@ -41,8 +46,10 @@ VALID = {
 def session_headers(client, users):
     client.force_login(users["imdi"])
     token = _get_new_csrf_string()
-    cookies = {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value,
-               settings.CSRF_COOKIE_NAME: token}
+    cookies = {
+        settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value,
+        settings.CSRF_COOKIE_NAME: token,
+    }
     return {"headers": {"X-CSRFToken": token}, "cookies": cookies}
 
 
@@ -71,13 +78,20 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
         if "{duf}" in op.path:
             strategy = st.tuples(strategy, st.sampled_from(dufs + [None])).map(_with_duf)
 
-        @hsettings(max_examples=MAX_EXAMPLES.get(op.method.upper(), 10), derandomize=True, deadline=None,
-                   database=None, suppress_health_check=list(HealthCheck))
+        @hsettings(
+            max_examples=MAX_EXAMPLES.get(op.method.upper(), 10),
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=strategy)
         def run(case):
-            response = case.call_and_validate(headers=session_headers["headers"], cookies=session_headers["cookies"],
-                                              checks=CHECKS)
-            statuses.setdefault(f"{op.method.upper()} {op.path}", set()).add(response.status_code)
+            response = case.call_and_validate(
+                headers=session_headers["headers"], cookies=session_headers["cookies"], checks=CHECKS
+            )
+            # run() is called below, in this iteration: op is the current operation
+            statuses.setdefault(f"{op.method.upper()} {op.path}", set()).add(response.status_code)  # noqa: B023
 
         try:
             run()

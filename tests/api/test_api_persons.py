@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from api_helpers import API, assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +18,12 @@ def test_person_with_derived_status_and_explanations(world, as_user):
     assert body["follow_up"] == {"municipality": "5001", "district": "", "from": "2025-11-01", "to": None}
     assert body["address"]["address"] == "Storgata 1"
     assert body["permits"][0]["basis"] == "utl_28" and body["permits"][0]["basis_label"]
-    assert body["settlements"][0] == {"municipality": "5001", "district": "", "date": "2025-11-01", "by_agreement": True}
+    assert body["settlements"][0] == {
+        "municipality": "5001",
+        "district": "",
+        "date": "2025-11-01",
+        "by_agreement": True,
+    }
     st = body["status"]
     assert st["law"] == "integreringsloven"
     assert st["intro"]["category"] == "right_and_duty" and st["intro"]["category_label"].startswith("Rett og plikt")
@@ -62,7 +66,9 @@ def test_protected_identity_hides_address_except_for_imdi(world, as_user):
 def test_unauthenticated_is_401_problem(world, client):
     assert_problem(client.get(f"{API}/persons/{world['anne'].duf}"), 401)
     assert_problem(client.get(f"{API}/persons"), 401)
-    assert_problem(client.post(f"{API}/persons/{world['anne'].duf}/decisions", {}, content_type="application/json"), 401)
+    assert_problem(
+        client.post(f"{API}/persons/{world['anne'].duf}/decisions", {}, content_type="application/json"), 401
+    )
     assert_problem(client.get(f"{API}/codes"), 401)
 
 

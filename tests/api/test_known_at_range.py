@@ -27,8 +27,12 @@ def test_api_reports_and_statistics(world, as_user, value):
 def test_pages_and_downloads(world, as_user, value, name):
     c = as_user("imdi")
     extra = {"known_at": "2026-01-01"} if name == "compare_known_at" else {}
-    for url in ("/rapporter/avsluttet-intro/", "/rapporter/avsluttet-intro/eksport.csv",
-                "/rapporter/aarsstatistikk/", "/rapporter/aarsstatistikk/eksport.xlsx"):
+    for url in (
+        "/rapporter/avsluttet-intro/",
+        "/rapporter/avsluttet-intro/eksport.csv",
+        "/rapporter/aarsstatistikk/",
+        "/rapporter/aarsstatistikk/eksport.xlsx",
+    ):
         if name == "compare_known_at" and ("eksport" in url or "avsluttet" in url):
             continue  # only the statistics page compares two times
         r = c.get(url, {**extra, name: value, "year": "2026"})
@@ -39,11 +43,13 @@ def test_pages_and_downloads(world, as_user, value, name):
 @pytest.mark.parametrize("value", OUT_OF_RANGE)
 def test_commands(world, value, tmp_path):
     value = value if value[-6] in "+-" else value + "+01:00"  # the commands want a time zone
-    for args in (["report", "avsluttet-intro", "--known-at", value],
-                 ["report", "aarsstatistikk", "--year", "2026", "--known-at", value],
-                 ["report", "avsluttet-intro", "--known-at", "2026-01-01", "--compare-known-at", value],
-                 ["rules", "explain", world["anne"].duf, "--known-at", value],
-                 ["export", "facts", "--known-at", value, "--out", str(tmp_path / "f.jsonl")]):
+    for args in (
+        ["report", "avsluttet-intro", "--known-at", value],
+        ["report", "aarsstatistikk", "--year", "2026", "--known-at", value],
+        ["report", "avsluttet-intro", "--known-at", "2026-01-01", "--compare-known-at", value],
+        ["rules", "explain", world["anne"].duf, "--known-at", value],
+        ["export", "facts", "--known-at", value, "--out", str(tmp_path / "f.jsonl")],
+    ):
         with pytest.raises(CommandError, match="1900"):
             call_command(*args)
 

@@ -26,9 +26,15 @@ class _Doc(Out):
     items: list[int]
 
 
-DOC = {"name": "Åse", "items": [1, 2],
-       "inner": {"day": dt.date(2026, 11, 23), "hours": decimal.Decimal("37.5"),
-                 "at": dt.datetime(2026, 11, 23, 11, 5, 7, 123456, tzinfo=dt.timezone.utc)}}
+DOC = {
+    "name": "Åse",
+    "items": [1, 2],
+    "inner": {
+        "day": dt.date(2026, 11, 23),
+        "hours": decimal.Decimal("37.5"),
+        "at": dt.datetime(2026, 11, 23, 11, 5, 7, 123456, tzinfo=dt.UTC),
+    },
+}
 
 
 def test_encoding_gives_the_json_ninja_renders_for_the_same_values():
@@ -38,11 +44,14 @@ def test_encoding_gives_the_json_ninja_renders_for_the_same_values():
     assert ours["inner"] == {"day": "2026-11-23", "at": "2026-11-23T11:05:07.123Z", "hours": "37.5"}
 
 
-@pytest.mark.parametrize("drift, where", [
-    ({**DOC, "extra": 1}, "/extra: not in the schema"),
-    ({**DOC, "inner": {k: v for k, v in DOC["inner"].items() if k != "hours"}}, "/inner/hours: missing"),
-    ({**DOC, "items": ["1", 2]}, "/items/0"),
-])
+@pytest.mark.parametrize(
+    "drift, where",
+    [
+        ({**DOC, "extra": 1}, "/extra: not in the schema"),
+        ({**DOC, "inner": {k: v for k, v in DOC["inner"].items() if k != "hours"}}, "/inner/hours: missing"),
+        ({**DOC, "items": ["1", 2]}, "/items/0"),
+    ],
+)
 def test_a_document_that_drifts_from_its_schema_fails_when_checked(settings, drift, where):
     settings.NIR_API_CHECK_ANSWERS = True
     with pytest.raises(render.AnswerDoesNotMatchSchema) as e:

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+import nir.access.loaders
+import nir.reference.loaders
 from nir import codes
 from nir.access.models import Organisation, OrganisationKind
 from nir.reference.models import CodeEntry, County, District, Municipality
-
-import nir.access.loaders
-import nir.reference.loaders
 
 REF_DATA = Path(nir.reference.loaders.__file__).parent / "data"
 ACCESS_DATA = Path(nir.access.loaders.__file__).parent / "data"
@@ -67,8 +66,9 @@ def test_oslo_districts():
     with open(REF_DATA / "bydeler-oslo.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(districts) == len(rows) == 17
-    assert all(d.municipality_number == "0301" and d.number.startswith("0301") and len(d.number) == 6
-               for d in districts)
+    assert all(
+        d.municipality_number == "0301" and d.number.startswith("0301") and len(d.number) == 6 for d in districts
+    )
     names = {d.name for d in districts}
     assert {"Gamle Oslo", "Grünerløkka", "Sentrum", "Marka"} <= names
 
@@ -86,7 +86,11 @@ def test_code_lists_mirror_the_yaml_files():
         for c in cl.codes:
             row = CodeEntry.objects.get(list=cl.name, code=c.code)
             assert (row.label, row.valid_from, row.valid_to, row.verified) == (
-                c.label, c.valid_from, c.valid_to, c.verified), f"{cl.name}:{c.code}"
+                c.label,
+                c.valid_from,
+                c.valid_to,
+                c.verified,
+            ), f"{cl.name}:{c.code}"
 
 
 @pytest.mark.django_db
@@ -99,7 +103,8 @@ def test_organisations():
     munis = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY)
     assert munis.count() == 357
     assert set(munis.values_list("municipality_number", flat=True)) == set(
-        Municipality.objects.values_list("number", flat=True))
+        Municipality.objects.values_list("number", flat=True)
+    )
     trondheim = Organisation.objects.get(code="k-5001")
     assert (trondheim.municipality_number, trondheim.county_numbers) == ("5001", ["50"])
 
@@ -107,7 +112,8 @@ def test_organisations():
     assert districts.count() == District.objects.count()
     assert set(districts.values_list("parent__code", flat=True)) == {"k-0301"}
     assert set(districts.values_list("district_number", flat=True)) == set(
-        District.objects.values_list("number", flat=True))
+        District.objects.values_list("number", flat=True)
+    )
 
     counties = Organisation.objects.filter(kind=OrganisationKind.COUNTY)
     assert counties.count() == 15
@@ -125,14 +131,20 @@ def test_organisations():
 def test_loadrefdata_is_idempotent():
     """Running loadrefdata (twice) after migrate changes no count and no row identity."""
     before = table_counts()
-    ids_before = set(Municipality.objects.values_list("id", flat=True)), set(Organisation.objects.values_list("id", flat=True))
+    ids_before = (
+        set(Municipality.objects.values_list("id", flat=True)),
+        set(Organisation.objects.values_list("id", flat=True)),
+    )
     out = io.StringIO()
     call_command("loadrefdata", stdout=out)
     assert "15 fylker, 357 kommuner, 17 bydeler" in out.getvalue()
     assert table_counts() == before
     call_command("loadrefdata", verbosity=0, stdout=io.StringIO())
     assert table_counts() == before
-    ids_after = set(Municipality.objects.values_list("id", flat=True)), set(Organisation.objects.values_list("id", flat=True))
+    ids_after = (
+        set(Municipality.objects.values_list("id", flat=True)),
+        set(Organisation.objects.values_list("id", flat=True)),
+    )
     assert ids_after == ids_before
 
 
@@ -143,4 +155,6 @@ def test_loadrefdata_repairs_a_changed_label():
     CodeEntry.objects.filter(list="final_goal", code="work_vgo_2026").update(label="x")
     call_command("loadrefdata", verbosity=0, stdout=io.StringIO())
     assert Municipality.objects.get(number="5001").name == "Trondheim - Tråante"
-    assert CodeEntry.objects.get(list="final_goal", code="work_vgo_2026").label == codes.label("final_goal", "work_vgo_2026")
+    assert CodeEntry.objects.get(list="final_goal", code="work_vgo_2026").label == codes.label(
+        "final_goal", "work_vgo_2026"
+    )

@@ -11,8 +11,6 @@ from rules_support import BASE_FACTS
 D = dt.date.fromisoformat
 
 
-
-
 @pytest.fixture
 def facts():
     """A refugee (utl_28) granted 2025-10-01, settled by agreement 2025-11-01, aged 37."""

@@ -14,8 +14,10 @@ from nir.rules.cases import Mismatch, check_case, compare, find_cases, load_case
 
 # The shared conformance cases; on machines without the shared folder, the copy kept in
 # tests/data/cases (checked against the shared folder by tests/register/test_conformance_cases_import.py).
-SHARED = next((p for p in (Path("/work/shared/domain/cases"), Path(__file__).parents[1] / "data" / "cases")
-               if p.is_dir()), Path("/work/shared/domain/cases"))
+SHARED = next(
+    (p for p in (Path("/work/shared/domain/cases"), Path(__file__).parents[1] / "data" / "cases") if p.is_dir()),
+    Path("/work/shared/domain/cases"),
+)
 OURS = Path(__file__).parent / "cases"
 CASE_FILES, _missing = find_cases([p for p in (SHARED, OURS) if p.exists()])
 
@@ -57,8 +59,10 @@ def test_compare_lists_as_sets_and_types():
 
 
 def test_mismatch_text():
-    assert str(Mismatch("intro.deadline", "2028-01-18", "2028-01-19")) == \
-        'intro.deadline: forventet "2028-01-18", fikk "2028-01-19"'
+    assert (
+        str(Mismatch("intro.deadline", "2028-01-18", "2028-01-19"))
+        == 'intro.deadline: forventet "2028-01-18", fikk "2028-01-19"'
+    )
 
 
 def _write(tmp_path: Path, name: str, doc) -> Path:
@@ -81,7 +85,7 @@ def test_check_reports_each_failing_expectation_and_summary(tmp_path):
     lines = out.getvalue().splitlines()
     assert status == 1
     assert lines[-1] == "1 passed, 2 failed"
-    assert any("b_bad.json: intro.deadline: forventet \"2028-01-18\", fikk \"2028-01-19\"" in line for line in lines)
+    assert any('b_bad.json: intro.deadline: forventet "2028-01-18", fikk "2028-01-19"' in line for line in lines)
     assert any("b_bad.json: errors:" in line for line in lines)
     assert any("c_broken.json: kan ikke lese casen" in line for line in lines)
 

@@ -21,16 +21,37 @@ def test_result_shape_matches_case_expect(facts):
     assert {"category", "closed", "absence_workdays", "deadline"} <= set(out["intro"])
     assert {"category", "leave_workdays", "deadline"} <= set(out["norwegian"])
     assert set(evaluate(facts, D("2026-06-01")).to_json(explanations=False)) == {
-        "law", "intro", "norwegian", "deviations", "errors"}
+        "law",
+        "intro",
+        "norwegian",
+        "deviations",
+        "errors",
+    }
 
 
 def test_every_derived_value_is_explained(facts):
     """regelmotor.md § 1 'Explainable': rule id, legal source, facts used, Norwegian text."""
-    facts["decisions"] = [{"scheme": "intro", "type": "participation", "decision_date": "2026-01-05",
-                           "start_date": "2026-01-05", "end_date": None}]
+    facts["decisions"] = [
+        {
+            "scheme": "intro",
+            "type": "participation",
+            "decision_date": "2026-01-05",
+            "start_date": "2026-01-05",
+            "end_date": None,
+        }
+    ]
     ex = evaluate(facts, D("2026-06-01")).to_json()["explanations"]
-    for key in ("law", "intro.category", "intro.closed", "intro.absence_workdays", "intro.deadline",
-                "norwegian.category", "norwegian.leave_workdays", "norwegian.deadline", "deviations"):
+    for key in (
+        "law",
+        "intro.category",
+        "intro.closed",
+        "intro.absence_workdays",
+        "intro.deadline",
+        "norwegian.category",
+        "norwegian.leave_workdays",
+        "norwegian.deadline",
+        "deviations",
+    ):
         assert ex[key], key
         for step in ex[key]:
             assert step["rule"] and step["source"] and step["text"], (key, step)
@@ -47,9 +68,11 @@ def test_explanation_steps_are_to_json_explanations_flattened(facts):
     ]
     for on in ("2025-12-01", "2026-03-01", "2028-06-01"):
         result = evaluate(facts, D(on))
-        expected = [{"key": key, "rule": s["rule"], "source": s["source"], "text": s["text"],
-                     "verified": s["verified"]}
-                    for key, steps in result.to_json()["explanations"].items() for s in steps]
+        expected = [
+            {"key": key, "rule": s["rule"], "source": s["source"], "text": s["text"], "verified": s["verified"]}
+            for key, steps in result.to_json()["explanations"].items()
+            for s in steps
+        ]
         assert result.explanation_steps() == expected
     assert expected[-1]["key"] == "errors" and expected[-1]["rule"] == "loss_due_to_work_after_participation"
 
@@ -68,26 +91,51 @@ def test_errors_carry_rule_and_norwegian_message(facts):
 def test_closed_labels_come_from_code_lists(facts):
     facts["decisions"] = [{"scheme": "intro", "type": "loss_due_to_work", "decision_date": "2026-01-05"}]
     closed = evaluate(facts, D("2026-03-01")).to_json()["intro"]["closed"]
-    assert closed == {"status": "Avbrutt", "reason": "Vedtak om bortfall av rett og plikt pga. arbeid",
-                      "date": "2026-01-05", "registered_by": "Regelmotor"}
+    assert closed == {
+        "status": "Avbrutt",
+        "reason": "Vedtak om bortfall av rett og plikt pga. arbeid",
+        "date": "2026-01-05",
+        "registered_by": "Regelmotor",
+    }
 
 
 def test_tolerates_interchange_keys(facts):
     """regelmotor.md § 8: the interchange format's extra keys are ignored by the engine."""
     facts |= {
-        "sex": "female", "national_id": "12869112345", "protected_identity": False,
-        "residences": [{"municipality": "5001", "address": "Storgata 1", "postal_code": "7010", "from": "2025-11-01",
-                        "to": None}],
+        "sex": "female",
+        "national_id": "12869112345",
+        "protected_identity": False,
+        "residences": [
+            {"municipality": "5001", "address": "Storgata 1", "postal_code": "7010", "from": "2025-11-01", "to": None}
+        ],
         "follow_up": [{"municipality": "5001", "from": "2025-11-01", "to": None}],
-        "measures": [{"scheme": "intro", "measure": "work_practice", "from": "2026-04-01", "to": "2026-06-30",
-                      "hours_per_week": 20}],
+        "measures": [
+            {
+                "scheme": "intro",
+                "measure": "work_practice",
+                "from": "2026-04-01",
+                "to": "2026-06-30",
+                "hours_per_week": 20,
+            }
+        ],
         "participation": [{"scheme": "norwegian", "from": "2026-03-01", "to": "2026-03-31", "hours": 48}],
-        "terminations": [], "career_guidance": [], "competence_mappings": [],
+        "terminations": [],
+        "career_guidance": [],
+        "competence_mappings": [],
     }
     facts["permits"][0]["effectuation_date"] = None
-    facts["decisions"] = [{"scheme": "intro", "type": "participation", "result": "made", "decision_date": "2026-01-05",
-                           "start_date": "2026-01-05", "end_date": None, "follow_up_municipality": "5001",
-                           "registered_at": "2026-01-05T10:00:00+01:00"}]
+    facts["decisions"] = [
+        {
+            "scheme": "intro",
+            "type": "participation",
+            "result": "made",
+            "decision_date": "2026-01-05",
+            "start_date": "2026-01-05",
+            "end_date": None,
+            "follow_up_municipality": "5001",
+            "registered_at": "2026-01-05T10:00:00+01:00",
+        }
+    ]
     assert evaluate(facts, D("2026-06-01")).intro.category == "right_and_duty"
 
 
@@ -98,8 +146,10 @@ def test_invalid_facts_raise_with_path(facts):
 
 
 def test_absence_period_rules(facts):
-    facts["absences"] = [{"scheme": "intro", "kind": "leave", "from": "2026-03-10", "to": "2026-03-02"},
-                         {"scheme": "intro", "kind": "sick", "from": "2026-03-02", "to": "2026-03-03"}]
+    facts["absences"] = [
+        {"scheme": "intro", "kind": "leave", "from": "2026-03-10", "to": "2026-03-02"},
+        {"scheme": "intro", "kind": "sick", "from": "2026-03-02", "to": "2026-03-03"},
+    ]
     assert evaluate(facts, D("2026-06-01")).error_ids == ["absence_end_before_start", "absence_kind_unknown"]
 
 
@@ -112,10 +162,20 @@ def test_integreringsloven_rules_do_not_depend_on_introduksjonsloven():
 
 # --- validate_registration -------------------------------------------------------------------
 
-PART = {"scheme": "intro", "type": "participation", "decision_date": "2025-12-15", "start_date": "2025-12-15",
-        "end_date": None}
-LOSS = {"scheme": "intro", "type": "loss_due_to_work", "decision_date": "2026-01-05", "start_date": None,
-        "end_date": None}
+PART = {
+    "scheme": "intro",
+    "type": "participation",
+    "decision_date": "2025-12-15",
+    "start_date": "2025-12-15",
+    "end_date": None,
+}
+LOSS = {
+    "scheme": "intro",
+    "type": "loss_due_to_work",
+    "decision_date": "2026-01-05",
+    "start_date": None,
+    "end_date": None,
+}
 
 
 def test_refuses_loss_after_participation(facts):
@@ -148,18 +208,21 @@ def test_refuses_loss_before_2026(facts):
 
 def test_refuses_decision_type_in_wrong_scheme(facts):
     d = {"scheme": "norwegian", "type": "temporary_stop", "decision_date": "2026-01-05"}
-    assert [v.rule for v in validate_registration(facts, "decisions", d, D("2026-01-05"))] == \
-        ["decision_type_not_in_scheme"]
+    assert [v.rule for v in validate_registration(facts, "decisions", d, D("2026-01-05"))] == [
+        "decision_type_not_in_scheme"
+    ]
 
 
 def test_refuses_extension_beyond_allowed(facts):
     facts["final_goal"] = "work_vgo_2026"
-    assert [v.rule for v in validate_registration(facts, "extension_months", 3, D("2026-06-01"))] == \
-        ["extension_not_allowed"]
+    assert [v.rule for v in validate_registration(facts, "extension_months", 3, D("2026-06-01"))] == [
+        "extension_not_allowed"
+    ]
     facts["final_goal"] = "complete_vgo_2025"
     assert validate_registration(facts, "extension_months", 12, D("2026-06-01")) == []
-    assert [v.rule for v in validate_registration(facts, "extension_months", 13, D("2026-06-01"))] == \
-        ["extension_exceeds_maximum"]
+    assert [v.rule for v in validate_registration(facts, "extension_months", 13, D("2026-06-01"))] == [
+        "extension_exceeds_maximum"
+    ]
 
 
 def test_final_goal_outside_window_is_accepted(facts):
@@ -195,8 +258,10 @@ def test_any_mix_of_case_facts_at_any_date_evaluates():
     facts_list = [json.loads(p.read_text(encoding="utf-8"))["facts"] for p in CASE_FILES]
     rnd = random.Random(7)
     for _ in range(300):
-        f = {k: copy.deepcopy(rnd.choice(facts_list).get(k)) for k in
-             ("birth_date", "education", "settlements", "absences", "final_goal", "extension_months")}
+        f = {
+            k: copy.deepcopy(rnd.choice(facts_list).get(k))
+            for k in ("birth_date", "education", "settlements", "absences", "final_goal", "extension_months")
+        }
         f["birth_date"] = f["birth_date"] or "1990-01-01"
         f["permits"] = [p for x in rnd.sample(facts_list, 2) for p in x.get("permits", [])]
         f["decisions"] = [d for x in rnd.sample(facts_list, 2) for d in x.get("decisions", [])]

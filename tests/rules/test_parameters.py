@@ -20,13 +20,23 @@ def test_get_returns_value_and_source():
     assert p.valid_from == D("2021-01-01") and p.valid_to is None
 
 
-@pytest.mark.parametrize("name,value", [
-    ("intro.age.min", 18), ("intro.age.max", 55), ("norwegian.age.min", 18), ("norwegian.age.end", 67),
-    ("intro.work.min_hours_per_week", 30), ("intro.absence.threshold_workdays", 10),
-    ("norwegian.duration_months.default", 36), ("norwegian.duration_months.upper_secondary", 18),
-    ("intro.decision_window.years", 2), ("intro.ch6a.ordinary_rules_from", D("2026-01-01")),
-    ("intro.s43h.decisions_before", D("2026-01-01")), ("law.integreringsloven_from", D("2021-01-01")),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("intro.age.min", 18),
+        ("intro.age.max", 55),
+        ("norwegian.age.min", 18),
+        ("norwegian.age.end", 67),
+        ("intro.work.min_hours_per_week", 30),
+        ("intro.absence.threshold_workdays", 10),
+        ("norwegian.duration_months.default", 36),
+        ("norwegian.duration_months.upper_secondary", 18),
+        ("intro.decision_window.years", 2),
+        ("intro.ch6a.ordinary_rules_from", D("2026-01-01")),
+        ("intro.s43h.decisions_before", D("2026-01-01")),
+        ("law.integreringsloven_from", D("2021-01-01")),
+    ],
+)
 def test_shipped_values(name, value):
     assert parameters.get(name, on=D("2026-06-01")).value == value
 
@@ -77,10 +87,14 @@ def test_latest_valid_from_wins_when_switched_on():
 
 def _person(birth: str, permit: str) -> dict:
     return {
-        "birth_date": birth, "education": "below_upper_secondary",
+        "birth_date": birth,
+        "education": "below_upper_secondary",
         "permits": [{"basis": "utl_28", "decision_date": permit, "arrival_date": None}],
         "settlements": [{"municipality": "5001", "date": permit, "by_agreement": True}],
-        "decisions": [], "final_goal": None, "extension_months": 0, "absences": [],
+        "decisions": [],
+        "final_goal": None,
+        "extension_months": 0,
+        "absences": [],
     }
 
 
@@ -112,10 +126,12 @@ def test_loader_rejects_malformed_files(tmp_path):
     (tmp_path / "a.yaml").write_text("x:\n  values:\n    - value: 1\n      source: s\n", encoding="utf-8")
     with pytest.raises(ValueError, match="valid_from"):
         load(tmp_path)
-    (tmp_path / "a.yaml").write_text("x:\n  values:\n    - value: 1\n      valid_from: 2021-01-01\n      source: s\n",
-                                     encoding="utf-8")
-    (tmp_path / "b.yaml").write_text("x:\n  values:\n    - value: 2\n      valid_from: 2021-01-01\n      source: s\n",
-                                     encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(
+        "x:\n  values:\n    - value: 1\n      valid_from: 2021-01-01\n      source: s\n", encoding="utf-8"
+    )
+    (tmp_path / "b.yaml").write_text(
+        "x:\n  values:\n    - value: 2\n      valid_from: 2021-01-01\n      source: s\n", encoding="utf-8"
+    )
     with pytest.raises(ValueError, match="defined twice"):
         load(tmp_path)
 

@@ -13,8 +13,10 @@ from nir.rules.cases import find_cases, load_case
 from nir.rules.catalogue import RULES, rule_ids
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
-SHARED = next((p for p in (Path("/work/shared/domain/cases"), Path(__file__).parents[1] / "data" / "cases")
-               if p.is_dir()), Path("/work/shared/domain/cases"))
+SHARED = next(
+    (p for p in (Path("/work/shared/domain/cases"), Path(__file__).parents[1] / "data" / "cases") if p.is_dir()),
+    Path("/work/shared/domain/cases"),
+)
 OURS = Path(__file__).parent / "cases"
 
 
@@ -43,11 +45,13 @@ def test_rule_catalogue_matches_docs_rules_md():
     for rule_id, status in statuses.items():
         assert catalogue[rule_id].status == status, rule_id
     # every rule id is one the engine names (s08_right_and_duty_f_g is built as f"{rule}_f_g")
-    source = "".join(p.read_text(encoding="utf-8") for p in (DOCS.parents[1] / "src" / "nir" / "rules").rglob("*.py")
-                     if p.name != "catalogue.py")
+    source = "".join(
+        p.read_text(encoding="utf-8")
+        for p in (DOCS.parents[1] / "src" / "nir" / "rules").rglob("*.py")
+        if p.name != "catalogue.py"
+    )
     missing = [i for i in catalogue if f'"{i}"' not in source and i != "s08_right_and_duty_f_g"]
     assert not missing
-
 
 
 def test_every_rule_the_engine_explains_is_in_the_catalogue():

@@ -9,22 +9,37 @@ import pytest
 from rules_support import BASE_FACTS
 
 from nir.rules import parameters
-from nir.rules.context import Context
+from nir.rules.context import Context, codes
 from nir.rules.if_s72_law import law
 from nir.rules.integreringsloven import (
     deviations,
-    forskrift_s10_s19_absence as absence,
     intro_category,
     s05_decisions,
+)
+from nir.rules.integreringsloven import (
+    forskrift_s10_s19_absence as absence,
+)
+from nir.rules.integreringsloven import (
     s08_loss_due_to_work as loss,
+)
+from nir.rules.integreringsloven import (
     s08_target_group as s08,
+)
+from nir.rules.integreringsloven import (
     s13_14_final_goals as goals,
+)
+from nir.rules.integreringsloven import (
     s27_28_norwegian as s27,
+)
+from nir.rules.integreringsloven import (
     s32_norwegian_deadline as s32,
+)
+from nir.rules.integreringsloven import (
     s37_ch6a_collective_protection as ch6a,
+)
+from nir.rules.integreringsloven import (
     s43h_transition as s43h,
 )
-from nir.rules.context import codes
 from nir.rules.model import Derived, parse_facts
 
 D = dt.date.fromisoformat
@@ -41,8 +56,13 @@ def permit(basis, date, arrival=None, **kw):
 
 
 def part(date, start=None, end=None):
-    return {"scheme": "intro", "type": "participation", "decision_date": date, "start_date": start or date,
-            "end_date": end}
+    return {
+        "scheme": "intro",
+        "type": "participation",
+        "decision_date": date,
+        "start_date": start or date,
+        "end_date": end,
+    }
 
 
 def loss_dec(date):
@@ -50,6 +70,7 @@ def loss_dec(date):
 
 
 # --- if. § 72 -----------------------------------------------------------------------------
+
 
 class TestIfS72Law:
     def test_permit_2020_gives_introduksjonsloven(self):
@@ -90,14 +111,20 @@ class TestIfS72Law:
 
 # --- il. § 8 --------------------------------------------------------------------------------
 
+
 class TestS08TargetGroup:
     def cat(self, c: Context, p_index=0) -> str:
         return s08.ordinary_category(c, c.permits[p_index]).value
 
-    @pytest.mark.parametrize("birth,expected", [
-        ("2007-10-02", "none"), ("2007-10-01", "right_and_duty"), ("1970-10-01", "right_and_duty"),
-        ("1969-10-01", "may_be_offered"),
-    ])
+    @pytest.mark.parametrize(
+        "birth,expected",
+        [
+            ("2007-10-02", "none"),
+            ("2007-10-01", "right_and_duty"),
+            ("1970-10-01", "right_and_duty"),
+            ("1969-10-01", "may_be_offered"),
+        ],
+    )
     def test_age_at_grant_17_18_55_56(self, birth, expected):
         """il. § 8 første og tredje ledd: 18–55 inclusive at the permit's decision date."""
         assert self.cat(ctx(birth_date=birth)) == expected
@@ -115,8 +142,10 @@ class TestS08TargetGroup:
     @pytest.mark.parametrize("basis", ["family_of_protected", "utl_53"])
     def test_f_and_g_do_not_need_agreement(self, basis):
         """il. § 8 andre ledd: kravet om bosetting etter avtale gjelder ikke bokstav f og g."""
-        c = ctx(permits=[permit(basis, "2025-10-01")],
-                settlements=[{"municipality": "5001", "date": "2025-11-01", "by_agreement": False}])
+        c = ctx(
+            permits=[permit(basis, "2025-10-01")],
+            settlements=[{"municipality": "5001", "date": "2025-11-01", "by_agreement": False}],
+        )
         assert self.cat(c) == "right_and_duty"
 
     def test_f_needs_to_live_in_a_municipality(self):
@@ -125,8 +154,11 @@ class TestS08TargetGroup:
 
     def test_residence_counts_as_living_in_a_municipality(self):
         """il. § 8 andre ledd with a registered residence (interchange key residences)."""
-        c = ctx(permits=[permit("utl_53", "2025-10-01")], settlements=[],
-                residences=[{"municipality": "0301", "from": "2025-10-10", "to": None}])
+        c = ctx(
+            permits=[permit("utl_53", "2025-10-01")],
+            settlements=[],
+            residences=[{"municipality": "0301", "from": "2025-10-10", "to": None}],
+        )
         assert self.cat(c) == "right_and_duty"
 
     def test_eea_is_none(self):
@@ -136,10 +168,16 @@ class TestS08TargetGroup:
 
     def test_family_of_norwegian_is_kan_gruppe_when_resident(self):
         """il. § 8 tredje ledd: family members of others than § 9 f may be offered the programme."""
-        assert s08.category_without_s9_permit(ctx(permits=[permit("family_of_norwegian", "2025-10-01")])).value \
+        assert (
+            s08.category_without_s9_permit(ctx(permits=[permit("family_of_norwegian", "2025-10-01")])).value
             == "may_be_offered"
-        assert s08.category_without_s9_permit(
-            ctx(permits=[permit("family_of_norwegian", "2025-10-01")], settlements=[])).value == "none"
+        )
+        assert (
+            s08.category_without_s9_permit(
+                ctx(permits=[permit("family_of_norwegian", "2025-10-01")], settlements=[])
+            ).value
+            == "none"
+        )
 
     def test_work_is_none(self):
         """il. § 8: labour immigrants are not in the target group."""
@@ -147,8 +185,10 @@ class TestS08TargetGroup:
 
     def test_two_year_window(self):
         """il. § 8 første ledd tredje punktum: decision while lived < 2 years in the municipality."""
-        c = ctx(permits=[permit("utl_28", "2023-12-01")],
-                settlements=[{"municipality": "5001", "date": "2024-01-15", "by_agreement": True}])
+        c = ctx(
+            permits=[permit("utl_28", "2023-12-01")],
+            settlements=[{"municipality": "5001", "date": "2024-01-15", "by_agreement": True}],
+        )
         ok = parse_facts(copy.deepcopy(BASE_FACTS) | {"decisions": [part("2026-01-14")]}).decisions[0]
         late = parse_facts(copy.deepcopy(BASE_FACTS) | {"decisions": [part("2026-01-15")]}).decisions[0]
         assert s08.participation_after_two_years(c, c.permits[0], ok) is None
@@ -156,8 +196,11 @@ class TestS08TargetGroup:
 
     def test_window_starts_at_permit_if_living_there_before(self):
         """il. § 8: lived in a municipality *with a § 9 permit* — the clock starts at the later of the two."""
-        c = ctx(permits=[permit("utl_53", "2025-10-01")], settlements=[],
-                residences=[{"municipality": "0301", "from": "2020-01-01", "to": None}])
+        c = ctx(
+            permits=[permit("utl_53", "2025-10-01")],
+            settlements=[],
+            residences=[{"municipality": "0301", "from": "2020-01-01", "to": None}],
+        )
         assert s08.window_start(c, c.permits[0]) == D("2025-10-01")
 
 
@@ -173,8 +216,12 @@ class TestS08LossDueToWork:
         c = ctx(decisions=[loss_dec("2026-01-05")])
         cat, closure, _ = self.run(c)
         assert cat.value == "none"
-        assert closure.to_json() == {"status": "Avbrutt", "reason": "Vedtak om bortfall av rett og plikt pga. arbeid",
-                                     "date": "2026-01-05", "registered_by": "Regelmotor"}
+        assert closure.to_json() == {
+            "status": "Avbrutt",
+            "reason": "Vedtak om bortfall av rett og plikt pga. arbeid",
+            "date": "2026-01-05",
+            "registered_by": "Regelmotor",
+        }
 
     def test_after_participation_is_an_error(self):
         """004: «Kan kun registreres dersom det IKKE foreligger et vedtak om deltakelse fra før»."""
@@ -212,8 +259,10 @@ class TestCh6aAndS43h:
 
     def test_from_2026_right_and_duty(self):
         """004 (Opphevelse av en del midlertidige regler): granted from 2026-01-01 → right and duty."""
-        c = ctx(permits=[permit("utl_34", "2026-01-01")],
-                settlements=[{"municipality": "4648", "date": "2026-02-10", "by_agreement": True}])
+        c = ctx(
+            permits=[permit("utl_34", "2026-01-01")],
+            settlements=[{"municipality": "4648", "date": "2026-02-10", "by_agreement": True}],
+        )
         assert not ch6a.under_ch6a(c, c.permits[0])
         assert ch6a.intro_category(c, c.permits[0]).value == "right_and_duty"
 
@@ -224,7 +273,9 @@ class TestCh6aAndS43h:
 
     def test_s43h_applies(self):
         """if. § 43h; 004: utl_34 before 2026 with a decision before 2026, then another permit."""
-        c = ctx(permits=[permit("utl_34", "2024-05-02"), permit("utl_28", "2026-02-01")], decisions=[part("2024-08-01")])
+        c = ctx(
+            permits=[permit("utl_34", "2024-05-02"), permit("utl_28", "2026-02-01")], decisions=[part("2024-08-01")]
+        )
         decisions = s05_decisions.effective_decisions(c)
         assert s43h.applies(c, c.permits[0], c.permits[1], decisions)
         assert s43h.intro_category(c, c.permits[0], c.permits[1], decisions).value == "right"
@@ -232,15 +283,22 @@ class TestCh6aAndS43h:
 
     def test_s43h_norwegian_decision_only(self):
         """if. § 43h: a Norwegian decision only → programme none."""
-        nd = {"scheme": "norwegian", "type": "norwegian_participation", "decision_date": "2024-09-01",
-              "start_date": "2024-09-01", "end_date": None}
+        nd = {
+            "scheme": "norwegian",
+            "type": "norwegian_participation",
+            "decision_date": "2024-09-01",
+            "start_date": "2024-09-01",
+            "end_date": None,
+        }
         c = ctx(permits=[permit("utl_34", "2024-05-02"), permit("utl_28", "2026-02-01")], decisions=[nd])
         decisions = s05_decisions.effective_decisions(c)
         assert s43h.intro_category(c, c.permits[0], c.permits[1], decisions).value == "none"
 
     def test_s43h_decision_in_2026_does_not_count(self):
         """if. § 43h as read by NIR (004): only decisions dated before 2026-01-01."""
-        c = ctx(permits=[permit("utl_34", "2024-05-02"), permit("utl_28", "2026-02-01")], decisions=[part("2026-01-02")])
+        c = ctx(
+            permits=[permit("utl_34", "2024-05-02"), permit("utl_28", "2026-02-01")], decisions=[part("2026-01-02")]
+        )
         assert not s43h.applies(c, c.permits[0], c.permits[1], s05_decisions.effective_decisions(c))
 
     def test_dispatcher_uses_new_permit_without_ch6a_decision(self):
@@ -252,14 +310,28 @@ class TestCh6aAndS43h:
 
 # --- il. §§ 13, 14 ---------------------------------------------------------------------------
 
+
 class TestS13S14FinalGoals:
-    @pytest.mark.parametrize("code,months,ext", [
-        ("higher_education_2026", 12, 0), ("work_vgo_2026", 12, 0), ("vocational_requalification_2026", 12, 0),
-        ("work_no_vgo_2026", 24, 0), ("complete_vgo_2025", 48, 12), ("partial_vgo_2025", 36, 12),
-        ("vocational_2025", 60, 0), ("higher_education_old", 6, 6), ("work_vgo_old", 6, 6),
-        ("complete_vgo_under_25_old", 36, 12), ("complete_vgo_over_25_old", 36, 12), ("work_no_vgo_old", 24, 12),
-        ("partial_vgo_old", 24, 12), ("complete_primary_old", 24, 12), ("partial_primary_old", 24, 12),
-    ])
+    @pytest.mark.parametrize(
+        "code,months,ext",
+        [
+            ("higher_education_2026", 12, 0),
+            ("work_vgo_2026", 12, 0),
+            ("vocational_requalification_2026", 12, 0),
+            ("work_no_vgo_2026", 24, 0),
+            ("complete_vgo_2025", 48, 12),
+            ("partial_vgo_2025", 36, 12),
+            ("vocational_2025", 60, 0),
+            ("higher_education_old", 6, 6),
+            ("work_vgo_old", 6, 6),
+            ("complete_vgo_under_25_old", 36, 12),
+            ("complete_vgo_over_25_old", 36, 12),
+            ("work_no_vgo_old", 24, 12),
+            ("partial_vgo_old", 24, 12),
+            ("complete_primary_old", 24, 12),
+            ("partial_primary_old", 24, 12),
+        ],
+    )
     def test_table(self, code, months, ext):
         """il. §§ 13–14; 004 'Oversikt over nye sluttmaal'; regelmotor.md § 4 table."""
         m, e = goals.goal_parameters(ctx(), codes("final_goal")[code])
@@ -271,13 +343,16 @@ class TestS13S14FinalGoals:
         d, months, ext, base = goals.deadline(c, D("2026-02-02"), codes("final_goal")["complete_vgo_2025"], True)
         assert (d.value, months, ext, base) == (D("2031-02-01"), 48, 12, D("2030-02-01"))
 
-    @pytest.mark.parametrize("code,ext,rule", [
-        ("work_vgo_2026", 1, "extension_not_allowed"),
-        ("complete_vgo_2025", 13, "extension_exceeds_maximum"),
-        ("complete_vgo_2025", 12, None),
-        ("higher_education_old", 6, None),
-        (None, 6, "extension_without_final_goal"),
-    ])
+    @pytest.mark.parametrize(
+        "code,ext,rule",
+        [
+            ("work_vgo_2026", 1, "extension_not_allowed"),
+            ("complete_vgo_2025", 13, "extension_exceeds_maximum"),
+            ("complete_vgo_2025", 12, None),
+            ("higher_education_old", 6, None),
+            (None, 6, "extension_without_final_goal"),
+        ],
+    )
     def test_extension_rules(self, code, ext, rule):
         """il. § 13 tredje ledd («kan ikke forlenges»), § 14 («forlenges med inntil ett år»)."""
         c = ctx(final_goal=code, extension_months=ext)
@@ -291,16 +366,19 @@ class TestS13S14FinalGoals:
 
 # --- if. §§ 10, 19 ----------------------------------------------------------------------------
 
+
 class TestForskriftAbsence:
     def test_union_of_absence_time_off_leave(self):
         """if. §§ 10 og 19: fravær, fri og permisjon til sammen; 004: virkedager."""
-        c = ctx(absences=[
-            {"scheme": "intro", "kind": "absence", "from": "2026-03-02", "to": "2026-03-06"},
-            {"scheme": "intro", "kind": "time_off", "from": "2026-03-05", "to": "2026-03-16"},
-            {"scheme": "intro", "kind": "holiday", "from": "2026-07-06", "to": "2026-07-31"},
-            {"scheme": "intro", "kind": "religious_day", "from": "2026-03-20", "to": "2026-03-20"},
-            {"scheme": "norwegian", "kind": "leave", "from": "2026-04-20", "to": "2026-04-24"},
-        ])
+        c = ctx(
+            absences=[
+                {"scheme": "intro", "kind": "absence", "from": "2026-03-02", "to": "2026-03-06"},
+                {"scheme": "intro", "kind": "time_off", "from": "2026-03-05", "to": "2026-03-16"},
+                {"scheme": "intro", "kind": "holiday", "from": "2026-07-06", "to": "2026-07-31"},
+                {"scheme": "intro", "kind": "religious_day", "from": "2026-03-20", "to": "2026-03-20"},
+                {"scheme": "norwegian", "kind": "leave", "from": "2026-04-20", "to": "2026-04-24"},
+            ]
+        )
         assert absence.intro_absence_workdays(c, absence.valid_periods(c)).value == 11
 
     @pytest.mark.parametrize("n,expected", [(10, "2028-01-04"), (11, "2028-01-19")])
@@ -310,29 +388,45 @@ class TestForskriftAbsence:
 
     def test_norwegian_only_leave(self):
         """il. § 32; 004: only leave decisions extend the Norwegian deadline, from the first workday."""
-        c = ctx(absences=[
-            {"scheme": "norwegian", "kind": "leave", "from": "2025-06-02", "to": "2025-06-04"},
-            {"scheme": "norwegian", "kind": "absence", "from": "2025-09-01", "to": "2025-09-30"},
-        ])
+        c = ctx(
+            absences=[
+                {"scheme": "norwegian", "kind": "leave", "from": "2025-06-02", "to": "2025-06-04"},
+                {"scheme": "norwegian", "kind": "absence", "from": "2025-09-01", "to": "2025-09-30"},
+            ]
+        )
         assert absence.norwegian_leave_workdays(c, absence.valid_periods(c)).value == 3
 
 
 # --- il. §§ 26–28, 32 -------------------------------------------------------------------------
 
+
 class TestNorwegian:
-    @pytest.mark.parametrize("basis,expected", [
-        ("utl_28", "right_and_duty"), ("family_of_protected", "right_and_duty"), ("family_of_norwegian", "right_and_duty"),
-        ("work", "duty"), ("utl_34", "right"), ("eea", "none"),
-    ])
+    @pytest.mark.parametrize(
+        "basis,expected",
+        [
+            ("utl_28", "right_and_duty"),
+            ("family_of_protected", "right_and_duty"),
+            ("family_of_norwegian", "right_and_duty"),
+            ("work", "duty"),
+            ("utl_34", "right"),
+            ("eea", "none"),
+        ],
+    )
     def test_category_by_basis(self, basis, expected):
         """il. §§ 26–28; kap. 6A (Rett til norsk)."""
         c = ctx(permits=[permit(basis, "2025-10-01")])
         assert s27.category(c, [])[0].value == expected
 
-    @pytest.mark.parametrize("birth,expected", [
-        ("2007-10-02", "none"), ("2007-10-01", "right_and_duty"), ("1959-10-01", "right_and_duty"),
-        ("1958-10-01", "none"), ("1957-10-01", "none"),
-    ])
+    @pytest.mark.parametrize(
+        "birth,expected",
+        [
+            ("2007-10-02", "none"),
+            ("2007-10-01", "right_and_duty"),
+            ("1959-10-01", "right_and_duty"),
+            ("1958-10-01", "none"),
+            ("1957-10-01", "none"),
+        ],
+    )
     def test_ages_17_18_66_67_68(self, birth, expected):
         """il. § 26: 18–67 at grant; «opphører ved fylte 67 år»."""
         c = ctx(as_of="2026-04-01", birth_date=birth)
@@ -351,19 +445,28 @@ class TestNorwegian:
 
     def test_collective_protection_keeps_right_with_norwegian_decision(self):
         """004: «Rett til norsk blir fortsatt gjeldende dersom person har vedtak om rett til norsk»."""
-        nd = {"scheme": "norwegian", "type": "norwegian_participation", "decision_date": "2026-03-01",
-              "start_date": "2026-03-01", "end_date": None}
-        c = ctx(permits=[permit("utl_34", "2026-01-09"), permit("utl_28", "2026-06-01")], decisions=[nd],
-                as_of="2026-07-01")
+        nd = {
+            "scheme": "norwegian",
+            "type": "norwegian_participation",
+            "decision_date": "2026-03-01",
+            "start_date": "2026-03-01",
+            "end_date": None,
+        }
+        c = ctx(
+            permits=[permit("utl_34", "2026-01-09"), permit("utl_28", "2026-06-01")], decisions=[nd], as_of="2026-07-01"
+        )
         d, _ = s27.category(c, s05_decisions.effective_decisions(c))
         assert d.value == "right" and d.steps[-1].rule == "ch6a_norwegian_right_kept"
 
-    @pytest.mark.parametrize("edu,arrival,deadline", [
-        ("below_upper_secondary", None, "2028-09-30"),
-        ("upper_secondary_or_higher", None, "2027-03-31"),
-        ("unknown", None, "2028-09-30"),
-        ("below_upper_secondary", "2025-12-15", "2028-12-14"),
-    ])
+    @pytest.mark.parametrize(
+        "edu,arrival,deadline",
+        [
+            ("below_upper_secondary", None, "2028-09-30"),
+            ("upper_secondary_or_higher", None, "2027-03-31"),
+            ("unknown", None, "2028-09-30"),
+            ("below_upper_secondary", "2025-12-15", "2028-12-14"),
+        ],
+    )
     def test_deadline(self, edu, arrival, deadline):
         """il. § 32: three years, 18 months with upper-secondary education; from grant or arrival (unverified)."""
         c = ctx(education=edu, permits=[permit("utl_28", "2025-10-01", arrival)])
@@ -385,6 +488,7 @@ class TestNorwegian:
 
 # --- regelmotor.md § 5, 004 ---------------------------------------------------------------------
 
+
 class TestS05Decisions:
     def first_errors(self, decision):
         c = ctx(decisions=[decision])
@@ -393,16 +497,22 @@ class TestS05Decisions:
 
     def test_type_not_in_scheme(self):
         """regelmotor.md § 5: decision types belong to schemes (004 Vedtakstype)."""
-        assert self.first_errors({"scheme": "intro", "type": "norwegian_participation", "decision_date": "2026-01-05"}) \
-            == ["decision_type_not_in_scheme"]
+        assert self.first_errors(
+            {"scheme": "intro", "type": "norwegian_participation", "decision_date": "2026-01-05"}
+        ) == ["decision_type_not_in_scheme"]
 
     def test_unknown_type(self):
-        assert self.first_errors({"scheme": "intro", "type": "x", "decision_date": "2026-01-05"}) == ["decision_type_unknown"]
+        assert self.first_errors({"scheme": "intro", "type": "x", "decision_date": "2026-01-05"}) == [
+            "decision_type_unknown"
+        ]
 
     def test_type_not_valid_on_date(self):
         """Code list decision_type: integration_plan from 2021-01-01."""
-        c = ctx(as_of="2026-01-01", permits=[permit("utl_28", "2020-06-01")],
-                decisions=[{"scheme": "intro", "type": "integration_plan", "decision_date": "2020-12-01"}])
+        c = ctx(
+            as_of="2026-01-01",
+            permits=[permit("utl_28", "2020-06-01")],
+            decisions=[{"scheme": "intro", "type": "integration_plan", "decision_date": "2020-12-01"}],
+        )
         s05_decisions.effective_decisions(c)
         assert [e.rule for e in c.errors] == ["decision_type_not_valid_on_date"]
 
@@ -411,8 +521,9 @@ class TestS05Decisions:
 
     def test_participation_needs_start(self):
         """regelmotor.md § 4: the deadline runs from the start date in the first participation decision."""
-        assert self.first_errors({"scheme": "intro", "type": "participation", "decision_date": "2026-01-05"}) \
-            == ["participation_without_start_date"]
+        assert self.first_errors({"scheme": "intro", "type": "participation", "decision_date": "2026-01-05"}) == [
+            "participation_without_start_date"
+        ]
 
     def test_rejected_result_not_in_effect(self):
         c = ctx(decisions=[part("2026-01-05") | {"result": "rejected"}])
@@ -421,16 +532,20 @@ class TestS05Decisions:
 
 # --- 004 deviation report ---------------------------------------------------------------------
 
+
 class TestDeviations:
-    @pytest.mark.parametrize("start,code,expected", [
-        ("2026-01-12", None, ["final_goal_missing"]),
-        ("2025-11-03", "work_vgo_2026", ["final_goal_2026_before_2026_start"]),
-        ("2024-09-02", "partial_vgo_2025", ["final_goal_2026_before_2026_start"]),
-        ("2025-06-02", "complete_vgo_2025", []),
-        ("2026-01-01", "work_vgo_old", ["final_goal_expired"]),
-        ("2025-12-31", "work_vgo_old", []),
-        ("2026-01-01", "work_vgo_2026", []),
-    ])
+    @pytest.mark.parametrize(
+        "start,code,expected",
+        [
+            ("2026-01-12", None, ["final_goal_missing"]),
+            ("2025-11-03", "work_vgo_2026", ["final_goal_2026_before_2026_start"]),
+            ("2024-09-02", "partial_vgo_2025", ["final_goal_2026_before_2026_start"]),
+            ("2025-06-02", "complete_vgo_2025", []),
+            ("2026-01-01", "work_vgo_old", ["final_goal_expired"]),
+            ("2025-12-31", "work_vgo_old", []),
+            ("2026-01-01", "work_vgo_2026", []),
+        ],
+    )
     def test_report_filters(self, start, code, expected):
         """004 'Personer i introduksjonsprogram med avvik i registrering av sluttmaal' (three filters)."""
         found = deviations.final_goal_deviations(D(start), codes("final_goal").get(code) if code else None, True)

@@ -40,8 +40,10 @@ SEED = 20260101
 AS_OF = ("2020-12-31", "2021-01-01", "2025-12-31", "2026-01-01", "2026-04-15", "2027-06-30")
 PER_DATE = 4_000
 
-SHARED = next((p for p in (Path("/work/shared/domain/cases"), Path(__file__).parents[1] / "data" / "cases")
-               if p.is_dir()), Path("/work/shared/domain/cases"))
+SHARED = next(
+    (p for p in (Path("/work/shared/domain/cases"), Path(__file__).parents[1] / "data" / "cases") if p.is_dir()),
+    Path("/work/shared/domain/cases"),
+)
 OURS = Path(__file__).parent / "cases"
 
 
@@ -139,6 +141,7 @@ def test_a_changed_parameter_is_followed():
 
 # --- the columnar entry point ---------------------------------------------------------
 
+
 def _sql_like_columns(facts_list, rng) -> dict:
     """Columns as a bulk query would return them: string codes, datetime64 dates, table rows in
     arbitrary order with an explicit ``order`` (list index) column."""
@@ -149,16 +152,28 @@ def _sql_like_columns(facts_list, rng) -> dict:
         "extension_months": np.array([f.get("extension_months") or 0 for f in facts_list]),
     }
     spec = {
-        "permits": {"basis": lambda r: str(r.get("basis") or ""), "decision_date": "decision_date",
-                    "arrival_date": "arrival_date",
-                    "applied_from_abroad": lambda r: {None: -1, True: 1, False: 0}[r.get("applied_from_abroad")]},
+        "permits": {
+            "basis": lambda r: str(r.get("basis") or ""),
+            "decision_date": "decision_date",
+            "arrival_date": "arrival_date",
+            "applied_from_abroad": lambda r: {None: -1, True: 1, False: 0}[r.get("applied_from_abroad")],
+        },
         "settlements": {"date": "date", "by_agreement": lambda r: r.get("by_agreement") is True},
         "residences": {"from": "from"},
-        "decisions": {"scheme": lambda r: str(r.get("scheme") or ""), "type": lambda r: str(r.get("type") or ""),
-                      "result": lambda r: r.get("result"), "decision_date": "decision_date",
-                      "start_date": "start_date", "end_date": "end_date"},
-        "absences": {"scheme": lambda r: str(r.get("scheme") or ""), "kind": lambda r: str(r.get("kind") or ""),
-                     "from": "from", "to": "to"},
+        "decisions": {
+            "scheme": lambda r: str(r.get("scheme") or ""),
+            "type": lambda r: str(r.get("type") or ""),
+            "result": lambda r: r.get("result"),
+            "decision_date": "decision_date",
+            "start_date": "start_date",
+            "end_date": "end_date",
+        },
+        "absences": {
+            "scheme": lambda r: str(r.get("scheme") or ""),
+            "kind": lambda r: str(r.get("kind") or ""),
+            "from": "from",
+            "to": "to",
+        },
     }
     for table, columns in spec.items():
         rows = [(i, k, r) for i, f in enumerate(facts_list) for k, r in enumerate(f.get(table) or [])]
@@ -208,8 +223,9 @@ def test_parameter_gap_goes_to_fallback():
     (and get exactly the per-person result, or the same ParameterError)."""
     base = parameters.default()
     name = "intro.final_goal.work_vgo_2026.months"
-    gap = parameters.ParameterSet({**{n: base.parameter(n) for n in base.names()},
-                                   name: dataclasses.replace(base.parameter(name), versions=())})
+    gap = parameters.ParameterSet(
+        {**{n: base.parameter(n) for n in base.names()}, name: dataclasses.replace(base.parameter(name), versions=())}
+    )
     as_of = D("2026-04-15")
     facts = [f for f in population(3_000, SEED + 7, as_of) if f.get("final_goal") == "work_vgo_2026"]
     ok, raising = [], 0
@@ -228,13 +244,21 @@ def test_parameter_gap_goes_to_fallback():
         vector.evaluate_batch(facts, as_of, gap)
 
 
-@pytest.mark.parametrize("change", [
-    {"birth_date": "2020-13-01"}, {"birth_date": None}, {"permits": ""}, {"extension_months": True},
-    {"extension_months": -1}, {"final_goal": 5}, {"decisions": [{"scheme": "intro", "type": "participation"}]},
-    {"absences": [{"scheme": "intro", "kind": "leave", "from": "2026-01-05"}]},
-    {"permits": [{"basis": "utl_28", "decision_date": "2025-01-01", "applied_from_abroad": "yes"}]},
-    {"settlements": [{"date": dt.datetime(2025, 1, 1)}]},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"birth_date": "2020-13-01"},
+        {"birth_date": None},
+        {"permits": ""},
+        {"extension_months": True},
+        {"extension_months": -1},
+        {"final_goal": 5},
+        {"decisions": [{"scheme": "intro", "type": "participation"}]},
+        {"absences": [{"scheme": "intro", "kind": "leave", "from": "2026-01-05"}]},
+        {"permits": [{"basis": "utl_28", "decision_date": "2025-01-01", "applied_from_abroad": "yes"}]},
+        {"settlements": [{"date": dt.datetime(2025, 1, 1)}]},
+    ],
+)
 def test_malformed_facts_raise_like_the_engine(change):
     facts = dict(population(1, 5)[0], **change)
     with pytest.raises(InvalidFacts) as per_person_error:
@@ -292,8 +316,9 @@ def test_polars_frame():
     df = res.to_polars()
     rows = res.to_dicts()
     assert df.height == 500
-    assert df["intro_deadline"].to_list() == [D(r["intro"]["deadline"]) if r["intro"]["deadline"] else None
-                                              for r in rows]
+    assert df["intro_deadline"].to_list() == [
+        D(r["intro"]["deadline"]) if r["intro"]["deadline"] else None for r in rows
+    ]
     assert df["errors"].to_list() == [r["errors"] for r in rows]
     assert df["intro_months"].to_list() == [r["intro"]["months"] for r in rows]
     assert df["deviation_final_goal_missing"].to_list() == ["final_goal_missing" in r["deviations"] for r in rows]
@@ -301,10 +326,14 @@ def test_polars_frame():
 
 # --- building blocks ----------------------------------------------------------------------
 
+
 def test_error_ids_cover_every_rule_error():
     """vector.ERRORS lists every rule id a RuleError can carry in nir.rules."""
-    src = "\n".join(p.read_text(encoding="utf-8") for p in Path(nir.rules.__file__).parent.rglob("*.py")
-                    if p.name not in ("vector.py", "testing.py"))
+    src = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in Path(nir.rules.__file__).parent.rglob("*.py")
+        if p.name not in ("vector.py", "testing.py")
+    )
     found = set(re.findall(r"(?:RuleError|_err)\(\s*\"([a-z0-9_]+)\"", src))
     assert found == set(vector.ERRORS)
 
@@ -319,16 +348,19 @@ def test_date_helpers_match_dates_py():
     ages = rng.integers(0, 100, 20_000)
     for k in range(2):  # inside and outside the lookup tables' years
         if k:
-            days = np.r_[days[:100], np.arange(dt.date(2024, 1, 25).toordinal(), dt.date(2024, 3, 5).toordinal())
-                         - epoch]
-            other, months, ages = other[:len(days)], months[:len(days)], ages[:len(days)]
+            days = np.r_[
+                days[:100], np.arange(dt.date(2024, 1, 25).toordinal(), dt.date(2024, 3, 5).toordinal()) - epoch
+            ]
+            other, months, ages = other[: len(days)], months[: len(days)], ages[: len(days)]
         ds = [dt.date.fromordinal(int(x) + epoch) for x in days]
         os_ = [dt.date.fromordinal(int(x) + epoch) for x in other]
         assert vector.add_months(days, months).tolist() == [
-            add_months(d, int(m)).toordinal() - epoch for d, m in zip(ds, months.tolist())]
+            add_months(d, int(m)).toordinal() - epoch for d, m in zip(ds, months.tolist())
+        ]
         assert vector.age_on(days, other).tolist() == [age_on(b, o) for b, o in zip(ds, os_)]
         assert vector.birthday(days, ages).tolist() == [
-            birthday(b, int(a)).toordinal() - epoch for b, a in zip(ds, ages.tolist())]
+            birthday(b, int(a)).toordinal() - epoch for b, a in zip(ds, ages.tolist())
+        ]
 
 
 def test_union_workdays_match_workdays_py():
@@ -343,8 +375,9 @@ def test_union_workdays_match_workdays_py():
     got = vector._union_workdays(person, start, end, 300)
     for p in range(300):
         m = person == p
-        iv = [(dt.date.fromordinal(int(a) + epoch), dt.date.fromordinal(int(b) + epoch))
-              for a, b in zip(start[m], end[m])]
+        iv = [
+            (dt.date.fromordinal(int(a) + epoch), dt.date.fromordinal(int(b) + epoch)) for a, b in zip(start[m], end[m])
+        ]
         assert got[p] == count_workdays(iv), p
 
 

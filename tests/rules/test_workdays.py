@@ -24,18 +24,21 @@ def test_holiday_array_has_only_weekday_public_holidays():
     assert D("2026-04-05") not in days  # Easter Sunday
 
 
-@pytest.mark.parametrize("day", [
-    "2026-01-01",  # 1. nyttårsdag
-    "2026-04-02",  # Skjærtorsdag
-    "2026-04-03",  # Langfredag
-    "2026-04-06",  # 2. påskedag
-    "2026-05-01",  # Arbeidernes dag
-    "2026-05-14",  # Kristi himmelfartsdag
-    "2026-05-25",  # 2. pinsedag
-    "2026-12-25",  # 1. juledag
-    "2027-05-17",  # Grunnlovsdag (Monday in 2027)
-    "2028-12-26",  # 2. juledag (Tuesday in 2028)
-])
+@pytest.mark.parametrize(
+    "day",
+    [
+        "2026-01-01",  # 1. nyttårsdag
+        "2026-04-02",  # Skjærtorsdag
+        "2026-04-03",  # Langfredag
+        "2026-04-06",  # 2. påskedag
+        "2026-05-01",  # Arbeidernes dag
+        "2026-05-14",  # Kristi himmelfartsdag
+        "2026-05-25",  # 2. pinsedag
+        "2026-12-25",  # 1. juledag
+        "2027-05-17",  # Grunnlovsdag (Monday in 2027)
+        "2028-12-26",  # 2. juledag (Tuesday in 2028)
+    ],
+)
 def test_public_holidays_are_not_workdays(day):
     """Lov om helligdager og helligdagsfred § 2; lov om 1. og 17. mai (law-notes R10)."""
     assert not is_workday(D(day))
@@ -81,8 +84,9 @@ def test_union_counts_a_day_once():
 
 
 def test_adjacent_and_disjoint_intervals():
-    assert merge([(D("2026-03-09"), D("2026-03-13")), (D("2026-03-02"), D("2026-03-06")),
-                  (D("2026-03-07"), D("2026-03-08"))]) == [(D("2026-03-02"), D("2026-03-13"))]
+    assert merge(
+        [(D("2026-03-09"), D("2026-03-13")), (D("2026-03-02"), D("2026-03-06")), (D("2026-03-07"), D("2026-03-08"))]
+    ) == [(D("2026-03-02"), D("2026-03-13"))]
     assert count_workdays([(D("2026-03-02"), D("2026-03-03")), (D("2026-03-05"), D("2026-03-05"))]) == 3
 
 
@@ -139,16 +143,21 @@ def test_cumulative_table_agrees_with_numpy_calendar_across_the_whole_range():
         a = dt.date.fromordinal(rng.randint(first, last))
         b = a + dt.timedelta(days=rng.choice([0, 1, 2, 6, 30, 400, 4000]))
         if b.toordinal() <= last:
-            expected = int(np.busday_count(np.datetime64(a, "D"), np.datetime64(b + dt.timedelta(days=1), "D"),
-                                           busdaycal=cal))
+            expected = int(
+                np.busday_count(np.datetime64(a, "D"), np.datetime64(b + dt.timedelta(days=1), "D"), busdaycal=cal)
+            )
             assert count_workdays([(a, b)]) == expected, (a, b)
         k = rng.choice([1, 2, 5, 10, 23, 260])
         offset = np.busday_offset(np.datetime64(a, "D"), k, roll="backward", busdaycal=cal).astype(object)
         if offset.toordinal() <= last:
             assert add_workdays(a, k) == offset, (a, k)
     assert count_workdays([(dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31))]) == int(
-        np.busday_count(np.datetime64(dt.date(FIRST_YEAR, 1, 1), "D"),
-                        np.datetime64(dt.date(LAST_YEAR + 1, 1, 1), "D"), busdaycal=cal))
+        np.busday_count(
+            np.datetime64(dt.date(FIRST_YEAR, 1, 1), "D"),
+            np.datetime64(dt.date(LAST_YEAR + 1, 1, 1), "D"),
+            busdaycal=cal,
+        )
+    )
 
 
 def test_add_workdays_beyond_the_calendar_is_refused():

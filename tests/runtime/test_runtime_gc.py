@@ -19,7 +19,7 @@ def test_tune_gc_sets_thresholds_and_freezes_startup_objects():
 
 
 def test_wsgi_module_applies_it():
-    source = (runtime.__file__.replace("runtime.py", "wsgi.py"))
+    source = runtime.__file__.replace("runtime.py", "wsgi.py")
     with open(source, encoding="utf-8") as fh:
         text = fh.read()
     assert "tune_gc()" in text.split("get_wsgi_application()", 1)[1]

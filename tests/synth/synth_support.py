@@ -19,10 +19,18 @@ NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=OSLO)
 NOW_ISO = NOW.isoformat()
 
 FACT_DATE = {  # the date a registration is about, per table (mirrors nir.register.validation)
-    "ResidencePermit": "decision_date", "Residence": "valid_from", "FollowUp": "valid_from",
-    "Settlement": "settlement_date", "Decision": "decision_date", "Extension": "decision_date",
-    "Participation": "from_date", "Measure": "from_date", "Absence": "from_date",
-    "Termination": "termination_date", "CareerGuidance": "guidance_date", "CompetenceMapping": "mapping_date",
+    "ResidencePermit": "decision_date",
+    "Residence": "valid_from",
+    "FollowUp": "valid_from",
+    "Settlement": "settlement_date",
+    "Decision": "decision_date",
+    "Extension": "decision_date",
+    "Participation": "from_date",
+    "Measure": "from_date",
+    "Absence": "from_date",
+    "Termination": "termination_date",
+    "CareerGuidance": "guidance_date",
+    "CompetenceMapping": "mapping_date",
 }
 
 

@@ -37,8 +37,7 @@ def _synth(**kwargs):
 def test_synth_writes_every_generated_row_with_its_bookkeeping():
     _synth(persons=300, seed=3, quiet=True)
     batches = generate(300, seed=3)
-    expected = {name: sum(b.frames[name].height for b in batches if name in b.frames)
-                for name in ("Person", *MODELS)}
+    expected = {name: sum(b.frames[name].height for b in batches if name in b.frames) for name in ("Person", *MODELS)}
     assert m.Person.objects.count() == expected["Person"] == 300
     for name, model in MODELS.items():
         assert model.objects.count() == expected[name], name
@@ -69,8 +68,11 @@ def test_synth_writes_every_generated_row_with_its_bookkeeping():
 
     # Persons become known with their first registration, and details are registered then.
     person = m.Person.objects.order_by("id").first()
-    first = min(model.objects.filter(person=person).order_by("recorded_at").first().recorded_at
-                for model in MODELS.values() if model.objects.filter(person=person).exists())
+    first = min(
+        model.objects.filter(person=person).order_by("recorded_at").first().recorded_at
+        for model in MODELS.values()
+        if model.objects.filter(person=person).exists()
+    )
     assert person.recorded_at == first
     assert m.PersonDetails.objects.filter(person=person).order_by("id").first().recorded_at == first
 
@@ -81,7 +83,8 @@ def test_a_second_run_appends_after_the_existing_rows():
     _synth(persons=120, seed=5, quiet=True)
     assert m.Person.objects.count() == 240
     assert m.Decision.objects.filter(pk__gt=first_max).count() == sum(
-        b.frames["Decision"].height for b in generate(120, seed=5))
+        b.frames["Decision"].height for b in generate(120, seed=5)
+    )
 
 
 def test_summary_names_rows_per_table_and_speed():
@@ -103,8 +106,13 @@ def test_every_version_of_every_row_passes_field_validation():
             days = frame["recorded_at"].dt.convert_time_zone("Europe/Oslo").dt.date().to_list()
             persons = frame["person_id"].to_list()
             for values, day, person in zip(typed_rows(frame, model.FACT_FIELDS), days, persons):
-                p, wrn = validate_fact(model, values, path=name, registered_on=day,
-                                       programme_start=start.get(person) if model is m.FinalGoal else None)
+                p, wrn = validate_fact(
+                    model,
+                    values,
+                    path=name,
+                    registered_on=day,
+                    programme_start=start.get(person) if model is m.FinalGoal else None,
+                )
                 problems += [(name, values, x) for x in p]
                 warnings += wrn
     assert problems == []

@@ -84,16 +84,21 @@ def test_rows_are_consistent(exams):
     norwegian = exams.filter(pl.col("exam_type").is_in(list(SKILLS)))
     passed = norwegian.filter(pl.col("result") == "passed")
     assert set(passed["level"]) <= set(w.EXAM_LEVELS) and "" not in set(passed["level"])
-    assert set(exams.filter((pl.col("result") != "passed") | (pl.col("exam_type") == "social_studies"))["level"]) \
-        == {""}
+    assert set(exams.filter((pl.col("result") != "passed") | (pl.col("exam_type") == "social_studies"))["level"]) == {
+        ""
+    }
     levels = Counter(passed["level"])
     assert levels["B1"] > levels["A1"] and levels["C1"] < 0.05 * passed.height, levels
     # Norskprøven is four rows, one per skill, the written parts on one day.
-    per_person = norwegian.group_by("person").agg(pl.col("exam_type").n_unique().alias("skills"),
-                                                  pl.len().alias("rows"))
+    per_person = norwegian.group_by("person").agg(
+        pl.col("exam_type").n_unique().alias("skills"), pl.len().alias("rows")
+    )
     assert (per_person["skills"] == 4).all() and (per_person["rows"] == 4).all()
-    written = norwegian.filter(pl.col("exam_type") != "norwegian_oral").group_by("person").agg(
-        pl.col("exam_date").n_unique().alias("days"))
+    written = (
+        norwegian.filter(pl.col("exam_type") != "norwegian_oral")
+        .group_by("person")
+        .agg(pl.col("exam_date").n_unique().alias("days"))
+    )
     assert (written["days"] == 1).all()
     # Registered after the test, never after now; organised where the person lives.
     rec_day = exams["recorded_at"].dt.convert_time_zone("Europe/Oslo").dt.date()
@@ -115,8 +120,10 @@ def test_corrections_of_tests_change_the_date_and_say_so():
     corrections = f.filter(pl.col("operation") == "correct")
     assert corrections.height > 0
     assert set(corrections["change_reason"]) == set(w.CORRECTION_REASONS["exam"])
-    old = f.join(corrections.select("block", pl.col("supersedes_id").alias("id"),
-                                    pl.col("exam_date").alias("corrected_date")), on=["block", "id"])
+    old = f.join(
+        corrections.select("block", pl.col("supersedes_id").alias("id"), pl.col("exam_date").alias("corrected_date")),
+        on=["block", "id"],
+    )
     assert old.height == corrections.height
     assert (old["exam_date"] < old["corrected_date"]).all()
 

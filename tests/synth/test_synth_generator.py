@@ -34,6 +34,7 @@ def _share(mask) -> float:
 
 # --- determinism ---------------------------------------------------------------------------
 
+
 def test_same_seed_gives_identical_population():
     a, b = generate(1500, seed=11), generate(1500, seed=11)
     assert [x.frames.keys() for x in a] == [y.frames.keys() for y in b]
@@ -67,6 +68,7 @@ def test_refuses_more_persons_than_duf_serials():
 
 
 # --- identifiers ---------------------------------------------------------------------------
+
 
 def test_every_national_id_is_synthetic_valid_and_matches_the_birth_date(pop):
     det = pop["PersonDetails"].filter(pl.col("national_id") != "")
@@ -103,13 +105,17 @@ def test_protected_identity_for_a_few(pop):
 
 # --- proportions -----------------------------------------------------------------------------
 
+
 def _permits(pop) -> pl.DataFrame:
     return current(pop["ResidencePermit"]).select("person", "basis", "decision_date")
 
 
 def test_collective_protection_dominates_the_2022_2025_settlement_cohorts(pop):
-    settled = current(pop["Settlement"]).join(_permits(pop), on="person").with_columns(
-        pl.col("settlement_date").dt.year().alias("year"))
+    settled = (
+        current(pop["Settlement"])
+        .join(_permits(pop), on="person")
+        .with_columns(pl.col("settlement_date").dt.year().alias("year"))
+    )
     for year in (2022, 2023, 2024, 2025):
         total, _resettled, ukraine = w.SETTLED_REFUGEES[year]
         rows = settled.filter(pl.col("year") == year)
@@ -156,17 +162,27 @@ def test_ukrainians_mostly_have_upper_secondary_education(pop):
 
 def _goal_table(pop) -> pl.DataFrame:
     """Participants under integreringsloven with their group, programme start and current goal."""
-    starts = (current(pop["Decision"]).filter(pl.col("decision_type") == "participation")
-              .group_by("person").agg(pl.col("start_date").min().alias("start")))
+    starts = (
+        current(pop["Decision"])
+        .filter(pl.col("decision_type") == "participation")
+        .group_by("person")
+        .agg(pl.col("start_date").min().alias("start"))
+    )
     goals = current(pop["FinalGoal"]).select("person", "goal")
-    return (starts.filter(pl.col("start") >= dt.date(2021, 1, 1))
-            .join(_permits(pop), on="person").join(goals, on="person", how="left"))
+    return (
+        starts.filter(pl.col("start") >= dt.date(2021, 1, 1))
+        .join(_permits(pop), on="person")
+        .join(goals, on="person", how="left")
+    )
 
 
-@pytest.mark.parametrize("group,shares,missing", [
-    ("ukraine", w.GOAL_SHARES_UKRAINE, w.GOAL_MISSING_UKRAINE),
-    ("others", w.GOAL_SHARES_RIGHT_AND_DUTY / w.GOAL_SHARES_RIGHT_AND_DUTY.sum(), w.GOAL_MISSING_RIGHT_AND_DUTY),
-])
+@pytest.mark.parametrize(
+    "group,shares,missing",
+    [
+        ("ukraine", w.GOAL_SHARES_UKRAINE, w.GOAL_MISSING_UKRAINE),
+        ("others", w.GOAL_SHARES_RIGHT_AND_DUTY / w.GOAL_SHARES_RIGHT_AND_DUTY.sum(), w.GOAL_MISSING_RIGHT_AND_DUTY),
+    ],
+)
 def test_final_goals_follow_table_3_2_9(pop, group, shares, missing):
     t = _goal_table(pop)
     t = t.filter((pl.col("basis") == "utl_34") if group == "ukraine" else (pl.col("basis") != "utl_34"))
@@ -231,6 +247,7 @@ def test_municipalities_are_weighted_by_population(pop):
 
 # --- registration history ---------------------------------------------------------------------
 
+
 def test_nothing_is_dated_or_registered_after_now(pop):
     last_day = NOW.date() - dt.timedelta(days=1)
     for name, frame in pop.items():
@@ -252,9 +269,14 @@ def test_registrations_come_mostly_within_days_some_weeks_or_months_later(pop):
 
 
 def test_periods_never_end_before_they_start(pop):
-    for name, a, b in (("Residence", "valid_from", "valid_to"), ("FollowUp", "valid_from", "valid_to"),
-                       ("Decision", "start_date", "end_date"), ("Participation", "from_date", "to_date"),
-                       ("Measure", "from_date", "to_date"), ("Absence", "from_date", "to_date")):
+    for name, a, b in (
+        ("Residence", "valid_from", "valid_to"),
+        ("FollowUp", "valid_from", "valid_to"),
+        ("Decision", "start_date", "end_date"),
+        ("Participation", "from_date", "to_date"),
+        ("Measure", "from_date", "to_date"),
+        ("Absence", "from_date", "to_date"),
+    ):
         f = pop[name].drop_nulls([a, b])
         assert (f[b] >= f[a]).all(), name
 
@@ -267,9 +289,26 @@ def _by_key(frame: pl.DataFrame) -> dict[tuple[int, int], dict]:
 def test_corrections_and_annulments_are_chained(pop, name):
     f = pop[name]
     rows = _by_key(f)
-    model_fields = [c for c in f.columns if c not in (
-        "id", "person_id", "operation", "supersedes_id", "change_reason", "recorded_at", "superseded_at",
-        "registered_by_kind", "registered_by_system", "source_system", "client_muni", "block", "person")]
+    model_fields = [
+        c
+        for c in f.columns
+        if c
+        not in (
+            "id",
+            "person_id",
+            "operation",
+            "supersedes_id",
+            "change_reason",
+            "recorded_at",
+            "superseded_at",
+            "registered_by_kind",
+            "registered_by_system",
+            "source_system",
+            "client_muni",
+            "block",
+            "person",
+        )
+    ]
     corrections = f.filter(pl.col("operation") == "correct")
     annulments = f.filter(pl.col("operation") == "annul")
     base = f.height - corrections.height - 2 * annulments.height
@@ -330,9 +369,16 @@ def test_rows_are_registered_by_the_case_system_of_a_municipality(pop):
 
 def test_decisions_include_intro_and_norwegian_types(pop):
     types = set(current(pop["Decision"]).select("scheme", "decision_type").unique().iter_rows())
-    assert {("intro", "participation"), ("intro", "integration_plan"), ("intro", "loss_due_to_work"),
-            ("norwegian", "norwegian_participation")} <= types
-    part = current(pop["Decision"]).filter(pl.col("decision_type") == "participation").join(
-        current(pop["Settlement"]).select("person", "settlement_date"), on="person")
+    assert {
+        ("intro", "participation"),
+        ("intro", "integration_plan"),
+        ("intro", "loss_due_to_work"),
+        ("norwegian", "norwegian_participation"),
+    } <= types
+    part = (
+        current(pop["Decision"])
+        .filter(pl.col("decision_type") == "participation")
+        .join(current(pop["Settlement"]).select("person", "settlement_date"), on="person")
+    )
     months = (part["start_date"] - part["settlement_date"]).dt.total_days() / 30.4
     assert months.min() >= 0.9 and months.max() <= 4.1  # start 1–4 months after settlement

@@ -36,15 +36,22 @@ def log(users):
     bjorn = r.person("Bjørn", "Berg", municipality="4601")
     e1 = audit.record(actor_user=users["trondheim"], action="read", channel="web", what="person", persons=[anne])
     e2 = audit.record(actor_user=users["bergen"], action="search", channel="api", what="persons", persons=[bjorn])
-    e3 = audit.record(actor_user=users["trondheim"], action="write", channel="web", what="person:decision",
-                      persons=[anne])
-    e4 = audit.record(system=audit.COMMAND_LINE, action="export", channel="command", what="register:facts",
-                      persons=[anne, bjorn], endpoint="nir export")
+    e3 = audit.record(
+        actor_user=users["trondheim"], action="write", channel="web", what="person:decision", persons=[anne]
+    )
+    e4 = audit.record(
+        system=audit.COMMAND_LINE,
+        action="export",
+        channel="command",
+        what="register:facts",
+        persons=[anne, bjorn],
+        endpoint="nir export",
+    )
     return {"anne": anne, "bjorn": bjorn, "events": [e1, e2, e3, e4]}
 
 
 def _rows(html: str) -> int:
-    body = html[html.index("<tbody>"):html.index("</tbody>")] if "<tbody>" in html else ""
+    body = html[html.index("<tbody>") : html.index("</tbody>")] if "<tbody>" in html else ""
     return body.count("<tr>")
 
 

@@ -19,8 +19,9 @@ def admin(client, db, django_user_model):
 
 @pytest.fixture
 def trondheim(db):
-    return make_client("k-5001", "fagsystem-trondheim", ["nir:persons.read", "nir:registrations.write"],
-                       source_system="Visma Flyt")
+    return make_client(
+        "k-5001", "fagsystem-trondheim", ["nir:persons.read", "nir:registrations.write"], source_system="Visma Flyt"
+    )
 
 
 def test_clients_page_lists_clients_and_keys(admin, trondheim):

@@ -9,9 +9,9 @@ from django.core.cache import cache
 from django.template import Context, Template
 from django.test import Client
 
+from nir.testing.builders import make_user
 from nir.web import help as help_texts
 from nir.web.models import HelpText
-from nir.testing.builders import make_user
 
 KEY = "person.grunndata"
 URL = f"/hjelpetekster/{KEY}/"
@@ -37,7 +37,7 @@ def admin(client, admin_user):
 
 
 def _render_help(key: str) -> str:
-    return Template('{% load nir_web %}<label>Grunndata {% help key %}</label>').render(Context({"key": key}))
+    return Template("{% load nir_web %}<label>Grunndata {% help key %}</label>").render(Context({"key": key}))
 
 
 def test_list_shows_every_key(admin):
@@ -47,8 +47,9 @@ def test_list_shows_every_key(admin):
     assert "Levert med NIR" in html and f'href="{URL}"' in html
 
 
-def test_edit_creates_a_new_version_and_the_question_mark_shows_it(admin, admin_user,
-                                                                   django_capture_on_commit_callbacks):
+def test_edit_creates_a_new_version_and_the_question_mark_shows_it(
+    admin, admin_user, django_capture_on_commit_callbacks
+):
     before = HelpText.objects.current().get(key=KEY)
     assert "Opplysninger om personen fra UDI" in _render_help(KEY)
     html = admin.get(URL).content.decode()
@@ -67,7 +68,7 @@ def test_edit_creates_a_new_version_and_the_question_mark_shows_it(admin, admin_
     html = admin.get(URL).content.decode()
     assert "er lagret som en ny versjon" in html  # the message after the redirect
     assert "Hege Hjelper" in html and "Gjeldende" in html and "erstattet" in html  # the version history
-    assert "Ny tekst om grunndata." in html[html.index("nir-help-preview"):]  # the preview uses {% help %}
+    assert "Ny tekst om grunndata." in html[html.index("nir-help-preview") :]  # the preview uses {% help %}
     listing = admin.get("/hjelpetekster/").content.decode()
     assert "Grunndata (UDI)" in listing and "Hege Hjelper" in listing
 

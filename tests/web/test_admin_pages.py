@@ -68,7 +68,7 @@ def test_organisations_filter_by_kind_and_search_and_count_users(client, users):
     html = client.get("/organisasjoner/", {"kind": "municipality", "q": "Trondheim"}).content.decode()
     assert "k-5001" in html and "Trondheim - Tråante kommune" in html
     assert "k-4601" not in html and "IMDi" in html  # IMDi in the menu/header only
-    row = html[html.index("k-5001"):]
+    row = html[html.index("k-5001") :]
     row = row[: row.index("</tr>")]
     assert '<td class="num">1</td>' in row  # one user
     html = client.get("/organisasjoner/", {"kind": "county_governor"}).content.decode()
@@ -92,9 +92,14 @@ def test_list_pages_issue_a_bounded_number_of_queries(client, django_user_model,
         make_client("k-5001", f"klient-{i}")
     client.force_login(users["imdi"])
     client.get("/administrering/")  # session and caches warmed
-    for url, limit in (("/administrering/brukere/", 12), ("/organisasjoner/", 12), ("/organisasjoner/k-5001/", 14),
-                       ("/administrering/klienter/", 12), ("/administrering/tilgangslogg/", 14),
-                       ("/hjelpetekster/", 10)):
+    for url, limit in (
+        ("/administrering/brukere/", 12),
+        ("/organisasjoner/", 12),
+        ("/organisasjoner/k-5001/", 14),
+        ("/administrering/klienter/", 12),
+        ("/administrering/tilgangslogg/", 14),
+        ("/hjelpetekster/", 10),
+    ):
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         assert len(ctx.captured_queries) <= limit, (url, len(ctx.captured_queries))

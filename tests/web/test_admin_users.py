@@ -17,8 +17,14 @@ def users(db, django_user_model):
     return {
         "imdi": make_user(django_user_model, "bruker-imdi", "imdi"),
         "trondheim": make_user(django_user_model, "bruker-5001", "k-5001", first_name="Trine", last_name="Tveit"),
-        "bergen": make_user(django_user_model, "bruker-4601", "k-4601", first_name="Bjarte", last_name="Berg",
-                            roles=["career_counsellor"]),
+        "bergen": make_user(
+            django_user_model,
+            "bruker-4601",
+            "k-4601",
+            first_name="Bjarte",
+            last_name="Berg",
+            roles=["career_counsellor"],
+        ),
         "inactive": make_user(django_user_model, "bruker-sluttet", "k-5001", is_active=False),
     }
 
@@ -66,8 +72,12 @@ def test_add_and_remove_a_role(admin, users):
     assert "har fått rollen «Lokal administrator»" in html  # the message after the redirect
     event = AuditEvent.objects.get(what="administer:role-add")
     assert event.action == "write" and event.channel == "web" and event.user == users["imdi"]
-    assert event.filters == {"user": "bruker-5001", "user_id": target.pk, "role": "municipality_admin",
-                             "organisation": "k-5001"}
+    assert event.filters == {
+        "user": "bruker-5001",
+        "user_id": target.pk,
+        "role": "municipality_admin",
+        "organisation": "k-5001",
+    }
     assert event.person_count == 0
 
     r = admin.post(_url(target), {"action": "remove_role", "assignment": a.pk}, follow=True)
@@ -115,8 +125,9 @@ def test_an_administrator_cannot_lock_themselves_out(admin, users):
 
 
 def test_only_a_superuser_changes_a_superuser(admin, django_user_model, users):
-    root = django_user_model.objects.create_superuser("rot", password=None,
-                                                      organisation=Organisation.objects.get(code="imdi"))
+    root = django_user_model.objects.create_superuser(
+        "rot", password=None, organisation=Organisation.objects.get(code="imdi")
+    )
     html = admin.get(_url(root)).content.decode()
     assert "bare en superbruker kan endre den" in html and 'name="action"' not in html
     assert admin.post(_url(root), {"action": "set_active", "active": "0"}).status_code == 403

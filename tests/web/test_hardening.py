@@ -38,12 +38,20 @@ def assert_no_store(response):
 
 # --- Cache-Control ----------------------------------------------------------------------------------
 
+
 def test_pages_api_answers_and_exports_with_personal_data_are_no_store(client, anne, settings, tmp_path):
     settings.NIR_OAUTH_KEY_DIR = tmp_path / "keys"
     user, person = anne
     client.force_login(user)
-    for url in (f"/personer/{person.duf}/", "/personer/", "/", "/rapporter/personliste/",
-                "/rapporter/personliste/eksport.csv", f"/api/v1/persons/{person.duf}", "/api/v1/nope"):
+    for url in (
+        f"/personer/{person.duf}/",
+        "/personer/",
+        "/",
+        "/rapporter/personliste/",
+        "/rapporter/personliste/eksport.csv",
+        f"/api/v1/persons/{person.duf}",
+        "/api/v1/nope",
+    ):
         r = client.get(url)
         assert r.status_code in (200, 302, 404), (url, r.status_code)
         assert_no_store(r)
@@ -54,6 +62,7 @@ def test_pages_api_answers_and_exports_with_personal_data_are_no_store(client, a
 
 
 # --- sessions --------------------------------------------------------------------------------------
+
 
 class Clock:
     def __init__(self, monkeypatch):
@@ -101,23 +110,33 @@ def test_a_busy_session_ends_after_the_working_day(client, anne, monkeypatch, se
 
 
 def test_session_limits_come_from_the_environment():
-    env = {**os.environ, "NIR_SESSION_MAX_AGE": "3600", "NIR_SESSION_IDLE_TIMEOUT": "600",
-           "DJANGO_SETTINGS_MODULE": "nir.settings"}
-    code = ("from django.conf import settings as s; "
-            "print(s.NIR_SESSION_MAX_AGE, s.NIR_SESSION_IDLE_TIMEOUT, s.SESSION_COOKIE_AGE)")
-    out = subprocess.run([sys.executable, "-c", code],
-                         env=env, capture_output=True, text=True, check=True, cwd=SRC).stdout.split()
+    env = {
+        **os.environ,
+        "NIR_SESSION_MAX_AGE": "3600",
+        "NIR_SESSION_IDLE_TIMEOUT": "600",
+        "DJANGO_SETTINGS_MODULE": "nir.settings",
+    }
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.NIR_SESSION_MAX_AGE, s.NIR_SESSION_IDLE_TIMEOUT, s.SESSION_COOKIE_AGE)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=SRC
+    ).stdout.split()
     assert out == ["3600", "600", "3600"]
 
 
 # --- the SQLite file and var/ ---------------------------------------------------------------------
 
+
 def test_sqlite_database_and_var_are_private(tmp_path):
     var = tmp_path / "var"
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update({"NIR_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "nir.settings"})
-    code = ("import os; os.umask(0o022); import django; django.setup(); from django.db import connection; "
-            "c = connection.cursor(); c.execute('CREATE TABLE t (x int)'); c.execute('INSERT INTO t VALUES (1)')")
+    code = (
+        "import os; os.umask(0o022); import django; django.setup(); from django.db import connection; "
+        "c = connection.cursor(); c.execute('CREATE TABLE t (x int)'); c.execute('INSERT INTO t VALUES (1)')"
+    )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=SRC, capture_output=True)
     assert stat.S_IMODE(var.stat().st_mode) & 0o077 == 0, oct(var.stat().st_mode)
     files = [p for p in var.iterdir() if p.name.startswith("nir.sqlite3")]
@@ -128,14 +147,18 @@ def test_sqlite_database_and_var_are_private(tmp_path):
 
 # --- rate limits on web exports ---------------------------------------------------------------------
 
+
 def test_web_exports_are_rate_limited(client, anne, settings, django_user_model):
     cache.clear()
     settings.NIR_EXPORT_RATE_LIMIT = "3/h"
     user, person = anne
     analyst = make_user(django_user_model, "admin-eksport", "imdi")
     client.force_login(analyst)
-    urls = ["/rapporter/personliste/eksport.csv", "/rapporter/aarsstatistikk/eksport.xlsx?year=2026",
-            f"/administrering/tilgangslogg/person/{person.duf}.csv"]
+    urls = [
+        "/rapporter/personliste/eksport.csv",
+        "/rapporter/aarsstatistikk/eksport.xlsx?year=2026",
+        f"/administrering/tilgangslogg/person/{person.duf}.csv",
+    ]
     for url in urls:
         assert client.get(url).status_code == 200, url
     for url in urls:

@@ -18,8 +18,9 @@ def test_start_page_in_norwegian_without_login(client):
 
 @pytest.mark.django_db
 def test_login_and_health(client, django_user_model):
-    user = django_user_model.objects.create_user("saksbehandler", password="et-langt-passord-1",
-                                                 organisation=Organisation.objects.get(code="k-5001"))
+    user = django_user_model.objects.create_user(
+        "saksbehandler", password="et-langt-passord-1", organisation=Organisation.objects.get(code="k-5001")
+    )
     r = client.post("/login/", {"username": "saksbehandler", "password": "feil"})
     assert r.status_code == 200 and "Feil brukernavn eller passord" in r.content.decode()
     r = client.post("/login/", {"username": "saksbehandler", "password": "et-langt-passord-1"}, follow=True)

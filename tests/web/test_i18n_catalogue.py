@@ -18,9 +18,13 @@ from django.utils import translation
 SRC = Path(__file__).resolve().parents[2] / "src" / "nir"
 CATALOGUE = SRC / "locale" / "nb" / "LC_MESSAGES"
 
-TEMPLATE_TRANSLATE = re.compile(r"""\{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+(?:as\s+\w+|context\s+["'].*?["']|noop))*\s*%\}""")
+TEMPLATE_TRANSLATE = re.compile(
+    r"""\{%\s*(?:translate|trans)\s+(["'])(.+?)\1(?:\s+(?:as\s+\w+|context\s+["'].*?["']|noop))*\s*%\}"""
+)
 TEMPLATE_BLOCK = re.compile(r"\{%\s*blocktrans(?:late)?\b([^%]*)%\}(.*?)\{%\s*endblocktrans(?:late)?\s*%\}", re.S)
-PYTHON_CALL = re.compile(r"""\b(?:_|gettext|gettext_lazy|pgettext_lazy|pgettext)\(\s*(["'])((?:\\.|(?!\1).)+)\1\s*[,)]""")
+PYTHON_CALL = re.compile(
+    r"""\b(?:_|gettext|gettext_lazy|pgettext_lazy|pgettext)\(\s*(["'])((?:\\.|(?!\1).)+)\1\s*[,)]"""
+)
 VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
@@ -59,11 +63,15 @@ def test_every_message_has_a_bokmal_translation(po):
 def test_compiled_catalogue_matches_the_po_file(po):
     mo = polib.mofile(str(CATALOGUE / "django.mo"))
     compiled = {(e.msgctxt, e.msgid): e.msgstr or dict(e.msgstr_plural) for e in mo}
-    source = {(e.msgctxt, e.msgid): e.msgstr or {int(k): v for k, v in e.msgstr_plural.items()}
-              for e in po if not e.obsolete and e.msgid}
+    source = {
+        (e.msgctxt, e.msgid): e.msgstr or {int(k): v for k, v in e.msgstr_plural.items()}
+        for e in po
+        if not e.obsolete and e.msgid
+    }
     compiled.pop((None, ""), None)
-    assert {k: v for k, v in compiled.items() if k[1]} == {k: v for k, v in source.items()}, \
+    assert {k: v for k, v in compiled.items() if k[1]} == {k: v for k, v in source.items()}, (
         "django.mo er ikke bygget på nytt etter endringer i django.po: kjør scripts/build-messages.sh"
+    )
 
 
 def test_every_source_string_of_the_web_application_is_in_the_catalogue(po):

@@ -14,14 +14,15 @@ from django.core.cache import cache
 from django.test import RequestFactory
 
 from nir import identity
+from nir.access import forms as login_module
 from nir.access import throttle
 from nir.logging import RedactIdentityNumbers
-from nir.access import forms as login_module
 
 PASSWORD = "et-langt-passord-1"
 WRONG = "hemmelig-feil-passord-42"
 PID = identity.make_synthetic_national_id(dt.date(1990, 1, 15), 0) or identity.make_synthetic_national_id(
-    dt.date(1990, 1, 15), 1)
+    dt.date(1990, 1, 15), 1
+)
 BLOCKED = "For mange mislykkede innlogginger. Prøv igjen om"
 
 
@@ -108,8 +109,10 @@ def test_twenty_failures_from_one_address_block_it(client, user):
 def test_x_forwarded_for_is_ignored_unless_a_proxy_is_trusted(client, user, settings):
     for i in range(20):
         attempt(client, f"gjett-{i}", WRONG, ip="198.51.100.7", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
-    assert attempt(client, "saksbehandler", PASSWORD, ip="198.51.100.7",
-                   HTTP_X_FORWARDED_FOR="10.9.9.9").status_code == 429
+    assert (
+        attempt(client, "saksbehandler", PASSWORD, ip="198.51.100.7", HTTP_X_FORWARDED_FOR="10.9.9.9").status_code
+        == 429
+    )
     # behind one trusted proxy the client is the last X-Forwarded-For entry, not the proxy
     settings.NIR_LOGIN_TRUSTED_PROXIES = 1
     r = attempt(client, "saksbehandler", PASSWORD, ip="198.51.100.7", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
@@ -188,6 +191,7 @@ def test_admin_login_form_is_throttled_too(user):
         throttle.record_failure("saksbehandler", "192.0.2.10")
     request = RequestFactory().post("/admin/login/", REMOTE_ADDR="192.0.2.10")
     form = login_module.ThrottledAdminAuthenticationForm(
-        request, data={"username": "saksbehandler", "password": PASSWORD})
+        request, data={"username": "saksbehandler", "password": PASSWORD}
+    )
     assert not form.is_valid() and form.throttled
     assert form.non_field_errors()[0].startswith(BLOCKED)

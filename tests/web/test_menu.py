@@ -11,8 +11,17 @@ from nir.web.menu import MENU, menu_for
 
 pytestmark = pytest.mark.django_db
 
-ALL = ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Organisasjoner", "Rapporter", "Regelmotor",
-       "Hjelpetekster", "Administrering"]
+ALL = [
+    "Arbeidsflate",
+    "Bosetting",
+    "Personer",
+    "Kommuner",
+    "Organisasjoner",
+    "Rapporter",
+    "Regelmotor",
+    "Hjelpetekster",
+    "Administrering",
+]
 
 
 def test_every_menu_item_has_its_page():
@@ -25,21 +34,30 @@ def _labels(user) -> list[str]:
     return [str(i["label"]) for i in menu_for(user, None)]
 
 
-@pytest.mark.parametrize(("org", "roles", "expected"), [
-    ("imdi", [Role.IMDI_ADMIN], ALL),
-    ("k-5001", [Role.CASEWORKER],
-     ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor"]),
-    ("sf-trl", [Role.COUNTY_GOVERNOR],
-     ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor"]),
-    ("k-5001", [Role.CAREER_COUNSELLOR], ["Arbeidsflate", "Bosetting", "Personer", "Regelmotor"]),
-    ("imdi", [Role.IMDI_ANALYST],
-     ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor", "Administrering"]),
-    ("k-5001", [], []),
-    ("forsk-test", [Role.RESEARCHER], []),
-])
+@pytest.mark.parametrize(
+    ("org", "roles", "expected"),
+    [
+        ("imdi", [Role.IMDI_ADMIN], ALL),
+        ("k-5001", [Role.CASEWORKER], ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor"]),
+        (
+            "sf-trl",
+            [Role.COUNTY_GOVERNOR],
+            ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor"],
+        ),
+        ("k-5001", [Role.CAREER_COUNSELLOR], ["Arbeidsflate", "Bosetting", "Personer", "Regelmotor"]),
+        (
+            "imdi",
+            [Role.IMDI_ANALYST],
+            ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor", "Administrering"],
+        ),
+        ("k-5001", [], []),
+        ("forsk-test", [Role.RESEARCHER], []),
+    ],
+)
 def test_menu_per_role(org, roles, expected, django_user_model):
-    Organisation.objects.get_or_create(code="forsk-test", defaults={"kind": OrganisationKind.RESEARCH,
-                                                                      "name": "Forskningsinstitutt"})
+    Organisation.objects.get_or_create(
+        code="forsk-test", defaults={"kind": OrganisationKind.RESEARCH, "name": "Forskningsinstitutt"}
+    )
     user = make_user(django_user_model, f"meny-{org}-{len(roles)}", org, roles=roles)
     assert _labels(user) == expected
 

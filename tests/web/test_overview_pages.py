@@ -37,17 +37,46 @@ def world(users):
     now = timezone.now() - dt.timedelta(hours=1)  # registered now: the Regelmotor derives as of today
     r = b.Register(Actor.for_user(users["imdi"], source_system="NIR-test"))
     p = {}
-    p["sara"] = r.person("Sara", "Bosatt", permit=dt.date(year, 1, 10), settled=dt.date(year, 1, 15),
-                         follow_up_from=dt.date(year, 1, 15), when=now)
+    p["sara"] = r.person(
+        "Sara",
+        "Bosatt",
+        permit=dt.date(year, 1, 10),
+        settled=dt.date(year, 1, 15),
+        follow_up_from=dt.date(year, 1, 15),
+        when=now,
+    )
     r.participation(p["sara"], dt.date(year, 1, 20), goal="work_no_vgo_2026", when=now)
-    p["siri"] = r.person("Siri", "Uavtale", permit=dt.date(year, 1, 10), settled=dt.date(year, 5, 2),
-                         follow_up_from=dt.date(year, 5, 2), when=now)
-    r.add(p["siri"], m.Settlement, {"municipality": "5001", "district": "", "settlement_date": dt.date(year, 5, 20),
-                                    "by_agreement": False}, now)
-    p["hanne"] = r.person("Hanne", "Ild", municipality="4601", permit=dt.date(year, 1, 10),
-                          settled=dt.date(year, 2, 10), follow_up_from=dt.date(year, 2, 10), when=now)
-    p["per"] = r.person("Per", "Fjor", permit=dt.date(year - 1, 9, 1), settled=dt.date(year - 1, 11, 1),
-                        follow_up_from=dt.date(year - 1, 11, 1), when=now)
+    p["siri"] = r.person(
+        "Siri",
+        "Uavtale",
+        permit=dt.date(year, 1, 10),
+        settled=dt.date(year, 5, 2),
+        follow_up_from=dt.date(year, 5, 2),
+        when=now,
+    )
+    r.add(
+        p["siri"],
+        m.Settlement,
+        {"municipality": "5001", "district": "", "settlement_date": dt.date(year, 5, 20), "by_agreement": False},
+        now,
+    )
+    p["hanne"] = r.person(
+        "Hanne",
+        "Ild",
+        municipality="4601",
+        permit=dt.date(year, 1, 10),
+        settled=dt.date(year, 2, 10),
+        follow_up_from=dt.date(year, 2, 10),
+        when=now,
+    )
+    p["per"] = r.person(
+        "Per",
+        "Fjor",
+        permit=dt.date(year - 1, 9, 1),
+        settled=dt.date(year - 1, 11, 1),
+        follow_up_from=dt.date(year - 1, 11, 1),
+        when=now,
+    )
     r.participation(p["per"], dt.date(year, 1, 5), when=now)
     return p
 
@@ -62,6 +91,7 @@ def dufs(html: str) -> set[str]:
 
 
 # --- Bosetting --------------------------------------------------------------------------------------
+
 
 def test_settlements_this_year_of_persons_in_scope(client, users, world):
     year = timezone.localdate().year
@@ -82,8 +112,11 @@ def test_imdi_sees_every_municipality(client, users, world):
 def test_counts_per_municipality_and_month(client, users, world):
     html = login(client, users["imdi"]).get("/bosetting/").content.decode()
     table = html.split('id="counts-caption"', 1)[1].split("</table>", 1)[0]
-    rows = {re.search(r">(\d{4}) ", tr).group(1): re.findall(r'<td class="num">(?:<strong>)?(\d+)', tr)
-            for tr in table.split("<tr>")[1:] if re.search(r'scope="row"><a', tr)}
+    rows = {
+        re.search(r">(\d{4}) ", tr).group(1): re.findall(r'<td class="num">(?:<strong>)?(\d+)', tr)
+        for tr in table.split("<tr>")[1:]
+        if re.search(r'scope="row"><a', tr)
+    }
     # Jan..Dec, total, by agreement
     assert rows["5001"] == ["1", "0", "0", "0", "2", "0", "0", "0", "0", "0", "0", "0", "3", "2"]
     assert rows["4601"] == ["0", "1", "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", "1", "1"]
@@ -134,6 +167,7 @@ def test_settlements_page_is_a_few_queries(client, users, world, django_assert_m
 
 # --- Kommuner ---------------------------------------------------------------------------------------
 
+
 def _row(html: str, number: str) -> str:
     return re.search(rf'<th scope="row">{number}</th>(.*?)</tr>', html, re.S).group(1)
 
@@ -155,6 +189,7 @@ def test_imdi_sees_figures_of_every_municipality(client, users, world):
 
 def test_municipality_search(client, users, world):
     c = login(client, users["trondheim"])
+
     def numbers(q):
         html = c.get("/kommuner/", {"q": q}).content.decode()
         return html, re.findall(r'<th scope="row">(\d{4})</th>', html)
@@ -173,8 +208,12 @@ def test_one_municipality_in_scope(client, users, world, django_assert_max_num_q
     html = response.content.decode()
     assert response.status_code == 200
     assert "Trondheim" in html and "Trøndelag" in html
-    by_label = {label: int(n) for n, label in re.findall(
-        r'<span class="nir-figure">(\d+)</span> <span class="ov-figure-label">([^<]+)</span>', html)}
+    by_label = {
+        label: int(n)
+        for n, label in re.findall(
+            r'<span class="nir-figure">(\d+)</span> <span class="ov-figure-label">([^<]+)</span>', html
+        )
+    }
     assert by_label["Personer som følges opp"] == 3
     assert by_label["I introduksjonsprogram"] == 2  # Sara and Per (no final goal, no deadline)
     assert by_label["Rett og plikt til introduksjonsprogram"] == 3

@@ -13,9 +13,8 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from nir.access.models import AuditEvent
-from nir.register import derivation
+from nir.register import derivation, services
 from nir.register import models as m
-from nir.register import services
 from nir.register.actors import Actor
 from nir.reports import worklist
 from nir.testing import builders as b
@@ -51,8 +50,8 @@ def world(users):
     Dina Due (intro deadline in 20 days), Erik Sekstí (intro deadline in 60 days), Tina Terminert
     (deadline in 25 days, but terminated yesterday), Nora Norsk (Norwegian deadline within 90 days),
     Anne Aas (participation without final goal: deviation), Mona Mangel (right and duty, settled a year
-    ago, no participation decision), Mats Sein (the same, settled 01.03.2022), Ola Over (deadline passed 40 days ago, no termination), Olav Gammel
-    (the same, 14 months ago), Ivar Jensen (loss of
+    ago, no participation decision), Mats Sein (the same, settled 01.03.2022), Ola Over (deadline passed 40
+    days ago, no termination), Olav Gammel (the same, 14 months ago), Ivar Jensen (loss of
     right and duty due to work 5 days ago: the Regelmotor's closure, registered 2 days ago), Eva Fjell
     (the same, long ago), Rolf Regel (a loss decision after participation, registered without the
     guard: a rule error). Bergen (4601): Hanne Ild (deadline in 20 days), Hilde Hav (no final goal).
@@ -64,39 +63,60 @@ def world(users):
 
     def in_programme(first, last, deadline, *, municipality="5001", goal="work_no_vgo_old"):
         start = start_for(deadline)
-        person = r.person(first, last, municipality=municipality, permit=start - dt.timedelta(days=90),
-                          settled=start - dt.timedelta(days=60), follow_up_from=start - dt.timedelta(days=60))
+        person = r.person(
+            first,
+            last,
+            municipality=municipality,
+            permit=start - dt.timedelta(days=90),
+            settled=start - dt.timedelta(days=60),
+            follow_up_from=start - dt.timedelta(days=60),
+        )
         r.participation(person, start, goal=goal)
         return person
 
     p["dina"] = in_programme("Dina", "Due", today + dt.timedelta(days=20))
     p["erik"] = in_programme("Erik", "Seksti", today + dt.timedelta(days=60))
     p["tina"] = in_programme("Tina", "Terminert", today + dt.timedelta(days=25))
-    r.termination(p["tina"], today - dt.timedelta(days=1), type_="completed", reason="work",
-                  when=now - dt.timedelta(hours=1))
+    r.termination(
+        p["tina"], today - dt.timedelta(days=1), type_="completed", reason="work", when=now - dt.timedelta(hours=1)
+    )
     p["hanne"] = in_programme("Hanne", "Ild", today + dt.timedelta(days=20), municipality="4601")
     p["hilde"] = r.person("Hilde", "Hav", municipality="4601")
     r.participation(p["hilde"], dt.date(2026, 1, 5))
     # Norwegian: 18 months from the permit (upper secondary education); no intro deadline near.
     permit = today + dt.timedelta(days=45) - relativedelta(months=18)
-    p["nora"] = r.person("Nora", "Norsk", permit=permit, settled=permit + dt.timedelta(days=20),
-                         follow_up_from=permit + dt.timedelta(days=20), education="upper_secondary_or_higher")
+    p["nora"] = r.person(
+        "Nora",
+        "Norsk",
+        permit=permit,
+        settled=permit + dt.timedelta(days=20),
+        follow_up_from=permit + dt.timedelta(days=20),
+        education="upper_secondary_or_higher",
+    )
     p["anne"] = r.person("Anne", "Aas")
     r.participation(p["anne"], dt.date(2026, 1, 5))
     p["mona"] = r.person("Mona", "Mangel")
-    p["mats"] = r.person("Mats", "Sein", permit=dt.date(2022, 1, 10), settled=dt.date(2022, 3, 1),
-                         follow_up_from=dt.date(2022, 3, 1))
+    p["mats"] = r.person(
+        "Mats", "Sein", permit=dt.date(2022, 1, 10), settled=dt.date(2022, 3, 1), follow_up_from=dt.date(2022, 3, 1)
+    )
     p["ola"] = in_programme("Ola", "Over", today - dt.timedelta(days=40))
     p["olav"] = in_programme("Olav", "Gammel", today - relativedelta(months=14))
     p["ivar"] = r.person("Ivar", "Jensen")
-    r.loss_due_to_work(p["ivar"], max(dt.date(2026, 1, 1), today - dt.timedelta(days=5)),
-                       when=now - dt.timedelta(days=2))
+    r.loss_due_to_work(
+        p["ivar"], max(dt.date(2026, 1, 1), today - dt.timedelta(days=5)), when=now - dt.timedelta(days=2)
+    )
     p["eva"] = r.person("Eva", "Fjell")
     r.loss_due_to_work(p["eva"], dt.date(2026, 1, 5))
     p["rolf"] = r.person("Rolf", "Regel")
     r.participation(p["rolf"], dt.date(2026, 1, 5), goal="work_no_vgo_2026")
-    services.register(p["rolf"], m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                              "decision_date": dt.date(2026, 2, 2)}, r.actor, at=b.T0, evaluate=False)
+    services.register(
+        p["rolf"],
+        m.Decision,
+        {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 2, 2)},
+        r.actor,
+        at=b.T0,
+        evaluate=False,
+    )
     services.store_result(p["rolf"], derivation.evaluate_person(p["rolf"]), now)
     return p
 
@@ -122,6 +142,7 @@ def login(client, user):
 
 # --- the world is what the tests think it is ---------------------------------------------------
 
+
 def test_the_world_has_the_derived_values_the_blocks_use(world):
     today = timezone.localdate()
     assert 18 <= (derived(world["dina"]).intro_deadline - today).days <= 22
@@ -134,6 +155,7 @@ def test_the_world_has_the_derived_values_the_blocks_use(world):
 
 
 # --- each block's content -------------------------------------------------------------------------
+
 
 def test_deadline_in_20_days_is_within_30_and_90_days(client, users, world):
     login(client, users["trondheim"])
@@ -180,7 +202,9 @@ def test_the_deviation_block_is_the_deviation_report(users, world):
     ctx = worklist.Context.for_user(users["imdi"])
     block_ids = set(worklist.queryset(worklist.SECTIONS["avvik"], ctx).values_list("person_id", flat=True))
     report = registry.run("avvik-sluttmaal", registry.ReportParams(), scope=person_scope(users["imdi"]))
-    assert {r["duf"] for r in report.rows} == set(m.Person.objects.filter(pk__in=block_ids).values_list("duf", flat=True))
+    assert {r["duf"] for r in report.rows} == set(
+        m.Person.objects.filter(pk__in=block_ids).values_list("duf", flat=True)
+    )
 
 
 def test_a_registration_the_regelmotor_did_not_accept_shows(client, users, world):
@@ -217,9 +241,12 @@ def test_a_recent_regelmotor_closure_shows_an_old_one_does_not(client, users, wo
 
 # --- scope ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("section", ["frister-30", "frister-90", "avvik"])
 def test_a_bergen_person_never_shows_for_trondheim_imdi_sees_both(client, users, world, section):
-    trondheim, bergen = {"frister-30": ("dina", "hanne"), "frister-90": ("dina", "hanne"), "avvik": ("anne", "hilde")}[section]
+    trondheim, bergen = {"frister-30": ("dina", "hanne"), "frister-90": ("dina", "hanne"), "avvik": ("anne", "hilde")}[
+        section
+    ]
     trondheim, bergen = world[trondheim].duf, world[bergen].duf
     html = block(login(client, users["trondheim"]), section)
     assert bergen not in dufs(html) and trondheim in dufs(html)
@@ -242,6 +269,7 @@ def test_the_county_governor_sees_the_county(client, users, world):
 
 
 # --- the page, the fragment and the full list ---------------------------------------------------
+
 
 def test_the_page_loads_each_block_by_htmx_and_links_the_lists(client, users, world, django_assert_max_num_queries):
     login(client, users["trondheim"])
@@ -315,17 +343,30 @@ def test_unknown_section_is_404(client, users, world):
 def test_labels_are_bokmal_and_dates_dd_mm_yyyy(client, users, world):
     login(client, users["trondheim"])
     html = client.get("/arbeidsflate/regelmotor/").content.decode()
-    for label in ("DUF-nummer", "Navn", "Oppf.kommune/bydel", "Avslutning", "Avslutningsårsak", "Avslutningsdato",
-                  "Registrert", "5001 Trondheim"):
+    for label in (
+        "DUF-nummer",
+        "Navn",
+        "Oppf.kommune/bydel",
+        "Avslutning",
+        "Avslutningsårsak",
+        "Avslutningsdato",
+        "Registrert",
+        "5001 Trondheim",
+    ):
         assert label in html
     assert re.search(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}", html)
     assert not re.search(r"\d{4}-\d{2}-\d{2}", html.split("<main", 1)[1])
     html = client.get("/arbeidsflate/").content.decode()
-    for label in ("Gjennomføringsfrist innen 30 dager", "Manglende registreringer", "Automatiske registreringer fra Regelmotor"):
+    for label in (
+        "Gjennomføringsfrist innen 30 dager",
+        "Manglende registreringer",
+        "Automatiske registreringer fra Regelmotor",
+    ):
         assert label in html
 
 
 # --- audit and access ------------------------------------------------------------------------------
+
 
 def test_the_persons_shown_are_audited(client, users, world):
     login(client, users["trondheim"])

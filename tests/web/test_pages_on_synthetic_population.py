@@ -45,18 +45,34 @@ def test_every_person_page_renders_with_the_regelmotors_status(population, clien
 
 
 def test_lists_and_overviews_render_for_each_kind_of_user(population, client, django_user_model):
-    busiest = (m.FollowUp.objects.current().values_list("municipality", flat=True).first())
-    users = [make_user(django_user_model, "syntetisk-imdi-2", "imdi"),
-             make_user(django_user_model, "syntetisk-kommune", f"k-{busiest}"),
-             make_user(django_user_model, "syntetisk-sf", "sf-trl")]
-    pages = ["/arbeidsflate/?inline=1", "/personer/?kategori=intro:right_and_duty", "/bosetting/", "/kommuner/",
-             f"/kommuner/{busiest}/", "/regelmotor/", "/rapporter/personliste/"]
+    busiest = m.FollowUp.objects.current().values_list("municipality", flat=True).first()
+    users = [
+        make_user(django_user_model, "syntetisk-imdi-2", "imdi"),
+        make_user(django_user_model, "syntetisk-kommune", f"k-{busiest}"),
+        make_user(django_user_model, "syntetisk-sf", "sf-trl"),
+    ]
+    pages = [
+        "/arbeidsflate/?inline=1",
+        "/personer/?kategori=intro:right_and_duty",
+        "/bosetting/",
+        "/kommuner/",
+        f"/kommuner/{busiest}/",
+        "/regelmotor/",
+        "/rapporter/personliste/",
+    ]
     for user in users:
         client.force_login(user)
         for page in pages:
             r = client.get(page)
             assert r.status_code == 200, (user.username, page, r.status_code)
-        for section in ("frister-30", "frister-90", "avvik", "regelbrudd", "mangler-vedtak", "mangler-avslutning",
-                        "regelmotor"):
+        for section in (
+            "frister-30",
+            "frister-90",
+            "avvik",
+            "regelbrudd",
+            "mangler-vedtak",
+            "mangler-avslutning",
+            "regelmotor",
+        ):
             r = client.get(f"/arbeidsflate/{section}/")
             assert r.status_code == 200, (user.username, section)

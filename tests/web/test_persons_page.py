@@ -9,7 +9,7 @@ import re
 
 import pytest
 from django.conf import settings
-from test_persons_fixtures import HX, as_user, at, counts, events, text, users, world  # noqa: F401
+from persons_support import HX, at, counts, events, text
 
 from nir.access.models import AuditEventPerson
 from nir.register import models as m
@@ -27,22 +27,57 @@ def page(client, person, query=""):
 def section_html(html: str, section_id: str) -> str:
     """The HTML of one <section id=…> (sections are not nested)."""
     start = html.index(f'id="{section_id}"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def test_person_page_has_the_sections_of_nir_in_bokmal(world, as_user):
     r = page(as_user("trondheim"), world["anne"])
     assert r.status_code == 200
     html = text(r)
-    for section_id in ("grunndata", "kategori", "frist-intro", "vedtak-intro", "sluttmaal-intro", "avslutning-intro",
-                       "deltakelse-intro", "fravaer-intro", "frist-norwegian", "vedtak-norwegian",
-                       "avslutning-norwegian", "deltakelse-norwegian", "fravaer-norwegian", "karriereveiledning"):
+    for section_id in (
+        "grunndata",
+        "kategori",
+        "frist-intro",
+        "vedtak-intro",
+        "sluttmaal-intro",
+        "avslutning-intro",
+        "deltakelse-intro",
+        "fravaer-intro",
+        "frist-norwegian",
+        "vedtak-norwegian",
+        "avslutning-norwegian",
+        "deltakelse-norwegian",
+        "fravaer-norwegian",
+        "karriereveiledning",
+    ):
         assert f'id="{section_id}"' in html, section_id
-    for label in ("Grunndata", "NIR - Kategori", "Introduksjonsprogram", "Opplæring i norsk og samfunnskunnskap",
-                  "Oppholdstillatelse", "Hjemmel", "Vedtaksdato", "Ankomst Norge", "Effektueringsdato",
-                  "Vedtak", "Resultat", "Startdato", "Sluttdato", "Registrert av", "Oppf.kommune/bydel", "Handling",
-                  "Sluttmål", "Avslutning", "Gjennomføringsfrist", "Deltakelse og tiltak", "Fravær og permisjon",
-                  "Karriereveiledning", "+ Legg til", "Vis all avslutningshistorikk", "DUF-nummer"):
+    for label in (
+        "Grunndata",
+        "NIR - Kategori",
+        "Introduksjonsprogram",
+        "Opplæring i norsk og samfunnskunnskap",
+        "Oppholdstillatelse",
+        "Hjemmel",
+        "Vedtaksdato",
+        "Ankomst Norge",
+        "Effektueringsdato",
+        "Vedtak",
+        "Resultat",
+        "Startdato",
+        "Sluttdato",
+        "Registrert av",
+        "Oppf.kommune/bydel",
+        "Handling",
+        "Sluttmål",
+        "Avslutning",
+        "Gjennomføringsfrist",
+        "Deltakelse og tiltak",
+        "Fravær og permisjon",
+        "Karriereveiledning",
+        "+ Legg til",
+        "Vis all avslutningshistorikk",
+        "DUF-nummer",
+    ):
         assert label in html, label
     assert "<h1" in html and "Anne Aas" in html and world["anne"].duf in html
     vedtak = section_html(html, "vedtak-intro")
@@ -78,8 +113,14 @@ def test_add_links_are_real_links_with_htmx(world, as_user):
     assert f'hx-get="/personer/{duf}/ny/vedtak/?ordning=intro"' in link
     assert 'aria-controls="slot-vedtak-intro"' in link and 'hx-target="#slot-vedtak-intro"' in link
     assert 'id="slot-vedtak-intro"' in html
-    for kind, scheme in (("sluttmaal", "intro"), ("avslutning", "norwegian"), ("deltakelse", "intro"),
-                         ("tiltak", "intro"), ("fravaer", "norwegian"), ("utvidelse", "intro")):
+    for kind, scheme in (
+        ("sluttmaal", "intro"),
+        ("avslutning", "norwegian"),
+        ("deltakelse", "intro"),
+        ("tiltak", "intro"),
+        ("fravaer", "norwegian"),
+        ("utvidelse", "intro"),
+    ):
         assert f'href="/personer/{duf}/ny/{kind}/?ordning={scheme}"' in html, kind
     assert f'href="/personer/{duf}/ny/karriereveiledning/"' in html
 
@@ -89,7 +130,7 @@ def test_unknown_and_out_of_scope_persons_are_the_same_404(world, as_user):
     outside = page(c, world["berit"])
     unknown = c.get("/personer/999999999999/")
     assert outside.status_code == unknown.status_code == 404
-    main = lambda r: text(r)[text(r).index("<main"):text(r).index("</main>")]  # noqa: E731
+    main = lambda r: text(r)[text(r).index("<main") : text(r).index("</main>")]  # noqa: E731
     assert main(outside).replace(world["berit"].duf, "X") == main(unknown).replace("999999999999", "X")
     assert "Berit" not in text(outside)
     assert c.get("/personer/abc/").status_code == 404
@@ -176,10 +217,20 @@ def test_section_fragment_for_htmx(world, as_user):
 def test_all_termination_history_shows_superseded_versions(world, as_user, users):
     actor = Actor.for_user(users["trondheim"], source_system="NIR-test")
     person = world["anne"]
-    row = services.register(person, m.Termination, {
-        "scheme": "intro", "termination_type": "completed", "termination_reason": "work",
-        "hours_work_per_week": None, "termination_date": dt.date(2026, 6, 30), "follow_up_municipality": "5001",
-    }, actor, at=at(2026, 7, 1)).row
+    row = services.register(
+        person,
+        m.Termination,
+        {
+            "scheme": "intro",
+            "termination_type": "completed",
+            "termination_reason": "work",
+            "hours_work_per_week": None,
+            "termination_date": dt.date(2026, 6, 30),
+            "follow_up_municipality": "5001",
+        },
+        actor,
+        at=at(2026, 7, 1),
+    ).row
     services.correct(row, {"termination_reason": "education"}, "Feil årsak", actor, at=at(2026, 7, 2))
     c = as_user("trondheim")
     current = section_html(text(page(c, person)), "avslutning-intro")

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 import pytest
-from test_persons_fixtures import HX, as_user, counts, events, text, users, world  # noqa: F401
+from persons_support import HX, counts, events, text
 
 from nir.register import models as m
 
@@ -29,7 +29,7 @@ def oob(html: str, section_id: str) -> str:
     match = re.search(rf'<(section|div) id="{section_id}"[^>]*hx-swap-oob="true"', html)
     assert match, f"no out-of-band {section_id}"
     end = html.find(f"</{match.group(1)}>", match.end())
-    return html[match.start():end]
+    return html[match.start() : end]
 
 
 def test_the_form_without_and_with_htmx(world, as_user):
@@ -42,21 +42,32 @@ def test_the_form_without_and_with_htmx(world, as_user):
     assert 'method="post"' in html and "hx-post" not in html  # a page of its own: a plain form
     assert "Vedtakstype" in html and "- Velg -" in html and "Lagre" in html and "Avbryt" in html
     # the decision types of the introduction programme, as in 004
-    options = re.findall(r'<option value="(\w+)"', html[html.index('name="type"'):html.index("</select>", html.index('name="type"'))])
-    assert options == ["loss_due_to_work", "loss_of_self_certification", "participation", "integration_plan",
-                       "temporary_stop"]
+    options = re.findall(
+        r'<option value="(\w+)"', html[html.index('name="type"') : html.index("</select>", html.index('name="type"'))]
+    )
+    assert options == [
+        "loss_due_to_work",
+        "loss_of_self_certification",
+        "participation",
+        "integration_plan",
+        "temporary_stop",
+    ]
     assert "Bortfall av rett og plikt pga. arbeid over 30 timer" in html
     r = c.get(f"/personer/{duf}/ny/vedtak/?ordning=intro", headers=HX)
     html = text(r)
     assert "<html" not in html and f'hx-post="/personer/{duf}/ny/vedtak/?ordning=intro"' in html
     assert 'hx-target="#slot-vedtak-intro"' in html and 'data-nir-cancel="slot-vedtak-intro"' in html
     assert "Deltakelse i opplæring i norsk og samfunnskunnskap" in text(
-        c.get(f"/personer/{duf}/ny/vedtak/?ordning=norwegian", headers=HX))
+        c.get(f"/personer/{duf}/ny/vedtak/?ordning=norwegian", headers=HX)
+    )
 
 
 def test_final_goals_are_grouped_new_and_old(world, as_user):
     html = text(as_user("trondheim").get(f"/personer/{world['tor'].duf}/ny/sluttmaal/?ordning=intro"))
-    new, old = html.index('label="Nye sluttmål - fra 01.01.2026"'), html.index('label="Gamle sluttmål - før 01.01.2026"')
+    new, old = (
+        html.index('label="Nye sluttmål - fra 01.01.2026"'),
+        html.index('label="Gamle sluttmål - før 01.01.2026"'),
+    )
     assert new < old
     assert html.index("Arbeid - person har ikke utdanning på videregående nivå fra før (fra 01.01.2026)") < old
     assert html.index("Fullføre grunnskole") > old
@@ -101,7 +112,7 @@ def test_participation_decision_with_htmx_updates_category_and_deadline(world, a
     assert r["HX-Retarget"] == "#vedtak-intro" and r["HX-Reswap"] == "innerHTML"
     html = text(r)
     assert "<html" not in html and "Vedtaket er registrert." in html and 'role="status"' in html
-    assert "Deltakelse i introduksjonsprogram" in html[:html.index("hx-swap-oob")]
+    assert "Deltakelse i introduksjonsprogram" in html[: html.index("hx-swap-oob")]
     assert "Rett og plikt til introduksjonsprogram" in oob(html, "kategori")
     assert "02.02.2026" in oob(html, "frist-intro")
     assert "sluttmaal" in oob(html, "avvik")  # the final goal is missing: a deviation
@@ -139,7 +150,10 @@ def test_bortfall_without_participation_closes_the_programme(world, as_user):
     assert r.status_code == 200
     closure = m.Termination.objects.current().get(person=person)
     assert (closure.termination_type, closure.termination_reason, closure.termination_date) == (
-        "aborted", "loss_due_to_work", dt.date(2026, 1, 5))
+        "aborted",
+        "loss_due_to_work",
+        dt.date(2026, 1, 5),
+    )
     assert closure.registered_by_system == "Regelmotor"
     avslutning = oob(text(r), "avslutning-intro")
     assert "Avbrutt" in avslutning and "Vedtak om bortfall av rett og plikt pga. arbeid" in avslutning
@@ -149,20 +163,23 @@ def test_bortfall_without_participation_closes_the_programme(world, as_user):
     assert "Avsluttet av Regelmotor 05.01.2026: Avbrutt – Vedtak om bortfall av rett og plikt pga. arbeid." in html
 
 
-@pytest.mark.parametrize("data, label, message", [
-    ({**PARTICIPATION, "decision_date": "31.02.2026"}, "Vedtaksdato", "må være en dato skrevet som dd.mm.åååå"),
-    ({**PARTICIPATION, "decision_date": "i går"}, "Vedtaksdato", "må være en dato skrevet som dd.mm.åååå"),
-    ({**PARTICIPATION, "type": ""}, "Vedtakstype", "mangler (påkrevd)"),
-    ({**PARTICIPATION, "decision_date": ""}, "Vedtaksdato", "mangler (påkrevd)"),
-    ({**PARTICIPATION, "type": "no_such_type"}, "Vedtakstype", "ukjent kode"),
-    ({**PARTICIPATION, "end_date": "01.01.2026"}, "Sluttdato", "sluttdato er før startdato"),
-])
+@pytest.mark.parametrize(
+    "data, label, message",
+    [
+        ({**PARTICIPATION, "decision_date": "31.02.2026"}, "Vedtaksdato", "må være en dato skrevet som dd.mm.åååå"),
+        ({**PARTICIPATION, "decision_date": "i går"}, "Vedtaksdato", "må være en dato skrevet som dd.mm.åååå"),
+        ({**PARTICIPATION, "type": ""}, "Vedtakstype", "mangler (påkrevd)"),
+        ({**PARTICIPATION, "decision_date": ""}, "Vedtaksdato", "mangler (påkrevd)"),
+        ({**PARTICIPATION, "type": "no_such_type"}, "Vedtakstype", "ukjent kode"),
+        ({**PARTICIPATION, "end_date": "01.01.2026"}, "Sluttdato", "sluttdato er før startdato"),
+    ],
+)
 def test_bad_input_is_shown_on_the_field_and_nothing_is_lost(world, as_user, data, label, message):
     before = counts()
     r = add(as_user("trondheim"), world["tor"], "vedtak", data)
     assert r.status_code == 422
     html = text(r)
-    summary = html[html.index("ds-error-summary"):html.index("</div>", html.index("ds-error-summary"))]
+    summary = html[html.index("ds-error-summary") : html.index("</div>", html.index("ds-error-summary"))]
     assert f"{label}: {message}" in summary
     assert counts() == before
     for name, value in data.items():
@@ -172,17 +189,26 @@ def test_bad_input_is_shown_on_the_field_and_nothing_is_lost(world, as_user, dat
         assert '<option value="participation" selected>' in html
 
 
-@pytest.mark.parametrize("organisation, message", [
-    ("Senter\x00", "inneholder et NUL-tegn"), ("Senter\x08", "inneholder kontrolltegnet U+0008"),
-])
+@pytest.mark.parametrize(
+    "organisation, message",
+    [
+        ("Senter\x00", "inneholder et NUL-tegn"),
+        ("Senter\x08", "inneholder kontrolltegnet U+0008"),
+    ],
+)
 def test_unstorable_text_is_a_form_error_and_nothing_is_stored(world, as_user, organisation, message):
     """NUL was a 500 on PostgreSQL and stored on SQLite: the register's text check refuses it (both passes)."""
     before = counts()
-    r = add(as_user("trondheim"), world["tor"], "karriereveiledning",
-            {"date": "20.02.2026", "kind": "individual", "organisation": organisation}, scheme=None)
+    r = add(
+        as_user("trondheim"),
+        world["tor"],
+        "karriereveiledning",
+        {"date": "20.02.2026", "kind": "individual", "organisation": organisation},
+        scheme=None,
+    )
     assert r.status_code == 422
     html = text(r)
-    summary = html[html.index("ds-error-summary"):html.index("</div>", html.index("ds-error-summary"))]
+    summary = html[html.index("ds-error-summary") : html.index("</div>", html.index("ds-error-summary"))]
     assert f"Karrieresenter: {message}" in summary
     assert counts() == before
     assert not events(action="write")
@@ -190,14 +216,26 @@ def test_unstorable_text_is_a_form_error_and_nothing_is_stored(world, as_user, o
 
 FORMS = [
     ("vedtak", "norwegian", {"type": "norwegian_participation", "decision_date": "01.03.2026"}, m.Decision),
-    ("avslutning", "intro", {"type": "completed", "reason": "work", "hours_work_per_week": "37,5",
-                             "date": "30.10.2026"}, m.Termination),
+    (
+        "avslutning",
+        "intro",
+        {"type": "completed", "reason": "work", "hours_work_per_week": "37,5", "date": "30.10.2026"},
+        m.Termination,
+    ),
     ("deltakelse", "norwegian", {"from": "01.03.2026", "to": "31.03.2026", "hours": "48"}, m.Participation),
-    ("tiltak", "intro", {"measure": "work_practice", "from": "01.04.2026", "to": "30.06.2026",
-                         "hours_per_week": "20"}, m.Measure),
+    (
+        "tiltak",
+        "intro",
+        {"measure": "work_practice", "from": "01.04.2026", "to": "30.06.2026", "hours_per_week": "20"},
+        m.Measure,
+    ),
     ("fravaer", "intro", {"kind": "leave", "from": "07.09.2026", "to": "11.09.2026"}, m.Absence),
-    ("karriereveiledning", None, {"date": "20.02.2026", "kind": "individual",
-                                  "recommended_final_goal": "work_vgo_2026"}, m.CareerGuidance),
+    (
+        "karriereveiledning",
+        None,
+        {"date": "20.02.2026", "kind": "individual", "recommended_final_goal": "work_vgo_2026"},
+        m.CareerGuidance,
+    ),
 ]
 
 
@@ -205,8 +243,10 @@ FORMS = [
 def test_every_kind_registers(world, as_user, users, kind, scheme, data, model):
     person = world["anne"]
     c = as_user("trondheim")
-    assert c.get(f"/personer/{person.duf}/ny/{kind}/" + (f"?ordning={scheme}" if scheme else ""),
-                 headers=HX).status_code == 200
+    assert (
+        c.get(f"/personer/{person.duf}/ny/{kind}/" + (f"?ordning={scheme}" if scheme else ""), headers=HX).status_code
+        == 200
+    )
     before = model.objects.filter(person=person).count()
     r = add(c, person, kind, data, scheme=scheme, headers=HX)
     assert r.status_code == 200 and "ds-error-summary" not in text(r), text(r)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from test_persons_fixtures import as_user, events, national_id, text, users, world  # noqa: F401
+from persons_support import events, national_id, text
 
 from nir import identity
 from nir.access.models import AuditEvent, AuditEventPerson
@@ -16,10 +16,17 @@ def test_search_page_in_bokmal(world, as_user):
     r = as_user("trondheim").get("/personer/")
     assert r.status_code == 200
     html = text(r)
-    for label in ("Finn en person", "DUF-nummer", "Fornavn eller etternavn", "Fødselsnummer eller D-nummer",
-                  "NIR Personlister", "Oppf.kommune/bydel", "Søk"):
+    for label in (
+        "Finn en person",
+        "DUF-nummer",
+        "Fornavn eller etternavn",
+        "Fødselsnummer eller D-nummer",
+        "NIR Personlister",
+        "Oppf.kommune/bydel",
+        "Søk",
+    ):
         assert label in html, label
-    fnr_form = html[html.rindex("<form", 0, html.index('name="fnr"')):html.index('name="fnr"')]
+    fnr_form = html[html.rindex("<form", 0, html.index('name="fnr"')) : html.index('name="fnr"')]
     assert 'method="post"' in fnr_form
 
 
@@ -71,15 +78,25 @@ def test_search_by_national_id_outside_scope_finds_nothing_and_does_not_echo(wor
     assert as_user("imdi").post("/personer/", {"fnr": number}).status_code == 303
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("ann", {"Anne"}), ("AAS", {"Anne"}), ("anne aa", {"Anne"}), ("t", {"Tor"}), ("s", {"Sara"}), ("tor tangen", {"Tor"}), ("tangen tor", {"Tor"}),
-    ("nne", set()), ("ber", set()),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("ann", {"Anne"}),
+        ("AAS", {"Anne"}),
+        ("anne aa", {"Anne"}),
+        ("t", {"Tor"}),
+        ("s", {"Sara"}),
+        ("tor tangen", {"Tor"}),
+        ("tangen tor", {"Tor"}),
+        ("nne", set()),
+        ("ber", set()),
+    ],
+)
 def test_search_by_name_is_a_case_insensitive_prefix_within_scope(world, as_user, query, expected):
     r = as_user("trondheim").get("/personer/", {"navn": query})
     assert r.status_code == 200
     html = text(r)
-    results = html[html.index('id="treff-h"'):html.index("</section>", html.index('id="treff-h"'))]
+    results = html[html.index('id="treff-h"') : html.index("</section>", html.index('id="treff-h"'))]
     found = {name for name in ("Anne", "Tor", "Sara", "Berit") if f", {name}</a>" in results}
     assert found == expected
 
@@ -95,7 +112,9 @@ def test_name_search_links_to_the_person_and_is_audited(world, as_user, users):
 def list_rows(html: str) -> set[str]:
     if 'id="personliste-caption"' not in html:
         return set()
-    table = html[html.index('id="personliste-caption"'):html.index("</table>", html.index('id="personliste-caption"'))]
+    table = html[
+        html.index('id="personliste-caption"') : html.index("</table>", html.index('id="personliste-caption"'))
+    ]
     return {name for name in ("Anne", "Tor", "Sara", "Berit") if f", {name}</a>" in table}
 
 
@@ -134,7 +153,10 @@ def test_person_list_read_is_audited_with_the_persons_shown(world, as_user, user
     assert event.channel == "web" and event.user == users["trondheim"] and event.person_count == 3
     assert event.filters["report"] == "personliste"
     assert set(AuditEventPerson.objects.filter(event=event).values_list("person_id", flat=True)) == {
-        world["anne"].pk, world["tor"].pk, world["sara"].pk}
+        world["anne"].pk,
+        world["tor"].pk,
+        world["sara"].pk,
+    }
 
 
 def test_user_without_persons_sees_no_list(world, as_user):

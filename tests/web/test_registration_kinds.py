@@ -13,7 +13,6 @@ from nir import codes
 from nir.register import kinds
 from nir.register.interchange import parse_line
 from nir.web.persons import forms
-from test_persons_fixtures import as_user, users, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +39,7 @@ def test_the_registration_kinds_and_their_channels():
 
 # --- the web form -----------------------------------------------------------------------------------
 
+
 def test_the_web_forms_are_the_registry_kinds_with_a_slug():
     assert set(forms.KINDS) == set(kinds.BY_SLUG)
     for slug, kind in forms.KINDS.items():
@@ -52,8 +52,9 @@ def test_the_web_forms_are_the_registry_kinds_with_a_slug():
 def test_every_kind_with_a_slug_has_its_form(world, as_user, kind):
     form = forms.KINDS[kind.slug]
     scheme = form.schemes[0] if form.schemes else None
-    r = as_user("trondheim").get(f"/personer/{world['anne'].duf}/ny/{kind.slug}/"
-                                 + (f"?ordning={scheme}" if scheme else ""))
+    r = as_user("trondheim").get(
+        f"/personer/{world['anne'].duf}/ny/{kind.slug}/" + (f"?ordning={scheme}" if scheme else "")
+    )
     assert r.status_code == 200
     html = r.content.decode()
     for f in form.fields:
@@ -64,6 +65,7 @@ def test_every_kind_with_a_slug_has_its_form(world, as_user, kind):
 
 
 # --- the API ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def openapi():
@@ -81,8 +83,9 @@ def _resolve(doc: dict, schema: dict) -> dict:
 
 def test_the_api_endpoints_are_the_registry_kinds_with_a_segment(openapi):
     prefix = "/api/v1/persons/{duf}/"
-    posted = {path[len(prefix):] for path, ops in openapi["paths"].items()
-              if path.startswith(prefix) and "post" in ops}
+    posted = {
+        path[len(prefix) :] for path, ops in openapi["paths"].items() if path.startswith(prefix) and "post" in ops
+    }
     assert posted == set(kinds.BY_SEGMENT)
 
 
@@ -99,6 +102,7 @@ def test_every_kind_with_a_segment_has_its_endpoint(openapi, kind):
 
 # --- the interchange format ---------------------------------------------------------------------------
 
+
 def _sample(kind: str):
     """A valid value of an interchange field of ``kind``."""
     if kind == "date":
@@ -107,8 +111,9 @@ def _sample(kind: str):
         return "intro"
     if kind.startswith("code:"):
         return codes.code_list(kind[5:]).codes[0].code
-    return {"municipality": "5001", "district": "", "decimal": 7.5, "int": 3, "bool": True,
-            "nullbool": None}.get(kind, "x")
+    return {"municipality": "5001", "district": "", "decimal": 7.5, "int": 3, "bool": True, "nullbool": None}.get(
+        kind, "x"
+    )
 
 
 @pytest.mark.parametrize("kind", kinds.KINDS, ids=lambda k: k.name)
@@ -117,8 +122,14 @@ def test_every_kind_has_its_interchange_key(kind):
         value = [{j: _sample(k) for j, _f, k, required in kind.spec if required}]
     else:  # a plain value: the final goal's code, the extension's months
         value = _sample(kind.spec[0][2])
-    parsed = parse_line({"duf": "123456789012", "first_name": "Test", "last_name": "Testesen",
-                         "facts": {"birth_date": "1990-01-01", kind.interchange: value}})
+    parsed = parse_line(
+        {
+            "duf": "123456789012",
+            "first_name": "Test",
+            "last_name": "Testesen",
+            "facts": {"birth_date": "1990-01-01", kind.interchange: value},
+        }
+    )
     assert parsed.problems == []
     [item] = parsed.items
     assert item.model is kind.model

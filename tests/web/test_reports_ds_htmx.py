@@ -58,8 +58,10 @@ def page(client, url, params=None, **headers) -> tuple[object, Tags]:
 
 @pytest.fixture
 def users(db, django_user_model):
-    return {"imdi": make_user(django_user_model, "analytiker-imdi", "imdi"),
-            "trondheim": make_user(django_user_model, "saksbehandler-5001", "k-5001")}
+    return {
+        "imdi": make_user(django_user_model, "analytiker-imdi", "imdi"),
+        "trondheim": make_user(django_user_model, "saksbehandler-5001", "k-5001"),
+    }
 
 
 @pytest.fixture
@@ -81,6 +83,7 @@ def as_imdi(client, users):
 
 
 # --- the list ------------------------------------------------------------------------------------
+
 
 def test_list_has_a_help_per_report_and_law(as_imdi):
     r, p = page(as_imdi, "/rapporter/")
@@ -124,6 +127,7 @@ def test_the_report_page_shows_the_help_text_as_imdi_keeps_it(as_imdi):
 
 # --- one report: the form, the table, the pager ----------------------------------------------------
 
+
 def test_filter_form_is_designsystemet(as_imdi, three):
     r, p = page(as_imdi, "/rapporter/avvik-sluttmaal/")
     assert r.status_code == 200
@@ -140,8 +144,9 @@ def test_filter_form_is_designsystemet(as_imdi, three):
     table = p.find("table")[0]
     assert "ds-table" in table["class"].split() and "report-table" in table["class"].split()
     downloads = [a for a in p.find("a") if "/eksport." in a.get("href", "")]
-    assert len(downloads) == 2 and all(a["class"] == "ds-button" and a["data-variant"] == "secondary"
-                                       for a in downloads)
+    assert len(downloads) == 2 and all(
+        a["class"] == "ds-button" and a["data-variant"] == "secondary" for a in downloads
+    )
     assert not any("hx-get" in a for a in downloads)  # downloads are plain links
     html = r.content.decode()
     assert ' style="' not in html and "<style" not in html  # CSP: the CSS is in reports.css
@@ -169,13 +174,17 @@ def test_pager_leaves_out_pages_far_from_the_current_one():
 
 # --- refusals: the error summary links to the field ----------------------------------------------------
 
-@pytest.mark.parametrize("params, field, message", [
-    ({"as_of": "2026-13-01"}, "as_of", "Per dato må være en dato (ÅÅÅÅ-MM-DD), ikke «2026-13-01»"),
-    ({"avvik": "ukjent"}, "avvik", "Ukjent avvik 'ukjent'"),
-    ({"municipality": "50"}, "municipality", "Kommune må være et kommunenummer"),
-    ({"name": "a\x00b"}, "name", "Navn inneholder ugyldige tegn"),
-    ({"sort": "passord"}, None, "Kan ikke sortere på 'passord'"),
-])
+
+@pytest.mark.parametrize(
+    "params, field, message",
+    [
+        ({"as_of": "2026-13-01"}, "as_of", "Per dato må være en dato (ÅÅÅÅ-MM-DD), ikke «2026-13-01»"),
+        ({"avvik": "ukjent"}, "avvik", "Ukjent avvik 'ukjent'"),
+        ({"municipality": "50"}, "municipality", "Kommune må være et kommunenummer"),
+        ({"name": "a\x00b"}, "name", "Navn inneholder ugyldige tegn"),
+        ({"sort": "passord"}, None, "Kan ikke sortere på 'passord'"),
+    ],
+)
 def test_error_summary_links_to_the_refused_field(as_imdi, params, field, message):
     r, p = page(as_imdi, "/rapporter/avvik-sluttmaal/", params)
     assert r.status_code == 400
@@ -193,10 +202,15 @@ def test_error_summary_links_to_the_refused_field(as_imdi, params, field, messag
 
 # --- htmx ---------------------------------------------------------------------------------------------
 
+
 def test_htmx_gets_the_result_only_with_the_clean_url(as_imdi, three):
-    r, p = page(as_imdi, "/rapporter/avvik-sluttmaal/",
-                {"law": "integreringsloven", "municipality": "5001", "name": "", "avvik": ""},
-                HTTP_HX_TRIGGER="report-filters", **HX)
+    r, p = page(
+        as_imdi,
+        "/rapporter/avvik-sluttmaal/",
+        {"law": "integreringsloven", "municipality": "5001", "name": "", "avvik": ""},
+        HTTP_HX_TRIGGER="report-filters",
+        **HX,
+    )
     assert r.status_code == 200
     html = r.content.decode()
     assert "<html" not in html and "nir-menu" not in html and "<h1" not in html
@@ -242,8 +256,11 @@ def test_statistics_htmx_and_error_summary(as_imdi):
     assert r.status_code == 200 and "<html" not in r.content.decode()
     assert "Ukjent kommune «9999»" in p.text and p.find("a", href="#stats-area")
     r, p = page(as_imdi, "/rapporter/aarsstatistikk/", {"year": "2025", "law": "", "by": "county"}, **HX)
-    assert r.status_code == 200 and p.find("form", id="stats-filters") and p.find("h2", id="result-heading",
-                                                                                   **{"data-autofocus": ""})
+    assert (
+        r.status_code == 200
+        and p.find("form", id="stats-filters")
+        and p.find("h2", id="result-heading", **{"data-autofocus": ""})
+    )
     assert r["HX-Push-Url"] == "/rapporter/aarsstatistikk/?year=2025&by=county"
     assert "Årsstatistikk 2025 – Hele landet" in p.text
     r = as_imdi.get("/rapporter/aarsstatistikk/", {"year": "2025"})
@@ -254,6 +271,7 @@ def test_statistics_htmx_and_error_summary(as_imdi):
 
 
 # --- bokmål through the catalogue ------------------------------------------------------------------------
+
 
 def test_the_pages_follow_the_language(as_imdi, three):
     _, p = page(as_imdi, "/rapporter/avvik-sluttmaal/")
@@ -266,6 +284,7 @@ def test_the_pages_follow_the_language(as_imdi, three):
 
 # --- a bounded number of queries ---------------------------------------------------------------------------
 
+
 def _queries(client, url, params=None) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url, params or {}).status_code == 200
@@ -273,8 +292,12 @@ def _queries(client, url, params=None) -> int:
 
 
 def test_queries_do_not_grow_with_the_rows(as_imdi, register, three):
-    urls = [("/rapporter/", None), ("/rapporter/avvik-sluttmaal/", None), ("/rapporter/personliste/", None),
-            ("/rapporter/avvik-sluttmaal/", {"sort": "-last_name"})]
+    urls = [
+        ("/rapporter/", None),
+        ("/rapporter/avvik-sluttmaal/", None),
+        ("/rapporter/personliste/", None),
+        ("/rapporter/avvik-sluttmaal/", {"sort": "-last_name"}),
+    ]
     before = [_queries(as_imdi, u, q) for u, q in urls]
     for i in range(6):
         register.participation(register.person("Test", f"Person{i}"), dt.date(2026, 1, 5))
@@ -282,6 +305,7 @@ def test_queries_do_not_grow_with_the_rows(as_imdi, register, three):
 
 
 # --- the login page ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_login_form_is_designsystemet(client, django_user_model, settings):

@@ -45,6 +45,7 @@ def _text(response) -> str:
 
 # --- /regelmotor/ ---------------------------------------------------------------------------
 
+
 def test_rules_page_lists_rules_parameters_and_the_pending_55_to_60_version(client, users, people):
     client.force_login(users["imdi"])
     r = client.get("/regelmotor/")
@@ -55,7 +56,7 @@ def test_rules_page_lists_rules_parameters_and_the_pending_55_to_60_version(clie
     assert "s08_right_and_duty" in html and "il. § 8 første ledd" in html
     assert "Verifisert" in html and "Ikke verifisert" in html
     # the parameter intro.age.max with both versions: 55 from 01.01.2021, 60 without commencement
-    block = html[html.index("<code>intro.age.max</code>"):]
+    block = html[html.index("<code>intro.age.max</code>") :]
     block = block[: block.index("</tbody>")]
     assert "55 år" in block and "01.01.2021" in block
     assert "60 år" in block and "uten ikrafttredelse" in block and "Prop. 81 L (2024–2025) pkt 12.2" in block
@@ -106,6 +107,7 @@ def test_rules_page_needs_codes_read(client, django_user_model, db):
 
 
 # --- /regelmotor/forklar/<duf>/ ---------------------------------------------------------------
+
 
 def test_explain_shows_values_rules_facts_and_parameters(client, users, people):
     client.force_login(users["imdi"])

@@ -17,8 +17,14 @@ from nir.reports import charts
 from nir.web import security
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-STRICT = ["default-src 'self'", "img-src 'self' data:", "object-src 'none'", "base-uri 'self'",
-          "frame-ancestors 'none'", "form-action 'self'"]
+STRICT = [
+    "default-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+]
 
 
 def directives(response) -> dict[str, str]:
@@ -35,7 +41,9 @@ def assert_page_policy(response):
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy and "*" not in policy
     nonce = re.fullmatch(r"style-src 'self' 'nonce-([\w-]+)'", d["style-src"]).group(1)
     assert d["script-src"] == f"script-src 'self' 'nonce-{nonce}'"
-    assert d["style-src-attr"] == "style-src-attr 'unsafe-hashes' " + security.sha256_source("max-width:100%;height:auto")
+    assert d["style-src-attr"] == "style-src-attr 'unsafe-hashes' " + security.sha256_source(
+        "max-width:100%;height:auto"
+    )
     html = response.content.decode()
     # every inline element carries this response's nonce; no other style attribute than the charts'
     for tag in re.findall(r"<(?:style|script)\b[^>]*>", html):
@@ -54,6 +62,7 @@ def admin_client_(db, django_user_model):
 
 # --- the CSP on pages ---------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_login_page_has_the_csp(client):
     r = client.get("/login/")
@@ -67,8 +76,16 @@ def test_login_page_has_the_csp(client):
 
 @pytest.mark.django_db
 def test_home_and_report_pages_have_the_csp(admin_client_):
-    for url in ("/arbeidsflate/", "/personer/", "/regelmotor/", "/administrering/", "/rapporter/", "/rapporter/avvik-sluttmaal/", "/rapporter/aarsstatistikk/?year=2025",
-                "/rapporter/aarsrapport/5001/2025/"):
+    for url in (
+        "/arbeidsflate/",
+        "/personer/",
+        "/regelmotor/",
+        "/administrering/",
+        "/rapporter/",
+        "/rapporter/avvik-sluttmaal/",
+        "/rapporter/aarsstatistikk/?year=2025",
+        "/rapporter/aarsrapport/5001/2025/",
+    ):
         r = admin_client_.get(url)
         assert r.status_code == 200, url
         assert_page_policy(r)
@@ -104,6 +121,7 @@ def test_admin_pages_have_the_csp(admin_client_):
 
 # --- the API docs page (Swagger UI from the CDN) -------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_api_docs_page_works_with_its_own_csp(admin_client_):
     r = admin_client_.get("/api/v1/docs")
@@ -121,14 +139,16 @@ def test_api_docs_page_works_with_its_own_csp(admin_client_):
     # the inline start-up script, allowed by its hash
     inline = [m.group(1) for m in re.finditer(r"<script>(.*?)</script>", html, re.DOTALL)]
     assert len(inline) == 1 and "SwaggerUIBundle(configObject)" in inline[0]
-    assert d["script-src"] == ("script-src 'self' https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/ "
-                               + security.sha256_source(inline[0]))
+    assert d["script-src"] == (
+        "script-src 'self' https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/ " + security.sha256_source(inline[0])
+    )
     # every resource the page loads is allowed by the policy
     for url in re.findall(r'(?:src|href)="(https://[^"]+)"', html):
         assert url.startswith(("https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/", "https://django-ninja.dev/img/")), url
 
 
 # --- CSRF ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_login_post_without_csrf_token_is_refused(django_user_model):
@@ -139,8 +159,9 @@ def test_login_post_without_csrf_token_is_refused(django_user_model):
     # with the token from the form it works
     page = client.get("/login/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    r = client.post("/login/", {"username": "saksbehandler", "password": "et-langt-passord-1",
-                                "csrfmiddlewaretoken": token})
+    r = client.post(
+        "/login/", {"username": "saksbehandler", "password": "et-langt-passord-1", "csrfmiddlewaretoken": token}
+    )
     assert r.status_code == 302 and "_auth_user_id" in client.session
 
 
@@ -178,8 +199,16 @@ print(json.dumps({
 
 def run_probe(tmp_path, **env_extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NIR_", "OIDC_", "DATABASE_URL"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "nir.settings", "PYTHONPATH": str(SRC), "NIR_VAR_DIR": str(tmp_path),
-                "NIR_DEBUG": "0", "NIR_SECRET_KEY": secrets.token_urlsafe(60)}, **env_extra)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "nir.settings",
+            "PYTHONPATH": str(SRC),
+            "NIR_VAR_DIR": str(tmp_path),
+            "NIR_DEBUG": "0",
+            "NIR_SECRET_KEY": secrets.token_urlsafe(60),
+        },
+        **env_extra,
+    )
     done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -23,11 +23,11 @@ from nir.testing import builders as helpers
 from nir.testing.builders import make_user
 from nir.web import views_reports
 
-
 at = helpers.at
 
 
 # --- a small register -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def users(db, django_user_model):
@@ -58,14 +58,16 @@ def world(users):
     r.participation(p["hanne"], dt.date(2026, 1, 5))
     p["david"] = r.person("David", "Eng")
     r.participation(p["david"], dt.date(2026, 1, 5), goal="work_no_vgo_2026")
-    r.termination(p["david"], dt.date(2026, 6, 30), type_="completed", reason="work", hours=Decimal("37.5"),
-                  when=at(2026, 7, 1))
+    r.termination(
+        p["david"], dt.date(2026, 6, 30), type_="completed", reason="work", hours=Decimal("37.5"), when=at(2026, 7, 1)
+    )
     p["eva"] = r.person("Eva", "Fjell", municipality="0301", district="030101")
     r.loss_due_to_work(p["eva"], dt.date(2026, 1, 5))
     p["ivar"] = r.person("Ivar", "Jensen")
     r.loss_due_to_work(p["ivar"], dt.date(2026, 3, 2), when=at(2026, 3, 3))
-    p["gunnar"] = r.person("Gunnar", "Holm", permit=dt.date(2019, 5, 1), settled=dt.date(2019, 6, 1),
-                           follow_up_from=dt.date(2019, 6, 1))
+    p["gunnar"] = r.person(
+        "Gunnar", "Holm", permit=dt.date(2019, 5, 1), settled=dt.date(2019, 6, 1), follow_up_from=dt.date(2019, 6, 1)
+    )
     r.participation(p["gunnar"], dt.date(2019, 8, 1))
     r.termination(p["gunnar"], dt.date(2020, 3, 1), type_="aborted", reason="health")
     r.termination(p["gunnar"], dt.date(2021, 6, 30), type_="completed", reason="education")
@@ -79,6 +81,7 @@ def as_imdi(client, users, world):
 
 
 # --- reading the pages ------------------------------------------------------------------------
+
 
 class Page(HTMLParser):
     """The parts of a page the tests look at: every start tag, the report table and the text."""
@@ -159,9 +162,17 @@ def last_names(page: Page) -> list[str]:
 
 # --- login ----------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/rapporter/", "/rapporter/avvik-sluttmaal/", "/rapporter/avvik-sluttmaal/eksport.csv",
-                                 "/rapporter/bortfall-arbeid/eksport.xlsx"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/rapporter/",
+        "/rapporter/avvik-sluttmaal/",
+        "/rapporter/avvik-sluttmaal/eksport.csv",
+        "/rapporter/bortfall-arbeid/eksport.xlsx",
+    ],
+)
 def test_login_required(client, url):
     r = client.get(url)
     assert r.status_code == 302 and r["Location"].startswith("/login/?next=")
@@ -177,6 +188,7 @@ def test_menu_links_to_the_reports(client, users):
 
 
 # --- the list --------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_list_is_split_by_law(client, users):
@@ -198,6 +210,7 @@ def test_list_is_split_by_law(client, users):
 
 # --- one report -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("report_id", list(registry.REPORTS))
 def test_every_report_renders_with_labelled_filters(as_imdi, report_id):
     d = registry.REPORTS[report_id]
@@ -205,18 +218,35 @@ def test_every_report_renders_with_labelled_filters(as_imdi, report_id):
     assert status == 200
     assert d.title in page.text and "Filtre" in page.text and "Definisjon" in page.text
     labels = {a["for"] for a in page.find("label")}
-    controls = [a for t, a in page.tags if t in ("input", "select") and a.get("type") != "hidden"
-                and a.get("name") and a.get("name") != "csrfmiddlewaretoken"]
-    assert {a["name"] for a in controls} >= {"law", "municipality", "category", "duf", "name", "as_of", "known_at",
-                                              *d.filters}
+    controls = [
+        a
+        for t, a in page.tags
+        if t in ("input", "select")
+        and a.get("type") != "hidden"
+        and a.get("name")
+        and a.get("name") != "csrfmiddlewaretoken"
+    ]
+    assert {a["name"] for a in controls} >= {
+        "law",
+        "municipality",
+        "category",
+        "duf",
+        "name",
+        "as_of",
+        "known_at",
+        *d.filters,
+    }
     assert all(a["id"] in labels for a in controls)
     result = registry.run(report_id, registry.ReportParams(), scope=None)
     n = result.count
     assert views_reports._count_text(d, n) in page.text
     if n:
         assert page.caption.startswith(d.title)
-        assert page.headers[:3] == ["DUF-nummer, sorter stigende", "Fornavn, sorter stigende",
-                                    "Etternavn, sorter synkende ▲"]
+        assert page.headers[:3] == [
+            "DUF-nummer, sorter stigende",
+            "Fornavn, sorter stigende",
+            "Etternavn, sorter synkende ▲",
+        ]
         assert all(a.get("scope") == "col" for a in page.header_attrs)
         assert len(page.rows) == min(n, views_reports.PAGE_SIZE)
         assert all(len(row) == len(d.columns) for row in page.rows)
@@ -227,9 +257,11 @@ def test_avvik_sluttmaal_rows_with_labels_and_dates(as_imdi):
     assert status == 200 and "3 personer" in page.text
     assert last_names(page) == ["Aas", "Berg", "Ild"]
     assert page.column("Fornavn")[1] == "Bjørn"
-    assert page.column("Avvik") == [DEVIATION_LABELS["final_goal_missing"],
-                                    DEVIATION_LABELS["final_goal_2026_before_2026_start"],
-                                    DEVIATION_LABELS["final_goal_missing"]]
+    assert page.column("Avvik") == [
+        DEVIATION_LABELS["final_goal_missing"],
+        DEVIATION_LABELS["final_goal_2026_before_2026_start"],
+        DEVIATION_LABELS["final_goal_missing"],
+    ]
     assert page.column("Startdato")[1] == "01.12.2025"
     assert page.column("NIR-kategori")[0] == CATEGORY_LABELS["intro"]["right_and_duty"]
     assert page.column("Oppfølgingskommune") == ["5001", "5001", "4601"]
@@ -296,6 +328,7 @@ def _options(page: Page, select_name: str) -> list[tuple[str, dict]]:
 
 # --- sorting and paging ----------------------------------------------------------------------
 
+
 def _query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
@@ -346,6 +379,7 @@ def test_paging(as_imdi, monkeypatch):
 
 # --- downloads ------------------------------------------------------------------------------
 
+
 def command_output(report_id: str, user, tmp_path, fmt: str, **filters) -> Path:
     args = [report_id, "--user", user.username, "--format", fmt, "--out", str(tmp_path / f"command.{fmt}")]
     for name, value in filters.items():
@@ -357,12 +391,15 @@ def command_output(report_id: str, user, tmp_path, fmt: str, **filters) -> Path:
 KNOWN_AT = "2026-11-01T12:00:00+01:00"
 
 
-@pytest.mark.parametrize("report_id, filters", [
-    ("avvik-sluttmaal", {"municipality": "5001", "sort": "-last_name"}),
-    ("avsluttet-intro", {"from": "2026-01-01", "to": "2026-12-31", "reason": "work"}),
-    ("avsluttet-intro", {"law": "introduksjonsloven"}),
-    ("bortfall-arbeid", {"as_of": "2026-03-10", "name": "jens"}),
-])
+@pytest.mark.parametrize(
+    "report_id, filters",
+    [
+        ("avvik-sluttmaal", {"municipality": "5001", "sort": "-last_name"}),
+        ("avsluttet-intro", {"from": "2026-01-01", "to": "2026-12-31", "reason": "work"}),
+        ("avsluttet-intro", {"law": "introduksjonsloven"}),
+        ("bortfall-arbeid", {"as_of": "2026-03-10", "name": "jens"}),
+    ],
+)
 def test_downloads_equal_the_command(as_imdi, users, tmp_path, report_id, filters):
     params = {**filters, "known_at": KNOWN_AT}
     r = as_imdi.get(f"/rapporter/{report_id}/eksport.csv", params)
@@ -386,31 +423,55 @@ def test_downloads_equal_the_command(as_imdi, users, tmp_path, report_id, filter
 
 
 def test_download_links_carry_the_filters(as_imdi):
-    _, page = get(as_imdi, "/rapporter/avvik-sluttmaal/", municipality="5001", avvik="final_goal_missing",
-                  sort="-last_name", page="1")
+    _, page = get(
+        as_imdi,
+        "/rapporter/avvik-sluttmaal/",
+        municipality="5001",
+        avvik="final_goal_missing",
+        sort="-last_name",
+        page="1",
+    )
     links = {a["href"].split("?")[0]: _query(a["href"]) for a in page.find("a") if "/eksport." in a.get("href", "")}
     expected = {"municipality": "5001", "avvik": "final_goal_missing", "sort": "-last_name"}
-    assert links == {"/rapporter/avvik-sluttmaal/eksport.csv": expected,
-                     "/rapporter/avvik-sluttmaal/eksport.xlsx": expected}
+    assert links == {
+        "/rapporter/avvik-sluttmaal/eksport.csv": expected,
+        "/rapporter/avvik-sluttmaal/eksport.xlsx": expected,
+    }
 
 
 # --- refusals --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url, params, message", [
-    ("/rapporter/avvik-sluttmaal/", {"as_of": "2026-13-01"}, "Per dato må være en dato (ÅÅÅÅ-MM-DD), ikke «2026-13-01»"),
-    ("/rapporter/avvik-sluttmaal/", {"known_at": "i går"}, "Registeret slik det var kjent må være en dato"),
-    ("/rapporter/avsluttet-intro/", {"from": "1.1.26"}, "Fra dato må være en dato"),
-    ("/rapporter/avsluttet-intro/", {"from": "2026-06-01", "to": "2026-01-01"}, "Fra-datoen er etter til-datoen"),
-    ("/rapporter/avvik-sluttmaal/", {"avvik": "ukjent"}, "Ukjent avvik 'ukjent'"),
-    ("/rapporter/bortfall-arbeid/", {"avvik": "final_goal_missing"}, "Filteret avvik gjelder ikke rapporten bortfall-arbeid"),
-    ("/rapporter/avvik-sluttmaal/", {"municipality": "50"}, "Kommune må være et kommunenummer"),
-    ("/rapporter/avvik-sluttmaal/", {"law": "utlendingsloven"}, "Ukjent lov 'utlendingsloven'"),
-    ("/rapporter/avvik-sluttmaal/", {"sort": "passord"}, "Kan ikke sortere på 'passord'"),
-    ("/rapporter/avvik-sluttmaal/", {"page": "to"}, "Side må være et positivt heltall"),
-    ("/rapporter/avvik-sluttmaal/", {"name": "a\x00b"}, "Navn inneholder ugyldige tegn"),
-    ("/rapporter/avvik-sluttmaal/eksport.csv", {"as_of": "31.02.2026"}, "Per dato må være en dato"),
-    ("/rapporter/avsluttet-intro/eksport.xlsx", {"reason": "lottogevinst"}, "Ukjent avslutningsårsak 'lottogevinst'"),
-])
+
+@pytest.mark.parametrize(
+    "url, params, message",
+    [
+        (
+            "/rapporter/avvik-sluttmaal/",
+            {"as_of": "2026-13-01"},
+            "Per dato må være en dato (ÅÅÅÅ-MM-DD), ikke «2026-13-01»",
+        ),
+        ("/rapporter/avvik-sluttmaal/", {"known_at": "i går"}, "Registeret slik det var kjent må være en dato"),
+        ("/rapporter/avsluttet-intro/", {"from": "1.1.26"}, "Fra dato må være en dato"),
+        ("/rapporter/avsluttet-intro/", {"from": "2026-06-01", "to": "2026-01-01"}, "Fra-datoen er etter til-datoen"),
+        ("/rapporter/avvik-sluttmaal/", {"avvik": "ukjent"}, "Ukjent avvik 'ukjent'"),
+        (
+            "/rapporter/bortfall-arbeid/",
+            {"avvik": "final_goal_missing"},
+            "Filteret avvik gjelder ikke rapporten bortfall-arbeid",
+        ),
+        ("/rapporter/avvik-sluttmaal/", {"municipality": "50"}, "Kommune må være et kommunenummer"),
+        ("/rapporter/avvik-sluttmaal/", {"law": "utlendingsloven"}, "Ukjent lov 'utlendingsloven'"),
+        ("/rapporter/avvik-sluttmaal/", {"sort": "passord"}, "Kan ikke sortere på 'passord'"),
+        ("/rapporter/avvik-sluttmaal/", {"page": "to"}, "Side må være et positivt heltall"),
+        ("/rapporter/avvik-sluttmaal/", {"name": "a\x00b"}, "Navn inneholder ugyldige tegn"),
+        ("/rapporter/avvik-sluttmaal/eksport.csv", {"as_of": "31.02.2026"}, "Per dato må være en dato"),
+        (
+            "/rapporter/avsluttet-intro/eksport.xlsx",
+            {"reason": "lottogevinst"},
+            "Ukjent avslutningsårsak 'lottogevinst'",
+        ),
+    ],
+)
 def test_bad_filters_give_400_with_the_norwegian_message(as_imdi, url, params, message):
     r = as_imdi.get(url, params)
     assert r.status_code == 400 and r["Content-Type"].startswith("text/html")
@@ -437,11 +498,15 @@ def test_text_is_escaped(as_imdi):
 
 # --- access ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("user, expected", [
-    ("imdi", ["Aas", "Berg", "Ild"]),
-    ("trondheim", ["Aas", "Berg"]),
-    ("bergen", ["Ild"]),
-])
+
+@pytest.mark.parametrize(
+    "user, expected",
+    [
+        ("imdi", ["Aas", "Berg", "Ild"]),
+        ("trondheim", ["Aas", "Berg"]),
+        ("bergen", ["Ild"]),
+    ],
+)
 def test_each_user_sees_only_its_persons(client, users, world, tmp_path, user, expected):
     client.force_login(users[user])
     status, page = get(client, "/rapporter/avvik-sluttmaal/")

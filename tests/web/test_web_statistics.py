@@ -34,8 +34,6 @@ def _load(name: str, path: Path):
     return module
 
 
-
-
 # the stats_world fixture of the statistics tests (a test module: loaded by path, under its own name)
 _stats_module = _load("web_statistics_stats_world", REPORTS_TESTS / "test_reports_statistics.py")
 stats_world = _stats_module.stats_world  # the fixture: 2025 in Trondheim, Bergen and Oslo
@@ -45,6 +43,7 @@ URL = "/rapporter/aarsstatistikk/"
 
 
 # --- users and the register ---------------------------------------------------------------------
+
 
 @pytest.fixture
 def users(db, django_user_model):
@@ -68,6 +67,7 @@ def as_imdi(client, users, stats_world):
 
 
 # --- reading the pages ----------------------------------------------------------------------------
+
 
 def _squeeze(text: str) -> str:
     """Runs of ASCII white space as one space (no-break spaces kept: they are part of the numbers)."""
@@ -150,6 +150,7 @@ def text_of(html: str) -> str:
 
 # --- login and links ------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", [URL, f"{URL}eksport.csv", f"{URL}eksport.json", "/rapporter/aarsrapport/5001/2025/"])
 def test_login_required(client, url):
@@ -165,6 +166,7 @@ def test_the_reports_list_links_to_the_statistics(client, users):
 
 
 # --- the page -------------------------------------------------------------------------------------
+
 
 def test_every_figure_with_its_definition_chart_and_table(as_imdi):
     status, page = get(as_imdi, year="2025", serie="1")
@@ -234,13 +236,15 @@ def test_yearly_series_of_the_main_figures(as_imdi):
     expected = statistics.series(StatsParams(year=2025), range(2021, 2026), scope=None)
     for row in series["rows"]:
         t = expected[int(row[0])]
-        assert row[1:] == [charts.format_number(t.total(f)) for f in ("deltakere", "begynt", "avsluttet",
-                                                                         "rett-og-plikt-31-12")]
+        assert row[1:] == [
+            charts.format_number(t.total(f)) for f in ("deltakere", "begynt", "avsluttet", "rett-og-plikt-31-12")
+        ]
     assert series["rows"][-1][1] == "7" and series["rows"][-1][4] == "5"
     assert 'class="nir-chart nir-chart-line"' in page.html and 'id="serie-title"' in page.html
     # The previous year beside the chosen one comes from the same series.
     assert page.cell("fig-deltakere-table", "Totalt", "2024", foot=True) == charts.format_number(
-        expected[2024].total("deltakere"))
+        expected[2024].total("deltakere")
+    )
 
 
 def test_by_municipality_one_row_per_area(as_imdi):
@@ -258,7 +262,10 @@ def test_by_municipality_one_row_per_area(as_imdi):
     assert page.tables["omraader-table"]["rows"] == [["Oslo", "3"], ["Bergen", "2"], ["Trondheim - Tråante", "2"]]
     _, page = get(as_imdi, year="2025", by="county")
     assert [r[0] for r in page.tables["fig-deltakere-table"]["rows"]] == [
-        "03 Oslo", "46 Vestland", "50 Trøndelag - Trööndelage"]
+        "03 Oslo",
+        "46 Vestland",
+        "50 Trøndelag - Trööndelage",
+    ]
 
 
 def test_one_area_and_districts(as_imdi):
@@ -301,6 +308,7 @@ def test_changes_between_two_registration_times(as_imdi):
 
 # --- downloads ------------------------------------------------------------------------------------
 
+
 def command_output(user, tmp_path, fmt: str, params: dict) -> Path:
     out = tmp_path / f"command.{fmt}"
     args = ["aarsstatistikk", "--user", user.username, "--format", fmt, "--out", str(out)]
@@ -313,13 +321,16 @@ def command_output(user, tmp_path, fmt: str, params: dict) -> Path:
     return out
 
 
-@pytest.mark.parametrize("params", [
-    {"year": "2025", "by": "municipality"},
-    {"year": "2025", "area": "50", "by": "municipality"},
-    {"year": "2025", "area": "5001", "as_of": "2025-06-30"},
-    {"year": "2025", "area": "030102"},
-    {"year": "2024", "law": "introduksjonsloven", "by": "county"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"year": "2025", "by": "municipality"},
+        {"year": "2025", "area": "50", "by": "municipality"},
+        {"year": "2025", "area": "5001", "as_of": "2025-06-30"},
+        {"year": "2025", "area": "030102"},
+        {"year": "2024", "law": "introduksjonsloven", "by": "county"},
+    ],
+)
 def test_downloads_equal_the_command(as_imdi, users, tmp_path, params):
     params = {**params, "known_at": KNOWN_AT}
     for fmt, content_type in (("csv", "text/csv; charset=utf-8"), ("json", "application/json; charset=utf-8")):
@@ -340,10 +351,18 @@ def test_downloads_equal_the_command(as_imdi, users, tmp_path, params):
 
 def test_download_links_carry_the_parameters(as_imdi):
     _, page = get(as_imdi, year="2025", area="50", by="municipality", known_at=CUT, compare_known_at="nå")
-    links = {a["href"].split("?")[0]: parse_qs(urlsplit(a["href"]).query) for a in page.find("a")
-             if "/eksport." in a.get("href", "")}
-    expected = {"year": ["2025"], "law": ["integreringsloven"], "area": ["50"], "by": ["municipality"],
-                "known_at": [CUT]}
+    links = {
+        a["href"].split("?")[0]: parse_qs(urlsplit(a["href"]).query)
+        for a in page.find("a")
+        if "/eksport." in a.get("href", "")
+    }
+    expected = {
+        "year": ["2025"],
+        "law": ["integreringsloven"],
+        "area": ["50"],
+        "by": ["municipality"],
+        "known_at": [CUT],
+    }
     assert links == {f"{URL}eksport.{fmt}": expected for fmt in ("csv", "xlsx", "json")}
     r = as_imdi.get(f"{URL}eksport.csv", {k: v[0] for k, v in expected.items()})
     lines = r.content.decode("utf-8-sig").splitlines()
@@ -351,6 +370,7 @@ def test_download_links_carry_the_parameters(as_imdi):
 
 
 # --- the printable yearly report ------------------------------------------------------------------
+
 
 def test_printable_yearly_report(as_imdi):
     r = as_imdi.get("/rapporter/aarsrapport/5001/2025/")
@@ -377,30 +397,37 @@ def test_printable_yearly_report(as_imdi):
     _, page = get(as_imdi, "/rapporter/aarsrapport/5001/2025/", known_at=CUT)
     assert "slik registeret var kjent 19.01.2026 23:59" in page.text
     status, page = get(as_imdi, "/rapporter/aarsrapport/46/2025/")
-    assert status == 200 and "Vestland" in page.text and page.cell("fig-deltakere-table", "Totalt", "2025",
-                                                                   foot=True) == "2"
+    assert (
+        status == 200
+        and "Vestland" in page.text
+        and page.cell("fig-deltakere-table", "Totalt", "2025", foot=True) == "2"
+    )
     status, page = get(as_imdi, "/rapporter/aarsrapport/030102/2025/")
     assert status == 200 and "Grünerløkka" in page.text
 
 
 # --- refusals -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("params, message", [
-    ({"year": "tjuetjuefem"}, "År må være et årstall (ÅÅÅÅ), ikke «tjuetjuefem»"),
-    ({"year": "1999"}, "Årstallet 1999 er utenfor registerets tid"),
-    ({"year": "2025", "area": "123"}, "Område må være et fylkesnummer"),
-    ({"year": "2025", "area": "9999"}, "Ukjent kommune «9999»"),
-    ({"year": "2025", "district": "039999"}, "Ukjent bydel «039999»"),
-    ({"year": "2025", "area": "99"}, "Ukjent fylke «99»"),
-    ({"year": "2025", "by": "fylke"}, "Ukjent inndeling 'fylke'"),
-    ({"year": "2025", "figure": "lykke"}, "Ukjent tall lykke"),
-    ({"year": "2025", "law": "utlendingsloven"}, "Ukjent lov 'utlendingsloven'"),
-    ({"year": "2025", "as_of": "2024-01-01"}, "Referansedatoen 01.01.2024 er ikke i året 2025"),
-    ({"year": "2025", "as_of": "2025-13-01"}, "Per dato må være en dato (ÅÅÅÅ-MM-DD), ikke «2025-13-01»"),
-    ({"year": "2025", "known_at": "i går"}, "Registeret slik det var kjent må være en dato"),
-    ({"year": "2025", "compare_known_at": "i morgen"}, "Sammenlign med må være en dato"),
-    ({"year": "2025", "area": "50\x00"}, "Område inneholder ugyldige tegn"),
-])
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"year": "tjuetjuefem"}, "År må være et årstall (ÅÅÅÅ), ikke «tjuetjuefem»"),
+        ({"year": "1999"}, "Årstallet 1999 er utenfor registerets tid"),
+        ({"year": "2025", "area": "123"}, "Område må være et fylkesnummer"),
+        ({"year": "2025", "area": "9999"}, "Ukjent kommune «9999»"),
+        ({"year": "2025", "district": "039999"}, "Ukjent bydel «039999»"),
+        ({"year": "2025", "area": "99"}, "Ukjent fylke «99»"),
+        ({"year": "2025", "by": "fylke"}, "Ukjent inndeling 'fylke'"),
+        ({"year": "2025", "figure": "lykke"}, "Ukjent tall lykke"),
+        ({"year": "2025", "law": "utlendingsloven"}, "Ukjent lov 'utlendingsloven'"),
+        ({"year": "2025", "as_of": "2024-01-01"}, "Referansedatoen 01.01.2024 er ikke i året 2025"),
+        ({"year": "2025", "as_of": "2025-13-01"}, "Per dato må være en dato (ÅÅÅÅ-MM-DD), ikke «2025-13-01»"),
+        ({"year": "2025", "known_at": "i går"}, "Registeret slik det var kjent må være en dato"),
+        ({"year": "2025", "compare_known_at": "i morgen"}, "Sammenlign med må være en dato"),
+        ({"year": "2025", "area": "50\x00"}, "Område inneholder ugyldige tegn"),
+    ],
+)
 def test_bad_parameters_give_400_with_the_norwegian_message(as_imdi, params, message):
     for url in (URL, f"{URL}eksport.csv", f"{URL}eksport.xlsx"):
         r = as_imdi.get(url, params)
@@ -411,13 +438,16 @@ def test_bad_parameters_give_400_with_the_norwegian_message(as_imdi, params, mes
         assert not page.svg_titles()
 
 
-@pytest.mark.parametrize("path, params, message", [
-    ("/rapporter/aarsrapport/12345/2025/", {}, "Område må være et fylkesnummer"),
-    ("/rapporter/aarsrapport/9999/2025/", {}, "Ukjent kommune «9999»"),
-    ("/rapporter/aarsrapport/5001/tjue/", {}, "År må være et årstall"),
-    ("/rapporter/aarsrapport/5001/2025/", {"as_of": "2026-01-01"}, "ikke i året 2025"),
-    ("/rapporter/aarsrapport/5001/2025/", {"known_at": "snart"}, "Registeret slik det var kjent må være en dato"),
-])
+@pytest.mark.parametrize(
+    "path, params, message",
+    [
+        ("/rapporter/aarsrapport/12345/2025/", {}, "Område må være et fylkesnummer"),
+        ("/rapporter/aarsrapport/9999/2025/", {}, "Ukjent kommune «9999»"),
+        ("/rapporter/aarsrapport/5001/tjue/", {}, "År må være et årstall"),
+        ("/rapporter/aarsrapport/5001/2025/", {"as_of": "2026-01-01"}, "ikke i året 2025"),
+        ("/rapporter/aarsrapport/5001/2025/", {"known_at": "snart"}, "Registeret slik det var kjent må være en dato"),
+    ],
+)
 def test_bad_yearly_report_gives_400(as_imdi, path, params, message):
     r = as_imdi.get(path, params)
     assert r.status_code == 400
@@ -438,13 +468,15 @@ def test_text_is_escaped(as_imdi):
 
 # --- access ---------------------------------------------------------------------------------------
 
+
 def test_a_municipality_user_sees_its_own_persons_only(client, users, stats_world, tmp_path):
     client.force_login(users["trondheim"])
     status, page = get(client, year="2025")
     assert status == 200
     assert page.cell("fig-deltakere-table", "Totalt", "2025", foot=True) == "2"  # Aslak, Berit
-    assert "Du ser bare tall for personer du har tilgang til: personer som følges opp av Trondheim - Tråante" \
-        in page.text
+    assert (
+        "Du ser bare tall for personer du har tilgang til: personer som følges opp av Trondheim - Tråante" in page.text
+    )
     # Another municipality: zeros, and a clear notice.
     status, page = get(client, year="2025", area="4601")
     assert status == 200 and page.cell("fig-deltakere-table", "Totalt", "2025", foot=True) == "0"

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from nir.access import audit
+from nir.access.forms import ThrottledAdminAuthenticationForm
 from nir.access.models import (
     ApiClient,
     ApiClientKey,
@@ -14,7 +15,6 @@ from nir.access.models import (
     RoleAssignment,
     User,
 )
-from nir.access.forms import ThrottledAdminAuthenticationForm
 
 # The admin's login counts failures like the application's own (nir.access.throttle).
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -78,8 +78,19 @@ class AuditEventPersonInline(admin.TabularInline):
 class AuditEventAdmin(admin.ModelAdmin):
     """The audit log, read-only (append-only in the database as well: nir.access.db)."""
 
-    list_display = ("when", "actor_kind", "user", "api_client", "system", "organisation", "action", "channel",
-                    "what", "person_count", "outcome")
+    list_display = (
+        "when",
+        "actor_kind",
+        "user",
+        "api_client",
+        "system",
+        "organisation",
+        "action",
+        "channel",
+        "what",
+        "person_count",
+        "outcome",
+    )
     list_filter = ("action", "channel", "actor_kind", "outcome")
     search_fields = ("user__username", "organisation__code", "what", "request_id")
     date_hierarchy = "when"
@@ -91,9 +102,15 @@ class AuditEventAdmin(admin.ModelAdmin):
         response = super().change_view(request, object_id, form_url, extra_context)
         event = self.get_object(request, object_id) if response.status_code == 200 else None
         if event is not None:
-            audit.record(request=request, action=AuditAction.SEARCH, channel=AuditChannel.WEB,
-                         what="audit-log:event", purpose=AuditPurpose.SUPERVISION, filters={"event": event.pk},
-                         persons=event.person_links.values_list("person_id", flat=True))
+            audit.record(
+                request=request,
+                action=AuditAction.SEARCH,
+                channel=AuditChannel.WEB,
+                what="audit-log:event",
+                purpose=AuditPurpose.SUPERVISION,
+                filters={"event": event.pk},
+                persons=event.person_links.values_list("person_id", flat=True),
+            )
         return response
 
     def has_add_permission(self, request):

@@ -27,9 +27,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.db import connections, router, transaction
@@ -104,6 +104,7 @@ def person_set(persons, limit: int = MAX_INLINE_PERSONS) -> PersonSet:
 
 # --- scrubbing ----------------------------------------------------------------------------------
 
+
 def scrub(value: Any) -> Any:
     """``value`` made JSON-safe with every national identity number replaced (nested)."""
     if value is None or isinstance(value, bool):
@@ -130,6 +131,7 @@ def _clean(text: str, max_length: int) -> str:
 
 
 # --- recording ----------------------------------------------------------------------------------
+
 
 def default_purpose(organisation, action: str, actor_kind: str) -> str:
     """The purpose when the caller gives none: by what is done, else by the organisation's task."""
@@ -163,9 +165,21 @@ def request_id(request) -> str:
     return rid
 
 
-def record(*, actor_user=None, api_client=None, system: str = "", action: str, channel: str, what: str,
-           persons: Iterable | QuerySet | PersonSet = (), purpose: str = "", filters: dict | None = None,
-           outcome: str = AuditOutcome.ALLOWED, request=None, endpoint: str = "") -> AuditEvent:
+def record(
+    *,
+    actor_user=None,
+    api_client=None,
+    system: str = "",
+    action: str,
+    channel: str,
+    what: str,
+    persons: Iterable | QuerySet | PersonSet = (),
+    purpose: str = "",
+    filters: dict | None = None,
+    outcome: str = AuditOutcome.ALLOWED,
+    request=None,
+    endpoint: str = "",
+) -> AuditEvent:
     """Record one event; raises on failure (the caller's request then fails — see the module doc).
 
     The actor is ``actor_user``, else ``api_client``, else the authenticated ``request.user``,
@@ -195,13 +209,21 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
         endpoint = f"{request.method} {request.path}"
     ps = person_set(persons)
     values = dict(
-        when=timezone.now(), actor_kind=kind, user_id=getattr(actor_user, "pk", None),
+        when=timezone.now(),
+        actor_kind=kind,
+        user_id=getattr(actor_user, "pk", None),
         api_client_id=getattr(api_client, "pk", None),
         system=_clean(system, 100) if kind == ActorKind.SYSTEM else "",
-        organisation_id=getattr(organisation, "pk", None), action=action, channel=channel,
-        endpoint=_clean(endpoint, 300), purpose=_clean(purpose or default_purpose(organisation, action, kind), 200),
-        what=_clean(what, 200), person_count=ps.count, persons_complete=ps.complete,
-        filters=scrub(filters or {}), request_id=request_id(request) if request is not None else "",
+        organisation_id=getattr(organisation, "pk", None),
+        action=action,
+        channel=channel,
+        endpoint=_clean(endpoint, 300),
+        purpose=_clean(purpose or default_purpose(organisation, action, kind), 200),
+        what=_clean(what, 200),
+        person_count=ps.count,
+        persons_complete=ps.complete,
+        filters=scrub(filters or {}),
+        request_id=request_id(request) if request is not None else "",
         outcome=outcome,
     )
     conn = connections[router.db_for_write(AuditEvent)]
@@ -224,15 +246,17 @@ def record(*, actor_user=None, api_client=None, system: str = "", action: str, c
     return event
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pg_insert_statement() -> str:
     """The event and its persons in one statement (every request records one: one round trip)."""
     cols = ", ".join(f'"{f.column}"' for f in _EVENT_FIELDS)
     marks = ", ".join(["%s"] * len(_EVENT_FIELDS))
     link = AuditEventPerson._meta
-    return (f'WITH e AS (INSERT INTO "{AuditEvent._meta.db_table}" ({cols}) VALUES ({marks}) RETURNING id), '
-            f'p AS (INSERT INTO "{link.db_table}" ("{link.get_field("event").column}", '
-            f'"{link.get_field("person").column}") SELECT e.id, unnest(%s::bigint[]) FROM e) SELECT id FROM e')
+    return (
+        f'WITH e AS (INSERT INTO "{AuditEvent._meta.db_table}" ({cols}) VALUES ({marks}) RETURNING id), '
+        f'p AS (INSERT INTO "{link.db_table}" ("{link.get_field("event").column}", '
+        f'"{link.get_field("person").column}") SELECT e.id, unnest(%s::bigint[]) FROM e) SELECT id FROM e'
+    )
 
 
 def _insert_postgresql(values: dict, person_ids: list[int], conn, *, wait: bool = True) -> int | None:
@@ -251,13 +275,18 @@ _OUTCOMES = frozenset(AuditOutcome.values)
 
 # --- helpers for the report paths ---------------------------------------------------------------
 
+
 def report_filters(result, **extra) -> dict[str, Any]:
     """The filters of a report result (``nir.reports.registry.ReportResult``) as recorded: the
     report's filters, as_of, known_at (resolved: the set is reproducible), sort and page."""
     p = result.params
-    out = {"report": result.definition.id, "law": p.law,
-           **{k: v for k, v in result.filters.items() if v not in (None, "")},
-           "as_of": p.as_of, "known_at": result.known_at}
+    out = {
+        "report": result.definition.id,
+        "law": p.law,
+        **{k: v for k, v in result.filters.items() if v not in (None, "")},
+        "as_of": p.as_of,
+        "known_at": result.known_at,
+    }
     if p.sort:
         out["sort"] = p.sort
     if p.page_size is not None:
@@ -287,13 +316,21 @@ def report_all_persons(result) -> QuerySet:
 
 def statistics_filters(params, **extra) -> dict[str, Any]:
     """The parameters of a statistics table (``nir.reports.statistics.StatsParams``)."""
-    out = {"year": params.year, "law": params.law, "area": params.area, "by": params.by, "as_of": params.as_of,
-           "known_at": params.known_at, "figures": list(params.figures)}
+    out = {
+        "year": params.year,
+        "law": params.law,
+        "area": params.area,
+        "by": params.by,
+        "as_of": params.as_of,
+        "known_at": params.known_at,
+        "figures": list(params.figures),
+    }
     out.update(extra)
     return {k: v for k, v in out.items() if v not in (None, "", [])}
 
 
 # --- reading ------------------------------------------------------------------------------------
+
 
 def _person_id(person) -> int:
     return int(getattr(person, "pk", person))
@@ -305,8 +342,11 @@ def events_for_person(person) -> QuerySet:
     export, a research extract, a report of more than ``MAX_INLINE_PERSONS`` persons) — those *may*
     concern the person and are shown as such."""
     listed = AuditEventPerson.objects.filter(person_id=_person_id(person)).values("event_id")
-    return (AuditEvent.objects.filter(Q(pk__in=listed) | Q(persons_complete=False))
-            .select_related("organisation", "user", "api_client").order_by("-when", "-id"))
+    return (
+        AuditEvent.objects.filter(Q(pk__in=listed) | Q(persons_complete=False))
+        .select_related("organisation", "user", "api_client")
+        .order_by("-when", "-id")
+    )
 
 
 def lists_person(event: AuditEvent, person) -> bool:
@@ -319,9 +359,16 @@ def _start(day: dt.date | dt.datetime) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def search(*, user=None, organisation=None, person=None, action: str | None = None,
-           since: dt.date | dt.datetime | None = None, until: dt.date | dt.datetime | None = None,
-           channel: str | None = None) -> QuerySet:
+def search(
+    *,
+    user=None,
+    organisation=None,
+    person=None,
+    action: str | None = None,
+    since: dt.date | dt.datetime | None = None,
+    until: dt.date | dt.datetime | None = None,
+    channel: str | None = None,
+) -> QuerySet:
     """Events (IMDi's search), newest first. ``user``: a user or username; ``organisation``: an
     organisation or its code; ``person``: a person or id (events that list the person); ``since``
     and ``until``: dates (``until`` inclusive: to the end of that day) or times."""
@@ -329,8 +376,11 @@ def search(*, user=None, organisation=None, person=None, action: str | None = No
     if user is not None:
         qs = qs.filter(user__username=user) if isinstance(user, str) else qs.filter(user=user)
     if organisation is not None:
-        qs = (qs.filter(organisation__code=organisation) if isinstance(organisation, str)
-              else qs.filter(organisation=organisation))
+        qs = (
+            qs.filter(organisation__code=organisation)
+            if isinstance(organisation, str)
+            else qs.filter(organisation=organisation)
+        )
     if person is not None:
         qs = qs.filter(pk__in=AuditEventPerson.objects.filter(person_id=_person_id(person)).values("event_id"))
     if action:

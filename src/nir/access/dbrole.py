@@ -91,12 +91,16 @@ def grant_app_role(using: str, role: str, *, create: bool = False, password: str
             from psycopg import sql
 
             pw = sql.Literal(password).as_string(conn.connection) if password else "NULL"
-            cur.execute(f"CREATE ROLE {role_sql} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                        f"NOBYPASSRLS PASSWORD {pw}")
+            cur.execute(
+                f"CREATE ROLE {role_sql} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+                f"NOBYPASSRLS PASSWORD {pw}"
+            )
         elif found[0] or found[1]:
             raise RoleError(f"rollen {role} er superbruker eller går forbi radsikkerhet: den kan ikke begrenses")
-        cur.execute("SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner "
-                    "WHERE r.rolname = %s LIMIT 1", [role])
+        cur.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = %s LIMIT 1",
+            [role],
+        )
         owned = cur.fetchone()
         if owned is not None:
             raise RoleError(f"rollen {role} eier {owned[0]}: applikasjonens rolle skal ikke eie noe")

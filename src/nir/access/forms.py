@@ -52,15 +52,23 @@ class ThrottledLoginMixin:
         wait = throttle.blocked_for(username, ip)
         if wait:
             self.retry_after = wait
-            log.warning("Innlogging sperret (for mange feil): brukernavn %s fra %s, %d s igjen",
-                        _username_for_log(username), ip, wait)
-            raise forms.ValidationError(str(self.throttle_message) % {"minutes": _minutes_text(wait)},
-                                        code="throttled")
+            log.warning(
+                "Innlogging sperret (for mange feil): brukernavn %s fra %s, %d s igjen",
+                _username_for_log(username),
+                ip,
+                wait,
+            )
+            raise forms.ValidationError(str(self.throttle_message) % {"minutes": _minutes_text(wait)}, code="throttled")
         self.user_cache = authenticate(self.request, username=username, password=password)
         if self.user_cache is None:
             user_count, ip_count = throttle.record_failure(username, ip)
-            log.warning("Mislykket innlogging: brukernavn %s fra %s (%d for brukernavnet, %d fra adressen)",
-                        _username_for_log(username), ip, user_count, ip_count)
+            log.warning(
+                "Mislykket innlogging: brukernavn %s fra %s (%d for brukernavnet, %d fra adressen)",
+                _username_for_log(username),
+                ip,
+                user_count,
+                ip_count,
+            )
             raise self.get_invalid_login_error()
         self.confirm_login_allowed(self.user_cache)
         throttle.record_success(username)

@@ -65,7 +65,9 @@ def load_organisations(using="default") -> int:
         for r in csv.DictReader(fh):
             orgs.update_or_create(
                 code=r["kode"],
-                defaults=dict(kind=OrganisationKind.COUNTY_GOVERNOR, name=r["navn"], county_numbers=r["fylker"].split(";")),
+                defaults=dict(
+                    kind=OrganisationKind.COUNTY_GOVERNOR, name=r["navn"], county_numbers=r["fylker"].split(";")
+                ),
             )
             n += 1
     return n

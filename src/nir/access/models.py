@@ -190,8 +190,9 @@ class AuditEvent(models.Model):
     actor_kind = models.CharField("aktørtype", max_length=10, choices=ActorKind.choices)
     # No index of their own on user and organisation: the indexes (user, when) and (organisation,
     # when) below serve every look-up by either (leading column), and every request writes an event.
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events",
-                             db_index=False)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events", db_index=False
+    )
     api_client = models.ForeignKey(
         ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
     )

@@ -77,6 +77,7 @@ class OAuthError(Exception):
 
 # --- NIR's signing keys ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
@@ -93,8 +94,15 @@ class SigningKey:
         def b64(n: int) -> str:
             return base64.urlsafe_b64encode(n.to_bytes(32, "big")).rstrip(b"=").decode()
 
-        return {"kty": "EC", "crv": "P-256", "x": b64(numbers.x), "y": b64(numbers.y),
-                "kid": self.kid, "use": "sig", "alg": TOKEN_ALGORITHM}
+        return {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": b64(numbers.x),
+            "y": b64(numbers.y),
+            "kid": self.kid,
+            "use": "sig",
+            "alg": TOKEN_ALGORITHM,
+        }
 
 
 @dataclass
@@ -157,8 +165,9 @@ def rotate_key(*, _locked: bool = False) -> str:
     os.chmod(directory, 0o700)
     kid = f"nir-{timezone.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
     private = ec.generate_private_key(ec.SECP256R1())
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     fd = os.open(directory / f"{kid}.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(pem)
@@ -187,6 +196,7 @@ def jwks() -> dict:
 
 # --- client keys ------------------------------------------------------------------------------------
 
+
 def revoke_client_key(kid: str) -> bool:
     """Revoke the active client key ``kid`` (``nir clients revoke-key``, the administration page):
     grants signed with it are refused from now on; access tokens already issued expire within
@@ -204,34 +214,62 @@ def generate_client_key(algorithm: str = "ES256") -> tuple[str, str]:
         private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     else:
         raise ValueError(f"ukjent algoritme {algorithm}")
-    private_pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption()).decode()
-    public_pem = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return private_pem, public_pem
 
 
-def add_client_key(client: ApiClient, public_pem: str, *, algorithm: str = "ES256", kid: str | None = None,
-                   expires_at: dt.datetime | None = None) -> ApiClientKey:
+def add_client_key(
+    client: ApiClient,
+    public_pem: str,
+    *,
+    algorithm: str = "ES256",
+    kid: str | None = None,
+    expires_at: dt.datetime | None = None,
+) -> ApiClientKey:
     if algorithm not in CLIENT_ALGORITHMS:
         raise ValueError(f"algoritmen må være en av {', '.join(CLIENT_ALGORITHMS)}")
     serialization.load_pem_public_key(public_pem.encode())  # refuses anything that is not a public key
     kid = kid or f"{client.client_id}-{uuid.uuid4().hex[:12]}"
-    return ApiClientKey.objects.create(client=client, kid=kid, algorithm=algorithm, public_key=public_pem,
-                                       expires_at=expires_at)
+    return ApiClientKey.objects.create(
+        client=client, kid=kid, algorithm=algorithm, public_key=public_pem, expires_at=expires_at
+    )
 
 
-def make_grant(client_id: str, kid: str, private_pem: str, scopes, *, algorithm: str = "ES256",
-               lifetime: int = MAX_GRANT_LIFETIME, now: dt.datetime | None = None, **claims) -> str:
+def make_grant(
+    client_id: str,
+    kid: str,
+    private_pem: str,
+    scopes,
+    *,
+    algorithm: str = "ES256",
+    lifetime: int = MAX_GRANT_LIFETIME,
+    now: dt.datetime | None = None,
+    **claims,
+) -> str:
     """A client's JWT grant (what a case system does with its own key; used by tests, benchmarks
     and ``nir clients token``)."""
     now = now or timezone.now()
-    payload = {"iss": client_id, "aud": issuer(), "scope": " ".join(scopes), "iat": int(now.timestamp()),
-               "exp": int(now.timestamp()) + lifetime, "jti": uuid.uuid4().hex, **claims}
+    payload = {
+        "iss": client_id,
+        "aud": issuer(),
+        "scope": " ".join(scopes),
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + lifetime,
+        "jti": uuid.uuid4().hex,
+        **claims,
+    }
     return jwt.encode(payload, private_pem, algorithm=algorithm, headers={"kid": kid})
 
 
 # --- the token endpoint's work --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class IssuedToken:
@@ -267,9 +305,15 @@ def exchange_grant(assertion: str, *, grant_type: str = JWT_BEARER) -> IssuedTok
     if alg != key.algorithm:
         raise OAuthError("invalid_grant", f"nøkkelen {kid} signerer med {key.algorithm}, ikke {alg}")
     try:
-        claims = jwt.decode(assertion, key.public_key, algorithms=[key.algorithm], audience=issuer(),
-                            issuer=key.client.client_id, leeway=LEEWAY,
-                            options={"require": ["iss", "aud", "iat", "exp", "jti"]})
+        claims = jwt.decode(
+            assertion,
+            key.public_key,
+            algorithms=[key.algorithm],
+            audience=issuer(),
+            issuer=key.client.client_id,
+            leeway=LEEWAY,
+            options={"require": ["iss", "aud", "iat", "exp", "jti"]},
+        )
     except jwt.ExpiredSignatureError:
         raise OAuthError("invalid_grant", "grant er utløpt (exp)") from None
     except jwt.InvalidAudienceError:
@@ -302,8 +346,9 @@ def exchange_grant(assertion: str, *, grant_type: str = JWT_BEARER) -> IssuedTok
         raise OAuthError("invalid_scope", refusal)
     try:
         with transaction.atomic():
-            OAuthGrantUse.objects.create(client=key.client, jti=jti,
-                                         expires_at=dt.datetime.fromtimestamp(exp + LEEWAY, tz=dt.UTC))
+            OAuthGrantUse.objects.create(
+                client=key.client, jti=jti, expires_at=dt.datetime.fromtimestamp(exp + LEEWAY, tz=dt.UTC)
+            )
     except IntegrityError:
         raise OAuthError("invalid_grant", "grant er allerede brukt (jti)") from None
     scope = " ".join(sorted(set(asked)))
@@ -313,9 +358,17 @@ def exchange_grant(assertion: str, *, grant_type: str = JWT_BEARER) -> IssuedTok
 def _sign_token(client: ApiClient, scope: str, now: dt.datetime) -> str:
     signing = current_key()
     iat = int(now.timestamp())
-    payload = {"iss": issuer(), "aud": audience(), "sub": client.client_id, "client_id": client.client_id,
-               "org": client.organisation.code, "scope": scope, "iat": iat, "exp": iat + token_lifetime(),
-               "jti": uuid.uuid4().hex}
+    payload = {
+        "iss": issuer(),
+        "aud": audience(),
+        "sub": client.client_id,
+        "client_id": client.client_id,
+        "org": client.organisation.code,
+        "scope": scope,
+        "iat": iat,
+        "exp": iat + token_lifetime(),
+        "jti": uuid.uuid4().hex,
+    }
     return jwt.encode(payload, signing.private, algorithm=TOKEN_ALGORITHM, headers={"kid": signing.kid})
 
 
@@ -325,6 +378,7 @@ def purge_used_grants() -> int:
 
 
 # --- the API's side: a bearer token becomes a principal ---------------------------------------------
+
 
 @dataclass(eq=False)
 class ClientPrincipal:
@@ -399,8 +453,9 @@ def _principal(claims: dict) -> ClientPrincipal:
     client = _active_client(str(claims["client_id"]))
     if client is None:
         raise OAuthError("invalid_token", "klienten er ikke aktiv", 401)
-    return ClientPrincipal(client, frozenset(str(claims["scope"]).split()) & _current_scopes(client),
-                           str(claims["jti"]))
+    return ClientPrincipal(
+        client, frozenset(str(claims["scope"]).split()) & _current_scopes(client), str(claims["jti"])
+    )
 
 
 def _current_scopes(client: ApiClient) -> frozenset[str]:
@@ -425,9 +480,15 @@ def _verify_signed(token: str) -> tuple[dict, str]:
     if signing is None:
         raise OAuthError("invalid_token", "tokenet er signert med en ukjent nøkkel", 401)
     try:
-        claims = jwt.decode(token, signing.public, algorithms=[TOKEN_ALGORITHM], audience=audience(),
-                            issuer=issuer(), leeway=LEEWAY,
-                            options={"require": ["iss", "aud", "exp", "iat", "client_id", "scope", "jti"]})
+        claims = jwt.decode(
+            token,
+            signing.public,
+            algorithms=[TOKEN_ALGORITHM],
+            audience=audience(),
+            issuer=issuer(),
+            leeway=LEEWAY,
+            options={"require": ["iss", "aud", "exp", "iat", "client_id", "scope", "jti"]},
+        )
     except jwt.ExpiredSignatureError:
         raise OAuthError("invalid_token", "tokenet er utløpt", 401) from None
     except jwt.PyJWTError:

@@ -102,5 +102,6 @@ def oidc_urlpatterns() -> list[URLPattern]:
     OIDC is off. Mounted at ``/oidc/`` by ``nir.urls``."""
     from mozilla_django_oidc import urls as oidc_urls
 
-    return [URLPattern(p.pattern, _only_when_enabled(p.callback), p.default_args, p.name)
-            for p in oidc_urls.urlpatterns]
+    return [
+        URLPattern(p.pattern, _only_when_enabled(p.callback), p.default_args, p.name) for p in oidc_urls.urlpatterns
+    ]

@@ -72,8 +72,9 @@ def is_duf(value) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 12 and value.isascii() and value.isdigit()
 
 
-def check_person(user, person: m.Person | None, follow_ups: list[m.FollowUp], *, duf: str = "",
-                 write: bool = False) -> m.Person:
+def check_person(
+    user, person: m.Person | None, follow_ups: list[m.FollowUp], *, duf: str = "", write: bool = False
+) -> m.Person:
     """The rule of ``find_person`` for a person already read (None: no such person) with their current
     follow-up periods: ``PersonNotFound`` when ``user`` may not see them, ``ReadOnly`` when ``write``
     and the user may not register on them; else the person."""

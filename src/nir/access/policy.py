@@ -33,12 +33,12 @@ from nir.access.roles import OrganisationKind, Role
 
 
 class Permission(enum.StrEnum):
-    PERSON_READ = "person.read"            # read persons in scope (the person, person lists)
-    PERSON_WRITE = "person.write"          # register facts about persons in scope
-    REPORT_READ = "report.read"            # reports and statistics over persons in scope
-    CODES_READ = "codes.read"              # the published code lists
-    AUDIT_READ = "audit.read"              # search the audit log (tilgangsloggen)
-    ADMINISTER = "administer"              # organisations, users, roles, API clients
+    PERSON_READ = "person.read"  # read persons in scope (the person, person lists)
+    PERSON_WRITE = "person.write"  # register facts about persons in scope
+    REPORT_READ = "report.read"  # reports and statistics over persons in scope
+    CODES_READ = "codes.read"  # the published code lists
+    AUDIT_READ = "audit.read"  # search the audit log (tilgangsloggen)
+    ADMINISTER = "administer"  # organisations, users, roles, API clients
     RESEARCH_EXTRACT = "research.extract"  # the pseudonymised research extract
 
     @property
@@ -116,8 +116,10 @@ def scope_refusal(organisation, scopes) -> str | None:
     if unknown:
         return f"ukjent scope: {' '.join(unknown)} (kjente: {' '.join(SCOPES)})"
     kind = organisation.get_kind_display() if organisation is not None else "ingen organisasjon"
-    return (f"en klient for {kind} ({organisation.code if organisation is not None else '–'}) kan ikke få "
-            f"scope {' '.join(beyond)}: organisasjonstypen har ikke den tilgangen")
+    return (
+        f"en klient for {kind} ({organisation.code if organisation is not None else '–'}) kan ikke få "
+        f"scope {' '.join(beyond)}: organisasjonstypen har ikke den tilgangen"
+    )
 
 
 def permissions(principal) -> frozenset[Permission]:
@@ -169,6 +171,7 @@ def require(principal, permission: Permission) -> None:
 
 
 # --- the rule of every entry point ------------------------------------------------------------
+
 
 class Person(enum.StrEnum):
     """How an entry point touches persons: not at all, one person, many (a list, report or batch)."""

@@ -122,9 +122,15 @@ class PersonRead:
         return self.of(m.Settlement)
 
 
-def read_person(user, person: m.Person, on: dt.date | None = None, *, judged=None,
-                models: tuple[type[m.Registration], ...] = READ_MODELS,
-                rows: list[m.Registration] | None = None) -> PersonRead:
+def read_person(
+    user,
+    person: m.Person,
+    on: dt.date | None = None,
+    *,
+    judged=None,
+    models: tuple[type[m.Registration], ...] = READ_MODELS,
+    rows: list[m.Registration] | None = None,
+) -> PersonRead:
     """``person`` as ``user`` may see them (check that first): current rows of ``models`` and the
     Regelmotor's result on ``on`` (today).
 
@@ -148,8 +154,9 @@ def read_person(user, person: m.Person, on: dt.date | None = None, *, judged=Non
     return PersonRead(person, on, rows, result, user)
 
 
-def find_person_with_rows(user, duf: str, models: tuple[type[m.Registration], ...] = PAGE_MODELS, *,
-                          write: bool = False) -> tuple[m.Person, list[m.Registration]]:
+def find_person_with_rows(
+    user, duf: str, models: tuple[type[m.Registration], ...] = PAGE_MODELS, *, write: bool = False
+) -> tuple[m.Person, list[m.Registration]]:
     """``nir.access.persons.find_person`` and the person's current rows of ``models`` in two
     statements: the follow-up periods the scope is judged by come from the same read (``models``
     must include ``FollowUp``). Raises ``PersonNotFound`` (also outside the scope) or ``ReadOnly``."""
@@ -162,6 +169,7 @@ def find_person_with_rows(user, duf: str, models: tuple[type[m.Registration], ..
 
 
 # --- the API's document ---------------------------------------------------------------------
+
 
 def person_out(user, person: m.Person, on: dt.date | None = None, *, judged=None) -> dict[str, Any]:
     """The person as the API shows it to ``user`` (``nir.api.schemas.PersonOut``).
@@ -189,26 +197,68 @@ def person_document(read: PersonRead) -> dict[str, Any]:
         # Only persons in the user's scope are ever shown (find_person), so the number may be included.
         "national_id": (details.national_id or None) if details else None,
         "protected_identity": read.protected,
-        "follow_up": {"municipality": fu.municipality, "district": fu.district, "from": fu.valid_from,
-                      "to": fu.valid_to} if fu else None,
-        "address": {"municipality": address.municipality, "district": address.district,
-                    "address": address.address, "postal_code": address.postal_code,
-                    "from": address.valid_from, "to": address.valid_to} if address is not None else None,
-        "permits": [{"basis": r.basis, "basis_label": codes.label("permit_basis", r.basis),
-                     "decision_date": r.decision_date, "arrival_date": r.arrival_date,
-                     "effectuation_date": r.effectuation_date, "applied_from_abroad": r.applied_from_abroad}
-                    for r in read.permits],
-        "settlements": [{"municipality": r.municipality, "district": r.district, "date": r.settlement_date,
-                         "by_agreement": r.by_agreement} for r in read.settlements],
+        "follow_up": {
+            "municipality": fu.municipality,
+            "district": fu.district,
+            "from": fu.valid_from,
+            "to": fu.valid_to,
+        }
+        if fu
+        else None,
+        "address": {
+            "municipality": address.municipality,
+            "district": address.district,
+            "address": address.address,
+            "postal_code": address.postal_code,
+            "from": address.valid_from,
+            "to": address.valid_to,
+        }
+        if address is not None
+        else None,
+        "permits": [
+            {
+                "basis": r.basis,
+                "basis_label": codes.label("permit_basis", r.basis),
+                "decision_date": r.decision_date,
+                "arrival_date": r.arrival_date,
+                "effectuation_date": r.effectuation_date,
+                "applied_from_abroad": r.applied_from_abroad,
+            }
+            for r in read.permits
+        ],
+        "settlements": [
+            {
+                "municipality": r.municipality,
+                "district": r.district,
+                "date": r.settlement_date,
+                "by_agreement": r.by_agreement,
+            }
+            for r in read.settlements
+        ],
         "status": {
             "as_of": result.as_of,
             "law": doc["law"],
-            "intro": {**{k: intro.get(k) for k in ("category", "start_date", "deadline", "base_deadline",
-                                                    "absence_workdays", "months", "extension_months",
-                                                    "final_goal", "closed")},
-                      "category_label": CATEGORY_LABELS["intro"].get(intro["category"], intro["category"])},
-            "norwegian": {**{k: nor.get(k) for k in ("category", "start_date", "deadline", "leave_workdays", "months")},
-                          "category_label": CATEGORY_LABELS["norwegian"].get(nor["category"], nor["category"])},
+            "intro": {
+                **{
+                    k: intro.get(k)
+                    for k in (
+                        "category",
+                        "start_date",
+                        "deadline",
+                        "base_deadline",
+                        "absence_workdays",
+                        "months",
+                        "extension_months",
+                        "final_goal",
+                        "closed",
+                    )
+                },
+                "category_label": CATEGORY_LABELS["intro"].get(intro["category"], intro["category"]),
+            },
+            "norwegian": {
+                **{k: nor.get(k) for k in ("category", "start_date", "deadline", "leave_workdays", "months")},
+                "category_label": CATEGORY_LABELS["norwegian"].get(nor["category"], nor["category"]),
+            },
             "deviations": doc["deviations"],
             "errors": doc["errors"],
         },
@@ -218,13 +268,18 @@ def person_document(read: PersonRead) -> dict[str, Any]:
 
 # --- who registered, and the names of places ------------------------------------------------
 
+
 def registering_users(rows: Iterable[m.Registration]) -> dict[int, Any]:
     """The users who registered ``rows`` (with their organisation), by id: one statement, or none."""
     ids = {r.registered_by_user_id for r in rows if r.registered_by_user_id}
     if not ids:
         return {}
-    users = (get_user_model().objects.filter(pk__in=ids).select_related("organisation")
-             .only("id", "username", "first_name", "last_name", "organisation__name"))
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=ids)
+        .select_related("organisation")
+        .only("id", "username", "first_name", "last_name", "organisation__name")
+    )
     return {u.pk: u for u in users}
 
 
@@ -255,7 +310,9 @@ def place_names(alias: str = "default") -> dict[str, str]:
     if not names:
         names = {}
         for model in (Municipality, District):
-            for number, name in model.objects.using(alias).order_by("number", "valid_from").values_list("number", "name"):
+            for number, name in (
+                model.objects.using(alias).order_by("number", "valid_from").values_list("number", "name")
+            ):
                 names[number] = name
         _places[key] = names
     return names

@@ -82,5 +82,6 @@ def persons_followed_up(scope: Scope, *, field: str = "person_id", today: dt.dat
     """
     if scope.empty:
         return Q(pk__in=[])
-    return followed_up(m.FollowUp.objects.current(), today or timezone.localdate(),
-                       scope.q("municipality", "district"), field=field)
+    return followed_up(
+        m.FollowUp.objects.current(), today or timezone.localdate(), scope.q("municipality", "district"), field=field
+    )

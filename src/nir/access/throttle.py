@@ -32,9 +32,11 @@ class Limits:
 
     @classmethod
     def from_settings(cls) -> Limits:
-        return cls(per_user=int(getattr(settings, "NIR_LOGIN_MAX_FAILURES_PER_USER", 5)),
-                   per_ip=int(getattr(settings, "NIR_LOGIN_MAX_FAILURES_PER_IP", 20)),
-                   window=int(getattr(settings, "NIR_LOGIN_WINDOW_SECONDS", 15 * 60)))
+        return cls(
+            per_user=int(getattr(settings, "NIR_LOGIN_MAX_FAILURES_PER_USER", 5)),
+            per_ip=int(getattr(settings, "NIR_LOGIN_MAX_FAILURES_PER_IP", 20)),
+            window=int(getattr(settings, "NIR_LOGIN_WINDOW_SECONDS", 15 * 60)),
+        )
 
 
 def client_ip(request) -> str:
@@ -106,8 +108,10 @@ def blocked_for(username: str, ip: str, *, now: float | None = None) -> int:
     """Seconds until the username or the address may try again; 0 if it may try now."""
     limits = Limits.from_settings()
     now = time.time() if now is None else now
-    return max(_wait(_user_key(username), limits.per_user, limits.window, now),
-               _wait(_ip_key(ip), limits.per_ip, limits.window, now))
+    return max(
+        _wait(_user_key(username), limits.per_user, limits.window, now),
+        _wait(_ip_key(ip), limits.per_ip, limits.window, now),
+    )
 
 
 def record_failure(username: str, ip: str, *, now: float | None = None) -> tuple[int, int]:
@@ -161,4 +165,3 @@ def fixed_window(key: str, count: int, period: int) -> float | None:
     if used <= count:
         return None
     return (window + 1) * period - now
-

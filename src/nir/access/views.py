@@ -37,8 +37,16 @@ def token(request: HttpRequest) -> JsonResponse:
             response["WWW-Authenticate"] = 'Bearer error="invalid_client"'
         return _no_store(response)
     log.info("oauth token issued to client %s scope %s", issued.client.client_id, issued.scope)
-    return _no_store(JsonResponse({"access_token": issued.access_token, "token_type": "Bearer",
-                                   "expires_in": issued.expires_in, "scope": issued.scope}))
+    return _no_store(
+        JsonResponse(
+            {
+                "access_token": issued.access_token,
+                "token_type": "Bearer",
+                "expires_in": issued.expires_in,
+                "scope": issued.scope,
+            }
+        )
+    )
 
 
 @require_GET

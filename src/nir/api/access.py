@@ -6,7 +6,13 @@ true for every caller."""
 from __future__ import annotations
 
 from nir.access.persons import (
-    AccessRefused, PersonNotFound, ReadOnly, find_person, follow_up_rows, may_register, person_in_scope,
+    AccessRefused,
+    PersonNotFound,
+    ReadOnly,
+    find_person,
+    follow_up_rows,
+    may_register,
+    person_in_scope,
 )
 from nir.api.errors import ApiProblem
 from nir.register import models as m

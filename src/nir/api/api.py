@@ -24,20 +24,24 @@ class NirAPI(NinjaAPI):
         bearer = schema.get("components", {}).get("securitySchemes", {}).get("ClientBearer")
         if bearer is not None:  # Ninja writes the attribute name; OpenAPI spells it bearerFormat
             bearer["bearerFormat"] = bearer.pop("bearer_format", "JWT")
-            bearer["description"] = ("OAuth2 access token from /oauth/token (JWT bearer grant, Maskinporten style); "
-                                     "scopes: " + ", ".join(policy.SCOPES))
+            bearer["description"] = (
+                "OAuth2 access token from /oauth/token (JWT bearer grant, Maskinporten style); "
+                "scopes: " + ", ".join(policy.SCOPES)
+            )
         prefix = "/api/v1"
         for path, path_item in schema.get("paths", {}).items():
             for method, op in path_item.items():
                 if not isinstance(op, dict) or "responses" not in op:
                     continue
-                rule = policy.api_rule(method, path[len(prefix):] if path.startswith(prefix) else path)
+                rule = policy.api_rule(method, path[len(prefix) :] if path.startswith(prefix) else path)
                 if rule is not None and rule.permission is not None:
                     scopes = [s for s, perms in policy.SCOPE_PERMISSIONS.items() if rule.permission in perms]
                     op["x-nir-permission"] = rule.permission.value
                     op["x-oauth-scopes"] = scopes
-                    op["description"] = (op.get("description", "") + f"\n\nTilgang: {rule.permission.label} "
-                                         f"({rule.permission.value}); klienter: scope {' '.join(scopes)}.").strip()
+                    op["description"] = (
+                        op.get("description", "") + f"\n\nTilgang: {rule.permission.label} "
+                        f"({rule.permission.value}); klienter: scope {' '.join(scopes)}."
+                    ).strip()
                 for status, response in op["responses"].items():
                     content = response.get("content") or {}
                     if int(status) >= 400 and "application/json" in content:
@@ -49,7 +53,7 @@ api = NirAPI(
     title="NIR API",
     version="1",
     description="Nasjonalt introduksjonsregister: persons, registrations, code lists and reports (docs/api.md). "
-                f"Errors are RFC 9457 problem+json (statuses {', '.join(map(str, PROBLEM_STATUSES))}).",
+    f"Errors are RFC 9457 problem+json (statuses {', '.join(map(str, PROBLEM_STATUSES))}).",
     auth=AUTH,
     throttle=[PrincipalRateThrottle()],
     urls_namespace="api-v1",

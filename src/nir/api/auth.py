@@ -40,7 +40,7 @@ def operation_key(request: HttpRequest) -> str | None:
     prefix = "api/v1/"
     if not route.startswith(prefix):
         return None
-    return f"{request.method.upper()} /{route[len(prefix):]}"
+    return f"{request.method.upper()} /{route[len(prefix) :]}"
 
 
 def enforce(request: HttpRequest, principal) -> None:
@@ -48,16 +48,24 @@ def enforce(request: HttpRequest, principal) -> None:
     key = operation_key(request)
     rule = policy.API_RULES.get(key) if key else None
     if rule is None:
-        raise ApiProblem(403, "Endepunktet har ingen tilgangsregel og er derfor stengt.", slug="no-access-rule",
-                         errors=[{"field": "", "rule": "no_access_rule", "message": str(key)}])
+        raise ApiProblem(
+            403,
+            "Endepunktet har ingen tilgangsregel og er derfor stengt.",
+            slug="no-access-rule",
+            errors=[{"field": "", "rule": "no_access_rule", "message": str(key)}],
+        )
     if rule.permission is not None and not policy.allows(principal, rule.permission):
         if getattr(principal, "is_client", False):
             needed = sorted(s for s, perms in policy.SCOPE_PERMISSIONS.items() if rule.permission in perms)
             detail = f"Tokenet gir ikke tilgang til {rule.permission.label}: krever scope {' eller '.join(needed)}."
         else:
             detail = f"Du har ikke tilgang til {rule.permission.label}."
-        raise ApiProblem(403, detail, slug="forbidden",
-                         errors=[{"field": "", "rule": rule.permission.value, "message": "mangler tilgang"}])
+        raise ApiProblem(
+            403,
+            detail,
+            slug="forbidden",
+            errors=[{"field": "", "rule": rule.permission.value, "message": "mangler tilgang"}],
+        )
 
 
 class ClientBearer(HttpBearer):
@@ -69,8 +77,12 @@ class ClientBearer(HttpBearer):
         try:
             principal = oauth.verify_token(token)
         except oauth.OAuthError as e:
-            raise ApiProblem(401, f"Ugyldig tilgangstoken: {e.description}.", slug="invalid-token",
-                             errors=[{"field": "Authorization", "rule": e.error, "message": e.description}]) from None
+            raise ApiProblem(
+                401,
+                f"Ugyldig tilgangstoken: {e.description}.",
+                slug="invalid-token",
+                errors=[{"field": "Authorization", "rule": e.error, "message": e.description}],
+            ) from None
         enforce(request, principal)
         return principal
 

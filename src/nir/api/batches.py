@@ -34,9 +34,9 @@ from pydantic import Field, ValidationError
 from nir import actions
 from nir.access.persons import AccessRefused
 from nir.api.access import refusal
+from nir.api.auth import principal_key
 from nir.api.errors import PROBLEM_CONTENT_TYPE, ApiProblem, render
 from nir.api.models import Batch
-from nir.api.auth import principal_key
 from nir.api.persons import _refused, _values
 from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, Out, ProblemError
 from nir.register import models as m
@@ -81,8 +81,10 @@ class BatchOut(Out):
 def _item_errors(index: int, exc: Exception) -> list[dict]:
     prefix = f"items[{index}]"
     if isinstance(exc, ValidationError):
-        return [{"field": f"{prefix}.values." + ".".join(str(p) for p in e["loc"]), "rule": e["type"],
-                 "message": e["msg"]} for e in exc.errors()]
+        return [
+            {"field": f"{prefix}.values." + ".".join(str(p) for p in e["loc"]), "rule": e["type"], "message": e["msg"]}
+            for e in exc.errors()
+        ]
     if isinstance(exc, ApiProblem):
         field_prefix = f"{prefix}.duf" if exc.status in (403, 404) else f"{prefix}.values"
         errs = exc.errors or [{"field": "", "rule": exc.slug, "message": exc.detail}]
@@ -91,8 +93,13 @@ def _item_errors(index: int, exc: Exception) -> list[dict]:
             field = e.get("field") or ""
             if exc.status in (403, 404):
                 field = ""
-            out.append({"field": f"{field_prefix}.{field}" if field else field_prefix,
-                        "rule": e.get("rule") or exc.slug, "message": e.get("message") or exc.detail})
+            out.append(
+                {
+                    "field": f"{field_prefix}.{field}" if field else field_prefix,
+                    "rule": e.get("rule") or exc.slug,
+                    "message": e.get("message") or exc.detail,
+                }
+            )
         if exc.status == 404:
             out = [{"field": f"{prefix}.duf", "rule": "not_found", "message": exc.detail}]
         return out
@@ -118,7 +125,9 @@ def _register_items(request: HttpRequest, items: list[BatchItem], mode: str) -> 
     results = actions.register_batch(
         actions.Acting.from_request(request),
         [actions.BatchItem(item.duf, WRITE_KINDS[item.kind][1], _preparer(item)) for item in items],
-        invalid=(ApiProblem, ValidationError), filters={"mode": mode})
+        invalid=(ApiProblem, ValidationError),
+        filters={"mode": mode},
+    )
     out: list[m.Registration | Exception] = []
     for item, result in zip(items, results):
         error = result.error
@@ -144,13 +153,21 @@ def _replay(owner: str, key: str, digest: str) -> HttpResponse | None:
     if stored is None:
         return None
     if stored.request_sha256 != digest:
-        raise ApiProblem(422, "Idempotency-Key er brukt før med en annen batch; bruk en ny nøkkel.",
-                         slug="idempotency-key-reused", title="Nøkkelen er brukt",
-                         errors=[{"field": "Idempotency-Key", "rule": "idempotency_key_reused",
-                                  "message": "samme nøkkel, annen batch"}])
+        raise ApiProblem(
+            422,
+            "Idempotency-Key er brukt før med en annen batch; bruk en ny nøkkel.",
+            slug="idempotency-key-reused",
+            title="Nøkkelen er brukt",
+            errors=[
+                {"field": "Idempotency-Key", "rule": "idempotency_key_reused", "message": "samme nøkkel, annen batch"}
+            ],
+        )
     content_type = PROBLEM_CONTENT_TYPE if stored.status_code >= 400 else "application/json"
-    response = HttpResponse(json.dumps(stored.response, ensure_ascii=False), status=stored.status_code,
-                            content_type=f"{content_type}; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(stored.response, ensure_ascii=False),
+        status=stored.status_code,
+        content_type=f"{content_type}; charset=utf-8",
+    )
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -162,21 +179,33 @@ class _AtomicRefused(Exception):
 
 
 @router.post("/batches", response={201: BatchOut, **PROBLEMS}, summary="Register up to 10,000 facts at once")
-def post_batch(request: HttpRequest, payload: BatchIn,
-               idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200)):
+def post_batch(
+    request: HttpRequest,
+    payload: BatchIn,
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=200),
+):
     """Idempotent, atomic bulk registration (see the module text): ``atomic`` or ``partial`` mode."""
     user = request.auth  # a User or a machine client's ClientPrincipal
     owner = principal_key(user)
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in idempotency_key):
-        raise ApiProblem(400, "Idempotency-Key kan ikke inneholde kontrolltegn.",
-                         errors=[{"field": "Idempotency-Key", "rule": "control_character", "message": "kontrolltegn"}])
+        raise ApiProblem(
+            400,
+            "Idempotency-Key kan ikke inneholde kontrolltegn.",
+            errors=[{"field": "Idempotency-Key", "rule": "control_character", "message": "kontrolltegn"}],
+        )
     # The register's one check of unstorable text (NUL, control characters), over the whole batch
     # first: item ids and refusals are kept in the stored answer, which cannot hold them either.
-    unstorable = [p.as_dict() for i, item in enumerate(payload.items)
-                  for p in text_problems(item.model_dump(mode="json"), f"items[{i}]")]
+    unstorable = [
+        p.as_dict()
+        for i, item in enumerate(payload.items)
+        for p in text_problems(item.model_dump(mode="json"), f"items[{i}]")
+    ]
     if unstorable:
-        raise ApiProblem(422, "Batchen inneholder tegn som ikke kan lagres (NUL eller andre kontrolltegn); "
-                              "ingenting er lagret.", errors=unstorable)
+        raise ApiProblem(
+            422,
+            "Batchen inneholder tegn som ikke kan lagres (NUL eller andre kontrolltegn); ingenting er lagret.",
+            errors=unstorable,
+        )
     digest = _digest(payload)
     replayed = _replay(owner, idempotency_key, digest)
     if replayed is not None:
@@ -184,8 +213,11 @@ def post_batch(request: HttpRequest, payload: BatchIn,
     seen: set[str] = set()
     for i, item in enumerate(payload.items):
         if item.id in seen:
-            raise ApiProblem(422, f"id {item.id!r} er brukt på flere elementer i batchen.",
-                             errors=[{"field": f"items[{i}].id", "rule": "duplicate_item_id", "message": "ikke unik"}])
+            raise ApiProblem(
+                422,
+                f"id {item.id!r} er brukt på flere elementer i batchen.",
+                errors=[{"field": f"items[{i}].id", "rule": "duplicate_item_id", "message": "ikke unik"}],
+            )
         seen.add(item.id)
 
     now = timezone.now()
@@ -199,31 +231,61 @@ def post_batch(request: HttpRequest, payload: BatchIn,
                 if isinstance(got, Exception):
                     item_errors = _item_errors(i, got)
                     errors.extend(item_errors)
-                    results.append({"index": i, "id": item.id, "status": "refused", "registration_id": None,
-                                    "errors": item_errors})
+                    results.append(
+                        {"index": i, "id": item.id, "status": "refused", "registration_id": None, "errors": item_errors}
+                    )
                 else:
-                    results.append({"index": i, "id": item.id, "status": "created", "registration_id": got.pk,
-                                    "errors": []})
+                    results.append(
+                        {"index": i, "id": item.id, "status": "created", "registration_id": got.pk, "errors": []}
+                    )
             refused = sum(1 for r in results if r["status"] == "refused")
             if payload.mode == "atomic" and refused:
                 raise _AtomicRefused(errors, refused)
             storing = True
             batch = Batch.objects.create(
-                owner=owner, idempotency_key=idempotency_key, request_sha256=digest, mode=payload.mode,
-                created_at=now, items=len(results), accepted=len(results) - refused, refused=refused,
-                status_code=201, response={})
-            body = {"batch_id": batch.pk, "mode": payload.mode, "items": len(results),
-                    "accepted": len(results) - refused, "refused": refused, "results": results}
+                owner=owner,
+                idempotency_key=idempotency_key,
+                request_sha256=digest,
+                mode=payload.mode,
+                created_at=now,
+                items=len(results),
+                accepted=len(results) - refused,
+                refused=refused,
+                status_code=201,
+                response={},
+            )
+            body = {
+                "batch_id": batch.pk,
+                "mode": payload.mode,
+                "items": len(results),
+                "accepted": len(results) - refused,
+                "refused": refused,
+                "results": results,
+            }
             Batch.objects.filter(pk=batch.pk).update(response=body)
     except _AtomicRefused as e:
-        problem = ApiProblem(422, f"{e.refused} av {len(payload.items)} elementer ble avvist; ingenting er lagret "
-                                  "(mode atomic).", slug="batch-refused", title="Batchen ble avvist", errors=e.errors)
+        problem = ApiProblem(
+            422,
+            f"{e.refused} av {len(payload.items)} elementer ble avvist; ingenting er lagret (mode atomic).",
+            slug="batch-refused",
+            title="Batchen ble avvist",
+            errors=e.errors,
+        )
         response = render(request, problem)
         try:
             with transaction.atomic():
-                Batch.objects.create(owner=owner, idempotency_key=idempotency_key, request_sha256=digest,
-                                     mode=payload.mode, created_at=now, items=len(payload.items), accepted=0,
-                                     refused=e.refused, status_code=422, response=json.loads(response.content))
+                Batch.objects.create(
+                    owner=owner,
+                    idempotency_key=idempotency_key,
+                    request_sha256=digest,
+                    mode=payload.mode,
+                    created_at=now,
+                    items=len(payload.items),
+                    accepted=0,
+                    refused=e.refused,
+                    status_code=422,
+                    response=json.loads(response.content),
+                )
         except IntegrityError:
             pass  # the same batch was answered meanwhile; its answer stands
         return response

@@ -40,8 +40,15 @@ DEFAULTS = {
 class ApiProblem(Exception):
     """Raised by an endpoint; rendered as problem+json by the API's exception handler."""
 
-    def __init__(self, status: int, detail: str, *, slug: str | None = None, title: str | None = None,
-                 errors: Iterable[Problem | dict] = ()):
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        errors: Iterable[Problem | dict] = (),
+    ):
         default_slug, default_title = DEFAULTS.get(status, ("error", "Feil"))
         self.status = status
         self.detail = detail
@@ -51,8 +58,15 @@ class ApiProblem(Exception):
         super().__init__(detail)
 
 
-def problem_response(request: HttpRequest, status: int, detail: str, *, slug: str | None = None,
-                     title: str | None = None, errors: Iterable[Problem | dict] = ()) -> HttpResponse:
+def problem_response(
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: Iterable[Problem | dict] = (),
+) -> HttpResponse:
     exc = ApiProblem(status, detail, slug=slug, title=title, errors=errors)
     return render(request, exc)
 
@@ -68,9 +82,14 @@ def max_body_bytes() -> int:
 
 
 def too_large(request: HttpRequest, limit: int) -> HttpResponse:
-    return problem_response(request, 413, f"Forespørselen er større enn API-ets grense på {limit} byte.",
-                            slug="payload-too-large", title="For stor forespørsel",
-                            errors=[{"field": "$", "rule": "max_body_bytes", "message": f"høyst {limit} byte"}])
+    return problem_response(
+        request,
+        413,
+        f"Forespørselen er større enn API-ets grense på {limit} byte.",
+        slug="payload-too-large",
+        title="For stor forespørsel",
+        errors=[{"field": "$", "rule": "max_body_bytes", "message": f"høyst {limit} byte"}],
+    )
 
 
 def render(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
@@ -80,11 +99,14 @@ def render(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
         "status": exc.status,
         "detail": exc.detail,
         "instance": request.path,
-        "errors": [{"field": str(e.get("field", "")), "rule": str(e.get("rule", "")),
-                    "message": str(e.get("message", ""))} for e in exc.errors],
+        "errors": [
+            {"field": str(e.get("field", "")), "rule": str(e.get("rule", "")), "message": str(e.get("message", ""))}
+            for e in exc.errors
+        ],
     }
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=exc.status,
-                        content_type=f"{PROBLEM_CONTENT_TYPE}; charset=utf-8")
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=exc.status, content_type=f"{PROBLEM_CONTENT_TYPE}; charset=utf-8"
+    )
 
 
 def _field_from_loc(loc) -> str:
@@ -100,8 +122,13 @@ def _field_from_loc(loc) -> str:
 def validation_errors(errors: list[dict]) -> list[dict]:
     out = []
     for e in errors:
-        out.append({"field": _field_from_loc(e.get("loc", ())), "rule": str(e.get("type", "invalid")),
-                    "message": str(e.get("msg", "ugyldig verdi"))})
+        out.append(
+            {
+                "field": _field_from_loc(e.get("loc", ())),
+                "rule": str(e.get("type", "invalid")),
+                "message": str(e.get("msg", "ugyldig verdi")),
+            }
+        )
     return out
 
 
@@ -118,8 +145,12 @@ def install(api) -> None:
     @api.exception_handler(ValidationError)
     def _validation(request, exc: ValidationError):
         errors = validation_errors(exc.errors)
-        return problem_response(request, 422, "Forespørselen har ugyldige felt: "
-                                + ", ".join(sorted({e["field"] for e in errors})), errors=errors)
+        return problem_response(
+            request,
+            422,
+            "Forespørselen har ugyldige felt: " + ", ".join(sorted({e["field"] for e in errors})),
+            errors=errors,
+        )
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc):
@@ -134,11 +165,17 @@ def install(api) -> None:
         status = exc.status_code
         detail = str(getattr(exc, "message", "") or exc)
         if status == 400 and "parse" in detail.lower():
-            return problem_response(request, 400, "Forespørselens innhold er ikke gyldig JSON.", slug="invalid-json",
-                                    errors=[{"field": "$", "rule": "json_invalid", "message": "ikke gyldig JSON"}])
+            return problem_response(
+                request,
+                400,
+                "Forespørselens innhold er ikke gyldig JSON.",
+                slug="invalid-json",
+                errors=[{"field": "$", "rule": "json_invalid", "message": "ikke gyldig JSON"}],
+            )
         if status == 403 and "csrf" in detail.lower():
-            return problem_response(request, 403, "CSRF-kontrollen feilet (send X-CSRFToken med sesjonsinnlogging).",
-                                    slug="csrf")
+            return problem_response(
+                request, 403, "CSRF-kontrollen feilet (send X-CSRFToken med sesjonsinnlogging).", slug="csrf"
+            )
         return problem_response(request, status, detail)
 
     @api.exception_handler(Http404)

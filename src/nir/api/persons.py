@@ -1,6 +1,5 @@
 """``/persons``: read a person with the Regelmotor's derived status, list persons, register facts."""
 
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,7 +15,13 @@ from nir.api.access import person_for, refusal
 from nir.api.errors import ApiProblem
 from nir.api.render import answer
 from nir.api.schemas import (
-    INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, PersonListOut, PersonOut, RegistrationResult, spec_for,
+    INPUT_SCHEMAS,
+    PROBLEMS,
+    WRITE_KINDS,
+    PersonListOut,
+    PersonOut,
+    RegistrationResult,
+    spec_for,
 )
 from nir.register import kinds
 from nir.register import models as m
@@ -32,16 +37,22 @@ DUF_PATH = Field(..., max_length=12, description="DUF-nummer (12 digits)")
 
 # --- reading: nir.access.read (the one reader of the API and the web pages) --------------------
 
-@router.get("/persons/{duf}", response={200: PersonOut, **PROBLEMS}, by_alias=True,
-            summary="One person with the Regelmotor's derived status")
+
+@router.get(
+    "/persons/{duf}",
+    response={200: PersonOut, **PROBLEMS},
+    by_alias=True,
+    summary="One person with the Regelmotor's derived status",
+)
 def get_person(request: HttpRequest, duf: str):
     """The person, their follow-up municipality today, permits, settlements and the derived status
     (law, NIR categories, start dates, deadlines with workday counts, deviations) with the rules behind it.
     A person outside the user's scope is reported as not found (404)."""
     person = person_for(request.auth, duf)
     out = person_out(request.auth, person)
-    audit.record(request=request, actor_user=request.auth, action="read", channel="api", what="person",
-                 persons=[person.pk])
+    audit.record(
+        request=request, actor_user=request.auth, action="read", channel="api", what="person", persons=[person.pk]
+    )
     return answer(200, PersonOut, out)
 
 
@@ -56,21 +67,41 @@ class PersonListQuery(Schema):
 def list_persons(request: HttpRequest, q: Query[PersonListQuery]):
     """The report ``personliste`` (docs/reports.md) for the user's scope, one page at a time."""
     try:
-        result = registry.run("personliste", registry.ReportParams(
-            municipality=q.municipality or None, category=q.category or None, page=q.page, page_size=q.page_size),
-            scope=person_scope(request.auth))
+        result = registry.run(
+            "personliste",
+            registry.ReportParams(
+                municipality=q.municipality or None, category=q.category or None, page=q.page, page_size=q.page_size
+            ),
+            scope=person_scope(request.auth),
+        )
         rows = [{k: _json_value(v) for k, v in row.items()} for row in result.rows]
         count = result.count
     except registry.ReportError as e:
         raise ApiProblem(400, str(e), slug="bad-filter") from None
-    audit.record(request=request, actor_user=request.auth, action="search", channel="api", what="report:personliste",
-                 persons=m.Person.objects.filter(duf__in=[r["duf"] for r in rows]).values_list("pk", flat=True),
-                 filters={"municipality": q.municipality, "category": q.category, "page": q.page})
-    return Status(200, {"report": "personliste", "as_of": result.params.as_of, "count": count, "page": q.page,
-                        "page_size": q.page_size, "rows": rows})
+    audit.record(
+        request=request,
+        actor_user=request.auth,
+        action="search",
+        channel="api",
+        what="report:personliste",
+        persons=m.Person.objects.filter(duf__in=[r["duf"] for r in rows]).values_list("pk", flat=True),
+        filters={"municipality": q.municipality, "category": q.category, "page": q.page},
+    )
+    return Status(
+        200,
+        {
+            "report": "personliste",
+            "as_of": result.params.as_of,
+            "count": count,
+            "page": q.page,
+            "page_size": q.page_size,
+            "rows": rows,
+        },
+    )
 
 
 # --- registering -----------------------------------------------------------------------------
+
 
 def _api_field(key: str, model: type[m.Registration], field: str) -> str:
     """A problem's field as the request named it (``decisions.decision_type`` → ``type``)."""
@@ -78,7 +109,7 @@ def _api_field(key: str, model: type[m.Registration], field: str) -> str:
     to_json = {f: j for j, f, _k, _r in spec}
     for prefix in (f"{key}.", f"{model.FACT_KEY}."):
         if field.startswith(prefix):
-            field = field[len(prefix):]
+            field = field[len(prefix) :]
             break
     else:
         if field in (key, model.FACT_KEY) and key == "final_goal":
@@ -89,23 +120,51 @@ def _api_field(key: str, model: type[m.Registration], field: str) -> str:
 
 def _refused(key: str, model, problems: list[Problem], detail: str) -> ApiProblem:
     errors = [Problem(_api_field(key, model, p.field), p.rule, p.message) for p in problems]
-    return ApiProblem(422, detail + " " + "; ".join(f"{e.field}: {e.message} [{e.rule}]" for e in errors),
-                      slug="registration-refused", title="Registreringen ble avvist", errors=errors)
+    return ApiProblem(
+        422,
+        detail + " " + "; ".join(f"{e.field}: {e.message} [{e.rule}]" for e in errors),
+        slug="registration-refused",
+        title="Registreringen ble avvist",
+        errors=errors,
+    )
 
 
 def registration_out(row: m.Registration, key: str, by=None) -> dict[str, Any]:
     if isinstance(row, m.FinalGoal):
-        values = {"final_goal": row.goal, "scheme": row.scheme, "follow_up_municipality": row.follow_up_municipality or None}
+        values = {
+            "final_goal": row.goal,
+            "scheme": row.scheme,
+            "follow_up_municipality": row.follow_up_municipality or None,
+        }
     else:
         values = item_to_json(row)
     # The registrant is usually the caller (``by``): no look-up then.
-    user = (by if by is not None and by.pk == row.registered_by_user_id else row.registered_by_user) \
-        if row.registered_by_user_id else None
-    client = (by.client if getattr(by, "is_client", False) and by.client.pk == row.registered_by_client_id
-              else row.registered_by_client) if row.registered_by_client_id else None
-    return {"id": row.pk, "kind": key, "recorded_at": row.recorded_at, "values": values,
-            "registered_by": {"kind": row.registered_by_kind, "username": user.username if user else "",
-                              "client_id": client.client_id if client else "", "source_system": row.source_system}}
+    user = (
+        (by if by is not None and by.pk == row.registered_by_user_id else row.registered_by_user)
+        if row.registered_by_user_id
+        else None
+    )
+    client = (
+        (
+            by.client
+            if getattr(by, "is_client", False) and by.client.pk == row.registered_by_client_id
+            else row.registered_by_client
+        )
+        if row.registered_by_client_id
+        else None
+    )
+    return {
+        "id": row.pk,
+        "kind": key,
+        "recorded_at": row.recorded_at,
+        "values": values,
+        "registered_by": {
+            "kind": row.registered_by_kind,
+            "username": user.username if user else "",
+            "client_id": client.client_id if client else "",
+            "source_system": row.source_system,
+        },
+    }
 
 
 def _values(key: str, payload: Schema) -> dict[str, Any]:
@@ -125,24 +184,38 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
             # The action: the access check (which locks the person and reads what the rules guard needs,
             # in one round trip), the registration and its audit event, in one transaction; the values
             # are read after the access check.
-            outcome = actions.register(actions.Acting.from_request(request), duf, model,
-                                       lambda: _values(key, payload), what=key)
+            outcome = actions.register(
+                actions.Acting.from_request(request), duf, model, lambda: _values(key, payload), what=key
+            )
         except AccessRefused as e:
             raise refusal(e) from None
         except RegistrationRefused as e:
             raise _refused(key, model, e.problems, "Registreringen ble avvist; ingenting er lagret.") from None
-        return answer(201, RegistrationResult, {
-            "registration": registration_out(outcome.row, key, request.auth),
-            "warnings": [{"field": _api_field(key, model, w.field), "rule": w.rule, "message": w.message}
-                         for w in outcome.warnings],
-            "person": person_out(request.auth, outcome.row.person, judged=outcome)})
+        return answer(
+            201,
+            RegistrationResult,
+            {
+                "registration": registration_out(outcome.row, key, request.auth),
+                "warnings": [
+                    {"field": _api_field(key, model, w.field), "rule": w.rule, "message": w.message}
+                    for w in outcome.warnings
+                ],
+                "person": person_out(request.auth, outcome.row.person, judged=outcome),
+            },
+        )
 
     write.__name__ = f"register_{key}"
-    write.__doc__ = (f"Register one `{key}` fact for the person (interchange-format keys) through the register's "
-                     "write path with the Regelmotor's guard. 201: the registration and the person's new derived "
-                     "status; 422: refused (nothing stored), naming the field and the rule.")
-    router.post(f"/persons/{{duf}}/{segment}", response={201: RegistrationResult, **PROBLEMS}, by_alias=True,
-                summary=f"Register {segment.replace('-', ' ')}")(write)
+    write.__doc__ = (
+        f"Register one `{key}` fact for the person (interchange-format keys) through the register's "
+        "write path with the Regelmotor's guard. 201: the registration and the person's new derived "
+        "status; 422: refused (nothing stored), naming the field and the rule."
+    )
+    router.post(
+        f"/persons/{{duf}}/{segment}",
+        response={201: RegistrationResult, **PROBLEMS},
+        by_alias=True,
+        summary=f"Register {segment.replace('-', ' ')}",
+    )(write)
     return write
 
 

@@ -53,8 +53,9 @@ def answer(status: int, schema: type[BaseModel], doc: dict[str, Any]) -> HttpRes
         expected = json.loads(as_ninja_renders(schema, doc))
         got = json.loads(content)
         if got != expected:
-            raise AnswerDoesNotMatchSchema(f"the {schema.__name__} document differs from its schema: "
-                                           f"{_first_difference(got, expected)}")
+            raise AnswerDoesNotMatchSchema(
+                f"the {schema.__name__} document differs from its schema: {_first_difference(got, expected)}"
+            )
     return HttpResponse(content, status=status, content_type=CONTENT_TYPE)
 
 

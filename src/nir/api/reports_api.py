@@ -6,7 +6,6 @@ The query string is read as the report pages and ``nir report`` read it (``nir.r
 400 problem with the registry's Norwegian message.
 """
 
-
 import datetime as dt
 from typing import Any
 
@@ -16,9 +15,9 @@ from pydantic import Field
 
 from nir.access import audit
 from nir.access.scope import person_scope
-from nir.register import models as m
 from nir.api.errors import ApiProblem
 from nir.api.schemas import PROBLEMS, Out
+from nir.register import models as m
 from nir.reports import exports, registry, statistics, stats_exports
 from nir.reports.params import report_params, stats_request
 
@@ -58,8 +57,13 @@ class ReportQuery(Schema):
 
 
 def _report_error(e: Exception) -> ApiProblem:
-    return ApiProblem(400, str(e), slug="bad-filter", title="Ugyldig filter",
-                      errors=[{"field": "query", "rule": "report_filter", "message": str(e)}])
+    return ApiProblem(
+        400,
+        str(e),
+        slug="bad-filter",
+        title="Ugyldig filter",
+        errors=[{"field": "query", "rule": "report_filter", "message": str(e)}],
+    )
 
 
 @router.get("/reports/{report_id}", response={200: ReportOut, **PROBLEMS}, summary="Run a report")
@@ -74,9 +78,15 @@ def get_report(request: HttpRequest, report_id: str, q: Query[ReportQuery]):
         doc = exports.to_json(result)
     except registry.ReportError as e:
         raise _report_error(e) from None
-    audit.record(request=request, actor_user=request.auth, action="report", channel="api",
-                 what=f"report:{report_id}", filters=doc["filters"],
-                 persons=m.Person.objects.filter(duf__in=[r["duf"] for r in doc["rows"]]).values_list("pk", flat=True))
+    audit.record(
+        request=request,
+        actor_user=request.auth,
+        action="report",
+        channel="api",
+        what=f"report:{report_id}",
+        filters=doc["filters"],
+        persons=m.Person.objects.filter(duf__in=[r["duf"] for r in doc["rows"]]).values_list("pk", flat=True),
+    )
     return Status(200, doc)
 
 
@@ -109,6 +119,12 @@ def get_statistics(request: HttpRequest, q: Query[StatsQuery]):
         table = statistics.yearly(params, scope=person_scope(request.auth))
     except registry.ReportError as e:
         raise _report_error(e) from None
-    audit.record(request=request, actor_user=request.auth, action="statistics", channel="api",
-                 what="aarsstatistikk", filters={"year": params.year, "area": params.area, "by": params.by})
+    audit.record(
+        request=request,
+        actor_user=request.auth,
+        action="statistics",
+        channel="api",
+        what="aarsstatistikk",
+        filters={"year": params.year, "area": params.area, "by": params.by},
+    )
     return Status(200, stats_exports.to_json(table))

@@ -24,6 +24,7 @@ from nir.register import models as m
 
 # --- problems --------------------------------------------------------------------------------
 
+
 class Out(BaseModel):
     """A response document. The API builds its answers as dicts, so they are validated by pydantic
     alone: Ninja's ``Schema`` would wrap every nested object for attribute access to Django models
@@ -55,11 +56,12 @@ PROBLEMS = {PROBLEM_STATUSES: Problem}
 
 # --- persons ---------------------------------------------------------------------------------
 
+
 class FollowUpOut(Out):
     municipality: str
     district: str
     from_: dt.date = Field(alias="from")
-    to: Optional[dt.date] = None
+    to: dt.date | None = None
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -70,7 +72,7 @@ class AddressOut(Out):
     address: str
     postal_code: str
     from_: dt.date = Field(alias="from")
-    to: Optional[dt.date] = None
+    to: dt.date | None = None
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -79,9 +81,9 @@ class PermitOut(Out):
     basis: str
     basis_label: str
     decision_date: dt.date
-    arrival_date: Optional[dt.date] = None
-    effectuation_date: Optional[dt.date] = None
-    applied_from_abroad: Optional[bool] = None
+    arrival_date: dt.date | None = None
+    effectuation_date: dt.date | None = None
+    applied_from_abroad: bool | None = None
 
 
 class SettlementOut(Out):
@@ -101,23 +103,23 @@ class ClosureOut(Out):
 class IntroStatus(Out):
     category: str
     category_label: str
-    start_date: Optional[dt.date] = None
-    deadline: Optional[dt.date] = None
-    base_deadline: Optional[dt.date] = None
+    start_date: dt.date | None = None
+    deadline: dt.date | None = None
+    base_deadline: dt.date | None = None
     absence_workdays: int
-    months: Optional[int] = None
-    extension_months: Optional[int] = None
-    final_goal: Optional[str] = None
-    closed: Optional[ClosureOut] = None
+    months: int | None = None
+    extension_months: int | None = None
+    final_goal: str | None = None
+    closed: ClosureOut | None = None
 
 
 class NorwegianStatus(Out):
     category: str
     category_label: str
-    start_date: Optional[dt.date] = None
-    deadline: Optional[dt.date] = None
+    start_date: dt.date | None = None
+    deadline: dt.date | None = None
     leave_workdays: int
-    months: Optional[int] = None
+    months: int | None = None
 
 
 class DerivedStatusOut(Out):
@@ -143,12 +145,16 @@ class PersonOut(Out):
     duf: str
     first_name: str
     last_name: str
-    birth_date: Optional[dt.date] = None
+    birth_date: dt.date | None = None
     sex: str = ""
-    national_id: Optional[str] = Field(None, description="Fødselsnummer/D-nummer; only for users whose scope covers the person")
+    national_id: str | None = Field(
+        None, description="Fødselsnummer/D-nummer; only for users whose scope covers the person"
+    )
     protected_identity: bool
-    follow_up: Optional[FollowUpOut] = Field(None, description="Follow-up municipality/district today")
-    address: Optional[AddressOut] = Field(None, description="Current address; omitted for skjermet persons except for IMDi")
+    follow_up: FollowUpOut | None = Field(None, description="Follow-up municipality/district today")
+    address: AddressOut | None = Field(
+        None, description="Current address; omitted for skjermet persons except for IMDi"
+    )
     permits: list[PermitOut]
     settlements: list[SettlementOut]
     status: DerivedStatusOut
@@ -165,6 +171,7 @@ class PersonListOut(Out):
 
 
 # --- registrations ---------------------------------------------------------------------------
+
 
 class RegisteredBy(Out):
     kind: str
@@ -191,8 +198,9 @@ def _examples(list_name: str) -> list[str]:
     return [c.code for c in codes.code_list(list_name).codes[:3]]
 
 
-def _field(model: type[m.Registration], fname: str, kind: str, required: bool, default: Any = None,
-           alias: str | None = None):
+def _field(
+    model: type[m.Registration], fname: str, kind: str, required: bool, default: Any = None, alias: str | None = None
+):
     """A pydantic (type, FieldInfo) for one interchange field."""
     extra: dict[str, Any] = {"alias": alias} if alias else {}
     if kind == "date":
@@ -213,7 +221,9 @@ def _field(model: type[m.Registration], fname: str, kind: str, required: bool, d
             extra["max_length"] = limit
         if kind.startswith("code:"):
             name = kind[5:]
-            extra["description"] = f"Code from the code list `{name}` (GET /api/v1/codes/{name}), valid on the fact's date"
+            extra["description"] = (
+                f"Code from the code list `{name}` (GET /api/v1/codes/{name}), valid on the fact's date"
+            )
             extra["examples"] = _examples(name)
         elif kind == "municipality":
             extra["description"] = "Municipality number (4 digits), valid on the fact's date"
@@ -223,7 +233,7 @@ def _field(model: type[m.Registration], fname: str, kind: str, required: bool, d
             extra["pattern"] = r"^\d{6}$"
     if required:
         return (typ, Field(..., **extra))
-    return (Optional[typ], Field(default, **extra))
+    return (Optional[typ], Field(default, **extra))  # noqa: UP045 - typ is a runtime type; keeps the schema as it was
 
 
 # API path segment -> (the kind's name, model), from the registry (``nir.register.kinds``).
@@ -250,7 +260,8 @@ def _make_input(key: str) -> type[Schema]:
         default = registration.defaults.get(json_key)
         aliased = json_key in ("from", "to")  # Python keywords
         fields[f"{json_key}_" if aliased else json_key] = _field(
-            model, fname, kind, required and default is None, default, alias=json_key if aliased else None)
+            model, fname, kind, required and default is None, default, alias=json_key if aliased else None
+        )
     schema = create_model(_schema_name(key), __base__=_InputBase, **fields)
     schema.__doc__ = f"A registration of `{key}`: the keys of the interchange format (docs/interchange-format.md)."
     return schema
@@ -264,11 +275,12 @@ INPUT_SCHEMAS: dict[str, type[Schema]] = {seg: _make_input(key) for seg, (key, _
 
 # --- code lists ------------------------------------------------------------------------------
 
+
 class CodeOut(Out):
     code: str
     label: str
-    valid_from: Optional[dt.date] = None
-    valid_to: Optional[dt.date] = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
     description: str = ""
     group: str = ""
     source: str = ""

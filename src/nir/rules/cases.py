@@ -50,8 +50,10 @@ class Mismatch:
     actual: Any
 
     def __str__(self) -> str:
-        return (f"{self.key}: forventet {json.dumps(self.expected, ensure_ascii=False)}, "
-                f"fikk {json.dumps(self.actual, ensure_ascii=False) if self.actual is not MISSING else MISSING}")
+        return (
+            f"{self.key}: forventet {json.dumps(self.expected, ensure_ascii=False)}, "
+            f"fikk {json.dumps(self.actual, ensure_ascii=False) if self.actual is not MISSING else MISSING}"
+        )
 
 
 def load_case(path: Path | str) -> Case:
@@ -94,9 +96,17 @@ def _canon(value: Any) -> str:
 
 
 def _same(expected: Any, actual: Any) -> bool:
-    return type(expected) is type(actual) and expected == actual or (
-        isinstance(expected, (int, float)) and isinstance(actual, (int, float))
-        and not isinstance(expected, bool) and not isinstance(actual, bool) and expected == actual)
+    return (
+        type(expected) is type(actual)
+        and expected == actual
+        or (
+            isinstance(expected, (int, float))
+            and isinstance(actual, (int, float))
+            and not isinstance(expected, bool)
+            and not isinstance(actual, bool)
+            and expected == actual
+        )
+    )
 
 
 def compare(expected: Any, actual: Any, key: str = "") -> list[Mismatch]:

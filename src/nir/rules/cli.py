@@ -23,8 +23,13 @@ def evaluate_case_file(path: Path | str, out: TextIO) -> int:
     except (CaseError, InvalidFacts) as e:
         out.write(f"{path}: {e}\n")
         return 2
-    doc = {"case": str(path), "description": case.description, "source": case.source,
-           "as_of": case.as_of.isoformat(), **result.to_json()}
+    doc = {
+        "case": str(path),
+        "description": case.description,
+        "source": case.source,
+        "as_of": case.as_of.isoformat(),
+        **result.to_json(),
+    }
     out.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
     return 0
 

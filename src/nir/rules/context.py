@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
-
-from functools import lru_cache
 
 from nir.codes import Code, code_list
 from nir.rules.model import Decision, Derived, Explanation, Facts, Permit, Residence, RuleError, Settlement
@@ -34,7 +33,7 @@ class Context:
     explanations: dict[str, list[Explanation]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, facts: Facts, as_of: dt.date, params: ParameterSet) -> "Context":
+    def build(cls, facts: Facts, as_of: dt.date, params: ParameterSet) -> Context:
         return cls(
             facts=facts,
             as_of=as_of,
@@ -64,7 +63,8 @@ class Context:
 
 # --- code list helpers (nir.codes is the single source of the code lists) ----
 
-@lru_cache(maxsize=None)
+
+@cache
 def codes(name: str) -> dict[str, Code]:
     """A code list as a dict, built once per process (cheap lookups on the per-person path)."""
     return {c.code: c for c in code_list(name).codes}
@@ -85,5 +85,12 @@ def permit_facts(p: Permit) -> dict[str, Any]:
 
 
 def decision_facts(d: Decision) -> dict[str, Any]:
-    return {"path": d.path, "scheme": d.scheme, "type": d.type, "result": d.result,
-            "decision_date": d.decision_date, "start_date": d.start_date, "end_date": d.end_date}
+    return {
+        "path": d.path,
+        "scheme": d.scheme,
+        "type": d.type,
+        "result": d.result,
+        "decision_date": d.decision_date,
+        "start_date": d.start_date,
+        "end_date": d.end_date,
+    }

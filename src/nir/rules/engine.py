@@ -57,8 +57,9 @@ def _key(e: RuleError) -> tuple[str, str]:
     return (e.rule, e.subject)
 
 
-def validate_registration(facts: dict[str, Any], kind: str, item: Any, as_of: dt.date,
-                          params: ParameterSet | None = None) -> list[Violation]:
+def validate_registration(
+    facts: dict[str, Any], kind: str, item: Any, as_of: dt.date, params: ParameterSet | None = None
+) -> list[Violation]:
     """The rules a new registration would break, given the person's current facts.
 
     ``kind`` is a list key of ``facts`` (``decisions``, ``permits``,

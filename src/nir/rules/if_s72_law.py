@@ -48,32 +48,74 @@ def law(ctx: Context) -> Derived:
     """Rule ``law_split`` (if. § 72): integreringsloven or introduksjonsloven."""
     start = ctx.find("law.integreringsloven_from", ctx.as_of)
     if start is None:
-        return Derived(INTRODUKSJONSLOVEN, [Explanation(
-            "law_split", SOURCE, f"Integreringsloven var ikke trådt i kraft {fmt(ctx.as_of)}: introduksjonsloven gjelder.",
-            INTRODUKSJONSLOVEN, {"as_of": ctx.as_of})])
+        return Derived(
+            INTRODUKSJONSLOVEN,
+            [
+                Explanation(
+                    "law_split",
+                    SOURCE,
+                    f"Integreringsloven var ikke trådt i kraft {fmt(ctx.as_of)}: introduksjonsloven gjelder.",
+                    INTRODUKSJONSLOVEN,
+                    {"as_of": ctx.as_of},
+                )
+            ],
+        )
     cut = start.value
     p = counting_permit(ctx)
     if p is None:
-        text = ("Ingen oppholdstillatelse som gir rettigheter eller plikter er registrert (nordisk/EØS-registrering "
-                "teller ikke); integreringsloven legges til grunn." if ctx.permits else
-                "Ingen oppholdstillatelse er registrert; integreringsloven legges til grunn.")
+        text = (
+            "Ingen oppholdstillatelse som gir rettigheter eller plikter er registrert (nordisk/EØS-registrering "
+            "teller ikke); integreringsloven legges til grunn."
+            if ctx.permits
+            else "Ingen oppholdstillatelse er registrert; integreringsloven legges til grunn."
+        )
         return Derived(INTEGRERINGSLOVEN, [Explanation("law_split", SOURCE, text, INTEGRERINGSLOVEN, {}, [start])])
     facts = permit_facts(p)
     if p.decision_date >= cut:
-        return Derived(INTEGRERINGSLOVEN, [Explanation(
-            "law_split", SOURCE,
-            f"Første tillatelse som gir rettigheter eller plikter ble innvilget {fmt(p.decision_date)}, "
-            f"på eller etter {fmt(cut)}: integreringsloven gjelder.", INTEGRERINGSLOVEN, facts, [start])])
+        return Derived(
+            INTEGRERINGSLOVEN,
+            [
+                Explanation(
+                    "law_split",
+                    SOURCE,
+                    f"Første tillatelse som gir rettigheter eller plikter ble innvilget {fmt(p.decision_date)}, "
+                    f"på eller etter {fmt(cut)}: integreringsloven gjelder.",
+                    INTEGRERINGSLOVEN,
+                    facts,
+                    [start],
+                )
+            ],
+        )
     abroad, inferred = applied_from_abroad(p)
     facts = facts | {"applied_from_abroad": abroad, "applied_from_abroad_inferred": inferred}
     if abroad and p.arrival_date and p.arrival_date >= cut:
-        how = (" (søkt fra utlandet er utledet av at tillatelsen ble innvilget før ankomst)" if inferred else "")
-        return Derived(INTEGRERINGSLOVEN, [Explanation(
-            "law_split_applied_from_abroad", SOURCE,
-            f"Tillatelsen ble innvilget {fmt(p.decision_date)}, før {fmt(cut)}, men personen søkte fra utlandet "
-            f"og kom til Norge {fmt(p.arrival_date)}{how}: integreringsloven gjelder.",
-            INTEGRERINGSLOVEN, facts, [start])])
-    return Derived(INTRODUKSJONSLOVEN, [Explanation(
-        "law_split", SOURCE,
-        f"Første tillatelse som gir rettigheter eller plikter ble innvilget {fmt(p.decision_date)}, før "
-        f"{fmt(cut)}: introduksjonsloven gjelder.", INTRODUKSJONSLOVEN, facts, [start])])
+        how = " (søkt fra utlandet er utledet av at tillatelsen ble innvilget før ankomst)" if inferred else ""
+        return Derived(
+            INTEGRERINGSLOVEN,
+            [
+                Explanation(
+                    "law_split_applied_from_abroad",
+                    SOURCE,
+                    f"Tillatelsen ble innvilget {fmt(p.decision_date)}, før {fmt(cut)}, men personen søkte fra "
+                    "utlandet "
+                    f"og kom til Norge {fmt(p.arrival_date)}{how}: integreringsloven gjelder.",
+                    INTEGRERINGSLOVEN,
+                    facts,
+                    [start],
+                )
+            ],
+        )
+    return Derived(
+        INTRODUKSJONSLOVEN,
+        [
+            Explanation(
+                "law_split",
+                SOURCE,
+                f"Første tillatelse som gir rettigheter eller plikter ble innvilget {fmt(p.decision_date)}, før "
+                f"{fmt(cut)}: introduksjonsloven gjelder.",
+                INTRODUKSJONSLOVEN,
+                facts,
+                [start],
+            )
+        ],
+    )

@@ -21,6 +21,7 @@ class InvalidFacts(ValueError):
 
 # --- facts ---------------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class Permit:
     index: int
@@ -146,39 +147,71 @@ def parse_facts(facts: dict[str, Any]) -> Facts:
         abroad = raw.get("applied_from_abroad")
         if abroad is not None and not isinstance(abroad, bool):
             raise InvalidFacts(f"{p}.applied_from_abroad: må være true, false eller null")
-        permits.append(Permit(i, str(raw.get("basis") or ""), _date(raw.get("decision_date"), f"{p}.decision_date"),
-                              _date(raw.get("arrival_date"), f"{p}.arrival_date", False), abroad))
+        permits.append(
+            Permit(
+                i,
+                str(raw.get("basis") or ""),
+                _date(raw.get("decision_date"), f"{p}.decision_date"),
+                _date(raw.get("arrival_date"), f"{p}.arrival_date", False),
+                abroad,
+            )
+        )
     permits.sort(key=lambda x: (x.decision_date, x.index))
     settlements = []
     for i, raw in enumerate(_list(facts, "settlements")):
         p = f"facts.settlements[{i}]"
         raw = _obj(raw, p)
-        settlements.append(Settlement(i, str(raw.get("municipality") or ""), _date(raw.get("date"), f"{p}.date"),
-                                      raw.get("by_agreement") is True))
+        settlements.append(
+            Settlement(
+                i,
+                str(raw.get("municipality") or ""),
+                _date(raw.get("date"), f"{p}.date"),
+                raw.get("by_agreement") is True,
+            )
+        )
     settlements.sort(key=lambda x: (x.date, x.index))
     residences = []
     for i, raw in enumerate(_list(facts, "residences")):
         p = f"facts.residences[{i}]"
         raw = _obj(raw, p)
-        residences.append(Residence(i, str(raw.get("municipality") or ""), _date(raw.get("from"), f"{p}.from"),
-                                    _date(raw.get("to"), f"{p}.to", False)))
+        residences.append(
+            Residence(
+                i,
+                str(raw.get("municipality") or ""),
+                _date(raw.get("from"), f"{p}.from"),
+                _date(raw.get("to"), f"{p}.to", False),
+            )
+        )
     residences.sort(key=lambda x: (x.start, x.index))
     decisions = []
     for i, raw in enumerate(_list(facts, "decisions")):
         p = f"facts.decisions[{i}]"
         raw = _obj(raw, p)
-        decisions.append(Decision(i, str(raw.get("scheme") or ""), str(raw.get("type") or ""),
-                                  str(raw.get("result") or "made"),
-                                  _date(raw.get("decision_date"), f"{p}.decision_date"),
-                                  _date(raw.get("start_date"), f"{p}.start_date", False),
-                                  _date(raw.get("end_date"), f"{p}.end_date", False)))
+        decisions.append(
+            Decision(
+                i,
+                str(raw.get("scheme") or ""),
+                str(raw.get("type") or ""),
+                str(raw.get("result") or "made"),
+                _date(raw.get("decision_date"), f"{p}.decision_date"),
+                _date(raw.get("start_date"), f"{p}.start_date", False),
+                _date(raw.get("end_date"), f"{p}.end_date", False),
+            )
+        )
     decisions.sort(key=lambda x: (x.decision_date, x.index))
     absences = []
     for i, raw in enumerate(_list(facts, "absences")):
         p = f"facts.absences[{i}]"
         raw = _obj(raw, p)
-        absences.append(Period(i, str(raw.get("scheme") or ""), str(raw.get("kind") or ""),
-                               _date(raw.get("from"), f"{p}.from"), _date(raw.get("to"), f"{p}.to")))
+        absences.append(
+            Period(
+                i,
+                str(raw.get("scheme") or ""),
+                str(raw.get("kind") or ""),
+                _date(raw.get("from"), f"{p}.from"),
+                _date(raw.get("to"), f"{p}.to"),
+            )
+        )
     ext = facts.get("extension_months") or 0
     if isinstance(ext, bool) or not isinstance(ext, int) or ext < 0:
         raise InvalidFacts("facts.extension_months: må være et ikke-negativt heltall")
@@ -199,6 +232,7 @@ def parse_facts(facts: dict[str, Any]) -> Facts:
 
 
 # --- explanations --------------------------------------------------------------
+
 
 def _json(v: Any) -> Any:
     if isinstance(v, dt.date):
@@ -256,8 +290,14 @@ class RuleError:
     verified: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "source": self.source, "verified": self.verified, "subject": self.subject,
-                "text": self.message, "facts": _json(self.facts)}
+        return {
+            "rule": self.rule,
+            "source": self.source,
+            "verified": self.verified,
+            "subject": self.subject,
+            "text": self.message,
+            "facts": _json(self.facts),
+        }
 
 
 # --- results -------------------------------------------------------------------
@@ -273,8 +313,12 @@ class Closure:
     registered_by: str = CLOSED_BY
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "reason": self.reason, "date": self.date.isoformat(),
-                "registered_by": self.registered_by}
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "date": self.date.isoformat(),
+            "registered_by": self.registered_by,
+        }
 
 
 @dataclass(slots=True)
@@ -339,11 +383,22 @@ class Result:
         """Every explanation step in ``to_json()``'s order, flattened, with only what a reader of
         the result sees (key, rule, legal source, text, verified): the facts and parameters behind
         each step are not serialised. Errors come last under the key ``errors``."""
-        out = [{"key": key, "rule": s.rule, "source": s.source, "text": s.text,
-                "verified": s.verified and all(p.verified for p in s.parameters)}
-               for key, steps in self.explanations.items() if key != "errors" for s in steps]
-        out += [{"key": "errors", "rule": e.rule, "source": e.source, "text": e.message, "verified": e.verified}
-                for e in self.errors]
+        out = [
+            {
+                "key": key,
+                "rule": s.rule,
+                "source": s.source,
+                "text": s.text,
+                "verified": s.verified and all(p.verified for p in s.parameters),
+            }
+            for key, steps in self.explanations.items()
+            if key != "errors"
+            for s in steps
+        ]
+        out += [
+            {"key": "errors", "rule": e.rule, "source": e.source, "text": e.message, "verified": e.verified}
+            for e in self.errors
+        ]
         return out
 
     def to_json(self, explanations: bool = True) -> dict[str, Any]:

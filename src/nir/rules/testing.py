@@ -51,8 +51,14 @@ N_RESIDENCES = ((0, 70), (1, 22), (2, 8))
 N_DECISIONS = ((0, 18), (1, 34), (2, 26), (3, 13), (4, 9))
 N_ABSENCES = ((0, 30), (1, 22), (2, 18), (3, 13), (4, 9), (6, 8))
 DECISION_WEIGHTS = {
-    "participation": 40, "loss_due_to_work": 14, "norwegian_participation": 16, "integration_plan": 5,
-    "temporary_stop": 5, "loss_of_self_certification": 4, "norwegian_exemption": 5, "asylum_participation": 3,
+    "participation": 40,
+    "loss_due_to_work": 14,
+    "norwegian_participation": 16,
+    "integration_plan": 5,
+    "temporary_stop": 5,
+    "loss_of_self_certification": 4,
+    "norwegian_exemption": 5,
+    "asylum_participation": 3,
 }
 
 
@@ -191,8 +197,9 @@ class FactsGenerator:
         out = []
         for _ in range(_weighted(rng, N_RESIDENCES)):
             start = self.near(ref, -100, 500) if rng.random() < 0.8 else self.day()
-            out.append({"municipality": "0301", "from": start,
-                        "to": None if rng.random() < 0.6 else self.near(start, 1, 900)})
+            out.append(
+                {"municipality": "0301", "from": start, "to": None if rng.random() < 0.6 else self.near(start, 1, 900)}
+            )
         return out
 
     def decision_type(self) -> str:
@@ -213,8 +220,14 @@ class FactsGenerator:
             out.append({"scheme": "intro", "type": "loss_due_to_work", "decision_date": dd})
             if rng.random() < 0.4:
                 later = self.near(dd, -5, 200)
-                out.append({"scheme": "intro", "type": "participation", "decision_date": later,
-                            "start_date": self.near(later, 0, 30)})
+                out.append(
+                    {
+                        "scheme": "intro",
+                        "type": "participation",
+                        "decision_date": later,
+                        "start_date": self.near(later, 0, 30),
+                    }
+                )
             return out
         for _ in range(_weighted(rng, N_DECISIONS)):
             t = self.decision_type()
@@ -279,8 +292,9 @@ class FactsGenerator:
                 # outside the workday calendar: an error
                 start = start.replace(year=rng.choice((1989, 2101)), day=min(start.day, 28))
             kind = rng.choice(ABSENCE_KINDS) if rng.random() < 0.98 else "unknown_kind"
-            scheme = "intro" if rng.random() < 0.62 else ("norwegian" if rng.random() < 0.9 else
-                                                           rng.choice(("asylum", "")))
+            scheme = (
+                "intro" if rng.random() < 0.62 else ("norwegian" if rng.random() < 0.9 else rng.choice(("asylum", "")))
+            )
             out.append({"scheme": scheme, "kind": kind, "from": start, "to": end})
         return out
 
@@ -355,6 +369,7 @@ def population(n: int, seed: int = 0, as_of: dt.date | None = None) -> list[dict
 
 # --- comparing the vectorised path with the per-person engine ------------------------
 
+
 def normalised(result: dict[str, Any]) -> dict[str, Any]:
     """A per-person ``to_json(explanations=False)`` with ``errors`` and ``deviations`` sorted
     (the vectorised path returns them sorted; the per-person engine in order of discovery)."""
@@ -364,8 +379,9 @@ def normalised(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def per_person(facts_list: Sequence[dict[str, Any]], as_of: dt.date,
-               params: ParameterSet | None = None) -> list[dict[str, Any]]:
+def per_person(
+    facts_list: Sequence[dict[str, Any]], as_of: dt.date, params: ParameterSet | None = None
+) -> list[dict[str, Any]]:
     from nir.rules.engine import evaluate
 
     return [normalised(evaluate(f, as_of, params).to_json(explanations=False)) for f in facts_list]
@@ -384,8 +400,14 @@ def differences(expected: dict[str, Any], actual: dict[str, Any], prefix: str = 
     return out
 
 
-def disagreements(facts_list: Sequence[dict[str, Any]], as_of: dt.date, params: ParameterSet | None = None, *, expected: list[dict[str, Any]] | None = None,
-                  actual: list[dict[str, Any]] | None = None) -> list[tuple[int, list[str]]]:
+def disagreements(
+    facts_list: Sequence[dict[str, Any]],
+    as_of: dt.date,
+    params: ParameterSet | None = None,
+    *,
+    expected: list[dict[str, Any]] | None = None,
+    actual: list[dict[str, Any]] | None = None,
+) -> list[tuple[int, list[str]]]:
     """(index, differences) for every person where the vectorised and per-person results differ."""
     from nir.rules import vector
 

@@ -67,7 +67,8 @@ from nir.rules import parameters as parameters_mod
 from nir.rules.context import Context, codes, il9_letter
 from nir.rules.engine import evaluate
 from nir.rules.if_s72_law import INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN
-from nir.rules.integreringsloven import s05_decisions, s08_loss_due_to_work, s13_14_final_goals as goals
+from nir.rules.integreringsloven import s05_decisions, s08_loss_due_to_work
+from nir.rules.integreringsloven import s13_14_final_goals as goals
 from nir.rules.integreringsloven.common import INTRO_LABELS, NORWEGIAN_LABELS
 from nir.rules.integreringsloven.s08_target_group import LETTERS_WITHOUT_AGREEMENT
 from nir.rules.integreringsloven.s27_28_norwegian import section
@@ -85,21 +86,48 @@ FactsFor = Callable[[np.ndarray], Sequence[dict[str, Any]]]
 # A person without facts, for a Context used only to read parameters.
 NO_FACTS = Facts(dt.date.min, "unknown", [], [], [], [], None, 0, [])
 
-__all__ = ["evaluate_batch", "evaluate_facts", "evaluate_columns", "flatten", "unflatten", "BatchResult", "vocab",
-           "LAWS", "INTRO_CATEGORIES", "NORWEGIAN_CATEGORIES", "DEVIATIONS", "ERRORS", "add_months", "period_end",
-           "age_on", "birthday", "cpu_count"]
+__all__ = [
+    "evaluate_batch",
+    "evaluate_facts",
+    "evaluate_columns",
+    "flatten",
+    "unflatten",
+    "BatchResult",
+    "vocab",
+    "LAWS",
+    "INTRO_CATEGORIES",
+    "NORWEGIAN_CATEGORIES",
+    "DEVIATIONS",
+    "ERRORS",
+    "add_months",
+    "period_end",
+    "age_on",
+    "birthday",
+    "cpu_count",
+]
 
 LAWS = (INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN)
-INTRO_CATEGORIES = tuple(INTRO_LABELS)          # right_and_duty, right, may_be_offered, none
+INTRO_CATEGORIES = tuple(INTRO_LABELS)  # right_and_duty, right, may_be_offered, none
 NORWEGIAN_CATEGORIES = tuple(NORWEGIAN_LABELS)  # right_and_duty, duty, right, none
 DEVIATIONS = ("final_goal_missing", "final_goal_2026_before_2026_start", "final_goal_expired")
 # Every rule id a RuleError can carry (tests/rules/test_vector_agreement.py checks this list against the source).
 ERRORS = (
-    "absence_date_out_of_range", "absence_end_before_start", "absence_kind_unknown",
-    "decision_end_before_start", "decision_type_not_in_scheme", "decision_type_not_valid_on_date",
-    "decision_type_unknown", "extension_exceeds_maximum", "extension_not_allowed", "extension_without_final_goal",
-    "final_goal_unknown", "loss_due_to_work_after_participation", "loss_due_to_work_not_in_force",
-    "loss_due_to_work_not_in_target_group", "participation_after_two_years", "participation_without_start_date",
+    "absence_date_out_of_range",
+    "absence_end_before_start",
+    "absence_kind_unknown",
+    "decision_end_before_start",
+    "decision_type_not_in_scheme",
+    "decision_type_not_valid_on_date",
+    "decision_type_unknown",
+    "extension_exceeds_maximum",
+    "extension_not_allowed",
+    "extension_without_final_goal",
+    "final_goal_unknown",
+    "loss_due_to_work_after_participation",
+    "loss_due_to_work_not_in_force",
+    "loss_due_to_work_not_in_target_group",
+    "participation_after_two_years",
+    "participation_without_start_date",
 )
 _E = {e: np.uint32(1 << i) for i, e in enumerate(ERRORS)}
 _DEV = {d: np.uint8(1 << i) for i, d in enumerate(DEVIATIONS)}
@@ -110,8 +138,8 @@ I_RD, I_RIGHT, I_MAY, I_NONE = IC["right_and_duty"], IC["right"], IC["may_be_off
 N_RD, N_DUTY, N_RIGHT, N_NONE = NC["right_and_duty"], NC["duty"], NC["right"], NC["none"]
 
 I64 = np.int64
-NAT = np.iinfo(I64).min          # datetime64[D] NaT viewed as int64
-FAR_PAST, FAR_FUTURE = -(10 ** 9), 10 ** 9
+NAT = np.iinfo(I64).min  # datetime64[D] NaT viewed as int64
+FAR_PAST, FAR_FUTURE = -(10**9), 10**9
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 M8 = "datetime64[D]"
 
@@ -138,6 +166,7 @@ CAL_FIRST, CAL_LAST = _day(dt.date(FIRST_YEAR, 1, 1)), _day(dt.date(LAST_YEAR, 1
 
 # --- vocabularies: code lists as integer codes with their attributes -----------
 
+
 @dataclass(frozen=True)
 class Vocab:
     """Integer codes for the code lists the rules read; index ``len(codes)`` is "unknown"."""
@@ -149,13 +178,13 @@ class Vocab:
     final_goal: tuple[str, ...]
     index: dict[str, dict[str, int]] = field(repr=False)
     # attributes, one entry per code plus one for unknown
-    b_s9: np.ndarray = field(repr=False)        # il. § 9 letter a–g
-    b_fg: np.ndarray = field(repr=False)        # letter f or g (no agreement needed)
-    b_section: np.ndarray = field(repr=False)   # Norwegian: 0 none, 1 § 27, 2 § 28, 3 ch. 6A
-    t_schemes: np.ndarray = field(repr=False)   # [type, scheme] allowed
+    b_s9: np.ndarray = field(repr=False)  # il. § 9 letter a–g
+    b_fg: np.ndarray = field(repr=False)  # letter f or g (no agreement needed)
+    b_section: np.ndarray = field(repr=False)  # Norwegian: 0 none, 1 § 27, 2 § 28, 3 ch. 6A
+    t_schemes: np.ndarray = field(repr=False)  # [type, scheme] allowed
     t_from: np.ndarray = field(repr=False)
     t_to: np.ndarray = field(repr=False)
-    k_intro: np.ndarray = field(repr=False)     # absence kind extends the programme
+    k_intro: np.ndarray = field(repr=False)  # absence kind extends the programme
     k_norwegian: np.ndarray = field(repr=False)
     g_from: np.ndarray = field(repr=False)
     g_to: np.ndarray = field(repr=False)
@@ -189,14 +218,24 @@ def vocab() -> Vocab:
     kattr = codes("absence_kind")
     gc = codes("final_goal")
     return Vocab(
-        basis=basis, scheme=scheme, decision_type=types, absence_kind=kinds, final_goal=goal,
-        index={"basis": {c: i for i, c in enumerate(basis)}, "scheme": {c: i for i, c in enumerate(scheme)},
-               "decision_type": {c: i for i, c in enumerate(types)},
-               "absence_kind": {c: i for i, c in enumerate(kinds)}, "final_goal": {c: i for i, c in enumerate(goal)}},
+        basis=basis,
+        scheme=scheme,
+        decision_type=types,
+        absence_kind=kinds,
+        final_goal=goal,
+        index={
+            "basis": {c: i for i, c in enumerate(basis)},
+            "scheme": {c: i for i, c in enumerate(scheme)},
+            "decision_type": {c: i for i, c in enumerate(types)},
+            "absence_kind": {c: i for i, c in enumerate(kinds)},
+            "final_goal": {c: i for i, c in enumerate(goal)},
+        },
         b_s9=np.array([bool(il9_letter(b)) for b in b_all]),
         b_fg=np.array([il9_letter(b) in LETTERS_WITHOUT_AGREEMENT for b in b_all]),
         b_section=np.array([SECTION_CODE[section(b)] for b in b_all], np.int8),
-        t_schemes=t_schemes, t_from=t_from, t_to=t_to,
+        t_schemes=t_schemes,
+        t_from=t_from,
+        t_to=t_to,
         k_intro=np.array([bool(kattr[k].attrs.get("extends_intro")) for k in kinds] + [False]),
         k_norwegian=np.array([bool(kattr[k].attrs.get("extends_norwegian")) for k in kinds] + [False]),
         g_from=np.array([_day(vf) if (vf := gc[g].valid_from) else FAR_PAST for g in goal] + [FAR_PAST], I64),
@@ -214,6 +253,7 @@ TABLES = {
     "absences": ("person", "scheme", "kind", "from", "to"),
 }
 PERSON_COLUMNS = ("birth_date", "education", "final_goal", "extension_months")
+
 
 class _Bad(Exception):
     """A value the columnar path does not read: the person goes to the per-person engine."""
@@ -262,7 +302,7 @@ def flatten(facts_list: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
         return _flatten(facts_list)
 
 
-def _flatten(facts_list: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
+def _flatten(facts_list: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:  # noqa: C901 (issue 19 splits it)
     v = vocab()
     B, S, T, K, G = (v.index[k] for k in ("basis", "scheme", "decision_type", "absence_kind", "final_goal"))
     nB, nS, nT, nK, nG = len(v.basis), len(v.scheme), len(v.decision_type), len(v.absence_kind), len(v.final_goal)
@@ -399,6 +439,7 @@ def _flatten(facts_list: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
             goal.append(-1)
             ext.append(0)
             bad.append(True)
+
     def ints(x: list[Any], t: Any = I64) -> np.ndarray:
         return np.array(x, dtype=t)
 
@@ -406,17 +447,33 @@ def _flatten(facts_list: Sequence[dict[str, Any]]) -> dict[str, np.ndarray]:
         return np.array(x, dtype=I64).view(M8)
 
     return {
-        "birth_date": days(birth), "education_upper": ints(upper, bool), "final_goal": ints(goal, np.int16),
-        "extension_months": ints(ext), "fallback": ints(bad, bool),
-        "permits.person": ints(pp), "permits.basis": ints(pb, np.int16), "permits.decision_date": days(pd),
-        "permits.arrival_date": days(pa), "permits.applied_from_abroad": ints(pf, np.int8),
-        "settlements.person": ints(sp), "settlements.date": days(sd), "settlements.by_agreement": ints(sa, bool),
-        "residences.person": ints(rp), "residences.from": days(rd),
-        "decisions.person": ints(dp), "decisions.scheme": ints(ds, np.int16), "decisions.type": ints(dt_, np.int16),
-        "decisions.made": ints(dm, bool), "decisions.decision_date": days(dd), "decisions.start_date": days(dst),
+        "birth_date": days(birth),
+        "education_upper": ints(upper, bool),
+        "final_goal": ints(goal, np.int16),
+        "extension_months": ints(ext),
+        "fallback": ints(bad, bool),
+        "permits.person": ints(pp),
+        "permits.basis": ints(pb, np.int16),
+        "permits.decision_date": days(pd),
+        "permits.arrival_date": days(pa),
+        "permits.applied_from_abroad": ints(pf, np.int8),
+        "settlements.person": ints(sp),
+        "settlements.date": days(sd),
+        "settlements.by_agreement": ints(sa, bool),
+        "residences.person": ints(rp),
+        "residences.from": days(rd),
+        "decisions.person": ints(dp),
+        "decisions.scheme": ints(ds, np.int16),
+        "decisions.type": ints(dt_, np.int16),
+        "decisions.made": ints(dm, bool),
+        "decisions.decision_date": days(dd),
+        "decisions.start_date": days(dst),
         "decisions.end_date": days(den),
-        "absences.person": ints(ap), "absences.scheme": ints(asch, np.int16), "absences.kind": ints(ak, np.int16),
-        "absences.from": days(af), "absences.to": days(at),
+        "absences.person": ints(ap),
+        "absences.scheme": ints(asch, np.int16),
+        "absences.kind": ints(ak, np.int16),
+        "absences.from": days(af),
+        "absences.to": days(at),
     }
 
 
@@ -427,8 +484,9 @@ def _encode(values: Any, kind: str) -> np.ndarray:
         return arr.astype(np.int16)
     v = vocab()
     table, unknown = v.index[kind], len(getattr(v, kind))
-    uniq, inv = np.unique(arr.astype(object).astype(str) if arr.dtype == object else arr.astype(str),
-                          return_inverse=True)
+    uniq, inv = np.unique(
+        arr.astype(object).astype(str) if arr.dtype == object else arr.astype(str), return_inverse=True
+    )
     mapped = np.array([table.get(u, unknown) for u in uniq.tolist()], np.int16)
     return mapped[inv.reshape(-1)] if len(arr) else np.zeros(0, np.int16)
 
@@ -458,7 +516,7 @@ class _Table:
         except KeyError:
             raise AttributeError(name) from None
 
-    def take(self, idx: np.ndarray) -> "_Table":
+    def take(self, idx: np.ndarray) -> _Table:
         return _Table(self.person[idx], {k: v[idx] for k, v in self.cols.items()})
 
 
@@ -469,7 +527,7 @@ def _sort(person: np.ndarray, key: np.ndarray, order: np.ndarray | None) -> np.n
     if order is None:
         lo = key.min()
         span = int(key.max() - lo) + 1
-        if span * (int(person.max()) + 1) < 2 ** 62:  # one int64 key; the stable sort keeps list order
+        if span * (int(person.max()) + 1) < 2**62:  # one int64 key; the stable sort keeps list order
             return np.argsort(person * span + (key - lo), kind="stable")
         order = np.arange(len(person))
     return np.lexsort((order, key, person))
@@ -491,7 +549,7 @@ class _Encoded:
 
     TABLES = tuple(TABLES)
 
-    def by_person(self) -> "_Encoded":
+    def by_person(self) -> _Encoded:
         """The same rows with every table ordered by person (stable: list order kept within a person)."""
         for name in self.TABLES:
             t = getattr(self, name)
@@ -512,8 +570,19 @@ class _Encoded:
                 t, c = getattr(self, name), cuts[name]
                 sl = slice(int(c[k]), int(c[k + 1]))
                 tables[name] = _Table(t.person[sl] - lo, {col: a[sl] for col, a in t.cols.items()})
-            yield lo, hi, _Encoded(hi - lo, self.birth[lo:hi], self.upper[lo:hi], self.goal[lo:hi], self.ext[lo:hi],
-                                   self.fallback[lo:hi], **tables)
+            yield (
+                lo,
+                hi,
+                _Encoded(
+                    hi - lo,
+                    self.birth[lo:hi],
+                    self.upper[lo:hi],
+                    self.goal[lo:hi],
+                    self.ext[lo:hi],
+                    self.fallback[lo:hi],
+                    **tables,
+                ),
+            )
 
 
 CHUNK = 32_768  # persons per vectorised step: small temporaries stay in cache and are reused by malloc
@@ -565,18 +634,28 @@ def _encode_columns(cols: Mapping[str, Any]) -> _Encoded:
             elif how == "int":
                 out[col] = np.asarray(raw, I64) if raw is not None else np.full(len(person), -1, I64)
             else:
-                out[col] = _encode(raw, how) if raw is not None else np.full(len(person), len(getattr(v, how)),
-                                                                             np.int16)
+                out[col] = (
+                    _encode(raw, how) if raw is not None else np.full(len(person), len(getattr(v, how)), np.int16)
+                )
         if f"{name}.order" in cols:
             out["order"] = np.asarray(cols[f"{name}.order"], I64)
         return _Table(person, out)
 
-    permits = table("permits", {"basis": "basis", "decision_date": "date", "arrival_date": "date",
-                                "applied_from_abroad": "int"})
+    permits = table(
+        "permits", {"basis": "basis", "decision_date": "date", "arrival_date": "date", "applied_from_abroad": "int"}
+    )
     settlements = table("settlements", {"date": "date", "by_agreement": "bool"})
     residences = table("residences", {"from": "date"})
-    decisions = table("decisions", {"scheme": "scheme", "type": "decision_type", "decision_date": "date",
-                                    "start_date": "date", "end_date": "date"})
+    decisions = table(
+        "decisions",
+        {
+            "scheme": "scheme",
+            "type": "decision_type",
+            "decision_date": "date",
+            "start_date": "date",
+            "end_date": "date",
+        },
+    )
     if "decisions.made" in cols:
         decisions.cols["made"] = np.asarray(cols["decisions.made"], bool)
     else:
@@ -588,8 +667,14 @@ def _encode_columns(cols: Mapping[str, Any]) -> _Encoded:
             decisions.cols["made"] = np.array([str(x or MADE) == MADE for x in obj.tolist()], bool)
     absences = table("absences", {"scheme": "scheme", "kind": "absence_kind", "from": "date", "to": "date"})
     # required dates missing: parse_facts refuses those facts
-    for t, col in ((permits, "decision_date"), (settlements, "date"), (residences, "from"),
-                   (decisions, "decision_date"), (absences, "from"), (absences, "to")):
+    for t, col in (
+        (permits, "decision_date"),
+        (settlements, "date"),
+        (residences, "from"),
+        (decisions, "decision_date"),
+        (absences, "from"),
+        (absences, "to"),
+    ):
         missing = t.cols[col] == NAT
         if missing.any():
             fallback[t.person[missing]] = True
@@ -725,6 +810,7 @@ def _union_workdays(person: np.ndarray, start: np.ndarray, end: np.ndarray, n: i
 
 # --- per-person reductions over a table sorted by person ------------------------------
 
+
 def _first(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
     """Row of each person's first row where ``mask`` (rows sorted by person), or -1."""
     out = np.full(n, -1, I64)
@@ -781,6 +867,7 @@ def _param(params: ParameterSet, name: str, days: np.ndarray) -> tuple[np.ndarra
 
 # --- the result --------------------------------------------------------------------------
 
+
 @dataclass
 class BatchResult:
     """One array per derived value (index = person). Dates are ``datetime64[D]`` (NaT = null);
@@ -809,31 +896,65 @@ class BatchResult:
     errors: np.ndarray
     fallback: np.ndarray
 
-    ARRAYS = ("law", "intro_category", "intro_closed_date", "intro_absence_workdays", "intro_deadline",
-              "intro_start_date", "intro_final_goal", "intro_months", "intro_extension_months", "intro_base_deadline",
-              "norwegian_category", "norwegian_leave_workdays", "norwegian_deadline", "norwegian_start_date",
-              "norwegian_months", "deviations", "errors", "fallback")
+    ARRAYS = (
+        "law",
+        "intro_category",
+        "intro_closed_date",
+        "intro_absence_workdays",
+        "intro_deadline",
+        "intro_start_date",
+        "intro_final_goal",
+        "intro_months",
+        "intro_extension_months",
+        "intro_base_deadline",
+        "norwegian_category",
+        "norwegian_leave_workdays",
+        "norwegian_deadline",
+        "norwegian_start_date",
+        "norwegian_months",
+        "deviations",
+        "errors",
+        "fallback",
+    )
 
     def __len__(self) -> int:
         return len(self.law)
 
     @classmethod
-    def empty(cls, as_of: dt.date, n: int) -> "BatchResult":
+    def empty(cls, as_of: dt.date, n: int) -> BatchResult:
         def nat() -> np.ndarray:
             return np.full(n, NAT, I64).view(M8)
 
-        return cls(as_of, np.zeros(n, np.int8), np.full(n, I_NONE, np.int8), nat(), np.zeros(n, np.int32), nat(),
-                   nat(), np.full(n, -1, np.int16), np.full(n, -1, np.int16), np.zeros(n, np.int16), nat(),
-                   np.full(n, N_NONE, np.int8), np.zeros(n, np.int32), nat(), nat(), np.full(n, -1, np.int16),
-                   np.zeros(n, np.uint8), np.zeros(n, np.uint32), np.zeros(n, bool))
+        return cls(
+            as_of,
+            np.zeros(n, np.int8),
+            np.full(n, I_NONE, np.int8),
+            nat(),
+            np.zeros(n, np.int32),
+            nat(),
+            nat(),
+            np.full(n, -1, np.int16),
+            np.full(n, -1, np.int16),
+            np.zeros(n, np.int16),
+            nat(),
+            np.full(n, N_NONE, np.int8),
+            np.zeros(n, np.int32),
+            nat(),
+            nat(),
+            np.full(n, -1, np.int16),
+            np.zeros(n, np.uint8),
+            np.zeros(n, np.uint32),
+            np.zeros(n, bool),
+        )
 
     @classmethod
-    def concat(cls, parts: Sequence["BatchResult"]) -> "BatchResult":
+    def concat(cls, parts: Sequence[BatchResult]) -> BatchResult:
         return cls(parts[0].as_of, *(np.concatenate([getattr(p, a) for p in parts]) for a in cls.ARRAYS))
 
     def store(self, i: int, out: dict[str, Any]) -> None:
         """Put one person's ``to_json(explanations=False)`` (from the per-person engine) into the arrays."""
         intro, nor = out["intro"], out["norwegian"]
+
         def d(s: str | None) -> np.datetime64:
             return np.datetime64(s, "D") if s else np.datetime64("NaT", "D")
 
@@ -872,26 +993,68 @@ class BatchResult:
         devs = {m: tuple(_names(DEVIATIONS, m)) for m in np.unique(self.deviations).tolist()}
         rows = zip(
             np.array(LAWS, object)[self.law].tolist(),
-            np.array(INTRO_CATEGORIES, object)[self.intro_category].tolist(), _iso(self.intro_closed_date),
-            self.intro_absence_workdays.tolist(), _iso(self.intro_deadline), _iso(self.intro_start_date),
-            goals_[self.intro_final_goal.astype(I64) + 1].tolist(), _opt(self.intro_months),
-            self.intro_extension_months.tolist(), _iso(self.intro_base_deadline),
+            np.array(INTRO_CATEGORIES, object)[self.intro_category].tolist(),
+            _iso(self.intro_closed_date),
+            self.intro_absence_workdays.tolist(),
+            _iso(self.intro_deadline),
+            _iso(self.intro_start_date),
+            goals_[self.intro_final_goal.astype(I64) + 1].tolist(),
+            _opt(self.intro_months),
+            self.intro_extension_months.tolist(),
+            _iso(self.intro_base_deadline),
             np.array(NORWEGIAN_CATEGORIES, object)[self.norwegian_category].tolist(),
-            self.norwegian_leave_workdays.tolist(), _iso(self.norwegian_deadline), _iso(self.norwegian_start_date),
-            _opt(self.norwegian_months), self.deviations.tolist(), self.errors.tolist())
+            self.norwegian_leave_workdays.tolist(),
+            _iso(self.norwegian_deadline),
+            _iso(self.norwegian_start_date),
+            _opt(self.norwegian_months),
+            self.deviations.tolist(),
+            self.errors.tolist(),
+        )
         with _gc_paused():
-            return [{
-                "law": law,
-                "intro": {"category": icat,
-                          "closed": None if cdate is None else {**closure, "date": cdate},
-                          "absence_workdays": absw, "deadline": idl, "start_date": istart, "final_goal": goal,
-                          "months": imon, "extension_months": iext, "base_deadline": ibase},
-                "norwegian": {"category": ncat, "leave_workdays": leave, "deadline": ndl, "start_date": nstart,
-                              "months": nmon},
-                "deviations": [*devs[dev]],
-                "errors": [*errs[err]],
-            } for (law, icat, cdate, absw, idl, istart, goal, imon, iext, ibase, ncat, leave, ndl, nstart, nmon, dev,
-                   err) in rows]
+            return [
+                {
+                    "law": law,
+                    "intro": {
+                        "category": icat,
+                        "closed": None if cdate is None else {**closure, "date": cdate},
+                        "absence_workdays": absw,
+                        "deadline": idl,
+                        "start_date": istart,
+                        "final_goal": goal,
+                        "months": imon,
+                        "extension_months": iext,
+                        "base_deadline": ibase,
+                    },
+                    "norwegian": {
+                        "category": ncat,
+                        "leave_workdays": leave,
+                        "deadline": ndl,
+                        "start_date": nstart,
+                        "months": nmon,
+                    },
+                    "deviations": [*devs[dev]],
+                    "errors": [*errs[err]],
+                }
+                for (
+                    law,
+                    icat,
+                    cdate,
+                    absw,
+                    idl,
+                    istart,
+                    goal,
+                    imon,
+                    iext,
+                    ibase,
+                    ncat,
+                    leave,
+                    ndl,
+                    nstart,
+                    nmon,
+                    dev,
+                    err,
+                ) in rows
+            ]
 
     def to_polars(self) -> pl.DataFrame:
         """The results as a polars DataFrame: codes as strings, null for none, one boolean column per
@@ -901,23 +1064,32 @@ class BatchResult:
         goals_ = np.array([None, *vocab().final_goal], dtype=object)
         uniq, inv = np.unique(self.errors, return_inverse=True)
         errs = pl.Series("errors", [_names(ERRORS, m) for m in uniq.tolist()], dtype=pl.List(pl.String))
-        df = pl.DataFrame({
-            "law": np.array(LAWS, object)[self.law],
-            "intro_category": np.array(INTRO_CATEGORIES, object)[self.intro_category],
-            "intro_closed_date": self.intro_closed_date,
-            "intro_absence_workdays": self.intro_absence_workdays,
-            "intro_deadline": self.intro_deadline, "intro_start_date": self.intro_start_date,
-            "intro_final_goal": pl.Series(goals_[self.intro_final_goal.astype(I64) + 1].tolist(), dtype=pl.String),
-            "intro_months": self.intro_months, "intro_extension_months": self.intro_extension_months,
-            "intro_base_deadline": self.intro_base_deadline,
-            "norwegian_category": np.array(NORWEGIAN_CATEGORIES, object)[self.norwegian_category],
-            "norwegian_leave_workdays": self.norwegian_leave_workdays, "norwegian_deadline": self.norwegian_deadline,
-            "norwegian_start_date": self.norwegian_start_date, "norwegian_months": self.norwegian_months,
-            **{f"deviation_{d}": (self.deviations & _DEV[d]) != 0 for d in DEVIATIONS},
-            "fallback": self.fallback,
-        }, strict=False)
-        months = [pl.when(pl.col(c) < 0).then(None).otherwise(pl.col(c)).alias(c)
-                  for c in ("intro_months", "norwegian_months")]
+        df = pl.DataFrame(
+            {
+                "law": np.array(LAWS, object)[self.law],
+                "intro_category": np.array(INTRO_CATEGORIES, object)[self.intro_category],
+                "intro_closed_date": self.intro_closed_date,
+                "intro_absence_workdays": self.intro_absence_workdays,
+                "intro_deadline": self.intro_deadline,
+                "intro_start_date": self.intro_start_date,
+                "intro_final_goal": pl.Series(goals_[self.intro_final_goal.astype(I64) + 1].tolist(), dtype=pl.String),
+                "intro_months": self.intro_months,
+                "intro_extension_months": self.intro_extension_months,
+                "intro_base_deadline": self.intro_base_deadline,
+                "norwegian_category": np.array(NORWEGIAN_CATEGORIES, object)[self.norwegian_category],
+                "norwegian_leave_workdays": self.norwegian_leave_workdays,
+                "norwegian_deadline": self.norwegian_deadline,
+                "norwegian_start_date": self.norwegian_start_date,
+                "norwegian_months": self.norwegian_months,
+                **{f"deviation_{d}": (self.deviations & _DEV[d]) != 0 for d in DEVIATIONS},
+                "fallback": self.fallback,
+            },
+            strict=False,
+        )
+        months = [
+            pl.when(pl.col(c) < 0).then(None).otherwise(pl.col(c)).alias(c)
+            for c in ("intro_months", "norwegian_months")
+        ]
         return df.with_columns(*months, errs.gather(pl.Series(inv.reshape(-1))))
 
 
@@ -967,7 +1139,8 @@ def _closure_labels() -> dict[str, Any]:
 
 # --- the rules on columns ---------------------------------------------------------------
 
-def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> BatchResult:
+
+def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> BatchResult:  # noqa: C901 (issue 19)
     v = vocab()
     n = E.n
     A = _day(as_of)
@@ -1004,8 +1177,9 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     R = R.take(_sort(R.person, R.cols["from"], R.cols.get("order")))
     first_settle = _take(S.date, _first(S.person, np.ones(len(S), bool), n), NAT)
     first_res = _take(R.cols["from"], _first(R.person, np.ones(len(R), bool), n), NAT)
-    lives_date = np.where(first_settle == NAT, first_res,
-                          np.where(first_res == NAT, first_settle, np.minimum(first_settle, first_res)))
+    lives_date = np.where(
+        first_settle == NAT, first_res, np.where(first_res == NAT, first_settle, np.minimum(first_settle, first_res))
+    )
     lives = lives_date != NAT
     agreed = _any(S.person, S.by_agreement, n)
 
@@ -1040,9 +1214,13 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     e_date = made & known_t & (dtype_ != loss_t) & ((ddd < v.t_from[dtype_]) | (ddd > v.t_to[dtype_]))
     e_end = made & (dstart != NAT) & (dend != NAT) & (dend < dstart)
     e_nostart = made & (dtype_ == part_t) & (dstart == NAT)
-    for m_, name in ((e_unknown, "decision_type_unknown"), (e_scheme, "decision_type_not_in_scheme"),
-                     (e_date, "decision_type_not_valid_on_date"), (e_end, "decision_end_before_start"),
-                     (e_nostart, "participation_without_start_date")):
+    for m_, name in (
+        (e_unknown, "decision_type_unknown"),
+        (e_scheme, "decision_type_not_in_scheme"),
+        (e_date, "decision_type_not_valid_on_date"),
+        (e_end, "decision_end_before_start"),
+        (e_nostart, "participation_without_start_date"),
+    ):
         err(dp[m_], name)
     eff = made & ~(e_unknown | e_scheme | e_date | e_end | e_nostart)
     is_part = eff & (dsch == intro_s) & (dtype_ == part_t)
@@ -1072,9 +1250,9 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     current = _last(pp, noneea, n)
     cur_b = _take(pb, current, -1)
     cur_dd = _take(pd, current, NAT)
+
     def age_at(rows: np.ndarray) -> np.ndarray:
         return age_on(bymd, np.where(rows >= 0, _take(pd, rows, 0), 0))
-
 
     res = BatchResult.empty(as_of, n)
     res.law[:] = np.where(integ, 0, 1)
@@ -1092,7 +1270,9 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         fg = v.b_fg[_take(pb, prow, unknown_b)]
         cat = np.select(
             [age < lo, age > hi, fg, agreed, lives],
-            [I_NONE, np.where(lives, I_MAY, I_NONE), np.where(lives, granted, I_NONE), granted, I_MAY], I_NONE)
+            [I_NONE, np.where(lives, I_MAY, I_NONE), np.where(lives, granted, I_NONE), granted, I_MAY],
+            I_NONE,
+        )
         return np.asarray(cat)
 
     def without_s9() -> np.ndarray:  # s08_target_group.category_without_s9_permit
@@ -1114,8 +1294,11 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     else:
         cut43 = _day(s43h_cut.value)
         row_f9dd = f9_dd[dp] if len(Dc) else np.zeros(0, I64)
-        ch6a_rows = ((is_part | is_npart) & (ddd < cut43) & (ddd >= row_f9dd) & first34[dp]
-                     & (row_f9dd < cut43)) if len(Dc) else np.zeros(0, bool)
+        ch6a_rows = (
+            ((is_part | is_npart) & (ddd < cut43) & (ddd >= row_f9dd) & first34[dp] & (row_f9dd < cut43))
+            if len(Dc)
+            else np.zeros(0, bool)
+        )
     has_ch6a = _any(dp, ch6a_rows, n)
     has_ch6a_intro = _any(dp, ch6a_rows & is_part, n)
     applies = transition & (cur_dd >= f9_dd) & has_ch6a
@@ -1127,7 +1310,8 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     pre_cat = np.select(
         [f9 < 0, ~first34, applies, transition],
         [cat_wo, cat_f9, np.where(has_ch6a_intro, I_RIGHT, I_NONE), np.where(later9 >= 0, cat_later, cat_wo)],
-        cat_f9)
+        cat_f9,
+    )
     i_permit = np.where(transition & ~applies, later9, f9)
 
     # two-year window (s08_target_group.participation_after_two_years)
@@ -1153,8 +1337,11 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         l1 = is_loss & ~in_force
         l2 = is_loss & in_force & (first_part_dd[dp] != NAT) & (first_part_dd[dp] <= ddd)
         l3 = is_loss & in_force & ~l2 & (pre_cat[dp] != I_RD)
-        for m_, name in ((l1, "loss_due_to_work_not_in_force"), (l2, "loss_due_to_work_after_participation"),
-                         (l3, "loss_due_to_work_not_in_target_group")):
+        for m_, name in (
+            (l1, "loss_due_to_work_not_in_force"),
+            (l2, "loss_due_to_work_after_participation"),
+            (l3, "loss_due_to_work_not_in_target_group"),
+        ):
             err(dp[m_ & ig[dp]], name)
         fvl = _first(dp, is_loss & ~(l1 | l2 | l3), n)
         last_part_dd = _take(ddd, _last(dp, valid_part, n), NAT)
@@ -1187,8 +1374,11 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     x_without = has_ext & ~known_goal
     x_not = has_ext & known_goal & (g_ext[gi] == 0)
     x_exceeds = has_ext & known_goal & ~x_not & (ext > g_ext[gi])
-    for m_, name in ((x_without, "extension_without_final_goal"), (x_not, "extension_not_allowed"),
-                     (x_exceeds, "extension_exceeds_maximum")):
+    for m_, name in (
+        (x_without, "extension_without_final_goal"),
+        (x_not, "extension_not_allowed"),
+        (x_exceeds, "extension_exceeds_maximum"),
+    ):
         err(np.flatnonzero(m_ & ig), name)
     ext_used = np.where(x_without | x_not | x_exceeds, 0, ext)
     fp = fp_all
@@ -1211,8 +1401,9 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     has_fp = fp >= 0
     dev = np.where(has_fp & ~known_goal, _DEV["final_goal_missing"], 0)
     dev = np.where(has_fp & known_goal & (start < v.g_from[gi]), _DEV["final_goal_2026_before_2026_start"], dev)
-    dev = np.where(has_fp & known_goal & ~(start < v.g_from[gi]) & (start > v.g_to[gi]), _DEV["final_goal_expired"],
-                   dev)
+    dev = np.where(
+        has_fp & known_goal & ~(start < v.g_from[gi]) & (start > v.g_to[gi]), _DEV["final_goal_expired"], dev
+    )
 
     # Norwegian (s27_28_norwegian, s32_norwegian_deadline)
     sec = v.b_section[pb] if len(P) else np.zeros(0, np.int8)
@@ -1223,7 +1414,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     tn = (fn >= 0) & (fn_b == b34) & (current >= 0) & (cur_b != b34)
     # § 43h for Norwegian: the same decisions as above (when the first § 27/6A permit is utl_34 it is f9)
     applies_n = tn & (cur_dd >= fn_dd) & has_ch6a
-    kept = (_any(dp, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp]), n) if len(Dc) else np.zeros(n, bool))
+    kept = _any(dp, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp]), n) if len(Dc) else np.zeros(n, bool)
     later_n = _first(pp, rel & (pb != b34) & (pd >= fn_dd[pp]), n) if len(P) else np.full(n, -1, I64)
 
     def for_permit(prow: np.ndarray) -> np.ndarray:  # s27_28_norwegian.category_for_permit
@@ -1256,8 +1447,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     n_base = period_end(np.where(has_ndl, n_start, 0), n_months)
     n_extra = np.where(has_ndl, nor_wd, 0)
     n_end = _add_workdays(n_base, n_extra)
-    bad |= ig & (n_extra > 0) & ((n_base < CAL_FIRST) | (n_base > CAL_LAST) | (n_end < CAL_FIRST)
-                                 | (n_end > CAL_LAST))
+    bad |= ig & (n_extra > 0) & ((n_base < CAL_FIRST) | (n_base > CAL_LAST) | (n_end < CAL_FIRST) | (n_end > CAL_LAST))
     n_last = birthday(bymd, end_age) - 1
     n_deadline = np.minimum(n_end, n_last)
 
@@ -1277,8 +1467,11 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         bad |= il & (f9 >= 0) & ~(f1 & f2)
         age9 = age_at(f9)
         fam = v.b_fg[_take(pb, f9, unknown_b)]
-        o_cat = np.select([f9 < 0, (lo <= age9) & (age9 <= hi) & ((fam & lives) | agreed), (age9 >= lo) & lives],
-                          [I_NONE, I_RD, I_MAY], I_NONE)
+        o_cat = np.select(
+            [f9 < 0, (lo <= age9) & (age9 <= hi) & ((fam & lives) | agreed), (age9 >= lo) & lives],
+            [I_NONE, I_RD, I_MAY],
+            I_NONE,
+        )
         o_fp = _first(dp, is_part, n) if len(Dc) else np.full(n, -1, I64)
         o_start = _take(dstart, o_fp, NAT)
         o_has = o_fp >= 0
@@ -1292,8 +1485,12 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         s_o = np.where(o_has, o_start, 0)
         o_base = period_end(s_o, o_months + o_ext)
         o_deadline = _add_workdays(o_base, np.where(o_has, intro_wd, 0))
-        bad |= il & o_has & (intro_wd > 0) & ((o_base < CAL_FIRST) | (o_base > CAL_LAST)
-                                              | (o_deadline < CAL_FIRST) | (o_deadline > CAL_LAST))
+        bad |= (
+            il
+            & o_has
+            & (intro_wd > 0)
+            & ((o_base < CAL_FIRST) | (o_base > CAL_LAST) | (o_deadline < CAL_FIRST) | (o_deadline > CAL_LAST))
+        )
         # Norwegian § 17
         relo = v.b_s9[pb] | (pb == fon_b) | (pb == work_b) if len(P) else np.zeros(0, bool)
         fo = _first(pp, relo & (pb != work_b), n)
@@ -1303,8 +1500,9 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         end_n, f2 = _param(params, "introduksjonsloven.norwegian.age.end", ddo)
         bad |= il & (fo >= 0) & ~(f1 & f2)
         ageo = age_at(fo)
-        o_ncat = np.select([fo < 0, ~((lo_n <= ageo) & (ageo < end_n)), _take(pb, fo, -1) == work_b],
-                           [N_NONE, N_NONE, N_DUTY], N_RD)
+        o_ncat = np.select(
+            [fo < 0, ~((lo_n <= ageo) & (ageo < end_n)), _take(pb, fo, -1) == work_b], [N_NONE, N_NONE, N_DUTY], N_RD
+        )
 
     # ======================= assemble ====================================================
     def put(name: str, mask: np.ndarray, values: Any) -> None:
@@ -1348,6 +1546,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
 
 # --- entry points ------------------------------------------------------------------------
 
+
 def _fill_fallback(res: BatchResult, facts_for: FactsFor, as_of: dt.date, params: ParameterSet | None) -> None:
     idx = np.flatnonzero(res.fallback)
     if idx.size:
@@ -1355,8 +1554,14 @@ def _fill_fallback(res: BatchResult, facts_for: FactsFor, as_of: dt.date, params
             res.store(i, evaluate(facts, as_of, params).to_json(explanations=False))
 
 
-def evaluate_columns(columns: Mapping[str, Any], as_of: dt.date, params: ParameterSet | None = None, *,
-                     facts_for: FactsFor | None = None, processes: int = 1) -> BatchResult:
+def evaluate_columns(
+    columns: Mapping[str, Any],
+    as_of: dt.date,
+    params: ParameterSet | None = None,
+    *,
+    facts_for: FactsFor | None = None,
+    processes: int = 1,
+) -> BatchResult:
     """Evaluate the persons in ``columns`` (the columnar input, see the module docstring) on ``as_of``.
 
     Persons that need the per-person engine are evaluated with it: their facts
@@ -1372,8 +1577,9 @@ def evaluate_columns(columns: Mapping[str, Any], as_of: dt.date, params: Paramet
     return res
 
 
-def evaluate_facts(facts_list: Sequence[dict[str, Any]], as_of: dt.date, params: ParameterSet | None = None, *,
-                   processes: int = 1) -> BatchResult:
+def evaluate_facts(
+    facts_list: Sequence[dict[str, Any]], as_of: dt.date, params: ParameterSet | None = None, *, processes: int = 1
+) -> BatchResult:
     """:func:`flatten` + :func:`evaluate_columns` (fallback persons from their own dicts)."""
     params = params or parameters_mod.default()
     if processes > 1:
@@ -1381,8 +1587,9 @@ def evaluate_facts(facts_list: Sequence[dict[str, Any]], as_of: dt.date, params:
     return evaluate_columns(flatten(facts_list), as_of, params, facts_for=lambda idx: [facts_list[i] for i in idx])
 
 
-def evaluate_batch(facts_list: Sequence[dict[str, Any]], as_of: dt.date, params: ParameterSet | None = None, *,
-                   processes: int = 1) -> list[dict[str, Any]]:
+def evaluate_batch(
+    facts_list: Sequence[dict[str, Any]], as_of: dt.date, params: ParameterSet | None = None, *, processes: int = 1
+) -> list[dict[str, Any]]:
     """Every person's ``evaluate(facts, as_of).to_json(explanations=False)``, vectorised
     (``errors`` and ``deviations`` sorted). Raises what the per-person engine raises
     (e.g. :class:`~nir.rules.model.InvalidFacts`) for the first person it raises for."""
@@ -1406,16 +1613,29 @@ def unflatten(columns: Mapping[str, Any], persons: Sequence[int] | np.ndarray) -
         codes_ = getattr(v, kind)
         return codes_[i] if 0 <= i < len(codes_) else "\x00unknown"
 
-    out: dict[int, dict[str, Any]] = {int(p): {"birth_date": iso(int(E.birth[p])),
-                    "education": UPPER_SECONDARY if E.upper[p] else "unknown",
-                    "final_goal": None if E.goal[p] < 0 else name("final_goal", int(E.goal[p])),
-                    "extension_months": int(E.ext[p]),
-                    "permits": [], "settlements": [], "residences": [], "decisions": [], "absences": []}
-           for p in persons.tolist()}
+    out: dict[int, dict[str, Any]] = {
+        int(p): {
+            "birth_date": iso(int(E.birth[p])),
+            "education": UPPER_SECONDARY if E.upper[p] else "unknown",
+            "final_goal": None if E.goal[p] < 0 else name("final_goal", int(E.goal[p])),
+            "extension_months": int(E.ext[p]),
+            "permits": [],
+            "settlements": [],
+            "residences": [],
+            "decisions": [],
+            "absences": [],
+        }
+        for p in persons.tolist()
+    }
     want = np.zeros(E.n, bool)
     want[persons] = True
-    for tname, t in (("permits", E.permits), ("settlements", E.settlements), ("residences", E.residences),
-                     ("decisions", E.decisions), ("absences", E.absences)):
+    for tname, t in (
+        ("permits", E.permits),
+        ("settlements", E.settlements),
+        ("residences", E.residences),
+        ("decisions", E.decisions),
+        ("absences", E.absences),
+    ):
         rows = np.flatnonzero(want[t.person]) if len(t) else np.zeros(0, I64)
         if "order" in t.cols:
             rows = rows[np.lexsort((t.cols["order"][rows], t.person[rows]))]
@@ -1423,19 +1643,32 @@ def unflatten(columns: Mapping[str, Any], persons: Sequence[int] | np.ndarray) -
             c = {k: a[r] for k, a in t.cols.items()}
             if tname == "permits":
                 ab = int(c["applied_from_abroad"])
-                item = {"basis": name("basis", int(c["basis"])), "decision_date": iso(int(c["decision_date"])),
-                        "arrival_date": iso(int(c["arrival_date"])), "applied_from_abroad": None if ab < 0 else ab == 1}
+                item = {
+                    "basis": name("basis", int(c["basis"])),
+                    "decision_date": iso(int(c["decision_date"])),
+                    "arrival_date": iso(int(c["arrival_date"])),
+                    "applied_from_abroad": None if ab < 0 else ab == 1,
+                }
             elif tname == "settlements":
                 item = {"municipality": "", "date": iso(int(c["date"])), "by_agreement": bool(c["by_agreement"])}
             elif tname == "residences":
                 item = {"municipality": "", "from": iso(int(c["from"])), "to": None}
             elif tname == "decisions":
-                item = {"scheme": name("scheme", int(c["scheme"])), "type": name("decision_type", int(c["type"])),
-                        "result": MADE if c["made"] else "\x00other", "decision_date": iso(int(c["decision_date"])),
-                        "start_date": iso(int(c["start_date"])), "end_date": iso(int(c["end_date"]))}
+                item = {
+                    "scheme": name("scheme", int(c["scheme"])),
+                    "type": name("decision_type", int(c["type"])),
+                    "result": MADE if c["made"] else "\x00other",
+                    "decision_date": iso(int(c["decision_date"])),
+                    "start_date": iso(int(c["start_date"])),
+                    "end_date": iso(int(c["end_date"])),
+                }
             else:
-                item = {"scheme": name("scheme", int(c["scheme"])), "kind": name("absence_kind", int(c["kind"])),
-                        "from": iso(int(c["from"])), "to": iso(int(c["to"]))}
+                item = {
+                    "scheme": name("scheme", int(c["scheme"])),
+                    "kind": name("absence_kind", int(c["kind"])),
+                    "from": iso(int(c["from"])),
+                    "to": iso(int(c["to"])),
+                }
             out[int(t.person[r])][tname].append(item)
     return [out[int(p)] for p in persons.tolist()]
 
@@ -1491,4 +1724,3 @@ def _parallel(job: tuple[Any, ...], n: int, processes: int) -> BatchResult:
 
 def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-

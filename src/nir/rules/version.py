@@ -17,7 +17,12 @@ _CODES_DIR = _RULES_DIR.parent / "codes"
 def _fingerprint() -> str:
     h = hashlib.sha256()
     files = sorted(
-        [*(_RULES_DIR.rglob("*.py")), *(_RULES_DIR.rglob("*.yaml")), *(_CODES_DIR.rglob("*.yaml")), *(_CODES_DIR.rglob("*.py"))]
+        [
+            *(_RULES_DIR.rglob("*.py")),
+            *(_RULES_DIR.rglob("*.yaml")),
+            *(_CODES_DIR.rglob("*.yaml")),
+            *(_CODES_DIR.rglob("*.py")),
+        ]
     )
     for f in files:
         if "__pycache__" in f.parts:

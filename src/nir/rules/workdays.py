@@ -19,7 +19,6 @@ engine (``nir.rules.vector``) uses the same calendar through ``numpy.busday_coun
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
 from collections.abc import Iterable
 from functools import lru_cache
 

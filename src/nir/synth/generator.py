@@ -75,33 +75,71 @@ D2021 = day(dt.date(2021, 1, 1))
 D2024 = day(dt.date(2024, 1, 1))
 D2026 = day(dt.date(2026, 1, 1))
 
-DATE_FIELDS = frozenset({
-    "birth_date", "decision_date", "arrival_date", "effectuation_date", "valid_from", "valid_to",
-    "settlement_date", "start_date", "end_date", "from_date", "to_date", "termination_date",
-    "guidance_date", "mapping_date", "exam_date",
-})
+DATE_FIELDS = frozenset(
+    {
+        "birth_date",
+        "decision_date",
+        "arrival_date",
+        "effectuation_date",
+        "valid_from",
+        "valid_to",
+        "settlement_date",
+        "start_date",
+        "end_date",
+        "from_date",
+        "to_date",
+        "termination_date",
+        "guidance_date",
+        "mapping_date",
+        "exam_date",
+    }
+)
 DECIMAL_FIELDS = frozenset({"hours", "hours_per_week", "hours_work_per_week"})
 NULLABLE_BOOL_FIELDS = frozenset({"applied_from_abroad"})  # int8: 1 true, 0 false, −1 null
 
 # Register tables in write order (model class names of nir.register.models).
 TABLES = (
-    "PersonDetails", "ResidencePermit", "Residence", "FollowUp", "Settlement", "Decision", "FinalGoal",
-    "Extension", "Participation", "Measure", "Absence", "Termination", "CareerGuidance", "CompetenceMapping",
+    "PersonDetails",
+    "ResidencePermit",
+    "Residence",
+    "FollowUp",
+    "Settlement",
+    "Decision",
+    "FinalGoal",
+    "Extension",
+    "Participation",
+    "Measure",
+    "Absence",
+    "Termination",
+    "CareerGuidance",
+    "CompetenceMapping",
     "Exam",
 )
 
 FINAL_GOAL_SWAP = {
-    "work_vgo_old": "work_no_vgo_old", "work_no_vgo_old": "work_vgo_old",
-    "complete_primary_old": "partial_primary_old", "partial_primary_old": "complete_primary_old",
-    "complete_vgo_under_25_old": "partial_vgo_old", "complete_vgo_over_25_old": "partial_vgo_old",
-    "partial_vgo_old": "complete_primary_old", "higher_education_old": "work_vgo_old",
-    "work_vgo_2026": "work_no_vgo_2026", "work_no_vgo_2026": "work_vgo_2026",
-    "vocational_requalification_2026": "work_vgo_2026", "higher_education_2026": "work_vgo_2026",
-    "complete_vgo_2025": "partial_vgo_2025", "partial_vgo_2025": "complete_vgo_2025",
+    "work_vgo_old": "work_no_vgo_old",
+    "work_no_vgo_old": "work_vgo_old",
+    "complete_primary_old": "partial_primary_old",
+    "partial_primary_old": "complete_primary_old",
+    "complete_vgo_under_25_old": "partial_vgo_old",
+    "complete_vgo_over_25_old": "partial_vgo_old",
+    "partial_vgo_old": "complete_primary_old",
+    "higher_education_old": "work_vgo_old",
+    "work_vgo_2026": "work_no_vgo_2026",
+    "work_no_vgo_2026": "work_vgo_2026",
+    "vocational_requalification_2026": "work_vgo_2026",
+    "higher_education_2026": "work_vgo_2026",
+    "complete_vgo_2025": "partial_vgo_2025",
+    "partial_vgo_2025": "complete_vgo_2025",
     "vocational_2025": "complete_vgo_2025",
 }
-ABSENCE_SWAP = {"absence": "time_off", "time_off": "absence", "leave": "absence", "holiday": "time_off",
-                "invalid_absence": "absence"}
+ABSENCE_SWAP = {
+    "absence": "time_off",
+    "time_off": "absence",
+    "leave": "absence",
+    "holiday": "time_off",
+    "invalid_absence": "absence",
+}
 
 
 def default_now() -> dt.datetime:
@@ -115,6 +153,7 @@ def default_now() -> dt.datetime:
 
 
 # --- small vectorised helpers -----------------------------------------------------------
+
 
 def _pick(rng: np.random.Generator, n: int, weights) -> np.ndarray:
     """Indices drawn from one weight vector."""
@@ -150,8 +189,8 @@ class Rows:
 
     person: np.ndarray
     cols: dict[str, np.ndarray]
-    rec: np.ndarray                      # registration time, UTC µs
-    system: np.ndarray | None = None     # registered by the Regelmotor
+    rec: np.ndarray  # registration time, UTC µs
+    system: np.ndarray | None = None  # registered by the Regelmotor
     correctable: np.ndarray | None = None
 
     def __post_init__(self):
@@ -164,12 +203,17 @@ class Rows:
     def __len__(self):
         return len(self.person)
 
-    def take(self, idx: np.ndarray) -> "Rows":
-        return Rows(self.person[idx], {k: v[idx] for k, v in self.cols.items()}, self.rec[idx],
-                    self.system[idx], self.correctable[idx])
+    def take(self, idx: np.ndarray) -> Rows:
+        return Rows(
+            self.person[idx],
+            {k: v[idx] for k, v in self.cols.items()},
+            self.rec[idx],
+            self.system[idx],
+            self.correctable[idx],
+        )
 
     @staticmethod
-    def concat(parts: list["Rows"]) -> "Rows":
+    def concat(parts: list[Rows]) -> Rows:
         parts = [p for p in parts if len(p)]
         if not parts:
             raise ValueError("no rows")
@@ -211,15 +255,24 @@ class Generator:
         self.now = now
         self.now_us = datetime_to_us(now)
         self.today = now.astimezone(OSLO).date()
-        self.last_day = day(self.today) - 1          # facts are dated no later than yesterday
+        self.last_day = day(self.today) - 1  # facts are dated no later than yesterday
         self.cohorts = w.cohorts(self.today)
         self.munis = w.municipalities()
         self.names = w.names()
         self.ids = NationalIdAllocator()
-        self._code_windows = {name: w.code_windows(name) for name in
-                              ("final_goal", "measure", "decision_type", "termination_reason",
-                               "competence_mapping_kind", "career_guidance_kind", "absence_kind",
-                               "exam_type")}
+        self._code_windows = {
+            name: w.code_windows(name)
+            for name in (
+                "final_goal",
+                "measure",
+                "decision_type",
+                "termination_reason",
+                "competence_mapping_kind",
+                "career_guidance_kind",
+                "absence_kind",
+                "exam_type",
+            )
+        }
         self._next_block = 0
 
     @property
@@ -239,8 +292,9 @@ class Generator:
         if clamp_numbering and self.munis.valid_from <= self.last_day:
             base = np.maximum(base, self.munis.valid_from)
         u = rng.random(n)
-        lag = np.where(u < 0.87, rng.integers(0, 8, n),
-                       np.where(u < 0.97, rng.integers(14, 57, n), rng.integers(60, 270, n)))
+        lag = np.where(
+            u < 0.87, rng.integers(0, 8, n), np.where(u < 0.97, rng.integers(14, 57, n), rng.integers(60, 270, n))
+        )
         secs = rng.integers(7 * 3600 + 1800, 16 * 3600, n)
         rec = local_to_utc_us(base + lag, secs) + rng.integers(0, 1_000_000, n)
         late = rec > self.now_us
@@ -363,8 +417,9 @@ class _Population:
         # if. § 72: resettled refugees and family or work immigrants coming to Norway applied from
         # abroad; asylum seekers and displaced Ukrainians applied here; EEA: not registered (−1).
         from_abroad = np.where(refugee, resettled, abroad).astype("int8")
-        self.applied_from_abroad = np.where(self.grp == w.G_EEA, -1,
-                                            np.where(self.basis == w.B["utl_53"], 0, from_abroad)).astype("int8")
+        self.applied_from_abroad = np.where(
+            self.grp == w.G_EEA, -1, np.where(self.basis == w.B["utl_53"], 0, from_abroad)
+        ).astype("int8")
         # The day the person lives in a municipality (settlement, or arrival for others).
         has_arrival = arrival != NULL_DAY
         self.home_from = np.where(refugee, settle, np.where(has_arrival, np.maximum(arrival, permit), NULL_DAY))
@@ -398,9 +453,11 @@ class _Population:
         recent = known_for < 90
         u = rng.random(n)
         work_like = np.isin(self.grp, (w.G_WORK, w.G_EEA))
-        kind = np.where(recent, np.where(u < 0.5, 0, np.where(u < 0.75, 2, 1)),
-                        np.where(work_like, np.where(u < 0.7, 1, 2),
-                                 np.where(u < 0.96, 1, np.where(u < 0.99, 2, 0))))  # 0 none, 1 fnr, 2 dnr
+        kind = np.where(
+            recent,
+            np.where(u < 0.5, 0, np.where(u < 0.75, 2, 1)),
+            np.where(work_like, np.where(u < 0.7, 1, 2), np.where(u < 0.96, 1, np.where(u < 0.99, 2, 0))),
+        )  # 0 none, 1 fnr, 2 dnr
         # A few persons with a fødselsnummer had a D-number first (corrected later).
         self.d_first = (kind == 1) & (known_for > 180) & (rng.random(n) < 0.015)
         need = kind > 0
@@ -410,7 +467,8 @@ class _Population:
         self.first_dnr = np.full(n, "", dtype="U11")
         if self.d_first.any():
             self.first_dnr[self.d_first] = g.ids.allocate(
-                self.birth[self.d_first], ~self.female[self.d_first], np.ones(self.d_first.sum(), dtype=bool))
+                self.birth[self.d_first], ~self.female[self.d_first], np.ones(self.d_first.sum(), dtype=bool)
+            )
 
     def _places(self):
         g, rng, n = self.g, self.rng, self.n
@@ -438,8 +496,10 @@ class _Population:
     def muni_on(self, person: np.ndarray, on_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Municipality index and district following a person up on a day."""
         second = self.moved[person] & (on_day >= self.move_day[person])
-        return (np.where(second, self.muni2[person], self.muni1[person]),
-                np.where(second, self.dist2[person], self.dist1[person]))
+        return (
+            np.where(second, self.muni2[person], self.muni1[person]),
+            np.where(second, self.dist2[person], self.dist1[person]),
+        )
 
     def _categories(self):
         """Introduction-programme and Norwegian categories (regelmotor.md § 3, simplified)."""
@@ -457,13 +517,17 @@ class _Population:
 
     def _permits(self) -> Rows:
         p = np.arange(self.n)
-        return Rows(p, {
-            "basis": np.array(w.BASES)[self.basis],
-            "decision_date": self.permit,
-            "arrival_date": self.arrival,
-            "effectuation_date": self.effectuation,
-            "applied_from_abroad": self.applied_from_abroad,
-        }, self.g._rec(self.rng, self.permit))
+        return Rows(
+            p,
+            {
+                "basis": np.array(w.BASES)[self.basis],
+                "decision_date": self.permit,
+                "arrival_date": self.arrival,
+                "effectuation_date": self.effectuation,
+                "applied_from_abroad": self.applied_from_abroad,
+            },
+            self.g._rec(self.rng, self.permit),
+        )
 
     def _period_rows(self, with_address: bool) -> list[Rows]:
         """Residence or follow-up periods: one per person with a home, two for movers."""
@@ -492,12 +556,16 @@ class _Population:
 
     def _settlements(self) -> Rows:
         p = np.flatnonzero(self.refugee)
-        return Rows(p, {
-            "municipality": self.g.munis.number[self.muni1[p]],
-            "district": self.dist1[p],
-            "settlement_date": self.settle[p],
-            "by_agreement": self.by_agreement[p],
-        }, self.g._rec(self.rng, self.settle[p], clamp_numbering=True))
+        return Rows(
+            p,
+            {
+                "municipality": self.g.munis.number[self.muni1[p]],
+                "district": self.dist1[p],
+                "settlement_date": self.settle[p],
+                "by_agreement": self.by_agreement[p],
+            },
+            self.g._rec(self.rng, self.settle[p], clamp_numbering=True),
+        )
 
     def _follow_up_fields(self, person: np.ndarray, on_day: np.ndarray, rec: np.ndarray):
         """follow_up_municipality/district on a day, filled only where the number is valid on the
@@ -513,11 +581,21 @@ class _Population:
         end = np.full(n, NULL_DAY) if end is None else end
         rec = self.g._rec(self.rng, decision_day) if rec is None else rec
         fu, fd = self._follow_up_fields(person, decision_day, rec)
-        return Rows(person, {
-            "scheme": np.full(n, scheme), "decision_type": np.full(n, dtype), "result": np.full(n, "made"),
-            "decision_date": decision_day, "start_date": start, "end_date": end,
-            "follow_up_municipality": fu, "follow_up_district": fd,
-        }, rec, correctable=start != NULL_DAY)
+        return Rows(
+            person,
+            {
+                "scheme": np.full(n, scheme),
+                "decision_type": np.full(n, dtype),
+                "result": np.full(n, "made"),
+                "decision_date": decision_day,
+                "start_date": start,
+                "end_date": end,
+                "follow_up_municipality": fu,
+                "follow_up_district": fd,
+            },
+            rec,
+            correctable=start != NULL_DAY,
+        )
 
     def _programme(self):
         """Who takes part in the introduction programme, when, with which goal and deadline."""
@@ -560,8 +638,11 @@ class _Population:
         months = np.array([w.GOAL_MONTHS[c][0] for c in code])
         deadline = add_months(st, months) - 1
         # Deliberately wrong-window goals among programmes running in 2026.
-        ww = (rng.random(len(idx)) < w.GOAL_WRONG_WINDOW_SHARE) & (
-            (goal_rec_day >= D2026) | (deadline >= D2026)) & (last >= D2026)
+        ww = (
+            (rng.random(len(idx)) < w.GOAL_WRONG_WINDOW_SHARE)
+            & ((goal_rec_day >= D2026) | (deadline >= D2026))
+            & (last >= D2026)
+        )
         if ww.any():
             late = ww & (goal_rec_day < D2026)
             if late.any():  # re-registered in 2026 with the new code
@@ -613,8 +694,9 @@ class _Population:
         self.term_reason = reason
         self.prog_end = np.where(self.terminated, self.term_day, np.where(part, last, NULL_DAY))
 
-    def _goal_codes(self, kind: str, start: np.ndarray, rec_day: np.ndarray, age_start: np.ndarray,
-                    *, wrong: bool) -> np.ndarray:
+    def _goal_codes(
+        self, kind: str, start: np.ndarray, rec_day: np.ndarray, age_start: np.ndarray, *, wrong: bool
+    ) -> np.ndarray:
         """Final-goal codes of one kind for programme starts, valid (or deliberately not) for the start."""
         cands = w.GOAL_CANDIDATES[kind]
         wins = self.g._code_windows["final_goal"]
@@ -656,8 +738,11 @@ class _Population:
         stop_end = stop_start + rng.integers(14, 91, len(p))
         stop_end = np.where(stop_end > last, NULL_DAY, stop_end)
         sel = (rng.random(len(p)) < 0.03) & (stop_start <= end) & (stop_start <= last)
-        out.append(self._decision_rows(p[sel], "intro", "temporary_stop", stop_day[sel],
-                                       start=stop_start[sel], end=stop_end[sel]))
+        out.append(
+            self._decision_rows(
+                p[sel], "intro", "temporary_stop", stop_day[sel], start=stop_start[sel], end=stop_end[sel]
+            )
+        )
         # Loss of the right to self-certify absence (from 2021), rare.
         sc_day = _uniform_int(rng, s + 30, end)
         win = g._code_windows["decision_type"]["loss_of_self_certification"]
@@ -679,8 +764,11 @@ class _Population:
 
     def _extensions(self) -> Rows:
         p = np.flatnonzero(self.ext)
-        return Rows(p, {"scheme": np.full(len(p), "intro"), "months": self.ext_months[p],
-                        "decision_date": self.ext_day[p]}, self.g._rec(self.rng, self.ext_day[p]))
+        return Rows(
+            p,
+            {"scheme": np.full(len(p), "intro"), "months": self.ext_months[p], "decision_date": self.ext_day[p]},
+            self.g._rec(self.rng, self.ext_day[p]),
+        )
 
     def _terminations(self) -> list[Rows]:
         g, rng = self.g, self.rng
@@ -694,21 +782,37 @@ class _Population:
         tday = self.term_day[p]
         rec = g._rec(rng, tday)
         fu, _fd = self._follow_up_fields(p, tday, rec)
-        regular = Rows(p, {
-            "scheme": np.full(len(p), "intro"), "termination_type": ttype, "termination_reason": reason,
-            "hours_work_per_week": hours, "termination_date": tday, "follow_up_municipality": fu,
-        }, rec)
+        regular = Rows(
+            p,
+            {
+                "scheme": np.full(len(p), "intro"),
+                "termination_type": ttype,
+                "termination_reason": reason,
+                "hours_work_per_week": hours,
+                "termination_date": tday,
+                "follow_up_municipality": fu,
+            },
+            rec,
+        )
         # The Regelmotor closes the programme on a Bortfall decision, seconds after it is registered.
         q = np.flatnonzero(self.loss)
         qday = self.loss_day[q]
         qrec = np.minimum(self.loss_rec + rng.integers(1_000_000, 120_000_000, len(q)), g.now_us)
         qfu, _ = self._follow_up_fields(q, qday, qrec)
-        automatic = Rows(q, {
-            "scheme": np.full(len(q), "intro"), "termination_type": np.full(len(q), "aborted"),
-            "termination_reason": np.full(len(q), "loss_due_to_work"),
-            "hours_work_per_week": self._work_hours(len(q), minimum=30.0),
-            "termination_date": qday, "follow_up_municipality": qfu,
-        }, qrec, system=np.ones(len(q), dtype=bool), correctable=np.zeros(len(q), dtype=bool))
+        automatic = Rows(
+            q,
+            {
+                "scheme": np.full(len(q), "intro"),
+                "termination_type": np.full(len(q), "aborted"),
+                "termination_reason": np.full(len(q), "loss_due_to_work"),
+                "hours_work_per_week": self._work_hours(len(q), minimum=30.0),
+                "termination_date": qday,
+                "follow_up_municipality": qfu,
+            },
+            qrec,
+            system=np.ones(len(q), dtype=bool),
+            correctable=np.zeros(len(q), dtype=bool),
+        )
         return [regular, automatic]
 
     def _work_hours(self, n: int, minimum: float = 15.0) -> np.ndarray:
@@ -728,8 +832,11 @@ class _Population:
         q = p[sel]
         to = np.where(term[sel], end[sel], NULL_DAY)
         lo, hi = w.MEASURE_HOURS["norwegian_training"]
-        out.append(self._measure_rows(q, np.full(len(q), "norwegian_training"), s[sel], to,
-                                      _half_hours(lo + rng.random(len(q)) * (hi - lo))))
+        out.append(
+            self._measure_rows(
+                q, np.full(len(q), "norwegian_training"), s[sel], to, _half_hours(lo + rng.random(len(q)) * (hi - lo))
+            )
+        )
         # Other measures: about a quarter have none besides Norwegian.
         k = _pick(rng, len(p), [0.25, 0.35, 0.25, 0.15])
         rp = np.repeat(np.arange(len(p)), k)
@@ -749,10 +856,17 @@ class _Population:
         return out
 
     def _measure_rows(self, person, code, frm, to, hours) -> Rows:
-        return Rows(person, {
-            "scheme": np.full(len(person), "intro"), "measure": code, "from_date": frm, "to_date": to,
-            "hours_per_week": hours,
-        }, self.g._rec(self.rng, frm))
+        return Rows(
+            person,
+            {
+                "scheme": np.full(len(person), "intro"),
+                "measure": code,
+                "from_date": frm,
+                "to_date": to,
+                "hours_per_week": hours,
+            },
+            self.g._rec(self.rng, frm),
+        )
 
     def _absences(self) -> list[Rows]:
         rng = self.rng
@@ -772,8 +886,13 @@ class _Population:
         frm = _uniform_int(rng, s[rp], end[rp] - 1)
         to = np.minimum(frm + length - 1, end[rp])
         code = np.array([x[0] for x in kinds])[ki]
-        return [Rows(person, {"scheme": np.full(len(person), "intro"), "kind": code, "from_date": frm, "to_date": to},
-                     self.g._rec(rng, to))]
+        return [
+            Rows(
+                person,
+                {"scheme": np.full(len(person), "intro"), "kind": code, "from_date": frm, "to_date": to},
+                self.g._rec(rng, to),
+            )
+        ]
 
     def _norwegian(self):
         g, rng, n = self.g, self.rng, self.n
@@ -804,16 +923,27 @@ class _Population:
         to = np.minimum(end[rp], _jan1(yr + 1) - 1)
         rate = 1.0 + rng.random(len(rp)) * 1.4  # hours per calendar day
         hours = np.maximum(_half_hours((to - frm + 1) * rate), 1.0)
-        participation = Rows(p[rp], {"scheme": np.full(len(rp), "norwegian"), "from_date": frm, "to_date": to,
-                                     "hours": hours}, g._rec(rng, to))
+        participation = Rows(
+            p[rp],
+            {"scheme": np.full(len(rp), "norwegian"), "from_date": frm, "to_date": to, "hours": hours},
+            g._rec(rng, to),
+        )
         # Leave (permisjon) in Norwegian training for a few; only leave extends that deadline.
         sel = rng.random(len(p)) < 0.05
         lp = p[sel]
         lfrom = _uniform_int(rng, st[sel], end[sel] - 1)
         lto = np.minimum(lfrom + rng.integers(14, 91, len(lp)) - 1, end[sel])
         ok = end[sel] > st[sel]
-        leave = Rows(lp[ok], {"scheme": np.full(ok.sum(), "norwegian"), "kind": np.full(ok.sum(), "leave"),
-                              "from_date": lfrom[ok], "to_date": lto[ok]}, g._rec(rng, lto[ok]))
+        leave = Rows(
+            lp[ok],
+            {
+                "scheme": np.full(ok.sum(), "norwegian"),
+                "kind": np.full(ok.sum(), "leave"),
+                "from_date": lfrom[ok],
+                "to_date": lto[ok],
+            },
+            g._rec(rng, lto[ok]),
+        )
         return decisions, participation, leave
 
     def _career_guidance(self) -> Rows | None:
@@ -839,16 +969,28 @@ class _Population:
             if not sel_k.any():
                 continue
             cands = [(c, wt) for c, wt in w.GOAL_CANDIDATES[kname]]
-            weights = np.stack([np.where((gd[sel_k] >= wins[c].lo) & (gd[sel_k] <= wins[c].hi)
-                                         & (gd[sel_k] >= w.registrable_from(c)), wt, 0.0) for c, wt in cands], axis=1)
+            weights = np.stack(
+                [
+                    np.where(
+                        (gd[sel_k] >= wins[c].lo) & (gd[sel_k] <= wins[c].hi) & (gd[sel_k] >= w.registrable_from(c)),
+                        wt,
+                        0.0,
+                    )
+                    for c, wt in cands
+                ],
+                axis=1,
+            )
             idx = _pick_rows(rng, weights)
             names = np.array([c for c, _ in cands])
             recommended[sel_k] = np.where(idx >= 0, names[np.maximum(idx, 0)], "")
         recommended = np.where((kind == "individual") & (rng.random(len(p)) < 0.7), recommended, "")
         county = g.munis.county[self.muni1[p]]
         org = np.char.add("Karrieresenteret i ", county)
-        return Rows(p, {"guidance_date": gd, "kind": kind, "recommended_final_goal": recommended,
-                        "organisation": org}, g._rec(rng, gd))
+        return Rows(
+            p,
+            {"guidance_date": gd, "kind": kind, "recommended_final_goal": recommended, "organisation": org},
+            g._rec(rng, gd),
+        )
 
     def _competence_mappings(self) -> Rows | None:
         g, rng, n = self.g, self.rng, self.n
@@ -892,8 +1034,9 @@ class _Population:
         # for early takers between EXAM_EARLY_AFTER_DAYS of training and yesterday.
         hi = np.where(passed_deadline, np.minimum(np.maximum(deadline, ts + 120), last), last)
         hi = np.minimum(hi, add_years(self.birth, 67) - 1)  # the right and duty end at 67 (il. § 26)
-        lo = np.where(passed_deadline, ts + np.maximum(30, ((hi - ts) * 0.4).astype("int64")),
-                      ts + w.EXAM_EARLY_AFTER_DAYS)
+        lo = np.where(
+            passed_deadline, ts + np.maximum(30, ((hi - ts) * 0.4).astype("int64")), ts + w.EXAM_EARLY_AFTER_DAYS
+        )
         lo = np.maximum(lo, g._code_windows["exam_type"]["social_studies"].lo)
         took &= (lo <= hi) & (ts <= last)
         t = np.flatnonzero(took)
@@ -942,15 +1085,22 @@ class _Population:
         exam_day = np.concatenate([nday, sday])
         passed = np.concatenate([npassed, spassed])
         result = np.where(passed, "passed", np.where(absent[taker], "absent", "failed"))
-        level = np.concatenate([np.where(npassed, np.array(w.EXAM_LEVELS)[level_idx], ""),
-                                np.full(len(soc_t), "")])
+        level = np.concatenate([np.where(npassed, np.array(w.EXAM_LEVELS)[level_idx], ""), np.full(len(soc_t), "")])
         muni, _ = self.muni_on(person, exam_day)
         # Results are registered some weeks after the test.
         rec = g._rec(rng, np.minimum(exam_day + rng.integers(14, 43, len(person)), last))
-        return Rows(person, {
-            "scheme": np.full(len(person), "norwegian"), "exam_type": exam_type, "exam_date": exam_day,
-            "result": result, "level": level.astype("U2"), "organisation": g.munis.name[muni],
-        }, rec)
+        return Rows(
+            person,
+            {
+                "scheme": np.full(len(person), "norwegian"),
+                "exam_type": exam_type,
+                "exam_date": exam_day,
+                "result": result,
+                "level": level.astype("U2"),
+                "organisation": g.munis.name[muni],
+            },
+            rec,
+        )
 
 
 def _jan1(year: np.ndarray) -> np.ndarray:
@@ -960,17 +1110,27 @@ def _jan1(year: np.ndarray) -> np.ndarray:
 
 # --- bookkeeping: corrections, annulments, ids, who registered ---------------------------
 
+
 def _perturb(g: Generator, pop: _Population, rng, table: str, rows: Rows, idx: np.ndarray):
     """The erroneous first version of the rows ``idx`` (later corrected): (columns, reasons)."""
     cols = {k: v[idx].copy() for k, v in rows.cols.items()}
     m = len(idx)
     shift = rng.integers(1, 21, m)
     key = {
-        "ResidencePermit": "permit", "Residence": "residence", "FollowUp": "follow_up", "Settlement": "settlement",
-        "Decision": "decision", "FinalGoal": "final_goal", "Extension": "extension",
-        "Participation": "participation", "Measure": "measure", "Absence": "absence",
-        "Termination": "termination", "CareerGuidance": "career_guidance",
-        "CompetenceMapping": "competence_mapping", "Exam": "exam",
+        "ResidencePermit": "permit",
+        "Residence": "residence",
+        "FollowUp": "follow_up",
+        "Settlement": "settlement",
+        "Decision": "decision",
+        "FinalGoal": "final_goal",
+        "Extension": "extension",
+        "Participation": "participation",
+        "Measure": "measure",
+        "Absence": "absence",
+        "Termination": "termination",
+        "CareerGuidance": "career_guidance",
+        "CompetenceMapping": "competence_mapping",
+        "Exam": "exam",
     }[table]
     if table == "ResidencePermit":
         cols["decision_date"] -= shift  # earlier: a first version is never dated after its registration
@@ -997,8 +1157,9 @@ def _perturb(g: Generator, pop: _Population, rng, table: str, rows: Rows, idx: n
         r = cols["termination_reason"]
         new = np.where(r == "other", "deadline_reached", "other")
         cols["termination_reason"] = new.astype(r.dtype)
-        cols["termination_type"] = np.array([w.TERMINATION_TYPE_OF_REASON.get(x, "completed") for x in new],
-                                            dtype=cols["termination_type"].dtype)
+        cols["termination_type"] = np.array(
+            [w.TERMINATION_TYPE_OF_REASON.get(x, "completed") for x in new], dtype=cols["termination_type"].dtype
+        )
         cols["hours_work_per_week"] = np.full(m, np.nan)
     elif table == "CareerGuidance":
         cols["kind"] = np.where(cols["kind"] == "group", "individual", "group").astype(cols["kind"].dtype)
@@ -1014,11 +1175,19 @@ def _perturb(g: Generator, pop: _Population, rng, table: str, rows: Rows, idx: n
 def _details(g: Generator, pop: _Population, first_rec: np.ndarray) -> tuple[Rows, dict]:
     """Person details (base = current version), plus the erroneous first versions of a few."""
     n = pop.n
-    rows = Rows(np.arange(n), {
-        "national_id": pop.national_id, "first_name": pop.first_name, "last_name": pop.last_name,
-        "birth_date": pop.birth, "sex": np.where(pop.female, "female", "male"),
-        "education": pop.education, "protected_identity": pop.protected,
-    }, first_rec.copy())
+    rows = Rows(
+        np.arange(n),
+        {
+            "national_id": pop.national_id,
+            "first_name": pop.first_name,
+            "last_name": pop.last_name,
+            "birth_date": pop.birth,
+            "sex": np.where(pop.female, "female", "male"),
+            "education": pop.education,
+            "protected_identity": pop.protected,
+        },
+        first_rec.copy(),
+    )
     rng = pop.rng
     name_fix = ~pop.d_first & (rng.random(n) < 0.015) & (first_rec < g.now_us - 2 * US_PER_DAY)
     id_fix = pop.d_first & (first_rec < g.now_us - 2 * US_PER_DAY)
@@ -1029,8 +1198,11 @@ def _details(g: Generator, pop: _Population, first_rec: np.ndarray) -> tuple[Row
     # Another given name from the same pool (a wrong name registered at first).
     alt = pop.first_off[fix] + (pop.first_idx[fix] - pop.first_off[fix] + 1) % np.maximum(pop.first_len[fix], 2)
     cols["first_name"] = np.where(is_id, cols["first_name"], g.names.first[alt]).astype(cols["first_name"].dtype)
-    reasons = np.where(is_id, w.CORRECTION_REASONS["details_id"][0],
-                       np.array(w.CORRECTION_REASONS["details_name"])[rng.integers(0, 2, len(fix))])
+    reasons = np.where(
+        is_id,
+        w.CORRECTION_REASONS["details_id"][0],
+        np.array(w.CORRECTION_REASONS["details_name"])[rng.integers(0, 2, len(fix))],
+    )
     return rows, {"idx": fix, "cols": cols, "reasons": reasons}
 
 
@@ -1053,12 +1225,14 @@ def _finish(g: Generator, rng, pop: _Population, tables: dict[str, Rows]) -> dic
 
     M = g.munis
     first_muni, _ = pop.muni_on(np.arange(n), utc_us_to_local_day(first_rec))
-    frames["Person"] = pl.DataFrame({
-        "id": np.arange(n, dtype="int64"),
-        "duf": pop.duf,
-        "recorded_at": _ts(first_rec),
-        "source_system": _gather("source_system", M.system_names, M.system_code[first_muni]),
-    })
+    frames["Person"] = pl.DataFrame(
+        {
+            "id": np.arange(n, dtype="int64"),
+            "duf": pop.duf,
+            "recorded_at": _ts(first_rec),
+            "source_system": _gather("source_system", M.system_names, M.system_code[first_muni]),
+        }
+    )
     return {"Person": frames.pop("Person"), **frames}
 
 
@@ -1090,15 +1264,19 @@ def _assemble(g: Generator, rng, pop: _Population, table: str, rows: Rows, fixed
     # Registration times: a correction some days or weeks after the original.
     orig_rec = rows.rec[corr_idx]
     room = np.maximum(g.now_us - orig_rec - 60_000_000, 3_600_000_000)
-    corr_rec = np.minimum(orig_rec + 3_600_000_000 + (rng.random(len(corr_idx)) * np.minimum(room, 120 * US_PER_DAY)).astype("int64"),
-                          g.now_us)
+    corr_rec = np.minimum(
+        orig_rec + 3_600_000_000 + (rng.random(len(corr_idx)) * np.minimum(room, 120 * US_PER_DAY)).astype("int64"),
+        g.now_us,
+    )
     dup_rec = np.minimum(rows.rec[annul_idx] + rng.integers(60_000_000, 2 * US_PER_DAY, len(annul_idx)), g.now_us)
     tomb_rec = np.minimum(dup_rec + rng.integers(3_600_000_000, 30 * US_PER_DAY, len(annul_idx)), g.now_us)
 
     # Row kinds: 0 original (corrected later), 1 base/current, 2 duplicate, 3 annulment.
     base_seq = np.arange(nb)
     seq = np.concatenate([corr_idx, base_seq, annul_idx, annul_idx])
-    kind = np.concatenate([np.zeros(len(corr_idx)), np.ones(nb), np.full(len(annul_idx), 2), np.full(len(annul_idx), 3)]).astype("int8")
+    kind = np.concatenate(
+        [np.zeros(len(corr_idx)), np.ones(nb), np.full(len(annul_idx), 2), np.full(len(annul_idx), 3)]
+    ).astype("int8")
     src = np.concatenate([corr_idx, base_seq, annul_idx, annul_idx])  # base row each version derives from
     order = np.lexsort((kind, seq))
     seq, kind, src = seq[order], kind[order], src[order]
@@ -1126,7 +1304,9 @@ def _assemble(g: Generator, rng, pop: _Population, table: str, rows: Rows, fixed
     annul_reasons = np.array(w.ANNUL_REASONS)
     vocab = np.unique(np.concatenate([np.array([""]), np.asarray(reasons, dtype=str), annul_reasons]))
     reason_code = np.zeros(total, dtype="int64")  # vocab[0] == ""
-    reason_code[is_corr] = np.searchsorted(vocab, np.asarray(reasons, dtype=str)[np.searchsorted(corr_idx, src[is_corr])])
+    reason_code[is_corr] = np.searchsorted(
+        vocab, np.asarray(reasons, dtype=str)[np.searchsorted(corr_idx, src[is_corr])]
+    )
     reason_code[is_tomb] = np.searchsorted(vocab, annul_reasons[rng.integers(0, len(annul_reasons), is_tomb.sum())])
 
     person = rows.person[src]
@@ -1145,8 +1325,9 @@ def _assemble(g: Generator, rng, pop: _Population, table: str, rows: Rows, fixed
         "superseded_at": _ts(superseded).set(pl.Series(superseded == -1), None),
         "registered_by_kind": _gather("registered_by_kind", ("client", "system"), sys_i),
         "registered_by_system": _gather("registered_by_system", ("", w.REGELMOTOR), sys_i),
-        "source_system": _gather("source_system", (*M.system_names, w.REGELMOTOR),
-                                 np.where(system, len(M.system_names), M.system_code[muni])),
+        "source_system": _gather(
+            "source_system", (*M.system_names, w.REGELMOTOR), np.where(system, len(M.system_names), M.system_code[muni])
+        ),
         "client_muni": _gather("client_muni", (*M.number, ""), np.where(system, len(M.number), muni)),
     }
     o_pos = np.searchsorted(corr_idx, src[is_orig])

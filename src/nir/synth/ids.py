@@ -29,9 +29,7 @@ MAX_PERSONS = DUF_SERIAL_SPACE
 # Candidate individual numbers (within a 500-wide century range) per sex, in a
 # fixed scrambled order so that numbers do not look sequential.
 _ORDER = np.random.default_rng(20260101).permutation(250)
-_CANDIDATES = {
-    male: (np.arange(250) * 2 + (1 if male else 0))[_ORDER] for male in (False, True)
-}
+_CANDIDATES = {male: (np.arange(250) * 2 + (1 if male else 0))[_ORDER] for male in (False, True)}
 
 
 def duf_numbers(index: np.ndarray, year: np.ndarray, seed: int) -> np.ndarray:

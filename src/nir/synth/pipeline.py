@@ -18,10 +18,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nir.synth.generator import BLOCK, Batch, Generator
 from nir.synth.worker import HEADER
@@ -89,7 +89,9 @@ def iter_batches(persons: int, seed: int, now: dt.datetime, *, worker: bool = Fa
     Generator(persons, seed, now)  # validate the arguments here, with a clear error
     proc = subprocess.Popen(
         [sys.executable, "-m", "nir.synth.worker", str(persons), str(seed), now.isoformat()],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_worker_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_worker_env(),
     )
     q: queue_mod.Queue = queue_mod.Queue(maxsize=QUEUE_BLOCKS)
     reader = threading.Thread(target=_reader, args=(proc, q), daemon=True, name="nir-synth-reader")
@@ -105,7 +107,9 @@ def iter_batches(persons: int, seed: int, now: dt.datetime, *, worker: bool = Fa
             yield item
         rc = proc.wait()
         if rc != 0:
-            raise RuntimeError(f"the generator process failed (exit {rc}):\n{proc.stderr.read().decode(errors='replace')}")
+            raise RuntimeError(
+                f"the generator process failed (exit {rc}):\n{proc.stderr.read().decode(errors='replace')}"
+            )
         finished = True
     finally:
         if not finished and proc.poll() is None:
@@ -125,8 +129,16 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
-def run(persons: int, seed: int, now: dt.datetime, writer, *, chunk_size: int = 25_000,
-        worker: bool | None = None, progress=None) -> SynthResult:
+def run(
+    persons: int,
+    seed: int,
+    now: dt.datetime,
+    writer,
+    *,
+    chunk_size: int = 25_000,
+    worker: bool | None = None,
+    progress=None,
+) -> SynthResult:
     """Generate ``persons`` and hand them to ``writer.write_chunk`` in chunks of about ``chunk_size``.
 
     ``progress(done_persons)`` is called after every chunk. ``worker`` defaults to

@@ -106,9 +106,9 @@ def utc_us_to_local_day(us: np.ndarray) -> np.ndarray:
 def datetime_to_us(when: dt.datetime) -> int:
     if when.tzinfo is None:
         raise ValueError("timezone-aware datetime required")
-    delta = when.astimezone(dt.timezone.utc) - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    delta = when.astimezone(dt.UTC) - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     return delta.days * US_PER_DAY + delta.seconds * US_PER_SECOND + delta.microseconds
 
 
 def us_to_datetime(us: int) -> dt.datetime:
-    return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=int(us))
+    return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(us))

@@ -21,7 +21,7 @@ import csv
 import datetime as dt
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -45,21 +45,40 @@ MUNICIPALITY_NUMBERING_FROM = dt.date(2024, 1, 1)
 # --- permit bases and groups ---------------------------------------------------------
 
 BASES: tuple[str, ...] = (
-    "utl_28", "utl_35_3", "utl_38_protection", "utl_38_5", "utl_34",
-    "family_of_protected", "utl_53", "family_of_norwegian", "work", "eea",
+    "utl_28",
+    "utl_35_3",
+    "utl_38_protection",
+    "utl_38_5",
+    "utl_34",
+    "family_of_protected",
+    "utl_53",
+    "family_of_norwegian",
+    "work",
+    "eea",
 )
 B = {b: i for i, b in enumerate(BASES)}
 
 # Groups that share distributions.
 G_UKRAINE, G_RESETTLED, G_ASYLUM, G_FAMILY_PROT, G_FAMILY_NOR, G_WORK, G_EEA = range(7)
-BASIS_GROUP = np.array([
-    G_ASYLUM, G_RESETTLED, G_ASYLUM, G_ASYLUM, G_UKRAINE,
-    G_FAMILY_PROT, G_FAMILY_PROT, G_FAMILY_NOR, G_WORK, G_EEA,
-])
+BASIS_GROUP = np.array(
+    [
+        G_ASYLUM,
+        G_RESETTLED,
+        G_ASYLUM,
+        G_ASYLUM,
+        G_UKRAINE,
+        G_FAMILY_PROT,
+        G_FAMILY_PROT,
+        G_FAMILY_NOR,
+        G_WORK,
+        G_EEA,
+    ]
+)
 REFUGEE_BASES = np.array([B[b] for b in ("utl_28", "utl_35_3", "utl_38_protection", "utl_38_5", "utl_34")])
 # il. § 9 letters a–g: the target group of the introduction programme.
-INTRO_TARGET_BASES = np.array([B[b] for b in (
-    "utl_28", "utl_35_3", "utl_38_protection", "utl_38_5", "utl_34", "family_of_protected", "utl_53")])
+INTRO_TARGET_BASES = np.array(
+    [B[b] for b in ("utl_28", "utl_35_3", "utl_38_protection", "utl_38_5", "utl_34", "family_of_protected", "utl_53")]
+)
 # Settlement by agreement is not required for letters f and g.
 AGREEMENT_NOT_REQUIRED = np.array([B["family_of_protected"], B["utl_53"]])
 
@@ -67,13 +86,13 @@ AGREEMENT_NOT_REQUIRED = np.array([B["family_of_protected"], B["utl_53"]])
 
 # year: (settled refugees, of whom resettled (utl_35_3), of whom displaced from Ukraine (utl_34))
 SETTLED_REFUGEES: dict[int, tuple[int, int, int]] = {
-    2015: (11_000, 2_000, 0),   # totals from the issue; resettled share assumed
+    2015: (11_000, 2_000, 0),  # totals from the issue; resettled share assumed
     2016: (15_000, 3_000, 0),
     2017: (5_500, 2_800, 0),
     2018: (4_500, 2_100, 0),
     2019: (4_500, 2_800, 0),
     2020: (3_500, 1_500, 0),
-    2021: (4_489, 3_641, 0),    # figures-2025.md A (L100–102)
+    2021: (4_489, 3_641, 0),  # figures-2025.md A (L100–102)
     2022: (31_258, 3_146, 27_058),
     2023: (33_701, 2_223, 29_730),
     2024: (25_618, 1_468, 22_284),
@@ -99,8 +118,18 @@ UKRAINE_FIRST_ARRIVAL = dt.date(2022, 2, 24)
 # Mean days from permit decision to settlement, by settlement year (figures-2025.md A, L179;
 # earlier years assumed like 2021). Ukrainians wait a little less (L256).
 SETTLEMENT_WAIT_DAYS = {
-    2015: 190, 2016: 200, 2017: 190, 2018: 190, 2019: 190, 2020: 190, 2021: 192,
-    2022: 70, 2023: 76, 2024: 91, 2025: 94, 2026: 94,
+    2015: 190,
+    2016: 200,
+    2017: 190,
+    2018: 190,
+    2019: 190,
+    2020: 190,
+    2021: 192,
+    2022: 70,
+    2023: 76,
+    2024: 91,
+    2025: 94,
+    2026: 94,
 }
 
 
@@ -112,6 +141,7 @@ def settlement_wait_days(year: np.ndarray) -> np.ndarray:
 
 
 # --- origins ------------------------------------------------------------------------------
+
 
 def _origin_mix(group: int, year: int) -> dict[str, float]:
     """Origin shares per group and year (assumed; resettlement 2025 from figures-2025.md L386)."""
@@ -128,11 +158,25 @@ def _origin_mix(group: int, year: int) -> dict[str, float]:
             return {"syria": 0.50, "eritrea": 0.20, "afghanistan": 0.15, "somalia": 0.08, "iran": 0.07}
         if year <= 2021:
             return {"syria": 0.30, "eritrea": 0.25, "afghanistan": 0.15, "somalia": 0.10, "turkey": 0.10, "iran": 0.10}
-        return {"syria": 0.30, "afghanistan": 0.20, "eritrea": 0.15, "turkey": 0.10, "iran": 0.10,
-                "somalia": 0.05, "palestine": 0.10}
+        return {
+            "syria": 0.30,
+            "afghanistan": 0.20,
+            "eritrea": 0.15,
+            "turkey": 0.10,
+            "iran": 0.10,
+            "somalia": 0.05,
+            "palestine": 0.10,
+        }
     if group == G_FAMILY_NOR:
-        return {"thailand": 0.25, "philippines": 0.25, "russia": 0.15, "syria": 0.10, "somalia": 0.10,
-                "eritrea": 0.10, "afghanistan": 0.05}
+        return {
+            "thailand": 0.25,
+            "philippines": 0.25,
+            "russia": 0.15,
+            "syria": 0.10,
+            "somalia": 0.10,
+            "eritrea": 0.10,
+            "afghanistan": 0.05,
+        }
     if group == G_WORK:
         return {"india": 0.35, "philippines": 0.30, "ukraine": 0.15, "russia": 0.10, "turkey": 0.10}
     return {"poland": 0.50, "lithuania": 0.30, "sweden": 0.20}
@@ -143,27 +187,31 @@ FEMALE_SHARE = np.array([0.62, 0.48, 0.42, 0.72, 0.75, 0.38, 0.40])
 
 # Age at the permit decision: bins (inclusive) and weights per group (assumed).
 AGE_BINS = np.array([[17, 17], [18, 24], [25, 34], [35, 44], [45, 55], [56, 62], [63, 67]])
-AGE_WEIGHTS = np.array([
-    [0.010, 0.12, 0.25, 0.27, 0.20, 0.10, 0.05],   # Ukraine
-    [0.015, 0.28, 0.34, 0.21, 0.11, 0.03, 0.015],  # resettled
-    [0.015, 0.32, 0.36, 0.19, 0.08, 0.02, 0.015],  # asylum
-    [0.010, 0.26, 0.40, 0.22, 0.08, 0.02, 0.010],  # family of protected
-    [0.010, 0.20, 0.42, 0.24, 0.10, 0.02, 0.010],  # family of Norwegian
-    [0.000, 0.10, 0.50, 0.28, 0.10, 0.02, 0.000],  # work
-    [0.000, 0.12, 0.45, 0.28, 0.12, 0.03, 0.000],  # EEA
-])
+AGE_WEIGHTS = np.array(
+    [
+        [0.010, 0.12, 0.25, 0.27, 0.20, 0.10, 0.05],  # Ukraine
+        [0.015, 0.28, 0.34, 0.21, 0.11, 0.03, 0.015],  # resettled
+        [0.015, 0.32, 0.36, 0.19, 0.08, 0.02, 0.015],  # asylum
+        [0.010, 0.26, 0.40, 0.22, 0.08, 0.02, 0.010],  # family of protected
+        [0.010, 0.20, 0.42, 0.24, 0.10, 0.02, 0.010],  # family of Norwegian
+        [0.000, 0.10, 0.50, 0.28, 0.10, 0.02, 0.000],  # work
+        [0.000, 0.12, 0.45, 0.28, 0.12, 0.03, 0.000],  # EEA
+    ]
+)
 
 EDUCATION = ("below_upper_secondary", "upper_secondary_or_higher", "unknown")
 # Education shares per group (assumed; Ukrainians mostly have upper secondary or higher).
-EDUCATION_WEIGHTS = np.array([
-    [0.10, 0.85, 0.05],
-    [0.60, 0.30, 0.10],
-    [0.48, 0.42, 0.10],
-    [0.50, 0.40, 0.10],
-    [0.30, 0.60, 0.10],
-    [0.05, 0.85, 0.10],
-    [0.05, 0.85, 0.10],
-])
+EDUCATION_WEIGHTS = np.array(
+    [
+        [0.10, 0.85, 0.05],
+        [0.60, 0.30, 0.10],
+        [0.48, 0.42, 0.10],
+        [0.50, 0.40, 0.10],
+        [0.30, 0.60, 0.10],
+        [0.05, 0.85, 0.10],
+        [0.05, 0.85, 0.10],
+    ]
+)
 
 # --- final goals (Tab 3.2.9, figures-2025.md B, L865–873) --------------------------------
 
@@ -182,18 +230,34 @@ GOAL_CANDIDATES: dict[str, list[tuple[str, float]]] = {
     "work_vgo": [("work_vgo_old", 1.0), ("work_vgo_2026", 0.9), ("vocational_requalification_2026", 0.1)],
     "work_no_vgo": [("work_no_vgo_old", 1.0), ("work_no_vgo_2026", 1.0)],
     "primary": [("complete_primary_old", 0.7), ("partial_primary_old", 0.3), ("partial_vgo_2025", 1.0)],
-    "vgo": [("complete_vgo_under_25_old", 0.8), ("complete_vgo_over_25_old", 0.8), ("partial_vgo_old", 0.2),
-            ("complete_vgo_2025", 0.6), ("partial_vgo_2025", 0.2), ("vocational_2025", 0.2)],
+    "vgo": [
+        ("complete_vgo_under_25_old", 0.8),
+        ("complete_vgo_over_25_old", 0.8),
+        ("partial_vgo_old", 0.2),
+        ("complete_vgo_2025", 0.6),
+        ("partial_vgo_2025", 0.2),
+        ("vocational_2025", 0.2),
+    ],
     "higher": [("higher_education_old", 1.0), ("higher_education_2026", 1.0)],
 }
 
 # Programme length and maximum extension in months per final goal (regelmotor.md § 4).
 GOAL_MONTHS: dict[str, tuple[int, int]] = {
-    "higher_education_2026": (12, 0), "work_vgo_2026": (12, 0), "vocational_requalification_2026": (12, 0),
-    "work_no_vgo_2026": (24, 0), "complete_vgo_2025": (48, 12), "partial_vgo_2025": (36, 12),
-    "vocational_2025": (60, 0), "higher_education_old": (6, 6), "work_vgo_old": (6, 6),
-    "complete_vgo_under_25_old": (36, 12), "complete_vgo_over_25_old": (36, 12), "work_no_vgo_old": (24, 12),
-    "partial_vgo_old": (24, 12), "complete_primary_old": (24, 12), "partial_primary_old": (24, 12),
+    "higher_education_2026": (12, 0),
+    "work_vgo_2026": (12, 0),
+    "vocational_requalification_2026": (12, 0),
+    "work_no_vgo_2026": (24, 0),
+    "complete_vgo_2025": (48, 12),
+    "partial_vgo_2025": (36, 12),
+    "vocational_2025": (60, 0),
+    "higher_education_old": (6, 6),
+    "work_vgo_old": (6, 6),
+    "complete_vgo_under_25_old": (36, 12),
+    "complete_vgo_over_25_old": (36, 12),
+    "work_no_vgo_old": (24, 12),
+    "partial_vgo_old": (24, 12),
+    "complete_primary_old": (24, 12),
+    "partial_primary_old": (24, 12),
 }
 # Programmes without a final goal (introduksjonsloven, starts before 2021): two years, one more.
 NO_GOAL_MONTHS = (24, 12)
@@ -201,41 +265,84 @@ NO_GOAL_MONTHS = (24, 12)
 # --- other code choices (weights assumed unless noted) -------------------------------------
 
 TERMINATION_REASONS: list[tuple[str, float]] = [
-    ("work", 0.30), ("work_wage_subsidy", 0.06), ("work_and_education", 0.09),  # work ~45 %
-    ("education", 0.14), ("primary_education", 0.06), ("deadline_reached", 0.14),
-    ("health", 0.04), ("care", 0.04), ("moved_municipality", 0.03), ("moved_abroad", 0.01),
-    ("no_show", 0.02), ("other", 0.025), ("deceased", 0.005),
+    ("work", 0.30),
+    ("work_wage_subsidy", 0.06),
+    ("work_and_education", 0.09),  # work ~45 %
+    ("education", 0.14),
+    ("primary_education", 0.06),
+    ("deadline_reached", 0.14),
+    ("health", 0.04),
+    ("care", 0.04),
+    ("moved_municipality", 0.03),
+    ("moved_abroad", 0.01),
+    ("no_show", 0.02),
+    ("other", 0.025),
+    ("deceased", 0.005),
 ]
 TERMINATION_TYPE_OF_REASON = {
-    "moved_municipality": "moved", "health": "aborted", "care": "aborted", "moved_abroad": "aborted",
-    "no_show": "aborted", "other": "aborted", "deceased": "aborted",
+    "moved_municipality": "moved",
+    "health": "aborted",
+    "care": "aborted",
+    "moved_abroad": "aborted",
+    "no_show": "aborted",
+    "other": "aborted",
+    "deceased": "aborted",
 }
 WORK_REASONS = ("work", "work_wage_subsidy", "work_and_education", "loss_due_to_work")
 TERMINATION_REASON_MISSING = 0.03  # figures-2025.md B L795: some terminations lack a reason
 
 MEASURES_UKRAINE: list[tuple[str, float]] = [
-    ("language_practice", 0.20), ("work_practice", 0.22), ("job_training", 0.14), ("wage_subsidy", 0.05),
-    ("life_skills", 0.16), ("social_studies", 0.10), ("parenting", 0.04), ("health", 0.03),
-    ("career_guidance", 0.04), ("upper_secondary", 0.01), ("primary_education", 0.01),
+    ("language_practice", 0.20),
+    ("work_practice", 0.22),
+    ("job_training", 0.14),
+    ("wage_subsidy", 0.05),
+    ("life_skills", 0.16),
+    ("social_studies", 0.10),
+    ("parenting", 0.04),
+    ("health", 0.03),
+    ("career_guidance", 0.04),
+    ("upper_secondary", 0.01),
+    ("primary_education", 0.01),
 ]
 MEASURES_OTHERS: list[tuple[str, float]] = [
-    ("language_practice", 0.12), ("work_practice", 0.13), ("job_training", 0.07), ("wage_subsidy", 0.03),
-    ("primary_education", 0.15), ("upper_secondary", 0.08), ("vocational_training", 0.05),
-    ("higher_education_prep", 0.02), ("life_skills", 0.07), ("social_studies", 0.12), ("parenting", 0.08),
-    ("health", 0.04), ("career_guidance", 0.04),
+    ("language_practice", 0.12),
+    ("work_practice", 0.13),
+    ("job_training", 0.07),
+    ("wage_subsidy", 0.03),
+    ("primary_education", 0.15),
+    ("upper_secondary", 0.08),
+    ("vocational_training", 0.05),
+    ("higher_education_prep", 0.02),
+    ("life_skills", 0.07),
+    ("social_studies", 0.12),
+    ("parenting", 0.08),
+    ("health", 0.04),
+    ("career_guidance", 0.04),
 ]
 MEASURE_HOURS: dict[str, tuple[float, float]] = {
-    "norwegian_training": (10, 15), "social_studies": (2, 5), "language_practice": (8, 20),
-    "work_practice": (15, 30), "wage_subsidy": (20, 37.5), "job_training": (5, 15),
-    "vocational_training": (15, 30), "primary_education": (15, 25), "upper_secondary": (20, 30),
-    "higher_education_prep": (10, 20), "life_skills": (2, 6), "parenting": (2, 4), "health": (2, 8),
+    "norwegian_training": (10, 15),
+    "social_studies": (2, 5),
+    "language_practice": (8, 20),
+    "work_practice": (15, 30),
+    "wage_subsidy": (20, 37.5),
+    "job_training": (5, 15),
+    "vocational_training": (15, 30),
+    "primary_education": (15, 25),
+    "upper_secondary": (20, 30),
+    "higher_education_prep": (10, 20),
+    "life_skills": (2, 6),
+    "parenting": (2, 4),
+    "health": (2, 8),
     "career_guidance": (1, 3),
 }
 
 # kind: (weight, min days, max days) of one absence period in the programme.
 ABSENCE_KINDS: list[tuple[str, float, int, int]] = [
-    ("absence", 0.35, 1, 5), ("time_off", 0.15, 1, 2), ("leave", 0.15, 3, 45),
-    ("holiday", 0.25, 5, 21), ("invalid_absence", 0.10, 1, 3),
+    ("absence", 0.35, 1, 5),
+    ("time_off", 0.15, 1, 2),
+    ("leave", 0.15, 3, 45),
+    ("holiday", 0.25, 5, 21),
+    ("invalid_absence", 0.10, 1, 3),
 ]
 
 # --- tests taken (prøver) --------------------------------------------------------------------
@@ -270,8 +377,10 @@ EXAM_LEVEL_SPREAD = 0.2
 EXAM_LEVEL_MAX_SPREAD_TO = 3
 
 CASE_SYSTEMS: list[tuple[str, float]] = [
-    ("Visma Flyt Intro (syntetisk)", 0.45), ("Acos (syntetisk)", 0.25),
-    ("Tieto Kompass (syntetisk)", 0.18), ("Egenutviklet fagsystem (syntetisk)", 0.12),
+    ("Visma Flyt Intro (syntetisk)", 0.45),
+    ("Acos (syntetisk)", 0.25),
+    ("Tieto Kompass (syntetisk)", 0.18),
+    ("Egenutviklet fagsystem (syntetisk)", 0.12),
 ]
 REGELMOTOR = "Regelmotor"
 
@@ -327,7 +436,7 @@ def registrable_from(code: str) -> int:
     return day(c.valid_from) if c and c.valid_from else _FAR_PAST
 
 
-@lru_cache(maxsize=None)
+@cache
 def goal_education(code: str) -> str:
     """The education level a final goal presupposes (attrs.education), or ''."""
     c = codes.code_list("final_goal").get(code)
@@ -347,16 +456,16 @@ def case_system_of(municipality: str) -> str:
 
 @dataclass
 class Municipalities:
-    number: np.ndarray       # str
-    name: np.ndarray         # str
-    county: np.ndarray       # str, short county name
-    weight: np.ndarray       # population share
-    system: np.ndarray       # case system name
+    number: np.ndarray  # str
+    name: np.ndarray  # str
+    county: np.ndarray  # str, short county name
+    weight: np.ndarray  # population share
+    system: np.ndarray  # case system name
     system_code: np.ndarray  # index into system_names
     system_names: tuple[str, ...]
     oslo_index: int
-    districts: np.ndarray    # Oslo district numbers used for persons (0301NN)
-    valid_from: int          # day number from which these numbers are valid
+    districts: np.ndarray  # Oslo district numbers used for persons (0301NN)
+    valid_from: int  # day number from which these numbers are valid
 
 
 @lru_cache(maxsize=1)
@@ -388,9 +497,9 @@ class Cohorts:
 
     year: np.ndarray
     basis: np.ndarray
-    lo: np.ndarray       # first day of the event window
-    hi: np.ndarray       # last day of the event window
-    p: np.ndarray        # probabilities (sum 1)
+    lo: np.ndarray  # first day of the event window
+    hi: np.ndarray  # last day of the event window
+    p: np.ndarray  # probabilities (sum 1)
     origin_cum: np.ndarray  # (categories, origins) cumulative origin shares
     expected: dict = field(default_factory=dict)
 
@@ -438,16 +547,20 @@ def cohorts(today: dt.date) -> Cohorts:
             ocum.append(np.cumsum(vec / vec.sum()))
     w = np.array(weights)
     return Cohorts(
-        year=np.array(years), basis=np.array(bases), lo=np.array(los), hi=np.array(his),
-        p=w / w.sum(), origin_cum=np.array(ocum),
+        year=np.array(years),
+        basis=np.array(bases),
+        lo=np.array(los),
+        hi=np.array(his),
+        p=w / w.sum(),
+        origin_cum=np.array(ocum),
     )
 
 
 @dataclass
 class NamePools:
-    first: np.ndarray        # all given names, concatenated
-    last: np.ndarray         # all family names, concatenated (male and female variants)
-    first_off: np.ndarray    # (origins, 2 sexes) offset into ``first``; sex 0 = male, 1 = female
+    first: np.ndarray  # all given names, concatenated
+    last: np.ndarray  # all family names, concatenated (male and female variants)
+    first_off: np.ndarray  # (origins, 2 sexes) offset into ``first``; sex 0 = male, 1 = female
     first_len: np.ndarray
     last_off: np.ndarray
     last_len: np.ndarray

@@ -70,6 +70,7 @@ class SynthConflict(RuntimeError):
 
 # --- API clients of the synthetic case systems --------------------------------------------
 
+
 def client_id_for(municipality: str) -> str:
     return f"synth-{municipality}"
 
@@ -81,21 +82,31 @@ def ensure_clients(using: str = "default") -> dict[str, int]:
     """
     M = w.municipalities()
     numbers = [str(n) for n in M.number]
-    orgs = {o.municipality_number: o for o in Organisation.objects.using(using).filter(
-        code__in=[municipality_org_code(n) for n in numbers])}
+    orgs = {
+        o.municipality_number: o
+        for o in Organisation.objects.using(using).filter(code__in=[municipality_org_code(n) for n in numbers])
+    }
     missing_orgs = [n for n in numbers if n not in orgs]
     if missing_orgs:
         raise RuntimeError(
             f"{len(missing_orgs)} kommuner mangler som organisasjon (f.eks. {missing_orgs[0]}); "
-            "kjør «nir migrate» eller «nir loadrefdata» først")
+            "kjør «nir migrate» eller «nir loadrefdata» først"
+        )
     existing = {c.client_id: c.pk for c in ApiClient.objects.using(using).filter(client_id__startswith="synth-")}
     new = []
     for number, system in zip(numbers, M.system):
         cid = client_id_for(number)
         if cid not in existing:
             org = orgs[number]
-            new.append(ApiClient(client_id=cid, name=f"{system} – {org.name}", organisation=org,
-                                 source_system=str(system), active=True))
+            new.append(
+                ApiClient(
+                    client_id=cid,
+                    name=f"{system} – {org.name}",
+                    organisation=org,
+                    source_system=str(system),
+                    active=True,
+                )
+            )
     if new:
         ApiClient.objects.using(using).bulk_create(new)
         existing = {c.client_id: c.pk for c in ApiClient.objects.using(using).filter(client_id__startswith="synth-")}
@@ -104,7 +115,10 @@ def ensure_clients(using: str = "default") -> dict[str, int]:
 
 # --- preparing a frame for the database ---------------------------------------------------
 
-def _with_db_ids(frame: pl.DataFrame, model, id_base: int, person_base: int, clients: pl.DataFrame | None) -> pl.DataFrame:
+
+def _with_db_ids(
+    frame: pl.DataFrame, model, id_base: int, person_base: int, clients: pl.DataFrame | None
+) -> pl.DataFrame:
     """Shift local ids by the reserved bases and resolve the registering client."""
     exprs = [pl.col("id") + id_base]
     if model is not m.Person:
@@ -112,7 +126,8 @@ def _with_db_ids(frame: pl.DataFrame, model, id_base: int, person_base: int, cli
     out = frame.with_columns(exprs)
     if model is not m.Person:
         out = out.join(clients, on="client_muni", how="left").with_columns(
-            pl.lit(None, dtype=pl.Int64).alias("registered_by_user_id"))
+            pl.lit(None, dtype=pl.Int64).alias("registered_by_user_id")
+        )
     missing = [c for c in model_columns(model) if c not in out.columns]
     if missing:
         out = out.with_columns([_default_of(model, c) for c in missing])
@@ -130,8 +145,16 @@ def _default_of(model, column: str) -> pl.Expr:
 
 
 # Tables loaded by the second PostgreSQL connection (about half the rows; Person stays on the first).
-SIDE_TABLES = ("Decision", "Participation", "Measure", "Absence", "Termination", "CareerGuidance",
-               "CompetenceMapping", "Exam")
+SIDE_TABLES = (
+    "Decision",
+    "Participation",
+    "Measure",
+    "Absence",
+    "Termination",
+    "CareerGuidance",
+    "CompetenceMapping",
+    "Exam",
+)
 
 
 class DatabaseWriter:
@@ -154,9 +177,13 @@ class DatabaseWriter:
         if self.vendor not in ("postgresql", "sqlite"):
             raise RuntimeError(f"unsupported database {self.vendor}")
         clients = ensure_clients(using)
-        self.clients = pl.DataFrame({
-            "client_muni": list(clients), "registered_by_client_id": list(clients.values()),
-        }, schema={"client_muni": pl.Utf8, "registered_by_client_id": pl.Int64})
+        self.clients = pl.DataFrame(
+            {
+                "client_muni": list(clients),
+                "registered_by_client_id": list(clients.values()),
+            },
+            schema={"client_muni": pl.Utf8, "registered_by_client_id": pl.Int64},
+        )
         self.bypass = False
         if self.vendor == "postgresql" and check_keys == "auto":
             with self.conn.cursor() as cur:
@@ -216,12 +243,15 @@ class DatabaseWriter:
                 if self.vendor == "postgresql":
                     cur.execute(f'SELECT duf FROM "{table}" WHERE duf = ANY(%s) LIMIT 1', [dufs])
                 else:
-                    cur.execute(f'SELECT duf FROM "{table}" WHERE duf IN ({", ".join(["%s"] * len(dufs))}) LIMIT 1', dufs)
+                    cur.execute(
+                        f'SELECT duf FROM "{table}" WHERE duf IN ({", ".join(["%s"] * len(dufs))}) LIMIT 1', dufs
+                    )
                 row = cur.fetchone()
                 if row:
                     raise SynthConflict(
                         f"DUF-nummer {row[0]} finnes allerede i registeret: denne befolkningen (samme --seed) "
-                        "er trolig lastet før. Bruk et annet --seed eller en tom database.")
+                        "er trolig lastet før. Bruk et annet --seed eller en tom database."
+                    )
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -236,8 +266,7 @@ class DatabaseWriter:
         if self.bypass:
             cur.execute("SET LOCAL session_replication_role = replica")
             # What the per-row checks would do for the clients: keep them from being deleted meanwhile.
-            cur.execute(f'SELECT 1 FROM "{self._client_table}" WHERE id = ANY(%s) FOR KEY SHARE',
-                        [self._client_ids])
+            cur.execute(f'SELECT 1 FROM "{self._client_table}" WHERE id = ANY(%s) FOR KEY SHARE', [self._client_ids])
         tables = ", ".join(f'"{MODELS[n]._meta.db_table}"' for n in names)
         # Always in the same order: concurrent loaders queue instead of deadlocking.
         cur.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
@@ -248,13 +277,18 @@ class DatabaseWriter:
 
     def _write_pg(self, cur, side_cur, batches) -> None:
         """Block k+1's ids are reserved and its CSV encoded while block k is being copied."""
+
         def prepare(batch):
             bases = self._reserve(cur, batch)  # under the table locks of both connections
             if side_cur is None:
                 return batch, bases, self._pool.submit(self._encode, batch, bases, None), None
             main = tuple(n for n in batch.frames if n not in SIDE_TABLES)
-            return (batch, bases, self._pool.submit(self._encode, batch, bases, main),
-                    self._pool.submit(self._encode, batch, bases, SIDE_TABLES))
+            return (
+                batch,
+                bases,
+                self._pool.submit(self._encode, batch, bases, main),
+                self._pool.submit(self._encode, batch, bases, SIDE_TABLES),
+            )
 
         def load(prepared):
             batch, bases, main_job, side_job = prepared
@@ -281,8 +315,10 @@ class DatabaseWriter:
             if not frame.height:
                 continue
             table = MODELS[name]._meta.db_table
-            cur.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                        "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)", [table, table, frame.height])
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+                [table, table, frame.height],
+            )
             bases[name] = cur.fetchone()[0] - frame.height + 1
         return bases
 
@@ -330,22 +366,24 @@ class DatabaseWriter:
                 cur.execute(f'SELECT count(*), 0 FROM "{table}" WHERE id BETWEEN %s AND %s', [lo, hi])
             else:
                 cur.execute(
-                    f'SELECT count(*), count(*) FILTER (WHERE person_id NOT BETWEEN %s AND %s'
-                    f' OR supersedes_id NOT BETWEEN %s AND %s'
-                    f' OR registered_by_user_id IS NOT NULL'
+                    f"SELECT count(*), count(*) FILTER (WHERE person_id NOT BETWEEN %s AND %s"
+                    f" OR supersedes_id NOT BETWEEN %s AND %s"
+                    f" OR registered_by_user_id IS NOT NULL"
                     f' OR registered_by_client_id <> ALL(%s)) FROM "{table}" WHERE id BETWEEN %s AND %s',
                     [plo, phi, lo, hi, self._client_ids, lo, hi],
                 )
             count, bad = cur.fetchone()
             if count != hi - lo + 1 or bad:
-                raise RuntimeError(f"fremmednøkkelkontroll feilet for {table} (id {lo}–{hi}); blokken er rullet tilbake")
+                raise RuntimeError(
+                    f"fremmednøkkelkontroll feilet for {table} (id {lo}–{hi}); blokken er rullet tilbake"
+                )
 
     # --- SQLite ----------------------------------------------------------------------------
 
     def _write_sqlite(self, batch) -> None:
         with self.conn.cursor() as cur:
             bases = {}
-            for name, frame in batch.frames.items():
+            for name in batch.frames:
                 table = MODELS[name]._meta.db_table
                 cur.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
                 bases[name] = cur.fetchone()[0] + 1
@@ -355,8 +393,11 @@ class DatabaseWriter:
                 model = MODELS[name]
                 out = _with_db_ids(frame, model, bases[name], bases["Person"], self.clients)
                 out = out.with_columns(
-                    [pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
-                     for c, t in out.schema.items() if isinstance(t, pl.Datetime)]
+                    [
+                        pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+                        for c, t in out.schema.items()
+                        if isinstance(t, pl.Datetime)
+                    ]
                     + [pl.col(c).dt.to_string("%Y-%m-%d") for c, t in out.schema.items() if t == pl.Date]
                 )
                 cols = ", ".join(f'"{c}"' for c in out.columns)
@@ -366,6 +407,7 @@ class DatabaseWriter:
 
 
 # --- JSON Lines ------------------------------------------------------------------------------
+
 
 def _current(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("superseded_at").is_null() & (pl.col("operation") != "annul"))
@@ -464,8 +506,16 @@ class JsonlWriter:
                 line_at = max(times, key=_iso_key) if times else None
             follow = facts.get("follow_up") or []
             current_fu = max(follow, key=lambda it: it["from"])["municipality"] if follow else None
-            lines.append({"duf": duf, "first_name": d["first_name"], "last_name": d["last_name"],
-                          "follow_up_municipality": current_fu, "registered_at": line_at, "facts": facts})
+            lines.append(
+                {
+                    "duf": duf,
+                    "first_name": d["first_name"],
+                    "last_name": d["last_name"],
+                    "follow_up_municipality": current_fu,
+                    "registered_at": line_at,
+                    "facts": facts,
+                }
+            )
         return lines
 
 

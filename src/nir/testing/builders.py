@@ -49,42 +49,92 @@ class Register:
     def __init__(self, actor: Actor):
         self.actor = actor
 
-    def person(self, first_name: str, last_name: str, *, municipality="5001", district="",
-               when: dt.datetime = T0, permit=dt.date(2025, 10, 1), settled=dt.date(2025, 11, 1),
-               follow_up_from=dt.date(2025, 11, 1), follow_up_to=None, basis="utl_28",
-               birth=dt.date(1990, 1, 15), education="below_upper_secondary") -> m.Person:
+    def person(
+        self,
+        first_name: str,
+        last_name: str,
+        *,
+        municipality="5001",
+        district="",
+        when: dt.datetime = T0,
+        permit=dt.date(2025, 10, 1),
+        settled=dt.date(2025, 11, 1),
+        follow_up_from=dt.date(2025, 11, 1),
+        follow_up_to=None,
+        basis="utl_28",
+        birth=dt.date(1990, 1, 15),
+        education="below_upper_secondary",
+    ) -> m.Person:
         """A person in the target group of integreringsloven § 8 (by default utl. § 28, settled by agreement)."""
         duf = identity.make_duf(f"2026{next(_duf_counter):06d}")
-        person = services.create_person(duf, {
-            "national_id": synthetic_id(birth), "first_name": first_name, "last_name": last_name,
-            "birth_date": birth, "sex": "female", "education": education, "protected_identity": False,
-        }, self.actor, at=when).row
+        person = services.create_person(
+            duf,
+            {
+                "national_id": synthetic_id(birth),
+                "first_name": first_name,
+                "last_name": last_name,
+                "birth_date": birth,
+                "sex": "female",
+                "education": education,
+                "protected_identity": False,
+            },
+            self.actor,
+            at=when,
+        ).row
         self.add(person, m.ResidencePermit, {"basis": basis, "decision_date": permit}, when)
-        self.add(person, m.Settlement, {"municipality": municipality, "district": district,
-                                        "settlement_date": settled, "by_agreement": True}, when)
-        self.add(person, m.FollowUp, {"municipality": municipality, "district": district,
-                                      "valid_from": follow_up_from, "valid_to": follow_up_to}, when)
+        self.add(
+            person,
+            m.Settlement,
+            {"municipality": municipality, "district": district, "settlement_date": settled, "by_agreement": True},
+            when,
+        )
+        self.add(
+            person,
+            m.FollowUp,
+            {
+                "municipality": municipality,
+                "district": district,
+                "valid_from": follow_up_from,
+                "valid_to": follow_up_to,
+            },
+            when,
+        )
         return person
 
     def add(self, person, model, values, when=T0):
         return services.register(person, model, values, self.actor, at=when).row
 
     def participation(self, person, start: dt.date, *, goal: str | None = None, when: dt.datetime = T0):
-        decision = self.add(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
-                                                 "decision_date": start, "start_date": start}, when)
+        decision = self.add(
+            person,
+            m.Decision,
+            {"scheme": "intro", "decision_type": "participation", "decision_date": start, "start_date": start},
+            when,
+        )
         if goal:
             self.add(person, m.FinalGoal, {"scheme": "intro", "goal": goal}, when)
         return decision
 
     def loss_due_to_work(self, person, day: dt.date, *, when: dt.datetime = T0):
-        return self.add(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                             "decision_date": day}, when)
+        return self.add(
+            person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": day}, when
+        )
 
-    def termination(self, person, day: dt.date, *, type_="completed", reason="work", hours=None,
-                    when: dt.datetime = T0):
-        return self.add(person, m.Termination, {"scheme": "intro", "termination_type": type_,
-                                                "termination_reason": reason, "hours_work_per_week": hours,
-                                                "termination_date": day}, when)
+    def termination(
+        self, person, day: dt.date, *, type_="completed", reason="work", hours=None, when: dt.datetime = T0
+    ):
+        return self.add(
+            person,
+            m.Termination,
+            {
+                "scheme": "intro",
+                "termination_type": type_,
+                "termination_reason": reason,
+                "hours_work_per_week": hours,
+                "termination_date": day,
+            },
+            when,
+        )
 
 
 def make_user(django_user_model, username: str, org_code: str | None = None, *, roles=None, **extra):
@@ -93,12 +143,13 @@ def make_user(django_user_model, username: str, org_code: str | None = None, *, 
     org = Organisation.objects.get(code=org_code) if org_code else None
     user = django_user_model.objects.create_user(username=username, password=None, organisation=org, **extra)
     if org is not None:
-        for role in (roles if roles is not None else [DEFAULT_ROLE[org.kind]]):
+        for role in roles if roles is not None else [DEFAULT_ROLE[org.kind]]:
             RoleAssignment.objects.create(user=user, role=role, organisation=org)
     return user
 
 
 # --- machine clients (OAuth2 client credentials, nir.access.oauth) ---------------------------------
+
 
 @dataclass
 class ApiTestClient:
@@ -109,8 +160,13 @@ class ApiTestClient:
     private_pem: str
 
     def grant(self, scopes=None, **claims) -> str:
-        return oauth.make_grant(self.client.client_id, self.kid, self.private_pem,
-                                scopes if scopes is not None else self.client.scopes, **claims)
+        return oauth.make_grant(
+            self.client.client_id,
+            self.kid,
+            self.private_pem,
+            scopes if scopes is not None else self.client.scopes,
+            **claims,
+        )
 
     def token(self, scopes=None) -> str:
         return oauth.exchange_grant(self.grant(scopes)).access_token
@@ -122,8 +178,13 @@ class ApiTestClient:
 
 def make_client(org_code: str, client_id: str, scopes=None, *, source_system: str = "Fagsystem-test") -> ApiTestClient:
     org = Organisation.objects.get(code=org_code)
-    client = ApiClient.objects.create(client_id=client_id, name=f"Testklient {client_id}", organisation=org,
-                                      source_system=source_system, scopes=list(scopes if scopes is not None else SCOPES))
+    client = ApiClient.objects.create(
+        client_id=client_id,
+        name=f"Testklient {client_id}",
+        organisation=org,
+        source_system=source_system,
+        scopes=list(scopes if scopes is not None else SCOPES),
+    )
     private_pem, public_pem = oauth.generate_client_key("ES256")
     key = oauth.add_client_key(client, public_pem, algorithm="ES256")
     return ApiTestClient(client, key.kid, private_pem)

@@ -55,8 +55,12 @@ def _demote():
 
 
 @contextlib.contextmanager
-def ThrowawayPostgres(*, fsync: bool = False, tuned_for_bulk: bool = True,  # noqa: N802
-                      settings: dict[str, str] | None = None) -> Iterator[str]:
+def ThrowawayPostgres(
+    *,
+    fsync: bool = False,
+    tuned_for_bulk: bool = True,  # noqa: N802
+    settings: dict[str, str] | None = None,
+) -> Iterator[str]:
     """Start a private PostgreSQL server; yield its DATABASE_URL; stop and remove it afterwards.
 
     ``settings`` are extra server settings (``{"shared_buffers": "4GB"}``), applied last.
@@ -77,27 +81,68 @@ def ThrowawayPostgres(*, fsync: bool = False, tuned_for_bulk: bool = True,  # no
     try:
         try:
             subprocess.run(
-                [str(bindir / "initdb"), "-D", str(data), "-U", "nir", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
-                check=True, capture_output=True, preexec_fn=preexec, env=env,
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "nir",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                capture_output=True,
+                preexec_fn=preexec,
+                env=env,
             )
             opts = [
-                f"-p {port}", "-h 127.0.0.1", f"-k {sock}",
-                "-c max_connections=100", "-c shared_buffers=512MB", "-c work_mem=32MB",
-                "-c maintenance_work_mem=512MB", "-c synchronous_commit=off",
+                f"-p {port}",
+                "-h 127.0.0.1",
+                f"-k {sock}",
+                "-c max_connections=100",
+                "-c shared_buffers=512MB",
+                "-c work_mem=32MB",
+                "-c maintenance_work_mem=512MB",
+                "-c synchronous_commit=off",
             ]
             if not fsync:
                 opts += ["-c fsync=off", "-c full_page_writes=off"]
             if tuned_for_bulk:
-                opts += ["-c max_wal_size=8GB", "-c checkpoint_timeout=30min", "-c wal_level=minimal", "-c max_wal_senders=0"]
+                opts += [
+                    "-c max_wal_size=8GB",
+                    "-c checkpoint_timeout=30min",
+                    "-c wal_level=minimal",
+                    "-c max_wal_senders=0",
+                ]
             opts += [f"-c {k}={v}" for k, v in (settings or {}).items()]
             subprocess.run(
-                [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-o", " ".join(opts),
-                 "-w", "-t", "60", "start"],
-                check=True, capture_output=True, preexec_fn=preexec, env=env,
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(base / "server.log"),
+                    "-o",
+                    " ".join(opts),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
+                check=True,
+                capture_output=True,
+                preexec_fn=preexec,
+                env=env,
             )
             _wait_ready(port)
-            subprocess.run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "nir", "nir"],
-                           check=True, capture_output=True, env=env)
+            subprocess.run(
+                [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "nir", "nir"],
+                check=True,
+                capture_output=True,
+                env=env,
+            )
         except subprocess.CalledProcessError as e:
             log = base / "server.log"
             detail = log.read_text()[-2000:] if log.exists() else ""
@@ -107,8 +152,12 @@ def ThrowawayPostgres(*, fsync: bool = False, tuned_for_bulk: bool = True,  # no
         yield f"postgresql://nir@127.0.0.1:{port}/nir"
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                           capture_output=True, preexec_fn=preexec, env=env)
+            subprocess.run(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+                capture_output=True,
+                preexec_fn=preexec,
+                env=env,
+            )
         shutil.rmtree(base, ignore_errors=True)
 
 

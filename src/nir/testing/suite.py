@@ -55,9 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     except PostgresUnavailable as e:
         print(f"\nFEIL: PostgreSQL-testene kunne ikke kjøres: {e}", file=sys.stderr)
         pg_rc = 1
-    print(f"\n=== Kontroller: {'OK' if checks_failed == 0 else f'{checks_failed} FEILET'}; "
-          f"SQLite-pass: {'OK' if sqlite_rc == 0 else 'FEILET'}; "
-          f"PostgreSQL-pass: {'OK' if pg_rc == 0 else 'FEILET'}", flush=True)
+    print(
+        f"\n=== Kontroller: {'OK' if checks_failed == 0 else f'{checks_failed} FEILET'}; "
+        f"SQLite-pass: {'OK' if sqlite_rc == 0 else 'FEILET'}; "
+        f"PostgreSQL-pass: {'OK' if pg_rc == 0 else 'FEILET'}",
+        flush=True,
+    )
     # pytest exit code 5 = no tests collected (e.g. a -k filter matching only non-db tests on the PG pass)
     return 0 if checks_failed == 0 and sqlite_rc == 0 and pg_rc in (0, 5) else 1
 

@@ -24,8 +24,11 @@ def load_defaults(**_) -> int:
     """Add the delivered text of every key that has none yet (an edited key is left alone)."""
     existing = set(HelpText.objects.values_list("key", flat=True).distinct())
     now = timezone.now()
-    new = [HelpText(key=key, title=v["title"], text=v["text"].strip(), recorded_at=now)
-           for key, v in defaults().items() if key not in existing]
+    new = [
+        HelpText(key=key, title=v["title"], text=v["text"].strip(), recorded_at=now)
+        for key, v in defaults().items()
+        if key not in existing
+    ]
     HelpText.objects.bulk_create(new)
     cache.delete(CACHE_KEY)
     return len(new)

@@ -40,8 +40,12 @@ def export_rate_limited(view):
             wait = throttle.fixed_window(f"web-export:user:{user.pk}", count, period)
             if wait is not None:
                 seconds = max(1, math.ceil(wait))
-                response = render(request, "web/too_many_exports.html",
-                                  {"minutes": max(1, math.ceil(seconds / 60)), "count": count}, status=429)
+                response = render(
+                    request,
+                    "web/too_many_exports.html",
+                    {"minutes": max(1, math.ceil(seconds / 60)), "count": count},
+                    status=429,
+                )
                 response["Retry-After"] = str(seconds)
                 add_never_cache_headers(response)
                 return response

@@ -30,16 +30,20 @@ class MenuItem:
 MENU = (
     MenuItem(_("Work area"), "worklist", frozenset({"worklist", "worklist_section", "home"})),
     MenuItem(_("Settlement"), "settlements", frozenset({"settlements"})),
-    MenuItem(_("Persons"), "persons", frozenset({"persons", "person", "person_section", "person_history",
-                                                  "person_add"})),
+    MenuItem(
+        _("Persons"), "persons", frozenset({"persons", "person", "person_section", "person_history", "person_add"})
+    ),
     MenuItem(_("Municipalities"), "municipalities", frozenset({"municipalities", "municipality"})),
     MenuItem(_("Organisations"), "organisations", frozenset({"organisations", "organisation"})),
     MenuItem(_("Reports"), "reports", frozenset({"reports", "report", "statistics", "yearly_report"})),
     MenuItem(_("Rules engine"), "rules", frozenset({"rules", "rules_explain"})),
     MenuItem(_("Help texts"), "help_texts", frozenset({"help_texts", "help_text_edit"})),
-    MenuItem(_("Administration"), "administration", frozenset({"administration", "admin_users", "admin_user",
-                                                               "admin_clients", "audit_search"}),
-             fallbacks=("audit_search",)),  # IMDi's analysts search the audit log, administer nothing
+    MenuItem(
+        _("Administration"),
+        "administration",
+        frozenset({"administration", "admin_users", "admin_user", "admin_clients", "audit_search"}),
+        fallbacks=("audit_search",),
+    ),  # IMDi's analysts search the audit log, administer nothing
 )
 
 
@@ -49,7 +53,11 @@ def menu_for(user, current: str | None) -> list[dict]:
         target = next((name for name in (item.url_name, *item.fallbacks) if policy.page_allowed(user, name)), None)
         if target is None:
             continue
-        items.append({"label": item.label, "url": reverse(target),
-                      "current": "page" if current == target else
-                      "true" if current in item.section else None})
+        items.append(
+            {
+                "label": item.label,
+                "url": reverse(target),
+                "current": "page" if current == target else "true" if current in item.section else None,
+            }
+        )
     return items

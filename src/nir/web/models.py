@@ -22,8 +22,9 @@ class HelpText(models.Model):
     title = models.CharField("tittel", max_length=200)
     text = models.TextField("tekst")
     recorded_at = models.DateTimeField("registrert")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     superseded_at = models.DateTimeField(null=True, blank=True)
 
     objects = HelpTextQuerySet.as_manager()
@@ -32,8 +33,9 @@ class HelpText(models.Model):
         verbose_name = "hjelpetekst"
         verbose_name_plural = "hjelpetekster"
         constraints = [
-            models.UniqueConstraint(fields=["key"], condition=models.Q(superseded_at__isnull=True),
-                                    name="help_text_one_current_per_key"),
+            models.UniqueConstraint(
+                fields=["key"], condition=models.Q(superseded_at__isnull=True), name="help_text_one_current_per_key"
+            ),
         ]
         indexes = [models.Index(fields=["key", "recorded_at"])]
 

@@ -58,17 +58,19 @@ _STYLE_ATTR_HASHES = " ".join(sha256_source(value) for value in ALLOWED_STYLE_AT
 
 
 def page_policy(nonce: str) -> str:
-    return "; ".join([
-        "default-src 'self'",
-        "img-src 'self' data:",
-        f"style-src 'self' 'nonce-{nonce}'",
-        f"style-src-attr 'unsafe-hashes' {_STYLE_ATTR_HASHES}",
-        f"script-src 'self' 'nonce-{nonce}'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "img-src 'self' data:",
+            f"style-src 'self' 'nonce-{nonce}'",
+            f"style-src-attr 'unsafe-hashes' {_STYLE_ATTR_HASHES}",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ]
+    )
 
 
 def inline_script_hashes(html: str) -> list[str]:
@@ -85,16 +87,18 @@ def inline_script_hashes(html: str) -> list[str]:
 def docs_policy(html: str) -> str:
     """The Swagger UI page of Django Ninja (template ``ninja/swagger_cdn.html``)."""
     scripts = " ".join([f"'self' {SWAGGER_CDN}", *inline_script_hashes(html)])
-    return "; ".join([
-        "default-src 'self'",
-        f"img-src 'self' data: {NINJA_FAVICONS}",
-        f"style-src 'self' {SWAGGER_CDN}",
-        f"script-src {scripts}",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"img-src 'self' data: {NINJA_FAVICONS}",
+            f"style-src 'self' {SWAGGER_CDN}",
+            f"script-src {scripts}",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ]
+    )
 
 
 class ContentSecurityPolicyMiddleware:

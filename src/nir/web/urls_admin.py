@@ -21,8 +21,9 @@ urlpatterns: list = [
     path("administrering/brukere/<int:pk>/", views_admin.user_detail, name="admin_user"),
     path("administrering/klienter/", views_admin.clients, name="admin_clients"),
     path("administrering/tilgangslogg/", views_admin.audit_search, name="audit_search"),
-    path("administrering/tilgangslogg/person/<str:duf>.csv", views_admin.audit_person_export,
-         name="audit_person_export"),
+    path(
+        "administrering/tilgangslogg/person/<str:duf>.csv", views_admin.audit_person_export, name="audit_person_export"
+    ),
     # Hjelpetekster
     path("hjelpetekster/", views_admin.help_texts, name="help_texts"),
     path("hjelpetekster/<str:key>/", views_admin.help_text_edit, name="help_text_edit"),

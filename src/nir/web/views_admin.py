@@ -60,8 +60,8 @@ from nir.access.models import (
 from nir.access.persons import PersonNotFound, find_person, is_duf
 from nir.isodates import parse_typed_date
 from nir.web import help as help_texts_store
-from nir.web.models import HelpText
 from nir.web.limits import export_rate_limited
+from nir.web.models import HelpText
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
@@ -112,8 +112,12 @@ def _paginate(request, qs, size: int, filters: dict) -> tuple[list, Pager]:
     page = paginator.get_page(_page_number(request))
     base = request.path
     pager = Pager(
-        page=page.number, pages=paginator.num_pages, count=paginator.count,
-        prev_url=base + _qs({**filters, "page": page.number - 1 if page.number > 2 else ""}) if page.has_previous() else "",
+        page=page.number,
+        pages=paginator.num_pages,
+        count=paginator.count,
+        prev_url=base + _qs({**filters, "page": page.number - 1 if page.number > 2 else ""})
+        if page.has_previous()
+        else "",
         next_url=base + _qs({**filters, "page": page.number + 1}) if page.has_next() else "",
     )
     return list(page.object_list), pager
@@ -129,18 +133,24 @@ def admin_nav(request, current: str) -> list[dict]:
         ("audit_search", _("Audit log")),
         ("help_texts", _("Help texts")),
     ]
-    return [{"url": reverse(name), "label": label, "current": name == current}
-            for name, label in items if policy.page_allowed(request.user, name)]
+    return [
+        {"url": reverse(name), "label": label, "current": name == current}
+        for name, label in items
+        if policy.page_allowed(request.user, name)
+    ]
 
 
 # --- roles --------------------------------------------------------------------------------------
+
 
 def allowed_roles(kind: str) -> list[Role]:
     """The roles a user of an organisation of ``kind`` may be given: those whose permissions the kind
     may hold in full (``policy.ORGANISATION_CEILING``), and the kind's usual role (``policy.DEFAULT_ROLE``)."""
     ceiling = policy.ORGANISATION_CEILING.get(kind, frozenset())
     default = policy.DEFAULT_ROLE.get(kind)
-    return [r for r in Role if r == default or (policy.ROLE_PERMISSIONS.get(r) and policy.ROLE_PERMISSIONS[r] <= ceiling)]
+    return [
+        r for r in Role if r == default or (policy.ROLE_PERMISSIONS.get(r) and policy.ROLE_PERMISSIONS[r] <= ceiling)
+    ]
 
 
 def _role_label(code: str) -> str:
@@ -151,6 +161,7 @@ def _role_label(code: str) -> str:
 
 
 # --- organisations ------------------------------------------------------------------------------
+
 
 @never_cache
 @require_GET
@@ -165,39 +176,62 @@ def organisations(request):
     if q:
         qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(municipality_number=q))
     rows, pager = _paginate(request, qs, PAGE_SIZE, {"kind": kind, "q": q})
-    return render(request, "web/admin/organisations.html", {
-        "organisations": rows, "pager": pager, "kind": kind, "q": q, "kinds": OrganisationKind.choices,
-        "nav": admin_nav(request, "organisations"),
-    })
+    return render(
+        request,
+        "web/admin/organisations.html",
+        {
+            "organisations": rows,
+            "pager": pager,
+            "kind": kind,
+            "q": q,
+            "kinds": OrganisationKind.choices,
+            "nav": admin_nav(request, "organisations"),
+        },
+    )
 
 
 @never_cache
 @require_GET
 def organisation(request, code: str):
     org = get_object_or_404(Organisation.objects.select_related("parent"), code=code)
-    users_qs = (get_user_model().objects.filter(organisation=org).order_by("username")
-                .prefetch_related(Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role"))))
+    users_qs = (
+        get_user_model()
+        .objects.filter(organisation=org)
+        .order_by("username")
+        .prefetch_related(Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role")))
+    )
     users, pager = _paginate(request, users_qs, PAGE_SIZE, {})
     for u in users:
         u.roles_here = [_role_label(a.role) for a in u.role_assignments.all() if a.organisation_id == org.pk]
         u.roles_elsewhere = sum(1 for a in u.role_assignments.all() if a.organisation_id != org.pk)
-    clients = list(org.api_clients.order_by("client_id").prefetch_related(
-        Prefetch("keys", queryset=ApiClientKey.objects.order_by("created_at"))))
+    clients = list(
+        org.api_clients.order_by("client_id").prefetch_related(
+            Prefetch("keys", queryset=ApiClientKey.objects.order_by("created_at"))
+        )
+    )
     now = timezone.now()
     for c in clients:
         for k in c.keys.all():
             k.status, k.status_label = key_status(k, now)
-    return render(request, "web/admin/organisation.html", {
-        "org": org, "users": users, "pager": pager, "clients": clients,
-        "children": list(org.children.order_by("code")),
-        "allowed_roles": [r.label for r in allowed_roles(org.kind)],
-        "permissions": sorted(p.label for p in policy.ORGANISATION_CEILING.get(org.kind, ())),
-        "municipality_url": _reverse("municipality", org.municipality_number) if org.municipality_number else "",
-        "nav": admin_nav(request, "organisations"),
-    })
+    return render(
+        request,
+        "web/admin/organisation.html",
+        {
+            "org": org,
+            "users": users,
+            "pager": pager,
+            "clients": clients,
+            "children": list(org.children.order_by("code")),
+            "allowed_roles": [r.label for r in allowed_roles(org.kind)],
+            "permissions": sorted(p.label for p in policy.ORGANISATION_CEILING.get(org.kind, ())),
+            "municipality_url": _reverse("municipality", org.municipality_number) if org.municipality_number else "",
+            "nav": admin_nav(request, "organisations"),
+        },
+    )
 
 
 # --- administration start page ------------------------------------------------------------------
+
 
 @never_cache
 @require_GET
@@ -205,16 +239,24 @@ def administration(request):
     User = get_user_model()
     users = User.objects.aggregate(total=Count("id"), active=Count("id", filter=Q(is_active=True)))
     keys = ApiClientKey.objects.aggregate(total=Count("id"), active=Count("id", filter=Q(revoked_at__isnull=True)))
-    return render(request, "web/admin/administration.html", {
-        "users": users, "keys": keys, "clients": ApiClient.objects.count(),
-        "help_count": len(set(help_texts_store.defaults()) | set(HelpText.objects.values_list("key", flat=True)
-                                                                .distinct())),
-        "django_admin_url": _reverse("admin:index"),
-        "nav": admin_nav(request, "administration"),
-    })
+    return render(
+        request,
+        "web/admin/administration.html",
+        {
+            "users": users,
+            "keys": keys,
+            "clients": ApiClient.objects.count(),
+            "help_count": len(
+                set(help_texts_store.defaults()) | set(HelpText.objects.values_list("key", flat=True).distinct())
+            ),
+            "django_admin_url": _reverse("admin:index"),
+            "nav": admin_nav(request, "administration"),
+        },
+    )
 
 
 # --- users --------------------------------------------------------------------------------------
+
 
 @never_cache
 @require_GET
@@ -224,8 +266,11 @@ def users(request):
     org_code = request.GET.get("organisation", "").strip()
     role = request.GET.get("role", "").strip()
     active = request.GET.get("active", "").strip()
-    qs = (User.objects.select_related("organisation").order_by("username")
-          .prefetch_related(Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role"))))
+    qs = (
+        User.objects.select_related("organisation")
+        .order_by("username")
+        .prefetch_related(Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role")))
+    )
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q))
     if org_code:
@@ -239,16 +284,27 @@ def users(request):
         qs = qs.filter(is_active=active == "1")
     else:
         active = ""
-    rows, pager = _paginate(request, qs, PAGE_SIZE, {"q": q, "organisation": org_code, "role": role,
-                                                     "active": active})
+    rows, pager = _paginate(request, qs, PAGE_SIZE, {"q": q, "organisation": org_code, "role": role, "active": active})
     for u in rows:
-        u.roles = [{"label": _role_label(a.role), "in_effect": a.organisation_id == u.organisation_id}
-                   for a in u.role_assignments.all()]
-    return render(request, "web/admin/users.html", {
-        "users": rows, "pager": pager, "q": q, "organisation": org_code, "role": role, "active": active,
-        "roles": Role.choices, "organisations": Organisation.objects.order_by("kind", "code").values_list("code", "name"),
-        "nav": admin_nav(request, "admin_users"),
-    })
+        u.roles = [
+            {"label": _role_label(a.role), "in_effect": a.organisation_id == u.organisation_id}
+            for a in u.role_assignments.all()
+        ]
+    return render(
+        request,
+        "web/admin/users.html",
+        {
+            "users": rows,
+            "pager": pager,
+            "q": q,
+            "organisation": org_code,
+            "role": role,
+            "active": active,
+            "roles": Role.choices,
+            "organisations": Organisation.objects.order_by("kind", "code").values_list("code", "name"),
+            "nav": admin_nav(request, "admin_users"),
+        },
+    )
 
 
 class RefusedChange(Exception):
@@ -266,15 +322,22 @@ def _add_role(request, target, role: str) -> str:
     if role not in Role.values:
         raise RefusedChange(_("Choose a role."))
     if role not in allowed_roles(org.kind):
-        raise RefusedChange(_("The role \"%(role)s\" cannot be given in an organisation of the kind \"%(kind)s\".")
-                            % {"role": _role_label(role), "kind": org.get_kind_display()})
+        raise RefusedChange(
+            _('The role "%(role)s" cannot be given in an organisation of the kind "%(kind)s".')
+            % {"role": _role_label(role), "kind": org.get_kind_display()}
+        )
     _assignment, created = RoleAssignment.objects.get_or_create(user=target, role=role, organisation=org)
     if not created:
-        raise RefusedChange(_("The user already has the role \"%(role)s\".") % {"role": _role_label(role)})
-    audit.record(request=request, action=AuditAction.WRITE, channel=AuditChannel.WEB, what="administer:role-add",
-                 purpose=AuditPurpose.ADMINISTRATION,
-                 filters={"user": target.username, "user_id": target.pk, "role": role, "organisation": org.code})
-    return _("The role \"%(role)s\" was given to %(user)s.") % {"role": _role_label(role), "user": target.username}
+        raise RefusedChange(_('The user already has the role "%(role)s".') % {"role": _role_label(role)})
+    audit.record(
+        request=request,
+        action=AuditAction.WRITE,
+        channel=AuditChannel.WEB,
+        what="administer:role-add",
+        purpose=AuditPurpose.ADMINISTRATION,
+        filters={"user": target.username, "user_id": target.pk, "role": role, "organisation": org.code},
+    )
+    return _('The role "%(role)s" was given to %(user)s.') % {"role": _role_label(role), "user": target.username}
 
 
 def _remove_role(request, target, assignment_id: str) -> str:
@@ -282,17 +345,33 @@ def _remove_role(request, target, assignment_id: str) -> str:
         assignment = RoleAssignment.objects.select_related("organisation").get(pk=int(assignment_id), user=target)
     except (ValueError, RoleAssignment.DoesNotExist):
         raise RefusedChange(_("The role assignment no longer exists.")) from None
-    if target.pk == request.user.pk and _grants_administer(assignment.role) and not any(
-            _grants_administer(a.role) for a in target.role_assignments.filter(organisation_id=target.organisation_id)
-            .exclude(pk=assignment.pk)):
+    if (
+        target.pk == request.user.pk
+        and _grants_administer(assignment.role)
+        and not any(
+            _grants_administer(a.role)
+            for a in target.role_assignments.filter(organisation_id=target.organisation_id).exclude(pk=assignment.pk)
+        )
+    ):
         raise RefusedChange(_("You cannot remove your own access to administration."))
     assignment.delete()
-    audit.record(request=request, action=AuditAction.WRITE, channel=AuditChannel.WEB, what="administer:role-remove",
-                 purpose=AuditPurpose.ADMINISTRATION,
-                 filters={"user": target.username, "user_id": target.pk, "role": assignment.role,
-                          "organisation": assignment.organisation.code})
-    return _("The role \"%(role)s\" was removed from %(user)s.") % {"role": _role_label(assignment.role),
-                                                                  "user": target.username}
+    audit.record(
+        request=request,
+        action=AuditAction.WRITE,
+        channel=AuditChannel.WEB,
+        what="administer:role-remove",
+        purpose=AuditPurpose.ADMINISTRATION,
+        filters={
+            "user": target.username,
+            "user_id": target.pk,
+            "role": assignment.role,
+            "organisation": assignment.organisation.code,
+        },
+    )
+    return _('The role "%(role)s" was removed from %(user)s.') % {
+        "role": _role_label(assignment.role),
+        "user": target.username,
+    }
 
 
 def _set_active(request, target, value: str) -> str:
@@ -302,13 +381,21 @@ def _set_active(request, target, value: str) -> str:
     if target.pk == request.user.pk and not active:
         raise RefusedChange(_("You cannot deactivate your own user."))
     if target.is_active == active:
-        return _("%(user)s is active.") % {"user": target.username} if active else \
-            _("%(user)s is inactive.") % {"user": target.username}
+        return (
+            _("%(user)s is active.") % {"user": target.username}
+            if active
+            else _("%(user)s is inactive.") % {"user": target.username}
+        )
     target.is_active = active
     target.save(update_fields=["is_active"])
-    audit.record(request=request, action=AuditAction.WRITE, channel=AuditChannel.WEB, what="administer:user-active",
-                 purpose=AuditPurpose.ADMINISTRATION,
-                 filters={"user": target.username, "user_id": target.pk, "active": active})
+    audit.record(
+        request=request,
+        action=AuditAction.WRITE,
+        channel=AuditChannel.WEB,
+        what="administer:user-active",
+        purpose=AuditPurpose.ADMINISTRATION,
+        filters={"user": target.username, "user_id": target.pk, "active": active},
+    )
     return (_("%(user)s was activated.") if active else _("%(user)s was deactivated.")) % {"user": target.username}
 
 
@@ -341,19 +428,36 @@ def user_detail(request, pk: int):
     assignments = list(target.role_assignments.select_related("organisation").order_by("role"))
     held = {a.role for a in assignments if a.organisation_id == target.organisation_id}
     choices = [(r.value, r.label) for r in allowed_roles(target.organisation.kind)] if target.organisation else []
-    return render(request, "web/admin/user.html", {
-        "target": target, "may_change": may_change, "errors": errors,
-        "assignments": [{"id": a.pk, "role": a.role, "label": _role_label(a.role), "organisation": a.organisation,
-                         "granted_at": a.granted_at, "in_effect": a.organisation_id == target.organisation_id}
-                        for a in assignments],
-        "role_choices": [(v, label) for v, label in choices if v not in held],
-        "permissions": sorted(p.label for p in policy.permissions(target)),
-        "selected_role": request.POST.get("role", "") if errors else "", "error_target": "user-roles",
-        "nav": admin_nav(request, "admin_users"),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "web/admin/user.html",
+        {
+            "target": target,
+            "may_change": may_change,
+            "errors": errors,
+            "assignments": [
+                {
+                    "id": a.pk,
+                    "role": a.role,
+                    "label": _role_label(a.role),
+                    "organisation": a.organisation,
+                    "granted_at": a.granted_at,
+                    "in_effect": a.organisation_id == target.organisation_id,
+                }
+                for a in assignments
+            ],
+            "role_choices": [(v, label) for v, label in choices if v not in held],
+            "permissions": sorted(p.label for p in policy.permissions(target)),
+            "selected_role": request.POST.get("role", "") if errors else "",
+            "error_target": "user-roles",
+            "nav": admin_nav(request, "admin_users"),
+        },
+        status=400 if errors else 200,
+    )
 
 
 # --- API clients --------------------------------------------------------------------------------
+
 
 def key_status(key: ApiClientKey, now) -> tuple[str, str]:
     """(status, label) of a client key, as ``nir clients list`` says it."""
@@ -373,11 +477,17 @@ def clients(request):
     org_code = request.GET.get("organisation", "").strip()[:40]
     # The last use of a client: its newest event in the audit log (every API call is recorded there);
     # through the index (organisation, when), newest first.
-    last_use = (AuditEvent.objects.filter(organisation_id=OuterRef("organisation_id"), api_client_id=OuterRef("pk"))
-                .order_by("-when").values("when")[:1])
-    qs = (ApiClient.objects.select_related("organisation").order_by("client_id")
-          .annotate(last_used=Subquery(last_use))
-          .prefetch_related(Prefetch("keys", queryset=ApiClientKey.objects.order_by("created_at"))))
+    last_use = (
+        AuditEvent.objects.filter(organisation_id=OuterRef("organisation_id"), api_client_id=OuterRef("pk"))
+        .order_by("-when")
+        .values("when")[:1]
+    )
+    qs = (
+        ApiClient.objects.select_related("organisation")
+        .order_by("client_id")
+        .annotate(last_used=Subquery(last_use))
+        .prefetch_related(Prefetch("keys", queryset=ApiClientKey.objects.order_by("created_at")))
+    )
     if q:
         qs = qs.filter(Q(client_id__icontains=q) | Q(name__icontains=q) | Q(source_system__icontains=q))
     if org_code:
@@ -387,10 +497,18 @@ def clients(request):
     for c in rows:
         for k in c.keys.all():
             k.status, k.status_label = key_status(k, now)
-    return render(request, "web/admin/clients.html", {
-        "clients": rows, "pager": pager, "q": q, "organisation": org_code,
-        "back": request.get_full_path(), "nav": admin_nav(request, "admin_clients"),
-    })
+    return render(
+        request,
+        "web/admin/clients.html",
+        {
+            "clients": rows,
+            "pager": pager,
+            "q": q,
+            "organisation": org_code,
+            "back": request.get_full_path(),
+            "nav": admin_nav(request, "admin_clients"),
+        },
+    )
 
 
 def _revoke_key(request):
@@ -405,25 +523,34 @@ def _revoke_key(request):
     with transaction.atomic():
         revoked = oauth.revoke_client_key(kid)  # the same function as «nir clients revoke-key KID»
         if revoked:
-            audit.record(request=request, action=AuditAction.WRITE, channel=AuditChannel.WEB,
-                         what="administer:key-revoke", purpose=AuditPurpose.ADMINISTRATION,
-                         filters={"client": key.client.client_id, "kid": kid})
+            audit.record(
+                request=request,
+                action=AuditAction.WRITE,
+                channel=AuditChannel.WEB,
+                what="administer:key-revoke",
+                purpose=AuditPurpose.ADMINISTRATION,
+                filters={"client": key.client.client_id, "kid": kid},
+            )
     if not revoked:
         messages.error(request, _("The key %(kid)s is not active (already revoked).") % {"kid": kid})
         return redirect(back)
-    messages.success(request, _("The key %(kid)s of %(client)s was revoked.") % {"kid": kid,
-                                                                                  "client": key.client.client_id})
+    messages.success(
+        request, _("The key %(kid)s of %(client)s was revoked.") % {"kid": kid, "client": key.client.client_id}
+    )
     return redirect(back)
 
 
 # --- the audit log ------------------------------------------------------------------------------
 
+
 @never_cache
 @require_GET
 def audit_search(request):
     g = request.GET
-    f = {name: g.get(name, "").strip()[:150] for name in ("user", "organisation", "duf", "action", "channel",
-                                                         "since", "until")}
+    f = {
+        name: g.get(name, "").strip()[:150]
+        for name in ("user", "organisation", "duf", "action", "channel", "since", "until")
+    }
     errors: list[str] = []
     person = None
     if f["duf"]:
@@ -444,39 +571,75 @@ def audit_search(request):
             try:
                 dates[name] = parse_typed_date(f[name])
             except ValueError:
-                errors.append(_("%(field)s must be a date (dd.mm.yyyy), not \"%(value)s\".") % {"field": label,
-                                                                                            "value": f[name]})
-    context = {"f": f, "errors": errors, "actions": AuditAction.choices, "channels": AuditChannel.choices,
-               "organisations": Organisation.objects.order_by("kind", "code").values_list("code", "name"),
-               "nav": admin_nav(request, "audit_search")}
+                errors.append(
+                    _('%(field)s must be a date (dd.mm.yyyy), not "%(value)s".') % {"field": label, "value": f[name]}
+                )
+    context = {
+        "f": f,
+        "errors": errors,
+        "actions": AuditAction.choices,
+        "channels": AuditChannel.choices,
+        "organisations": Organisation.objects.order_by("kind", "code").values_list("code", "name"),
+        "nav": admin_nav(request, "audit_search"),
+    }
     if errors:
         return render(request, "web/admin/audit_search.html", context, status=400)
-    qs = audit.search(user=f["user"] or None, organisation=f["organisation"] or None, person=person,
-                      action=f["action"] or None, channel=f["channel"] or None, since=dates.get("since"),
-                      until=dates.get("until"))
+    qs = audit.search(
+        user=f["user"] or None,
+        organisation=f["organisation"] or None,
+        person=person,
+        action=f["action"] or None,
+        channel=f["channel"] or None,
+        since=dates.get("since"),
+        until=dates.get("until"),
+    )
     page = _page_number(request)
     # No COUNT over the whole log: one page and one row more, to know whether there is a next page.
-    rows = list(qs[(page - 1) * AUDIT_PAGE_SIZE: page * AUDIT_PAGE_SIZE + 1])
+    rows = list(qs[(page - 1) * AUDIT_PAGE_SIZE : page * AUDIT_PAGE_SIZE + 1])
     has_next = len(rows) > AUDIT_PAGE_SIZE
     rows = rows[:AUDIT_PAGE_SIZE]
     filters = {k: v for k, v in f.items() if v}
-    pager = Pager(page=page,
-                  prev_url=request.path + _qs({**filters, "page": page - 1 if page > 2 else ""}) if page > 1 else "",
-                  next_url=request.path + _qs({**filters, "page": page + 1}) if has_next else "")
-    events = [{
-        "when": e.when, "actor": e.actor_label, "actor_kind": e.get_actor_kind_display(),
-        "organisation": e.organisation.name if e.organisation else SYSTEM_ORGANISATION,
-        "action": e.get_action_display(), "what": _what(e.what), "channel": e.get_channel_display(),
-        "purpose": AuditPurpose(e.purpose).label if e.purpose in AuditPurpose.values else e.purpose,
-        "persons": e.person_count, "complete": e.persons_complete, "denied": e.outcome != "allowed",
-        "outcome": e.get_outcome_display(),
-    } for e in rows]
+    pager = Pager(
+        page=page,
+        prev_url=request.path + _qs({**filters, "page": page - 1 if page > 2 else ""}) if page > 1 else "",
+        next_url=request.path + _qs({**filters, "page": page + 1}) if has_next else "",
+    )
+    events = [
+        {
+            "when": e.when,
+            "actor": e.actor_label,
+            "actor_kind": e.get_actor_kind_display(),
+            "organisation": e.organisation.name if e.organisation else SYSTEM_ORGANISATION,
+            "action": e.get_action_display(),
+            "what": _what(e.what),
+            "channel": e.get_channel_display(),
+            "purpose": AuditPurpose(e.purpose).label if e.purpose in AuditPurpose.values else e.purpose,
+            "persons": e.person_count,
+            "complete": e.persons_complete,
+            "denied": e.outcome != "allowed",
+            "outcome": e.get_outcome_display(),
+        }
+        for e in rows
+    ]
     # Reading the audit log is itself recorded (as ``nir audit search``).
-    audit.record(request=request, action=AuditAction.SEARCH, channel=AuditChannel.WEB, what="audit-log",
-                 persons=[person] if person else (), purpose=AuditPurpose.SUPERVISION,
-                 filters={**filters, "page": page})
-    context.update({"events": events, "pager": pager, "searched": bool(filters), "person": person,
-                    "export_url": reverse("audit_person_export", args=[person.duf]) if person else ""})
+    audit.record(
+        request=request,
+        action=AuditAction.SEARCH,
+        channel=AuditChannel.WEB,
+        what="audit-log",
+        persons=[person] if person else (),
+        purpose=AuditPurpose.SUPERVISION,
+        filters={**filters, "page": page},
+    )
+    context.update(
+        {
+            "events": events,
+            "pager": pager,
+            "searched": bool(filters),
+            "person": person,
+            "export_url": reverse("audit_person_export", args=[person.duf]) if person else "",
+        }
+    )
     return render(request, "web/admin/audit_search.html", context)
 
 
@@ -512,8 +675,15 @@ def audit_person_export(request, duf: str):
     for row in rows:
         w.writerow([row[c] for c in PERSON_COLUMNS])
     # The export is itself recorded (as ``nir audit person``): a failure fails the request.
-    audit.record(request=request, action=AuditAction.EXPORT, channel=AuditChannel.WEB, what="audit-log:person",
-                 persons=[person], purpose=AuditPurpose.ACCESS_REQUEST, filters={"duf": person.duf})
+    audit.record(
+        request=request,
+        action=AuditAction.EXPORT,
+        channel=AuditChannel.WEB,
+        what="audit-log:person",
+        persons=[person],
+        purpose=AuditPurpose.ACCESS_REQUEST,
+        filters={"duf": person.duf},
+    )
     response = HttpResponse(buf.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="tilgangslogg-{person.duf}.csv"'
     return response
@@ -526,14 +696,21 @@ TEXT_MAX = 4000
 
 
 class HelpTextForm(forms.Form):
-    title = forms.CharField(max_length=TITLE_MAX, error_messages={
-        "required": gettext_lazy("Enter a title."),
-        "max_length": gettext_lazy("The title can be at most %(limit_value)d characters (it has %(show_value)d)."),
-    })
-    text = forms.CharField(max_length=TEXT_MAX, widget=forms.Textarea, error_messages={
-        "required": gettext_lazy("Enter the help text."),
-        "max_length": gettext_lazy("The text can be at most %(limit_value)d characters (it has %(show_value)d)."),
-    })
+    title = forms.CharField(
+        max_length=TITLE_MAX,
+        error_messages={
+            "required": gettext_lazy("Enter a title."),
+            "max_length": gettext_lazy("The title can be at most %(limit_value)d characters (it has %(show_value)d)."),
+        },
+    )
+    text = forms.CharField(
+        max_length=TEXT_MAX,
+        widget=forms.Textarea,
+        error_messages={
+            "required": gettext_lazy("Enter the help text."),
+            "max_length": gettext_lazy("The text can be at most %(limit_value)d characters (it has %(show_value)d)."),
+        },
+    )
 
 
 def _known_keys() -> dict[str, dict]:
@@ -550,12 +727,18 @@ def help_texts(request):
     rows = []
     for key in sorted(set(defaults) | set(current)):
         h = current.get(key)
-        rows.append({
-            "key": key, "title": h.title if h else defaults[key]["title"],
-            "text": h.text if h else defaults[key]["text"].strip(), "loaded": h is not None,
-            "recorded_at": h.recorded_at if h else None, "recorded_by": h.recorded_by if h else None,
-            "versions": versions.get(key, 0), "url": reverse("help_text_edit", args=[key]),
-        })
+        rows.append(
+            {
+                "key": key,
+                "title": h.title if h else defaults[key]["title"],
+                "text": h.text if h else defaults[key]["text"].strip(),
+                "loaded": h is not None,
+                "recorded_at": h.recorded_at if h else None,
+                "recorded_by": h.recorded_by if h else None,
+                "versions": versions.get(key, 0),
+                "url": reverse("help_text_edit", args=[key]),
+            }
+        )
     return render(request, "web/help/list.html", {"rows": rows, "nav": admin_nav(request, "help_texts")})
 
 
@@ -566,8 +749,11 @@ def help_text_edit(request, key: str):
     current = HelpText.objects.current().filter(key=key).first()
     if current is None and key not in defaults:
         raise Http404(_("Unknown help text."))
-    initial = ({"title": current.title, "text": current.text} if current else
-               {"title": defaults[key]["title"], "text": defaults[key]["text"].strip()})
+    initial = (
+        {"title": current.title, "text": current.text}
+        if current
+        else {"title": defaults[key]["title"], "text": defaults[key]["text"].strip()}
+    )
     if request.method == "POST":
         form = HelpTextForm(request.POST)
         if form.is_valid():
@@ -576,13 +762,22 @@ def help_text_edit(request, key: str):
                 messages.info(request, _("No changes: the help text was not saved."))
             else:
                 help_texts_store.save_text(key, title, text, request.user)
-                messages.success(request, _("The help text \"%(title)s\" was saved as a new version.")
-                                 % {"title": title})
+                messages.success(request, _('The help text "%(title)s" was saved as a new version.') % {"title": title})
             return redirect("help_text_edit", key=key)
     else:
         form = HelpTextForm(initial=initial)
     history = list(HelpText.objects.filter(key=key).select_related("recorded_by").order_by("-recorded_at", "-id"))
-    return render(request, "web/help/edit.html", {
-        "key": key, "form": form, "history": history, "current": current, "title_max": TITLE_MAX,
-        "text_max": TEXT_MAX, "nav": admin_nav(request, "help_texts"),
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "web/help/edit.html",
+        {
+            "key": key,
+            "form": form,
+            "history": history,
+            "current": current,
+            "title_max": TITLE_MAX,
+            "text_max": TEXT_MAX,
+            "nav": admin_nav(request, "help_texts"),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )

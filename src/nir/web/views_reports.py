@@ -97,6 +97,7 @@ _CLI_HINT = re.compile(r"\s*\([^()]*--[^()]*\)")
 
 # --- the list -------------------------------------------------------------------------------
 
+
 @never_cache
 @login_required
 @require_GET
@@ -104,13 +105,19 @@ def report_list(request):
     sections = []
     for law in registry.LAWS:
         reports = [
-            {"id": d.id, "title": d.title, "help_text": _web_text(d.help_text),
-             "url": reverse("report", args=[d.id]) + "?" + urlencode({"law": law})}
-            for d in registry.REPORTS.values() if law in getattr(d, "laws", registry.LAWS)
+            {
+                "id": d.id,
+                "title": d.title,
+                "help_text": _web_text(d.help_text),
+                "url": reverse("report", args=[d.id]) + "?" + urlencode({"law": law}),
+            }
+            for d in registry.REPORTS.values()
+            if law in getattr(d, "laws", registry.LAWS)
         ]
         label = LAW_LABELS.get(law, law)
-        sections.append({"law": law, "label": label, "heading": gettext("Reports - %(law)s") % {"law": label},
-                         "reports": reports})
+        sections.append(
+            {"law": law, "label": label, "heading": gettext("Reports - %(law)s") % {"law": label}, "reports": reports}
+        )
     # The "?" beside each report shows its help text (HelpText «report.<id>», editable by IMDi); a
     # report without one shows the registry's help text as a paragraph instead.
     texts = current_texts()
@@ -118,11 +125,13 @@ def report_list(request):
         for r in section["reports"]:
             r["help_key"] = f"report.{r['id']}"
             r["has_help"] = r["help_key"] in texts
-    return render(request, "web/reports/list.html", {
-        "sections": sections, "statistics_help": "report.aarsstatistikk" in texts})
+    return render(
+        request, "web/reports/list.html", {"sections": sections, "statistics_help": "report.aarsstatistikk" in texts}
+    )
 
 
 # --- parameters from the query string --------------------------------------------------------
+
 
 def _form_filters(d: registry.ReportDefinition) -> dict[str, str]:
     """The filters in the report's form, in the order shown."""
@@ -145,6 +154,7 @@ def _qs(values: dict[str, Any]) -> str:
 
 
 # --- the form ---------------------------------------------------------------------------------
+
 
 @dataclass
 class FilterField:
@@ -204,19 +214,31 @@ def _fields(d: registry.ReportDefinition, query) -> list[FilterField]:
         hint = FILTER_HINTS.get(name, "")
         if name == "category" and "scheme" not in d.filters:
             hint = ""
-        fields.append(FilterField(name=name, label=filter_label(d, name), value=value, input_type=input_type,
-                                  choices=choices, hint=hint, required=name == "law",
-                                  empty_label=EMPTY_CHOICE_LABELS.get(name, ALL_LABEL)))
+        fields.append(
+            FilterField(
+                name=name,
+                label=filter_label(d, name),
+                value=value,
+                input_type=input_type,
+                choices=choices,
+                hint=hint,
+                required=name == "law",
+                empty_label=EMPTY_CHOICE_LABELS.get(name, ALL_LABEL),
+            )
+        )
     return fields
 
 
 # --- the table --------------------------------------------------------------------------------
 
+
 def cell_text(column: registry.Column, value: Any) -> str:
     """A value as the page shows it: as ``exports.display`` (labels), dates dd.mm.yyyy, decimal comma."""
     v = exports.display(column, value)
     if isinstance(v, dt.datetime):
-        return timezone.localtime(v).strftime("%d.%m.%Y %H:%M") if timezone.is_aware(v) else v.strftime("%d.%m.%Y %H:%M")
+        return (
+            timezone.localtime(v).strftime("%d.%m.%Y %H:%M") if timezone.is_aware(v) else v.strftime("%d.%m.%Y %H:%M")
+        )
     if isinstance(v, dt.date):
         return v.strftime(exports.DATE_FORMAT)
     if isinstance(v, bool):
@@ -243,14 +265,18 @@ def _columns(d: registry.ReportDefinition, sort: str | None, current: dict[str, 
         next_sort = c.key if not sorted_here or descending else f"-{c.key}"
         params = {k: v for k, v in current.items() if k != "sort"}
         params["sort"] = next_sort
-        out.append({
-            "key": c.key, "header": c.header, "numeric": c.kind in _NUMERIC_KINDS,
-            "url": url + _qs(params),
-            "aria_sort": ("descending" if descending else "ascending") if sorted_here else "",
-            "indicator": ("▼" if descending else "▲") if sorted_here else "",
-            "action": gettext("sort descending") if next_sort.startswith("-") else gettext("sort ascending"),
-            "id": f"sort-{c.key}",
-        })
+        out.append(
+            {
+                "key": c.key,
+                "header": c.header,
+                "numeric": c.kind in _NUMERIC_KINDS,
+                "url": url + _qs(params),
+                "aria_sort": ("descending" if descending else "ascending") if sorted_here else "",
+                "indicator": ("▼" if descending else "▲") if sorted_here else "",
+                "action": gettext("sort descending") if next_sort.startswith("-") else gettext("sort ascending"),
+                "id": f"sort-{c.key}",
+            }
+        )
     return out
 
 
@@ -280,6 +306,7 @@ def _get_definition(report_id: str) -> registry.ReportDefinition:
 
 # --- one report -------------------------------------------------------------------------------
 
+
 @never_cache
 @login_required
 @require_GET
@@ -295,10 +322,16 @@ def report(request, report_id: str):
     # The lead is the report's help text as IMDi keeps it (HelpText «report.<id>», the "?" of the list).
     help_text = text_for(f"report.{d.id}")
     context = {
-        "definition": d, "help_text": help_text.text if help_text else _web_text(d.help_text), "fields": fields,
-        "law_label": LAW_LABELS.get(law, law), "law": law, "sort": current.get("sort", ""),
-        "reset_url": url + _qs({"law": law if law in registry.LAWS else ""}), "url": url,
-        "no_access": scope is not None and scope.empty, "partial": partial,
+        "definition": d,
+        "help_text": help_text.text if help_text else _web_text(d.help_text),
+        "fields": fields,
+        "law_label": LAW_LABELS.get(law, law),
+        "law": law,
+        "sort": current.get("sort", ""),
+        "reset_url": url + _qs({"law": law if law in registry.LAWS else ""}),
+        "url": url,
+        "no_access": scope is not None and scope.empty,
+        "partial": partial,
     }
     try:
         params = report_params(query, d, page_size=PAGE_SIZE)
@@ -321,33 +354,49 @@ def report(request, report_id: str):
         return response
 
     # Audit log (issue 5): one event, the persons of the rows shown; a failure fails the request.
-    audit.record(request=request, action="report", channel="web", what=f"report:{d.id}",
-                 persons=audit.report_page_persons(result), filters=audit.report_filters(result))
+    audit.record(
+        request=request,
+        action="report",
+        channel="web",
+        what=f"report:{d.id}",
+        persons=audit.report_page_persons(result),
+        filters=audit.report_filters(result),
+    )
     page = result.params.page
     columns = _columns(d, result.params.sort, current, url)
-    table = [[{"text": cell_text(c, row[c.key]), "numeric": c.kind in _NUMERIC_KINDS} for c in d.columns]
-             for row in rows]
+    table = [
+        [{"text": cell_text(c, row[c.key]), "numeric": c.kind in _NUMERIC_KINDS} for c in d.columns] for row in rows
+    ]
     export_query = _qs(current)
     trigger = request.headers.get("HX-Trigger", "") if partial else ""
 
     def page_url(n: int) -> str:
         return url + _qs({**current, "page": n if n > 1 else ""})
 
-    context.update({
-        "result": result, "count": count, "count_text": _count_text(d, count), "columns": columns, "rows": table,
-        "page": page, "pages": pages, "first_row": (page - 1) * PAGE_SIZE + 1 if count else 0,
-        "last_row": min(page * PAGE_SIZE, count),
-        "prev_url": page_url(page - 1) if page > 1 else "",
-        "next_url": page_url(page + 1) if page < pages else "",
-        "pager": pager(page, pages, page_url),
-        "csv_url": reverse("report_export", args=[d.id, "csv"]) + export_query,
-        "xlsx_url": reverse("report_export", args=[d.id, "xlsx"]) + export_query,
-        "as_of": result.params.as_of, "known_at": timezone.localtime(result.known_at),
-        # After an htmx update the focus goes to the sort link that was used (``HX-Trigger``: the id of
-        # the element), else to the result's heading; nir.js moves it to ``[data-autofocus]``.
-        "focus": trigger if trigger.startswith("sort-") else "",
-        "focus_result": partial and not trigger.startswith("sort-"),
-    })
+    context.update(
+        {
+            "result": result,
+            "count": count,
+            "count_text": _count_text(d, count),
+            "columns": columns,
+            "rows": table,
+            "page": page,
+            "pages": pages,
+            "first_row": (page - 1) * PAGE_SIZE + 1 if count else 0,
+            "last_row": min(page * PAGE_SIZE, count),
+            "prev_url": page_url(page - 1) if page > 1 else "",
+            "next_url": page_url(page + 1) if page < pages else "",
+            "pager": pager(page, pages, page_url),
+            "csv_url": reverse("report_export", args=[d.id, "csv"]) + export_query,
+            "xlsx_url": reverse("report_export", args=[d.id, "xlsx"]) + export_query,
+            "as_of": result.params.as_of,
+            "known_at": timezone.localtime(result.known_at),
+            # After an htmx update the focus goes to the sort link that was used (``HX-Trigger``: the id of
+            # the element), else to the result's heading; nir.js moves it to ``[data-autofocus]``.
+            "focus": trigger if trigger.startswith("sort-") else "",
+            "focus_result": partial and not trigger.startswith("sort-"),
+        }
+    )
     response = _render_report(request, context)
     if partial:
         response["HX-Push-Url"] = page_url(page)
@@ -362,6 +411,7 @@ def _render_report(request, context: dict, status: int = 200):
 
 
 # --- htmx, errors and paging (shared with views_statistics) -------------------------------------------------
+
 
 def is_htmx(request) -> bool:
     """An htmx request for a part of the page; a history restore (back button) gets the whole page."""
@@ -405,6 +455,7 @@ def pager(page: int, pages: int, page_url, around: int = 1) -> list[dict]:
 
 # --- download --------------------------------------------------------------------------------
 
+
 def export_filename(result: registry.ReportResult, fmt: str) -> str:
     return f"{result.definition.id}-{result.params.law}-{result.params.as_of:%Y-%m-%d}.{fmt}"
 
@@ -433,8 +484,15 @@ def report_export(request, report_id: str, fmt: str):
     else:
         exports.write_xlsx(result, out)
     # Audit log (issue 5): one event, every person of the download; a failure fails the request.
-    audit.record(request=request, action="export", channel="web", what=f"report:{d.id}",
-                 persons=audit.report_all_persons(result), filters=audit.report_filters(result, format=fmt))
+    audit.record(
+        request=request,
+        action="export",
+        channel="web",
+        what=f"report:{d.id}",
+        persons=audit.report_all_persons(result),
+        filters=audit.report_filters(result, format=fmt),
+    )
     out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=export_filename(result, fmt),
-                        content_type=EXPORT_FORMATS[fmt])
+    return FileResponse(
+        out, as_attachment=True, filename=export_filename(result, fmt), content_type=EXPORT_FORMATS[fmt]
+    )

@@ -40,8 +40,14 @@ from nir.rules.catalogue import RULES
 from nir.rules.version import RULES_VERSION
 
 # The code lists the rules read (docs/rules.md «Parameters»): shown first, open.
-RULE_CODE_LISTS = ("final_goal", "permit_basis", "absence_kind", "decision_type", "termination_type",
-                   "termination_reason")
+RULE_CODE_LISTS = (
+    "final_goal",
+    "permit_basis",
+    "absence_kind",
+    "decision_type",
+    "termination_type",
+    "termination_reason",
+)
 
 PARAMETER_FILES = {
     "law.yaml": gettext_lazy("Which act applies"),
@@ -99,11 +105,18 @@ FACT_LABELS = {
     "workdays": gettext_lazy("Workdays"),
 }
 # Facts whose values are codes of a code list (shown with the list's label).
-FACT_CODE_LISTS = {"basis": "permit_basis", "type": "decision_type", "scheme": "scheme",
-                   "result": "decision_result", "education": "education", "final_goal": "final_goal"}
+FACT_CODE_LISTS = {
+    "basis": "permit_basis",
+    "type": "decision_type",
+    "scheme": "scheme",
+    "result": "decision_result",
+    "education": "education",
+    "final_goal": "final_goal",
+}
 
 
 # --- formatting ---------------------------------------------------------------------------------
+
 
 def _value_text(value: Any) -> str:
     """A parameter or fact value as the pages show it: dates dd.mm.yyyy, Ja/Nei, lists joined."""
@@ -124,6 +137,7 @@ def _fact_text(key: str, value: Any) -> str:
 
 # --- the rules page ---------------------------------------------------------------------------
 
+
 def parameter_groups(today: dt.date) -> list[dict]:
     """Every parameter of the shipped set with its versions, grouped by file (``parameters.default()``)."""
     params = parameters.default()
@@ -131,40 +145,74 @@ def parameter_groups(today: dt.date) -> list[dict]:
     for name in params.names():
         p = params.parameter(name)
         in_force = p.at(today)
-        versions = [{
-            "value": _value_text(v.value), "valid_from": v.valid_from, "valid_to": v.valid_to, "source": v.source,
-            "verified": v.verified, "note": v.note, "pending": v.valid_from is None, "in_force": v is in_force,
-        } for v in sorted(p.versions, key=lambda v: (v.valid_from is None, v.valid_from or dt.date.min))]
-        group = groups.setdefault(p.file, {"file": p.file, "title": PARAMETER_FILES.get(p.file, p.file),
-                                           "parameters": []})
-        group["parameters"].append({"name": name, "description": p.description,
-                                    "unit": "" if p.unit == "date" else UNITS.get(p.unit, p.unit),
-                                    "versions": versions})
+        versions = [
+            {
+                "value": _value_text(v.value),
+                "valid_from": v.valid_from,
+                "valid_to": v.valid_to,
+                "source": v.source,
+                "verified": v.verified,
+                "note": v.note,
+                "pending": v.valid_from is None,
+                "in_force": v is in_force,
+            }
+            for v in sorted(p.versions, key=lambda v: (v.valid_from is None, v.valid_from or dt.date.min))
+        ]
+        group = groups.setdefault(
+            p.file, {"file": p.file, "title": PARAMETER_FILES.get(p.file, p.file), "parameters": []}
+        )
+        group["parameters"].append(
+            {
+                "name": name,
+                "description": p.description,
+                "unit": "" if p.unit == "date" else UNITS.get(p.unit, p.unit),
+                "versions": versions,
+            }
+        )
     order = list(PARAMETER_FILES)
-    return sorted(groups.values(), key=lambda g: (order.index(g["file"]) if g["file"] in order else len(order),
-                                                  g["file"]))
+    return sorted(
+        groups.values(), key=lambda g: (order.index(g["file"]) if g["file"] in order else len(order), g["file"])
+    )
 
 
 def code_lists() -> list[dict]:
     """The code lists (``nir.codes``), those the rules read first."""
     lists = codes.all_lists()
     names = [n for n in RULE_CODE_LISTS if n in lists] + sorted(n for n in lists if n not in RULE_CODE_LISTS)
-    return [{"name": n, "title": lists[n].title, "source": lists[n].source, "used_by_rules": n in RULE_CODE_LISTS,
-             "codes": lists[n].codes} for n in names]
+    return [
+        {
+            "name": n,
+            "title": lists[n].title,
+            "source": lists[n].source,
+            "used_by_rules": n in RULE_CODE_LISTS,
+            "codes": lists[n].codes,
+        }
+        for n in names
+    ]
 
 
 def reevaluation_status() -> dict:
     """How many current DerivedStatus rows each rules version derived: one GROUP BY query."""
-    rows = list(m.DerivedStatus.objects.current().order_by().values("rules_version")
-                .annotate(n=Count("id"), oldest=Min("as_of"), newest=Max("as_of")))
+    rows = list(
+        m.DerivedStatus.objects.current()
+        .order_by()
+        .values("rules_version")
+        .annotate(n=Count("id"), oldest=Min("as_of"), newest=Max("as_of"))
+    )
     for row in rows:
         row["current"] = row["rules_version"] == RULES_VERSION
     rows.sort(key=lambda r: (not r["current"], -r["n"], r["rules_version"]))
     current = sum(r["n"] for r in rows if r["current"])
     total = sum(r["n"] for r in rows)
-    return {"version": RULES_VERSION, "rows": rows, "total": total, "current": current, "older": total - current,
-            "oldest": min((r["oldest"] for r in rows), default=None),
-            "newest": max((r["newest"] for r in rows), default=None)}
+    return {
+        "version": RULES_VERSION,
+        "rows": rows,
+        "total": total,
+        "current": current,
+        "older": total - current,
+        "oldest": min((r["oldest"] for r in rows), default=None),
+        "newest": max((r["newest"] for r in rows), default=None),
+    }
 
 
 @never_cache
@@ -197,17 +245,33 @@ def _may_explain(user) -> bool:
 
 # --- explain one person -----------------------------------------------------------------------
 
+
 def _step(step: dict) -> dict:
-    facts = [{"key": k, "label": FACT_LABELS.get(k, k), "known": k in FACT_LABELS, "value": _fact_text(k, v)}
-             for k, v in (step.get("facts") or {}).items() if k != "path"]
-    params = [{"name": p["name"], "value": _value_text(p["value"]), "source": p["source"],
-               "verified": p.get("verified", True),
-               "valid_from": dt.date.fromisoformat(p["valid_from"]) if p.get("valid_from") else None,
-               "valid_to": dt.date.fromisoformat(p["valid_to"]) if p.get("valid_to") else None}
-              for p in step.get("parameters", [])]
-    return {"text": step["text"], "rule": step["rule"], "source": step["source"],
-            "verified": step.get("verified", True), "subject": step.get("subject", ""), "facts": facts,
-            "parameters": params}
+    facts = [
+        {"key": k, "label": FACT_LABELS.get(k, k), "known": k in FACT_LABELS, "value": _fact_text(k, v)}
+        for k, v in (step.get("facts") or {}).items()
+        if k != "path"
+    ]
+    params = [
+        {
+            "name": p["name"],
+            "value": _value_text(p["value"]),
+            "source": p["source"],
+            "verified": p.get("verified", True),
+            "valid_from": dt.date.fromisoformat(p["valid_from"]) if p.get("valid_from") else None,
+            "valid_to": dt.date.fromisoformat(p["valid_to"]) if p.get("valid_to") else None,
+        }
+        for p in step.get("parameters", [])
+    ]
+    return {
+        "text": step["text"],
+        "rule": step["rule"],
+        "source": step["source"],
+        "verified": step.get("verified", True),
+        "subject": step.get("subject", ""),
+        "facts": facts,
+        "parameters": params,
+    }
 
 
 def explanation_sections(result: rules.Result) -> tuple[list[dict], list[dict]]:
@@ -224,9 +288,15 @@ def explanation_sections(result: rules.Result) -> tuple[list[dict], list[dict]]:
     sections = []
     for key in keys:
         steps = [_step(s) for s in explanations.get(key, [])]
-        sections.append({"key": key, "label": KEY_LABELS.get(key, key),
-                         "value": value_label(key, values.get(key)), "steps": steps,
-                         "verified": all(s["verified"] for s in steps)})
+        sections.append(
+            {
+                "key": key,
+                "label": KEY_LABELS.get(key, key),
+                "value": value_label(key, values.get(key)),
+                "steps": steps,
+                "verified": all(s["verified"] for s in steps),
+            }
+        )
     errors = [_step(e) for e in explanations.get("errors", [])]
     return sections, errors
 
@@ -250,14 +320,28 @@ def explain_person(request, duf: str):
         try:
             as_of = parse_typed_date(raw)
         except ValueError:
-            error = _("The assessment date must be a date (dd.mm.yyyy), not \"%(value)s\".") % {"value": raw[:40]}
+            error = _('The assessment date must be a date (dd.mm.yyyy), not "%(value)s".') % {"value": raw[:40]}
     details = m.PersonDetails.objects.current().filter(person=person).only("first_name", "last_name").first()
-    context = {"person": person, "details": details, "as_of": as_of, "as_of_raw": raw, "today": today,
-               "person_url": _person_url(person.duf), "error": error, "rules_version": RULES_VERSION}
+    context = {
+        "person": person,
+        "details": details,
+        "as_of": as_of,
+        "as_of_raw": raw,
+        "today": today,
+        "person_url": _person_url(person.duf),
+        "error": error,
+        "rules_version": RULES_VERSION,
+    }
     # Audit log: one event, the person explained — also when the page only shows the person (name and
     # DUF number) with an error; a failure fails the request.
-    audit.record(request=request, action="read", channel="web", what="explain", persons=[person],
-                 filters={"duf": person.duf, "as_of": as_of})
+    audit.record(
+        request=request,
+        action="read",
+        channel="web",
+        what="explain",
+        persons=[person],
+        filters={"duf": person.duf, "as_of": as_of},
+    )
     if error:
         return render(request, "web/rules/explain.html", context, status=400)
     try:

@@ -65,8 +65,11 @@ MAIN_FIGURES = {
 }
 GOAL_FIGURES = ("sluttmaal-rett-og-plikt", "sluttmaal-rett")
 EXAM_FIGURE = "norsk-frist-proever"
-BY_CHOICES = (("", gettext_lazy("None (one area)")), ("municipality", gettext_lazy("Municipality")),
-              ("county", gettext_lazy("County")))
+BY_CHOICES = (
+    ("", gettext_lazy("None (one area)")),
+    ("municipality", gettext_lazy("Municipality")),
+    ("county", gettext_lazy("County")),
+)
 # The chart of «deltakere» by area: only up to this many areas (the table always has them all).
 MAX_CHART_AREAS = 50
 MAX_SCOPE_NAMES = 6
@@ -77,6 +80,7 @@ JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 EXPORT_FORMATS = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE, "json": JSON_CONTENT_TYPE}
 
 # --- areas (reference data) ---------------------------------------------------------------------
+
 
 @dataclass
 class AreaInfo:
@@ -92,34 +96,42 @@ def area_info(code: str) -> AreaInfo:
     if len(code) == 2:
         row = County.objects.filter(number=code).order_by("-valid_from").values_list("name", flat=True).first()
         if row is None:
-            raise ReportError(gettext('unknown county "%(code)s": the county number is not in the reference data')
-                              % {"code": code})
+            raise ReportError(
+                gettext('unknown county "%(code)s": the county number is not in the reference data') % {"code": code}
+            )
         munis = frozenset(Municipality.objects.filter(county__number=code).values_list("number", flat=True))
         districts = frozenset(District.objects.filter(municipality_number__in=munis).values_list("number", flat=True))
         return AreaInfo(code, row, "county", munis, districts)
     if len(code) == 4:
         row = Municipality.objects.filter(number=code).order_by("-valid_from").values_list("name", flat=True).first()
         if row is None:
-            raise ReportError(gettext(
-                'unknown municipality "%(code)s": the municipality number is not in the reference data')
-                % {"code": code})
+            raise ReportError(
+                gettext('unknown municipality "%(code)s": the municipality number is not in the reference data')
+                % {"code": code}
+            )
         districts = frozenset(District.objects.filter(municipality_number=code).values_list("number", flat=True))
         return AreaInfo(code, row, "municipality", frozenset({code}), districts)
-    row = District.objects.filter(number=code).order_by("-valid_from").values_list(
-        "name", "municipality_number").first()
+    row = (
+        District.objects.filter(number=code).order_by("-valid_from").values_list("name", "municipality_number").first()
+    )
     if row is None:
-        raise ReportError(gettext('unknown district "%(code)s": the district number is not in the reference data')
-                          % {"code": code})
+        raise ReportError(
+            gettext('unknown district "%(code)s": the district number is not in the reference data') % {"code": code}
+        )
     return AreaInfo(code, row[0], "district", frozenset({row[1]}), frozenset({code}))
 
 
 def area_choices(selected: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
     """The select of areas: counties and municipalities valid today, grouped (``<optgroup>``)."""
     today = timezone.localdate()
-    counties = [(n, f"{n} {name}") for n, name in
-                County.objects.valid_on(today).order_by("number").values_list("number", "name")]
-    munis = [(n, f"{n} {name}") for n, name in
-             Municipality.objects.valid_on(today).order_by("number").values_list("number", "name")]
+    counties = [
+        (n, f"{n} {name}")
+        for n, name in County.objects.valid_on(today).order_by("number").values_list("number", "name")
+    ]
+    munis = [
+        (n, f"{n} {name}")
+        for n, name in Municipality.objects.valid_on(today).order_by("number").values_list("number", "name")
+    ]
     known = {c for c, _ in counties} | {c for c, _ in munis}
     groups = [(gettext("Counties"), counties), (gettext("Municipalities"), munis)]
     if selected and len(selected) in (2, 4) and selected not in known:
@@ -129,11 +141,13 @@ def area_choices(selected: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _municipality_names(numbers) -> list[str]:
     names = {}
-    for number, name in Municipality.objects.filter(number__in=numbers).order_by("number", "-valid_from").values_list(
-            "number", "name"):
+    for number, name in (
+        Municipality.objects.filter(number__in=numbers).order_by("number", "-valid_from").values_list("number", "name")
+    ):
         names.setdefault(number, name)
-    for number, name in District.objects.filter(number__in=numbers).order_by("number", "-valid_from").values_list(
-            "number", "name"):
+    for number, name in (
+        District.objects.filter(number__in=numbers).order_by("number", "-valid_from").values_list("number", "name")
+    ):
         names.setdefault(number, name)
     return [names.get(n, n) for n in sorted(numbers)]
 
@@ -144,16 +158,24 @@ def scope_notice(scope: Scope | None, area: AreaInfo | None) -> dict[str, str] |
     if scope is None:
         return None
     if scope.empty:
-        return {"text": gettext("Your user has no access to persons in the register, so every figure is 0."),
-                "level": "warning"}
+        return {
+            "text": gettext("Your user has no access to persons in the register, so every figure is 0."),
+            "level": "warning",
+        }
     numbers = sorted(scope.municipalities | scope.districts)
     if len(numbers) > MAX_SCOPE_NAMES:
         whose = gettext("%(n)s municipalities and districts") % {"n": len(numbers)}
     else:
         names = _municipality_names(numbers)
-        whose = (gettext("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
-                 if len(names) > 1 else names[0])
-    text = gettext("You only see figures for persons you have access to: persons followed up by %(whose)s. Persons in other municipalities are not counted.") % {"whose": whose}
+        whose = (
+            gettext("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+            if len(names) > 1
+            else names[0]
+        )
+    text = gettext(
+        "You only see figures for persons you have access to: persons followed up by %(whose)s. Persons in other "
+        "municipalities are not counted."
+    ) % {"whose": whose}
     if area is not None and not (area.municipalities & scope.municipalities or area.districts & scope.districts):
         outside = gettext("%(area)s is outside what you have access to, so every figure for the area is 0.")
         return {"text": outside % {"area": area.name} + " " + text, "level": "warning"}
@@ -169,6 +191,7 @@ def checked(req: StatsRequest) -> tuple[StatsParams, AreaInfo | None]:
 
 
 # --- formatting ---------------------------------------------------------------------------------
+
 
 def fmt_time(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
@@ -189,13 +212,14 @@ def law_label(law: str) -> str:
 def _qs(values: dict[str, Any]) -> str:
     items = []
     for k, v in values.items():
-        for one in (v if isinstance(v, (list, tuple)) else [v]):
+        for one in v if isinstance(v, (list, tuple)) else [v]:
             if one not in (None, ""):
                 items.append((k, one))
     return "?" + urlencode(items) if items else ""
 
 
 # --- tables and charts --------------------------------------------------------------------------
+
 
 @dataclass
 class Table:
@@ -219,8 +243,14 @@ def _columns_of(fig: statistics.Figure) -> list[tuple[str, Any]]:
     if fig.exhaustive and len(fig.columns) > 1:
         out.append((gettext("Total"), lambda t, a: _n(t.total(fig.id, a))))
     for num, den, label in fig.shares:
-        out.append((f"{label} (%)", lambda t, a, n=num, d=den: charts.format_percent(
-            None if t.share(fig.id, n, d, a) is None else t.share(fig.id, n, d, a) * 100)))
+        out.append(
+            (
+                f"{label} (%)",
+                lambda t, a, n=num, d=den: charts.format_percent(
+                    None if t.share(fig.id, n, d, a) is None else t.share(fig.id, n, d, a) * 100
+                ),
+            )
+        )
     return out
 
 
@@ -247,18 +277,29 @@ def _exam_split(t: StatsTable, code: str) -> tuple[list[tuple[str, int]], int]:
     deadline = t.value(EXAM_FIGURE, "deadline", code)
     taken = t.value(EXAM_FIGURE, "exam_taken", code)
     passed = t.value(EXAM_FIGURE, "exam_passed", code)
-    return [(gettext("Passed"), passed), (gettext("Took the test, not passed"), max(taken - passed, 0)),
-            (gettext("Did not take the test"), max(deadline - taken, 0))], deadline
+    return [
+        (gettext("Passed"), passed),
+        (gettext("Took the test, not passed"), max(taken - passed, 0)),
+        (gettext("Did not take the test"), max(deadline - taken, 0)),
+    ], deadline
 
 
-def figure_section(fig: statistics.Figure, table: StatsTable, *, previous: StatsTable | None = None,
-                   prefix: str = "fig") -> dict[str, Any]:
+def figure_section(
+    fig: statistics.Figure, table: StatsTable, *, previous: StatsTable | None = None, prefix: str = "fig"
+) -> dict[str, Any]:
     """One figure for one area: a chart, the numbers as a table (and the chart's own numbers when they differ)."""
     p = table.params
     code = table.areas[0].code if table.areas else (p.area or "")
     cid = f"{prefix}-{fig.id}"
-    section: dict[str, Any] = {"figure": fig, "id": cid, "chart": None, "chart_table": None, "table": None,
-                               "table_html": None, "note": ""}
+    section: dict[str, Any] = {
+        "figure": fig,
+        "id": cid,
+        "chart": None,
+        "chart_table": None,
+        "table": None,
+        "table_html": None,
+        "note": "",
+    }
     place = table.areas[0].name if table.areas else ""
     unit = str(UNIT)
     title = _title(fig.title, place, p.year)
@@ -267,16 +308,17 @@ def figure_section(fig: statistics.Figure, table: StatsTable, *, previous: Stats
         total = sum(n for _, n in items)
         shown = [(label, n) for label, n in items if n]
         section["chart"] = charts.share_bars(title, shown, total=total, series_name=unit, chart_id=cid)
-        section["table_html"] = charts.share_table(title, shown, total=total,
-                                                   label_header=gettext("Final goal"), count_header=unit,
-                                                   table_id=f"{cid}-table")
+        section["table_html"] = charts.share_table(
+            title, shown, total=total, label_header=gettext("Final goal"), count_header=unit, table_id=f"{cid}-table"
+        )
         section["note"] = gettext("Final goals that no participant has are left out.")
         return section
     years = [p.year - 1, p.year] if previous is not None else [p.year]
     tables = [previous, table] if previous is not None else [table]
     if previous is not None and p.as_of != dt.date(p.year, 12, 31):
-        section["note"] = gettext("%(previous)s: figures as of 31.12.%(previous)s. %(year)s: figures as of %(date)s.") % {
-            "previous": p.year - 1, "year": p.year, "date": fmt_date(p.as_of)}
+        section["note"] = gettext(
+            "%(previous)s: figures as of 31.12.%(previous)s. %(year)s: figures as of %(date)s."
+        ) % {"previous": p.year - 1, "year": p.year, "date": fmt_date(p.as_of)}
     labels = [c.label for c in fig.columns]
     rows = [(c.label, [_n(t.value(fig.id, c.key, code)) for t in tables]) for c in fig.columns]
     foot = []
@@ -284,29 +326,48 @@ def figure_section(fig: statistics.Figure, table: StatsTable, *, previous: Stats
         foot.append((gettext("Total"), [_n(t.total(fig.id, code)) for t in tables]))
     for num, den, label in fig.shares:
         of = fig.column(den).label.lower()
-        foot.append((gettext("%(share)s (of %(of)s)") % {"share": label, "of": of}, [charts.format_percent(
-            None if t.share(fig.id, num, den, code) is None else t.share(fig.id, num, den, code) * 100)
-            for t in tables]))
+        foot.append(
+            (
+                gettext("%(share)s (of %(of)s)") % {"share": label, "of": of},
+                [
+                    charts.format_percent(
+                        None if t.share(fig.id, num, den, code) is None else t.share(fig.id, num, den, code) * 100
+                    )
+                    for t in tables
+                ],
+            )
+        )
     head = [gettext("Group"), *[str(y) for y in years]]
     both = _two_years(p.year - 1, p.year)
     caption = _title(fig.title, place, both if previous is not None else p.year)
     section["table"] = Table(caption, head, rows, foot, id=f"{cid}-table")
     if fig.id == EXAM_FIGURE:
         split, deadline = _exam_split(table, code)
-        section["chart"] = charts.share_bars(gettext("%(title)s: distribution") % {"title": title}, split,
-                                             total=deadline, series_name=unit, chart_id=cid)
+        section["chart"] = charts.share_bars(
+            gettext("%(title)s: distribution") % {"title": title}, split, total=deadline, series_name=unit, chart_id=cid
+        )
         section["chart_table"] = charts.share_table(
-            _title(gettext("Persons with the deadline in the year, by test"), place, p.year), split, total=deadline,
-            label_header=gettext("Test"), count_header=unit, table_id=f"{cid}-split")
+            _title(gettext("Persons with the deadline in the year, by test"), place, p.year),
+            split,
+            total=deadline,
+            label_header=gettext("Test"),
+            count_header=unit,
+            table_id=f"{cid}-split",
+        )
         return section
     if previous is not None:
         title = _title(fig.title, place, both)
     if len(fig.columns) == 1:
         # One number a year: one bar per year.
         key = fig.columns[0].key
-        section["chart"] = charts.bar_chart(title, [str(y) for y in years],
-                                            {fig.columns[0].label: [t.value(fig.id, key, code) for t in tables]},
-                                            horizontal=True, unit=unit, chart_id=cid)
+        section["chart"] = charts.bar_chart(
+            title,
+            [str(y) for y in years],
+            {fig.columns[0].label: [t.value(fig.id, key, code) for t in tables]},
+            horizontal=True,
+            unit=unit,
+            chart_id=cid,
+        )
         return section
     # The category groups, the two years side by side (grouped bars).
     series = {str(y): [t.value(fig.id, c.key, code) for c in fig.columns] for y, t in zip(years, tables)}
@@ -336,8 +397,15 @@ def figure_section_by_area(fig: statistics.Figure, table: StatsTable, *, prefix:
     foot = [(gettext("Sum"), [get(total, "") for _, get in cols])] if table.areas else []
     caption = gettext("%(title)s, %(year)s, per %(by)s") % {"title": fig.title, "year": p.year, "by": _by_word(p.by)}
     table_ = Table(caption, [gettext("Area"), *[h for h, _ in cols]], rows, foot, id=f"{prefix}-{fig.id}-table")
-    return {"figure": fig, "id": f"{prefix}-{fig.id}", "chart": None, "chart_table": None, "table": table_,
-            "table_html": None, "note": ""}
+    return {
+        "figure": fig,
+        "id": f"{prefix}-{fig.id}",
+        "chart": None,
+        "chart_table": None,
+        "table": table_,
+        "table_html": None,
+        "note": "",
+    }
 
 
 def area_chart(table: StatsTable) -> dict[str, Any] | None:
@@ -345,17 +413,23 @@ def area_chart(table: StatsTable) -> dict[str, Any] | None:
     if not table.areas:
         return None
     title = gettext("Persons who took part in the introduction programme in %(year)s, per %(by)s") % {
-        "year": table.params.year, "by": _by_word(table.params.by)}
+        "year": table.params.year,
+        "by": _by_word(table.params.by),
+    }
     if len(table.areas) > MAX_CHART_AREAS:
         note = gettext("The chart is shown when there are at most %(n)s areas; the figures are in the table.")
         return {"title": title, "chart": None, "table": None, "note": note % {"n": MAX_CHART_AREAS}}
     cats = [a.name for a in table.areas]
     series = {gettext("Participants in total"): [table.total("deltakere", a.code) for a in table.areas]}
     unit = str(UNIT)
-    return {"title": title, "note": "",
-            "chart": charts.bar_chart(title, cats, series, horizontal=True, unit=unit, chart_id="omraader"),
-            "table": charts.data_table(title, cats, series, unit=unit, category_header=gettext("Area"),
-                                       table_id="omraader-table")}
+    return {
+        "title": title,
+        "note": "",
+        "chart": charts.bar_chart(title, cats, series, horizontal=True, unit=unit, chart_id="omraader"),
+        "table": charts.data_table(
+            title, cats, series, unit=unit, category_header=gettext("Area"), table_id="omraader-table"
+        ),
+    }
 
 
 def series_section(tables: dict[int, StatsTable], code: str, place: str) -> dict[str, Any]:
@@ -363,19 +437,25 @@ def series_section(tables: dict[int, StatsTable], code: str, place: str) -> dict
     years = sorted(tables)
     labels = [str(y) for y in years]
     series = {str(name): [tables[y].total(fid, code) for y in years] for fid, name in MAIN_FIGURES.items()}
-    title = gettext("Main figures %(first)s-%(last)s - %(place)s") % {"first": years[0], "last": years[-1],
-                                                                      "place": place}
+    title = gettext("Main figures %(first)s-%(last)s - %(place)s") % {
+        "first": years[0],
+        "last": years[-1],
+        "place": place,
+    }
     last = tables[years[-1]].params.as_of
     dates = gettext("Figures as of 31.12. each year, for %(year)s as of %(date)s.") % {
-        "year": years[-1], "date": fmt_date(last)}
+        "year": years[-1],
+        "date": fmt_date(last),
+    }
     if last == dt.date(years[-1], 12, 31):
         dates = gettext("Figures as of 31.12. each year.")
     unit = str(UNIT)
     return {
         "title": title,
         "chart": charts.line_chart(title, labels, series, unit=unit, chart_id="serie"),
-        "table": charts.data_table(title, labels, series, unit=unit, category_header=gettext("Year"),
-                                   table_id="serie-table"),
+        "table": charts.data_table(
+            title, labels, series, unit=unit, category_header=gettext("Year"), table_id="serie-table"
+        ),
         "note": dates,
         "figures": [FIGURES[f] for f in MAIN_FIGURES],
     }
@@ -398,9 +478,17 @@ def changes_table(d: diff.StatsDiff) -> Table:
         area = f"{c.area} {c.area_name}".strip()
         rows.append((area, [fig.title, fig.column(c.column).label, _n(c.before), _n(c.after), fmt_delta(c.delta)]))
     caption = gettext("Changed figures between the register as known %(before)s and %(after)s") % {
-        "before": fmt_time(d.before.known_at), "after": fmt_time(d.after.known_at)}
-    head = [gettext("Area"), gettext("Figure"), gettext("Column"), gettext("Before"), gettext("After"),
-            gettext("Change")]
+        "before": fmt_time(d.before.known_at),
+        "after": fmt_time(d.after.known_at),
+    }
+    head = [
+        gettext("Area"),
+        gettext("Figure"),
+        gettext("Column"),
+        gettext("Before"),
+        gettext("After"),
+        gettext("Change"),
+    ]
     return Table(caption, head, rows, id="endringer-table", num_from=3)
 
 
@@ -411,6 +499,7 @@ def _sections(table: StatsTable, previous: StatsTable | None) -> list[dict[str, 
 
 
 # --- the statistics page ------------------------------------------------------------------------
+
 
 def _form(query) -> dict[str, Any]:
     """The values of the form as given (shown again after an error)."""
@@ -424,19 +513,32 @@ def _form(query) -> dict[str, Any]:
     if year not in years and re.fullmatch(r"\d{4}", year):
         years.append(year)
     return {
-        "year": year, "years": years, "law": query.get("law", "").strip() or DEFAULT_LAW,
-        "laws": [(law, law_label(law)) for law in LAWS], "area": area, "district": district,
-        "areas": area_choices(area), "by": query.get("by", "").strip(), "by_choices": BY_CHOICES,
-        "as_of": query.get("as_of", "").strip(), "known_at": query.get("known_at", "").strip(),
+        "year": year,
+        "years": years,
+        "law": query.get("law", "").strip() or DEFAULT_LAW,
+        "laws": [(law, law_label(law)) for law in LAWS],
+        "area": area,
+        "district": district,
+        "areas": area_choices(area),
+        "by": query.get("by", "").strip(),
+        "by_choices": BY_CHOICES,
+        "as_of": query.get("as_of", "").strip(),
+        "known_at": query.get("known_at", "").strip(),
         "compare_known_at": query.get("compare_known_at", "").strip(),
     }
 
 
 def _link_params(p: StatsParams, query) -> dict[str, str]:
     """The parameters of the page as given (for the downloads and the yearly report)."""
-    return {"year": str(p.year), "law": p.law, "area": p.area or "", "by": p.by or "",
-            "as_of": query.get("as_of", "").strip(), "known_at": query.get("known_at", "").strip(),
-            "figure": [f for f in p.figures] if len(p.figures) < len(FIGURES) else []}
+    return {
+        "year": str(p.year),
+        "law": p.law,
+        "area": p.area or "",
+        "by": p.by or "",
+        "as_of": query.get("as_of", "").strip(),
+        "known_at": query.get("known_at", "").strip(),
+        "figure": [f for f in p.figures] if len(p.figures) < len(FIGURES) else [],
+    }
 
 
 def _message(error: Exception) -> str:
@@ -451,8 +553,12 @@ def statistics_page(request):
     query = request.GET
     scope = person_scope(request.user)
     partial = is_htmx(request)
-    context: dict[str, Any] = {"form": _form(query), "figures": list(FIGURES.values()), "partial": partial,
-                               "url": reverse("statistics")}
+    context: dict[str, Any] = {
+        "form": _form(query),
+        "figures": list(FIGURES.values()),
+        "partial": partial,
+        "url": reverse("statistics"),
+    }
     # The URL of the page as asked for, without empty parameters (pushed to the address bar by htmx).
     clean_url = request.path + _qs({k: query.getlist(k) for k in query})
     try:
@@ -473,32 +579,58 @@ def statistics_page(request):
         return _render_statistics(request, context, "false", status=error_status(request))
 
     # Audit log (issue 5): aggregates only, no persons; a failure fails the request.
-    audit.record(request=request, action="statistics", channel="web", what="statistics:aarsstatistikk",
-                 filters=audit.statistics_filters(p, series=bool(series),
-                                                  compare_known_at=(req.compare_at or "now") if req.compare else None))
+    audit.record(
+        request=request,
+        action="statistics",
+        channel="web",
+        what="statistics:aarsstatistikk",
+        filters=audit.statistics_filters(
+            p, series=bool(series), compare_known_at=(req.compare_at or "now") if req.compare else None
+        ),
+    )
     code = table.areas[0].code if not p.by and table.areas else ""
     place = area.name if area else gettext("The whole country")
     links = _link_params(p, query)
     export_query = _qs(links)
-    context.update({
-        "table": table, "params": p, "place": place, "area": area,
-        "law_label": law_label(p.law), "as_of": fmt_date(p.as_of), "known_at": fmt_time(table.known_at),
-        "by_label": dict(BY_CHOICES).get(p.by or "", ""),
-        "notice": scope_notice(scope, area),
-        "sections": _sections(table, series.get(p.year - 1) if series else None),
-        "area_chart": area_chart(table) if p.by else None,
-        "series": series_section(series, code, place) if series else None,
-        "series_url": (None if series or p.by else request.path + _qs({**{k: v for k, v in query.items()}, "serie": "1"})),
-        "changes": changes_table(changes) if changes is not None else None,
-        "changes_count": len(changes.changes) if changes is not None else 0,
-        "downloads": [(label, reverse("statistics_export", args=[fmt]) + export_query)
-                      for fmt, label in (("csv", "CSV"), ("xlsx", "Excel (xlsx)"), ("json", "JSON"))],
-        "report_url": (reverse("yearly_report", args=[p.area, p.year])
-                       + _qs({"law": p.law if p.law != DEFAULT_LAW else "", "as_of": links["as_of"],
-                              "known_at": links["known_at"]})) if p.area else "",
-        # After an htmx update the focus goes to the result's heading.
-        "focus_result": partial,
-    })
+    context.update(
+        {
+            "table": table,
+            "params": p,
+            "place": place,
+            "area": area,
+            "law_label": law_label(p.law),
+            "as_of": fmt_date(p.as_of),
+            "known_at": fmt_time(table.known_at),
+            "by_label": dict(BY_CHOICES).get(p.by or "", ""),
+            "notice": scope_notice(scope, area),
+            "sections": _sections(table, series.get(p.year - 1) if series else None),
+            "area_chart": area_chart(table) if p.by else None,
+            "series": series_section(series, code, place) if series else None,
+            "series_url": (
+                None if series or p.by else request.path + _qs({**{k: v for k, v in query.items()}, "serie": "1"})
+            ),
+            "changes": changes_table(changes) if changes is not None else None,
+            "changes_count": len(changes.changes) if changes is not None else 0,
+            "downloads": [
+                (label, reverse("statistics_export", args=[fmt]) + export_query)
+                for fmt, label in (("csv", "CSV"), ("xlsx", "Excel (xlsx)"), ("json", "JSON"))
+            ],
+            "report_url": (
+                reverse("yearly_report", args=[p.area, p.year])
+                + _qs(
+                    {
+                        "law": p.law if p.law != DEFAULT_LAW else "",
+                        "as_of": links["as_of"],
+                        "known_at": links["known_at"],
+                    }
+                )
+            )
+            if p.area
+            else "",
+            # After an htmx update the focus goes to the result's heading.
+            "focus_result": partial,
+        }
+    )
     return _render_statistics(request, context, clean_url)
 
 
@@ -517,6 +649,7 @@ def _render_statistics(request, context: dict[str, Any], push_url: str, status: 
 
 
 # --- downloads ----------------------------------------------------------------------------------
+
 
 def export_filename(p: StatsParams, fmt: str) -> str:
     parts = [stats_exports.STATISTICS_ID, str(p.year), p.law, p.area or "landet"]
@@ -545,8 +678,13 @@ def statistics_export(request, fmt: str):
         (stats_exports.write_json if fmt == "json" else stats_exports.write_csv)(table, buf)
         body = buf.getvalue().encode("utf-8-sig" if fmt == "csv" else "utf-8")
     # Audit log (issue 5): aggregates only, no persons; a failure fails the request.
-    audit.record(request=request, action="export", channel="web", what="statistics:aarsstatistikk",
-                 filters=audit.statistics_filters(table.params, format=fmt))
+    audit.record(
+        request=request,
+        action="export",
+        channel="web",
+        what="statistics:aarsstatistikk",
+        filters=audit.statistics_filters(table.params, format=fmt),
+    )
     response = HttpResponse(body, content_type=EXPORT_FORMATS[fmt])
     response["Content-Disposition"] = f'attachment; filename="{export_filename(table.params, fmt)}"'
     return response
@@ -554,14 +692,18 @@ def statistics_export(request, fmt: str):
 
 # --- the printable yearly report ----------------------------------------------------------------
 
+
 @never_cache
 @login_required
 @require_GET
 def yearly_report(request, area: str, year: str):
     query = request.GET
     scope = person_scope(request.user)
-    context: dict[str, Any] = {"area_code": area, "year": year,
-                               "statistics_url": reverse("statistics") + _qs({"year": year, "area": area})}
+    context: dict[str, Any] = {
+        "area_code": area,
+        "year": year,
+        "statistics_url": reverse("statistics") + _qs({"year": year, "area": area}),
+    }
     try:
         p, info = checked(stats_request(query, area=area, year=year, by_allowed=False))
         table = statistics.yearly(p, scope=scope)
@@ -571,17 +713,32 @@ def yearly_report(request, area: str, year: str):
         context["error"] = _message(e)
         return render(request, "web/reports/yearly_report.html", context, status=400)
     # Audit log (issue 5): aggregates only, no persons; a failure fails the request.
-    audit.record(request=request, action="statistics", channel="web", what="statistics:aarsrapport",
-                 filters=audit.statistics_filters(p))
-    context.update({
-        "table": table, "params": p, "place": info.name, "area": info,
-        "kind_label": {"county": gettext("County"), "municipality": gettext("Municipality"),
-                       "district": gettext("District")}[info.kind],
-        "law_label": law_label(p.law), "as_of": fmt_date(p.as_of), "known_at": fmt_time(table.known_at),
-        "notice": scope_notice(scope, info),
-        "sections": _sections(table, series.get(p.year - 1)),
-        "series": series_section(series, table.areas[0].code, info.name),
-        "generated": fmt_time(timezone.now()),
-        "statistics_url": reverse("statistics") + _qs({**_link_params(p, query), "by": ""}),
-    })
+    audit.record(
+        request=request,
+        action="statistics",
+        channel="web",
+        what="statistics:aarsrapport",
+        filters=audit.statistics_filters(p),
+    )
+    context.update(
+        {
+            "table": table,
+            "params": p,
+            "place": info.name,
+            "area": info,
+            "kind_label": {
+                "county": gettext("County"),
+                "municipality": gettext("Municipality"),
+                "district": gettext("District"),
+            }[info.kind],
+            "law_label": law_label(p.law),
+            "as_of": fmt_date(p.as_of),
+            "known_at": fmt_time(table.known_at),
+            "notice": scope_notice(scope, info),
+            "sections": _sections(table, series.get(p.year - 1)),
+            "series": series_section(series, table.areas[0].code, info.name),
+            "generated": fmt_time(timezone.now()),
+            "statistics_url": reverse("statistics") + _qs({**_link_params(p, query), "by": ""}),
+        }
+    )
     return render(request, "web/reports/yearly_report.html", context)

@@ -49,8 +49,16 @@ SCREENSHOT_DIR = PROJECT_DIR / "test-artifacts" / "screenshots"
 AXE_REPORT_DIR = PROJECT_DIR / "test-artifacts" / "axe"
 CHROMIUM = os.environ.get("NIR_CHROMIUM", "/usr/bin/chromium")
 AXE_JS = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 PASSWORD = "Nettleser-test-2026!"  # synthetic test users only
@@ -61,6 +69,7 @@ TIMEOUT_MS = 15_000
 
 
 # --- collection: the «browser» marker; run once (SQLite pass) ----------------------------------------
+
 
 def _is_browser_item(item) -> bool:
     return BROWSER_DIR in Path(str(item.path)).resolve().parents
@@ -75,8 +84,12 @@ def pytest_collection_modifyitems(config, items):
         needed = [name for mark in item.iter_markers("browser") for name in mark.kwargs.get("urls", ())]
         missing = [name for name in dict.fromkeys(needed) if url_missing(name)]
         if missing:
-            item.add_marker(pytest.mark.skip(
-                reason=f"not in the URL configuration yet (django.urls.reverse: NoReverseMatch): {', '.join(missing)}"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="not in the URL configuration yet (django.urls.reverse: NoReverseMatch): "
+                    + ", ".join(missing)
+                )
+            )
     if ON_POSTGRES and mine:
         # The pages are the same on both databases; the PostgreSQL pass covers the queries.
         config.hook.pytest_deselected(items=mine)
@@ -133,8 +146,9 @@ def live_server(request):
     addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
     server = LiveServer(addr, start=False)
     plain = server.thread
-    server.thread = SerializedLiveServerThread(plain.host, plain.static_handler,
-                                               connections_override=plain.connections_override, port=plain.port)
+    server.thread = SerializedLiveServerThread(
+        plain.host, plain.static_handler, connections_override=plain.connections_override, port=plain.port
+    )
     server.thread.daemon = True
     server.start()
     yield server
@@ -142,6 +156,7 @@ def live_server(request):
 
 
 # --- the browser ------------------------------------------------------------------------------------------
+
 
 class _Chromium:
     """One Chromium for the run of browser tests, stopped after the last of them (``pytest_runtest_teardown``).
@@ -162,8 +177,11 @@ class _Chromium:
     def get(self):
         if self.browser is None:
             if not Path(CHROMIUM).exists():
-                pytest.fail(f"Chromium is missing ({CHROMIUM}): run `make browser-binaries` (installs Debian's "
-                            "chromium with apt). The browser tests never download a browser.", pytrace=False)
+                pytest.fail(
+                    f"Chromium is missing ({CHROMIUM}): run `make browser-binaries` (installs Debian's "
+                    "chromium with apt). The browser tests never download a browser.",
+                    pytrace=False,
+                )
             if not AXE_JS.exists():
                 pytest.fail(f"axe-core is missing ({AXE_JS}): run `make install` (npm ci).", pytrace=False)
             from playwright.sync_api import sync_playwright
@@ -172,8 +190,9 @@ class _Chromium:
             os.environ[self.ENV] = "true"
             self.playwright = sync_playwright().start()
             try:
-                self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                               headless=True)
+                self.browser = self.playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+                )
             except BaseException:
                 self.stop()
                 raise
@@ -232,13 +251,15 @@ class BrowserLog:
         self.errors.append(message)
 
     def unexpected(self) -> list[str]:
-        return [e for e in self.errors[self.reported:] if not any(p.search(e) for p in self.allowed)]
+        return [e for e in self.errors[self.reported :] if not any(p.search(e) for p in self.allowed)]
 
     def check(self, where: str = ""):
         bad = self.unexpected()
         self.reported = len(self.errors)
-        assert not bad, f"browser errors{' on ' + where if where else ''} (CSP violations, script errors, " \
-                        "failed requests):\n  " + "\n  ".join(bad)
+        assert not bad, (
+            f"browser errors{' on ' + where if where else ''} (CSP violations, script errors, "
+            "failed requests):\n  " + "\n  ".join(bad)
+        )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -252,19 +273,34 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def page(browser, live_server, request):
     """A fresh browser context and page on the live server (relative URLs: ``page.goto("/rapporter/")``)."""
-    context = browser.new_context(base_url=live_server.url, locale="nb-NO", timezone_id="Europe/Oslo",
-                                  viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="nb-NO",
+        timezone_id="Europe/Oslo",
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
     context.set_default_timeout(TIMEOUT_MS)
     pg = context.new_page()
     log = BrowserLog()
     pg.nir_log = log
-    pg.on("console", lambda msg: log.add(f"console.{msg.type}: {msg.text} ({msg.location.get('url', '')})")
-          if msg.type == "error" else None)
+    pg.on(
+        "console",
+        lambda msg: (
+            log.add(f"console.{msg.type}: {msg.text} ({msg.location.get('url', '')})") if msg.type == "error" else None
+        ),
+    )
     pg.on("pageerror", lambda exc: log.add(f"page error: {exc}"))
     # A request cancelled by leaving the page (net::ERR_ABORTED, e.g. an htmx section still loading) is
     # not an error; an answer with an error status shows up as a console error («Failed to load resource»).
-    pg.on("requestfailed", lambda req: log.add(f"request failed: {req.method} {req.url} ({req.failure})")
-          if "ERR_ABORTED" not in (req.failure or "") else None)
+    pg.on(
+        "requestfailed",
+        lambda req: (
+            log.add(f"request failed: {req.method} {req.url} ({req.failure})")
+            if "ERR_ABORTED" not in (req.failure or "")
+            else None
+        ),
+    )
     try:
         yield pg
         if not getattr(request.node, "nir_call_failed", True):  # a failed test has said enough
@@ -275,6 +311,7 @@ def page(browser, live_server, request):
 
 # --- helpers (as fixtures: ``login``, ``screenshot``, ``axe_check``, ``check_page``) ------------------------
 
+
 def do_login(page, username: str, password: str = PASSWORD, next: str | None = None):
     """Log in through the login form; ends on the page the form leads to: ``next``, or the start page."""
     page.goto("/login/" + (f"?next={quote(next)}" if next else ""))
@@ -282,8 +319,7 @@ def do_login(page, username: str, password: str = PASSWORD, next: str | None = N
     page.get_by_label("Passord").fill(password)
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="Logg inn").click()
-    assert "/login/" not in page.url, \
-        f"login as {username} failed: {page.get_by_role('alert').all_inner_texts()}"
+    assert "/login/" not in page.url, f"login as {username} failed: {page.get_by_role('alert').all_inner_texts()}"
     settle(page)  # e.g. Arbeidsflate's sections, which htmx loads after the page
     return navigation.value  # the response of the page the login led to
 
@@ -322,8 +358,10 @@ def axe_violations(page) -> list[dict]:
     """axe-core's violations of the current page: WCAG 2.0/2.1 A and AA, and axe's best practices."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(_axe_source())  # not a <script> tag: the page's CSP stays on
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, "
-                           "resultTypes: ['violations']})", AXE_TAGS + AXE_ADVICE_TAGS)
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS + AXE_ADVICE_TAGS,
+    )
     return result["violations"]
 
 
@@ -349,7 +387,8 @@ def run_axe_check(page, name: str) -> list[dict]:
     violations = axe_violations(page)
     AXE_REPORT_DIR.mkdir(parents=True, exist_ok=True)
     (AXE_REPORT_DIR / f"{name}.txt").write_text(
-        f"{page.url}\n{format_violations(violations) or 'no violations'}\n", encoding="utf-8")
+        f"{page.url}\n{format_violations(violations) or 'no violations'}\n", encoding="utf-8"
+    )
     bad = [v for v in violations if v["impact"] in AXE_FAILING_IMPACTS and set(v["tags"]) & set(AXE_TAGS)]
     assert not bad, f"axe-core: serious or critical violations on {name} ({page.url}):\n{format_violations(bad)}"
     return violations
@@ -403,8 +442,9 @@ def transactional_db(request, django_db_setup, django_db_blocker):
     Here the in-memory SQLite test database is copied once, before the first browser test, and
     copied back after each test (SQLite's backup API: milliseconds; triggers and all). Any other
     database: triggers dropped, ``flush``, whose post_migrate signal reinstalls them."""
-    assert "_django_db_helper" not in request.fixturenames, \
+    assert "_django_db_helper" not in request.fixturenames, (
         "a browser test asked for pytest-django's db/client/django_user_model (see tests/web/browser/conftest.py)"
+    )
     with django_db_blocker.unblock():
         in_memory = connection.vendor == "sqlite" and connection.is_in_memory_db()
         if in_memory and not _SNAPSHOT:
@@ -463,17 +503,23 @@ def world(transactional_db, fast_passwords):
     # Not pytest-django's django_user_model: it asks for ``db``, which would bring back its flush.
     django_user_model = get_user_model()
     users = {
-        "trondheim": make_user(django_user_model, "saksbehandler-trondheim", "k-5001",
-                               first_name="Tora", last_name="Trondsen"),
-        "bergen": make_user(django_user_model, "saksbehandler-bergen", "k-4601",
-                            first_name="Berit", last_name="Bergesen"),
+        "trondheim": make_user(
+            django_user_model, "saksbehandler-trondheim", "k-5001", first_name="Tora", last_name="Trondsen"
+        ),
+        "bergen": make_user(
+            django_user_model, "saksbehandler-bergen", "k-4601", first_name="Berit", last_name="Bergesen"
+        ),
         "imdi": make_user(django_user_model, "admin-imdi", "imdi", first_name="Ida", last_name="Imsen"),
     }
     hashed = make_password(PASSWORD)
     django_user_model.objects.filter(pk__in=[u.pk for u in users.values()]).update(password=hashed)
     r = Register(Actor.for_user(users["imdi"], source_system="NIR-test"))
-    persons = {"ny": r.person("Nora", "Nymark"), "deltaker": r.person("Didrik", "Deltaker"),
-               "avvik": r.person("Agnes", "Avvik"), "tidlig": r.person("Frida", "Førstart")}
+    persons = {
+        "ny": r.person("Nora", "Nymark"),
+        "deltaker": r.person("Didrik", "Deltaker"),
+        "avvik": r.person("Agnes", "Avvik"),
+        "tidlig": r.person("Frida", "Førstart"),
+    }
     r.participation(persons["deltaker"], dt.date(2026, 1, 5), goal="work_no_vgo_2026")
     r.participation(persons["avvik"], dt.date(2026, 1, 5))
     r.participation(persons["tidlig"], dt.date(2025, 12, 1), goal="work_no_vgo_2026")

@@ -37,8 +37,9 @@ def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page, world, lo
     login(page, "saksbehandler-trondheim")
     page.goto("/rapporter/")
     page.keyboard.press("Tab")
-    focused = page.evaluate("() => ({text: document.activeElement.textContent.trim(), "
-                            "href: document.activeElement.getAttribute('href')})")
+    focused = page.evaluate(
+        "() => ({text: document.activeElement.textContent.trim(), href: document.activeElement.getAttribute('href')})"
+    )
     assert focused == {"text": "Hopp til hovedinnhold", "href": "#innhold"}
     skip = page.get_by_role("link", name="Hopp til hovedinnhold")
     expect(skip).to_be_visible()  # visible when focused (Designsystemet's ds-skip-link)

@@ -37,11 +37,17 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "url_name", "username", "args", "query"), [
-    pytest.param(*p[:4], p[4] if len(p) > 4 else {}, id=p[0], marks=pytest.mark.browser(urls=(p[1],))) for p in PAGES])
+@pytest.mark.parametrize(
+    ("name", "url_name", "username", "args", "query"),
+    [pytest.param(*p[:4], p[4] if len(p) > 4 else {}, id=p[0], marks=pytest.mark.browser(urls=(p[1],))) for p in PAGES],
+)
 def test_main_page(page, world, login, check_page, name, url_name, username, args, query):
-    url = reverse(url_name, args=[world.duf(a[1:]) if a.startswith("@") else
-                                  world.users[a[1:]].pk if a.startswith("#") else a for a in args])
+    url = reverse(
+        url_name,
+        args=[
+            world.duf(a[1:]) if a.startswith("@") else world.users[a[1:]].pk if a.startswith("#") else a for a in args
+        ],
+    )
     if query:
         url += "?" + urlencode(query)
     response = login(page, username, next=url)

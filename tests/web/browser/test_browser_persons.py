@@ -16,7 +16,7 @@ from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS
 
 pytestmark = pytest.mark.browser(urls=("persons", "person", "person_add"))
 
-PARTICIPATION = "Deltakelse i introduksjonsprogram"              # codes.label("decision_type", "participation")
+PARTICIPATION = "Deltakelse i introduksjonsprogram"  # codes.label("decision_type", "participation")
 LOSS_DUE_TO_WORK = "Bortfall av rett og plikt pga. arbeid over 30 timer"  # … "loss_due_to_work"
 GOAL = "work_no_vgo_2026"  # Arbeid - person har ikke utdanning på videregående nivå fra før (fra 01.01.2026)
 REFUSAL = re.compile(r"kan kun registreres dersom det ikke foreligger et vedtak om deltakelse")  # s08 rule
@@ -167,8 +167,9 @@ def test_person_page_without_javascript(browser, live_server, world, login, scre
     """Without JavaScript the person page reads, and «+ Legg til» is a plain link to the form page
     whose POST registers and leads back to the person (303)."""
     nora = world.persons["ny"]
-    context = browser.new_context(base_url=live_server.url, locale="nb-NO", java_script_enabled=False,
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, locale="nb-NO", java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     try:
         page = context.new_page()
         login(page, "saksbehandler-trondheim", next=f"/personer/{nora.duf}/")

@@ -19,15 +19,23 @@ from nir.rules.context import Context, il9_letter, permit_facts
 from nir.rules.dates import fmt
 from nir.rules.integreringsloven import (
     deviations as dev,
+)
+from nir.rules.integreringsloven import (
     forskrift_s10_s19_absence as absence,
+)
+from nir.rules.integreringsloven import (
     s05_decisions,
     s08_loss_due_to_work,
     s08_target_group,
-    s13_14_final_goals as goals,
     s27_28_norwegian,
     s32_norwegian_deadline,
-    s37_ch6a_collective_protection as ch6a,
     s43h_transition,
+)
+from nir.rules.integreringsloven import (
+    s13_14_final_goals as goals,
+)
+from nir.rules.integreringsloven import (
+    s37_ch6a_collective_protection as ch6a,
 )
 from nir.rules.integreringsloven.common import current_permit
 from nir.rules.model import Decision, Derived, Explanation, IntroResult, NorwegianResult, Permit
@@ -46,13 +54,19 @@ def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Pe
         if s43h_transition.applies(ctx, first, current, decisions):
             return s43h_transition.intro_category(ctx, first, current, decisions), first
         later = next((p for p in s9 if p.decision_date >= first.decision_date and p.basis != ch6a.COLLECTIVE), None)
-        d = (s08_target_group.ordinary_category(ctx, later) if later
-             else s08_target_group.category_without_s9_permit(ctx))
+        d = (
+            s08_target_group.ordinary_category(ctx, later)
+            if later
+            else s08_target_group.category_without_s9_permit(ctx)
+        )
         step = Explanation(
-            "ch6a_superseded", "il. § 8; if. § 43h (gjelder ikke: ingen vedtak etter kap. 6A)",
+            "ch6a_superseded",
+            "il. § 8; if. § 43h (gjelder ikke: ingen vedtak etter kap. 6A)",
             f"Kollektiv beskyttelse fra {fmt(first.decision_date)} uten vedtak etter kap. 6A; ny tillatelse "
-            f"{current.basis} ({fmt(current.decision_date)}) vurderes etter ordinære regler.", d.value,
-            {"collective_protection_permit": permit_facts(first), "current_permit": permit_facts(current)})
+            f"{current.basis} ({fmt(current.decision_date)}) vurderes etter ordinære regler.",
+            d.value,
+            {"collective_protection_permit": permit_facts(first), "current_permit": permit_facts(current)},
+        )
         return Derived(d.value, [step, *d.steps]), later
     return ch6a.intro_category(ctx, first), first
 
@@ -74,10 +88,17 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
     if closed_ex is not None:
         ctx.explain("intro.closed", closed_ex)
     else:
-        ctx.explain("intro.closed", Explanation(
-            "loss_due_to_work_closes", s08_loss_due_to_work.SOURCE,
-            "Ingen automatisk avslutning: det foreligger ikke et gyldig vedtak om bortfall av rett og plikt pga. "
-            "arbeid som står ved lag.", None, {}))
+        ctx.explain(
+            "intro.closed",
+            Explanation(
+                "loss_due_to_work_closes",
+                s08_loss_due_to_work.SOURCE,
+                "Ingen automatisk avslutning: det foreligger ikke et gyldig vedtak om bortfall av rett og plikt pga. "
+                "arbeid som står ved lag.",
+                None,
+                {},
+            ),
+        )
 
     # introduction programme: how long
     periods = absence.valid_periods(ctx)
@@ -91,26 +112,48 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
     if first is not None:
         intro.start_date = first.start_date
     if closure is not None:
-        ctx.explain("intro.deadline", Explanation(
-            "intro_deadline_none", s08_loss_due_to_work.SOURCE, "Ingen frist: ordningen er avsluttet.", None, {}))
+        ctx.explain(
+            "intro.deadline",
+            Explanation(
+                "intro_deadline_none", s08_loss_due_to_work.SOURCE, "Ingen frist: ordningen er avsluttet.", None, {}
+            ),
+        )
     elif first is None:
-        ctx.explain("intro.deadline", Explanation(
-            "intro_deadline_none", "regelmotor.md § 4; 004",
-            "Ingen frist: det er ikke registrert vedtak om deltakelse i introduksjonsprogram.", None, {}))
+        ctx.explain(
+            "intro.deadline",
+            Explanation(
+                "intro_deadline_none",
+                "regelmotor.md § 4; 004",
+                "Ingen frist: det er ikke registrert vedtak om deltakelse i introduksjonsprogram.",
+                None,
+                {},
+            ),
+        )
     elif code is None:
-        ctx.explain("intro.deadline", Explanation(
-            "intro_deadline_none", "regelmotor.md § 4; 004",
-            "Ingen frist: det er ikke registrert sluttmål (avvik).", None, {"start_date": first.start_date}))
+        ctx.explain(
+            "intro.deadline",
+            Explanation(
+                "intro_deadline_none",
+                "regelmotor.md § 4; 004",
+                "Ingen frist: det er ikke registrert sluttmål (avvik).",
+                None,
+                {"start_date": first.start_date},
+            ),
+        )
     else:
-        note = (" Programmets varighet etter kap. 6A er ikke avklart; beregnet med de samme reglene (ikke verifisert)."
-                if intro.category == "right" else "")
+        note = (
+            " Programmets varighet etter kap. 6A er ikke avklart; beregnet med de samme reglene (ikke verifisert)."
+            if intro.category == "right"
+            else ""
+        )
         start = first.start_date
         assert start is not None  # s05: a participation decision without a start date is not effective
         goal_deadline, months, ext, base = goals.deadline(ctx, start, code, ext_error is None, note)
         intro.months, intro.extension_months, intro.base_deadline = months, ext, base
         ctx.explain("intro.deadline", goal_deadline)
-        intro.deadline = ctx.explain("intro.deadline",
-                                     absence.intro_extension(ctx, goal_deadline.value, intro.absence_workdays))
+        intro.deadline = ctx.explain(
+            "intro.deadline", absence.intro_extension(ctx, goal_deadline.value, intro.absence_workdays)
+        )
 
     # Norwegian and social studies
     norwegian = NorwegianResult()
@@ -119,12 +162,17 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
     norwegian.leave_workdays = ctx.explain("norwegian.leave_workdays", absence.norwegian_leave_workdays(ctx, periods))
     if norwegian.category != "none" and npermit is not None:
         n_deadline, n_start, n_months = s32_norwegian_deadline.deadline(
-            ctx, npermit, norwegian.category, norwegian.leave_workdays)
+            ctx, npermit, norwegian.category, norwegian.leave_workdays
+        )
         norwegian.deadline = ctx.explain("norwegian.deadline", n_deadline)
         norwegian.start_date, norwegian.months = n_start, n_months
     else:
-        ctx.explain("norwegian.deadline", Explanation(
-            "norwegian_deadline_none", "il. § 32", "Ingen frist: ingen rett eller plikt til opplæring.", None, {}))
+        ctx.explain(
+            "norwegian.deadline",
+            Explanation(
+                "norwegian_deadline_none", "il. § 32", "Ingen frist: ingen rett eller plikt til opplæring.", None, {}
+            ),
+        )
 
     # deviations
     found = dev.final_goal_deviations(first.start_date if first else None, code, first is not None)

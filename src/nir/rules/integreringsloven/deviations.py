@@ -31,16 +31,36 @@ def final_goal_deviations(start: dt.date | None, code: Code | None, has_particip
     if not has_participation:
         return []
     if code is None:
-        return [Explanation("final_goal_missing", SOURCE,
-                            "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal.", "final_goal_missing",
-                            {"start_date": start})]
+        return [
+            Explanation(
+                "final_goal_missing",
+                SOURCE,
+                "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal.",
+                "final_goal_missing",
+                {"start_date": start},
+            )
+        ]
     facts = {"start_date": start, "final_goal": code.code, "valid_from": code.valid_from, "valid_to": code.valid_to}
     if start is not None and code.valid_from is not None and start < code.valid_from:
-        return [Explanation("final_goal_2026_before_2026_start", SOURCE,
-                            f"Med oppstart i introduksjonsprogram ({fmt(start)}) før sluttmaalet «{code.label}» gjelder "
-                            f"(fra {fmt(code.valid_from)}).", "final_goal_2026_before_2026_start", facts)]
+        return [
+            Explanation(
+                "final_goal_2026_before_2026_start",
+                SOURCE,
+                f"Med oppstart i introduksjonsprogram ({fmt(start)}) før sluttmaalet «{code.label}» gjelder "
+                f"(fra {fmt(code.valid_from)}).",
+                "final_goal_2026_before_2026_start",
+                facts,
+            )
+        ]
     if start is not None and code.valid_to is not None and start > code.valid_to:
-        return [Explanation("final_goal_expired", SOURCE,
-                            f"Med oppstart i introduksjonsprogram {fmt(start)}, men med sluttmaalet «{code.label}» som "
-                            f"ikke gjelder lenger (gyldig til {fmt(code.valid_to)}).", "final_goal_expired", facts)]
+        return [
+            Explanation(
+                "final_goal_expired",
+                SOURCE,
+                f"Med oppstart i introduksjonsprogram {fmt(start)}, men med sluttmaalet «{code.label}» som "
+                f"ikke gjelder lenger (gyldig til {fmt(code.valid_to)}).",
+                "final_goal_expired",
+                facts,
+            )
+        ]
     return []

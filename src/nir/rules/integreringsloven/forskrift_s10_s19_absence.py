@@ -29,16 +29,29 @@ def period_error(p: Period) -> RuleError | None:
     """Rules ``absence_kind_unknown`` and ``absence_end_before_start``: such a period is ignored."""
     facts = {"scheme": p.scheme, "kind": p.kind, "from": p.start, "to": p.end}
     if p.kind not in codes("absence_kind"):
-        return RuleError("absence_kind_unknown", f"Fraværstypen '{p.kind}' finnes ikke i kodeverket.",
-                         "regelmotor.md § 4", p.path, facts)
+        return RuleError(
+            "absence_kind_unknown",
+            f"Fraværstypen '{p.kind}' finnes ikke i kodeverket.",
+            "regelmotor.md § 4",
+            p.path,
+            facts,
+        )
     if not all(FIRST_YEAR <= d.year <= LAST_YEAR for d in (p.start, p.end)):
-        return RuleError("absence_date_out_of_range",
-                         f"Perioden {fmt(p.start)}–{fmt(p.end)} ligger utenfor virkedagskalenderen "
-                         f"({FIRST_YEAR}–{LAST_YEAR}).", "regelmotor.md § 4", p.path, facts)
+        return RuleError(
+            "absence_date_out_of_range",
+            f"Perioden {fmt(p.start)}–{fmt(p.end)} ligger utenfor virkedagskalenderen ({FIRST_YEAR}–{LAST_YEAR}).",
+            "regelmotor.md § 4",
+            p.path,
+            facts,
+        )
     if p.end < p.start:
-        return RuleError("absence_end_before_start",
-                         f"Perioden {fmt(p.start)}–{fmt(p.end)} slutter før den begynner.", "regelmotor.md § 4",
-                         p.path, facts)
+        return RuleError(
+            "absence_end_before_start",
+            f"Perioden {fmt(p.start)}–{fmt(p.end)} slutter før den begynner.",
+            "regelmotor.md § 4",
+            p.path,
+            facts,
+        )
     return None
 
 
@@ -65,12 +78,22 @@ def intro_absence_workdays(ctx: Context, valid: list[Period]) -> Derived:
     periods = counted_periods(valid, "intro", "extends_intro")
     n = count_workdays((p.start, p.end) for p in periods)
     ignored = [p.path for p in valid if p.scheme == "intro" and p not in periods]
-    return Derived(n, [Explanation(
-        "if_s10_s19_absence_workdays", SOURCE,
-        f"{n} virkedager med gyldig fravær, fri og permisjon (sammenslått; en dag teller én gang; helligdager, "
-        "ferie etter § 18 og fridager etter § 17 annet ledd teller ikke).", n,
-        {"periods": [{"path": p.path, "kind": p.kind, "from": p.start, "to": p.end} for p in periods],
-         "not_counted": ignored})])
+    return Derived(
+        n,
+        [
+            Explanation(
+                "if_s10_s19_absence_workdays",
+                SOURCE,
+                f"{n} virkedager med gyldig fravær, fri og permisjon (sammenslått; en dag teller én gang; helligdager, "
+                "ferie etter § 18 og fridager etter § 17 annet ledd teller ikke).",
+                n,
+                {
+                    "periods": [{"path": p.path, "kind": p.kind, "from": p.start, "to": p.end} for p in periods],
+                    "not_counted": ignored,
+                },
+            )
+        ],
+    )
 
 
 def intro_extension(ctx: Context, deadline: dt.date, workdays: int) -> Derived:
@@ -78,23 +101,50 @@ def intro_extension(ctx: Context, deadline: dt.date, workdays: int) -> Derived:
     threshold = ctx.param("intro.absence.threshold_workdays", ctx.as_of)
     if workdays > threshold.value:
         new = add_workdays(deadline, workdays)
-        return Derived(new, [Explanation(
-            "if_s10_s19_absence_extension", SOURCE,
-            f"Fravær, fri og permisjon er til sammen {workdays} virkedager, over {threshold.value}: fristen forlenges "
-            f"med alle {workdays} virkedagene, fra {fmt(deadline)} til {fmt(new)}.", new,
-            {"deadline_before": deadline, "workdays": workdays}, [threshold])])
-    return Derived(deadline, [Explanation(
-        "if_s10_s19_absence_extension", SOURCE,
-        f"Fravær, fri og permisjon er til sammen {workdays} virkedager, ikke over {threshold.value}: fristen "
-        f"forlenges ikke ({fmt(deadline)}).", deadline, {"deadline_before": deadline, "workdays": workdays},
-        [threshold])])
+        return Derived(
+            new,
+            [
+                Explanation(
+                    "if_s10_s19_absence_extension",
+                    SOURCE,
+                    f"Fravær, fri og permisjon er til sammen {workdays} virkedager, over {threshold.value}: fristen "
+                    "forlenges "
+                    f"med alle {workdays} virkedagene, fra {fmt(deadline)} til {fmt(new)}.",
+                    new,
+                    {"deadline_before": deadline, "workdays": workdays},
+                    [threshold],
+                )
+            ],
+        )
+    return Derived(
+        deadline,
+        [
+            Explanation(
+                "if_s10_s19_absence_extension",
+                SOURCE,
+                f"Fravær, fri og permisjon er til sammen {workdays} virkedager, ikke over {threshold.value}: fristen "
+                f"forlenges ikke ({fmt(deadline)}).",
+                deadline,
+                {"deadline_before": deadline, "workdays": workdays},
+                [threshold],
+            )
+        ],
+    )
 
 
 def norwegian_leave_workdays(ctx: Context, valid: list[Period]) -> Derived:
     """Rule ``norwegian_leave_workdays``: only workdays in leave decisions count for Norwegian, no threshold."""
     periods = counted_periods(valid, "norwegian", "extends_norwegian")
     n = count_workdays((p.start, p.end) for p in periods)
-    return Derived(n, [Explanation(
-        "norwegian_leave_workdays", "il. § 32; 004 (Presiseringer av fravær, fri, permisjoner)",
-        f"{n} virkedager i permisjonsvedtak fra norsk og samfunnskunnskap (fravær forlenger ikke fristen).", n,
-        {"periods": [{"path": p.path, "kind": p.kind, "from": p.start, "to": p.end} for p in periods]})])
+    return Derived(
+        n,
+        [
+            Explanation(
+                "norwegian_leave_workdays",
+                "il. § 32; 004 (Presiseringer av fravær, fri, permisjoner)",
+                f"{n} virkedager i permisjonsvedtak fra norsk og samfunnskunnskap (fravær forlenger ikke fristen).",
+                n,
+                {"periods": [{"path": p.path, "kind": p.kind, "from": p.start, "to": p.end} for p in periods]},
+            )
+        ],
+    )

@@ -38,8 +38,11 @@ def decision_type_not_in_scheme(ctx: Context, d: Decision) -> RuleError | None:
     code = codes("decision_type").get(d.type)
     schemes = code.attrs.get("schemes", []) if code else []
     if code and d.scheme not in schemes:
-        return _err("decision_type_not_in_scheme",
-                    f"Vedtakstypen «{code.label}» kan ikke registreres på ordningen '{d.scheme}'.", d)
+        return _err(
+            "decision_type_not_in_scheme",
+            f"Vedtakstypen «{code.label}» kan ikke registreres på ordningen '{d.scheme}'.",
+            d,
+        )
     return None
 
 
@@ -48,25 +51,32 @@ def decision_type_not_valid_on_date(ctx: Context, d: Decision) -> RuleError | No
         return None
     code = codes("decision_type").get(d.type)
     if code and not code.valid_on(d.decision_date):
-        return _err("decision_type_not_valid_on_date",
-                    f"Vedtakstypen «{code.label}» gjelder ikke på vedtaksdatoen {fmt(d.decision_date)} "
-                    f"(gyldig {fmt(code.valid_from)}–{fmt(code.valid_to)}).", d)
+        return _err(
+            "decision_type_not_valid_on_date",
+            f"Vedtakstypen «{code.label}» gjelder ikke på vedtaksdatoen {fmt(d.decision_date)} "
+            f"(gyldig {fmt(code.valid_from)}–{fmt(code.valid_to)}).",
+            d,
+        )
     return None
 
 
 def decision_end_before_start(ctx: Context, d: Decision) -> RuleError | None:
     if d.start_date and d.end_date and d.end_date < d.start_date:
-        return _err("decision_end_before_start",
-                    f"Sluttdato {fmt(d.end_date)} er før startdato {fmt(d.start_date)}.", d)
+        return _err(
+            "decision_end_before_start", f"Sluttdato {fmt(d.end_date)} er før startdato {fmt(d.start_date)}.", d
+        )
     return None
 
 
 def participation_without_start_date(ctx: Context, d: Decision) -> RuleError | None:
     if d.type == PARTICIPATION and d.start_date is None:
-        return _err("participation_without_start_date",
-                    "Vedtak om deltakelse i introduksjonsprogram må ha startdato: "
-                    "gjennomføringsfristen løper fra startdato i første vedtak om program.", d,
-                    "regelmotor.md § 4; 004 (frist fra startdato i første vedtak om program)")
+        return _err(
+            "participation_without_start_date",
+            "Vedtak om deltakelse i introduksjonsprogram må ha startdato: "
+            "gjennomføringsfristen løper fra startdato i første vedtak om program.",
+            d,
+            "regelmotor.md § 4; 004 (frist fra startdato i første vedtak om program)",
+        )
     return None
 
 

@@ -37,14 +37,28 @@ S8_5 = "il. § 8 femte ledd"
 LETTERS_WITHOUT_AGREEMENT = ("f", "g")  # il. § 8 andre ledd
 
 
-def _ex(rule: str, source: str, category: str, text: str, facts: dict[str, Any],
-        params: Sequence[Value] = (), verified: bool = True) -> Derived:
-    return Derived(category, [Explanation(rule, source, f"{INTRO_LABELS[category]}: {text}", category, facts,
-                                          list(params), verified)])
+def _ex(
+    rule: str,
+    source: str,
+    category: str,
+    text: str,
+    facts: dict[str, Any],
+    params: Sequence[Value] = (),
+    verified: bool = True,
+) -> Derived:
+    return Derived(
+        category,
+        [Explanation(rule, source, f"{INTRO_LABELS[category]}: {text}", category, facts, list(params), verified)],
+    )
 
 
-def ordinary_category(ctx: Context, p: Permit, granted: str = "right_and_duty",
-                      granted_rule: str = "s08_right_and_duty", granted_source: str = S8_1) -> Derived:
+def ordinary_category(
+    ctx: Context,
+    p: Permit,
+    granted: str = "right_and_duty",
+    granted_rule: str = "s08_right_and_duty",
+    granted_source: str = S8_1,
+) -> Derived:
     """Rules ``s08_*``: § 8 first to third paragraphs for a permit with a § 9 basis.
 
     ``granted`` is the category when every condition holds (``right`` for
@@ -57,39 +71,79 @@ def ordinary_category(ctx: Context, p: Permit, granted: str = "right_and_duty",
     facts = permit_facts(p) | {"birth_date": ctx.facts.birth_date, "age_at_decision": age, "il_9_letter": letter}
     lives = lives_in_municipality(ctx)
     if age < lo.value:
-        return _ex("s08_under_age", S8_1, "none",
-                   f"{age} år da tillatelsen ble innvilget {fmt(p.decision_date)}, under {lo.value} år "
-                   "(alderen ved innvilgelse er avgjørende).", facts, [lo])
+        return _ex(
+            "s08_under_age",
+            S8_1,
+            "none",
+            f"{age} år da tillatelsen ble innvilget {fmt(p.decision_date)}, under {lo.value} år "
+            "(alderen ved innvilgelse er avgjørende).",
+            facts,
+            [lo],
+        )
     if age > hi.value:
         cat = "may_be_offered" if lives else "none"
         where = "og bor i en kommune" if lives else "men er ikke registrert bosatt i en kommune"
-        return _ex("s08_over_age", S8_3, cat,
-                   f"{age} år da tillatelsen ble innvilget {fmt(p.decision_date)}, over {hi.value} år, {where} "
-                   "(kan-gruppen: innvandrere over øvre aldersgrense med tillatelse etter § 9).",
-                   facts | {"lives_in_municipality_from": lives}, [lo, hi], verified=False)
+        return _ex(
+            "s08_over_age",
+            S8_3,
+            cat,
+            f"{age} år da tillatelsen ble innvilget {fmt(p.decision_date)}, over {hi.value} år, {where} "
+            "(kan-gruppen: innvandrere over øvre aldersgrense med tillatelse etter § 9).",
+            facts | {"lives_in_municipality_from": lives},
+            [lo, hi],
+            verified=False,
+        )
     if letter in LETTERS_WITHOUT_AGREEMENT:
         if lives:
-            return _ex(f"{granted_rule}_f_g", f"{granted_source}; {S8_2}", granted,
-                       f"tillatelse etter § 9 bokstav {letter} ({p.basis}), {age} år ved innvilgelse "
-                       f"{fmt(p.decision_date)}, bosatt i kommune fra {fmt(lives)}; kravet om bosetting etter avtale "
-                       "gjelder ikke bokstav f og g.", facts | {"lives_in_municipality_from": lives}, [lo, hi])
-        return _ex("s08_not_resident", S8_1, "none",
-                   f"tillatelse etter § 9 bokstav {letter}, men personen er ikke registrert bosatt i en kommune.",
-                   facts, [lo, hi])
+            return _ex(
+                f"{granted_rule}_f_g",
+                f"{granted_source}; {S8_2}",
+                granted,
+                f"tillatelse etter § 9 bokstav {letter} ({p.basis}), {age} år ved innvilgelse "
+                f"{fmt(p.decision_date)}, bosatt i kommune fra {fmt(lives)}; kravet om bosetting etter avtale "
+                "gjelder ikke bokstav f og g.",
+                facts | {"lives_in_municipality_from": lives},
+                [lo, hi],
+            )
+        return _ex(
+            "s08_not_resident",
+            S8_1,
+            "none",
+            f"tillatelse etter § 9 bokstav {letter}, men personen er ikke registrert bosatt i en kommune.",
+            facts,
+            [lo, hi],
+        )
     agreed = settled_by_agreement(ctx)
     if agreed:
-        return _ex(granted_rule, granted_source, granted,
-                   f"tillatelse etter § 9 bokstav {letter} ({p.basis}) innvilget {fmt(p.decision_date)}, "
-                   f"{age} år ved innvilgelse ({lo.value}–{hi.value}), bosatt etter avtale i {agreed.municipality} "
-                   f"{fmt(agreed.date)}.",
-                   facts | {"settlement": agreed.path, "settlement_date": agreed.date, "by_agreement": True}, [lo, hi])
+        return _ex(
+            granted_rule,
+            granted_source,
+            granted,
+            f"tillatelse etter § 9 bokstav {letter} ({p.basis}) innvilget {fmt(p.decision_date)}, "
+            f"{age} år ved innvilgelse ({lo.value}–{hi.value}), bosatt etter avtale i {agreed.municipality} "
+            f"{fmt(agreed.date)}.",
+            facts | {"settlement": agreed.path, "settlement_date": agreed.date, "by_agreement": True},
+            [lo, hi],
+        )
     if lives:
-        return _ex("s08_settled_without_agreement", S8_3, "may_be_offered",
-                   f"tillatelse etter § 9 bokstav {letter}, {age} år ved innvilgelse, men bosatt uten avtale med "
-                   f"integreringsmyndighetene (fra {fmt(lives)}).",
-                   facts | {"lives_in_municipality_from": lives, "by_agreement": False}, [lo, hi], verified=False)
-    return _ex("s08_not_settled", S8_1, "none",
-               f"tillatelse etter § 9 bokstav {letter}, men personen er ikke bosatt i en kommune.", facts, [lo, hi])
+        return _ex(
+            "s08_settled_without_agreement",
+            S8_3,
+            "may_be_offered",
+            f"tillatelse etter § 9 bokstav {letter}, {age} år ved innvilgelse, men bosatt uten avtale med "
+            f"integreringsmyndighetene (fra {fmt(lives)}).",
+            facts | {"lives_in_municipality_from": lives, "by_agreement": False},
+            [lo, hi],
+            verified=False,
+        )
+    return _ex(
+        "s08_not_settled",
+        S8_1,
+        "none",
+        f"tillatelse etter § 9 bokstav {letter}, men personen er ikke bosatt i en kommune.",
+        facts,
+        [lo, hi],
+    )
 
 
 def category_without_s9_permit(ctx: Context) -> Derived:
@@ -109,15 +163,27 @@ def category_without_s9_permit(ctx: Context) -> Derived:
         lives = lives_in_municipality(ctx)
         facts |= {"age_at_decision": age, "lives_in_municipality_from": lives}
         if age >= lo.value and lives:
-            return _ex("s08_family_of_others", S8_3, "may_be_offered",
-                       "familieinnvandrer (utl. kap. 6) med annen referanseperson enn personer i § 9 bokstav f, "
-                       f"bosatt i kommune fra {fmt(lives)}.", facts, [lo], verified=False)
+            return _ex(
+                "s08_family_of_others",
+                S8_3,
+                "may_be_offered",
+                "familieinnvandrer (utl. kap. 6) med annen referanseperson enn personer i § 9 bokstav f, "
+                f"bosatt i kommune fra {fmt(lives)}.",
+                facts,
+                [lo],
+                verified=False,
+            )
         why = f"under {lo.value} år ved innvilgelse" if age < lo.value else "ikke registrert bosatt i en kommune"
-        return _ex("s08_family_of_others", S8_3, "none",
-                   f"familieinnvandrer med annen referanseperson enn i § 9 bokstav f, men {why}.", facts, [lo],
-                   verified=False)
-    return _ex("s08_no_s9_permit", S8_1, "none",
-               f"tillatelsen ({p.basis}) er ikke en tillatelse etter il. § 9.", facts)
+        return _ex(
+            "s08_family_of_others",
+            S8_3,
+            "none",
+            f"familieinnvandrer med annen referanseperson enn i § 9 bokstav f, men {why}.",
+            facts,
+            [lo],
+            verified=False,
+        )
+    return _ex("s08_no_s9_permit", S8_1, "none", f"tillatelsen ({p.basis}) er ikke en tillatelse etter il. § 9.", facts)
 
 
 def window_start(ctx: Context, p: Permit) -> dt.date | None:
@@ -143,6 +209,8 @@ def participation_after_two_years(ctx: Context, p: Permit | None, d: Decision) -
             f"Vedtak om deltakelse {fmt(d.decision_date)} er truffet etter at personen har bodd i en kommune med "
             f"tillatelse etter § 9 i {years.value} år (fra {fmt(start)}; siste mulige vedtaksdato "
             f"{fmt(limit - dt.timedelta(days=1))}).",
-            f"{S8_1} tredje punktum; {S8_3}", d.path,
-            {"decision_date": d.decision_date, "window_start": start, "permit": p.path})
+            f"{S8_1} tredje punktum; {S8_3}",
+            d.path,
+            {"decision_date": d.decision_date, "window_start": start, "permit": p.path},
+        )
     return None

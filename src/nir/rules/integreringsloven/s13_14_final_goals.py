@@ -34,16 +34,25 @@ def goal_code(ctx: Context) -> Code | None:
         return None
     code = codes("final_goal").get(goal)
     if code is None:
-        ctx.error(RuleError("final_goal_unknown", f"Sluttmålet '{goal}' finnes ikke i kodeverket Sluttmål.",
-                            "regelmotor.md § 4", "final_goal", {"final_goal": goal}))
+        ctx.error(
+            RuleError(
+                "final_goal_unknown",
+                f"Sluttmålet '{goal}' finnes ikke i kodeverket Sluttmål.",
+                "regelmotor.md § 4",
+                "final_goal",
+                {"final_goal": goal},
+            )
+        )
     return code
 
 
 def goal_parameters(ctx: Context, code: Code) -> tuple[Value, Value]:
     """Duration and maximum extension of a final goal code (read on the code's valid_from)."""
     on = code.valid_from or dt.date(2021, 1, 1)
-    return (ctx.param(f"intro.final_goal.{code.code}.months", on),
-            ctx.param(f"intro.final_goal.{code.code}.extension_months", on))
+    return (
+        ctx.param(f"intro.final_goal.{code.code}.months", on),
+        ctx.param(f"intro.final_goal.{code.code}.extension_months", on),
+    )
 
 
 def extension_error(ctx: Context, code: Code | None) -> RuleError | None:
@@ -52,26 +61,44 @@ def extension_error(ctx: Context, code: Code | None) -> RuleError | None:
     if ext <= 0:
         return None
     if code is None:
-        return RuleError("extension_without_final_goal",
-                         f"Utvidelse på {ext} måneder er registrert uten sluttmål; utvidelse forutsetter et sluttmål "
-                         "som kan forlenges.", SOURCE, "extension_months", {"extension_months": ext})
+        return RuleError(
+            "extension_without_final_goal",
+            f"Utvidelse på {ext} måneder er registrert uten sluttmål; utvidelse forutsetter et sluttmål "
+            "som kan forlenges.",
+            SOURCE,
+            "extension_months",
+            {"extension_months": ext},
+        )
     _months, allowed = goal_parameters(ctx, code)
     if allowed.value == 0:
-        return RuleError("extension_not_allowed",
-                         f"Sluttmålet «{code.label}» kan ikke forlenges (registrert utvidelse {ext} måneder).",
-                         allowed.source, "extension_months",
-                         {"final_goal": code.code, "extension_months": ext, "allowed_months": 0}, allowed.verified)
+        return RuleError(
+            "extension_not_allowed",
+            f"Sluttmålet «{code.label}» kan ikke forlenges (registrert utvidelse {ext} måneder).",
+            allowed.source,
+            "extension_months",
+            {"final_goal": code.code, "extension_months": ext, "allowed_months": 0},
+            allowed.verified,
+        )
     if ext > allowed.value:
-        return RuleError("extension_exceeds_maximum",
-                         f"Sluttmålet «{code.label}» kan forlenges med inntil {allowed.value} måneder "
-                         f"(registrert utvidelse {ext} måneder).", allowed.source, "extension_months",
-                         {"final_goal": code.code, "extension_months": ext, "allowed_months": allowed.value},
-                         allowed.verified)
+        return RuleError(
+            "extension_exceeds_maximum",
+            f"Sluttmålet «{code.label}» kan forlenges med inntil {allowed.value} måneder "
+            f"(registrert utvidelse {ext} måneder).",
+            allowed.source,
+            "extension_months",
+            {"final_goal": code.code, "extension_months": ext, "allowed_months": allowed.value},
+            allowed.verified,
+        )
     return None
 
 
-def deadline(ctx: Context, start: dt.date, code: Code, extension_ok: bool, unverified_note: str = "",
-             ) -> tuple[Derived, int, int, dt.date]:
+def deadline(
+    ctx: Context,
+    start: dt.date,
+    code: Code,
+    extension_ok: bool,
+    unverified_note: str = "",
+) -> tuple[Derived, int, int, dt.date]:
     """Rules ``s13_14_deadline`` and ``s13_14_extension``.
 
     Returns (deadline before absence, months, extension months used, base deadline).
@@ -79,18 +106,32 @@ def deadline(ctx: Context, start: dt.date, code: Code, extension_ok: bool, unver
     months, allowed = goal_parameters(ctx, code)
     base = period_end(start, months.value)
     facts = {"start_date": start, "final_goal": code.code}
-    steps = [Explanation(
-        "s13_14_deadline", months.source,
-        f"Sluttmål «{code.label}» gir en frist på {months.value} måneder fra startdato {fmt(start)} i første vedtak "
-        f"om program: {fmt(start)} + {months.value} måneder − 1 dag = {fmt(base)}.{unverified_note}",
-        base, facts, [months], verified=not unverified_note)]
+    steps = [
+        Explanation(
+            "s13_14_deadline",
+            months.source,
+            f"Sluttmål «{code.label}» gir en frist på {months.value} måneder fra startdato {fmt(start)} i første "
+            "vedtak "
+            f"om program: {fmt(start)} + {months.value} måneder − 1 dag = {fmt(base)}.{unverified_note}",
+            base,
+            facts,
+            [months],
+            verified=not unverified_note,
+        )
+    ]
     ext = ctx.facts.extension_months if extension_ok else 0
     end = base
     if ext:
         end = period_end(start, months.value + ext)
-        steps.append(Explanation(
-            "s13_14_extension", allowed.source,
-            f"Utvidelse {ext} måneder (inntil {allowed.value} for dette sluttmålet): {fmt(start)} + "
-            f"{months.value + ext} måneder − 1 dag = {fmt(end)}.", end,
-            facts | {"extension_months": ext}, [allowed]))
+        steps.append(
+            Explanation(
+                "s13_14_extension",
+                allowed.source,
+                f"Utvidelse {ext} måneder (inntil {allowed.value} for dette sluttmålet): {fmt(start)} + "
+                f"{months.value + ext} måneder − 1 dag = {fmt(end)}.",
+                end,
+                facts | {"extension_months": ext},
+                [allowed],
+            )
+        )
     return Derived(end, steps), months.value, ext, base

@@ -36,31 +36,58 @@ def deadline(ctx: Context, p: Permit, category: str, leave_workdays: int) -> tup
     start = start_date(p)
     upper = ctx.facts.education == "upper_secondary_or_higher"
     on = rule_date(ctx, start)
-    months = ctx.param("norwegian.duration_months.upper_secondary" if upper else "norwegian.duration_months.default", on)
+    months = ctx.param(
+        "norwegian.duration_months.upper_secondary" if upper else "norwegian.duration_months.default", on
+    )
     base = period_end(start, months.value)
-    edu = {"upper_secondary_or_higher": "utdanning på videregående nivå eller høyere",
-           "below_upper_secondary": "ikke utdanning på videregående nivå"}.get(ctx.facts.education,
-                                                                               "ukjent utdanningsnivå (regnes som uten)")
-    note = (" Omfang og frist for rett til norsk etter kap. 6A er ikke avklart; beregnet med de samme reglene "
-            "(ikke verifisert).") if category == "right" else ""
-    steps = [Explanation(
-        "s32_deadline", f"{SOURCE}; regelmotor.md § 4 (startregelen er ikke verifisert)",
-        f"{months.value} måneder ({edu}) fra {fmt(start)} (tillatelsens vedtaksdato, eller ankomst hvis senere): "
-        f"{fmt(start)} + {months.value} måneder − 1 dag = {fmt(base)}.{note}", base,
-        permit_facts(p) | {"education": ctx.facts.education, "start": start}, [months], verified=False)]
+    edu = {
+        "upper_secondary_or_higher": "utdanning på videregående nivå eller høyere",
+        "below_upper_secondary": "ikke utdanning på videregående nivå",
+    }.get(ctx.facts.education, "ukjent utdanningsnivå (regnes som uten)")
+    note = (
+        (
+            " Omfang og frist for rett til norsk etter kap. 6A er ikke avklart; beregnet med de samme reglene "
+            "(ikke verifisert)."
+        )
+        if category == "right"
+        else ""
+    )
+    steps = [
+        Explanation(
+            "s32_deadline",
+            f"{SOURCE}; regelmotor.md § 4 (startregelen er ikke verifisert)",
+            f"{months.value} måneder ({edu}) fra {fmt(start)} (tillatelsens vedtaksdato, eller ankomst hvis senere): "
+            f"{fmt(start)} + {months.value} måneder − 1 dag = {fmt(base)}.{note}",
+            base,
+            permit_facts(p) | {"education": ctx.facts.education, "start": start},
+            [months],
+            verified=False,
+        )
+    ]
     end = base
     if leave_workdays:
         end = add_workdays(base, leave_workdays)
-        steps.append(Explanation(
-            "s32_leave_extension", f"{SOURCE}; 004 (permisjoner forlenger fra første virkedag)",
-            f"{leave_workdays} virkedager permisjon legges til fristen: {fmt(base)} → {fmt(end)}.", end,
-            {"deadline_before": base, "leave_workdays": leave_workdays}))
+        steps.append(
+            Explanation(
+                "s32_leave_extension",
+                f"{SOURCE}; 004 (permisjoner forlenger fra første virkedag)",
+                f"{leave_workdays} virkedager permisjon legges til fristen: {fmt(base)} → {fmt(end)}.",
+                end,
+                {"deadline_before": base, "leave_workdays": leave_workdays},
+            )
+        )
     end_age = ctx.param("norwegian.age.end", on)
     last = birthday(ctx.facts.birth_date, end_age.value) - ONE_DAY
     if end > last:
-        steps.append(Explanation(
-            "s26_deadline_capped_at_67", "il. § 26",
-            f"Retten og plikten opphører ved fylte {end_age.value} år: fristen settes til {fmt(last)}.", last,
-            {"birth_date": ctx.facts.birth_date}, [end_age]))
+        steps.append(
+            Explanation(
+                "s26_deadline_capped_at_67",
+                "il. § 26",
+                f"Retten og plikten opphører ved fylte {end_age.value} år: fristen settes til {fmt(last)}.",
+                last,
+                {"birth_date": ctx.facts.birth_date},
+                [end_age],
+            )
+        )
         end = last
     return Derived(end, steps), start, months.value

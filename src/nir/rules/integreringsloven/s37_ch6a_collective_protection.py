@@ -36,15 +36,25 @@ def intro_category(ctx: Context, p: Permit) -> Derived:
     if under_ch6a(ctx, p):
         when = f"før {fmt(split.value)}" if split else "mens kap. 6A gjaldt"
         d = ordinary_category(ctx, p, granted="right", granted_rule="ch6a_right", granted_source=SOURCE)
-        step = Explanation("ch6a_right", SOURCE,
-                           f"Kollektiv beskyttelse (utl. § 34) med første tillatelse innvilget {fmt(p.decision_date)}, "
-                           f"{when}: rett, men ikke plikt, til introduksjonsprogram (kap. 6A), på vilkårene i § 8.",
-                           d.value, permit_facts(p), [split] if split else [])
+        step = Explanation(
+            "ch6a_right",
+            SOURCE,
+            f"Kollektiv beskyttelse (utl. § 34) med første tillatelse innvilget {fmt(p.decision_date)}, "
+            f"{when}: rett, men ikke plikt, til introduksjonsprogram (kap. 6A), på vilkårene i § 8.",
+            d.value,
+            permit_facts(p),
+            [split] if split else [],
+        )
         return Derived(d.value, [step, *d.steps])
     d = ordinary_category(ctx, p)
     assert split is not None  # under_ch6a is true when there is no split date
-    step = Explanation("ch6a_repealed_right_and_duty", SOURCE,
-                       f"Kollektiv beskyttelse med første tillatelse innvilget {fmt(p.decision_date)}, på eller etter "
-                       f"{fmt(split.value)}: kap. 6A om introduksjonsprogram er opphevet, ordinære regler i § 8 gjelder.",
-                       d.value, permit_facts(p), [split])
+    step = Explanation(
+        "ch6a_repealed_right_and_duty",
+        SOURCE,
+        f"Kollektiv beskyttelse med første tillatelse innvilget {fmt(p.decision_date)}, på eller etter "
+        f"{fmt(split.value)}: kap. 6A om introduksjonsprogram er opphevet, ordinære regler i § 8 gjelder.",
+        d.value,
+        permit_facts(p),
+        [split],
+    )
     return Derived(d.value, [step, *d.steps])

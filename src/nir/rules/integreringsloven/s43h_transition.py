@@ -42,14 +42,22 @@ def ch6a_decisions(ctx: Context, first_34: Permit, decisions: list[Decision]) ->
     cut = _before(ctx)
     if cut is None or first_34.decision_date >= cut.value:
         return []
-    return [d for d in decisions
-            if d.decision_date < cut.value and d.decision_date >= first_34.decision_date
-            and (d.scheme, d.type) in (("intro", "participation"), ("norwegian", "norwegian_participation"))]
+    return [
+        d
+        for d in decisions
+        if d.decision_date < cut.value
+        and d.decision_date >= first_34.decision_date
+        and (d.scheme, d.type) in (("intro", "participation"), ("norwegian", "norwegian_participation"))
+    ]
 
 
 def applies(ctx: Context, first_34: Permit, current: Permit | None, decisions: list[Decision]) -> bool:
-    return (current is not None and current.basis != "utl_34" and current.decision_date >= first_34.decision_date
-            and bool(ch6a_decisions(ctx, first_34, decisions)))
+    return (
+        current is not None
+        and current.basis != "utl_34"
+        and current.decision_date >= first_34.decision_date
+        and bool(ch6a_decisions(ctx, first_34, decisions))
+    )
 
 
 def intro_category(ctx: Context, first_34: Permit, current: Permit, decisions: list[Decision]) -> Derived:
@@ -57,29 +65,65 @@ def intro_category(ctx: Context, first_34: Permit, current: Permit, decisions: l
     cut = _cut(ctx)
     found = ch6a_decisions(ctx, first_34, decisions)
     intro = [d for d in found if d.scheme == "intro"]
-    facts = {"collective_protection_permit": permit_facts(first_34), "current_permit": permit_facts(current),
-             "decisions": [decision_facts(d) for d in found]}
+    facts = {
+        "collective_protection_permit": permit_facts(first_34),
+        "current_permit": permit_facts(current),
+        "decisions": [decision_facts(d) for d in found],
+    }
     if intro:
-        return Derived("right", [Explanation(
-            "s43h_intro", SOURCE,
-            f"Rett til introduksjonsprogram: hadde kollektiv beskyttelse fra {fmt(first_34.decision_date)} og vedtak "
-            f"om deltakelse {fmt(intro[0].decision_date)} (før {fmt(cut.value)}); ved overgang til ny tillatelse "
-            f"({current.basis}, {fmt(current.decision_date)}) beholdes retten til å fullføre, uten nye rettigheter "
-            "eller plikter.", "right", facts, [cut])])
-    return Derived("none", [Explanation(
-        "s43h_intro", SOURCE,
-        f"Ingen rett eller plikt til introduksjonsprogram: hadde kollektiv beskyttelse fra "
-        f"{fmt(first_34.decision_date)} og vedtak om norskopplæring etter kap. 6A før {fmt(cut.value)}; ved overgang "
-        f"til ny tillatelse ({current.basis}) gis ingen nye rettigheter eller plikter.", "none", facts, [cut])])
+        return Derived(
+            "right",
+            [
+                Explanation(
+                    "s43h_intro",
+                    SOURCE,
+                    f"Rett til introduksjonsprogram: hadde kollektiv beskyttelse fra {fmt(first_34.decision_date)} "
+                    f"og vedtak om deltakelse {fmt(intro[0].decision_date)} (før {fmt(cut.value)}); ved overgang "
+                    f"til ny tillatelse ({current.basis}, {fmt(current.decision_date)}) beholdes retten til å "
+                    "fullføre, uten nye rettigheter eller plikter.",
+                    "right",
+                    facts,
+                    [cut],
+                )
+            ],
+        )
+    return Derived(
+        "none",
+        [
+            Explanation(
+                "s43h_intro",
+                SOURCE,
+                f"Ingen rett eller plikt til introduksjonsprogram: hadde kollektiv beskyttelse fra "
+                f"{fmt(first_34.decision_date)} og vedtak om norskopplæring etter kap. 6A før {fmt(cut.value)}; "
+                f"ved overgang til ny tillatelse ({current.basis}) gis ingen nye rettigheter eller plikter.",
+                "none",
+                facts,
+                [cut],
+            )
+        ],
+    )
 
 
 def norwegian_category(ctx: Context, first_34: Permit, current: Permit, decisions: list[Decision]) -> Derived:
     """Rule ``s43h_norwegian``: the right to Norwegian is kept."""
     cut = _cut(ctx)
     found = ch6a_decisions(ctx, first_34, decisions)
-    return Derived("right", [Explanation(
-        "s43h_norwegian", SOURCE,
-        f"Rett til norsk: hadde kollektiv beskyttelse fra {fmt(first_34.decision_date)} og vedtak etter kap. 6A før "
-        f"{fmt(cut.value)}; retten til gjenstående norskopplæring beholdes ved overgang til {current.basis}.",
-        "right", {"collective_protection_permit": permit_facts(first_34), "current_permit": permit_facts(current),
-                  "decisions": [decision_facts(d) for d in found]}, [cut])])
+    return Derived(
+        "right",
+        [
+            Explanation(
+                "s43h_norwegian",
+                SOURCE,
+                f"Rett til norsk: hadde kollektiv beskyttelse fra {fmt(first_34.decision_date)} og vedtak etter "
+                f"kap. 6A før {fmt(cut.value)}; retten til gjenstående norskopplæring beholdes ved overgang til "
+                f"{current.basis}.",
+                "right",
+                {
+                    "collective_protection_permit": permit_facts(first_34),
+                    "current_permit": permit_facts(current),
+                    "decisions": [decision_facts(d) for d in found],
+                },
+                [cut],
+            )
+        ],
+    )

@@ -80,7 +80,9 @@ class Version:
     note: str = ""
 
     def in_force_on(self, day: dt.date) -> bool:
-        return self.valid_from is not None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        return (
+            self.valid_from is not None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -143,7 +145,7 @@ class ParameterSet:
             raise ParameterError(f"parameter {name!r} has no version in force on {on.isoformat()}")
         return found
 
-    def with_valid_from(self, name: str, value: Any, valid_from: dt.date) -> "ParameterSet":
+    def with_valid_from(self, name: str, value: Any, valid_from: dt.date) -> ParameterSet:
         """A copy in which the pending version of ``name`` with ``value`` takes effect on ``valid_from``."""
         p = self.parameter(name)
         versions = list(p.versions)
@@ -182,8 +184,17 @@ def _walk(node: Any, path: list[str], file: str, out: dict[str, Parameter]) -> N
             vf, vt = _date(raw.get("valid_from"), where), _date(raw.get("valid_to"), where)
             if vf and vt and vt < vf:
                 raise ValueError(f"{where}: valid_to before valid_from")
-            versions.append(Version(name, raw["value"], vf, vt, str(raw["source"]), bool(raw.get("verified", True)),
-                                    str(raw.get("note", ""))))
+            versions.append(
+                Version(
+                    name,
+                    raw["value"],
+                    vf,
+                    vt,
+                    str(raw["source"]),
+                    bool(raw.get("verified", True)),
+                    str(raw.get("note", "")),
+                )
+            )
         out[name] = Parameter(name, str(node.get("description", "")), str(node.get("unit", "")), tuple(versions), file)
         return
     for key, child in node.items():

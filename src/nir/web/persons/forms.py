@@ -40,24 +40,24 @@ AUTO_KEYS = ("scheme", "follow_up_municipality", "follow_up_district")
 
 @dataclass(frozen=True)
 class FieldSpec:
-    name: str                 # the interchange key, also the form field's name
+    name: str  # the interchange key, also the form field's name
     label: Promise | str
-    kind: str                 # date | select | decimal | int | text
+    kind: str  # date | select | decimal | int | text
     required: bool
     code_list: str = ""
     hint: Promise | str = ""
-    grouped: bool = False     # options grouped by the code list's groups (<optgroup>)
-    all_codes: bool = False   # every code, not only those valid today (final goals: valid by programme start)
+    grouped: bool = False  # options grouped by the code list's groups (<optgroup>)
+    all_codes: bool = False  # every code, not only those valid today (final goals: valid by programme start)
     max_length: int | None = None
 
 
 @dataclass(frozen=True)
 class Kind:
     registration: kinds.RegistrationKind  # the registry's kind: slug, name, model, input spec, defaults
-    section: str              # the section kind it belongs to (vedtak, sluttmaal, …)
-    title: Promise | str      # «Legg til vedtak»
-    subject: Promise | str    # «Vedtak»: names a refusal that belongs to no single field
-    saved: Promise | str      # the success message
+    section: str  # the section kind it belongs to (vedtak, sluttmaal, …)
+    title: Promise | str  # «Legg til vedtak»
+    subject: Promise | str  # «Vedtak»: names a refusal that belongs to no single field
+    saved: Promise | str  # the success message
     schemes: tuple[str, ...]  # allowed ?ordning= values; () for a kind without a scheme
     fields: tuple[FieldSpec, ...] = field(default_factory=tuple)
 
@@ -94,64 +94,131 @@ def _date(name, label, required=False):
     return FieldSpec(name, label, "date", required, hint=_DATE_HINT)
 
 
-KINDS: dict[str, Kind] = {k.slug: k for k in (
-    Kind(kinds.get("decisions"), "vedtak", gettext_lazy("Add decision"), gettext_lazy("Decision"),
-         gettext_lazy("The decision is registered."), SCHEMES, (
-             FieldSpec("type", gettext_lazy("Decision type"), "select", True, "decision_type"),
-             FieldSpec("result", gettext_lazy("Result"), "select", False, "decision_result"),
-             _date("decision_date", gettext_lazy("Decision date"), True),
-             _date("start_date", gettext_lazy("Start date")),
-             _date("end_date", gettext_lazy("End date")),
-         )),
-    Kind(kinds.get("final_goal"), "sluttmaal", gettext_lazy("Add final goal"),
-         gettext_lazy("Final goal"), gettext_lazy("The final goal is registered."), (INTRO,), (
-             FieldSpec("final_goal", gettext_lazy("Final goal"), "select", True, "final_goal", grouped=True,
-                       all_codes=True),
-         )),
-    Kind(kinds.get("extension"), "sluttmaal", gettext_lazy("Add extension"),
-         gettext_lazy("Extension"), gettext_lazy("The extension is registered."), (INTRO,), (
-             FieldSpec("months", gettext_lazy("Number of months"), "int", True),
-             _date("decision_date", gettext_lazy("Decision date")),
-         )),
-    Kind(kinds.get("terminations"), "avslutning", gettext_lazy("Add termination"),
-         gettext_lazy("Termination"), gettext_lazy("The termination is registered."), SCHEMES, (
-             FieldSpec("type", gettext_lazy("Termination"), "select", True, "termination_type"),
-             FieldSpec("reason", gettext_lazy("Termination reason"), "select", False, "termination_reason"),
-             FieldSpec("hours_work_per_week", gettext_lazy("Hours of work per week"), "decimal", False),
-             _date("date", gettext_lazy("Termination date"), True),
-         )),
-    Kind(kinds.get("participation"), "deltakelse", gettext_lazy("Add participation"),
-         gettext_lazy("Participation"), gettext_lazy("The participation is registered."), SCHEMES, (
-             _date("from", gettext_lazy("From date"), True),
-             _date("to", gettext_lazy("To date"), True),
-             FieldSpec("hours", gettext_lazy("Number of hours"), "decimal", True),
-         )),
-    Kind(kinds.get("measures"), "deltakelse", gettext_lazy("Add measure"), gettext_lazy("Measure"),
-         gettext_lazy("The measure is registered."), SCHEMES, (
-             FieldSpec("measure", gettext_lazy("Measure"), "select", True, "measure", grouped=True),
-             _date("from", gettext_lazy("From date"), True),
-             _date("to", gettext_lazy("To date")),
-             FieldSpec("hours_per_week", gettext_lazy("Hours per week"), "decimal", False),
-         )),
-    Kind(kinds.get("absences"), "fravaer", gettext_lazy("Add absence or leave"),
-         gettext_lazy("Absence and leave"), gettext_lazy("The absence or leave is registered."), SCHEMES, (
-             FieldSpec("kind", gettext_lazy("Kind of absence or leave"), "select", True, "absence_kind"),
-             _date("from", gettext_lazy("From date"), True),
-             _date("to", gettext_lazy("To date"), True),
-         )),
-    Kind(kinds.get("career_guidance"), "karriereveiledning",
-         gettext_lazy("Add career guidance"), gettext_lazy("Career guidance"),
-         gettext_lazy("The career guidance is registered."), (), (
-             _date("date", gettext_lazy("Date"), True),
-             FieldSpec("kind", gettext_lazy("Kind of guidance"), "select", True, "career_guidance_kind"),
-             FieldSpec("recommended_final_goal", gettext_lazy("Recommended final goal"), "select", False,
-                       "final_goal", grouped=True, all_codes=True),
-             FieldSpec("organisation", gettext_lazy("Career centre"), "text", False, max_length=40),
-         )),
-)}
+KINDS: dict[str, Kind] = {
+    k.slug: k
+    for k in (
+        Kind(
+            kinds.get("decisions"),
+            "vedtak",
+            gettext_lazy("Add decision"),
+            gettext_lazy("Decision"),
+            gettext_lazy("The decision is registered."),
+            SCHEMES,
+            (
+                FieldSpec("type", gettext_lazy("Decision type"), "select", True, "decision_type"),
+                FieldSpec("result", gettext_lazy("Result"), "select", False, "decision_result"),
+                _date("decision_date", gettext_lazy("Decision date"), True),
+                _date("start_date", gettext_lazy("Start date")),
+                _date("end_date", gettext_lazy("End date")),
+            ),
+        ),
+        Kind(
+            kinds.get("final_goal"),
+            "sluttmaal",
+            gettext_lazy("Add final goal"),
+            gettext_lazy("Final goal"),
+            gettext_lazy("The final goal is registered."),
+            (INTRO,),
+            (
+                FieldSpec(
+                    "final_goal", gettext_lazy("Final goal"), "select", True, "final_goal", grouped=True, all_codes=True
+                ),
+            ),
+        ),
+        Kind(
+            kinds.get("extension"),
+            "sluttmaal",
+            gettext_lazy("Add extension"),
+            gettext_lazy("Extension"),
+            gettext_lazy("The extension is registered."),
+            (INTRO,),
+            (
+                FieldSpec("months", gettext_lazy("Number of months"), "int", True),
+                _date("decision_date", gettext_lazy("Decision date")),
+            ),
+        ),
+        Kind(
+            kinds.get("terminations"),
+            "avslutning",
+            gettext_lazy("Add termination"),
+            gettext_lazy("Termination"),
+            gettext_lazy("The termination is registered."),
+            SCHEMES,
+            (
+                FieldSpec("type", gettext_lazy("Termination"), "select", True, "termination_type"),
+                FieldSpec("reason", gettext_lazy("Termination reason"), "select", False, "termination_reason"),
+                FieldSpec("hours_work_per_week", gettext_lazy("Hours of work per week"), "decimal", False),
+                _date("date", gettext_lazy("Termination date"), True),
+            ),
+        ),
+        Kind(
+            kinds.get("participation"),
+            "deltakelse",
+            gettext_lazy("Add participation"),
+            gettext_lazy("Participation"),
+            gettext_lazy("The participation is registered."),
+            SCHEMES,
+            (
+                _date("from", gettext_lazy("From date"), True),
+                _date("to", gettext_lazy("To date"), True),
+                FieldSpec("hours", gettext_lazy("Number of hours"), "decimal", True),
+            ),
+        ),
+        Kind(
+            kinds.get("measures"),
+            "deltakelse",
+            gettext_lazy("Add measure"),
+            gettext_lazy("Measure"),
+            gettext_lazy("The measure is registered."),
+            SCHEMES,
+            (
+                FieldSpec("measure", gettext_lazy("Measure"), "select", True, "measure", grouped=True),
+                _date("from", gettext_lazy("From date"), True),
+                _date("to", gettext_lazy("To date")),
+                FieldSpec("hours_per_week", gettext_lazy("Hours per week"), "decimal", False),
+            ),
+        ),
+        Kind(
+            kinds.get("absences"),
+            "fravaer",
+            gettext_lazy("Add absence or leave"),
+            gettext_lazy("Absence and leave"),
+            gettext_lazy("The absence or leave is registered."),
+            SCHEMES,
+            (
+                FieldSpec("kind", gettext_lazy("Kind of absence or leave"), "select", True, "absence_kind"),
+                _date("from", gettext_lazy("From date"), True),
+                _date("to", gettext_lazy("To date"), True),
+            ),
+        ),
+        Kind(
+            kinds.get("career_guidance"),
+            "karriereveiledning",
+            gettext_lazy("Add career guidance"),
+            gettext_lazy("Career guidance"),
+            gettext_lazy("The career guidance is registered."),
+            (),
+            (
+                _date("date", gettext_lazy("Date"), True),
+                FieldSpec("kind", gettext_lazy("Kind of guidance"), "select", True, "career_guidance_kind"),
+                FieldSpec(
+                    "recommended_final_goal",
+                    gettext_lazy("Recommended final goal"),
+                    "select",
+                    False,
+                    "final_goal",
+                    grouped=True,
+                    all_codes=True,
+                ),
+                FieldSpec("organisation", gettext_lazy("Career centre"), "text", False, max_length=40),
+            ),
+        ),
+    )
+}
 
 
 # --- options ----------------------------------------------------------------------------------
+
 
 def group_label(group: str) -> str:
     """A code list's group as NIR shows it (the data spell «sluttmaal» the old ASCII way)."""
@@ -205,8 +272,8 @@ def _convert(f: FieldSpec, raw: str) -> Any:
 
 @dataclass
 class FormError:
-    field: str          # the form field (its name), or "" for the form as a whole
-    label: str          # the field's label (or the kind's subject)
+    field: str  # the form field (its name), or "" for the form as a whole
+    label: str  # the field's label (or the kind's subject)
     message: str
     rule: str = ""
 
@@ -215,8 +282,8 @@ class FormError:
 class Submission:
     kind: Kind
     scheme: str | None
-    raw: dict[str, str]                    # what was typed, to show again
-    values: dict[str, Any] | None = None   # model values, when they parsed
+    raw: dict[str, str]  # what was typed, to show again
+    values: dict[str, Any] | None = None  # model values, when they parsed
     errors: list[FormError] = field(default_factory=list)
 
 
@@ -244,8 +311,9 @@ def read_submission(kind: Kind, scheme: str | None, data, follow_ups: list[m.Fol
         return sub
     values = kind.registration.with_defaults(values)  # a select left empty (Resultat: Vedtak fattet)
     if "follow_up_municipality" in spec_keys:
-        fu = follow_up_on(follow_ups, _fact_day(kind, values) or timezone.localdate()) \
-            or follow_up_on(follow_ups, timezone.localdate())
+        fu = follow_up_on(follow_ups, _fact_day(kind, values) or timezone.localdate()) or follow_up_on(
+            follow_ups, timezone.localdate()
+        )
         values["follow_up_municipality"] = fu.municipality if fu else ""
         if "follow_up_district" in spec_keys:
             values["follow_up_district"] = fu.district if fu else ""
@@ -265,7 +333,7 @@ def error_for(kind: Kind, problem: Problem) -> FormError:
     name = problem.field
     for prefix in (f"{kind.key}.", f"{kind.model.FACT_KEY}."):
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     name = name.split(".")[0]
     to_key = {f: j for j, f, _k, _r in kind.spec}
@@ -287,11 +355,19 @@ def field_context(kind: Kind, scheme: str | None, sub: Submission | None, form_i
     for f in kind.fields:
         value = sub.raw.get(f.name, "") if sub is not None else kind.default(f.name)
         errors = [e.message for e in (sub.errors if sub is not None else []) if e.field == f.name]
-        out.append({
-            "name": f.name, "id": f"{form_id}-{f.name}", "label": f.label, "kind": f.kind,
-            "required": f.required, "hint": f.hint, "value": value, "errors": errors,
-            "options": options(f, scheme, today) if f.kind == "select" else None,
-            "max_length": f.max_length,
-            "inputmode": "decimal" if f.kind == "decimal" else "numeric" if f.kind == "int" else "",
-        })
+        out.append(
+            {
+                "name": f.name,
+                "id": f"{form_id}-{f.name}",
+                "label": f.label,
+                "kind": f.kind,
+                "required": f.required,
+                "hint": f.hint,
+                "value": value,
+                "errors": errors,
+                "options": options(f, scheme, today) if f.kind == "select" else None,
+                "max_length": f.max_length,
+                "inputmode": "decimal" if f.kind == "decimal" else "numeric" if f.kind == "int" else "",
+            }
+        )
     return out

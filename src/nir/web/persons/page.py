@@ -25,8 +25,10 @@ from nir.register import models as m
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.web.persons.forms import INTRO, KINDS, NORWEGIAN, SCHEMES
 
-SCHEME_TITLES = {INTRO: gettext_lazy("Introduction programme"),
-                 NORWEGIAN: gettext_lazy("Training in Norwegian and social studies")}
+SCHEME_TITLES = {
+    INTRO: gettext_lazy("Introduction programme"),
+    NORWEGIAN: gettext_lazy("Training in Norwegian and social studies"),
+}
 
 # section kind → (title, help key, template, schemes it exists for; () = one section without scheme)
 SECTION_KINDS: dict[str, tuple[Any, str, str, tuple[str, ...]]] = {
@@ -34,11 +36,19 @@ SECTION_KINDS: dict[str, tuple[Any, str, str, tuple[str, ...]]] = {
     "vedtak": (gettext_lazy("Decisions"), "person.vedtak", "web/persons/sections/vedtak.html", SCHEMES),
     "sluttmaal": (gettext_lazy("Final goal"), "person.sluttmaal", "web/persons/sections/sluttmaal.html", (INTRO,)),
     "avslutning": (gettext_lazy("Termination"), "person.avslutning", "web/persons/sections/avslutning.html", SCHEMES),
-    "deltakelse": (gettext_lazy("Participation and measures"), "person.deltakelse",
-                   "web/persons/sections/deltakelse.html", SCHEMES),
+    "deltakelse": (
+        gettext_lazy("Participation and measures"),
+        "person.deltakelse",
+        "web/persons/sections/deltakelse.html",
+        SCHEMES,
+    ),
     "fravaer": (gettext_lazy("Absence and leave"), "person.fravaer", "web/persons/sections/fravaer.html", SCHEMES),
-    "karriereveiledning": (gettext_lazy("Career guidance"), "person.karriereveiledning",
-                           "web/persons/sections/karriereveiledning.html", ()),
+    "karriereveiledning": (
+        gettext_lazy("Career guidance"),
+        "person.karriereveiledning",
+        "web/persons/sections/karriereveiledning.html",
+        (),
+    ),
     "grunndata": (gettext_lazy("Basic data"), "person.grunndata", "web/persons/sections/grunndata.html", ()),
     "kategori": (gettext_lazy("NIR - Category"), "person.kategori", "web/persons/sections/kategori.html", ()),
     "avvik": (gettext_lazy("Deviations"), "person.avvik", "web/persons/sections/avvik.html", ()),
@@ -48,12 +58,19 @@ SCHEME_SECTIONS = ("frist", "vedtak", "sluttmaal", "avslutning", "deltakelse", "
 # What the Regelmotor derives: re-rendered (htmx out-of-band) after every registration.
 DERIVED_SECTIONS = ("kategori", "avvik", "frist-intro", "frist-norwegian", "avslutning-intro")
 # «+ Legg til» per section kind: the registration kinds (forms.KINDS) it offers.
-SECTION_ADDS = {"vedtak": ("vedtak",), "sluttmaal": ("sluttmaal", "utvidelse"), "avslutning": ("avslutning",),
-                "deltakelse": ("deltakelse", "tiltak"), "fravaer": ("fravaer",),
-                "karriereveiledning": ("karriereveiledning",)}
+SECTION_ADDS = {
+    "vedtak": ("vedtak",),
+    "sluttmaal": ("sluttmaal", "utvidelse"),
+    "avslutning": ("avslutning",),
+    "deltakelse": ("deltakelse", "tiltak"),
+    "fravaer": ("fravaer",),
+    "karriereveiledning": ("karriereveiledning",),
+}
 # The Regelmotor's explanation steps shown with each deadline.
-DEADLINE_STEPS = {INTRO: ("intro.deadline", "intro.absence_workdays"),
-                  NORWEGIAN: ("norwegian.deadline", "norwegian.leave_workdays")}
+DEADLINE_STEPS = {
+    INTRO: ("intro.deadline", "intro.absence_workdays"),
+    NORWEGIAN: ("norwegian.deadline", "norwegian.leave_workdays"),
+}
 CATEGORY_STEPS = ("law", "intro.category", "norwegian.category")
 
 
@@ -98,8 +115,11 @@ class PersonPage:
         self.versions: dict[str, list[m.Termination]] = {}
         schemes = [split_section(s)[1] for s in self.history if s.startswith("avslutning-")]
         if schemes:
-            every = list(m.Termination.objects.filter(person=self.person, scheme__in=schemes)
-                         .order_by("-termination_date", "-recorded_at", "-id"))
+            every = list(
+                m.Termination.objects.filter(person=self.person, scheme__in=schemes).order_by(
+                    "-termination_date", "-recorded_at", "-id"
+                )
+            )
             for s in schemes:
                 self.versions[f"avslutning-{s}"] = [r for r in every if r.scheme == s]
         extra = [r for rows in self.versions.values() for r in rows]
@@ -139,10 +159,17 @@ class PersonPage:
             url = reverse("person_add", args=[self.duf, slug])
             if kind.schemes:
                 url += f"?ordning={scheme}"
-            out.append({"url": url, "slot": f"slot-{section_id}", "slug": slug, "subject": kind.subject,
-                        "scheme_title": SCHEME_TITLES.get(scheme, ""),
-                        # one kind: «+ Legg til»; two in one section: «+ Legg til tiltak»
-                        "named": len(SECTION_ADDS[section_kind]) > 1})
+            out.append(
+                {
+                    "url": url,
+                    "slot": f"slot-{section_id}",
+                    "slug": slug,
+                    "subject": kind.subject,
+                    "scheme_title": SCHEME_TITLES.get(scheme, ""),
+                    # one kind: «+ Legg til»; two in one section: «+ Legg til tiltak»
+                    "named": len(SECTION_ADDS[section_kind]) > 1,
+                }
+            )
         return out
 
     # --- sections ---------------------------------------------------------------------------
@@ -150,18 +177,33 @@ class PersonPage:
     def section(self, section_id: str) -> dict:
         kind, scheme = split_section(section_id)
         title, help_key, template, _schemes = SECTION_KINDS[kind]
-        s = {"id": section_id, "kind": kind, "scheme": scheme, "title": title, "help": help_key,
-             # the deviations are alerts above the page, not a section with a heading
-             "tag": "div" if kind == "avvik" else "section", "level": 3 if scheme else 2,
-             "template": template, "adds": self.add_links(kind, scheme), "slot": f"slot-{section_id}",
-             "scheme_title": SCHEME_TITLES.get(scheme, ""), "saved": self.saved.get(section_id, "")}
+        s = {
+            "id": section_id,
+            "kind": kind,
+            "scheme": scheme,
+            "title": title,
+            "help": help_key,
+            # the deviations are alerts above the page, not a section with a heading
+            "tag": "div" if kind == "avvik" else "section",
+            "level": 3 if scheme else 2,
+            "template": template,
+            "adds": self.add_links(kind, scheme),
+            "slot": f"slot-{section_id}",
+            "scheme_title": SCHEME_TITLES.get(scheme, ""),
+            "saved": self.saved.get(section_id, ""),
+        }
         s.update(getattr(self, f"_{kind}")(scheme))
         return s
 
     def scheme_blocks(self) -> list[dict]:
-        return [{"scheme": s, "title": SCHEME_TITLES[s],
-                 "sections": [self.section(f"{k}-{s}") for k in SCHEME_SECTIONS if s in SECTION_KINDS[k][3]]}
-                for s in SCHEMES]
+        return [
+            {
+                "scheme": s,
+                "title": SCHEME_TITLES[s],
+                "sections": [self.section(f"{k}-{s}") for k in SCHEME_SECTIONS if s in SECTION_KINDS[k][3]],
+            }
+            for s in SCHEMES
+        ]
 
     def _grunndata(self, _scheme) -> dict:
         read = self.read
@@ -179,13 +221,28 @@ class PersonPage:
             "address_hidden": read.address_hidden,
             "follow_up": fu,
             "follow_up_place": place_label(fu.municipality, fu.district) if fu else "",
-            "permits": [{"basis": codes.label("permit_basis", r.basis),
-                         "basis_description": (codes.code_list("permit_basis").get(r.basis).description
-                                               if codes.code_list("permit_basis").get(r.basis) else ""),
-                         "decision_date": r.decision_date, "arrival_date": r.arrival_date,
-                         "effectuation_date": r.effectuation_date} for r in permits],
-            "settlements": [{"place": place_label(r.municipality, r.district), "date": r.settlement_date,
-                             "by_agreement": r.by_agreement} for r in settlements],
+            "permits": [
+                {
+                    "basis": codes.label("permit_basis", r.basis),
+                    "basis_description": (
+                        codes.code_list("permit_basis").get(r.basis).description
+                        if codes.code_list("permit_basis").get(r.basis)
+                        else ""
+                    ),
+                    "decision_date": r.decision_date,
+                    "arrival_date": r.arrival_date,
+                    "effectuation_date": r.effectuation_date,
+                }
+                for r in permits
+            ],
+            "settlements": [
+                {
+                    "place": place_label(r.municipality, r.district),
+                    "date": r.settlement_date,
+                    "by_agreement": r.by_agreement,
+                }
+                for r in settlements
+            ],
         }
 
     def _kategori(self, _scheme) -> dict:
@@ -194,10 +251,18 @@ class PersonPage:
         return {
             "law": LAW_LABELS.get(doc["law"], doc["law"]),
             "badges": [
-                {"scheme": INTRO, "code": intro, "label": CATEGORY_LABELS[INTRO].get(intro, intro),
-                 "none": intro == "none"},
-                {"scheme": NORWEGIAN, "code": nor, "label": CATEGORY_LABELS[NORWEGIAN].get(nor, nor),
-                 "none": nor == "none"},
+                {
+                    "scheme": INTRO,
+                    "code": intro,
+                    "label": CATEGORY_LABELS[INTRO].get(intro, intro),
+                    "none": intro == "none",
+                },
+                {
+                    "scheme": NORWEGIAN,
+                    "code": nor,
+                    "label": CATEGORY_LABELS[NORWEGIAN].get(nor, nor),
+                    "none": nor == "none",
+                },
             ],
             "as_of": self.read.result.as_of,
             "steps": self._steps(CATEGORY_STEPS),
@@ -205,9 +270,13 @@ class PersonPage:
 
     def _avvik(self, _scheme) -> dict:
         doc = self.doc
-        return {"deviations": [DEVIATION_LABELS.get(d, d) for d in doc["deviations"]],
-                "errors": [{"text": e["text"], "rule": e["rule"], "source": e["source"]}
-                           for e in doc["explanations"].get("errors", [])]}
+        return {
+            "deviations": [DEVIATION_LABELS.get(d, d) for d in doc["deviations"]],
+            "errors": [
+                {"text": e["text"], "rule": e["rule"], "source": e["source"]}
+                for e in doc["explanations"].get("errors", [])
+            ],
+        }
 
     def _frist(self, scheme) -> dict:
         part = self.doc[scheme]
@@ -224,13 +293,15 @@ class PersonPage:
             closed = part.get("closed")
             if closed:  # the Regelmotor's own avslutning, and why
                 out["steps"] = self._steps(("intro.closed",)) + out["steps"]
-            out.update({
-                "base_deadline": _d(part.get("base_deadline")),
-                "workdays": part.get("absence_workdays") or 0,
-                "extension_months": part.get("extension_months") or 0,
-                "final_goal": codes.label("final_goal", goal) if goal else "",
-                "closed": {**closed, "date": _d(closed["date"])} if closed else None,
-            })
+            out.update(
+                {
+                    "base_deadline": _d(part.get("base_deadline")),
+                    "workdays": part.get("absence_workdays") or 0,
+                    "extension_months": part.get("extension_months") or 0,
+                    "final_goal": codes.label("final_goal", goal) if goal else "",
+                    "closed": {**closed, "date": _d(closed["date"])} if closed else None,
+                }
+            )
         else:
             out["workdays"] = part.get("leave_workdays") or 0
         return out
@@ -242,37 +313,73 @@ class PersonPage:
 
     def _steps(self, keys) -> list[dict]:
         explanations = self.doc["explanations"]
-        return [{"text": s["text"], "rule": s["rule"], "source": s["source"],
-                 "verified": bool(s.get("verified", True))}
-                for key in keys for s in explanations.get(key, [])]
+        return [
+            {"text": s["text"], "rule": s["rule"], "source": s["source"], "verified": bool(s.get("verified", True))}
+            for key in keys
+            for s in explanations.get(key, [])
+        ]
 
     def _vedtak(self, scheme) -> dict:
         rows = sorted(self.of(m.Decision, scheme), key=lambda r: (r.decision_date, r.id), reverse=True)
-        return {"rows": [{
-            "id": row_anchor(r), "type": codes.label("decision_type", r.decision_type),
-            "result": codes.label("decision_result", r.result), "decision_date": r.decision_date,
-            "start_date": r.start_date, "end_date": r.end_date, "by": self.by(r),
-            "place": place_label(r.follow_up_municipality, r.follow_up_district), "url": self.details_url(r),
-        } for r in rows]}
+        return {
+            "rows": [
+                {
+                    "id": row_anchor(r),
+                    "type": codes.label("decision_type", r.decision_type),
+                    "result": codes.label("decision_result", r.result),
+                    "decision_date": r.decision_date,
+                    "start_date": r.start_date,
+                    "end_date": r.end_date,
+                    "by": self.by(r),
+                    "place": place_label(r.follow_up_municipality, r.follow_up_district),
+                    "url": self.details_url(r),
+                }
+                for r in rows
+            ]
+        }
 
     def _sluttmaal(self, scheme) -> dict:
         goals = sorted(self.of(m.FinalGoal, scheme), key=lambda r: (r.recorded_at, r.id), reverse=True)
         extensions = sorted(self.of(m.Extension, scheme), key=lambda r: (r.recorded_at, r.id), reverse=True)
         return {
-            "rows": [{"id": row_anchor(r), "goal": codes.label("final_goal", r.goal), "recorded_at": r.recorded_at,
-                      "by": self.by(r), "place": place_label(r.follow_up_municipality), "url": self.details_url(r)}
-                     for r in goals],
-            "extensions": [{"id": row_anchor(r), "months": r.months, "decision_date": r.decision_date,
-                            "by": self.by(r), "url": self.details_url(r)} for r in extensions],
+            "rows": [
+                {
+                    "id": row_anchor(r),
+                    "goal": codes.label("final_goal", r.goal),
+                    "recorded_at": r.recorded_at,
+                    "by": self.by(r),
+                    "place": place_label(r.follow_up_municipality),
+                    "url": self.details_url(r),
+                }
+                for r in goals
+            ],
+            "extensions": [
+                {
+                    "id": row_anchor(r),
+                    "months": r.months,
+                    "decision_date": r.decision_date,
+                    "by": self.by(r),
+                    "url": self.details_url(r),
+                }
+                for r in extensions
+            ],
         }
 
     def _termination(self, r: m.Termination) -> dict:
-        return {"id": row_anchor(r), "type": codes.label("termination_type", r.termination_type),
-                "reason": codes.label("termination_reason", r.termination_reason) if r.termination_reason else "",
-                "hours": r.hours_work_per_week, "date": r.termination_date, "by": self.by(r),
-                "place": place_label(r.follow_up_municipality), "url": self.details_url(r),
-                "recorded_at": r.recorded_at, "status": version_status(r), "reason_text": r.change_reason,
-                "current": r.superseded_at is None and r.operation != m.Operation.ANNUL}
+        return {
+            "id": row_anchor(r),
+            "type": codes.label("termination_type", r.termination_type),
+            "reason": codes.label("termination_reason", r.termination_reason) if r.termination_reason else "",
+            "hours": r.hours_work_per_week,
+            "date": r.termination_date,
+            "by": self.by(r),
+            "place": place_label(r.follow_up_municipality),
+            "url": self.details_url(r),
+            "recorded_at": r.recorded_at,
+            "status": version_status(r),
+            "reason_text": r.change_reason,
+            "current": r.superseded_at is None and r.operation != m.Operation.ANNUL,
+        }
 
     def _avslutning(self, scheme) -> dict:
         section_id = f"avslutning-{scheme}"
@@ -283,43 +390,90 @@ class PersonPage:
             rows = sorted(self.of(m.Termination, scheme), key=lambda r: (r.termination_date, r.id), reverse=True)
         base = reverse("person", args=[self.duf])
         section_url = reverse("person_section", args=[self.duf, section_id])
-        return {"rows": [self._termination(r) for r in rows], "showing_history": showing,
-                "toggle_url": (f"{base}#{section_id}" if showing else f"{base}?historikk={section_id}#{section_id}"),
-                "toggle_hx": section_url if showing else f"{section_url}?historikk=1"}
+        return {
+            "rows": [self._termination(r) for r in rows],
+            "showing_history": showing,
+            "toggle_url": (f"{base}#{section_id}" if showing else f"{base}?historikk={section_id}#{section_id}"),
+            "toggle_hx": section_url if showing else f"{section_url}?historikk=1",
+        }
 
     def _deltakelse(self, scheme) -> dict:
         parts = sorted(self.of(m.Participation, scheme), key=lambda r: (r.from_date, r.id), reverse=True)
         measures = sorted(self.of(m.Measure, scheme), key=lambda r: (r.from_date, r.id), reverse=True)
         return {
-            "participation": [{"id": row_anchor(r), "from": r.from_date, "to": r.to_date, "hours": r.hours,
-                               "by": self.by(r), "url": self.details_url(r)} for r in parts],
-            "measures": [{"id": row_anchor(r), "measure": codes.label("measure", r.measure), "from": r.from_date,
-                          "to": r.to_date, "hours": r.hours_per_week, "by": self.by(r), "url": self.details_url(r)}
-                         for r in measures],
+            "participation": [
+                {
+                    "id": row_anchor(r),
+                    "from": r.from_date,
+                    "to": r.to_date,
+                    "hours": r.hours,
+                    "by": self.by(r),
+                    "url": self.details_url(r),
+                }
+                for r in parts
+            ],
+            "measures": [
+                {
+                    "id": row_anchor(r),
+                    "measure": codes.label("measure", r.measure),
+                    "from": r.from_date,
+                    "to": r.to_date,
+                    "hours": r.hours_per_week,
+                    "by": self.by(r),
+                    "url": self.details_url(r),
+                }
+                for r in measures
+            ],
         }
 
     def _fravaer(self, scheme) -> dict:
         rows = sorted(self.of(m.Absence, scheme), key=lambda r: (r.from_date, r.id), reverse=True)
-        return {"rows": [{"id": row_anchor(r), "kind": codes.label("absence_kind", r.kind), "from": r.from_date,
-                          "to": r.to_date, "by": self.by(r), "url": self.details_url(r)} for r in rows]}
+        return {
+            "rows": [
+                {
+                    "id": row_anchor(r),
+                    "kind": codes.label("absence_kind", r.kind),
+                    "from": r.from_date,
+                    "to": r.to_date,
+                    "by": self.by(r),
+                    "url": self.details_url(r),
+                }
+                for r in rows
+            ]
+        }
 
     def _karriereveiledning(self, _scheme) -> dict:
         rows = sorted(self.of(m.CareerGuidance), key=lambda r: (r.guidance_date, r.id), reverse=True)
-        return {"rows": [{"id": row_anchor(r), "date": r.guidance_date,
-                          "kind": codes.label("career_guidance_kind", r.kind),
-                          "goal": codes.label("final_goal", r.recommended_final_goal) if r.recommended_final_goal else "",
-                          "organisation": r.organisation, "by": self.by(r), "url": self.details_url(r)}
-                         for r in rows]}
+        return {
+            "rows": [
+                {
+                    "id": row_anchor(r),
+                    "date": r.guidance_date,
+                    "kind": codes.label("career_guidance_kind", r.kind),
+                    "goal": codes.label("final_goal", r.recommended_final_goal) if r.recommended_final_goal else "",
+                    "organisation": r.organisation,
+                    "by": self.by(r),
+                    "url": self.details_url(r),
+                }
+                for r in rows
+            ]
+        }
 
     # --- the whole page ---------------------------------------------------------------------
 
     def context(self) -> dict:
         return {
-            "page": self, "person": self.person, "name": self.name, "duf": self.duf,
-            "avvik": self.section("avvik"), "grunndata": self.section("grunndata"),
-            "kategori": self.section("kategori"), "schemes": self.scheme_blocks(),
+            "page": self,
+            "person": self.person,
+            "name": self.name,
+            "duf": self.duf,
+            "avvik": self.section("avvik"),
+            "grunndata": self.section("grunndata"),
+            "kategori": self.section("kategori"),
+            "schemes": self.scheme_blocks(),
             "karriereveiledning": self.section("karriereveiledning"),
-            "history_url": self.history_url, "may_register": self.may_register,
+            "history_url": self.history_url,
+            "may_register": self.may_register,
         }
 
 

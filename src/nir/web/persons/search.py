@@ -72,6 +72,7 @@ def _clean(value: str, limit: int = NAME_MAX) -> str:
 
 # --- searching ---------------------------------------------------------------------------------
 
+
 def name_search(user, text: str, page: int = 1) -> tuple[list[dict], int]:
     """Persons in ``user``'s scope whose first or last name starts with every word of ``text``
     (case-insensitive), one page by last name, first name; and how many there are."""
@@ -84,40 +85,65 @@ def name_search(user, text: str, page: int = 1) -> tuple[list[dict], int]:
     qs = m.PersonDetails.objects.current()
     for w in words:
         qs = qs.filter(Q(first_name__istartswith=w) | Q(last_name__istartswith=w))
-    qs = qs.annotate(duf=cols["duf"], **{queries.FU_MUNICIPALITY: cols[queries.FU_MUNICIPALITY],
-                                         queries.FU_DISTRICT: cols[queries.FU_DISTRICT]})
+    qs = qs.annotate(
+        duf=cols["duf"],
+        **{queries.FU_MUNICIPALITY: cols[queries.FU_MUNICIPALITY], queries.FU_DISTRICT: cols[queries.FU_DISTRICT]},
+    )
     if scope is not None:
         qs = qs.filter(persons_followed_up(scope, today=params.as_of))
     status = m.DerivedStatus.objects.current().filter(person_id=OuterRef("person_id"))
-    qs = (qs.annotate(intro_category=Subquery(status.values("intro_category")[:1]),
-                      norwegian_category=Subquery(status.values("norwegian_category")[:1]),
-                      law=Subquery(status.values("law")[:1]),
-                      _total=Window(Count("*")))
-          .order_by(Lower("last_name"), Lower("first_name"), "person_id")
-          .values("person_id", "duf", "first_name", "last_name", "birth_date", queries.FU_MUNICIPALITY,
-                  queries.FU_DISTRICT, "intro_category", "norwegian_category", "law", "_total"))
+    qs = (
+        qs.annotate(
+            intro_category=Subquery(status.values("intro_category")[:1]),
+            norwegian_category=Subquery(status.values("norwegian_category")[:1]),
+            law=Subquery(status.values("law")[:1]),
+            _total=Window(Count("*")),
+        )
+        .order_by(Lower("last_name"), Lower("first_name"), "person_id")
+        .values(
+            "person_id",
+            "duf",
+            "first_name",
+            "last_name",
+            "birth_date",
+            queries.FU_MUNICIPALITY,
+            queries.FU_DISTRICT,
+            "intro_category",
+            "norwegian_category",
+            "law",
+            "_total",
+        )
+    )
     start = (page - 1) * PAGE_SIZE
-    recs = list(qs[start:start + PAGE_SIZE])
+    recs = list(qs[start : start + PAGE_SIZE])
     total = recs[0]["_total"] if recs else (0 if page == 1 else qs.count())
     return [_person_row(r) for r in recs], total
 
 
 def _person_row(r: dict) -> dict:
     return {
-        "person_id": r.get("person_id"), "duf": r["duf"], "first_name": r["first_name"], "last_name": r["last_name"],
-        "birth_date": r.get("birth_date"), "url": reverse("person", args=[r["duf"]]),
+        "person_id": r.get("person_id"),
+        "duf": r["duf"],
+        "first_name": r["first_name"],
+        "last_name": r["last_name"],
+        "birth_date": r.get("birth_date"),
+        "url": reverse("person", args=[r["duf"]]),
         "place": place_label(r.get(queries.FU_MUNICIPALITY) or "", r.get(queries.FU_DISTRICT) or ""),
         "intro_category": CATEGORY_LABELS["intro"].get(r.get("intro_category"), r.get("intro_category") or ""),
-        "norwegian_category": CATEGORY_LABELS["norwegian"].get(r.get("norwegian_category"),
-                                                              r.get("norwegian_category") or ""),
+        "norwegian_category": CATEGORY_LABELS["norwegian"].get(
+            r.get("norwegian_category"), r.get("norwegian_category") or ""
+        ),
         "law": LAW_LABELS.get(r.get("law"), r.get("law") or ""),
     }
 
 
 def national_id_search(user, number: str) -> list[m.Person]:
     """The persons in ``user``'s scope registered with this fødselsnummer/D-nummer (usually one)."""
-    ids = list(m.PersonDetails.objects.current().filter(national_id=number)
-               .values_list("person_id", flat=True)[:NATIONAL_ID_HITS])
+    ids = list(
+        m.PersonDetails.objects.current()
+        .filter(national_id=number)
+        .values_list("person_id", flat=True)[:NATIONAL_ID_HITS]
+    )
     found = m.Person.objects.filter(pk__in=ids).order_by("duf") if ids else []
     return [p for p in found if person_in_scope(user, p)]
 
@@ -129,19 +155,35 @@ def _rows_of_persons(persons: list[m.Person]) -> list[dict]:
     params = SimpleNamespace(as_of=timezone.localdate(), known_at=None)
     cols = queries.person_columns(params)
     status = m.DerivedStatus.objects.current().filter(person_id=OuterRef("person_id"))
-    recs = (m.PersonDetails.objects.current().filter(person_id__in=[p.pk for p in persons])
-            .annotate(duf=cols["duf"], **{queries.FU_MUNICIPALITY: cols[queries.FU_MUNICIPALITY],
-                                          queries.FU_DISTRICT: cols[queries.FU_DISTRICT]},
-                      intro_category=Subquery(status.values("intro_category")[:1]),
-                      norwegian_category=Subquery(status.values("norwegian_category")[:1]),
-                      law=Subquery(status.values("law")[:1]))
-            .order_by(Lower("last_name"), Lower("first_name"), "person_id")
-            .values("person_id", "duf", "first_name", "last_name", "birth_date", queries.FU_MUNICIPALITY,
-                    queries.FU_DISTRICT, "intro_category", "norwegian_category", "law"))
+    recs = (
+        m.PersonDetails.objects.current()
+        .filter(person_id__in=[p.pk for p in persons])
+        .annotate(
+            duf=cols["duf"],
+            **{queries.FU_MUNICIPALITY: cols[queries.FU_MUNICIPALITY], queries.FU_DISTRICT: cols[queries.FU_DISTRICT]},
+            intro_category=Subquery(status.values("intro_category")[:1]),
+            norwegian_category=Subquery(status.values("norwegian_category")[:1]),
+            law=Subquery(status.values("law")[:1]),
+        )
+        .order_by(Lower("last_name"), Lower("first_name"), "person_id")
+        .values(
+            "person_id",
+            "duf",
+            "first_name",
+            "last_name",
+            "birth_date",
+            queries.FU_MUNICIPALITY,
+            queries.FU_DISTRICT,
+            "intro_category",
+            "norwegian_category",
+            "law",
+        )
+    )
     return [_person_row(r) for r in recs]
 
 
 # --- the person list ---------------------------------------------------------------------------
+
 
 def _place_choices(scope) -> list[tuple[str, list[tuple[str, str]]]]:
     """The follow-up municipalities and districts the user may list: [(group, [(number, label)])]."""
@@ -150,8 +192,9 @@ def _place_choices(scope) -> list[tuple[str, list[tuple[str, str]]]]:
     districts = District.objects.valid_on(today)
     if scope is not None:
         munis = munis.filter(number__in=sorted(scope.municipalities))
-        districts = districts.filter(Q(number__in=sorted(scope.districts))
-                                     | Q(municipality_number__in=sorted(scope.municipalities)))
+        districts = districts.filter(
+            Q(number__in=sorted(scope.districts)) | Q(municipality_number__in=sorted(scope.municipalities))
+        )
     out = []
     mun_rows = [(n, f"{n} {name}") for n, name in munis.order_by("name").values_list("number", "name")]
     dis_rows = [(n, f"{n} {name}") for n, name in districts.order_by("number").values_list("number", "name")]
@@ -163,9 +206,13 @@ def _place_choices(scope) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def _category_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    return [(str(_("Introduction programme")), [(f"intro:{k}", v) for k, v in CATEGORY_LABELS["intro"].items()]),
-            (str(_("Training in Norwegian and social studies")),
-             [(f"norwegian:{k}", v) for k, v in CATEGORY_LABELS["norwegian"].items()])]
+    return [
+        (str(_("Introduction programme")), [(f"intro:{k}", v) for k, v in CATEGORY_LABELS["intro"].items()]),
+        (
+            str(_("Training in Norwegian and social studies")),
+            [(f"norwegian:{k}", v) for k, v in CATEGORY_LABELS["norwegian"].items()],
+        ),
+    ]
 
 
 def _list_values(query) -> dict[str, str]:
@@ -177,9 +224,16 @@ def _list_params(values: dict[str, str], page: int) -> registry.ReportParams:
     if values["kategori"] and scheme not in registry.SCHEMES:
         raise registry.ReportError(_("Unknown NIR category."))
     return registry.ReportParams(
-        law=values["lov"] or registry.DEFAULT_LAW, municipality=values["kommune"] or None,
-        category=category or None, scheme=scheme or None, status=values["status"] or None,
-        sort=values["sort"] or None, page=page, page_size=PAGE_SIZE, count_limit=COUNT_LIMIT)
+        law=values["lov"] or registry.DEFAULT_LAW,
+        municipality=values["kommune"] or None,
+        category=category or None,
+        scheme=scheme or None,
+        status=values["status"] or None,
+        sort=values["sort"] or None,
+        page=page,
+        page_size=PAGE_SIZE,
+        count_limit=COUNT_LIMIT,
+    )
 
 
 def _qs(values: dict[str, str], **changes) -> str:
@@ -194,10 +248,16 @@ def _headers(values: dict[str, str]) -> list[dict]:
     for col, label in LIST_COLUMNS:
         here = col == key
         next_sort = f"-{col}" if here and not descending else col
-        out.append({"key": col, "label": label, "url": _qs(values, sort=next_sort, side=""),
-                    "aria_sort": ("descending" if descending else "ascending") if here else "",
-                    "indicator": ("▼" if descending else "▲") if here else "",
-                    "action": _("sort descending") if next_sort.startswith("-") else _("sort ascending")})
+        out.append(
+            {
+                "key": col,
+                "label": label,
+                "url": _qs(values, sort=next_sort, side=""),
+                "aria_sort": ("descending" if descending else "ascending") if here else "",
+                "indicator": ("▼" if descending else "▲") if here else "",
+                "action": _("sort descending") if next_sort.startswith("-") else _("sort ascending"),
+            }
+        )
     return out
 
 
@@ -209,9 +269,15 @@ def person_list(request, scope) -> dict:
         page = max(1, min(int(query.get("side") or 1), 100_000))
     except ValueError:
         page = 1
-    out = {"values": values, "places": _place_choices(scope), "categories": _category_choices(),
-           "laws": list(LAW_LABELS.items()), "statuses": list(registry.STATUS_LABELS.items()),
-           "columns": _headers(values), "reset_url": reverse("persons")}
+    out = {
+        "values": values,
+        "places": _place_choices(scope),
+        "categories": _category_choices(),
+        "laws": list(LAW_LABELS.items()),
+        "statuses": list(registry.STATUS_LABELS.items()),
+        "columns": _headers(values),
+        "reset_url": reverse("persons"),
+    }
     asked = "vis" in query or any(values[k] for k in LIST_FILTERS)
     if scope is not None and scope.empty:
         out["no_access"] = True
@@ -226,29 +292,51 @@ def person_list(request, scope) -> dict:
     except registry.ReportError as e:
         out["error"] = str(e)
         return out
-    audit.record(request=request, actor_user=request.user, action="search", channel="web", what="personliste",
-                 persons=audit.report_page_persons(result), filters=audit.report_filters(result))
+    audit.record(
+        request=request,
+        actor_user=request.user,
+        action="search",
+        channel="web",
+        what="personliste",
+        persons=audit.report_page_persons(result),
+        filters=audit.report_filters(result),
+    )
     # pages: None when there are more rows than counted (the pager then only says the page number)
     pages = max(1, math.ceil(count / PAGE_SIZE)) if result.count_exact else None
-    out.update({
-        "shown": True, "count": count, "count_exact": result.count_exact, "count_limit": format_number(COUNT_LIMIT),
-        "page": page, "pages": pages, "as_of": result.params.as_of,
-        "rows": [{
-            "duf": r["duf"], "url": reverse("person", args=[r["duf"]]), "name": f"{r['last_name']}, {r['first_name']}",
-            "place": place_label(r["follow_up_municipality"], r["follow_up_district"]),
-            "category": CATEGORY_LABELS["intro"].get(r["category"], r["category"] or ""),
-            "norwegian_category": CATEGORY_LABELS["norwegian"].get(r["norwegian_category"],
-                                                                   r["norwegian_category"] or ""),
-            "status": registry.STATUS_LABELS.get(r["status"], r["status"] or ""),
-            "intro_deadline": r["intro_deadline"], "norwegian_deadline": r["norwegian_deadline"],
-        } for r in rows],
-        "prev_url": _qs(values, side=str(page - 1)) if page > 1 else "",
-        "next_url": _qs(values, side=str(page + 1)) if result.has_next else "",
-    })
+    out.update(
+        {
+            "shown": True,
+            "count": count,
+            "count_exact": result.count_exact,
+            "count_limit": format_number(COUNT_LIMIT),
+            "page": page,
+            "pages": pages,
+            "as_of": result.params.as_of,
+            "rows": [
+                {
+                    "duf": r["duf"],
+                    "url": reverse("person", args=[r["duf"]]),
+                    "name": f"{r['last_name']}, {r['first_name']}",
+                    "place": place_label(r["follow_up_municipality"], r["follow_up_district"]),
+                    "category": CATEGORY_LABELS["intro"].get(r["category"], r["category"] or ""),
+                    "norwegian_category": CATEGORY_LABELS["norwegian"].get(
+                        r["norwegian_category"], r["norwegian_category"] or ""
+                    ),
+                    "status": registry.STATUS_LABELS.get(r["status"], r["status"] or ""),
+                    "intro_deadline": r["intro_deadline"],
+                    "norwegian_deadline": r["norwegian_deadline"],
+                }
+                for r in rows
+            ],
+            "prev_url": _qs(values, side=str(page - 1)) if page > 1 else "",
+            "next_url": _qs(values, side=str(page + 1)) if result.has_next else "",
+        }
+    )
     return out
 
 
 # --- the view ----------------------------------------------------------------------------------
+
 
 @never_cache
 @login_required
@@ -276,12 +364,23 @@ def persons(request):
             except ValueError:
                 page = 1
             rows, total = name_search(user, name, page)
-            audit.record(request=request, actor_user=user, action="search", channel="web", what="person:navn",
-                         persons=[r["person_id"] for r in rows], filters={"name": name, "page": page})
+            audit.record(
+                request=request,
+                actor_user=user,
+                action="search",
+                channel="web",
+                what="person:navn",
+                persons=[r["person_id"] for r in rows],
+                filters={"name": name, "page": page},
+            )
             pages = max(1, math.ceil(total / PAGE_SIZE))
             base = {"navn": name}
             ctx["results"] = {
-                "kind": "name", "rows": rows, "count": total, "page": page, "pages": pages,
+                "kind": "name",
+                "rows": rows,
+                "count": total,
+                "page": page,
+                "pages": pages,
                 "prev_url": "?" + urlencode({**base, "side": page - 1}) if page > 1 else "",
                 "next_url": "?" + urlencode({**base, "side": page + 1}) if page < pages else "",
             }
@@ -317,8 +416,15 @@ def _national_id(request, ctx: dict):
         ctx["search_error"] = {"field": "sok-fnr", "message": e.message}
         return None
     found = national_id_search(request.user, number)
-    audit.record(request=request, actor_user=request.user, action="search", channel="web",
-                 what="person:fødselsnummer", persons=found, filters={"national_id": audit.REDACTED})
+    audit.record(
+        request=request,
+        actor_user=request.user,
+        action="search",
+        channel="web",
+        what="person:fødselsnummer",
+        persons=found,
+        filters={"national_id": audit.REDACTED},
+    )
     if len(found) == 1:
         return _see_other(found[0])
     ctx["results"] = {"kind": "national_id", "rows": _rows_of_persons(found), "count": len(found)}

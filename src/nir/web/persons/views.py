@@ -38,7 +38,12 @@ from nir import actions, codes
 from nir.access import audit
 from nir.access.persons import PersonNotFound, ReadOnly, find_person, find_person_and_follow_ups
 from nir.access.read import (
-    PAGE_MODELS, find_person_with_rows, place_label, read_person, registered_by, registering_users,
+    PAGE_MODELS,
+    find_person_with_rows,
+    place_label,
+    read_person,
+    registered_by,
+    registering_users,
 )
 from nir.register import history
 from nir.register import models as m
@@ -68,11 +73,11 @@ def _history_sections(value: str) -> frozenset[str]:
 
 
 def _audit_read(request, person: m.Person, what: str) -> None:
-    audit.record(request=request, actor_user=request.user, action="read", channel="web", what=what,
-                 persons=[person.pk])
+    audit.record(request=request, actor_user=request.user, action="read", channel="web", what=what, persons=[person.pk])
 
 
 # --- the page and its sections ------------------------------------------------------------------
+
 
 @never_cache
 @login_required
@@ -82,8 +87,11 @@ def person(request, duf: str):
         found, rows = find_person_with_rows(request.user, duf, PAGE_MODELS)
     except PersonNotFound:
         return not_found(request, duf)
-    page = PersonPage(request, read_person(request.user, found, rows=rows),
-                      history=_history_sections(request.GET.get("historikk", "")))
+    page = PersonPage(
+        request,
+        read_person(request.user, found, rows=rows),
+        history=_history_sections(request.GET.get("historikk", "")),
+    )
     response = render(request, "web/persons/person.html", page.context())
     _audit_read(request, found, "person")
     return response
@@ -102,15 +110,20 @@ def person_section(request, duf: str, section: str):
         found, rows = find_person_with_rows(request.user, duf, PAGE_MODELS)
     except PersonNotFound:
         return not_found(request, duf)
-    page = PersonPage(request, read_person(request.user, found, rows=rows),
-                      history=frozenset({section}) if shows_history else frozenset())
-    response = render(request, "web/persons/section_fragment.html", {"page": page, "main": page.section(section),
-                                                                      "oob": []})
+    page = PersonPage(
+        request,
+        read_person(request.user, found, rows=rows),
+        history=frozenset({section}) if shows_history else frozenset(),
+    )
+    response = render(
+        request, "web/persons/section_fragment.html", {"page": page, "main": page.section(section), "oob": []}
+    )
     _audit_read(request, found, f"person:{section}")
     return response
 
 
 # --- history ------------------------------------------------------------------------------------
+
 
 def _value_text(model, fname: str, value) -> str:
     kind = FIELD_KINDS.get(model, {}).get(fname, "")
@@ -124,8 +137,12 @@ def _value_text(model, fname: str, value) -> str:
         return formats.number_format(int(value) if value == value.to_integral_value() else value)
     if kind.startswith("code:"):
         return codes.label(kind[5:], value)
-    if kind in ("municipality", "district") or fname in ("municipality", "district", "follow_up_municipality",
-                                                         "follow_up_district"):
+    if kind in ("municipality", "district") or fname in (
+        "municipality",
+        "district",
+        "follow_up_municipality",
+        "follow_up_district",
+    ):
         name = place_label("", value) if len(value) == 6 else place_label(value)
         return value if name == value else f"{value} {name}"
     if isinstance(value, list):
@@ -133,8 +150,17 @@ def _value_text(model, fname: str, value) -> str:
     return str(value)
 
 
-DERIVED_SUMMARY = ("as_of", "law", "intro_category", "intro_start_date", "intro_deadline", "intro_closed_date",
-                   "norwegian_category", "norwegian_deadline", "errors")
+DERIVED_SUMMARY = (
+    "as_of",
+    "law",
+    "intro_category",
+    "intro_start_date",
+    "intro_deadline",
+    "intro_closed_date",
+    "norwegian_category",
+    "norwegian_deadline",
+    "errors",
+)
 
 
 def _entry(row: m.Registration, users: dict) -> dict:
@@ -148,10 +174,16 @@ def _entry(row: m.Registration, users: dict) -> dict:
         if text:
             values.append((capfirst(model._meta.get_field(fname).verbose_name), text))
     return {
-        "id": row_anchor(row), "recorded_at": row.recorded_at, "what": capfirst(model._meta.verbose_name),
-        "values": values, "operation": row.get_operation_display(), "status": version_status(row),
+        "id": row_anchor(row),
+        "recorded_at": row.recorded_at,
+        "what": capfirst(model._meta.verbose_name),
+        "values": values,
+        "operation": row.get_operation_display(),
+        "status": version_status(row),
         "current": row.superseded_at is None and row.operation != m.Operation.ANNUL,
-        "by": registered_by(row, users), "source": row.source_system, "reason": row.change_reason,
+        "by": registered_by(row, users),
+        "source": row.source_system,
+        "reason": row.change_reason,
     }
 
 
@@ -169,17 +201,28 @@ def person_history(request, duf: str):
         rows += list(m.DerivedStatus.objects.filter(person=found))
     rows.sort(key=lambda r: (r.recorded_at, type(r).__name__, r.pk), reverse=True)
     users = registering_users(rows)
-    details = next((r for r in rows if isinstance(r, m.PersonDetails) and r.superseded_at is None
-                    and r.operation != m.Operation.ANNUL), None)
-    ctx = {"person": found, "name": f"{details.first_name} {details.last_name}" if details else "",
-           "person_url": reverse("person", args=[found.duf]), "entries": [_entry(r, users) for r in rows],
-           "derived": derived}
+    details = next(
+        (
+            r
+            for r in rows
+            if isinstance(r, m.PersonDetails) and r.superseded_at is None and r.operation != m.Operation.ANNUL
+        ),
+        None,
+    )
+    ctx = {
+        "person": found,
+        "name": f"{details.first_name} {details.last_name}" if details else "",
+        "person_url": reverse("person", args=[found.duf]),
+        "entries": [_entry(r, users) for r in rows],
+        "derived": derived,
+    }
     response = render(request, "web/persons/history.html", ctx)
     _audit_read(request, found, "person:historikk")
     return response
 
 
 # --- registering --------------------------------------------------------------------------------
+
 
 def _kind_and_scheme(kind_slug: str, request) -> tuple[Kind, str | None]:
     kind = KINDS.get(kind_slug)
@@ -194,18 +237,25 @@ def _kind_and_scheme(kind_slug: str, request) -> tuple[Kind, str | None]:
     return kind, scheme
 
 
-def _form_response(request, found: m.Person, kind: Kind, scheme: str | None, sub: Submission | None,
-                   status: int = 200):
+def _form_response(request, found: m.Person, kind: Kind, scheme: str | None, sub: Submission | None, status: int = 200):
     inline = _htmx(request)
     section_id = kind.section_id(scheme)
     form_id = f"ny-{kind.slug}" + (f"-{scheme}" if scheme else "")
     action = reverse("person_add", args=[found.duf, kind.slug]) + (f"?ordning={scheme}" if scheme else "")
     person_url = reverse("person", args=[found.duf])
     ctx = {
-        "kind": kind, "scheme": scheme, "scheme_title": SCHEME_TITLES.get(scheme, ""), "person": found,
-        "form_id": form_id, "action": action, "slot": f"slot-{section_id}", "inline": inline,
-        "fields": field_context(kind, scheme, sub, form_id), "errors": sub.errors if sub is not None else [],
-        "cancel_url": f"{person_url}#{section_id}", "person_url": person_url,
+        "kind": kind,
+        "scheme": scheme,
+        "scheme_title": SCHEME_TITLES.get(scheme, ""),
+        "person": found,
+        "form_id": form_id,
+        "action": action,
+        "slot": f"slot-{section_id}",
+        "inline": inline,
+        "fields": field_context(kind, scheme, sub, form_id),
+        "errors": sub.errors if sub is not None else [],
+        "cancel_url": f"{person_url}#{section_id}",
+        "person_url": person_url,
         # in its section: below the section's heading (h3 in a scheme, h2 otherwise); a page of its own: h2
         "heading_level": (4 if scheme else 3) if inline else 2,
     }
@@ -262,10 +312,15 @@ def person_add(request, duf: str, kind: str):
     # categories, deviations, deadlines and its own avslutning — from the write's own evaluation.
     read = read_person(request.user, found, judged=outcome, rows=current_rows(found.pk, PAGE_MODELS))
     page = PersonPage(request, read, saved={section_id: " ".join([saved, *warnings])})
-    response = render(request, "web/persons/section_fragment.html", {
-        "page": page, "main": page.section(section_id),
-        "oob": [page.section(s) for s in DERIVED_SECTIONS if s != section_id]})
+    response = render(
+        request,
+        "web/persons/section_fragment.html",
+        {
+            "page": page,
+            "main": page.section(section_id),
+            "oob": [page.section(s) for s in DERIVED_SECTIONS if s != section_id],
+        },
+    )
     response["HX-Retarget"] = f"#{section_id}"
     response["HX-Reswap"] = "innerHTML"
     return response
-

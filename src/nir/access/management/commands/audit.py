@@ -27,9 +27,24 @@ from nir.access.audit_labels import what_label
 from nir.access.models import AuditAction, AuditChannel, AuditEvent, AuditPurpose
 from nir.register.models import Person
 
-SEARCH_COLUMNS = ["id", "when", "actor_kind", "actor", "organisation", "organisation_name", "action", "channel",
-                  "endpoint", "purpose", "what", "person_count", "persons_complete", "filters", "request_id",
-                  "outcome"]
+SEARCH_COLUMNS = [
+    "id",
+    "when",
+    "actor_kind",
+    "actor",
+    "organisation",
+    "organisation_name",
+    "action",
+    "channel",
+    "endpoint",
+    "purpose",
+    "what",
+    "person_count",
+    "persons_complete",
+    "filters",
+    "request_id",
+    "outcome",
+]
 PERSON_COLUMNS = ["when", "organisation", "action", "what", "purpose", "channel", "concerns_you", "outcome"]
 
 SYSTEM_ORGANISATION = "IMDi (NIR, systemoperasjon)"
@@ -44,16 +59,19 @@ def person_access_rows(person, *, when=_when, what=what_label) -> list[dict]:
     ``nir audit person`` and the administration page's CSV (which format time and ``what`` their way)."""
     events = list(audit.events_for_person(person))
     listed = set(audit.AuditEventPerson.objects.filter(person=person).values_list("event_id", flat=True))
-    return [{
-        "when": when(e),
-        "organisation": e.organisation.name if e.organisation else SYSTEM_ORGANISATION,
-        "action": e.get_action_display(),
-        "what": what(e.what),
-        "purpose": AuditPurpose(e.purpose).label if e.purpose in AuditPurpose.values else e.purpose,
-        "channel": e.get_channel_display(),
-        "concerns_you": "ja" if e.id in listed else "kan gjelde deg (uttrekk av mange personer)",
-        "outcome": e.get_outcome_display(),
-    } for e in events]
+    return [
+        {
+            "when": when(e),
+            "organisation": e.organisation.name if e.organisation else SYSTEM_ORGANISATION,
+            "action": e.get_action_display(),
+            "what": what(e.what),
+            "purpose": AuditPurpose(e.purpose).label if e.purpose in AuditPurpose.values else e.purpose,
+            "channel": e.get_channel_display(),
+            "concerns_you": "ja" if e.id in listed else "kan gjelde deg (uttrekk av mange personer)",
+            "outcome": e.get_outcome_display(),
+        }
+        for e in events
+    ]
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -66,8 +84,10 @@ def _date(value: str | None, option: str) -> dt.date | None:
 
 
 class Command(BaseCommand):
-    help = ("The audit log (tilgangslogg): 'search' (IMDi) lists events by user, organisation, person, action "
-            "and time; 'person DUF' exports one person's own access log (GDPR art. 15). docs/audit.md.")
+    help = (
+        "The audit log (tilgangslogg): 'search' (IMDi) lists events by user, organisation, person, action "
+        "and time; 'person DUF' exports one person's own access log (GDPR art. 15). docs/audit.md."
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="sub", required=True)
@@ -85,8 +105,9 @@ class Command(BaseCommand):
         p = sub.add_parser("person", help="Én persons innsynslogg (personvernforordningen art. 15)")
         p.add_argument("duf", help="the person's DUF number")
         p.add_argument("--format", default="json", choices=["json", "csv"])
-        k = sub.add_parser("log-pseudonym",
-                           help="DUF-nummerets pseudonym i loggene (duf-…), for å finne personens linjer")
+        k = sub.add_parser(
+            "log-pseudonym", help="DUF-nummerets pseudonym i loggene (duf-…), for å finne personens linjer"
+        )
         k.add_argument("duf", help="the DUF number")
 
     def handle(self, *args, sub, **o):
@@ -106,9 +127,16 @@ class Command(BaseCommand):
             duf = validate_duf(o["duf"])
         except IdentifierError as e:
             raise CommandError(e.message) from None
-        audit.record(system=audit.COMMAND_LINE, action="search", channel="command", what="log-pseudonym",
-                     persons=Person.objects.filter(duf=duf).values_list("pk", flat=True),
-                     purpose=AuditPurpose.OPERATIONS, endpoint="nir audit log-pseudonym", filters={"duf": duf})
+        audit.record(
+            system=audit.COMMAND_LINE,
+            action="search",
+            channel="command",
+            what="log-pseudonym",
+            persons=Person.objects.filter(duf=duf).values_list("pk", flat=True),
+            purpose=AuditPurpose.OPERATIONS,
+            endpoint="nir audit log-pseudonym",
+            filters={"duf": duf},
+        )
         self.stdout.write(duf_pseudonym(duf))
 
     def _person_of(self, duf):
@@ -122,8 +150,15 @@ class Command(BaseCommand):
     def _search(self, o):
         person = self._person_of(o["duf"]) if o["duf"] else None
         since, until = _date(o["since"], "--since"), _date(o["until"], "--until")
-        qs = audit.search(user=o["user"], organisation=o["organisation"], person=person, action=o["action"],
-                          channel=o["channel"], since=since, until=until)
+        qs = audit.search(
+            user=o["user"],
+            organisation=o["organisation"],
+            person=person,
+            action=o["action"],
+            channel=o["channel"],
+            since=since,
+            until=until,
+        )
         if o["limit"]:
             qs = qs[: o["limit"]]
         events = list(qs.prefetch_related("person_links__person") if o["with_persons"] else qs)
@@ -132,22 +167,37 @@ class Command(BaseCommand):
         self._output(rows, columns, o["format"])
         # --with-persons prints the DUF numbers of every listed event's persons: those are read too.
         shown = {link.person_id for e in events for link in e.person_links.all()} if o["with_persons"] else set()
-        audit.record(system=audit.COMMAND_LINE, action="search", channel="command", what="audit-log",
-                     persons=shown | ({person.pk} if person else set()), purpose=AuditPurpose.SUPERVISION,
-                     endpoint="nir audit search",
-                     filters={k: o[k] for k in ("user", "organisation", "duf", "action", "channel", "since", "until")
-                              if o[k]})
+        audit.record(
+            system=audit.COMMAND_LINE,
+            action="search",
+            channel="command",
+            what="audit-log",
+            persons=shown | ({person.pk} if person else set()),
+            purpose=AuditPurpose.SUPERVISION,
+            endpoint="nir audit search",
+            filters={k: o[k] for k in ("user", "organisation", "duf", "action", "channel", "since", "until") if o[k]},
+        )
         self.stderr.write(f"{len(rows)} hendelser")
 
     @staticmethod
     def _search_row(e: AuditEvent, with_persons: bool) -> dict:
         row = {
-            "id": e.id, "when": _when(e), "actor_kind": e.actor_kind, "actor": e.actor_label,
+            "id": e.id,
+            "when": _when(e),
+            "actor_kind": e.actor_kind,
+            "actor": e.actor_label,
             "organisation": e.organisation.code if e.organisation else "",
             "organisation_name": e.organisation.name if e.organisation else "",
-            "action": e.action, "channel": e.channel, "endpoint": e.endpoint, "purpose": e.purpose, "what": e.what,
-            "person_count": e.person_count, "persons_complete": e.persons_complete, "filters": e.filters,
-            "request_id": e.request_id, "outcome": e.outcome,
+            "action": e.action,
+            "channel": e.channel,
+            "endpoint": e.endpoint,
+            "purpose": e.purpose,
+            "what": e.what,
+            "person_count": e.person_count,
+            "persons_complete": e.persons_complete,
+            "filters": e.filters,
+            "request_id": e.request_id,
+            "outcome": e.outcome,
         }
         if with_persons:
             row["persons"] = sorted(link.person.duf for link in e.person_links.all())
@@ -159,12 +209,28 @@ class Command(BaseCommand):
         person = self._person_of(o["duf"])
         rows = person_access_rows(person)
         if o["format"] == "json":
-            self.stdout.write(json.dumps({"duf": person.duf, "generated": timezone.localtime().isoformat(timespec="seconds"),
-                                          "events": rows}, ensure_ascii=False, indent=1))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "duf": person.duf,
+                        "generated": timezone.localtime().isoformat(timespec="seconds"),
+                        "events": rows,
+                    },
+                    ensure_ascii=False,
+                    indent=1,
+                )
+            )
         else:
             self._output(rows, PERSON_COLUMNS, "csv")
-        audit.record(system=audit.COMMAND_LINE, action="export", channel="command", what="audit-log:person",
-                     persons=[person], purpose=AuditPurpose.ACCESS_REQUEST, endpoint="nir audit person")
+        audit.record(
+            system=audit.COMMAND_LINE,
+            action="export",
+            channel="command",
+            what="audit-log:person",
+            persons=[person],
+            purpose=AuditPurpose.ACCESS_REQUEST,
+            endpoint="nir audit person",
+        )
         self.stderr.write(f"{len(rows)} hendelser")
 
     # --- output ---------------------------------------------------------------------------------
@@ -177,6 +243,10 @@ class Command(BaseCommand):
         w = spreadsheet.CsvWriter(buf)  # the one CSV writer: no text becomes a formula
         w.writerow(columns)
         for row in rows:
-            w.writerow([json.dumps(row[c], ensure_ascii=False) if isinstance(row[c], (dict, list)) else row[c]
-                        for c in columns])
+            w.writerow(
+                [
+                    json.dumps(row[c], ensure_ascii=False) if isinstance(row[c], (dict, list)) else row[c]
+                    for c in columns
+                ]
+            )
         self.stdout.write(buf.getvalue(), ending="")

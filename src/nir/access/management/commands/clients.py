@@ -39,7 +39,9 @@ class Command(BaseCommand):
         k = sub.add_parser("add-key", help="Legg til en offentlig nøkkel (nøkkelrotasjon)")
         k.add_argument("client_id")
         k.add_argument("--public-key", help="PEM file with the client's public key")
-        k.add_argument("--generate", action="store_true", help="make a key pair; the private half goes to --private-key-out")
+        k.add_argument(
+            "--generate", action="store_true", help="make a key pair; the private half goes to --private-key-out"
+        )
         k.add_argument("--private-key-out", help="where --generate writes the private key (mode 600)")
         k.add_argument("--algorithm", default="ES256", choices=oauth.CLIENT_ALGORITHMS)
         k.add_argument("--kid", help="key id (default: generated)")
@@ -74,8 +76,13 @@ class Command(BaseCommand):
         refusal = scope_refusal(org, o["scopes"])
         if refusal:
             raise CommandError(refusal)
-        client = ApiClient.objects.create(client_id=o["client_id"], name=o["name"], organisation=org,
-                                          source_system=o["source_system"], scopes=sorted(set(o["scopes"])))
+        client = ApiClient.objects.create(
+            client_id=o["client_id"],
+            name=o["name"],
+            organisation=org,
+            source_system=o["source_system"],
+            scopes=sorted(set(o["scopes"])),
+        )
         self.stdout.write(f"Klient {client.client_id} opprettet for {org.name} med scope {' '.join(client.scopes)}")
 
     def _add_key(self, o):
@@ -112,9 +119,15 @@ class Command(BaseCommand):
     def _list(self, o):
         for client in ApiClient.objects.select_related("organisation").order_by("client_id"):
             state = "aktiv" if client.active else "deaktivert"
-            self.stdout.write(f"{client.client_id}  {client.organisation.code}  {state}  scope: {' '.join(client.scopes)}")
+            self.stdout.write(
+                f"{client.client_id}  {client.organisation.code}  {state}  scope: {' '.join(client.scopes)}"
+            )
             for key in client.keys.order_by("created_at"):
-                status = "trukket tilbake" if key.revoked_at else ("utløpt" if key.expires_at and key.expires_at <= timezone.now() else "aktiv")
+                status = (
+                    "trukket tilbake"
+                    if key.revoked_at
+                    else ("utløpt" if key.expires_at and key.expires_at <= timezone.now() else "aktiv")
+                )
                 self.stdout.write(f"    {key.kid}  {key.algorithm}  {status}")
 
     def _grant(self, o):
@@ -125,6 +138,7 @@ class Command(BaseCommand):
         missing = sorted(set(o["scopes"]) - set(client.scopes or []))
         if missing:
             raise CommandError(f"klienten {client.client_id} har ikke scope {' '.join(missing)}")
-        grant = oauth.make_grant(o["client_id"], o["kid"], Path(o["private_key"]).read_text(), o["scopes"],
-                                 algorithm=o["algorithm"])
+        grant = oauth.make_grant(
+            o["client_id"], o["kid"], Path(o["private_key"]).read_text(), o["scopes"], algorithm=o["algorithm"]
+        )
         self.stdout.write(grant)

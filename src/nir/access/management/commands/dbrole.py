@@ -19,14 +19,19 @@ from nir.access.dbrole import RoleError, grant_app_role
 
 
 class Command(BaseCommand):
-    help = ("PostgreSQL: create (--create) and grant the application's database role: SELECT and INSERT on "
-            "the append-only tables (UPDATE of superseded_at only), ordinary rights on the rest, owns nothing.")
+    help = (
+        "PostgreSQL: create (--create) and grant the application's database role: SELECT and INSERT on "
+        "the append-only tables (UPDATE of superseded_at only), ordinary rights on the rest, owns nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("role", nargs="?", help="the role (default: NIR_APP_DB_ROLE, DATABASE_URL's user)")
         parser.add_argument("--create", action="store_true", help="create the role if it does not exist")
-        parser.add_argument("--password-env", metavar="VAR",
-                            help="with --create: the environment variable that holds the role's password")
+        parser.add_argument(
+            "--password-env",
+            metavar="VAR",
+            help="with --create: the environment variable that holds the role's password",
+        )
 
     def handle(self, *args, role=None, create=False, password_env=None, **options):
         role = role or settings.NIR_APP_DB_ROLE

@@ -21,21 +21,37 @@ class Command(BaseCommand):
             person = Person.objects.get(duf=duf)
         except Person.DoesNotExist:
             raise CommandError(f"fant ingen person med DUF-nummer {duf}") from None
-        self.stdout.write(f"DUF {person.duf} – registrert {timezone.localtime(person.recorded_at):%d.%m.%Y %H:%M} fra {person.source_system}")
+        self.stdout.write(
+            f"DUF {person.duf} – registrert {timezone.localtime(person.recorded_at):%d.%m.%Y %H:%M} fra "
+            f"{person.source_system}"
+        )
         for row in person_history(person):
             when = timezone.localtime(row.recorded_at).strftime("%d.%m.%Y %H:%M")
-            status = "gjeldende" if row.superseded_at is None and row.operation != Operation.ANNUL else (
-                "annullering" if row.operation == Operation.ANNUL else
-                f"erstattet {timezone.localtime(row.superseded_at):%d.%m.%Y %H:%M}")
-            values = ", ".join(
-                f"{k}={v}" for k, v in row.fact_values().items()
-                if v not in (None, "") and k != "national_id"
+            status = (
+                "gjeldende"
+                if row.superseded_at is None and row.operation != Operation.ANNUL
+                else (
+                    "annullering"
+                    if row.operation == Operation.ANNUL
+                    else f"erstattet {timezone.localtime(row.superseded_at):%d.%m.%Y %H:%M}"
+                )
             )
-            line = (f"{when}  #{row.pk:<8} {row._meta.verbose_name:<22} {row.get_operation_display():<10} "
-                    f"{values}  [registrert av {row.registered_by_label or '-'}, {row.source_system}; {status}]")
+            values = ", ".join(
+                f"{k}={v}" for k, v in row.fact_values().items() if v not in (None, "") and k != "national_id"
+            )
+            line = (
+                f"{when}  #{row.pk:<8} {row._meta.verbose_name:<22} {row.get_operation_display():<10} "
+                f"{values}  [registrert av {row.registered_by_label or '-'}, {row.source_system}; {status}]"
+            )
             if row.change_reason:
                 line += f"  begrunnelse: {row.change_reason}"
             self.stdout.write(line)
         # Audit log (issue 5): one read of one person; a failure fails the command.
-        audit.record(system=audit.COMMAND_LINE, action="read", channel="command", what="person:history",
-                     persons=[person], endpoint="nir history")
+        audit.record(
+            system=audit.COMMAND_LINE,
+            action="read",
+            channel="command",
+            what="person:history",
+            persons=[person],
+            endpoint="nir history",
+        )

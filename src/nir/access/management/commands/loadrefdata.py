@@ -9,7 +9,10 @@ from nir.reference.loaders import load_all
 
 
 class Command(BaseCommand):
-    help = "Load municipalities, counties, districts, code lists and organisations from the repo's data files (idempotent)."
+    help = (
+        "Load municipalities, counties, districts, code lists and organisations from the repo's data files "
+        "(idempotent)."
+    )
 
     def handle(self, *args, **opts):
         using = opts.get("database", "default")

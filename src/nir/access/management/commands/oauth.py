@@ -1,9 +1,9 @@
 """nir oauth — NIR's own token-signing keys and the used-grant register.
 
-    nir oauth rotate-key     # a new signing key; the newest signs, all present verify
-    nir oauth retire-keys    # remove keys no valid token can have been signed with
-    nir oauth purge-grants   # forget used grants (jti) that have expired
-    nir oauth jwks           # print the published public keys
+nir oauth rotate-key     # a new signing key; the newest signs, all present verify
+nir oauth retire-keys    # remove keys no valid token can have been signed with
+nir oauth purge-grants   # forget used grants (jti) that have expired
+nir oauth jwks           # print the published public keys
 """
 
 from __future__ import annotations

@@ -44,29 +44,41 @@ class Command(BaseCommand):
             self.stdout.write("Regelmotoren vurderer befolkningen (kategorier, frister, avvik) …")
             call_command("rules", "reevaluate", "--quiet", stdout=self.stdout)
         else:
-            self.stdout.write(f"Registeret har allerede {Person.objects.count()} personer; ingen ny befolkning generert.")
+            self.stdout.write(
+                f"Registeret har allerede {Person.objects.count()} personer; ingen ny befolkning generert."
+            )
         lines = self._users()
         self.stdout.write("")
         self.stdout.write("Demobrukere (passordene er nye ved hver kjøring):")
         for username, org, roles, password in lines:
             self.stdout.write(f"  {username:<26} {password}   {org} – {roles}")
         self.stdout.write("")
-        self.stdout.write("Åpne http://127.0.0.1:8000 og logg inn. Administrasjon: http://127.0.0.1:8000/admin/ (imdi-admin)")
+        self.stdout.write(
+            "Åpne http://127.0.0.1:8000 og logg inn. Administrasjon: http://127.0.0.1:8000/admin/ (imdi-admin)"
+        )
         client_id, kid, key_file = self._api_client()
         self.stdout.write("")
         self.stdout.write(f"API-klient (fagsystem i Trondheim, OAuth2 som Maskinporten; docs/api.md): {client_id}")
         self.stdout.write(f"  privat nøkkel {key_file} (ny ved hver kjøring), kid {kid}. Tilgangstoken:")
-        self.stdout.write(f"  curl -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer -d assertion=$(nir clients grant "
-                          f"{client_id} --kid {kid} --private-key {key_file} --scope nir:persons.read) "
-                          "http://127.0.0.1:8000/oauth/token")
+        self.stdout.write(
+            f"  curl -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer -d assertion=$(nir clients grant "
+            f"{client_id} --kid {kid} --private-key {key_file} --scope nir:persons.read) "
+            "http://127.0.0.1:8000/oauth/token"
+        )
 
     @transaction.atomic
     def _api_client(self):
         """A demo case system for Trondheim with every scope: a fresh key each run, the old ones revoked."""
         client, _ = ApiClient.objects.update_or_create(
-            client_id=DEMO_CLIENT, defaults={"name": "Demo-fagsystem Trondheim", "source_system": "Demo-fagsystem",
-                                             "organisation": Organisation.objects.get(code="k-5001"),
-                                             "scopes": list(SCOPES), "active": True})
+            client_id=DEMO_CLIENT,
+            defaults={
+                "name": "Demo-fagsystem Trondheim",
+                "source_system": "Demo-fagsystem",
+                "organisation": Organisation.objects.get(code="k-5001"),
+                "scopes": list(SCOPES),
+                "active": True,
+            },
+        )
         client.keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         private_pem, public_pem = oauth.generate_client_key("ES256")
         key = oauth.add_client_key(client, public_pem)

@@ -15,11 +15,22 @@ from nir.synth.writers import DatabaseWriter, JsonlWriter, SynthConflict
 OSLO = ZoneInfo("Europe/Oslo")
 
 TABLE_LABELS = {
-    "Person": "personer (anker)", "PersonDetails": "personopplysninger", "ResidencePermit": "oppholdstillatelser",
-    "Residence": "adresser", "FollowUp": "oppfølging", "Settlement": "bosettinger", "Decision": "vedtak",
-    "FinalGoal": "sluttmål", "Extension": "utvidelser", "Participation": "deltakelse", "Measure": "tiltak",
-    "Absence": "fravær og permisjoner", "Termination": "avslutninger", "CareerGuidance": "karriereveiledning",
-    "CompetenceMapping": "kompetansekartlegginger", "Exam": "prøver",
+    "Person": "personer (anker)",
+    "PersonDetails": "personopplysninger",
+    "ResidencePermit": "oppholdstillatelser",
+    "Residence": "adresser",
+    "FollowUp": "oppfølging",
+    "Settlement": "bosettinger",
+    "Decision": "vedtak",
+    "FinalGoal": "sluttmål",
+    "Extension": "utvidelser",
+    "Participation": "deltakelse",
+    "Measure": "tiltak",
+    "Absence": "fravær og permisjoner",
+    "Termination": "avslutninger",
+    "CareerGuidance": "karriereveiledning",
+    "CompetenceMapping": "kompetansekartlegginger",
+    "Exam": "prøver",
 }
 
 
@@ -27,7 +38,9 @@ def _parse_now(value: str) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise CommandError(f"--now må være et ISO-tidspunkt, f.eks. 2026-03-01T12:00:00+01:00 (fikk {value!r})") from None
+        raise CommandError(
+            f"--now må være et ISO-tidspunkt, f.eks. 2026-03-01T12:00:00+01:00 (fikk {value!r})"
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=OSLO)
     return parsed
@@ -43,23 +56,39 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--persons", type=int, default=2000, help="number of persons (default 2000)")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-        parser.add_argument("--now", help="reference time; nothing is dated or registered after it "
-                                          "(ISO 8601; default: the latest 12:00 Europe/Oslo not in the future)")
-        parser.add_argument("--chunk-size", type=int, default=25_000,
-                            help=f"persons per write transaction (default 25000; generated in blocks of {BLOCK})")
-        parser.add_argument("--out", help="write JSON Lines to this file ('-' for standard output) instead of the database")
+        parser.add_argument(
+            "--now",
+            help="reference time; nothing is dated or registered after it "
+            "(ISO 8601; default: the latest 12:00 Europe/Oslo not in the future)",
+        )
+        parser.add_argument(
+            "--chunk-size",
+            type=int,
+            default=25_000,
+            help=f"persons per write transaction (default 25000; generated in blocks of {BLOCK})",
+        )
+        parser.add_argument(
+            "--out", help="write JSON Lines to this file ('-' for standard output) instead of the database"
+        )
         parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
-        parser.add_argument("--in-process", action="store_true",
-                            help="generate in this process (default: a worker process for large populations)")
-        parser.add_argument("--check-keys", choices=("auto", "triggers"), default="auto",
-                            help="PostgreSQL foreign keys: 'auto' checks them set-wise per chunk when the role may "
-                                 "bypass the per-row triggers, 'triggers' always uses the per-row checks")
+        parser.add_argument(
+            "--in-process",
+            action="store_true",
+            help="generate in this process (default: a worker process for large populations)",
+        )
+        parser.add_argument(
+            "--check-keys",
+            choices=("auto", "triggers"),
+            default="auto",
+            help="PostgreSQL foreign keys: 'auto' checks them set-wise per chunk when the role may "
+            "bypass the per-row triggers, 'triggers' always uses the per-row checks",
+        )
 
     def handle(self, *args, persons, seed, now, chunk_size, out, quiet, in_process, check_keys, **opts):
         if persons < 0 or persons > MAX_PERSONS:
             raise CommandError(f"--persons må være mellom 0 og {MAX_PERSONS}")
         now_dt = _parse_now(now) if now else default_now()
-        if now_dt > dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5):
+        if now_dt > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
             raise CommandError("--now kan ikke være fram i tid (registreringer kan ikke ligge i framtiden)")
         worker = False if in_process else None
 
@@ -100,13 +129,32 @@ class Command(BaseCommand):
 
     def _run_with_progress(self, persons, seed, now_dt, writer, chunk_size, worker):
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         console = Console(stderr=True)
         with Progress(
-            TextColumn("[bold]Genererer personer"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+            TextColumn("[bold]Genererer personer"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
         ) as bar:
             task = bar.add_task("synth", total=persons)
-            return run(persons, seed, now_dt, writer, chunk_size=chunk_size, worker=worker,
-                       progress=lambda done: bar.update(task, completed=done))
+            return run(
+                persons,
+                seed,
+                now_dt,
+                writer,
+                chunk_size=chunk_size,
+                worker=worker,
+                progress=lambda done: bar.update(task, completed=done),
+            )
