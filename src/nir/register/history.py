@@ -104,7 +104,9 @@ def versions(row: m.Registration) -> list[m.Registration]:
         chain.insert(0, cur)
     cur = row
     while True:
-        nxt = model.objects.filter(supersedes_id=cur.pk).first()
+        # A Q object, not a keyword lookup: django-stubs' mypy plugin crashes resolving a keyword
+        # lookup through the abstract model's self-relation (see pyproject.toml [tool.mypy]).
+        nxt = model.objects.filter(Q(supersedes_id=cur.pk)).first()
         if nxt is None:
             break
         chain.append(nxt)
