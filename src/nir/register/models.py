@@ -45,10 +45,10 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", "System"
 
 
-_R = TypeVar("_R", bound="Registration", covariant=True)
+_R_co = TypeVar("_R_co", bound="Registration", covariant=True)
 
 
-class RegistrationQuerySet(models.QuerySet[_R]):
+class RegistrationQuerySet(models.QuerySet[_R_co]):
     """Query helpers for registration time. Written once, used everywhere."""
 
     def current(self) -> Self:
