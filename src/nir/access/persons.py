@@ -40,7 +40,7 @@ class PersonNotFound(AccessRefused):
 class ReadOnly(AccessRefused):
     """The principal may see the person but not register on them."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("Du kan lese denne personen, men ikke registrere på den (tilsyn).")
 
 

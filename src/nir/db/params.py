@@ -18,12 +18,13 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 # Field class → the exact Python type whose values its preparation leaves unchanged on PostgreSQL
 # (CharField.to_python returns a str as it is; IntegerField int(); BooleanField bool(); DateField
 # and DateTimeField return a date/datetime as it is, and PostgreSQL's adapt_date(time)field_value
 # is the identity). DateTimeField before DateField: it is its subclass.
-_PASS_THROUGH: tuple[tuple[type[models.Field], type], ...] = (
+_PASS_THROUGH: tuple[tuple[type[models.Field[Any, Any]], type], ...] = (
     (models.CharField, str),
     (models.TextField, str),
     (models.BooleanField, bool),
@@ -34,12 +35,12 @@ _PASS_THROUGH: tuple[tuple[type[models.Field], type], ...] = (
 _METHODS = ("get_db_prep_save", "get_db_prep_value", "get_prep_value", "to_python")
 
 
-def _same_methods(field: models.Field, base: type[models.Field]) -> bool:
+def _same_methods(field: models.Field[Any, Any], base: type[models.Field[Any, Any]]) -> bool:
     """Whether ``field`` prepares values with ``base``'s own methods (no override on the way)."""
     return all(getattr(type(field), name) is getattr(base, name) for name in _METHODS)
 
 
-def _kind(field: models.Field) -> type | None:
+def _kind(field: models.Field[Any, Any]) -> type | None:
     """The Python type whose values ``field`` sends unchanged, or None (always prepare)."""
     if isinstance(field, models.ForeignKey):
         # None stays None; an int goes to the target's AutoField: IntegerField.get_prep_value (int())
@@ -53,15 +54,15 @@ def _kind(field: models.Field) -> type | None:
 
 
 @lru_cache(maxsize=None)
-def plan(fields: tuple[models.Field, ...], ops_class: type | None = None,
-         ) -> tuple[tuple[str, type | None, bool, models.Field, Callable | None], ...]:
+def plan(fields: tuple[models.Field[Any, Any], ...], ops_class: type | None = None,
+         ) -> tuple[tuple[str, type | None, bool, models.Field[Any, Any], Callable[[int], Any] | None], ...]:
     """(attname, pass-through type or None, None passes through, field, wrapper) of each field.
 
     The wrapper is what PostgreSQL's operations (``ops_class``) put around an integer of the field's
     kind (psycopg's ``Int2``/``Int4``/``Int8``, so that a prepared statement's parameter types stay
     what Django would send)."""
     type_map = getattr(ops_class, "integerfield_type_map", None) or {}
-    out = []
+    out: list[tuple[str, type | None, bool, models.Field[Any, Any], Callable[[int], Any] | None]] = []
     for f in fields:
         kind = _kind(f)
         wrap = type_map.get(f.get_internal_type()) if kind is int and not isinstance(f, models.ForeignKey) else None
@@ -69,12 +70,15 @@ def plan(fields: tuple[models.Field, ...], ops_class: type | None = None,
     return tuple(out)
 
 
-def values(fields: Sequence[models.Field], get: Callable[[str], Any], conn) -> list:
+def values(fields: Sequence[models.Field[Any, Any]], get: Callable[[str], Any],
+           conn: BaseDatabaseWrapper) -> list[Any]:
     """``[f.get_db_prep_save(get(f.attname), conn) for f in fields]``, computed faster on PostgreSQL."""
     if conn.vendor != "postgresql":
         return [f.get_db_prep_save(get(f.attname), conn) for f in fields]
-    out = []
-    for name, kind, none_ok, field, wrap in plan(tuple(fields), type(conn.ops)):
+    out: list[Any] = []
+    # Typed as plain ``type``: mypy does not see a class object as Hashable (lru_cache's argument).
+    ops_class: type = type(conn.ops)
+    for name, kind, none_ok, field, wrap in plan(tuple(fields), ops_class):
         v = get(name)
         t = type(v)
         if v is None and none_ok:

@@ -7,8 +7,12 @@ and yields its ``Pipeline``, which the writes made in it are given explicitly).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 @dataclass
@@ -19,7 +23,7 @@ class Pipeline:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
-def in_pipeline(conn) -> bool:
+def in_pipeline(conn: BaseDatabaseWrapper) -> bool:
     """Whether Django's connection ``conn`` is in pipeline mode (inside ``atomic_pipelined``)."""
     import psycopg
 
@@ -27,7 +31,8 @@ def in_pipeline(conn) -> bool:
         conn.connection.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF
 
 
-def execute_prepared(conn, statement: str, params, *, fetch: bool = True):
+def execute_prepared(conn: BaseDatabaseWrapper, statement: str, params: Sequence[Any], *,
+                     fetch: bool = True) -> tuple[Any, ...] | None:
     """Run ``statement`` prepared (server-side binding, planned once per connection) on Django's
     connection ``conn`` (PostgreSQL), in its transaction; the first row of the answer, or None when
     ``fetch`` is false (in pipeline mode the answer is then not waited for)."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.db import models
 from django.db.models import signals
 
+_M = TypeVar("_M", bound=models.Model)
 
-def loaded_instance(model: type[models.Model], values: dict, db: str = "default") -> models.Model:
+
+def loaded_instance(model: type[_M], values: dict[str, Any], db: str = "default") -> _M:
     """A model instance as ``Model.from_db`` makes it from a database row, ``values`` by attname
     (every concrete field), without running ``Model.__init__``.
 
@@ -26,5 +30,5 @@ def loaded_instance(model: type[models.Model], values: dict, db: str = "default"
     return obj
 
 
-def _init_signals(model) -> bool:
+def _init_signals(model: type[models.Model]) -> bool:
     return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from nir.register.models import ActorKind
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from nir.access.models import ApiClient
 
 REGELMOTOR = "Regelmotor"
 
@@ -18,18 +24,18 @@ class Actor:
     system: str = ""
 
     @classmethod
-    def for_user(cls, user, source_system: str = "NIR") -> "Actor":
+    def for_user(cls, user: AbstractBaseUser | AnonymousUser, source_system: str = "NIR") -> "Actor":
         return cls(kind=ActorKind.USER, source_system=source_system, user_id=user.pk)
 
     @classmethod
-    def for_client(cls, client) -> "Actor":
+    def for_client(cls, client: ApiClient) -> "Actor":
         return cls(kind=ActorKind.CLIENT, source_system=client.source_system, client_id=client.pk)
 
     @classmethod
     def for_system(cls, name: str = REGELMOTOR, source_system: str | None = None) -> "Actor":
         return cls(kind=ActorKind.SYSTEM, source_system=source_system or name, system=name)
 
-    def row_fields(self) -> dict:
+    def row_fields(self) -> dict[str, Any]:
         return {
             "registered_by_kind": self.kind,
             "registered_by_user_id": self.user_id,

@@ -12,7 +12,9 @@ through the per-person write path. Called by the action ``nir.actions.reevaluate
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -39,17 +41,18 @@ TABLES = {
 DATE_COLUMNS = {"decision_date", "arrival_date", "date", "from", "to", "start_date", "end_date"}
 
 
-def _fetch(sql: str, params) -> list[tuple]:
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        return cur.fetchall()
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+        return rows
 
 
-def _dates(values) -> np.ndarray:
+def _dates(values: Iterable[Any]) -> np.ndarray:
     return np.array([None if v is None else str(v) for v in values], dtype="datetime64[D]")
 
 
-def _per_person(ids: np.ndarray, out: np.ndarray, rows: list[tuple]) -> np.ndarray:
+def _per_person(ids: np.ndarray, out: np.ndarray, rows: list[tuple[Any, ...]]) -> np.ndarray:
     """Put (person_id, value) rows into ``out`` at each person's position in ``ids`` (last row wins)."""
     n = len(ids)
     for pid, value in rows:
@@ -59,7 +62,7 @@ def _per_person(ids: np.ndarray, out: np.ndarray, rows: list[tuple]) -> np.ndarr
     return out
 
 
-def load_columns(lo: int, hi: int) -> tuple[np.ndarray, dict]:
+def load_columns(lo: int, hi: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Person ids (with details) in [lo, hi] and the vectorised engine's columnar input for them."""
     details = _fetch(
         f'SELECT person_id, birth_date, education FROM "{m.PersonDetails._meta.db_table}" '
@@ -70,7 +73,7 @@ def load_columns(lo: int, hi: int) -> tuple[np.ndarray, dict]:
     # one current details row per person; keep the last (as the interchange builder does)
     last = np.r_[pid[1:] != pid[:-1], True]
     ids = pid[last]
-    cols: dict = {
+    cols: dict[str, np.ndarray] = {
         "birth_date": _dates(r[1] for r, keep in zip(details, last) if keep),
         "education": np.array([r[2] for r, keep in zip(details, last) if keep], object),
     }
@@ -119,8 +122,8 @@ class ChunkOutcome:
     changed: int
     created: int
     with_errors: int
-    field_changes: dict
-    category_moves: dict
+    field_changes: dict[str, int]
+    category_moves: dict[tuple[str, Any, Any], int]  # (scheme, old category, new one): persons
     closure_mismatch: list[int]
 
 
@@ -138,8 +141,8 @@ def reevaluate_range(lo: int, hi: int, as_of: dt.date, at: dt.datetime, *, dry_r
     }
     inserts = []
     unchanged = changed = created = 0
-    field_changes: dict = {}
-    moves: dict = {}
+    field_changes: dict[str, int] = {}
+    moves: dict[tuple[str, Any, Any], int] = {}
     i_cat = RESULT_FIELDS.index("intro_category")
     n_cat = RESULT_FIELDS.index("norwegian_category")
     for pid, values in zip(ids.tolist(), new):
@@ -197,5 +200,6 @@ def person_id_bounds(chunk: int) -> list[tuple[int, int]]:
             return bounds
         top = list(qs.filter(id__gt=last)[chunk - 1:chunk])
         hi = top[0] if top else qs.last()
+        assert hi is not None  # there is a person after ``last`` (``first``)
         bounds.append((first, hi))
         last = hi

@@ -25,8 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import connections
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import CursorWrapper
 
 APPEND_ONLY_MESSAGE = "NIR register rows are append-only"
 
@@ -121,13 +125,13 @@ def install_truncate_guard(using: str, tables: Iterable[AppendOnlyTable]) -> Non
                 _truncate_trigger(cur, t)
 
 
-def _truncate_trigger(cur, t: AppendOnlyTable) -> None:
+def _truncate_trigger(cur: CursorWrapper, t: AppendOnlyTable) -> None:
     cur.execute(f'DROP TRIGGER IF EXISTS {t.table}_no_truncate ON "{t.table}"')
     cur.execute(f'CREATE TRIGGER {t.table}_no_truncate BEFORE TRUNCATE ON "{t.table}" '
                 f"FOR EACH STATEMENT EXECUTE FUNCTION nir_append_only({_literal(t.message)})")
 
 
-def _install_pg(cur, t: AppendOnlyTable) -> None:
+def _install_pg(cur: CursorWrapper, t: AppendOnlyTable) -> None:
     table, msg = t.table, _literal(t.message)
     for name in ("append_only", "no_delete", "immutable"):
         cur.execute(f'DROP TRIGGER IF EXISTS {table}_{name} ON "{table}"')
@@ -149,7 +153,7 @@ def _install_pg(cur, t: AppendOnlyTable) -> None:
     _truncate_trigger(cur, t)
 
 
-def _install_sqlite(cur, t: AppendOnlyTable) -> None:
+def _install_sqlite(cur: CursorWrapper, t: AppendOnlyTable) -> None:
     table = t.table
     cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
     cur.execute(f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '

@@ -17,6 +17,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -38,12 +39,13 @@ REGELMOTOR_ACTOR = Actor.for_system(REGELMOTOR)
 AUTO_CLOSE_SCHEME = "intro"
 
 
-def facts_from_rows(person: m.Person, rows: list[m.Registration]) -> dict:
+def facts_from_rows(person: m.Person, rows: list[m.Registration]) -> dict[str, Any]:
     """The Regelmotor's facts of ``person`` from their rows (dates as ``datetime.date``)."""
-    return facts_to_line(person, rows, with_registered_at=False, typed=True)["facts"]
+    facts: dict[str, Any] = facts_to_line(person, rows, with_registered_at=False, typed=True)["facts"]
+    return facts
 
 
-def person_facts(person: m.Person, known_at: dt.datetime | None = None) -> dict:
+def person_facts(person: m.Person, known_at: dt.datetime | None = None) -> dict[str, Any]:
     """The person's facts (interchange format) as the register holds them at ``known_at`` (None: now)."""
     if known_at is None:
         return facts_from_rows(person, current_rows(person.pk, ENGINE_MODELS))  # one round trip
@@ -55,7 +57,7 @@ def evaluate_person(person: m.Person, *, as_of: dt.date | None = None, known_at:
     return rules.evaluate(person_facts(person, known_at), as_of)
 
 
-def status_values(result: rules.Result) -> dict:
+def status_values(result: rules.Result) -> dict[str, Any]:
     """The DerivedStatus field values of an engine result."""
     intro, nor = result.intro, result.norwegian
     devs = set(result.deviations)
@@ -97,7 +99,8 @@ CLOSURE_ANNUL_REASON = "Regelmotor: vilkåret for automatisk avslutning gjelder 
 
 
 def plan_closures(result: rules.Result, terminations: list[m.Termination],
-                  follow_up_municipality) -> tuple[list[m.Termination], dict | None]:
+                  follow_up_municipality: Callable[[dt.date], str],
+                  ) -> tuple[list[m.Termination], dict[str, Any] | None]:
     """What makes the person's automatic avslutning match ``result``, touching nothing.
 
     ``terminations`` are the person's current terminations; ``follow_up_municipality(day)``
@@ -207,11 +210,12 @@ class Changes:
 _GUARD_ORDER = {mdl: i for i, mdl in enumerate(GUARD_MODELS)}
 
 
-def _guard_order_key(r: m.Registration):
+def _guard_order_key(r: m.Registration) -> tuple[int, bool, int]:
     return (_GUARD_ORDER[type(r)], r.pk is None, r.pk or 0)
 
 
-def _stored_status_is_error_free(stored, engine_rows, as_of: dt.date) -> bool:
+def _stored_status_is_error_free(stored: m.DerivedStatus | None, engine_rows: list[m.Registration],
+                                 as_of: dt.date) -> bool:
     """True when the stored status proves the person has no rule errors now, so the guard
     need not evaluate the person before the write: it was derived on this date, by these
     rules, after every fact now current was registered, and it lists no errors."""
@@ -256,21 +260,21 @@ def judge_write(person: m.Person, engine_rows: list[m.Registration],
     return after
 
 
-def closing(result: rules.Result, current: m.DerivedStatus | dict | None) -> bool:
+def closing(result: rules.Result, current: m.DerivedStatus | dict[str, Any] | None) -> bool:
     """Whether terminations matter after a write: a closure is derived now or was derived by the
     status ``current`` (a row or its values), or there is no status yet. Otherwise the Regelmotor
     has no closure to register or annul, and the guard does not read the terminations."""
     return result.intro.closed is not None or closing_possible(current)
 
 
-def closing_possible(current: m.DerivedStatus | dict | None) -> bool:
+def closing_possible(current: m.DerivedStatus | dict[str, Any] | None) -> bool:
     """Whether ``closing`` can be true after a write for a person whose status is ``current``
     without the write itself deriving a closure."""
     return current is None or (
         current.get("intro_closed_date") if isinstance(current, dict) else current.intro_closed_date) is not None
 
 
-def status_changed(current: m.DerivedStatus | dict | None, values: dict) -> bool:
+def status_changed(current: m.DerivedStatus | dict[str, Any] | None, values: dict[str, Any]) -> bool:
     """Whether ``values`` (``status_values``) differ from the status ``current`` (a row or its values)."""
     if current is None:
         return True
@@ -291,8 +295,8 @@ class ReevaluationReport:
     closures_created: int = 0
     closures_annulled: int = 0
     with_errors: int = 0
-    field_changes: Counter = field(default_factory=Counter)
-    category_moves: Counter = field(default_factory=Counter)
+    field_changes: Counter[str] = field(default_factory=Counter)
+    category_moves: Counter[tuple[str, Any, Any]] = field(default_factory=Counter)  # (scheme, old, new)
 
     def lines(self) -> list[str]:
         out = [

@@ -57,9 +57,11 @@ def _fmt(value: Any) -> str:
 
 def value_label(key: str, value: Any) -> str:
     if key == "law":
-        return LAW_LABELS.get(value, value)
+        label: str = LAW_LABELS.get(value, value)
+        return label
     if key.endswith(".category"):
-        return CATEGORY_LABELS[key.split(".")[0]].get(value, value)
+        category: str = CATEGORY_LABELS[key.split(".")[0]].get(value, value)
+        return category
     if key == "deviations":
         return "; ".join(DEVIATION_LABELS.get(v, v) for v in value) or "ingen"
     if key == "intro.final_goal" and value:

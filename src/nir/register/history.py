@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -19,7 +20,7 @@ from nir.register import models as m
 from nir.register.interchange import facts_to_line
 
 
-def persons_known_at(known_at: dt.datetime | None = None):
+def persons_known_at(known_at: dt.datetime | None = None) -> QuerySet[m.Person]:
     qs = m.Person.objects.all()
     if known_at is not None:
         qs = qs.filter(recorded_at__lte=known_at)
@@ -49,7 +50,7 @@ def follow_up_on(rows: list[m.Registration], day: dt.date) -> m.FollowUp | None:
     return max(covering, key=lambda r: (r.valid_from, r.id), default=None)
 
 
-def followed_up(rows: QuerySet, day: dt.date, area: Q, *, field: str = "person_id") -> Q:
+def followed_up(rows: QuerySet[m.FollowUp], day: dt.date, area: Q, *, field: str = "person_id") -> Q:
     """The set form of ``follow_up_on``: a filter on outer rows whose person (``field``, a person
     foreign key or ``Person.pk``) has, among ``rows`` (``FollowUp`` rows: current or as known at a
     time), a follow-up period covering ``day`` that matches ``area`` and is the latest starting one.
@@ -67,19 +68,19 @@ def followed_up(rows: QuerySet, day: dt.date, area: Q, *, field: str = "person_i
     return Q(**{f"{field}__in": current.filter(area).values("person_id")}) & ~Q(Exists(outside))
 
 
-def snapshot(person: m.Person, known_at: dt.datetime | None = None, *, on: dt.date | None = None) -> dict:
+def snapshot(person: m.Person, known_at: dt.datetime | None = None, *, on: dt.date | None = None) -> dict[str, Any]:
     """One person as the register knew them at ``known_at``, in the interchange format."""
     rows = rows_for([person.pk], known_at)[person.pk]
     return _line(person, rows, on or dt.date.today())
 
 
-def _line(person: m.Person, rows: list[m.Registration], on: dt.date) -> dict:
+def _line(person: m.Person, rows: list[m.Registration], on: dt.date) -> dict[str, Any]:
     fu = follow_up_on(rows, on)
     return facts_to_line(person, rows, follow_up_municipality=fu.municipality if fu else "")
 
 
 def iter_register(known_at: dt.datetime | None = None, *, chunk: int = 2000, on: dt.date | None = None,
-                  ) -> Iterator[tuple[m.Person, dict]]:
+                  ) -> Iterator[tuple[m.Person, dict[str, Any]]]:
     """Stream every person known at ``known_at`` as (person, interchange line), ``chunk`` persons at a time."""
     on = on or dt.date.today()
     last = 0
@@ -104,7 +105,9 @@ def versions(row: m.Registration) -> list[m.Registration]:
         chain.insert(0, cur)
     cur = row
     while True:
-        nxt = model.objects.filter(supersedes_id=cur.pk).first()
+        # A Q object, not a keyword lookup: django-stubs' mypy plugin crashes resolving a keyword
+        # lookup through the abstract model's self-relation (see pyproject.toml [tool.mypy]).
+        nxt = model.objects.filter(Q(supersedes_id=cur.pk)).first()
         if nxt is None:
             break
         chain.append(nxt)

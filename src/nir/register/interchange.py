@@ -260,11 +260,11 @@ def _engine_value(v: Any) -> Any:
     return _json_value(v)
 
 
-def item_to_json(row: m.Registration, *, with_registered_at: bool = False, typed: bool = False) -> dict:
+def item_to_json(row: m.Registration, *, with_registered_at: bool = False, typed: bool = False) -> dict[str, Any]:
     """The row as an interchange item; ``typed``: dates stay ``datetime.date`` (for the Regelmotor)."""
     model, spec = LIST_SPECS[MODEL_TO_KEY[type(row)]]
     value = _engine_value if typed else _json_value
-    out = {}
+    out: dict[str, Any] = {}
     for json_key, fname, kind, required in spec:
         v = getattr(row, fname)
         if not required and (v is None or v == "") and json_key not in ("arrival_date", "start_date", "end_date", "to"):
@@ -276,7 +276,7 @@ def item_to_json(row: m.Registration, *, with_registered_at: bool = False, typed
 
 
 def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_municipality: str = "",
-                  with_registered_at: bool = True, typed: bool = False) -> dict:
+                  with_registered_at: bool = True, typed: bool = False) -> dict[str, Any]:
     """Build one interchange line from a person's (current or as-known) rows.
 
     ``typed``: the facts for the Regelmotor (``nir.rules.evaluate``), not for a file: dates stay

@@ -22,6 +22,9 @@ by filtering these tables by hand.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any, ClassVar, Self, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -42,14 +45,17 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", "System"
 
 
-class RegistrationQuerySet(models.QuerySet):
+_R_co = TypeVar("_R_co", bound="Registration", covariant=True)
+
+
+class RegistrationQuerySet(models.QuerySet[_R_co]):
     """Query helpers for registration time. Written once, used everywhere."""
 
-    def current(self):
+    def current(self) -> Self:
         """What the register holds now."""
         return self.filter(superseded_at__isnull=True).exclude(operation=Operation.ANNUL)
 
-    def known_at(self, when):
+    def known_at(self, when: dt.datetime) -> Self:
         """What the register held at ``when`` (a timezone-aware datetime)."""
         return (
             self.filter(recorded_at__lte=when)
@@ -57,7 +63,7 @@ class RegistrationQuerySet(models.QuerySet):
             .exclude(operation=Operation.ANNUL)
         )
 
-    def as_known(self, when=None):
+    def as_known(self, when: dt.datetime | None = None) -> Self:
         return self.current() if when is None else self.known_at(when)
 
 
@@ -78,7 +84,7 @@ class Person(models.Model):
         # The DUF number of a report row, from the index alone (PostgreSQL).
         indexes = [models.Index(fields=["id"], include=["duf"], name="person_duf_cover")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"DUF {self.duf}"
 
 
@@ -103,6 +109,9 @@ class Registration(models.Model):
     )
     registered_by_system = models.CharField(max_length=40, blank=True)
     source_system = models.CharField("kildesystem", max_length=100)
+    # Declared for mypy only (no value, so no class attribute): django-stubs' plugin cannot resolve
+    # the abstract model's self-relation and so does not add its attname.
+    supersedes_id: int | None
 
     objects = RegistrationQuerySet.as_manager()
 
@@ -113,9 +122,9 @@ class Registration(models.Model):
 
     class Meta:
         abstract = True
-        indexes = []
+        indexes: ClassVar[list[models.Index]] = []
 
-    def fact_values(self) -> dict:
+    def fact_values(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self.FACT_FIELDS}
 
     @property
@@ -123,13 +132,17 @@ class Registration(models.Model):
         if self.registered_by_kind == ActorKind.SYSTEM:
             return self.registered_by_system
         if self.registered_by_kind == ActorKind.CLIENT and self.registered_by_client_id:
-            return self.registered_by_client.name
+            client = self.registered_by_client
+            assert client is not None  # its id is set, and PROTECT keeps the row
+            return client.name
         if self.registered_by_user_id:
-            return self.registered_by_user.username
+            user = self.registered_by_user
+            assert user is not None  # its id is set, and PROTECT keeps the row
+            return user.username
         return ""
 
 
-def _meta_indexes(name: str):
+def _meta_indexes(name: str) -> list[models.Index]:
     return [
         models.Index(fields=["person", "superseded_at"], name=f"{name}_person_cur"),
         models.Index(fields=["recorded_at"], name=f"{name}_recorded"),

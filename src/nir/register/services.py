@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
@@ -35,6 +35,10 @@ from nir.register.errors import ConcurrentChange, Problem, RegistrationRefused
 from nir.register.interchange import ParsedPerson
 from nir.register.snapshot_sql import current_rows, current_rows_many, lock_persons
 from nir.register.validation import reference, text_problems, validate_duf, validate_fact
+
+_R = TypeVar("_R", bound=m.Registration)
+# Facts written with the one judged: (model, field values) of each.
+_Extra = Sequence[tuple[type[m.Registration], dict[str, Any]]]
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -62,11 +66,11 @@ def _registration_time(at: dt.datetime | None) -> dt.datetime:
     return at
 
 
-def _starts_programme(scheme, decision_type, start_date) -> bool:
+def _starts_programme(scheme: str | None, decision_type: str | None, start_date: dt.date | None) -> bool:
     return scheme == "intro" and decision_type == "participation" and bool(start_date)
 
 
-def programme_start(person: m.Person | None, extra: list[tuple[type, dict]] = (), *,
+def programme_start(person: m.Person | None, extra: _Extra = (), *,
                     rows: list[m.Registration] | None = None) -> dt.date | None:
     """Start date in the first participation decision of the introduction programme (regelmotor.md § 4).
 
@@ -86,10 +90,13 @@ def programme_start(person: m.Person | None, extra: list[tuple[type, dict]] = ()
         v["start_date"] for model, v in extra
         if model is m.Decision and _starts_programme(v.get("scheme"), v.get("decision_type"), v.get("start_date"))
     ]
-    return min(starts) if starts else None
+    # Every start is set (_starts_programme and the query require it); the filter tells mypy.
+    return min((s for s in starts if s is not None), default=None)
 
 
-def _check(model, values, *, path, at, person=None, extra=(), rows=None) -> list[Problem]:
+def _check(model: type[m.Registration], values: dict[str, Any], *, path: str, at: dt.datetime,
+           person: m.Person | None = None, extra: _Extra = (),
+           rows: list[m.Registration] | None = None) -> list[Problem]:
     problems, warnings = validate_fact(
         model, values, path=path, registered_on=timezone.localdate(at),
         programme_start=programme_start(person, list(extra), rows=rows) if model is m.FinalGoal else None,
@@ -99,7 +106,8 @@ def _check(model, values, *, path, at, person=None, extra=(), rows=None) -> list
     return warnings
 
 
-def _new_row(model, person, values, actor: Actor, at, *, operation=m.Operation.CREATE, supersedes=None, reason=""):
+def _new_row(model: type[_R], person: m.Person, values: dict[str, Any], actor: Actor, at: dt.datetime, *,
+             operation: str = m.Operation.CREATE, supersedes: m.Registration | None = None, reason: str = "") -> _R:
     return model(
         person=person, operation=operation, supersedes=supersedes, change_reason=reason,
         recorded_at=at, **actor.row_fields(), **values,
@@ -193,13 +201,13 @@ def correct(row: m.Registration, changes: dict[str, Any], reason: str, actor: Ac
         raise RegistrationRefused([Problem(f, "unknown_field", "ukjent felt") for f in sorted(unknown)])
     values = row.fact_values() | changes
     warnings = _check(type(row), values, path=row.FACT_KEY or type(row).__name__, at=at, person=row.person)
-    with _guard(row.person, at, evaluate, path=row.FACT_KEY) as changes:
+    with _guard(row.person, at, evaluate, path=row.FACT_KEY) as done:  # (``changes`` is the argument)
         _supersede(row, at)
         new = _new_row(type(row), row.person, values, actor, at, operation=m.Operation.CORRECT, supersedes=row,
                        reason=reason.strip())
         new.save()
-        changes.remove(row)
-        changes.add(new)
+        done.remove(row)
+        done.add(new)
     return Outcome(new, warnings)
 
 
@@ -226,7 +234,8 @@ def annul(row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | N
 STATUS_REASON = "Ny vurdering av Regelmotor"
 
 
-def derived_row(person, model, values, actor: Actor, at: dt.datetime, supersedes):
+def derived_row(person: m.Person | int, model: type[_R], values: dict[str, Any], actor: Actor, at: dt.datetime,
+                supersedes: m.Registration | None) -> _R:
     """An unsaved row of a value the Regelmotor derived, superseding ``supersedes`` (or None).
     ``person``: the person or their id."""
     whose = {"person": person} if isinstance(person, m.Person) else {"person_id": person}
@@ -237,7 +246,7 @@ def derived_row(person, model, values, actor: Actor, at: dt.datetime, supersedes
 
 # --- the person's derived status: the one way it is replaced ---------------------------
 
-def status_row(person, values: dict, at: dt.datetime, current: m.DerivedStatus | None) -> m.DerivedStatus:
+def status_row(person: m.Person | int, values: dict[str, Any], at: dt.datetime, current: m.DerivedStatus | None) -> m.DerivedStatus:
     """The new DerivedStatus (``derivation.status_values``) replacing ``current`` (or None), registered by
     the Regelmotor. It is recorded no earlier than the status it replaces: when history is loaded out
     of registration order, the Regelmotor's new evaluation still follows the previous one."""
@@ -334,7 +343,8 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint:
 _UNSET_STATUS = object()
 
 
-def store_result(person: m.Person, result: rules.Result, at: dt.datetime, *, current=_UNSET_STATUS,
+def store_result(person: m.Person, result: rules.Result, at: dt.datetime, *,
+                 current: Any = _UNSET_STATUS,  # m.DerivedStatus | None, or _UNSET_STATUS: read it
                  terminations: list[m.Termination] | None = None) -> tuple[bool, int, int]:
     """Store what the Regelmotor derived (``result``), superseding only what changed.
 
@@ -370,7 +380,8 @@ def store_closures(person: m.Person, result: rules.Result, at: dt.datetime,
     return (0 if wanted is None else 1), len(to_annul)
 
 
-def _guard(person: m.Person, at: dt.datetime, evaluate: bool, *, path: str):
+def _guard(person: m.Person, at: dt.datetime, evaluate: bool, *, path: str,
+           ) -> contextlib.AbstractContextManager[Changes]:
     """The rules guard around a write, or nothing for the Regelmotor's own writes."""
     if not evaluate:
         return contextlib.nullcontext(Changes())
@@ -413,11 +424,11 @@ class _PersonInBatch:
         engine = set(ENGINE_MODELS)
         self.engine_rows = [r for r in rows if type(r) in engine]
         self.stored: m.DerivedStatus | None = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
-        self.status: m.DerivedStatus | dict | None = self.stored  # the current status (row or values)
+        self.status: m.DerivedStatus | dict[str, Any] | None = self.stored  # the current status (row or values)
         self.status_changed = False
         self.before: Any = _UNSET  # rules.Result | None once the first item is judged
         # Follow-up periods and terminations, as the guard reads terminations: only where needed.
-        self._closure_rows: dict[type, list[m.Registration]] | None = None
+        self._closure_rows: dict[type[m.Registration], list[m.Registration]] | None = None
         self._added: list[m.Registration] = []  # of CLOSURE_MODELS, accepted before those were read
         if closure_rows is not None:
             self._set_closure_rows(closure_rows)
@@ -425,17 +436,20 @@ class _PersonInBatch:
     def _set_closure_rows(self, rows: list[m.Registration]) -> None:
         self._closure_rows = {mdl: [r for r in [*rows, *self._added] if type(r) is mdl] for mdl in CLOSURE_MODELS}
 
-    def closure_rows(self, model: type[m.Registration]) -> list[m.Registration]:
+    def closure_rows(self, model: type[_R]) -> list[_R]:
         """The person's current rows of ``model`` (a CLOSURE_MODELS), read now if not read yet."""
         if self._closure_rows is None:
             self._set_closure_rows(current_rows(self.person.pk, CLOSURE_MODELS))
-        return self._closure_rows[model]
+        assert self._closure_rows is not None  # set just above
+        return cast(list[_R], self._closure_rows[model])  # each list holds the rows of its model
 
     def add(self, row: m.Registration) -> None:
         if type(row) in CLOSURE_MODELS:
             (self._added if self._closure_rows is None else self._closure_rows[type(row)]).append(row)
 
     def drop(self, row: m.Registration) -> None:
+        # Only a closure row the batch read (closure_rows) is dropped: the rows are read by then.
+        assert self._closure_rows is not None
         rows = self._closure_rows[type(row)]
         rows[:] = [r for r in rows if r is not row]
 
@@ -444,7 +458,7 @@ class _Writes:
     """The batch's writes in the order the one-at-a-time path would make them; made at the end."""
 
     def __init__(self) -> None:
-        self.ops: list[tuple] = []
+        self.ops: list[tuple[Any, ...]] = []  # ("insert", row) or ("annul", row, time)
 
     def insert(self, row: m.Registration) -> None:
         self.ops.append(("insert", row))
@@ -453,7 +467,7 @@ class _Writes:
         self.ops.append(("annul", row, at))
 
     def run(self) -> None:
-        pending: dict[type, list[m.Registration]] = {}
+        pending: dict[type[m.Registration], list[m.Registration]] = {}
 
         def flush() -> None:
             for model, rows in pending.items():
@@ -520,7 +534,7 @@ def register_many(items: Sequence[tuple[m.Person, type[m.Registration], dict[str
     return outcomes
 
 
-def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Registration], values: dict,
+def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Registration], values: dict[str, Any],
                        actor: Actor, at: dt.datetime, as_of: dt.date, writes: _Writes) -> ItemOutcome:
     """``register`` of one item against the person's state in memory; refuses before changing anything."""
     _before_person(person, at)
@@ -538,10 +552,11 @@ def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Re
     else:
         after = d.judge_write(state.person, engine_rows, state.before, as_of, path=model.FACT_KEY)
     # What store_result would write: the automatic closure (the status is written at the end).
-    to_annul, closure = [], None
+    to_annul: list[m.Termination] = []
+    closure: m.Termination | None = None
     if d.closing(after, state.status):
-        follow_ups = state.closure_rows(m.FollowUp) + ([row] if model is m.FollowUp else [])
-        terminations = state.closure_rows(m.Termination) + ([row] if model is m.Termination else [])
+        follow_ups = state.closure_rows(m.FollowUp) + ([row] if isinstance(row, m.FollowUp) else [])
+        terminations = state.closure_rows(m.Termination) + ([row] if isinstance(row, m.Termination) else [])
         settlements = [r for r in engine_rows if isinstance(r, m.Settlement)]
         to_annul, wanted = d.plan_closures(
             after, terminations, lambda day: d.follow_up_municipality_in(follow_ups, settlements, day))
@@ -570,7 +585,9 @@ def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Re
 
 def _store_statuses(changed: list[_PersonInBatch], at: dt.datetime) -> None:
     """Each person's new DerivedStatus, as a single write stores it (``replace_statuses``)."""
-    replace_statuses([status_row(state.person, state.status, at, state.stored) for state in changed])
+    # status_changed: ``status`` holds the new values (a dict, set in _register_in_batch).
+    replace_statuses([status_row(state.person, cast(dict[str, Any], state.status), at, state.stored)
+                      for state in changed])
 
 
 # --- import of whole persons (interchange format) ---------------------------------
@@ -611,7 +628,7 @@ def validate_parsed(parsed: ParsedPerson, *, at: dt.datetime, existing: m.Person
     return problems, warnings
 
 
-def _derived_follow_up(parsed: ParsedPerson) -> dict | None:
+def _derived_follow_up(parsed: ParsedPerson) -> dict[str, Any] | None:
     """A follow-up period from the line's ``follow_up_municipality`` when no ``follow_up`` list is given."""
     if not parsed.follow_up_municipality or any(it.model is m.FollowUp for it in parsed.items):
         return None
@@ -626,7 +643,7 @@ def _derived_follow_up(parsed: ParsedPerson) -> dict | None:
 
 # Fields that identify a fact when a snapshot is compared with the register
 # (--update): the interchange format does not carry the others.
-SNAPSHOT_KEY_FIELDS: dict[type, tuple[str, ...]] = {
+SNAPSHOT_KEY_FIELDS: dict[type[m.Registration], tuple[str, ...]] = {
     m.FinalGoal: ("scheme", "goal"),
 }
 
@@ -674,9 +691,12 @@ def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None 
     return ImportResult(person, *counts, warnings)
 
 
-def _write_snapshot(person, parsed, items, actor, at, existing, first) -> tuple[int, int, int]:
+def _write_snapshot(person: m.Person, parsed: ParsedPerson,
+                    items: list[tuple[type[m.Registration], dict[str, Any], dt.datetime]], actor: Actor,
+                    at: dt.datetime, existing: m.Person | None, first: dt.datetime | None) -> tuple[int, int, int]:
     created = annulled = corrected = 0
     if existing is None:
+        assert first is not None  # given for a new person
         m.PersonDetails.objects.create(person=person, recorded_at=first, **actor.row_fields(), **parsed.details)
         created += 1
     else:
@@ -690,7 +710,7 @@ def _write_snapshot(person, parsed, items, actor, at, existing, first) -> tuple[
             )
             corrected += 1
 
-    by_model: dict[type, list[tuple[dict, dt.datetime]]] = {}
+    by_model: dict[type[m.Registration], list[tuple[dict[str, Any], dt.datetime]]] = {}
     for model, values, when in items:
         by_model.setdefault(model, []).append((values, when))
     models_in_scope = set(by_model) | ({mdl for mdl in m.REGISTRATION_MODELS if mdl is not m.PersonDetails} if existing else set())
@@ -698,7 +718,7 @@ def _write_snapshot(person, parsed, items, actor, at, existing, first) -> tuple[
         wanted = by_model.get(model, [])
         if existing is not None:
             current = list(model.objects.current().filter(person=person))
-            if model is m.Extension and sum(r.months for r in current) == sum(v["months"] for v, _ in wanted):
+            if model is m.Extension and sum(r.months for r in current if isinstance(r, m.Extension)) == sum(v["months"] for v, _ in wanted):
                 continue  # the format carries only the total; an equal total is the same extension
             fields = SNAPSHOT_KEY_FIELDS.get(model, model.FACT_FIELDS)
             remaining = []

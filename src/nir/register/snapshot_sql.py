@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
@@ -25,6 +26,13 @@ from psycopg.types.json import JsonBinaryLoader, JsonLoader
 
 from nir.db.rows import loaded_instance
 from nir.register import models as m
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+    from psycopg.abc import Buffer
+
+_M = TypeVar("_M", bound=models.Model)
+_R = TypeVar("_R", bound=m.Registration)
 
 
 @lru_cache(maxsize=None)
@@ -38,12 +46,12 @@ def _select(model: type[m.Registration], vendor: str) -> str:
 _BY_NAME = {mdl.__name__: mdl for mdl in m.ALL_REGISTRATION_MODELS}
 
 
-def _datetime(v):
+def _datetime(v: Any) -> dt.datetime:
     moment = v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v)
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)  # SQLite stores UTC, naive
 
 
-def _converter(f):
+def _converter(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     if isinstance(f, models.DateTimeField):
         return _datetime
     if isinstance(f, models.DateField):
@@ -58,15 +66,15 @@ def _converter(f):
 
 
 @lru_cache(maxsize=None)
-def _plan(model: type[m.Registration], by_column: bool) -> tuple[tuple[str, str, object], ...]:
+def _plan(model: type[models.Model], by_column: bool) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
     """(key in the read row, attname, converter or None) of each concrete field; the key is the
     column name (``row_to_json``) or the attname (``json_build_object``/``json_object``)."""
     return tuple((f.column if by_column else f.attname, f.attname, _converter(f)) for f in model._meta.concrete_fields)
 
 
-def _instance(model: type[m.Registration], data: dict, *, by_column: bool = False) -> m.Registration:
+def _instance(model: type[_M], data: dict[str, Any], *, by_column: bool = False) -> _M:
     """The model instance of one read row, ``data`` keyed by attname (or by column name)."""
-    values = {}
+    values: dict[str, Any] = {}
     for key, name, conv in _plan(model, by_column):
         v = data.get(key)
         values[name] = v if v is None or conv is None else conv(v)
@@ -86,23 +94,23 @@ def _pg_statement(models_: tuple[type[m.Registration], ...]) -> str:
 class _OrjsonLoader(JsonLoader):
     """``json`` values parsed by orjson (bytes and memoryview alike, no copy)."""
 
-    def load(self, data):
+    def load(self, data: Buffer) -> Any:
         return orjson.loads(data)
 
 
 class _OrjsonBinaryLoader(JsonBinaryLoader):
-    def load(self, data):
+    def load(self, data: Buffer) -> Any:
         return orjson.loads(data)
 
 
-def register_json_loader(pg) -> None:
+def register_json_loader(pg: Connection[Any]) -> None:
     """Parse ``json`` values on the psycopg connection ``pg`` with orjson (``row_to_json`` rows:
     ~5 times faster than ``json.loads``). Only the ``json`` type: Django's ``jsonb`` loader stays."""
     pg.adapters.register_loader("json", _OrjsonLoader)
     pg.adapters.register_loader("json", _OrjsonBinaryLoader)
 
 
-def _read_pg(statement: str, params: dict, lock_statement: str | None) -> list[tuple]:
+def _read_pg(statement: str, params: dict[str, Any], lock_statement: str | None) -> list[tuple[Any, ...]]:
     """Run one prepared read on Django's connection (its transaction); with ``lock_statement``, that
     lock first, in the same round trip (pipeline mode) but as its own statement, so the read takes
     its snapshot after the lock is granted."""
@@ -122,7 +130,7 @@ def _read_pg(statement: str, params: dict, lock_statement: str | None) -> list[t
             return cur.fetchall()
 
 
-def _fetch_postgresql(person_id: int, models_: tuple, *, lock: bool = False) -> list[tuple[str, m.Registration]]:
+def _fetch_postgresql(person_id: int, models_: tuple[type[m.Registration], ...], *, lock: bool = False) -> list[tuple[str, m.Registration]]:
     """One prepared statement with server-side binding on Django's own connection (same transaction).
 
     Django's cursors bind parameters on the client, so PostgreSQL would parse and plan this
@@ -138,8 +146,7 @@ def _fetch_postgresql(person_id: int, models_: tuple, *, lock: bool = False) -> 
     return [(name, _instance(_BY_NAME[name], payload, by_column=True)) for name, payload in fetched]
 
 
-def current_rows(person_id: int, models_: Iterable[type[m.Registration]], *, lock: bool = False,
-                 ) -> list[m.Registration]:
+def current_rows(person_id: int, models_: Iterable[type[_R]], *, lock: bool = False) -> list[_R]:
     """Every current row of ``models_`` for one person, in model order then id order.
 
     ``lock``: lock the person first (``lock_person``), in the same round trip on PostgreSQL.
@@ -154,11 +161,12 @@ def current_rows(person_id: int, models_: Iterable[type[m.Registration]], *, loc
             fetched = [(name, _instance(_BY_NAME[name], json.loads(payload) if isinstance(payload, str) else payload))
                        for name, payload in cur.fetchall()]
     order = {mdl.__name__: i for i, mdl in enumerate(models_)}
-    rows = []
+    rows: list[tuple[int, int, m.Registration]] = []
     for name, row in fetched:
         rows.append((order[name], row.pk, row))
     rows.sort(key=lambda t: (t[0], t[1]))
-    return [r for _o, _i, r in rows]
+    # Each row is an instance of the model its table name gave, one of ``models_``.
+    return cast(list[_R], [r for _o, _i, r in rows])
 
 
 @lru_cache(maxsize=None)
@@ -170,8 +178,8 @@ def _pg_by_duf_statement(models_: tuple[type[m.Registration], ...]) -> str:
     return f"SELECT 'Person', row_to_json(t) FROM \"{person}\" t WHERE duf = %(duf)s UNION ALL {rows}"
 
 
-def person_by_duf(duf: str, models_: Iterable[type[m.Registration]], *, lock: bool = False,
-                  ) -> tuple[m.Person | None, list[m.Registration]]:
+def person_by_duf(duf: str, models_: Iterable[type[_R]], *, lock: bool = False,
+                  ) -> tuple[m.Person | None, list[_R]]:
     """The person with DUF number ``duf`` (or None) and their current rows of ``models_`` (as
     ``current_rows``): one round trip on PostgreSQL (one prepared statement).
 
@@ -191,11 +199,11 @@ def person_by_duf(duf: str, models_: Iterable[type[m.Registration]], *, lock: bo
     return person, rows
 
 
-def _by_duf_postgresql(duf: str, models_: tuple, lock: bool) -> tuple[m.Person | None, list[m.Registration]]:
+def _by_duf_postgresql(duf: str, models_: tuple[type[_R], ...], lock: bool) -> tuple[m.Person | None, list[_R]]:
     fetched = _read_pg(_pg_by_duf_statement(models_), {"duf": duf}, _lock_by_duf_statement() if lock else None)
     person = None
     order = {mdl.__name__: i for i, mdl in enumerate(models_)}
-    rows = []
+    rows: list[tuple[int, int, m.Registration]] = []
     for name, payload in fetched:
         if name == "Person":
             person = _instance(m.Person, payload, by_column=True)
@@ -203,7 +211,8 @@ def _by_duf_postgresql(duf: str, models_: tuple, lock: bool) -> tuple[m.Person |
         row = _instance(_BY_NAME[name], payload, by_column=True)
         rows.append((order[name], row.pk, row))
     rows.sort(key=lambda t: (t[0], t[1]))
-    return person, [r for _o, _i, r in rows]
+    # Each row is an instance of the model its table name gave, one of ``models_``.
+    return person, cast(list[_R], [r for _o, _i, r in rows])
 
 
 # --- locking the persons written -------------------------------------------------------
@@ -274,13 +283,13 @@ def _json_columns(model: type[m.Registration]) -> tuple[int, ...]:
     return tuple(i for i, f in enumerate(model._meta.concrete_fields) if isinstance(f, models.JSONField))
 
 
-def _many_postgresql(person_ids: list[int], models_: tuple) -> list[tuple[int, int, m.Registration]]:
+def _many_postgresql(person_ids: list[int], models_: tuple[type[m.Registration], ...]) -> list[tuple[int, int, m.Registration]]:
     """(model position, id, instance) of every current row; server-side binding of the id array,
     on Django's own connection (the same transaction)."""
     import psycopg
 
     connection.ensure_connection()
-    out = []
+    out: list[tuple[int, int, m.Registration]] = []
     with psycopg.Cursor(connection.connection) as cur:
         for pos, model in enumerate(models_):
             cur.execute(_pg_many_statement(model), {"persons": person_ids})
@@ -291,7 +300,8 @@ def _many_postgresql(person_ids: list[int], models_: tuple) -> list[tuple[int, i
                     for i in json_cols:
                         if isinstance(values[i], str):
                             values[i] = json.loads(values[i])
-                row = model.from_db("default", None, values)
+                # field_names None: Django reads it only for a partial row (stubs ask for names).
+                row = model.from_db("default", None, values)  # type: ignore[arg-type]
                 out.append((pos, row.pk, row))
     return out
 
@@ -305,12 +315,12 @@ def _sqlite_many_statement(models_: tuple[type[m.Registration], ...]) -> str:
     )
 
 
-def _many_sqlite(person_ids: list[int], models_: tuple) -> list[tuple[int, int, m.Registration]]:
+def _many_sqlite(person_ids: list[int], models_: tuple[type[m.Registration], ...]) -> list[tuple[int, int, m.Registration]]:
     order = {mdl.__name__: i for i, mdl in enumerate(models_)}
     with connection.cursor() as cur:
         cur.execute(_sqlite_many_statement(models_), [json.dumps(person_ids)] * len(models_))
         fetched = cur.fetchall()
-    out = []
+    out: list[tuple[int, int, m.Registration]] = []
     for name, payload in fetched:
         data = json.loads(payload) if isinstance(payload, str) else payload
         out.append((order[name], data.get("id"), _instance(_BY_NAME[name], data)))

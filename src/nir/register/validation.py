@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, models
 
 from nir import codes, identity
 from nir.register import models as m
@@ -77,7 +78,7 @@ class ReferenceIndex:
 def _load_reference(alias: str) -> ReferenceIndex:
     from nir.reference.models import District, Municipality
 
-    munis: dict[str, list] = {}
+    munis: dict[str, list[tuple[dt.date | None, dt.date | None]]] = {}
     for number, lo, hi in Municipality.objects.using(alias).values_list("number", "valid_from", "valid_to"):
         munis.setdefault(number, []).append((lo, hi))
     districts = {
@@ -87,7 +88,7 @@ def _load_reference(alias: str) -> ReferenceIndex:
     return ReferenceIndex({k: tuple(v) for k, v in munis.items()}, districts)
 
 
-_cache: dict[tuple, ReferenceIndex] = {}
+_cache: dict[tuple[Any, ...], ReferenceIndex] = {}
 
 
 def reference(alias: str = "default") -> ReferenceIndex:
@@ -210,7 +211,8 @@ def validate_fact(
             problems.append(Problem(p(fname), "extension_months_max",
                                     f"en utvidelse kan være på høyst {MAX_EXTENSION_MONTHS} måneder"))
         elif kind == "str" and v and model is not m.PersonDetails:
-            limit = model._meta.get_field(fname).max_length
+            field = model._meta.get_field(fname)
+            limit = field.max_length if isinstance(field, models.Field) else None  # a str kind: a Char/TextField
             if limit and len(v) > limit:
                 problems.append(Problem(p(fname), "max_length", f"er for langt (over {limit} tegn)"))
         elif kind == "municipality" and v:
@@ -264,7 +266,7 @@ def validate_fact(
     return problems, warnings
 
 
-def _validate_exam_level(values: dict, p, found: list[Problem]) -> list[Problem]:
+def _validate_exam_level(values: dict[str, Any], p: Callable[[str], str], found: list[Problem]) -> list[Problem]:
     """A CEFR level only on a Norwegian test, and only one of the levels its code allows (``attrs.levels``)."""
     level = values.get("level")
     code = codes.code_list("exam_type").get(values.get("exam_type") or "")
@@ -287,7 +289,7 @@ def _window(code: codes.Code) -> str:
     return f"{lo}–{hi}"
 
 
-def _validate_details(values: dict, path: str, registered_on: dt.date) -> list[Problem]:
+def _validate_details(values: dict[str, Any], path: str, registered_on: dt.date) -> list[Problem]:
     problems = []
     birth = values.get("birth_date")
     if birth is not None and birth > registered_on:

@@ -27,15 +27,20 @@ yields), not kept on the connection.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, router, transaction
 
 from nir.register import models as m
 from nir.db import params as pg_params
 from nir.db.pipeline import Pipeline, in_pipeline
 from nir.register.errors import ConcurrentChange
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from psycopg import Cursor
 
 # SQLSTATE raised by nir_expect_superseded (nir.register.db): the status was superseded meanwhile.
 CONCURRENT_SQLSTATE = "NIR01"
@@ -43,7 +48,7 @@ SAVEPOINT = "nir_judged_write"
 
 
 @lru_cache(maxsize=None)
-def _fields(model: type[m.Registration]) -> tuple:
+def _fields(model: type[m.Registration]) -> tuple[models.Field[Any, Any], ...]:
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
@@ -70,7 +75,7 @@ def supersede_statement(model: type[m.Registration], *, strict: bool) -> str:
             f'RETURNING id) INSERT INTO "{table}" ({cols}) SELECT {marks} WHERE {guard} RETURNING id')
 
 
-def params(row: m.Registration, conn) -> list:
+def params(row: m.Registration, conn: BaseDatabaseWrapper) -> list[Any]:
     """The values of ``insert_statement``'s placeholders for ``row``."""
     return pg_params.values(_fields(type(row)), row.__getattribute__, conn)
 
@@ -97,7 +102,7 @@ def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, 
     _store_postgresql(rows, status, conn, savepoint, pipeline)
 
 
-def _store_status_django(status: m.DerivedStatus, conn) -> None:
+def _store_status_django(status: m.DerivedStatus, conn: BaseDatabaseWrapper) -> None:
     old = status.supersedes
     if old is not None:
         updated = type(old).objects.using(conn.alias).filter(pk=old.pk, superseded_at__isnull=True) \
@@ -108,8 +113,8 @@ def _store_status_django(status: m.DerivedStatus, conn) -> None:
     status.save(using=conn.alias)
 
 
-def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn, savepoint: bool,
-                      pipeline: Pipeline | None) -> None:
+def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn: BaseDatabaseWrapper,
+                      savepoint: bool, pipeline: Pipeline | None) -> None:
     import psycopg
 
     conn.ensure_connection()
@@ -118,7 +123,7 @@ def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
         _queue_postgresql(rows, status, conn, pipeline.after_commit)
         return
     control = psycopg.Cursor(pg)  # savepoints
-    cursors = []
+    cursors: list[Cursor[Any]] = []
     try:
         with conn.wrap_database_errors, pg.pipeline():
             if savepoint:
@@ -143,31 +148,35 @@ def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
     _stored(rows, status, cursors)
 
 
-def _stored(rows: list[m.Registration], status: m.DerivedStatus | None, cursors: list) -> None:
+def _stored(rows: list[m.Registration], status: m.DerivedStatus | None, cursors: list[Cursor[Any]]) -> None:
     """Give the stored rows their ids (each cursor answered one INSERT … RETURNING id)."""
     stored = [*rows, *([status] if status is not None else [])]
     for row, cur in zip(stored, cursors):
-        row.pk = cur.fetchone()[0]
+        returned = cur.fetchone()
+        assert returned is not None  # INSERT … RETURNING id answers one row (or raised)
+        row.pk = returned[0]
         row._state.adding = False
         cur.close()
     if status is not None and status.supersedes is not None:
         status.supersedes.superseded_at = status.recorded_at
 
 
-def _queue_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn, after_commit: list) -> None:
+def _queue_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn: BaseDatabaseWrapper,
+                      after_commit: list[Callable[[], None]]) -> None:
     """In ``atomic_pipelined`` when the transaction is this one write (no savepoint): the statements
     only join the pipeline, and go to the server with the COMMIT — one round trip for the row, the
     status, the audit event and the COMMIT. A failure surfaces with the next statement whose answers
     are read, at the latest the COMMIT, and rolls the whole transaction back (``ConcurrentChange``
     for a status superseded meanwhile); the rows get their ids once it has committed
     (``after_commit``)."""
-    cursors: list = []
+    cursors: list[Cursor[Any]] = []
     with conn.wrap_database_errors:
         _send(rows, status, conn, cursors)
     after_commit.append(lambda: _stored(rows, status, cursors))
 
 
-def _send(rows: list[m.Registration], status: m.DerivedStatus | None, conn, cursors: list) -> None:
+def _send(rows: list[m.Registration], status: m.DerivedStatus | None, conn: BaseDatabaseWrapper,
+          cursors: list[Cursor[Any]]) -> None:
     """Execute (in pipeline mode: queue) the INSERTs of ``rows`` and of ``status`` (superseding
     ``status.supersedes`` only if it is still current), one cursor each, appended to ``cursors``."""
     import psycopg

@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING
 
 from nir.rules.cases import CaseError, check_case, find_cases, load_case
 from nir.rules.model import InvalidFacts
 
+if TYPE_CHECKING:
+    # Any text stream: sys.stdout, or a management command's OutputWrapper (not a TextIO).
+    from _typeshed import SupportsWrite
 
-def evaluate_case_file(path: Path | str, out: TextIO) -> int:
+
+def evaluate_case_file(path: Path | str, out: SupportsWrite[str]) -> int:
     """Print the full result of one case (with explanations) as JSON. Returns the exit status."""
     try:
         case = load_case(path)
@@ -34,7 +38,7 @@ def evaluate_case_file(path: Path | str, out: TextIO) -> int:
     return 0
 
 
-def check(paths: Iterable[Path | str], out: TextIO) -> int:
+def check(paths: Iterable[Path | str], out: SupportsWrite[str]) -> int:
     """Check every case under ``paths``: one line per failing expectation
     (file, key path, expected, actual), then ``N passed, M failed``.
     Returns 0 iff every expectation in every case holds (and every path exists)."""

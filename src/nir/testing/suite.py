@@ -2,8 +2,8 @@
 
     python -m nir.testing.suite [pytest args…]
 
-First the static checks (``CHECKS``: mypy, strict on the Regelmotor, as
-configured in ``pyproject.toml``). The first pass runs every test against
+First the static checks (``CHECKS``: mypy, strict on the Regelmotor, the register, the action layer
+and ``nir.db``, as configured in ``pyproject.toml``). The first pass runs every test against
 the embedded SQLite database. The second starts a private PostgreSQL server (``nir.testing.pg``) and runs every
 test that touches the database again, plus the PostgreSQL-only tests. If
 PostgreSQL cannot be started the run fails: nothing is skipped silently.

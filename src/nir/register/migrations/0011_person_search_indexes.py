@@ -7,6 +7,8 @@ SQLite has no operator classes and its registers are small, so nothing is create
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 INDEXES = {
     "pdet_national_id_cur": "ON register_persondetails (national_id) "
@@ -18,14 +20,14 @@ INDEXES = {
 }
 
 
-def create(apps, schema_editor):
+def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, definition in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} {definition}")
 
 
-def drop(apps, schema_editor):
+def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     for name in INDEXES:

@@ -8,15 +8,17 @@ TRUNCATE: nothing to do there.
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from nir.register.db import install_truncate_guard, register_append_only_tables
 
     install_truncate_guard(schema_editor.connection.alias, register_append_only_tables())
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     from nir.register.db import register_append_only_tables

@@ -15,6 +15,8 @@ their names from the index alone.
 """
 
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 INDEXES = {
     "pdet_name_sort_cover": "ON register_persondetails (lower(last_name), lower(first_name)) "
@@ -22,14 +24,14 @@ INDEXES = {
 }
 
 
-def create(apps, schema_editor):
+def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, definition in INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} {definition}")
 
 
-def drop(apps, schema_editor):
+def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     for name in INDEXES:

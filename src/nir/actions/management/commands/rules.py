@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import sys
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -25,10 +27,10 @@ from nir.rules import cli
 
 class Command(BaseCommand):
     help = "Regelmotoren: evaluer og kontroller regelcaser, forklar én person, revurder hele registeret."
-    requires_system_checks: list = []
+    requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         ev = sub.add_parser("evaluate", help="Skriv ut hele resultatet for én case som JSON, med forklaringer")
         ev.add_argument("case", help="casefil (JSON)")
@@ -45,7 +47,7 @@ class Command(BaseCommand):
         rv.add_argument("--dry-run", action="store_true", help="vis hva som ville endret seg, lagre ingenting")
         rv.add_argument("--quiet", action="store_true")
 
-    def handle(self, *args, action, **opts):
+    def handle(self, *args: Any, action: str, **opts: Any) -> None:
         if action == "evaluate":
             status = cli.evaluate_case_file(opts["case"], self.stdout)
         elif action == "check":
@@ -59,11 +61,11 @@ class Command(BaseCommand):
         if status:
             sys.exit(status)  # the summary line already says what failed
 
-    def _explain(self, opts) -> int:
+    def _explain(self, opts: dict[str, Any]) -> int:
         from nir.access import audit
+        from nir.isodates import parse_date
         from nir.register.derivation import evaluate_person
         from nir.register.explain import explain_lines
-        from nir.register.interchange import parse_date
         from nir.register.models import Person
 
         try:
@@ -84,12 +86,12 @@ class Command(BaseCommand):
         self.stdout.write(text)
         return 0
 
-    def _reevaluate(self, opts) -> int:
+    def _reevaluate(self, opts: dict[str, Any]) -> int:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         from nir.actions import Acting, reevaluate
+        from nir.isodates import parse_date
         from nir.register.actors import REGELMOTOR
-        from nir.register.interchange import parse_date
         from nir.register.models import Person
 
         as_of = parse_date(opts["as_of"]) if opts.get("as_of") else None
