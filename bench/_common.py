@@ -32,7 +32,7 @@ def server(database_url: str | None):
     sys.path.insert(0, str(ROOT / "src"))
     from nir.testing.pg import ThrowawayPostgres
 
-    with (nullcontext(database_url) if database_url else ThrowawayPostgres(settings=SERVER_SETTINGS)) as url:
+    with nullcontext(database_url) if database_url else ThrowawayPostgres(settings=SERVER_SETTINGS) as url:
         yield url
 
 
@@ -62,8 +62,10 @@ def load_register(env: dict, persons: int, out: dict, *, derive: bool = True) ->
             conn.execute("VACUUM (ANALYZE)")
             conn.execute("CHECKPOINT")  # and write the load's dirty pages now, not while measuring
     out["load_seconds"] = round(time.perf_counter() - t, 1)
-    print(f"loaded {persons:,} persons{' and derived their statuses' if derive else ''} in {out['load_seconds']} s",
-          flush=True)
+    print(
+        f"loaded {persons:,} persons{' and derived their statuses' if derive else ''} in {out['load_seconds']} s",
+        flush=True,
+    )
 
 
 def write_summary(name: str, persons: int, out: dict) -> None:

@@ -18,8 +18,8 @@ rate limit, the one write path with the rules guard, the audit log, the JSON ans
    (no coordinated omission). Each client has a pool of at most ``--pool`` connections (4), as
    an HTTP client library keeps; without one, an overloaded moment made the generator open
    hundreds of connections, overflow the server's accept queue and wait out TCP's SYN
-   retransmission (1 + 2 + 4 + 8 + 16 s: maxima of 31–38 s were seen). Reports p50/p95/p99 and the rate achieved. Target p99 ≤ 50 ms at
-   ≥ 300 registrations/s.
+   retransmission (1 + 2 + 4 + 8 + 16 s: maxima of 31–38 s were seen). Reports p50/p95/p99 and
+   the rate achieved. Target p99 ≤ 50 ms at ≥ 300 registrations/s.
 2. **Capacity**: the clients send as fast as answers come back (closed loop) for 15 s: the
    highest sustained registrations/s and their latencies. Then the open load again at
    ``--sustainable`` (default 80 %) of that capacity: the latency at a rate the machine carries.
@@ -71,8 +71,11 @@ class _Http:
         conn = self.idle.pop() if self.idle else await asyncio.open_connection("127.0.0.1", self.port)
         reader, writer = conn
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-        writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     f"Content-Length: {len(body)}\r\n{head}\r\n".encode() + body)
+        writer.write(
+            f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n{head}\r\n".encode()
+            + body
+        )
         status = int((await reader.readline()).split()[1])
         length, close = 0, False
         while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -134,15 +137,27 @@ def _clients_and_persons(n_clients: int, seed: int):
     clients = []
     for municipality in chosen:
         org = Organisation.objects.get(kind="municipality", municipality_number=municipality)
-        client = ApiClient.objects.create(client_id=f"bench-{run}-{municipality}", name=f"Bench {municipality}",
-                                          organisation=org, source_system="bench-fagsystem", scopes=list(SCOPES))
+        client = ApiClient.objects.create(
+            client_id=f"bench-{run}-{municipality}",
+            name=f"Bench {municipality}",
+            organisation=org,
+            source_system="bench-fagsystem",
+            scopes=list(SCOPES),
+        )
         private_pem, public_pem = oauth.generate_client_key("ES256")
         key = oauth.add_client_key(client, public_pem)
         rng = random.Random(f"{seed}-{municipality}")
         dufs = by_municipality[municipality]
         rng.shuffle(dufs)
-        clients.append({"client_id": client.client_id, "kid": key.kid, "private_pem": private_pem,
-                        "municipality": municipality, "dufs": dufs})
+        clients.append(
+            {
+                "client_id": client.client_id,
+                "kid": key.kid,
+                "private_pem": private_pem,
+                "municipality": municipality,
+                "dufs": dufs,
+            }
+        )
     return clients
 
 
@@ -153,10 +168,29 @@ def _start_server(env: dict, workers: int, port: int, threads: int) -> subproces
     waits for its process's GIL after a round trip. Measured at 300/s open load, alternating runs:
     p99 25–36 ms with 3 × 1 against 39–80 ms with 2 × 4 (docs/benchmarks.md)."""
     exe = os.path.join(os.path.dirname(sys.executable), "granian")
-    proc = subprocess.Popen([exe, "--interface", "wsgi", "--http", "1", "--no-ws", "--workers", str(workers),
-                             "--blocking-threads", str(threads), "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning", "nir.wsgi:application"],
-                            env=env, cwd=str(ROOT))
+    proc = subprocess.Popen(
+        [
+            exe,
+            "--interface",
+            "wsgi",
+            "--http",
+            "1",
+            "--no-ws",
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "nir.wsgi:application",
+        ],
+        env=env,
+        cwd=str(ROOT),
+    )
     import httpx
 
     for _ in range(200):
@@ -202,7 +236,11 @@ async def _open_load(base: str, clients: list[dict], rate: float, seconds: float
 
     async def one(c, scheduled, duf, body):
         status, _ = await pools[c["client_id"]].request(
-            "POST", f"/api/v1/persons/{duf}/absences", json.dumps(body).encode(), {"Authorization": f"Bearer {c['token']}"})
+            "POST",
+            f"/api/v1/persons/{duf}/absences",
+            json.dumps(body).encode(),
+            {"Authorization": f"Bearer {c['token']}"},
+        )
         latencies.append(time.perf_counter() - scheduled)
         statuses[status] = statuses.get(status, 0) + 1
 
@@ -227,10 +265,16 @@ async def _open_load(base: str, clients: list[dict], rate: float, seconds: float
     for http in pools.values():
         await http.close()
     ok = statuses.get(201, 0)
-    return {"requests": len(latencies), "statuses": statuses, "seconds": round(elapsed, 1),
-            "registrations_per_second": round(ok / elapsed, 1),
-            "ms_p50": round(pct(latencies, 50) * 1000, 1), "ms_p95": round(pct(latencies, 95) * 1000, 1),
-            "ms_p99": round(pct(latencies, 99) * 1000, 1), "ms_max": round(max(latencies) * 1000, 1)}
+    return {
+        "requests": len(latencies),
+        "statuses": statuses,
+        "seconds": round(elapsed, 1),
+        "registrations_per_second": round(ok / elapsed, 1),
+        "ms_p50": round(pct(latencies, 50) * 1000, 1),
+        "ms_p95": round(pct(latencies, 95) * 1000, 1),
+        "ms_p99": round(pct(latencies, 99) * 1000, 1),
+        "ms_max": round(max(latencies) * 1000, 1),
+    }
 
 
 async def _closed_load(base: str, clients: list[dict], seconds: float, seed: int) -> dict:
@@ -244,8 +288,12 @@ async def _closed_load(base: str, clients: list[dict], seconds: float, seed: int
         while time.perf_counter() - t0 < seconds:
             duf, body = _absence(c, rng)
             t = time.perf_counter()
-            status, _ = await http.request("POST", f"/api/v1/persons/{duf}/absences", json.dumps(body).encode(),
-                                           {"Authorization": f"Bearer {c['token']}"})
+            status, _ = await http.request(
+                "POST",
+                f"/api/v1/persons/{duf}/absences",
+                json.dumps(body).encode(),
+                {"Authorization": f"Bearer {c['token']}"},
+            )
             latencies.append(time.perf_counter() - t)
             statuses[status] = statuses.get(status, 0) + 1
 
@@ -253,17 +301,22 @@ async def _closed_load(base: str, clients: list[dict], seconds: float, seed: int
     elapsed = time.perf_counter() - t0
     await http.close()
     ok = statuses.get(201, 0)
-    return {"requests": len(latencies), "statuses": statuses, "seconds": round(elapsed, 1),
-            "registrations_per_second": round(ok / elapsed, 1),
-            "ms_p50": round(pct(latencies, 50) * 1000, 1), "ms_p95": round(pct(latencies, 95) * 1000, 1),
-            "ms_p99": round(pct(latencies, 99) * 1000, 1)}
+    return {
+        "requests": len(latencies),
+        "statuses": statuses,
+        "seconds": round(elapsed, 1),
+        "registrations_per_second": round(ok / elapsed, 1),
+        "ms_p50": round(pct(latencies, 50) * 1000, 1),
+        "ms_p95": round(pct(latencies, 95) * 1000, 1),
+        "ms_p99": round(pct(latencies, 99) * 1000, 1),
+    }
 
 
 async def _batch(base: str, c: dict, items: int, seed: int) -> dict:
     import httpx
 
     rng = random.Random(f"{seed}-batch")
-    persons = c["dufs"][:max(1, min(len(c["dufs"]), 3000))]
+    persons = c["dufs"][: max(1, min(len(c["dufs"]), 3000))]
     body = {"mode": "partial", "items": []}
     for k in range(items):
         duf = persons[k % len(persons)]
@@ -271,25 +324,60 @@ async def _batch(base: str, c: dict, items: int, seed: int) -> dict:
         body["items"].append({"id": f"b{k}", "duf": duf, "kind": "absences", "values": values})
     async with httpx.AsyncClient(base_url=base, timeout=600) as http:
         t = time.perf_counter()
-        r = await http.post("/api/v1/batches", json=body, headers={"Authorization": f"Bearer {c['token']}",
-                                                                   "Idempotency-Key": uuid.uuid4().hex})
+        r = await http.post(
+            "/api/v1/batches",
+            json=body,
+            headers={"Authorization": f"Bearer {c['token']}", "Idempotency-Key": uuid.uuid4().hex},
+        )
         secs = time.perf_counter() - t
     r.raise_for_status()
     doc = r.json()
-    return {"items": items, "persons": len(persons), "seconds": round(secs, 2), "accepted": doc["accepted"],
-            "refused": doc["refused"], "ms_per_item": round(secs * 1000 / items, 2),
-            "municipality": c["municipality"]}
+    return {
+        "items": items,
+        "persons": len(persons),
+        "seconds": round(secs, 2),
+        "accepted": doc["accepted"],
+        "refused": doc["refused"],
+        "ms_per_item": round(secs * 1000 / items, 2),
+        "municipality": c["municipality"],
+    }
 
 
 def measure(url: str, a) -> dict:
     var = tempfile.mkdtemp(prefix="nir-bench-var-")
-    env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=var, NIR_DEBUG="0", NIR_SECRET_KEY="bench-" + uuid.uuid4().hex,
-               NIR_ALLOWED_HOSTS="127.0.0.1,localhost", NIR_ACCEPT_SYNTHETIC_IDS="1", DJANGO_SETTINGS_MODULE="nir.settings")
-    out: dict = {"persons": a.persons, "clients": a.clients, "workers": a.workers, "threads": a.threads, "warmup_seconds": a.warmup}
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        NIR_VAR_DIR=var,
+        NIR_DEBUG="0",
+        NIR_SECRET_KEY="bench-" + uuid.uuid4().hex,
+        NIR_ALLOWED_HOSTS="127.0.0.1,localhost",
+        NIR_ACCEPT_SYNTHETIC_IDS="1",
+        DJANGO_SETTINGS_MODULE="nir.settings",
+    )
+    out: dict = {
+        "persons": a.persons,
+        "clients": a.clients,
+        "workers": a.workers,
+        "threads": a.threads,
+        "warmup_seconds": a.warmup,
+    }
     if not a.database_url:
         load_register(env, a.persons, out)
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "NIR_VAR_DIR", "NIR_DEBUG", "NIR_SECRET_KEY",
-                                           "NIR_ALLOWED_HOSTS", "NIR_ACCEPT_SYNTHETIC_IDS", "DJANGO_SETTINGS_MODULE")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in (
+                "DATABASE_URL",
+                "NIR_VAR_DIR",
+                "NIR_DEBUG",
+                "NIR_SECRET_KEY",
+                "NIR_ALLOWED_HOSTS",
+                "NIR_ACCEPT_SYNTHETIC_IDS",
+                "DJANGO_SETTINGS_MODULE",
+            )
+        }
+    )
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
@@ -308,29 +396,40 @@ def measure(url: str, a) -> dict:
             asyncio.run(_closed_load(base, clients, a.warmup, a.seed + 100))
         out["open"] = asyncio.run(_open_load(base, clients, a.rate, a.seconds, a.seed, a.pool))
         o = out["open"]
-        print(f"open load, {a.clients} clients at {a.rate}/s for {a.seconds} s: {o['registrations_per_second']} "
-              f"registrations/s; p50 {o['ms_p50']} ms, p95 {o['ms_p95']} ms, p99 {o['ms_p99']} ms, "
-              f"max {o['ms_max']} ms; statuses {o['statuses']}", flush=True)
+        print(
+            f"open load, {a.clients} clients at {a.rate}/s for {a.seconds} s: {o['registrations_per_second']} "
+            f"registrations/s; p50 {o['ms_p50']} ms, p95 {o['ms_p95']} ms, p99 {o['ms_p99']} ms, "
+            f"max {o['ms_max']} ms; statuses {o['statuses']}",
+            flush=True,
+        )
         asyncio.run(_tokens(base, clients))
         out["capacity"] = asyncio.run(_closed_load(base, clients, 15, a.seed))
         o = out["capacity"]
-        print(f"capacity, {a.clients} clients as fast as answered: {o['registrations_per_second']} registrations/s; "
-              f"p50 {o['ms_p50']} ms, p95 {o['ms_p95']} ms, p99 {o['ms_p99']} ms; statuses {o['statuses']}", flush=True)
+        print(
+            f"capacity, {a.clients} clients as fast as answered: {o['registrations_per_second']} registrations/s; "
+            f"p50 {o['ms_p50']} ms, p95 {o['ms_p95']} ms, p99 {o['ms_p99']} ms; statuses {o['statuses']}",
+            flush=True,
+        )
         if a.sustainable:
             rate = round(out["capacity"]["registrations_per_second"] * a.sustainable)
             asyncio.run(_tokens(base, clients))
             out["sustainable"] = asyncio.run(_open_load(base, clients, rate, a.seconds, a.seed + 1, a.pool))
             o = out["sustainable"]
-            print(f"open load at {a.sustainable:.0%} of capacity ({rate}/s): {o['registrations_per_second']} "
-                  f"registrations/s; p50 {o['ms_p50']} ms, p95 {o['ms_p95']} ms, p99 {o['ms_p99']} ms, "
-                  f"max {o['ms_max']} ms; statuses {o['statuses']}", flush=True)
+            print(
+                f"open load at {a.sustainable:.0%} of capacity ({rate}/s): {o['registrations_per_second']} "
+                f"registrations/s; p50 {o['ms_p50']} ms, p95 {o['ms_p95']} ms, p99 {o['ms_p99']} ms, "
+                f"max {o['ms_max']} ms; statuses {o['statuses']}",
+                flush=True,
+            )
         if a.batch_items:
             asyncio.run(_tokens(base, clients[:1]))
             out["batch"] = asyncio.run(_batch(base, clients[0], a.batch_items, a.seed))
             o = out["batch"]
-            print(f"batch of {o['items']:,} items over {o['persons']:,} persons ({o['municipality']}): "
-                  f"{o['seconds']} s ({o['ms_per_item']} ms/item), {o['accepted']} accepted, {o['refused']} refused",
-                  flush=True)
+            print(
+                f"batch of {o['items']:,} items over {o['persons']:,} persons ({o['municipality']}): "
+                f"{o['seconds']} s ({o['ms_per_item']} ms/item), {o['accepted']} accepted, {o['refused']} refused",
+                flush=True,
+            )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -344,16 +443,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--rate", type=float, default=300, help="registrations per second, all clients together")
     ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--workers", type=int, default=3,
-                    help="granian worker processes (3 on 2 cores: one runs while another waits on PostgreSQL)")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=3,
+        help="granian worker processes (3 on 2 cores: one runs while another waits on PostgreSQL)",
+    )
     ap.add_argument("--warmup", type=float, default=5, help="seconds of unmeasured load first")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="Python threads per worker (1: a second thread in the process waits for the GIL)")
-    ap.add_argument("--pool", type=int, default=4,
-                    help="open load: connections per client at most (a case system's HTTP connection pool)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="Python threads per worker (1: a second thread in the process waits for the GIL)",
+    )
+    ap.add_argument(
+        "--pool",
+        type=int,
+        default=4,
+        help="open load: connections per client at most (a case system's HTTP connection pool)",
+    )
     ap.add_argument("--batch-items", type=int, default=10_000)
-    ap.add_argument("--sustainable", type=float, default=0.8,
-                    help="then open load at this share of the measured capacity (0: skip)")
+    ap.add_argument(
+        "--sustainable", type=float, default=0.8, help="then open load at this share of the measured capacity (0: skip)"
+    )
     ap.add_argument("--seed", type=int, default=11)
     a = ap.parse_args(argv)
     with server(a.database_url) as url:

@@ -38,7 +38,6 @@ from decimal import Decimal
 from _common import load_register, server, write_summary
 
 
-
 def _weekday(rng: random.Random, first: dt.date, days: int) -> dt.date:
     day = first + dt.timedelta(days=rng.randrange(0, days))
     return day + dt.timedelta(days=8 - day.isoweekday() if day.isoweekday() > 5 else 0)
@@ -52,28 +51,74 @@ def make_items(rng: random.Random, persons: list, n: int, m) -> list[tuple]:
         r = rng.random()
         if r < 0.45:
             day = _weekday(rng, dt.date(2026, 6, 1), 150)
-            items.append((person, m.Absence, {"scheme": "intro", "kind": rng.choice(["absence", "time_off", "leave"]),
-                                              "from_date": day, "to_date": day}))
+            items.append(
+                (
+                    person,
+                    m.Absence,
+                    {
+                        "scheme": "intro",
+                        "kind": rng.choice(["absence", "time_off", "leave"]),
+                        "from_date": day,
+                        "to_date": day,
+                    },
+                )
+            )
         elif r < 0.80:
             start = dt.date(2026, rng.randrange(6, 11), 1)
-            items.append((person, m.Participation, {"scheme": "intro", "from_date": start,
-                                                    "to_date": start + dt.timedelta(days=27),
-                                                    "hours": Decimal(rng.randrange(60, 150))}))
+            items.append(
+                (
+                    person,
+                    m.Participation,
+                    {
+                        "scheme": "intro",
+                        "from_date": start,
+                        "to_date": start + dt.timedelta(days=27),
+                        "hours": Decimal(rng.randrange(60, 150)),
+                    },
+                )
+            )
         elif r < 0.95:
             start = _weekday(rng, dt.date(2026, 6, 1), 150)
-            items.append((person, m.Measure, {"scheme": "intro", "measure": rng.choice(["work_practice", "norwegian_training",
-                                                                                      "language_practice"]),
-                                              "from_date": start, "to_date": start + dt.timedelta(days=60),
-                                              "hours_per_week": Decimal("15")}))
+            items.append(
+                (
+                    person,
+                    m.Measure,
+                    {
+                        "scheme": "intro",
+                        "measure": rng.choice(["work_practice", "norwegian_training", "language_practice"]),
+                        "from_date": start,
+                        "to_date": start + dt.timedelta(days=60),
+                        "hours_per_week": Decimal("15"),
+                    },
+                )
+            )
         else:
-            items.append((person, m.CareerGuidance, {"guidance_date": _weekday(rng, dt.date(2026, 6, 1), 150),
-                                                     "kind": "individual", "recommended_final_goal": "",
-                                                     "organisation": ""}))
+            items.append(
+                (
+                    person,
+                    m.CareerGuidance,
+                    {
+                        "guidance_date": _weekday(rng, dt.date(2026, 6, 1), 150),
+                        "kind": "individual",
+                        "recommended_final_goal": "",
+                        "organisation": "",
+                    },
+                )
+            )
     return items
 
 
-def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequential: int, municipality: str | None,
-            skip_load: bool, seed: int, rollback: bool = False) -> dict:
+def measure(
+    url: str,
+    persons: int,
+    n_items: int,
+    batch_persons: int,
+    n_sequential: int,
+    municipality: str | None,
+    skip_load: bool,
+    seed: int,
+    rollback: bool = False,
+) -> dict:
     env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=tempfile.mkdtemp(prefix="nir-bench-var-"))
     out: dict = {"persons": persons}
     if not skip_load:
@@ -95,12 +140,23 @@ def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequenti
     tune_gc()  # as the web server process does (nir.wsgi)
     out["persons_in_register"] = m.Person.objects.count()
     if municipality is None:
-        municipality = (m.FollowUp.objects.current().values("municipality").annotate(n=Count("id"))
-                        .order_by("-n").values_list("municipality", flat=True).first())
+        municipality = (
+            m.FollowUp.objects.current()
+            .values("municipality")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+            .values_list("municipality", flat=True)
+            .first()
+        )
     followed = set(m.FollowUp.objects.current().filter(municipality=municipality).values_list("person_id", flat=True))
     participants = sorted(
-        followed & set(m.Decision.objects.current().filter(scheme="intro", decision_type="participation")
-                       .values_list("person_id", flat=True)))
+        followed
+        & set(
+            m.Decision.objects.current()
+            .filter(scheme="intro", decision_type="participation")
+            .values_list("person_id", flat=True)
+        )
+    )
     rng = random.Random(seed)
     chosen = rng.sample(participants, min(batch_persons + 1_000, len(participants)))
     batch_ids, seq_ids = chosen[:-1_000] if len(chosen) > 1_000 else chosen, chosen[-1_000:]
@@ -108,11 +164,18 @@ def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequenti
     items = make_items(rng, [people[i] for i in batch_ids], n_items, m)
     sequential = make_items(rng, [people[i] for i in seq_ids], n_sequential, m)
     actor = Actor.for_system("bench", source_system="bench")
-    out.update(rolled_back=rollback, municipality=municipality, municipality_participants=len(participants),
-               items=len(items), batch_persons=len({p.pk for p, _m, _v in items}))
-    print(f"register: {out['persons_in_register']:,} persons; municipality {municipality}: "
-          f"{len(participants):,} participants; batch: {len(items):,} items over {out['batch_persons']:,} persons",
-          flush=True)
+    out.update(
+        rolled_back=rollback,
+        municipality=municipality,
+        municipality_participants=len(participants),
+        items=len(items),
+        batch_persons=len({p.pk for p, _m, _v in items}),
+    )
+    print(
+        f"register: {out['persons_in_register']:,} persons; municipality {municipality}: "
+        f"{len(participants):,} participants; batch: {len(items):,} items over {out['batch_persons']:,} persons",
+        flush=True,
+    )
 
     # where the time goes: wrap the phases of register_many
     phases: dict[str, float] = {}
@@ -124,6 +187,7 @@ def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequenti
                 return fn(*a, **k)
             finally:
                 phases[name] = phases.get(name, 0.0) + time.perf_counter() - t0
+
         return wrapper
 
     real = (services.lock_persons, services.current_rows_many, services._Writes.run, services._store_statuses)
@@ -144,11 +208,18 @@ def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequenti
     refused = sum(1 for o in outcomes if not o.accepted)
     phases["judge (in memory)"] = t_call - sum(phases.values())
     phases["rollback" if rollback else "commit"] = total - t_call
-    out.update(batch_seconds=round(total, 2), batch_ms_per_item=round(total * 1000 / len(items), 3),
-               batch_refused=refused, batch_status_stored=statuses,
-               batch_phases_seconds={k: round(v, 3) for k, v in phases.items()})
-    print(f"register_many: {len(items):,} items in {total:.2f} s = {out['batch_ms_per_item']} ms/item "
-          f"({refused} refused, {statuses} derived statuses stored)", flush=True)
+    out.update(
+        batch_seconds=round(total, 2),
+        batch_ms_per_item=round(total * 1000 / len(items), 3),
+        batch_refused=refused,
+        batch_status_stored=statuses,
+        batch_phases_seconds={k: round(v, 3) for k, v in phases.items()},
+    )
+    print(
+        f"register_many: {len(items):,} items in {total:.2f} s = {out['batch_ms_per_item']} ms/item "
+        f"({refused} refused, {statuses} derived statuses stored)",
+        flush=True,
+    )
     print("  " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()), flush=True)
 
     if sequential:
@@ -163,11 +234,18 @@ def measure(url: str, persons: int, n_items: int, batch_persons: int, n_sequenti
                     seq_refused += 1
             transaction.set_rollback(rollback)
         secs = time.perf_counter() - t0
-        out.update(sequential_items=len(sequential), sequential_seconds=round(secs, 2),
-                   sequential_ms_per_item=round(secs * 1000 / len(sequential), 3), sequential_refused=seq_refused)
-        print(f"one at a time (register per item in a savepoint): {len(sequential):,} items in {secs:.2f} s = "
-              f"{out['sequential_ms_per_item']} ms/item; register_many is "
-              f"{out['sequential_ms_per_item'] / out['batch_ms_per_item']:.1f}× faster per item", flush=True)
+        out.update(
+            sequential_items=len(sequential),
+            sequential_seconds=round(secs, 2),
+            sequential_ms_per_item=round(secs * 1000 / len(sequential), 3),
+            sequential_refused=seq_refused,
+        )
+        print(
+            f"one at a time (register per item in a savepoint): {len(sequential):,} items in {secs:.2f} s = "
+            f"{out['sequential_ms_per_item']} ms/item; register_many is "
+            f"{out['sequential_ms_per_item'] / out['batch_ms_per_item']:.1f}× faster per item",
+            flush=True,
+        )
     connection.close()
     return out
 
@@ -184,8 +262,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rollback", action="store_true", help="roll back instead of committing (a shared register)")
     args = ap.parse_args(argv)
     with server(args.database_url) as url:
-        out = measure(url, args.persons, args.items, args.batch_persons, args.sequential, args.municipality,
-                      skip_load=bool(args.database_url), seed=args.seed, rollback=args.rollback)
+        out = measure(
+            url,
+            args.persons,
+            args.items,
+            args.batch_persons,
+            args.sequential,
+            args.municipality,
+            skip_load=bool(args.database_url),
+            seed=args.seed,
+            rollback=args.rollback,
+        )
     write_summary("batch_pg", args.persons, out)
     return 0
 

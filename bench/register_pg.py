@@ -27,12 +27,10 @@ import sys
 import tempfile
 import time
 
-from _common import pct, server, write_summary
 from _common import nir_command as _nir
+from _common import pct, server, write_summary
 
 NOW = "2026-11-22T12:00:00+01:00"
-
-
 
 
 def measure(url: str, persons: int, writes: int, skip_load: bool, seed: int = 7) -> dict:
@@ -47,7 +45,9 @@ def measure(url: str, persons: int, writes: int, skip_load: bool, seed: int = 7)
 
     for run in ("first", "second"):
         t = time.perf_counter()
-        r = subprocess.run([*_nir(), "rules", "reevaluate", "--quiet"], check=True, env=env, capture_output=True, text=True)
+        r = subprocess.run(
+            [*_nir(), "rules", "reevaluate", "--quiet"], check=True, env=env, capture_output=True, text=True
+        )
         secs = time.perf_counter() - t
         out[f"reevaluate_{run}_seconds"] = round(secs, 1)
         out[f"reevaluate_{run}_persons_per_second"] = round(persons / secs)
@@ -62,16 +62,17 @@ def measure(url: str, persons: int, writes: int, skip_load: bool, seed: int = 7)
 
     from django.db import transaction
 
-    from nir.register import services
     from nir.register import models as m
+    from nir.register import services
     from nir.register.actors import Actor
-
     from nir.runtime import tune_gc
 
     tune_gc()  # as the web server process does (nir.wsgi)
     ids = list(
-        m.Decision.objects.current().filter(scheme="intro", decision_type="participation")
-        .values_list("person_id", flat=True).distinct()[:200_000]
+        m.Decision.objects.current()
+        .filter(scheme="intro", decision_type="participation")
+        .values_list("person_id", flat=True)
+        .distinct()[:200_000]
     )
     rng = random.Random(seed)
     sample = [rng.choice(ids) for _ in range(writes)]
@@ -102,7 +103,7 @@ def measure(url: str, persons: int, writes: int, skip_load: bool, seed: int = 7)
     started = timezone.now()
     totals: list[float] = []
     refused = 0
-    for i, pid in enumerate(sample):
+    for pid in sample:
         person = m.Person.objects.get(pk=pid)
         # A weekday in June–December 2026 drawn per write: the absence adds a workday, so the
         # derived status changes and is stored (re-runs on the same database use another --seed).
@@ -120,15 +121,28 @@ def measure(url: str, persons: int, writes: int, skip_load: bool, seed: int = 7)
     stored = m.DerivedStatus.objects.filter(recorded_at__gte=started).count()
     ms = lambda xs, p: round(pct(xs, p) * 1000, 2)  # noqa: E731
     out.update(
-        writes=len(totals), refused=refused, status_stored=stored,
-        write_ms_p50=ms(totals, 50), write_ms_p95=ms(totals, 95), write_ms_p99=ms(totals, 99),
-        guard_ms_p50=ms(guard_times, 50), guard_ms_p95=ms(guard_times, 95), guard_ms_p99=ms(guard_times, 99),
+        writes=len(totals),
+        refused=refused,
+        status_stored=stored,
+        write_ms_p50=ms(totals, 50),
+        write_ms_p95=ms(totals, 95),
+        write_ms_p99=ms(totals, 99),
+        guard_ms_p50=ms(guard_times, 50),
+        guard_ms_p95=ms(guard_times, 95),
+        guard_ms_p99=ms(guard_times, 99),
         write_ms_mean=round(statistics.mean(totals) * 1000, 2),
     )
-    print(f"single registration (whole write, {len(totals)} writes, {stored} changed the derived status): p50 {out['write_ms_p50']} ms, "
-          f"p95 {out['write_ms_p95']} ms, p99 {out['write_ms_p99']} ms", flush=True)
-    print(f"  of which the rules guard (re-evaluation before/after + store): p50 {out['guard_ms_p50']} ms, "
-          f"p95 {out['guard_ms_p95']} ms, p99 {out['guard_ms_p99']} ms", flush=True)
+    print(
+        f"single registration (whole write, {len(totals)} writes, {stored} changed the derived status): p50 "
+        f"{out['write_ms_p50']} ms, "
+        f"p95 {out['write_ms_p95']} ms, p99 {out['write_ms_p99']} ms",
+        flush=True,
+    )
+    print(
+        f"  of which the rules guard (re-evaluation before/after + store): p50 {out['guard_ms_p50']} ms, "
+        f"p95 {out['guard_ms_p95']} ms, p99 {out['guard_ms_p99']} ms",
+        flush=True,
+    )
     return out
 
 

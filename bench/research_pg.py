@@ -26,12 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import server, write_summary
 from _common import nir_command as _nir
+from _common import server, write_summary
 
 NOW = "2026-11-22T12:00:00+01:00"
 TARGET_SECONDS = 120
-
 
 
 _MISSING = (
@@ -70,12 +69,16 @@ def measure(url: str, persons: int, skip_load: bool, derive: bool, keep_output: 
     key = Path(var) / "bench.key"
     key.write_bytes(os.urandom(32))
     py_env = dict(env, DJANGO_SETTINGS_MODULE="nir.settings")
-    missing = json.loads(subprocess.run([sys.executable, "-c", _MISSING], check=True, env=py_env,
-                                        capture_output=True, text=True).stdout)
+    missing = json.loads(
+        subprocess.run([sys.executable, "-c", _MISSING], check=True, env=py_env, capture_output=True, text=True).stdout
+    )
     if missing:
         out["skipped_models"] = missing
-        print(f"note: the database has no table for {', '.join(missing)} (loaded before that migration): "
-              "extracting the other tables", flush=True)
+        print(
+            f"note: the database has no table for {', '.join(missing)} (loaded before that migration): "
+            "extracting the other tables",
+            flush=True,
+        )
         cmd = [sys.executable, "-c", _EXPORT_WITHOUT, str(dest), str(key), *missing]
     else:
         cmd = [*_nir(), "export", "research", "--out", str(dest), "--key-file", str(key), "--quiet"]
@@ -88,14 +91,22 @@ def measure(url: str, persons: int, skip_load: bool, derive: bool, keep_output: 
     rows = sum(f.get("rows", 0) for f in files.values())
     size = sum(f["bytes"] for f in files.values())
     out.update(
-        export_seconds=round(secs, 1), rows=rows, rows_per_second=round(rows / secs),
-        output_bytes=size, output_mb=round(size / 1e6, 1), files=len(files),
+        export_seconds=round(secs, 1),
+        rows=rows,
+        rows_per_second=round(rows / secs),
+        output_bytes=size,
+        output_mb=round(size / 1e6, 1),
+        files=len(files),
         rows_per_file={k: v["rows"] for k, v in files.items() if "rows" in v},
-        target_seconds=TARGET_SECONDS, within_target=secs <= TARGET_SECONDS,
+        target_seconds=TARGET_SECONDS,
+        within_target=secs <= TARGET_SECONDS,
     )
-    print(f"export research: {secs:.1f} s, {rows:,} rows, {rows / secs:,.0f} rows/s, "
-          f"{size / 1e6:,.1f} MB in {len(files)} files (target ≤ {TARGET_SECONDS} s: "
-          f"{'met' if secs <= TARGET_SECONDS else 'NOT met'})", flush=True)
+    print(
+        f"export research: {secs:.1f} s, {rows:,} rows, {rows / secs:,.0f} rows/s, "
+        f"{size / 1e6:,.1f} MB in {len(files)} files (target ≤ {TARGET_SECONDS} s: "
+        f"{'met' if secs <= TARGET_SECONDS else 'NOT met'})",
+        flush=True,
+    )
     if keep_output:
         out["output_dir"] = str(dest)
         print(f"output kept in {dest}", flush=True)
@@ -109,8 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--persons", type=int, default=1_000_000)
     ap.add_argument("--database-url", help="use this (already loaded) database instead of a throwaway one; only read")
-    ap.add_argument("--derive", action="store_true", help="also run 'nir rules reevaluate' before the export "
-                                                          "(DerivedStatus rows; throwaway database only)")
+    ap.add_argument(
+        "--derive",
+        action="store_true",
+        help="also run 'nir rules reevaluate' before the export (DerivedStatus rows; throwaway database only)",
+    )
     ap.add_argument("--keep-output", action="store_true", help="keep the extract (default: removed)")
     args = ap.parse_args(argv)
     with server(args.database_url) as url:

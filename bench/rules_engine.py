@@ -56,8 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of the vectorised core")
     args = ap.parse_args(argv)
     n, as_of = args.persons, args.as_of
-    out: dict = {"persons": n, "seed": args.seed, "as_of": as_of.isoformat(), "python": platform.python_version(),
-                 "numpy": np.__version__, "cpus": vector.cpu_count()}
+    out: dict = {
+        "persons": n,
+        "seed": args.seed,
+        "as_of": as_of.isoformat(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "cpus": vector.cpu_count(),
+    }
 
     print(f"Generating {n:,} persons' facts (seed {args.seed}, as_of {as_of}) …", flush=True)
     t = time.perf_counter()
@@ -67,10 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     gc.freeze()  # the population lives until the end: keep the collector from re-scanning it
     gc.enable()
     out["generate_s"] = time.perf_counter() - t
-    out["items_per_person"] = {k: sum(len(f.get(k) or ()) for f in facts) / n
-                               for k in ("permits", "settlements", "residences", "decisions", "absences")}
-    print(f"  generated in {out['generate_s']:.1f} s; items per person: "
-          + ", ".join(f"{k} {v:.2f}" for k, v in out["items_per_person"].items()), flush=True)
+    out["items_per_person"] = {
+        k: sum(len(f.get(k) or ()) for f in facts) / n
+        for k in ("permits", "settlements", "residences", "decisions", "absences")
+    }
+    print(
+        f"  generated in {out['generate_s']:.1f} s; items per person: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in out["items_per_person"].items()),
+        flush=True,
+    )
 
     t = time.perf_counter()
     workdays.calendar()
@@ -133,36 +144,44 @@ def main(argv: list[str] | None = None) -> int:
         w["flatten_plus_core_persons_per_s"] = _rate(n, w["flatten_plus_core_s"])
         w["core_persons_per_s"] = _rate(n, w["core_s"])
         w["identical"] = all(
-            np.array_equal(getattr(res, a).view("i8") if getattr(res, a).dtype.kind == "M" else getattr(res, a),
-                           getattr(r, a).view("i8") if getattr(r, a).dtype.kind == "M" else getattr(r, a))
-            for r in (res_p, res_c) for a in vector.BatchResult.ARRAYS)
+            np.array_equal(
+                getattr(res, a).view("i8") if getattr(res, a).dtype.kind == "M" else getattr(res, a),
+                getattr(r, a).view("i8") if getattr(r, a).dtype.kind == "M" else getattr(r, a),
+            )
+            for r in (res_p, res_c)
+            for a in vector.BatchResult.ARRAYS
+        )
         out[f"vector_{p}_processes"] = w
 
     pp_rate = out["per_person"]["persons_per_s"]
     print(f"""
-Rules engine, {n:,} synthetic persons, as_of {as_of} ({out['cpus']} CPUs, Python {out['python']}, numpy {out['numpy']})
-  generation (not timed into rates)        {out['generate_s']:8.1f} s
-  warm-up (calendar, parameters, codes)    {out['warmup_s']:8.2f} s
-(a) per-person engine, {k:,} persons        {out['per_person']['seconds']:8.2f} s  {pp_rate:12,.0f} persons/s
+Rules engine, {n:,} synthetic persons, as_of {as_of} ({out["cpus"]} CPUs, Python {out["python"]}, numpy {out["numpy"]})
+  generation (not timed into rates)        {out["generate_s"]:8.1f} s
+  warm-up (calendar, parameters, codes)    {out["warmup_s"]:8.2f} s
+(a) per-person engine, {k:,} persons        {out["per_person"]["seconds"]:8.2f} s  {pp_rate:12,.0f} persons/s
 (b) vectorised, 1 process, {n:,} persons
-    flatten (dicts -> columns)             {v['flatten_s']:8.2f} s  {_rate(n, v['flatten_s']):12,.0f} persons/s
-    evaluate_columns (rules on columns)    {v['core_s']:8.2f} s  {v['core_persons_per_s']:12,.0f} persons/s \
-(median of {len(core)}: {v['core_s_median']:.2f} s, {v['core_persons_per_s_median']:,.0f}/s)
-    flatten + evaluate_columns             {v['flatten_s'] + v['core_s_median']:8.2f} s  \
-{v['flatten_plus_core_persons_per_s']:12,.0f} persons/s
-    to_dicts (columns -> to_json dicts)    {v['to_dicts_s']:8.2f} s
-    to_polars (columns -> DataFrame)       {v['to_polars_s']:8.2f} s
-    evaluate_batch end to end              {v['evaluate_batch_s']:8.2f} s  {v['evaluate_batch_persons_per_s']:12,.0f} persons/s
-    fallback to the per-person engine      {v['fallback_persons']:8,d} persons ({100 * v['fallback_share']:.3f} %)
-    speed-up of the columns over per person {v['core_persons_per_s_median'] / pp_rate:7.0f}x""")
+    flatten (dicts -> columns)             {v["flatten_s"]:8.2f} s  {_rate(n, v["flatten_s"]):12,.0f} persons/s
+    evaluate_columns (rules on columns)    {v["core_s"]:8.2f} s  {v["core_persons_per_s"]:12,.0f} persons/s \
+(median of {len(core)}: {v["core_s_median"]:.2f} s, {v["core_persons_per_s_median"]:,.0f}/s)
+    flatten + evaluate_columns             {v["flatten_s"] + v["core_s_median"]:8.2f} s  \
+{v["flatten_plus_core_persons_per_s"]:12,.0f} persons/s
+    to_dicts (columns -> to_json dicts)    {v["to_dicts_s"]:8.2f} s
+    to_polars (columns -> DataFrame)       {v["to_polars_s"]:8.2f} s
+    evaluate_batch end to end              {v["evaluate_batch_s"]:8.2f} s  \
+{v["evaluate_batch_persons_per_s"]:12,.0f} persons/s
+    fallback to the per-person engine      {v["fallback_persons"]:8,d} persons ({100 * v["fallback_share"]:.3f} %)
+    speed-up of the columns over per person {v["core_persons_per_s_median"] / pp_rate:7.0f}x""")
     if p > 1:
         w = out[f"vector_{p}_processes"]
         print(f"""(c) vectorised, {p} processes
-    flatten + evaluate_columns             {w['flatten_plus_core_s']:8.2f} s  {w['flatten_plus_core_persons_per_s']:12,.0f} persons/s
-    evaluate_columns                       {w['core_s']:8.2f} s  {w['core_persons_per_s']:12,.0f} persons/s
-    identical to 1 process                 {w['identical']}""")
-    print(f"agreement with the per-person engine on {k:,} persons: {k - len(problems):,} identical, "
-          f"{len(problems)} differing")
+    flatten + evaluate_columns             {w["flatten_plus_core_s"]:8.2f} s  \
+{w["flatten_plus_core_persons_per_s"]:12,.0f} persons/s
+    evaluate_columns                       {w["core_s"]:8.2f} s  {w["core_persons_per_s"]:12,.0f} persons/s
+    identical to 1 process                 {w["identical"]}""")
+    print(
+        f"agreement with the per-person engine on {k:,} persons: {k - len(problems):,} identical, "
+        f"{len(problems)} differing"
+    )
     for i, diffs in problems[:5]:
         print(f"  person {i}: {'; '.join(diffs)}")
 

@@ -50,8 +50,20 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         subprocess.run([*_nir(), "migrate", "-v0"], check=True, env=env)
         migrate_s = time.perf_counter() - t0
-        cmd = [*_nir(), "synth", "--persons", str(args.persons), "--seed", str(args.seed), "--now", NOW,
-               "--chunk-size", str(args.chunk_size), "--check-keys", args.check_keys]
+        cmd = [
+            *_nir(),
+            "synth",
+            "--persons",
+            str(args.persons),
+            "--seed",
+            str(args.seed),
+            "--now",
+            NOW,
+            "--chunk-size",
+            str(args.chunk_size),
+            "--check-keys",
+            args.check_keys,
+        ]
         print("$", " ".join(cmd[1:] if cmd[0].endswith("nir") else cmd), flush=True)
         t1 = time.perf_counter()
         subprocess.run(cmd, check=True, env=env)
@@ -68,9 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     persons = counts.get("register_person", 0)
     rows = sum(counts.values())
     summary = {
-        "persons": persons, "rows": rows, "synth_seconds": round(synth_s, 2), "migrate_seconds": round(migrate_s, 2),
-        "persons_per_second": round(persons / synth_s), "rows_per_second": round(rows / synth_s),
-        "database_bytes": size, "counts": counts, "check_keys": args.check_keys, "chunk_size": args.chunk_size,
+        "persons": persons,
+        "rows": rows,
+        "synth_seconds": round(synth_s, 2),
+        "migrate_seconds": round(migrate_s, 2),
+        "persons_per_second": round(persons / synth_s),
+        "rows_per_second": round(rows / synth_s),
+        "database_bytes": size,
+        "counts": counts,
+        "check_keys": args.check_keys,
+        "chunk_size": args.chunk_size,
         "cpus": os.cpu_count(),
     }
     print()

@@ -57,8 +57,11 @@ def _summary(label: str, times: list[float], out: dict, *, target: bool = False)
         entry["met"] = entry["p95_ms"] <= TARGET_MS
     out[label] = entry
     verdict = f"  (target p95 <= {TARGET_MS} ms: {'met' if entry['met'] else 'NOT met'})" if target else ""
-    print(f"{label:<32} p50 {entry['p50_ms']:>7} ms   p95 {entry['p95_ms']:>7} ms   max {entry['max_ms']:>7} ms"
-          f"   ({len(times)} runs){verdict}", flush=True)
+    print(
+        f"{label:<32} p50 {entry['p50_ms']:>7} ms   p95 {entry['p95_ms']:>7} ms   max {entry['max_ms']:>7} ms"
+        f"   ({len(times)} runs){verdict}",
+        flush=True,
+    )
 
 
 def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
@@ -68,8 +71,14 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
         load_register(env, persons, out)
     else:
         subprocess.run([*_nir(), "migrate", "-v0"], check=True, env=env)
-    os.environ.update(DATABASE_URL=url, DJANGO_SETTINGS_MODULE="nir.settings", NIR_VAR_DIR=env["NIR_VAR_DIR"],
-                      NIR_DEBUG="0", NIR_SECRET_KEY="bench-only", NIR_ALLOWED_HOSTS="testserver")
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="nir.settings",
+        NIR_VAR_DIR=env["NIR_VAR_DIR"],
+        NIR_DEBUG="0",
+        NIR_SECRET_KEY="bench-only",
+        NIR_ALLOWED_HOSTS="testserver",
+    )
     import django
 
     django.setup()
@@ -81,14 +90,21 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
     from nir.testing.builders import make_user
 
     connection.cursor().execute("ANALYZE")
-    busiest = list(m.FollowUp.objects.current().values("municipality").annotate(n=Count("id"))
-                   .order_by("-n").values_list("municipality", "n")[:400])
+    busiest = list(
+        m.FollowUp.objects.current()
+        .values("municipality")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("municipality", "n")[:400]
+    )
     rng = random.Random(6)
     top = [k for k, _n in busiest[:5]]
     sample = top + rng.sample([k for k, _n in busiest[5:]], min(15, max(0, len(busiest) - 5)))
     sizes = dict(busiest)
-    print(f"municipalities: {', '.join(f'{k} ({sizes[k]:,})' for k in top)} and {len(sample) - len(top)} random",
-          flush=True)
+    print(
+        f"municipalities: {', '.join(f'{k} ({sizes[k]:,})' for k in top)} and {len(sample) - len(top)} random",
+        flush=True,
+    )
 
     from django.contrib.auth import get_user_model
 
@@ -103,8 +119,11 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
     # Persons followed up by each sampled municipality today (one per run).
     dufs: dict[str, list[str]] = {}
     for k in sample:
-        ids = list(m.FollowUp.objects.current().filter(municipality=k, valid_to__isnull=True)
-                   .values_list("person__duf", flat=True)[:2000])
+        ids = list(
+            m.FollowUp.objects.current()
+            .filter(municipality=k, valid_to__isnull=True)
+            .values_list("person__duf", flat=True)[:2000]
+        )
         dufs[k] = rng.sample(ids, min(len(ids), runs))
 
     def each(fn) -> list[float]:
@@ -117,33 +136,47 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
     # 1. the person page
     for k in sample:  # warm-up
         _timed(clients[k], "get", f"/personer/{dufs[k][0]}/", 1)
-    _summary("person page", each(lambda k, i: _timed(clients[k], "get", f"/personer/{dufs[k][i % len(dufs[k])]}/", 1)),
-             out, target=True)
+    _summary(
+        "person page",
+        each(lambda k, i: _timed(clients[k], "get", f"/personer/{dufs[k][i % len(dufs[k])]}/", 1)),
+        out,
+        target=True,
+    )
 
     # 2. the work list and its blocks
     for k in sample:
         _timed(clients[k], "get", "/arbeidsflate/", 1)
-    _summary("work list (Arbeidsflate)", each(lambda k, i: _timed(clients[k], "get", "/arbeidsflate/", 1)), out,
-             target=True)
+    _summary(
+        "work list (Arbeidsflate)", each(lambda k, i: _timed(clients[k], "get", "/arbeidsflate/", 1)), out, target=True
+    )
     # Without JavaScript (and as an upper bound of what the blocks cost together): every block
     # rendered on the server in one response.
     for k in sample:
         _timed(clients[k], "get", "/arbeidsflate/?inline=1", 1)
-    _summary("work list, all blocks inline", each(lambda k, i: _timed(clients[k], "get", "/arbeidsflate/?inline=1", 1)),
-             out, target=True)
+    _summary(
+        "work list, all blocks inline",
+        each(lambda k, i: _timed(clients[k], "get", "/arbeidsflate/?inline=1", 1)),
+        out,
+        target=True,
+    )
     html = clients[top[0]].get("/arbeidsflate/").content.decode()
-    blocks = sorted(set(re.findall(r'/arbeidsflate/([a-z0-9-]+)/', html)))
+    blocks = sorted(set(re.findall(r"/arbeidsflate/([a-z0-9-]+)/", html)))
     for block in blocks:
         for k in sample:
             _timed(clients[k], "get", f"/arbeidsflate/{block}/", 1, headers={"HX-Request": "true"})
-        _summary(f"work list block {block}",
-                 each(lambda k, i: _timed(clients[k], "get", f"/arbeidsflate/{block}/", 1,
-                                          headers={"HX-Request": "true"})), out)
+        _summary(
+            f"work list block {block}",
+            # each() calls the lambda at once, in this iteration
+            each(lambda k, i: _timed(clients[k], "get", f"/arbeidsflate/{block}/", 1, headers={"HX-Request": "true"})),  # noqa: B023
+            out,
+        )
 
     # 3. search and the person list
-    _summary("search by DUF number", each(lambda k, i: _timed(clients[k], "get",
-                                                              f"/personer/?duf={dufs[k][i % len(dufs[k])]}", 1,
-                                                              expect=302)), out)  # straight to the person page
+    _summary(
+        "search by DUF number",
+        each(lambda k, i: _timed(clients[k], "get", f"/personer/?duf={dufs[k][i % len(dufs[k])]}", 1, expect=302)),
+        out,
+    )  # straight to the person page
     _summary("person list, first page", each(lambda k, i: _timed(clients[k], "get", "/personer/", 1)), out)
 
     # 4. one registration through the form (absence: always accepted, changes the deadline)
@@ -152,6 +185,7 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
         day = 1 + i % 20
         data = {"from": f"{day:02d}.10.2026", "to": f"{day:02d}.10.2026", "kind": "leave"}
         return _timed(clients[k], "post", f"/personer/{duf}/ny/fravaer/?ordning=intro", 1, data=data, expect=303)
+
     _summary("register absence (form POST)", each(register), out)
     return out
 

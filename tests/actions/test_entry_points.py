@@ -40,23 +40,26 @@ def test_web_form_that_forgot_its_access_check_still_cannot_write(client, world,
 
     monkeypatch.setattr(views, "find_person_and_follow_ups", unchecked)
     before = m.Decision.objects.count()
-    r = login(client, users["trondheim"]).post(f"/personer/{world['berit'].duf}/ny/vedtak/?ordning=intro",
-                                               PARTICIPATION)
+    r = login(client, users["trondheim"]).post(
+        f"/personer/{world['berit'].duf}/ny/vedtak/?ordning=intro", PARTICIPATION
+    )
     assert r.status_code == 404 and "Berit" not in r.content.decode()
     assert m.Decision.objects.count() == before and write_events() == []
 
 
 def test_api_write_outside_the_scope_is_not_found_and_not_audited(client, world, users):
     before = m.Absence.objects.count()
-    r = login(client, users["trondheim"]).post(f"/api/v1/persons/{world['berit'].duf}/absences",
-                                               json.dumps(API_ABSENCE), content_type="application/json")
+    r = login(client, users["trondheim"]).post(
+        f"/api/v1/persons/{world['berit'].duf}/absences", json.dumps(API_ABSENCE), content_type="application/json"
+    )
     assert r.status_code == 404 and r["Content-Type"].startswith("application/problem+json")
     assert m.Absence.objects.count() == before and write_events() == []
 
 
 def test_api_write_is_audited_once_by_the_action(client, world, users):
-    r = login(client, users["trondheim"]).post(f"/api/v1/persons/{world['anne'].duf}/absences",
-                                               json.dumps(API_ABSENCE), content_type="application/json")
+    r = login(client, users["trondheim"]).post(
+        f"/api/v1/persons/{world['anne'].duf}/absences", json.dumps(API_ABSENCE), content_type="application/json"
+    )
     assert r.status_code == 201, r.content
     [event] = write_events()
     assert persons_of(event) == {world["anne"].pk} and (event.channel, event.what) == ("api", "absences")
@@ -64,13 +67,17 @@ def test_api_write_is_audited_once_by_the_action(client, world, users):
 
 
 def test_api_batch_is_audited_once_naming_the_persons_written(client, world, users):
-    body = {"mode": "partial", "items": [
-        {"id": "1", "duf": world["anne"].duf, "kind": "absences", "values": API_ABSENCE},
-        {"id": "2", "duf": world["berit"].duf, "kind": "absences", "values": API_ABSENCE},
-        {"id": "3", "duf": world["tor"].duf, "kind": "absences", "values": {"scheme": "intro"}},
-    ]}
-    r = login(client, users["trondheim"]).post("/api/v1/batches", json.dumps(body), content_type="application/json",
-                                               headers={"Idempotency-Key": "k1"})
+    body = {
+        "mode": "partial",
+        "items": [
+            {"id": "1", "duf": world["anne"].duf, "kind": "absences", "values": API_ABSENCE},
+            {"id": "2", "duf": world["berit"].duf, "kind": "absences", "values": API_ABSENCE},
+            {"id": "3", "duf": world["tor"].duf, "kind": "absences", "values": {"scheme": "intro"}},
+        ],
+    }
+    r = login(client, users["trondheim"]).post(
+        "/api/v1/batches", json.dumps(body), content_type="application/json", headers={"Idempotency-Key": "k1"}
+    )
     assert r.status_code == 201, r.content
     assert [x["status"] for x in r.json()["results"]] == ["created", "refused", "refused"]
     [event] = write_events()
@@ -79,10 +86,15 @@ def test_api_batch_is_audited_once_naming_the_persons_written(client, world, use
 
 
 def test_api_atomic_batch_refused_leaves_no_event(client, world, users):
-    body = {"items": [{"id": "1", "duf": world["anne"].duf, "kind": "absences", "values": API_ABSENCE},
-                      {"id": "2", "duf": world["berit"].duf, "kind": "absences", "values": API_ABSENCE}]}
+    body = {
+        "items": [
+            {"id": "1", "duf": world["anne"].duf, "kind": "absences", "values": API_ABSENCE},
+            {"id": "2", "duf": world["berit"].duf, "kind": "absences", "values": API_ABSENCE},
+        ]
+    }
     before = m.Absence.objects.count()
-    r = login(client, users["trondheim"]).post("/api/v1/batches", json.dumps(body), content_type="application/json",
-                                               headers={"Idempotency-Key": "k2"})
+    r = login(client, users["trondheim"]).post(
+        "/api/v1/batches", json.dumps(body), content_type="application/json", headers={"Idempotency-Key": "k2"}
+    )
     assert r.status_code == 422
     assert m.Absence.objects.count() == before and write_events() == []

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 def run_import(tmp_path, lines, *args):
     """Run ``nir import`` on ``lines``; return (stderr, error or None)."""
     path = tmp_path / "import.jsonl"
-    path.write_text("".join(json.dumps(line, ensure_ascii=False, default=str) + "\n" for line in lines),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(line, ensure_ascii=False, default=str) + "\n" for line in lines), encoding="utf-8"
+    )
     err = io.StringIO()
     try:
         call_command("import", str(path), *args, stdout=io.StringIO(), stderr=err)
@@ -62,7 +63,8 @@ def test_every_imported_person_is_audited_as_the_system_actor(tmp_path, world):
     persons = [m.Person.objects.get(duf=line["duf"]) for line in lines]
     assert [persons_of(e) for e in events] == [{p.pk} for p in persons]
     assert {(e.actor_kind, e.system, e.channel, e.what, e.endpoint) for e in events} == {
-        ("system", "import", "command", "import", "nir import")}
+        ("system", "import", "command", "import", "nir import")
+    }
 
 
 def test_update_and_its_annulments_are_audited(tmp_path, world):
@@ -77,8 +79,9 @@ def test_update_and_its_annulments_are_audited(tmp_path, world):
 def test_county_governor_cannot_change_a_bergen_person(tmp_path, world, users):
     berit = world["berit"]
     before = current_facts(berit)
-    err, error = run_import(tmp_path, [without_absences_and_goal(berit)], "--update",
-                            "--user", users["governor"].username)
+    err, error = run_import(
+        tmp_path, [without_absences_and_goal(berit)], "--update", "--user", users["governor"].username
+    )
     assert error is not None and "duf" in err
     assert current_facts(berit) == before and write_events() == []
 
@@ -87,8 +90,9 @@ def test_county_governor_cannot_change_a_person_it_supervises(tmp_path, world, u
     """Trondheim is in Trøndelag: the governor may read anne, not register on her (supervision)."""
     anne = world["anne"]
     before = current_facts(anne)
-    err, error = run_import(tmp_path, [without_absences_and_goal(anne)], "--update",
-                            "--user", users["governor"].username)
+    err, error = run_import(
+        tmp_path, [without_absences_and_goal(anne)], "--update", "--user", users["governor"].username
+    )
     assert error is not None and "read_only_scope" in err
     assert current_facts(anne) == before and write_events() == []
 

@@ -44,8 +44,11 @@ def _register_models() -> set[str]:
 
     from nir.register import models as m
 
-    return {name for name, obj in vars(m).items()
-            if isinstance(obj, type) and issubclass(obj, models.Model) and obj._meta.app_label == "register"}
+    return {
+        name
+        for name, obj in vars(m).items()
+        if isinstance(obj, type) and issubclass(obj, models.Model) and obj._meta.app_label == "register"
+    }
 
 
 def _allowed(path: Path) -> bool:
@@ -84,8 +87,12 @@ class _Scan(ast.NodeVisitor):
     def _is_model(self, node: ast.AST) -> bool:
         if isinstance(node, ast.Name):
             return node.id in self.names
-        return (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in self.aliases and node.attr in self.models)
+        return (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.aliases
+            and node.attr in self.models
+        )
 
     def _manager_of_model(self, node: ast.AST) -> bool:
         """``Model.objects`` (possibly followed by ``.filter(…)`` and the like)."""
@@ -122,8 +129,9 @@ class _Scan(ast.NodeVisitor):
         if isinstance(func, ast.Attribute):
             if func.attr in WRITE_METHODS and self._manager_of_model(func.value):
                 self.problems.append(f"line {node.lineno}: writes through the ORM ({ast.unparse(func)})")
-            if func.attr == "save" and (self._mentions_model(func.value) or (
-                    isinstance(func.value, ast.Name) and func.value.id in self.rows)):
+            if func.attr == "save" and (
+                self._mentions_model(func.value) or (isinstance(func.value, ast.Name) and func.value.id in self.rows)
+            ):
                 self.problems.append(f"line {node.lineno}: .save() of a register row ({ast.unparse(func)})")
         self.generic_visit(node)
 
@@ -149,30 +157,36 @@ def test_nothing_outside_the_action_layer_writes_registrations():
         if problems:
             found[path.relative_to(SRC).as_posix()] = problems
     assert found == {}, "write through nir.actions instead:\n" + "\n".join(
-        f"  {p}: {'; '.join(v)}" for p, v in found.items())
+        f"  {p}: {'; '.join(v)}" for p, v in found.items()
+    )
 
 
-@pytest.mark.parametrize("source", [
-    "from nir.register import services\nservices.register(p, M, {}, a)",
-    "from nir.register.services import register",
-    "import nir.register.write_sql",
-    "from nir.register import models as m\nm.Decision.objects.create(person=p)",
-    "from nir.register import models as m\nm.DerivedStatus.objects.filter(pk=1).update(superseded_at=None)",
-    "from nir.register.models import Absence\nAbsence.objects.bulk_create([])",
-    "from nir.register import models as m\nm.Absence(person=p)",
-    "from nir.register import models as m\nrow = m.Decision.objects.get(pk=1)\nrow.save()",
-    "from nir.register.models import Absence\nfor row in Absence.objects.all():\n    row.save()",
-    "cur.execute('INSERT INTO \"register_decision\" (id) VALUES (1)')",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from nir.register import services\nservices.register(p, M, {}, a)",
+        "from nir.register.services import register",
+        "import nir.register.write_sql",
+        "from nir.register import models as m\nm.Decision.objects.create(person=p)",
+        "from nir.register import models as m\nm.DerivedStatus.objects.filter(pk=1).update(superseded_at=None)",
+        "from nir.register.models import Absence\nAbsence.objects.bulk_create([])",
+        "from nir.register import models as m\nm.Absence(person=p)",
+        "from nir.register import models as m\nrow = m.Decision.objects.get(pk=1)\nrow.save()",
+        "from nir.register.models import Absence\nfor row in Absence.objects.all():\n    row.save()",
+        "cur.execute('INSERT INTO \"register_decision\" (id) VALUES (1)')",
+    ],
+)
 def test_the_scan_finds_each_kind_of_write(source):
     assert scan(source, {"Decision", "DerivedStatus", "Absence"}), source
 
 
 def test_the_scan_lets_reads_pass():
-    source = ("from nir.register import models as m\n"
-              "m.Decision.objects.current().filter(person=p).first()\n"
-              "from nir.access.models import AuditEvent\nAuditEvent.objects.create(x=1)\n"
-              "user = User.objects.get(pk=1)\nuser.save()\n")
+    source = (
+        "from nir.register import models as m\n"
+        "m.Decision.objects.current().filter(person=p).first()\n"
+        "from nir.access.models import AuditEvent\nAuditEvent.objects.create(x=1)\n"
+        "user = User.objects.get(pk=1)\nuser.save()\n"
+    )
     assert scan(source, {"Decision"}) == []
 
 
@@ -186,12 +200,15 @@ def _imports(path: Path) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("below, forbidden", [
-    # the layers beneath the actions never call them
-    (("rules", "codes", "reference", "register", "access", "db"), ("nir.actions",)),
-    # the fast paths' plumbing is neutral: no application
-    (("db",), ("nir.register", "nir.access", "nir.api", "nir.web", "nir.reports")),
-])
+@pytest.mark.parametrize(
+    "below, forbidden",
+    [
+        # the layers beneath the actions never call them
+        (("rules", "codes", "reference", "register", "access", "db"), ("nir.actions",)),
+        # the fast paths' plumbing is neutral: no application
+        (("db",), ("nir.register", "nir.access", "nir.api", "nir.web", "nir.reports")),
+    ],
+)
 def test_the_layers_beneath_do_not_import_upwards(below, forbidden):
     found = {}
     for package in below:

@@ -19,15 +19,17 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_single_write_outside_a_transaction_is_pipelined_and_audited(world, users):
     before = m.DerivedStatus.objects.current().get(person=world["anne"])
     assert not connection.in_atomic_block
-    outcome = actions.register(actions.Acting.for_user(users["trondheim"], channel="api"), world["anne"].duf,
-                               m.Absence, ABSENCE)
+    outcome = actions.register(
+        actions.Acting.for_user(users["trondheim"], channel="api"), world["anne"].duf, m.Absence, ABSENCE
+    )
     assert outcome.row.pk is not None and m.Absence.objects.filter(pk=outcome.row.pk).exists()
     after = m.DerivedStatus.objects.current().get(person=world["anne"])
     assert after.supersedes_id == before.pk
     [event] = write_events()
     assert persons_of(event) == {world["anne"].pk} and event.channel == "api"
     assert [r.pk for r in outcome.follow_ups] == list(
-        m.FollowUp.objects.current().filter(person=world["anne"]).values_list("pk", flat=True))
+        m.FollowUp.objects.current().filter(person=world["anne"]).values_list("pk", flat=True)
+    )
 
 
 def test_audit_failure_in_the_pipeline_stores_nothing(world, users, monkeypatch):
@@ -39,7 +41,8 @@ def test_audit_failure_in_the_pipeline_stores_nothing(world, users, monkeypatch)
     monkeypatch.setattr(audit, "record", lambda **kw: real(**{**kw, "persons": [10**12]}))
     before = (m.Absence.objects.count(), m.DerivedStatus.objects.count())
     with pytest.raises(Exception):  # noqa: B017 - the database's IntegrityError, as Django wraps it
-        actions.register(actions.Acting.for_user(users["trondheim"], channel="api"), world["anne"].duf,
-                         m.Absence, ABSENCE)
+        actions.register(
+            actions.Acting.for_user(users["trondheim"], channel="api"), world["anne"].duf, m.Absence, ABSENCE
+        )
     assert (m.Absence.objects.count(), m.DerivedStatus.objects.count()) == before
     assert write_events() == []

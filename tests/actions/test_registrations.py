@@ -31,12 +31,17 @@ def test_register_records_one_event_naming_the_person(world, users):
     [event] = write_events()
     assert persons_of(event) == {world["anne"].pk} and event.person_count == 1
     assert (event.user_id, event.channel, event.what, event.organisation.code) == (
-        users["trondheim"].pk, "web", "absences", "k-5001")
+        users["trondheim"].pk,
+        "web",
+        "absences",
+        "k-5001",
+    )
 
 
 def test_values_are_read_only_after_the_access_check(world, users):
     """A function of values is called after the access check: an outside person is not found
     whatever the values (as the API answers)."""
+
     def values():
         raise AssertionError("values read before the access check")
 
@@ -44,11 +49,14 @@ def test_values_are_read_only_after_the_access_check(world, users):
         actions.register(acting(users["trondheim"]), world["berit"].duf, m.Absence, values)
 
 
-@pytest.mark.parametrize("who, person, refusal", [
-    ("trondheim", "berit", PersonNotFound),  # outside the scope: not found
-    ("bergen", "anne", PersonNotFound),
-    ("governor", "anne", ReadOnly),  # supervision: may read Trondheim's persons, not register
-])
+@pytest.mark.parametrize(
+    "who, person, refusal",
+    [
+        ("trondheim", "berit", PersonNotFound),  # outside the scope: not found
+        ("bergen", "anne", PersonNotFound),
+        ("governor", "anne", ReadOnly),  # supervision: may read Trondheim's persons, not register
+    ],
+)
 def test_refused_actor_writes_nothing_and_is_not_audited(world, users, who, person, refusal):
     before = counts()
     with pytest.raises(refusal):
@@ -64,8 +72,9 @@ def test_unknown_duf_is_not_found(world, users):
 def test_registration_refused_by_the_regelmotor_leaves_no_event(world, users):
     before = counts()
     with pytest.raises(RegistrationRefused):
-        actions.register(acting(users["trondheim"]), world["anne"].duf, m.Absence,
-                         {**ABSENCE, "to_date": dt.date(2026, 3, 1)})  # ends before it starts
+        actions.register(
+            acting(users["trondheim"]), world["anne"].duf, m.Absence, {**ABSENCE, "to_date": dt.date(2026, 3, 1)}
+        )  # ends before it starts
     assert counts() == before and write_events() == []
 
 
@@ -98,9 +107,19 @@ def test_create_person_records_one_event(world, users):
     from nir.testing.builders import synthetic_id
 
     duf = identity.make_duf("2026555001")
-    outcome = actions.create_person(acting(users["trondheim"]), duf, {
-        "national_id": synthetic_id(dt.date(1991, 2, 3)), "first_name": "Ny", "last_name": "Person",
-        "birth_date": dt.date(1991, 2, 3), "sex": "male", "education": "", "protected_identity": False})
+    outcome = actions.create_person(
+        acting(users["trondheim"]),
+        duf,
+        {
+            "national_id": synthetic_id(dt.date(1991, 2, 3)),
+            "first_name": "Ny",
+            "last_name": "Person",
+            "birth_date": dt.date(1991, 2, 3),
+            "sex": "male",
+            "education": "",
+            "protected_identity": False,
+        },
+    )
     [event] = write_events()
     assert persons_of(event) == {outcome.row.pk} and event.what == "person:create"
 
@@ -127,17 +146,18 @@ def test_correct_outside_the_scope_is_refused(world, users):
     with pytest.raises(PersonNotFound):
         actions.correct(acting(users["trondheim"]), details, {"last_name": "Annen"}, "Feil")
     with pytest.raises(PersonNotFound):
-        actions.annul(acting(users["trondheim"]),
-                      m.Settlement.objects.current().get(person=world["berit"]), "Feil")
+        actions.annul(acting(users["trondheim"]), m.Settlement.objects.current().get(person=world["berit"]), "Feil")
     assert m.PersonDetails.objects.current().get(person=world["berit"]).last_name == "Berg"
     assert write_events() == []
 
 
 def test_batch_records_one_event_naming_the_persons_written(world, users):
-    items = [actions.BatchItem(world["anne"].duf, m.Absence, ABSENCE),
-             actions.BatchItem(world["tor"].duf, m.Absence, ABSENCE),
-             actions.BatchItem(world["berit"].duf, m.Absence, ABSENCE),  # outside the scope
-             actions.BatchItem(world["anne"].duf, m.Absence, {**ABSENCE, "to_date": dt.date(2026, 3, 1)})]
+    items = [
+        actions.BatchItem(world["anne"].duf, m.Absence, ABSENCE),
+        actions.BatchItem(world["tor"].duf, m.Absence, ABSENCE),
+        actions.BatchItem(world["berit"].duf, m.Absence, ABSENCE),  # outside the scope
+        actions.BatchItem(world["anne"].duf, m.Absence, {**ABSENCE, "to_date": dt.date(2026, 3, 1)}),
+    ]
     results = actions.register_batch(acting(users["trondheim"], "api"), items, filters={"mode": "partial"})
     assert [r.accepted for r in results] == [True, True, False, False]
     assert isinstance(results[2].error, PersonNotFound) and isinstance(results[3].error, RegistrationRefused)
@@ -147,8 +167,9 @@ def test_batch_records_one_event_naming_the_persons_written(world, users):
 
 
 def test_batch_refused_entirely_leaves_no_event(world, users):
-    results = actions.register_batch(acting(users["governor"], "api"),
-                                     [actions.BatchItem(world["anne"].duf, m.Absence, ABSENCE)])
+    results = actions.register_batch(
+        acting(users["governor"], "api"), [actions.BatchItem(world["anne"].duf, m.Absence, ABSENCE)]
+    )
     assert isinstance(results[0].error, ReadOnly) and write_events() == []
 
 
@@ -156,9 +177,13 @@ def test_batch_audit_failure_rolls_every_item_back(world, users, monkeypatch):
     before = counts()
     fail_audit(monkeypatch)
     with pytest.raises(RuntimeError):
-        actions.register_batch(acting(users["trondheim"], "api"),
-                               [actions.BatchItem(world["anne"].duf, m.Absence, ABSENCE),
-                                actions.BatchItem(world["tor"].duf, m.Absence, ABSENCE)])
+        actions.register_batch(
+            acting(users["trondheim"], "api"),
+            [
+                actions.BatchItem(world["anne"].duf, m.Absence, ABSENCE),
+                actions.BatchItem(world["tor"].duf, m.Absence, ABSENCE),
+            ],
+        )
     assert counts() == before
 
 
@@ -171,9 +196,14 @@ def test_reevaluate_records_one_event_per_chunk_naming_the_persons_written(world
     from nir.testing.builders import at
 
     for key in ("anne", "berit"):
-        services.register(world[key], m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                                    "decision_date": dt.date(2026, 1, 20)},
-                          Actor.for_system("Testlast"), at=at(2026, 1, 21), evaluate=False)
+        services.register(
+            world[key],
+            m.Decision,
+            {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 20)},
+            Actor.for_system("Testlast"),
+            at=at(2026, 1, 21),
+            evaluate=False,
+        )
     before = counts()
     actions.reevaluate(chunk=2, dry_run=True)
     assert counts() == before and write_events() == []

@@ -48,7 +48,9 @@ def other_actor(other_user) -> Actor:
 @pytest.fixture
 def api_client_row(organisation) -> ApiClient:
     return ApiClient.objects.create(
-        client_id="fagsystem-5001", name="Fagsystem Trondheim", organisation=organisation,
+        client_id="fagsystem-5001",
+        name="Fagsystem Trondheim",
+        organisation=organisation,
         source_system="Fagsystem-X",
     )
 
@@ -107,18 +109,50 @@ def participant(make_person, actor):
     """A person in the introduction programme: permit, settlement, participation decision, final goal."""
     person = make_person()
     rows = {
-        "permit": services.register(person, m.ResidencePermit, {
-            "basis": "utl_28", "decision_date": dt.date(2025, 10, 1), "arrival_date": None,
-        }, actor, at=T0).row,
-        "settlement": services.register(person, m.Settlement, {
-            "municipality": "5001", "settlement_date": dt.date(2025, 11, 1), "by_agreement": True,
-        }, actor, at=T0).row,
-        "decision": services.register(person, m.Decision, {
-            "scheme": "intro", "decision_type": "participation", "decision_date": dt.date(2026, 1, 5),
-            "start_date": dt.date(2026, 1, 5), "end_date": None,
-        }, actor, at=at(2026, 1, 12)).row,
-        "final_goal": services.register(person, m.FinalGoal, {
-            "scheme": "intro", "goal": "work_no_vgo_2026",
-        }, actor, at=at(2026, 1, 12)).row,
+        "permit": services.register(
+            person,
+            m.ResidencePermit,
+            {
+                "basis": "utl_28",
+                "decision_date": dt.date(2025, 10, 1),
+                "arrival_date": None,
+            },
+            actor,
+            at=T0,
+        ).row,
+        "settlement": services.register(
+            person,
+            m.Settlement,
+            {
+                "municipality": "5001",
+                "settlement_date": dt.date(2025, 11, 1),
+                "by_agreement": True,
+            },
+            actor,
+            at=T0,
+        ).row,
+        "decision": services.register(
+            person,
+            m.Decision,
+            {
+                "scheme": "intro",
+                "decision_type": "participation",
+                "decision_date": dt.date(2026, 1, 5),
+                "start_date": dt.date(2026, 1, 5),
+                "end_date": None,
+            },
+            actor,
+            at=at(2026, 1, 12),
+        ).row,
+        "final_goal": services.register(
+            person,
+            m.FinalGoal,
+            {
+                "scheme": "intro",
+                "goal": "work_no_vgo_2026",
+            },
+            actor,
+            at=at(2026, 1, 12),
+        ).row,
     }
     return person, rows

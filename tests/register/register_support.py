@@ -39,8 +39,15 @@ def register_counts() -> dict[str, int]:
     return counts
 
 
-def interchange_line(duf: str, facts: dict, *, first_name="Test", last_name="Testesen",
-                     follow_up_municipality: str | None = "5001", registered_at: str | None = None) -> dict:
+def interchange_line(
+    duf: str,
+    facts: dict,
+    *,
+    first_name="Test",
+    last_name="Testesen",
+    follow_up_municipality: str | None = "5001",
+    registered_at: str | None = None,
+) -> dict:
     line = {"duf": duf, "first_name": first_name, "last_name": last_name, "facts": facts}
     if follow_up_municipality is not None:
         line["follow_up_municipality"] = follow_up_municipality
@@ -57,8 +64,15 @@ def basic_facts(**overrides) -> dict:
         "education": "below_upper_secondary",
         "permits": [{"basis": "utl_28", "decision_date": "2025-10-01", "arrival_date": None}],
         "settlements": [{"municipality": "5001", "date": "2025-11-01", "by_agreement": True}],
-        "decisions": [{"scheme": "intro", "type": "participation", "decision_date": "2026-01-05",
-                       "start_date": "2026-01-05", "end_date": None}],
+        "decisions": [
+            {
+                "scheme": "intro",
+                "type": "participation",
+                "decision_date": "2026-01-05",
+                "start_date": "2026-01-05",
+                "end_date": None,
+            }
+        ],
         "final_goal": "work_no_vgo_2026",
         "extension_months": 0,
         "absences": [{"scheme": "intro", "kind": "absence", "from": "2026-03-02", "to": "2026-03-06"}],

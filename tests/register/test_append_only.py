@@ -95,24 +95,46 @@ def test_raw_sql_update_and_delete_refused(goal):
 
 SAMPLE_FACTS = {
     m.ResidencePermit: {"basis": "utl_28", "decision_date": dt.date(2025, 10, 1)},
-    m.Residence: {"municipality": "0301", "district": "030101", "address": "Gata 1", "postal_code": "0150",
-                  "valid_from": dt.date(2025, 11, 1)},
+    m.Residence: {
+        "municipality": "0301",
+        "district": "030101",
+        "address": "Gata 1",
+        "postal_code": "0150",
+        "valid_from": dt.date(2025, 11, 1),
+    },
     m.FollowUp: {"municipality": "5001", "valid_from": dt.date(2025, 11, 1)},
     m.Settlement: {"municipality": "5001", "settlement_date": dt.date(2025, 11, 1), "by_agreement": True},
-    m.Decision: {"scheme": "intro", "decision_type": "participation", "decision_date": dt.date(2026, 1, 5),
-                 "start_date": dt.date(2026, 1, 5)},
+    m.Decision: {
+        "scheme": "intro",
+        "decision_type": "participation",
+        "decision_date": dt.date(2026, 1, 5),
+        "start_date": dt.date(2026, 1, 5),
+    },
     m.FinalGoal: {"scheme": "intro", "goal": "work_no_vgo_2026"},
     m.Extension: {"scheme": "intro", "months": 6},
-    m.Participation: {"scheme": "norwegian", "from_date": dt.date(2026, 1, 1), "to_date": dt.date(2026, 1, 31),
-                      "hours": Decimal("40.5")},
-    m.Measure: {"scheme": "intro", "measure": "work_practice", "from_date": dt.date(2026, 2, 1),
-                "hours_per_week": Decimal("20")},
+    m.Participation: {
+        "scheme": "norwegian",
+        "from_date": dt.date(2026, 1, 1),
+        "to_date": dt.date(2026, 1, 31),
+        "hours": Decimal("40.5"),
+    },
+    m.Measure: {
+        "scheme": "intro",
+        "measure": "work_practice",
+        "from_date": dt.date(2026, 2, 1),
+        "hours_per_week": Decimal("20"),
+    },
     m.Absence: {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 3, 2), "to_date": dt.date(2026, 3, 6)},
     m.Termination: {"scheme": "intro", "termination_type": "completed", "termination_date": dt.date(2026, 6, 30)},
     m.CareerGuidance: {"guidance_date": dt.date(2026, 1, 20), "kind": "individual"},
     m.CompetenceMapping: {"mapping_date": dt.date(2025, 10, 15), "kind": "before_settlement"},
-    m.Exam: {"scheme": "norwegian", "exam_type": "norwegian_oral", "exam_date": dt.date(2026, 1, 20),
-             "result": "passed", "level": "B1"},
+    m.Exam: {
+        "scheme": "norwegian",
+        "exam_type": "norwegian_oral",
+        "exam_date": dt.date(2026, 1, 20),
+        "result": "passed",
+        "level": "B1",
+    },
 }
 
 
@@ -132,8 +154,7 @@ def test_every_register_table_refuses_update_and_delete(model, make_person, acto
     else:
         # evaluate=False: this test is about the triggers, not about the rules (an extension
         # without a final goal would be refused by the Regelmotor).
-        row = services.register(person, model, dict(SAMPLE_FACTS[model]), actor, at=at(2026, 2, 1),
-                                evaluate=False).row
+        row = services.register(person, model, dict(SAMPLE_FACTS[model]), actor, at=at(2026, 2, 1), evaluate=False).row
     table = model._meta.db_table
     first_fact = model.FACT_FIELDS[0]
     column = model._meta.get_field(first_fact).column
@@ -212,9 +233,13 @@ def test_bare_person_anchor_cannot_be_deleted_through_orm():
 def test_inserts_still_work_after_refusals(goal, participant, actor):
     """A refused statement leaves the connection usable and the register writable."""
     refused(lambda: m.FinalGoal.objects.filter(pk=goal.pk).delete())
-    row = services.register(participant[0], m.Absence, {"scheme": "intro", "kind": "leave",
-                                                        "from_date": dt.date(2026, 3, 2), "to_date": dt.date(2026, 3, 6)},
-                            actor, at=at(2026, 2, 1)).row
+    row = services.register(
+        participant[0],
+        m.Absence,
+        {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 3, 2), "to_date": dt.date(2026, 3, 6)},
+        actor,
+        at=at(2026, 2, 1),
+    ).row
     assert m.Absence.objects.current().get(person=participant[0]).pk == row.pk
 
 

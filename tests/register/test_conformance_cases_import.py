@@ -44,7 +44,10 @@ def _case_line(i: int, case: dict) -> dict:
     facts["national_id"] = synthetic_id(birth)
     munis = [s["municipality"] for s in facts.get("settlements", [])]
     return interchange_line(
-        identity.make_duf(f"20269{i:05d}"), facts, first_name=f"Kasus{i}", last_name="Konformansesen",
+        identity.make_duf(f"20269{i:05d}"),
+        facts,
+        first_name=f"Kasus{i}",
+        last_name="Konformansesen",
         follow_up_municipality=munis[-1] if munis else None,
     )
 
@@ -59,7 +62,9 @@ def test_every_case_imports_and_exports_unchanged(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError):
         call_command("import", write_jsonl(tmp_path / "cases.jsonl", lines), stdout=out, stderr=err)
-    assert f"{len(lines) - len(breaking)} personer lagret, {len(breaking)} linjer avvist" in out.getvalue(), err.getvalue()
+    assert f"{len(lines) - len(breaking)} personer lagret, {len(breaking)} linjer avvist" in out.getvalue(), (
+        err.getvalue()
+    )
     for i in breaking:
         for rule in cases[i]["expect"]["errors"]:
             assert f"linje {i + 1}: " in err.getvalue() and f"[{rule}]" in err.getvalue()
@@ -101,7 +106,11 @@ def test_loss_due_to_work_case_is_closed_by_the_regelmotor(tmp_path):
     term = m.Termination.objects.current().get(person=person)
     assert (term.scheme, term.termination_type, term.termination_reason) == ("intro", "aborted", "loss_due_to_work")
     assert term.termination_date == dt.date(2026, 1, 5)
-    assert (term.registered_by_kind, term.registered_by_system, term.registered_by_label) == ("system", "Regelmotor", "Regelmotor")
+    assert (term.registered_by_kind, term.registered_by_system, term.registered_by_label) == (
+        "system",
+        "Regelmotor",
+        "Regelmotor",
+    )
     status = m.DerivedStatus.objects.current().get(person=person)
     assert status.intro_category == "none" and status.intro_closed_date == dt.date(2026, 1, 5)
     assert status.norwegian_category == "right_and_duty" and status.norwegian_deadline == dt.date(2028, 11, 19)

@@ -19,8 +19,13 @@ from nir.rules import parameters
 
 def _in_target_group(person, actor, *, permit=dt.date(2025, 10, 1)):
     services.register(person, m.ResidencePermit, {"basis": "utl_28", "decision_date": permit}, actor, at=T0)
-    services.register(person, m.Settlement, {"municipality": "5522", "settlement_date": dt.date(2025, 11, 1),
-                                             "by_agreement": True}, actor, at=T0)
+    services.register(
+        person,
+        m.Settlement,
+        {"municipality": "5522", "settlement_date": dt.date(2025, 11, 1), "by_agreement": True},
+        actor,
+        at=T0,
+    )
 
 
 def status(person) -> m.DerivedStatus:
@@ -35,9 +40,18 @@ def test_every_write_stores_the_derived_status_registered_by_regelmotor(make_per
     _in_target_group(person, actor)
     assert status(person).intro_category == "right_and_duty"
     assert status(person).norwegian_deadline == dt.date(2028, 9, 30)  # 01.10.2025 + 36 months − 1 day
-    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
-                                           "decision_date": dt.date(2026, 1, 5), "start_date": dt.date(2026, 1, 5)},
-                      actor, at=at(2026, 1, 12))
+    services.register(
+        person,
+        m.Decision,
+        {
+            "scheme": "intro",
+            "decision_type": "participation",
+            "decision_date": dt.date(2026, 1, 5),
+            "start_date": dt.date(2026, 1, 5),
+        },
+        actor,
+        at=at(2026, 1, 12),
+    )
     s = status(person)
     assert s.deviation_final_goal_missing and s.intro_deadline is None
     services.register(person, m.FinalGoal, {"scheme": "intro", "goal": "work_no_vgo_2026"}, actor, at=at(2026, 1, 13))
@@ -56,8 +70,13 @@ def test_unchanged_result_writes_no_new_status(make_person, actor):
     person = make_person()
     _in_target_group(person, actor)
     n = m.DerivedStatus.objects.filter(person=person).count()
-    services.register(person, m.Measure, {"scheme": "intro", "measure": "work_practice",
-                                          "from_date": dt.date(2026, 2, 1)}, actor, at=at(2026, 2, 2))
+    services.register(
+        person,
+        m.Measure,
+        {"scheme": "intro", "measure": "work_practice", "from_date": dt.date(2026, 2, 1)},
+        actor,
+        at=at(2026, 2, 2),
+    )
     assert m.DerivedStatus.objects.filter(person=person).count() == n
 
 
@@ -67,14 +86,28 @@ def test_loss_due_to_work_after_participation_refused_with_rule_message(make_per
     refused, naming the rule, with nothing stored."""
     person = make_person()
     _in_target_group(person, actor)
-    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
-                                           "decision_date": dt.date(2025, 12, 15), "start_date": dt.date(2025, 12, 15)},
-                      actor, at=T0)
+    services.register(
+        person,
+        m.Decision,
+        {
+            "scheme": "intro",
+            "decision_type": "participation",
+            "decision_date": dt.date(2025, 12, 15),
+            "start_date": dt.date(2025, 12, 15),
+        },
+        actor,
+        at=T0,
+    )
     before = register_counts()
     n_status = m.DerivedStatus.objects.count()
     with pytest.raises(RegistrationRefused) as exc:
-        services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                               "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12))
+        services.register(
+            person,
+            m.Decision,
+            {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 5)},
+            actor,
+            at=at(2026, 1, 12),
+        )
     rules = [p.rule for p in exc.value.problems]
     assert rules == ["loss_due_to_work_after_participation"]
     assert "deltakelse" in exc.value.problems[0].message
@@ -88,10 +121,19 @@ def test_loss_due_to_work_closes_and_annulment_reopens(make_person, actor):
     plikt pga. arbeid» on the decision date; when the decision is annulled, so is the closure."""
     person = make_person()
     _in_target_group(person, actor)
-    decision = services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                                      "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12)).row
+    decision = services.register(
+        person,
+        m.Decision,
+        {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 5)},
+        actor,
+        at=at(2026, 1, 12),
+    ).row
     term = m.Termination.objects.current().get(person=person)
-    assert (term.termination_type, term.termination_reason, term.termination_date) == ("aborted", "loss_due_to_work", dt.date(2026, 1, 5))
+    assert (term.termination_type, term.termination_reason, term.termination_date) == (
+        "aborted",
+        "loss_due_to_work",
+        dt.date(2026, 1, 5),
+    )
     assert term.registered_by_label == "Regelmotor" and term.follow_up_municipality == "5522"
     assert status(person).intro_category == "none" and status(person).intro_closed_date == dt.date(2026, 1, 5)
 
@@ -110,14 +152,33 @@ def test_correction_that_breaks_a_rule_is_refused(make_person, actor):
     precedes an existing loss-due-to-work decision makes that decision contradictory (004)."""
     person = make_person()
     _in_target_group(person, actor)
-    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                           "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12))
-    d = services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
-                                               "decision_date": dt.date(2026, 2, 2), "start_date": dt.date(2026, 2, 2)},
-                          actor, at=at(2026, 2, 3)).row  # allowed after the loss (004)
+    services.register(
+        person,
+        m.Decision,
+        {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 5)},
+        actor,
+        at=at(2026, 1, 12),
+    )
+    d = services.register(
+        person,
+        m.Decision,
+        {
+            "scheme": "intro",
+            "decision_type": "participation",
+            "decision_date": dt.date(2026, 2, 2),
+            "start_date": dt.date(2026, 2, 2),
+        },
+        actor,
+        at=at(2026, 2, 3),
+    ).row  # allowed after the loss (004)
     with pytest.raises(RegistrationRefused) as exc:
-        services.correct(d, {"decision_date": dt.date(2025, 12, 1), "start_date": dt.date(2025, 12, 1)},
-                         "Feil dato", actor, at=at(2026, 2, 4))
+        services.correct(
+            d,
+            {"decision_date": dt.date(2025, 12, 1), "start_date": dt.date(2025, 12, 1)},
+            "Feil dato",
+            actor,
+            at=at(2026, 2, 4),
+        )
     assert "loss_due_to_work_after_participation" in [p.rule for p in exc.value.problems]
     assert m.Decision.objects.current().get(pk=d.pk).decision_date == dt.date(2026, 2, 2)
 
@@ -144,17 +205,24 @@ def test_reevaluate_after_a_rule_change_reports_what_changed(make_person, actor,
     assert "1 endret" in text and "intro: may_be_offered → right_and_duty: 1" in text
     assert status(older).intro_category == "right_and_duty"
     assert status(older).change_reason == "Ny vurdering av Regelmotor"
-    assert m.DerivedStatus.objects.filter(person=younger).count() == m.DerivedStatus.objects.filter(
-        person=younger, superseded_at__isnull=False).count() + 1  # untouched: still one current row
+    assert (
+        m.DerivedStatus.objects.filter(person=younger).count()
+        == m.DerivedStatus.objects.filter(person=younger, superseded_at__isnull=False).count() + 1
+    )  # untouched: still one current row
 
 
 @pytest.mark.django_db
 def test_reevaluate_dry_run_stores_nothing_and_creates_missing_statuses(make_person, actor):
     person = make_person()
     _in_target_group(person, actor)
-    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                           "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12),
-                      evaluate=False)  # as the bulk paths write: no derivation yet
+    services.register(
+        person,
+        m.Decision,
+        {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 5)},
+        actor,
+        at=at(2026, 1, 12),
+        evaluate=False,
+    )  # as the bulk paths write: no derivation yet
     before = (m.DerivedStatus.objects.count(), m.Termination.objects.count())
     out = io.StringIO()
     call_command("rules", "reevaluate", "--quiet", "--dry-run", stdout=out)
@@ -198,8 +266,9 @@ def test_bulk_reevaluation_agrees_with_the_per_person_write_path():
     for person in m.Person.objects.all():
         expected = derivation.status_values(derivation.evaluate_person(person, as_of=dt.date(2026, 11, 20)))
         stored = status(person)
-        assert {f: getattr(stored, f) for f in m.DerivedStatus.RESULT_FIELDS} == \
-            {f: expected[f] for f in m.DerivedStatus.RESULT_FIELDS}, person.duf
+        assert {f: getattr(stored, f) for f in m.DerivedStatus.RESULT_FIELDS} == {
+            f: expected[f] for f in m.DerivedStatus.RESULT_FIELDS
+        }, person.duf
     out = io.StringIO()
     call_command("rules", "reevaluate", "--quiet", "--as-of", "2026-11-20", stdout=out)
     assert "0 endret, 0 nye, 400 uendret" in out.getvalue()
@@ -214,26 +283,43 @@ def test_in_memory_after_state_equals_a_fresh_read(make_person, actor):
 
     def check(when):
         expected = derivation.status_values(derivation.evaluate_person(person, as_of=when.date()))
-        assert {f: getattr(status(person), f) for f in m.DerivedStatus.RESULT_FIELDS} == \
-            {f: expected[f] for f in m.DerivedStatus.RESULT_FIELDS}
+        assert {f: getattr(status(person), f) for f in m.DerivedStatus.RESULT_FIELDS} == {
+            f: expected[f] for f in m.DerivedStatus.RESULT_FIELDS
+        }
 
     _in_target_group(person, actor)
     check(T0)
     steps = at(2026, 2, 1)
-    d = services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
-                                               "decision_date": dt.date(2026, 1, 5), "start_date": dt.date(2026, 1, 5)},
-                          actor, at=steps).row
+    d = services.register(
+        person,
+        m.Decision,
+        {
+            "scheme": "intro",
+            "decision_type": "participation",
+            "decision_date": dt.date(2026, 1, 5),
+            "start_date": dt.date(2026, 1, 5),
+        },
+        actor,
+        at=steps,
+    ).row
     check(steps)
     g = services.register(person, m.FinalGoal, {"scheme": "intro", "goal": "complete_vgo_2025"}, actor, at=steps).row
     check(steps)
     e = services.register(person, m.Extension, {"scheme": "intro", "months": 12}, actor, at=steps).row
     check(steps)
-    a = services.register(person, m.Absence, {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 3, 2),
-                                              "to_date": dt.date(2026, 3, 20)}, actor, at=steps).row
+    a = services.register(
+        person,
+        m.Absence,
+        {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 3, 2), "to_date": dt.date(2026, 3, 20)},
+        actor,
+        at=steps,
+    ).row
     check(steps)
     services.correct(a, {"to_date": dt.date(2026, 3, 6)}, "Kortere permisjon", actor, at=steps)
     check(steps)
-    services.correct(d, {"start_date": dt.date(2026, 1, 19), "decision_date": dt.date(2026, 1, 19)}, "Ny start", actor, at=steps)
+    services.correct(
+        d, {"start_date": dt.date(2026, 1, 19), "decision_date": dt.date(2026, 1, 19)}, "Ny start", actor, at=steps
+    )
     check(steps)
     with pytest.raises(RegistrationRefused) as exc:  # the extension would be left without a final goal
         services.annul(g, "Feil sluttmål", actor, at=steps)
@@ -274,42 +360,81 @@ def test_error_written_behind_the_guards_back_does_not_block_unrelated_writes(ma
     error, so an unrelated registration afterwards is accepted, not refused for it."""
     person = make_person()
     _in_target_group(person, actor)
-    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
-                                           "decision_date": dt.date(2025, 12, 15), "start_date": dt.date(2025, 12, 15)},
-                      actor, at=at(2026, 1, 12, 9))
+    services.register(
+        person,
+        m.Decision,
+        {
+            "scheme": "intro",
+            "decision_type": "participation",
+            "decision_date": dt.date(2025, 12, 15),
+            "start_date": dt.date(2025, 12, 15),
+        },
+        actor,
+        at=at(2026, 1, 12, 9),
+    )
     assert status(person).errors == [] and status(person).as_of == dt.date(2026, 1, 12)
-    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                           "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 12, 10),
-                      evaluate=False)  # breaks a rule, stored behind the guard's back (same day)
-    row = services.register(person, m.Measure, {"scheme": "intro", "measure": "work_practice",
-                                                "from_date": dt.date(2026, 2, 1)}, actor, at=at(2026, 1, 12, 11)).row
+    services.register(
+        person,
+        m.Decision,
+        {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 5)},
+        actor,
+        at=at(2026, 1, 12, 10),
+        evaluate=False,
+    )  # breaks a rule, stored behind the guard's back (same day)
+    row = services.register(
+        person,
+        m.Measure,
+        {"scheme": "intro", "measure": "work_practice", "from_date": dt.date(2026, 2, 1)},
+        actor,
+        at=at(2026, 1, 12, 11),
+    ).row
     assert row.pk
     assert status(person).errors == ["loss_due_to_work_after_participation"]
 
 
 @pytest.mark.django_db
 def test_guard_evaluates_the_person_before_the_write_only_when_the_write_leaves_rule_errors(
-        make_person, actor, monkeypatch):
+    make_person, actor, monkeypatch
+):
     """A write that leaves no rule error brings none (integreringsloven's rules as the Regelmotor
     applies them): the guard evaluates the person once. Only when the result after the write has
     errors is the person evaluated before it too, so that errors it already had are not held
     against an unrelated write, and a new error is refused."""
     person = make_person()
     _in_target_group(person, actor)
-    services.register(person, m.Decision, {"scheme": "intro", "decision_type": "participation",
-                                           "decision_date": dt.date(2025, 12, 15), "start_date": dt.date(2025, 12, 15)},
-                      actor, at=at(2026, 1, 12, 9))
+    services.register(
+        person,
+        m.Decision,
+        {
+            "scheme": "intro",
+            "decision_type": "participation",
+            "decision_date": dt.date(2025, 12, 15),
+            "start_date": dt.date(2025, 12, 15),
+        },
+        actor,
+        at=at(2026, 1, 12, 9),
+    )
     calls = []
     real = derivation.rules.evaluate
     monkeypatch.setattr(derivation.rules, "evaluate", lambda facts, as_of: calls.append(as_of) or real(facts, as_of))
     # a later day: the stored status (12 January) cannot stand in for the evaluation before the write
-    services.register(person, m.Measure, {"scheme": "intro", "measure": "work_practice",
-                                          "from_date": dt.date(2026, 2, 1)}, actor, at=at(2026, 1, 20, 9))
+    services.register(
+        person,
+        m.Measure,
+        {"scheme": "intro", "measure": "work_practice", "from_date": dt.date(2026, 2, 1)},
+        actor,
+        at=at(2026, 1, 20, 9),
+    )
     assert calls == [dt.date(2026, 1, 20)]
     calls.clear()
     with pytest.raises(RegistrationRefused) as refused:
-        services.register(person, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                               "decision_date": dt.date(2026, 1, 5)}, actor, at=at(2026, 1, 21, 9))
+        services.register(
+            person,
+            m.Decision,
+            {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 5)},
+            actor,
+            at=at(2026, 1, 21, 9),
+        )
     assert [p.rule for p in refused.value.problems] == ["loss_due_to_work_after_participation"]
     assert calls == [dt.date(2026, 1, 21), dt.date(2026, 1, 21)]  # after, then before to compare
 
@@ -326,15 +451,28 @@ def test_the_regelmotor_reads_typed_facts_as_it_reads_the_interchange_text(make_
     person = make_person()
     _in_target_group(person, actor)
     for model, values in [
-        (m.Residence, {"municipality": "5522", "valid_from": dt.date(2025, 11, 1), "address": "Gate 1",
-                       "postal_code": "9700"}),
-        (m.Decision, {"scheme": "intro", "decision_type": "participation", "decision_date": dt.date(2026, 1, 5),
-                      "start_date": dt.date(2026, 1, 5)}),
+        (
+            m.Residence,
+            {"municipality": "5522", "valid_from": dt.date(2025, 11, 1), "address": "Gate 1", "postal_code": "9700"},
+        ),
+        (
+            m.Decision,
+            {
+                "scheme": "intro",
+                "decision_type": "participation",
+                "decision_date": dt.date(2026, 1, 5),
+                "start_date": dt.date(2026, 1, 5),
+            },
+        ),
         (m.FinalGoal, {"scheme": "intro", "goal": "work_no_vgo_2026"}),
-        (m.Absence, {"scheme": "intro", "kind": "time_off", "from_date": dt.date(2026, 2, 2),
-                     "to_date": dt.date(2026, 2, 20)}),
-        (m.Absence, {"scheme": "norwegian", "kind": "leave", "from_date": dt.date(2026, 3, 2),
-                     "to_date": dt.date(2026, 4, 30)}),
+        (
+            m.Absence,
+            {"scheme": "intro", "kind": "time_off", "from_date": dt.date(2026, 2, 2), "to_date": dt.date(2026, 2, 20)},
+        ),
+        (
+            m.Absence,
+            {"scheme": "norwegian", "kind": "leave", "from_date": dt.date(2026, 3, 2), "to_date": dt.date(2026, 4, 30)},
+        ),
     ]:
         services.register(person, model, values, actor, at=at(2026, 5, 4))
     rows = current_rows(person.pk, derivation.ENGINE_MODELS)

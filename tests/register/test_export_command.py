@@ -66,8 +66,14 @@ def test_export_line_shape(corrected, user):
     facts = line["facts"]
     assert facts["birth_date"] == "1990-01-15"
     assert facts["national_id"] == synthetic_id(dt.date(1990, 1, 15))
-    assert facts["permits"] == [{"basis": "utl_28", "decision_date": "2025-10-01", "arrival_date": None,
-                                 "registered_at": "2026-01-10T09:00:00+01:00"}]
+    assert facts["permits"] == [
+        {
+            "basis": "utl_28",
+            "decision_date": "2025-10-01",
+            "arrival_date": None,
+            "registered_at": "2026-01-10T09:00:00+01:00",
+        }
+    ]
     assert facts["decisions"][0]["type"] == "participation"
     assert facts["decisions"][0]["start_date"] == "2026-01-05"
     assert facts["extension_months"] == 0
@@ -83,18 +89,23 @@ def test_export_to_file_and_bad_known_at(corrected, tmp_path):
     with pytest.raises(CommandError):
         call_command("export", "facts", "--known-at", "i går", stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(CommandError):  # naive time: ambiguous
-        call_command("export", "facts", "--known-at", "2026-02-15T12:00:00", stdout=io.StringIO(),
-                     stderr=io.StringIO())
+        call_command("export", "facts", "--known-at", "2026-02-15T12:00:00", stdout=io.StringIO(), stderr=io.StringIO())
 
 
 @pytest.mark.django_db
 def test_export_follow_up_municipality_as_of(make_person, actor):
     """--as-of decides which follow-up period is written as follow_up_municipality."""
     person = make_person()
-    services.register(person, m.FollowUp, {"municipality": "5001", "valid_from": dt.date(2025, 11, 1),
-                                           "valid_to": dt.date(2026, 3, 31)}, actor, at=at(2026, 1, 11))
-    services.register(person, m.FollowUp, {"municipality": "4601", "valid_from": dt.date(2026, 4, 1)}, actor,
-                      at=at(2026, 1, 11))
+    services.register(
+        person,
+        m.FollowUp,
+        {"municipality": "5001", "valid_from": dt.date(2025, 11, 1), "valid_to": dt.date(2026, 3, 31)},
+        actor,
+        at=at(2026, 1, 11),
+    )
+    services.register(
+        person, m.FollowUp, {"municipality": "4601", "valid_from": dt.date(2026, 4, 1)}, actor, at=at(2026, 1, 11)
+    )
     assert export("--as-of", "2026-02-01")[0]["follow_up_municipality"] == "5001"
     assert export("--as-of", "2026-05-01")[0]["follow_up_municipality"] == "4601"
     assert export("--as-of", "2025-01-01")[0]["follow_up_municipality"] is None
@@ -103,42 +114,122 @@ def test_export_follow_up_municipality_as_of(make_person, actor):
 def _build_register(make_person, actor, new_duf, tmp_path):
     """A small register with corrections, annulments, late registrations and every kind of fact."""
     p1 = make_person(when=at(2026, 1, 10))
-    p2 = make_person(when=at(2026, 1, 12), birth_date=dt.date(1985, 2, 1), education="upper_secondary_or_higher",
-                     national_id=synthetic_id(dt.date(1985, 2, 1), d_number=True))
+    p2 = make_person(
+        when=at(2026, 1, 12),
+        birth_date=dt.date(1985, 2, 1),
+        education="upper_secondary_or_higher",
+        national_id=synthetic_id(dt.date(1985, 2, 1), d_number=True),
+    )
     reg = services.register
     reg(p1, m.ResidencePermit, {"basis": "utl_28", "decision_date": dt.date(2025, 10, 1)}, actor, at=at(2026, 1, 10))
-    s = reg(p1, m.Settlement, {"municipality": "4601", "settlement_date": dt.date(2025, 11, 1), "by_agreement": True},
-            actor, at=at(2026, 1, 10)).row
+    s = reg(
+        p1,
+        m.Settlement,
+        {"municipality": "4601", "settlement_date": dt.date(2025, 11, 1), "by_agreement": True},
+        actor,
+        at=at(2026, 1, 10),
+    ).row
     services.correct(s, {"municipality": "5001"}, "Feil kommune", actor, at=at(2026, 1, 20))
     reg(p1, m.FollowUp, {"municipality": "5001", "valid_from": dt.date(2025, 11, 1)}, actor, at=at(2026, 1, 20))
-    d = reg(p1, m.Decision, {"scheme": "intro", "decision_type": "participation", "decision_date": dt.date(2026, 1, 5),
-                             "start_date": dt.date(2026, 1, 5), "follow_up_municipality": "5001"},
-            actor, at=at(2026, 1, 21)).row
+    d = reg(
+        p1,
+        m.Decision,
+        {
+            "scheme": "intro",
+            "decision_type": "participation",
+            "decision_date": dt.date(2026, 1, 5),
+            "start_date": dt.date(2026, 1, 5),
+            "follow_up_municipality": "5001",
+        },
+        actor,
+        at=at(2026, 1, 21),
+    ).row
     services.correct(d, {"end_date": dt.date(2027, 12, 31)}, "Sluttdato", actor, at=at(2026, 2, 1))
     reg(p1, m.FinalGoal, {"scheme": "intro", "goal": "complete_vgo_2025"}, actor, at=at(2026, 1, 21))
-    reg(p1, m.Extension, {"scheme": "intro", "months": 6, "decision_date": dt.date(2026, 6, 1)}, actor,
-        at=at(2026, 6, 2))
-    a = reg(p1, m.Absence, {"scheme": "intro", "kind": "absence", "from_date": dt.date(2026, 3, 2),
-                            "to_date": dt.date(2026, 3, 6)}, actor, at=at(2026, 3, 10)).row
+    reg(
+        p1,
+        m.Extension,
+        {"scheme": "intro", "months": 6, "decision_date": dt.date(2026, 6, 1)},
+        actor,
+        at=at(2026, 6, 2),
+    )
+    a = reg(
+        p1,
+        m.Absence,
+        {"scheme": "intro", "kind": "absence", "from_date": dt.date(2026, 3, 2), "to_date": dt.date(2026, 3, 6)},
+        actor,
+        at=at(2026, 3, 10),
+    ).row
     services.annul(a, "Feil person", actor, at=at(2026, 3, 11))
-    reg(p1, m.Absence, {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 2, 2),
-                        "to_date": dt.date(2026, 2, 6)}, actor, at=at(2026, 5, 4))  # late
-    reg(p1, m.Measure, {"scheme": "intro", "measure": "work_practice", "from_date": dt.date(2026, 4, 1),
-                        "hours_per_week": 17.5}, actor, at=at(2026, 4, 2))
-    reg(p1, m.Participation, {"scheme": "norwegian", "from_date": dt.date(2026, 3, 1),
-                              "to_date": dt.date(2026, 3, 31), "hours": 48}, actor, at=at(2026, 4, 2))
-    reg(p1, m.Residence, {"municipality": "0301", "district": "030102", "address": "Gata 2", "postal_code": "0550",
-                          "valid_from": dt.date(2026, 5, 1)}, actor, at=at(2026, 5, 2))
+    reg(
+        p1,
+        m.Absence,
+        {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 2, 2), "to_date": dt.date(2026, 2, 6)},
+        actor,
+        at=at(2026, 5, 4),
+    )  # late
+    reg(
+        p1,
+        m.Measure,
+        {"scheme": "intro", "measure": "work_practice", "from_date": dt.date(2026, 4, 1), "hours_per_week": 17.5},
+        actor,
+        at=at(2026, 4, 2),
+    )
+    reg(
+        p1,
+        m.Participation,
+        {"scheme": "norwegian", "from_date": dt.date(2026, 3, 1), "to_date": dt.date(2026, 3, 31), "hours": 48},
+        actor,
+        at=at(2026, 4, 2),
+    )
+    reg(
+        p1,
+        m.Residence,
+        {
+            "municipality": "0301",
+            "district": "030102",
+            "address": "Gata 2",
+            "postal_code": "0550",
+            "valid_from": dt.date(2026, 5, 1),
+        },
+        actor,
+        at=at(2026, 5, 2),
+    )
     reg(p2, m.ResidencePermit, {"basis": "utl_34", "decision_date": dt.date(2024, 5, 2)}, actor, at=at(2026, 1, 12))
-    reg(p2, m.CareerGuidance, {"guidance_date": dt.date(2026, 1, 20), "kind": "group", "organisation": "f-50"},
-        actor, at=at(2026, 1, 21))
-    reg(p2, m.CompetenceMapping, {"mapping_date": dt.date(2025, 10, 15), "kind": "simplified"}, actor,
-        at=at(2026, 1, 21))
-    reg(p2, m.Termination, {"scheme": "intro", "termination_type": "completed", "termination_reason": "work",
-                            "hours_work_per_week": 37.5, "termination_date": dt.date(2026, 6, 30)},
-        actor, at=at(2026, 7, 1))
-    services.correct(m.PersonDetails.objects.current().get(person=p2), {"first_name": "Amina"}, "Navn rettet", actor,
-                     at=at(2026, 7, 2))
+    reg(
+        p2,
+        m.CareerGuidance,
+        {"guidance_date": dt.date(2026, 1, 20), "kind": "group", "organisation": "f-50"},
+        actor,
+        at=at(2026, 1, 21),
+    )
+    reg(
+        p2,
+        m.CompetenceMapping,
+        {"mapping_date": dt.date(2025, 10, 15), "kind": "simplified"},
+        actor,
+        at=at(2026, 1, 21),
+    )
+    reg(
+        p2,
+        m.Termination,
+        {
+            "scheme": "intro",
+            "termination_type": "completed",
+            "termination_reason": "work",
+            "hours_work_per_week": 37.5,
+            "termination_date": dt.date(2026, 6, 30),
+        },
+        actor,
+        at=at(2026, 7, 1),
+    )
+    services.correct(
+        m.PersonDetails.objects.current().get(person=p2),
+        {"first_name": "Amina"},
+        "Navn rettet",
+        actor,
+        at=at(2026, 7, 2),
+    )
     return [p1.duf, p2.duf]
 
 
@@ -184,7 +275,8 @@ def test_import_export_of_interchange_lines_is_stable(tmp_path, new_duf):
     call_command("import", write_jsonl(tmp_path / "in.jsonl", lines), stdout=io.StringIO(), stderr=io.StringIO())
     first = export("--as-of", "2026-06-01")
     before = register_counts()
-    call_command("import", write_jsonl(tmp_path / "again.jsonl", first), "--update", stdout=io.StringIO(),
-                 stderr=io.StringIO())
+    call_command(
+        "import", write_jsonl(tmp_path / "again.jsonl", first), "--update", stdout=io.StringIO(), stderr=io.StringIO()
+    )
     assert register_counts() == before
     assert export("--as-of", "2026-06-01") == first

@@ -82,8 +82,9 @@ def test_correction_supersedes_and_old_value_stays_readable(participant, actor, 
 def test_correction_by_api_client_keeps_client_on_row(participant, client_actor, api_client_row, user):
     """A municipal case system's registrations are recorded as that API client and its source system."""
     person, rows = participant
-    new = services.correct(rows["decision"], {"end_date": dt.date(2026, 12, 31)}, "Sluttdato satt", client_actor,
-                           at=at(2026, 4, 1)).row
+    new = services.correct(
+        rows["decision"], {"end_date": dt.date(2026, 12, 31)}, "Sluttdato satt", client_actor, at=at(2026, 4, 1)
+    ).row
     new.refresh_from_db()
     assert new.registered_by_kind == m.ActorKind.CLIENT
     assert new.registered_by_client_id == api_client_row.pk
@@ -98,10 +99,18 @@ def test_correction_by_api_client_keeps_client_on_row(participant, client_actor,
 def test_system_actor_regelmotor_is_recorded(make_person):
     """Automatic registrations of the rules engine are recorded as 'Regelmotor' (overview.md; regelmotor.md § 3.1)."""
     person = make_person()
-    row = services.register(person, m.Termination, {
-        "scheme": "intro", "termination_type": "aborted", "termination_reason": "loss_due_to_work",
-        "termination_date": dt.date(2026, 1, 5),
-    }, Actor.for_system(), at=at(2026, 1, 20)).row
+    row = services.register(
+        person,
+        m.Termination,
+        {
+            "scheme": "intro",
+            "termination_type": "aborted",
+            "termination_reason": "loss_due_to_work",
+            "termination_date": dt.date(2026, 1, 5),
+        },
+        Actor.for_system(),
+        at=at(2026, 1, 20),
+    ).row
     row.refresh_from_db()
     assert row.registered_by_kind == m.ActorKind.SYSTEM
     assert row.registered_by_system == REGELMOTOR
@@ -114,9 +123,18 @@ def test_annul_hides_fact_now_but_not_as_known_before(participant, actor):
     """An annulment ("slett") is a new row; nothing is physically deleted, and the register as
     known before the annulment still shows the fact."""
     person, rows = participant
-    absence = services.register(person, m.Absence, {
-        "scheme": "intro", "kind": "absence", "from_date": dt.date(2026, 3, 2), "to_date": dt.date(2026, 3, 6),
-    }, actor, at=at(2026, 3, 10)).row
+    absence = services.register(
+        person,
+        m.Absence,
+        {
+            "scheme": "intro",
+            "kind": "absence",
+            "from_date": dt.date(2026, 3, 2),
+            "to_date": dt.date(2026, 3, 6),
+        },
+        actor,
+        at=at(2026, 3, 10),
+    ).row
     t_annul = at(2026, 3, 20)
     tomb = services.annul(absence, "Registrert på feil person", actor, at=t_annul).row
 
@@ -175,8 +193,10 @@ def test_person_history_lists_everything(participant, actor):
     stored = sum(model.objects.filter(person=person).count() for model in m.REGISTRATION_MODELS)
     assert len(hist) == stored == 1 + 4 + 2  # details, 4 facts, correction, annulment
     assert {(type(r), r.pk) for r in hist} >= {
-        (m.FinalGoal, rows["final_goal"].pk), (m.FinalGoal, corrected.pk),
-        (m.Settlement, rows["settlement"].pk), (m.Settlement, annulled.pk),
+        (m.FinalGoal, rows["final_goal"].pk),
+        (m.FinalGoal, corrected.pk),
+        (m.Settlement, rows["settlement"].pk),
+        (m.Settlement, annulled.pk),
     }
     times = [r.recorded_at for r in hist]
     assert times == sorted(times)
@@ -189,9 +209,18 @@ def test_late_registration_is_invisible_before_it_was_made(make_person, actor):
     time before ``at`` — IMDi's figures change with late registrations (overview.md, 002)."""
     person = make_person()
     late = at(2026, 5, 4, 14)
-    row = services.register(person, m.Absence, {
-        "scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 2, 2), "to_date": dt.date(2026, 2, 20),
-    }, actor, at=late).row
+    row = services.register(
+        person,
+        m.Absence,
+        {
+            "scheme": "intro",
+            "kind": "leave",
+            "from_date": dt.date(2026, 2, 2),
+            "to_date": dt.date(2026, 2, 20),
+        },
+        actor,
+        at=late,
+    ).row
     assert row.recorded_at == late
     # the domain date lies before the registration, but the register did not know
     assert not m.Absence.objects.known_at(at(2026, 3, 1)).filter(person=person).exists()
@@ -206,9 +235,18 @@ def test_registration_before_person_known_is_refused(make_person, actor):
     """A fact cannot be registered before the register knew of the person."""
     person = make_person(when=at(2026, 2, 1))
     with pytest.raises(RegistrationRefused) as exc:
-        services.register(person, m.Absence, {
-            "scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 1, 5), "to_date": dt.date(2026, 1, 6),
-        }, actor, at=at(2026, 1, 20))
+        services.register(
+            person,
+            m.Absence,
+            {
+                "scheme": "intro",
+                "kind": "leave",
+                "from_date": dt.date(2026, 1, 5),
+                "to_date": dt.date(2026, 1, 6),
+            },
+            actor,
+            at=at(2026, 1, 20),
+        )
     assert exc.value.problems[0].rule == "before_person"
 
 
@@ -221,7 +259,7 @@ def test_future_and_naive_registration_times_are_refused(make_person, actor):
         services.register(person, m.Absence, values, actor, at=dt.datetime(2026, 2, 1, 12))
     assert exc.value.problems[0].rule == "timezone_required"
     with pytest.raises(RegistrationRefused) as exc:
-        services.register(person, m.Absence, values, actor, at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1))
+        services.register(person, m.Absence, values, actor, at=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
     assert exc.value.problems[0].rule == "registered_in_future"
     assert not m.Absence.objects.filter(person=person).exists()
 
@@ -242,8 +280,9 @@ def test_iter_register_as_known_then_and_now(make_person, actor):
     """Whole-register as-of: any report can be reproduced "as registered on date X" (overview.md)."""
     early = make_person(when=at(2026, 1, 10))
     late = make_person(when=at(2026, 4, 1))
-    goal = services.register(early, m.FinalGoal, {"scheme": "intro", "goal": "work_no_vgo_2026"}, actor,
-                             at=at(2026, 1, 15)).row
+    goal = services.register(
+        early, m.FinalGoal, {"scheme": "intro", "goal": "work_no_vgo_2026"}, actor, at=at(2026, 1, 15)
+    ).row
     services.correct(goal, {"goal": "complete_vgo_2025"}, "Endret sluttmål", actor, at=at(2026, 5, 1))
 
     then = dict((p.duf, line) for p, line in history.iter_register(known_at=at(2026, 2, 1), on=dt.date(2026, 2, 1)))

@@ -44,17 +44,38 @@ def mixed_file(tmp_path, new_duf):
     dufs = {"good": [good1, good2], "bad": [new_duf(), new_duf(), new_duf(), bad_duf]}
     b_muni, b_end, b_code, _ = dufs["bad"]
     lines = [
-        interchange_line(good1, basic_facts()),                                      # 1
-        '{"duf": "202600000001", "facts": {',                                       # 2 bad JSON
-        interchange_line(bad_duf, basic_facts()),                                    # 3 bad DUF
-        "",                                                                          # 4 blank
-        interchange_line(b_muni, basic_facts(                                        # 5 unknown municipality
-            settlements=[{"municipality": "9999", "date": "2025-11-01", "by_agreement": True}])),
-        interchange_line(b_end, basic_facts(decisions=[{                             # 6 end before start
-            "scheme": "intro", "type": "participation", "decision_date": "2026-01-05",
-            "start_date": "2026-01-05", "end_date": "2025-12-01"}])),
-        interchange_line(b_code, basic_facts(absences=[                              # 7 unknown code
-            {"scheme": "intro", "kind": "sick_leave", "from": "2026-03-02", "to": "2026-03-06"}])),
+        interchange_line(good1, basic_facts()),  # 1
+        '{"duf": "202600000001", "facts": {',  # 2 bad JSON
+        interchange_line(bad_duf, basic_facts()),  # 3 bad DUF
+        "",  # 4 blank
+        interchange_line(
+            b_muni,
+            basic_facts(  # 5 unknown municipality
+                settlements=[{"municipality": "9999", "date": "2025-11-01", "by_agreement": True}]
+            ),
+        ),
+        interchange_line(
+            b_end,
+            basic_facts(
+                decisions=[
+                    {  # 6 end before start
+                        "scheme": "intro",
+                        "type": "participation",
+                        "decision_date": "2026-01-05",
+                        "start_date": "2026-01-05",
+                        "end_date": "2025-12-01",
+                    }
+                ]
+            ),
+        ),
+        interchange_line(
+            b_code,
+            basic_facts(
+                absences=[  # 7 unknown code
+                    {"scheme": "intro", "kind": "sick_leave", "from": "2026-03-02", "to": "2026-03-06"}
+                ]
+            ),
+        ),
         interchange_line(good2, basic_facts(final_goal="work_vgo_2026", education="upper_secondary_or_higher")),  # 8
     ]
     return write_jsonl(tmp_path / "mixed.jsonl", lines), dufs
@@ -73,7 +94,8 @@ def test_good_lines_stored_bad_lines_reported_with_line_and_rule(mixed_file, tmp
 
     def reported(lineno, field, rule):
         return any(
-            ln.startswith(f"linje {lineno}: ") and (field is None or f": {field}: " in f": {ln.split(': ', 1)[1]}")
+            ln.startswith(f"linje {lineno}: ")
+            and (field is None or f": {field}: " in f": {ln.split(': ', 1)[1]}")
             and ln.endswith(f"[{rule}]")
             for ln in lines
         )
@@ -88,8 +110,13 @@ def test_good_lines_stored_bad_lines_reported_with_line_and_rule(mixed_file, tmp
     # the good persons are stored completely …
     assert set(m.Person.objects.values_list("duf", flat=True)) == set(dufs["good"])
     expected = {name: 0 for name in (mdl.__name__ for mdl in m.REGISTRATION_MODELS)} | {
-        "PersonDetails": 1, "ResidencePermit": 1, "Settlement": 1, "Decision": 1, "FinalGoal": 1,
-        "Absence": 1, "FollowUp": 1,  # follow-up derived from follow_up_municipality
+        "PersonDetails": 1,
+        "ResidencePermit": 1,
+        "Settlement": 1,
+        "Decision": 1,
+        "FinalGoal": 1,
+        "Absence": 1,
+        "FollowUp": 1,  # follow-up derived from follow_up_municipality
     }
     for duf in dufs["good"]:
         assert rows_of(duf) == expected
@@ -102,7 +129,9 @@ def test_good_lines_stored_bad_lines_reported_with_line_and_rule(mixed_file, tmp
     reported_lines = [json.loads(x) for x in errors_file.read_text(encoding="utf-8").splitlines()]
     assert [r["line"] for r in reported_lines] == [2, 3, 5, 6, 7]
     assert reported_lines[3]["problems"][0] == {
-        "field": "facts.decisions[0].end_date", "rule": "end_before_start", "message": "sluttdato er før startdato",
+        "field": "facts.decisions[0].end_date",
+        "rule": "end_before_start",
+        "message": "sluttdato er før startdato",
     }
 
 
@@ -118,39 +147,82 @@ def test_derived_follow_up_starts_at_settlement(tmp_path, new_duf):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("mutate, field, rule", [
-    (lambda ln: ln.pop("first_name"), "first_name", "required"),
-    (lambda ln: ln.update(colour="blue"), "colour", "unknown_field"),
-    (lambda ln: ln["facts"].update(shoe_size=42), "facts.shoe_size", "unknown_field"),
-    (lambda ln: ln["facts"].update(birth_date="15.01.1990"), "facts.birth_date", "type"),
-    (lambda ln: ln["facts"]["permits"][0].pop("basis"), "facts.permits[0].basis", "required"),
-    (lambda ln: ln["facts"].update(national_id="15019012345"), "facts.national_id", "national_id_checksum"),
-    (lambda ln: ln["facts"].update(extension_months=-1), "facts.extension_months", "type"),
-    (lambda ln: ln.update(follow_up_municipality="0000"), "follow_up_municipality", "unknown_municipality"),
-    (lambda ln: ln["facts"].update(decisions=[{"scheme": "intro", "type": "loss_due_to_work",
-                                               "decision_date": "2025-12-31"}]),
-     "facts.decisions[0].type", "code_not_valid_on_date"),
-    (lambda ln: ln.update(registered_at="2026-02-11T09:30:00"), "registered_at", "type"),
-    (lambda ln: ln.update(registered_at="2099-01-01T00:00:00+01:00"), "registered_at", "registered_in_future"),
-    (lambda ln: ln["facts"]["absences"][0].update(registered_at="2099-01-01T00:00:00+01:00"),
-     "facts.absences[0].registered_at", "registered_in_future"),
-    # problems name the interchange key of the line, not the model field
-    (lambda ln: ln["facts"]["absences"][0].update({"from": "2026-03-09"}), "facts.absences[0].to", "end_before_start"),
-    (lambda ln: ln["facts"]["settlements"][0].update(date="1850-01-01"), "facts.settlements[0].date", "date_range"),
-    (lambda ln: ln["facts"]["decisions"][0].update(scheme="norwegian"), "facts.decisions[0].type",
-     "decision_type_not_in_scheme"),
-    # values the database would refuse (PostgreSQL: varchar length, smallint range) are refused
-    # by validation, so one bad line cannot abort the import
-    (lambda ln: ln["facts"].update(residences=[{"municipality": "5001", "postal_code": "70300", "from": "2026-01-01"}]),
-     "facts.residences[0].postal_code", "max_length"),
-    (lambda ln: ln["facts"].update(competence_mappings=[{"date": "2026-01-20", "kind": "simplified",
-                                                         "organisation": "x" * 41}]),
-     "facts.competence_mappings[0].organisation", "max_length"),
-    (lambda ln: ln["facts"].update(extension_months=100000), "facts.extension_months", "extension_months_max"),
-], ids=["name_missing", "unknown_top_key", "unknown_fact_key", "date_format", "required_item_field",
-        "national_id", "extension_negative", "follow_up_municipality", "code_window", "naive_registered_at",
-        "future_registered_at", "future_item_registered_at", "json_key_to", "json_key_date", "json_key_type",
-        "postal_code_length", "organisation_length", "extension_too_long"])
+@pytest.mark.parametrize(
+    "mutate, field, rule",
+    [
+        (lambda ln: ln.pop("first_name"), "first_name", "required"),
+        (lambda ln: ln.update(colour="blue"), "colour", "unknown_field"),
+        (lambda ln: ln["facts"].update(shoe_size=42), "facts.shoe_size", "unknown_field"),
+        (lambda ln: ln["facts"].update(birth_date="15.01.1990"), "facts.birth_date", "type"),
+        (lambda ln: ln["facts"]["permits"][0].pop("basis"), "facts.permits[0].basis", "required"),
+        (lambda ln: ln["facts"].update(national_id="15019012345"), "facts.national_id", "national_id_checksum"),
+        (lambda ln: ln["facts"].update(extension_months=-1), "facts.extension_months", "type"),
+        (lambda ln: ln.update(follow_up_municipality="0000"), "follow_up_municipality", "unknown_municipality"),
+        (
+            lambda ln: ln["facts"].update(
+                decisions=[{"scheme": "intro", "type": "loss_due_to_work", "decision_date": "2025-12-31"}]
+            ),
+            "facts.decisions[0].type",
+            "code_not_valid_on_date",
+        ),
+        (lambda ln: ln.update(registered_at="2026-02-11T09:30:00"), "registered_at", "type"),
+        (lambda ln: ln.update(registered_at="2099-01-01T00:00:00+01:00"), "registered_at", "registered_in_future"),
+        (
+            lambda ln: ln["facts"]["absences"][0].update(registered_at="2099-01-01T00:00:00+01:00"),
+            "facts.absences[0].registered_at",
+            "registered_in_future",
+        ),
+        # problems name the interchange key of the line, not the model field
+        (
+            lambda ln: ln["facts"]["absences"][0].update({"from": "2026-03-09"}),
+            "facts.absences[0].to",
+            "end_before_start",
+        ),
+        (lambda ln: ln["facts"]["settlements"][0].update(date="1850-01-01"), "facts.settlements[0].date", "date_range"),
+        (
+            lambda ln: ln["facts"]["decisions"][0].update(scheme="norwegian"),
+            "facts.decisions[0].type",
+            "decision_type_not_in_scheme",
+        ),
+        # values the database would refuse (PostgreSQL: varchar length, smallint range) are refused
+        # by validation, so one bad line cannot abort the import
+        (
+            lambda ln: ln["facts"].update(
+                residences=[{"municipality": "5001", "postal_code": "70300", "from": "2026-01-01"}]
+            ),
+            "facts.residences[0].postal_code",
+            "max_length",
+        ),
+        (
+            lambda ln: ln["facts"].update(
+                competence_mappings=[{"date": "2026-01-20", "kind": "simplified", "organisation": "x" * 41}]
+            ),
+            "facts.competence_mappings[0].organisation",
+            "max_length",
+        ),
+        (lambda ln: ln["facts"].update(extension_months=100000), "facts.extension_months", "extension_months_max"),
+    ],
+    ids=[
+        "name_missing",
+        "unknown_top_key",
+        "unknown_fact_key",
+        "date_format",
+        "required_item_field",
+        "national_id",
+        "extension_negative",
+        "follow_up_municipality",
+        "code_window",
+        "naive_registered_at",
+        "future_registered_at",
+        "future_item_registered_at",
+        "json_key_to",
+        "json_key_date",
+        "json_key_type",
+        "postal_code_length",
+        "organisation_length",
+        "extension_too_long",
+    ],
+)
 def test_refused_line_names_field_and_rule_and_stores_nothing(mutate, field, rule, tmp_path, new_duf):
     line = interchange_line(new_duf(), basic_facts())
     mutate(line)
@@ -168,8 +240,9 @@ def test_bad_line_does_not_abort_the_batch(tmp_path, new_duf):
     good1, bad, good2 = new_duf(), new_duf(), new_duf()
     lines = [
         interchange_line(good1, basic_facts()),
-        interchange_line(bad, basic_facts(residences=[{"municipality": "5001", "address": "a" * 301,
-                                                        "from": "2026-01-01"}])),
+        interchange_line(
+            bad, basic_facts(residences=[{"municipality": "5001", "address": "a" * 301, "from": "2026-01-01"}])
+        ),
         interchange_line(good2, basic_facts()),
     ]
     out, err, error = run_import(write_jsonl(tmp_path / "b.jsonl", lines))
@@ -182,8 +255,10 @@ def test_bad_line_does_not_abort_the_batch(tmp_path, new_duf):
 def test_same_duf_twice_in_one_file(tmp_path, new_duf):
     """The second line for a DUF number is refused unless --update; then it is the newer snapshot."""
     duf = new_duf()
-    lines = [interchange_line(duf, basic_facts(), registered_at="2026-02-01T10:00:00+01:00"),
-             interchange_line(duf, basic_facts(final_goal="work_vgo_2026"), registered_at="2026-02-02T10:00:00+01:00")]
+    lines = [
+        interchange_line(duf, basic_facts(), registered_at="2026-02-01T10:00:00+01:00"),
+        interchange_line(duf, basic_facts(final_goal="work_vgo_2026"), registered_at="2026-02-02T10:00:00+01:00"),
+    ]
     path = write_jsonl(tmp_path / "twice.jsonl", lines)
     out, err, error = run_import(path)
     assert error is not None and "linje 2: duf:" in err and "[duf_exists]" in err
@@ -194,12 +269,22 @@ def test_same_duf_twice_in_one_file(tmp_path, new_duf):
 def test_update_older_than_register_is_refused(tmp_path, new_duf):
     """A snapshot registered before the facts it would replace is refused, not applied backwards in time."""
     duf = new_duf()
-    assert run_import(write_jsonl(tmp_path / "1.jsonl", [
-        interchange_line(duf, basic_facts(), registered_at="2026-03-01T10:00:00+01:00")]))[2] is None
+    assert (
+        run_import(
+            write_jsonl(
+                tmp_path / "1.jsonl", [interchange_line(duf, basic_facts(), registered_at="2026-03-01T10:00:00+01:00")]
+            )
+        )[2]
+        is None
+    )
     before = register_counts()
-    _, err, error = run_import(write_jsonl(tmp_path / "2.jsonl", [
-        interchange_line(duf, basic_facts(final_goal="work_vgo_2026"), registered_at="2026-02-01T10:00:00+01:00")]),
-        "--update")
+    _, err, error = run_import(
+        write_jsonl(
+            tmp_path / "2.jsonl",
+            [interchange_line(duf, basic_facts(final_goal="work_vgo_2026"), registered_at="2026-02-01T10:00:00+01:00")],
+        ),
+        "--update",
+    )
     assert error is not None and ("[before_person]" in err or "[before_original]" in err)
     assert register_counts() == before
 
@@ -208,9 +293,18 @@ def test_update_older_than_register_is_refused(tmp_path, new_duf):
 def test_final_goal_outside_window_imported_with_warning(tmp_path, new_duf):
     """work_no_vgo_old for a programme started 2026-01-12: accepted with a warning (regelmotor.md § 5)."""
     duf = new_duf()
-    facts = basic_facts(final_goal="work_no_vgo_old", decisions=[{
-        "scheme": "intro", "type": "participation", "decision_date": "2026-01-12", "start_date": "2026-01-12",
-        "end_date": None}])
+    facts = basic_facts(
+        final_goal="work_no_vgo_old",
+        decisions=[
+            {
+                "scheme": "intro",
+                "type": "participation",
+                "decision_date": "2026-01-12",
+                "start_date": "2026-01-12",
+                "end_date": None,
+            }
+        ],
+    )
     out, err, error = run_import(write_jsonl(tmp_path / "w.jsonl", [interchange_line(duf, facts)]))
     assert error is None, err
     assert "1 personer lagret, 0 linjer avvist, 1 med advarsler" in out
@@ -274,7 +368,10 @@ def test_update_supersedes_and_annuls_and_is_idempotent(tmp_path, new_duf):
     # final goal: old annulled, new created
     goals = list(m.FinalGoal.objects.filter(person=person).order_by("id"))
     assert [(g.operation, g.goal) for g in goals] == [
-        ("create", "work_no_vgo_2026"), ("annul", "work_no_vgo_2026"), ("create", "complete_vgo_2025")]
+        ("create", "work_no_vgo_2026"),
+        ("annul", "work_no_vgo_2026"),
+        ("create", "complete_vgo_2025"),
+    ]
     assert goals[1].supersedes_id == goals[0].pk
     assert goals[1].change_reason == "Ikke med i importert øyeblikksbilde"
     # absence: old annulled, new created; unchanged facts untouched
@@ -303,8 +400,11 @@ def test_update_supersedes_and_annuls_and_is_idempotent(tmp_path, new_duf):
 def test_update_with_empty_snapshot_annuls_every_fact(tmp_path, new_duf):
     duf = new_duf()
     assert run_import(write_jsonl(tmp_path / "1.jsonl", [interchange_line(duf, basic_facts())]))[2] is None
-    bare = interchange_line(duf, {"birth_date": "1990-01-15", "national_id": basic_facts()["national_id"],
-                                  "education": "below_upper_secondary"}, follow_up_municipality=None)
+    bare = interchange_line(
+        duf,
+        {"birth_date": "1990-01-15", "national_id": basic_facts()["national_id"], "education": "below_upper_secondary"},
+        follow_up_municipality=None,
+    )
     assert run_import(write_jsonl(tmp_path / "2.jsonl", [bare]), "--update")[2] is None
     person = m.Person.objects.get(duf=duf)
     for model in m.REGISTRATION_MODELS:
@@ -319,8 +419,8 @@ def test_registered_at_is_used_as_recorded_at(tmp_path, new_duf):
     """registered_at on a line (and on an item) is the registration time: loading history (§ 8)."""
     duf = new_duf()
     facts = basic_facts()
-    facts["absences"][0]["registered_at"] = "2026-04-01T08:00:00+02:00"   # a late registration
-    facts["permits"][0]["registered_at"] = "2026-01-20T10:00:00+01:00"   # known before the line
+    facts["absences"][0]["registered_at"] = "2026-04-01T08:00:00+02:00"  # a late registration
+    facts["permits"][0]["registered_at"] = "2026-01-20T10:00:00+01:00"  # known before the line
     line = interchange_line(duf, facts, registered_at="2026-02-11T09:30:00+01:00")
     _, err, error = run_import(write_jsonl(tmp_path / "h.jsonl", [line]))
     assert error is None, err
@@ -386,28 +486,71 @@ def test_all_optional_keys_import(tmp_path, new_duf):
     """The example of docs/interchange-format.md, every optional key included, imports."""
     duf = new_duf()
     facts = {
-        "birth_date": "1991-06-12", "education": "upper_secondary_or_higher", "sex": "female",
-        "national_id": synthetic_id(dt.date(1991, 6, 12)), "protected_identity": False,
-        "permits": [{"basis": "utl_34", "decision_date": "2026-01-09", "arrival_date": "2026-01-05",
-                     "effectuation_date": None}],
+        "birth_date": "1991-06-12",
+        "education": "upper_secondary_or_higher",
+        "sex": "female",
+        "national_id": synthetic_id(dt.date(1991, 6, 12)),
+        "protected_identity": False,
+        "permits": [
+            {"basis": "utl_34", "decision_date": "2026-01-09", "arrival_date": "2026-01-05", "effectuation_date": None}
+        ],
         "settlements": [{"municipality": "4648", "date": "2026-02-10", "by_agreement": True}],
-        "residences": [{"municipality": "4648", "address": "Storgata 1", "postal_code": "6721",
-                        "from": "2026-02-10", "to": None}],
+        "residences": [
+            {"municipality": "4648", "address": "Storgata 1", "postal_code": "6721", "from": "2026-02-10", "to": None}
+        ],
         "follow_up": [{"municipality": "4648", "from": "2026-02-10", "to": None}],
-        "decisions": [{"scheme": "intro", "type": "participation", "result": "made", "decision_date": "2026-03-02",
-                       "start_date": "2026-03-02", "end_date": None, "follow_up_municipality": "4648"}],
-        "final_goal": "work_vgo_2026", "extension_months": 0,
+        "decisions": [
+            {
+                "scheme": "intro",
+                "type": "participation",
+                "result": "made",
+                "decision_date": "2026-03-02",
+                "start_date": "2026-03-02",
+                "end_date": None,
+                "follow_up_municipality": "4648",
+            }
+        ],
+        "final_goal": "work_vgo_2026",
+        "extension_months": 0,
         "absences": [{"scheme": "intro", "kind": "leave", "from": "2026-09-07", "to": "2026-09-11"}],
-        "measures": [{"scheme": "intro", "measure": "work_practice", "from": "2026-04-01", "to": "2026-06-30",
-                      "hours_per_week": 20}],
+        "measures": [
+            {
+                "scheme": "intro",
+                "measure": "work_practice",
+                "from": "2026-04-01",
+                "to": "2026-06-30",
+                "hours_per_week": 20,
+            }
+        ],
         "participation": [{"scheme": "norwegian", "from": "2026-03-01", "to": "2026-03-31", "hours": 48}],
-        "terminations": [{"scheme": "intro", "type": "completed", "reason": "work", "hours_work_per_week": 37.5,
-                          "date": "2027-03-01"}],
-        "career_guidance": [{"date": "2026-02-20", "kind": "individual", "recommended_final_goal": "work_vgo_2026",
-                             "organisation": "f-46"}],
+        "terminations": [
+            {
+                "scheme": "intro",
+                "type": "completed",
+                "reason": "work",
+                "hours_work_per_week": 37.5,
+                "date": "2027-03-01",
+            }
+        ],
+        "career_guidance": [
+            {
+                "date": "2026-02-20",
+                "kind": "individual",
+                "recommended_final_goal": "work_vgo_2026",
+                "organisation": "f-46",
+            }
+        ],
         "competence_mappings": [{"date": "2026-01-20", "kind": "simplified", "organisation": "k-4648"}],
-        "exams": [{"scheme": "norwegian", "type": "norwegian_oral", "date": "2026-06-15", "result": "passed",
-                   "level": "A2", "organisation": "k-4648"}],
+        "exams": [
+            {
+                "scheme": "norwegian",
+                "type": "norwegian_oral",
+                "date": "2026-06-15",
+                "result": "passed",
+                "level": "A2",
+                "organisation": "k-4648",
+            }
+        ],
     }
     line = interchange_line(duf, facts, first_name="Olena", last_name="Kovalenko", follow_up_municipality="4648")
     _, err, error = run_import(write_jsonl(tmp_path / "all.jsonl", [line]))
@@ -417,8 +560,15 @@ def test_all_optional_keys_import(tmp_path, new_duf):
         expected = 0 if model is m.Extension else 1
         assert model.objects.current().filter(person=person).count() == expected, model.__name__
     exported = history.snapshot(person)["facts"]
-    for key in ("measures", "participation", "terminations", "career_guidance", "competence_mappings", "residences",
-                "exams"):
+    for key in (
+        "measures",
+        "participation",
+        "terminations",
+        "career_guidance",
+        "competence_mappings",
+        "residences",
+        "exams",
+    ):
         got = [{k: v for k, v in item.items() if k != "registered_at"} for item in exported[key]]
         want = [{k: v for k, v in item.items() if v is not None or k in ("to",)} for item in facts[key]]
         assert got == want, key
@@ -437,8 +587,13 @@ def test_actor_row_fields_are_registrant_columns():
     """Actor.row_fields fills exactly the registrant columns of a registration row."""
     for actor in (Actor.for_system(), Actor.for_system("import", "NIR1")):
         fields = actor.row_fields()
-        assert set(fields) == {"registered_by_kind", "registered_by_user_id", "registered_by_client_id",
-                               "registered_by_system", "source_system"}
+        assert set(fields) == {
+            "registered_by_kind",
+            "registered_by_user_id",
+            "registered_by_client_id",
+            "registered_by_system",
+            "source_system",
+        }
         assert set(fields) <= {f.attname for f in m.Decision._meta.concrete_fields}
     assert Actor.for_system("import", "NIR1").row_fields()["source_system"] == "NIR1"
 
@@ -447,8 +602,14 @@ def test_actor_row_fields_are_registrant_columns():
 def test_update_item_registered_before_person_is_refused(tmp_path, new_duf):
     """With --update, an item may not be registered before the register knew the person (no rows back in time)."""
     duf = new_duf()
-    assert run_import(write_jsonl(tmp_path / "1.jsonl", [
-        interchange_line(duf, basic_facts(), registered_at="2026-03-01T10:00:00+01:00")]))[2] is None
+    assert (
+        run_import(
+            write_jsonl(
+                tmp_path / "1.jsonl", [interchange_line(duf, basic_facts(), registered_at="2026-03-01T10:00:00+01:00")]
+            )
+        )[2]
+        is None
+    )
     line = interchange_line(duf, basic_facts(final_goal="work_vgo_2026"), registered_at="2026-03-05T10:00:00+01:00")
     line["facts"]["permits"][0]["registered_at"] = "2026-02-01T10:00:00+01:00"
     before = register_counts()
@@ -459,9 +620,12 @@ def test_update_item_registered_before_person_is_refused(tmp_path, new_duf):
 
 @pytest.mark.django_db
 def test_update_with_same_extension_total_and_goal_changes_nothing(tmp_path, new_duf):
-    """--update keeps an extension whose total is unchanged and a final goal equal in code (the format carries no more)."""
+    """--update keeps an extension whose total is unchanged and a final goal equal in code (the format
+    carries no more)."""
     duf = new_duf()
-    first = interchange_line(duf, basic_facts(final_goal="complete_vgo_2025"), registered_at="2026-03-01T10:00:00+01:00")
+    first = interchange_line(
+        duf, basic_facts(final_goal="complete_vgo_2025"), registered_at="2026-03-01T10:00:00+01:00"
+    )
     first["facts"]["extension_months"] = 12
     assert run_import(write_jsonl(tmp_path / "1.jsonl", [first]))[2] is None
     before = register_counts()

@@ -21,8 +21,14 @@ from nir.register import models as m
 from nir.register.errors import RegistrationRefused
 from nir.register.interchange import parse_line
 
-ORAL_B1 = {"scheme": "norwegian", "exam_type": "norwegian_oral", "exam_date": dt.date(2026, 1, 20),
-           "result": "passed", "level": "B1", "organisation": "Trondheim kommune"}
+ORAL_B1 = {
+    "scheme": "norwegian",
+    "exam_type": "norwegian_oral",
+    "exam_date": dt.date(2026, 1, 20),
+    "result": "passed",
+    "level": "B1",
+    "organisation": "Trondheim kommune",
+}
 
 
 def refusal(fn) -> RegistrationRefused:
@@ -53,6 +59,7 @@ def strip_registered_at(items: list[dict]) -> list[dict]:
 
 # --- the model and the code lists ------------------------------------------------------------
 
+
 def test_model_fields_and_interchange_key():
     assert m.Exam in m.REGISTRATION_MODELS and m.Exam in m.ALL_REGISTRATION_MODELS
     assert m.Exam.FACT_KEY == "exams"
@@ -65,8 +72,13 @@ def test_model_fields_and_interchange_key():
 def test_code_lists_with_labels_and_levels():
     types = codes.code_list("exam_type")
     assert [c.code for c in types.codes] == [
-        "norwegian_oral", "norwegian_listening", "norwegian_reading", "norwegian_writing", "social_studies",
-        "citizenship"]
+        "norwegian_oral",
+        "norwegian_listening",
+        "norwegian_reading",
+        "norwegian_writing",
+        "social_studies",
+        "citizenship",
+    ]
     assert types.get("norwegian_oral").label == "Prøve i norsk – muntlig"
     assert types.get("social_studies").label == "Prøve i samfunnskunnskap"
     assert types.get("citizenship").label == "Statsborgerprøven"
@@ -75,10 +87,14 @@ def test_code_lists_with_labels_and_levels():
         assert c.attrs.get("levels", []) == (["A1", "A2", "B1", "B2", "C1"] if c.code.startswith("norwegian_") else [])
     results = codes.code_list("exam_result")
     assert {c.code: c.label for c in results.codes} == {
-        "passed": "Bestått", "failed": "Ikke bestått", "absent": "Ikke møtt"}
+        "passed": "Bestått",
+        "failed": "Ikke bestått",
+        "absent": "Ikke møtt",
+    }
 
 
 # --- register, correct, annul ----------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_register_correct_and_annul_an_exam(make_person, actor, user):
@@ -90,8 +106,9 @@ def test_register_correct_and_annul_an_exam(make_person, actor, user):
     assert list(m.Exam.objects.current().filter(person=person)) == [row]
 
     # A correction supersedes; the old result stays readable as known before it.
-    fixed = services.correct(row, {"result": "failed", "level": ""}, "Feil resultat registrert", actor,
-                             at=at(2026, 3, 1)).row
+    fixed = services.correct(
+        row, {"result": "failed", "level": ""}, "Feil resultat registrert", actor, at=at(2026, 3, 1)
+    ).row
     row.refresh_from_db()
     assert row.superseded_at == at(2026, 3, 1) and row.result == "passed"
     assert fixed.operation == m.Operation.CORRECT and fixed.supersedes_id == row.pk
@@ -113,12 +130,23 @@ def test_register_correct_and_annul_an_exam(make_person, actor, user):
 def test_snapshot_and_history_command_show_the_exam(make_person, actor):
     person = make_person()
     services.register(person, m.Exam, dict(ORAL_B1), actor, at=at(2026, 2, 1))
-    services.register(person, m.Exam, {"exam_type": "social_studies", "exam_date": dt.date(2026, 1, 25),
-                                       "result": "absent"}, actor, at=at(2026, 2, 2))
+    services.register(
+        person,
+        m.Exam,
+        {"exam_type": "social_studies", "exam_date": dt.date(2026, 1, 25), "result": "absent"},
+        actor,
+        at=at(2026, 2, 2),
+    )
     now = history.snapshot(person)["facts"]
     assert strip_registered_at(now["exams"]) == [
-        {"scheme": "norwegian", "type": "norwegian_oral", "date": "2026-01-20", "result": "passed", "level": "B1",
-         "organisation": "Trondheim kommune"},
+        {
+            "scheme": "norwegian",
+            "type": "norwegian_oral",
+            "date": "2026-01-20",
+            "result": "passed",
+            "level": "B1",
+            "organisation": "Trondheim kommune",
+        },
         {"scheme": "norwegian", "type": "social_studies", "date": "2026-01-25", "result": "absent"},
     ]
     assert now["exams"][0]["registered_at"] == "2026-02-01T12:00:00+01:00"
@@ -137,28 +165,46 @@ def test_an_exam_does_not_change_what_the_regelmotor_derives(participant, actor)
     before = m.DerivedStatus.objects.current().get(person=person)
     services.register(person, m.Exam, dict(ORAL_B1), actor, at=at(2026, 2, 1))
     after = m.DerivedStatus.objects.current().get(person=person)
-    assert {f: getattr(after, f) for f in m.DerivedStatus.RESULT_FIELDS} == \
-        {f: getattr(before, f) for f in m.DerivedStatus.RESULT_FIELDS}
+    assert {f: getattr(after, f) for f in m.DerivedStatus.RESULT_FIELDS} == {
+        f: getattr(before, f) for f in m.DerivedStatus.RESULT_FIELDS
+    }
 
 
 # --- refusals -------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("changes, field, rule, text", [
-    ({"exam_type": "norwegian_speaking"}, "exams.exam_type", "unknown_code",
-     "ukjent kode 'norwegian_speaking' i kodeverket exam_type"),
-    ({"result": "ok"}, "exams.result", "unknown_code", "ukjent kode 'ok' i kodeverket exam_result"),
-    ({"scheme": "evening_class"}, "exams.scheme", "unknown_code", "i kodeverket scheme"),
-    ({"level": "B3"}, "exams.level", "exam_level_unknown", "ukjent nivå 'B3' (gyldige nivåer: A1, A2, B1, B2, C1)"),
-    ({"level": "b1"}, "exams.level", "exam_level_unknown", "ukjent nivå 'b1'"),
-    ({"level": "B1+"}, "exams.level", "max_length", "er for langt"),
-    ({"exam_type": "social_studies"}, "exams.level", "exam_level_not_allowed",
-     "nivå kan bare registreres for prøve i norsk, ikke for «Prøve i samfunnskunnskap»"),
-    ({"exam_type": "citizenship", "level": "", "exam_date": dt.date(2016, 12, 1)}, "exams.exam_type",
-     "code_not_valid_on_date", "er ikke gyldig 01.12.2016"),
-])
-def test_bad_exams_are_refused_with_field_and_rule_and_nothing_is_stored(make_person, actor, changes, field, rule,
-                                                                         text):
+@pytest.mark.parametrize(
+    "changes, field, rule, text",
+    [
+        (
+            {"exam_type": "norwegian_speaking"},
+            "exams.exam_type",
+            "unknown_code",
+            "ukjent kode 'norwegian_speaking' i kodeverket exam_type",
+        ),
+        ({"result": "ok"}, "exams.result", "unknown_code", "ukjent kode 'ok' i kodeverket exam_result"),
+        ({"scheme": "evening_class"}, "exams.scheme", "unknown_code", "i kodeverket scheme"),
+        ({"level": "B3"}, "exams.level", "exam_level_unknown", "ukjent nivå 'B3' (gyldige nivåer: A1, A2, B1, B2, C1)"),
+        ({"level": "b1"}, "exams.level", "exam_level_unknown", "ukjent nivå 'b1'"),
+        ({"level": "B1+"}, "exams.level", "max_length", "er for langt"),
+        (
+            {"exam_type": "social_studies"},
+            "exams.level",
+            "exam_level_not_allowed",
+            "nivå kan bare registreres for prøve i norsk, ikke for «Prøve i samfunnskunnskap»",
+        ),
+        (
+            {"exam_type": "citizenship", "level": "", "exam_date": dt.date(2016, 12, 1)},
+            "exams.exam_type",
+            "code_not_valid_on_date",
+            "er ikke gyldig 01.12.2016",
+        ),
+    ],
+)
+def test_bad_exams_are_refused_with_field_and_rule_and_nothing_is_stored(
+    make_person, actor, changes, field, rule, text
+):
     person = make_person()
     counts = register_counts()
     err = refusal(lambda: services.register(person, m.Exam, ORAL_B1 | changes, actor, at=at(2026, 2, 1)))
@@ -170,10 +216,15 @@ def test_bad_exams_are_refused_with_field_and_rule_and_nothing_is_stored(make_pe
 @pytest.mark.django_db
 def test_an_exam_before_the_final_tests_existed_is_refused(make_person, actor):
     person = make_person()
-    err = refusal(lambda: services.register(person, m.Exam, ORAL_B1 | {"exam_date": dt.date(2012, 6, 1)}, actor,
-                                            at=at(2026, 2, 1)))
+    err = refusal(
+        lambda: services.register(
+            person, m.Exam, ORAL_B1 | {"exam_date": dt.date(2012, 6, 1)}, actor, at=at(2026, 2, 1)
+        )
+    )
     assert [(p.field, p.rule) for p in err.problems] == [
-        ("exams.exam_type", "code_not_valid_on_date"), ("exams.result", "code_not_valid_on_date")]
+        ("exams.exam_type", "code_not_valid_on_date"),
+        ("exams.result", "code_not_valid_on_date"),
+    ]
     assert "(gyldig 01.09.2013–…)" in err.problems[0].message
     assert not m.Exam.objects.filter(person=person).exists()
 
@@ -182,8 +233,7 @@ def test_an_exam_before_the_final_tests_existed_is_refused(make_person, actor):
 def test_a_correction_into_a_bad_level_is_refused_and_the_row_stays_current(make_person, actor):
     person = make_person()
     row = services.register(person, m.Exam, dict(ORAL_B1), actor, at=at(2026, 2, 1)).row
-    err = refusal(lambda: services.correct(row, {"exam_type": "citizenship"}, "Feil prøve", actor,
-                                           at=at(2026, 3, 1)))
+    err = refusal(lambda: services.correct(row, {"exam_type": "citizenship"}, "Feil prøve", actor, at=at(2026, 3, 1)))
     assert [p.rule for p in err.problems] == ["exam_level_not_allowed"]
     row.refresh_from_db()
     assert row.superseded_at is None
@@ -197,30 +247,53 @@ def test_levels_are_optional_and_allowed_on_every_norwegian_skill(make_person, a
         for level in ("A1", "A2", "B1", "B2", "C1"):
             services.register(person, m.Exam, ORAL_B1 | {"exam_type": skill, "level": level}, actor, at=T0)
     services.register(person, m.Exam, ORAL_B1 | {"result": "failed", "level": ""}, actor, at=T0)
-    services.register(person, m.Exam, ORAL_B1 | {"exam_type": "citizenship", "level": "",
-                                                 "exam_date": dt.date(2026, 1, 5)}, actor, at=T0)
+    services.register(
+        person,
+        m.Exam,
+        ORAL_B1 | {"exam_type": "citizenship", "level": "", "exam_date": dt.date(2026, 1, 5)},
+        actor,
+        at=T0,
+    )
     assert m.Exam.objects.current().filter(person=person).count() == 22
 
 
 # --- the interchange format -----------------------------------------------------------------
 
 EXAMS = [
-    {"scheme": "norwegian", "type": "norwegian_oral", "date": "2026-06-15", "result": "passed", "level": "A2",
-     "organisation": "k-5001"},
+    {
+        "scheme": "norwegian",
+        "type": "norwegian_oral",
+        "date": "2026-06-15",
+        "result": "passed",
+        "level": "A2",
+        "organisation": "k-5001",
+    },
     {"scheme": "norwegian", "type": "norwegian_writing", "date": "2026-06-20", "result": "failed"},
     {"scheme": "norwegian", "type": "social_studies", "date": "2026-05-02", "result": "passed"},
 ]
 
 
 def test_parse_exams_with_scheme_default_and_typed_values():
-    parsed = parse_line(interchange_line("202600000004", basic_facts(exams=[
-        {"type": "norwegian_reading", "date": "2026-06-15", "result": "passed", "level": "B1"},
-        {"type": "social_studies", "date": "15.06.2026", "result": "passed"},
-    ])))
+    parsed = parse_line(
+        interchange_line(
+            "202600000004",
+            basic_facts(
+                exams=[
+                    {"type": "norwegian_reading", "date": "2026-06-15", "result": "passed", "level": "B1"},
+                    {"type": "social_studies", "date": "15.06.2026", "result": "passed"},
+                ]
+            ),
+        )
+    )
     items = [it for it in parsed.items if it.model is m.Exam]
-    assert items[0].values == {"scheme": "norwegian", "exam_type": "norwegian_reading",
-                               "exam_date": dt.date(2026, 6, 15), "result": "passed", "level": "B1",
-                               "organisation": ""}
+    assert items[0].values == {
+        "scheme": "norwegian",
+        "exam_type": "norwegian_reading",
+        "exam_date": dt.date(2026, 6, 15),
+        "result": "passed",
+        "level": "B1",
+        "organisation": "",
+    }
     assert items[0].path == "facts.exams[0]"
     assert [(p.field, p.rule) for p in parsed.problems] == [("facts.exams[1].date", "type")]
 
@@ -234,8 +307,10 @@ def test_import_export_round_trip_of_exams(tmp_path, new_duf):
     person = m.Person.objects.get(duf=duf)
     rows = list(m.Exam.objects.current().filter(person=person).order_by("id"))
     assert [(r.exam_type, r.result, r.level, r.organisation) for r in rows] == [
-        ("norwegian_oral", "passed", "A2", "k-5001"), ("norwegian_writing", "failed", "", ""),
-        ("social_studies", "passed", "", "")]
+        ("norwegian_oral", "passed", "A2", "k-5001"),
+        ("norwegian_writing", "failed", "", ""),
+        ("social_studies", "passed", "", ""),
+    ]
 
     exported = {ln["duf"]: ln for ln in export()}[duf]
     assert strip_registered_at(exported["facts"]["exams"]) == EXAMS
@@ -250,7 +325,9 @@ def test_import_export_round_trip_of_exams(tmp_path, new_duf):
     out, err, error = run_import(write_jsonl(tmp_path / "fewer.jsonl", [exported]), "--update")
     assert error is None, err
     assert [r.exam_type for r in m.Exam.objects.current().filter(person=person).order_by("id")] == [
-        "norwegian_oral", "norwegian_writing"]
+        "norwegian_oral",
+        "norwegian_writing",
+    ]
     tomb = m.Exam.objects.get(person=person, operation=m.Operation.ANNUL)
     assert tomb.exam_type == "social_studies" and tomb.change_reason == "Ikke med i importert øyeblikksbilde"
 
@@ -269,12 +346,15 @@ def test_import_refuses_bad_exams_naming_the_interchange_key_and_stores_nothing(
     assert isinstance(error, CommandError)
     assert "0 personer lagret, 5 linjer avvist" in out
     reported = err.splitlines()
-    assert "linje 1: facts.exams[0].level: ukjent nivå 'B3' (gyldige nivåer: A1, A2, B1, B2, C1) " \
-           "[exam_level_unknown]" in reported
-    assert "linje 2: facts.exams[0].level: nivå kan bare registreres for prøve i norsk, ikke for " \
-           "«Prøve i samfunnskunnskap» [exam_level_not_allowed]" in reported
-    assert "linje 3: facts.exams[0].type: ukjent kode 'norsk_muntlig' i kodeverket exam_type [unknown_code]" \
-        in reported
+    assert (
+        "linje 1: facts.exams[0].level: ukjent nivå 'B3' (gyldige nivåer: A1, A2, B1, B2, C1) "
+        "[exam_level_unknown]" in reported
+    )
+    assert (
+        "linje 2: facts.exams[0].level: nivå kan bare registreres for prøve i norsk, ikke for "
+        "«Prøve i samfunnskunnskap» [exam_level_not_allowed]" in reported
+    )
+    assert "linje 3: facts.exams[0].type: ukjent kode 'norsk_muntlig' i kodeverket exam_type [unknown_code]" in reported
     assert "linje 4: facts.exams[0].result: mangler (påkrevd) [required]" in reported
     assert "linje 5: facts.exams[0].grade: ukjent felt [unknown_field]" in reported
     assert register_counts() == counts

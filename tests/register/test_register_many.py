@@ -49,8 +49,14 @@ def build_world(r: Register) -> list[m.Person]:
     people.append(r.person("Frida", "Gran", birth=dt.date(1967, 6, 1)))  # 5: 58 at the permit: may be offered
     p = r.person("Gunnar", "Holm")  # 6: has a rule error, registered around the guard
     r.participation(p, dt.date(2026, 1, 5))
-    services.register(p, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                      "decision_date": dt.date(2026, 2, 2)}, r.actor, at=at(2026, 2, 2), evaluate=False)
+    services.register(
+        p,
+        m.Decision,
+        {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 2, 2)},
+        r.actor,
+        at=at(2026, 2, 2),
+        evaluate=False,
+    )
     people.append(p)
     # 7: registered on the batch's day, before it: the stored status proves no errors (no before-evaluation)
     people.append(r.person("Hanne", "Ild", when=at(2026, 3, 2, 8)))
@@ -64,45 +70,96 @@ DAYS = [dt.date(2025, 12, 15), dt.date(2026, 1, 5), dt.date(2026, 2, 2), dt.date
 
 def random_item(rng: random.Random) -> tuple[type[m.Registration], dict]:
     day = rng.choice(DAYS)
-    kind = rng.choice(["absence", "absence", "participation_decision", "loss_decision", "loss_decision", "final_goal",
-                       "extension", "participation", "measure", "termination", "termination", "follow_up"])
+    kind = rng.choice(
+        [
+            "absence",
+            "absence",
+            "participation_decision",
+            "loss_decision",
+            "loss_decision",
+            "final_goal",
+            "extension",
+            "participation",
+            "measure",
+            "termination",
+            "termination",
+            "follow_up",
+        ]
+    )
     if kind == "absence":
         start = day + dt.timedelta(days=rng.randrange(0, 20))
-        return m.Absence, {"scheme": "intro", "kind": rng.choice(["absence", "time_off", "leave", "holiday", "nope"]),
-                           "from_date": start, "to_date": start + dt.timedelta(days=rng.choice([0, 1, 4, -2]))}
+        return m.Absence, {
+            "scheme": "intro",
+            "kind": rng.choice(["absence", "time_off", "leave", "holiday", "nope"]),
+            "from_date": start,
+            "to_date": start + dt.timedelta(days=rng.choice([0, 1, 4, -2])),
+        }
     if kind == "participation_decision":
-        return m.Decision, {"scheme": "intro", "decision_type": "participation", "decision_date": day,
-                            "start_date": day, "result": rng.choice(["made", "made", "rejected"])}
+        return m.Decision, {
+            "scheme": "intro",
+            "decision_type": "participation",
+            "decision_date": day,
+            "start_date": day,
+            "result": rng.choice(["made", "made", "rejected"]),
+        }
     if kind == "loss_decision":
         return m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": day}
     if kind == "final_goal":
-        return m.FinalGoal, {"scheme": "intro",
-                             "goal": rng.choice(["work_no_vgo_2026", "complete_vgo_2025", "work_no_vgo_old", "bogus"])}
+        return m.FinalGoal, {
+            "scheme": "intro",
+            "goal": rng.choice(["work_no_vgo_2026", "complete_vgo_2025", "work_no_vgo_old", "bogus"]),
+        }
     if kind == "extension":
         return m.Extension, {"scheme": "intro", "months": rng.choice([2, 6, 12, 13]), "decision_date": day}
     if kind == "participation":
-        return m.Participation, {"scheme": "intro", "from_date": day, "to_date": day + dt.timedelta(days=27),
-                                 "hours": rng.choice([Decimal("37.5"), Decimal("120")])}
+        return m.Participation, {
+            "scheme": "intro",
+            "from_date": day,
+            "to_date": day + dt.timedelta(days=27),
+            "hours": rng.choice([Decimal("37.5"), Decimal("120")]),
+        }
     if kind == "measure":
-        return m.Measure, {"scheme": "intro", "measure": rng.choice(["work_practice", "no_such_measure"]),
-                           "from_date": day, "to_date": None, "hours_per_week": None}
+        return m.Measure, {
+            "scheme": "intro",
+            "measure": rng.choice(["work_practice", "no_such_measure"]),
+            "from_date": day,
+            "to_date": None,
+            "hours_per_week": None,
+        }
     if kind == "termination":
-        type_, reason, hours = rng.choice([("aborted", "loss_due_to_work", None), ("aborted", "loss_due_to_work", None),
-                                           ("completed", "work", Decimal("37.5")), ("completed", "work", Decimal("200")),
-                                           ("nope", "work", None)])
-        return m.Termination, {"scheme": "intro", "termination_type": type_, "termination_reason": reason,
-                               "hours_work_per_week": hours, "termination_date": day, "follow_up_municipality": ""}
-    return m.FollowUp, {"municipality": rng.choice(["5001", "4601", "9999"]), "district": "",
-                        "valid_from": day, "valid_to": None}
+        type_, reason, hours = rng.choice(
+            [
+                ("aborted", "loss_due_to_work", None),
+                ("aborted", "loss_due_to_work", None),
+                ("completed", "work", Decimal("37.5")),
+                ("completed", "work", Decimal("200")),
+                ("nope", "work", None),
+            ]
+        )
+        return m.Termination, {
+            "scheme": "intro",
+            "termination_type": type_,
+            "termination_reason": reason,
+            "hours_work_per_week": hours,
+            "termination_date": day,
+            "follow_up_municipality": "",
+        }
+    return m.FollowUp, {
+        "municipality": rng.choice(["5001", "4601", "9999"]),
+        "district": "",
+        "valid_from": day,
+        "valid_to": None,
+    }
 
 
 def random_items(rng: random.Random, people: list[m.Person], n: int) -> list[tuple[m.Person, type, dict]]:
     # Mostly a few persons, so that many items meet earlier items of the same person.
-    weights = [3, 2, 4, 3, 3, 2, 2, 2, 1][:len(people)] + [1] * max(0, len(people) - 9)
+    weights = [3, 2, 4, 3, 3, 2, 2, 2, 1][: len(people)] + [1] * max(0, len(people) - 9)
     return [(rng.choices(people, weights)[0], *random_item(rng)) for _ in range(n)]
 
 
 # --- running both paths and capturing what they stored -------------------------------------------
+
 
 def _problems(problems) -> list[tuple[str, str, str]]:
     return [(p.field, p.rule, p.message) for p in problems]
@@ -138,9 +195,19 @@ def in_bulk(items, actor, when=AT) -> list[tuple]:
 
 
 def _row_key(row, index) -> tuple:
-    return (row.fact_values(), row.operation, row.recorded_at, row.superseded_at, index.get(row.supersedes_id),
-            row.change_reason, row.registered_by_kind, row.registered_by_user_id, row.registered_by_client_id,
-            row.registered_by_system, row.source_system)
+    return (
+        row.fact_values(),
+        row.operation,
+        row.recorded_at,
+        row.superseded_at,
+        index.get(row.supersedes_id),
+        row.change_reason,
+        row.registered_by_kind,
+        row.registered_by_user_id,
+        row.registered_by_client_id,
+        row.registered_by_system,
+        row.source_system,
+    )
 
 
 def register_state(people: list[m.Person]) -> list[dict]:
@@ -153,8 +220,18 @@ def register_state(people: list[m.Person]) -> list[dict]:
         for model in m.ALL_REGISTRATION_MODELS:
             if model is m.DerivedStatus:
                 rows = list(model.objects.current().filter(person=person))
-                tables[model.__name__] = [(r.fact_values(), r.operation, r.recorded_at, r.change_reason,
-                                           r.registered_by_kind, r.registered_by_system, r.source_system) for r in rows]
+                tables[model.__name__] = [
+                    (
+                        r.fact_values(),
+                        r.operation,
+                        r.recorded_at,
+                        r.change_reason,
+                        r.registered_by_kind,
+                        r.registered_by_system,
+                        r.source_system,
+                    )
+                    for r in rows
+                ]
                 continue
             rows = list(model.objects.filter(person=person).order_by("id"))
             index = {r.pk: i for i, r in enumerate(rows)}
@@ -200,8 +277,12 @@ def test_register_many_equals_register_one_at_a_time(builder, actor, seed):
     assert kinds == {"created", "refused"}
     refused_rules = {p[1] for o in outcomes if o[0] == "refused" for p in o[1]}
     assert "unknown_code" in refused_rules and "before_person" in refused_rules
-    assert refused_rules & {"loss_due_to_work_after_participation", "loss_due_to_work_not_in_target_group",
-                            "loss_due_to_work_not_in_force", "extension_without_final_goal"}
+    assert refused_rules & {
+        "loss_due_to_work_after_participation",
+        "loss_due_to_work_not_in_target_group",
+        "loss_due_to_work_not_in_force",
+        "extension_without_final_goal",
+    }
 
 
 @pytest.mark.django_db
@@ -229,16 +310,23 @@ def test_a_refused_item_leaves_nothing_and_later_items_see_earlier_accepted_ones
     r = builder
     anne = r.person("Anne", "Aas")  # rett og plikt, no decision yet
     counts = {mdl: mdl.objects.filter(person=anne).count() for mdl in m.ALL_REGISTRATION_MODELS}
-    participation = {"scheme": "intro", "decision_type": "participation", "decision_date": dt.date(2026, 1, 5),
-                     "start_date": dt.date(2026, 1, 5)}
+    participation = {
+        "scheme": "intro",
+        "decision_type": "participation",
+        "decision_date": dt.date(2026, 1, 5),
+        "start_date": dt.date(2026, 1, 5),
+    }
     loss = {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 2, 2)}
     extension = {"scheme": "intro", "months": 6, "decision_date": dt.date(2026, 2, 2)}
     items = [
         (anne, m.Extension, extension),  # refused: no final goal yet
         (anne, m.Decision, participation),  # accepted
         (anne, m.Decision, loss),  # refused: sees the participation decision of the item before
-        (anne, m.Absence, {"scheme": "intro", "kind": "nope", "from_date": dt.date(2026, 2, 2),
-                           "to_date": dt.date(2026, 2, 2)}),  # refused: unknown code
+        (
+            anne,
+            m.Absence,
+            {"scheme": "intro", "kind": "nope", "from_date": dt.date(2026, 2, 2), "to_date": dt.date(2026, 2, 2)},
+        ),  # refused: unknown code
         (anne, m.FinalGoal, {"scheme": "intro", "goal": "complete_vgo_2025"}),  # accepted (may be extended)
         (anne, m.Extension, extension),  # accepted now: sees the final goal
     ]
@@ -249,7 +337,9 @@ def test_a_refused_item_leaves_nothing_and_later_items_see_earlier_accepted_ones
     assert out[2].problems[0].field.startswith("decisions.")
     assert [p.rule for p in out[3].problems] == ["unknown_code"]
     # nothing of the refused items is stored; the accepted ones are, registered by the actor at AT
-    assert list(m.Decision.objects.current().filter(person=anne).values_list("decision_type", flat=True)) == ["participation"]
+    assert list(m.Decision.objects.current().filter(person=anne).values_list("decision_type", flat=True)) == [
+        "participation"
+    ]
     assert m.Extension.objects.filter(person=anne).count() == counts[m.Extension] + 1
     assert m.Absence.objects.filter(person=anne).count() == counts[m.Absence]
     assert m.Termination.objects.filter(person=anne).count() == 0
@@ -270,15 +360,30 @@ def test_a_loss_decision_in_a_batch_closes_and_a_later_participation_decision_re
     cecilie = r.person("Cecilie", "Dahl")
     n_status = m.DerivedStatus.objects.filter(person=cecilie).count()
     items = [
-        (cecilie, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 5)}),
-        (cecilie, m.Decision, {"scheme": "intro", "decision_type": "participation", "decision_date": dt.date(2026, 2, 2),
-                               "start_date": dt.date(2026, 2, 2)}),
+        (
+            cecilie,
+            m.Decision,
+            {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 5)},
+        ),
+        (
+            cecilie,
+            m.Decision,
+            {
+                "scheme": "intro",
+                "decision_type": "participation",
+                "decision_date": dt.date(2026, 2, 2),
+                "start_date": dt.date(2026, 2, 2),
+            },
+        ),
     ]
     assert_same(items, [cecilie], actor)
     out = services.register_many(items, actor, at=AT)
     assert all(o.accepted for o in out)
     closures = list(m.Termination.objects.filter(person=cecilie).order_by("id"))
-    assert [(t.operation, t.registered_by_system) for t in closures] == [("create", "Regelmotor"), ("annul", "Regelmotor")]
+    assert [(t.operation, t.registered_by_system) for t in closures] == [
+        ("create", "Regelmotor"),
+        ("annul", "Regelmotor"),
+    ]
     assert closures[1].supersedes_id == closures[0].pk and closures[0].superseded_at == AT
     assert closures[0].follow_up_municipality == "5001"
     assert m.DerivedStatus.objects.filter(person=cecilie).count() == n_status + 1
@@ -292,14 +397,26 @@ def test_a_termination_registered_by_the_user_first_stands_for_the_closure(build
     r = builder
     cecilie, david = r.person("Cecilie", "Dahl"), r.person("David", "Eng")
     loss = {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 5)}
-    closure = {"scheme": "intro", "termination_type": "aborted", "termination_reason": "loss_due_to_work",
-               "hours_work_per_week": None, "termination_date": dt.date(2026, 1, 5), "follow_up_municipality": ""}
-    items = [(cecilie, m.Termination, closure), (cecilie, m.Decision, loss),
-             (david, m.Decision, loss), (david, m.Termination, closure)]
+    closure = {
+        "scheme": "intro",
+        "termination_type": "aborted",
+        "termination_reason": "loss_due_to_work",
+        "hours_work_per_week": None,
+        "termination_date": dt.date(2026, 1, 5),
+        "follow_up_municipality": "",
+    }
+    items = [
+        (cecilie, m.Termination, closure),
+        (cecilie, m.Decision, loss),
+        (david, m.Decision, loss),
+        (david, m.Termination, closure),
+    ]
     assert_same(items, [cecilie, david], actor)
     services.register_many(items, actor, at=AT)
-    by = lambda p: sorted(m.Termination.objects.current().filter(person=p).values_list(  # noqa: E731
-        "registered_by_kind", flat=True))
+
+    def by(p):
+        return sorted(m.Termination.objects.current().filter(person=p).values_list("registered_by_kind", flat=True))
+
     assert by(cecilie) == ["user"] and by(david) == ["system", "user"]
 
 
@@ -307,8 +424,11 @@ def test_a_termination_registered_by_the_user_first_stands_for_the_closure(build
 def test_an_invalid_registration_time_refuses_every_item(builder, actor):
     anne = builder.person("Anne", "Aas")
     naive = dt.datetime(2026, 3, 2, 10)
-    item = (anne, m.Absence, {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 3, 2),
-                              "to_date": dt.date(2026, 3, 2)})
+    item = (
+        anne,
+        m.Absence,
+        {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 3, 2), "to_date": dt.date(2026, 3, 2)},
+    )
     out = services.register_many([item, item], actor, at=naive)
     assert [[p.rule for p in o.problems] for o in out] == [["timezone_required"], ["timezone_required"]]
     assert services.register_many([], actor) == []
@@ -322,8 +442,9 @@ def test_current_rows_many_equals_current_rows_per_person(builder, actor):
     assert set(many) == {p.pk for p in people}
     for p in people:
         one = current_rows(p.pk, models)
-        assert [(type(r), r.pk, r.fact_values(), r.recorded_at, r.operation) for r in many[p.pk]] == \
-               [(type(r), r.pk, r.fact_values(), r.recorded_at, r.operation) for r in one]
+        assert [(type(r), r.pk, r.fact_values(), r.recorded_at, r.operation) for r in many[p.pk]] == [
+            (type(r), r.pk, r.fact_values(), r.recorded_at, r.operation) for r in one
+        ]
     assert current_rows_many([], models) == {}
 
 
@@ -361,8 +482,14 @@ def test_more_persons_than_one_statement_takes(actor):
     people = list(m.Person.objects.order_by("id"))
     assert len(people) == 1050
     when = timezone.now() - dt.timedelta(minutes=1)
-    items = [(p, m.Absence, {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 11, 2),
-                             "to_date": dt.date(2026, 11, 3)}) for p in people]
+    items = [
+        (
+            p,
+            m.Absence,
+            {"scheme": "intro", "kind": "leave", "from_date": dt.date(2026, 11, 2), "to_date": dt.date(2026, 11, 3)},
+        )
+        for p in people
+    ]
     outcomes = assert_same(items, people[::25], actor, when)  # every outcome; the rows of every 25th person
     assert sum(o[0] == "created" for o in outcomes) > 1000
 
@@ -374,8 +501,8 @@ def test_concurrent_batches_and_single_writes_of_the_same_persons_take_turns():
     order) and single registrations (the rules guard locks its person) of the same persons at once
     lose nothing, refuse nothing, and leave each person one current status that has seen every fact."""
     from nir.register.actors import Actor
-    from nir.testing.concurrency import run_concurrently
     from nir.register.derivation import evaluate_person, status_values
+    from nir.testing.concurrency import run_concurrently
 
     actor = Actor.for_system("samtidighet", source_system="samtidighet")
     r = Register(actor)

@@ -14,9 +14,21 @@ from nir.register.snapshot_sql import current_rows
 
 
 def _key(row):
-    return (type(row).__name__, row.pk, row.fact_values(), row.recorded_at, row.superseded_at, row.operation,
-            row.supersedes_id, row.change_reason, row.registered_by_kind, row.registered_by_user_id,
-            row.registered_by_client_id, row.registered_by_system, row.source_system)
+    return (
+        type(row).__name__,
+        row.pk,
+        row.fact_values(),
+        row.recorded_at,
+        row.superseded_at,
+        row.operation,
+        row.supersedes_id,
+        row.change_reason,
+        row.registered_by_kind,
+        row.registered_by_user_id,
+        row.registered_by_client_id,
+        row.registered_by_system,
+        row.source_system,
+    )
 
 
 @pytest.mark.django_db
@@ -45,12 +57,18 @@ def test_person_by_duf_and_locked_read_equal_the_orm():
     call_command("synth", persons=40, seed=5, quiet=True, stdout=io.StringIO())
     for person in m.Person.objects.order_by("id"):
         found, rows = person_by_duf(person.duf, (m.FollowUp,))
-        assert (found.pk, found.duf, found.recorded_at, found.source_system) == \
-            (person.pk, person.duf, person.recorded_at, person.source_system)
-        assert [_key(r) for r in rows] == [_key(r) for r in m.FollowUp.objects.current().filter(person=person)
-                                           .order_by("id")]
-        assert [_key(r) for r in current_rows(person.pk, m.ALL_REGISTRATION_MODELS, lock=True)] == \
-            [_key(r) for r in current_rows(person.pk, m.ALL_REGISTRATION_MODELS)]
+        assert (found.pk, found.duf, found.recorded_at, found.source_system) == (
+            person.pk,
+            person.duf,
+            person.recorded_at,
+            person.source_system,
+        )
+        assert [_key(r) for r in rows] == [
+            _key(r) for r in m.FollowUp.objects.current().filter(person=person).order_by("id")
+        ]
+        assert [_key(r) for r in current_rows(person.pk, m.ALL_REGISTRATION_MODELS, lock=True)] == [
+            _key(r) for r in current_rows(person.pk, m.ALL_REGISTRATION_MODELS)
+        ]
     assert person_by_duf("999999999999", (m.FollowUp,)) == (None, [])
 
 
@@ -64,8 +82,9 @@ def test_loaded_instances_are_what_the_orm_loads():
         orm = {(type(r), r.pk): r for r in rows_for([pid], models=m.ALL_REGISTRATION_MODELS)[pid]}
         for fast in current_rows(pid, m.ALL_REGISTRATION_MODELS):
             slow = orm[(type(fast), fast.pk)]
-            assert {k: v for k, v in vars(fast).items() if k != "_state"} == \
-                {k: v for k, v in vars(slow).items() if k != "_state"}
+            assert {k: v for k, v in vars(fast).items() if k != "_state"} == {
+                k: v for k, v in vars(slow).items() if k != "_state"
+            }
             assert (fast._state.adding, fast._state.db) == (False, "default")
             assert fast.person.pk == pid and fast == slow
 
@@ -90,8 +109,9 @@ def test_json_rows_are_parsed_by_orjson_and_jsonb_columns_are_left_to_django():
     assert adapters.get_loader(json_oid, Format.BINARY) is _OrjsonBinaryLoader
     assert adapters.get_loader(jsonb_oid, Format.TEXT) not in (_OrjsonLoader, _OrjsonBinaryLoader)
     with connection.cursor() as cur:
-        cur.execute("""SELECT row_to_json(t), CAST('{"k": 1}' AS jsonb) FROM (SELECT 1.5::numeric AS n, 'æøå'::text AS s, NULL::int AS z,
-                                                        '{"a": [1, 2]}'::jsonb AS j) t""")
+        cur.execute("""SELECT row_to_json(t), CAST('{"k": 1}' AS jsonb)
+                       FROM (SELECT 1.5::numeric AS n, 'æøå'::text AS s, NULL::int AS z,
+                                    '{"a": [1, 2]}'::jsonb AS j) t""")
         row, raw = cur.fetchone()
     assert row == {"n": 1.5, "s": "æøå", "z": None, "j": {"a": [1, 2]}}
     assert raw == '{"k": 1}'  # Django's jsonb: text, parsed by JSONField itself

@@ -20,8 +20,13 @@ from nir.register import models as m
 from nir.register import services, validation
 from nir.register.errors import RegistrationRefused
 
-BAD = [("a\x00b", "nul_character"), ("a\x01b", "control_character"), ("\x1f", "control_character"),
-       ("a\x0bb", "control_character"), ("a\ud800b", "invalid_character")]
+BAD = [
+    ("a\x00b", "nul_character"),
+    ("a\x01b", "control_character"),
+    ("\x1f", "control_character"),
+    ("a\x0bb", "control_character"),
+    ("a\ud800b", "invalid_character"),
+]
 
 
 @pytest.mark.parametrize("value, rule", BAD)
@@ -38,8 +43,10 @@ def test_ordinary_text_passes(value):
 def test_text_problems_walks_nested_values():
     item = {"id": "a", "values": {"organisation": "b\x00", "list": ["ok", "c\x02"]}}
     found = validation.text_problems(item, "items[3]")
-    assert [(p.field, p.rule) for p in found] == [("items[3].values.organisation", "nul_character"),
-                                                  ("items[3].values.list[1]", "control_character")]
+    assert [(p.field, p.rule) for p in found] == [
+        ("items[3].values.organisation", "nul_character"),
+        ("items[3].values.list[1]", "control_character"),
+    ]
 
 
 def refused(fn) -> set[tuple[str, str]]:
@@ -60,37 +67,82 @@ def test_create_person_refuses_control_characters_in_names(value, rule, new_duf,
 @pytest.mark.django_db
 def test_register_refuses_nul_in_free_text(make_person, actor):
     person = make_person()
-    got = refused(lambda: services.register(person, m.CareerGuidance, {
-        "guidance_date": dt.date(2026, 2, 20), "kind": "individual", "recommended_final_goal": "",
-        "organisation": "Karrieresenter\x00"}, actor, at=at(2026, 2, 21)))
+    got = refused(
+        lambda: services.register(
+            person,
+            m.CareerGuidance,
+            {
+                "guidance_date": dt.date(2026, 2, 20),
+                "kind": "individual",
+                "recommended_final_goal": "",
+                "organisation": "Karrieresenter\x00",
+            },
+            actor,
+            at=at(2026, 2, 21),
+        )
+    )
     assert got == {("career_guidance.organisation", "nul_character")}
-    got = refused(lambda: services.register(person, m.Residence, {
-        "municipality": "5001", "district": "", "address": "Gate 1\x00", "postal_code": "7010",
-        "valid_from": dt.date(2026, 1, 1), "valid_to": None}, actor, at=at(2026, 2, 21)))
+    got = refused(
+        lambda: services.register(
+            person,
+            m.Residence,
+            {
+                "municipality": "5001",
+                "district": "",
+                "address": "Gate 1\x00",
+                "postal_code": "7010",
+                "valid_from": dt.date(2026, 1, 1),
+                "valid_to": None,
+            },
+            actor,
+            at=at(2026, 2, 21),
+        )
+    )
     assert got == {("residences.address", "nul_character")}
 
 
 @pytest.mark.django_db
 def test_a_code_with_nul_is_refused_once_as_nul(make_person, actor):
     person = make_person()
-    got = refused(lambda: services.register(person, m.CareerGuidance, {
-        "guidance_date": dt.date(2026, 2, 20), "kind": "individual\x00", "recommended_final_goal": "",
-        "organisation": ""}, actor, at=at(2026, 2, 21)))
+    got = refused(
+        lambda: services.register(
+            person,
+            m.CareerGuidance,
+            {
+                "guidance_date": dt.date(2026, 2, 20),
+                "kind": "individual\x00",
+                "recommended_final_goal": "",
+                "organisation": "",
+            },
+            actor,
+            at=at(2026, 2, 21),
+        )
+    )
     assert got == {("career_guidance.kind", "nul_character")}
 
 
 @pytest.mark.django_db
 def test_correct_and_annul_refuse_nul_in_the_reason(make_person, actor):
     person = make_person()
-    row = services.register(person, m.CareerGuidance, {
-        "guidance_date": dt.date(2026, 2, 20), "kind": "individual", "recommended_final_goal": "",
-        "organisation": "Karrieresenter"}, actor, at=at(2026, 2, 21)).row
+    row = services.register(
+        person,
+        m.CareerGuidance,
+        {
+            "guidance_date": dt.date(2026, 2, 20),
+            "kind": "individual",
+            "recommended_final_goal": "",
+            "organisation": "Karrieresenter",
+        },
+        actor,
+        at=at(2026, 2, 21),
+    ).row
     assert refused(lambda: services.correct(row, {"organisation": "X"}, "Feil\x00", actor, at=at(2026, 2, 22))) == {
-        ("reason", "nul_character")}
+        ("reason", "nul_character")
+    }
     assert refused(lambda: services.correct(row, {"organisation": "X\x00"}, "Feil", actor, at=at(2026, 2, 22))) == {
-        ("career_guidance.organisation", "nul_character")}
-    assert refused(lambda: services.annul(row, "Feil\x00", actor, at=at(2026, 2, 22))) == {
-        ("reason", "nul_character")}
+        ("career_guidance.organisation", "nul_character")
+    }
+    assert refused(lambda: services.annul(row, "Feil\x00", actor, at=at(2026, 2, 22))) == {("reason", "nul_character")}
     row.refresh_from_db()
     assert row.superseded_at is None
 
@@ -99,21 +151,31 @@ def test_correct_and_annul_refuse_nul_in_the_reason(make_person, actor):
 def test_register_many_refuses_the_item_and_stores_the_others(make_person, actor):
     person = make_person()
     values = {"guidance_date": dt.date(2026, 2, 20), "kind": "individual", "recommended_final_goal": ""}
-    outcomes = services.register_many([
-        (person, m.CareerGuidance, values | {"organisation": "Senter\x00"}),
-        (person, m.CareerGuidance, values | {"organisation": "Senter"}),
-    ], actor, at=at(2026, 2, 21))
+    outcomes = services.register_many(
+        [
+            (person, m.CareerGuidance, values | {"organisation": "Senter\x00"}),
+            (person, m.CareerGuidance, values | {"organisation": "Senter"}),
+        ],
+        actor,
+        at=at(2026, 2, 21),
+    )
     assert [(p.field, p.rule) for p in outcomes[0].problems] == [("career_guidance.organisation", "nul_character")]
     assert outcomes[1].accepted
     assert list(m.CareerGuidance.objects.filter(person=person).values_list("organisation", flat=True)) == ["Senter"]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("names, facts, field", [
-    ({"last_name": "Testesen\x00"}, {}, "last_name"),
-    ({}, {"residences": [{"municipality": "5001", "from": "2025-11-01", "address": "Gate\x00 1"}]},
-     "facts.residences[0].address"),
-])
+@pytest.mark.parametrize(
+    "names, facts, field",
+    [
+        ({"last_name": "Testesen\x00"}, {}, "last_name"),
+        (
+            {},
+            {"residences": [{"municipality": "5001", "from": "2025-11-01", "address": "Gate\x00 1"}]},
+            "facts.residences[0].address",
+        ),
+    ],
+)
 def test_import_refuses_nul_with_the_line_field(names, facts, field, new_duf, actor):
     parsed = ic.parse_line(interchange_line(new_duf(), basic_facts(**facts), **names))
     got = refused(lambda: services.import_person(parsed, actor, at=at(2026, 2, 1)))

@@ -47,21 +47,27 @@ def test_register_stores_row_and_new_status_together(participant, actor):
 
 # The caller's transaction: Django's own, or the API's pipelined one (statements without an answer
 # go with the next round trip).
-CALLER_TRANSACTIONS = [pytest.param(transaction.atomic, id="atomic"),
-                       pytest.param(write_sql.atomic_pipelined, id="atomic_pipelined")]
+CALLER_TRANSACTIONS = [
+    pytest.param(transaction.atomic, id="atomic"),
+    pytest.param(write_sql.atomic_pipelined, id="atomic_pipelined"),
+]
 
 
 @pytest.mark.parametrize("callers_transaction", CALLER_TRANSACTIONS)
 @pytest.mark.django_db
-def test_superseded_status_fails_the_whole_write_and_keeps_callers_transaction(participant, actor,
-                                                                               callers_transaction):
+def test_superseded_status_fails_the_whole_write_and_keeps_callers_transaction(participant, actor, callers_transaction):
     """A status superseded by someone else meanwhile: ConcurrentChange, the registration is not
     stored either, and the caller's transaction goes on (the write's own savepoint)."""
     person, _rows = participant
     stale = _current_status(person)
     when = at(2026, 3, 10)
-    services.replace_statuses([services.status_row(
-        person, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS}, when, _current_status(person))])
+    services.replace_statuses(
+        [
+            services.status_row(
+                person, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS}, when, _current_status(person)
+            )
+        ]
+    )
     absences = m.Absence.objects.count()
     with callers_transaction():
         row = _absence(person, actor, when)
@@ -121,8 +127,7 @@ def test_refused_registration_writes_nothing_and_keeps_callers_transaction(parti
     counts = (m.Absence.objects.count(), m.DerivedStatus.objects.count())
     with callers_transaction():
         with pytest.raises(RegistrationRefused):
-            services.register(person, m.Absence, {**ABSENCE, "to_date": dt.date(2026, 3, 1)}, actor,
-                              at=at(2026, 3, 10))
+            services.register(person, m.Absence, {**ABSENCE, "to_date": dt.date(2026, 3, 1)}, actor, at=at(2026, 3, 10))
         assert (m.Absence.objects.count(), m.DerivedStatus.objects.count()) == counts
         services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10))  # the transaction goes on
     assert m.Absence.objects.count() == counts[0] + 1
@@ -160,8 +165,13 @@ def test_pipelined_transaction_commits_the_audit_event_with_the_write_or_neither
     assert (AuditEvent.objects.count(), m.Absence.objects.count()) == (events + 1, absences + 1)
     with pytest.raises(IntegrityError):
         with write_sql.atomic_pipelined():
-            services.register(person, m.Absence, {**ABSENCE, "from_date": dt.date(2026, 3, 9),
-                                                  "to_date": dt.date(2026, 3, 9)}, actor, at=at(2026, 3, 10))
+            services.register(
+                person,
+                m.Absence,
+                {**ABSENCE, "from_date": dt.date(2026, 3, 9), "to_date": dt.date(2026, 3, 9)},
+                actor,
+                at=at(2026, 3, 10),
+            )
             audit.record(system="test", action="write", channel="command", what="absence", persons=[10**12])
     assert (AuditEvent.objects.count(), m.Absence.objects.count()) == (events + 1, absences + 1)
 
@@ -199,8 +209,11 @@ def test_without_savepoint_a_failed_write_fails_the_callers_transaction(particip
     sent, and a failed write marks the caller's transaction for rollback instead of leaving it usable."""
     person, _rows = participant
     real = services.derived_row
-    monkeypatch.setattr(services, "derived_row", lambda p, mdl, values, a, when, sup: real(
-        p, mdl, values | {"intro_absence_workdays": -1}, a, when, sup))
+    monkeypatch.setattr(
+        services,
+        "derived_row",
+        lambda p, mdl, values, a, when, sup: real(p, mdl, values | {"intro_absence_workdays": -1}, a, when, sup),
+    )
     with transaction.atomic():
         with pytest.raises(IntegrityError):
             services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10), savepoint=False)
@@ -208,6 +221,7 @@ def test_without_savepoint_a_failed_write_fails_the_callers_transaction(particip
 
 
 # The API's single registration: atomic_pipelined, the transaction is the one write (no savepoint).
+
 
 @pytest.mark.postgres  # a transactional test: atomic_pipelined must own the transaction
 @pytest.mark.django_db(transaction=True)
@@ -221,8 +235,9 @@ def test_api_write_sends_row_status_audit_and_commit_together(participant, actor
     before = _current_status(person)
     events, absences = AuditEvent.objects.count(), m.Absence.objects.count()
     with write_sql.atomic_pipelined() as pipeline:
-        outcome = services.register(person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10), savepoint=False,
-                                    pipeline=pipeline)
+        outcome = services.register(
+            person, m.Absence, ABSENCE, actor, at=at(2026, 3, 10), savepoint=False, pipeline=pipeline
+        )
         assert outcome.row.pk is None  # queued, not sent yet
         audit.record(system="test", action="write", channel="command", what="absence", persons=[person.pk])
     assert outcome.row.pk is not None and m.Absence.objects.filter(pk=outcome.row.pk).exists()
@@ -245,14 +260,22 @@ def test_api_write_whose_status_was_superseded_meanwhile_stores_nothing(particip
     person, _rows = participant
     stale = _current_status(person)
     when = at(2026, 3, 10)
-    services.replace_statuses([services.status_row(
-        person, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS}, when, _current_status(person))])
+    services.replace_statuses(
+        [
+            services.status_row(
+                person, {f: getattr(stale, f) for f in m.DerivedStatus.FACT_FIELDS}, when, _current_status(person)
+            )
+        ]
+    )
     events, absences = AuditEvent.objects.count(), m.Absence.objects.count()
     with pytest.raises(ConcurrentChange):
         with write_sql.atomic_pipelined() as pipeline:
-            write_sql.store_judged([_absence(person, actor, when)],
-                                   _next_status(person, stale, when, intro_absence_workdays=99), savepoint=False,
-                                   pipeline=pipeline)
+            write_sql.store_judged(
+                [_absence(person, actor, when)],
+                _next_status(person, stale, when, intro_absence_workdays=99),
+                savepoint=False,
+                pipeline=pipeline,
+            )
             if read_in_between:
                 m.Absence.objects.filter(person=person).count()  # reads: the queued write's error surfaces
             audit.record(system="test", action="write", channel="command", what="absence", persons=[person.pk])
@@ -272,8 +295,11 @@ def test_api_write_failing_in_the_database_stores_nothing(participant, actor):
     absences = m.Absence.objects.count()
     with pytest.raises(IntegrityError):
         with write_sql.atomic_pipelined() as pipeline:
-            write_sql.store_judged([_absence(person, actor, when)],
-                                   _next_status(person, current, when, intro_absence_workdays=-1), savepoint=False,
-                                   pipeline=pipeline)
+            write_sql.store_judged(
+                [_absence(person, actor, when)],
+                _next_status(person, current, when, intro_absence_workdays=-1),
+                savepoint=False,
+                pipeline=pipeline,
+            )
     assert m.Absence.objects.count() == absences
     assert _current_status(person).pk == current.pk

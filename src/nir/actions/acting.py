@@ -57,14 +57,16 @@ class Acting:
         return cls(channel or str(AuditChannel.WEB), WEB_SOURCE, principal=request.user, request=request)
 
     @classmethod
-    def for_user(cls, user: Any, *, channel: str, source_system: str = WEB_SOURCE, endpoint: str = "",
-                 request: Any = None) -> Acting:
+    def for_user(
+        cls, user: Any, *, channel: str, source_system: str = WEB_SOURCE, endpoint: str = "", request: Any = None
+    ) -> Acting:
         """A user acting with their own permissions and scope (``nir import --user U``: ``channel="command"``)."""
         return cls(channel, source_system, principal=user, request=request, endpoint=endpoint)
 
     @classmethod
-    def system(cls, name: str, *, source_system: str | None = None, channel: str = str(AuditChannel.SYSTEM),
-               endpoint: str = "") -> Acting:
+    def system(
+        cls, name: str, *, source_system: str | None = None, channel: str = str(AuditChannel.SYSTEM), endpoint: str = ""
+    ) -> Acting:
         """A named system actor (``Regelmotor``, an import system): acts for the register, no scope."""
         return cls(channel, source_system or name, system_name=name, endpoint=endpoint)
 
@@ -92,9 +94,18 @@ class Acting:
     def request_id(self) -> str:
         return audit.request_id(self.request) if self.request is not None else ""
 
-    def audit(self, *, what: str, persons: Any, action: str = str(AuditAction.WRITE),
-              filters: dict[str, Any] | None = None) -> AuditEvent:
+    def audit(
+        self, *, what: str, persons: Any, action: str = str(AuditAction.WRITE), filters: dict[str, Any] | None = None
+    ) -> AuditEvent:
         """Record the action's audit event (``nir.access.audit.record``); raises on failure."""
-        return audit.record(actor_user=self.principal, system=self.system_name, action=action, channel=self.channel,
-                            what=what, persons=persons, filters=filters, request=self.request,
-                            endpoint=self.endpoint)
+        return audit.record(
+            actor_user=self.principal,
+            system=self.system_name,
+            action=action,
+            channel=self.channel,
+            what=what,
+            persons=persons,
+            filters=filters,
+            request=self.request,
+            endpoint=self.endpoint,
+        )

@@ -27,8 +27,9 @@ from nir.register.snapshot_sql import current_rows, lock_person
 __all__ = ["ImportResult", "import_person"]
 
 
-def import_person(acting: Acting, parsed: ParsedPerson, *, at: dt.datetime | None = None,
-                  update: bool = False) -> ImportResult:
+def import_person(
+    acting: Acting, parsed: ParsedPerson, *, at: dt.datetime | None = None, update: bool = False
+) -> ImportResult:
     """Store one parsed interchange line (``services.import_person``), all or nothing, audited.
 
     Refusals — of access as well — are ``RegistrationRefused`` naming the field, as every other
@@ -39,16 +40,19 @@ def import_person(acting: Acting, parsed: ParsedPerson, *, at: dt.datetime | Non
             if existing is not None:
                 lock_person(existing.pk)
                 if not acting.unrestricted:
-                    check_person(acting.principal, existing, current_rows(existing.pk, (m.FollowUp,)),
-                                 duf=parsed.duf, write=True)
+                    check_person(
+                        acting.principal, existing, current_rows(existing.pk, (m.FollowUp,)), duf=parsed.duf, write=True
+                    )
             else:
                 _require_write(acting)
             result = services.import_person(parsed, acting.actor, at=at, update=update)
             if existing is None and not acting.unrestricted:
                 _in_scope_after(acting, result.person)
-            acting.audit(what="import:update" if existing is not None else "import", persons=[result.person.pk],
-                         filters={"created": result.created, "corrected": result.corrected,
-                                  "annulled": result.annulled})
+            acting.audit(
+                what="import:update" if existing is not None else "import",
+                persons=[result.person.pk],
+                filters={"created": result.created, "corrected": result.corrected, "annulled": result.annulled},
+            )
     except AccessRefused as e:
         raise refused_by_access(e) from None
     return result
@@ -59,6 +63,12 @@ def _in_scope_after(acting: Acting, person: m.Person) -> None:
     try:
         check_person(acting.principal, person, current_rows(person.pk, (m.FollowUp,)), write=True)
     except AccessRefused:
-        raise RegistrationRefused([Problem(
-            "follow_up_municipality", "outside_scope",
-            "personen ville blitt fulgt opp utenfor ditt ansvarsområde; ingenting er lagret")]) from None
+        raise RegistrationRefused(
+            [
+                Problem(
+                    "follow_up_municipality",
+                    "outside_scope",
+                    "personen ville blitt fulgt opp utenfor ditt ansvarsområde; ingenting er lagret",
+                )
+            ]
+        ) from None

@@ -66,23 +66,37 @@ def _require_write(acting: Acting) -> None:
 
 # --- one registration ------------------------------------------------------------------------------
 
-def register(acting: Acting, duf: str, model: type[m.Registration], values: Values, *,
-             at: dt.datetime | None = None, what: str = "") -> services.Outcome:
+
+def register(
+    acting: Acting,
+    duf: str,
+    model: type[m.Registration],
+    values: Values,
+    *,
+    at: dt.datetime | None = None,
+    what: str = "",
+) -> services.Outcome:
     """Register one fact about the person with DUF number ``duf`` (``services.register``), audited.
 
     Raises ``AccessRefused`` (nothing written, nothing audited) or ``RegistrationRefused``."""
     own = not _in_transaction(model)
     with atomic_pipelined() as pipeline:
         person, follow_ups, rows = _for_write(acting, duf)
-        outcome = services.register(person, model, _values(values), acting.actor, at=at, savepoint=not own,
-                                    locked_rows=rows, pipeline=pipeline)
+        outcome = services.register(
+            person, model, _values(values), acting.actor, at=at, savepoint=not own, locked_rows=rows, pipeline=pipeline
+        )
         acting.audit(what=what or model.FACT_KEY or model.__name__, persons=[person.pk])
     outcome.follow_ups = follow_ups
     return outcome
 
 
-def create_person(acting: Acting, duf: str, details: dict[str, Any], *, at: dt.datetime | None = None,
-                  ) -> services.Outcome:
+def create_person(
+    acting: Acting,
+    duf: str,
+    details: dict[str, Any],
+    *,
+    at: dt.datetime | None = None,
+) -> services.Outcome:
     """Create a person (``services.create_person``), audited. Needs the permission to register."""
     with transaction.atomic():
         _require_write(acting)
@@ -91,8 +105,9 @@ def create_person(acting: Acting, duf: str, details: dict[str, Any], *, at: dt.d
     return outcome
 
 
-def correct(acting: Acting, row: m.Registration, changes: dict[str, Any], reason: str, *,
-            at: dt.datetime | None = None) -> services.Outcome:
+def correct(
+    acting: Acting, row: m.Registration, changes: dict[str, Any], reason: str, *, at: dt.datetime | None = None
+) -> services.Outcome:
     """Correct a registered fact (``services.correct``), audited."""
     with transaction.atomic():
         _check_registered_person(acting, row.person)
@@ -111,6 +126,7 @@ def annul(acting: Acting, row: m.Registration, reason: str, *, at: dt.datetime |
 
 
 # --- many registrations at once ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BatchItem:
@@ -135,9 +151,15 @@ class ItemResult:
         return self.error is None
 
 
-def register_batch(acting: Acting, items: Sequence[BatchItem], *, at: dt.datetime | None = None,
-                   invalid: tuple[type[Exception], ...] = (), what: str = "batch",
-                   filters: dict[str, Any] | None = None) -> list[ItemResult]:
+def register_batch(
+    acting: Acting,
+    items: Sequence[BatchItem],
+    *,
+    at: dt.datetime | None = None,
+    invalid: tuple[type[Exception], ...] = (),
+    what: str = "batch",
+    filters: dict[str, Any] | None = None,
+) -> list[ItemResult]:
     """Register many facts (``services.register_many``: as one write after the other, in bulk), audited
     by one event naming every person written.
 
@@ -167,8 +189,11 @@ def register_batch(acting: Acting, items: Sequence[BatchItem], *, at: dt.datetim
             results[i] = ItemResult(outcome.row, outcome.warnings, outcome.error)
         stored = [r.row for r in results if r.row is not None]
         if stored:
-            acting.audit(what=what, persons={row.person_id for row in stored},
-                         filters={**(filters or {}), "items": len(items), "registrations": len(stored)})
+            acting.audit(
+                what=what,
+                persons={row.person_id for row in stored},
+                filters={**(filters or {}), "items": len(items), "registrations": len(stored)},
+            )
     return results
 
 

@@ -29,8 +29,14 @@ class MayNotReevaluate(AccessRefused):
         super().__init__("Bare en systemaktør eller en bruker som ser hele registeret kan revurdere det.")
 
 
-def reevaluate(acting: Acting | None = None, *, as_of: dt.date | None = None, chunk: int = 50_000,
-               dry_run: bool = False, progress: Callable[[int], object] | None = None) -> ReevaluationReport:
+def reevaluate(
+    acting: Acting | None = None,
+    *,
+    as_of: dt.date | None = None,
+    chunk: int = 50_000,
+    dry_run: bool = False,
+    progress: Callable[[int], object] | None = None,
+) -> ReevaluationReport:
     """Re-evaluate every person (after a rule change or the passing of time) and store what changed.
 
     Bulk and vectorised (``nir.register.bulk``): persons are read by id range straight into columns,
@@ -65,9 +71,17 @@ def reevaluate(acting: Acting | None = None, *, as_of: dt.date | None = None, ch
                     closed.append(person.pk)
             written = set(out.person_ids) | set(closed)
             if written:
-                acting.audit(what="rules:reevaluate", persons=written,
-                             filters={"as_of": as_of, "persons_from": lo, "persons_to": hi,
-                                      "statuses": len(out.person_ids), "closures": len(closed)})
+                acting.audit(
+                    what="rules:reevaluate",
+                    persons=written,
+                    filters={
+                        "as_of": as_of,
+                        "persons_from": lo,
+                        "persons_to": hi,
+                        "statuses": len(out.person_ids),
+                        "closures": len(closed),
+                    },
+                )
             if dry_run:
                 transaction.set_rollback(True)
         if progress is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -53,9 +53,11 @@ def _kind(field: models.Field[Any, Any]) -> type | None:
     return None
 
 
-@lru_cache(maxsize=None)
-def plan(fields: tuple[models.Field[Any, Any], ...], ops_class: type | None = None,
-         ) -> tuple[tuple[str, type | None, bool, models.Field[Any, Any], Callable[[int], Any] | None], ...]:
+@cache
+def plan(
+    fields: tuple[models.Field[Any, Any], ...],
+    ops_class: type | None = None,
+) -> tuple[tuple[str, type | None, bool, models.Field[Any, Any], Callable[[int], Any] | None], ...]:
     """(attname, pass-through type or None, None passes through, field, wrapper) of each field.
 
     The wrapper is what PostgreSQL's operations (``ops_class``) put around an integer of the field's
@@ -70,8 +72,7 @@ def plan(fields: tuple[models.Field[Any, Any], ...], ops_class: type | None = No
     return tuple(out)
 
 
-def values(fields: Sequence[models.Field[Any, Any]], get: Callable[[str], Any],
-           conn: BaseDatabaseWrapper) -> list[Any]:
+def values(fields: Sequence[models.Field[Any, Any]], get: Callable[[str], Any], conn: BaseDatabaseWrapper) -> list[Any]:
     """``[f.get_db_prep_save(get(f.attname), conn) for f in fields]``, computed faster on PostgreSQL."""
     if conn.vendor != "postgresql":
         return [f.get_db_prep_save(get(f.attname), conn) for f in fields]

@@ -27,12 +27,16 @@ def in_pipeline(conn: BaseDatabaseWrapper) -> bool:
     """Whether Django's connection ``conn`` is in pipeline mode (inside ``atomic_pipelined``)."""
     import psycopg
 
-    return conn.vendor == "postgresql" and conn.connection is not None and \
-        conn.connection.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF
+    return (
+        conn.vendor == "postgresql"
+        and conn.connection is not None
+        and conn.connection.pgconn.pipeline_status != psycopg.pq.PipelineStatus.OFF
+    )
 
 
-def execute_prepared(conn: BaseDatabaseWrapper, statement: str, params: Sequence[Any], *,
-                     fetch: bool = True) -> tuple[Any, ...] | None:
+def execute_prepared(
+    conn: BaseDatabaseWrapper, statement: str, params: Sequence[Any], *, fetch: bool = True
+) -> tuple[Any, ...] | None:
     """Run ``statement`` prepared (server-side binding, planned once per connection) on Django's
     connection ``conn`` (PostgreSQL), in its transaction; the first row of the answer, or None when
     ``fetch`` is false (in pipeline mode the answer is then not waited for)."""

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nir.register.models import ActorKind
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from nir.access.models import ApiClient
-
 REGELMOTOR = "Regelmotor"
+
+
+class Client(Protocol):
+    """What a registration records of an API client (``nir.access.models.ApiClient``, a layer above)."""
+
+    pk: Any
+    source_system: str
 
 
 @dataclass(frozen=True)
@@ -24,15 +29,15 @@ class Actor:
     system: str = ""
 
     @classmethod
-    def for_user(cls, user: AbstractBaseUser | AnonymousUser, source_system: str = "NIR") -> "Actor":
+    def for_user(cls, user: AbstractBaseUser | AnonymousUser, source_system: str = "NIR") -> Actor:
         return cls(kind=ActorKind.USER, source_system=source_system, user_id=user.pk)
 
     @classmethod
-    def for_client(cls, client: ApiClient) -> "Actor":
+    def for_client(cls, client: Client) -> Actor:
         return cls(kind=ActorKind.CLIENT, source_system=client.source_system, client_id=client.pk)
 
     @classmethod
-    def for_system(cls, name: str = REGELMOTOR, source_system: str | None = None) -> "Actor":
+    def for_system(cls, name: str = REGELMOTOR, source_system: str | None = None) -> Actor:
         return cls(kind=ActorKind.SYSTEM, source_system=source_system or name, system=name)
 
     def row_fields(self) -> dict[str, Any]:

@@ -30,12 +30,28 @@ _CURRENT = "superseded_at IS NULL AND operation <> 'annul'"
 
 # columnar table -> (model, [(db column, column name in the vector input)])
 TABLES = {
-    "permits": (m.ResidencePermit, [("basis", "basis"), ("decision_date", "decision_date"),
-                                    ("arrival_date", "arrival_date"), ("applied_from_abroad", "applied_from_abroad")]),
+    "permits": (
+        m.ResidencePermit,
+        [
+            ("basis", "basis"),
+            ("decision_date", "decision_date"),
+            ("arrival_date", "arrival_date"),
+            ("applied_from_abroad", "applied_from_abroad"),
+        ],
+    ),
     "settlements": (m.Settlement, [("settlement_date", "date"), ("by_agreement", "by_agreement")]),
     "residences": (m.Residence, [("valid_from", "from")]),
-    "decisions": (m.Decision, [("scheme", "scheme"), ("decision_type", "type"), ("result", "result"),
-                               ("decision_date", "decision_date"), ("start_date", "start_date"), ("end_date", "end_date")]),
+    "decisions": (
+        m.Decision,
+        [
+            ("scheme", "scheme"),
+            ("decision_type", "type"),
+            ("result", "result"),
+            ("decision_date", "decision_date"),
+            ("start_date", "start_date"),
+            ("end_date", "end_date"),
+        ],
+    ),
     "absences": (m.Absence, [("scheme", "scheme"), ("kind", "kind"), ("from_date", "from"), ("to_date", "to")]),
 }
 DATE_COLUMNS = {"decision_date", "arrival_date", "date", "from", "to", "start_date", "end_date"}
@@ -66,7 +82,9 @@ def load_columns(lo: int, hi: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Person ids (with details) in [lo, hi] and the vectorised engine's columnar input for them."""
     details = _fetch(
         f'SELECT person_id, birth_date, education FROM "{m.PersonDetails._meta.db_table}" '
-        f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} ORDER BY person_id, id", [lo, hi])
+        f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} ORDER BY person_id, id",
+        [lo, hi],
+    )
     if not details:
         return np.zeros(0, np.int64), {}
     pid = np.array([r[0] for r in details], np.int64)
@@ -78,16 +96,31 @@ def load_columns(lo: int, hi: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         "education": np.array([r[2] for r, keep in zip(details, last) if keep], object),
     }
     n = len(ids)
-    cols["final_goal"] = _per_person(ids, np.full(n, None, object), _fetch(
-        f'SELECT person_id, goal FROM "{m.FinalGoal._meta.db_table}" '
-        f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} ORDER BY person_id, id", [lo, hi]))
-    cols["extension_months"] = _per_person(ids, np.zeros(n, np.int64), _fetch(
-        f'SELECT person_id, SUM(months) FROM "{m.Extension._meta.db_table}" '
-        f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} GROUP BY person_id", [lo, hi]))
+    cols["final_goal"] = _per_person(
+        ids,
+        np.full(n, None, object),
+        _fetch(
+            f'SELECT person_id, goal FROM "{m.FinalGoal._meta.db_table}" '
+            f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} ORDER BY person_id, id",
+            [lo, hi],
+        ),
+    )
+    cols["extension_months"] = _per_person(
+        ids,
+        np.zeros(n, np.int64),
+        _fetch(
+            f'SELECT person_id, SUM(months) FROM "{m.Extension._meta.db_table}" '
+            f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} GROUP BY person_id",
+            [lo, hi],
+        ),
+    )
     for name, (model, spec) in TABLES.items():
         select = ", ".join(f'"{c}"' for c, _k in spec)
-        rows = _fetch(f'SELECT person_id, id, {select} FROM "{model._meta.db_table}" '
-                      f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} ORDER BY person_id, id", [lo, hi])
+        rows = _fetch(
+            f'SELECT person_id, id, {select} FROM "{model._meta.db_table}" '
+            f"WHERE person_id BETWEEN %s AND %s AND {_CURRENT} ORDER BY person_id, id",
+            [lo, hi],
+        )
         person = np.array([r[0] for r in rows], np.int64)
         idx = np.searchsorted(ids, person)
         ok = (idx < n) & (ids[np.minimum(idx, n - 1)] == person) if n else np.zeros(len(rows), bool)
@@ -136,7 +169,8 @@ def reevaluate_range(lo: int, hi: int, as_of: dt.date, at: dt.datetime, *, dry_r
     new = result_frame(res).rows()
     current = {
         row[0]: row[1:]
-        for row in m.DerivedStatus.objects.current().filter(person_id__gte=lo, person_id__lte=hi)
+        for row in m.DerivedStatus.objects.current()
+        .filter(person_id__gte=lo, person_id__lte=hi)
         .values_list("person_id", "id", "recorded_at", *RESULT_FIELDS)
     }
     inserts = []
@@ -164,13 +198,25 @@ def reevaluate_range(lo: int, hi: int, as_of: dt.date, at: dt.datetime, *, dry_r
         else:
             created += 1
         prev = m.DerivedStatus(pk=cur[0], recorded_at=cur[1]) if cur is not None else None
-        inserts.append(services.status_row(
-            pid, {"as_of": as_of, "rules_version": RULES_VERSION, **dict(zip(RESULT_FIELDS, values))}, at, prev))
+        inserts.append(
+            services.status_row(
+                pid, {"as_of": as_of, "rules_version": RULES_VERSION, **dict(zip(RESULT_FIELDS, values))}, at, prev
+            )
+        )
     if not dry_run and inserts:
         services.replace_statuses(inserts)
     with_errors = int((res.errors != 0).sum())
-    return ChunkOutcome([r.person_id for r in inserts], len(ids), unchanged, changed, created, with_errors, field_changes, moves,
-                        _closure_mismatches(ids, res, lo, hi))
+    return ChunkOutcome(
+        [r.person_id for r in inserts],
+        len(ids),
+        unchanged,
+        changed,
+        created,
+        with_errors,
+        field_changes,
+        moves,
+        _closure_mismatches(ids, res, lo, hi),
+    )
 
 
 def _closure_mismatches(ids: np.ndarray, res: vector.BatchResult, lo: int, hi: int) -> list[int]:
@@ -181,10 +227,17 @@ def _closure_mismatches(ids: np.ndarray, res: vector.BatchResult, lo: int, hi: i
     for pid, day in zip(ids[has].tolist(), closed[has].astype(object).tolist()):
         want[pid] = day
     have: dict[int, list[dt.date]] = {}
-    for pid, day in m.Termination.objects.current().filter(
-        person_id__gte=lo, person_id__lte=hi, scheme="intro",
-        registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR,
-    ).values_list("person_id", "termination_date"):
+    for pid, day in (
+        m.Termination.objects.current()
+        .filter(
+            person_id__gte=lo,
+            person_id__lte=hi,
+            scheme="intro",
+            registered_by_kind=m.ActorKind.SYSTEM,
+            registered_by_system=REGELMOTOR,
+        )
+        .values_list("person_id", "termination_date")
+    ):
         have.setdefault(pid, []).append(day)
     return sorted(pid for pid in set(want) | set(have) if have.get(pid, []) != ([want[pid]] if pid in want else []))
 
@@ -198,7 +251,7 @@ def person_id_bounds(chunk: int) -> list[tuple[int, int]]:
         first = qs.filter(id__gt=last).first()
         if first is None:
             return bounds
-        top = list(qs.filter(id__gt=last)[chunk - 1:chunk])
+        top = list(qs.filter(id__gt=last)[chunk - 1 : chunk])
         hi = top[0] if top else qs.last()
         assert hi is not None  # there is a person after ``last`` (``first``)
         bounds.append((first, hi))

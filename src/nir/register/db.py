@@ -127,8 +127,10 @@ def install_truncate_guard(using: str, tables: Iterable[AppendOnlyTable]) -> Non
 
 def _truncate_trigger(cur: CursorWrapper, t: AppendOnlyTable) -> None:
     cur.execute(f'DROP TRIGGER IF EXISTS {t.table}_no_truncate ON "{t.table}"')
-    cur.execute(f'CREATE TRIGGER {t.table}_no_truncate BEFORE TRUNCATE ON "{t.table}" '
-                f"FOR EACH STATEMENT EXECUTE FUNCTION nir_append_only({_literal(t.message)})")
+    cur.execute(
+        f'CREATE TRIGGER {t.table}_no_truncate BEFORE TRUNCATE ON "{t.table}" '
+        f"FOR EACH STATEMENT EXECUTE FUNCTION nir_append_only({_literal(t.message)})"
+    )
 
 
 def _install_pg(cur: CursorWrapper, t: AppendOnlyTable) -> None:
@@ -145,19 +147,25 @@ def _install_pg(cur: CursorWrapper, t: AppendOnlyTable) -> None:
             f"WHEN (OLD.superseded_at IS NOT NULL OR NEW.superseded_at IS NULL "
             f"OR ROW({old}) IS DISTINCT FROM ROW({new})) EXECUTE FUNCTION nir_append_only({msg}, 'supersedable')"
         )
-        cur.execute(f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
-                    f"FOR EACH ROW EXECUTE FUNCTION nir_append_only({msg})")
+        cur.execute(
+            f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
+            f"FOR EACH ROW EXECUTE FUNCTION nir_append_only({msg})"
+        )
     else:
-        cur.execute(f'CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON "{table}" '
-                    f"FOR EACH ROW EXECUTE FUNCTION nir_append_only({msg})")
+        cur.execute(
+            f'CREATE TRIGGER {table}_immutable BEFORE UPDATE OR DELETE ON "{table}" '
+            f"FOR EACH ROW EXECUTE FUNCTION nir_append_only({msg})"
+        )
     _truncate_trigger(cur, t)
 
 
 def _install_sqlite(cur: CursorWrapper, t: AppendOnlyTable) -> None:
     table = t.table
     cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")
-    cur.execute(f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
-                f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + ': DELETE refused')}); END")
+    cur.execute(
+        f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
+        f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + ': DELETE refused')}); END"
+    )
     cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
     if t.supersedable:
         changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in t.columns if c != "superseded_at")
@@ -167,5 +175,7 @@ def _install_sqlite(cur: CursorWrapper, t: AppendOnlyTable) -> None:
             f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + ': UPDATE may only set superseded_at once')}); END"
         )
     else:
-        cur.execute(f'CREATE TRIGGER {table}_no_update BEFORE UPDATE ON "{table}" '
-                    f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + ': UPDATE refused')}); END")
+        cur.execute(
+            f'CREATE TRIGGER {table}_no_update BEFORE UPDATE ON "{table}" '
+            f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + ': UPDATE refused')}); END"
+        )

@@ -32,7 +32,14 @@ from nir.rules.version import RULES_VERSION
 
 # The registrations the rules engine reads.
 ENGINE_MODELS = (
-    m.PersonDetails, m.ResidencePermit, m.Residence, m.Settlement, m.Decision, m.FinalGoal, m.Extension, m.Absence,
+    m.PersonDetails,
+    m.ResidencePermit,
+    m.Residence,
+    m.Settlement,
+    m.Decision,
+    m.FinalGoal,
+    m.Extension,
+    m.Absence,
 )
 REGELMOTOR_ACTOR = Actor.for_system(REGELMOTOR)
 
@@ -52,7 +59,9 @@ def person_facts(person: m.Person, known_at: dt.datetime | None = None) -> dict[
     return facts_from_rows(person, rows_for([person.pk], known_at, models=ENGINE_MODELS)[person.pk])
 
 
-def evaluate_person(person: m.Person, *, as_of: dt.date | None = None, known_at: dt.datetime | None = None) -> rules.Result:
+def evaluate_person(
+    person: m.Person, *, as_of: dt.date | None = None, known_at: dt.datetime | None = None
+) -> rules.Result:
     as_of = as_of or (timezone.localdate(known_at) if known_at else timezone.localdate())
     return rules.evaluate(person_facts(person, known_at), as_of)
 
@@ -91,16 +100,21 @@ def _code_by_label(list_name: str, label: str) -> str:
 
 def is_auto_closure(row: m.Termination) -> bool:
     """Whether ``row`` is one of the Regelmotor's own automatic closures (avslutninger)."""
-    return (row.scheme == AUTO_CLOSE_SCHEME and row.registered_by_kind == m.ActorKind.SYSTEM
-            and row.registered_by_system == REGELMOTOR)
+    return (
+        row.scheme == AUTO_CLOSE_SCHEME
+        and row.registered_by_kind == m.ActorKind.SYSTEM
+        and row.registered_by_system == REGELMOTOR
+    )
 
 
 CLOSURE_ANNUL_REASON = "Regelmotor: vilkåret for automatisk avslutning gjelder ikke lenger"
 
 
-def plan_closures(result: rules.Result, terminations: list[m.Termination],
-                  follow_up_municipality: Callable[[dt.date], str],
-                  ) -> tuple[list[m.Termination], dict[str, Any] | None]:
+def plan_closures(
+    result: rules.Result,
+    terminations: list[m.Termination],
+    follow_up_municipality: Callable[[dt.date], str],
+) -> tuple[list[m.Termination], dict[str, Any] | None]:
     """What makes the person's automatic avslutning match ``result``, touching nothing.
 
     ``terminations`` are the person's current terminations; ``follow_up_municipality(day)``
@@ -124,15 +138,21 @@ def plan_closures(result: rules.Result, terminations: list[m.Termination],
         }
     to_annul = []
     for row in existing:
-        if wanted is not None and row.termination_type == wanted["termination_type"] and \
-                row.termination_reason == wanted["termination_reason"] and row.termination_date == wanted["termination_date"]:
+        if (
+            wanted is not None
+            and row.termination_type == wanted["termination_type"]
+            and row.termination_reason == wanted["termination_reason"]
+            and row.termination_date == wanted["termination_date"]
+        ):
             wanted = None  # already registered
             continue
         to_annul.append(row)
     if wanted is not None:
         same = any(
-            t.scheme == AUTO_CLOSE_SCHEME and t.termination_type == wanted["termination_type"]
-            and t.termination_reason == wanted["termination_reason"] and t.termination_date == wanted["termination_date"]
+            t.scheme == AUTO_CLOSE_SCHEME
+            and t.termination_type == wanted["termination_type"]
+            and t.termination_reason == wanted["termination_reason"]
+            and t.termination_date == wanted["termination_date"]
             for t in terminations
         )
         if same:
@@ -142,20 +162,32 @@ def plan_closures(result: rules.Result, terminations: list[m.Termination],
 
 def follow_up_municipality(person: m.Person, day: dt.date) -> str:
     """Oppf.kommune on ``day``: the follow-up period covering it, else the latest settlement before it."""
-    fu = (m.FollowUp.objects.current().filter(person=person, valid_from__lte=day)
-          .exclude(valid_to__lt=day).order_by("-valid_from", "-id").first())
+    fu = (
+        m.FollowUp.objects.current()
+        .filter(person=person, valid_from__lte=day)
+        .exclude(valid_to__lt=day)
+        .order_by("-valid_from", "-id")
+        .first()
+    )
     if fu is not None:
         return fu.municipality
-    st = (m.Settlement.objects.current().filter(person=person, settlement_date__lte=day)
-          .order_by("-settlement_date", "-id").first())
+    st = (
+        m.Settlement.objects.current()
+        .filter(person=person, settlement_date__lte=day)
+        .order_by("-settlement_date", "-id")
+        .first()
+    )
     return st.municipality if st is not None else ""
 
 
 def follow_up_municipality_in(follow_ups: list[m.FollowUp], settlements: list[m.Settlement], day: dt.date) -> str:
     """``follow_up_municipality`` over rows in memory (each list in registration order: id, then
     rows not yet stored in the order they will be)."""
-    fus = [(r.valid_from, i, r) for i, r in enumerate(follow_ups)
-           if r.valid_from <= day and not (r.valid_to is not None and r.valid_to < day)]
+    fus = [
+        (r.valid_from, i, r)
+        for i, r in enumerate(follow_ups)
+        if r.valid_from <= day and not (r.valid_to is not None and r.valid_to < day)
+    ]
     if fus:
         return max(fus, key=lambda t: (t[0], t[1]))[2].municipality
     sts = [(r.settlement_date, i, r) for i, r in enumerate(settlements) if r.settlement_date <= day]
@@ -214,20 +246,24 @@ def _guard_order_key(r: m.Registration) -> tuple[int, bool, int]:
     return (_GUARD_ORDER[type(r)], r.pk is None, r.pk or 0)
 
 
-def _stored_status_is_error_free(stored: m.DerivedStatus | None, engine_rows: list[m.Registration],
-                                 as_of: dt.date) -> bool:
+def _stored_status_is_error_free(
+    stored: m.DerivedStatus | None, engine_rows: list[m.Registration], as_of: dt.date
+) -> bool:
     """True when the stored status proves the person has no rule errors now, so the guard
     need not evaluate the person before the write: it was derived on this date, by these
     rules, after every fact now current was registered, and it lists no errors."""
     return (
-        stored is not None and not stored.errors and stored.as_of == as_of
+        stored is not None
+        and not stored.errors
+        and stored.as_of == as_of
         and stored.rules_version == RULES_VERSION
         and all(r.recorded_at <= stored.recorded_at for r in engine_rows)
     )
 
 
-def before_write(person: m.Person, engine_rows: list[m.Registration], stored: m.DerivedStatus | None,
-                 as_of: dt.date) -> rules.Result | None:
+def before_write(
+    person: m.Person, engine_rows: list[m.Registration], stored: m.DerivedStatus | None, as_of: dt.date
+) -> rules.Result | None:
     """The person's evaluation before a write, or None when every rule error after it counts as new:
     the person has no details yet, or the stored status proves they have no rule errors now."""
     has_details = any(isinstance(r, m.PersonDetails) for r in engine_rows)
@@ -236,9 +272,14 @@ def before_write(person: m.Person, engine_rows: list[m.Registration], stored: m.
     return rules.evaluate(facts_from_rows(person, engine_rows), as_of)
 
 
-def judge_write(person: m.Person, engine_rows: list[m.Registration],
-                before: rules.Result | None | Callable[[], rules.Result | None],
-                as_of: dt.date, *, path: str = "") -> rules.Result:
+def judge_write(
+    person: m.Person,
+    engine_rows: list[m.Registration],
+    before: rules.Result | None | Callable[[], rules.Result | None],
+    as_of: dt.date,
+    *,
+    path: str = "",
+) -> rules.Result:
     """Evaluate the person with the rows after a write; refuse (``RegistrationRefused``, with the
     rules' messages) if the write brings a rule error ``before`` did not have. Returns the result.
 
@@ -250,13 +291,15 @@ def judge_write(person: m.Person, engine_rows: list[m.Registration],
         return after
     if callable(before):
         before = before()
-    new = rules.new_violations(before, after) if before is not None else [
-        rules.Violation(e.rule, e.message, e.source, e.subject) for e in after.errors
-    ]
+    new = (
+        rules.new_violations(before, after)
+        if before is not None
+        else [rules.Violation(e.rule, e.message, e.source, e.subject) for e in after.errors]
+    )
     if new:
-        raise RegistrationRefused([
-            Problem(f"{path}.{v.subject}" if path else v.subject, v.rule, v.message) for v in new
-        ])
+        raise RegistrationRefused(
+            [Problem(f"{path}.{v.subject}" if path else v.subject, v.rule, v.message) for v in new]
+        )
     return after
 
 
@@ -270,8 +313,10 @@ def closing(result: rules.Result, current: m.DerivedStatus | dict[str, Any] | No
 def closing_possible(current: m.DerivedStatus | dict[str, Any] | None) -> bool:
     """Whether ``closing`` can be true after a write for a person whose status is ``current``
     without the write itself deriving a closure."""
-    return current is None or (
-        current.get("intro_closed_date") if isinstance(current, dict) else current.intro_closed_date) is not None
+    return (
+        current is None
+        or (current.get("intro_closed_date") if isinstance(current, dict) else current.intro_closed_date) is not None
+    )
 
 
 def status_changed(current: m.DerivedStatus | dict[str, Any] | None, values: dict[str, Any]) -> bool:
@@ -284,6 +329,7 @@ def status_changed(current: m.DerivedStatus | dict[str, Any] | None, values: dic
 
 
 # --- whole-register re-evaluation ------------------------------------------------
+
 
 @dataclass
 class ReevaluationReport:

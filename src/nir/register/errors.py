@@ -32,5 +32,10 @@ class ConcurrentChange(RegistrationRefused):
 
     @classmethod
     def already_superseded(cls) -> ConcurrentChange:
-        return cls([Problem("id", "already_superseded",
-                            "registreringen er allerede korrigert eller slettet; last siden på nytt")])
+        return cls(
+            [
+                Problem(
+                    "id", "already_superseded", "registreringen er allerede korrigert eller slettet; last siden på nytt"
+                )
+            ]
+        )

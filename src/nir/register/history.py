@@ -27,8 +27,11 @@ def persons_known_at(known_at: dt.datetime | None = None) -> QuerySet[m.Person]:
     return qs
 
 
-def rows_for(person_ids: Iterable[int], known_at: dt.datetime | None = None,
-             models: Iterable[type[m.Registration]] = m.REGISTRATION_MODELS) -> dict[int, list[m.Registration]]:
+def rows_for(
+    person_ids: Iterable[int],
+    known_at: dt.datetime | None = None,
+    models: Iterable[type[m.Registration]] = m.REGISTRATION_MODELS,
+) -> dict[int, list[m.Registration]]:
     """Every row known at ``known_at`` for the given persons, grouped by person, in model order."""
     ids = list(person_ids)
     out: dict[int, list[m.Registration]] = defaultdict(list)
@@ -44,8 +47,9 @@ def rows_for(person_ids: Iterable[int], known_at: dt.datetime | None = None,
 def follow_up_on(rows: list[m.Registration], day: dt.date) -> m.FollowUp | None:
     """The follow-up period covering ``day`` (the latest starting one)."""
     covering = [
-        r for r in rows if isinstance(r, m.FollowUp)
-        and r.valid_from <= day and (r.valid_to is None or day <= r.valid_to)
+        r
+        for r in rows
+        if isinstance(r, m.FollowUp) and r.valid_from <= day and (r.valid_to is None or day <= r.valid_to)
     ]
     return max(covering, key=lambda r: (r.valid_from, r.id), default=None)
 
@@ -63,7 +67,8 @@ def followed_up(rows: QuerySet[m.FollowUp], day: dt.date, area: Q, *, field: str
     covering = Q(valid_from__lte=day) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
     current = rows.filter(covering)
     later_inside = current.filter(area, person_id=OuterRef("person_id")).filter(
-        Q(valid_from__gt=OuterRef("valid_from")) | Q(valid_from=OuterRef("valid_from"), id__gt=OuterRef("id")))
+        Q(valid_from__gt=OuterRef("valid_from")) | Q(valid_from=OuterRef("valid_from"), id__gt=OuterRef("id"))
+    )
     outside = current.filter(person_id=OuterRef(field)).exclude(area).exclude(Exists(later_inside))
     return Q(**{f"{field}__in": current.filter(area).values("person_id")}) & ~Q(Exists(outside))
 
@@ -79,8 +84,12 @@ def _line(person: m.Person, rows: list[m.Registration], on: dt.date) -> dict[str
     return facts_to_line(person, rows, follow_up_municipality=fu.municipality if fu else "")
 
 
-def iter_register(known_at: dt.datetime | None = None, *, chunk: int = 2000, on: dt.date | None = None,
-                  ) -> Iterator[tuple[m.Person, dict[str, Any]]]:
+def iter_register(
+    known_at: dt.datetime | None = None,
+    *,
+    chunk: int = 2000,
+    on: dt.date | None = None,
+) -> Iterator[tuple[m.Person, dict[str, Any]]]:
     """Stream every person known at ``known_at`` as (person, interchange line), ``chunk`` persons at a time."""
     on = on or dt.date.today()
     last = 0

@@ -43,6 +43,7 @@ DETAIL_FIELDS: tuple[Field, ...] = (
     ("protected_identity", "protected_identity", "bool", False),
 )
 
+
 def _missing(kind: str) -> Any:
     """The value an optional field takes when it is absent."""
     if kind in ("date", "decimal", "int", "nullbool"):
@@ -53,19 +54,19 @@ def _missing(kind: str) -> Any:
         return "unknown"
     return ""
 
+
 MODEL_TO_KEY = {spec[0]: key for key, spec in LIST_SPECS.items()}
 FIELD_KINDS: dict[type, dict[str, str]] = {
     spec[0]: {f: kind for _j, f, kind, _r in spec[1]} for spec in LIST_SPECS.values()
 }
 FIELD_KINDS[m.PersonDetails] = {f: kind for _j, f, kind, _r in DETAIL_FIELDS} | {
-    "first_name": "str", "last_name": "str",
+    "first_name": "str",
+    "last_name": "str",
 }
 FIELD_KINDS.update({k.model: {f: kind for _j, f, kind, _r in k.spec} for k in PLAIN_KINDS.values()})
 # Model field -> interchange key, so that problems found on an import name the key
 # the line used (``facts.decisions[0].type``, not ``…decision_type``).
-JSON_KEYS: dict[type, dict[str, str]] = {
-    spec[0]: {f: j for j, f, _k, _r in spec[1]} for spec in LIST_SPECS.values()
-}
+JSON_KEYS: dict[type, dict[str, str]] = {spec[0]: {f: j for j, f, _k, _r in spec[1]} for spec in LIST_SPECS.values()}
 
 
 @dataclass
@@ -148,13 +149,13 @@ def _moment(value: Any) -> dt.datetime:
     does not: converting it overflows). Raises ValueError otherwise."""
     parsed = parse_datetime(value)
     try:
-        parsed.astimezone(dt.timezone.utc)
+        parsed.astimezone(dt.UTC)
     except OverflowError:
         raise ValueError("out of range") from None
     return parsed
 
 
-def parse_line(obj: Any) -> ParsedPerson:
+def parse_line(obj: Any) -> ParsedPerson:  # noqa: C901 - one branch per key of the format
     """Parse one interchange line (already JSON-decoded). Never raises."""
     problems: list[Problem] = []
     if not isinstance(obj, dict):
@@ -186,9 +187,7 @@ def parse_line(obj: Any) -> ParsedPerson:
         if key not in allowed:
             problems.append(Problem(f"facts.{key}", "unknown_field", "ukjent felt"))
 
-    details = parse_fields(
-        {k: facts.get(k) for k, *_ in DETAIL_FIELDS}, DETAIL_FIELDS, "facts", problems
-    )
+    details = parse_fields({k: facts.get(k) for k, *_ in DETAIL_FIELDS}, DETAIL_FIELDS, "facts", problems)
     for name_key in ("first_name", "last_name"):
         v = obj.get(name_key)
         if not isinstance(v, str) or not v.strip():
@@ -265,7 +264,7 @@ def item_to_json(row: m.Registration, *, with_registered_at: bool = False, typed
     model, spec = LIST_SPECS[MODEL_TO_KEY[type(row)]]
     value = _engine_value if typed else _json_value
     out: dict[str, Any] = {}
-    for json_key, fname, kind, required in spec:
+    for json_key, fname, _kind, required in spec:
         v = getattr(row, fname)
         if not required and (v is None or v == "") and json_key not in ("arrival_date", "start_date", "end_date", "to"):
             continue
@@ -275,8 +274,14 @@ def item_to_json(row: m.Registration, *, with_registered_at: bool = False, typed
     return out
 
 
-def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_municipality: str = "",
-                  with_registered_at: bool = True, typed: bool = False) -> dict[str, Any]:
+def facts_to_line(
+    person: m.Person,
+    rows: list[m.Registration],
+    *,
+    follow_up_municipality: str = "",
+    with_registered_at: bool = True,
+    typed: bool = False,
+) -> dict[str, Any]:
     """Build one interchange line from a person's (current or as-known) rows.
 
     ``typed``: the facts for the Regelmotor (``nir.rules.evaluate``), not for a file: dates stay
@@ -298,7 +303,7 @@ def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_mun
     line["follow_up_municipality"] = follow_up_municipality or None
     if not typed:
         line["registered_at"] = _local(max((r.recorded_at for r in rows), default=person.recorded_at)).isoformat()
-    for key, (model, _spec) in LIST_SPECS.items():
+    for key in LIST_SPECS:
         facts[key] = []
     facts["final_goal"] = None
     facts["extension_months"] = 0
@@ -311,8 +316,15 @@ def facts_to_line(person: m.Person, rows: list[m.Registration], *, follow_up_mun
             facts["extension_months"] += r.months
         else:
             facts[MODEL_TO_KEY[type(r)]].append(item_to_json(r, with_registered_at=with_registered_at, typed=typed))
-    for key in ("residences", "participation", "measures", "terminations", "career_guidance", "competence_mappings",
-                "exams"):
+    for key in (
+        "residences",
+        "participation",
+        "measures",
+        "terminations",
+        "career_guidance",
+        "competence_mappings",
+        "exams",
+    ):
         if not facts[key]:
             del facts[key]
     line["facts"] = facts

@@ -32,8 +32,10 @@ MAX_LINE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 8
 
 _BOMS = (  # longest first: the UTF-32-LE mark begins with the UTF-16-LE one
-    (codecs.BOM_UTF32_LE, "UTF-32LE"), (codecs.BOM_UTF32_BE, "UTF-32BE"),
-    (codecs.BOM_UTF16_LE, "UTF-16LE"), (codecs.BOM_UTF16_BE, "UTF-16BE"),
+    (codecs.BOM_UTF32_LE, "UTF-32LE"),
+    (codecs.BOM_UTF32_BE, "UTF-32BE"),
+    (codecs.BOM_UTF16_LE, "UTF-16LE"),
+    (codecs.BOM_UTF16_BE, "UTF-16BE"),
 )
 
 
@@ -102,8 +104,9 @@ def read_lines(fh: BinaryIO, *, max_line_bytes: int | None = None) -> Iterator[L
             raw = raw.removeprefix(codecs.BOM_UTF8)
         if len(raw) > limit and not raw.endswith(b"\n"):
             size = len(raw) + _skip_rest_of_line(fh, limit)
-            yield Line(number, None, [Problem("$", "line_too_long",
-                                              f"linjen er for lang ({size} byte; høyst {limit})")], size)
+            yield Line(
+                number, None, [Problem("$", "line_too_long", f"linjen er for lang ({size} byte; høyst {limit})")], size
+            )
             continue
         line = raw.rstrip(b"\r\n")
         if not line.strip():
@@ -122,6 +125,7 @@ def _skip_rest_of_line(fh: BinaryIO, chunk: int) -> int:
 
 def decode_line(number: int, raw: bytes) -> Line:
     """One line's bytes as a JSON value, or the reason it cannot be one."""
+
     def refused(field_path: str, rule: str, message: str) -> Line:
         return Line(number, None, [Problem(field_path, rule, message)], len(raw))
 
@@ -131,8 +135,9 @@ def decode_line(number: int, raw: bytes) -> Line:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        return refused("$", "encoding", f"ugyldig UTF-8: byte 0x{raw[e.start]:02X} i kolonne {e.start + 1} "
-                                        "(filen må være UTF-8)")
+        return refused(
+            "$", "encoding", f"ugyldig UTF-8: byte 0x{raw[e.start]:02X} i kolonne {e.start + 1} (filen må være UTF-8)"
+        )
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:

@@ -31,14 +31,14 @@ Field = tuple[str, str, str, bool]
 
 @dataclass(frozen=True)
 class RegistrationKind:
-    name: str                             # the write path's and the API's name: decisions, final_goal, …
+    name: str  # the write path's and the API's name: decisions, final_goal, …
     model: type[m.Registration]
-    spec: tuple[Field, ...]               # the input spec
-    interchange: str = ""                 # the key under ``facts`` (default: ``name``)
-    listed: bool = True                   # facts[interchange] is a list of objects; else one plain value
+    spec: tuple[Field, ...]  # the input spec
+    interchange: str = ""  # the key under ``facts`` (default: ``name``)
+    listed: bool = True  # facts[interchange] is a list of objects; else one plain value
     defaults: Mapping[str, Any] = field(default_factory=dict)  # json key -> value when absent or empty
-    slug: str = ""                        # the person page's form: /personer/<duf>/ny/<slug>/ ("" none)
-    segment: str = ""                     # the API: POST /api/v1/persons/{duf}/<segment> ("" none)
+    slug: str = ""  # the person page's form: /personer/<duf>/ny/<slug>/ ("" none)
+    segment: str = ""  # the API: POST /api/v1/persons/{duf}/<segment> ("" none)
 
     def __post_init__(self) -> None:
         if not self.interchange:
@@ -57,102 +57,181 @@ class RegistrationKind:
 
 
 KINDS: tuple[RegistrationKind, ...] = (
-    RegistrationKind("permits", m.ResidencePermit, (
-        ("basis", "basis", "code:permit_basis", True),
-        ("decision_date", "decision_date", "date", True),
-        ("arrival_date", "arrival_date", "date", False),
-        ("effectuation_date", "effectuation_date", "date", False),
-        ("applied_from_abroad", "applied_from_abroad", "nullbool", False),
-    )),
-    RegistrationKind("residences", m.Residence, (
-        ("municipality", "municipality", "municipality", True),
-        ("district", "district", "district", False),
-        ("address", "address", "str", False),
-        ("postal_code", "postal_code", "str", False),
-        ("from", "valid_from", "date", True),
-        ("to", "valid_to", "date", False),
-    )),
-    RegistrationKind("follow_up", m.FollowUp, (
-        ("municipality", "municipality", "municipality", True),
-        ("district", "district", "district", False),
-        ("from", "valid_from", "date", True),
-        ("to", "valid_to", "date", False),
-    )),
-    RegistrationKind("settlements", m.Settlement, (
-        ("municipality", "municipality", "municipality", True),
-        ("district", "district", "district", False),
-        ("date", "settlement_date", "date", True),
-        ("by_agreement", "by_agreement", "bool", True),
-    )),
-    RegistrationKind("decisions", m.Decision, (
-        ("scheme", "scheme", "code:scheme", True),
-        ("type", "decision_type", "code:decision_type", True),
-        ("result", "result", "code:decision_result", False),
-        ("decision_date", "decision_date", "date", True),
-        ("start_date", "start_date", "date", False),
-        ("end_date", "end_date", "date", False),
-        ("follow_up_municipality", "follow_up_municipality", "municipality", False),
-        ("follow_up_district", "follow_up_district", "district", False),
-    ), defaults={"result": "made"}, slug="vedtak", segment="decisions"),
+    RegistrationKind(
+        "permits",
+        m.ResidencePermit,
+        (
+            ("basis", "basis", "code:permit_basis", True),
+            ("decision_date", "decision_date", "date", True),
+            ("arrival_date", "arrival_date", "date", False),
+            ("effectuation_date", "effectuation_date", "date", False),
+            ("applied_from_abroad", "applied_from_abroad", "nullbool", False),
+        ),
+    ),
+    RegistrationKind(
+        "residences",
+        m.Residence,
+        (
+            ("municipality", "municipality", "municipality", True),
+            ("district", "district", "district", False),
+            ("address", "address", "str", False),
+            ("postal_code", "postal_code", "str", False),
+            ("from", "valid_from", "date", True),
+            ("to", "valid_to", "date", False),
+        ),
+    ),
+    RegistrationKind(
+        "follow_up",
+        m.FollowUp,
+        (
+            ("municipality", "municipality", "municipality", True),
+            ("district", "district", "district", False),
+            ("from", "valid_from", "date", True),
+            ("to", "valid_to", "date", False),
+        ),
+    ),
+    RegistrationKind(
+        "settlements",
+        m.Settlement,
+        (
+            ("municipality", "municipality", "municipality", True),
+            ("district", "district", "district", False),
+            ("date", "settlement_date", "date", True),
+            ("by_agreement", "by_agreement", "bool", True),
+        ),
+    ),
+    RegistrationKind(
+        "decisions",
+        m.Decision,
+        (
+            ("scheme", "scheme", "code:scheme", True),
+            ("type", "decision_type", "code:decision_type", True),
+            ("result", "result", "code:decision_result", False),
+            ("decision_date", "decision_date", "date", True),
+            ("start_date", "start_date", "date", False),
+            ("end_date", "end_date", "date", False),
+            ("follow_up_municipality", "follow_up_municipality", "municipality", False),
+            ("follow_up_district", "follow_up_district", "district", False),
+        ),
+        defaults={"result": "made"},
+        slug="vedtak",
+        segment="decisions",
+    ),
     # A plain value in the interchange format (``"final_goal": "work_vgo_2026"``: the introduction
     # programme's); one object with its scheme on the page and in the API.
-    RegistrationKind("final_goal", m.FinalGoal, (
-        ("final_goal", "goal", "code:final_goal", True),
-        ("scheme", "scheme", "code:scheme", False),
-        ("follow_up_municipality", "follow_up_municipality", "municipality", False),
-    ), listed=False, defaults={"scheme": "intro"}, slug="sluttmaal", segment="final-goals"),
+    RegistrationKind(
+        "final_goal",
+        m.FinalGoal,
+        (
+            ("final_goal", "goal", "code:final_goal", True),
+            ("scheme", "scheme", "code:scheme", False),
+            ("follow_up_municipality", "follow_up_municipality", "municipality", False),
+        ),
+        listed=False,
+        defaults={"scheme": "intro"},
+        slug="sluttmaal",
+        segment="final-goals",
+    ),
     # Utvidelse: a line of the interchange format carries only the total months (``extension_months``).
-    RegistrationKind("extension", m.Extension, (
-        ("months", "months", "int", True),
-        ("decision_date", "decision_date", "date", False),
-        ("scheme", "scheme", "code:scheme", False),
-    ), interchange="extension_months", listed=False, defaults={"scheme": "intro"}, slug="utvidelse"),
-    RegistrationKind("participation", m.Participation, (
-        ("scheme", "scheme", "code:scheme", True),
-        ("from", "from_date", "date", True),
-        ("to", "to_date", "date", True),
-        ("hours", "hours", "decimal", True),
-    ), slug="deltakelse", segment="participation"),
-    RegistrationKind("measures", m.Measure, (
-        ("scheme", "scheme", "code:scheme", False),
-        ("measure", "measure", "code:measure", True),
-        ("from", "from_date", "date", True),
-        ("to", "to_date", "date", False),
-        ("hours_per_week", "hours_per_week", "decimal", False),
-    ), defaults={"scheme": "intro"}, slug="tiltak", segment="measures"),
-    RegistrationKind("absences", m.Absence, (
-        ("scheme", "scheme", "code:scheme", True),
-        ("kind", "kind", "code:absence_kind", True),
-        ("from", "from_date", "date", True),
-        ("to", "to_date", "date", True),
-    ), slug="fravaer", segment="absences"),
-    RegistrationKind("terminations", m.Termination, (
-        ("scheme", "scheme", "code:scheme", True),
-        ("type", "termination_type", "code:termination_type", True),
-        ("reason", "termination_reason", "code:termination_reason", False),
-        ("hours_work_per_week", "hours_work_per_week", "decimal", False),
-        ("date", "termination_date", "date", True),
-        ("follow_up_municipality", "follow_up_municipality", "municipality", False),
-    ), slug="avslutning", segment="terminations"),
-    RegistrationKind("career_guidance", m.CareerGuidance, (
-        ("date", "guidance_date", "date", True),
-        ("kind", "kind", "code:career_guidance_kind", True),
-        ("recommended_final_goal", "recommended_final_goal", "code:final_goal", False),
-        ("organisation", "organisation", "str", False),
-    ), slug="karriereveiledning", segment="career-guidance"),
-    RegistrationKind("competence_mappings", m.CompetenceMapping, (
-        ("date", "mapping_date", "date", True),
-        ("kind", "kind", "code:competence_mapping_kind", True),
-        ("organisation", "organisation", "str", False),
-    )),
-    RegistrationKind("exams", m.Exam, (
-        ("scheme", "scheme", "code:scheme", False),
-        ("type", "exam_type", "code:exam_type", True),
-        ("date", "exam_date", "date", True),
-        ("result", "result", "code:exam_result", True),
-        ("level", "level", "str", False),
-        ("organisation", "organisation", "str", False),
-    ), defaults={"scheme": "norwegian"}),
+    RegistrationKind(
+        "extension",
+        m.Extension,
+        (
+            ("months", "months", "int", True),
+            ("decision_date", "decision_date", "date", False),
+            ("scheme", "scheme", "code:scheme", False),
+        ),
+        interchange="extension_months",
+        listed=False,
+        defaults={"scheme": "intro"},
+        slug="utvidelse",
+    ),
+    RegistrationKind(
+        "participation",
+        m.Participation,
+        (
+            ("scheme", "scheme", "code:scheme", True),
+            ("from", "from_date", "date", True),
+            ("to", "to_date", "date", True),
+            ("hours", "hours", "decimal", True),
+        ),
+        slug="deltakelse",
+        segment="participation",
+    ),
+    RegistrationKind(
+        "measures",
+        m.Measure,
+        (
+            ("scheme", "scheme", "code:scheme", False),
+            ("measure", "measure", "code:measure", True),
+            ("from", "from_date", "date", True),
+            ("to", "to_date", "date", False),
+            ("hours_per_week", "hours_per_week", "decimal", False),
+        ),
+        defaults={"scheme": "intro"},
+        slug="tiltak",
+        segment="measures",
+    ),
+    RegistrationKind(
+        "absences",
+        m.Absence,
+        (
+            ("scheme", "scheme", "code:scheme", True),
+            ("kind", "kind", "code:absence_kind", True),
+            ("from", "from_date", "date", True),
+            ("to", "to_date", "date", True),
+        ),
+        slug="fravaer",
+        segment="absences",
+    ),
+    RegistrationKind(
+        "terminations",
+        m.Termination,
+        (
+            ("scheme", "scheme", "code:scheme", True),
+            ("type", "termination_type", "code:termination_type", True),
+            ("reason", "termination_reason", "code:termination_reason", False),
+            ("hours_work_per_week", "hours_work_per_week", "decimal", False),
+            ("date", "termination_date", "date", True),
+            ("follow_up_municipality", "follow_up_municipality", "municipality", False),
+        ),
+        slug="avslutning",
+        segment="terminations",
+    ),
+    RegistrationKind(
+        "career_guidance",
+        m.CareerGuidance,
+        (
+            ("date", "guidance_date", "date", True),
+            ("kind", "kind", "code:career_guidance_kind", True),
+            ("recommended_final_goal", "recommended_final_goal", "code:final_goal", False),
+            ("organisation", "organisation", "str", False),
+        ),
+        slug="karriereveiledning",
+        segment="career-guidance",
+    ),
+    RegistrationKind(
+        "competence_mappings",
+        m.CompetenceMapping,
+        (
+            ("date", "mapping_date", "date", True),
+            ("kind", "kind", "code:competence_mapping_kind", True),
+            ("organisation", "organisation", "str", False),
+        ),
+    ),
+    RegistrationKind(
+        "exams",
+        m.Exam,
+        (
+            ("scheme", "scheme", "code:scheme", False),
+            ("type", "exam_type", "code:exam_type", True),
+            ("date", "exam_date", "date", True),
+            ("result", "result", "code:exam_result", True),
+            ("level", "level", "str", False),
+            ("organisation", "organisation", "str", False),
+        ),
+        defaults={"scheme": "norwegian"},
+    ),
 )
 
 BY_NAME: dict[str, RegistrationKind] = {k.name: k for k in KINDS}

@@ -62,7 +62,9 @@ def _registration_time(at: dt.datetime | None) -> dt.datetime:
     if timezone.is_naive(at):
         raise RegistrationRefused([Problem("registered_at", "timezone_required", "tidspunktet må ha tidssone")])
     if at > now + CLOCK_SKEW:
-        raise RegistrationRefused([Problem("registered_at", "registered_in_future", "registreringstidspunktet er fram i tid")])
+        raise RegistrationRefused(
+            [Problem("registered_at", "registered_in_future", "registreringstidspunktet er fram i tid")]
+        )
     return at
 
 
@@ -70,16 +72,20 @@ def _starts_programme(scheme: str | None, decision_type: str | None, start_date:
     return scheme == "intro" and decision_type == "participation" and bool(start_date)
 
 
-def programme_start(person: m.Person | None, extra: _Extra = (), *,
-                    rows: list[m.Registration] | None = None) -> dt.date | None:
+def programme_start(
+    person: m.Person | None, extra: _Extra = (), *, rows: list[m.Registration] | None = None
+) -> dt.date | None:
     """Start date in the first participation decision of the introduction programme (regelmotor.md § 4).
 
     ``rows``: the person's current rows, when already read (the bulk path); else they are queried.
     """
     starts = []
     if rows is not None:
-        starts += [r.start_date for r in rows
-                   if isinstance(r, m.Decision) and _starts_programme(r.scheme, r.decision_type, r.start_date)]
+        starts += [
+            r.start_date
+            for r in rows
+            if isinstance(r, m.Decision) and _starts_programme(r.scheme, r.decision_type, r.start_date)
+        ]
     elif person is not None and person.pk:
         starts += list(
             m.Decision.objects.current()
@@ -87,18 +93,29 @@ def programme_start(person: m.Person | None, extra: _Extra = (), *,
             .values_list("start_date", flat=True)
         )
     starts += [
-        v["start_date"] for model, v in extra
+        v["start_date"]
+        for model, v in extra
         if model is m.Decision and _starts_programme(v.get("scheme"), v.get("decision_type"), v.get("start_date"))
     ]
     # Every start is set (_starts_programme and the query require it); the filter tells mypy.
     return min((s for s in starts if s is not None), default=None)
 
 
-def _check(model: type[m.Registration], values: dict[str, Any], *, path: str, at: dt.datetime,
-           person: m.Person | None = None, extra: _Extra = (),
-           rows: list[m.Registration] | None = None) -> list[Problem]:
+def _check(
+    model: type[m.Registration],
+    values: dict[str, Any],
+    *,
+    path: str,
+    at: dt.datetime,
+    person: m.Person | None = None,
+    extra: _Extra = (),
+    rows: list[m.Registration] | None = None,
+) -> list[Problem]:
     problems, warnings = validate_fact(
-        model, values, path=path, registered_on=timezone.localdate(at),
+        model,
+        values,
+        path=path,
+        registered_on=timezone.localdate(at),
         programme_start=programme_start(person, list(extra), rows=rows) if model is m.FinalGoal else None,
     )
     if problems:
@@ -106,17 +123,32 @@ def _check(model: type[m.Registration], values: dict[str, Any], *, path: str, at
     return warnings
 
 
-def _new_row(model: type[_R], person: m.Person, values: dict[str, Any], actor: Actor, at: dt.datetime, *,
-             operation: str = m.Operation.CREATE, supersedes: m.Registration | None = None, reason: str = "") -> _R:
+def _new_row(
+    model: type[_R],
+    person: m.Person,
+    values: dict[str, Any],
+    actor: Actor,
+    at: dt.datetime,
+    *,
+    operation: str = m.Operation.CREATE,
+    supersedes: m.Registration | None = None,
+    reason: str = "",
+) -> _R:
     return model(
-        person=person, operation=operation, supersedes=supersedes, change_reason=reason,
-        recorded_at=at, **actor.row_fields(), **values,
+        person=person,
+        operation=operation,
+        supersedes=supersedes,
+        change_reason=reason,
+        recorded_at=at,
+        **actor.row_fields(),
+        **values,
     )
 
 
 @transaction.atomic
-def create_person(duf: str, details: dict[str, Any], actor: Actor, *, at: dt.datetime | None = None,
-                  evaluate: bool = True) -> Outcome:
+def create_person(
+    duf: str, details: dict[str, Any], actor: Actor, *, at: dt.datetime | None = None, evaluate: bool = True
+) -> Outcome:
     """Create a person (anchor + details). Refuses an invalid or existing DUF number."""
     at = _registration_time(at)
     problems = validate_duf(duf)
@@ -129,7 +161,9 @@ def create_person(duf: str, details: dict[str, Any], actor: Actor, *, at: dt.dat
         with transaction.atomic():
             person = m.Person.objects.create(duf=duf, recorded_at=at, source_system=actor.source_system)
     except IntegrityError:
-        raise RegistrationRefused([Problem("duf", "duf_exists", f"det finnes allerede en person med DUF-nummer {duf}")]) from None
+        raise RegistrationRefused(
+            [Problem("duf", "duf_exists", f"det finnes allerede en person med DUF-nummer {duf}")]
+        ) from None
     with _guard(person, at, evaluate, path="person") as changes:
         row = _new_row(m.PersonDetails, person, details, actor, at)
         row.save()
@@ -139,13 +173,23 @@ def create_person(duf: str, details: dict[str, Any], actor: Actor, *, at: dt.dat
 
 def _before_person(person: m.Person, at: dt.datetime) -> None:
     if at < person.recorded_at:
-        raise RegistrationRefused([Problem("registered_at", "before_person", "personen var ikke registrert på dette tidspunktet")])
+        raise RegistrationRefused(
+            [Problem("registered_at", "before_person", "personen var ikke registrert på dette tidspunktet")]
+        )
 
 
-def register(person: m.Person, model: type[m.Registration], values: dict[str, Any], actor: Actor,
-             *, at: dt.datetime | None = None, evaluate: bool = True, savepoint: bool = True,
-             locked_rows: list[m.Registration] | None = None,
-             pipeline: Pipeline | None = None) -> Outcome:
+def register(
+    person: m.Person,
+    model: type[m.Registration],
+    values: dict[str, Any],
+    actor: Actor,
+    *,
+    at: dt.datetime | None = None,
+    evaluate: bool = True,
+    savepoint: bool = True,
+    locked_rows: list[m.Registration] | None = None,
+    pipeline: Pipeline | None = None,
+) -> Outcome:
     """Register one new fact about a person.
 
     Nothing is written before the fact is validated and the Regelmotor has judged the person with
@@ -171,16 +215,18 @@ def register(person: m.Person, model: type[m.Registration], values: dict[str, An
     # Own transaction when called outside one (the person's lock is held until it ends); inside the
     # caller's, the guard's own savepoint (sent with the writes) keeps that transaction usable.
     with contextlib.nullcontext() if nested else transaction.atomic(using=conn.alias):
-        with rules_guard(person, at, path=model.FACT_KEY, savepoint=nested and savepoint, rows=locked_rows,
-                         pipeline=pipeline) as changes:
+        with rules_guard(
+            person, at, path=model.FACT_KEY, savepoint=nested and savepoint, rows=locked_rows, pipeline=pipeline
+        ) as changes:
             changes.insert(row)
     return Outcome(row, warnings, changes.result, changes.engine_rows)
 
 
 def _supersede(row: m.Registration, at: dt.datetime) -> None:
     if at < row.recorded_at:
-        raise RegistrationRefused([Problem("registered_at", "before_original",
-                                           "en korreksjon kan ikke registreres før det den korrigerer")])
+        raise RegistrationRefused(
+            [Problem("registered_at", "before_original", "en korreksjon kan ikke registreres før det den korrigerer")]
+        )
     updated = type(row).objects.filter(pk=row.pk, superseded_at__isnull=True).update(superseded_at=at)
     if updated != 1:
         raise ConcurrentChange.already_superseded()
@@ -188,8 +234,15 @@ def _supersede(row: m.Registration, at: dt.datetime) -> None:
 
 
 @transaction.atomic
-def correct(row: m.Registration, changes: dict[str, Any], reason: str, actor: Actor,
-            *, at: dt.datetime | None = None, evaluate: bool = True) -> Outcome:
+def correct(
+    row: m.Registration,
+    changes: dict[str, Any],
+    reason: str,
+    actor: Actor,
+    *,
+    at: dt.datetime | None = None,
+    evaluate: bool = True,
+) -> Outcome:
     """Correct a registered fact: a new row supersedes it; the old one stays readable."""
     at = _registration_time(at)
     if not reason or not reason.strip():
@@ -203,8 +256,16 @@ def correct(row: m.Registration, changes: dict[str, Any], reason: str, actor: Ac
     warnings = _check(type(row), values, path=row.FACT_KEY or type(row).__name__, at=at, person=row.person)
     with _guard(row.person, at, evaluate, path=row.FACT_KEY) as done:  # (``changes`` is the argument)
         _supersede(row, at)
-        new = _new_row(type(row), row.person, values, actor, at, operation=m.Operation.CORRECT, supersedes=row,
-                       reason=reason.strip())
+        new = _new_row(
+            type(row),
+            row.person,
+            values,
+            actor,
+            at,
+            operation=m.Operation.CORRECT,
+            supersedes=row,
+            reason=reason.strip(),
+        )
         new.save()
         done.remove(row)
         done.add(new)
@@ -212,8 +273,9 @@ def correct(row: m.Registration, changes: dict[str, Any], reason: str, actor: Ac
 
 
 @transaction.atomic
-def annul(row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | None = None,
-          evaluate: bool = True) -> Outcome:
+def annul(
+    row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | None = None, evaluate: bool = True
+) -> Outcome:
     """Delete a registered fact: an annulment row supersedes it; nothing is physically deleted."""
     at = _registration_time(at)
     if not reason or not reason.strip():
@@ -221,11 +283,21 @@ def annul(row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | N
     if bad := text_problems(reason, "reason"):
         raise RegistrationRefused(bad)
     if isinstance(row, m.PersonDetails):
-        raise RegistrationRefused([Problem("id", "details_not_annullable", "personopplysninger kan korrigeres, ikke slettes")])
+        raise RegistrationRefused(
+            [Problem("id", "details_not_annullable", "personopplysninger kan korrigeres, ikke slettes")]
+        )
     with _guard(row.person, at, evaluate, path=row.FACT_KEY) as changes:
         _supersede(row, at)
-        tomb = _new_row(type(row), row.person, row.fact_values(), actor, at, operation=m.Operation.ANNUL,
-                        supersedes=row, reason=reason.strip())
+        tomb = _new_row(
+            type(row),
+            row.person,
+            row.fact_values(),
+            actor,
+            at,
+            operation=m.Operation.ANNUL,
+            supersedes=row,
+            reason=reason.strip(),
+        )
         tomb.save()
         changes.remove(row)  # a tombstone is never current
     return Outcome(tomb)
@@ -234,19 +306,34 @@ def annul(row: m.Registration, reason: str, actor: Actor, *, at: dt.datetime | N
 STATUS_REASON = "Ny vurdering av Regelmotor"
 
 
-def derived_row(person: m.Person | int, model: type[_R], values: dict[str, Any], actor: Actor, at: dt.datetime,
-                supersedes: m.Registration | None) -> _R:
+def derived_row(
+    person: m.Person | int,
+    model: type[_R],
+    values: dict[str, Any],
+    actor: Actor,
+    at: dt.datetime,
+    supersedes: m.Registration | None,
+) -> _R:
     """An unsaved row of a value the Regelmotor derived, superseding ``supersedes`` (or None).
     ``person``: the person or their id."""
     whose = {"person": person} if isinstance(person, m.Person) else {"person_id": person}
-    return model(**whose, operation=m.Operation.CORRECT if supersedes is not None else m.Operation.CREATE,
-                 supersedes=supersedes, change_reason=STATUS_REASON if supersedes is not None else "",
-                 recorded_at=at, **actor.row_fields(), **values)
+    return model(
+        **whose,
+        operation=m.Operation.CORRECT if supersedes is not None else m.Operation.CREATE,
+        supersedes=supersedes,
+        change_reason=STATUS_REASON if supersedes is not None else "",
+        recorded_at=at,
+        **actor.row_fields(),
+        **values,
+    )
 
 
 # --- the person's derived status: the one way it is replaced ---------------------------
 
-def status_row(person: m.Person | int, values: dict[str, Any], at: dt.datetime, current: m.DerivedStatus | None) -> m.DerivedStatus:
+
+def status_row(
+    person: m.Person | int, values: dict[str, Any], at: dt.datetime, current: m.DerivedStatus | None
+) -> m.DerivedStatus:
     """The new DerivedStatus (``derivation.status_values``) replacing ``current`` (or None), registered by
     the Regelmotor. It is recorded no earlier than the status it replaces: when history is loaded out
     of registration order, the Regelmotor's new evaluation still follows the previous one."""
@@ -254,8 +341,13 @@ def status_row(person: m.Person | int, values: dict[str, Any], at: dt.datetime, 
     return derived_row(person, m.DerivedStatus, values, REGELMOTOR_ACTOR, when, current)
 
 
-def replace_statuses(statuses: Sequence[m.DerivedStatus], *, rows: Sequence[m.Registration] = (),
-                     savepoint: bool = True, pipeline: Pipeline | None = None) -> None:
+def replace_statuses(
+    statuses: Sequence[m.DerivedStatus],
+    *,
+    rows: Sequence[m.Registration] = (),
+    savepoint: bool = True,
+    pipeline: Pipeline | None = None,
+) -> None:
     """Store new DerivedStatus rows (``status_row``), each superseding its ``supersedes`` only while
     that is still current (else ``ConcurrentChange`` and nothing is stored): the one way a derived
     status is replaced, by a single write, a batch and the re-evaluation of the register alike.
@@ -279,9 +371,10 @@ def replace_statuses(statuses: Sequence[m.DerivedStatus], *, rows: Sequence[m.Re
     with transaction.atomic(savepoint=savepoint):
         for when, pks in by_time.items():
             for lo in range(0, len(pks), per_statement):
-                chunk = pks[lo:lo + per_statement]
-                updated = m.DerivedStatus.objects.filter(pk__in=chunk, superseded_at__isnull=True) \
-                    .update(superseded_at=when)
+                chunk = pks[lo : lo + per_statement]
+                updated = m.DerivedStatus.objects.filter(pk__in=chunk, superseded_at__isnull=True).update(
+                    superseded_at=when
+                )
                 if updated != len(chunk):
                     raise ConcurrentChange.already_superseded()
         m.DerivedStatus.objects.bulk_create(statuses, batch_size=BULK_BATCH)
@@ -292,10 +385,17 @@ def replace_statuses(statuses: Sequence[m.DerivedStatus], *, rows: Sequence[m.Re
 
 # --- the rules guard: judge a write, then store it with the person's new status ---------------
 
+
 @contextlib.contextmanager
-def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint: bool = True,
-                rows: list[m.Registration] | None = None,
-                pipeline: Pipeline | None = None) -> Iterator[Changes]:
+def rules_guard(
+    person: m.Person,
+    at: dt.datetime,
+    *,
+    path: str = "",
+    savepoint: bool = True,
+    rows: list[m.Registration] | None = None,
+    pipeline: Pipeline | None = None,
+) -> Iterator[Changes]:
     """Evaluate after a write (and before it, when needed to compare errors); refuse the write if it
     brings a rule error; store the result.
 
@@ -336,16 +436,22 @@ def rules_guard(person: m.Person, at: dt.datetime, *, path: str = "", savepoint:
     values = d.status_values(after)
     status = status_row(person, values, at, current) if d.status_changed(current, values) else None
     if changes.pending or status is not None:
-        replace_statuses([status] if status is not None else [], rows=changes.pending, savepoint=savepoint,
-                         pipeline=pipeline)
+        replace_statuses(
+            [status] if status is not None else [], rows=changes.pending, savepoint=savepoint, pipeline=pipeline
+        )
 
 
 _UNSET_STATUS = object()
 
 
-def store_result(person: m.Person, result: rules.Result, at: dt.datetime, *,
-                 current: Any = _UNSET_STATUS,  # m.DerivedStatus | None, or _UNSET_STATUS: read it
-                 terminations: list[m.Termination] | None = None) -> tuple[bool, int, int]:
+def store_result(
+    person: m.Person,
+    result: rules.Result,
+    at: dt.datetime,
+    *,
+    current: Any = _UNSET_STATUS,  # m.DerivedStatus | None, or _UNSET_STATUS: read it
+    terminations: list[m.Termination] | None = None,
+) -> tuple[bool, int, int]:
     """Store what the Regelmotor derived (``result``), superseding only what changed.
 
     ``current`` (the person's current DerivedStatus or None) and ``terminations`` (their current
@@ -362,14 +468,19 @@ def store_result(person: m.Person, result: rules.Result, at: dt.datetime, *,
     return changed, created, annulled
 
 
-def store_closures(person: m.Person, result: rules.Result, at: dt.datetime,
-                   terminations: list[m.Termination] | None = None) -> tuple[int, int]:
+def store_closures(
+    person: m.Person, result: rules.Result, at: dt.datetime, terminations: list[m.Termination] | None = None
+) -> tuple[int, int]:
     """Register (or annul) the Regelmotor's automatic avslutning so that it matches ``result``
     (``derivation.plan_closures``). Returns (closures created, closures annulled)."""
     closure = result.intro.closed
     if terminations is None:
-        if closure is None and not m.Termination.objects.current().filter(
-                person=person, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR).exists():
+        if (
+            closure is None
+            and not m.Termination.objects.current()
+            .filter(person=person, registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR)
+            .exists()
+        ):
             return 0, 0
         terminations = list(m.Termination.objects.current().filter(person=person))
     to_annul, wanted = d.plan_closures(result, terminations, lambda day: d.follow_up_municipality(person, day))
@@ -380,8 +491,13 @@ def store_closures(person: m.Person, result: rules.Result, at: dt.datetime,
     return (0 if wanted is None else 1), len(to_annul)
 
 
-def _guard(person: m.Person, at: dt.datetime, evaluate: bool, *, path: str,
-           ) -> contextlib.AbstractContextManager[Changes]:
+def _guard(
+    person: m.Person,
+    at: dt.datetime,
+    evaluate: bool,
+    *,
+    path: str,
+) -> contextlib.AbstractContextManager[Changes]:
     """The rules guard around a write, or nothing for the Regelmotor's own writes."""
     if not evaluate:
         return contextlib.nullcontext(Changes())
@@ -389,6 +505,7 @@ def _guard(person: m.Person, at: dt.datetime, evaluate: bool, *, path: str,
 
 
 # --- many registrations at once (POST /batches) -----------------------------------
+
 
 @dataclass
 class ItemOutcome:
@@ -487,8 +604,12 @@ BULK_BATCH = 2_000  # rows per INSERT statement
 
 
 @transaction.atomic
-def register_many(items: Sequence[tuple[m.Person, type[m.Registration], dict[str, Any]]], actor: Actor,
-                  *, at: dt.datetime | None = None) -> list[ItemOutcome]:
+def register_many(
+    items: Sequence[tuple[m.Person, type[m.Registration], dict[str, Any]]],
+    actor: Actor,
+    *,
+    at: dt.datetime | None = None,
+) -> list[ItemOutcome]:
     """Register many facts, as ``register`` each in its own savepoint, in order — but in bulk.
 
     The outcome of each item (and what is stored) is what calling ``register(person, model, values,
@@ -515,8 +636,9 @@ def register_many(items: Sequence[tuple[m.Person, type[m.Registration], dict[str
     read = current_rows_many(ids, d.GUARD_MODELS)
     # Terminations and follow-up periods of the persons whose status has a closure or who have none
     # yet, at once (as the guard reads them); of others only if the batch derives a closure for them.
-    closing = [pid for pid in ids
-               if d.closing_possible(next((r for r in read[pid] if isinstance(r, m.DerivedStatus)), None))]
+    closing = [
+        pid for pid in ids if d.closing_possible(next((r for r in read[pid] if isinstance(r, m.DerivedStatus)), None))
+    ]
     closure_rows = current_rows_many(closing, CLOSURE_MODELS) if closing else {}
     persons: dict[int, _PersonInBatch] = {}
     writes = _Writes()
@@ -534,12 +656,21 @@ def register_many(items: Sequence[tuple[m.Person, type[m.Registration], dict[str
     return outcomes
 
 
-def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Registration], values: dict[str, Any],
-                       actor: Actor, at: dt.datetime, as_of: dt.date, writes: _Writes) -> ItemOutcome:
+def _register_in_batch(
+    state: _PersonInBatch,
+    person: m.Person,
+    model: type[m.Registration],
+    values: dict[str, Any],
+    actor: Actor,
+    at: dt.datetime,
+    as_of: dt.date,
+    writes: _Writes,
+) -> ItemOutcome:
     """``register`` of one item against the person's state in memory; refuses before changing anything."""
     _before_person(person, at)
-    warnings = _check(model, values, path=model.FACT_KEY or model.__name__, at=at, person=person,
-                      rows=state.engine_rows)
+    warnings = _check(
+        model, values, path=model.FACT_KEY or model.__name__, at=at, person=person, rows=state.engine_rows
+    )
     row = _new_row(model, person, values, actor, at)
     # The rules guard (rules_guard), with the rows in memory.
     if state.before is _UNSET:
@@ -559,7 +690,8 @@ def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Re
         terminations = state.closure_rows(m.Termination) + ([row] if isinstance(row, m.Termination) else [])
         settlements = [r for r in engine_rows if isinstance(r, m.Settlement)]
         to_annul, wanted = d.plan_closures(
-            after, terminations, lambda day: d.follow_up_municipality_in(follow_ups, settlements, day))
+            after, terminations, lambda day: d.follow_up_municipality_in(follow_ups, settlements, day)
+        )
         if wanted is not None:
             # as register(..., evaluate=False) does for the Regelmotor's closure: a refusal refuses the item
             _check(m.Termination, wanted, path=m.Termination.FACT_KEY, at=at, person=person)
@@ -586,11 +718,13 @@ def _register_in_batch(state: _PersonInBatch, person: m.Person, model: type[m.Re
 def _store_statuses(changed: list[_PersonInBatch], at: dt.datetime) -> None:
     """Each person's new DerivedStatus, as a single write stores it (``replace_statuses``)."""
     # status_changed: ``status`` holds the new values (a dict, set in _register_in_batch).
-    replace_statuses([status_row(state.person, cast(dict[str, Any], state.status), at, state.stored)
-                      for state in changed])
+    replace_statuses(
+        [status_row(state.person, cast(dict[str, Any], state.status), at, state.stored) for state in changed]
+    )
 
 
 # --- import of whole persons (interchange format) ---------------------------------
+
 
 @dataclass
 class ImportResult:
@@ -601,7 +735,9 @@ class ImportResult:
     warnings: list[Problem]
 
 
-def validate_parsed(parsed: ParsedPerson, *, at: dt.datetime, existing: m.Person | None = None) -> tuple[list[Problem], list[Problem]]:
+def validate_parsed(
+    parsed: ParsedPerson, *, at: dt.datetime, existing: m.Person | None = None
+) -> tuple[list[Problem], list[Problem]]:
     """All problems and warnings of one interchange line; touches nothing."""
     problems = list(parsed.problems)
     warnings: list[Problem] = []
@@ -612,8 +748,12 @@ def validate_parsed(parsed: ParsedPerson, *, at: dt.datetime, existing: m.Person
     if parsed.details:
         p, w = validate_fact(m.PersonDetails, parsed.details, path="facts", registered_on=day, ref=ref)
         # the names are keys of the line itself, not of its facts: name the key the line used
-        problems += [Problem(x.field[len("facts."):], x.rule, x.message)
-                     if x.field in ("facts.first_name", "facts.last_name") else x for x in p]
+        problems += [
+            Problem(x.field[len("facts.") :], x.rule, x.message)
+            if x.field in ("facts.first_name", "facts.last_name")
+            else x
+            for x in p
+        ]
         warnings += w
     extra = [(it.model, it.values) for it in parsed.items]
     start = programme_start(existing, extra)
@@ -623,8 +763,13 @@ def validate_parsed(parsed: ParsedPerson, *, at: dt.datetime, existing: m.Person
         problems += p
         warnings += w
     if parsed.follow_up_municipality and ref.municipality_valid(parsed.follow_up_municipality, day) is None:
-        problems.append(Problem("follow_up_municipality", "unknown_municipality",
-                                f"ukjent kommunenummer {parsed.follow_up_municipality!r}"))
+        problems.append(
+            Problem(
+                "follow_up_municipality",
+                "unknown_municipality",
+                f"ukjent kommunenummer {parsed.follow_up_municipality!r}",
+            )
+        )
     return problems, warnings
 
 
@@ -632,8 +777,11 @@ def _derived_follow_up(parsed: ParsedPerson) -> dict[str, Any] | None:
     """A follow-up period from the line's ``follow_up_municipality`` when no ``follow_up`` list is given."""
     if not parsed.follow_up_municipality or any(it.model is m.FollowUp for it in parsed.items):
         return None
-    settled = [it.values["settlement_date"] for it in parsed.items
-               if it.model is m.Settlement and it.values.get("municipality") == parsed.follow_up_municipality]
+    settled = [
+        it.values["settlement_date"]
+        for it in parsed.items
+        if it.model is m.Settlement and it.values.get("municipality") == parsed.follow_up_municipality
+    ]
     permits = [it.values["decision_date"] for it in parsed.items if it.model is m.ResidencePermit]
     start = min(settled) if settled else (min(permits) if permits else None)
     if start is None:
@@ -649,8 +797,9 @@ SNAPSHOT_KEY_FIELDS: dict[type[m.Registration], tuple[str, ...]] = {
 
 
 @transaction.atomic
-def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None = None, update: bool = False,
-                  evaluate: bool = True) -> ImportResult:
+def import_person(
+    parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None = None, update: bool = False, evaluate: bool = True
+) -> ImportResult:
     """Store one parsed interchange line, all or nothing.
 
     A new DUF number creates the person. An existing one is refused unless
@@ -662,16 +811,25 @@ def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None 
     existing = m.Person.objects.filter(duf=parsed.duf).first() if parsed.duf else None
     problems, warnings = validate_parsed(parsed, at=at, existing=existing)
     if existing is not None and not update:
-        problems.append(Problem("duf", "duf_exists", f"personen med DUF-nummer {parsed.duf} finnes allerede (bruk --update)"))
+        problems.append(
+            Problem("duf", "duf_exists", f"personen med DUF-nummer {parsed.duf} finnes allerede (bruk --update)")
+        )
     item_times = [it.registered_at for it in parsed.items if it.registered_at]
     for it in parsed.items:
         if it.registered_at and it.registered_at > timezone.now() + CLOCK_SKEW:
-            problems.append(Problem(f"{it.path}.registered_at", "registered_in_future", "registreringstidspunktet er fram i tid"))
+            problems.append(
+                Problem(f"{it.path}.registered_at", "registered_in_future", "registreringstidspunktet er fram i tid")
+            )
     if existing is not None:
         for it in parsed.items:
             if (it.registered_at or at) < existing.recorded_at:
-                problems.append(Problem(f"{it.path}.registered_at", "before_person",
-                                        "registreringstidspunktet er før personen ble registrert"))
+                problems.append(
+                    Problem(
+                        f"{it.path}.registered_at",
+                        "before_person",
+                        "registreringstidspunktet er før personen ble registrert",
+                    )
+                )
     if problems:
         raise RegistrationRefused(problems)
 
@@ -691,9 +849,15 @@ def import_person(parsed: ParsedPerson, actor: Actor, *, at: dt.datetime | None 
     return ImportResult(person, *counts, warnings)
 
 
-def _write_snapshot(person: m.Person, parsed: ParsedPerson,
-                    items: list[tuple[type[m.Registration], dict[str, Any], dt.datetime]], actor: Actor,
-                    at: dt.datetime, existing: m.Person | None, first: dt.datetime | None) -> tuple[int, int, int]:
+def _write_snapshot(
+    person: m.Person,
+    parsed: ParsedPerson,
+    items: list[tuple[type[m.Registration], dict[str, Any], dt.datetime]],
+    actor: Actor,
+    at: dt.datetime,
+    existing: m.Person | None,
+    first: dt.datetime | None,
+) -> tuple[int, int, int]:
     created = annulled = corrected = 0
     if existing is None:
         assert first is not None  # given for a new person
@@ -705,20 +869,29 @@ def _write_snapshot(person: m.Person, parsed: ParsedPerson,
             if cur is not None:
                 _supersede(cur, at)
             m.PersonDetails.objects.create(
-                person=person, recorded_at=at, operation=m.Operation.CORRECT if cur else m.Operation.CREATE,
-                supersedes=cur, change_reason="Oppdatert ved import" if cur else "", **actor.row_fields(), **parsed.details,
+                person=person,
+                recorded_at=at,
+                operation=m.Operation.CORRECT if cur else m.Operation.CREATE,
+                supersedes=cur,
+                change_reason="Oppdatert ved import" if cur else "",
+                **actor.row_fields(),
+                **parsed.details,
             )
             corrected += 1
 
     by_model: dict[type[m.Registration], list[tuple[dict[str, Any], dt.datetime]]] = {}
     for model, values, when in items:
         by_model.setdefault(model, []).append((values, when))
-    models_in_scope = set(by_model) | ({mdl for mdl in m.REGISTRATION_MODELS if mdl is not m.PersonDetails} if existing else set())
+    models_in_scope = set(by_model) | (
+        {mdl for mdl in m.REGISTRATION_MODELS if mdl is not m.PersonDetails} if existing else set()
+    )
     for model in models_in_scope:
         wanted = by_model.get(model, [])
         if existing is not None:
             current = list(model.objects.current().filter(person=person))
-            if model is m.Extension and sum(r.months for r in current if isinstance(r, m.Extension)) == sum(v["months"] for v, _ in wanted):
+            if model is m.Extension and sum(r.months for r in current if isinstance(r, m.Extension)) == sum(
+                v["months"] for v, _ in wanted
+            ):
                 continue  # the format carries only the total; an equal total is the same extension
             fields = SNAPSHOT_KEY_FIELDS.get(model, model.FACT_FIELDS)
             remaining = []
@@ -733,8 +906,16 @@ def _write_snapshot(person: m.Person, parsed: ParsedPerson,
                 if stale.registered_by_kind == m.ActorKind.SYSTEM and stale.registered_by_system == REGELMOTOR:
                     continue  # the Regelmotor's own registrations follow the rules, not the snapshot
                 _supersede(stale, at)
-                _new_row(model, person, stale.fact_values(), actor, at, operation=m.Operation.ANNUL,
-                         supersedes=stale, reason="Ikke med i importert øyeblikksbilde").save()
+                _new_row(
+                    model,
+                    person,
+                    stale.fact_values(),
+                    actor,
+                    at,
+                    operation=m.Operation.ANNUL,
+                    supersedes=stale,
+                    reason="Ikke med i importert øyeblikksbilde",
+                ).save()
                 annulled += 1
             wanted = remaining
         rows = [_new_row(model, person, values, actor, when) for values, when in wanted]

@@ -17,7 +17,7 @@ import datetime as dt
 import decimal
 import json
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import orjson
@@ -35,12 +35,14 @@ _M = TypeVar("_M", bound=models.Model)
 _R = TypeVar("_R", bound=m.Registration)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _select(model: type[m.Registration], vendor: str) -> str:
     fn = "json_build_object" if vendor == "postgresql" else "json_object"
     pairs = ", ".join(f"'{f.attname}', \"{f.column}\"" for f in model._meta.concrete_fields)
-    return (f"SELECT '{model.__name__}', {fn}({pairs}) FROM \"{model._meta.db_table}\" "
-            f"WHERE person_id = %s AND superseded_at IS NULL AND operation <> 'annul'")
+    return (
+        f"SELECT '{model.__name__}', {fn}({pairs}) FROM \"{model._meta.db_table}\" "
+        f"WHERE person_id = %s AND superseded_at IS NULL AND operation <> 'annul'"
+    )
 
 
 _BY_NAME = {mdl.__name__: mdl for mdl in m.ALL_REGISTRATION_MODELS}
@@ -48,7 +50,7 @@ _BY_NAME = {mdl.__name__: mdl for mdl in m.ALL_REGISTRATION_MODELS}
 
 def _datetime(v: Any) -> dt.datetime:
     moment = v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(v)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)  # SQLite stores UTC, naive
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite stores UTC, naive
 
 
 def _converter(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
@@ -65,7 +67,7 @@ def _converter(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plan(model: type[models.Model], by_column: bool) -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...]:
     """(key in the read row, attname, converter or None) of each concrete field; the key is the
     column name (``row_to_json``) or the attname (``json_build_object``/``json_object``)."""
@@ -81,7 +83,7 @@ def _instance(model: type[_M], data: dict[str, Any], *, by_column: bool = False)
     return loaded_instance(model, values)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pg_statement(models_: tuple[type[m.Registration], ...]) -> str:
     """PostgreSQL: ``row_to_json`` of each whole row (keys are column names), one named parameter."""
     return " UNION ALL ".join(
@@ -130,7 +132,9 @@ def _read_pg(statement: str, params: dict[str, Any], lock_statement: str | None)
             return cur.fetchall()
 
 
-def _fetch_postgresql(person_id: int, models_: tuple[type[m.Registration], ...], *, lock: bool = False) -> list[tuple[str, m.Registration]]:
+def _fetch_postgresql(
+    person_id: int, models_: tuple[type[m.Registration], ...], *, lock: bool = False
+) -> list[tuple[str, m.Registration]]:
     """One prepared statement with server-side binding on Django's own connection (same transaction).
 
     Django's cursors bind parameters on the client, so PostgreSQL would parse and plan this
@@ -141,8 +145,7 @@ def _fetch_postgresql(person_id: int, models_: tuple[type[m.Registration], ...],
     (psycopg's pipeline mode): two statements, so the read still takes its snapshot after the lock
     is granted, and sees what the previous writer of the person committed.
     """
-    fetched = _read_pg(_pg_statement(models_), {"person": person_id},
-                       _lock_statement(False) if lock else None)
+    fetched = _read_pg(_pg_statement(models_), {"person": person_id}, _lock_statement(False) if lock else None)
     return [(name, _instance(_BY_NAME[name], payload, by_column=True)) for name, payload in fetched]
 
 
@@ -158,8 +161,10 @@ def current_rows(person_id: int, models_: Iterable[type[_R]], *, lock: bool = Fa
         sql = " UNION ALL ".join(_select(mdl, connection.vendor) for mdl in models_)
         with connection.cursor() as cur:
             cur.execute(sql, [person_id] * len(models_))
-            fetched = [(name, _instance(_BY_NAME[name], json.loads(payload) if isinstance(payload, str) else payload))
-                       for name, payload in cur.fetchall()]
+            fetched = [
+                (name, _instance(_BY_NAME[name], json.loads(payload) if isinstance(payload, str) else payload))
+                for name, payload in cur.fetchall()
+            ]
     order = {mdl.__name__: i for i, mdl in enumerate(models_)}
     rows: list[tuple[int, int, m.Registration]] = []
     for name, row in fetched:
@@ -169,17 +174,22 @@ def current_rows(person_id: int, models_: Iterable[type[_R]], *, lock: bool = Fa
     return cast(list[_R], [r for _o, _i, r in rows])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pg_by_duf_statement(models_: tuple[type[m.Registration], ...]) -> str:
     """PostgreSQL: the person with a DUF number and their current rows of ``models_``, one statement."""
     person = m.Person._meta.db_table
     rows = _pg_statement(models_).replace(
-        "person_id = %(person)s", f'person_id = (SELECT id FROM "{person}" WHERE duf = %(duf)s)')
+        "person_id = %(person)s", f'person_id = (SELECT id FROM "{person}" WHERE duf = %(duf)s)'
+    )
     return f"SELECT 'Person', row_to_json(t) FROM \"{person}\" t WHERE duf = %(duf)s UNION ALL {rows}"
 
 
-def person_by_duf(duf: str, models_: Iterable[type[_R]], *, lock: bool = False,
-                  ) -> tuple[m.Person | None, list[_R]]:
+def person_by_duf(
+    duf: str,
+    models_: Iterable[type[_R]],
+    *,
+    lock: bool = False,
+) -> tuple[m.Person | None, list[_R]]:
     """The person with DUF number ``duf`` (or None) and their current rows of ``models_`` (as
     ``current_rows``): one round trip on PostgreSQL (one prepared statement).
 
@@ -225,7 +235,7 @@ def _by_duf_postgresql(duf: str, models_: tuple[type[_R], ...], lock: bool) -> t
 # SQLite lets one writer at a time in anyway.
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lock_statement(many: bool) -> str:
     table = m.Person._meta.db_table
     if many:
@@ -233,7 +243,7 @@ def _lock_statement(many: bool) -> str:
     return f'SELECT id FROM "{table}" WHERE id = %(person)s FOR UPDATE'
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lock_by_duf_statement() -> str:
     return f'SELECT id FROM "{m.Person._meta.db_table}" WHERE duf = %(duf)s FOR UPDATE'
 
@@ -267,23 +277,27 @@ def lock_persons(person_ids: list[int]) -> None:
 MANY_CHUNK = 10_000
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pg_many_statement(model: type[m.Registration]) -> str:
     """PostgreSQL: one table's current rows for an array of person ids, typed columns in field order.
 
     One statement per table instead of one ``UNION ALL`` of JSON objects: for thousands of rows,
     building and parsing JSON costs more than the extra round trips (measured: 2.5× slower)."""
     cols = ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields)
-    return (f'SELECT {cols} FROM "{model._meta.db_table}" WHERE person_id = ANY(%(persons)s) '
-            f"AND superseded_at IS NULL AND operation <> 'annul'")
+    return (
+        f'SELECT {cols} FROM "{model._meta.db_table}" WHERE person_id = ANY(%(persons)s) '
+        f"AND superseded_at IS NULL AND operation <> 'annul'"
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _json_columns(model: type[m.Registration]) -> tuple[int, ...]:
     return tuple(i for i, f in enumerate(model._meta.concrete_fields) if isinstance(f, models.JSONField))
 
 
-def _many_postgresql(person_ids: list[int], models_: tuple[type[m.Registration], ...]) -> list[tuple[int, int, m.Registration]]:
+def _many_postgresql(
+    person_ids: list[int], models_: tuple[type[m.Registration], ...]
+) -> list[tuple[int, int, m.Registration]]:
     """(model position, id, instance) of every current row; server-side binding of the id array,
     on Django's own connection (the same transaction)."""
     import psycopg
@@ -306,7 +320,7 @@ def _many_postgresql(person_ids: list[int], models_: tuple[type[m.Registration],
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sqlite_many_statement(models_: tuple[type[m.Registration], ...]) -> str:
     """SQLite: as ``_select``, for a JSON array of person ids (``json_each``, one parameter per table)."""
     return " UNION ALL ".join(
@@ -315,7 +329,9 @@ def _sqlite_many_statement(models_: tuple[type[m.Registration], ...]) -> str:
     )
 
 
-def _many_sqlite(person_ids: list[int], models_: tuple[type[m.Registration], ...]) -> list[tuple[int, int, m.Registration]]:
+def _many_sqlite(
+    person_ids: list[int], models_: tuple[type[m.Registration], ...]
+) -> list[tuple[int, int, m.Registration]]:
     order = {mdl.__name__: i for i, mdl in enumerate(models_)}
     with connection.cursor() as cur:
         cur.execute(_sqlite_many_statement(models_), [json.dumps(person_ids)] * len(models_))
@@ -327,8 +343,10 @@ def _many_sqlite(person_ids: list[int], models_: tuple[type[m.Registration], ...
     return out
 
 
-def current_rows_many(person_ids: Iterable[int], models_: Iterable[type[m.Registration]],
-                      ) -> dict[int, list[m.Registration]]:
+def current_rows_many(
+    person_ids: Iterable[int],
+    models_: Iterable[type[m.Registration]],
+) -> dict[int, list[m.Registration]]:
     """``current_rows`` for many persons in few statements: {person id: rows}, every id present.
 
     The same row objects as ``current_rows`` (model order, then id order, per person), read with
@@ -339,7 +357,7 @@ def current_rows_many(person_ids: Iterable[int], models_: Iterable[type[m.Regist
     ids = sorted(set(person_ids))
     fetched: list[tuple[int, int, m.Registration]] = []
     for lo in range(0, len(ids), MANY_CHUNK):
-        chunk = ids[lo:lo + MANY_CHUNK]
+        chunk = ids[lo : lo + MANY_CHUNK]
         fetched += (_many_postgresql if connection.vendor == "postgresql" else _many_sqlite)(chunk, models_)
     fetched.sort(key=lambda t: (t[0], t[1]))
     by_person: dict[int, list[m.Registration]] = {pid: [] for pid in ids}

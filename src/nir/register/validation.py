@@ -70,9 +70,7 @@ class ReferenceIndex:
         windows = self.municipalities.get(number)
         if windows is None:
             return None
-        return any(
-            (lo is None or lo <= d) and (hi is None or d <= hi) for d in days if d for lo, hi in windows
-        )
+        return any((lo is None or lo <= d) and (hi is None or d <= hi) for d in days if d for lo, hi in windows)
 
 
 def _load_reference(alias: str) -> ReferenceIndex:
@@ -83,7 +81,9 @@ def _load_reference(alias: str) -> ReferenceIndex:
         munis.setdefault(number, []).append((lo, hi))
     districts = {
         n: (mn, lo, hi)
-        for n, mn, lo, hi in District.objects.using(alias).values_list("number", "municipality_number", "valid_from", "valid_to")
+        for n, mn, lo, hi in District.objects.using(alias).values_list(
+            "number", "municipality_number", "valid_from", "valid_to"
+        )
     }
     return ReferenceIndex({k: tuple(v) for k, v in munis.items()}, districts)
 
@@ -158,7 +158,7 @@ def validate_duf(value: str, field: str = "duf") -> list[Problem]:
     return []
 
 
-def validate_fact(
+def validate_fact(  # noqa: C901 - one check per field kind, in the order a caseworker reads them
     model: type[m.Registration],
     values: dict[str, Any],
     *,
@@ -207,9 +207,14 @@ def validate_fact(
                 problems.append(Problem(p(fname), "hours_max", "er urimelig høyt"))
         elif kind == "int" and v is not None and v < 0:
             problems.append(Problem(p(fname), "non_negative", "kan ikke være negativ"))
-        elif kind == "int" and model is m.Extension and fname == "months" and v is not None and v > MAX_EXTENSION_MONTHS:
-            problems.append(Problem(p(fname), "extension_months_max",
-                                    f"en utvidelse kan være på høyst {MAX_EXTENSION_MONTHS} måneder"))
+        elif (
+            kind == "int" and model is m.Extension and fname == "months" and v is not None and v > MAX_EXTENSION_MONTHS
+        ):
+            problems.append(
+                Problem(
+                    p(fname), "extension_months_max", f"en utvidelse kan være på høyst {MAX_EXTENSION_MONTHS} måneder"
+                )
+            )
         elif kind == "str" and v and model is not m.PersonDetails:
             field = model._meta.get_field(fname)
             limit = field.max_length if isinstance(field, models.Field) else None  # a str kind: a Char/TextField
@@ -220,14 +225,22 @@ def validate_fact(
             if ok is None:
                 problems.append(Problem(p(fname), "unknown_municipality", f"ukjent kommunenummer {v!r}"))
             elif not ok:
-                problems.append(Problem(p(fname), "municipality_not_valid", f"kommunenummer {v} er ikke gyldig på datoen"))
+                problems.append(
+                    Problem(p(fname), "municipality_not_valid", f"kommunenummer {v} er ikke gyldig på datoen")
+                )
         elif kind == "district" and v:
             d = ref.districts.get(v)
             muni_field = "municipality" if "municipality" in kinds else "follow_up_municipality"
             if d is None:
                 problems.append(Problem(p(fname), "unknown_district", f"ukjent bydelsnummer {v!r}"))
             elif values.get(muni_field) and d[0] != values.get(muni_field):
-                problems.append(Problem(p(fname), "district_not_in_municipality", f"bydel {v} ligger ikke i kommune {values.get(muni_field)}"))
+                problems.append(
+                    Problem(
+                        p(fname),
+                        "district_not_in_municipality",
+                        f"bydel {v} ligger ikke i kommune {values.get(muni_field)}",
+                    )
+                )
         elif kind.startswith("code:") and v:
             list_name = kind[5:]
             code = codes.code_list(list_name).get(v)
@@ -235,17 +248,22 @@ def validate_fact(
                 problems.append(Problem(p(fname), "unknown_code", f"ukjent kode {v!r} i kodeverket {list_name}"))
             elif model is m.FinalGoal:
                 if programme_start is not None and not code.valid_on(programme_start):
-                    warnings.append(Problem(
-                        p(fname), "final_goal_outside_window",
-                        f"sluttmålet «{code.label}» gjelder ikke for programstart {programme_start:%d.%m.%Y}; "
-                        "registrert med avvik",
-                    ))
+                    warnings.append(
+                        Problem(
+                            p(fname),
+                            "final_goal_outside_window",
+                            f"sluttmålet «{code.label}» gjelder ikke for programstart {programme_start:%d.%m.%Y}; "
+                            "registrert med avvik",
+                        )
+                    )
             elif fact_day is not None and not code.valid_on(fact_day):
-                problems.append(Problem(
-                    p(fname), "code_not_valid_on_date",
-                    f"koden {v!r} ({code.label}) er ikke gyldig {fact_day:%d.%m.%Y} "
-                    f"(gyldig {_window(code)})",
-                ))
+                problems.append(
+                    Problem(
+                        p(fname),
+                        "code_not_valid_on_date",
+                        f"koden {v!r} ({code.label}) er ikke gyldig {fact_day:%d.%m.%Y} (gyldig {_window(code)})",
+                    )
+                )
 
     for start, end in PERIODS.get(model, ()):
         a, b = values.get(start), values.get(end)
@@ -256,13 +274,19 @@ def validate_fact(
         code = codes.code_list("decision_type").get(values["decision_type"])
         schemes = code.attrs.get("schemes", []) if code else []
         if code and values.get("scheme") and schemes and values["scheme"] not in schemes:
-            problems.append(Problem(p("decision_type"), "decision_type_not_in_scheme",
-                                    f"vedtakstypen «{code.label}» gjelder ikke ordningen {values['scheme']}"))
+            problems.append(
+                Problem(
+                    p("decision_type"),
+                    "decision_type_not_in_scheme",
+                    f"vedtakstypen «{code.label}» gjelder ikke ordningen {values['scheme']}",
+                )
+            )
     if model is m.Exam:
         problems.extend(_validate_exam_level(values, p, problems))
     if model is m.PersonDetails:
-        problems.extend(x for x in _validate_details(values, path, registered_on)
-                        if x.field.rpartition(".")[2] not in unstorable)
+        problems.extend(
+            x for x in _validate_details(values, path, registered_on) if x.field.rpartition(".")[2] not in unstorable
+        )
     return problems, warnings
 
 
@@ -275,11 +299,13 @@ def _validate_exam_level(values: dict[str, Any], p: Callable[[str], str], found:
         return []  # no level, or the type (or the level's length) is already reported
     levels = code.attrs.get("levels") or []
     if not levels:
-        return [Problem(path, "exam_level_not_allowed",
-                        f"nivå kan bare registreres for prøve i norsk, ikke for «{code.label}»")]
+        return [
+            Problem(
+                path, "exam_level_not_allowed", f"nivå kan bare registreres for prøve i norsk, ikke for «{code.label}»"
+            )
+        ]
     if level not in levels:
-        return [Problem(path, "exam_level_unknown",
-                        f"ukjent nivå {level!r} (gyldige nivåer: {', '.join(levels)})")]
+        return [Problem(path, "exam_level_unknown", f"ukjent nivå {level!r} (gyldige nivåer: {', '.join(levels)})")]
     return []
 
 
@@ -303,8 +329,13 @@ def _validate_details(values: dict[str, Any], path: str, registered_on: dt.date)
         else:
             values["national_id"] = parsed.number
             if birth is not None and parsed.birth_date != birth:
-                problems.append(Problem(f"{path}.national_id", "national_id_birth_date_mismatch",
-                                        "fødselsnummeret stemmer ikke med fødselsdatoen"))
+                problems.append(
+                    Problem(
+                        f"{path}.national_id",
+                        "national_id_birth_date_mismatch",
+                        "fødselsnummeret stemmer ikke med fødselsdatoen",
+                    )
+                )
     for name_field in ("first_name", "last_name"):
         if name_field in values and len(values.get(name_field) or "") > 200:
             problems.append(Problem(f"{path}.{name_field}", "max_length", "er for langt (over 200 tegn)"))

@@ -1,8 +1,9 @@
 """The statements of the write path, and the judged write in one round trip on PostgreSQL.
 
-A registration through ``services.register`` (called by the action layer, ``nir.actions``) is judged by the Regelmotor before anything is
-stored (``services.rules_guard``); what remains is to insert the new row and, when the result
-changed, supersede the person's ``DerivedStatus`` with the new one. ``store_judged`` sends these
+A registration through ``services.register`` (called by the action layer, ``nir.actions``) is
+judged by the Regelmotor before anything is stored (``services.rules_guard``); what remains is
+to insert the new row and, when the result changed, supersede the person's ``DerivedStatus``
+with the new one. ``store_judged`` sends these
 statements in one round trip (psycopg's pipeline mode, each statement prepared once per
 connection) and stores them all or nothing:
 
@@ -28,14 +29,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, router, transaction
 
-from nir.register import models as m
 from nir.db import params as pg_params
 from nir.db.pipeline import Pipeline, in_pipeline
+from nir.register import models as m
 from nir.register.errors import ConcurrentChange
 
 if TYPE_CHECKING:
@@ -47,12 +48,12 @@ CONCURRENT_SQLSTATE = "NIR01"
 SAVEPOINT = "nir_judged_write"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(model: type[m.Registration]) -> tuple[models.Field[Any, Any], ...]:
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key)
 
 
-@lru_cache(maxsize=None)
+@cache
 def insert_statement(model: type[m.Registration]) -> str:
     """``INSERT`` of one row of ``model`` (every column but the id), returning the id."""
     fields = _fields(model)
@@ -61,7 +62,7 @@ def insert_statement(model: type[m.Registration]) -> str:
     return f'INSERT INTO "{model._meta.db_table}" ({cols}) VALUES ({marks}) RETURNING id'
 
 
-@lru_cache(maxsize=None)
+@cache
 def supersede_statement(model: type[m.Registration], *, strict: bool) -> str:
     """PostgreSQL: close the current row (parameters: time, id) and insert its successor, in one
     statement. ``strict``: fail (``CONCURRENT_SQLSTATE``) if the row was no longer current; else
@@ -71,8 +72,10 @@ def supersede_statement(model: type[m.Registration], *, strict: bool) -> str:
     marks = ", ".join(["%s"] * len(fields))
     table = model._meta.db_table
     guard = "nir_expect_superseded((SELECT count(*) FROM old))" if strict else "EXISTS (SELECT 1 FROM old)"
-    return (f'WITH old AS (UPDATE "{table}" SET superseded_at = %s WHERE id = %s AND superseded_at IS NULL '
-            f'RETURNING id) INSERT INTO "{table}" ({cols}) SELECT {marks} WHERE {guard} RETURNING id')
+    return (
+        f'WITH old AS (UPDATE "{table}" SET superseded_at = %s WHERE id = %s AND superseded_at IS NULL '
+        f'RETURNING id) INSERT INTO "{table}" ({cols}) SELECT {marks} WHERE {guard} RETURNING id'
+    )
 
 
 def params(row: m.Registration, conn: BaseDatabaseWrapper) -> list[Any]:
@@ -80,8 +83,9 @@ def params(row: m.Registration, conn: BaseDatabaseWrapper) -> list[Any]:
     return pg_params.values(_fields(type(row)), row.__getattribute__, conn)
 
 
-def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, savepoint: bool,
-                 pipeline: Pipeline | None = None) -> None:
+def store_judged(
+    rows: list[m.Registration], status: m.DerivedStatus | None, *, savepoint: bool, pipeline: Pipeline | None = None
+) -> None:
     """Insert ``rows`` (in order) and then ``status`` (superseding ``status.supersedes`` if set),
     all or nothing; set their ids. ``savepoint``: keep the caller's transaction usable on failure.
     ``pipeline``: the ``atomic_pipelined`` transaction this is written in, if any; without
@@ -105,16 +109,25 @@ def store_judged(rows: list[m.Registration], status: m.DerivedStatus | None, *, 
 def _store_status_django(status: m.DerivedStatus, conn: BaseDatabaseWrapper) -> None:
     old = status.supersedes
     if old is not None:
-        updated = type(old).objects.using(conn.alias).filter(pk=old.pk, superseded_at__isnull=True) \
+        updated = (
+            type(old)
+            .objects.using(conn.alias)
+            .filter(pk=old.pk, superseded_at__isnull=True)
             .update(superseded_at=status.recorded_at)
+        )
         if updated != 1:
             raise ConcurrentChange.already_superseded()
         old.superseded_at = status.recorded_at
     status.save(using=conn.alias)
 
 
-def _store_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn: BaseDatabaseWrapper,
-                      savepoint: bool, pipeline: Pipeline | None) -> None:
+def _store_postgresql(
+    rows: list[m.Registration],
+    status: m.DerivedStatus | None,
+    conn: BaseDatabaseWrapper,
+    savepoint: bool,
+    pipeline: Pipeline | None,
+) -> None:
     import psycopg
 
     conn.ensure_connection()
@@ -161,8 +174,12 @@ def _stored(rows: list[m.Registration], status: m.DerivedStatus | None, cursors:
         status.supersedes.superseded_at = status.recorded_at
 
 
-def _queue_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None, conn: BaseDatabaseWrapper,
-                      after_commit: list[Callable[[], None]]) -> None:
+def _queue_postgresql(
+    rows: list[m.Registration],
+    status: m.DerivedStatus | None,
+    conn: BaseDatabaseWrapper,
+    after_commit: list[Callable[[], None]],
+) -> None:
     """In ``atomic_pipelined`` when the transaction is this one write (no savepoint): the statements
     only join the pipeline, and go to the server with the COMMIT — one round trip for the row, the
     status, the audit event and the COMMIT. A failure surfaces with the next statement whose answers
@@ -175,8 +192,9 @@ def _queue_postgresql(rows: list[m.Registration], status: m.DerivedStatus | None
     after_commit.append(lambda: _stored(rows, status, cursors))
 
 
-def _send(rows: list[m.Registration], status: m.DerivedStatus | None, conn: BaseDatabaseWrapper,
-          cursors: list[Cursor[Any]]) -> None:
+def _send(
+    rows: list[m.Registration], status: m.DerivedStatus | None, conn: BaseDatabaseWrapper, cursors: list[Cursor[Any]]
+) -> None:
     """Execute (in pipeline mode: queue) the INSERTs of ``rows`` and of ``status`` (superseding
     ``status.supersedes`` only if it is still current), one cursor each, appended to ``cursors``."""
     import psycopg
@@ -192,8 +210,11 @@ def _send(rows: list[m.Registration], status: m.DerivedStatus | None, conn: Base
         if status.supersedes is None:
             cur.execute(insert_statement(m.DerivedStatus), params(status, conn), prepare=True)
         else:
-            cur.execute(supersede_statement(m.DerivedStatus, strict=True),
-                        [status.recorded_at, status.supersedes.pk, *params(status, conn)], prepare=True)
+            cur.execute(
+                supersede_statement(m.DerivedStatus, strict=True),
+                [status.recorded_at, status.supersedes.pk, *params(status, conn)],
+                prepare=True,
+            )
 
 
 @contextlib.contextmanager

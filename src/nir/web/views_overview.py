@@ -52,6 +52,7 @@ _DIGITS = re.compile(r"^\d{4}$")
 
 # --- shared helpers ---------------------------------------------------------------------------------
 
+
 def person_url(duf: str) -> str:
     """The person page (``person``, built by the Personer pages)."""
     return reverse("person", args=[duf])
@@ -71,11 +72,16 @@ def reference_names(today: dt.date) -> dict:
     if names is None:
         counties = dict(County.objects.valid_on(today).values_list("number", "name"))
         munis = {}
-        for number, name, county in Municipality.objects.valid_on(today).order_by("number").values_list(
-                "number", "name", "county__number"):
+        for number, name, county in (
+            Municipality.objects.valid_on(today).order_by("number").values_list("number", "name", "county__number")
+        ):
             munis[number] = (name, county, counties.get(county, ""))
-        districts = {number: (name, muni) for number, name, muni in District.objects.valid_on(today).order_by(
-            "number").values_list("number", "name", "municipality_number")}
+        districts = {
+            number: (name, muni)
+            for number, name, muni in District.objects.valid_on(today)
+            .order_by("number")
+            .values_list("number", "name", "municipality_number")
+        }
         names = {"municipalities": munis, "districts": districts}
         cache.set(key, names, 3600)
     return names
@@ -99,9 +105,18 @@ def _page_number(request) -> int:
 
 def _pager(url: str, query: dict, page: int, pages: int) -> dict:
     def link(n):
-        return url + "?" + urlencode([(k, v) for k, v in {**query, "page": n if n > 1 else ""}.items() if v not in (None, "")])
-    return {"page": page, "pages": pages,
-            "prev_url": link(page - 1) if page > 1 else "", "next_url": link(page + 1) if page < pages else ""}
+        return (
+            url
+            + "?"
+            + urlencode([(k, v) for k, v in {**query, "page": n if n > 1 else ""}.items() if v not in (None, "")])
+        )
+
+    return {
+        "page": page,
+        "pages": pages,
+        "prev_url": link(page - 1) if page > 1 else "",
+        "next_url": link(page + 1) if page < pages else "",
+    }
 
 
 def _sort_headers(columns, sort: str, url: str, query: dict) -> list[dict]:
@@ -115,22 +130,27 @@ def _sort_headers(columns, sort: str, url: str, query: dict) -> list[dict]:
             next_sort = f"-{c['key']}" if here and not descending else c["key"]
             params = {k: v for k, v in query.items() if k not in ("sort", "page") and v not in (None, "")}
             params["sort"] = next_sort
-            h.update(url=url + "?" + urlencode(params),
-                     aria_sort=("descending" if descending else "ascending") if here else "",
-                     indicator=("▼" if descending else "▲") if here else "",
-                     action=_("sort descending") if next_sort.startswith("-") else _("sort ascending"))
+            h.update(
+                url=url + "?" + urlencode(params),
+                aria_sort=("descending" if descending else "ascending") if here else "",
+                indicator=("▼" if descending else "▲") if here else "",
+                action=_("sort descending") if next_sort.startswith("-") else _("sort ascending"),
+            )
         out.append(h)
     return out
 
 
 # --- Arbeidsflate -----------------------------------------------------------------------------------
 
+
 def _cell(col: worklist.Column, rec: dict):
     """A section cell: {"kind", "value"} — dates as dates (the template writes dd.mm.yyyy), lists as lists."""
     kind = col.kind
     if kind == "deviations":
-        return {"kind": "list", "value": [DEVIATION_LABELS.get(d, d) for d in worklist.m.DEVIATIONS
-                                          if rec.get(f"deviation_{d}")]}
+        return {
+            "kind": "list",
+            "value": [DEVIATION_LABELS.get(d, d) for d in worklist.m.DEVIATIONS if rec.get(f"deviation_{d}")],
+        }
     if kind == "errors":
         return {"kind": "list", "value": [str(worklist.ERROR_LABELS.get(e, e)) for e in rec.get("errors") or []]}
     if kind == "schemes":
@@ -151,12 +171,16 @@ def _cell(col: worklist.Column, rec: dict):
 
 
 def _rows(page: worklist.Page, names: dict) -> list[dict]:
-    return [{
-        "duf": r["duf"], "url": person_url(r["duf"]),
-        "name": " ".join(x for x in (r["first_name"], r["last_name"]) if x) or "–",
-        "place": _place(names, r[worklist.FU_MUNICIPALITY], r[worklist.FU_DISTRICT]),
-        "cells": [_cell(c, r) for c in page.section.columns],
-    } for r in page.rows]
+    return [
+        {
+            "duf": r["duf"],
+            "url": person_url(r["duf"]),
+            "name": " ".join(x for x in (r["first_name"], r["last_name"]) if x) or "–",
+            "place": _place(names, r[worklist.FU_MUNICIPALITY], r[worklist.FU_DISTRICT]),
+            "cells": [_cell(c, r) for c in page.section.columns],
+        }
+        for r in page.rows
+    ]
 
 
 def _columns(section: worklist.Section) -> list[dict]:
@@ -171,9 +195,13 @@ def count_text(n: int, noun: str = "persons") -> str:
 
 def _block(section: worklist.Section, page: worklist.Page, names: dict) -> dict:
     return {
-        "section": section, "count": page.count, "count_text": count_text(page.count, section.noun),
-        "count_number": format_number(page.count), "rows": _rows(page, names),
-        "headers": [{"header": c["header"]} for c in _columns(section)], "caption_id": f"block-{section.id}-caption",
+        "section": section,
+        "count": page.count,
+        "count_text": count_text(page.count, section.noun),
+        "count_number": format_number(page.count),
+        "rows": _rows(page, names),
+        "headers": [{"header": c["header"]} for c in _columns(section)],
+        "caption_id": f"block-{section.id}-caption",
         "url": reverse("worklist_section", args=[section.id]),
     }
 
@@ -190,10 +218,14 @@ def worklist_page(request):
     inline = request.GET.get("inline") == "1"
     groups = []
     for group, label in GROUPS.items():
-        groups.append({"id": group, "label": label,
-                       "sections": [s for s in SECTIONS.values() if s.group == group]})
-    context = {"groups": groups, "inline": inline, "today": ctx.today, "no_access": ctx.sees_nobody,
-               "inline_url": reverse("worklist") + "?inline=1"}
+        groups.append({"id": group, "label": label, "sections": [s for s in SECTIONS.values() if s.group == group]})
+    context = {
+        "groups": groups,
+        "inline": inline,
+        "today": ctx.today,
+        "no_access": ctx.sees_nobody,
+        "inline_url": reverse("worklist") + "?inline=1",
+    }
     if inline:
         # Without JavaScript: every block rendered here (a few bounded statements each), one audit event.
         names = reference_names(ctx.today)
@@ -242,12 +274,18 @@ def worklist_section(request, section: str):
     if s.report:
         report_url = _url("report", s.report[0], **s.report[1])
     context = {
-        "section": s, "group_label": GROUPS[s.group], "count": page.count, "rows": _rows(page, names),
+        "section": s,
+        "group_label": GROUPS[s.group],
+        "count": page.count,
+        "rows": _rows(page, names),
         "count_text": count_text(page.count, s.noun),
         "headers": _sort_headers(_columns(s), sort, url, {"sort": sort}),
         "pager": _pager(url, query, number, pages),
-        "first_row": page.offset + 1 if page.count else 0, "last_row": page.offset + len(page.rows),
-        "report_url": report_url, "today": ctx.today, "no_access": ctx.sees_nobody,
+        "first_row": page.offset + 1 if page.count else 0,
+        "last_row": page.offset + len(page.rows),
+        "report_url": report_url,
+        "today": ctx.today,
+        "no_access": ctx.sees_nobody,
     }
     response = render(request, "web/worklist/section.html", context)
     patch_vary_headers(response, ("HX-Request",))
@@ -255,6 +293,7 @@ def worklist_section(request, section: str):
 
 
 # --- Bosetting --------------------------------------------------------------------------------------
+
 
 def _year(raw: str, default: int) -> int | None:
     raw = (raw or "").strip()
@@ -296,22 +335,47 @@ def settlements(request):
     total = sum(d["total"] for d in counts.values())
     pages = max(1, math.ceil(total / PAGE_SIZE))
     number = min(number, pages)
-    recs = worklist.settlement_page(ctx, f, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, sort=sort) if total else []
+    recs = (
+        worklist.settlement_page(ctx, f, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, sort=sort) if total else []
+    )
     count = total
-    audit.record(request=request, action="read", channel="web", what="settlements",
-                 persons=[r["person_id"] for r in recs],
-                 filters={"year": year, "municipality": municipality, "by_agreement": agreement_raw,
-                          "page": number, "sort": sort})
+    audit.record(
+        request=request,
+        action="read",
+        channel="web",
+        what="settlements",
+        persons=[r["person_id"] for r in recs],
+        filters={
+            "year": year,
+            "municipality": municipality,
+            "by_agreement": agreement_raw,
+            "page": number,
+            "sort": sort,
+        },
+    )
 
-    count_rows = [{"number": nr, "name": munis.get(nr, ("",))[0], **d,
-                   "url": "?" + urlencode({"aar": year, "kommune": nr, "avtale": agreement_raw})}
-                  for nr, d in sorted(counts.items())]
+    count_rows = [
+        {
+            "number": nr,
+            "name": munis.get(nr, ("",))[0],
+            **d,
+            "url": "?" + urlencode({"aar": year, "kommune": nr, "avtale": agreement_raw}),
+        }
+        for nr, d in sorted(counts.items())
+    ]
     month_totals = [sum(d["months"][i] for d in counts.values()) for i in range(12)]
-    rows = [{"duf": r["duf"], "url": person_url(r["duf"]),
-             "name": " ".join(x for x in (r["first_name"], r["last_name"]) if x) or "–",
-             "place": _place(names, r[worklist.FU_MUNICIPALITY], r[worklist.FU_DISTRICT]),
-             "settled_in": _place(names, r["municipality"], r["district"]),
-             "settlement_date": r["settlement_date"], "by_agreement": r["by_agreement"]} for r in recs]
+    rows = [
+        {
+            "duf": r["duf"],
+            "url": person_url(r["duf"]),
+            "name": " ".join(x for x in (r["first_name"], r["last_name"]) if x) or "–",
+            "place": _place(names, r[worklist.FU_MUNICIPALITY], r[worklist.FU_DISTRICT]),
+            "settled_in": _place(names, r["municipality"], r["district"]),
+            "settlement_date": r["settlement_date"],
+            "by_agreement": r["by_agreement"],
+        }
+        for r in recs
+    ]
     url = reverse("settlements")
     query = {"aar": year if year != ctx.today.year else "", "kommune": municipality, "avtale": agreement_raw}
     columns = [
@@ -323,17 +387,27 @@ def settlements(request):
         {"key": "by_agreement", "header": _("By agreement with IMDi"), "sortable": False},
     ]
     context = {
-        "year": year, "years": list(range(ctx.today.year + 1, ctx.today.year - 11, -1)),
-        "municipality": municipality, "agreement": agreement_raw,
+        "year": year,
+        "years": list(range(ctx.today.year + 1, ctx.today.year - 11, -1)),
+        "municipality": municipality,
+        "agreement": agreement_raw,
         "municipality_choices": [(nr, munis[nr][0]) for nr in allowed],
-        "errors": errors, "counts": count_rows, "month_totals": month_totals, "total": total,
+        "errors": errors,
+        "counts": count_rows,
+        "month_totals": month_totals,
+        "total": total,
         "by_agreement_total": sum(d["by_agreement"] for d in counts.values()),
         "total_text": format_number(total),
         "by_agreement_text": format_number(sum(d["by_agreement"] for d in counts.values())),
-        "rows": rows, "count": count, "headers": _sort_headers(columns, sort, url, {**query, "sort": sort}),
+        "rows": rows,
+        "count": count,
+        "headers": _sort_headers(columns, sort, url, {**query, "sort": sort}),
         "pager": _pager(url, {**query, "sort": sort if sort != "-settlement_date" else ""}, number, pages),
-        "first_row": (number - 1) * PAGE_SIZE + 1 if count else 0, "last_row": (number - 1) * PAGE_SIZE + len(rows),
-        "months": MONTHS, "no_access": ctx.sees_nobody, "reset_url": url,
+        "first_row": (number - 1) * PAGE_SIZE + 1 if count else 0,
+        "last_row": (number - 1) * PAGE_SIZE + len(rows),
+        "months": MONTHS,
+        "no_access": ctx.sees_nobody,
+        "reset_url": url,
     }
     return render(request, "web/settlements/page.html", context, status=400 if errors else 200)
 
@@ -381,20 +455,41 @@ def municipality_list(request):
     names = reference_names(ctx.today)
     q = request.GET.get("q", "").strip()[:100]
     munis = names["municipalities"]
-    numbers = [nr for nr, (name, county, county_name) in munis.items()
-               if not q or nr.startswith(q) or q.lower() in name.lower() or q.lower() in county_name.lower()]
+    numbers = [
+        nr
+        for nr, (name, county, county_name) in munis.items()
+        if not q or nr.startswith(q) or q.lower() in name.lower() or q.lower() in county_name.lower()
+    ]
     visible = worklist.visible_municipalities(ctx.scope, numbers)
     figures = list_figures(ctx, visible) if visible else {"values": {}, "at": None}
-    audit.record(request=request, action="statistics", channel="web", what="municipalities",
-                 filters={"q": q, "municipalities": len(visible)})
-    rows = [{"number": nr, "name": munis[nr][0], "county": f"{munis[nr][1]} {munis[nr][2]}".strip(),
-             "url": reverse("municipality", args=[nr]),
-             "figures": [format_number(figures["values"][nr][f]) for f in LIST_FIGURES]
-             if nr in figures["values"] else None}
-            for nr in numbers]
-    context = {"rows": rows, "q": q, "figure_labels": [FIGURE_LABELS[f] for f in LIST_FIGURES],
-               "computed_at": figures["at"], "in_scope": len(visible), "total": len(munis),
-               "scope_all": ctx.scope is None}
+    audit.record(
+        request=request,
+        action="statistics",
+        channel="web",
+        what="municipalities",
+        filters={"q": q, "municipalities": len(visible)},
+    )
+    rows = [
+        {
+            "number": nr,
+            "name": munis[nr][0],
+            "county": f"{munis[nr][1]} {munis[nr][2]}".strip(),
+            "url": reverse("municipality", args=[nr]),
+            "figures": [format_number(figures["values"][nr][f]) for f in LIST_FIGURES]
+            if nr in figures["values"]
+            else None,
+        }
+        for nr in numbers
+    ]
+    context = {
+        "rows": rows,
+        "q": q,
+        "figure_labels": [FIGURE_LABELS[f] for f in LIST_FIGURES],
+        "computed_at": figures["at"],
+        "in_scope": len(visible),
+        "total": len(munis),
+        "scope_all": ctx.scope is None,
+    }
     return render(request, "web/municipalities/list.html", context)
 
 
@@ -410,16 +505,25 @@ def municipality_detail(request, nr: str):
     name, county, county_name = munis[nr]
     visible = bool(worklist.visible_municipalities(ctx.scope, [nr]))
     districts = sorted((d, dn) for d, (dn, m_) in names["districts"].items() if m_ == nr)
-    context = {"number": nr, "name": name, "county": county, "county_name": county_name, "visible": visible,
-               "districts": districts, "today": ctx.today,
-               "figure_labels": [(f, FIGURE_LABELS[f]) for f in (*PERSON_FIGURES, "settled")]}
+    context = {
+        "number": nr,
+        "name": name,
+        "county": county,
+        "county_name": county_name,
+        "visible": visible,
+        "districts": districts,
+        "today": ctx.today,
+        "figure_labels": [(f, FIGURE_LABELS[f]) for f in (*PERSON_FIGURES, "settled")],
+    }
     if visible:
         key = f"nir:overview:municipality:{ctx.today.isoformat()}:{_scope_key(ctx.scope)}:{nr}"
         cached = cache.get(key)
         if cached is None:
-            cached = {"rows": worklist.person_figures(ctx, [nr], by_district=bool(districts)),
-                      "settled": worklist.settled_figures(ctx, [nr], by_district=bool(districts)),
-                      "at": timezone.now()}
+            cached = {
+                "rows": worklist.person_figures(ctx, [nr], by_district=bool(districts)),
+                "settled": worklist.settled_figures(ctx, [nr], by_district=bool(districts)),
+                "at": timezone.now(),
+            }
             cache.set(key, cached, FIGURE_CACHE_SECONDS)
         rows, settled = cached["rows"], cached["settled"]
         context["computed_at"] = cached["at"]
@@ -437,28 +541,40 @@ def municipality_detail(request, nr: str):
             totals["settled"] += n
             if d in by_district:
                 by_district[d]["settled"] += n
-        context.update({
-            "totals": [(f, FIGURE_LABELS[f], format_number(totals[f])) for f in (*PERSON_FIGURES, "settled")],
-            "category_rows": [{"label": CATEGORY_LABELS["intro"].get(c, c),
-                               "values": [format_number(v[f]) for f in PERSON_FIGURES]}
-                              for c, v in by_category.items()],
-            "category_headers": [FIGURE_LABELS[f] for f in PERSON_FIGURES],
-            "district_rows": [{"number": d, "name": n,
-                               "values": [format_number(by_district[d][f]) for f in (*PERSON_FIGURES, "settled")]}
-                              for d, n in districts],
-            "district_headers": [FIGURE_LABELS[f] for f in (*PERSON_FIGURES, "settled")],
-            "links": _municipality_links(nr, ctx.today),
-        })
-        audit.record(request=request, action="statistics", channel="web", what=f"municipality:{nr}",
-                     filters={"municipality": nr})
+        context.update(
+            {
+                "totals": [(f, FIGURE_LABELS[f], format_number(totals[f])) for f in (*PERSON_FIGURES, "settled")],
+                "category_rows": [
+                    {
+                        "label": CATEGORY_LABELS["intro"].get(c, c),
+                        "values": [format_number(v[f]) for f in PERSON_FIGURES],
+                    }
+                    for c, v in by_category.items()
+                ],
+                "category_headers": [FIGURE_LABELS[f] for f in PERSON_FIGURES],
+                "district_rows": [
+                    {
+                        "number": d,
+                        "name": n,
+                        "values": [format_number(by_district[d][f]) for f in (*PERSON_FIGURES, "settled")],
+                    }
+                    for d, n in districts
+                ],
+                "district_headers": [FIGURE_LABELS[f] for f in (*PERSON_FIGURES, "settled")],
+                "links": _municipality_links(nr, ctx.today),
+            }
+        )
+        audit.record(
+            request=request, action="statistics", channel="web", what=f"municipality:{nr}", filters={"municipality": nr}
+        )
     return render(request, "web/municipalities/detail.html", context)
 
 
 def _municipality_links(nr: str, today: dt.date) -> list[dict]:
-    links = [{"label": _("Persons followed up by the municipality"),
-              "url": _url("persons", kommune=nr)},
-             {"label": _("Settlements in %(year)s") % {"year": today.year},
-              "url": _url("settlements", kommune=nr)}]
+    links = [
+        {"label": _("Persons followed up by the municipality"), "url": _url("persons", kommune=nr)},
+        {"label": _("Settlements in %(year)s") % {"year": today.year}, "url": _url("settlements", kommune=nr)},
+    ]
     for d in REPORTS.values():
         links.append({"label": d.title, "url": _url("report", d.id, municipality=nr)})
     return links

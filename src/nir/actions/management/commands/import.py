@@ -108,21 +108,42 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", help="JSON Lines file in UTF-8 ('-' for standard input)")
-        parser.add_argument("--user", help="username of the importing user: registered as registrant, and the "
-                                           "import acts with that user's permissions and scope (without it: the "
-                                           "--source system)")
+        parser.add_argument(
+            "--user",
+            help="username of the importing user: registered as registrant, and the "
+            "import acts with that user's permissions and scope (without it: the "
+            "--source system)",
+        )
         parser.add_argument("--source", default="import", help="source system recorded on every row (default: import)")
-        parser.add_argument("--update", action="store_true",
-                            help="a line for an existing DUF number replaces that person's current facts (snapshot)")
+        parser.add_argument(
+            "--update",
+            action="store_true",
+            help="a line for an existing DUF number replaces that person's current facts (snapshot)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="validate only; store nothing")
-        parser.add_argument("--atomic", action="store_true",
-                            help="the whole file in one transaction: if any line is refused, nothing is stored")
+        parser.add_argument(
+            "--atomic",
+            action="store_true",
+            help="the whole file in one transaction: if any line is refused, nothing is stored",
+        )
         parser.add_argument("--errors", help="write refused lines with their problems to this JSON Lines file")
         parser.add_argument("--batch", type=int, default=500, help="lines per database transaction (default 500)")
         parser.add_argument("--max-errors-shown", type=int, default=50)
 
-    def handle(self, *args: Any, file: str, user: str | None, source: str, update: bool, dry_run: bool, atomic: bool,
-               errors: str | None, batch: int, max_errors_shown: int, **opts: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        file: str,
+        user: str | None,
+        source: str,
+        update: bool,
+        dry_run: bool,
+        atomic: bool,
+        errors: str | None,
+        batch: int,
+        max_errors_shown: int,
+        **opts: Any,
+    ) -> None:
         actor = self._actor(user, source)
         self.update, self.dry_run, self.batch = update, dry_run, max(1, batch)
         self.max_shown, self.shown, self.refused = max_errors_shown, 0, 0
@@ -242,8 +263,9 @@ class Command(BaseCommand):
             self._report(line.number, [p.as_dict() for p in e.problems])
             return
         except (DataError, IntegrityError) as e:  # validation let through what the database refuses
-            self._report(line.number, [Problem("$", "database_refused",
-                                               f"databasen avviste linjen: {_first_line(e)}").as_dict()])
+            self._report(
+                line.number, [Problem("$", "database_refused", f"databasen avviste linjen: {_first_line(e)}").as_dict()]
+            )
             return
         batch.count(result, existed=existed)
         if result.warnings and self.shown < self.max_shown:
@@ -267,23 +289,34 @@ class Command(BaseCommand):
         t = self.stored
         verb = "ville blitt lagret" if self.dry_run else "lagret"
         self.stdout.write(f"{t.accepted} personer {verb}, {self.refused} linjer avvist, {t.warned} med advarsler.")
-        self.stdout.write(f"Personer: {t.new} nye, {t.updated} oppdatert, {t.unchanged} uendret. "
-                          f"Registreringer: {t.created} opprettet, {t.corrected} korrigert, {t.annulled} annullert.")
+        self.stdout.write(
+            f"Personer: {t.new} nye, {t.updated} oppdatert, {t.unchanged} uendret. "
+            f"Registreringer: {t.created} opprettet, {t.corrected} korrigert, {t.annulled} annullert."
+        )
         if self.not_utf8 is not None:
             self.stdout.write(f"Filen er avvist i sin helhet: den er {self.not_utf8.encoding}, ikke UTF-8.")
         if discarded is not None:
-            why = (f"{self.refused} linjer ble avvist" if not stopped
-                   else f"importen stoppet ved linje {stopped.lineno}")
-            self.stdout.write(f"--atomic: ingenting er lagret fordi {why} "
-                              f"({discarded.accepted} godkjente linjer ble forkastet).")
+            why = f"{self.refused} linjer ble avvist" if not stopped else f"importen stoppet ved linje {stopped.lineno}"
+            self.stdout.write(
+                f"--atomic: ingenting er lagret fordi {why} ({discarded.accepted} godkjente linjer ble forkastet)."
+            )
         if stopped is not None:
             cause = stopped.cause
-            what = ("avbrutt (Ctrl-C)" if isinstance(cause, KeyboardInterrupt)
-                    else f"uventet feil ({type(cause).__name__}: {_first_line(cause)})")
-            lines = (f"linje {stopped.first_open}–{stopped.lineno}" if stopped.first_open != stopped.lineno
-                     else f"linje {stopped.lineno}")
-            rolled = (f"; {lines} er rullet tilbake og ikke lagret"
-                      if stopped.first_open is not None and not atomic else "")
+            what = (
+                "avbrutt (Ctrl-C)"
+                if isinstance(cause, KeyboardInterrupt)
+                else f"uventet feil ({type(cause).__name__}: {_first_line(cause)})"
+            )
+            lines = (
+                f"linje {stopped.first_open}–{stopped.lineno}"
+                if stopped.first_open != stopped.lineno
+                else f"linje {stopped.lineno}"
+            )
+            rolled = (
+                f"; {lines} er rullet tilbake og ikke lagret" if stopped.first_open is not None and not atomic else ""
+            )
             self.stderr.write(printable(f"linje {stopped.lineno}: importen stoppet: {what}{rolled}"))
-            self.stdout.write(f"Importen stoppet etter linje {stopped.lineno}; resten av filen er ikke lest. "
-                              "Tallene over er det som er lagret.")
+            self.stdout.write(
+                f"Importen stoppet etter linje {stopped.lineno}; resten av filen er ikke lest. "
+                "Tallene over er det som er lagret."
+            )

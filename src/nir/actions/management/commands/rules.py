@@ -80,9 +80,15 @@ class Command(BaseCommand):
         else:
             text = "\n".join(explain_lines(person, result))
         # Audit log: one read of one person, recorded before it is shown; a failure fails the command.
-        audit.record(system=audit.COMMAND_LINE, action="read", channel="command", what="person:explain",
-                     persons=[person], endpoint="nir rules explain",
-                     filters={"as_of": as_of, "known_at": known or timezone.now()})
+        audit.record(
+            system=audit.COMMAND_LINE,
+            action="read",
+            channel="command",
+            what="person:explain",
+            persons=[person],
+            endpoint="nir rules explain",
+            filters={"as_of": as_of, "known_at": known or timezone.now()},
+        )
         self.stdout.write(text)
         return 0
 
@@ -97,16 +103,28 @@ class Command(BaseCommand):
         as_of = parse_date(opts["as_of"]) if opts.get("as_of") else None
         total = Person.objects.count()
         started = timezone.now()
-        with Progress(TextColumn("Revurderer"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      disable=opts["quiet"], transient=True) as bar:
+        with Progress(
+            TextColumn("Revurderer"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            disable=opts["quiet"],
+            transient=True,
+        ) as bar:
             task = bar.add_task("persons", total=total)
-            report = reevaluate(Acting.system(REGELMOTOR, channel="command", endpoint="nir rules reevaluate"),
-                                as_of=as_of, chunk=opts["chunk"], dry_run=opts["dry_run"],
-                                progress=lambda n: bar.advance(task, n))
+            report = reevaluate(
+                Acting.system(REGELMOTOR, channel="command", endpoint="nir rules reevaluate"),
+                as_of=as_of,
+                chunk=opts["chunk"],
+                dry_run=opts["dry_run"],
+                progress=lambda n: bar.advance(task, n),
+            )
         secs = (timezone.now() - started).total_seconds()
         for line in report.lines():
             self.stdout.write(line)
         rate = report.persons / secs if secs else 0
-        self.stdout.write(f"{'(tørrkjøring: ingenting lagret) ' if opts['dry_run'] else ''}"
-                          f"{secs:.1f} s, {rate:,.0f} personer/s".replace(",", " "))
+        self.stdout.write(
+            f"{'(tørrkjøring: ingenting lagret) ' if opts['dry_run'] else ''}"
+            f"{secs:.1f} s, {rate:,.0f} personer/s".replace(",", " ")
+        )
         return 0
