@@ -132,6 +132,8 @@ def test_the_application_role_owns_nothing_and_cannot_remove_or_rewrite_facts(da
         assert c.execute("SELECT current_user").fetchone()[0] == database["app"]
         assert c.execute("SELECT count(*) FROM register_finalgoal WHERE superseded_at IS NOT NULL").fetchone()[0] == 1
         assert c.execute("SELECT count(*) FROM access_auditevent").fetchone()[0] >= 1
+        # the triggers kept the person's facts through the application's writes (the --update's goal)
+        assert c.execute("SELECT goal FROM register_personfacts").fetchall() == [("work_vgo_2026",)]
         owned = c.execute(
             "SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"
         ).fetchone()[0]
@@ -154,6 +156,10 @@ def test_the_application_role_owns_nothing_and_cannot_remove_or_rewrite_facts(da
             "UPDATE register_persondetails SET last_name = 'X'",
             "UPDATE register_person SET duf = '000000000000'",
             "UPDATE access_auditevent SET what = 'x'",
+            # each person's current facts: kept by the triggers only (as the owner)
+            "UPDATE register_personfacts SET fu_municipality = '0301'",
+            "DELETE FROM register_personfacts",
+            "INSERT INTO register_personfacts (person_id) VALUES (-1)",
             "CREATE TABLE nir_own (id int)",
             "SELECT setval(pg_get_serial_sequence('register_finalgoal', 'id'), 1)",
         ]

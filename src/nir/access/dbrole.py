@@ -11,7 +11,8 @@ connects as another role (``DATABASE_URL``'s user, ``settings.NIR_APP_DB_ROLE``)
   one UPDATE its trigger lets through: closing a row's registration time); on the person anchor
   UPDATE of ``id`` only, which no statement makes (its trigger refuses every UPDATE) but which
   PostgreSQL requires for ``SELECT … FOR UPDATE``, the lock every write takes on the person;
-* ``django_migrations``: SELECT;
+* ``django_migrations`` and ``register_personfacts`` (each person's current facts, kept by
+  triggers whose function runs as the owner, ``nir.register.person_facts``): SELECT;
 * every other table (users, sessions, API clients, batches, reference data, help texts …):
   SELECT, INSERT, UPDATE, DELETE;
 * sequences: USAGE and SELECT (``nextval``; no ``setval``).
@@ -28,9 +29,11 @@ from __future__ import annotations
 from django.db import connections
 
 from nir.access.db import audit_append_only_tables
+from nir.register import person_facts
 from nir.register.db import register_append_only_tables
 
-READ_ONLY_TABLES = ("django_migrations",)
+# register_personfacts: written only by its triggers' function, as the owner (nir.register.person_facts)
+READ_ONLY_TABLES = ("django_migrations", person_facts.TABLE)
 
 
 class RoleError(Exception):

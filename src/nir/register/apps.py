@@ -22,6 +22,10 @@ def _install_triggers(sender: AppConfig, using: str, **kwargs: Any) -> None:
     from nir.register.db import install_append_only, register_append_only_tables
 
     install_append_only(using, register_append_only_tables())
+    # the triggers that keep each person's current facts (a table rebuilt by a migration loses them)
+    from nir.register import person_facts
+
+    person_facts.install(using)
 
 
 def _fast_json_rows(sender: type[BaseDatabaseWrapper], connection: BaseDatabaseWrapper, **kwargs: Any) -> None:

@@ -555,3 +555,52 @@ REGISTRATION_MODELS: tuple[type[Registration], ...] = (
 # Rows the Regelmotor derives; kept apart from the registered facts (not exported, not imported).
 DERIVED_MODELS: tuple[type[Registration], ...] = (DerivedStatus,)
 ALL_REGISTRATION_MODELS = REGISTRATION_MODELS + DERIVED_MODELS
+
+
+class PersonFacts(models.Model):
+    """Each person's current facts for the national figures, in one row, kept by the database.
+
+    Not a registration: derived from the current rows of eight tables (``nir.register.person_facts``:
+    the view that defines a row and the triggers that replace it after every write). Dates are the
+    first and last of a kind of row; a figure compares them with its own reference date.
+    """
+
+    person = models.OneToOneField(Person, on_delete=models.DO_NOTHING, primary_key=True, db_constraint=False,
+                                  related_name="facts")
+    # the current derived status
+    law = models.CharField(max_length=20, null=True)
+    intro_category = models.CharField(max_length=20, null=True)
+    norwegian_category = models.CharField(max_length=20, null=True)
+    intro_start_date = models.DateField(null=True)
+    intro_deadline = models.DateField(null=True)
+    intro_closed_date = models.DateField(null=True)
+    norwegian_deadline = models.DateField(null=True)
+    deviation = models.IntegerField(null=True)  # 1: one of DEVIATIONS
+    # follow-up: number of current periods, first start; the latest starting period
+    fu_count = models.IntegerField(null=True)
+    fu_first = models.DateField(null=True)
+    fu_from = models.DateField(null=True)
+    fu_to = models.DateField(null=True)
+    fu_municipality = models.CharField(max_length=4, null=True)
+    fu_district = models.CharField(max_length=6, null=True)
+    st_first = models.DateField(null=True)
+    st_last = models.DateField(null=True)
+    pe_first = models.DateField(null=True)
+    pe_last = models.DateField(null=True)
+    pe_basis = models.CharField(max_length=40, null=True)
+    goal = models.CharField(max_length=40, null=True)
+    te_first = models.DateField(null=True)
+    te_reason_first = models.DateField(null=True)
+    te_reason_last = models.DateField(null=True)
+    te_completed_first = models.DateField(null=True)
+    te_completed_last = models.DateField(null=True)
+    nte_first = models.DateField(null=True)
+    np_first_from = models.DateField(null=True)
+    np_last_from = models.DateField(null=True)
+    np_last_to = models.DateField(null=True)
+    ex_taken_first = models.DateField(null=True)
+    ex_passed_first = models.DateField(null=True)
+
+    class Meta:
+        verbose_name = "personens gjeldende fakta"
+        verbose_name_plural = "personenes gjeldende fakta"
