@@ -98,3 +98,56 @@ def test_pages_with_a_count_limit_are_the_whole_list(population, page_size, limi
     assert pages == whole
     assert len(registry.run("personliste", ReportParams(page=page + 3, page_size=page_size, count_limit=limit),
                             scope=None).rows) == 0
+
+
+# --- the national figures from each person's current facts (nir.register.person_facts) --------------
+
+def test_person_facts_are_a_full_recomputation_after_the_load(population):
+    from nir.register import person_facts
+
+    assert m.PersonFacts.objects.count() > 0 and person_facts.differences() == []
+
+
+@pytest.mark.parametrize("year, as_of", [
+    (2026, None), (2025, None), (2024, None), (2023, None),
+    # reference dates inside a year: persons with rows on both sides of the date take the look-up branches
+    (2026, dt.date(2026, 3, 15)), (2025, dt.date(2025, 6, 30)), (2024, dt.date(2024, 1, 1)),
+])
+def test_yearly_statistics_from_the_facts_equal_those_from_the_tables(population, django_user_model, year, as_of):
+    from nir.reports import statistics
+
+    users = [None, person_scope(make_user(django_user_model, "saksbehandler-0301", "k-0301"))]
+    for params in (statistics.StatsParams(year=year, as_of=as_of, by="municipality"),
+                   statistics.StatsParams(year=year, as_of=as_of, area="0301"),
+                   statistics.StatsParams(year=year, as_of=as_of, area="46")):
+        p = statistics.validate(params)
+        for scope in users:
+            from_facts = statistics._count_by_municipality(p, scope, facts=True)
+            from_tables = statistics._count_by_municipality(p, scope, facts=False)
+            assert from_facts == from_tables, (params, scope)
+    # the population exercises the figures: something is counted in every figure nationally
+    counted = statistics._count_by_municipality(statistics.validate(statistics.StatsParams(year=year, as_of=as_of)),
+                                                None)
+    assert sum(sum(cells.values()) for cells in counted.values()) > 0
+
+
+def _ordered(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: (r["municipality"], r["district"], r["category"]))
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 11, 20), dt.date(2026, 1, 2), dt.date(2025, 6, 30),
+                                   dt.date(2027, 3, 1)])
+def test_kommuner_figures_from_the_facts_equal_those_from_the_tables(population, django_user_model, today):
+    from nir.reports import worklist
+
+    numbers = sorted(set(m.FollowUp.objects.current().values_list("municipality", flat=True)))
+    users = [None, person_scope(make_user(django_user_model, "saksbehandler-0301", "k-0301"))]
+    for scope in users:
+        ctx = worklist.Context(scope, today, timezone.now())
+        for some in (numbers, numbers[:3]):
+            for by_district in (False, True):
+                from_facts = worklist.person_figures(ctx, some, by_district=by_district, facts=True)
+                from_tables = worklist.person_figures(ctx, some, by_district=by_district, facts=False)
+                assert _ordered(from_facts) == _ordered(from_tables), (scope, today, len(some), by_district)
+                if scope is None and some is numbers:
+                    assert sum(r["followed"] for r in from_facts) > 0

@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from nir import codes
 from nir.register import models as m
+from nir.register import person_facts
 from nir.register.explain import CATEGORY_LABELS, LAW_LABELS
 from nir.reports.queries import known
 from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
@@ -50,7 +51,7 @@ INTRO = "intro"
 NORWEGIAN = "norwegian"
 COLLECTIVE_PROTECTION = "utl_34"
 # Tests of Norwegian (any skill); the social-studies and citizenship tests are not counted in Tab 3.2.18.
-NORWEGIAN_EXAMS = ("norwegian_oral", "norwegian_listening", "norwegian_reading", "norwegian_writing")
+NORWEGIAN_EXAMS = person_facts.NORWEGIAN_EXAMS
 # The programme right lapses when no participation decision comes within two years of settlement
 # (integreringsloven § 11 annet ledd) — the window in which a person who has not started still "has" the right.
 RIGHT_WINDOW = relativedelta(years=2)
@@ -342,6 +343,64 @@ def _base_sql(p: StatsParams, candidates) -> tuple[str, list]:
     return sql, params
 
 
+# The same rows as ``_base_sql`` for the register as it is now (``known_at`` None), read from each
+# person's current facts (``nir.register.person_facts``: one narrow row per person instead of eight
+# tables). A fact is a date or the value of the latest row; where the reference date falls between a
+# person's first and last row of a kind, the value on that date is looked up in the table for that
+# person only (the ELSE branches: a person with rows on both sides of :ref — rare for the current year).
+_CURRENT = "t.person_id = f.person_id AND t.superseded_at IS NULL AND t.operation <> 'annul'"
+
+
+def _on_ref(first: str, last: str, value: str, lookup: str) -> str:
+    """The value of the latest row on or before :ref, from the first and last date of the rows."""
+    return (f"CASE WHEN f.{last} <= :ref THEN {value} WHEN f.{first} IS NULL OR f.{first} > :ref THEN NULL "
+            f"ELSE ({lookup}) END")
+
+
+def _in_period(first: str, last: str, exists: str) -> str:
+    """1 if a row's date is in the period :y1–:ref, from the first and last date of the rows."""
+    return (f"CASE WHEN f.{first} IS NULL THEN 0 "
+            f"WHEN f.{first} >= :y1 THEN CASE WHEN f.{first} <= :ref THEN 1 ELSE 0 END "
+            f"WHEN f.{last} <= :ref THEN CASE WHEN f.{last} >= :y1 THEN 1 ELSE 0 END "
+            f"WHEN EXISTS ({exists}) THEN 1 ELSE 0 END")
+
+
+def _latest_fu(column: str) -> str:
+    return (f"SELECT t.{column} FROM register_followup t WHERE {_CURRENT} AND t.valid_from <= :ref "
+            "ORDER BY t.valid_from DESC, t.id DESC LIMIT 1")
+
+
+_FACTS_BASE = (
+    "SELECT f.person_id, f.intro_category AS cat, f.norwegian_category AS ncat, f.intro_start_date AS start, "
+    "f.intro_deadline AS deadline, f.intro_closed_date AS closed, f.norwegian_deadline AS ndeadline, "
+    + _on_ref("fu_first", "fu_from", "f.fu_municipality", _latest_fu("municipality")) + " AS muni, "
+    + _on_ref("fu_first", "fu_from", "f.fu_district", _latest_fu("district")) + " AS district, "
+    + _on_ref("st_first", "st_last", "f.st_last", f"SELECT MAX(t.settlement_date) FROM register_settlement t "
+              f"WHERE {_CURRENT} AND t.settlement_date <= :ref") + " AS settled, "
+    + _on_ref("pe_first", "pe_last", "f.pe_basis", f"SELECT t.basis FROM register_residencepermit t WHERE {_CURRENT} "
+              "AND t.decision_date <= :ref ORDER BY t.decision_date DESC, t.id DESC LIMIT 1") + " AS basis, "
+    "f.te_first AS ended, "
+    + _in_period("te_reason_first", "te_reason_last", f"SELECT 1 FROM register_termination t WHERE {_CURRENT} "
+                 "AND t.scheme = 'intro' AND t.termination_reason <> '' AND t.termination_date >= :y1 "
+                 "AND t.termination_date <= :ref") + " AS ended_with_reason, "
+    "f.goal AS goal, "
+    # a participation overlapping the period: none started by :ref; or all started by :ref (the last
+    # end decides); or look
+    "CASE WHEN f.np_first_from IS NULL OR f.np_first_from > :ref THEN 0 "
+    "WHEN f.np_last_from <= :ref THEN CASE WHEN f.np_last_to >= :y1 THEN 1 ELSE 0 END "
+    f"WHEN EXISTS (SELECT 1 FROM register_participation t WHERE {_CURRENT} AND t.scheme = 'norwegian' "
+    "AND t.hours > 0 AND t.from_date <= :ref AND t.to_date >= :y1) THEN 1 ELSE 0 END AS norwegian_participation, "
+    "CASE WHEN f.ex_taken_first <= :ref THEN 1 ELSE 0 END AS exam_taken, "
+    "CASE WHEN f.ex_passed_first <= :ref THEN 1 ELSE 0 END AS exam_passed "
+    f"FROM {person_facts.TABLE} f WHERE f.law = :law"
+)
+_TOKEN = re.compile(r":(ref|y1|window|law)\b")
+
+
+def _facts_base_sql(p: StatsParams, values: dict[str, object]) -> tuple[str, list]:
+    return _bind(_FACTS_BASE, {**values, "law": p.law})
+
+
 def _candidates(p: StatsParams, scope):
     """Person ids that may be in the area and scope (a superset: the exact test is on the latest follow-up)."""
     q = Q()
@@ -356,9 +415,6 @@ def _candidates(p: StatsParams, scope):
     if not q:
         return None
     return known(m.FollowUp, p).filter(q, valid_from__lte=p.as_of).values("person_id")
-
-
-_TOKEN = re.compile(r":(ref|y1|window)\b")
 
 
 def _bind(sql: str, values: dict[str, object]) -> tuple[str, list]:
@@ -407,17 +463,29 @@ def _municipalities_of_county(county: str) -> list[str]:
     return sorted(set(Municipality.objects.filter(county__number=county).values_list("number", flat=True)))
 
 
-def _count_by_municipality(p: StatsParams, scope) -> dict[tuple[str, str], dict[str, int]]:
-    """{(municipality, district): {cell name: persons}} — one statement."""
+def _count_by_municipality(p: StatsParams, scope, *, facts: bool | None = None) -> dict[tuple[str, str], dict[str, int]]:
+    """{(municipality, district): {cell name: persons}} — one statement.
+
+    ``facts`` (default: when ``known_at`` is None) reads each person's current facts
+    (``_FACTS_BASE``) instead of the eight tables (``_base_sql``); both give the same counts.
+    """
     if scope is not None and scope.empty:
         return {}  # the user may see nobody
-    candidates = _candidates(p, scope)
-    try:
-        inner_sql, inner_params = _base_sql(p, candidates)
-    except EmptyResultSet:  # an area with no municipalities
-        return {}
+    if facts is None:
+        facts = p.known_at is None
+    elif facts and p.known_at is not None:
+        raise ValueError("the current facts are the register as known now, not at known_at")
     adapt = connection.ops.adapt_datefield_value
     values = {"ref": adapt(p.as_of), "y1": adapt(dt.date(p.year, 1, 1)), "window": adapt(p.as_of - RIGHT_WINDOW)}
+    candidates = None
+    if facts:
+        inner_sql, inner_params = _facts_base_sql(p, values)
+    else:
+        candidates = _candidates(p, scope)
+        try:
+            inner_sql, inner_params = _base_sql(p, candidates)
+        except EmptyResultSet:  # an area with no municipalities
+            return {}
     # Three steps, so that each condition is evaluated once per person, not once per column:
     # 1. per person, the figures' universes as 0/1 flags and the keys the columns test;
     # 2. persons counted per distinct combination (a few thousand groups);
@@ -442,7 +510,10 @@ def _count_by_municipality(p: StatsParams, scope) -> dict[tuple[str, str], dict[
         sums.append(f"SUM(CASE WHEN u{index[fig.id]} = 1 AND ({col.condition}) THEN n ELSE 0 END) AS {name}")
     sql = f"SELECT muni, district, {', '.join(sums)} FROM ({step2}) step2 GROUP BY muni, district"
     with transaction.atomic(), connection.cursor() as cur:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and facts:
+            # One table read whole: worth parallel workers (off by default for the pages, nir.settings).
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 2")
+        elif connection.vendor == "postgresql":
             # Every part is a whole-table (or whole-area) derived table; the planner's row estimates
             # after the window filters are 1, and a nested loop over two such parts costs minutes.
             cur.execute("SET LOCAL enable_nestloop = off")

@@ -527,23 +527,121 @@ def _sql(qs: QuerySet) -> tuple[str, list]:
     return sql, list(params)
 
 
-def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = False) -> list[dict]:
+def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = False,
+                   facts: bool = True) -> list[dict]:
     """Counts per (municipality, [district,] NIR category) of the persons followed up by one of
     ``numbers`` today and in the user's scope — one statement. Rows: {"municipality", "district",
     "category", <figure>: n}.
 
-    Set-based, as the yearly statistics (``nir.reports.statistics``): each person's follow-up
-    municipality today (the latest starting period covering today, as ``queries.person_columns``),
-    the derived status and the terminations are derived tables joined on the person, so the
-    database reads each table once (hash joins) instead of looking every person up in every table.
+    Read from each person's current facts (``nir.register.person_facts``: one narrow row per person,
+    kept by the database) — or, with ``facts=False``, set-based from the tables as the yearly
+    statistics (``nir.reports.statistics``) do: each person's follow-up municipality today (the
+    latest starting period covering today, as ``queries.person_columns``), the derived status and the
+    terminations as derived tables joined on the person. Both give the same counts.
     The figures are the person list's (``queries.personliste``): «in the programme» is its status
     «Pågår» (started, Gjennomføringsfrist not passed, not ended); ended is a termination on or
     before today or the Regelmotor's closure.
     """
     if not numbers or ctx.sees_nobody:
         return []
-    p, today = ctx.params, ctx.today
+    today = ctx.today
     year_start, soon = dt.date(today.year, 1, 1), today + dt.timedelta(days=90)
+    adapt = connection.ops.adapt_datefield_value
+    d_today, d_soon, d_year = adapt(today), adapt(soon), adapt(year_start)
+    if facts:  # one derived table, x, with the columns of all three
+        from_sql, from_params = _figures_from_facts(d_today, d_year)
+        fu = ds = te = "x"
+        deviation = "x.deviation = 1"
+    else:
+        from_sql, from_params = _figures_from_tables(ctx, numbers, today, year_start)
+        fu, ds, te = "fu", "ds", "te"
+        deviation = " OR ".join(f"ds.deviation_{d}" for d in m.DEVIATIONS)
+    ended = f"(COALESCE({te}.ended, 0) = 1 OR ({ds}.intro_closed_date IS NOT NULL AND {ds}.intro_closed_date <= %s))"
+    select = [
+        ("followed", "1 = 1", []),
+        ("in_programme", (f"NOT {ended} AND {ds}.intro_start_date <= %s AND "
+                          f"({ds}.intro_deadline IS NULL OR {ds}.intro_deadline >= %s)"), [d_today, d_today, d_today]),
+        ("right_and_duty", f"{ds}.intro_category = 'right_and_duty'", []),
+        ("deviations", deviation, []),
+        ("deadlines_90", (f"({ds}.intro_deadline >= %s AND {ds}.intro_deadline <= %s AND NOT {ended}) OR "
+                          f"({ds}.norwegian_deadline >= %s AND {ds}.norwegian_deadline <= %s "
+                          f"AND COALESCE({te}.norwegian_ended, 0) = 0)"), [d_today, d_soon, d_today, d_today, d_soon]),
+        ("completed", f"COALESCE({te}.completed, 0) = 1", []),
+    ]
+    sums, sum_params = [], []
+    for name, cond, params in select:
+        sums.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {name}")
+        sum_params += params
+    where = [f"{fu}.municipality IN ({', '.join(['%s'] * len(numbers))})"]
+    where_params: list = list(numbers)
+    if ctx.scope is not None:
+        allowed = []
+        if ctx.scope.municipalities:
+            allowed.append(f"{fu}.municipality IN ({', '.join(['%s'] * len(ctx.scope.municipalities))})")
+            where_params += sorted(ctx.scope.municipalities)
+        if ctx.scope.districts:
+            allowed.append(f"{fu}.district IN ({', '.join(['%s'] * len(ctx.scope.districts))})")
+            where_params += sorted(ctx.scope.districts)
+        where.append("(" + " OR ".join(allowed) + ")")
+    keys = f"{fu}.municipality, " + (f"{fu}.district, " if by_district else "") + f"{ds}.intro_category"
+    sql = f"SELECT {keys}, {', '.join(sums)} FROM {from_sql} WHERE {' AND '.join(where)} GROUP BY {keys}"
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql" and (facts or len(numbers) >= 300):
+            # The whole register: worth parallel workers (off by default for the pages, nir.settings).
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 2")
+        cur.execute(sql, [*sum_params, *from_params, *where_params])
+        rows = cur.fetchall()
+    out = []
+    for row in rows:
+        rest = list(row)
+        muni = rest.pop(0)
+        district = rest.pop(0) if by_district else ""
+        category = rest.pop(0)
+        out.append({"municipality": muni, "district": district or "", "category": category,
+                    **{name: int(v or 0) for (name, _c, _p), v in zip(select, rest)}})
+    return out
+
+
+# A person's current row of a table (as Registration.objects.current()).
+_CURRENT = "t.person_id = f.person_id AND t.superseded_at IS NULL AND t.operation <> 'annul'"
+
+
+def _follow_up_today(column: str) -> str:
+    """The follow-up municipality (district) today from the person's facts: the latest starting period
+    if it covers today; none if it does not and is the only one; else looked up for that person."""
+    return ("CASE WHEN f.fu_from <= %s AND (f.fu_to IS NULL OR f.fu_to >= %s) THEN f.fu_" + column + " "
+            "WHEN f.fu_count IS NULL OR f.fu_count = 1 THEN NULL "
+            f"ELSE (SELECT t.{column} FROM register_followup t WHERE {_CURRENT} AND t.valid_from <= %s "
+            "AND (t.valid_to IS NULL OR t.valid_to >= %s) ORDER BY t.valid_from DESC, t.id DESC LIMIT 1) END")
+
+
+def _figures_from_facts(d_today, d_year) -> tuple[str, list]:
+    """``person_figures``' FROM clause over ``register_personfacts``: one derived table, x, of the persons
+    with a derived status."""
+    completed = (  # a completed termination of the programme in 1.1.–today, from the first and last
+        "CASE WHEN f.te_completed_first IS NULL THEN 0 "
+        "WHEN f.te_completed_first >= %s THEN CASE WHEN f.te_completed_first <= %s THEN 1 ELSE 0 END "
+        "WHEN f.te_completed_last <= %s THEN CASE WHEN f.te_completed_last >= %s THEN 1 ELSE 0 END "
+        f"WHEN EXISTS (SELECT 1 FROM register_termination t WHERE {_CURRENT} AND t.scheme = 'intro' "
+        "AND t.termination_type = 'completed' AND t.termination_date >= %s AND t.termination_date <= %s) "
+        "THEN 1 ELSE 0 END")
+    sql = (
+        "(SELECT " + _follow_up_today("municipality") + " AS municipality, "
+        + _follow_up_today("district") + " AS district, "
+        "f.intro_category, f.intro_start_date, f.intro_deadline, f.intro_closed_date, f.norwegian_deadline, "
+        "f.deviation, CASE WHEN f.te_first <= %s THEN 1 ELSE 0 END AS ended, "
+        "CASE WHEN f.nte_first <= %s THEN 1 ELSE 0 END AS norwegian_ended, "
+        f"{completed} AS completed "
+        "FROM register_personfacts f WHERE f.law IS NOT NULL) x"
+    )
+    params = [*[d_today] * 8, d_today, d_today, d_year, d_today, d_today, d_year, d_year, d_today]
+    return sql, params
+
+
+def _figures_from_tables(ctx: Context, numbers: list[str], today: dt.date, year_start: dt.date) -> tuple[str, list]:
+    """``person_figures``' FROM clause over the tables: the follow-up today (fu), the derived status (ds)
+    and the terminations (te), each a derived table joined on the person."""
+    p = ctx.params
     covering = Q(valid_from__lte=today) & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
     # Some municipalities: every table only for the persons with a period in one of them.
     candidates = None
@@ -571,57 +669,10 @@ def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = Fals
         norwegian_ended=flag(Q(scheme=NORWEGIAN, termination_date__lte=today)),
         completed=flag(Q(scheme=INTRO, termination_type="completed", termination_date__gte=year_start,
                          termination_date__lte=today))))
-    adapt = connection.ops.adapt_datefield_value
-    d_today, d_soon = adapt(today), adapt(soon)
-    ended = "(COALESCE(te.ended, 0) = 1 OR (ds.intro_closed_date IS NOT NULL AND ds.intro_closed_date <= %s))"
-    deviation = " OR ".join(f"ds.deviation_{d}" for d in m.DEVIATIONS)
-    select = [
-        ("followed", "1 = 1", []),
-        ("in_programme", f"NOT {ended} AND ds.intro_start_date <= %s AND "
-                         "(ds.intro_deadline IS NULL OR ds.intro_deadline >= %s)", [d_today, d_today, d_today]),
-        ("right_and_duty", "ds.intro_category = 'right_and_duty'", []),
-        ("deviations", deviation, []),
-        ("deadlines_90", f"(ds.intro_deadline >= %s AND ds.intro_deadline <= %s AND NOT {ended}) OR "
-                         "(ds.norwegian_deadline >= %s AND ds.norwegian_deadline <= %s "
-                         "AND COALESCE(te.norwegian_ended, 0) = 0)", [d_today, d_soon, d_today, d_today, d_soon]),
-        ("completed", "COALESCE(te.completed, 0) = 1", []),
-    ]
-    sums, sum_params = [], []
-    for name, cond, params in select:
-        sums.append(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS {name}")
-        sum_params += params
-    where = [f"fu.municipality IN ({', '.join(['%s'] * len(numbers))})"]
-    where_params: list = list(numbers)
-    if ctx.scope is not None:
-        allowed = []
-        if ctx.scope.municipalities:
-            allowed.append(f"fu.municipality IN ({', '.join(['%s'] * len(ctx.scope.municipalities))})")
-            where_params += sorted(ctx.scope.municipalities)
-        if ctx.scope.districts:
-            allowed.append(f"fu.district IN ({', '.join(['%s'] * len(ctx.scope.districts))})")
-            where_params += sorted(ctx.scope.districts)
-        where.append("(" + " OR ".join(allowed) + ")")
-    keys = "fu.municipality, " + ("fu.district, " if by_district else "") + "ds.intro_category"
-    sql = (f"SELECT {keys}, {', '.join(sums)} "
-           f"FROM (SELECT * FROM ({fu_sql}) ranked WHERE rn = 1) fu "
+    sql = (f"(SELECT * FROM ({fu_sql}) ranked WHERE rn = 1) fu "
            f"JOIN ({ds_sql}) ds ON ds.person_id = fu.person_id "
-           f"LEFT JOIN ({te_sql}) te ON te.person_id = fu.person_id "
-           f"WHERE {' AND '.join(where)} GROUP BY {keys}")
-    with transaction.atomic(), connection.cursor() as cur:
-        if connection.vendor == "postgresql" and candidates is None:
-            # The whole register: worth parallel workers (off by default for the pages, nir.settings).
-            cur.execute("SET LOCAL max_parallel_workers_per_gather = 2")
-        cur.execute(sql, [*sum_params, *fu_params, *ds_params, *te_params, *where_params])
-        rows = cur.fetchall()
-    out = []
-    for row in rows:
-        rest = list(row)
-        muni = rest.pop(0)
-        district = rest.pop(0) if by_district else ""
-        category = rest.pop(0)
-        out.append({"municipality": muni, "district": district or "", "category": category,
-                    **{name: int(v or 0) for (name, _c, _p), v in zip(select, rest)}})
-    return out
+           f"LEFT JOIN ({te_sql}) te ON te.person_id = fu.person_id")
+    return sql, [*fu_params, *ds_params, *te_params]
 
 
 def settled_figures(ctx: Context, numbers: list[str], *, by_district: bool = False) -> dict[tuple[str, str], int]:
