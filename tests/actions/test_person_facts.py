@@ -138,3 +138,9 @@ def test_reevaluate(world):
                       Actor.for_system("Testlast"), at=at(2026, 1, 21), evaluate=False)
     assert actions.reevaluate(chunk=2).changed >= 1
     assert_up_to_date()
+
+
+def test_every_column_is_read_from_one_source_table():
+    """PostgreSQL's trigger of a table recomputes that table's columns only: each column has one table."""
+    per_table = [c for t in person_facts.SOURCE_TABLES for c in person_facts.columns_of(t)]
+    assert sorted(per_table) == sorted(person_facts.NAMES)

@@ -19,8 +19,8 @@ Maintenance: one view, ``register_personfacts_v``, defines a person's row from t
 every INSERT (a new row, a correction, an annulment) and UPDATE (a row superseded) of one of the
 tables it reads, a trigger replaces the row of each person the statement touched by the view's row
 (PostgreSQL: one statement-level trigger per table and event, over the statement's transition
-table, whose function writes as the schema's owner — the application's role may only read the
-table; SQLite: a row trigger). So every write path — the actions, a batch, an import, the
+table, recomputing only that table's columns, whose function writes as the schema's owner — the
+application's role may only read the table; SQLite: a row trigger replacing the whole row). So every write path — the actions, a batch, an import, the
 Regelmotor's re-evaluation, a migration — keeps it without knowing of it, and
 ``tests/register/test_person_facts.py`` checks the table against the view after each kind of write.
 """
@@ -46,6 +46,7 @@ def _of(table: str, expr: str, where: str = "", order: str = "") -> str:
 
 
 _EXAMS = ", ".join(f"'{e}'" for e in NORWEGIAN_EXAMS)
+_DS_LATEST = "t.id DESC"
 _FU_LATEST = "t.valid_from DESC, t.id DESC"
 _PE_LATEST = "t.decision_date DESC, t.id DESC"
 _REASONED = "t.scheme = 'intro' AND t.termination_reason <> ''"
@@ -54,13 +55,13 @@ _NP = "t.scheme = 'norwegian' AND t.hours > 0"
 
 # (column, SQL over the person p): the view's columns, in the table's order.
 COLUMNS: tuple[tuple[str, str], ...] = (
-    # the derived status (one current row per person)
-    *((c, _of("register_derivedstatus", f"t.{c}")) for c in (
+    # the derived status (one current row per person; the newest, should a statement leave two for a moment)
+    *((c, _of("register_derivedstatus", f"t.{c}", order=_DS_LATEST)) for c in (
         "law", "intro_category", "norwegian_category", "intro_start_date", "intro_deadline",
         "intro_closed_date", "norwegian_deadline")),
     ("deviation", _of("register_derivedstatus", "CASE WHEN t.deviation_final_goal_missing "
                       "OR t.deviation_final_goal_2026_before_2026_start OR t.deviation_final_goal_expired "
-                      "THEN 1 ELSE 0 END")),
+                      "THEN 1 ELSE 0 END", order=_DS_LATEST)),
     # follow-up periods: how many, the first start, and the latest starting one
     ("fu_count", _of("register_followup", "NULLIF(COUNT(*), 0)")),
     ("fu_first", _of("register_followup", "MIN(t.valid_from)")),
@@ -104,13 +105,28 @@ _COLS = ", ".join(("person_id", *NAMES))
 
 # SECURITY DEFINER: the function writes the table as its owner (the schema's), so the application's
 # role may only read it (nir.access.dbrole) and cannot set a figure's facts itself.
-_PG_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION nir_person_facts_refresh() RETURNS trigger
+def columns_of(table: str) -> tuple[str, ...]:
+    """The columns read from ``table``."""
+    return tuple(c for c, sql in COLUMNS if f"FROM {table} t " in sql)
+
+
+def pg_function(table: str) -> str:
+    return f"nir_person_facts_{table}"
+
+
+def _pg_function_sql(table: str) -> str:
+    """PostgreSQL: the trigger function of ``table``. It recomputes only the columns read from that
+    table (the view's other subqueries are not evaluated): a write to one table costs its few index
+    probes, not the whole row's. SECURITY DEFINER: it writes the table as its owner (the schema's),
+    so the application's role may only read it (nir.access.dbrole) and cannot set a figure's facts."""
+    cols = columns_of(table)
+    return f"""
+CREATE OR REPLACE FUNCTION {pg_function(table)}() RETURNS trigger
 SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
-  INSERT INTO {TABLE} ({_COLS})
-    SELECT {_COLS} FROM {VIEW} WHERE person_id IN (SELECT person_id FROM changed)
-  ON CONFLICT (person_id) DO UPDATE SET ({', '.join(NAMES)}) = ROW({', '.join(f'EXCLUDED.{c}' for c in NAMES)});
+  INSERT INTO {TABLE} (person_id, {', '.join(cols)})
+    SELECT person_id, {', '.join(cols)} FROM {VIEW} WHERE person_id IN (SELECT person_id FROM changed)
+  ON CONFLICT (person_id) DO UPDATE SET ({', '.join(cols)}) = ROW({', '.join(f'EXCLUDED.{c}' for c in cols)});
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
 """
@@ -125,21 +141,31 @@ def install(using: str) -> None:
     with conn.cursor() as cur:
         cur.execute(f"DROP VIEW IF EXISTS {VIEW}")
         cur.execute(VIEW_SQL)
-        if conn.vendor == "postgresql":
-            cur.execute(_PG_FUNCTION)
         for table in SOURCE_TABLES:
+            if conn.vendor == "postgresql":
+                cur.execute(_pg_function_sql(table))
             for event in ("insert", "update"):
                 name = f"{table}_facts_{event}"
                 if conn.vendor == "postgresql":
                     cur.execute(f'DROP TRIGGER IF EXISTS {name} ON "{table}"')
                     cur.execute(f'CREATE TRIGGER {name} AFTER {event.upper()} ON "{table}" '
                                 "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT "
-                                "EXECUTE FUNCTION nir_person_facts_refresh()")
+                                f"EXECUTE FUNCTION {pg_function(table)}()")
                 else:
                     cur.execute(f"DROP TRIGGER IF EXISTS {name}")
                     cur.execute(f'CREATE TRIGGER {name} AFTER {event.upper()} ON "{table}" FOR EACH ROW BEGIN '
                                 f"INSERT OR REPLACE INTO {TABLE} ({_COLS}) "
                                 f"SELECT {_COLS} FROM {VIEW} WHERE person_id = NEW.person_id; END")
+
+
+def refresh_persons(cursor, dufs: list[str]) -> None:
+    """PostgreSQL: replace the rows of the persons with these DUF numbers by the view's — for a bulk
+    load that bypassed the triggers (``nir.synth.writers``, ``session_replication_role = replica``)."""
+    cursor.execute(
+        f"INSERT INTO {TABLE} ({_COLS}) SELECT {_COLS} FROM {VIEW} "
+        "WHERE person_id IN (SELECT id FROM register_person WHERE duf = ANY(%s)) "
+        f"ON CONFLICT (person_id) DO UPDATE SET ({', '.join(NAMES)}) = ROW({', '.join(f'EXCLUDED.{c}' for c in NAMES)})",
+        [dufs])
 
 
 def refresh_all(using: str) -> None:

@@ -23,9 +23,9 @@ def backwards(apps, schema_editor):
             name = f"{table}_facts_{event}"
             schema_editor.execute(f'DROP TRIGGER IF EXISTS {name} ON "{table}"' if vendor == "postgresql"
                                   else f"DROP TRIGGER IF EXISTS {name}")
+        if vendor == "postgresql":
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {person_facts.pg_function(table)}()")
     schema_editor.execute(f"DROP VIEW IF EXISTS {person_facts.VIEW}")
-    if vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS nir_person_facts_refresh()")
 
 
 class Migration(migrations.Migration):
