@@ -29,7 +29,9 @@ PostgreSQL, per block:
   same constraints are checked set-wise for each block's id ranges before
   the transaction commits (``_verify_keys``); a violation rolls the chunk
   back. Without the privilege, or with ``check_keys="triggers"``, the
-  ordinary per-row checks run.
+  ordinary per-row checks run. The replica role skips every trigger, also
+  those that keep each person's current facts (``nir.register.person_facts``):
+  the chunk's persons' facts are then computed after it is written.
 
 SQLite: ids from ``max(id) + 1`` inside the write transaction, rows by
 ``executemany``. JSON Lines: the current version of every fact, one person
@@ -218,6 +220,7 @@ class DatabaseWriter:
                 self._begin(cur, tuple(MODELS))
                 self._write_pg(cur, None, batches)
                 self._end(cur)
+                self._refresh_facts(cur, batches)
             return
         side_cur = self._side.cursor()
         try:
@@ -233,6 +236,16 @@ class DatabaseWriter:
             raise
         # The persons are committed; now the rows that point at them.
         self._side.commit()
+        with transaction.atomic(using=self.using), self.conn.cursor() as cur:
+            self._refresh_facts(cur, batches)
+
+    def _refresh_facts(self, cur, batches) -> None:
+        """Each loaded person's current facts (``nir.register.person_facts``): computed here when the
+        chunk bypassed the triggers that keep them."""
+        if self.bypass:
+            from nir.register import person_facts
+
+            person_facts.refresh_persons(cur, [d for b in batches for d in b.frames["Person"]["duf"].to_list()])
 
     def _check_new_persons(self, batches) -> None:
         """Refuse, before writing anything of the chunk, persons whose DUF number is already registered."""
