@@ -377,8 +377,7 @@ _FACTS_BASE = (
     + _on_ref("fu_first", "fu_from", "f.fu_district", _latest_fu("district")) + " AS district, "
     + _on_ref("st_first", "st_last", "f.st_last", f"SELECT MAX(t.settlement_date) FROM register_settlement t "
               f"WHERE {_CURRENT} AND t.settlement_date <= :ref") + " AS settled, "
-    + _on_ref("pe_first", "pe_last", "f.pe_basis", f"SELECT t.basis FROM register_residencepermit t WHERE {_CURRENT} "
-              "AND t.decision_date <= :ref ORDER BY t.decision_date DESC, t.id DESC LIMIT 1") + " AS basis, "
+    + _on_ref("pe_first", "pe_last", "f.pe_basis", "{latest_basis}") + " AS basis, "
     "f.te_first AS ended, "
     + _in_period("te_reason_first", "te_reason_last", f"SELECT 1 FROM register_termination t WHERE {_CURRENT} "
                  "AND t.scheme = 'intro' AND t.termination_reason <> '' AND t.termination_date >= :y1 "
@@ -397,8 +396,20 @@ _FACTS_BASE = (
 _TOKEN = re.compile(r":(ref|y1|window|law)\b")
 
 
+# The basis of the person's latest permit on or before :ref. PostgreSQL: an ordered aggregate rather
+# than ORDER BY … LIMIT 1, so that the statement has no Sort node (there is no index on the decision
+# date), which ``enable_sort = off`` (below) would price out of every plan.
+_LATEST_BASIS = {
+    "postgresql": (f"SELECT (array_agg(t.basis ORDER BY t.decision_date DESC, t.id DESC))[1] "
+                   f"FROM register_residencepermit t WHERE {_CURRENT} AND t.decision_date <= :ref"),
+    "sqlite": (f"SELECT t.basis FROM register_residencepermit t WHERE {_CURRENT} AND t.decision_date <= :ref "
+               "ORDER BY t.decision_date DESC, t.id DESC LIMIT 1"),
+}
+
+
 def _facts_base_sql(p: StatsParams, values: dict[str, object]) -> tuple[str, list]:
-    return _bind(_FACTS_BASE, {**values, "law": p.law})
+    sql = _FACTS_BASE.replace("{latest_basis}", _LATEST_BASIS[connection.vendor])
+    return _bind(sql, {**values, "law": p.law})
 
 
 def _candidates(p: StatsParams, scope):
@@ -513,6 +524,11 @@ def _count_by_municipality(p: StatsParams, scope, *, facts: bool | None = None) 
         if connection.vendor == "postgresql" and facts:
             # One table read whole: worth parallel workers (off by default for the pages, nir.settings).
             cur.execute("SET LOCAL max_parallel_workers_per_gather = 2")
+            # The planner takes each CASE of the facts for a new group per person and sorts the 0.7-1 M
+            # rows to group them (2-3 s); hashing the ~100,000 actual groups costs ~0.1 s
+            # (docs/benchmarks.md). The statement has no other sort (the look-ups follow their indexes).
+            cur.execute("SET LOCAL enable_sort = off")
+            cur.execute("SET LOCAL work_mem = '256MB'")
         elif connection.vendor == "postgresql":
             # Every part is a whole-table (or whole-area) derived table; the planner's row estimates
             # after the window filters are 1, and a nested loop over two such parts costs minutes.
