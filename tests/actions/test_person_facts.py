@@ -44,20 +44,43 @@ def test_built_register_is_up_to_date(world):
     assert facts(world["berit"]).fu_municipality == "4601"
 
 
-@pytest.mark.parametrize("model, values", [
-    (m.FollowUp, {"municipality": "5001", "district": "", "valid_from": dt.date(2026, 2, 1), "valid_to": None}),
-    (m.Settlement, {"municipality": "5001", "district": "", "settlement_date": dt.date(2026, 2, 1),
-                    "by_agreement": False}),
-    (m.ResidencePermit, {"basis": "utl_34", "decision_date": dt.date(2026, 1, 20)}),
-    (m.FinalGoal, {"scheme": "intro", "goal": "work_vgo_2026"}),
-    (m.Termination, {"scheme": "intro", "termination_type": "completed", "termination_reason": "work",
-                     "hours_work_per_week": None, "termination_date": dt.date(2026, 3, 1)}),
-    (m.Participation, {"scheme": "norwegian", "from_date": dt.date(2026, 1, 1), "to_date": dt.date(2026, 1, 31),
-                       "hours": 20}),
-    (m.Exam, {"scheme": "norwegian", "exam_type": "norwegian_oral", "exam_date": dt.date(2026, 2, 10),
-              "result": "passed", "level": "B1"}),
-    (m.Absence, ABSENCE),  # not a source table: the derived status may change
-])
+@pytest.mark.parametrize(
+    "model, values",
+    [
+        (m.FollowUp, {"municipality": "5001", "district": "", "valid_from": dt.date(2026, 2, 1), "valid_to": None}),
+        (
+            m.Settlement,
+            {"municipality": "5001", "district": "", "settlement_date": dt.date(2026, 2, 1), "by_agreement": False},
+        ),
+        (m.ResidencePermit, {"basis": "utl_34", "decision_date": dt.date(2026, 1, 20)}),
+        (m.FinalGoal, {"scheme": "intro", "goal": "work_vgo_2026"}),
+        (
+            m.Termination,
+            {
+                "scheme": "intro",
+                "termination_type": "completed",
+                "termination_reason": "work",
+                "hours_work_per_week": None,
+                "termination_date": dt.date(2026, 3, 1),
+            },
+        ),
+        (
+            m.Participation,
+            {"scheme": "norwegian", "from_date": dt.date(2026, 1, 1), "to_date": dt.date(2026, 1, 31), "hours": 20},
+        ),
+        (
+            m.Exam,
+            {
+                "scheme": "norwegian",
+                "exam_type": "norwegian_oral",
+                "exam_date": dt.date(2026, 2, 10),
+                "result": "passed",
+                "level": "B1",
+            },
+        ),
+        (m.Absence, ABSENCE),  # not a source table: the derived status may change
+    ],
+)
 def test_register(world, users, model, values):
     actions.register(acting(users["trondheim"]), world["anne"].duf, model, values)
     assert_up_to_date()
@@ -67,20 +90,26 @@ def test_move_of_follow_up_to_another_municipality(world, users):
     """The person moves: the Trondheim period ends, a Bergen one starts (a correction and a registration)."""
     anne = world["anne"]
     period = m.FollowUp.objects.current().get(person=anne)
-    actions.register(acting(users["trondheim"]), anne.duf, m.FollowUp,
-                     {"municipality": "4601", "district": "", "valid_from": dt.date(2026, 2, 1), "valid_to": None})
+    actions.register(
+        acting(users["trondheim"]),
+        anne.duf,
+        m.FollowUp,
+        {"municipality": "4601", "district": "", "valid_from": dt.date(2026, 2, 1), "valid_to": None},
+    )
     assert_up_to_date()
     actions.correct(acting(users["bergen"]), period, {"valid_to": dt.date(2026, 1, 31)}, "Flyttet")
     assert_up_to_date()
     f = facts(anne)
-    assert (f.fu_count, f.fu_municipality, f.fu_first, f.fu_from) == (
-        2, "4601", period.valid_from, dt.date(2026, 2, 1))
+    assert (f.fu_count, f.fu_municipality, f.fu_first, f.fu_from) == (2, "4601", period.valid_from, dt.date(2026, 2, 1))
     # On a day before the move the figures look the Trondheim period up (the facts hold the Bergen one).
     from django.utils import timezone
 
     from nir.reports import statistics, worklist
 
-    for day, followed in ((dt.date(2026, 1, 15), {"5001": 2, "4601": 1}), (dt.date(2026, 3, 1), {"5001": 1, "4601": 2})):
+    for day, followed in (
+        (dt.date(2026, 1, 15), {"5001": 2, "4601": 1}),
+        (dt.date(2026, 3, 1), {"5001": 1, "4601": 2}),
+    ):
         p = statistics.validate(statistics.StatsParams(year=2026, as_of=day, by="municipality"))
         from_facts = statistics._count_by_municipality(p, None, facts=True)
         assert from_facts == statistics._count_by_municipality(p, None, facts=False)
@@ -93,8 +122,9 @@ def test_move_of_follow_up_to_another_municipality(world, users):
 def test_correct_and_annul(world, users):
     anne = world["anne"]
     settlement = m.Settlement.objects.current().get(person=anne)
-    corrected = actions.correct(acting(users["trondheim"]), settlement,
-                                {"settlement_date": dt.date(2025, 12, 1)}, "Feil dato").row
+    corrected = actions.correct(
+        acting(users["trondheim"]), settlement, {"settlement_date": dt.date(2025, 12, 1)}, "Feil dato"
+    ).row
     assert_up_to_date()
     assert facts(anne).st_last == dt.date(2025, 12, 1)
     actions.annul(acting(users["trondheim"]), corrected, "Feil")
@@ -107,13 +137,31 @@ def test_correct_and_annul(world, users):
 
 
 def test_batch(world, users):
-    items = [actions.BatchItem(world["anne"].duf, m.Absence, ABSENCE),
-             actions.BatchItem(world["tor"].duf, m.Termination, {
-                 "scheme": "norwegian", "termination_type": "completed", "termination_reason": "",
-                 "hours_work_per_week": None, "termination_date": dt.date(2026, 3, 1)}),
-             actions.BatchItem(world["anne"].duf, m.Exam, {
-                 "scheme": "norwegian", "exam_type": "norwegian_reading", "exam_date": dt.date(2026, 2, 10),
-                 "result": "failed", "level": "A2"})]
+    items = [
+        actions.BatchItem(world["anne"].duf, m.Absence, ABSENCE),
+        actions.BatchItem(
+            world["tor"].duf,
+            m.Termination,
+            {
+                "scheme": "norwegian",
+                "termination_type": "completed",
+                "termination_reason": "",
+                "hours_work_per_week": None,
+                "termination_date": dt.date(2026, 3, 1),
+            },
+        ),
+        actions.BatchItem(
+            world["anne"].duf,
+            m.Exam,
+            {
+                "scheme": "norwegian",
+                "exam_type": "norwegian_reading",
+                "exam_date": dt.date(2026, 2, 10),
+                "result": "failed",
+                "level": "A2",
+            },
+        ),
+    ]
     results = actions.register_batch(acting(users["trondheim"], "api"), items)
     assert all(r.accepted for r in results)
     assert_up_to_date()
@@ -133,9 +181,14 @@ def test_reevaluate(world):
     from nir.register.actors import Actor
     from nir.testing.builders import at
 
-    services.register(world["anne"], m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work",
-                                                  "decision_date": dt.date(2026, 1, 20)},
-                      Actor.for_system("Testlast"), at=at(2026, 1, 21), evaluate=False)
+    services.register(
+        world["anne"],
+        m.Decision,
+        {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 1, 20)},
+        Actor.for_system("Testlast"),
+        at=at(2026, 1, 21),
+        evaluate=False,
+    )
     assert actions.reevaluate(chunk=2).changed >= 1
     assert_up_to_date()
 

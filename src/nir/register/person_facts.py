@@ -20,14 +20,17 @@ every INSERT (a new row, a correction, an annulment) and UPDATE (a row supersede
 tables it reads, a trigger replaces the row of each person the statement touched by the view's row
 (PostgreSQL: one statement-level trigger per table and event, over the statement's transition
 table, recomputing only that table's columns, whose function writes as the schema's owner — the
-application's role may only read the table; SQLite: a row trigger replacing the whole row). So every write path — the actions, a batch, an import, the
-Regelmotor's re-evaluation, a migration — keeps it without knowing of it, and
-``tests/register/test_person_facts.py`` checks the table against the view after each kind of write.
+application's role may only read the table; SQLite: a row trigger replacing the whole row). So
+every write path — the actions, a batch, an import, the Regelmotor's re-evaluation, a migration —
+keeps it without knowing of it (the bulk loader, which bypasses triggers, calls
+``refresh_persons``), and ``tests/actions/test_person_facts.py`` checks the table against the view
+after each kind of write.
 """
 
 from __future__ import annotations
 
 from django.db import connections
+from django.db.backends.utils import CursorWrapper
 
 TABLE = "register_personfacts"
 VIEW = "register_personfacts_v"
@@ -56,12 +59,28 @@ _NP = "t.scheme = 'norwegian' AND t.hours > 0"
 # (column, SQL over the person p): the view's columns, in the table's order.
 COLUMNS: tuple[tuple[str, str], ...] = (
     # the derived status (one current row per person; the newest, should a statement leave two for a moment)
-    *((c, _of("register_derivedstatus", f"t.{c}", order=_DS_LATEST)) for c in (
-        "law", "intro_category", "norwegian_category", "intro_start_date", "intro_deadline",
-        "intro_closed_date", "norwegian_deadline")),
-    ("deviation", _of("register_derivedstatus", "CASE WHEN t.deviation_final_goal_missing "
-                      "OR t.deviation_final_goal_2026_before_2026_start OR t.deviation_final_goal_expired "
-                      "THEN 1 ELSE 0 END", order=_DS_LATEST)),
+    *(
+        (c, _of("register_derivedstatus", f"t.{c}", order=_DS_LATEST))
+        for c in (
+            "law",
+            "intro_category",
+            "norwegian_category",
+            "intro_start_date",
+            "intro_deadline",
+            "intro_closed_date",
+            "norwegian_deadline",
+        )
+    ),
+    (
+        "deviation",
+        _of(
+            "register_derivedstatus",
+            "CASE WHEN t.deviation_final_goal_missing "
+            "OR t.deviation_final_goal_2026_before_2026_start OR t.deviation_final_goal_expired "
+            "THEN 1 ELSE 0 END",
+            order=_DS_LATEST,
+        ),
+    ),
     # follow-up periods: how many, the first start, and the latest starting one
     ("fu_count", _of("register_followup", "NULLIF(COUNT(*), 0)")),
     ("fu_first", _of("register_followup", "MIN(t.valid_from)")),
@@ -90,18 +109,32 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("np_last_from", _of("register_participation", "MAX(t.from_date)", _NP)),
     ("np_last_to", _of("register_participation", "MAX(t.to_date)", _NP)),
     # Norwegian exams: the first taken (passed or failed), the first passed
-    ("ex_taken_first", _of("register_exam", "MIN(t.exam_date)",
-                           f"t.exam_type IN ({_EXAMS}) AND t.result IN ('passed', 'failed')")),
+    (
+        "ex_taken_first",
+        _of("register_exam", "MIN(t.exam_date)", f"t.exam_type IN ({_EXAMS}) AND t.result IN ('passed', 'failed')"),
+    ),
     ("ex_passed_first", _of("register_exam", "MIN(t.exam_date)", f"t.exam_type IN ({_EXAMS}) AND t.result = 'passed'")),
 )
 NAMES = tuple(c for c, _sql in COLUMNS)
 # The tables the view reads: a write to any of them replaces the person's row.
-SOURCE_TABLES = ("register_derivedstatus", "register_followup", "register_settlement", "register_residencepermit",
-                 "register_finalgoal", "register_termination", "register_participation", "register_exam")
+SOURCE_TABLES = (
+    "register_derivedstatus",
+    "register_followup",
+    "register_settlement",
+    "register_residencepermit",
+    "register_finalgoal",
+    "register_termination",
+    "register_participation",
+    "register_exam",
+)
 
-VIEW_SQL = (f"CREATE VIEW {VIEW} AS SELECT p.id AS person_id, "
-            + ", ".join(f"{sql} AS {name}" for name, sql in COLUMNS) + " FROM register_person p")
+VIEW_SQL = (
+    f"CREATE VIEW {VIEW} AS SELECT p.id AS person_id, "
+    + ", ".join(f"{sql} AS {name}" for name, sql in COLUMNS)
+    + " FROM register_person p"
+)
 _COLS = ", ".join(("person_id", *NAMES))
+
 
 # SECURITY DEFINER: the function writes the table as its owner (the schema's), so the application's
 # role may only read it (nir.access.dbrole) and cannot set a figure's facts itself.
@@ -124,9 +157,9 @@ def _pg_function_sql(table: str) -> str:
 CREATE OR REPLACE FUNCTION {pg_function(table)}() RETURNS trigger
 SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
-  INSERT INTO {TABLE} (person_id, {', '.join(cols)})
-    SELECT person_id, {', '.join(cols)} FROM {VIEW} WHERE person_id IN (SELECT person_id FROM changed)
-  ON CONFLICT (person_id) DO UPDATE SET ({', '.join(cols)}) = ROW({', '.join(f'EXCLUDED.{c}' for c in cols)});
+  INSERT INTO {TABLE} (person_id, {", ".join(cols)})
+    SELECT person_id, {", ".join(cols)} FROM {VIEW} WHERE person_id IN (SELECT person_id FROM changed)
+  ON CONFLICT (person_id) DO UPDATE SET ({", ".join(cols)}) = ROW({", ".join(f"EXCLUDED.{c}" for c in cols)});
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
 """
@@ -148,24 +181,33 @@ def install(using: str) -> None:
                 name = f"{table}_facts_{event}"
                 if conn.vendor == "postgresql":
                     cur.execute(f'DROP TRIGGER IF EXISTS {name} ON "{table}"')
-                    cur.execute(f'CREATE TRIGGER {name} AFTER {event.upper()} ON "{table}" '
-                                "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT "
-                                f"EXECUTE FUNCTION {pg_function(table)}()")
+                    cur.execute(
+                        f'CREATE TRIGGER {name} AFTER {event.upper()} ON "{table}" '
+                        "REFERENCING NEW TABLE AS changed FOR EACH STATEMENT "
+                        f"EXECUTE FUNCTION {pg_function(table)}()"
+                    )
                 else:
                     cur.execute(f"DROP TRIGGER IF EXISTS {name}")
-                    cur.execute(f'CREATE TRIGGER {name} AFTER {event.upper()} ON "{table}" FOR EACH ROW BEGIN '
-                                f"INSERT OR REPLACE INTO {TABLE} ({_COLS}) "
-                                f"SELECT {_COLS} FROM {VIEW} WHERE person_id = NEW.person_id; END")
+                    cur.execute(
+                        f'CREATE TRIGGER {name} AFTER {event.upper()} ON "{table}" FOR EACH ROW BEGIN '
+                        f"INSERT OR REPLACE INTO {TABLE} ({_COLS}) "
+                        f"SELECT {_COLS} FROM {VIEW} WHERE person_id = NEW.person_id; END"
+                    )
 
 
-def refresh_persons(cursor, dufs: list[str]) -> None:
+_UPSERT_ALL = (
+    f"ON CONFLICT (person_id) DO UPDATE SET ({', '.join(NAMES)}) = ROW({', '.join(f'EXCLUDED.{c}' for c in NAMES)})"
+)
+
+
+def refresh_persons(cursor: CursorWrapper, dufs: list[str]) -> None:
     """PostgreSQL: replace the rows of the persons with these DUF numbers by the view's — for a bulk
     load that bypassed the triggers (``nir.synth.writers``, ``session_replication_role = replica``)."""
     cursor.execute(
         f"INSERT INTO {TABLE} ({_COLS}) SELECT {_COLS} FROM {VIEW} "
-        "WHERE person_id IN (SELECT id FROM register_person WHERE duf = ANY(%s)) "
-        f"ON CONFLICT (person_id) DO UPDATE SET ({', '.join(NAMES)}) = ROW({', '.join(f'EXCLUDED.{c}' for c in NAMES)})",
-        [dufs])
+        f"WHERE person_id IN (SELECT id FROM register_person WHERE duf = ANY(%s)) {_UPSERT_ALL}",
+        [dufs],
+    )
 
 
 def refresh_all(using: str) -> None:
@@ -180,13 +222,15 @@ def refresh_all(using: str) -> None:
 _NOT_EMPTY = "NOT (" + " AND ".join(f"{c} IS NULL" for c in NAMES) + ")"
 
 
-def differences(using: str = "default") -> list[tuple]:
+def differences(using: str = "default") -> list[tuple[object, ...]]:
     """Rows of the table that differ from the view's (both directions): empty when it is up to date."""
     conn = connections[using]
     table = f"SELECT {_COLS} FROM {TABLE} WHERE {_NOT_EMPTY}"
     view = f"SELECT {_COLS} FROM {VIEW} WHERE {_NOT_EMPTY}"
-    query = (f"SELECT 'table', a.* FROM ({table} EXCEPT {view}) a "
-             f"UNION ALL SELECT 'view', b.* FROM ({view} EXCEPT {table}) b")
+    query = (
+        f"SELECT 'table', a.* FROM ({table} EXCEPT {view}) a "
+        f"UNION ALL SELECT 'view', b.* FROM ({view} EXCEPT {table}) b"
+    )
     with conn.cursor() as cur:
         cur.execute(query)
-        return cur.fetchall()
+        return [tuple(row) for row in cur.fetchall()]

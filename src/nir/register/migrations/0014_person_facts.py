@@ -5,16 +5,18 @@ register (a full recomputation: at 1,000,000 persons a few minutes).
 """
 
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from nir.register import person_facts
 
     person_facts.install(schema_editor.connection.alias)
     person_facts.refresh_all(schema_editor.connection.alias)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     from nir.register import person_facts
 
     vendor = schema_editor.connection.vendor
