@@ -13,7 +13,10 @@ synth`` and derives their statuses (``nir rules reevaluate``), then measures
    run K times over them (default 60) after one untimed warm-up run each; p50/p95/max in ms;
 2. the national yearly statistics table (every figure, one row per municipality)
    for the last complete year, and the same by county and for one municipality;
-   seconds.
+   seconds;
+3. the national counts and the Kommuner table uncached (every municipality), each from each
+   person's current facts (``nir.register.person_facts``) and from the eight tables; seconds,
+   and the two results compared.
 
 Server settings: those of ``nir.testing.pg`` with 4 GB shared buffers. A JSON summary goes to
 ``bench/out/reports_pg-N.json``.
@@ -109,6 +112,34 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
         out[f"statistics_{label}_seconds"] = round(secs, 2)
         print(f"yearly statistics {year}, {label.replace('_', ' ')}: {secs:.2f} s ({len(table.areas)} rows, "
               f"{len(table.figures)} figures)", flush=True)
+
+    # The same national counts over the eight tables (as for an earlier known_at), and the Kommuner
+    # table uncached (/kommuner/, IMDi: every municipality) from each person's current facts, as the
+    # page reads it, and from the tables — each pair compared.
+    from django.utils import timezone
+
+    from nir.reports import worklist
+    from nir.web.views_overview import reference_names
+
+    p = statistics.validate(statistics.StatsParams(year=year, by="municipality"))
+    ctx = worklist.Context(None, timezone.localdate(), timezone.now())
+    numbers = list(reference_names(ctx.today)["municipalities"])
+    results = {}
+    for facts in (True, False):
+        source = "facts" if facts else "tables"
+        t = time.perf_counter()
+        counts = statistics._count_by_municipality(p, None, facts=facts)
+        secs = time.perf_counter() - t
+        t = time.perf_counter()
+        rows = worklist.person_figures(ctx, numbers, facts=facts)
+        worklist.settled_figures(ctx, numbers)
+        k_secs = time.perf_counter() - t
+        results[source] = (counts, sorted(rows, key=lambda r: (r["municipality"], r["category"] or "")))
+        out[f"statistics_counts_from_{source}_seconds"] = round(secs, 2)
+        out[f"kommuner_uncached_from_{source}_seconds"] = round(k_secs, 2)
+        print(f"from the {source}: statistics {year} counts {secs:.2f} s; Kommuner table ({len(numbers)} "
+              f"municipalities) uncached {k_secs:.2f} s", flush=True)
+    assert results["facts"] == results["tables"], "the facts and the tables give different figures"
     return out
 
 
