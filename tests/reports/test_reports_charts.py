@@ -52,6 +52,7 @@ CATS = ["2021", "2022", "2023"]
 
 # --- numbers ---------------------------------------------------------------------------------
 
+
 def test_norwegian_number_formatting():
     assert format_number(12345) == f"12{NBSP}345"
     assert format_number(1234567.891) == f"1{NBSP}234{NBSP}567,9"
@@ -59,35 +60,39 @@ def test_norwegian_number_formatting():
     assert format_number(999) == "999" and format_number(0) == "0" and format_number(-0.0) == "0"
     assert format_number(-1234) == f"\u22121{NBSP}234"
     assert format_number(2.0) == "2" and format_number(2.25, 2) == "2,25" and format_number(2.25, 0) == "2"
-    assert format_number(10 ** 18) == NBSP.join(["1"] + ["000"] * 6)
+    assert format_number(10**18) == NBSP.join(["1"] + ["000"] * 6)
     assert format_number(1e300).startswith("1" + NBSP + "000")
     assert format_number(None) == format_number(float("nan")) == format_number(float("inf")) == "–"
     assert format_percent(45.25) == f"45,3{NBSP}%" and format_percent(100, 0) == f"100{NBSP}%"
     assert format_percent(None) == "–"
     assert format_compact(950_000) == f"950{NBSP}000"
-    assert format_compact(1_500_000) == f"1,5{NBSP}mill." and format_compact(2 * 10 ** 9) == f"2{NBSP}mrd."
+    assert format_compact(1_500_000) == f"1,5{NBSP}mill." and format_compact(2 * 10**9) == f"2{NBSP}mrd."
     assert format_compact(1_250_000) == f"1,25{NBSP}mill."
 
 
-@pytest.mark.parametrize("lo, hi, kwargs, expected", [
-    (0, 87, {}, [0, 20, 40, 60, 80, 100]),
-    (0, 100, {}, [0, 20, 40, 60, 80, 100]),
-    (0, 1, {}, [0, 0.2, 0.4, 0.6, 0.8, 1]),
-    (0, 0, {}, [0, 0.2, 0.4, 0.6, 0.8, 1]),
-    (0, 0, {"integer": True}, [0, 1]),
-    (0, 3, {"integer": True}, [0, 1, 2, 3]),
-    (0, 7, {}, [0, 2, 4, 6, 8]),
-    (-5, 10, {}, [-5, 0, 5, 10]),
-    (7, 7, {}, [0, 2, 4, 6, 8]),
-    (0, 0.03, {}, [0, 0.01, 0.02, 0.03]),
-    (0, 2_750_000_000_000, {}, [0, 10 ** 12, 2 * 10 ** 12, 3 * 10 ** 12]),
-    (0, 12345, {}, [0, 5000, 10000, 15000]),
-])
+@pytest.mark.parametrize(
+    "lo, hi, kwargs, expected",
+    [
+        (0, 87, {}, [0, 20, 40, 60, 80, 100]),
+        (0, 100, {}, [0, 20, 40, 60, 80, 100]),
+        (0, 1, {}, [0, 0.2, 0.4, 0.6, 0.8, 1]),
+        (0, 0, {}, [0, 0.2, 0.4, 0.6, 0.8, 1]),
+        (0, 0, {"integer": True}, [0, 1]),
+        (0, 3, {"integer": True}, [0, 1, 2, 3]),
+        (0, 7, {}, [0, 2, 4, 6, 8]),
+        (-5, 10, {}, [-5, 0, 5, 10]),
+        (7, 7, {}, [0, 2, 4, 6, 8]),
+        (0, 0.03, {}, [0, 0.01, 0.02, 0.03]),
+        (0, 2_750_000_000_000, {}, [0, 10**12, 2 * 10**12, 3 * 10**12]),
+        (0, 12345, {}, [0, 5000, 10000, 15000]),
+    ],
+)
 def test_nice_ticks(lo, hi, kwargs, expected):
     assert nice_ticks(lo, hi, **kwargs) == expected
 
 
 # --- the frame: accessibility, escaping, determinism ------------------------------------------
+
 
 def all_kinds():
     series = {"Fullført": [12, 30, 7], "Avbrutt": [3, None, 0]}
@@ -136,7 +141,8 @@ def _contrast(hex_colour: str) -> float:
     def channel(c):
         c /= 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     lum = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
     return 1.05 / (lum + 0.05)
 
@@ -148,7 +154,7 @@ def test_palette_has_aa_contrast_against_white():
 
 
 def test_text_is_escaped():
-    nasty = 'A <b>&amp; "sitat" \'x\' </svg>'
+    nasty = "A <b>&amp; \"sitat\" 'x' </svg>"
     svg = charts.bar_chart(nasty, [nasty, "B"], {nasty: [1, 2], "Annen": [3, 4]}, unit=nasty, description=nasty)
     root = parse(svg)
     assert root[0].text == nasty and root[1].text == nasty
@@ -156,9 +162,11 @@ def test_text_is_escaped():
     assert nasty in [label_text(t) for t in find(root, "g", "legend")[0].iter(f"{SVG}text")]
     assert bars(root)[0].find(f"{SVG}title").text == f"{nasty}, {nasty}: 1"
     assert "<b>" not in svg and "</svg>" not in svg[:-6]
-    for make in (lambda: charts.line_chart(nasty, [nasty], {nasty: [1]}),
-                 lambda: charts.share_bars(nasty, [(nasty, 1)]),
-                 lambda: charts.bar_chart(nasty, [], {})):
+    for make in (
+        lambda: charts.line_chart(nasty, [nasty], {nasty: [1]}),
+        lambda: charts.share_bars(nasty, [(nasty, 1)]),
+        lambda: charts.bar_chart(nasty, [], {}),
+    ):
         assert parse(make())[0].text == nasty
     # Characters XML does not allow are dropped rather than breaking the document.
     assert parse(charts.bar_chart("a\x00b\x1f", ["\x07"], {"s": [1]}))[0].text == "ab"
@@ -174,6 +182,7 @@ def test_deterministic_and_unique_ids():
 
 
 # --- bars -----------------------------------------------------------------------------------
+
 
 def test_bar_heights_are_proportional():
     root = parse(charts.bar_chart("T", ["a", "b", "c", "d"], {"n": [10, 20, 40, 0]}))
@@ -260,20 +269,27 @@ def test_share_bars_show_count_and_percent():
     root = parse(charts.share_bars("Av alle", [("Med", 1)], total=3))
     assert visible(root, "value") == [f"1 (33,3{NBSP}%)"]
     assert [(label, int(n), round(float(p), 1)) for label, n, p in charts.shares(items)] == [
-        ("Rett og plikt", 120, 80.0), ("Rett", 30, 20.0), ("Ingen", 0, 0.0)]
+        ("Rett og plikt", 120, 80.0),
+        ("Rett", 30, 20.0),
+        ("Ingen", 0, 0.0),
+    ]
 
 
 # --- empty data -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("svg", [
-    charts.bar_chart("Tomt", [], {}),
-    charts.bar_chart("Tomt", ["a", "b"], {}),
-    charts.bar_chart("Tomt", ["a", "b"], {"x": [None, None]}, stacked=True),
-    charts.bar_chart("Tomt", ["a"], {"x": [float("nan")]}, horizontal=True),
-    charts.line_chart("Tomt", ["2024", "2025"], {"x": [None, None]}),
-    charts.line_chart("Tomt", [], {"x": []}),
-    charts.share_bars("Tomt", []),
-])
+
+@pytest.mark.parametrize(
+    "svg",
+    [
+        charts.bar_chart("Tomt", [], {}),
+        charts.bar_chart("Tomt", ["a", "b"], {}),
+        charts.bar_chart("Tomt", ["a", "b"], {"x": [None, None]}, stacked=True),
+        charts.bar_chart("Tomt", ["a"], {"x": [float("nan")]}, horizontal=True),
+        charts.line_chart("Tomt", ["2024", "2025"], {"x": [None, None]}),
+        charts.line_chart("Tomt", [], {"x": []}),
+        charts.share_bars("Tomt", []),
+    ],
+)
 def test_empty_data_says_so(svg):
     root = parse(svg)
     assert visible(root, "no-data") == ["Ingen data"]
@@ -283,15 +299,25 @@ def test_empty_data_says_so(svg):
 def test_short_and_long_series_are_padded_or_cut():
     root = parse(charts.bar_chart("T", CATS, {"kort": [1], "lang": [1, 2, 3, 4, 5]}))
     assert sorted((b.get("data-series"), b.get("data-category")) for b in bars(root)) == [
-        ("0", "0"), ("1", "0"), ("1", "1"), ("1", "2")]
+        ("0", "0"),
+        ("1", "0"),
+        ("1", "1"),
+        ("1", "2"),
+    ]
 
 
 # --- lines ----------------------------------------------------------------------------------
 
+
 def test_none_leaves_a_gap_in_the_line():
     years = ["2021", "2022", "2023", "2024", "2025"]
-    root = parse(charts.line_chart("Deltakere", years, {"Integreringsloven": [10, 20, None, 40, 50],
-                                                        "Introduksjonsloven": [None, 5, None, 7, None]}))
+    root = parse(
+        charts.line_chart(
+            "Deltakere",
+            years,
+            {"Integreringsloven": [10, 20, None, 40, 50], "Introduksjonsloven": [None, 5, None, 7, None]},
+        )
+    )
     lines = find(root, "polyline", "line")
     assert [(p.get("data-series"), len(p.get("points").split())) for p in lines] == [("0", 2), ("0", 2)]
     points = [e for e in root.iter() if "point" in (e.get("class") or "").split()]
@@ -313,12 +339,15 @@ def test_line_points_are_placed_by_value():
 
 # --- robustness --------------------------------------------------------------------------------
 
+
 def test_very_long_texts_are_fast_and_well_formed():
     huge = "Langtekst" * 5000
     start = time.perf_counter()
-    for svg in (charts.bar_chart(huge, [huge], {huge: [1]}, horizontal=True),
-                charts.bar_chart(huge, [huge, "b"], {huge: [1, 2], "x": [2, 1]}),
-                charts.line_chart(huge, [huge], {huge: [1]})):
+    for svg in (
+        charts.bar_chart(huge, [huge], {huge: [1]}, horizontal=True),
+        charts.bar_chart(huge, [huge, "b"], {huge: [1, 2], "x": [2, 1]}),
+        charts.line_chart(huge, [huge], {huge: [1]}),
+    ):
         root = parse(svg)
         assert root[0].text == huge
         assert len(svg) < 20 * len(huge)  # the full text in <title>s, a bounded number of times
@@ -333,13 +362,24 @@ def test_many_series_cycle_through_the_styles():
 
 # --- the same numbers as a table ----------------------------------------------------------------
 
+
 def test_data_table():
-    table = charts.data_table("Avslutninger <per år>", CATS, {"Fullført": [1200, 30, None], "Avbrutt": [3.5, 0, 1]},
-                              category_header="År", unit="Antall", totals=True)
+    table = charts.data_table(
+        "Avslutninger <per år>",
+        CATS,
+        {"Fullført": [1200, 30, None], "Avbrutt": [3.5, 0, 1]},
+        category_header="År",
+        unit="Antall",
+        totals=True,
+    )
     root = ET.fromstring(table)  # well-formed (XHTML-compatible) markup
     assert root.find("caption").text == "Avslutninger <per år> (Antall)"
     assert [(th.text, th.get("scope")) for th in root.find("thead").iter("th")] == [
-        ("År", "col"), ("Fullført", "col"), ("Avbrutt", "col"), ("Sum", "col")]
+        ("År", "col"),
+        ("Fullført", "col"),
+        ("Avbrutt", "col"),
+        ("Sum", "col"),
+    ]
     rows = [[c.text for c in tr] for tr in root.find("tbody")]
     assert rows == [["2021", f"1{NBSP}200", "3,5", f"1{NBSP}203,5"], ["2022", "30", "0", "30"], ["2023", "–", "1", "1"]]
     assert all(tr[0].get("scope") == "row" for tr in root.find("tbody"))
@@ -348,7 +388,10 @@ def test_data_table():
 
 def test_share_table():
     root = ET.fromstring(charts.share_table("Fordeling", [("A", 3), ("B", 1)], label_header="Kategori"))
-    assert [[c.text for c in tr] for tr in root.find("tbody")] == [["A", "3", f"75,0{NBSP}%"], ["B", "1", f"25,0{NBSP}%"]]
+    assert [[c.text for c in tr] for tr in root.find("tbody")] == [
+        ["A", "3", f"75,0{NBSP}%"],
+        ["B", "1", f"25,0{NBSP}%"],
+    ]
     assert [c.text for c in root.find("tfoot").find("tr")] == ["Sum", "4", f"100,0{NBSP}%"]
 
 
@@ -356,6 +399,9 @@ def test_charts_are_inserted_unescaped_by_django_templates():
     from django.template import engines
 
     svg = charts.bar_chart("A & B", ["x"], {"n": [1]})
-    html = engines["django"].from_string("<figure>{{ svg }}{{ table }}</figure>").render(
-        {"svg": svg, "table": charts.data_table("A & B", ["x"], {"n": [1]})})
+    html = (
+        engines["django"]
+        .from_string("<figure>{{ svg }}{{ table }}</figure>")
+        .render({"svg": svg, "table": charts.data_table("A & B", ["x"], {"n": [1]})})
+    )
     assert html.startswith("<figure><svg") and "A &amp; B" in html and "&lt;svg" not in html

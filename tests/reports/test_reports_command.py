@@ -24,21 +24,33 @@ def test_list():
     assert "avsluttet-intro" in text and "Deltagere som har avsluttet introduksjonsprogram" in text
     lines = text.strip().splitlines()
     assert [line.split()[0] for line in lines if not line.startswith(" ")] == [
-        "avsluttet-intro", "avvik-sluttmaal", "bortfall-arbeid", "personliste", "aarsstatistikk"]
+        "avsluttet-intro",
+        "avvik-sluttmaal",
+        "bortfall-arbeid",
+        "personliste",
+        "aarsstatistikk",
+    ]
     assert sum(1 for line in lines if line.startswith("  --figure ")) == 9
 
 
 def test_json(world):
-    doc = json.loads(report("avvik-sluttmaal", "--format", "json", "--known-at", "2026-02-01", "--avvik",
-                            "final_goal_expired"))
+    doc = json.loads(
+        report("avvik-sluttmaal", "--format", "json", "--known-at", "2026-02-01", "--avvik", "final_goal_expired")
+    )
     assert doc["count"] == 1 and doc["rows"][0]["last_name"] == "Dahl"
     assert doc["filters"]["avvik"] == "final_goal_expired"
     assert doc["known_at"].startswith("2026-02-01T23:59:59")
 
 
 def test_csv_is_the_default(world):
-    rows = list(csv.reader(io.StringIO(report("avsluttet-intro", "--from", "2026-01-01", "--to", "2026-12-31",
-                                              "--sort=-termination_date")), delimiter=";"))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                report("avsluttet-intro", "--from", "2026-01-01", "--to", "2026-12-31", "--sort=-termination_date")
+            ),
+            delimiter=";",
+        )
+    )
     assert rows[0][0] == "DUF-nummer" and [r[2] for r in rows[1:]] == ["Eng", "Jensen", "Fjell"]
 
 
@@ -68,21 +80,24 @@ def test_csv_to_file_and_as_a_municipality_user(world, tmp_path, caseworker):
     assert [r["last_name"] for r in doc["rows"]] == ["Bergh", "Gran"]  # Trondheim's own persons only
 
 
-@pytest.mark.parametrize("args", [
-    ("avvik-sluttmaal", "--format", "xlsx"),  # xlsx needs --out
-    ("bortfall-arbeid", "--avvik", "final_goal_missing"),
-    ("avsluttet-intro", "--from", "2026-13-01"),
-    ("avsluttet-intro", "--known-at", "i går"),
-    ("avvik-sluttmaal", "--known-at", "2026-02-01", "--compare-known-at", "snart"),
-    ("aarsstatistikk", "--as-of", "31.13.2025"),
-    ("avvik-sluttmaal", "--user", "nobody"),
-    ("personlister",),
-    ("aarsstatistikk", "--status", "active"),
-    ("aarsstatistikk", "--municipality", "5001", "--county", "50"),
-    ("aarsstatistikk", "--year", "2025", "--figure", "nope"),
-    ("avvik-sluttmaal", "--known-at", "2026-02-01", "--compare-known-at", "now", "--format", "xlsx"),
-    (),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("avvik-sluttmaal", "--format", "xlsx"),  # xlsx needs --out
+        ("bortfall-arbeid", "--avvik", "final_goal_missing"),
+        ("avsluttet-intro", "--from", "2026-13-01"),
+        ("avsluttet-intro", "--known-at", "i går"),
+        ("avvik-sluttmaal", "--known-at", "2026-02-01", "--compare-known-at", "snart"),
+        ("aarsstatistikk", "--as-of", "31.13.2025"),
+        ("avvik-sluttmaal", "--user", "nobody"),
+        ("personlister",),
+        ("aarsstatistikk", "--status", "active"),
+        ("aarsstatistikk", "--municipality", "5001", "--county", "50"),
+        ("aarsstatistikk", "--year", "2025", "--figure", "nope"),
+        ("avvik-sluttmaal", "--known-at", "2026-02-01", "--compare-known-at", "now", "--format", "xlsx"),
+        (),
+    ],
+)
 def test_refusals(args):
     with pytest.raises(CommandError):
         report(*args)

@@ -10,8 +10,8 @@ import json
 
 import openpyxl
 import pytest
-from conftest import at
 
+from conftest import at
 from nir.reports import exports, registry
 from nir.reports.registry import ReportParams
 
@@ -32,8 +32,13 @@ def test_json_object_as_in_reports_md(world):
     assert doc["filters"] == {"municipality": "5001", "category": None, "duf": None, "name": None, "avvik": None}
     assert doc["count"] == 3
     assert doc["rows"][0] == {
-        "duf": world["anne"].duf, "first_name": "Anne", "last_name": "Aas", "follow_up_municipality": "5001",
-        "follow_up_district": "", "category": "right_and_duty", "deviations": ["final_goal_missing"],
+        "duf": world["anne"].duf,
+        "first_name": "Anne",
+        "last_name": "Aas",
+        "follow_up_municipality": "5001",
+        "follow_up_district": "",
+        "category": "right_and_duty",
+        "deviations": ["final_goal_missing"],
         "intro_start_date": "2026-01-05",
     }
 
@@ -43,21 +48,42 @@ def test_json_of_avsluttet_intro_carries_period_and_hours(world):
     assert doc["filters"]["from"] == "2026-06-01" and doc["filters"]["to"] == "2026-06-30"
     assert doc["count"] == 1
     row = doc["rows"][0]
-    assert (row["termination_type"], row["termination_reason"], row["termination_date"], row["hours_work_per_week"]) == (
-        "completed", "work", "2026-06-30", 37.5)
+    assert (
+        row["termination_type"],
+        row["termination_reason"],
+        row["termination_date"],
+        row["hours_work_per_week"],
+    ) == ("completed", "work", "2026-06-30", 37.5)
     assert json.loads(json.dumps(doc)) == doc
 
 
 def test_csv_headers_labels_and_norwegian_dates(world):
     text = exports.to_csv(run("avvik-sluttmaal"))
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert rows[0] == ["DUF-nummer", "Fornavn", "Etternavn", "Oppfølgingskommune", "Oppfølgingsbydel",
-                       "NIR-kategori introduksjonsprogram", "Avvik", "Startdato introduksjonsprogram"]
+    assert rows[0] == [
+        "DUF-nummer",
+        "Fornavn",
+        "Etternavn",
+        "Oppfølgingskommune",
+        "Oppfølgingsbydel",
+        "NIR-kategori introduksjonsprogram",
+        "Avvik",
+        "Startdato introduksjonsprogram",
+    ]
     assert len(rows) == 1 + 4
-    assert rows[1] == [world["anne"].duf, "Anne", "Aas", "4601", "", "Rett og plikt til introduksjonsprogram",
-                       "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal", "05.01.2026"]
-    term = list(csv.reader(io.StringIO(exports.to_csv(run("avsluttet-intro", termination_type="completed"))),
-                           delimiter=";"))
+    assert rows[1] == [
+        world["anne"].duf,
+        "Anne",
+        "Aas",
+        "4601",
+        "",
+        "Rett og plikt til introduksjonsprogram",
+        "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal",
+        "05.01.2026",
+    ]
+    term = list(
+        csv.reader(io.StringIO(exports.to_csv(run("avsluttet-intro", termination_type="completed"))), delimiter=";")
+    )
     assert term[0][-4:] == ["Avslutning", "Avslutningsårsak", "Avslutningsdato", "Antall timer arbeid per uke"]
     assert term[1][-4:] == ["Fullført", "Overgang til arbeid", "30.06.2026", "37,5"]
 
@@ -67,11 +93,24 @@ def test_xlsx_headers_and_a_row(world):
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb["Rapport"]
     values = list(ws.iter_rows(values_only=True))
-    assert values[0] == ("DUF-nummer", "Fornavn", "Etternavn", "Oppfølgingskommune", "Oppfølgingsbydel",
-                         "NIR-kategori introduksjonsprogram", "Vedtaksdato")
+    assert values[0] == (
+        "DUF-nummer",
+        "Fornavn",
+        "Etternavn",
+        "Oppfølgingskommune",
+        "Oppfølgingsbydel",
+        "NIR-kategori introduksjonsprogram",
+        "Vedtaksdato",
+    )
     assert len(values) == 1 + 2
-    assert values[1][:6] == (world["eva"].duf, "Eva", "Fjell", "0301", "030101",
-                             "Ingen rett eller plikt til introduksjonsprogram")
+    assert values[1][:6] == (
+        world["eva"].duf,
+        "Eva",
+        "Fjell",
+        "0301",
+        "030101",
+        "Ingen rett eller plikt til introduksjonsprogram",
+    )
     assert values[1][6] == dt.datetime(2026, 1, 5)
     assert ws.cell(row=2, column=7).number_format == "DD.MM.YYYY"
     assert ws.cell(row=1, column=1).font.bold

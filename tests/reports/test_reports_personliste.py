@@ -8,10 +8,10 @@ import io
 import json
 
 import pytest
-from conftest import at
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from conftest import at
 from nir.access.scope import Scope
 from nir.reports import diff, exports, registry
 from nir.reports.registry import ReportError, ReportParams
@@ -32,16 +32,25 @@ def names(result):
 @pytest.fixture
 def kjell(register, world):
     """Settled 01.01.2026 in Trondheim with the right and duty, no participation decision."""
-    return register.person("Kjell", "Kvam", permit=dt.date(2025, 11, 3), settled=dt.date(2026, 1, 1),
-                           follow_up_from=dt.date(2026, 1, 1))
+    return register.person(
+        "Kjell", "Kvam", permit=dt.date(2025, 11, 3), settled=dt.date(2026, 1, 1), follow_up_from=dt.date(2026, 1, 1)
+    )
 
 
 def test_person_list_rows_and_status(world):
     result = run()
     assert names(result) == ["Aas", "Bergh", "Dahl", "Eng", "Fjell", "Gran", "Ild", "Jensen"]  # not Holm (intro.loven)
     status = {r["last_name"]: r["status"] for r in result.rows}
-    assert status == {"Aas": "active", "Bergh": "active", "Dahl": "active", "Eng": "ended", "Fjell": "ended",
-                      "Gran": "active", "Ild": "active", "Jensen": "ended"}
+    assert status == {
+        "Aas": "active",
+        "Bergh": "active",
+        "Dahl": "active",
+        "Eng": "ended",
+        "Fjell": "ended",
+        "Gran": "active",
+        "Ild": "active",
+        "Jensen": "ended",
+    }
     bergh = result.rows[1]
     assert bergh["intro_deadline"] == dt.date(2027, 11, 30) and bergh["norwegian_category"] == "right_and_duty"
     assert run(law="introduksjonsloven").rows[0]["last_name"] == "Holm"
@@ -85,10 +94,15 @@ def test_category_filter_follows_the_scheme(world):
         run(category="duty")  # a Norwegian-training category, but the scheme is the programme
 
 
-@pytest.mark.parametrize("params, message", [
-    (dict(scheme="x"), "ukjent ordning"), (dict(status="x"), "ukjent status"),
-    (dict(missing="x"), "manglende"), (dict(deadline_within=-1), "frist innen"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(scheme="x"), "ukjent ordning"),
+        (dict(status="x"), "ukjent status"),
+        (dict(missing="x"), "manglende"),
+        (dict(deadline_within=-1), "frist innen"),
+    ],
+)
 def test_bad_filters_are_refused_in_norwegian(world, params, message):
     with pytest.raises(ReportError, match=message):
         run(**params)
@@ -104,15 +118,27 @@ def test_scope_and_exports(world):
     assert names(mine) == ["Aas", "Ild"]
     csv_text = exports.to_csv(mine)
     header = csv_text.splitlines()[0]
-    assert header.endswith("NIR-kategori norskopplæring;Status;Startdato introduksjonsprogram;"
-                           "Gjennomføringsfrist introduksjonsprogram;Gjennomføringsfrist norskopplæring")
+    assert header.endswith(
+        "NIR-kategori norskopplæring;Status;Startdato introduksjonsprogram;"
+        "Gjennomføringsfrist introduksjonsprogram;Gjennomføringsfrist norskopplæring"
+    )
     assert ";Rett og plikt til opplæring i norsk og samfunnskunnskap;Pågår;05.01.2026;" in csv_text
 
 
 def test_command(world):
     out = io.StringIO()
-    call_command("report", "personliste", "--missing", "final_goal", "--as-of", "2026-11-23", "--format", "json",
-                 stdout=out, stderr=io.StringIO())
+    call_command(
+        "report",
+        "personliste",
+        "--missing",
+        "final_goal",
+        "--as-of",
+        "2026-11-23",
+        "--format",
+        "json",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     doc = json.loads(out.getvalue())
     assert doc["count"] == 3 and doc["filters"]["missing"] == "final_goal"
     with pytest.raises(CommandError, match="gjelder bare aarsstatistikk"):
@@ -121,13 +147,15 @@ def test_command(world):
 
 # --- the difference between two registration times -----------------------------------
 
+
 def test_report_diff_shows_late_registrations_and_corrections(world):
-    d = diff.report_diff("avvik-sluttmaal", ReportParams(as_of=dt.date(2026, 4, 17)), at(2026, 2, 1), None,
-                         scope=None)
+    d = diff.report_diff("avvik-sluttmaal", ReportParams(as_of=dt.date(2026, 4, 17)), at(2026, 2, 1), None, scope=None)
     got = {c.duf: c.change for c in d.changes}
-    assert got == {world["frida"].duf: "added",  # participation registered late (01.03.2026)
-                   world["cecilie"].duf: "removed",  # final goal corrected 01.03.2026
-                   world["bjorn"].duf: "changed"}  # renamed Berg → Bergh 01.04.2026
+    assert got == {
+        world["frida"].duf: "added",  # participation registered late (01.03.2026)
+        world["cecilie"].duf: "removed",  # final goal corrected 01.03.2026
+        world["bjorn"].duf: "changed",
+    }  # renamed Berg → Bergh 01.04.2026
     bjorn = next(c for c in d.changes if c.change == "changed")
     assert bjorn.before[0]["last_name"] == "Berg" and bjorn.after[0]["last_name"] == "Bergh"
     assert d.counts == {"added": 1, "removed": 1, "changed": 1}
@@ -136,8 +164,20 @@ def test_report_diff_shows_late_registrations_and_corrections(world):
 
 def test_report_diff_command(world):
     out, err = io.StringIO(), io.StringIO()
-    call_command("report", "avvik-sluttmaal", "--as-of", "2026-04-17", "--known-at", "2026-02-01",
-                 "--compare-known-at", "now", "--format", "csv", stdout=out, stderr=err)
+    call_command(
+        "report",
+        "avvik-sluttmaal",
+        "--as-of",
+        "2026-04-17",
+        "--known-at",
+        "2026-02-01",
+        "--compare-known-at",
+        "now",
+        "--format",
+        "csv",
+        stdout=out,
+        stderr=err,
+    )
     lines = out.getvalue().strip().split("\r\n")
     assert lines[0].startswith("Endring;Når;DUF-nummer")
     assert sum(1 for line in lines if line.startswith("Ny;Etter;")) == 1

@@ -38,8 +38,11 @@ def population(db):
 
 def _lower(text: str) -> str:
     # SQLite's lower() folds ASCII letters only; PostgreSQL's every letter (docs/reports.md)
-    return text.lower() if connection.vendor == "postgresql" else text.translate(
-        str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"))
+    return (
+        text.lower()
+        if connection.vendor == "postgresql"
+        else text.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"))
+    )
 
 
 def reference(persons, as_of: dt.date, user=None, law="integreringsloven") -> list[tuple]:
@@ -56,7 +59,9 @@ def reference(persons, as_of: dt.date, user=None, law="integreringsloven") -> li
         if user is not None and not person_in_scope(user, p):
             continue
         d = details[0]
-        out.append(((_lower(d.last_name), _lower(d.first_name), p.duf), (p.duf, fu.municipality, status[0].intro_category)))
+        out.append(
+            ((_lower(d.last_name), _lower(d.first_name), p.duf), (p.duf, fu.municipality, status[0].intro_category))
+        )
     return [row for _key, row in sorted(out)]
 
 
@@ -66,8 +71,9 @@ def listed(result) -> list[tuple]:
 
 def test_person_list_is_the_reference_for_every_municipality_and_date(population, django_user_model):
     today = timezone.localdate()
-    busiest = [k for k, _n in Counter(
-        m.FollowUp.objects.current().values_list("municipality", flat=True)).most_common(4)]
+    busiest = [
+        k for k, _n in Counter(m.FollowUp.objects.current().values_list("municipality", flat=True)).most_common(4)
+    ]
     users = [None] + [make_user(django_user_model, f"k-{k}-user", f"k-{k}") for k in busiest]
     for as_of in (today, dt.date(2025, 6, 30)):
         for user in users:
@@ -84,8 +90,9 @@ def test_pages_with_a_count_limit_are_the_whole_list(population, page_size, limi
     assert len(whole) > 40
     pages, page = [], 1
     while True:
-        result = registry.run("personliste", ReportParams(page=page, page_size=page_size, count_limit=limit),
-                              scope=None)
+        result = registry.run(
+            "personliste", ReportParams(page=page, page_size=page_size, count_limit=limit), scope=None
+        )
         pages += listed(result)
         if result.count_exact:
             assert result.count == len(whole)
@@ -96,11 +103,18 @@ def test_pages_with_a_count_limit_are_the_whole_list(population, page_size, limi
         page += 1
         assert page < 500
     assert pages == whole
-    assert len(registry.run("personliste", ReportParams(page=page + 3, page_size=page_size, count_limit=limit),
-                            scope=None).rows) == 0
+    assert (
+        len(
+            registry.run(
+                "personliste", ReportParams(page=page + 3, page_size=page_size, count_limit=limit), scope=None
+            ).rows
+        )
+        == 0
+    )
 
 
 # --- the national figures from each person's current facts (nir.register.person_facts) --------------
+
 
 def test_person_facts_are_a_full_recomputation_after_the_load(population):
     from nir.register import person_facts
@@ -108,26 +122,37 @@ def test_person_facts_are_a_full_recomputation_after_the_load(population):
     assert m.PersonFacts.objects.count() > 0 and person_facts.differences() == []
 
 
-@pytest.mark.parametrize("year, as_of", [
-    (2026, None), (2025, None), (2024, None), (2023, None),
-    # reference dates inside a year: persons with rows on both sides of the date take the look-up branches
-    (2026, dt.date(2026, 3, 15)), (2025, dt.date(2025, 6, 30)), (2024, dt.date(2024, 1, 1)),
-])
+@pytest.mark.parametrize(
+    "year, as_of",
+    [
+        (2026, None),
+        (2025, None),
+        (2024, None),
+        (2023, None),
+        # reference dates inside a year: persons with rows on both sides of the date take the look-up branches
+        (2026, dt.date(2026, 3, 15)),
+        (2025, dt.date(2025, 6, 30)),
+        (2024, dt.date(2024, 1, 1)),
+    ],
+)
 def test_yearly_statistics_from_the_facts_equal_those_from_the_tables(population, django_user_model, year, as_of):
     from nir.reports import statistics
 
     users = [None, person_scope(make_user(django_user_model, "saksbehandler-0301", "k-0301"))]
-    for params in (statistics.StatsParams(year=year, as_of=as_of, by="municipality"),
-                   statistics.StatsParams(year=year, as_of=as_of, area="0301"),
-                   statistics.StatsParams(year=year, as_of=as_of, area="46")):
+    for params in (
+        statistics.StatsParams(year=year, as_of=as_of, by="municipality"),
+        statistics.StatsParams(year=year, as_of=as_of, area="0301"),
+        statistics.StatsParams(year=year, as_of=as_of, area="46"),
+    ):
         p = statistics.validate(params)
         for scope in users:
             from_facts = statistics._count_by_municipality(p, scope, facts=True)
             from_tables = statistics._count_by_municipality(p, scope, facts=False)
             assert from_facts == from_tables, (params, scope)
     # the population exercises the figures: something is counted in every figure nationally
-    counted = statistics._count_by_municipality(statistics.validate(statistics.StatsParams(year=year, as_of=as_of)),
-                                                None)
+    counted = statistics._count_by_municipality(
+        statistics.validate(statistics.StatsParams(year=year, as_of=as_of)), None
+    )
     assert sum(sum(cells.values()) for cells in counted.values()) > 0
 
 
@@ -135,8 +160,9 @@ def _ordered(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["municipality"], r["district"], r["category"]))
 
 
-@pytest.mark.parametrize("today", [dt.date(2026, 11, 20), dt.date(2026, 1, 2), dt.date(2025, 6, 30),
-                                   dt.date(2027, 3, 1)])
+@pytest.mark.parametrize(
+    "today", [dt.date(2026, 11, 20), dt.date(2026, 1, 2), dt.date(2025, 6, 30), dt.date(2027, 3, 1)]
+)
 def test_kommuner_figures_from_the_facts_equal_those_from_the_tables(population, django_user_model, today):
     from nir.reports import worklist
 

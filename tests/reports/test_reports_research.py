@@ -18,10 +18,10 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import at
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from conftest import at
 from nir import identity
 from nir.register import models as m
 from nir.register import services
@@ -44,8 +44,15 @@ def _synthetic_id(birth: dt.date) -> str:
 
 
 def _details(first, last, birth, protected=False) -> dict:
-    return {"national_id": _synthetic_id(birth), "first_name": first, "last_name": last, "birth_date": birth,
-            "sex": "female", "education": "below_upper_secondary", "protected_identity": protected}
+    return {
+        "national_id": _synthetic_id(birth),
+        "first_name": first,
+        "last_name": last,
+        "birth_date": birth,
+        "sex": "female",
+        "education": "below_upper_secondary",
+        "protected_identity": protected,
+    }
 
 
 @pytest.fixture
@@ -53,33 +60,74 @@ def rworld(world, register):
     """The reports world plus: addresses, a protected person in Oslo, a person who becomes protected
     after T, a person registered at a month boundary, and registrations made after T."""
     r, p = register, dict(world)
-    r.add(p["anne"], m.Residence, {"municipality": "5001", "address": "Storgata 17", "postal_code": "7011",
-                                   "valid_from": dt.date(2025, 11, 1)})
+    r.add(
+        p["anne"],
+        m.Residence,
+        {"municipality": "5001", "address": "Storgata 17", "postal_code": "7011", "valid_from": dt.date(2025, 11, 1)},
+    )
     # Kari: protected identity (skjermet), in Oslo, Grünerløkka.
-    kari = services.create_person(identity.make_duf("2026900001"), _details("Kari", "Skjultesen", dt.date(1988, 7, 23),
-                                                                               protected=True), r.actor, at=at(2026, 2, 2)).row
+    kari = services.create_person(
+        identity.make_duf("2026900001"),
+        _details("Kari", "Skjultesen", dt.date(1988, 7, 23), protected=True),
+        r.actor,
+        at=at(2026, 2, 2),
+    ).row
     r.add(kari, m.ResidencePermit, {"basis": "utl_28", "decision_date": dt.date(2025, 10, 1)}, at(2026, 2, 2))
-    r.add(kari, m.Residence, {"municipality": "0301", "district": "030102", "address": "Hemmeligveien 3B",
-                              "postal_code": "0552", "valid_from": dt.date(2025, 11, 1)}, at(2026, 2, 2))
-    r.add(kari, m.Settlement, {"municipality": "0301", "district": "030102", "settlement_date": dt.date(2025, 11, 1),
-                               "by_agreement": True}, at(2026, 2, 2))
-    r.add(kari, m.FollowUp, {"municipality": "0301", "district": "030102", "valid_from": dt.date(2025, 11, 1)},
-          at(2026, 2, 2))
-    r.add(kari, m.CompetenceMapping, {"mapping_date": dt.date(2025, 12, 1), "kind": "after_settlement",
-                                      "organisation": "Oslo kommune"}, at(2026, 2, 2))
+    r.add(
+        kari,
+        m.Residence,
+        {
+            "municipality": "0301",
+            "district": "030102",
+            "address": "Hemmeligveien 3B",
+            "postal_code": "0552",
+            "valid_from": dt.date(2025, 11, 1),
+        },
+        at(2026, 2, 2),
+    )
+    r.add(
+        kari,
+        m.Settlement,
+        {"municipality": "0301", "district": "030102", "settlement_date": dt.date(2025, 11, 1), "by_agreement": True},
+        at(2026, 2, 2),
+    )
+    r.add(
+        kari,
+        m.FollowUp,
+        {"municipality": "0301", "district": "030102", "valid_from": dt.date(2025, 11, 1)},
+        at(2026, 2, 2),
+    )
+    r.add(
+        kari,
+        m.CompetenceMapping,
+        {"mapping_date": dt.date(2025, 12, 1), "kind": "after_settlement", "organisation": "Oslo kommune"},
+        at(2026, 2, 2),
+    )
     r.participation(kari, dt.date(2026, 2, 2), goal="work_no_vgo_2026", when=at(2026, 2, 2))
     p["kari"] = kari
     # Eva (Oslo, Gamle Oslo) becomes protected after T: hidden in every extract made from now on.
     eva_details = m.PersonDetails.objects.current().get(person=p["eva"])
     services.correct(eva_details, {"protected_identity": True}, "Skjerming registrert", r.actor, at=at(2026, 10, 1))
     # Tom: registered 31.01.2026 23:30 UTC = 01.02.2026 00:30 in Norway.
-    p["tom"] = services.create_person(identity.make_duf("2026900002"), _details("Tom", "Grensesen", dt.date(1979, 12, 31)),
-                                      r.actor, at=dt.datetime(2026, 1, 31, 23, 30, tzinfo=dt.timezone.utc)).row
+    p["tom"] = services.create_person(
+        identity.make_duf("2026900002"),
+        _details("Tom", "Grensesen", dt.date(1979, 12, 31)),
+        r.actor,
+        at=dt.datetime(2026, 1, 31, 23, 30, tzinfo=dt.UTC),
+    ).row
     # After T: an absence for Anne, a new person.
-    r.add(p["anne"], m.Absence, {"scheme": "intro", "kind": "absence", "from_date": dt.date(2026, 8, 17),
-                                 "to_date": dt.date(2026, 8, 19)}, at(2026, 9, 1))
-    p["late"] = services.create_person(identity.make_duf("2026900003"), _details("Sen", "Etternølersen", dt.date(1995, 3, 3)),
-                                       r.actor, at=at(2026, 9, 2)).row
+    r.add(
+        p["anne"],
+        m.Absence,
+        {"scheme": "intro", "kind": "absence", "from_date": dt.date(2026, 8, 17), "to_date": dt.date(2026, 8, 19)},
+        at(2026, 9, 1),
+    )
+    p["late"] = services.create_person(
+        identity.make_duf("2026900003"),
+        _details("Sen", "Etternølersen", dt.date(1995, 3, 3)),
+        r.actor,
+        at=at(2026, 9, 2),
+    ).row
     return p
 
 
@@ -137,6 +185,7 @@ def identifying_strings() -> set[str]:
 
 
 # --- files, manifest, dictionary ----------------------------------------------------------
+
 
 def test_every_model_has_a_file_and_the_manifest_describes_them(rworld, tmp_path):
     out = extract(tmp_path)
@@ -200,12 +249,25 @@ def test_no_identifying_string_and_no_key_in_any_output(rworld, tmp_path):
     # Nor any identifier of a row, a user or a client.
     for model in research.extract_models():
         names = set(frame(out, model).columns)
-        assert not names & {"id", "person_id", "duf", "national_id", "first_name", "last_name", "address",
-                            "postal_code", "change_reason", "supersedes_id", "superseded_at",
-                            "registered_by_user_id", "registered_by_client_id"}
+        assert not names & {
+            "id",
+            "person_id",
+            "duf",
+            "national_id",
+            "first_name",
+            "last_name",
+            "address",
+            "postal_code",
+            "change_reason",
+            "supersedes_id",
+            "superseded_at",
+            "registered_by_user_id",
+            "registered_by_client_id",
+        }
 
 
 # --- pseudonyms -----------------------------------------------------------------------------
+
 
 def test_pseudonyms_are_stable_across_runs_and_differ_with_another_key(rworld, tmp_path):
     a, b = extract(tmp_path, "a"), extract(tmp_path, "b")
@@ -246,6 +308,7 @@ def test_the_same_person_has_the_same_pseudonym_in_every_file(rworld, tmp_path):
 
 # --- coarsening -----------------------------------------------------------------------------
 
+
 def test_dates_are_coarsened(rworld, tmp_path):
     out = extract(tmp_path)
     for model in research.extract_models():
@@ -267,8 +330,9 @@ def test_dates_are_coarsened(rworld, tmp_path):
     assert frame(out, m.PersonDetails).filter(pl.col("pseudonym") == tom)["birth_year"].to_list() == [1979]
     # Numbers and codes are kept.
     david = frame(out, m.Termination).filter(pl.col("pseudonym") == ps(rworld["david"]))
-    assert david.select("termination_type", "termination_reason", "hours_work_per_week", "termination_month").rows() == [
-        ("completed", "work", 37.5, dt.date(2026, 6, 1))]
+    assert david.select(
+        "termination_type", "termination_reason", "hours_work_per_week", "termination_month"
+    ).rows() == [("completed", "work", 37.5, dt.date(2026, 6, 1))]
     derived = frame(out, m.DerivedStatus)
     assert derived.schema["errors"] == pl.List(pl.String)
     assert derived.schema["intro_absence_workdays"] == pl.Int32
@@ -294,8 +358,9 @@ def test_protected_persons_have_no_place_below_county(rworld, tmp_path):
                         seen += rows[col.name].drop_nulls().len()
             assert seen >= 2  # the county is kept
     kari = ps(rworld["kari"])
-    assert frame(out, m.Residence).filter(pl.col("pseudonym") == kari).select("municipality", "county", "district").rows() == [
-        (None, "03", None)]
+    assert frame(out, m.Residence).filter(pl.col("pseudonym") == kari).select(
+        "municipality", "county", "district"
+    ).rows() == [(None, "03", None)]
     assert frame(out, m.PersonDetails).filter(pl.col("pseudonym") == kari)["protected_identity"].to_list() == [True]
     # Others in Oslo keep municipality and district.
     cecilie = frame(out, m.FollowUp).filter(pl.col("pseudonym") == ps(rworld["cecilie"]))
@@ -304,6 +369,7 @@ def test_protected_persons_have_no_place_below_county(rworld, tmp_path):
 
 
 # --- known_at -------------------------------------------------------------------------------
+
 
 def test_known_at_reproduces_an_earlier_state(rworld, tmp_path):
     now, then = extract(tmp_path, "now"), extract(tmp_path, "then", known_at=T)
@@ -316,15 +382,18 @@ def test_known_at_reproduces_an_earlier_state(rworld, tmp_path):
     # Eva's protection was registered after T: at T her details say unprotected (her places are hidden anyway).
     eva = ps(rworld["eva"])
     assert frame(then, m.PersonDetails).filter(pl.col("pseudonym") == eva)["protected_identity"].to_list() == [False]
-    assert frame(now, m.PersonDetails).filter(pl.col("pseudonym") == eva).select("protected_identity", "operation").rows() == [
-        (True, "correct")]
+    assert frame(now, m.PersonDetails).filter(pl.col("pseudonym") == eva).select(
+        "protected_identity", "operation"
+    ).rows() == [(True, "correct")]
     # Cecilie's final goal, corrected 01.03.2026: the old value before, the corrected one after.
     cecilie = ps(rworld["cecilie"])
     early = extract(tmp_path, "early", known_at=at(2026, 2, 15))
     assert frame(early, m.FinalGoal).filter(pl.col("pseudonym") == cecilie).select("goal", "operation").rows() == [
-        ("work_no_vgo_old", "create")]
+        ("work_no_vgo_old", "create")
+    ]
     assert frame(then, m.FinalGoal).filter(pl.col("pseudonym") == cecilie).select("goal", "operation").rows() == [
-        ("work_no_vgo_2026", "correct")]
+        ("work_no_vgo_2026", "correct")
+    ]
     # The same filter as the ORM's known_at, table by table.
     for model in m.ALL_REGISTRATION_MODELS:
         assert frame(then, model).height == model.objects.known_at(T).count(), model.__name__
@@ -341,6 +410,7 @@ def test_chunks_and_row_groups_do_not_change_the_content(rworld, tmp_path):
 
 
 # --- the policy table -----------------------------------------------------------------------
+
 
 def test_every_field_of_every_model_has_a_policy():
     """Fails when a field (or a registration model) is added without deciding what the extract does with it:
@@ -369,14 +439,18 @@ def test_a_bookkeeping_field_without_a_policy_or_an_uncoarsened_date_is_refused(
     assert f"{m.Decision.__name__}.change_reason: no policy (add it to POLICIES in nir.reports.research)" in problems
     assert any(p.startswith("DerivedStatus.change_reason") for p in problems)  # every registration model
     monkeypatch.setattr(research, "BOOKKEEPING", research.BOOKKEEPING | {})
-    monkeypatch.setitem(research.POLICIES, "Absence",
-                        research.POLICIES["Absence"] | {"from_date": research.KEEP(), "no_such_field": research.KEEP()})
+    monkeypatch.setitem(
+        research.POLICIES,
+        "Absence",
+        research.POLICIES["Absence"] | {"from_date": research.KEEP(), "no_such_field": research.KEEP()},
+    )
     problems = research.policy_problems()
     assert "Absence.from_date: policy 'keep' does not fit a DateField (dates must be coarsened)" in problems
     assert "Absence.no_such_field: policy for a field the model does not have" in problems
 
 
 # --- the key --------------------------------------------------------------------------------
+
 
 def test_key_from_file_hex_or_raw_then_environment_then_var(tmp_path, monkeypatch, settings):
     raw = tmp_path / "raw.key"
@@ -409,6 +483,7 @@ def test_key_from_file_hex_or_raw_then_environment_then_var(tmp_path, monkeypatc
 
 # --- the command ----------------------------------------------------------------------------
 
+
 def run_export(*args, **opts) -> str:
     err = io.StringIO()
     call_command("export", "research", *args, stdout=io.StringIO(), stderr=err, **opts)
@@ -424,7 +499,8 @@ def test_command_end_to_end(rworld, tmp_path, monkeypatch, settings):
     n = len(research.extract_models())
     assert f"{n} filer" in err and "rader" in err and "persons.parquet" in err
     assert set(frame(tmp_path / "one", m.Person)["pseudonym"]) == {
-        research.pseudonym(key, d) for d in m.Person.objects.values_list("duf", flat=True)}
+        research.pseudonym(key, d) for d in m.Person.objects.values_list("duf", flat=True)
+    }
     # Second run: the same key from var/, the same pseudonyms; --known-at as in the other commands.
     err = run_export("--out", str(tmp_path / "two"), "--known-at", "2026-08-01")
     assert "Opprettet" not in err
@@ -452,8 +528,9 @@ def test_command_refusals(tmp_path):
 
 
 def test_synthetic_register_round_trip(tmp_path):
-    call_command("synth", persons=200, seed=5, now="2026-11-01T12:00:00+01:00", in_process=True, quiet=True,
-                 stdout=io.StringIO())
+    call_command(
+        "synth", persons=200, seed=5, now="2026-11-01T12:00:00+01:00", in_process=True, quiet=True, stdout=io.StringIO()
+    )
     out = extract(tmp_path)
     assert frame(out, m.Person).height == 200
     for model in m.ALL_REGISTRATION_MODELS:
@@ -465,6 +542,7 @@ def test_synthetic_register_round_trip(tmp_path):
 
 
 # --- PostgreSQL: the COPY path --------------------------------------------------------------
+
 
 @pytest.mark.postgres
 def test_copy_and_fetch_paths_write_identical_files(rworld, tmp_path):
@@ -479,8 +557,10 @@ def test_copy_and_fetch_paths_write_identical_files(rworld, tmp_path):
     assert mc["files"] == mf["files"]  # byte for byte, dictionary included
     then_copy = extract(tmp_path, "then-copy", known_at=T)
     then_fetch = extract(tmp_path, "then-fetch", known_at=T, method="fetch")
-    assert (json.loads((then_copy / "manifest.json").read_text())["files"]
-            == json.loads((then_fetch / "manifest.json").read_text())["files"])
+    assert (
+        json.loads((then_copy / "manifest.json").read_text())["files"]
+        == json.loads((then_fetch / "manifest.json").read_text())["files"]
+    )
     for model in m.ALL_REGISTRATION_MODELS:
         assert frame(then_copy, model).height == model.objects.known_at(T).count(), model.__name__
     values, _text = output_strings(copy)

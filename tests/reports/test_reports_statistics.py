@@ -9,7 +9,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from nir.testing.builders import at
 from django.core.management import call_command
 from openpyxl import load_workbook
 
@@ -19,6 +18,7 @@ from nir.register import services
 from nir.reports import diff, statistics, stats_exports
 from nir.reports.registry import ReportError
 from nir.reports.statistics import StatsParams
+from nir.testing.builders import at
 
 pytestmark = pytest.mark.django_db
 
@@ -41,55 +41,177 @@ def stats_world(register):
     """
     r = register
     p = {}
-    p["aslak"] = r.person("Aslak", "Aune", when=T, permit=dt.date(2024, 1, 15), settled=dt.date(2024, 3, 1),
-                          follow_up_from=dt.date(2024, 3, 1))
+    p["aslak"] = r.person(
+        "Aslak",
+        "Aune",
+        when=T,
+        permit=dt.date(2024, 1, 15),
+        settled=dt.date(2024, 3, 1),
+        follow_up_from=dt.date(2024, 3, 1),
+    )
     r.participation(p["aslak"], dt.date(2024, 5, 1), goal="work_no_vgo_old", when=T)
-    r.add(p["aslak"], m.Participation, {"scheme": "norwegian", "from_date": dt.date(2025, 1, 1),
-                                        "to_date": dt.date(2025, 6, 30), "hours": Decimal("100")}, T)
-    r.add(p["aslak"], m.Exam, {"scheme": "norwegian", "exam_type": "norwegian_oral", "exam_date": dt.date(2025, 6, 1),
-                               "result": "passed", "level": "A2"}, T)
-    p["berit"] = r.person("Berit", "Bakke", when=T, permit=dt.date(2025, 1, 2), settled=dt.date(2025, 2, 1),
-                          follow_up_from=dt.date(2025, 2, 1))
+    r.add(
+        p["aslak"],
+        m.Participation,
+        {
+            "scheme": "norwegian",
+            "from_date": dt.date(2025, 1, 1),
+            "to_date": dt.date(2025, 6, 30),
+            "hours": Decimal("100"),
+        },
+        T,
+    )
+    r.add(
+        p["aslak"],
+        m.Exam,
+        {
+            "scheme": "norwegian",
+            "exam_type": "norwegian_oral",
+            "exam_date": dt.date(2025, 6, 1),
+            "result": "passed",
+            "level": "A2",
+        },
+        T,
+    )
+    p["berit"] = r.person(
+        "Berit",
+        "Bakke",
+        when=T,
+        permit=dt.date(2025, 1, 2),
+        settled=dt.date(2025, 2, 1),
+        follow_up_from=dt.date(2025, 2, 1),
+    )
     r.participation(p["berit"], dt.date(2025, 3, 3), when=T)
-    p["carl"] = r.person("Carl", "Cappelen", when=T, permit=dt.date(2025, 5, 2), settled=dt.date(2025, 6, 1),
-                         follow_up_from=dt.date(2025, 6, 1))
-    p["jonas"] = r.person("Jonas", "Juul", when=T, basis="work", permit=dt.date(2022, 3, 1),
-                          settled=dt.date(2022, 4, 1), follow_up_from=dt.date(2022, 4, 1))
-    r.add(p["jonas"], m.Exam, {"scheme": "norwegian", "exam_type": "norwegian_reading",
-                               "exam_date": dt.date(2025, 2, 10), "result": "failed"}, T)
-    p["kari"] = r.person("Kari", "Krog", when=T, permit=dt.date(2022, 5, 2), settled=dt.date(2022, 6, 1),
-                         follow_up_from=dt.date(2022, 6, 1))
-    r.add(p["kari"], m.Exam, {"scheme": "norwegian", "exam_type": "norwegian_writing",
-                              "exam_date": dt.date(2025, 4, 1), "result": "passed", "level": "B1"}, T)
-    r.add(p["kari"], m.Exam, {"scheme": "norwegian", "exam_type": "social_studies",
-                              "exam_date": dt.date(2025, 4, 2), "result": "passed"}, T)
-    p["lars"] = r.person("Lars", "Lie", when=T, permit=dt.date(2022, 9, 1), settled=dt.date(2022, 10, 1),
-                         follow_up_from=dt.date(2022, 10, 1))
-    r.add(p["lars"], m.Exam, {"scheme": "norwegian", "exam_type": "norwegian_oral",
-                              "exam_date": dt.date(2025, 5, 5), "result": "absent"}, T)
+    p["carl"] = r.person(
+        "Carl",
+        "Cappelen",
+        when=T,
+        permit=dt.date(2025, 5, 2),
+        settled=dt.date(2025, 6, 1),
+        follow_up_from=dt.date(2025, 6, 1),
+    )
+    p["jonas"] = r.person(
+        "Jonas",
+        "Juul",
+        when=T,
+        basis="work",
+        permit=dt.date(2022, 3, 1),
+        settled=dt.date(2022, 4, 1),
+        follow_up_from=dt.date(2022, 4, 1),
+    )
+    r.add(
+        p["jonas"],
+        m.Exam,
+        {
+            "scheme": "norwegian",
+            "exam_type": "norwegian_reading",
+            "exam_date": dt.date(2025, 2, 10),
+            "result": "failed",
+        },
+        T,
+    )
+    p["kari"] = r.person(
+        "Kari",
+        "Krog",
+        when=T,
+        permit=dt.date(2022, 5, 2),
+        settled=dt.date(2022, 6, 1),
+        follow_up_from=dt.date(2022, 6, 1),
+    )
+    r.add(
+        p["kari"],
+        m.Exam,
+        {
+            "scheme": "norwegian",
+            "exam_type": "norwegian_writing",
+            "exam_date": dt.date(2025, 4, 1),
+            "result": "passed",
+            "level": "B1",
+        },
+        T,
+    )
+    r.add(
+        p["kari"],
+        m.Exam,
+        {"scheme": "norwegian", "exam_type": "social_studies", "exam_date": dt.date(2025, 4, 2), "result": "passed"},
+        T,
+    )
+    p["lars"] = r.person(
+        "Lars",
+        "Lie",
+        when=T,
+        permit=dt.date(2022, 9, 1),
+        settled=dt.date(2022, 10, 1),
+        follow_up_from=dt.date(2022, 10, 1),
+    )
+    r.add(
+        p["lars"],
+        m.Exam,
+        {"scheme": "norwegian", "exam_type": "norwegian_oral", "exam_date": dt.date(2025, 5, 5), "result": "absent"},
+        T,
+    )
 
     bergen = {"municipality": "4601", "when": T}
-    p["dina"] = r.person("Dina", "Dahl", permit=dt.date(2021, 11, 1), settled=dt.date(2022, 1, 1),
-                         follow_up_from=dt.date(2022, 1, 1), **bergen)
+    p["dina"] = r.person(
+        "Dina",
+        "Dahl",
+        permit=dt.date(2021, 11, 1),
+        settled=dt.date(2022, 1, 1),
+        follow_up_from=dt.date(2022, 1, 1),
+        **bergen,
+    )
     r.participation(p["dina"], dt.date(2022, 3, 1), goal="work_vgo_old", when=T)
-    p["erik"] = r.person("Erik", "Eide", permit=dt.date(2024, 6, 3), settled=dt.date(2024, 7, 1),
-                         follow_up_from=dt.date(2024, 7, 1), **bergen)
+    p["erik"] = r.person(
+        "Erik",
+        "Eide",
+        permit=dt.date(2024, 6, 3),
+        settled=dt.date(2024, 7, 1),
+        follow_up_from=dt.date(2024, 7, 1),
+        **bergen,
+    )
     r.participation(p["erik"], dt.date(2024, 9, 2), goal="work_no_vgo_old", when=T)
     r.termination(p["erik"], dt.date(2025, 6, 30), type_="completed", reason="work", when=T)
-    p["frode"] = r.person("Frode", "Foss", permit=dt.date(2024, 6, 3), settled=dt.date(2024, 7, 1),
-                          follow_up_from=dt.date(2024, 7, 1), **bergen)
+    p["frode"] = r.person(
+        "Frode",
+        "Foss",
+        permit=dt.date(2024, 6, 3),
+        settled=dt.date(2024, 7, 1),
+        follow_up_from=dt.date(2024, 7, 1),
+        **bergen,
+    )
     r.participation(p["frode"], dt.date(2024, 9, 2), goal="work_no_vgo_old", when=T)
     r.termination(p["frode"], dt.date(2025, 8, 1), type_="aborted", reason="", when=T)
 
     oslo = {"municipality": "0301", "district": "030102", "when": T}
-    p["gro"] = r.person("Gro", "Grande", basis="utl_34", permit=dt.date(2024, 3, 1), settled=dt.date(2024, 4, 1),
-                        follow_up_from=dt.date(2024, 4, 1), **oslo)
+    p["gro"] = r.person(
+        "Gro",
+        "Grande",
+        basis="utl_34",
+        permit=dt.date(2024, 3, 1),
+        settled=dt.date(2024, 4, 1),
+        follow_up_from=dt.date(2024, 4, 1),
+        **oslo,
+    )
     r.participation(p["gro"], dt.date(2024, 6, 3), goal="complete_primary_old", when=T)
-    p["hans"] = r.person("Hans", "Hauge", basis="utl_34", birth=dt.date(1964, 2, 1), permit=dt.date(2024, 10, 1),
-                         settled=dt.date(2024, 11, 1), follow_up_from=dt.date(2024, 11, 1), **oslo)
+    p["hans"] = r.person(
+        "Hans",
+        "Hauge",
+        basis="utl_34",
+        birth=dt.date(1964, 2, 1),
+        permit=dt.date(2024, 10, 1),
+        settled=dt.date(2024, 11, 1),
+        follow_up_from=dt.date(2024, 11, 1),
+        **oslo,
+    )
     r.participation(p["hans"], dt.date(2025, 1, 6), when=T)
-    p["ida"] = r.person("Ida", "Isaksen", permit=dt.date(2025, 6, 2), settled=dt.date(2025, 7, 1),
-                        follow_up_from=dt.date(2025, 7, 1), **oslo)
+    p["ida"] = r.person(
+        "Ida",
+        "Isaksen",
+        permit=dt.date(2025, 6, 2),
+        settled=dt.date(2025, 7, 1),
+        follow_up_from=dt.date(2025, 7, 1),
+        **oslo,
+    )
     # Late: the participation decision of 01.10.2025 registered on 01.02.2026.
     r.participation(p["ida"], dt.date(2025, 10, 1), goal="work_no_vgo_2026", when=at(2026, 2, 1))
     # Correction on 10.02.2026: Erik ended on 15.01.2026, not on 30.06.2025.
@@ -104,8 +226,16 @@ def yearly(**kw):
 
 def test_every_figure_has_title_definition_and_source():
     assert list(statistics.FIGURES) == [
-        "rett-og-plikt-31-12", "rett-31-12", "deltakere", "begynt", "avsluttet", "sluttmaal-rett-og-plikt",
-        "sluttmaal-rett", "norsk-deltakere", "norsk-frist-proever"]
+        "rett-og-plikt-31-12",
+        "rett-31-12",
+        "deltakere",
+        "begynt",
+        "avsluttet",
+        "sluttmaal-rett-og-plikt",
+        "sluttmaal-rett",
+        "norsk-deltakere",
+        "norsk-frist-proever",
+    ]
     for f in statistics.FIGURES.values():
         assert f.title and len(f.definition) > 40 and f.source.startswith("IMDi årsrapport 2025")
         assert len({c.key for c in f.columns}) == len(f.columns)
@@ -132,7 +262,12 @@ def test_national_figures_now(stats_world):
     # Participants in 2025: Aslak, Berit, Erik, Frode, Ida (rett og plikt), Gro (rett), Hans (kan få tilbud,
     # kollektiv beskyttelse). Dina's deadline passed in 2022.
     assert {c.key: t.value("deltakere", c.key) for c in statistics.FIGURES["deltakere"].columns} == {
-        "right_and_duty": 5, "may_be_offered": 0, "right": 1, "may_be_offered_collective": 1, "none": 0}
+        "right_and_duty": 5,
+        "may_be_offered": 0,
+        "right": 1,
+        "may_be_offered_collective": 1,
+        "none": 0,
+    }
     assert t.total("deltakere") == 7
     assert t.value("begynt", "right_and_duty") == 2  # Berit, Ida
     assert t.value("begynt", "may_be_offered_collective") == 1  # Hans
@@ -143,7 +278,8 @@ def test_national_figures_now(stats_world):
     got = {c.key: t.value(goals.id, c.key) for c in goals.columns if t.value(goals.id, c.key)}
     assert got == {"work_no_vgo_old": 3, "work_no_vgo_2026": 1, "missing": 1}  # Aslak, Erik, Frode; Ida; Berit
     assert {c.key: t.value("sluttmaal-rett", c.key) for c in goals.columns if t.value("sluttmaal-rett", c.key)} == {
-        "complete_primary_old": 1}
+        "complete_primary_old": 1
+    }
     assert t.value("norsk-deltakere", "right_and_duty") == 1  # Aslak (100 hours in 2025)
     assert t.total("norsk-deltakere") == 1
     # Norwegian deadline in 2025: Jonas (duty), Kari, Lars; tests: Jonas failed, Kari passed, Lars absent.
@@ -185,7 +321,11 @@ def test_by_municipality_and_county_and_areas(stats_world):
     assert t.total("deltakere", "4601") == 2  # Erik, Frode
     assert t.total("deltakere", "0301") == 3  # Gro, Hans, Ida
     c = yearly(by="county")
-    assert [(a.code, a.name) for a in c.areas] == [("03", "Oslo"), ("46", "Vestland"), ("50", "Trøndelag - Trööndelage")]
+    assert [(a.code, a.name) for a in c.areas] == [
+        ("03", "Oslo"),
+        ("46", "Vestland"),
+        ("50", "Trøndelag - Trööndelage"),
+    ]
     assert c.total("deltakere", "50") == 2
     one = yearly(area="4601")
     assert [a.code for a in one.areas] == ["4601"] and one.total("deltakere", "4601") == 2
@@ -196,8 +336,7 @@ def test_by_municipality_and_county_and_areas(stats_world):
 
 
 def test_scope_limits_the_statistics(stats_world):
-    t = statistics.yearly(StatsParams(year=2025, by="municipality"),
-                          scope=Scope(municipalities=frozenset({"4601"})))
+    t = statistics.yearly(StatsParams(year=2025, by="municipality"), scope=Scope(municipalities=frozenset({"4601"})))
     assert [a.code for a in t.areas] == ["4601"]
     nobody = statistics.yearly(StatsParams(year=2025), scope=Scope())
     assert nobody.total("deltakere") == 0
@@ -208,9 +347,12 @@ def test_reference_date_in_the_current_year_is_today_and_bad_parameters_are_refu
     assert t.params.as_of == dt.date(2025, 6, 30)
     assert t.value("avsluttet", "right_and_duty") == 0  # Frode ended 01.08, without reason anyway
     for bad, message in [
-        (dict(year=2025, area="12"), None), (dict(year=2025, area="123"), "område"),
-        (dict(year=2025, by="fylke"), "inndeling"), (dict(year=2025, figures=("x",)), "ukjent tall"),
-        (dict(year=2025, as_of=dt.date(2024, 1, 1)), "ikke i året"), (dict(year=2025, law="x"), "ukjent lov"),
+        (dict(year=2025, area="12"), None),
+        (dict(year=2025, area="123"), "område"),
+        (dict(year=2025, by="fylke"), "inndeling"),
+        (dict(year=2025, figures=("x",)), "ukjent tall"),
+        (dict(year=2025, as_of=dt.date(2024, 1, 1)), "ikke i året"),
+        (dict(year=2025, law="x"), "ukjent lov"),
     ]:
         if message is None:
             statistics.yearly(StatsParams(**bad), scope=None)  # a county with no persons: fine
@@ -225,12 +367,20 @@ def test_exports_json_csv_xlsx(stats_world):
     assert doc["statistics"] == "aarsstatistikk" and doc["year"] == 2025 and doc["as_of"] == "2025-12-31"
     assert [f["id"] for f in doc["figures"]] == ["deltakere", "norsk-frist-proever"]
     trond = next(r for r in doc["rows"] if r["area"] == "50")
-    assert trond["values"]["deltakere"] == {"right_and_duty": 2, "may_be_offered": 0, "right": 0,
-                                            "may_be_offered_collective": 0, "none": 0, "total": 2}
+    assert trond["values"]["deltakere"] == {
+        "right_and_duty": 2,
+        "may_be_offered": 0,
+        "right": 0,
+        "may_be_offered_collective": 0,
+        "none": 0,
+        "total": 2,
+    }
     assert trond["shares"]["norsk-frist-proever"] == {"exam_taken": 2 / 3, "exam_passed": 0.5}
     csv_text = stats_exports.to_csv(t)
     header, *lines = csv_text.strip().split("\r\n")
-    assert header.startswith("Område-kode;Område;Personer som deltok i introduksjonsprogram i løpet av året: Rett og plikt")
+    assert header.startswith(
+        "Område-kode;Område;Personer som deltok i introduksjonsprogram i løpet av året: Rett og plikt"
+    )
     assert lines[2].startswith("50;Trøndelag - Trööndelage;2;0;0;0;0;2;3;2;1;66,7;50,0")
     wb = load_workbook(io.BytesIO(stats_exports.to_xlsx(t)))
     assert wb.sheetnames == ["Statistikk", "Definisjoner"]
@@ -240,13 +390,27 @@ def test_exports_json_csv_xlsx(stats_world):
 
 def test_command_prints_the_statistics_and_the_difference(stats_world):
     out, err = io.StringIO(), io.StringIO()
-    call_command("report", "aarsstatistikk", "--year", "2025", "--by", "municipality", "--format", "json",
-                 stdout=out, stderr=err)
+    call_command(
+        "report", "aarsstatistikk", "--year", "2025", "--by", "municipality", "--format", "json", stdout=out, stderr=err
+    )
     doc = json.loads(out.getvalue())
     assert [r["area"] for r in doc["rows"]] == ["0301", "4601", "5001"]
     out = io.StringIO()
-    call_command("report", "aarsstatistikk", "--year", "2025", "--known-at", "2026-01-19",
-                 "--compare-known-at", "now", "--format", "json", stdout=out, stderr=io.StringIO())
+    call_command(
+        "report",
+        "aarsstatistikk",
+        "--year",
+        "2025",
+        "--known-at",
+        "2026-01-19",
+        "--compare-known-at",
+        "now",
+        "--format",
+        "json",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     changes = json.loads(out.getvalue())["changes"]
     assert {"figure": "avsluttet", "column": "right_and_duty", "before": 1, "after": 0, "delta": -1}.items() <= next(
-        c for c in changes if c["figure"] == "avsluttet").items()
+        c for c in changes if c["figure"] == "avsluttet"
+    ).items()

@@ -168,8 +168,12 @@ class PersonDetails(Registration):
         verbose_name_plural = "personopplysninger"
         indexes = _meta_indexes("pdet") + [
             # Names in report rows, answered from the index alone (PostgreSQL).
-            models.Index(fields=["person"], name="pdet_names_cover", include=["first_name", "last_name", "operation", "id"],
-                         condition=Q(superseded_at__isnull=True)),
+            models.Index(
+                fields=["person"],
+                name="pdet_names_cover",
+                include=["first_name", "last_name", "operation", "id"],
+                condition=Q(superseded_at__isnull=True),
+            ),
         ]
 
 
@@ -227,17 +231,27 @@ class FollowUp(Registration):
         verbose_name_plural = "oppfølging"
         indexes = _meta_indexes("follow") + [
             # The follow-up municipality on a date, per person (report rows): the latest period first.
-            models.Index(fields=["person", "-valid_from", "-id"], name="follow_person_cover",
-                         include=["municipality", "district", "valid_to", "operation"],
-                         condition=Q(superseded_at__isnull=True)),
+            models.Index(
+                fields=["person", "-valid_from", "-id"],
+                name="follow_person_cover",
+                include=["municipality", "district", "valid_to", "operation"],
+                condition=Q(superseded_at__isnull=True),
+            ),
             models.Index(fields=["municipality", "superseded_at"], name="follow_muni_cur"),
             # "Persons followed up by this municipality/district" (nir.register.history.followed_up):
             # covering, so PostgreSQL answers it from the index alone.
-            models.Index(fields=["municipality", "valid_from"], name="follow_muni_cover",
-                         include=["person", "valid_to", "operation", "id"], condition=Q(superseded_at__isnull=True)),
-            models.Index(fields=["district", "valid_from"], name="follow_dist_cover",
-                         include=["person", "valid_to", "operation", "id"],
-                         condition=Q(superseded_at__isnull=True) & ~Q(district="")),
+            models.Index(
+                fields=["municipality", "valid_from"],
+                name="follow_muni_cover",
+                include=["person", "valid_to", "operation", "id"],
+                condition=Q(superseded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["district", "valid_from"],
+                name="follow_dist_cover",
+                include=["person", "valid_to", "operation", "id"],
+                condition=Q(superseded_at__isnull=True) & ~Q(district=""),
+            ),
         ]
 
 
@@ -257,10 +271,17 @@ class Settlement(Registration):
         verbose_name_plural = "bosettinger"
         indexes = _meta_indexes("settl") + [
             # Bosetting and the work list: settlements in a period, nationally or in a municipality.
-            models.Index(fields=["settlement_date"], name="settl_date_cur", include=["person", "municipality", "operation"],
-                         condition=Q(superseded_at__isnull=True)),
-            models.Index(fields=["municipality", "settlement_date"], name="settl_muni_date_cur",
-                         condition=Q(superseded_at__isnull=True)),
+            models.Index(
+                fields=["settlement_date"],
+                name="settl_date_cur",
+                include=["person", "municipality", "operation"],
+                condition=Q(superseded_at__isnull=True),
+            ),
+            models.Index(
+                fields=["municipality", "settlement_date"],
+                name="settl_muni_date_cur",
+                condition=Q(superseded_at__isnull=True),
+            ),
         ]
 
 
@@ -277,8 +298,14 @@ class Decision(Registration):
     follow_up_district = models.CharField("oppf.bydel", max_length=6, blank=True)
 
     FACT_FIELDS = (
-        "scheme", "decision_type", "result", "decision_date", "start_date", "end_date",
-        "follow_up_municipality", "follow_up_district",
+        "scheme",
+        "decision_type",
+        "result",
+        "decision_date",
+        "start_date",
+        "end_date",
+        "follow_up_municipality",
+        "follow_up_district",
     )
     FACT_KEY = "decisions"
 
@@ -386,7 +413,14 @@ class Termination(Registration):
     termination_date = models.DateField("avslutningsdato")
     follow_up_municipality = models.CharField("oppf.kommune", max_length=4, blank=True)
 
-    FACT_FIELDS = ("scheme", "termination_type", "termination_reason", "hours_work_per_week", "termination_date", "follow_up_municipality")
+    FACT_FIELDS = (
+        "scheme",
+        "termination_type",
+        "termination_reason",
+        "hours_work_per_week",
+        "termination_date",
+        "follow_up_municipality",
+    )
     FACT_KEY = "terminations"
 
     class Meta:
@@ -394,13 +428,22 @@ class Termination(Registration):
         verbose_name_plural = "avslutninger"
         indexes = _meta_indexes("termi") + [
             # avsluttet-intro: terminations in a period
-            models.Index(fields=["scheme", "termination_date"], name="termi_date_cur",
-                         condition=Q(superseded_at__isnull=True)),
+            models.Index(
+                fields=["scheme", "termination_date"], name="termi_date_cur", condition=Q(superseded_at__isnull=True)
+            ),
             # Whether a person's scheme has ended (the work list, the person list): one index-only probe.
-            models.Index(fields=["person"], name="termi_intro_person_cover", include=["termination_date", "operation"],
-                         condition=Q(superseded_at__isnull=True, scheme="intro")),
-            models.Index(fields=["person"], name="termi_nor_person_cover", include=["termination_date", "operation"],
-                         condition=Q(superseded_at__isnull=True, scheme="norwegian")),
+            models.Index(
+                fields=["person"],
+                name="termi_intro_person_cover",
+                include=["termination_date", "operation"],
+                condition=Q(superseded_at__isnull=True, scheme="intro"),
+            ),
+            models.Index(
+                fields=["person"],
+                name="termi_nor_person_cover",
+                include=["termination_date", "operation"],
+                condition=Q(superseded_at__isnull=True, scheme="norwegian"),
+            ),
         ]
 
 
@@ -491,10 +534,23 @@ class DerivedStatus(Registration):
     rules_version = models.CharField("regelversjon", max_length=20)
 
     FACT_FIELDS = (
-        "as_of", "law", "intro_category", "intro_start_date", "intro_deadline", "intro_base_deadline",
-        "intro_absence_workdays", "intro_closed_date", "norwegian_category", "norwegian_start_date",
-        "norwegian_deadline", "norwegian_leave_workdays", "deviation_final_goal_missing",
-        "deviation_final_goal_2026_before_2026_start", "deviation_final_goal_expired", "errors", "rules_version",
+        "as_of",
+        "law",
+        "intro_category",
+        "intro_start_date",
+        "intro_deadline",
+        "intro_base_deadline",
+        "intro_absence_workdays",
+        "intro_closed_date",
+        "norwegian_category",
+        "norwegian_start_date",
+        "norwegian_deadline",
+        "norwegian_leave_workdays",
+        "deviation_final_goal_missing",
+        "deviation_final_goal_2026_before_2026_start",
+        "deviation_final_goal_expired",
+        "errors",
+        "rules_version",
     )
     # Fields whose change is a change of the derived result (as_of and version alone are not).
     RESULT_FIELDS = tuple(f for f in FACT_FIELDS if f not in ("as_of", "rules_version"))
@@ -504,25 +560,53 @@ class DerivedStatus(Registration):
         verbose_name = "avledet status"
         verbose_name_plural = "avledede statuser"
         indexes = _meta_indexes("derived") + [
-            models.Index(fields=["person"], name="derived_person_cover", include=["law", "intro_category", "operation"],
-                         condition=Q(superseded_at__isnull=True)),
+            models.Index(
+                fields=["person"],
+                name="derived_person_cover",
+                include=["law", "intro_category", "operation"],
+                condition=Q(superseded_at__isnull=True),
+            ),
             # The reports' entry points (nir.reports.queries): the few persons with a deviation or a closure.
-            models.Index(fields=["person"], name="derived_deviation_cur", condition=Q(superseded_at__isnull=True) & (
-                Q(deviation_final_goal_missing=True) | Q(deviation_final_goal_2026_before_2026_start=True)
-                | Q(deviation_final_goal_expired=True))),
-            models.Index(fields=["intro_closed_date"], name="derived_closed_cur",
-                         condition=Q(superseded_at__isnull=True, intro_closed_date__isnull=False)),
+            models.Index(
+                fields=["person"],
+                name="derived_deviation_cur",
+                condition=Q(superseded_at__isnull=True)
+                & (
+                    Q(deviation_final_goal_missing=True)
+                    | Q(deviation_final_goal_2026_before_2026_start=True)
+                    | Q(deviation_final_goal_expired=True)
+                ),
+            ),
+            models.Index(
+                fields=["intro_closed_date"],
+                name="derived_closed_cur",
+                condition=Q(superseded_at__isnull=True, intro_closed_date__isnull=False),
+            ),
             # The work list (nir.reports.worklist): deadlines within 30/90 days, persons with the right and
             # no participation decision, registrations the Regelmotor set aside.
-            models.Index(fields=["intro_deadline"], name="derived_intro_deadline_cur",
-                         condition=Q(superseded_at__isnull=True, intro_deadline__isnull=False)),
-            models.Index(fields=["norwegian_deadline"], name="derived_nor_deadline_cur",
-                         condition=Q(superseded_at__isnull=True, norwegian_deadline__isnull=False)),
-            models.Index(fields=["person"], name="derived_no_start_cur", include=["id", "intro_closed_date", "operation"],
-                         condition=Q(superseded_at__isnull=True, intro_start_date__isnull=True,
-                                     intro_category__in=["right_and_duty", "right"])),
-            models.Index(fields=["person"], name="derived_errors_cur",
-                         condition=Q(superseded_at__isnull=True) & ~Q(errors=[])),
+            models.Index(
+                fields=["intro_deadline"],
+                name="derived_intro_deadline_cur",
+                condition=Q(superseded_at__isnull=True, intro_deadline__isnull=False),
+            ),
+            models.Index(
+                fields=["norwegian_deadline"],
+                name="derived_nor_deadline_cur",
+                condition=Q(superseded_at__isnull=True, norwegian_deadline__isnull=False),
+            ),
+            models.Index(
+                fields=["person"],
+                name="derived_no_start_cur",
+                include=["id", "intro_closed_date", "operation"],
+                condition=Q(
+                    superseded_at__isnull=True,
+                    intro_start_date__isnull=True,
+                    intro_category__in=["right_and_duty", "right"],
+                ),
+            ),
+            models.Index(
+                fields=["person"], name="derived_errors_cur", condition=Q(superseded_at__isnull=True) & ~Q(errors=[])
+            ),
         ]
 
     @property
@@ -565,8 +649,9 @@ class PersonFacts(models.Model):
     first and last of a kind of row; a figure compares them with its own reference date.
     """
 
-    person = models.OneToOneField(Person, on_delete=models.DO_NOTHING, primary_key=True, db_constraint=False,
-                                  related_name="facts")
+    person = models.OneToOneField(
+        Person, on_delete=models.DO_NOTHING, primary_key=True, db_constraint=False, related_name="facts"
+    )
     # the current derived status
     law = models.CharField(max_length=20, null=True)
     intro_category = models.CharField(max_length=20, null=True)

@@ -44,8 +44,19 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal,
 from typing import Any
 
 __all__ = [
-    "Html", "PALETTE", "NO_DATA", "bar_chart", "line_chart", "share_bars", "data_table", "share_table",
-    "shares", "format_number", "format_percent", "format_compact", "nice_ticks",
+    "Html",
+    "PALETTE",
+    "NO_DATA",
+    "bar_chart",
+    "line_chart",
+    "share_bars",
+    "data_table",
+    "share_table",
+    "shares",
+    "format_number",
+    "format_percent",
+    "format_compact",
+    "nice_ticks",
 ]
 
 NBSP = "\u00a0"
@@ -82,6 +93,7 @@ class Html(str):
 
 
 # --- numbers -------------------------------------------------------------------------------
+
 
 def _decimal(value: Any) -> Decimal | None:
     """``value`` as a finite Decimal; ``None`` for None, NaN, infinities and non-numbers."""
@@ -254,7 +266,7 @@ def _fit(text: str, width: float, size: float) -> str:
     """``text`` cut with an ellipsis so that it fits ``width``."""
     if _text_width(text, size) <= width:
         return text
-    return text[:_prefix(text, width - _char_width(ELLIPSIS) * size, size)].rstrip() + ELLIPSIS
+    return text[: _prefix(text, width - _char_width(ELLIPSIS) * size, size)].rstrip() + ELLIPSIS
 
 
 def _wrap(text: str, width: float, size: float, max_lines: int) -> tuple[list[str], bool]:
@@ -293,8 +305,19 @@ def _wrap(text: str, width: float, size: float, max_lines: int) -> tuple[list[st
     return lines, True
 
 
-def _text(x: float, y: float, text: str, *, size: float = _FONT, anchor: str = "start", cls: str = "",
-          weight: str = "", fill: str = TEXT_COLOUR, extra: str = "", full: str | None = None) -> str:
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: float = _FONT,
+    anchor: str = "start",
+    cls: str = "",
+    weight: str = "",
+    fill: str = TEXT_COLOUR,
+    extra: str = "",
+    full: str | None = None,
+) -> str:
     attrs = f'x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}"'
     if anchor != "start":
         attrs += f' text-anchor="{anchor}"'
@@ -307,8 +330,18 @@ def _text(x: float, y: float, text: str, *, size: float = _FONT, anchor: str = "
     return f"<text {attrs}{extra}>{tip}{_esc(text)}</text>"
 
 
-def _lines(x: float, y: float, lines: list[str], *, size: float, line_height: float, anchor: str,
-           cls: str, full: str | None, weight: str = "") -> str:
+def _lines(
+    x: float,
+    y: float,
+    lines: list[str],
+    *,
+    size: float,
+    line_height: float,
+    anchor: str,
+    cls: str,
+    full: str | None,
+    weight: str = "",
+) -> str:
     """A multi-line text: one ``<tspan>`` per line, the full text as ``<title>`` when shortened."""
     attrs = f'x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}" fill="{TEXT_COLOUR}" class="{cls}"'
     if anchor != "start":
@@ -327,6 +360,7 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 # --- styles per series --------------------------------------------------------------------
+
 
 def colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
@@ -349,8 +383,10 @@ def _pattern_def(pid: str, i: int) -> str:
         "grid": f'<line x1="4" y1="0" x2="4" y2="8" {line}/><line x1="0" y1="4" x2="8" y2="4" {line}/>',
         "dots": '<circle cx="4" cy="4" r="1.6" fill="#ffffff"/>',
     }[kind]
-    return (f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse"{transform}>'
-            f'<rect width="8" height="8" fill="{c}"/>{body}</pattern>')
+    return (
+        f'<pattern id="{pid}" width="8" height="8" patternUnits="userSpaceOnUse"{transform}>'
+        f'<rect width="8" height="8" fill="{c}"/>{body}</pattern>'
+    )
 
 
 class _Ids:
@@ -392,8 +428,10 @@ def _marker(i: int, x: float, y: float, tip: str = "", cls: str = "point", extra
         return f'<circle class="{cls}" cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" {paint}{extra}>{title}</circle>'
     if shape == "square":
         s = r * 1.7
-        return (f'<rect class="{cls}" x="{_n(x - s / 2)}" y="{_n(y - s / 2)}" width="{_n(s)}" height="{_n(s)}" '
-                f'{paint}{extra}>{title}</rect>')
+        return (
+            f'<rect class="{cls}" x="{_n(x - s / 2)}" y="{_n(y - s / 2)}" width="{_n(s)}" height="{_n(s)}" '
+            f"{paint}{extra}>{title}</rect>"
+        )
     points = {
         "triangle": [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)],
         "triangle-down": [(x, y + r * 1.2), (x + r * 1.1, y - r * 0.8), (x - r * 1.1, y - r * 0.8)],
@@ -405,22 +443,37 @@ def _marker(i: int, x: float, y: float, tip: str = "", cls: str = "point", extra
 
 # --- frame, title, legend ------------------------------------------------------------------
 
-def _svg(ids: _Ids, width: float, height: float, title: str, desc: str, body: str, *, cls: str,
-         n_patterns: int = 0) -> Html:
+
+def _svg(
+    ids: _Ids, width: float, height: float, title: str, desc: str, body: str, *, cls: str, n_patterns: int = 0
+) -> Html:
     w, h = _n(width), _n(height)
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="nir-chart {cls}" viewBox="0 0 {w} {h}" '
-            f'width="{w}" height="{h}" style="max-width:100%;height:auto" role="img" '
-            f'aria-labelledby="{ids.title} {ids.desc}" font-family="{FONT_FAMILY}">')
-    return Html(f'{head}<title id="{ids.title}">{_esc(title)}</title><desc id="{ids.desc}">{_esc(desc)}</desc>'
-                f"{ids.defs(n_patterns)}{body}</svg>")
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="nir-chart {cls}" viewBox="0 0 {w} {h}" '
+        f'width="{w}" height="{h}" style="max-width:100%;height:auto" role="img" '
+        f'aria-labelledby="{ids.title} {ids.desc}" font-family="{FONT_FAMILY}">'
+    )
+    return Html(
+        f'{head}<title id="{ids.title}">{_esc(title)}</title><desc id="{ids.desc}">{_esc(desc)}</desc>'
+        f"{ids.defs(n_patterns)}{body}</svg>"
+    )
 
 
 def _title_block(title: str, width: float, show: bool) -> tuple[str, float]:
     if not show or not str(title).strip():
         return "", 0.0
     lines, cut = _wrap(str(title), width - 2 * _PAD, _TITLE_SIZE, 3)
-    svg = _lines(_PAD, _PAD + _TITLE_SIZE, lines, size=_TITLE_SIZE, line_height=19, anchor="start",
-                 cls="chart-title", full=str(title) if cut else None, weight="bold")
+    svg = _lines(
+        _PAD,
+        _PAD + _TITLE_SIZE,
+        lines,
+        size=_TITLE_SIZE,
+        line_height=19,
+        anchor="start",
+        cls="chart-title",
+        full=str(title) if cut else None,
+        weight="bold",
+    )
     return svg, len(lines) * 19 + 8
 
 
@@ -437,13 +490,17 @@ def _legend(ids: _Ids, names: list[str], x0: float, y0: float, width: float, kin
             x, row = x0, row + 1
         y = y0 + row * 20
         if kind == "bar":
-            swatch = (f'<rect x="{_n(x)}" y="{_n(y)}" width="14" height="14" fill="{ids.fill(i)}" '
-                      f'stroke="{colour(i)}" stroke-width="1"/>')
+            swatch = (
+                f'<rect x="{_n(x)}" y="{_n(y)}" width="14" height="14" fill="{ids.fill(i)}" '
+                f'stroke="{colour(i)}" stroke-width="1"/>'
+            )
         else:
             dash = DASHES[i % len(DASHES)]
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            swatch = (f'<line x1="{_n(x)}" y1="{_n(y + 7)}" x2="{_n(x + 28)}" y2="{_n(y + 7)}" stroke="{colour(i)}" '
-                      f'stroke-width="2.5"{dash_attr}/>' + _marker(i, x + 14, y + 7, cls="legend-marker"))
+            swatch = (
+                f'<line x1="{_n(x)}" y1="{_n(y + 7)}" x2="{_n(x + 28)}" y2="{_n(y + 7)}" stroke="{colour(i)}" '
+                f'stroke-width="2.5"{dash_attr}/>' + _marker(i, x + 14, y + 7, cls="legend-marker")
+            )
         text = _text(x + swatch_w + 6, y + 11.5, label, full=name if label != name else None)
         items.append(f'<g class="legend-item">{swatch}{text}</g>')
         x += item_w
@@ -454,16 +511,20 @@ def _empty(ids: _Ids, title: str, description: str, width: float, show_title: bo
     title_svg, th = _title_block(title, width, show_title)
     height = _PAD + th + 120 + _PAD
     cy = _PAD + th + 60
-    body = (title_svg
-            + f'<rect x="{_PAD}" y="{_n(_PAD + th)}" width="{_n(width - 2 * _PAD)}" height="120" fill="none" '
-              f'stroke="{GRID_COLOUR}" stroke-dasharray="4 4"/>'
-            + _text(width / 2, cy + 5, NO_DATA, size=14, anchor="middle", cls="no-data"))
+    body = (
+        title_svg + f'<rect x="{_PAD}" y="{_n(_PAD + th)}" width="{_n(width - 2 * _PAD)}" height="120" fill="none" '
+        f'stroke="{GRID_COLOUR}" stroke-dasharray="4 4"/>'
+        + _text(width / 2, cy + 5, NO_DATA, size=14, anchor="middle", cls="no-data")
+    )
     return _svg(ids, width, height, title, description or f"{NO_DATA}.", body, cls="nir-chart-empty")
 
 
 # --- data ----------------------------------------------------------------------------------
 
-def _series(categories: Sequence[Any], series: Mapping[str, Sequence[Any]] | None) -> tuple[list[str], list[tuple[str, list[Decimal | None]]]]:
+
+def _series(
+    categories: Sequence[Any], series: Mapping[str, Sequence[Any]] | None
+) -> tuple[list[str], list[tuple[str, list[Decimal | None]]]]:
     cats = ["" if c is None else str(c) for c in (categories or [])]
     out = []
     for name, values in (series or {}).items():
@@ -503,7 +564,7 @@ def _value_text(value: Decimal | None, unit: str) -> str:
 
 
 def _tick_text(tick: Decimal, ticks: list[Decimal], unit: str) -> str:
-    if max(abs(t) for t in ticks) >= 10 ** 6:
+    if max(abs(t) for t in ticks) >= 10**6:
         return format_compact(tick)
     decimals = max(_auto_decimals(t, 6) for t in ticks)
     text = format_number(tick, decimals)
@@ -524,7 +585,10 @@ def _describe(kind: str, cats: list[str], ser, unit: str, stacked: bool = False)
     if cells:
         hi = max(cells, key=lambda c: c[0])
         lo = min(cells, key=lambda c: c[0])
-        where = (lambda c: f"{c[1]}, {c[2]}" if len(ser) > 1 and c[2] else c[1])
+
+        def where(c):
+            return f"{c[1]}, {c[2]}" if len(ser) > 1 and c[2] else c[1]
+
         text += f" Høyeste verdi: {_value_text(hi[0], unit)} ({where(hi)})."
         if lo is not hi and lo[0] != hi[0]:
             text += f" Laveste verdi: {_value_text(lo[0], unit)} ({where(lo)})."
@@ -541,16 +605,35 @@ def _tip(category: str, series_name: str, value_text: str, n_series: int) -> str
 
 def _halo_text(x: float, y: float, text: str, i: int) -> str:
     """White text inside a bar, outlined in the series colour so that it reads on any pattern."""
-    return _text(x, y, text, size=_SMALL, anchor="middle", cls="value value-inside", fill="#ffffff",
-                 extra=f' stroke="{colour(i)}" stroke-width="3" paint-order="stroke" stroke-linejoin="round"')
+    return _text(
+        x,
+        y,
+        text,
+        size=_SMALL,
+        anchor="middle",
+        cls="value value-inside",
+        fill="#ffffff",
+        extra=f' stroke="{colour(i)}" stroke-width="3" paint-order="stroke" stroke-linejoin="round"',
+    )
 
 
 # --- bar charts ------------------------------------------------------------------------------
 
-def bar_chart(title: str, categories: Sequence[Any], series: Mapping[str, Sequence[Any]], *,
-              stacked: bool = False, horizontal: bool = False, unit: str = "", description: str = "",
-              legend: bool | None = None, width: int = _DEFAULT_WIDTH, chart_id: str | None = None,
-              show_title: bool = True) -> Html:
+
+def bar_chart(
+    title: str,
+    categories: Sequence[Any],
+    series: Mapping[str, Sequence[Any]],
+    *,
+    stacked: bool = False,
+    horizontal: bool = False,
+    unit: str = "",
+    description: str = "",
+    legend: bool | None = None,
+    width: int = _DEFAULT_WIDTH,
+    chart_id: str | None = None,
+    show_title: bool = True,
+) -> Html:
     """Grouped (or ``stacked``) bars, one group per category, one bar per series.
 
     ``horizontal``: bars from the left, for many categories or long labels (wrapped to three
@@ -565,13 +648,34 @@ def bar_chart(title: str, categories: Sequence[Any], series: Mapping[str, Sequen
     desc = description or _describe("hbar" if horizontal else "bar", cats, ser, unit, stacked)
     labels = lambda v, i, j: _value_text(v, unit)  # noqa: E731
     layout = _horizontal_bars if horizontal else _vertical_bars
-    return layout(ids, title, desc, cats, ser, stacked=stacked, unit=unit, legend=legend, width=width,
-                  show_title=show_title, label=labels, total_label=labels)
+    return layout(
+        ids,
+        title,
+        desc,
+        cats,
+        ser,
+        stacked=stacked,
+        unit=unit,
+        legend=legend,
+        width=width,
+        show_title=show_title,
+        label=labels,
+        total_label=labels,
+    )
 
 
-def share_bars(title: str, items: Sequence[tuple[str, Any]], *, total: Any = None, unit: str = "",
-               series_name: str = "Antall", description: str = "", width: int = _DEFAULT_WIDTH,
-               chart_id: str | None = None, show_title: bool = True) -> Html:
+def share_bars(
+    title: str,
+    items: Sequence[tuple[str, Any]],
+    *,
+    total: Any = None,
+    unit: str = "",
+    series_name: str = "Antall",
+    description: str = "",
+    width: int = _DEFAULT_WIDTH,
+    chart_id: str | None = None,
+    show_title: bool = True,
+) -> Html:
     """A distribution as horizontal bars labelled «n (p %)»: the percent of ``total`` (default: the sum).
 
     ``share_table`` gives the same numbers as a table.
@@ -591,8 +695,20 @@ def share_bars(title: str, items: Sequence[tuple[str, Any]], *, total: Any = Non
     if not description:
         parts = [f"{label_} {format_number(v)} ({format_percent(p)})" for label_, v, p in rows if v is not None]
         description = f"Fordeling på {_plural(len(cats), 'kategori', 'kategorier')}: " + "; ".join(parts) + "."
-    return _horizontal_bars(ids, title, description, cats, ser, stacked=False, unit=unit, legend=False,
-                            width=width, show_title=show_title, label=label, total_label=label)
+    return _horizontal_bars(
+        ids,
+        title,
+        description,
+        cats,
+        ser,
+        stacked=False,
+        unit=unit,
+        legend=False,
+        width=width,
+        show_title=show_title,
+        label=label,
+        total_label=label,
+    )
 
 
 def _bars_head(ids, title, cats, ser, *, stacked, unit, legend, width, show_title):
@@ -612,10 +728,12 @@ def _bars_head(ids, title, cats, ser, *, stacked, unit, legend, width, show_titl
     return W, n, k, parts, y, lo, ticks, [_tick_text(t, ticks, unit) for t in ticks]
 
 
-def _vertical_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, width, show_title, label,
-                   total_label) -> Html:
-    W, n, k, parts, y, lo, ticks, tick_texts = _bars_head(ids, title, cats, ser, stacked=stacked, unit=unit,
-                                                          legend=legend, width=width, show_title=show_title)
+def _vertical_bars(
+    ids, title, desc, cats, ser, *, stacked, unit, legend, width, show_title, label, total_label
+) -> Html:
+    W, n, k, parts, y, lo, ticks, tick_texts = _bars_head(
+        ids, title, cats, ser, stacked=stacked, unit=unit, legend=legend, width=width, show_title=show_title
+    )
     t0, t1 = ticks[0], ticks[-1]
     left = _PAD + max(_text_width(t, _SMALL) for t in tick_texts) + 8
     right = W - _PAD
@@ -668,8 +786,9 @@ def _vertical_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, width,
                 text = total_label(total, i, None)
                 if _text_width(text, _SMALL) <= band - 2:
                     ty = sy(up) - 4 if (up > 0 or down == 0) else sy(down) + 13
-                    values.append(_text(gx + bw / 2, ty, text, size=_SMALL, anchor="middle", cls="total",
-                                        weight="bold"))
+                    values.append(
+                        _text(gx + bw / 2, ty, text, size=_SMALL, anchor="middle", cls="total", weight="bold")
+                    )
         else:
             for j, (name, vals) in enumerate(ser):
                 v = vals[i]
@@ -678,14 +797,18 @@ def _vertical_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, width,
                 x = gx + j * bw
                 ya, yb = sy(Decimal(0)), sy(v)
                 text = label(v, i, j)
-                bars.append(_bar(ids, j, x + gap / 2, min(ya, yb), bw - gap, abs(ya - yb), _tip(cat, name, text, k), i, v))
+                bars.append(
+                    _bar(ids, j, x + gap / 2, min(ya, yb), bw - gap, abs(ya - yb), _tip(cat, name, text, k), i, v)
+                )
                 room = bw + (band * 0.2 if nb == 1 else 0)
                 if _text_width(text, _SMALL) <= room:
                     ty = yb - 4 if v >= 0 else yb + 13
                     values.append(_text(x + bw / 2, ty, text, size=_SMALL, anchor="middle", cls="value"))
     parts.append(f'<g class="bars">{"".join(bars)}</g>')
-    parts.append(f'<line class="baseline" x1="{_n(left)}" y1="{_n(base_y)}" x2="{_n(right)}" y2="{_n(base_y)}" '
-                 f'stroke="{AXIS_COLOUR}" stroke-width="1.5"/>')
+    parts.append(
+        f'<line class="baseline" x1="{_n(left)}" y1="{_n(base_y)}" x2="{_n(right)}" y2="{_n(base_y)}" '
+        f'stroke="{AXIS_COLOUR}" stroke-width="1.5"/>'
+    )
     parts.append(f'<g class="values">{"".join(values)}</g>')
 
     label_y = plot_bottom + (30 if lo < 0 else 16)
@@ -693,27 +816,41 @@ def _vertical_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, width,
     for i, cat in enumerate(cats):
         lines, cut = _wrap(cat, band - 6, _SMALL, 3)
         max_lines = max(max_lines, len(lines))
-        cat_parts.append(_lines(left + (i + 0.5) * band, label_y, lines, size=_SMALL, line_height=13,
-                                anchor="middle", cls="category", full=cat if cut else None))
+        cat_parts.append(
+            _lines(
+                left + (i + 0.5) * band,
+                label_y,
+                lines,
+                size=_SMALL,
+                line_height=13,
+                anchor="middle",
+                cls="category",
+                full=cat if cut else None,
+            )
+        )
     parts.append(f'<g class="categories">{"".join(cat_parts)}</g>')
     height = label_y + (max_lines - 1) * 13 + 6 + _PAD
     return _svg(ids, W, height, title, desc, "".join(parts), cls="nir-chart-bar", n_patterns=k)
 
 
 def _bar(ids: _Ids, j: int, x: float, y: float, w: float, h: float, tip: str, i: int, v: Decimal) -> str:
-    return (f'<rect class="bar" data-series="{j}" data-category="{i}" data-value="{_esc(_plain_text(v))}" '
-            f'x="{_n(x)}" y="{_n(y)}" width="{_n(max(w, 0.0))}" height="{_n(h)}" fill="{ids.fill(j)}" '
-            f'stroke="{colour(j)}" stroke-width="1"><title>{_esc(tip)}</title></rect>')
+    return (
+        f'<rect class="bar" data-series="{j}" data-category="{i}" data-value="{_esc(_plain_text(v))}" '
+        f'x="{_n(x)}" y="{_n(y)}" width="{_n(max(w, 0.0))}" height="{_n(h)}" fill="{ids.fill(j)}" '
+        f'stroke="{colour(j)}" stroke-width="1"><title>{_esc(tip)}</title></rect>'
+    )
 
 
 def _plain_text(v: Decimal) -> str:
     return f"{v.normalize():f}" if v != v.to_integral_value() else f"{v.to_integral_value():f}"
 
 
-def _horizontal_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, width, show_title, label,
-                     total_label) -> Html:
-    W, n, k, parts, y, lo, ticks, tick_texts = _bars_head(ids, title, cats, ser, stacked=stacked, unit=unit,
-                                                          legend=legend, width=width, show_title=show_title)
+def _horizontal_bars(
+    ids, title, desc, cats, ser, *, stacked, unit, legend, width, show_title, label, total_label
+) -> Html:
+    W, n, k, parts, y, lo, ticks, tick_texts = _bars_head(
+        ids, title, cats, ser, stacked=stacked, unit=unit, legend=legend, width=width, show_title=show_title
+    )
     t0, t1 = ticks[0], ticks[-1]
 
     label_max = min(W * 0.4, 260.0)
@@ -721,8 +858,9 @@ def _horizontal_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, widt
     label_w = max(max(_text_width(line, _FONT) for line in lines) for lines, _ in wrapped)
     left = _PAD + max(label_w, 10.0) + 10
     if stacked:
-        value_texts = [total_label(sum((vals[i] for _, vals in ser if vals[i] is not None), Decimal(0)), i, None)
-                       for i in range(n)]
+        value_texts = [
+            total_label(sum((vals[i] for _, vals in ser if vals[i] is not None), Decimal(0)), i, None) for i in range(n)
+        ]
     else:
         value_texts = [label(v, i, j) for j, (_, vals) in enumerate(ser) for i, v in enumerate(vals) if v is not None]
     value_w = min(max(_text_width(t, _SMALL) for t in value_texts) + 8, W * 0.3)
@@ -746,8 +884,9 @@ def _horizontal_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, widt
     grid = []
     for t, text in zip(ticks, tick_texts):
         tx = sx(t)
-        grid.append(f'<line x1="{_n(tx)}" y1="{_n(plot_top)}" x2="{_n(tx)}" y2="{_n(plot_bottom)}" '
-                    f'stroke="{GRID_COLOUR}"/>')
+        grid.append(
+            f'<line x1="{_n(tx)}" y1="{_n(plot_top)}" x2="{_n(tx)}" y2="{_n(plot_bottom)}" stroke="{GRID_COLOUR}"/>'
+        )
         grid.append(_text(tx, plot_bottom + 15, text, size=_SMALL, anchor="middle", cls="tick"))
     parts.append(f'<g class="axis">{"".join(grid)}</g>')
 
@@ -757,8 +896,18 @@ def _horizontal_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, widt
         gy = row_top + (row_h - thick * nb) / 2
         lines, cut = wrapped[i]
         first = row_top + row_h / 2 - (len(lines) - 1) * 15 / 2 + 4
-        cat_parts.append(_lines(left - 10, first, lines, size=_FONT, line_height=15, anchor="end", cls="category",
-                                full=cat if cut else None))
+        cat_parts.append(
+            _lines(
+                left - 10,
+                first,
+                lines,
+                size=_FONT,
+                line_height=15,
+                anchor="end",
+                cls="category",
+                full=cat if cut else None,
+            )
+        )
         if stacked:
             up = down = Decimal(0)
             for j, (name, vals) in enumerate(ser):
@@ -781,8 +930,17 @@ def _horizontal_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, widt
                 if up > 0 or down == 0:
                     values.append(_text(sx(up) + 4, gy + thick / 2 + 4, text, size=_SMALL, cls="total", weight="bold"))
                 else:
-                    values.append(_text(sx(down) - 4, gy + thick / 2 + 4, text, size=_SMALL, anchor="end",
-                                        cls="total", weight="bold"))
+                    values.append(
+                        _text(
+                            sx(down) - 4,
+                            gy + thick / 2 + 4,
+                            text,
+                            size=_SMALL,
+                            anchor="end",
+                            cls="total",
+                            weight="bold",
+                        )
+                    )
         else:
             for j, (name, vals) in enumerate(ser):
                 v = vals[i]
@@ -798,8 +956,10 @@ def _horizontal_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, widt
                     values.append(_text(xb - 4, by + thick / 2 + 4, text, size=_SMALL, anchor="end", cls="value"))
     parts.append(f'<g class="bars">{"".join(bars)}</g>')
     base_x = sx(Decimal(0))
-    parts.append(f'<line class="baseline" x1="{_n(base_x)}" y1="{_n(plot_top)}" x2="{_n(base_x)}" '
-                 f'y2="{_n(plot_bottom)}" stroke="{AXIS_COLOUR}" stroke-width="1.5"/>')
+    parts.append(
+        f'<line class="baseline" x1="{_n(base_x)}" y1="{_n(plot_top)}" x2="{_n(base_x)}" '
+        f'y2="{_n(plot_bottom)}" stroke="{AXIS_COLOUR}" stroke-width="1.5"/>'
+    )
     parts.append(f'<g class="values">{"".join(values)}</g>')
     parts.append(f'<g class="categories">{"".join(cat_parts)}</g>')
     height = plot_bottom + 22
@@ -812,9 +972,20 @@ def _horizontal_bars(ids, title, desc, cats, ser, *, stacked, unit, legend, widt
 
 # --- line chart --------------------------------------------------------------------------------
 
-def line_chart(title: str, x_labels: Sequence[Any], series: Mapping[str, Sequence[Any]], *, unit: str = "",
-               description: str = "", legend: bool | None = None, show_values: bool | None = None,
-               width: int = _DEFAULT_WIDTH, chart_id: str | None = None, show_title: bool = True) -> Html:
+
+def line_chart(
+    title: str,
+    x_labels: Sequence[Any],
+    series: Mapping[str, Sequence[Any]],
+    *,
+    unit: str = "",
+    description: str = "",
+    legend: bool | None = None,
+    show_values: bool | None = None,
+    width: int = _DEFAULT_WIDTH,
+    chart_id: str | None = None,
+    show_title: bool = True,
+) -> Html:
     """One line per series over ``x_labels`` (e.g. years); ``None`` leaves a gap in the line.
 
     Each series has its own colour, dash pattern and marker shape, and its name is written at
@@ -868,8 +1039,10 @@ def line_chart(title: str, x_labels: Sequence[Any], series: Mapping[str, Sequenc
         grid.append(_text(left - 6, ty + 4, text, size=_SMALL, anchor="end", cls="tick"))
     parts.append(f'<g class="axis">{"".join(grid)}</g>')
     base_y = sy(Decimal(0))
-    parts.append(f'<line class="baseline" x1="{_n(left)}" y1="{_n(base_y)}" x2="{_n(right)}" y2="{_n(base_y)}" '
-                 f'stroke="{AXIS_COLOUR}" stroke-width="1.5"/>')
+    parts.append(
+        f'<line class="baseline" x1="{_n(left)}" y1="{_n(base_y)}" x2="{_n(right)}" y2="{_n(base_y)}" '
+        f'stroke="{AXIS_COLOUR}" stroke-width="1.5"/>'
+    )
 
     lines_svg, points, values, ends = [], [], [], []
     for j, (name, vals) in enumerate(ser):
@@ -886,15 +1059,24 @@ def line_chart(title: str, x_labels: Sequence[Any], series: Mapping[str, Sequenc
             run.append((sx(i), sy(v)))
         for seg in segments:
             pts = " ".join(f"{_n(px)},{_n(py)}" for px, py in seg)
-            lines_svg.append(f'<polyline class="line" data-series="{j}" points="{pts}" fill="none" stroke="{colour(j)}" '
-                             f'stroke-width="2.5" stroke-linejoin="round"{dash_attr}/>')
+            lines_svg.append(
+                f'<polyline class="line" data-series="{j}" points="{pts}" fill="none" stroke="{colour(j)}" '
+                f'stroke-width="2.5" stroke-linejoin="round"{dash_attr}/>'
+            )
         last = None
         for i, v in enumerate(vals):
             if v is None:
                 continue
             text = _value_text(v, unit)
-            points.append(_marker(j, sx(i), sy(v), _tip(cats[i], name, text, k),
-                                  extra=f' data-series="{j}" data-category="{i}" data-value="{_esc(_plain_text(v))}"'))
+            points.append(
+                _marker(
+                    j,
+                    sx(i),
+                    sy(v),
+                    _tip(cats[i], name, text, k),
+                    extra=f' data-series="{j}" data-category="{i}" data-value="{_esc(_plain_text(v))}"',
+                )
+            )
             if show_values and _text_width(text, _SMALL) <= band + 4:
                 values.append(_text(sx(i), sy(v) - 9, text, size=_SMALL, anchor="middle", cls="value"))
             last = (i, v)
@@ -904,8 +1086,18 @@ def line_chart(title: str, x_labels: Sequence[Any], series: Mapping[str, Sequenc
     ends.sort(key=lambda e: (e[0], e[1]))
     for a in range(1, len(ends)):
         ends[a][0] = max(ends[a][0], ends[a - 1][0] + 13)
-    end_svg = [_text(right + 8, ey, names[j], size=_SMALL, cls="line-label", fill=TEXT_COLOUR,
-                     full=ser[j][0] if names[j] != ser[j][0] else None) for ey, j, _ in ends]
+    end_svg = [
+        _text(
+            right + 8,
+            ey,
+            names[j],
+            size=_SMALL,
+            cls="line-label",
+            fill=TEXT_COLOUR,
+            full=ser[j][0] if names[j] != ser[j][0] else None,
+        )
+        for ey, j, _ in ends
+    ]
     parts.append(f'<g class="lines">{"".join(lines_svg)}</g>')
     parts.append(f'<g class="points">{"".join(points)}</g>')
     parts.append(f'<g class="values">{"".join(values)}</g>')
@@ -916,8 +1108,18 @@ def line_chart(title: str, x_labels: Sequence[Any], series: Mapping[str, Sequenc
     for i, cat in enumerate(cats):
         lines, cut = _wrap(cat, band - 4, _SMALL, 2)
         max_lines = max(max_lines, len(lines))
-        cat_parts.append(_lines(sx(i), label_y, lines, size=_SMALL, line_height=13, anchor="middle",
-                                cls="category", full=cat if cut else None))
+        cat_parts.append(
+            _lines(
+                sx(i),
+                label_y,
+                lines,
+                size=_SMALL,
+                line_height=13,
+                anchor="middle",
+                cls="category",
+                full=cat if cut else None,
+            )
+        )
     parts.append(f'<g class="categories">{"".join(cat_parts)}</g>')
     height = max(label_y + (max_lines - 1) * 13, (ends[-1][0] if ends else 0)) + 6 + _PAD
     return _svg(ids, W, height, title, desc, "".join(parts), cls="nir-chart-line", n_patterns=0)
@@ -925,8 +1127,17 @@ def line_chart(title: str, x_labels: Sequence[Any], series: Mapping[str, Sequenc
 
 # --- the same numbers as a table ----------------------------------------------------------------
 
-def data_table(caption: str, categories: Sequence[Any], series: Mapping[str, Sequence[Any]], *, unit: str = "",
-               category_header: str = "", totals: bool = False, table_id: str | None = None) -> Html:
+
+def data_table(
+    caption: str,
+    categories: Sequence[Any],
+    series: Mapping[str, Sequence[Any]],
+    *,
+    unit: str = "",
+    category_header: str = "",
+    totals: bool = False,
+    table_id: str | None = None,
+) -> Html:
     """The numbers of a ``bar_chart``/``line_chart`` as an HTML table: one row per category, one column per series.
 
     ``totals``: a «Sum» column (for stacked bars). ``unit`` other than ``%`` is added to the caption.
@@ -935,7 +1146,8 @@ def data_table(caption: str, categories: Sequence[Any], series: Mapping[str, Seq
     cap = f"{caption} ({unit})" if unit and unit != "%" else str(caption)
     id_attr = f' id="{_esc(table_id)}"' if table_id else ""
     head = f'<th scope="col">{_esc(category_header)}</th>' + "".join(
-        f'<th scope="col" class="num">{_esc(name)}</th>' for name, _ in ser)
+        f'<th scope="col" class="num">{_esc(name)}</th>' for name, _ in ser
+    )
     if totals:
         head += '<th scope="col" class="num">Sum</th>'
     body = []
@@ -948,26 +1160,44 @@ def data_table(caption: str, categories: Sequence[Any], series: Mapping[str, Seq
         body.append(f'<tr><th scope="row">{_esc(cat)}</th>{cells}</tr>')
     if not body:
         body.append(f'<tr><td colspan="{len(ser) + 1 + int(totals)}">{NO_DATA}</td></tr>')
-    return Html(f'<table class="nir-chart-table"{id_attr}><caption>{_esc(cap)}</caption>'
-                f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+    return Html(
+        f'<table class="nir-chart-table"{id_attr}><caption>{_esc(cap)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
 
 
-def share_table(caption: str, items: Sequence[tuple[str, Any]], *, total: Any = None, label_header: str = "",
-                count_header: str = "Antall", share_header: str = "Andel", table_id: str | None = None) -> Html:
+def share_table(
+    caption: str,
+    items: Sequence[tuple[str, Any]],
+    *,
+    total: Any = None,
+    label_header: str = "",
+    count_header: str = "Antall",
+    share_header: str = "Andel",
+    table_id: str | None = None,
+) -> Html:
     """The numbers of ``share_bars`` as an HTML table: label, count, percent, and a «Sum» row."""
     rows = shares(items, total)
     t = _decimal(total)
     if t is None:
         t = sum((v for _, v, _ in rows if v is not None), Decimal(0))
     id_attr = f' id="{_esc(table_id)}"' if table_id else ""
-    head = (f'<th scope="col">{_esc(label_header)}</th><th scope="col" class="num">{_esc(count_header)}</th>'
-            f'<th scope="col" class="num">{_esc(share_header)}</th>')
+    head = (
+        f'<th scope="col">{_esc(label_header)}</th><th scope="col" class="num">{_esc(count_header)}</th>'
+        f'<th scope="col" class="num">{_esc(share_header)}</th>'
+    )
     body = "".join(
         f'<tr><th scope="row">{_esc(label)}</th><td class="num">{_esc(format_number(v))}</td>'
-        f'<td class="num">{_esc(format_percent(p))}</td></tr>' for label, v, p in rows)
+        f'<td class="num">{_esc(format_percent(p))}</td></tr>'
+        for label, v, p in rows
+    )
     if not rows:
         body = f'<tr><td colspan="3">{NO_DATA}</td></tr>'
-    foot = (f'<tfoot><tr><th scope="row">Sum</th><td class="num">{_esc(format_number(t))}</td>'
-            f'<td class="num">{_esc(format_percent(100 if t else None))}</td></tr></tfoot>')
-    return Html(f'<table class="nir-chart-table"{id_attr}><caption>{_esc(caption)}</caption>'
-                f'<thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>')
+    foot = (
+        f'<tfoot><tr><th scope="row">Sum</th><td class="num">{_esc(format_number(t))}</td>'
+        f'<td class="num">{_esc(format_percent(100 if t else None))}</td></tr></tfoot>'
+    )
+    return Html(
+        f'<table class="nir-chart-table"{id_attr}><caption>{_esc(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table>"
+    )

@@ -60,16 +60,19 @@ class ReportDiff:
             "count_before": self.before.count,
             "count_after": self.after.count,
             "persons": self.counts,
-            "changes": [{"duf": c.duf, "change": c.change, "before": rows(c.before), "after": rows(c.after)}
-                        for c in self.changes],
+            "changes": [
+                {"duf": c.duf, "change": c.change, "before": rows(c.before), "after": rows(c.after)}
+                for c in self.changes
+            ],
         }
 
 
 CHANGE_LABELS = {"added": "Ny", "removed": "Fjernet", "changed": "Endret"}
 
 
-def report_diff(report_id: str, params: registry.ReportParams, before: dt.datetime, after: dt.datetime | None,
-                *, scope) -> ReportDiff:
+def report_diff(
+    report_id: str, params: registry.ReportParams, before: dt.datetime, after: dt.datetime | None, *, scope
+) -> ReportDiff:
     """The report at ``before`` and at ``after`` (None: now), compared person by person (every row, no paging)."""
     p = replace(params, page=1, page_size=None, sort=None)
     a = registry.run(report_id, replace(p, known_at=before), scope=scope)
@@ -119,13 +122,22 @@ class StatsDiff:
             "as_of": p.as_of.isoformat(),
             "known_at_before": timezone.localtime(self.before.known_at).isoformat(),
             "known_at_after": timezone.localtime(self.after.known_at).isoformat(),
-            "changes": [{"area": c.area or None, "name": c.area_name, "figure": c.figure, "column": c.column,
-                         "before": c.before, "after": c.after, "delta": c.delta} for c in self.changes],
+            "changes": [
+                {
+                    "area": c.area or None,
+                    "name": c.area_name,
+                    "figure": c.figure,
+                    "column": c.column,
+                    "before": c.before,
+                    "after": c.after,
+                    "delta": c.delta,
+                }
+                for c in self.changes
+            ],
         }
 
 
-def stats_diff(params: statistics.StatsParams, before: dt.datetime, after: dt.datetime | None,
-               *, scope) -> StatsDiff:
+def stats_diff(params: statistics.StatsParams, before: dt.datetime, after: dt.datetime | None, *, scope) -> StatsDiff:
     """Every cell of the yearly statistics that differs between ``before`` and ``after`` (None: now)."""
     p = statistics.validate(replace(params, known_at=before))
     a = statistics.yearly(p, scope=scope)

@@ -34,6 +34,7 @@ XLSX_DATE_FORMAT = spreadsheet.XLSX_DATE_FORMAT
 
 # --- JSON -------------------------------------------------------------------------------
 
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat()
@@ -63,6 +64,7 @@ def write_json(result: ReportResult, fh: TextIO) -> None:
 
 
 # --- values for people (CSV and XLSX) -----------------------------------------------------
+
 
 def display(column: Column, value: Any) -> Any:
     """A value as people read it: labels for codes; dates and decimals are left to the format."""
@@ -114,6 +116,7 @@ def to_csv(result: ReportResult) -> str:
 
 # --- XLSX -------------------------------------------------------------------------------
 
+
 def about_rows(result: ReportResult) -> Iterator[list[Any]]:
     """The sheet «Om rapporten»: what the report is, with the filters as the request gave them."""
     d, p = result.definition, result.params
@@ -131,8 +134,9 @@ def about_rows(result: ReportResult) -> Iterator[list[Any]]:
 
 def write_xlsx(result: ReportResult, fh: BinaryIO | str) -> None:
     """The rows on the sheet «Rapport» (headers on row 1) and what the report is on «Om rapporten»."""
-    spreadsheet.write_xlsx(fh, [spreadsheet.Sheet("Rapport", csv_rows(result)),
-                                spreadsheet.Sheet("Om rapporten", about_rows(result))])
+    spreadsheet.write_xlsx(
+        fh, [spreadsheet.Sheet("Rapport", csv_rows(result)), spreadsheet.Sheet("Om rapporten", about_rows(result))]
+    )
 
 
 def to_xlsx(result: ReportResult) -> bytes:

@@ -72,6 +72,7 @@ _PARAM_TYPES = typing.get_type_hints(registry.ReportParams)
 
 # --- values ------------------------------------------------------------------------------------
 
+
 def parse_known_at(raw: str) -> dt.datetime:
     """A date (the end of that day), or a time; without a time zone: Norwegian time. ValueError if neither."""
     try:
@@ -92,13 +93,19 @@ def _date_error(label: str, raw: str) -> str:
 
 
 def _time_error(label: str, raw: str) -> str:
-    return (gettext('%(label)s must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDThh:mm), not "%(value)s"')
-            % {"label": label, "value": raw})
+    return gettext('%(label)s must be a date (YYYY-MM-DD) or a time (YYYY-MM-DDThh:mm), not "%(value)s"') % {
+        "label": label,
+        "value": raw,
+    }
 
 
 def _range_error(label: str, raw: str) -> str:
-    return (gettext('%(label)s must be a time between the years %(first)s and %(last)s, not "%(value)s"')
-            % {"label": label, "value": raw, "first": KNOWN_AT_MIN_YEAR, "last": KNOWN_AT_MAX_YEAR})
+    return gettext('%(label)s must be a time between the years %(first)s and %(last)s, not "%(value)s"') % {
+        "label": label,
+        "value": raw,
+        "first": KNOWN_AT_MIN_YEAR,
+        "last": KNOWN_AT_MAX_YEAR,
+    }
 
 
 def _invalid_characters(label: str) -> str:
@@ -106,6 +113,7 @@ def _invalid_characters(label: str) -> str:
 
 
 # --- reports -----------------------------------------------------------------------------------
+
 
 def accepted_filters() -> dict[str, str]:
     """Every filter name read → ReportParams field. The filters of all reports are read, so that one
@@ -169,8 +177,9 @@ def _convert(d: registry.ReportDefinition | None, name: str, attr: str, raw: str
     return raw
 
 
-def report_params(query, d: registry.ReportDefinition | None = None, *,
-                  page_size: int | None = None) -> registry.ReportParams:
+def report_params(
+    query, d: registry.ReportDefinition | None = None, *, page_size: int | None = None
+) -> registry.ReportParams:
     """``ReportParams`` from a query string (``request.GET``) or the command's options: the filters,
     ``sort`` and ``page``; ``page_size`` rows a page (None: every row)."""
     values: dict[str, Any] = {}
@@ -190,6 +199,7 @@ def report_params(query, d: registry.ReportDefinition | None = None, *,
 
 
 # --- the yearly statistics -----------------------------------------------------------------------
+
 
 def default_year() -> int:
     """Last year: the yearly statistics are about a finished year unless another is asked for."""
@@ -244,8 +254,7 @@ def _time(raw: str, name: str) -> dt.datetime | None:
     return read_time(raw, str(STATS_LABELS[name]))
 
 
-def stats_request(query, *, area: str | None = None, year: str | None = None,
-                  by_allowed: bool = True) -> StatsRequest:
+def stats_request(query, *, area: str | None = None, year: str | None = None, by_allowed: bool = True) -> StatsRequest:
     """``StatsParams`` from a query string (and the path of the yearly report: ``area``, ``year``)
     or the command's options; ``figure`` may be repeated. ``ReportError`` when a value is bad."""
     raw_year = year if year is not None else _text(query, "year")
@@ -267,6 +276,7 @@ def stats_request(query, *, area: str | None = None, year: str | None = None,
             raise ReportError(_invalid_characters(str(STATS_LABELS["figure"])))
         if raw and raw not in figures:
             figures.append(raw)
-    p = StatsParams(year=y, law=law, area=area or None, by=by or None, as_of=as_of, known_at=known_at,
-                    figures=tuple(figures))
+    p = StatsParams(
+        year=y, law=law, area=area or None, by=by or None, as_of=as_of, known_at=known_at, figures=tuple(figures)
+    )
     return StatsRequest(p, compare=bool(raw_compare), compare_at=compare_at)

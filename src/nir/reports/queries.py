@@ -88,9 +88,15 @@ def bortfall_arbeid(params) -> QuerySet:
     "Valid" is the Regelmotor's judgement (``intro_closed_date``): not contradicted by a rule
     and no participation decision after it; the decision date is on or before ``as_of``.
     """
-    decision = _of_person(m.Decision, params).filter(
-        scheme=INTRO, decision_type=LOSS_DUE_TO_WORK, decision_date=OuterRef("intro_closed_date"),
-    ).order_by("-id")
+    decision = (
+        _of_person(m.Decision, params)
+        .filter(
+            scheme=INTRO,
+            decision_type=LOSS_DUE_TO_WORK,
+            decision_date=OuterRef("intro_closed_date"),
+        )
+        .order_by("-id")
+    )
     return (
         derived_status(params)
         .filter(intro_closed_date__isnull=False, intro_closed_date__lte=params.as_of)
@@ -128,8 +134,14 @@ START_WITHIN = relativedelta(months=3)
 
 # The derived values the person list reads from each person's DerivedStatus.
 PERSONLISTE_DERIVED = (
-    "intro_category", "norwegian_category", "intro_start_date", "intro_deadline", "intro_closed_date",
-    "norwegian_start_date", "norwegian_deadline", "deviation_final_goal_missing",
+    "intro_category",
+    "norwegian_category",
+    "intro_start_date",
+    "intro_deadline",
+    "intro_closed_date",
+    "norwegian_start_date",
+    "norwegian_deadline",
+    "deviation_final_goal_missing",
 )
 
 
@@ -161,29 +173,40 @@ def personliste(params) -> QuerySet:
     on = params.as_of
     norwegian = params.scheme == NORWEGIAN
     scheme = NORWEGIAN if norwegian else INTRO
-    start, deadline = ("norwegian_start_date", "norwegian_deadline") if norwegian else \
-        ("intro_start_date", "intro_deadline")
+    start, deadline = (
+        ("norwegian_start_date", "norwegian_deadline") if norwegian else ("intro_start_date", "intro_deadline")
+    )
     # A termination on or before as_of: its id, a per-person lookup (an EXISTS here would let the database
     # hash every termination in the register to answer a page of 50 rows).
-    terminated = Subquery(_of_person(m.Termination, params).filter(scheme=scheme, termination_date__lte=on)
-                          .values("pk")[:1])
+    terminated = Subquery(
+        _of_person(m.Termination, params).filter(scheme=scheme, termination_date__lte=on).values("pk")[:1]
+    )
     # (intro_closed_date is looked up per person: its NULL is tested, so that NOT ended holds without a closure)
-    ended = Q(terminated__isnull=False) if norwegian else (
-        Q(terminated__isnull=False) | Q(intro_closed_date__isnull=False, intro_closed_date__lte=on))
+    ended = (
+        Q(terminated__isnull=False)
+        if norwegian
+        else (Q(terminated__isnull=False) | Q(intro_closed_date__isnull=False, intro_closed_date__lte=on))
+    )
     not_ended = ~ended
     covering = Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-    qs = person_list_base(params).filter(Exists(_of_person(m.FollowUp, params).filter(covering))).annotate(
-        terminated=terminated,
-        status=Case(
-            When(ended, then=Value("ended")),
-            When(Q(**{f"{start}__isnull": True, ("norwegian_category" if norwegian else "intro_category"): "none"}),
-                 then=Value("no_right")),
-            When(Q(**{f"{deadline}__lt": on}), then=Value("deadline_passed")),
-            When(Q(**{f"{start}__lte": on}), then=Value("active")),
-            default=Value("not_started"),
-        ),
-        scheme_category=F("norwegian_category" if norwegian else "intro_category"),
-        scheme_deadline=F(deadline),
+    qs = (
+        person_list_base(params)
+        .filter(Exists(_of_person(m.FollowUp, params).filter(covering)))
+        .annotate(
+            terminated=terminated,
+            status=Case(
+                When(ended, then=Value("ended")),
+                When(
+                    Q(**{f"{start}__isnull": True, ("norwegian_category" if norwegian else "intro_category"): "none"}),
+                    then=Value("no_right"),
+                ),
+                When(Q(**{f"{deadline}__lt": on}), then=Value("deadline_passed")),
+                When(Q(**{f"{start}__lte": on}), then=Value("active")),
+                default=Value("not_started"),
+            ),
+            scheme_category=F("norwegian_category" if norwegian else "intro_category"),
+            scheme_deadline=F(deadline),
+        )
     )
     if norwegian and params.category:
         qs = qs.filter(norwegian_category=params.category)
@@ -200,8 +223,12 @@ def personliste(params) -> QuerySet:
     elif params.missing == "participation_decision":
         decision = _of_person(m.Decision, params).filter(scheme=INTRO, decision_type=PARTICIPATION)
         settled = _of_person(m.Settlement, params).filter(settlement_date__lte=on - START_WITHIN)
-        qs = (qs.filter(intro_category__in=("right_and_duty", "right")).filter(not_ended)
-              .filter(Exists(settled)).exclude(Exists(decision)))
+        qs = (
+            qs.filter(intro_category__in=("right_and_duty", "right"))
+            .filter(not_ended)
+            .filter(Exists(settled))
+            .exclude(Exists(decision))
+        )
     return qs
 
 

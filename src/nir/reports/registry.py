@@ -137,82 +137,102 @@ def _register(d: ReportDefinition) -> ReportDefinition:
     return d
 
 
-_register(ReportDefinition(
-    id="avsluttet-intro",
-    title="Deltagere som har avsluttet introduksjonsprogram",
-    help_text="Avslutninger av introduksjonsprogrammet i perioden (--from/--to), én rad per avslutning, "
-              "med avslutningstype, årsak, dato og antall timer arbeid per uke.",
-    definition="Alle registrerte avslutninger (ordning introduksjonsprogram) med avslutningsdato i perioden, "
-               "også avslutninger registrert av Regelmotor ved vedtak om bortfall av rett og plikt pga. arbeid. "
-               "Avslutninger som er slettet eller korrigert bort er ikke med.",
-    columns=COMMON_COLUMNS + (
-        Column("termination_type", "Avslutning", "code:termination_type"),
-        Column("termination_reason", "Avslutningsårsak", "code:termination_reason"),
-        Column("termination_date", "Avslutningsdato", "date"),
-        Column("hours_work_per_week", "Antall timer arbeid per uke", "decimal"),
-    ),
-    filters={"from": "date_from", "to": "date_to", "termination_type": "termination_type", "reason": "reason"},
-    query=queries.avsluttet_intro,
-    values={"termination_type": "termination_type", "termination_reason": "termination_reason",
-            "termination_date": "termination_date", "hours_work_per_week": "hours_work_per_week"},
-))
+_register(
+    ReportDefinition(
+        id="avsluttet-intro",
+        title="Deltagere som har avsluttet introduksjonsprogram",
+        help_text="Avslutninger av introduksjonsprogrammet i perioden (--from/--to), én rad per avslutning, "
+        "med avslutningstype, årsak, dato og antall timer arbeid per uke.",
+        definition="Alle registrerte avslutninger (ordning introduksjonsprogram) med avslutningsdato i perioden, "
+        "også avslutninger registrert av Regelmotor ved vedtak om bortfall av rett og plikt pga. arbeid. "
+        "Avslutninger som er slettet eller korrigert bort er ikke med.",
+        columns=COMMON_COLUMNS
+        + (
+            Column("termination_type", "Avslutning", "code:termination_type"),
+            Column("termination_reason", "Avslutningsårsak", "code:termination_reason"),
+            Column("termination_date", "Avslutningsdato", "date"),
+            Column("hours_work_per_week", "Antall timer arbeid per uke", "decimal"),
+        ),
+        filters={"from": "date_from", "to": "date_to", "termination_type": "termination_type", "reason": "reason"},
+        query=queries.avsluttet_intro,
+        values={
+            "termination_type": "termination_type",
+            "termination_reason": "termination_reason",
+            "termination_date": "termination_date",
+            "hours_work_per_week": "hours_work_per_week",
+        },
+    )
+)
 
-_register(ReportDefinition(
-    id="avvik-sluttmaal",
-    title="Personer i introduksjonsprogram med avvik i registrering av sluttmaal",
-    help_text="Personer med vedtak om deltakelse i introduksjonsprogram der sluttmålet mangler eller ikke "
-              "passer til programmets startdato (--avvik for én type avvik).",
-    definition="Personer med et gjeldende vedtak om deltakelse i introduksjonsprogram og minst ett avvik "
-               "Regelmotor har avledet: " + "; ".join(DEVIATION_LABELS.values()) + ".",
-    columns=COMMON_COLUMNS + (
-        Column("deviations", "Avvik", "deviations", order=tuple(f"deviation_{d}" for d in m.DEVIATIONS)),
-        Column("intro_start_date", "Startdato introduksjonsprogram", "date"),
-    ),
-    filters={"avvik": "avvik"},
-    query=queries.avvik_sluttmaal,
-    values={"intro_start_date": "intro_start_date", **{f"deviation_{d}": f"deviation_{d}" for d in m.DEVIATIONS}},
-))
+_register(
+    ReportDefinition(
+        id="avvik-sluttmaal",
+        title="Personer i introduksjonsprogram med avvik i registrering av sluttmaal",
+        help_text="Personer med vedtak om deltakelse i introduksjonsprogram der sluttmålet mangler eller ikke "
+        "passer til programmets startdato (--avvik for én type avvik).",
+        definition="Personer med et gjeldende vedtak om deltakelse i introduksjonsprogram og minst ett avvik "
+        "Regelmotor har avledet: " + "; ".join(DEVIATION_LABELS.values()) + ".",
+        columns=COMMON_COLUMNS
+        + (
+            Column("deviations", "Avvik", "deviations", order=tuple(f"deviation_{d}" for d in m.DEVIATIONS)),
+            Column("intro_start_date", "Startdato introduksjonsprogram", "date"),
+        ),
+        filters={"avvik": "avvik"},
+        query=queries.avvik_sluttmaal,
+        values={"intro_start_date": "intro_start_date", **{f"deviation_{d}": f"deviation_{d}" for d in m.DEVIATIONS}},
+    )
+)
 
-_register(ReportDefinition(
-    id="bortfall-arbeid",
-    title="Personer som mistet rett og plikt til introduksjonsprogram grunnet arbeid/tilbud om arbeid over 30 timer",
-    help_text="Personer med gyldig vedtak om bortfall av rett og plikt pga. arbeid over 30 timer, med vedtaksdato.",
-    definition="Personer der Regelmotor har avsluttet introduksjonsprogrammet på grunn av et gyldig vedtak "
-               "«Bortfall av rett og plikt pga. arbeid over 30 timer» (il. § 8 fjerde ledd) datert senest "
-               "rapportdatoen. Personer med vedtak om deltakelse etter bortfallet har fått retten tilbake og er ikke med.",
-    columns=COMMON_COLUMNS + (
-        Column("decision_date", "Vedtaksdato", "date"),
-    ),
-    filters={},
-    query=queries.bortfall_arbeid,
-    values={"decision_date": "decision_date"},
-))
+_register(
+    ReportDefinition(
+        id="bortfall-arbeid",
+        title=(
+            "Personer som mistet rett og plikt til introduksjonsprogram grunnet arbeid/tilbud om arbeid over 30 timer"
+        ),
+        help_text="Personer med gyldig vedtak om bortfall av rett og plikt pga. arbeid over 30 timer, med vedtaksdato.",
+        definition="Personer der Regelmotor har avsluttet introduksjonsprogrammet på grunn av et gyldig vedtak "
+        "«Bortfall av rett og plikt pga. arbeid over 30 timer» (il. § 8 fjerde ledd) datert senest "
+        "rapportdatoen. Personer med vedtak om deltakelse etter bortfallet har fått retten tilbake og er ikke med.",
+        columns=COMMON_COLUMNS + (Column("decision_date", "Vedtaksdato", "date"),),
+        filters={},
+        query=queries.bortfall_arbeid,
+        values={"decision_date": "decision_date"},
+    )
+)
 
 
-_register(ReportDefinition(
-    id="personliste",
-    title="Personliste",
-    help_text="Personer som følges opp av kommunen på rapportdatoen, med NIR-kategori, status, startdato og "
-              "gjennomføringsfrist for begge ordninger. Filtrer på ordning, kategori, status, frist innen N dager "
-              "og manglende registreringer.",
-    definition="Personer med en oppfølgingskommune (eller bydel) på rapportdatoen, med Regelmotorens avledede "
-               "kategori og frist. Status per ordning på rapportdatoen: «Avsluttet» når en avslutning er registrert "
-               "(eller Regelmotor har avsluttet programmet); «Gjennomføringsfrist passert» når fristen er passert "
-               "uten avslutning; «Pågår» når startdatoen er nådd; ellers «Ikke startet» (eller «Ingen rett eller "
-               "plikt»). Manglende registreringer: " + "; ".join(MISSING_LABELS.values()) + ".",
-    columns=COMMON_COLUMNS + (
-        Column("norwegian_category", "NIR-kategori norskopplæring", "category:norwegian"),
-        Column("status", "Status", "status"),
-        Column("intro_start_date", "Startdato introduksjonsprogram", "date"),
-        Column("intro_deadline", "Gjennomføringsfrist introduksjonsprogram", "date"),
-        Column("norwegian_deadline", "Gjennomføringsfrist norskopplæring", "date"),
-    ),
-    filters={"scheme": "scheme", "status": "status", "deadline_within": "deadline_within", "missing": "missing"},
-    query=queries.personliste,
-    count_apart=True,
-    values={"norwegian_category": "norwegian_category", "status": "status", "intro_start_date": "intro_start_date",
-            "intro_deadline": "intro_deadline", "norwegian_deadline": "norwegian_deadline"},
-))
+_register(
+    ReportDefinition(
+        id="personliste",
+        title="Personliste",
+        help_text="Personer som følges opp av kommunen på rapportdatoen, med NIR-kategori, status, startdato og "
+        "gjennomføringsfrist for begge ordninger. Filtrer på ordning, kategori, status, frist innen N dager "
+        "og manglende registreringer.",
+        definition="Personer med en oppfølgingskommune (eller bydel) på rapportdatoen, med Regelmotorens avledede "
+        "kategori og frist. Status per ordning på rapportdatoen: «Avsluttet» når en avslutning er registrert "
+        "(eller Regelmotor har avsluttet programmet); «Gjennomføringsfrist passert» når fristen er passert "
+        "uten avslutning; «Pågår» når startdatoen er nådd; ellers «Ikke startet» (eller «Ingen rett eller "
+        "plikt»). Manglende registreringer: " + "; ".join(MISSING_LABELS.values()) + ".",
+        columns=COMMON_COLUMNS
+        + (
+            Column("norwegian_category", "NIR-kategori norskopplæring", "category:norwegian"),
+            Column("status", "Status", "status"),
+            Column("intro_start_date", "Startdato introduksjonsprogram", "date"),
+            Column("intro_deadline", "Gjennomføringsfrist introduksjonsprogram", "date"),
+            Column("norwegian_deadline", "Gjennomføringsfrist norskopplæring", "date"),
+        ),
+        filters={"scheme": "scheme", "status": "status", "deadline_within": "deadline_within", "missing": "missing"},
+        query=queries.personliste,
+        count_apart=True,
+        values={
+            "norwegian_category": "norwegian_category",
+            "status": "status",
+            "intro_start_date": "intro_start_date",
+            "intro_deadline": "intro_deadline",
+            "norwegian_deadline": "norwegian_deadline",
+        },
+    )
+)
 
 
 def get(report_id: str) -> ReportDefinition:
@@ -232,7 +252,9 @@ def validate(d: ReportDefinition, p: ReportParams) -> ReportParams:
     if p.law not in LAWS:
         raise ReportError(f"ukjent lov {p.law!r}; bruk {' eller '.join(LAWS)}")
     if p.municipality and not _MUNICIPALITY.match(p.municipality):
-        raise ReportError(f"kommune må være et kommunenummer (4 siffer) eller et bydelsnummer (6 siffer), ikke {p.municipality!r}")
+        raise ReportError(
+            f"kommune må være et kommunenummer (4 siffer) eller et bydelsnummer (6 siffer), ikke {p.municipality!r}"
+        )
     if p.scheme is not None and p.scheme not in SCHEMES:
         raise ReportError(f"ukjent ordning {p.scheme!r}; bruk en av {', '.join(SCHEMES)}")
     categories = NORWEGIAN_CATEGORIES if p.scheme == "norwegian" else INTRO_CATEGORIES
@@ -284,7 +306,7 @@ def _ordering(d: ReportDefinition, sort: str | None) -> list:
 
     def add(key: str, descending: bool) -> None:
         col = d.column(key)
-        for expr_name in (col.order if col and col.order else (key,)):
+        for expr_name in col.order if col and col.order else (key,):
             expr = Lower(expr_name) if expr_name in _TEXT_SORT else F(expr_name)
             out.append(expr.desc(nulls_first=True) if descending else expr.asc(nulls_last=True))
 
@@ -315,7 +337,7 @@ class ReportResult:
                 return seen  # the last page: every row is before it or on it
             if p.count_limit is None:
                 return self.queryset.order_by().count()
-            n = self.queryset.order_by()[:p.count_limit + 1].count()
+            n = self.queryset.order_by()[: p.count_limit + 1].count()
             if n <= p.count_limit:
                 return n
             self._count_exact = False
@@ -342,7 +364,7 @@ class ReportResult:
         if p.page_size is None:
             return self.queryset
         start = (p.page - 1) * p.page_size
-        return self.queryset[start:start + p.page_size]
+        return self.queryset[start : start + p.page_size]
 
     @cached_property
     def rows(self) -> list[dict[str, Any]]:
@@ -353,9 +375,9 @@ class ReportResult:
         if p.count_limit is not None or self.definition.count_apart:
             # The page and one row more (is there a next page?), without counting the rest.
             start = (p.page - 1) * p.page_size
-            recs = list(self.queryset[start:start + p.page_size + 1])
+            recs = list(self.queryset[start : start + p.page_size + 1])
             self.has_next = len(recs) > p.page_size
-            return [_row(self.definition, rec) for rec in recs[:p.page_size]]
+            return [_row(self.definition, rec) for rec in recs[: p.page_size]]
         # The page and the number of rows in the whole report in one statement (COUNT(*) OVER ()).
         recs = list(self.page_queryset.annotate(_report_total=Window(Count("*"))))
         if recs:

@@ -108,8 +108,10 @@ class ResolvedKey:
     def message(self) -> str | None:
         if not self.created:
             return None
-        return (f"Opprettet ny pseudonymnøkkel {self.path} ({KEY_BYTES} tilfeldige byte, tilgang 0600). "
-                "Ta vare på den: samme nøkkel gir samme pseudonymer i senere uttrekk.")
+        return (
+            f"Opprettet ny pseudonymnøkkel {self.path} ({KEY_BYTES} tilfeldige byte, tilgang 0600). "
+            "Ta vare på den: samme nøkkel gir samme pseudonymer i senere uttrekk."
+        )
 
 
 def _is_hex(text: bytes) -> bool:
@@ -122,8 +124,9 @@ def parse_key(data: bytes, where: str) -> bytes:
     if _is_hex(text) and len(text) % 2 == 0 and len(text) >= 2 * MIN_KEY_BYTES:
         return bytes.fromhex(text.decode())
     if len(data) < MIN_KEY_BYTES or (_is_hex(text) and len(text) < 2 * MIN_KEY_BYTES):
-        raise ResearchExtractError(f"nøkkelen i {where} er for kort (minst {MIN_KEY_BYTES} byte, "
-                                   f"eller {2 * MIN_KEY_BYTES} heksadesimale tegn)")
+        raise ResearchExtractError(
+            f"nøkkelen i {where} er for kort (minst {MIN_KEY_BYTES} byte, eller {2 * MIN_KEY_BYTES} heksadesimale tegn)"
+        )
     return data
 
 
@@ -158,6 +161,7 @@ def resolve_key(key_file: str | os.PathLike | None = None, *, environ=None, var_
 
 
 # --- the policy table ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -203,8 +207,9 @@ BOOKKEEPING: dict[str, Policy] = {
     "supersedes_id": DROP("row link: only the version known at known_at is in the extract"),
     "change_reason": DROP("free text"),
     "recorded_at": MONTH,
-    "superseded_at": DROP("only the version known at known_at is in the extract; a later time would reveal "
-                          "what happened after known_at"),
+    "superseded_at": DROP(
+        "only the version known at known_at is in the extract; a later time would reveal what happened after known_at"
+    ),
     "registered_by_kind": KEEP("register.ActorKind"),
     "registered_by_user_id": DROP("identifies a caseworker"),
     "registered_by_client_id": DROP("identifies a case system instance"),
@@ -344,22 +349,34 @@ POLICIES: dict[str, dict[str, Policy]] = {
 }
 
 POLICY_TEXT: dict[str, tuple[str, str]] = {  # (English, Norwegian)
-    "pseudonym": (f"stable keyed pseudonym: first {PSEUDONYM_HEX_DIGITS} hex digits of HMAC-SHA256(key, DUF number)",
-                  f"stabilt nøkkelbasert pseudonym: de {PSEUDONYM_HEX_DIGITS} første heks-sifrene av "
-                  "HMAC-SHA256(nøkkel, DUF-nummer)"),
+    "pseudonym": (
+        f"stable keyed pseudonym: first {PSEUDONYM_HEX_DIGITS} hex digits of HMAC-SHA256(key, DUF number)",
+        f"stabilt nøkkelbasert pseudonym: de {PSEUDONYM_HEX_DIGITS} første heks-sifrene av "
+        "HMAC-SHA256(nøkkel, DUF-nummer)",
+    ),
     "keep": ("unchanged", "uendret"),
     "codes": ("list of codes, unchanged", "liste av koder, uendret"),
-    "month": ("coarsened to the first day of the month (timestamps: month in Norwegian time)",
-              "grovere: første dag i måneden (tidspunkter: måned i norsk tid)"),
+    "month": (
+        "coarsened to the first day of the month (timestamps: month in Norwegian time)",
+        "grovere: første dag i måneden (tidspunkter: måned i norsk tid)",
+    ),
     "year": ("coarsened to the year", "grovere: bare året"),
-    "municipality": ("municipality number; NULL for persons with protected identity",
-                     "kommunenummer; tomt (NULL) for personer med skjermet identitet"),
-    "county": ("county number of the municipality (for every person, also protected ones)",
-               "fylkesnummeret til kommunen (for alle, også skjermede)"),
-    "district": ("district number; NULL for persons with protected identity",
-                 "bydelsnummer; tomt (NULL) for personer med skjermet identitet"),
-    "unless_protected": ("unchanged; NULL for persons with protected identity (may reveal the place)",
-                         "uendret; tomt (NULL) for personer med skjermet identitet (kan avsløre stedet)"),
+    "municipality": (
+        "municipality number; NULL for persons with protected identity",
+        "kommunenummer; tomt (NULL) for personer med skjermet identitet",
+    ),
+    "county": (
+        "county number of the municipality (for every person, also protected ones)",
+        "fylkesnummeret til kommunen (for alle, også skjermede)",
+    ),
+    "district": (
+        "district number; NULL for persons with protected identity",
+        "bydelsnummer; tomt (NULL) for personer med skjermet identitet",
+    ),
+    "unless_protected": (
+        "unchanged; NULL for persons with protected identity (may reveal the place)",
+        "uendret; tomt (NULL) for personer med skjermet identitet (kan avsløre stedet)",
+    ),
 }
 
 
@@ -388,8 +405,14 @@ def _raw_kind(f: models.Field) -> str:
 
 
 _FITS = {  # policy kind -> raw kinds it may be applied to
-    "drop": None, "pseudonym": {"int64"}, "keep": {"str", "bool", "int32", "int64", "float"}, "codes": {"json"},
-    "month": {"date", "datetime"}, "year": {"date", "datetime"}, "municipality": {"str"}, "district": {"str"},
+    "drop": None,
+    "pseudonym": {"int64"},
+    "keep": {"str", "bool", "int32", "int64", "float"},
+    "codes": {"json"},
+    "month": {"date", "datetime"},
+    "year": {"date", "datetime"},
+    "municipality": {"str"},
+    "district": {"str"},
     "unless_protected": {"str"},
 }
 
@@ -414,8 +437,10 @@ def policy_problems(models_=None) -> list[str]:
             if pol.kind not in KINDS:
                 problems.append(f"{model.__name__}.{name}: unknown policy {pol.kind!r}")
             elif _FITS[pol.kind] is not None and _raw_kind(f) not in _FITS[pol.kind]:
-                problems.append(f"{model.__name__}.{name}: policy {pol.kind!r} does not fit a {type(f).__name__}"
-                                + (" (dates must be coarsened)" if pol.kind == "keep" else ""))
+                problems.append(
+                    f"{model.__name__}.{name}: policy {pol.kind!r} does not fit a {type(f).__name__}"
+                    + (" (dates must be coarsened)" if pol.kind == "keep" else "")
+                )
             elif pol.kind == "pseudonym" and name != ("id" if model is m.Person else "person_id"):
                 problems.append(f"{model.__name__}.{name}: only the person is pseudonymised")
     return problems
@@ -432,6 +457,7 @@ def extract_models() -> tuple[type[models.Model], ...]:
 
 
 # --- table specs: the raw columns read and the output columns written -----------------------
+
 
 def file_stem(model) -> str:
     if model is m.Person:
@@ -453,8 +479,16 @@ def _county_name(name: str) -> str:
 
 
 _ARROW = {"str": pa.string(), "bool": pa.bool_(), "int32": pa.int32(), "int64": pa.int64(), "float": pa.float64()}
-_RAW_POLARS = {"str": pl.String, "bool": pl.Boolean, "int32": pl.Int64, "int64": pl.Int64, "float": pl.Float64,
-               "date": pl.Date, "localdate": pl.Date, "json": pl.List(pl.String)}
+_RAW_POLARS = {
+    "str": pl.String,
+    "bool": pl.Boolean,
+    "int32": pl.Int64,
+    "int64": pl.Int64,
+    "float": pl.Float64,
+    "date": pl.Date,
+    "localdate": pl.Date,
+    "json": pl.List(pl.String),
+}
 
 
 @dataclass(frozen=True)
@@ -488,8 +522,9 @@ def table_spec(model) -> Spec:
     table = {**(BOOKKEEPING if _bookkept(model) else {}), **POLICIES.get(model.__name__, {})}
     person_col = "id" if model is m.Person else "person_id"
     raw = [(person_col, "int64")]
-    cols = [Column("pseudonym", pa.string(), person_col, "pseudonym", model._meta.get_field(person_col),
-                   table[person_col])]
+    cols = [
+        Column("pseudonym", pa.string(), person_col, "pseudonym", model._meta.get_field(person_col), table[person_col])
+    ]
     dropped = []
     for f in model._meta.concrete_fields:
         pol, name, kind = table[f.attname], f.attname, _raw_kind(f)
@@ -516,12 +551,13 @@ def table_spec(model) -> Spec:
 
 # --- the persons: pseudonyms and protection ----------------------------------------------------
 
+
 @dataclass
 class Persons:
-    ids: np.ndarray            # sorted person ids (int64)
-    pseudonyms: pa.Array       # aligned with ids
-    protected: np.ndarray      # bool, aligned with ids
-    counties: dict[str, str]   # municipality number -> county number
+    ids: np.ndarray  # sorted person ids (int64)
+    pseudonyms: pa.Array  # aligned with ids
+    protected: np.ndarray  # bool, aligned with ids
+    counties: dict[str, str]  # municipality number -> county number
 
     def lookup(self, person_ids: np.ndarray) -> np.ndarray:
         idx = np.searchsorted(self.ids, person_ids)
@@ -554,7 +590,7 @@ def _protected_ids(known_at) -> np.ndarray:
 
 def _read_id_duf(copy_path: bool) -> tuple[np.ndarray, list[str]]:
     if copy_path:
-        data = _copy_bytes('SELECT "id", "duf" FROM "%s" ORDER BY "id"' % m.Person._meta.db_table)
+        data = _copy_bytes(f'SELECT "id", "duf" FROM "{m.Person._meta.db_table}" ORDER BY "id"')
         if not data:
             return np.zeros(0, np.int64), []
         frame = pl.read_csv(data, has_header=False, schema={"id": pl.Int64, "duf": pl.String})
@@ -605,6 +641,7 @@ def _persons(key: bytes, known_at, copy_path: bool) -> Persons:
 
 # --- reading ------------------------------------------------------------------------------
 
+
 def _copy_bytes(sql: str) -> bytes:
     """One ``COPY (sql) TO STDOUT (FORMAT csv)`` on Django's connection, as bytes."""
     connection.ensure_connection()
@@ -629,8 +666,16 @@ def _pg_expr(table: str, name: str, kind: str) -> str:
     return col
 
 
-_CSV_POLARS = {"str": pl.String, "bool": pl.Int8, "int32": pl.Int64, "int64": pl.Int64, "float": pl.Float64,
-               "date": pl.Int32, "localdate": pl.Int32, "json": pl.String}
+_CSV_POLARS = {
+    "str": pl.String,
+    "bool": pl.Int8,
+    "int32": pl.Int64,
+    "int64": pl.Int64,
+    "float": pl.Float64,
+    "date": pl.Int32,
+    "localdate": pl.Int32,
+    "json": pl.String,
+}
 
 
 def _queryset(spec: Spec, known_at, lo: int, hi: int):
@@ -646,8 +691,10 @@ def _queryset(spec: Spec, known_at, lo: int, hi: int):
 def _copy_sql(spec: Spec, known_at, lo: int, hi: int) -> str:
     """The ORM's query for the range (so the known-at filter is ``as_known``'s), selecting raw forms cheap to parse."""
     table = spec.model._meta.db_table
-    exprs = {f"c{i}": RawSQL(_pg_expr(table, name, kind), (), output_field=models.TextField())
-             for i, (name, kind) in enumerate(spec.raw)}
+    exprs = {
+        f"c{i}": RawSQL(_pg_expr(table, name, kind), (), output_field=models.TextField())
+        for i, (name, kind) in enumerate(spec.raw)
+    }
     qs = _queryset(spec, known_at, lo, hi).annotate(**exprs).values_list(*exprs)
     sql, params = qs.query.sql_with_params()
     return connection.ops.compose_sql(sql, params)
@@ -655,8 +702,7 @@ def _copy_sql(spec: Spec, known_at, lo: int, hi: int) -> str:
 
 def _parse_csv(spec: Spec, data: bytes) -> pl.DataFrame:
     names = [n for n, _k in spec.raw]
-    frame = pl.read_csv(data, has_header=False, schema={n: _CSV_POLARS[k] for n, k in spec.raw},
-                        infer_schema=False)
+    frame = pl.read_csv(data, has_header=False, schema={n: _CSV_POLARS[k] for n, k in spec.raw}, infer_schema=False)
     exprs = []
     for name, kind in spec.raw:
         c = pl.col(name)
@@ -691,6 +737,7 @@ def _fetch_frame(spec: Spec, known_at, lo: int, hi: int) -> pl.DataFrame:
 
 # --- the transform ------------------------------------------------------------------------
 
+
 def _nullif_empty(c: pl.Expr) -> pl.Expr:
     return pl.when(c == "").then(None).otherwise(c)
 
@@ -724,6 +771,7 @@ def _transform(spec: Spec, raw: pl.DataFrame, persons: Persons) -> pa.Table:
 
 
 # --- writing ------------------------------------------------------------------------------
+
 
 @dataclass
 class FileSummary:
@@ -761,12 +809,16 @@ class _Sink:
     def __init__(self, path: Path, spec: Spec, known_at):
         self.path, self.spec, self.rows = path, spec, 0
         self.tmp = path.with_name(path.name + ".part")
-        meta = {b"nir.extract": b"research", b"nir.pseudonym_scheme": PSEUDONYM_SCHEME.encode(),
-                b"nir.known_at": (known_at.isoformat() if known_at else "current").encode()}
+        meta = {
+            b"nir.extract": b"research",
+            b"nir.pseudonym_scheme": PSEUDONYM_SCHEME.encode(),
+            b"nir.known_at": (known_at.isoformat() if known_at else "current").encode(),
+        }
         # No dictionary for the pseudonym: nearly one value per row, so the dictionary would only overflow.
         dictionary = [c.name for c in spec.columns if c.policy != "pseudonym"]
-        self.writer = pq.ParquetWriter(self.tmp, spec.schema.with_metadata(meta), compression=PARQUET_COMPRESSION,
-                                       use_dictionary=dictionary)
+        self.writer = pq.ParquetWriter(
+            self.tmp, spec.schema.with_metadata(meta), compression=PARQUET_COMPRESSION, use_dictionary=dictionary
+        )
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows:
@@ -799,10 +851,16 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_research_extract(out_dir, *, key: bytes, known_at: dt.datetime | None = None,
-                           progress: Callable[[str, int, int], None] | None = None,
-                           method: str | None = None, chunk: int = CHUNK_IDS,
-                           models_: list | None = None) -> ExtractSummary:
+def write_research_extract(
+    out_dir,
+    *,
+    key: bytes,
+    known_at: dt.datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    method: str | None = None,
+    chunk: int = CHUNK_IDS,
+    models_: list | None = None,
+) -> ExtractSummary:
     """Write the research extract of the register as known at ``known_at`` (None: now) into ``out_dir``.
 
     ``progress(label, done, total)`` is called after each chunk (from a worker thread).
@@ -876,8 +934,9 @@ def write_research_extract(out_dir, *, key: bytes, known_at: dt.datetime | None 
     created = timezone.now()
     kid = key_id(key)
     dictionary = data_dictionary(specs, {f.name: f.rows for f in files})
-    (out / "data-dictionary.json").write_text(json.dumps(dictionary, ensure_ascii=False, indent=1) + "\n",
-                                              encoding="utf-8")
+    (out / "data-dictionary.json").write_text(
+        json.dumps(dictionary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     (out / "data-dictionary.md").write_text(dictionary_markdown(dictionary), encoding="utf-8")
     for name in ("data-dictionary.json", "data-dictionary.md"):
         p = out / name
@@ -890,11 +949,16 @@ def write_research_extract(out_dir, *, key: bytes, known_at: dt.datetime | None 
         "created_at": created.isoformat(),
         "database": connection.vendor,
         "read_method": method,
-        "pseudonym": {"scheme": PSEUDONYM_SCHEME, "version": PSEUDONYM_SCHEME_VERSION,
-                      "hex_digits": PSEUDONYM_HEX_DIGITS, "key_id": kid},
-        "files": {f.name: ({"rows": f.rows} if f.name.endswith(".parquet") else {}) | {"bytes": f.bytes,
-                                                                                        "sha256": f.sha256}
-                  for f in files},
+        "pseudonym": {
+            "scheme": PSEUDONYM_SCHEME,
+            "version": PSEUDONYM_SCHEME_VERSION,
+            "hex_digits": PSEUDONYM_HEX_DIGITS,
+            "key_id": kid,
+        },
+        "files": {
+            f.name: ({"rows": f.rows} if f.name.endswith(".parquet") else {}) | {"bytes": f.bytes, "sha256": f.sha256}
+            for f in files
+        },
         "rows_total": sum(f.rows for f in files),
         "small_cells_suppressed": False,
         "audience": "approved researchers only (microdata; small cells are not suppressed)",
@@ -958,22 +1022,36 @@ def data_dictionary(specs: list[Spec] | None = None, rows: dict[str, int] | None
             code_list = c.pol.code_list
             if c.policy == "county":
                 code_list = "SSB klassifikasjon 104 (fylker)"
-            cols.append({
-                "name": c.name, "type": str(c.type), "source": f"{model.__name__}.{c.source}",
-                "meaning": meaning, "coarsening": en, "coarsening_nb": nb, "code_list": code_list,
-                "note": c.pol.note or None,
-            })
-        tables.append({
-            "table": file_stem(model), "file": spec.file, "source_model": f"register.{model.__name__}",
-            "description": doc, "description_nb": str(model._meta.verbose_name_plural),
-            "rows": (rows or {}).get(spec.file),
-            "columns": cols,
-            "omitted": [{"source": f"{model.__name__}.{n}", "reason": r} for n, r in spec.dropped],
-        })
+            cols.append(
+                {
+                    "name": c.name,
+                    "type": str(c.type),
+                    "source": f"{model.__name__}.{c.source}",
+                    "meaning": meaning,
+                    "coarsening": en,
+                    "coarsening_nb": nb,
+                    "code_list": code_list,
+                    "note": c.pol.note or None,
+                }
+            )
+        tables.append(
+            {
+                "table": file_stem(model),
+                "file": spec.file,
+                "source_model": f"register.{model.__name__}",
+                "description": doc,
+                "description_nb": str(model._meta.verbose_name_plural),
+                "rows": (rows or {}).get(spec.file),
+                "columns": cols,
+                "omitted": [{"source": f"{model.__name__}.{n}", "reason": r} for n, r in spec.dropped],
+            }
+        )
     return {
-        "extract": "nir-research-extract", "format_version": FORMAT_VERSION,
+        "extract": "nir-research-extract",
+        "format_version": FORMAT_VERSION,
         "pseudonym": {
-            "scheme": PSEUDONYM_SCHEME, "version": PSEUDONYM_SCHEME_VERSION,
+            "scheme": PSEUDONYM_SCHEME,
+            "version": PSEUDONYM_SCHEME_VERSION,
             "definition": f"lowercase hex of HMAC-SHA256(key, UTF-8 DUF number), first {PSEUDONYM_HEX_DIGITS} digits",
             "stable": "the same person has the same pseudonym in every file and every extract made with the same key",
         },
@@ -982,8 +1060,8 @@ def data_dictionary(specs: list[Spec] | None = None, rows: dict[str, int] | None
             "empty_text": "empty text in the register is NULL in the extract",
             "months": "a *_month column is a date on the first day of the month",
             "protected_identity": "persons with protected identity (skjermet), at known_at or now: municipality, "
-                                  "district and place-revealing text are NULL in all their rows; county columns "
-                                  "are kept",
+            "district and place-revealing text are NULL in all their rows; county columns "
+            "are kept",
             "small_cells": "not suppressed: the extract is microdata for approved researchers only",
         },
         "tables": tables,
@@ -1003,12 +1081,17 @@ def dictionary_markdown(d: dict) -> str:
         lines += ["", f"## `{t['file']}` — {t['description_nb']}", "", t["description"], ""]
         if t.get("rows") is not None:
             lines += [f"Rader / rows: {t['rows']}", ""]
-        lines += ["| kolonne / column | type | kilde / source | betydning / meaning | grovere / coarsening | kodeverk / code list |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "| kolonne / column | type | kilde / source | betydning / meaning | grovere / coarsening "
+            "| kodeverk / code list |",
+            "|---|---|---|---|---|---|",
+        ]
         for c in t["columns"]:
             note = f" ({c['note']})" if c.get("note") else ""
-            lines.append(f"| `{c['name']}` | {c['type']} | `{c['source']}` | {c['meaning']}{note} | "
-                         f"{c['coarsening']} / {c['coarsening_nb']} | {c['code_list'] or ''} |")
+            lines.append(
+                f"| `{c['name']}` | {c['type']} | `{c['source']}` | {c['meaning']}{note} | "
+                f"{c['coarsening']} / {c['coarsening_nb']} | {c['code_list'] or ''} |"
+            )
         if t["omitted"]:
             lines += ["", "Utelatt / omitted: " + "; ".join(f"`{o['source']}` ({o['reason']})" for o in t["omitted"])]
     return "\n".join(lines) + "\n"

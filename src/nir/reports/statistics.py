@@ -103,11 +103,17 @@ PARTICIPATED = (
 _INTRO_LABELS = CATEGORY_LABELS["intro"]
 INTRO_GROUPS = (
     Column("right_and_duty", "Rett og plikt", "cat = 'right_and_duty'"),
-    Column("may_be_offered", "Kan få tilbud om program",
-           f"cat = 'may_be_offered' AND (basis IS NULL OR basis <> '{COLLECTIVE_PROTECTION}')"),
+    Column(
+        "may_be_offered",
+        "Kan få tilbud om program",
+        f"cat = 'may_be_offered' AND (basis IS NULL OR basis <> '{COLLECTIVE_PROTECTION}')",
+    ),
     Column("right", "Rett (kollektiv beskyttelse)", "cat = 'right'"),
-    Column("may_be_offered_collective", "Kollektiv beskyttelse, kan få tilbud",
-           f"cat = 'may_be_offered' AND basis = '{COLLECTIVE_PROTECTION}'"),
+    Column(
+        "may_be_offered_collective",
+        "Kollektiv beskyttelse, kan få tilbud",
+        f"cat = 'may_be_offered' AND basis = '{COLLECTIVE_PROTECTION}'",
+    ),
     Column("none", "Uten rett eller plikt", "cat = 'none'"),
 )
 NORWEGIAN_GROUPS = (
@@ -131,105 +137,123 @@ def _figure(f: Figure) -> Figure:
     return f
 
 
-_figure(Figure(
-    id="rett-og-plikt-31-12",
-    title="Personer som per 31.12. har rett og plikt til introduksjonsprogram",
-    definition="Personer med NIR-kategori «Rett og plikt til introduksjonsprogram» som har retten på "
-               "referansedatoen (31.12., eller rapportdatoen i inneværende år): enten i program (startet, "
-               "ikke avsluttet, gjennomføringsfristen ikke passert) eller ikke startet og bosatt de siste "
-               "to årene (il. § 11). Avsluttet = en registrert avslutning eller Regelmotorens bortfall på eller "
-               "før datoen.",
-    source="IMDi årsrapport 2025, s. «Nøkkeltall», kilde NIR",
-    universe=f"cat = 'right_and_duty' AND {HAS_RIGHT_ON_REF}",
-    columns=(Column("total", "Personer", "1 = 1"),),
-))
+_figure(
+    Figure(
+        id="rett-og-plikt-31-12",
+        title="Personer som per 31.12. har rett og plikt til introduksjonsprogram",
+        definition="Personer med NIR-kategori «Rett og plikt til introduksjonsprogram» som har retten på "
+        "referansedatoen (31.12., eller rapportdatoen i inneværende år): enten i program (startet, "
+        "ikke avsluttet, gjennomføringsfristen ikke passert) eller ikke startet og bosatt de siste "
+        "to årene (il. § 11). Avsluttet = en registrert avslutning eller Regelmotorens bortfall på eller "
+        "før datoen.",
+        source="IMDi årsrapport 2025, s. «Nøkkeltall», kilde NIR",
+        universe=f"cat = 'right_and_duty' AND {HAS_RIGHT_ON_REF}",
+        columns=(Column("total", "Personer", "1 = 1"),),
+    )
+)
 
-_figure(Figure(
-    id="rett-31-12",
-    title="Personer som per 31.12. har rett til introduksjonsprogram (kollektiv beskyttelse)",
-    definition="Som for rett og plikt, for NIR-kategori «Rett til introduksjonsprogram» (kollektiv "
-               "beskyttelse, il. kap. 6A).",
-    source="IMDi årsrapport 2025, s. «Nøkkeltall», kilde NIR",
-    universe=f"cat = 'right' AND {HAS_RIGHT_ON_REF}",
-    columns=(Column("total", "Personer", "1 = 1"),),
-))
+_figure(
+    Figure(
+        id="rett-31-12",
+        title="Personer som per 31.12. har rett til introduksjonsprogram (kollektiv beskyttelse)",
+        definition="Som for rett og plikt, for NIR-kategori «Rett til introduksjonsprogram» (kollektiv "
+        "beskyttelse, il. kap. 6A).",
+        source="IMDi årsrapport 2025, s. «Nøkkeltall», kilde NIR",
+        universe=f"cat = 'right' AND {HAS_RIGHT_ON_REF}",
+        columns=(Column("total", "Personer", "1 = 1"),),
+    )
+)
 
-_figure(Figure(
-    id="deltakere",
-    title="Personer som deltok i introduksjonsprogram i løpet av året",
-    definition="Personer med startdato i programmet (første vedtak om deltakelse) senest referansedatoen, "
-               "som ikke var avsluttet og ikke hadde passert gjennomføringsfristen før 1.1., etter NIR-kategori. "
-               "«Kan få tilbud» er delt etter om oppholdstillatelsen er kollektiv beskyttelse (utl. § 34).",
-    source="IMDi årsrapport 2025, tabell 3.2.5",
-    universe=PARTICIPATED,
-    columns=INTRO_GROUPS,
-))
+_figure(
+    Figure(
+        id="deltakere",
+        title="Personer som deltok i introduksjonsprogram i løpet av året",
+        definition="Personer med startdato i programmet (første vedtak om deltakelse) senest referansedatoen, "
+        "som ikke var avsluttet og ikke hadde passert gjennomføringsfristen før 1.1., etter NIR-kategori. "
+        "«Kan få tilbud» er delt etter om oppholdstillatelsen er kollektiv beskyttelse (utl. § 34).",
+        source="IMDi årsrapport 2025, tabell 3.2.5",
+        universe=PARTICIPATED,
+        columns=INTRO_GROUPS,
+    )
+)
 
-_figure(Figure(
-    id="begynt",
-    title="Begynt i introduksjonsprogram i løpet av året (nye deltakere)",
-    definition="Personer med startdato i programmet (første vedtak om deltakelse) i perioden 1.1.–referansedatoen.",
-    source="IMDi årsrapport 2025, tabell 3.2.5 («begynt i løpet av året»)",
-    universe="start IS NOT NULL AND start >= :y1 AND start <= :ref",
-    columns=INTRO_GROUPS,
-))
+_figure(
+    Figure(
+        id="begynt",
+        title="Begynt i introduksjonsprogram i løpet av året (nye deltakere)",
+        definition="Personer med startdato i programmet (første vedtak om deltakelse) i perioden 1.1.–referansedatoen.",
+        source="IMDi årsrapport 2025, tabell 3.2.5 («begynt i løpet av året»)",
+        universe="start IS NOT NULL AND start >= :y1 AND start <= :ref",
+        columns=INTRO_GROUPS,
+    )
+)
 
-_figure(Figure(
-    id="avsluttet",
-    title="Avsluttet introduksjonsprogram i løpet av året",
-    definition="Personer med en registrert avslutning av introduksjonsprogrammet datert i perioden, med "
-               "avslutningsårsak. Avslutninger uten registrert avslutningsårsak telles ikke (som i IMDis tall).",
-    source="IMDi årsrapport 2025, tabell 3.2.5 («avsluttet i løpet av året»)",
-    universe="ended_with_reason = 1",
-    columns=INTRO_GROUPS,
-))
+_figure(
+    Figure(
+        id="avsluttet",
+        title="Avsluttet introduksjonsprogram i løpet av året",
+        definition="Personer med en registrert avslutning av introduksjonsprogrammet datert i perioden, med "
+        "avslutningsårsak. Avslutninger uten registrert avslutningsårsak telles ikke (som i IMDis tall).",
+        source="IMDi årsrapport 2025, tabell 3.2.5 («avsluttet i løpet av året»)",
+        universe="ended_with_reason = 1",
+        columns=INTRO_GROUPS,
+    )
+)
 
-_figure(Figure(
-    id="sluttmaal-rett-og-plikt",
-    title="Sluttmål for deltakere med rett og plikt",
-    definition="Deltakere i året (som «Personer som deltok») med NIR-kategori «Rett og plikt», etter gjeldende "
-               "registrert sluttmål; «Ikke registrert» når sluttmål mangler.",
-    source="IMDi årsrapport 2025, tabell 3.2.9",
-    universe=f"cat = 'right_and_duty' AND {PARTICIPATED}",
-    columns=_final_goal_columns(),
-))
+_figure(
+    Figure(
+        id="sluttmaal-rett-og-plikt",
+        title="Sluttmål for deltakere med rett og plikt",
+        definition="Deltakere i året (som «Personer som deltok») med NIR-kategori «Rett og plikt», etter gjeldende "
+        "registrert sluttmål; «Ikke registrert» når sluttmål mangler.",
+        source="IMDi årsrapport 2025, tabell 3.2.9",
+        universe=f"cat = 'right_and_duty' AND {PARTICIPATED}",
+        columns=_final_goal_columns(),
+    )
+)
 
-_figure(Figure(
-    id="sluttmaal-rett",
-    title="Sluttmål for deltakere med rett (kollektiv beskyttelse)",
-    definition="Deltakere i året med NIR-kategori «Rett til introduksjonsprogram», etter gjeldende registrert "
-               "sluttmål; «Ikke registrert» når sluttmål mangler.",
-    source="IMDi årsrapport 2025, tabell 3.2.9",
-    universe=f"cat = 'right' AND {PARTICIPATED}",
-    columns=_final_goal_columns(),
-))
+_figure(
+    Figure(
+        id="sluttmaal-rett",
+        title="Sluttmål for deltakere med rett (kollektiv beskyttelse)",
+        definition="Deltakere i året med NIR-kategori «Rett til introduksjonsprogram», etter gjeldende registrert "
+        "sluttmål; «Ikke registrert» når sluttmål mangler.",
+        source="IMDi årsrapport 2025, tabell 3.2.9",
+        universe=f"cat = 'right' AND {PARTICIPATED}",
+        columns=_final_goal_columns(),
+    )
+)
 
-_figure(Figure(
-    id="norsk-deltakere",
-    title="Deltok i opplæring i norsk i løpet av året",
-    definition="Personer med registrert deltakelse (timer over 0) i opplæring i norsk og samfunnskunnskap i en "
-               "periode som overlapper året, etter NIR-kategori for norskopplæring.",
-    source="IMDi årsrapport 2025, tabell 3.2.14",
-    universe="norwegian_participation = 1",
-    columns=NORWEGIAN_GROUPS,
-))
+_figure(
+    Figure(
+        id="norsk-deltakere",
+        title="Deltok i opplæring i norsk i løpet av året",
+        definition="Personer med registrert deltakelse (timer over 0) i opplæring i norsk og samfunnskunnskap i en "
+        "periode som overlapper året, etter NIR-kategori for norskopplæring.",
+        source="IMDi årsrapport 2025, tabell 3.2.14",
+        universe="norwegian_participation = 1",
+        columns=NORWEGIAN_GROUPS,
+    )
+)
 
-_figure(Figure(
-    id="norsk-frist-proever",
-    title="Gjennomføringsfrist for norskopplæring i året, avlagt prøve og bestått",
-    definition="Personer med rett og plikt eller plikt til opplæring i norsk som nådde gjennomføringsfristen i "
-               "perioden; av dem de som har avlagt en avsluttende prøve i norsk (møtt, uansett resultat) senest "
-               "referansedatoen, og de som har bestått minst én. Bare prøver registrert i registeret telles.",
-    source="IMDi årsrapport 2025, tabell 3.2.18",
-    universe="ncat IN ('right_and_duty', 'duty') AND ndeadline >= :y1 AND ndeadline <= :ref",
-    columns=(
-        Column("deadline", "Frist i året", "1 = 1"),
-        Column("exam_taken", "Avlagt prøve", "exam_taken = 1"),
-        Column("exam_passed", "Bestått", "exam_passed = 1"),
-    ),
-    exhaustive=False,
-    shares=(("exam_taken", "deadline", "Andel avlagt prøve"), ("exam_passed", "exam_taken", "Andel bestått")),
-))
+_figure(
+    Figure(
+        id="norsk-frist-proever",
+        title="Gjennomføringsfrist for norskopplæring i året, avlagt prøve og bestått",
+        definition="Personer med rett og plikt eller plikt til opplæring i norsk som nådde gjennomføringsfristen i "
+        "perioden; av dem de som har avlagt en avsluttende prøve i norsk (møtt, uansett resultat) senest "
+        "referansedatoen, og de som har bestått minst én. Bare prøver registrert i registeret telles.",
+        source="IMDi årsrapport 2025, tabell 3.2.18",
+        universe="ncat IN ('right_and_duty', 'duty') AND ndeadline >= :y1 AND ndeadline <= :ref",
+        columns=(
+            Column("deadline", "Frist i året", "1 = 1"),
+            Column("exam_taken", "Avlagt prøve", "exam_taken = 1"),
+            Column("exam_passed", "Bestått", "exam_passed = 1"),
+        ),
+        exhaustive=False,
+        shares=(("exam_taken", "deadline", "Andel avlagt prøve"), ("exam_passed", "exam_taken", "Andel bestått")),
+    )
+)
 
 
 # --- parameters -------------------------------------------------------------------------
@@ -261,7 +285,9 @@ def validate(p: StatsParams) -> StatsParams:
     if not 2004 <= p.year <= 2100:
         raise ReportError(f"årstallet {p.year} er utenfor registerets tid")
     if p.area and not _AREA.match(p.area):
-        raise ReportError(f"område må være et fylkesnummer (2 siffer), kommunenummer (4) eller bydelsnummer (6), ikke {p.area!r}")
+        raise ReportError(
+            f"område må være et fylkesnummer (2 siffer), kommunenummer (4) eller bydelsnummer (6), ikke {p.area!r}"
+        )
     if p.by not in BY:
         raise ReportError(f"ukjent inndeling {p.by!r}; bruk municipality eller county")
     unknown = [f for f in p.figures if f not in FIGURES]
@@ -277,6 +303,7 @@ def validate(p: StatsParams) -> StatsParams:
 
 
 # --- the query --------------------------------------------------------------------------
+
 
 def _sql(qs) -> tuple[str, list]:
     sql, params = qs.query.sql_with_params()
@@ -308,24 +335,56 @@ def _base_sql(p: StatsParams, candidates) -> tuple[str, list]:
         return Max(Case(When(cond, then=Value(1)), default=Value(0), output_field=IntegerField()))
 
     parts = {
-        "ds": _sql(rows(m.DerivedStatus, law=p.law).order_by().values(
-            "person_id", "intro_category", "norwegian_category", "intro_start_date", "intro_deadline",
-            "intro_closed_date", "norwegian_deadline")),
-        "fu": _latest(rows(m.FollowUp, valid_from__lte=ref), [F("valid_from").desc(), F("id").desc()],
-                      ("municipality", "district")),
-        "st": _latest(rows(m.Settlement, settlement_date__lte=ref), [F("settlement_date").desc(), F("id").desc()],
-                      ("settlement_date",)),
-        "pe": _latest(rows(m.ResidencePermit, decision_date__lte=ref), [F("decision_date").desc(), F("id").desc()],
-                      ("basis",)),
+        "ds": _sql(
+            rows(m.DerivedStatus, law=p.law)
+            .order_by()
+            .values(
+                "person_id",
+                "intro_category",
+                "norwegian_category",
+                "intro_start_date",
+                "intro_deadline",
+                "intro_closed_date",
+                "norwegian_deadline",
+            )
+        ),
+        "fu": _latest(
+            rows(m.FollowUp, valid_from__lte=ref),
+            [F("valid_from").desc(), F("id").desc()],
+            ("municipality", "district"),
+        ),
+        "st": _latest(
+            rows(m.Settlement, settlement_date__lte=ref),
+            [F("settlement_date").desc(), F("id").desc()],
+            ("settlement_date",),
+        ),
+        "pe": _latest(
+            rows(m.ResidencePermit, decision_date__lte=ref), [F("decision_date").desc(), F("id").desc()], ("basis",)
+        ),
         "fg": _latest(rows(m.FinalGoal, scheme=INTRO), [F("recorded_at").desc(), F("id").desc()], ("goal",)),
-        "te": _sql(rows(m.Termination, scheme=INTRO).order_by().values("person_id").annotate(
-            ended=Min("termination_date"),
-            ended_with_reason=flag(Q(termination_date__gte=y1, termination_date__lte=ref)
-                                   & ~Q(termination_reason="")))),
-        "np": _sql(rows(m.Participation, scheme=NORWEGIAN, from_date__lte=ref, to_date__gte=y1, hours__gt=0)
-                   .order_by().values("person_id").annotate(n=Count("id"))),
-        "ex": _sql(rows(m.Exam, exam_type__in=NORWEGIAN_EXAMS, exam_date__lte=ref).order_by().values("person_id")
-                   .annotate(exam_taken=flag(Q(result__in=("passed", "failed"))), exam_passed=flag(Q(result="passed")))),
+        "te": _sql(
+            rows(m.Termination, scheme=INTRO)
+            .order_by()
+            .values("person_id")
+            .annotate(
+                ended=Min("termination_date"),
+                ended_with_reason=flag(
+                    Q(termination_date__gte=y1, termination_date__lte=ref) & ~Q(termination_reason="")
+                ),
+            )
+        ),
+        "np": _sql(
+            rows(m.Participation, scheme=NORWEGIAN, from_date__lte=ref, to_date__gte=y1, hours__gt=0)
+            .order_by()
+            .values("person_id")
+            .annotate(n=Count("id"))
+        ),
+        "ex": _sql(
+            rows(m.Exam, exam_type__in=NORWEGIAN_EXAMS, exam_date__lte=ref)
+            .order_by()
+            .values("person_id")
+            .annotate(exam_taken=flag(Q(result__in=("passed", "failed"))), exam_passed=flag(Q(result="passed")))
+        ),
     }
     select = (
         "ds.person_id, ds.intro_category AS cat, ds.norwegian_category AS ncat, ds.intro_start_date AS start, "
@@ -353,35 +412,54 @@ _CURRENT = "t.person_id = f.person_id AND t.superseded_at IS NULL AND t.operatio
 
 def _on_ref(first: str, last: str, value: str, lookup: str) -> str:
     """The value of the latest row on or before :ref, from the first and last date of the rows."""
-    return (f"CASE WHEN f.{last} <= :ref THEN {value} WHEN f.{first} IS NULL OR f.{first} > :ref THEN NULL "
-            f"ELSE ({lookup}) END")
+    return (
+        f"CASE WHEN f.{last} <= :ref THEN {value} WHEN f.{first} IS NULL OR f.{first} > :ref THEN NULL "
+        f"ELSE ({lookup}) END"
+    )
 
 
 def _in_period(first: str, last: str, exists: str) -> str:
     """1 if a row's date is in the period :y1–:ref, from the first and last date of the rows."""
-    return (f"CASE WHEN f.{first} IS NULL THEN 0 "
-            f"WHEN f.{first} >= :y1 THEN CASE WHEN f.{first} <= :ref THEN 1 ELSE 0 END "
-            f"WHEN f.{last} <= :ref THEN CASE WHEN f.{last} >= :y1 THEN 1 ELSE 0 END "
-            f"WHEN EXISTS ({exists}) THEN 1 ELSE 0 END")
+    return (
+        f"CASE WHEN f.{first} IS NULL THEN 0 "
+        f"WHEN f.{first} >= :y1 THEN CASE WHEN f.{first} <= :ref THEN 1 ELSE 0 END "
+        f"WHEN f.{last} <= :ref THEN CASE WHEN f.{last} >= :y1 THEN 1 ELSE 0 END "
+        f"WHEN EXISTS ({exists}) THEN 1 ELSE 0 END"
+    )
 
 
 def _latest_fu(column: str) -> str:
-    return (f"SELECT t.{column} FROM register_followup t WHERE {_CURRENT} AND t.valid_from <= :ref "
-            "ORDER BY t.valid_from DESC, t.id DESC LIMIT 1")
+    return (
+        f"SELECT t.{column} FROM register_followup t WHERE {_CURRENT} AND t.valid_from <= :ref "
+        "ORDER BY t.valid_from DESC, t.id DESC LIMIT 1"
+    )
 
 
 _FACTS_BASE = (
     "SELECT f.person_id, f.intro_category AS cat, f.norwegian_category AS ncat, f.intro_start_date AS start, "
     "f.intro_deadline AS deadline, f.intro_closed_date AS closed, f.norwegian_deadline AS ndeadline, "
-    + _on_ref("fu_first", "fu_from", "f.fu_municipality", _latest_fu("municipality")) + " AS muni, "
-    + _on_ref("fu_first", "fu_from", "f.fu_district", _latest_fu("district")) + " AS district, "
-    + _on_ref("st_first", "st_last", "f.st_last", f"SELECT MAX(t.settlement_date) FROM register_settlement t "
-              f"WHERE {_CURRENT} AND t.settlement_date <= :ref") + " AS settled, "
-    + _on_ref("pe_first", "pe_last", "f.pe_basis", "{latest_basis}") + " AS basis, "
+    + _on_ref("fu_first", "fu_from", "f.fu_municipality", _latest_fu("municipality"))
+    + " AS muni, "
+    + _on_ref("fu_first", "fu_from", "f.fu_district", _latest_fu("district"))
+    + " AS district, "
+    + _on_ref(
+        "st_first",
+        "st_last",
+        "f.st_last",
+        f"SELECT MAX(t.settlement_date) FROM register_settlement t WHERE {_CURRENT} AND t.settlement_date <= :ref",
+    )
+    + " AS settled, "
+    + _on_ref("pe_first", "pe_last", "f.pe_basis", "{latest_basis}")
+    + " AS basis, "
     "f.te_first AS ended, "
-    + _in_period("te_reason_first", "te_reason_last", f"SELECT 1 FROM register_termination t WHERE {_CURRENT} "
-                 "AND t.scheme = 'intro' AND t.termination_reason <> '' AND t.termination_date >= :y1 "
-                 "AND t.termination_date <= :ref") + " AS ended_with_reason, "
+    + _in_period(
+        "te_reason_first",
+        "te_reason_last",
+        f"SELECT 1 FROM register_termination t WHERE {_CURRENT} "
+        "AND t.scheme = 'intro' AND t.termination_reason <> '' AND t.termination_date >= :y1 "
+        "AND t.termination_date <= :ref",
+    )
+    + " AS ended_with_reason, "
     "f.goal AS goal, "
     # a participation overlapping the period: none started by :ref; or all started by :ref (the last
     # end decides); or look
@@ -400,10 +478,14 @@ _TOKEN = re.compile(r":(ref|y1|window|law)\b")
 # than ORDER BY … LIMIT 1, so that the statement has no Sort node (there is no index on the decision
 # date), which ``enable_sort = off`` (below) would price out of every plan.
 _LATEST_BASIS = {
-    "postgresql": (f"SELECT (array_agg(t.basis ORDER BY t.decision_date DESC, t.id DESC))[1] "
-                   f"FROM register_residencepermit t WHERE {_CURRENT} AND t.decision_date <= :ref"),
-    "sqlite": (f"SELECT t.basis FROM register_residencepermit t WHERE {_CURRENT} AND t.decision_date <= :ref "
-               "ORDER BY t.decision_date DESC, t.id DESC LIMIT 1"),
+    "postgresql": (
+        f"SELECT (array_agg(t.basis ORDER BY t.decision_date DESC, t.id DESC))[1] "
+        f"FROM register_residencepermit t WHERE {_CURRENT} AND t.decision_date <= :ref"
+    ),
+    "sqlite": (
+        f"SELECT t.basis FROM register_residencepermit t WHERE {_CURRENT} AND t.decision_date <= :ref "
+        "ORDER BY t.decision_date DESC, t.id DESC LIMIT 1"
+    ),
 }
 
 
@@ -439,8 +521,10 @@ def _bind(sql: str, values: dict[str, object]) -> tuple[str, list]:
 
 
 def _cells(p: StatsParams) -> list[tuple[str, Figure, Column]]:
-    return [(f"c{i}", fig, col) for i, (fig, col) in enumerate(
-        (FIGURES[fid], col) for fid in p.figures for col in FIGURES[fid].columns)]
+    return [
+        (f"c{i}", fig, col)
+        for i, (fig, col) in enumerate((FIGURES[fid], col) for fid in p.figures for col in FIGURES[fid].columns)
+    ]
 
 
 def _area_filter(p: StatsParams, scope) -> tuple[str, list]:
@@ -474,7 +558,9 @@ def _municipalities_of_county(county: str) -> list[str]:
     return sorted(set(Municipality.objects.filter(county__number=county).values_list("number", flat=True)))
 
 
-def _count_by_municipality(p: StatsParams, scope, *, facts: bool | None = None) -> dict[tuple[str, str], dict[str, int]]:
+def _count_by_municipality(
+    p: StatsParams, scope, *, facts: bool | None = None
+) -> dict[tuple[str, str], dict[str, int]]:
     """{(municipality, district): {cell name: persons}} — one statement.
 
     ``facts`` (default: when ``known_at`` is None) reads each person's current facts
@@ -551,6 +637,7 @@ def _count_by_municipality(p: StatsParams, scope, *, facts: bool | None = None) 
 
 # --- the result -------------------------------------------------------------------------
 
+
 @dataclass
 class Area:
     code: str  # "" for the whole country
@@ -589,7 +676,8 @@ def _area_names() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
 
     munis, counties = {}, {}
     for number, name, county in Municipality.objects.order_by("number", "-valid_from").values_list(
-            "number", "name", "county__number"):
+        "number", "name", "county__number"
+    ):
         munis.setdefault(number, (name, county))
     for number, name in County.objects.order_by("number", "-valid_from").values_list("number", "name"):
         counties.setdefault(number, name)
@@ -610,7 +698,7 @@ def yearly(params: StatsParams, *, scope) -> StatsTable:
 
     # Roll the (municipality, district) counts up to the rows asked for.
     rows: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
-    for (muni, district), cells in counts.items():
+    for (muni, _district), cells in counts.items():
         if p.by == "municipality":
             key = muni
         elif p.by == "county":
@@ -633,8 +721,9 @@ def yearly(params: StatsParams, *, scope) -> StatsTable:
         codes_ = [p.area or ""]
     else:
         codes_ = sorted(rows)
-    table = StatsTable(p, p.known_at or timezone.now(), [area(c) for c in codes_],
-                       {c: dict(rows.get(c, {})) for c in codes_})
+    table = StatsTable(
+        p, p.known_at or timezone.now(), [area(c) for c in codes_], {c: dict(rows.get(c, {})) for c in codes_}
+    )
     return table
 
 

@@ -42,8 +42,15 @@ def to_json(table: StatsTable) -> dict[str, Any]:
             values[fig.id] = v
             if fig.shares:
                 shares[fig.id] = {num: table.share(fig.id, num, den, area.code) for num, den, _label in fig.shares}
-        rows.append({"area": area.code or None, "name": area.name, "kind": area.kind, "values": values,
-                     **({"shares": shares} if shares else {})})
+        rows.append(
+            {
+                "area": area.code or None,
+                "name": area.name,
+                "kind": area.kind,
+                "values": values,
+                **({"shares": shares} if shares else {}),
+            }
+        )
     return {
         "statistics": STATISTICS_ID,
         "year": p.year,
@@ -53,10 +60,15 @@ def to_json(table: StatsTable) -> dict[str, Any]:
         "area": p.area,
         "by": p.by,
         "figures": [
-            {"id": f.id, "title": f.title, "definition": f.definition, "source": f.source,
-             "columns": [{"key": c.key, "label": c.label} for c in f.columns],
-             "total": f.exhaustive and len(f.columns) > 1,
-             **({"shares": [{"key": n, "of": d, "label": lab} for n, d, lab in f.shares]} if f.shares else {})}
+            {
+                "id": f.id,
+                "title": f.title,
+                "definition": f.definition,
+                "source": f.source,
+                "columns": [{"key": c.key, "label": c.label} for c in f.columns],
+                "total": f.exhaustive and len(f.columns) > 1,
+                **({"shares": [{"key": n, "of": d, "label": lab} for n, d, lab in f.shares]} if f.shares else {}),
+            }
             for f in table.figures
         ],
         "rows": rows,
@@ -124,8 +136,10 @@ def definition_rows(table: StatsTable) -> Iterator[list[Any]]:
 
 def write_xlsx(table: StatsTable, fh: BinaryIO | str) -> None:
     """«Statistikk»: the wide table; «Definisjoner»: each figure's definition and source."""
-    spreadsheet.write_xlsx(fh, [spreadsheet.Sheet("Statistikk", table_rows(table)),
-                                spreadsheet.Sheet("Definisjoner", definition_rows(table))])
+    spreadsheet.write_xlsx(
+        fh,
+        [spreadsheet.Sheet("Statistikk", table_rows(table)), spreadsheet.Sheet("Definisjoner", definition_rows(table))],
+    )
 
 
 def to_xlsx(table: StatsTable) -> bytes:

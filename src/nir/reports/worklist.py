@@ -47,8 +47,22 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
-from django.db.models import (Case, Count, DateField, Exists, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery,
-                              Value, When, Window)
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,6 +105,7 @@ ERROR_LABELS = {
 
 
 # --- context and scope --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Context:
@@ -139,6 +154,7 @@ def _terminated(ctx: Context, scheme: str) -> Exists:
 
 # --- the sections' queries ----------------------------------------------------------------------
 
+
 def deadlines(ctx: Context, days: int) -> QuerySet:
     """Persons whose Gjennomføringsfrist (programme or Norwegian) is within ``days`` days of today,
     in a scheme that has not ended. ``deadline``: the earliest such deadline; ``intro_due`` and
@@ -148,8 +164,11 @@ def deadlines(ctx: Context, days: int) -> QuerySet:
     norwegian_window = Q(norwegian_deadline__gte=today, norwegian_deadline__lte=end)
     # The windows first (indexes derived_intro_deadline_cur, derived_norwegian_deadline_cur), then
     # whether the scheme has ended (one index probe per person in the window).
-    qs = queries.derived_status(ctx.params).filter(intro_window | norwegian_window).annotate(
-        intro_ended=_terminated(ctx, INTRO), norwegian_ended=_terminated(ctx, NORWEGIAN))
+    qs = (
+        queries.derived_status(ctx.params)
+        .filter(intro_window | norwegian_window)
+        .annotate(intro_ended=_terminated(ctx, INTRO), norwegian_ended=_terminated(ctx, NORWEGIAN))
+    )
     intro_due = intro_window & Q(intro_ended=False) & ~Q(intro_closed_date__lte=today)
     norwegian_due = norwegian_window & Q(norwegian_ended=False)
     return qs.filter(intro_due | norwegian_due).annotate(
@@ -157,10 +176,15 @@ def deadlines(ctx: Context, days: int) -> QuerySet:
         norwegian_due=Case(When(norwegian_due, then=F("norwegian_deadline")), default=None, output_field=DateField()),
         # The row is due in at least one scheme: the programme's deadline when it is due and not later
         # than a due Norwegian deadline, else the Norwegian one.
-        deadline=Case(When(intro_due & (~norwegian_window | Q(norwegian_ended=True)
-                                        | Q(intro_deadline__lte=F("norwegian_deadline"))),
-                           then=F("intro_deadline")),
-                      default=F("norwegian_deadline"), output_field=DateField()),
+        deadline=Case(
+            When(
+                intro_due
+                & (~norwegian_window | Q(norwegian_ended=True) | Q(intro_deadline__lte=F("norwegian_deadline"))),
+                then=F("intro_deadline"),
+            ),
+            default=F("norwegian_deadline"),
+            output_field=DateField(),
+        ),
     )
 
 
@@ -188,14 +212,19 @@ def missing_decision(ctx: Context) -> QuerySet:
     """
     today = ctx.today
     window = _of_person(m.Settlement, ctx).filter(
-        settlement_date__gt=today - RIGHT_WINDOW, settlement_date__lte=today - queries.START_WITHIN)
+        settlement_date__gt=today - RIGHT_WINDOW, settlement_date__lte=today - queries.START_WITHIN
+    )
     decision = _of_person(m.Decision, ctx).filter(scheme=INTRO, decision_type=queries.PARTICIPATION)
     settled = _of_person(m.Settlement, ctx).filter(settlement_date__lte=today).order_by("-settlement_date", "-id")
-    return (queries.derived_status(ctx.params)
-            .filter(intro_start_date__isnull=True, intro_category__in=MISSING_DECISION_CATEGORIES)
-            .exclude(intro_closed_date__lte=today)
-            .filter(Exists(window)).exclude(Exists(decision)).exclude(_terminated(ctx, INTRO))
-            .annotate(settled=Subquery(settled.values("settlement_date")[:1])))
+    return (
+        queries.derived_status(ctx.params)
+        .filter(intro_start_date__isnull=True, intro_category__in=MISSING_DECISION_CATEGORIES)
+        .exclude(intro_closed_date__lte=today)
+        .filter(Exists(window))
+        .exclude(Exists(decision))
+        .exclude(_terminated(ctx, INTRO))
+        .annotate(settled=Subquery(settled.values("settlement_date")[:1]))
+    )
 
 
 def missing_termination(ctx: Context) -> QuerySet:
@@ -203,21 +232,26 @@ def missing_termination(ctx: Context) -> QuerySet:
     the programme's Gjennomføringsfrist has passed and the programme has not ended (no termination
     on or before today, no closure by the Regelmotor)."""
     today = ctx.today
-    return (queries.derived_status(ctx.params)
-            .filter(intro_deadline__lt=today, intro_deadline__gte=today - PASSED_WITHIN)
-            .exclude(intro_closed_date__lte=today)
-            .exclude(_terminated(ctx, INTRO)))
+    return (
+        queries.derived_status(ctx.params)
+        .filter(intro_deadline__lt=today, intro_deadline__gte=today - PASSED_WITHIN)
+        .exclude(intro_closed_date__lte=today)
+        .exclude(_terminated(ctx, INTRO))
+    )
 
 
 def regelmotor_closures(ctx: Context) -> QuerySet:
     """Terminations the Regelmotor registered in the last ``RECENT_DAYS`` days (current rows)."""
     since = ctx.now - dt.timedelta(days=RECENT_DAYS)
-    return (queries.known(m.Termination, ctx.params)
-            .filter(registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR, recorded_at__gte=since)
-            .annotate(**queries.person_columns(ctx.params)))
+    return (
+        queries.known(m.Termination, ctx.params)
+        .filter(registered_by_kind=m.ActorKind.SYSTEM, registered_by_system=REGELMOTOR, recorded_at__gte=since)
+        .annotate(**queries.person_columns(ctx.params))
+    )
 
 
 # --- sections -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Column:
@@ -279,92 +313,126 @@ def _section(s: Section) -> Section:
 
 
 for _id, _days in DEADLINE_WINDOWS.items():
-    _section(Section(
-        id=_id, group="deadlines",
-        title=_("Completion deadline within 30 days") if _days == 30 else _("Completion deadline within 90 days"),
-        lead=_("Introduction programme or Norwegian and social studies, not ended."),
-        help_key="worklist.deadlines",
-        query=lambda ctx, days=_days: deadlines(ctx, days),
-        columns=(Column("schemes", _("Scheme"), "schemes"),
-                 Column("deadline", _("Completion deadline"), "date", ("deadline",))),
-        values=("intro_due", "norwegian_due", "deadline"),
-        default_sort="deadline",
-        report=("personliste", {"deadline_within": str(_days)}),
-        empty_text=_("No deadlines in this period."),
-    ))
+    _section(
+        Section(
+            id=_id,
+            group="deadlines",
+            title=_("Completion deadline within 30 days") if _days == 30 else _("Completion deadline within 90 days"),
+            lead=_("Introduction programme or Norwegian and social studies, not ended."),
+            help_key="worklist.deadlines",
+            query=lambda ctx, days=_days: deadlines(ctx, days),
+            columns=(
+                Column("schemes", _("Scheme"), "schemes"),
+                Column("deadline", _("Completion deadline"), "date", ("deadline",)),
+            ),
+            values=("intro_due", "norwegian_due", "deadline"),
+            default_sort="deadline",
+            report=("personliste", {"deadline_within": str(_days)}),
+            empty_text=_("No deadlines in this period."),
+        )
+    )
 
-_section(Section(
-    id="avvik", group="deviations",
-    title=_("Deviations in the registration of final goals"),
-    lead=_("Persons with a participation decision and a deviation derived by the Regelmotor."),
-    help_key="worklist.deviations",
-    query=deviations,
-    columns=(Column("deviations", _("Deviation"), "deviations"),
-             Column("intro_start_date", _("Start date of the programme"), "date", ("intro_start_date",))),
-    values=("intro_start_date", *(f"deviation_{d}" for d in m.DEVIATIONS)),
-    default_sort="-intro_start_date",
-    report=("avvik-sluttmaal", {}),
-    empty_text=_("No deviations."),
-))
+_section(
+    Section(
+        id="avvik",
+        group="deviations",
+        title=_("Deviations in the registration of final goals"),
+        lead=_("Persons with a participation decision and a deviation derived by the Regelmotor."),
+        help_key="worklist.deviations",
+        query=deviations,
+        columns=(
+            Column("deviations", _("Deviation"), "deviations"),
+            Column("intro_start_date", _("Start date of the programme"), "date", ("intro_start_date",)),
+        ),
+        values=("intro_start_date", *(f"deviation_{d}" for d in m.DEVIATIONS)),
+        default_sort="-intro_start_date",
+        report=("avvik-sluttmaal", {}),
+        empty_text=_("No deviations."),
+    )
+)
 
-_section(Section(
-    id="regelbrudd", group="deviations",
-    title=_("Registrations not accepted by the Regelmotor"),
-    lead=_("Registrations that break a rule and are not used when the Regelmotor derives categories and deadlines."),
-    help_key="worklist.rule_errors",
-    query=rule_errors,
-    columns=(Column("errors", _("Rule"), "errors"),
-             Column("found_at", _("Found"), "datetime", ("found_at",))),
-    values=("errors", "found_at"),
-    default_sort="-found_at",
-    empty_text=_("No registrations have been set aside."),
-))
+_section(
+    Section(
+        id="regelbrudd",
+        group="deviations",
+        title=_("Registrations not accepted by the Regelmotor"),
+        lead=_(
+            "Registrations that break a rule and are not used when the Regelmotor derives categories and deadlines."
+        ),
+        help_key="worklist.rule_errors",
+        query=rule_errors,
+        columns=(Column("errors", _("Rule"), "errors"), Column("found_at", _("Found"), "datetime", ("found_at",))),
+        values=("errors", "found_at"),
+        default_sort="-found_at",
+        empty_text=_("No registrations have been set aside."),
+    )
+)
 
-_section(Section(
-    id="mangler-vedtak", group="missing",
-    title=_("Participation decision missing three months after settlement"),
-    lead=_("Right (and duty) to the introduction programme, settled between three months and two years ago, no participation decision, not ended."),
-    help_key="worklist.missing",
-    query=missing_decision,
-    columns=(Column("intro_category", _("NIR category"), "category"),
-             Column("settled", _("Settlement date"), "date", ("settled",))),
-    values=("intro_category", "settled"),
-    default_sort="settled",
-    report=("personliste", {"missing": "participation_decision"}),
-    empty_text=_("No missing participation decisions."),
-))
+_section(
+    Section(
+        id="mangler-vedtak",
+        group="missing",
+        title=_("Participation decision missing three months after settlement"),
+        lead=_(
+            "Right (and duty) to the introduction programme, settled between three months and two years ago, "
+            "no participation decision, not ended."
+        ),
+        help_key="worklist.missing",
+        query=missing_decision,
+        columns=(
+            Column("intro_category", _("NIR category"), "category"),
+            Column("settled", _("Settlement date"), "date", ("settled",)),
+        ),
+        values=("intro_category", "settled"),
+        default_sort="settled",
+        report=("personliste", {"missing": "participation_decision"}),
+        empty_text=_("No missing participation decisions."),
+    )
+)
 
-_section(Section(
-    id="mangler-avslutning", group="missing",
-    title=_("Termination missing after the deadline has passed"),
-    lead=_("The completion deadline of the introduction programme passed within the last 12 months and no termination is registered."),
-    help_key="worklist.missing",
-    query=missing_termination,
-    columns=(Column("intro_deadline", _("Completion deadline"), "date", ("intro_deadline",)),),
-    values=("intro_deadline",),
-    default_sort="-intro_deadline",
-    report=("personliste", {"missing": "termination"}),
-    empty_text=_("No missing terminations."),
-))
+_section(
+    Section(
+        id="mangler-avslutning",
+        group="missing",
+        title=_("Termination missing after the deadline has passed"),
+        lead=_(
+            "The completion deadline of the introduction programme passed within the last 12 months and no "
+            "termination is registered."
+        ),
+        help_key="worklist.missing",
+        query=missing_termination,
+        columns=(Column("intro_deadline", _("Completion deadline"), "date", ("intro_deadline",)),),
+        values=("intro_deadline",),
+        default_sort="-intro_deadline",
+        report=("personliste", {"missing": "termination"}),
+        empty_text=_("No missing terminations."),
+    )
+)
 
-_section(Section(
-    id="regelmotor", group="automatic",
-    title=_("Terminations registered by the Regelmotor in the last 30 days"),
-    lead=_("Automatic terminations, e.g. on a decision on loss of right and duty due to work over 30 hours."),
-    help_key="worklist.automatic",
-    query=regelmotor_closures,
-    columns=(Column("termination_type", _("Termination"), "code:termination_type", ("termination_type",)),
-             Column("termination_reason", _("Termination reason"), "code:termination_reason", ("termination_reason",)),
-             Column("termination_date", _("Termination date"), "date", ("termination_date",)),
-             Column("recorded_at", _("Registered"), "datetime", ("recorded_at",))),
-    values=("termination_type", "termination_reason", "termination_date", "recorded_at"),
-    default_sort="-recorded_at",
-    empty_text=_("No automatic terminations in the last 30 days."),
-    noun="terminations",
-))
+_section(
+    Section(
+        id="regelmotor",
+        group="automatic",
+        title=_("Terminations registered by the Regelmotor in the last 30 days"),
+        lead=_("Automatic terminations, e.g. on a decision on loss of right and duty due to work over 30 hours."),
+        help_key="worklist.automatic",
+        query=regelmotor_closures,
+        columns=(
+            Column("termination_type", _("Termination"), "code:termination_type", ("termination_type",)),
+            Column("termination_reason", _("Termination reason"), "code:termination_reason", ("termination_reason",)),
+            Column("termination_date", _("Termination date"), "date", ("termination_date",)),
+            Column("recorded_at", _("Registered"), "datetime", ("recorded_at",)),
+        ),
+        values=("termination_type", "termination_reason", "termination_date", "recorded_at"),
+        default_sort="-recorded_at",
+        empty_text=_("No automatic terminations in the last 30 days."),
+        noun="terminations",
+    )
+)
 
 
 # --- running a section --------------------------------------------------------------------------
+
 
 class SortError(ValueError):
     pass
@@ -416,21 +484,25 @@ def run(section_id: str, ctx: Context, *, limit: int, offset: int = 0, sort: str
     if ctx.sees_nobody:
         return Page(section, 0, [], offset, limit, sort)
     qs = queryset(section, ctx)
-    keys = list(qs.order_by(*order).annotate(_total=Window(Count("*"))).values_list("pk", "_total")
-                [offset:offset + limit])
+    keys = list(
+        qs.order_by(*order).annotate(_total=Window(Count("*"))).values_list("pk", "_total")[offset : offset + limit]
+    )
     if keys:
         count = keys[0][1]
     else:
         count = qs.count() if offset else 0
     if not keys:
         return Page(section, count, [], offset, limit, sort)
-    by_pk = {r["pk"]: r for r in section.query(ctx).filter(pk__in=[k for k, _n in keys]).values(
-        "pk", *PERSON_VALUES, *section.values)}
+    by_pk = {
+        r["pk"]: r
+        for r in section.query(ctx).filter(pk__in=[k for k, _n in keys]).values("pk", *PERSON_VALUES, *section.values)
+    }
     recs = [by_pk[k] for k, _n in keys if k in by_pk]
     return Page(section, count, recs, offset, limit, sort, [r["person_id"] for r in recs])
 
 
 # --- Bosetting: settlements of persons in scope ------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SettlementFilter:
@@ -443,7 +515,8 @@ def settlements(ctx: Context, f: SettlementFilter) -> QuerySet:
     """Settlement rows (bosetting, current registrations) dated in the year, of persons in scope,
     with the person columns."""
     qs = queries.known(m.Settlement, ctx.params).filter(
-        settlement_date__gte=dt.date(f.year, 1, 1), settlement_date__lte=dt.date(f.year, 12, 31))
+        settlement_date__gte=dt.date(f.year, 1, 1), settlement_date__lte=dt.date(f.year, 12, 31)
+    )
     if f.municipality:
         qs = qs.filter(municipality=f.municipality)
     if f.by_agreement is not None:
@@ -458,8 +531,13 @@ def settlement_counts(ctx: Context, f: SettlementFilter) -> dict[str, dict]:
     out: dict[str, dict] = {}
     if ctx.sees_nobody:
         return out
-    rows = (settlements(ctx, f).order_by().annotate(month=ExtractMonth("settlement_date"))
-            .values("municipality", "month", "by_agreement").annotate(n=Count("pk")))
+    rows = (
+        settlements(ctx, f)
+        .order_by()
+        .annotate(month=ExtractMonth("settlement_date"))
+        .values("municipality", "month", "by_agreement")
+        .annotate(n=Count("pk"))
+    )
     for r in rows:
         d = out.setdefault(r["municipality"], {"months": [0] * 12, "total": 0, "by_agreement": 0})
         d["months"][r["month"] - 1] += r["n"]
@@ -477,8 +555,9 @@ SETTLEMENT_SORTS = {
 }
 
 
-def settlement_page(ctx: Context, f: SettlementFilter, *, limit: int, offset: int = 0,
-                    sort: str | None = None) -> list[dict]:
+def settlement_page(
+    ctx: Context, f: SettlementFilter, *, limit: int, offset: int = 0, sort: str | None = None
+) -> list[dict]:
     """One page of the list of settlements (one statement; the count is ``settlement_counts``'s total)."""
     if ctx.sees_nobody:
         return []
@@ -491,8 +570,11 @@ def settlement_page(ctx: Context, f: SettlementFilter, *, limit: int, offset: in
         expr = Lower(name) if name in ("first_name", "last_name") else F(name)
         order.append(expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True))
     order += [Lower("last_name").asc(nulls_last=True), F("duf").asc(nulls_last=True), F("pk").asc()]
-    return list(settlements(ctx, f).order_by(*order).values(
-        *PERSON_VALUES, "municipality", "district", "settlement_date", "by_agreement")[offset:offset + limit])
+    return list(
+        settlements(ctx, f)
+        .order_by(*order)
+        .values(*PERSON_VALUES, "municipality", "district", "settlement_date", "by_agreement")[offset : offset + limit]
+    )
 
 
 # --- Kommuner: key figures per municipality, in scope ---------------------------------------------
@@ -527,8 +609,7 @@ def _sql(qs: QuerySet) -> tuple[str, list]:
     return sql, list(params)
 
 
-def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = False,
-                   facts: bool = True) -> list[dict]:
+def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = False, facts: bool = True) -> list[dict]:
     """Counts per (municipality, [district,] NIR category) of the persons followed up by one of
     ``numbers`` today and in the user's scope — one statement. Rows: {"municipality", "district",
     "category", <figure>: n}.
@@ -559,13 +640,25 @@ def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = Fals
     ended = f"(COALESCE({te}.ended, 0) = 1 OR ({ds}.intro_closed_date IS NOT NULL AND {ds}.intro_closed_date <= %s))"
     select = [
         ("followed", "1 = 1", []),
-        ("in_programme", (f"NOT {ended} AND {ds}.intro_start_date <= %s AND "
-                          f"({ds}.intro_deadline IS NULL OR {ds}.intro_deadline >= %s)"), [d_today, d_today, d_today]),
+        (
+            "in_programme",
+            (
+                f"NOT {ended} AND {ds}.intro_start_date <= %s AND "
+                f"({ds}.intro_deadline IS NULL OR {ds}.intro_deadline >= %s)"
+            ),
+            [d_today, d_today, d_today],
+        ),
         ("right_and_duty", f"{ds}.intro_category = 'right_and_duty'", []),
         ("deviations", deviation, []),
-        ("deadlines_90", (f"({ds}.intro_deadline >= %s AND {ds}.intro_deadline <= %s AND NOT {ended}) OR "
-                          f"({ds}.norwegian_deadline >= %s AND {ds}.norwegian_deadline <= %s "
-                          f"AND COALESCE({te}.norwegian_ended, 0) = 0)"), [d_today, d_soon, d_today, d_today, d_soon]),
+        (
+            "deadlines_90",
+            (
+                f"({ds}.intro_deadline >= %s AND {ds}.intro_deadline <= %s AND NOT {ended}) OR "
+                f"({ds}.norwegian_deadline >= %s AND {ds}.norwegian_deadline <= %s "
+                f"AND COALESCE({te}.norwegian_ended, 0) = 0)"
+            ),
+            [d_today, d_soon, d_today, d_today, d_soon],
+        ),
         ("completed", f"COALESCE({te}.completed, 0) = 1", []),
     ]
     sums, sum_params = [], []
@@ -603,8 +696,14 @@ def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = Fals
         muni = rest.pop(0)
         district = rest.pop(0) if by_district else ""
         category = rest.pop(0)
-        out.append({"municipality": muni, "district": district or "", "category": category,
-                    **{name: int(v or 0) for (name, _c, _p), v in zip(select, rest)}})
+        out.append(
+            {
+                "municipality": muni,
+                "district": district or "",
+                "category": category,
+                **{name: int(v or 0) for (name, _c, _p), v in zip(select, rest)},
+            }
+        )
     return out
 
 
@@ -615,10 +714,12 @@ _CURRENT = "t.person_id = f.person_id AND t.superseded_at IS NULL AND t.operatio
 def _follow_up_today(column: str) -> str:
     """The follow-up municipality (district) today from the person's facts: the latest starting period
     if it covers today; none if it does not and is the only one; else looked up for that person."""
-    return ("CASE WHEN f.fu_from <= %s AND (f.fu_to IS NULL OR f.fu_to >= %s) THEN f.fu_" + column + " "
-            "WHEN f.fu_count IS NULL OR f.fu_count = 1 THEN NULL "
-            f"ELSE (SELECT t.{column} FROM register_followup t WHERE {_CURRENT} AND t.valid_from <= %s "
-            "AND (t.valid_to IS NULL OR t.valid_to >= %s) ORDER BY t.valid_from DESC, t.id DESC LIMIT 1) END")
+    return (
+        "CASE WHEN f.fu_from <= %s AND (f.fu_to IS NULL OR f.fu_to >= %s) THEN f.fu_" + column + " "
+        "WHEN f.fu_count IS NULL OR f.fu_count = 1 THEN NULL "
+        f"ELSE (SELECT t.{column} FROM register_followup t WHERE {_CURRENT} AND t.valid_from <= %s "
+        "AND (t.valid_to IS NULL OR t.valid_to >= %s) ORDER BY t.valid_from DESC, t.id DESC LIMIT 1) END"
+    )
 
 
 def _figures_from_facts(d_today, d_year) -> tuple[str, list]:
@@ -630,10 +731,14 @@ def _figures_from_facts(d_today, d_year) -> tuple[str, list]:
         "WHEN f.te_completed_last <= %s THEN CASE WHEN f.te_completed_last >= %s THEN 1 ELSE 0 END "
         f"WHEN EXISTS (SELECT 1 FROM register_termination t WHERE {_CURRENT} AND t.scheme = 'intro' "
         "AND t.termination_type = 'completed' AND t.termination_date >= %s AND t.termination_date <= %s) "
-        "THEN 1 ELSE 0 END")
+        "THEN 1 ELSE 0 END"
+    )
     sql = (
-        "(SELECT " + _follow_up_today("municipality") + " AS municipality, "
-        + _follow_up_today("district") + " AS district, "
+        "(SELECT "
+        + _follow_up_today("municipality")
+        + " AS municipality, "
+        + _follow_up_today("district")
+        + " AS district, "
         "f.intro_category, f.intro_start_date, f.intro_deadline, f.intro_closed_date, f.norwegian_deadline, "
         "f.deviation, CASE WHEN f.te_first <= %s THEN 1 ELSE 0 END AS ended, "
         "CASE WHEN f.nte_first <= %s THEN 1 ELSE 0 END AS norwegian_ended, "
@@ -659,25 +764,52 @@ def _figures_from_tables(ctx: Context, numbers: list[str], today: dt.date, year_
         return qs if candidates is None else qs.filter(person_id__in=candidates)
 
     fu = rows(m.FollowUp).filter(covering)
-    fu_sql, fu_params = _sql(fu.annotate(rn=Window(RowNumber(), partition_by=[F("person_id")],
-                                                   order_by=[F("valid_from").desc(), F("id").desc()]))
-                             .order_by().values("person_id", "municipality", "district", "rn"))
-    ds_sql, ds_params = _sql(rows(m.DerivedStatus).order_by().values(
-        "person_id", "intro_category", "intro_start_date", "intro_deadline", "intro_closed_date",
-        "norwegian_deadline", *(f"deviation_{d}" for d in m.DEVIATIONS)))
+    fu_sql, fu_params = _sql(
+        fu.annotate(
+            rn=Window(RowNumber(), partition_by=[F("person_id")], order_by=[F("valid_from").desc(), F("id").desc()])
+        )
+        .order_by()
+        .values("person_id", "municipality", "district", "rn")
+    )
+    ds_sql, ds_params = _sql(
+        rows(m.DerivedStatus)
+        .order_by()
+        .values(
+            "person_id",
+            "intro_category",
+            "intro_start_date",
+            "intro_deadline",
+            "intro_closed_date",
+            "norwegian_deadline",
+            *(f"deviation_{d}" for d in m.DEVIATIONS),
+        )
+    )
 
     def flag(cond: Q):
         return Max(Case(When(cond, then=Value(1)), default=Value(0), output_field=IntegerField()))
 
-    te_sql, te_params = _sql(rows(m.Termination, scheme__in=(INTRO, NORWEGIAN)).order_by()
-                             .values("person_id").annotate(
-        ended=flag(Q(scheme=INTRO, termination_date__lte=today)),
-        norwegian_ended=flag(Q(scheme=NORWEGIAN, termination_date__lte=today)),
-        completed=flag(Q(scheme=INTRO, termination_type="completed", termination_date__gte=year_start,
-                         termination_date__lte=today))))
-    sql = (f"(SELECT * FROM ({fu_sql}) ranked WHERE rn = 1) fu "
-           f"JOIN ({ds_sql}) ds ON ds.person_id = fu.person_id "
-           f"LEFT JOIN ({te_sql}) te ON te.person_id = fu.person_id")
+    te_sql, te_params = _sql(
+        rows(m.Termination, scheme__in=(INTRO, NORWEGIAN))
+        .order_by()
+        .values("person_id")
+        .annotate(
+            ended=flag(Q(scheme=INTRO, termination_date__lte=today)),
+            norwegian_ended=flag(Q(scheme=NORWEGIAN, termination_date__lte=today)),
+            completed=flag(
+                Q(
+                    scheme=INTRO,
+                    termination_type="completed",
+                    termination_date__gte=year_start,
+                    termination_date__lte=today,
+                )
+            ),
+        )
+    )
+    sql = (
+        f"(SELECT * FROM ({fu_sql}) ranked WHERE rn = 1) fu "
+        f"JOIN ({ds_sql}) ds ON ds.person_id = fu.person_id "
+        f"LEFT JOIN ({te_sql}) te ON te.person_id = fu.person_id"
+    )
     return sql, [*fu_params, *ds_params, *te_params]
 
 
@@ -688,11 +820,17 @@ def settled_figures(ctx: Context, numbers: list[str], *, by_district: bool = Fal
     if not numbers or ctx.sees_nobody:
         return {}
     qs = queries.known(m.Settlement, ctx.params).filter(
-        municipality__in=numbers, settlement_date__gte=dt.date(ctx.today.year, 1, 1),
-        settlement_date__lte=ctx.today)
+        municipality__in=numbers, settlement_date__gte=dt.date(ctx.today.year, 1, 1), settlement_date__lte=ctx.today
+    )
     if ctx.scope is not None:
-        qs = in_scope(qs.annotate(**{k: v for k, v in queries.person_columns(ctx.params).items()
-                                     if k in (FU_MUNICIPALITY, FU_DISTRICT)}), ctx)
+        qs = in_scope(
+            qs.annotate(
+                **{k: v for k, v in queries.person_columns(ctx.params).items() if k in (FU_MUNICIPALITY, FU_DISTRICT)}
+            ),
+            ctx,
+        )
     keys = ["municipality", *(["district"] if by_district else [])]
-    return {(r["municipality"], r.get("district") or ""): r["n"]
-            for r in qs.order_by().values(*keys).annotate(n=Count("pk"))}
+    return {
+        (r["municipality"], r.get("district") or ""): r["n"]
+        for r in qs.order_by().values(*keys).annotate(n=Count("pk"))
+    }

@@ -2,8 +2,9 @@
 
     python -m nir.testing.suite [pytest args…]
 
-First the static checks (``CHECKS``: mypy, strict on the Regelmotor, the register, the action layer
-and ``nir.db``, as configured in ``pyproject.toml``). The first pass runs every test against
+First the static checks (``CHECKS``: ruff's lint and format check over ``src``, ``tests`` and
+``bench``; mypy, strict on the Regelmotor, the register, the action layer and ``nir.db``; both as
+configured in ``pyproject.toml``). The first pass runs every test against
 the embedded SQLite database. The second starts a private PostgreSQL server (``nir.testing.pg``) and runs every
 test that touches the database again, plus the PostgreSQL-only tests. If
 PostgreSQL cannot be started the run fails: nothing is skipped silently.
@@ -27,6 +28,8 @@ def _pytest(args: list[str], env: dict[str, str]) -> int:
 
 # Static checks, run from the project root before the tests; each must exit 0.
 CHECKS: list[list[str]] = [
+    [sys.executable, "-m", "ruff", "check", "src", "tests", "bench"],
+    [sys.executable, "-m", "ruff", "format", "--check", "src", "tests", "bench"],
     [sys.executable, "-m", "mypy"],
 ]
 

@@ -23,21 +23,34 @@ from nir.reports import research
 
 
 class Command(BaseCommand):
-    help = ("Export the register. 'facts': one person per line in the interchange format (regelmotor.md § 8). "
-            "'research': the pseudonymised research extract, Parquet files with a data dictionary in --out "
-            "(docs/research-extract.md).")
+    help = (
+        "Export the register. 'facts': one person per line in the interchange format (regelmotor.md § 8). "
+        "'research': the pseudonymised research extract, Parquet files with a data dictionary in --out "
+        "(docs/research-extract.md)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("what", choices=["facts", "research"], help="what to export")
         parser.add_argument("--out", help="facts: output file (default: standard output); research: output directory")
-        parser.add_argument("--known-at", help="the register as known at this time (ISO 8601 with time zone, or a date: end of that day)")
-        parser.add_argument("--as-of", help="facts: domain date deciding the follow-up municipality shown (default: today)")
+        parser.add_argument(
+            "--known-at",
+            help="the register as known at this time (ISO 8601 with time zone, or a date: end of that day)",
+        )
+        parser.add_argument(
+            "--as-of", help="facts: domain date deciding the follow-up municipality shown (default: today)"
+        )
         parser.add_argument("--chunk", type=int, default=2000)
-        parser.add_argument("--key-file", help="research: the pseudonym key (raw bytes or hex); default $NIR_RESEARCH_KEY, "
-                                               "else var/research-pseudonym.key (created on first use)")
+        parser.add_argument(
+            "--key-file",
+            help="research: the pseudonym key (raw bytes or hex); default $NIR_RESEARCH_KEY, "
+            "else var/research-pseudonym.key (created on first use)",
+        )
         parser.add_argument("--quiet", action="store_true", help="research: no progress bar")
-        parser.add_argument("--user", help="research: made for this user, who must hold research.extract "
-                                           "(a researcher or IMDi; nir.access.policy); default: the operator's command line")
+        parser.add_argument(
+            "--user",
+            help="research: made for this user, who must hold research.extract "
+            "(a researcher or IMDi; nir.access.policy); default: the operator's command line",
+        )
 
     def handle(self, *args, what, out, known_at, as_of, chunk, key_file=None, quiet=False, user=None, **opts):
         if what == "research":
@@ -58,9 +71,15 @@ class Command(BaseCommand):
         finally:
             if out:
                 fh.close()
-        audit.record(system=audit.COMMAND_LINE, action="export", channel="command", what="register:facts",
-                     persons=audit.PersonSet(tuple(ids), n), endpoint="nir export facts",
-                     filters={"known_at": known, "as_of": on})
+        audit.record(
+            system=audit.COMMAND_LINE,
+            action="export",
+            channel="command",
+            what="register:facts",
+            persons=audit.PersonSet(tuple(ids), n),
+            endpoint="nir export facts",
+            filters={"known_at": known, "as_of": on},
+        )
         self.stderr.write(f"{n} personer eksportert")
 
     @staticmethod
@@ -93,9 +112,17 @@ class Command(BaseCommand):
         except research.ResearchExtractError as e:
             raise CommandError(str(e)) from None
         # Audit log (issue 5): a pseudonymised extract of every person, no person list.
-        audit.record(actor_user=user, system=audit.COMMAND_LINE, action="export", channel="command", what="research-extract",
-                     persons=audit.PersonSet((), persons_known_at(known).count()), purpose="forskning",
-                     endpoint="nir export research", filters={"known_at": known, "key_id": summary.key_id})
+        audit.record(
+            actor_user=user,
+            system=audit.COMMAND_LINE,
+            action="export",
+            channel="command",
+            what="research-extract",
+            persons=audit.PersonSet((), persons_known_at(known).count()),
+            purpose="forskning",
+            endpoint="nir export research",
+            filters={"known_at": known, "key_id": summary.key_id},
+        )
         files = summary.parquet_files
         when = f"kjent {timezone.localtime(known).isoformat()}" if known else "gjeldende"
         self.stderr.write(f"Forskningsuttrekk ({when}) skrevet til {summary.out_dir}:")
@@ -113,8 +140,15 @@ class Command(BaseCommand):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         console = Console(stderr=True)
-        with Progress(TextColumn("[bold]Forskningsuttrekk"), TextColumn("{task.description}"), BarColumn(),
-                      MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True) as bar:
+        with Progress(
+            TextColumn("[bold]Forskningsuttrekk"),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
             task = bar.add_task("", total=None)
 
             def progress(label, done, total):

@@ -21,25 +21,44 @@ from nir.reports import diff, exports, params, registry, statistics, stats_expor
 
 # Option (argparse dest) → the filter's name in the query string (nir.reports.params).
 REPORT_OPTIONS = {
-    "law": "law", "municipality": "municipality", "category": "category", "duf": "duf", "name_filter": "name",
-    "as_of": "as_of", "known_at": "known_at", "date_from": "from", "date_to": "to",
-    "termination_type": "termination_type", "reason": "reason", "avvik": "avvik", "scheme": "scheme",
-    "status": "status", "deadline_within": "deadline_within", "missing": "missing", "sort": "sort",
+    "law": "law",
+    "municipality": "municipality",
+    "category": "category",
+    "duf": "duf",
+    "name_filter": "name",
+    "as_of": "as_of",
+    "known_at": "known_at",
+    "date_from": "from",
+    "date_to": "to",
+    "termination_type": "termination_type",
+    "reason": "reason",
+    "avvik": "avvik",
+    "scheme": "scheme",
+    "status": "status",
+    "deadline_within": "deadline_within",
+    "missing": "missing",
+    "sort": "sort",
 }
 
 
 def _query(values: dict[str, object]) -> MultiValueDict:
     """Options as a query string: a list is a repeated parameter, None is absent."""
-    return MultiValueDict({k: [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]
-                           for k, v in values.items() if v is not None})
+    return MultiValueDict(
+        {
+            k: [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]
+            for k, v in values.items()
+            if v is not None
+        }
+    )
 
 
 class Command(BaseCommand):
     help = (
         "Run one of the NIR reports or the yearly statistics (docs/reports.md): avsluttet-intro, avvik-sluttmaal, "
         "bortfall-arbeid, personliste, aarsstatistikk. --list lists them. --compare-known-at T shows what changed "
-        "between --known-at and T (late registrations and corrections). Without --user the command is an administrator's command line and sees every "
-        "person; with --user it sees what that user may see (a municipality user: its own persons)."
+        "between --known-at and T (late registrations and corrections). Without --user the command is an "
+        "administrator's command line and sees every person; with --user it sees what that user may see "
+        "(a municipality user: its own persons)."
     )
 
     def add_arguments(self, parser):
@@ -47,28 +66,54 @@ class Command(BaseCommand):
         parser.add_argument("--list", action="store_true", help="list the reports with their titles")
         parser.add_argument("--law", default=registry.DEFAULT_LAW, choices=registry.LAWS)
         parser.add_argument("--municipality", help="follow-up municipality (4 digits) or Oslo district (6 digits)")
-        parser.add_argument("--category", choices=registry.INTRO_CATEGORIES, help="NIR category (introduction programme)")
+        parser.add_argument(
+            "--category", choices=registry.INTRO_CATEGORIES, help="NIR category (introduction programme)"
+        )
         parser.add_argument("--duf", help="one person's DUF number")
         parser.add_argument("--name", dest="name_filter", help="first or last name contains (case-insensitive)")
         parser.add_argument("--as-of", help="domain date (YYYY-MM-DD; default today)")
-        parser.add_argument("--known-at", help="the register as known at this time (ISO 8601 with time zone, or a date: end of that day)")
+        parser.add_argument(
+            "--known-at",
+            help="the register as known at this time (ISO 8601 with time zone, or a date: end of that day)",
+        )
         parser.add_argument("--from", dest="date_from", help="avsluttet-intro: termination date from (YYYY-MM-DD)")
         parser.add_argument("--to", dest="date_to", help="avsluttet-intro: termination date to (YYYY-MM-DD)")
         parser.add_argument("--termination-type", help="avsluttet-intro: termination type code")
         parser.add_argument("--reason", help="avsluttet-intro: termination reason code")
-        parser.add_argument("--avvik", help="avvik-sluttmaal: final_goal_missing, final_goal_2026_before_2026_start or final_goal_expired")
-        parser.add_argument("--scheme", choices=list(registry.SCHEMES), help="personliste: intro (default) or norwegian")
+        parser.add_argument(
+            "--avvik",
+            help="avvik-sluttmaal: final_goal_missing, final_goal_2026_before_2026_start or final_goal_expired",
+        )
+        parser.add_argument(
+            "--scheme", choices=list(registry.SCHEMES), help="personliste: intro (default) or norwegian"
+        )
         parser.add_argument("--status", choices=list(registry.STATUS_LABELS), help="personliste: status in the scheme")
-        parser.add_argument("--deadline-within", type=int, metavar="DAYS", help="personliste: deadline within DAYS of --as-of")
-        parser.add_argument("--missing", choices=list(registry.MISSING_LABELS), help="personliste: a missing registration")
+        parser.add_argument(
+            "--deadline-within", type=int, metavar="DAYS", help="personliste: deadline within DAYS of --as-of"
+        )
+        parser.add_argument(
+            "--missing", choices=list(registry.MISSING_LABELS), help="personliste: a missing registration"
+        )
         parser.add_argument("--year", type=int, help="aarsstatistikk: the year (default: last year)")
         parser.add_argument("--county", help="aarsstatistikk: one county (2 digits)")
-        parser.add_argument("--by", choices=["municipality", "county"], help="aarsstatistikk: one row per municipality or county")
-        parser.add_argument("--figure", action="append", dest="figures", metavar="ID",
-                            help=f"aarsstatistikk: only this figure (repeatable): {', '.join(statistics.FIGURES)}")
-        parser.add_argument("--compare-known-at", metavar="T",
-                            help="show what changed between --known-at and T ('now' for the register today)")
-        parser.add_argument("--sort", help="column key to sort by; --sort=-key for descending (default: last name, first name, DUF)")
+        parser.add_argument(
+            "--by", choices=["municipality", "county"], help="aarsstatistikk: one row per municipality or county"
+        )
+        parser.add_argument(
+            "--figure",
+            action="append",
+            dest="figures",
+            metavar="ID",
+            help=f"aarsstatistikk: only this figure (repeatable): {', '.join(statistics.FIGURES)}",
+        )
+        parser.add_argument(
+            "--compare-known-at",
+            metavar="T",
+            help="show what changed between --known-at and T ('now' for the register today)",
+        )
+        parser.add_argument(
+            "--sort", help="column key to sort by; --sort=-key for descending (default: last name, first name, DUF)"
+        )
         parser.add_argument("--format", default="csv", choices=["csv", "json", "xlsx"])
         parser.add_argument("--out", help="output file (default: standard output; required for xlsx)")
         parser.add_argument("--user", help="run as this user (their access applies); default: every person")
@@ -104,17 +149,21 @@ class Command(BaseCommand):
             if o[name]:
                 raise CommandError(f"--{name.rstrip('s')} gjelder bare {stats_exports.STATISTICS_ID}")
         try:
-            p = params.report_params(_query({name: o[dest] for dest, name in REPORT_OPTIONS.items()}),
-                                     registry.REPORTS.get(o["report"]))
+            p = params.report_params(
+                _query({name: o[dest] for dest, name in REPORT_OPTIONS.items()}), registry.REPORTS.get(o["report"])
+            )
             if o["compare_known_at"]:
                 return self._report_diff(o, p, scope)
             result = registry.run(o["report"], p, scope=scope)
         except registry.ReportError as e:
             raise CommandError(str(e)) from None
         self._write(result, o["format"], o["out"])
-        self._audit(action="report", what=f"report:{result.definition.id}",
-                    persons=audit.report_all_persons(result),
-                    filters=audit.report_filters(result, format=o["format"]))
+        self._audit(
+            action="report",
+            what=f"report:{result.definition.id}",
+            persons=audit.report_all_persons(result),
+            filters=audit.report_filters(result, format=o["format"]),
+        )
         self.stderr.write(f"{result.count} rader")
 
     @staticmethod
@@ -139,27 +188,63 @@ class Command(BaseCommand):
             for c in d.changes:
                 for label, rows in (("Før", c.before), ("Etter", c.after)):
                     for row in rows:
-                        w.writerow([diff.CHANGE_LABELS[c.change], label,
-                                    *[exports.cell_value(col, row[col.key]) for col in cols]])
+                        w.writerow(
+                            [
+                                diff.CHANGE_LABELS[c.change],
+                                label,
+                                *[exports.cell_value(col, row[col.key]) for col in cols],
+                            ]
+                        )
             self._text(buf.getvalue(), o["out"])
-        self._audit(action="report", what=f"report:{d.report.id}", persons=audit.persons_by_duf(c.duf for c in d.changes),
-                    filters=audit.report_filters(d.before, compare_known_at=after or "now", format=o["format"]))
+        self._audit(
+            action="report",
+            what=f"report:{d.report.id}",
+            persons=audit.persons_by_duf(c.duf for c in d.changes),
+            filters=audit.report_filters(d.before, compare_known_at=after or "now", format=o["format"]),
+        )
         n = d.counts
-        self.stderr.write(f"{d.before.count} rader før, {d.after.count} etter: {n['added']} personer nye, "
-                          f"{n['removed']} fjernet, {n['changed']} endret")
+        self.stderr.write(
+            f"{d.before.count} rader før, {d.after.count} etter: {n['added']} personer nye, "
+            f"{n['removed']} fjernet, {n['changed']} endret"
+        )
 
     def _statistics(self, o, scope):
-        for name in ("category", "duf", "name_filter", "date_from", "date_to", "termination_type", "reason", "avvik",
-                     "scheme", "status", "deadline_within", "missing", "sort"):
+        for name in (
+            "category",
+            "duf",
+            "name_filter",
+            "date_from",
+            "date_to",
+            "termination_type",
+            "reason",
+            "avvik",
+            "scheme",
+            "status",
+            "deadline_within",
+            "missing",
+            "sort",
+        ):
             if o[name] is not None:
-                raise CommandError(f"filteret --{name.replace('_filter', '').replace('_', '-')} gjelder ikke "
-                                   f"{stats_exports.STATISTICS_ID}")
+                raise CommandError(
+                    f"filteret --{name.replace('_filter', '').replace('_', '-')} gjelder ikke "
+                    f"{stats_exports.STATISTICS_ID}"
+                )
         if o["municipality"] and o["county"]:
             raise CommandError("oppgi enten --municipality eller --county")
         try:
-            p = params.stats_request(_query({
-                "year": o["year"], "law": o["law"], "area": o["municipality"] or o["county"], "by": o["by"],
-                "as_of": o["as_of"], "known_at": o["known_at"], "figure": o["figures"]})).params
+            p = params.stats_request(
+                _query(
+                    {
+                        "year": o["year"],
+                        "law": o["law"],
+                        "area": o["municipality"] or o["county"],
+                        "by": o["by"],
+                        "as_of": o["as_of"],
+                        "known_at": o["known_at"],
+                        "figure": o["figures"],
+                    }
+                )
+            ).params
             if o["compare_known_at"]:
                 before, after = self._compare_times(o, p.known_at)
                 d = diff.stats_diff(p, before, after, scope=scope)
@@ -172,8 +257,11 @@ class Command(BaseCommand):
                     for c in d.changes:
                         w.writerow([c.area, c.area_name, c.figure, c.column, c.before, c.after, c.delta])
                     self._text(buf.getvalue(), o["out"])
-                self._audit(action="statistics", what="statistics:aarsstatistikk",
-                            filters=audit.statistics_filters(p, compare_known_at=after or "now"))
+                self._audit(
+                    action="statistics",
+                    what="statistics:aarsstatistikk",
+                    filters=audit.statistics_filters(p, compare_known_at=after or "now"),
+                )
                 self.stderr.write(f"{len(d.changes)} celler endret")
                 return
             table = statistics.yearly(p, scope=scope)
@@ -186,14 +274,22 @@ class Command(BaseCommand):
             buf = io.StringIO()
             writer(table, buf)
             self._text(buf.getvalue(), o["out"], bom=o["format"] == "csv")
-        self._audit(action="statistics", what="statistics:aarsstatistikk",
-                    filters=audit.statistics_filters(table.params, format=o["format"]))
+        self._audit(
+            action="statistics",
+            what="statistics:aarsstatistikk",
+            filters=audit.statistics_filters(table.params, format=o["format"]),
+        )
         self.stderr.write(f"{len(table.areas)} områder")
 
     def _audit(self, **kwargs):
         """Audit log (issue 5): one event per run; a failure fails the command."""
-        audit.record(actor_user=self.audit_user, system="" if self.audit_user else audit.COMMAND_LINE,
-                     channel="command", endpoint="nir report", **kwargs)
+        audit.record(
+            actor_user=self.audit_user,
+            system="" if self.audit_user else audit.COMMAND_LINE,
+            channel="command",
+            endpoint="nir report",
+            **kwargs,
+        )
 
     def _text(self, text, out, bom=False):
         if out:
