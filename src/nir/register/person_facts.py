@@ -23,14 +23,13 @@ table, recomputing only that table's columns, whose function writes as the schem
 application's role may only read the table; SQLite: a row trigger replacing the whole row). So
 every write path — the actions, a batch, an import, the Regelmotor's re-evaluation, a migration —
 keeps it without knowing of it (the bulk loader, which bypasses triggers, calls
-``refresh_persons``), and ``tests/actions/test_person_facts.py`` checks the table against the view
+``refresh_all`` once when its load ends), and ``tests/actions/test_person_facts.py`` checks the table against the view
 after each kind of write.
 """
 
 from __future__ import annotations
 
 from django.db import connections
-from django.db.backends.utils import CursorWrapper
 
 TABLE = "register_personfacts"
 VIEW = "register_personfacts_v"
@@ -193,21 +192,6 @@ def install(using: str) -> None:
                         f"INSERT OR REPLACE INTO {TABLE} ({_COLS}) "
                         f"SELECT {_COLS} FROM {VIEW} WHERE person_id = NEW.person_id; END"
                     )
-
-
-_UPSERT_ALL = (
-    f"ON CONFLICT (person_id) DO UPDATE SET ({', '.join(NAMES)}) = ROW({', '.join(f'EXCLUDED.{c}' for c in NAMES)})"
-)
-
-
-def refresh_persons(cursor: CursorWrapper, dufs: list[str]) -> None:
-    """PostgreSQL: replace the rows of the persons with these DUF numbers by the view's — for a bulk
-    load that bypassed the triggers (``nir.synth.writers``, ``session_replication_role = replica``)."""
-    cursor.execute(
-        f"INSERT INTO {TABLE} ({_COLS}) SELECT {_COLS} FROM {VIEW} "
-        f"WHERE person_id IN (SELECT id FROM register_person WHERE duf = ANY(%s)) {_UPSERT_ALL}",
-        [dufs],
-    )
 
 
 def refresh_all(using: str) -> None:
