@@ -18,9 +18,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 
 import pytest
+from api_visits import ABSENCE, WRITE_BODIES, post_json, write
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -97,45 +97,14 @@ KIND = {
     (policy.Permission.AUDIT_READ, policy.Person.ONE): "audit",
 }
 
-ABSENCE = {"scheme": "intro", "kind": "leave", "from": "2026-09-07", "to": "2026-09-11"}
-WRITE_BODIES = {
-    "decisions": {
-        "scheme": "intro",
-        "type": "participation",
-        "decision_date": "2026-02-02",
-        "start_date": "2026-02-02",
-    },
-    "final-goals": {"final_goal": "work_vgo_2026"},
-    "participation": {"scheme": "norwegian", "from": "2026-03-01", "to": "2026-03-31", "hours": 48},
-    "measures": {"measure": "work_practice", "from": "2026-04-01", "to": "2026-06-30", "hours_per_week": 20},
-    "absences": ABSENCE,
-    "terminations": {
-        "scheme": "intro",
-        "type": "completed",
-        "reason": "work",
-        "hours_work_per_week": 37.5,
-        "date": "2026-10-01",
-    },
-    "career-guidance": {"date": "2026-02-20", "kind": "individual"},
-}
-
-
-def _json(c, path, body, headers):
-    return c.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers)
-
-
-def _write(segment):
-    return lambda c, h, duf: _json(c, f"/persons/{duf}/{segment}", WRITE_BODIES[segment], h)
-
-
 _batch_no = iter(range(10**6))
 
 # How to call each API operation: (test client, headers, the person's DUF) -> response.
 API_CALLS = {
     "GET /persons": lambda c, h, duf: c.get("/api/v1/persons", headers=h),
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
-    **{f"POST /persons/{{duf}}/{seg}": _write(seg) for seg in WRITE_BODIES},
-    "POST /batches": lambda c, h, duf: _json(
+    **{f"POST /persons/{{duf}}/{seg}": write(seg) for seg in WRITE_BODIES},
+    "POST /batches": lambda c, h, duf: post_json(
         c,
         "/batches",
         {"items": [{"id": "1", "duf": duf, "kind": "absences", "values": ABSENCE}]},

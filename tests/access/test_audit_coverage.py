@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import json
 
 import pytest
+from api_visits import ABSENCE, WRITE_BODIES, post_json, write
 from django.core.cache import cache
 from django.core.management import call_command, get_commands, load_command_class
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -151,42 +151,11 @@ def test_a_refused_add_form_shown_again_is_audited(person, client, django_user_m
 
 # --- API ---------------------------------------------------------------------------------------------
 
-ABSENCE = {"scheme": "intro", "kind": "leave", "from": "2026-09-07", "to": "2026-09-11"}
-WRITE_BODIES = {
-    "decisions": {
-        "scheme": "intro",
-        "type": "participation",
-        "decision_date": "2026-02-02",
-        "start_date": "2026-02-02",
-    },
-    "final-goals": {"final_goal": "work_vgo_2026"},
-    "participation": {"scheme": "norwegian", "from": "2026-03-01", "to": "2026-03-31", "hours": 48},
-    "measures": {"measure": "work_practice", "from": "2026-04-01", "to": "2026-06-30", "hours_per_week": 20},
-    "absences": ABSENCE,
-    "terminations": {
-        "scheme": "intro",
-        "type": "completed",
-        "reason": "work",
-        "hours_work_per_week": 37.5,
-        "date": "2026-10-01",
-    },
-    "career-guidance": {"date": "2026-02-20", "kind": "individual"},
-}
-
-
-def _post(c, path, body, headers):
-    return c.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers)
-
-
-def _write(segment):
-    return lambda c, h, duf: _post(c, f"/persons/{duf}/{segment}", WRITE_BODIES[segment], h)
-
-
 API_VISITS = {
     "GET /persons": lambda c, h, duf: c.get("/api/v1/persons", headers=h),
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
-    **{f"POST /persons/{{duf}}/{seg}": _write(seg) for seg in WRITE_BODIES},
-    "POST /batches": lambda c, h, duf: _post(
+    **{f"POST /persons/{{duf}}/{seg}": write(seg) for seg in WRITE_BODIES},
+    "POST /batches": lambda c, h, duf: post_json(
         c,
         "/batches",
         {"items": [{"id": "1", "duf": duf, "kind": "absences", "values": ABSENCE}]},
