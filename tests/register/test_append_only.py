@@ -260,6 +260,10 @@ def every_table_filled(make_person, actor, user):
     person = make_person()
     for model, values in SAMPLE_FACTS.items():
         services.register(person, model, dict(values), actor, at=at(2026, 2, 1), evaluate=False)
+    # a plausibility warning (a measure above full time), stored with the judged write
+    services.register(
+        person, m.Measure, dict(SAMPLE_FACTS[m.Measure], hours_per_week=Decimal("45")), actor, at=at(2026, 2, 1)
+    )
     audit.record(actor_user=user, action="read", channel="web", what="person", persons=[person])
     with connection.cursor() as cur:
         for table in APPEND_ONLY:

@@ -85,10 +85,14 @@ END $$;
 
 
 def register_append_only_tables() -> list[AppendOnlyTable]:
-    """The person anchor (immutable) and every registration table, derived ones included (supersedable)."""
-    from nir.register.models import ALL_REGISTRATION_MODELS, Person
+    """The person anchor and the plausibility warnings (immutable), and every registration table, derived
+    ones included (supersedable)."""
+    from nir.register.models import ALL_REGISTRATION_MODELS, Person, PlausibilityWarning
 
-    return [AppendOnlyTable(Person._meta.db_table, APPEND_ONLY_MESSAGE)] + [
+    return [
+        AppendOnlyTable(Person._meta.db_table, APPEND_ONLY_MESSAGE),
+        AppendOnlyTable(PlausibilityWarning._meta.db_table, APPEND_ONLY_MESSAGE),
+    ] + [
         AppendOnlyTable(m._meta.db_table, APPEND_ONLY_MESSAGE, tuple(f.column for f in m._meta.concrete_fields))
         for m in ALL_REGISTRATION_MODELS
     ]

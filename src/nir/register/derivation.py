@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
 
 from nir import codes, rules
+from nir.register import kinds
 from nir.register import models as m
 from nir.register.actors import REGELMOTOR, Actor
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.history import rows_for
 from nir.register.interchange import facts_to_line
 from nir.register.snapshot_sql import current_rows
+from nir.rules import plausibility
 from nir.rules.version import RULES_VERSION
 
 # The registrations the rules engine reads.
@@ -215,6 +217,9 @@ class Changes:
         # Set by the guard after the write: the result it stored and the engine rows it came from.
         self.result: rules.Result | None = None
         self.engine_rows: list[m.Registration] | None = None
+        # Set by the guard: the plausibility warnings of the rows the write added (stored with them).
+        self.warnings: list[Problem] = []
+        self.findings: list[tuple[m.Registration, list[plausibility.Finding]]] = []
 
     def add(self, row: m.Registration) -> None:
         self.added.append(row)
@@ -326,6 +331,74 @@ def status_changed(current: m.DerivedStatus | dict[str, Any] | None, values: dic
     if isinstance(current, dict):
         return any(current[f] != values[f] for f in m.DerivedStatus.RESULT_FIELDS)
     return any(getattr(current, f) != values[f] for f in m.DerivedStatus.RESULT_FIELDS)
+
+
+# --- plausibility (nir.rules.plausibility): the checks of one registration -------------------------
+
+
+def plausibility_facts(rows: Iterable[m.Registration | tuple[type[m.Registration], dict[str, Any]]]) -> dict[str, Any]:
+    """What the plausibility checks read of the person (birth date, permits, decisions) from their
+    current engine rows, or (model, field values) pairs (an interchange line): a few attributes,
+    without building the whole facts object."""
+    facts: dict[str, Any] = {"permits": [], "decisions": []}
+    for r in rows:
+        model, v = r if isinstance(r, tuple) else (type(r), vars(r))
+        if model is m.PersonDetails:
+            facts["birth_date"] = v.get("birth_date")
+        elif model is m.ResidencePermit:
+            facts["permits"].append({"decision_date": v.get("decision_date")})
+        elif model is m.Decision:
+            facts["decisions"].append(
+                {
+                    "scheme": v.get("scheme"),
+                    "type": v.get("decision_type"),
+                    "result": v.get("result"),
+                    "decision_date": v.get("decision_date"),
+                    "start_date": v.get("start_date"),
+                }
+            )
+    return facts
+
+
+def plausibility_findings(
+    model: type[m.Registration], values: dict[str, Any], facts: dict[str, Any], today: dt.date
+) -> list[plausibility.Finding]:
+    """The plausibility rules a registration of ``model`` with (model field) ``values`` breaks,
+    registered on ``today`` for a person with ``facts`` (``plausibility_facts``). Fields are
+    interchange keys."""
+    kind = kinds.BY_MODEL.get(model)
+    if kind is None:
+        return []
+    item = {j: values.get(f) for j, f, _k, _r in kind.spec}
+    return plausibility.check(kind.name, item, facts, today)
+
+
+def judge_plausibility(
+    model: type[m.Registration],
+    values: dict[str, Any],
+    facts: dict[str, Any],
+    today: dt.date,
+    *,
+    path: str,
+    interchange: bool = False,
+) -> tuple[list[Problem], list[plausibility.Finding]]:
+    """Refuse the registration (``RegistrationRefused``, on the field that is wrong) if it breaks a
+    plausibility error rule; else return its warnings, as problems named like the register's
+    validation names fields (``path.model_field``; ``path.json_key`` for an interchange line) and
+    as the findings themselves (to store)."""
+    findings = plausibility_findings(model, values, facts, today)
+    if not findings:
+        return [], []
+    spec = kinds.BY_MODEL[model].spec
+    to_field = {j: f for j, f, _k, _r in spec}
+
+    def name(key: str) -> str:
+        return f"{path}.{key if interchange else to_field.get(key, key)}" if path else key
+
+    errors = [Problem(name(f.field), f.rule, f.message) for f in findings if f.is_error]
+    if errors:
+        raise RegistrationRefused(errors)
+    return [Problem(name(f.field), f.rule, f.message) for f in findings], findings
 
 
 # --- whole-register re-evaluation ------------------------------------------------

@@ -617,6 +617,34 @@ class DerivedStatus(Registration):
 DEVIATIONS = ("final_goal_missing", "final_goal_2026_before_2026_start", "final_goal_expired")
 
 
+class PlausibilityWarning(models.Model):
+    """A plausibility warning (docs/rules.md «Plausibility»): a registration the Regelmotor accepted but
+    found implausible (hours above full time, a date in the future, …), kept for the data-quality
+    work list (``nir.reports.worklist``).
+
+    Stored by the register's storage in the write's transaction (``nir.register.services``), never
+    changed or deleted (append-only, ``nir.register.db``). A warning is *open* while the registration
+    it concerns is current: a correction or annulment supersedes the registration and so closes its
+    warnings; the corrected row is judged afresh and warned about again if still implausible.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
+    kind = models.CharField("registreringstype", max_length=40)  # nir.register.kinds: decisions, participation …
+    registration_id = models.BigIntegerField("registrering")
+    rule = models.CharField("regel", max_length=60)
+    field = models.CharField("felt", max_length=60)  # the interchange key (kinds' spec)
+    message = models.TextField("melding")
+    recorded_at = models.DateTimeField("registrert")
+
+    class Meta:
+        verbose_name = "plausibilitetsadvarsel"
+        verbose_name_plural = "plausibilitetsadvarsler"
+        indexes = [
+            models.Index(fields=["person"], name="plaus_person"),
+            models.Index(fields=["kind", "registration_id"], name="plaus_registration"),
+        ]
+
+
 # Every registration model, in the order facts are written and exported.
 REGISTRATION_MODELS: tuple[type[Registration], ...] = (
     PersonDetails,

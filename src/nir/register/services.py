@@ -33,8 +33,10 @@ from nir.register.actors import REGELMOTOR, Actor
 from nir.register.derivation import CLOSURE_ANNUL_REASON, ENGINE_MODELS, GUARD_MODELS, REGELMOTOR_ACTOR, Changes
 from nir.register.errors import ConcurrentChange, Problem, RegistrationRefused
 from nir.register.interchange import ParsedPerson
+from nir.register.kinds import BY_MODEL as KIND_OF_MODEL
 from nir.register.snapshot_sql import current_rows, current_rows_many, lock_persons
 from nir.register.validation import reference, text_problems, validate_duf, validate_fact
+from nir.rules import plausibility
 
 _R = TypeVar("_R", bound=m.Registration)
 # Facts written with the one judged: (model, field values) of each.
@@ -219,7 +221,7 @@ def register(
             person, at, path=model.FACT_KEY, savepoint=nested and savepoint, rows=locked_rows, pipeline=pipeline
         ) as changes:
             changes.insert(row)
-    return Outcome(row, warnings, changes.result, changes.engine_rows)
+    return Outcome(row, warnings + changes.warnings, changes.result, changes.engine_rows)
 
 
 def _supersede(row: m.Registration, at: dt.datetime) -> None:
@@ -269,7 +271,7 @@ def correct(
         new.save()
         done.remove(row)
         done.add(new)
-    return Outcome(new, warnings)
+    return Outcome(new, warnings + done.warnings)
 
 
 @transaction.atomic
@@ -422,6 +424,7 @@ def rules_guard(
     yield changes
     rows = changes.apply(rows) if changes.complete else current_rows(person.pk, GUARD_MODELS)
     engine_rows = [r for r in rows if not isinstance(r, m.DerivedStatus)]
+    _judge_plausibility(changes, engine_rows, as_of, path)
     after = d.judge_write(person, engine_rows, before, as_of, path=path)
     changes.result, changes.engine_rows = after, engine_rows
     current = next((r for r in rows if isinstance(r, m.DerivedStatus)), None)
@@ -432,13 +435,56 @@ def rules_guard(
             for row in changes.pending:
                 row.save()
             store_result(person, after, at, current=current)
+            store_warnings(changes.findings, at)
         return
     values = d.status_values(after)
     status = status_row(person, values, at, current) if d.status_changed(current, values) else None
     if changes.pending or status is not None:
+        # A write with warnings stores them with the row's id: its statements are not left queued.
         replace_statuses(
-            [status] if status is not None else [], rows=changes.pending, savepoint=savepoint, pipeline=pipeline
+            [status] if status is not None else [],
+            rows=changes.pending,
+            savepoint=savepoint,
+            pipeline=None if changes.findings else pipeline,
         )
+    store_warnings(changes.findings, at)
+
+
+def _judge_plausibility(changes: Changes, engine_rows: list[m.Registration], as_of: dt.date, path: str) -> None:
+    """The plausibility checks (``derivation.judge_plausibility``) of the rows the write added:
+    refuses on an error, else notes the warnings on ``changes``."""
+    facts: dict[str, Any] | None = None
+    for row in changes.added:
+        if type(row) not in KIND_OF_MODEL:
+            continue
+        if facts is None:
+            facts = d.plausibility_facts(engine_rows)
+        warnings, findings = d.judge_plausibility(type(row), row.fact_values(), facts, as_of, path=path)
+        if findings:
+            changes.warnings += warnings
+            changes.findings.append((row, findings))
+
+
+def store_warnings(judged: Sequence[tuple[m.Registration, Sequence[plausibility.Finding]]], at: dt.datetime) -> None:
+    """Store the plausibility warnings of stored rows (each with its id), append-only."""
+    rows = [
+        m.PlausibilityWarning(
+            person_id=row.person_id,
+            kind=KIND_OF_MODEL[type(row)].name,
+            registration_id=row.pk,
+            rule=f.rule,
+            field=f.field,
+            message=f.message,
+            recorded_at=max(at, row.recorded_at),
+        )
+        for row, findings in judged
+        for f in findings
+        if not f.is_error
+    ]
+    if rows:
+        if any(r.registration_id is None for r in rows):
+            raise RuntimeError("a plausibility warning of a row without an id")
+        m.PlausibilityWarning.objects.bulk_create(rows)
 
 
 _UNSET_STATUS = object()
@@ -576,6 +622,7 @@ class _Writes:
 
     def __init__(self) -> None:
         self.ops: list[tuple[Any, ...]] = []  # ("insert", row) or ("annul", row, time)
+        self.findings: list[tuple[m.Registration, list[plausibility.Finding]]] = []  # stored after the rows
 
     def insert(self, row: m.Registration) -> None:
         self.ops.append(("insert", row))
@@ -652,6 +699,7 @@ def register_many(
         except RegistrationRefused as e:
             outcomes.append(ItemOutcome(error=e))
     writes.run()
+    store_warnings(writes.findings, at)
     _store_statuses([s for s in persons.values() if s.status_changed], at)
     return outcomes
 
@@ -678,6 +726,9 @@ def _register_in_batch(
     changes = d.Changes()
     changes.add(row)
     engine_rows = changes.apply(state.engine_rows)
+    plausible, findings = d.judge_plausibility(
+        model, values, d.plausibility_facts(engine_rows), as_of, path=model.FACT_KEY
+    )
     if model not in d.ENGINE_MODELS and state.before is not None:
         after = state.before  # the same facts on the same day: the same result, no new error
     else:
@@ -699,6 +750,8 @@ def _register_in_batch(
 
     # Accepted: the person's state moves on.
     writes.insert(row)
+    if findings:
+        writes.findings.append((row, findings))
     state.engine_rows = engine_rows
     state.add(row)
     for old in to_annul:
@@ -712,7 +765,7 @@ def _register_in_batch(
         state.status = values_now
         state.status_changed = True
     state.before = after
-    return ItemOutcome(row, warnings)
+    return ItemOutcome(row, warnings + plausible)
 
 
 def _store_statuses(changed: list[_PersonInBatch], at: dt.datetime) -> None:
@@ -736,9 +789,14 @@ class ImportResult:
 
 
 def validate_parsed(
-    parsed: ParsedPerson, *, at: dt.datetime, existing: m.Person | None = None
+    parsed: ParsedPerson,
+    *,
+    at: dt.datetime,
+    existing: m.Person | None = None,
+    findings: dict[int, list[plausibility.Finding]] | None = None,
 ) -> tuple[list[Problem], list[Problem]]:
-    """All problems and warnings of one interchange line; touches nothing."""
+    """All problems and warnings of one interchange line; touches nothing. ``findings``: filled with
+    each item's plausibility warnings, by ``id`` of the item's values (to store them with its row)."""
     problems = list(parsed.problems)
     warnings: list[Problem] = []
     if parsed.duf:
@@ -757,11 +815,20 @@ def validate_parsed(
         warnings += w
     extra = [(it.model, it.values) for it in parsed.items]
     start = programme_start(existing, extra)
+    facts = d.plausibility_facts([(m.PersonDetails, parsed.details or {}), *extra])
     for it in parsed.items:
         item_day = timezone.localdate(it.registered_at) if it.registered_at else day
         p, w = validate_fact(it.model, it.values, path=it.path, registered_on=item_day, programme_start=start, ref=ref)
         problems += p
         warnings += w
+        try:
+            w, found = d.judge_plausibility(it.model, it.values, facts, item_day, path=it.path, interchange=True)
+        except RegistrationRefused as e:
+            problems += [x for x in e.problems if x.field not in {y.field for y in p}]
+            continue
+        warnings += w
+        if found and findings is not None:
+            findings[id(it.values)] = found
     if parsed.follow_up_municipality and ref.municipality_valid(parsed.follow_up_municipality, day) is None:
         problems.append(
             Problem(
@@ -809,7 +876,8 @@ def import_person(
     """
     at = _registration_time(parsed.registered_at or at)
     existing = m.Person.objects.filter(duf=parsed.duf).first() if parsed.duf else None
-    problems, warnings = validate_parsed(parsed, at=at, existing=existing)
+    findings: dict[int, list[plausibility.Finding]] = {}
+    problems, warnings = validate_parsed(parsed, at=at, existing=existing, findings=findings)
     if existing is not None and not update:
         problems.append(
             Problem("duf", "duf_exists", f"personen med DUF-nummer {parsed.duf} finnes allerede (bruk --update)")
@@ -843,9 +911,13 @@ def import_person(
         person = m.Person.objects.create(duf=parsed.duf, recorded_at=first, source_system=actor.source_system)
     else:
         person = existing
+    created_rows: list[tuple[dict[str, Any], m.Registration]] = []
     with _guard(person, at, evaluate, path="facts") as changes:
-        counts = _write_snapshot(person, parsed, items, actor, at, existing, first if existing is None else None)
+        counts = _write_snapshot(
+            person, parsed, items, actor, at, existing, first if existing is None else None, created_rows
+        )
         changes.unknown()  # many rows at once: the guard reads the person again
+        store_warnings([(row, findings[id(v)]) for v, row in created_rows if id(v) in findings], at)
     return ImportResult(person, *counts, warnings)
 
 
@@ -857,7 +929,9 @@ def _write_snapshot(
     at: dt.datetime,
     existing: m.Person | None,
     first: dt.datetime | None,
+    created_rows: list[tuple[dict[str, Any], m.Registration]] | None = None,
 ) -> tuple[int, int, int]:
+    """Write the line's facts; ``created_rows`` gets (values, row) of each row created from an item."""
     created = annulled = corrected = 0
     if existing is None:
         assert first is not None  # given for a new person
@@ -922,4 +996,6 @@ def _write_snapshot(
         if rows:
             model.objects.bulk_create(rows)
             created += len(rows)
+            if created_rows is not None:
+                created_rows += zip([values for values, _when in wanted], rows, strict=True)
     return created, annulled, corrected
