@@ -162,7 +162,7 @@ def test_derived_follow_up_starts_at_settlement(tmp_path, new_duf):
             lambda ln: ln["facts"].update(
                 decisions=[{"scheme": "intro", "type": "loss_due_to_work", "decision_date": "2025-12-31"}]
             ),
-            "facts.decisions[0].type",
+            "facts.decisions[0].decision_date",
             "code_not_valid_on_date",
         ),
         (lambda ln: ln.update(registered_at="2026-02-11T09:30:00"), "registered_at", "type"),

@@ -307,7 +307,7 @@ def test_code_outside_validity_window_refused(make_person, actor):
     values = {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2025, 12, 31)}
     err = assert_refused(
         lambda: services.register(person, m.Decision, values, actor, at=T0),
-        "decisions.decision_type",
+        "decisions.decision_date",  # on the date that makes the type invalid (issue 16 § 3)
         "code_not_valid_on_date",
     )
     assert "01.01.2026" in str(err)

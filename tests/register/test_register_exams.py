@@ -196,7 +196,7 @@ def test_an_exam_does_not_change_what_the_regelmotor_derives(participant, actor)
         ),
         (
             {"exam_type": "citizenship", "level": "", "exam_date": dt.date(2016, 12, 1)},
-            "exams.exam_type",
+            "exams.exam_date",  # shown on the date that makes the code invalid (issue 16 § 3)
             "code_not_valid_on_date",
             "er ikke gyldig 01.12.2016",
         ),
@@ -221,11 +221,11 @@ def test_an_exam_before_the_final_tests_existed_is_refused(make_person, actor):
             person, m.Exam, ORAL_B1 | {"exam_date": dt.date(2012, 6, 1)}, actor, at=at(2026, 2, 1)
         )
     )
-    assert [(p.field, p.rule) for p in err.problems] == [
-        ("exams.exam_type", "code_not_valid_on_date"),
-        ("exams.result", "code_not_valid_on_date"),
-    ]
+    # one problem, on the date (issue 16 § 3), naming both codes it makes invalid
+    assert [(p.field, p.rule) for p in err.problems] == [("exams.exam_date", "code_not_valid_on_date")]
     assert "(gyldig 01.09.2013–…)" in err.problems[0].message
+    assert "'norwegian_oral'" in err.problems[0].message and "'passed'" in err.problems[0].message
+    assert err.problems[0].message.count("er ikke gyldig 01.06.2012") == 2
     assert not m.Exam.objects.filter(person=person).exists()
 
 

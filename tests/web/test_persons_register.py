@@ -166,7 +166,8 @@ def test_bortfall_without_participation_closes_the_programme(world, as_user):
 @pytest.mark.parametrize(
     "data, label, message",
     [
-        ({**PARTICIPATION, "decision_date": "31.02.2026"}, "Vedtaksdato", "må være en dato skrevet som dd.mm.åååå"),
+        # a day that does not exist says so (issue 16 § 3)
+        ({**PARTICIPATION, "decision_date": "31.02.2026"}, "Vedtaksdato", "31.02.2026 finnes ikke"),
         ({**PARTICIPATION, "decision_date": "i går"}, "Vedtaksdato", "må være en dato skrevet som dd.mm.åååå"),
         ({**PARTICIPATION, "type": ""}, "Vedtakstype", "mangler (påkrevd)"),
         ({**PARTICIPATION, "decision_date": ""}, "Vedtaksdato", "mangler (påkrevd)"),

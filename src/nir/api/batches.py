@@ -37,7 +37,7 @@ from nir.api.access import refusal
 from nir.api.auth import principal_key
 from nir.api.errors import PROBLEM_CONTENT_TYPE, ApiProblem, render
 from nir.api.models import Batch
-from nir.api.persons import _refused, _values
+from nir.api.persons import _api_field, _refused, _values
 from nir.api.schemas import INPUT_SCHEMAS, PROBLEMS, WRITE_KINDS, Out, ProblemError
 from nir.register import models as m
 from nir.register.errors import RegistrationRefused
@@ -67,6 +67,8 @@ class BatchItemResult(Out):
     status: Literal["created", "refused"]
     registration_id: int | None = None
     errors: list[ProblemError] = []
+    # Plausibility warnings of a created item (docs/rules.md «Plausibility»): stored, to be checked.
+    warnings: list[ProblemError] = []
 
 
 class BatchOut(Out):
@@ -117,11 +119,14 @@ def _preparer(item: BatchItem):
     return prepare
 
 
-def _register_items(request: HttpRequest, items: list[BatchItem], mode: str) -> list[m.Registration | Exception]:
+def _register_items(
+    request: HttpRequest, items: list[BatchItem], mode: str, warnings: list[list[dict]] | None = None
+) -> list[m.Registration | Exception]:
     """Each item's stored row, or why it was refused (``ApiProblem``/``ValidationError``), exactly as
     registering the items one after the other, each in a savepoint, would give: access check and
     input validation per item, then one bulk write of the valid ones — the action
-    ``nir.actions.register_batch``, which also records the audit event."""
+    ``nir.actions.register_batch``, which also records the audit event. ``warnings``: filled with
+    each item's warnings (``errors[]``-shaped, the field under ``items[i].values``)."""
     results = actions.register_batch(
         actions.Acting.from_request(request),
         [actions.BatchItem(item.duf, WRITE_KINDS[item.kind][1], _preparer(item)) for item in items],
@@ -129,8 +134,20 @@ def _register_items(request: HttpRequest, items: list[BatchItem], mode: str) -> 
         filters={"mode": mode},
     )
     out: list[m.Registration | Exception] = []
-    for item, result in zip(items, results):
+    for i, (item, result) in enumerate(zip(items, results)):
         error = result.error
+        if warnings is not None:
+            key, model = WRITE_KINDS[item.kind]
+            warnings.append(
+                [
+                    {
+                        "field": f"items[{i}].values.{_api_field(key, model, w.field)}",
+                        "rule": w.rule,
+                        "message": w.message,
+                    }
+                    for w in result.warnings
+                ]
+            )
         if error is None:
             out.append(result.row)
         elif isinstance(error, AccessRefused):
@@ -226,7 +243,8 @@ def post_batch(
         with transaction.atomic():
             results: list[dict] = []
             errors: list[dict] = []
-            registered = _register_items(request, payload.items, payload.mode)
+            warned: list[list[dict]] = []
+            registered = _register_items(request, payload.items, payload.mode, warned)
             for i, (item, got) in enumerate(zip(payload.items, registered)):
                 if isinstance(got, Exception):
                     item_errors = _item_errors(i, got)
@@ -236,7 +254,14 @@ def post_batch(
                     )
                 else:
                     results.append(
-                        {"index": i, "id": item.id, "status": "created", "registration_id": got.pk, "errors": []}
+                        {
+                            "index": i,
+                            "id": item.id,
+                            "status": "created",
+                            "registration_id": got.pk,
+                            "errors": [],
+                            "warnings": warned[i],
+                        }
                     )
             refused = sum(1 for r in results if r["status"] == "refused")
             if payload.mode == "atomic" and refused:

@@ -296,16 +296,25 @@ def judge_write(
         return after
     if callable(before):
         before = before()
-    new = (
-        rules.new_violations(before, after)
-        if before is not None
-        else [rules.Violation(e.rule, e.message, e.source, e.subject) for e in after.errors]
-    )
+    new = rules.new_violations(before, after) if before is not None else [rules.Violation.of(e) for e in after.errors]
     if new:
-        raise RegistrationRefused(
-            [Problem(f"{path}.{v.subject}" if path else v.subject, v.rule, v.message) for v in new]
-        )
+        raise RegistrationRefused([Problem(violation_field(v, path), v.rule, v.message) for v in new])
     return after
+
+
+def violation_field(v: rules.Violation, path: str) -> str:
+    """Where a refusal by the Regelmotor is shown: on the field the rule concerns when the rule's
+    subject is a fact of the kind written (``decisions`` + ``decisions[1]``, rule about the date →
+    ``decisions.decision_date``); else the subject (``permits.decisions[0]``). An import line
+    (``facts``) keeps the subject's index: ``facts.decisions[1].decision_date``."""
+    if not path:
+        return v.subject
+    head = v.subject.split("[", 1)[0]
+    if v.field and head == path:
+        return f"{path}.{v.field}"
+    if v.field and path == "facts":
+        return f"{path}.{v.subject}.{v.field}"
+    return f"{path}.{v.subject}"
 
 
 def closing(result: rules.Result, current: m.DerivedStatus | dict[str, Any] | None) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -139,9 +140,17 @@ def parse_fields(obj: Any, spec: tuple[Field, ...], path: str, problems: list[Pr
         try:
             values[fname] = _convert(kind, raw)
         except (ValueError, TypeError, decimal.InvalidOperation):
+            if kind == "date" and isinstance(raw, str) and (match := _ISO_SHAPE.match(raw)):
+                # written as a date, but no such day: say so (31.02.2026), not that it is no date
+                y, mo, d = match.groups()
+                problems.append(Problem(f"{path}.{json_key}", "date_not_exist", f"{d}.{mo}.{y} finnes ikke"))
+                continue
             msg = _KIND_MESSAGES.get(kind, "må være tekst")
             problems.append(Problem(f"{path}.{json_key}", "type", msg))
     return values
+
+
+_ISO_SHAPE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 def _moment(value: Any) -> dt.datetime:

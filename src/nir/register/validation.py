@@ -256,14 +256,11 @@ def validate_fact(  # noqa: C901 - one check per field kind, in the order a case
                             "registrert med avvik",
                         )
                     )
-            elif fact_day is not None and not code.valid_on(fact_day):
-                problems.append(
-                    Problem(
-                        p(fname),
-                        "code_not_valid_on_date",
-                        f"koden {v!r} ({code.label}) er ikke gyldig {fact_day:%d.%m.%Y} (gyldig {_window(code)})",
-                    )
-                )
+            elif fact_day is not None and date_field is not None and not code.valid_on(fact_day):
+                # The date is what makes the code invalid (the form offers only the codes valid today,
+                # and a typo is likelier in a date): shown on the date, one problem for every code.
+                text = f"koden {v!r} ({code.label}) er ikke gyldig {fact_day:%d.%m.%Y} (gyldig {_window(code)})"
+                _add_on_date(problems, p(date_field), text)
 
     for start, end in PERIODS.get(model, ()):
         a, b = values.get(start), values.get(end)
@@ -288,6 +285,15 @@ def validate_fact(  # noqa: C901 - one check per field kind, in the order a case
             x for x in _validate_details(values, path, registered_on) if x.field.rpartition(".")[2] not in unstorable
         )
     return problems, warnings
+
+
+def _add_on_date(problems: list[Problem], field: str, text: str) -> None:
+    """A code not valid on the fact's date, as one problem on the date field (messages joined)."""
+    for i, x in enumerate(problems):
+        if x.field == field and x.rule == "code_not_valid_on_date":
+            problems[i] = Problem(field, x.rule, f"{x.message}; {text}")
+            return
+    problems.append(Problem(field, "code_not_valid_on_date", text))
 
 
 def _validate_exam_level(values: dict[str, Any], p: Callable[[str], str], found: list[Problem]) -> list[Problem]:

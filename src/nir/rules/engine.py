@@ -40,14 +40,38 @@ LIST_KINDS = ("permits", "settlements", "residences", "decisions", "absences")
 VALUE_KINDS = ("final_goal", "extension_months")
 
 
+# The field (interchange key) of the fact each rule error concerns: where a refusal is shown (the web
+# form's field, the API's ``errors[].field``). A rule not listed concerns the fact as a whole.
+RULE_FIELDS: dict[str, str] = {
+    "loss_due_to_work_after_participation": "type",  # this type is not for a person in the programme
+    "loss_due_to_work_not_in_force": "decision_date",
+    "loss_due_to_work_not_in_target_group": "type",
+    "participation_after_two_years": "decision_date",
+    "participation_without_start_date": "start_date",
+    "decision_type_unknown": "type",
+    "decision_type_not_in_scheme": "type",
+    "decision_type_not_valid_on_date": "decision_date",
+    "decision_end_before_start": "end_date",
+    "absence_kind_unknown": "kind",
+    "absence_end_before_start": "to",
+    "absence_date_out_of_range": "from",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """A rule the new registration would break: the register refuses it with ``message``."""
+    """A rule the new registration would break: the register refuses it with ``message``.
+    ``field``: the interchange key of the subject's field the rule concerns ("" the fact as a whole)."""
 
     rule: str
     message: str
     source: str
     subject: str
+    field: str = ""
+
+    @classmethod
+    def of(cls, e: RuleError) -> Violation:
+        return cls(e.rule, e.message, e.source, e.subject, RULE_FIELDS.get(e.rule, ""))
 
     def __str__(self) -> str:
         return f"{self.message} [{self.rule}]"
@@ -92,5 +116,5 @@ def new_violations(before: Result, after: Result) -> list[Violation]:
         if seen[k]:
             seen[k] -= 1
             continue
-        out.append(Violation(e.rule, e.message, e.source, e.subject))
+        out.append(Violation.of(e))
     return out

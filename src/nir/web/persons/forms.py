@@ -247,14 +247,13 @@ _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 
 
 def to_iso_date(raw: str) -> str:
-    """dd.mm.åååå (or d.m.åååå) → ÅÅÅÅ-MM-DD; anything else unchanged (the parser judges it)."""
+    """dd.mm.åååå (or d.m.åååå) → ÅÅÅÅ-MM-DD, also for a day that does not exist (31.02.2026 →
+    2026-02-31: the parser then says «31.02.2026 finnes ikke»); anything else unchanged (the parser
+    judges it)."""
     match = _DMY.match(raw)
     if match:
         day, month, year = (int(g) for g in match.groups())
-        try:
-            return dt.date(year, month, day).isoformat()
-        except ValueError:
-            return raw
+        return f"{year:04d}-{month:02d}-{day:02d}"
     return raw
 
 
