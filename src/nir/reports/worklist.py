@@ -24,7 +24,11 @@ definitions are the reports' wherever a report has one:
   deadline passed within the last 12 months (older ones: the report);
 * ``regelmotor`` — terminations the Regelmotor registered automatically in
   the last 30 days (registered_by_system ``Regelmotor``; e.g. «Avbrutt –
-  Vedtak om bortfall av rett og plikt pga. arbeid»).
+  Vedtak om bortfall av rett og plikt pga. arbeid»);
+* ``datakvalitet`` — open plausibility warnings (``PlausibilityWarning`` on a
+  registration that is still current; docs/rules.md «Plausibility»), one row a
+  warning, filtered by rule with ``Context.rule``; ``plausibility_counts`` gives
+  them per follow-up municipality and rule (IMDi's view across municipalities).
 
 The user's scope is applied as the reports apply it (``queries.common_filters``):
 ``nir.access.scope.persons_followed_up``, the follow-up municipality/district today. A section costs two
@@ -68,12 +72,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nir.access.scope import Scope, person_scope, persons_followed_up
+from nir.register import kinds
 from nir.register import models as m
 from nir.register.actors import REGELMOTOR
 from nir.reports import queries
 from nir.reports.queries import FU_DISTRICT, FU_MUNICIPALITY, INTRO, NORWEGIAN
 from nir.reports.registry import ReportParams
 from nir.reports.statistics import RIGHT_WINDOW
+from nir.rules import plausibility
 
 # The Regelmotor's automatic registrations shown: those recorded in the last N days.
 RECENT_DAYS = 30
@@ -114,11 +120,13 @@ class Context:
     scope: Scope | None
     today: dt.date
     now: dt.datetime
+    # ``datakvalitet``: only the warnings of this plausibility rule (None: every rule)
+    rule: str | None = None
 
     @classmethod
-    def for_user(cls, user, today: dt.date | None = None) -> Context:
+    def for_user(cls, user, today: dt.date | None = None, *, rule: str | None = None) -> Context:
         now = timezone.now()
-        return cls(person_scope(user), today or timezone.localdate(now), now)
+        return cls(person_scope(user), today or timezone.localdate(now), now, rule)
 
     @property
     def params(self) -> ReportParams:
@@ -250,6 +258,72 @@ def regelmotor_closures(ctx: Context) -> QuerySet:
     )
 
 
+# The registration kinds a plausibility rule judges (nir.rules.plausibility), with their models.
+PLAUSIBILITY_KINDS = tuple(
+    k
+    for k in kinds.KINDS
+    if k.name in {*plausibility.EVENT_DATES, *plausibility.PLANNED_DATES, "participation", "measures", "terminations"}
+)
+
+
+# What a warning's registration is, as the caseworker calls it (kinds.KINDS names).
+REGISTRATION_LABELS = {
+    "permits": _("Residence permit"),
+    "settlements": _("Settlement"),
+    "decisions": _("Decision"),
+    "extension": _("Extension"),
+    "participation": _("Participation"),
+    "measures": _("Measure"),
+    "absences": _("Absence and leave"),
+    "terminations": _("Termination"),
+    "career_guidance": _("Career guidance"),
+    "competence_mappings": _("Competence mapping"),
+    "exams": _("Test"),
+}
+
+
+def open_warnings() -> QuerySet:
+    """Plausibility warnings whose registration is still current (not corrected, not annulled)."""
+    still_current = Q(pk__in=[])
+    for k in PLAUSIBILITY_KINDS:
+        still_current |= Q(kind=k.name) & Exists(k.model.objects.current().filter(pk=OuterRef("registration_id")))
+    return m.PlausibilityWarning.objects.filter(still_current)
+
+
+def plausibility_warnings(ctx: Context) -> QuerySet:
+    """Open plausibility warnings of the persons in scope (``in_scope``), one row a warning; only rule
+    ``ctx.rule`` when set."""
+    qs = open_warnings()
+    if ctx.rule:
+        qs = qs.filter(rule=ctx.rule)
+    return qs.annotate(**queries.person_columns(ctx.params))
+
+
+def plausibility_counts(ctx: Context) -> list[dict]:
+    """Open plausibility warnings of the persons in scope per follow-up municipality today and rule:
+    [{"municipality", "rule", "warnings", "persons"}], most warnings first (no personal data)."""
+    if ctx.sees_nobody:
+        return []
+    follow_up = (
+        queries.known(m.FollowUp, ctx.params)
+        .filter(person_id=OuterRef("person_id"), valid_from__lte=ctx.today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=ctx.today))
+        .order_by("-valid_from", "-id")
+    )
+    qs = open_warnings()
+    if ctx.scope is not None:
+        qs = qs.filter(persons_followed_up(ctx.scope, today=ctx.today))
+    if ctx.rule:
+        qs = qs.filter(rule=ctx.rule)
+    rows = (
+        qs.annotate(municipality=Subquery(follow_up.values("municipality")[:1]))
+        .values("municipality", "rule")
+        .annotate(warnings=Count("pk"), persons=Count("person_id", distinct=True))
+        .order_by("-warnings", "municipality", "rule")
+    )
+    return list(rows)
+
+
 # --- sections -----------------------------------------------------------------------------------
 
 
@@ -286,7 +360,7 @@ class Section:
     # (report id, query string) of the report with the same definition, if any
     report: tuple[str, dict] | None = None
     empty_text: Any = _("Nothing here.")
-    # what a row is: "persons" or "terminations" (the count's noun)
+    # what a row is: "persons", "terminations" or "warnings" (the count's noun)
     noun: str = "persons"
 
     @property
@@ -302,6 +376,7 @@ GROUPS = {
     "deviations": _("Deviations to fix"),
     "missing": _("Missing registrations"),
     "automatic": _("Automatic registrations by the Regelmotor"),
+    "dataquality": _("Data quality"),
 }
 
 SECTIONS: dict[str, Section] = {}
@@ -427,6 +502,30 @@ _section(
         default_sort="-recorded_at",
         empty_text=_("No automatic terminations in the last 30 days."),
         noun="terminations",
+    )
+)
+
+
+_section(
+    Section(
+        id="datakvalitet",
+        group="dataquality",
+        title=_("Implausible registrations to check"),
+        lead=_(
+            "Registrations the plausibility check accepted with a warning (hours above full time, a date in "
+            "the future, …): check them, and correct the registration if it is wrong."
+        ),
+        help_key="worklist.data_quality",
+        query=plausibility_warnings,
+        columns=(
+            Column("message", _("Plausibility warning"), "text"),
+            Column("kind", _("Registration"), "registration", ("kind",)),
+            Column("recorded_at", _("Registered"), "datetime", ("recorded_at",)),
+        ),
+        values=("message", "kind", "rule", "registration_id", "recorded_at"),
+        default_sort="-recorded_at",
+        empty_text=_("No open plausibility warnings."),
+        noun="warnings",
     )
 )
 

@@ -44,6 +44,7 @@ from nir.reports import worklist
 from nir.reports.charts import format_number
 from nir.reports.registry import REPORTS, SCHEMES
 from nir.reports.worklist import FIGURE_LABELS, GROUPS, LIST_FIGURES, PERSON_FIGURES, SECTIONS
+from nir.rules import plausibility
 
 BLOCK_ROWS = 5
 PAGE_SIZE = 50
@@ -167,6 +168,11 @@ def _cell(col: worklist.Column, rec: dict):
         return {"kind": "text", "value": codes.label(kind[5:], value) if value else "–"}
     if kind in ("date", "datetime"):
         return {"kind": kind, "value": rec.get(col.key)}
+    if kind == "registration":
+        # the registration a plausibility warning is about: its kind, linked to the person's history,
+        # where every registration stands with who, when and why
+        label = worklist.REGISTRATION_LABELS.get(rec.get(col.key) or "", rec.get(col.key) or "–")
+        return {"kind": "link", "value": str(label), "url": reverse("person_history", args=[rec["duf"]])}
     return {"kind": "text", "value": rec.get(col.key) or "–"}
 
 
@@ -190,6 +196,8 @@ def _columns(section: worklist.Section) -> list[dict]:
 def count_text(n: int, noun: str = "persons") -> str:
     if noun == "terminations":
         return ngettext("%(n)s termination", "%(n)s terminations", n) % {"n": format_number(n)}
+    if noun == "warnings":
+        return ngettext("%(n)s warning", "%(n)s warnings", n) % {"n": format_number(n)}
     return ngettext("%(n)s person", "%(n)s persons", n) % {"n": format_number(n)}
 
 
@@ -247,7 +255,9 @@ def worklist_section(request, section: str):
     s = SECTIONS.get(section)
     if s is None:
         raise Http404(_("Unknown section of the work list"))
-    ctx = worklist.Context.for_user(request.user)
+    rule = request.GET.get("regel", "").strip() if s.id == "datakvalitet" else ""
+    rule = rule if rule in plausibility.BY_ID else ""
+    ctx = worklist.Context.for_user(request.user, rule=rule or None)
     names = reference_names(ctx.today)
     if request.headers.get("HX-Request"):
         page = worklist.run(s.id, ctx, limit=BLOCK_ROWS)
@@ -269,7 +279,7 @@ def worklist_section(request, section: str):
         page = worklist.run(s.id, ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, sort=sort)
     _record(request, f"worklist:{s.id}", page.person_ids, {"section": s.id, "page": number, "sort": sort})
     url = reverse("worklist_section", args=[s.id])
-    query = {"sort": sort if sort != s.default_sort else ""}
+    query = {"sort": sort if sort != s.default_sort else "", "regel": rule}
     report_url = ""
     if s.report:
         report_url = _url("report", s.report[0], **s.report[1])
@@ -279,17 +289,51 @@ def worklist_section(request, section: str):
         "count": page.count,
         "rows": _rows(page, names),
         "count_text": count_text(page.count, s.noun),
-        "headers": _sort_headers(_columns(s), sort, url, {"sort": sort}),
+        "headers": _sort_headers(_columns(s), sort, url, {"sort": sort, "regel": rule}),
         "pager": _pager(url, query, number, pages),
         "first_row": page.offset + 1 if page.count else 0,
         "last_row": page.offset + len(page.rows),
         "report_url": report_url,
         "today": ctx.today,
         "no_access": ctx.sees_nobody,
+        "data_quality": _data_quality(request, ctx, names) if s.id == "datakvalitet" else None,
     }
     response = render(request, "web/worklist/section.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _data_quality(request, ctx: worklist.Context, names: dict) -> dict:
+    """The data-quality list's filter by rule and, for a user who sees more than one municipality
+    (IMDi, a county), the open warnings per follow-up municipality and rule (counts only; audited as
+    statistics)."""
+    counts = worklist.plausibility_counts(ctx)
+    municipalities = {r["municipality"] for r in counts}
+    per_municipality = []
+    if ctx.scope is None or len(municipalities) > 1:
+        per_municipality = [
+            {
+                "municipality": _place(names, r["municipality"], "") if r["municipality"] else "–",
+                "rule": plausibility.BY_ID[r["rule"]].title if r["rule"] in plausibility.BY_ID else r["rule"],
+                "rule_url": reverse("worklist_section", args=["datakvalitet"]) + "?" + urlencode({"regel": r["rule"]}),
+                "warnings": format_number(r["warnings"]),
+                "persons": format_number(r["persons"]),
+            }
+            for r in counts
+        ]
+        audit.record(
+            request=request,
+            action="statistics",
+            channel="web",
+            what="worklist:datakvalitet:counts",
+            filters={"rule": ctx.rule or ""},
+        )
+    return {
+        "rules": [{"id": r.id, "title": r.title, "selected": r.id == ctx.rule} for r in plausibility.RULES],
+        "rule": ctx.rule or "",
+        "per_municipality": per_municipality,
+        "url": reverse("worklist_section", args=["datakvalitet"]),
+    }
 
 
 # --- Bosetting --------------------------------------------------------------------------------------

@@ -104,6 +104,8 @@ class PersonPage:
     history: frozenset[str] = frozenset()
     # A message shown at the top of a section re-rendered after a registration.
     saved: dict[str, str] = field(default_factory=dict)
+    # The plausibility warnings of that registration (docs/rules.md «Plausibility»): saved, to be checked.
+    warnings: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.person = self.read.person
@@ -191,6 +193,7 @@ class PersonPage:
             "slot": f"slot-{section_id}",
             "scheme_title": SCHEME_TITLES.get(scheme, ""),
             "saved": self.saved.get(section_id, ""),
+            "warnings": self.warnings.get(section_id, []),
         }
         s.update(getattr(self, f"_{kind}")(scheme))
         return s

@@ -311,7 +311,7 @@ def person_add(request, duf: str, kind: str):
     # htmx: the section with the new row, and (out of band) what the Regelmotor derived anew —
     # categories, deviations, deadlines and its own avslutning — from the write's own evaluation.
     read = read_person(request.user, found, judged=outcome, rows=current_rows(found.pk, PAGE_MODELS))
-    page = PersonPage(request, read, saved={section_id: " ".join([saved, *warnings])})
+    page = PersonPage(request, read, saved={section_id: saved}, warnings={section_id: warnings})
     response = render(
         request,
         "web/persons/section_fragment.html",
