@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -119,16 +121,34 @@ def _field_from_loc(loc) -> str:
     return ".".join(parts) or "$"
 
 
-def validation_errors(errors: list[dict]) -> list[dict]:
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _sent(body: Any, loc) -> Any:
+    """The value the client sent at Ninja's error location ``loc`` (Ninja leaves pydantic's ``input`` out)."""
+    parts = [p for p in loc][2:] if loc and loc[0] == "body" else []
+    for p in parts:
+        if isinstance(body, dict) and isinstance(p, str):
+            body = body.get(p)
+        elif isinstance(body, list) and isinstance(p, int) and 0 <= p < len(body):
+            body = body[p]
+        else:
+            return None
+    return body if parts else None
+
+
+def validation_errors(errors: list[dict], body: Any = None) -> list[dict]:
+    """Ninja's validation errors as ``errors[]``; ``body``: the request's JSON body (to name a date that
+    does not exist: «31.02.2026 finnes ikke»)."""
     out = []
     for e in errors:
-        out.append(
-            {
-                "field": _field_from_loc(e.get("loc", ())),
-                "rule": str(e.get("type", "invalid")),
-                "message": str(e.get("msg", "ugyldig verdi")),
-            }
-        )
+        rule, message = str(e.get("type", "invalid")), str(e.get("msg", "ugyldig verdi"))
+        raw = e.get("input", _sent(body, e.get("loc", ())))
+        if rule.startswith("date_") and isinstance(raw, str) and (day := _ISO_DAY.match(raw)):
+            # written as a date, but no such day (2026-02-31): say so, as the web form and the import do
+            y, mo, d = day.groups()
+            rule, message = "date_not_exist", f"{d}.{mo}.{y} finnes ikke"
+        out.append({"field": _field_from_loc(e.get("loc", ())), "rule": rule, "message": message})
     return out
 
 
@@ -144,7 +164,11 @@ def install(api) -> None:
 
     @api.exception_handler(ValidationError)
     def _validation(request, exc: ValidationError):
-        errors = validation_errors(exc.errors)
+        try:
+            body = json.loads(request.body) if request.body else None
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        errors = validation_errors(exc.errors, body)
         return problem_response(
             request,
             422,

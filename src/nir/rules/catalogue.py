@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nir.rules import plausibility
+
 V, U, PARTLY = "V", "U", "V/U"  # verified, unverified, verified in part (docs/rules.md «status»)
 
 
@@ -305,6 +307,24 @@ RULES: tuple[tuple[str, tuple[RuleEntry, ...]], ...] = (
                 "introduksjonsloven § 17",
                 U,
             ),
+        ),
+    ),
+)
+
+
+# The plausibility checks of one registration (nir.rules.plausibility, docs/rules.md «Plausibility»):
+# thresholds chosen with their reasoning, so unverified.
+RULES += (
+    (
+        "Plausibilitetskontroll av én registrering",
+        tuple(
+            _r(
+                r.id,
+                ("Feil (avvises): " if r.severity == plausibility.ERROR else "Advarsel (lagres): ") + r.title,
+                r.source,
+                U,
+            )
+            for r in plausibility.RULES
         ),
     ),
 )
