@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -12,11 +14,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from nir import actions
 from nir.access import oauth
 from nir.access.models import ApiClient, Organisation, RoleAssignment
 from nir.access.policy import SCOPES
 from nir.access.roles import Role
-from nir.register.models import Person
+from nir.register.errors import RegistrationRefused
+from nir.register.models import FollowUp, Measure, Participation, Person
 
 DEMO_USERS = [
     # username, first, last, organisation code, roles, staff
@@ -28,6 +32,8 @@ DEMO_USERS = [
 
 
 DEMO_CLIENT = "demo-fagsystem-trondheim"
+# The source system of the demo's own registrations (the implausible ones, ``_implausible``).
+DEMO_SOURCE = "Syntetiske demodata"
 
 
 class Command(BaseCommand):
@@ -43,6 +49,10 @@ class Command(BaseCommand):
             call_command("synth", persons=persons, seed=seed, quiet=True, stdout=self.stdout)
             self.stdout.write("Regelmotoren vurderer befolkningen (kategorier, frister, avvik) …")
             call_command("rules", "reevaluate", "--quiet", stdout=self.stdout)
+            n = self._implausible()
+            self.stdout.write(
+                f"Registrerte {n} usannsynlige, men godtatte registreringer (arbeidslisten Datakvalitet)."
+            )
         else:
             self.stdout.write(
                 f"Registeret har allerede {Person.objects.count()} personer; ingen ny befolkning generert."
@@ -65,6 +75,46 @@ class Command(BaseCommand):
             f"{client_id} --kid {kid} --private-key {key_file} --scope nir:persons.read) "
             "http://127.0.0.1:8000/oauth/token"
         )
+
+    def _implausible(self) -> int:
+        """A few registrations the plausibility check accepts with a warning (docs/rules.md «Plausibility»),
+        for persons followed up in Trondheim and Bergen, so that the work list «Datakvalitet» has rows:
+        participation above full time last month, a measure of 45 hours a week. Through the action layer,
+        as the synthetic generator's system actor, judged and audited like any write."""
+        acting = actions.Acting.system(DEMO_SOURCE)
+        today = timezone.localdate()
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        first = last.replace(day=1)
+        stored = 0
+        for municipality, count in (("5001", 3), ("4601", 2)):
+            duf_numbers = (
+                FollowUp.objects.current()
+                .filter(municipality=municipality, valid_from__lte=today)
+                .exclude(valid_to__lt=today)
+                .order_by("person_id")
+                .values_list("person__duf", flat=True)[:count]
+            )
+            for i, duf in enumerate(duf_numbers):
+                if i % 2 == 0:
+                    model, values = (
+                        Participation,
+                        {"scheme": "intro", "from_date": first, "to_date": last, "hours": Decimal("210")},
+                    )
+                else:
+                    values = {
+                        "scheme": "intro",
+                        "measure": "work_practice",
+                        "from_date": first,
+                        "to_date": None,
+                        "hours_per_week": Decimal("45"),
+                    }
+                    model = Measure
+                try:
+                    actions.register(acting, duf, model, values, what="demo:implausible")
+                except RegistrationRefused:
+                    continue
+                stored += 1
+        return stored
 
     @transaction.atomic
     def _api_client(self):
