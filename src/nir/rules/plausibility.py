@@ -141,7 +141,7 @@ BY_ID = {r.id: r for r in RULES}
 
 # Dates of something that has happened (a decision, a termination, a test, hours attended …).
 EVENT_DATES: dict[str, tuple[str, ...]] = {
-    "permits": ("decision_date", "arrival_date"),
+    "permits": ("decision_date",),
     "settlements": ("date",),
     "decisions": ("decision_date",),
     "extension": ("decision_date",),
@@ -152,8 +152,10 @@ EVENT_DATES: dict[str, tuple[str, ...]] = {
     "competence_mappings": ("date",),
     "exams": ("date",),
 }
-# Dates that may be planned (a programme's start and end, a measure's end, registered future leave).
+# Dates that may be planned (a programme's start and end, a measure's end, registered future leave,
+# the arrival of a person granted a permit from abroad: resettlement refugees arrive months later).
 PLANNED_DATES: dict[str, tuple[str, ...]] = {
+    "permits": ("arrival_date",),
     "decisions": ("start_date", "end_date"),
     "measures": ("to",),
     "absences": ("from", "to"),
