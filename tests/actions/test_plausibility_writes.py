@@ -277,3 +277,15 @@ def test_imdi_sees_counts_per_municipality_and_filters_by_rule(client, world, us
     own = login(client.__class__(), users["trondheim"]).get("/arbeidsflate/datakvalitet/").content.decode()
     assert world["tor"].duf in own and world["berit"].duf not in own
     assert "per oppfølgingskommune og regel" not in own
+
+
+def test_every_rule_field_is_a_key_of_the_kind_its_rule_judges():
+    """``RULE_FIELDS`` (where a Regelmotor refusal is shown) names rules of the catalogue and keys the
+    web form and the API know (the kind's input spec)."""
+    from nir.register import kinds
+    from nir.rules.catalogue import rule_ids
+    from nir.rules.engine import RULE_FIELDS
+
+    keys = {j for k in ("decisions", "absences") for j, *_ in kinds.get(k).spec}
+    assert set(RULE_FIELDS) <= rule_ids()
+    assert set(RULE_FIELDS.values()) <= keys

@@ -2,7 +2,9 @@
 
 On every write the person is evaluated after the write (and, when that result has rule errors,
 before it, to compare): a registration that brings a new rule error is refused with the rule's
-message (``judge_write``). What the rules derive becomes a ``DerivedStatus`` (``status_values``)
+message (``judge_write``); a registration that breaks a plausibility error rule is refused on the field
+that is wrong, and its plausibility warnings are returned to be kept (``judge_plausibility``,
+``nir.rules.plausibility``). What the rules derive becomes a ``DerivedStatus`` (``status_values``)
 and the automatic closures ``Termination`` rows (``plan_closures``), both registered by
 ``Regelmotor``. The rules themselves live in ``nir.rules``; this module feeds them facts and says
 what their result means for the register. Storing what it judged is the register's storage code

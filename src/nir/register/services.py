@@ -7,9 +7,10 @@ enforced by ``tests/actions/test_only_actions_write.py``).
 They validate (refusing with the field and rule named, storing nothing), have the Regelmotor judge
 the write (``nir.register.derivation``, which only judges), write append-only rows with who, when
 and from which source, supersede instead of overwriting, and store the person's new derived status
-(``replace_statuses``: the one way a status is replaced) and the Regelmotor's automatic closures
-(``store_closures``). The PostgreSQL fast paths they use sit in ``write_sql``/``snapshot_sql``,
-each with its Django fallback.
+(``replace_statuses``: the one way a status is replaced), the Regelmotor's automatic closures
+(``store_closures``) and the plausibility warnings of what was written (``store_warnings``: append-only
+``PlausibilityWarning`` rows, for the work list «Datakvalitet»). The PostgreSQL fast paths they use
+sit in ``write_sql``/``snapshot_sql``, each with its Django fallback.
 """
 
 from __future__ import annotations
