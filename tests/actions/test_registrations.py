@@ -221,3 +221,163 @@ def test_reevaluate_by_a_user_who_does_not_see_the_whole_register_is_refused(wor
     with pytest.raises(AccessRefused):
         actions.reevaluate(acting(users["trondheim"], "command"), as_of=dt.date(2026, 12, 1))
     assert write_events() == []
+
+
+# --- correcting and annulling a registration found by its id ----------------------------------------
+
+
+def test_correct_registration_supersedes_the_version_and_records_one_event(world, users):
+    absence = actions.register(acting(users["trondheim"]), world["anne"].duf, m.Absence, ABSENCE).row
+    new = actions.correct_registration(
+        acting(users["trondheim"]), world["anne"].duf, m.Absence, absence.pk, {"to_date": dt.date(2026, 3, 4)}, "Feil"
+    ).row
+    absence.refresh_from_db()
+    assert absence.superseded_at is not None and new.supersedes_id == absence.pk and new.change_reason == "Feil"
+    assert (new.to_date, new.operation, new.registered_by_user_id) == (
+        dt.date(2026, 3, 4),
+        m.Operation.CORRECT,
+        users["trondheim"].pk,
+    )
+    tomb = actions.annul_registration(acting(users["trondheim"]), world["anne"].duf, m.Absence, new.pk, "Feil person")
+    assert tomb.row.operation == m.Operation.ANNUL and tomb.row.change_reason == "Feil person"
+    assert not m.Absence.objects.current().filter(person=world["anne"]).exists()
+    assert [e.what for e in write_events()] == ["absences", "absences:correct", "absences:annul"]
+
+
+def test_changes_are_computed_from_the_current_row_after_the_access_check(world, users):
+    absence = actions.register(acting(users["trondheim"]), world["anne"].duf, m.Absence, ABSENCE).row
+
+    def changes(row):
+        raise AssertionError("the row was read before the access check")
+
+    with pytest.raises(PersonNotFound):
+        actions.correct_registration(acting(users["bergen"]), world["anne"].duf, m.Absence, absence.pk, changes, "x")
+    seen = []
+    actions.correct_registration(
+        acting(users["trondheim"]),
+        world["anne"].duf,
+        m.Absence,
+        absence.pk,
+        lambda row: seen.append(row.pk) or {"kind": "leave"},
+        "Feil type",
+    )
+    assert seen == [absence.pk] and m.Absence.objects.current().get(person=world["anne"]).kind == "leave"
+
+
+@pytest.mark.parametrize("operation", ["correct", "annul"])
+def test_a_version_no_longer_current_is_a_conflict_and_nothing_is_written(world, users, operation):
+    """Correcting or annulling a stale version (corrected, or annulled, since the form was opened)
+    is refused: the caseworker must see the current version first."""
+    from nir.register.errors import ConcurrentChange
+
+    who = acting(users["trondheim"])
+    duf = world["anne"].duf
+    absence = actions.register(who, duf, m.Absence, ABSENCE).row
+    newer = actions.correct_registration(who, duf, m.Absence, absence.pk, {"kind": "leave"}, "Feil").row
+    tomb = actions.annul_registration(who, duf, m.Absence, newer.pk, "Feil person").row
+    before = (m.Absence.objects.count(), len(write_events()))
+    for stale in (absence.pk, newer.pk, tomb.pk):  # superseded, superseded by an annulment, the annulment
+        with pytest.raises(ConcurrentChange) as e:
+            if operation == "correct":
+                actions.correct_registration(who, duf, m.Absence, stale, {"kind": "time_off"}, "Igjen")
+            else:
+                actions.annul_registration(who, duf, m.Absence, stale, "Igjen")
+        assert [p.rule for p in e.value.problems] == ["already_superseded"]
+    assert (m.Absence.objects.count(), len(write_events())) == before
+
+
+def test_an_annulment_row_cannot_be_corrected_back_to_life(world, users):
+    """The register's storage itself refuses to supersede an annulment (it has no superseded_at)."""
+    from nir.register import services
+    from nir.register.errors import ConcurrentChange
+
+    absence = actions.register(acting(users["trondheim"]), world["anne"].duf, m.Absence, ABSENCE).row
+    tomb = actions.annul(acting(users["trondheim"]), absence, "Feil person").row
+    with pytest.raises(ConcurrentChange):
+        services.correct(tomb, {"kind": "leave"}, "Tilbake", acting(users["trondheim"]).actor)
+    with pytest.raises(ConcurrentChange):
+        services.annul(tomb, "Igjen", acting(users["trondheim"]).actor)
+    assert not m.Absence.objects.current().filter(person=world["anne"]).exists()
+
+
+def test_a_registration_of_another_person_or_kind_is_not_found(world, users):
+    from nir.register.errors import RegistrationNotFound
+
+    absence = actions.register(acting(users["trondheim"]), world["anne"].duf, m.Absence, ABSENCE).row
+    with pytest.raises(RegistrationNotFound):  # tor's DUF number, anne's row
+        actions.annul_registration(acting(users["trondheim"]), world["tor"].duf, m.Absence, absence.pk, "Feil")
+    with pytest.raises(RegistrationNotFound):  # anne's DUF number, no decision with that id
+        actions.annul_registration(acting(users["trondheim"]), world["anne"].duf, m.Measure, absence.pk, "Feil")
+    assert m.Absence.objects.current().filter(pk=absence.pk).exists() and len(write_events()) == 1
+
+
+@pytest.mark.parametrize(
+    "who, refusal",
+    [("bergen", PersonNotFound), ("governor", ReadOnly)],
+)
+def test_correct_and_annul_registration_refused_by_access_write_nothing(world, users, who, refusal):
+    absence = actions.register(acting(users["trondheim"]), world["anne"].duf, m.Absence, ABSENCE).row
+    before = (m.Absence.objects.count(), len(write_events()))
+    with pytest.raises(refusal):
+        actions.correct_registration(
+            acting(users[who]), world["anne"].duf, m.Absence, absence.pk, {"kind": "leave"}, "Feil"
+        )
+    with pytest.raises(refusal):
+        actions.annul_registration(acting(users[who]), world["anne"].duf, m.Absence, absence.pk, "Feil")
+    with pytest.raises(refusal):  # an id that does not exist: the same refusal, nothing revealed
+        actions.annul_registration(acting(users[who]), world["anne"].duf, m.Absence, 999_999, "Feil")
+    assert (m.Absence.objects.count(), len(write_events())) == before
+
+
+def test_a_reason_is_required(world, users):
+    absence = actions.register(acting(users["trondheim"]), world["anne"].duf, m.Absence, ABSENCE).row
+    for reason in ("", "   "):
+        with pytest.raises(RegistrationRefused) as e:
+            actions.correct_registration(
+                acting(users["trondheim"]), world["anne"].duf, m.Absence, absence.pk, {"kind": "leave"}, reason
+            )
+        assert [(p.field, p.rule) for p in e.value.problems] == [("reason", "reason_required")]
+        with pytest.raises(RegistrationRefused) as e:
+            actions.annul_registration(acting(users["trondheim"]), world["anne"].duf, m.Absence, absence.pk, reason)
+        assert [(p.field, p.rule) for p in e.value.problems] == [("reason", "reason_required")]
+    assert len(write_events()) == 1
+
+
+def test_a_correction_the_regelmotor_refuses_is_not_stored(world, users):
+    """A correction that makes the person's facts invalid is refused with the rule's message, as a
+    new registration would be: here a participation decision moved to before the person's decision
+    on loss of the right due to work."""
+    who = acting(users["trondheim"])
+    tor = world["tor"].duf
+    actions.register(
+        who, tor, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 3, 2)}
+    )
+    with pytest.raises(RegistrationRefused) as e:
+        actions.register(
+            who,
+            tor,
+            m.Decision,
+            {
+                "scheme": "intro",
+                "decision_type": "loss_due_to_work",
+                "decision_date": dt.date(2025, 12, 1),
+            },
+        )
+    rule = [p.rule for p in e.value.problems]
+    loss = m.Decision.objects.current().get(person=world["tor"], decision_type="loss_due_to_work")
+    before = (m.Decision.objects.count(), len(write_events()))
+    with pytest.raises(RegistrationRefused) as e:
+        actions.correct_registration(who, tor, m.Decision, loss.pk, {"decision_date": dt.date(2025, 12, 1)}, "Dato")
+    assert [p.rule for p in e.value.problems] == rule
+    assert (m.Decision.objects.count(), len(write_events())) == before
+    assert m.Decision.objects.current().get(pk=loss.pk).decision_date == dt.date(2026, 3, 2)
+
+
+def test_a_correction_that_changes_nothing_is_refused(world, users):
+    absence = actions.register(acting(users["trondheim"]), world["anne"].duf, m.Absence, ABSENCE).row
+    with pytest.raises(RegistrationRefused) as e:
+        actions.correct_registration(
+            acting(users["trondheim"]), world["anne"].duf, m.Absence, absence.pk, {"kind": "time_off"}, "Ingenting"
+        )
+    assert [p.rule for p in e.value.problems] == ["no_change"]
+    assert m.Absence.objects.get(pk=absence.pk).superseded_at is None and len(write_events()) == 1

@@ -21,7 +21,7 @@ from nir.actions.acting import Acting
 from nir.register import models as m
 from nir.register import services
 from nir.register.derivation import GUARD_MODELS
-from nir.register.errors import Problem, RegistrationRefused
+from nir.register.errors import ConcurrentChange, Problem, RegistrationNotFound, RegistrationRefused
 from nir.register.snapshot_sql import current_rows, lock_person, person_by_duf
 from nir.register.write_sql import atomic_pipelined
 
@@ -122,6 +122,66 @@ def annul(acting: Acting, row: m.Registration, reason: str, *, at: dt.datetime |
         _check_registered_person(acting, row.person)
         outcome = services.annul(row, reason, acting.actor, at=at)
         acting.audit(what=f"{row.FACT_KEY or type(row).__name__}:annul", persons=[row.person_id])
+    return outcome
+
+
+# --- correcting or annulling a registration found by its id ------------------------------------
+
+Changes = dict[str, Any] | Callable[[m.Registration], dict[str, Any]]
+
+
+def _current_registration(acting: Acting, duf: str, model: type[m.Registration], pk: int) -> m.Registration:
+    """The registration ``pk`` of ``model`` about the person ``duf``, read after the access check and
+    under the person's lock: ``PersonNotFound``/``ReadOnly`` as every write, ``RegistrationNotFound``
+    for no such row of that person, ``ConcurrentChange`` for a version no longer current (corrected
+    or annulled since it was read: a stale version is never corrected again)."""
+    person, _follow_ups, _rows = _for_write(acting, duf)
+    row = model.objects.filter(pk=pk, person=person).first() if isinstance(pk, int) else None
+    if row is None:
+        raise RegistrationNotFound(f"{model.__name__} {pk}")
+    row.person = person  # the locked, checked row: no second read of it
+    if row.superseded_at is not None or row.operation == m.Operation.ANNUL:
+        raise ConcurrentChange.already_superseded()
+    return row
+
+
+def correct_registration(
+    acting: Acting,
+    duf: str,
+    model: type[m.Registration],
+    pk: int,
+    changes: Changes,
+    reason: str,
+    *,
+    at: dt.datetime | None = None,
+) -> services.Outcome:
+    """Correct the registration ``pk`` of ``model`` about the person ``duf`` (``services.correct``: a new
+    version supersedes it, with ``reason``), judged by the Regelmotor and audited, in one transaction.
+
+    ``changes``: the changed values, or a function of the current row giving them (called after the
+    access check, so that a refused actor learns nothing of the row). Raises ``AccessRefused``,
+    ``RegistrationNotFound``, ``ConcurrentChange`` (the version is no longer current) or
+    ``RegistrationRefused``; nothing is written or audited then."""
+    with transaction.atomic():
+        row = _current_registration(acting, duf, model, pk)
+        values = changes(row) if callable(changes) else changes
+        if all(getattr(row, f, object()) == v for f, v in values.items()):
+            raise RegistrationRefused([Problem("values", "no_change", "rettingen endrer ingenting")])
+        outcome = services.correct(row, values, reason, acting.actor, at=at)
+        acting.audit(what=f"{row.FACT_KEY or model.__name__}:correct", persons=[row.person_id])
+    return outcome
+
+
+def annul_registration(
+    acting: Acting, duf: str, model: type[m.Registration], pk: int, reason: str, *, at: dt.datetime | None = None
+) -> services.Outcome:
+    """Annul the registration ``pk`` of ``model`` about the person ``duf`` (``services.annul``: an
+    annulment row with ``reason`` supersedes it), judged by the Regelmotor and audited, in one
+    transaction. Raises as ``correct_registration``."""
+    with transaction.atomic():
+        row = _current_registration(acting, duf, model, pk)
+        outcome = services.annul(row, reason, acting.actor, at=at)
+        acting.audit(what=f"{row.FACT_KEY or model.__name__}:annul", persons=[row.person_id])
     return outcome
 
 

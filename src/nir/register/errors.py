@@ -39,3 +39,7 @@ class ConcurrentChange(RegistrationRefused):
                 )
             ]
         )
+
+
+class RegistrationNotFound(LookupError):
+    """No registration of that kind and id about that person (or none the actor may see)."""

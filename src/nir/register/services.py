@@ -230,7 +230,14 @@ def _supersede(row: m.Registration, at: dt.datetime) -> None:
         raise RegistrationRefused(
             [Problem("registered_at", "before_original", "en korreksjon kan ikke registreres før det den korrigerer")]
         )
-    updated = type(row).objects.filter(pk=row.pk, superseded_at__isnull=True).update(superseded_at=at)
+    # Only a current version: not one already superseded, nor an annulment (a tombstone is never
+    # current, though nothing supersedes it), which would bring the annulled fact back.
+    updated = (
+        type(row)
+        .objects.filter(pk=row.pk, superseded_at__isnull=True)
+        .exclude(operation=m.Operation.ANNUL)
+        .update(superseded_at=at)
+    )
     if updated != 1:
         raise ConcurrentChange.already_superseded()
     row.superseded_at = at
