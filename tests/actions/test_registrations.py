@@ -349,28 +349,18 @@ def test_a_correction_the_regelmotor_refuses_is_not_stored(world, users):
     on loss of the right due to work."""
     who = acting(users["trondheim"])
     tor = world["tor"].duf
-    actions.register(
-        who, tor, m.Decision, {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 3, 2)}
-    )
-    with pytest.raises(RegistrationRefused) as e:
-        actions.register(
-            who,
-            tor,
-            m.Decision,
-            {
-                "scheme": "intro",
-                "decision_type": "loss_due_to_work",
-                "decision_date": dt.date(2025, 12, 1),
-            },
-        )
-    rule = [p.rule for p in e.value.problems]
-    loss = m.Decision.objects.current().get(person=world["tor"], decision_type="loss_due_to_work")
+    loss = {"scheme": "intro", "decision_type": "loss_due_to_work", "decision_date": dt.date(2026, 3, 2)}
+    actions.register(who, tor, m.Decision, loss)
+    start = dt.date(2026, 4, 1)
+    participation = {"scheme": "intro", "decision_type": "participation", "decision_date": start, "start_date": start}
+    row = actions.register(who, tor, m.Decision, participation).row
     before = (m.Decision.objects.count(), len(write_events()))
+    earlier = {"decision_date": dt.date(2026, 2, 2), "start_date": dt.date(2026, 2, 2)}
     with pytest.raises(RegistrationRefused) as e:
-        actions.correct_registration(who, tor, m.Decision, loss.pk, {"decision_date": dt.date(2025, 12, 1)}, "Dato")
-    assert [p.rule for p in e.value.problems] == rule
+        actions.correct_registration(who, tor, m.Decision, row.pk, earlier, "Dato")
+    assert [p.rule for p in e.value.problems] == ["loss_due_to_work_after_participation"]
     assert (m.Decision.objects.count(), len(write_events())) == before
-    assert m.Decision.objects.current().get(pk=loss.pk).decision_date == dt.date(2026, 3, 2)
+    assert m.Decision.objects.current().get(pk=row.pk).decision_date == start
 
 
 def test_a_correction_that_changes_nothing_is_refused(world, users):

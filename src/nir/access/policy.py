@@ -219,6 +219,28 @@ API_RULES: dict[str, Rule] = {
     "GET /statistics": _read(P.REPORT_READ, Person.MANY),
 }
 
+# Corrections and annulments, for every registration kind (``nir.register.kinds``: each kind's
+# ``resource``; tests/api/test_api_revisions.py checks the two lists agree).
+REVISION_RESOURCES = (
+    "permits",
+    "residences",
+    "follow-up",
+    "settlements",
+    "decisions",
+    "final-goals",
+    "extension",
+    "participation",
+    "measures",
+    "absences",
+    "terminations",
+    "career-guidance",
+    "competence-mappings",
+    "exams",
+)
+for _resource in REVISION_RESOURCES:
+    API_RULES[f"POST /persons/{{duf}}/{_resource}/{{id}}/corrections"] = _write()
+    API_RULES[f"POST /persons/{{duf}}/{_resource}/{{id}}/annulments"] = _write()
+
 PUBLIC = Rule(None, public=True)
 LOGGED_IN = Rule(None)
 

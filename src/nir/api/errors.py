@@ -32,6 +32,7 @@ DEFAULTS = {
     403: ("forbidden", "Ingen tilgang"),
     404: ("not-found", "Finnes ikke"),
     405: ("method-not-allowed", "Metoden er ikke tillatt"),
+    409: ("conflict", "Konflikt"),
     413: ("payload-too-large", "For stor forespørsel"),
     422: ("validation", "Ugyldige data"),
     429: ("too-many-requests", "For mange forespørsler"),

@@ -26,7 +26,7 @@ from nir.api.schemas import (
 from nir.register import kinds
 from nir.register import models as m
 from nir.register.errors import Problem, RegistrationRefused
-from nir.register.interchange import item_to_json, parse_fields
+from nir.register.interchange import MODEL_TO_KEY, item_to_json, parse_fields
 from nir.reports import registry
 from nir.reports.exports import _json_value
 
@@ -136,8 +136,10 @@ def registration_out(row: m.Registration, key: str, by=None) -> dict[str, Any]:
             "scheme": row.scheme,
             "follow_up_municipality": row.follow_up_municipality or None,
         }
-    else:
+    elif type(row) in MODEL_TO_KEY:
         values = item_to_json(row)
+    else:  # a kind that is a plain value in the interchange format (the extension): its keys
+        values = {j: _json_value(getattr(row, f)) for j, f, _k, _r in kinds.BY_MODEL[type(row)].spec}
     # The registrant is usually the caller (``by``): no look-up then.
     user = (
         (by if by is not None and by.pk == row.registered_by_user_id else row.registered_by_user)

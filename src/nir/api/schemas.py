@@ -53,6 +53,8 @@ class Problem(Out):
 # Every operation documents these error responses (application/problem+json).
 PROBLEM_STATUSES = (400, 401, 403, 404, 422, 429)
 PROBLEMS = {PROBLEM_STATUSES: Problem}
+# … and those of a correction or an annulment: 409, the version is no longer current.
+REVISION_PROBLEMS = {(*PROBLEM_STATUSES, 409): Problem}
 
 # --- persons ---------------------------------------------------------------------------------
 
@@ -272,6 +274,62 @@ class _InputBase(Schema):
 
 
 INPUT_SCHEMAS: dict[str, type[Schema]] = {seg: _make_input(key) for seg, (key, _model) in WRITE_KINDS.items()}
+
+# --- corrections and annulments ------------------------------------------------------------------
+
+REASON = Field(
+    ...,
+    min_length=1,
+    max_length=2000,
+    description="Begrunnelse: why the registration is corrected or annulled (shown in the history)",
+)
+
+
+class RevisionOut(RegistrationOut):
+    """A new version of a registration: a correction (``operation`` ``correct``: the corrected values) or
+    an annulment (``annul``: the values annulled)."""
+
+    operation: str
+    supersedes: int
+    reason: str
+
+
+class RevisionResult(Out):
+    registration: RevisionOut
+    warnings: list[ProblemError]
+    person: PersonOut
+
+
+class AnnulmentIn(Schema):
+    """An annulment (sletting): the registration stops counting; nothing is deleted, the history keeps it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = REASON
+
+
+def _make_correction(kind: kinds.RegistrationKind) -> type[Schema]:
+    fields = {}
+    for json_key, fname, field_kind, _required in kind.spec:
+        aliased = json_key in ("from", "to")
+        fields[f"{json_key}_" if aliased else json_key] = _field(
+            kind.model, fname, field_kind, False, None, alias=json_key if aliased else None
+        )
+    name = _schema_name(kind.name)[:-2]
+    changes = create_model(f"{name}Changes", __base__=_InputBase, **fields)
+    changes.__doc__ = (
+        f"The `{kind.name}` keys to change (those of its registration). A key left out keeps its current "
+        "value; `null` empties an optional one."
+    )
+    correction = create_model(
+        f"{name}Correction", __base__=_InputBase, reason=(str, REASON), values=(changes, Field(...))
+    )
+    correction.__doc__ = f"A correction of a `{kind.name}` registration: the changed values and why."
+    return correction
+
+
+# Every kind's correction, by its API resource (``kinds.RegistrationKind.resource``).
+CORRECTION_SCHEMAS: dict[str, type[Schema]] = {k.resource: _make_correction(k) for k in kinds.KINDS}
 
 # --- code lists ------------------------------------------------------------------------------
 

@@ -44,6 +44,12 @@ class RegistrationKind:
         if not self.interchange:
             object.__setattr__(self, "interchange", self.name)
 
+    @property
+    def resource(self) -> str:
+        """The API's path segment of this kind's registrations, every kind has one: ``segment``, else the
+        name (``/api/v1/persons/{duf}/<resource>/{id}/corrections`` and ``…/annulments``)."""
+        return self.segment or self.name.replace("_", "-")
+
     def model_field(self, json_key: str) -> str:
         return next(f for j, f, _k, _r in self.spec if j == json_key)
 
@@ -238,6 +244,7 @@ BY_NAME: dict[str, RegistrationKind] = {k.name: k for k in KINDS}
 BY_MODEL: dict[type[m.Registration], RegistrationKind] = {k.model: k for k in KINDS}
 BY_SLUG: dict[str, RegistrationKind] = {k.slug: k for k in KINDS if k.slug}
 BY_SEGMENT: dict[str, RegistrationKind] = {k.segment: k for k in KINDS if k.segment}
+BY_RESOURCE: dict[str, RegistrationKind] = {k.resource: k for k in KINDS}
 
 
 def get(name: str) -> RegistrationKind:
