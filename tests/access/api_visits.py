@@ -12,7 +12,8 @@ WRITE_BODIES = {
         "decision_date": "2026-02-02",
         "start_date": "2026-02-02",
     },
-    "final-goals": {"final_goal": "work_vgo_2026"},
+    # (a goal that can be extended: the person has extensions, add_revision_rows)
+    "final-goals": {"final_goal": "complete_vgo_2025"},
     "participation": {"scheme": "norwegian", "from": "2026-03-01", "to": "2026-03-31", "hours": 48},
     "measures": {"measure": "work_practice", "from": "2026-04-01", "to": "2026-06-30", "hours_per_week": 20},
     "absences": ABSENCE,
@@ -34,3 +35,95 @@ def post_json(c, path, body, headers):
 def write(segment):
     """A visit that registers one valid fact of kind ``segment`` on the person with DUF ``duf``."""
     return lambda c, h, duf: post_json(c, f"/persons/{duf}/{segment}", WRITE_BODIES[segment], h)
+
+
+# --- corrections and annulments (POST /persons/{duf}/<resource>/{id}/corrections, …/annulments) -------
+
+# resource -> a valid correction's values. Each visit is sent for the person's newest current row of
+# the kind; the annulment (visited first: the operations are visited in order) takes the newest row,
+# the correction the next (``add_revision_rows`` gives every kind two rows).
+CORRECTIONS = {
+    "permits": {"arrival_date": "2025-09-20"},
+    "residences": {"address": "Storgata 2"},
+    "follow-up": {"to": "2099-12-31"},
+    "settlements": {"date": "2025-11-02"},
+    "decisions": {"end_date": "2028-01-04"},
+    "final-goals": {"final_goal": "partial_vgo_2025"},
+    "extension": {"months": 4},
+    "participation": {"hours": 80},
+    "measures": {"hours_per_week": 25},
+    "absences": {"kind": "time_off"},
+    "terminations": {"date": "2026-10-02"},
+    "career-guidance": {"organisation": "Karrieresenteret"},
+    "competence-mappings": {"date": "2025-10-16"},
+    "exams": {"level": "B2"},
+}
+
+
+def _newest(resource, duf) -> int:
+    from nir.register import kinds
+
+    model = kinds.BY_RESOURCE[resource].model
+    pk = model.objects.current().filter(person__duf=duf).order_by("-pk").values_list("pk", flat=True).first()
+    return pk or 1  # none (the principal could not register one): refused before the id matters
+
+
+def revise(resource, what):
+    """A visit that corrects or annuls the person's newest current registration of ``resource``."""
+    if what == "corrections":
+        body = {"reason": "Feil registrert", "values": CORRECTIONS[resource]}
+    else:
+        body = {"reason": "Registrert på feil person"}
+    return lambda c, h, duf: post_json(c, f"/persons/{duf}/{resource}/{_newest(resource, duf)}/{what}", body, h)
+
+
+REVISION_VISITS = {
+    f"POST /persons/{{duf}}/{resource}/{{id}}/{what}": revise(resource, what)
+    for resource in CORRECTIONS
+    for what in ("annulments", "corrections")
+}
+
+
+def add_revision_rows(register, person):
+    """Give ``person`` (built by ``Register.person`` with a participation decision and a final goal) two
+    current rows of every kind, so that each kind can be annulled and then corrected."""
+    import datetime as dt
+
+    from nir.register import models as m
+
+    day = dt.date(2026, 2, 2)
+    rows = [
+        (m.ResidencePermit, {"basis": "utl_28", "decision_date": dt.date(2025, 9, 1)}),
+        (m.Residence, {"municipality": "5001", "address": "Storgata 1", "valid_from": dt.date(2025, 11, 1)}),
+        (m.Residence, {"municipality": "5001", "address": "Storgata 3", "valid_from": dt.date(2024, 1, 1)}),
+        (m.FollowUp, {"municipality": "5001", "valid_from": dt.date(2024, 1, 1), "valid_to": dt.date(2024, 6, 30)}),
+        (m.Settlement, {"municipality": "5001", "settlement_date": dt.date(2024, 1, 1), "by_agreement": True}),
+        (m.Decision, {"scheme": "intro", "decision_type": "loss_of_self_certification", "decision_date": day}),
+        (m.FinalGoal, {"scheme": "intro", "goal": "complete_vgo_2025"}),
+        (m.Extension, {"scheme": "intro", "months": 3}),
+        (m.Extension, {"scheme": "intro", "months": 2}),
+    ]
+    for _ in range(2):
+        rows += [
+            (m.Participation, {"scheme": "intro", "from_date": day, "to_date": dt.date(2026, 2, 27), "hours": 60}),
+            (m.Measure, {"scheme": "intro", "measure": "work_practice", "from_date": day}),
+            (m.Absence, {"scheme": "intro", "kind": "leave", "from_date": day, "to_date": dt.date(2026, 2, 3)}),
+            (
+                m.Termination,
+                {"scheme": "norwegian", "termination_type": "completed", "termination_date": dt.date(2026, 10, 1)},
+            ),
+            (m.CareerGuidance, {"guidance_date": day, "kind": "individual"}),
+            (m.CompetenceMapping, {"mapping_date": dt.date(2025, 10, 15), "kind": "before_settlement"}),
+            (
+                m.Exam,
+                {
+                    "scheme": "norwegian",
+                    "exam_type": "norwegian_oral",
+                    "exam_date": dt.date(2026, 1, 20),
+                    "result": "passed",
+                    "level": "B1",
+                },
+            ),
+        ]
+    for model, values in rows:
+        register.add(person, model, values)

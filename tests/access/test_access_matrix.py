@@ -20,7 +20,7 @@ import datetime as dt
 import io
 
 import pytest
-from api_visits import ABSENCE, WRITE_BODIES, post_json, write
+from api_visits import ABSENCE, REVISION_VISITS, WRITE_BODIES, add_revision_rows, post_json, write
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -104,6 +104,7 @@ API_CALLS = {
     "GET /persons": lambda c, h, duf: c.get("/api/v1/persons", headers=h),
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
     **{f"POST /persons/{{duf}}/{seg}": write(seg) for seg in WRITE_BODIES},
+    **REVISION_VISITS,
     "POST /batches": lambda c, h, duf: post_json(
         c,
         "/batches",
@@ -189,7 +190,7 @@ LOGOUTS = {"logout", "oidc_logout"}
 def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     """Fails for a new endpoint until its access is decided (deny-by-default applies meanwhile)."""
     operations = api_operations()
-    assert len(operations) == 14
+    assert len(operations) == 42  # 14, and a correction and an annulment of each of the 14 kinds
     missing_rule = [op for op in operations if op not in policy.API_RULES]
     missing_call = [op for op in operations if op not in API_CALLS]
     unknown_kind = [
@@ -221,8 +222,10 @@ def world(db, settings, tmp_path):
     r = Register(Actor.for_system(REGELMOTOR, source_system="matrise"))
     anne = r.person("Anne", "Aas")  # followed up by Trondheim (5001, Trøndelag)
     r.participation(anne, dt.date(2026, 1, 5), goal="work_no_vgo_2026")
+    add_revision_rows(r, anne)
     berit = r.person("Berit", "Berg", municipality="4601")  # Bergen (Vestland)
     r.participation(berit, dt.date(2026, 1, 5), goal="work_no_vgo_2026")
+    add_revision_rows(r, berit)
     return {"in": anne, "out": berit}
 
 

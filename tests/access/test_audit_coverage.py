@@ -18,7 +18,7 @@ import datetime as dt
 import io
 
 import pytest
-from api_visits import ABSENCE, WRITE_BODIES, post_json, write
+from api_visits import ABSENCE, REVISION_VISITS, WRITE_BODIES, add_revision_rows, post_json, write
 from django.core.cache import cache
 from django.core.management import call_command, get_commands, load_command_class
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -43,6 +43,7 @@ def person(db, settings, tmp_path):
     r = Register(Actor.for_system(REGELMOTOR, source_system="revisjon"))
     anne = r.person("Anne", "Aas")  # followed up by Trondheim (5001)
     r.participation(anne, dt.date(2026, 1, 5), goal="work_no_vgo_2026")
+    add_revision_rows(r, anne)
     return anne
 
 
@@ -155,6 +156,7 @@ API_VISITS = {
     "GET /persons": lambda c, h, duf: c.get("/api/v1/persons", headers=h),
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
     **{f"POST /persons/{{duf}}/{seg}": write(seg) for seg in WRITE_BODIES},
+    **REVISION_VISITS,
     "POST /batches": lambda c, h, duf: post_json(
         c,
         "/batches",
