@@ -259,6 +259,8 @@ WEB_RULES: dict[str, Rule] = {
     "person_section": _read(P.PERSON_READ, Person.ONE),
     "person_history": _read(P.PERSON_READ, Person.ONE),
     "person_add": _write(),
+    "person_correct": _write(),
+    "person_annul": _write(),
     # Municipality pages: key figures (counts) for the municipalities in the user's scope.
     "municipalities": _read(P.REPORT_READ, Person.MANY),
     "municipality": _read(P.REPORT_READ, Person.MANY),

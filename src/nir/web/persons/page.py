@@ -24,6 +24,7 @@ from nir.access.read import PersonRead, place_label, registered_by, registering_
 from nir.register import models as m
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.web.persons.forms import INTRO, KINDS, NORWEGIAN, SCHEMES
+from nir.web.persons.revisions import revise_urls
 
 SCHEME_TITLES = {
     INTRO: gettext_lazy("Introduction programme"),
@@ -135,6 +136,10 @@ class PersonPage:
 
     def details_url(self, row: m.Registration) -> str:
         return f"{self.history_url}#{row_anchor(row)}"
+
+    def revise(self, row: m.Registration) -> dict[str, str]:
+        """The row's «Rett» and «Slett» links, for a user who may register (none otherwise)."""
+        return revise_urls(self.duf, row) if self.may_register else {}
 
     def of(self, model, scheme: str | None = None) -> list:
         rows = self.read.of(model)
@@ -336,6 +341,7 @@ class PersonPage:
                     "by": self.by(r),
                     "place": place_label(r.follow_up_municipality, r.follow_up_district),
                     "url": self.details_url(r),
+                    "revise": self.revise(r),
                 }
                 for r in rows
             ]
@@ -353,6 +359,7 @@ class PersonPage:
                     "by": self.by(r),
                     "place": place_label(r.follow_up_municipality),
                     "url": self.details_url(r),
+                    "revise": self.revise(r),
                 }
                 for r in goals
             ],
@@ -363,6 +370,7 @@ class PersonPage:
                     "decision_date": r.decision_date,
                     "by": self.by(r),
                     "url": self.details_url(r),
+                    "revise": self.revise(r),
                 }
                 for r in extensions
             ],
@@ -378,6 +386,7 @@ class PersonPage:
             "by": self.by(r),
             "place": place_label(r.follow_up_municipality),
             "url": self.details_url(r),
+            "revise": self.revise(r),
             "recorded_at": r.recorded_at,
             "status": version_status(r),
             "reason_text": r.change_reason,
@@ -412,6 +421,7 @@ class PersonPage:
                     "hours": r.hours,
                     "by": self.by(r),
                     "url": self.details_url(r),
+                    "revise": self.revise(r),
                 }
                 for r in parts
             ],
@@ -424,6 +434,7 @@ class PersonPage:
                     "hours": r.hours_per_week,
                     "by": self.by(r),
                     "url": self.details_url(r),
+                    "revise": self.revise(r),
                 }
                 for r in measures
             ],
@@ -440,6 +451,7 @@ class PersonPage:
                     "to": r.to_date,
                     "by": self.by(r),
                     "url": self.details_url(r),
+                    "revise": self.revise(r),
                 }
                 for r in rows
             ]
@@ -457,6 +469,7 @@ class PersonPage:
                     "organisation": r.organisation,
                     "by": self.by(r),
                     "url": self.details_url(r),
+                    "revise": self.revise(r),
                 }
                 for r in rows
             ]

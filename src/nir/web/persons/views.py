@@ -35,7 +35,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from nir import actions, codes
-from nir.access import audit
+from nir.access import audit, policy
 from nir.access.persons import PersonNotFound, ReadOnly, find_person, find_person_and_follow_ups
 from nir.access.read import (
     PAGE_MODELS,
@@ -53,6 +53,7 @@ from nir.register.interchange import FIELD_KINDS
 from nir.register.snapshot_sql import current_rows
 from nir.web.persons.forms import KINDS, Kind, Submission, error_for, field_context, read_submission
 from nir.web.persons.page import DERIVED_SECTIONS, SCHEME_TITLES, SECTION_IDS, PersonPage, row_anchor, version_status
+from nir.web.persons.revisions import revise_urls
 
 
 def _htmx(request) -> bool:
@@ -187,6 +188,13 @@ def _entry(row: m.Registration, users: dict) -> dict:
     }
 
 
+def _revise_from_history(duf: str, row: m.Registration, may_register: bool) -> dict[str, str]:
+    """«Rett» and «Slett» of a current registration, returning to the history when saved."""
+    if not may_register or isinstance(row, m.DerivedStatus):
+        return {}
+    return {k: f"{v}?fra=historikk" if k != "label" else v for k, v in revise_urls(duf, row).items()}
+
+
 @never_cache
 @login_required
 @require_GET
@@ -201,6 +209,7 @@ def person_history(request, duf: str):
         rows += list(m.DerivedStatus.objects.filter(person=found))
     rows.sort(key=lambda r: (r.recorded_at, type(r).__name__, r.pk), reverse=True)
     users = registering_users(rows)
+    may_register = policy.allows(request.user, policy.Permission.PERSON_WRITE)
     details = next(
         (
             r
@@ -213,8 +222,9 @@ def person_history(request, duf: str):
         "person": found,
         "name": f"{details.first_name} {details.last_name}" if details else "",
         "person_url": reverse("person", args=[found.duf]),
-        "entries": [_entry(r, users) for r in rows],
+        "entries": [_entry(r, users) | {"revise": _revise_from_history(found.duf, r, may_register)} for r in rows],
         "derived": derived,
+        "may_register": may_register,
     }
     response = render(request, "web/persons/history.html", ctx)
     _audit_read(request, found, "person:historikk")
