@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from nir.access import policy
 from nir.access.models import Organisation, OrganisationKind, Role
 from nir.api.api import api
+from nir.register import models as m
 from nir.register.actors import REGELMOTOR, Actor
 from nir.testing.builders import Register, make_client, make_user
 
@@ -137,6 +138,8 @@ WEB_CALLS = {
     "person_section": ("get", "/personer/{duf}/seksjon/vedtak-intro/"),
     "person_history": ("get", "/personer/{duf}/historikk/"),
     "person_add": ("get", "/personer/{duf}/ny/vedtak/?ordning=intro"),
+    "person_correct": ("get", "/personer/{duf}/rett/oppholdstillatelse/{permit}/"),
+    "person_annul": ("get", "/personer/{duf}/slett/oppholdstillatelse/{permit}/"),
     "municipalities": ("get", "/kommuner/"),
     "municipality": ("get", "/kommuner/5001/"),
     "rules": ("get", "/regelmotor/"),
@@ -339,6 +342,9 @@ def test_web_access_matrix(name, world, client, django_user_model):
         for where in ("in", "out") if "{duf}" in path else (None,):
             key = f"{page} [{where}]" if where else page
             url = path.replace("{duf}", world[where].duf) if where else path
+            if "{permit}" in url:  # the person's residence permit (the «Rett»/«Slett» forms)
+                permit = m.ResidencePermit.objects.current().filter(person=world[where]).order_by("pk").first()
+                url = url.replace("{permit}", str(permit.pk))
             r = getattr(client, method)(url, headers=headers)
             want[key] = _web_expected(name, page, where)
             got[key] = _web_outcome(r, page, want[key], world)

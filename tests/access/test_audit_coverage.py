@@ -87,6 +87,24 @@ def _form_urls(duf):
     ]
 
 
+def _revise_urls(what):
+    """The «Rett» or «Slett» form of the person's newest current registration of every kind."""
+
+    def urls(duf):
+        from nir.register import models as m
+        from nir.web.persons.revisions import REVISION_KINDS
+
+        out = []
+        for slug, kind in REVISION_KINDS.items():
+            row = kind.model.objects.current().filter(person__duf=duf).order_by("-pk").first()
+            assert row is not None, slug
+            out.append(f"/personer/{duf}/{what}/{slug}/{row.pk}/")
+        assert m.ResidencePermit in {k.model for k in REVISION_KINDS.values()}
+        return out
+
+    return urls
+
+
 # How to visit every page that concerns persons: url name -> the URLs to ask for (each without and
 # with ``HX-Request``). A page about one person is asked for with the person's DUF number.
 WEB_VISITS = {
@@ -94,6 +112,8 @@ WEB_VISITS = {
     "person_section": lambda duf: [f"/personer/{duf}/seksjon/{s}/" for s in sorted(SECTION_IDS)],
     "person_history": lambda duf: [f"/personer/{duf}/historikk/", f"/personer/{duf}/historikk/?avledet=1"],
     "person_add": _form_urls,
+    "person_correct": _revise_urls("rett"),
+    "person_annul": _revise_urls("slett"),
     "rules_explain": lambda duf: [f"/regelmotor/forklar/{duf}/"],
     "audit_person_export": lambda duf: [f"/administrering/tilgangslogg/person/{duf}.csv"],
     # (without ?vis IMDi is asked to choose first, and the Arbeidsflate page without ?inline=1 is
@@ -146,6 +166,18 @@ def test_a_refused_add_form_shown_again_is_audited(person, client, django_user_m
     client.force_login(make_user(django_user_model, "revisjon-kommune", "k-5001", roles=[Role.CASEWORKER]))
     before = last_event_id()
     r = client.post(f"/personer/{person.duf}/ny/fravaer/?ordning=intro", {"from": "31.02.2026"})
+    assert r.status_code == 422
+    assert any(names(e, person) and e.action == "read" for e in new_events(before))
+
+
+def test_a_refused_correction_form_shown_again_is_audited(person, client, django_user_model):
+    """The correction form shown again with its errors (422) shows the person and the registration."""
+    from nir.register import models as m
+
+    client.force_login(make_user(django_user_model, "revisjon-kommune", "k-5001", roles=[Role.CASEWORKER]))
+    row = m.Absence.objects.current().filter(person=person).first()
+    before = last_event_id()
+    r = client.post(f"/personer/{person.duf}/rett/fravaer/{row.pk}/", {"from": "31.02.2026", "begrunnelse": "x"})
     assert r.status_code == 422
     assert any(names(e, person) and e.action == "read" for e in new_events(before))
 
