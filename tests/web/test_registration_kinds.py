@@ -84,9 +84,24 @@ def _resolve(doc: dict, schema: dict) -> dict:
 def test_the_api_endpoints_are_the_registry_kinds_with_a_segment(openapi):
     prefix = "/api/v1/persons/{duf}/"
     posted = {
-        path[len(prefix) :] for path, ops in openapi["paths"].items() if path.startswith(prefix) and "post" in ops
+        path[len(prefix) :]
+        for path, ops in openapi["paths"].items()
+        if path.startswith(prefix) and "post" in ops and "/{id}/" not in path
     }
     assert posted == set(kinds.BY_SEGMENT)
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS, ids=lambda k: k.name)
+def test_every_kind_can_be_corrected_and_annulled_through_the_api(openapi, kind):
+    base = f"/api/v1/persons/{{duf}}/{kind.resource}/{{id}}"
+    correction = _resolve(
+        openapi, openapi["paths"][f"{base}/corrections"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    )
+    assert set(correction["required"]) == {"reason", "values"}
+    values = _resolve(openapi, correction["properties"]["values"])
+    assert list(values["properties"]) == [j for j, *_ in kind.spec] and not values.get("required")
+    annulment = openapi["paths"][f"{base}/annulments"]["post"]["requestBody"]["content"]["application/json"]
+    assert list(_resolve(openapi, annulment["schema"])["properties"]) == ["reason"]
 
 
 @pytest.mark.parametrize("kind", [k for k in REGISTRATION_KINDS if k.segment], ids=lambda k: k.name)
