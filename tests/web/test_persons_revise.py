@@ -146,6 +146,8 @@ def test_a_stale_correction_is_a_conflict(world, as_user):
     data = {"kind": "leave", "from": "02.02.2026", "to": "06.02.2026", "begrunnelse": "Feil"}
     assert c.post(url("rett", anne, row), data).status_code == 303
     before = counts()
+    r = c.get(url("rett", anne, row))  # the old version's form says so before anything is typed
+    assert r.status_code == 409 and "allerede korrigert eller slettet" in text(r)
     r = c.post(url("rett", anne, row), {**data, "to": "13.02.2026"})
     assert r.status_code == 409 and "allerede korrigert eller slettet" in text(r) and 'value="13.02.2026"' in text(r)
     assert counts() == before

@@ -156,6 +156,9 @@ def _revise(request, duf: str, slug: str, pk: int, what: str):
         raise PermissionDenied(str(e)) from None
     row = _row(found, kind, pk)
     if request.method == "GET":
+        if row.superseded_at is not None or row.operation == m.Operation.ANNUL:  # a stale link: say so at once
+            errors = refusal_errors(kind, ConcurrentChange.already_superseded().problems)
+            return _form(request, found, kind, slug, row, what, None, errors, status=409)
         return _form(request, found, kind, slug, row, what, None, [])
 
     acting = actions.Acting.from_request(request)
