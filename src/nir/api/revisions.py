@@ -14,6 +14,8 @@ or annulled since it was read: a resend of the same correction is refused, never
 when refused (the reason missing, a value invalid, nothing changed, or the Regelmotor's rule).
 """
 
+import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -80,7 +82,7 @@ def _current_json(kind: kinds.RegistrationKind, row: m.Registration) -> dict[str
     out: dict[str, Any] = {}
     for json_key, fname, _k, _r in kind.spec:
         v = getattr(row, fname)
-        out[json_key] = v.isoformat() if hasattr(v, "isoformat") else (str(v) if hasattr(v, "as_tuple") else v)
+        out[json_key] = v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v
     return out
 
 
