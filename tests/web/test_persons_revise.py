@@ -218,3 +218,26 @@ def _selected(html: str, name: str) -> str:
     block = html[start : html.index("</select>", start)]
     match = re.search(r'<option value="([^"]*)" selected>', block)
     return match.group(1) if match else ""
+
+
+def test_a_report_row_follows_a_correction_at_once(world, as_user):
+    """«Deltagere som har avsluttet introduksjonsprogram»: the termination's hours of work per week,
+    corrected on the person page, are the report's at once; annulled, the row is gone."""
+    c = as_user("trondheim")
+    anne = world["anne"]
+    data = {"type": "completed", "reason": "work", "hours_work_per_week": "37,5", "date": "01.10.2026"}
+    assert c.post(f"/personer/{anne.duf}/ny/avslutning/?ordning=intro", data).status_code == 303
+    row = m.Termination.objects.current().get(person=anne, scheme="intro")
+
+    def report_rows():
+        r = c.get("/api/v1/reports/avsluttet-intro", {"from": "2026-01-01", "to": "2026-12-31"})
+        assert r.status_code == 200, r.content
+        return [x for x in r.json()["rows"] if x["duf"] == anne.duf]
+
+    assert [x["hours_work_per_week"] for x in report_rows()] == [37.5]
+    r = c.post(url("rett", anne, row), {**data, "hours_work_per_week": "20", "begrunnelse": "Feil timetall"})
+    assert r.status_code == 303
+    assert [x["hours_work_per_week"] for x in report_rows()] == [20]
+    new = m.Termination.objects.current().get(person=anne, scheme="intro")
+    assert c.post(url("slett", anne, new), {"begrunnelse": "Feil person"}).status_code == 303
+    assert report_rows() == []
