@@ -27,6 +27,10 @@ WRITE_BODIES = {
 }
 
 
+# A move that the register accepts for a person followed up by Trondheim (5001) since 01.11.2025.
+MOVE = {"move_date": "2026-06-01", "municipality": "4601", "address": "Storgata 1", "postal_code": "5003"}
+
+
 def post_json(c, path, body, headers):
     return c.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers)
 

@@ -70,6 +70,8 @@ class PersonRead:
     rows: list[m.Registration]
     result: rules.Result
     user: Any = field(default=None, repr=False)
+    # Set for a former follow-up municipality (``read_former``): the ``FormerFollowUp`` read by.
+    former: FormerFollowUp | None = None
     _by_model: dict[type, list[m.Registration]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -201,7 +203,9 @@ def find_person_for_reading(
 def read_former(user, person: m.Person, rows: list[m.Registration], former: FormerFollowUp) -> PersonRead:
     """``read_person`` for a former follow-up municipality: ``rows`` (``former_rows``) evaluated by the
     Regelmotor on the last day it followed the person up."""
-    return read_person(user, person, min(former.last_day, timezone.localdate()), rows=rows)
+    read = read_person(user, person, min(former.last_day, timezone.localdate()), rows=rows)
+    read.former = former
+    return read
 
 
 # --- the API's document ---------------------------------------------------------------------
@@ -299,6 +303,10 @@ def person_document(read: PersonRead) -> dict[str, Any]:
             "errors": doc["errors"],
         },
         "explanations": result.explanation_steps(),
+        # A former follow-up municipality's read (issue 16 § 2): the person as registered until the transfer.
+        "transferred": {"moved_on": read.former.moved_on, "known_at": read.former.known_at}
+        if read.former is not None
+        else None,
     }
 
 

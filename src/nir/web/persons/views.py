@@ -40,8 +40,8 @@ from nir.access.persons import PersonNotFound, ReadOnly, find_person_and_follow_
 from nir.access.read import (
     PAGE_MODELS,
     find_person_for_reading,
-    find_person_with_rows,
     place_label,
+    read_former,
     read_person,
     registered_by,
     registering_users,
@@ -52,8 +52,8 @@ from nir.register.errors import RegistrationRefused
 from nir.register.explain import CATEGORY_LABELS
 from nir.register.interchange import FIELD_KINDS
 from nir.register.snapshot_sql import current_rows
-from nir.web.persons.moves import elsewhere_or_not_found, history_until, read_former
 from nir.web.persons.forms import KINDS, Kind, Submission, error_for, field_context, read_submission
+from nir.web.persons.moves import elsewhere_or_not_found, history_until
 from nir.web.persons.page import DERIVED_SECTIONS, SCHEME_TITLES, SECTION_IDS, PersonPage, row_anchor, version_status
 
 
