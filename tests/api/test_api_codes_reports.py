@@ -96,4 +96,4 @@ def test_openapi_schema_is_valid(users, client):
 
     schema = schemathesis.openapi.from_dict(client.get(f"{API}/openapi.json").json())
     ops = [r.ok() for r in schema.get_all_operations()]
-    assert len(ops) == 14  # 13 single operations and POST /batches
+    assert len(ops) == 17  # 13 single operations, POST /batches, and the three of moves (issue 16 § 2)

@@ -39,6 +39,7 @@ VALID = {
     "absences": {"scheme": "intro", "kind": "leave", "from": "2026-09-07", "to": "2026-09-11"},
     "terminations": {"scheme": "intro", "type": "completed", "reason": "work", "date": "2026-10-01"},
     "career-guidance": {"date": "2026-02-20", "kind": "individual"},
+    "moves": {"move_date": "2026-06-01", "municipality": "4601"},
 }
 
 
@@ -66,7 +67,7 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     dufs = [p.duf for p in world.values()]
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 14  # 13 single operations and POST /batches
+    assert len(operations) == 17  # 13 single operations, POST /batches and the three of moves (issue 16 § 2)
     failures = []
     statuses: dict[str, set[int]] = {}
     for op in operations:
@@ -100,7 +101,7 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     assert not failures, "\n\n".join(failures)
     # The run reached the register: some writes were accepted (201), some refused (422), reads answered.
     seen = set().union(*statuses.values())
-    assert {200, 201, 422} <= seen and len(statuses) == 14, statuses
+    assert {200, 201, 422} <= seen and len(statuses) == 17, statuses
 
 
 def _with_duf(pair):

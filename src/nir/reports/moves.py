@@ -9,7 +9,7 @@ earlier ends, in another municipality or district (``nir.actions.move`` register
 
 **Secondary migration (sekundærflytting)** is the report ``sekundaerflytting`` of the registry
 (``nir.reports.registry``: one row per move, for the page, the API and ``nir report``), defined in
-``secondary_migration_query``: a move to another *municipality* by a person settled by agreement
+``nir.reports.queries.sekundaerflytting``: a move to another *municipality* by a person settled by agreement
 with IMDi (``Settlement.by_agreement``) whose move date is at most two years after their latest
 settlement by agreement before the move; counted in the year of the move (the move date), by the
 municipality moved from and the municipality moved to. ``secondary_migration`` sums the report's
@@ -28,21 +28,17 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from nir.access.persons import former_follow_up
 from nir.access.read import place_label
 from nir.access.scope import Scope, persons_followed_up
 from nir.register import models as m
-from nir.reports.queries import _of_person, known, person_columns
+from nir.reports import registry
 
 # The longest list of moved persons a page or the API shows at once (the newest moves first).
 LIST_LIMIT = 500
-# Two years after settlement (the issue's definition; see the module text), as a difference of
-# year*10000 + month*100 + day: 2024-02-29 + two years is 2026-02-28, as dateutil counts it.
-SECONDARY_WINDOW = 20000
 
 
 @dataclass
@@ -203,48 +199,6 @@ def _in(scope: Scope, fu: m.FollowUp) -> bool:
 # --- secondary migration (sekundærflytting) -------------------------------------------------
 
 
-def _date_key(expr: str):
-    return ExtractYear(expr) * 10000 + ExtractMonth(expr) * 100 + ExtractDay(expr)
-
-
-def secondary_migration_query(params) -> QuerySet:
-    """The report ``sekundaerflytting``: one row per move to another municipality within two years
-    of the person's latest settlement by agreement before it (see the module text), the move date
-    (``valid_from`` of the receiving period) from ``params.date_from`` to ``params.date_to``."""
-    previous = (
-        _of_person(m.FollowUp, params).filter(valid_from__lt=OuterRef("valid_from")).order_by("-valid_from", "-id")
-    )
-    settled = (
-        _of_person(m.Settlement, params)
-        .filter(by_agreement=True, settlement_date__lt=OuterRef("valid_from"))
-        .order_by("-settlement_date", "-id")
-    )
-    status = _of_person(m.DerivedStatus, params)
-    qs = known(m.FollowUp, params)
-    if params.date_from:
-        qs = qs.filter(valid_from__gte=params.date_from)
-    if params.date_to:
-        qs = qs.filter(valid_from__lte=params.date_to)
-    return (
-        qs.annotate(
-            prev_municipality=Subquery(previous.values("municipality")[:1]),
-            prev_to=Subquery(previous.values("valid_to")[:1]),
-            settlement_date=Subquery(settled.values("settlement_date")[:1]),
-            settled_key=Subquery(
-                settled.annotate(k=_date_key("settlement_date")).values("k")[:1], output_field=IntegerField()
-            ),
-            move_key=_date_key("valid_from"),
-            move_year=ExtractYear("valid_from"),
-            law=Subquery(status.values("law")[:1]),
-            category=Subquery(status.values("intro_category")[:1]),
-            **person_columns(params),
-        )
-        .filter(prev_municipality__isnull=False, settlement_date__isnull=False, prev_to__isnull=False)
-        .exclude(prev_municipality=F("municipality"))
-        .filter(move_key__lte=F("settled_key") + SECONDARY_WINDOW)
-    )
-
-
 @dataclass(frozen=True)
 class SecondaryCount:
     year: int
@@ -264,8 +218,6 @@ class SecondaryCount:
 def secondary_migration(params, *, scope: Scope | None) -> list[SecondaryCount]:
     """Secondary migration counted by year of the move, from and to municipality: the rows of the
     report ``sekundaerflytting`` (``registry.run``, scoped as every report) summed."""
-    from nir.reports import registry
-
     result = registry.run("sekundaerflytting", params, scope=scope)
     counts = Counter((r["year"], r["from_municipality"], r["to_municipality"]) for r in result.iter_rows())
     return [

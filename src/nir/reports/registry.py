@@ -235,12 +235,6 @@ _register(
 )
 
 
-def _secondary_migration(params: ReportParams) -> QuerySet:
-    from nir.reports.moves import secondary_migration_query
-
-    return secondary_migration_query(params)
-
-
 _register(
     ReportDefinition(
         id="sekundaerflytting",
@@ -261,7 +255,7 @@ _register(
             Column("year", "År", order=("move_year",)),
         ),
         filters={"from": "date_from", "to": "date_to"},
-        query=_secondary_migration,
+        query=queries.sekundaerflytting,
         values={
             "prev_municipality": "from_municipality",
             "municipality": "to_municipality",
