@@ -92,6 +92,10 @@ def test_move_the_new_municipality_takes_over_and_the_old_reads_only_until_the_t
     assert "06.04.2026" in text(as_user("bergen").get(f"/personer/{anne.duf}/historikk/"))
 
 
+def test_the_persons_page_links_to_the_moves(world, as_user):
+    assert 'href="/personer/flyttinger/"' in text(as_user("trondheim").get("/personer/"))
+
+
 def test_search_for_a_person_who_moved_out_opens_what_was_registered_until_then(world, as_user):
     post_move(as_user("trondheim"), world["anne"], move_date())
     r = as_user("trondheim").get("/personer/", {"duf": world["anne"].duf})

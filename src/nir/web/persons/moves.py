@@ -40,8 +40,8 @@ from nir.register.explain import CATEGORY_LABELS
 from nir.register.history import follow_up_on
 from nir.reports import moves, registry
 
-# How far back the Flyttinger page looks by default.
-DEFAULT_DAYS = 365
+# How far back the Flyttinger page looks by default: two years (the horizon of secondary migration).
+DEFAULT_DAYS = 730
 
 
 def elsewhere_or_not_found(request, duf: str, refusal: PersonNotFound | None = None):
