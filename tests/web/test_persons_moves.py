@@ -110,3 +110,14 @@ def test_the_moves_page_shows_secondary_migration_to_those_who_read_reports(worl
     assert "Trondheim" in row and "Bergen" in row
     imdi = text(as_user("imdi").get("/personer/flyttinger/"))
     assert world["anne"].duf in imdi and 'id="utflyttet"' not in imdi
+
+
+def test_the_work_list_shows_who_moved_in_with_their_deadline(world, as_user):
+    post_move(as_user("trondheim"), world["anne"], move_date())
+    block = as_user("bergen").get("/arbeidsflate/innflyttet/")
+    assert block.status_code == 200
+    html = text(block)
+    assert world["anne"].duf in html and "Trondheim" in html and "Innflyttet" in html
+    deadline = m.DerivedStatus.objects.current().get(person=world["anne"]).intro_deadline
+    assert deadline.strftime("%d.%m.%Y") in html
+    assert world["anne"].duf not in text(as_user("trondheim").get("/arbeidsflate/innflyttet/"))
