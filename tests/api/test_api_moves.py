@@ -128,3 +128,19 @@ def test_unknown_duf_and_another_municipalitys_person_differ(world, as_user):
     assert "Berit" not in r.content.decode() and "4601" not in r.content.decode() and "Bergen" not in r.content.decode()
     [event] = AuditEvent.objects.filter(what="person:elsewhere")
     assert event.outcome == "denied" and event.channel == "api"
+
+
+@pytest.mark.parametrize("mode", ["atomic", "partial"])
+def test_a_batch_item_of_another_municipalitys_person_is_audited(world, as_user, mode):
+    absence = {"scheme": "intro", "kind": "leave", "from": "2026-09-07", "to": "2026-09-11"}
+    body = {"mode": mode, "items": [{"id": "1", "duf": world["berit"].duf, "kind": "absences", "values": absence}]}
+    r = as_user("trondheim").post(
+        f"{API}/batches",
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Idempotency-Key": f"flytt-{mode}"},
+    )
+    assert r.status_code in (201, 422), r.content
+    assert "Berit" not in r.content.decode()
+    [event] = AuditEvent.objects.filter(what="batch:elsewhere")
+    assert event.outcome == "denied" and event.person_count == 1
