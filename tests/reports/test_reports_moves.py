@@ -117,3 +117,23 @@ def test_two_years_is_counted_as_the_calendar_does(register):
     r.add(outside, m.FollowUp, {"municipality": "4601", "valid_from": dt.date(2026, 3, 1)}, at(2026, 3, 2))
     rows = registry.run("sekundaerflytting", registry.ReportParams(), scope=None).rows
     assert [r["duf"] for r in rows] == [inside.duf]
+
+
+def test_secondary_migration_counts_both_laws(register):
+    r = register
+    # a § 28 permit decided in 2020: introduksjonsloven
+    old_law = r.person(
+        "Olga",
+        "Eldre",
+        permit=dt.date(2020, 6, 1),
+        settled=dt.date(2025, 11, 1),
+        follow_up_to=dt.date(2026, 5, 31),
+    )
+    r.add(old_law, m.FollowUp, {"municipality": "4601", "valid_from": dt.date(2026, 6, 1)}, at(2026, 6, 1))
+    status = m.DerivedStatus.objects.current().get(person=old_law)
+    assert status.law == "introduksjonsloven"
+    assert registry.run("sekundaerflytting", registry.ReportParams(), scope=None).count == 0
+    intro_law = registry.ReportParams(law="introduksjonsloven")
+    assert registry.run("sekundaerflytting", intro_law, scope=None).count == 1
+    counts = moves.secondary_migration(registry.ReportParams(), scope=None)
+    assert [(c.from_municipality, c.to_municipality, c.moves) for c in counts] == [("5001", "4601", 1)]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -217,9 +217,12 @@ class SecondaryCount:
 
 def secondary_migration(params, *, scope: Scope | None) -> list[SecondaryCount]:
     """Secondary migration counted by year of the move, from and to municipality: the rows of the
-    report ``sekundaerflytting`` (``registry.run``, scoped as every report) summed."""
-    result = registry.run("sekundaerflytting", params, scope=scope)
-    counts = Counter((r["year"], r["from_municipality"], r["to_municipality"]) for r in result.iter_rows())
+    report ``sekundaerflytting`` (``registry.run``, scoped as every report) summed — over both laws
+    (a report shows one law at a time; a move is a move whichever law the person is under)."""
+    counts: Counter = Counter()
+    for law in registry.LAWS:
+        result = registry.run("sekundaerflytting", replace(params, law=law), scope=scope)
+        counts.update((r["year"], r["from_municipality"], r["to_municipality"]) for r in result.iter_rows())
     return [
         SecondaryCount(y, f, t, n) for (y, f, t), n in sorted(counts.items(), key=lambda kv: (-kv[0][0], -kv[1], kv[0]))
     ]
