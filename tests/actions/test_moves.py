@@ -110,6 +110,17 @@ def test_bad_moves_are_refused_and_store_nothing(world, users, values, field, ru
     assert write_events() == []
 
 
+def test_a_move_ahead_is_registered_and_takes_effect_on_its_date(world, users):
+    ahead = timezone.localdate() + dt.timedelta(days=30)
+    actions.move(acting(users["trondheim"]), world["anne"].duf, to_bergen(ahead))
+    assert find_person(users["trondheim"], world["anne"].duf) == world["anne"]  # still Trondheim's until then
+    with pytest.raises(PersonElsewhere):
+        find_person(users["bergen"], world["anne"].duf)
+    with pytest.raises(RegistrationRefused) as e:
+        actions.move(acting(users["imdi"]), world["tor"].duf, to_bergen(timezone.localdate() + dt.timedelta(days=400)))
+    assert "move_too_far_ahead" in {p.rule for p in e.value.problems}
+
+
 def test_a_second_move_before_the_first_is_refused(world, users):
     actions.move(acting(users["trondheim"]), world["anne"].duf, to_bergen(past(10)))
     with pytest.raises(RegistrationRefused) as e:

@@ -1017,6 +1017,8 @@ class Move:
 
 
 MOVE_REASON = "Flytting: ny oppfølgingskommune fra {date}"
+# A move known in advance may be registered; not further ahead than this.
+MOVE_AHEAD = dt.timedelta(days=366)
 
 
 def register_move(
@@ -1053,6 +1055,10 @@ def register_move(
     problems: list[Problem] = []
     if not municipality:
         problems.append(Problem("move.municipality", "required", "kommunen personen flytter til mangler"))
+    if day > timezone.localdate(at) + MOVE_AHEAD:
+        problems.append(
+            Problem("move.move_date", "move_too_far_ahead", "en flytting kan registreres høyst ett år fram i tid")
+        )
     if old is None:
         problems.append(
             Problem("move.move_date", "no_follow_up", "personen har ingen oppfølgingskommune på flyttedatoen")
