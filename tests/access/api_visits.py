@@ -28,6 +28,10 @@ WRITE_BODIES = {
 }
 
 
+# A move that the register accepts for a person followed up by Trondheim (5001) since 01.11.2025.
+MOVE = {"move_date": "2026-06-01", "municipality": "4601", "address": "Storgata 1", "postal_code": "5003"}
+
+
 def post_json(c, path, body, headers):
     return c.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", headers=headers)
 
@@ -86,18 +90,22 @@ REVISION_VISITS = {
 
 def add_revision_rows(register, person):
     """Give ``person`` (built by ``Register.person`` with a participation decision and a final goal) two
-    current rows of every kind, so that each kind can be annulled and then corrected."""
+    current rows of every kind, so that each kind can be annulled and then corrected. The places are
+    the person's own follow-up municipality: an earlier period elsewhere would make that municipality
+    a former follow-up municipality that reads the person (issue 16 § 2)."""
     import datetime as dt
 
     from nir.register import models as m
 
+    home = m.FollowUp.objects.current().filter(person=person).values_list("municipality", flat=True).first()
+
     day = dt.date(2026, 2, 2)
     rows = [
         (m.ResidencePermit, {"basis": "utl_28", "decision_date": dt.date(2025, 9, 1)}),
-        (m.Residence, {"municipality": "5001", "address": "Storgata 1", "valid_from": dt.date(2025, 11, 1)}),
-        (m.Residence, {"municipality": "5001", "address": "Storgata 3", "valid_from": dt.date(2024, 1, 1)}),
-        (m.FollowUp, {"municipality": "5001", "valid_from": dt.date(2024, 1, 1), "valid_to": dt.date(2024, 6, 30)}),
-        (m.Settlement, {"municipality": "5001", "settlement_date": dt.date(2024, 1, 1), "by_agreement": True}),
+        (m.Residence, {"municipality": home, "address": "Storgata 1", "valid_from": dt.date(2025, 11, 1)}),
+        (m.Residence, {"municipality": home, "address": "Storgata 3", "valid_from": dt.date(2024, 1, 1)}),
+        (m.FollowUp, {"municipality": home, "valid_from": dt.date(2024, 1, 1), "valid_to": dt.date(2024, 6, 30)}),
+        (m.Settlement, {"municipality": home, "settlement_date": dt.date(2024, 1, 1), "by_agreement": True}),
         (m.Decision, {"scheme": "intro", "decision_type": "loss_of_self_certification", "decision_date": day}),
         (m.FinalGoal, {"scheme": "intro", "goal": "complete_vgo_2025"}),
         (m.Extension, {"scheme": "intro", "months": 3}),

@@ -18,7 +18,7 @@ import datetime as dt
 import io
 
 import pytest
-from api_visits import ABSENCE, REVISION_VISITS, WRITE_BODIES, add_revision_rows, post_json, write
+from api_visits import ABSENCE, MOVE, REVISION_VISITS, WRITE_BODIES, add_revision_rows, post_json, write
 from django.core.cache import cache
 from django.core.management import call_command, get_commands, load_command_class
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -114,6 +114,8 @@ WEB_VISITS = {
     "person_add": _form_urls,
     "person_correct": _revise_urls("rett"),
     "person_annul": _revise_urls("slett"),
+    "person_move": lambda duf: [f"/personer/{duf}/flytting/"],
+    "person_moves": lambda duf: ["/personer/flyttinger/", "/personer/flyttinger/?dager=30"],
     "rules_explain": lambda duf: [f"/regelmotor/forklar/{duf}/"],
     "audit_person_export": lambda duf: [f"/administrering/tilgangslogg/person/{duf}.csv"],
     # (without ?vis IMDi is asked to choose first, and the Arbeidsflate page without ?inline=1 is
@@ -197,6 +199,9 @@ API_VISITS = {
     ),
     "GET /reports/{report_id}": lambda c, h, duf: c.get("/api/v1/reports/personliste", headers=h),
     "GET /statistics": lambda c, h, duf: c.get("/api/v1/statistics", {"year": "2025"}, headers=h),
+    "POST /persons/{duf}/moves": lambda c, h, duf: post_json(c, f"/persons/{duf}/moves", MOVE, h),
+    "GET /moves": lambda c, h, duf: c.get("/api/v1/moves", headers=h),
+    "GET /moves/secondary-migration": lambda c, h, duf: c.get("/api/v1/moves/secondary-migration", headers=h),
 }
 
 

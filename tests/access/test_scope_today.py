@@ -3,7 +3,8 @@
 A report's ``as_of`` decides what its rows describe (the follow-up municipality, status and
 deadlines on that day), never whom the user may see: a person who moved away is not listed to
 their former municipality with an earlier ``as_of`` — not in the report pages, their downloads,
-the API or ``nir report --user`` — just as their person page gives 404. The new municipality sees
+the API or ``nir report --user``; their person page shows the former municipality only what was
+registered until the transfer (issue 16 § 2), never in a list or report. The new municipality sees
 them, with the rows as of the earlier day. Historical *figures* (the yearly statistics, which
 count by the follow-up at the reference date and show no person) stay available to the former
 municipality (docs/access.md).
@@ -100,7 +101,8 @@ def test_persons_in_scope_is_the_person_page_rule(world, users):
 def test_web_report_page_and_downloads(world, users, client):
     mona, stig = world["mona"].duf, world["stig"].duf
     client.force_login(users["trondheim"])
-    assert client.get(f"/personer/{mona}/").status_code == 404
+    person_page = client.get(f"/personer/{mona}/")  # what was registered until the transfer (issue 16 § 2)
+    assert person_page.status_code == 200 and 'id="tidligere-oppfolging"' in person_page.content.decode()
     page = client.get("/rapporter/personliste/", {"as_of": "01.05.2026"})
     assert page.status_code == 200
     html = page.content.decode()
@@ -123,7 +125,7 @@ def test_web_report_page_and_downloads(world, users, client):
 def test_api_report(world, users, client):
     mona, stig = world["mona"].duf, world["stig"].duf
     client.force_login(users["trondheim"])
-    assert client.get(f"{API}/persons/{mona}").status_code == 404
+    assert client.get(f"{API}/persons/{mona}").json()["transferred"]["moved_on"] == MOVED.isoformat()
     for report_id in ("personliste", "avvik-sluttmaal"):
         r = client.get(f"{API}/reports/{report_id}", {"as_of": "2026-05-01"})
         assert r.status_code == 200, r.content

@@ -40,6 +40,7 @@ VALID = {
     "terminations": {"scheme": "intro", "type": "completed", "reason": "work", "date": "2026-10-01"},
     "career-guidance": {"date": "2026-02-20", "kind": "individual"},
     "annulments": {"reason": "Registrert på feil person"},
+    "moves": {"move_date": "2026-06-01", "municipality": "4601"},
 }
 # Corrections and annulments (two per registration kind): fewer examples each, an existing registration
 # and its person half the time (a valid annulment above; a correction's generated values mostly reach
@@ -71,7 +72,7 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     dufs = [p.duf for p in world.values()]
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 42  # 13 single operations, POST /batches, 28 corrections and annulments
+    assert len(operations) == 45  # 13 single operations, POST /batches, 28 corrections and annulments, 3 of moves
     from nir.register import kinds
 
     failures = []
@@ -111,7 +112,7 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     assert not failures, "\n\n".join(failures)
     # The run reached the register: some writes were accepted (201), some refused (422), reads answered.
     seen = set().union(*statuses.values())
-    assert {200, 201, 404, 422} <= seen and len(statuses) == 42, statuses
+    assert {200, 201, 404, 422} <= seen and len(statuses) == 45, statuses
     assert any(201 in got for op, got in statuses.items() if op.endswith("/annulments")), statuses
 
 

@@ -28,6 +28,7 @@ def test_list():
         "avvik-sluttmaal",
         "bortfall-arbeid",
         "personliste",
+        "sekundaerflytting",
         "aarsstatistikk",
     ]
     assert sum(1 for line in lines if line.startswith("  --figure ")) == 9

@@ -24,7 +24,13 @@ def last_names(result):
 
 
 def test_registry_has_the_three_reports_with_the_titles_of_reports_md():
-    assert list(registry.REPORTS) == ["avsluttet-intro", "avvik-sluttmaal", "bortfall-arbeid", "personliste"]
+    assert list(registry.REPORTS) == [
+        "avsluttet-intro",
+        "avvik-sluttmaal",
+        "bortfall-arbeid",
+        "personliste",
+        "sekundaerflytting",  # issue 16 § 2
+    ]
     assert registry.get("avsluttet-intro").title == "Deltagere som har avsluttet introduksjonsprogram"
     assert registry.get("avvik-sluttmaal").title == (
         "Personer i introduksjonsprogram med avvik i registrering av sluttmaal"

@@ -125,14 +125,18 @@ def test_add_links_are_real_links_with_htmx(world, as_user):
     assert f'href="/personer/{duf}/ny/karriereveiledning/"' in html
 
 
-def test_unknown_and_out_of_scope_persons_are_the_same_404(world, as_user):
+def test_unknown_is_not_found_and_another_municipalitys_person_is_said_to_be_followed_up_elsewhere(world, as_user):
+    """Issue 16 § 2: both 404, but a DUF number that exists in another area says so — with nothing about
+    the person, not even which municipality follows them up."""
     c = as_user("trondheim")
     outside = page(c, world["berit"])
     unknown = c.get("/personer/999999999999/")
     assert outside.status_code == unknown.status_code == 404
-    main = lambda r: text(r)[text(r).index("<main") : text(r).index("</main>")]  # noqa: E731
-    assert main(outside).replace(world["berit"].duf, "X") == main(unknown).replace("999999999999", "X")
-    assert "Berit" not in text(outside)
+    assert 'id="person-elsewhere"' in text(outside) and 'id="person-elsewhere"' not in text(unknown)
+    assert "følges opp av en annen kommune eller bydel" in text(outside)
+    assert "Fant ingen person med DUF-nummer 999999999999 som du har tilgang til." in text(unknown)
+    main = text(outside)[text(outside).index("<main") : text(outside).index("</main>")]
+    assert "Berit" not in main and "Berg" not in main and "4601" not in main
     assert c.get("/personer/abc/").status_code == 404
     assert as_user("bergen").get(f"/personer/{world['anne'].duf}/").status_code == 404
     for path in ("historikk/", "seksjon/vedtak-intro/", "ny/vedtak/?ordning=intro"):
@@ -171,8 +175,14 @@ def test_reading_the_page_is_audited(world, as_user, users):
     [event] = events(action="read", channel="web", what="person")
     assert event.user == users["trondheim"] and event.person_count == 1
     assert AuditEventPerson.objects.filter(event=event, person=world["anne"]).exists()
-    page(as_user("trondheim"), world["berit"])  # not found: nothing read, nothing recorded
-    assert len(events(action="read", channel="web")) == 1
+    page(as_user("trondheim"), world["berit"])  # followed up elsewhere: nothing read, the refused lookup recorded
+    assert len(events(action="read", channel="web", outcome="allowed")) == 1
+    [refused] = events(action="read", channel="web", what="person:elsewhere")
+    assert (
+        refused.outcome == "denied" and AuditEventPerson.objects.filter(event=refused, person=world["berit"]).exists()
+    )
+    as_user("trondheim").get("/personer/999999999999/")  # unknown: nobody to name, nothing recorded
+    assert len(events(action="read", channel="web")) == 2
 
 
 def test_person_page_does_a_bounded_number_of_queries(world, as_user, django_assert_max_num_queries):

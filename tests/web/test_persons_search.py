@@ -37,13 +37,15 @@ def test_search_by_duf_opens_the_person_page(world, as_user):
     assert r.status_code == 302 and r["Location"] == f"/personer/{duf}/"
 
 
-def test_search_by_duf_outside_scope_or_unknown_finds_nothing(world, as_user):
+def test_search_by_duf_outside_scope_says_elsewhere_and_unknown_finds_nothing(world, as_user):
     c = as_user("trondheim")
     unknown = identity.make_duf("2099000001")
-    for duf in (world["berit"].duf, unknown):
-        r = c.get("/personer/", {"duf": duf})
-        assert r.status_code == 200
-        assert "Ingen personer du har tilgang til, passer med søket." in text(r) and "Berit" not in text(r)
+    r = c.get("/personer/", {"duf": unknown})
+    assert r.status_code == 200
+    assert "Ingen personer du har tilgang til, passer med søket." in text(r) and 'id="person-elsewhere"' not in text(r)
+    r = c.get("/personer/", {"duf": world["berit"].duf})
+    assert r.status_code == 200 and 'id="person-elsewhere"' in text(r)
+    assert "Berit" not in text(r) and "4601" not in text(r)
     r = c.get("/personer/", {"duf": "123"})
     assert r.status_code == 200 and 'href="#sok-duf"' in text(r)
     assert as_user("imdi").get("/personer/", {"duf": world["berit"].duf}).status_code == 302

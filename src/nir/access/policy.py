@@ -212,6 +212,9 @@ API_RULES: dict[str, Rule] = {
     "POST /persons/{duf}/absences": _write(),
     "POST /persons/{duf}/terminations": _write(),
     "POST /persons/{duf}/career-guidance": _write(),
+    "POST /persons/{duf}/moves": _write(),
+    "GET /moves": _read(P.PERSON_READ, Person.MANY),
+    "GET /moves/secondary-migration": _read(P.REPORT_READ, Person.MANY),
     "POST /batches": _write(Person.MANY),
     "GET /codes": _read(P.CODES_READ),
     "GET /codes/{name}": _read(P.CODES_READ),
@@ -261,6 +264,9 @@ WEB_RULES: dict[str, Rule] = {
     "person_add": _write(),
     "person_correct": _write(),
     "person_annul": _write(),
+    # Moves (issue 16 § 2): persons who moved in and out of the user's area; registering a move.
+    "person_moves": _read(P.PERSON_READ, Person.MANY),
+    "person_move": _write(),
     # Municipality pages: key figures (counts) for the municipalities in the user's scope.
     "municipalities": _read(P.REPORT_READ, Person.MANY),
     "municipality": _read(P.REPORT_READ, Person.MANY),

@@ -31,13 +31,13 @@ from django.db import connections
 from django.utils import timezone
 
 from nir import codes, rules
-from nir.access.persons import check_person, is_duf
+from nir.access.persons import FormerFollowUp, PersonElsewhere, check_person, is_duf
 from nir.access.scope import person_scope
 from nir.reference.models import District, Municipality
 from nir.register import models as m
 from nir.register.derivation import ENGINE_MODELS, facts_from_rows
 from nir.register.explain import CATEGORY_LABELS
-from nir.register.history import follow_up_on
+from nir.register.history import follow_up_on, rows_for
 from nir.register.snapshot_sql import current_rows
 
 # What the API's person document shows besides the Regelmotor's result.
@@ -70,6 +70,8 @@ class PersonRead:
     rows: list[m.Registration]
     result: rules.Result
     user: Any = field(default=None, repr=False)
+    # Set for a former follow-up municipality (``read_former``): the ``FormerFollowUp`` read by.
+    former: FormerFollowUp | None = None
     _by_model: dict[type, list[m.Registration]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -168,6 +170,44 @@ def find_person_with_rows(
     return check_person(user, person, follow_ups, duf=duf, write=write), rows
 
 
+# --- a former follow-up municipality: what was registered until the transfer (issue 16 § 2) ------
+
+
+def former_rows(
+    person: m.Person, former: FormerFollowUp, models: tuple[type[m.Registration], ...] = PAGE_MODELS
+) -> list[m.Registration]:
+    """``person``'s rows of ``models`` as the register knew them when the transfer took effect
+    (``former.known_at``), without the follow-up periods and residences that start on or after the
+    move date: the receiving municipality's follow-up and the new address are not the old one's."""
+    rows = rows_for([person.pk], former.known_at, models).get(person.pk, [])
+    return [r for r in rows if not (isinstance(r, (m.FollowUp, m.Residence)) and r.valid_from >= former.moved_on)]
+
+
+def find_person_for_reading(
+    user, duf: str, models: tuple[type[m.Registration], ...] = PAGE_MODELS
+) -> tuple[m.Person, list[m.Registration], FormerFollowUp | None]:
+    """``find_person_with_rows`` for the read paths that show a former follow-up municipality what
+    was registered until the transfer: (person, rows, None) for a person in the user's scope;
+    (person, ``former_rows``, the ``FormerFollowUp``) for a person who moved out of the user's area.
+    Raises ``PersonNotFound``/``PersonElsewhere`` otherwise."""
+    try:
+        person, rows = find_person_with_rows(user, duf, models)
+        return person, rows, None
+    except PersonElsewhere as e:
+        if e.former is None:
+            raise
+        person = m.Person.objects.get(pk=e.person_id)
+        return person, former_rows(person, e.former, models), e.former
+
+
+def read_former(user, person: m.Person, rows: list[m.Registration], former: FormerFollowUp) -> PersonRead:
+    """``read_person`` for a former follow-up municipality: ``rows`` (``former_rows``) evaluated by the
+    Regelmotor on the last day it followed the person up."""
+    read = read_person(user, person, min(former.last_day, timezone.localdate()), rows=rows)
+    read.former = former
+    return read
+
+
 # --- the API's document ---------------------------------------------------------------------
 
 
@@ -263,6 +303,10 @@ def person_document(read: PersonRead) -> dict[str, Any]:
             "errors": doc["errors"],
         },
         "explanations": result.explanation_steps(),
+        # A former follow-up municipality's read (issue 16 § 2): the person as registered until the transfer.
+        "transferred": {"moved_on": read.former.moved_on, "known_at": read.former.known_at}
+        if read.former is not None
+        else None,
     }
 
 

@@ -41,6 +41,7 @@ _EXPORTS = {
     "register_batch": "nir.actions.registrations",
     "ImportResult": "nir.actions.imports",
     "import_person": "nir.actions.imports",
+    "move": "nir.actions.moves",
     "reevaluate": "nir.actions.rules",
 }
 __all__ = sorted(_EXPORTS)

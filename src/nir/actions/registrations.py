@@ -10,13 +10,23 @@ the new status, the audit event and the COMMIT go to the server in one round tri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, router, transaction
 
-from nir.access.persons import AccessRefused, PersonNotFound, ReadOnly, check_person, is_duf, may_register
+from nir.access import audit
+from nir.access.models import AuditAction, AuditOutcome
+from nir.access.persons import (
+    AccessRefused,
+    PersonElsewhere,
+    PersonNotFound,
+    ReadOnly,
+    check_person,
+    is_duf,
+    may_register,
+)
 from nir.actions.acting import Acting
 from nir.register import models as m
 from nir.register import services
@@ -248,6 +258,7 @@ def register_batch(
         for i, outcome in zip(valid, services.register_many(prepared, acting.actor, at=at)):
             results[i] = ItemResult(outcome.row, outcome.warnings, outcome.error)
         stored = [r.row for r in results if r.row is not None]
+        _audit_elsewhere(acting, people.values(), what)
         if stored:
             acting.audit(
                 what=what,
@@ -255,6 +266,23 @@ def register_batch(
                 filters={**(filters or {}), "items": len(items), "registrations": len(stored)},
             )
     return results
+
+
+def _audit_elsewhere(acting: Acting, refusals: Iterable[object], what: str) -> None:
+    """Items refused because their person is followed up elsewhere tell that the DUF number exists
+    (``PersonElsewhere``): one refused-read event naming those persons (docs/access.md)."""
+    elsewhere = {r.person_id for r in refusals if isinstance(r, PersonElsewhere)}
+    if elsewhere:
+        audit.record(
+            actor_user=acting.principal,
+            action=str(AuditAction.READ),
+            channel=acting.channel,
+            what=f"{what}:elsewhere",
+            persons=elsewhere,
+            outcome=str(AuditOutcome.DENIED),
+            request=acting.request,
+            endpoint=acting.endpoint,
+        )
 
 
 def _batch_person(acting: Acting, duf: str) -> m.Person | AccessRefused:

@@ -62,9 +62,10 @@ api = NirAPI(
 )
 errors.install(api)
 
-from nir.api import batches, codes_api, persons, reports_api, revisions  # noqa: E402
+from nir.api import batches, codes_api, moves, persons, reports_api, revisions  # noqa: E402
 
 api.add_router("", persons.router)
+api.add_router("", moves.router)
 api.add_router("", codes_api.router)
 api.add_router("", reports_api.router)
 api.add_router("", batches.router)

@@ -32,7 +32,9 @@ from ninja import Header, Router, Schema, Status
 from pydantic import Field, ValidationError
 
 from nir import actions
-from nir.access.persons import AccessRefused
+from nir.access import audit
+from nir.access.models import AuditOutcome
+from nir.access.persons import AccessRefused, PersonElsewhere
 from nir.api.access import refusal
 from nir.api.auth import principal_key
 from nir.api.errors import PROBLEM_CONTENT_TYPE, ApiProblem, render
@@ -151,7 +153,10 @@ def _register_items(
         if error is None:
             out.append(result.row)
         elif isinstance(error, AccessRefused):
-            out.append(refusal(error))
+            problem = refusal(error)
+            if isinstance(error, PersonElsewhere):
+                problem.elsewhere_person = error.person_id  # for the audit event of an atomic refusal
+            out.append(problem)
         elif isinstance(error, RegistrationRefused):
             key, model = WRITE_KINDS[item.kind]
             out.append(_refused(key, model, error.problems, "Registreringen ble avvist."))
@@ -289,6 +294,19 @@ def post_batch(
             }
             Batch.objects.filter(pk=batch.pk).update(response=body)
     except _AtomicRefused as e:
+        # Nothing is stored, the action's events neither: an item refused because its person is followed
+        # up elsewhere still told that the DUF number exists, so that lookup is recorded (docs/access.md).
+        elsewhere = {x.elsewhere_person for x in registered if getattr(x, "elsewhere_person", None)}
+        if elsewhere:
+            audit.record(
+                request=request,
+                actor_user=request.auth,
+                action="read",
+                channel="api",
+                what="batch:elsewhere",
+                persons=elsewhere,
+                outcome=AuditOutcome.DENIED,
+            )
         problem = ApiProblem(
             422,
             f"{e.refused} av {len(payload.items)} elementer ble avvist; ingenting er lagret (mode atomic).",

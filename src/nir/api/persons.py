@@ -8,10 +8,10 @@ from pydantic import Field
 
 from nir import actions
 from nir.access import audit
-from nir.access.persons import AccessRefused
-from nir.access.read import person_out
+from nir.access.persons import AccessRefused, PersonElsewhere, find_person
+from nir.access.read import READ_MODELS, former_rows, person_document, person_out, read_former
 from nir.access.scope import person_scope
-from nir.api.access import person_for, refusal
+from nir.api.access import audit_elsewhere, refusal
 from nir.api.errors import ApiProblem
 from nir.api.render import answer
 from nir.api.schemas import (
@@ -47,9 +47,21 @@ DUF_PATH = Field(..., max_length=12, description="DUF-nummer (12 digits)")
 def get_person(request: HttpRequest, duf: str):
     """The person, their follow-up municipality today, permits, settlements and the derived status
     (law, NIR categories, start dates, deadlines with workday counts, deviations) with the rules behind it.
-    A person outside the user's scope is reported as not found (404)."""
-    person = person_for(request.auth, duf)
-    out = person_out(request.auth, person)
+    An unknown DUF number is not found (404); a person followed up outside the user's area is 404 of type
+    ``person-followed-up-elsewhere`` (nothing about the person); to a municipality that followed the person up
+    before a move, the person as registered until the transfer (``transferred``)."""
+    try:
+        person = find_person(request.auth, duf)
+        out = person_out(request.auth, person)
+    except PersonElsewhere as e:
+        if e.former is None:
+            audit_elsewhere(request, e, "person:elsewhere")
+            raise refusal(e) from None
+        # The caller's area followed the person up before a move: the person as registered until then.
+        person = m.Person.objects.get(pk=e.person_id)
+        out = person_document(read_former(request.auth, person, former_rows(person, e.former, READ_MODELS), e.former))
+    except AccessRefused as e:
+        raise refusal(e) from None
     audit.record(
         request=request, actor_user=request.auth, action="read", channel="api", what="person", persons=[person.pk]
     )
@@ -190,6 +202,7 @@ def _make_write(segment: str, key: str, model: type[m.Registration]):
                 actions.Acting.from_request(request), duf, model, lambda: _values(key, payload), what=key
             )
         except AccessRefused as e:
+            audit_elsewhere(request, e, f"{key}:elsewhere")
             raise refusal(e) from None
         except RegistrationRefused as e:
             raise _refused(key, model, e.problems, "Registreringen ble avvist; ingenting er lagret.") from None

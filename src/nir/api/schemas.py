@@ -143,6 +143,11 @@ class ExplanationOut(Out):
     verified: bool
 
 
+class TransferredOut(Out):
+    moved_on: dt.date
+    known_at: dt.datetime
+
+
 class PersonOut(Out):
     duf: str
     first_name: str
@@ -161,6 +166,11 @@ class PersonOut(Out):
     settlements: list[SettlementOut]
     status: DerivedStatusOut
     explanations: list[ExplanationOut]
+    transferred: TransferredOut | None = Field(
+        None,
+        description="Set when the caller's area followed the person up before a move: the person as registered "
+        "until the transfer (moved_on: the first day followed up elsewhere; known_at: the register as known then)",
+    )
 
 
 class PersonListOut(Out):

@@ -1007,3 +1007,136 @@ def _write_snapshot(
             if created_rows is not None:
                 created_rows += zip([values for values, _when in wanted], rows, strict=True)
     return created, annulled, corrected
+
+
+# --- a move between municipalities (flytting) -------------------------------------------------
+
+
+@dataclass
+class Move:
+    """What ``register_move`` stored: the follow-up period ended and the new one, the residences likewise."""
+
+    ended_follow_up: m.FollowUp
+    follow_up: m.FollowUp
+    ended_residence: m.Residence | None
+    residence: m.Residence
+    outcome: Outcome
+
+
+MOVE_REASON = "Flytting: ny oppfølgingskommune fra {date}"
+# A move known in advance may be registered; not further ahead than this.
+MOVE_AHEAD = dt.timedelta(days=366)
+
+
+def register_move(
+    person: m.Person,
+    values: dict[str, Any],
+    actor: Actor,
+    *,
+    at: dt.datetime | None = None,
+    follow_ups: list[m.FollowUp] | None = None,
+) -> Move:
+    """Register a move (flytting): from ``values["move_date"]`` the person lives in and is followed up
+    by ``values["municipality"]`` (and ``district``; ``address``, ``postal_code`` optional).
+
+    Append-only: the follow-up period covering the move date and the residence covering it are
+    corrected (a new row with ``valid_to`` the day before, superseding the old one, with the move as
+    the reason), and a new follow-up period and residence start on the move date. The Regelmotor
+    judges the person after the move (``rules_guard``): the deadlines follow the person. Refused
+    (``RegistrationRefused``, nothing stored): no follow-up period on the move date, a move date on or
+    before that period's start, a later period already registered, the same municipality and
+    district, unknown municipality or district codes. ``follow_ups``: the person's current follow-up
+    periods when already read under the person's lock (the action's access check).
+    """
+    at = _registration_time(at)
+    _before_person(person, at)
+    day = values.get("move_date")
+    if not isinstance(day, dt.date):
+        raise RegistrationRefused([Problem("move.move_date", "required", "flyttedato mangler")])
+    municipality = str(values.get("municipality") or "")
+    district = str(values.get("district") or "")
+    if follow_ups is None:
+        follow_ups = [r for r in current_rows(person.pk, (m.FollowUp,), lock=True) if isinstance(r, m.FollowUp)]
+    covering = [r for r in follow_ups if r.valid_from <= day and (r.valid_to is None or day <= r.valid_to)]
+    old = max(covering, key=lambda r: (r.valid_from, r.id), default=None)
+    problems: list[Problem] = []
+    if not municipality:
+        problems.append(Problem("move.municipality", "required", "kommunen personen flytter til mangler"))
+    if day > timezone.localdate(at) + MOVE_AHEAD:
+        problems.append(
+            Problem("move.move_date", "move_too_far_ahead", "en flytting kan registreres høyst ett år fram i tid")
+        )
+    if old is None:
+        problems.append(
+            Problem("move.move_date", "no_follow_up", "personen har ingen oppfølgingskommune på flyttedatoen")
+        )
+    else:
+        if day <= old.valid_from:
+            problems.append(
+                Problem(
+                    "move.move_date",
+                    "move_before_period_start",
+                    f"flyttedatoen må være etter at oppfølgingen i dag startet ({old.valid_from:%d.%m.%Y})",
+                )
+            )
+        if any(r.valid_from > day for r in follow_ups):
+            problems.append(
+                Problem(
+                    "move.move_date",
+                    "later_follow_up",
+                    "personen har en oppfølgingsperiode som starter etter flyttedatoen",
+                )
+            )
+        if old.municipality == municipality and old.district == district:
+            problems.append(
+                Problem("move.municipality", "same_municipality", "personen følges allerede opp av denne kommunen")
+            )
+    new_follow_up = {"municipality": municipality, "district": district, "valid_from": day, "valid_to": None}
+    new_residence = {
+        "municipality": municipality,
+        "district": district,
+        "address": str(values.get("address") or ""),
+        "postal_code": str(values.get("postal_code") or ""),
+        "valid_from": day,
+        "valid_to": None,
+    }
+    for model, v in ((m.FollowUp, new_follow_up), (m.Residence, new_residence)):
+        found, _warnings = validate_fact(model, v, path="move", registered_on=timezone.localdate(at))
+        problems += [p for p in found if p.field not in {q.field for q in problems}]
+    if problems:
+        raise RegistrationRefused(problems)
+    assert old is not None  # refused above otherwise
+    reason = MOVE_REASON.format(date=day.strftime("%d.%m.%Y"))
+    before = day - dt.timedelta(days=1)
+    residences = [
+        r
+        for r in current_rows(person.pk, (m.Residence,))
+        if isinstance(r, m.Residence) and r.valid_from < day and (r.valid_to is None or r.valid_to >= day)
+    ]
+    with transaction.atomic():
+        with rules_guard(person, at, path="move") as changes:
+            ended_fu = _end_period(old, before, reason, actor, at)
+            fu = _new_row(m.FollowUp, person, new_follow_up, actor, at)
+            fu.save()
+            ended_res = None
+            for r in residences:
+                ended = _end_period(r, before, reason, actor, at)
+                changes.remove(r)
+                changes.add(ended)
+                ended_res = ended
+            res = _new_row(m.Residence, person, new_residence, actor, at)
+            res.save()
+            changes.add(res)
+    outcome = Outcome(fu, [], changes.result, changes.engine_rows)
+    return Move(ended_fu, fu, ended_res, res, outcome)
+
+
+def _end_period(row: _R, last_day: dt.date, reason: str, actor: Actor, at: dt.datetime) -> _R:
+    """``row`` (a FollowUp or Residence period) ended on ``last_day``: a correction superseding it."""
+    _supersede(row, at)
+    values = row.fact_values() | {"valid_to": last_day}
+    new = _new_row(
+        type(row), row.person, values, actor, at, operation=m.Operation.CORRECT, supersedes=row, reason=reason
+    )
+    new.save()
+    return new

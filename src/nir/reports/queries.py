@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 
 from nir.access.scope import persons_followed_up
 from nir.register import models as m
@@ -230,6 +231,55 @@ def personliste(params) -> QuerySet:
             .exclude(Exists(decision))
         )
     return qs
+
+
+# --- secondary migration (sekundærflytting, issue 16 § 2) -------------------------------------
+
+# Two years after settlement, as a difference of year*10000 + month*100 + day (the same on SQLite and
+# PostgreSQL): 2024-02-29 + two years is 2026-02-28, as dateutil counts it.
+SECONDARY_WINDOW = 20000
+
+
+def _date_key(expr: str):
+    return ExtractYear(expr) * 10000 + ExtractMonth(expr) * 100 + ExtractDay(expr)
+
+
+def sekundaerflytting(params) -> QuerySet:
+    """The report ``sekundaerflytting``: one row per move to another municipality within two years
+    of the person's latest settlement by agreement before it (``nir.reports.moves``, docs/reports.md), the move date
+    (``valid_from`` of the receiving period) from ``params.date_from`` to ``params.date_to``."""
+    previous = (
+        _of_person(m.FollowUp, params).filter(valid_from__lt=OuterRef("valid_from")).order_by("-valid_from", "-id")
+    )
+    settled = (
+        _of_person(m.Settlement, params)
+        .filter(by_agreement=True, settlement_date__lt=OuterRef("valid_from"))
+        .order_by("-settlement_date", "-id")
+    )
+    status = _of_person(m.DerivedStatus, params)
+    qs = known(m.FollowUp, params)
+    if params.date_from:
+        qs = qs.filter(valid_from__gte=params.date_from)
+    if params.date_to:
+        qs = qs.filter(valid_from__lte=params.date_to)
+    return (
+        qs.annotate(
+            prev_municipality=Subquery(previous.values("municipality")[:1]),
+            prev_to=Subquery(previous.values("valid_to")[:1]),
+            settlement_date=Subquery(settled.values("settlement_date")[:1]),
+            settled_key=Subquery(
+                settled.annotate(k=_date_key("settlement_date")).values("k")[:1], output_field=IntegerField()
+            ),
+            move_key=_date_key("valid_from"),
+            move_year=ExtractYear("valid_from"),
+            law=Subquery(status.values("law")[:1]),
+            category=Subquery(status.values("intro_category")[:1]),
+            **person_columns(params),
+        )
+        .filter(prev_municipality__isnull=False, settlement_date__isnull=False, prev_to__isnull=False)
+        .exclude(prev_municipality=F("municipality"))
+        .filter(move_key__lte=F("settled_key") + SECONDARY_WINDOW)
+    )
 
 
 def common_filters(qs: QuerySet, params, scope) -> QuerySet:

@@ -235,6 +235,38 @@ _register(
 )
 
 
+_register(
+    ReportDefinition(
+        id="sekundaerflytting",
+        title="Sekundærflytting: personer bosatt etter avtale som flyttet til en annen kommune innen to år",
+        help_text="Flyttinger til en annen kommune innen to år etter bosetting etter avtale med IMDi, én rad per "
+        "flytting, med fra- og tilkommune, flyttedato og bosettingsdato. Velg periode (--from/--to) for et år.",
+        definition="En flytting er at personen får en ny oppfølgingskommune dagen etter at den forrige "
+        "oppfølgingsperioden sluttet. Med er flyttinger til en annen kommune (ikke mellom bydeler i samme kommune) "
+        "for personer som er bosatt etter avtale (bosetting etter avtale med IMDi), når flyttedatoen er høyst to år "
+        "etter siste bosetting etter avtale før flyttingen. Telles i året for flyttedatoen, etter fra- og tilkommune. "
+        "Som de andre rapportene viser den personer som følges opp i ditt område i dag.",
+        columns=COMMON_COLUMNS
+        + (
+            Column("from_municipality", "Fra kommune", order=("prev_municipality",)),
+            Column("to_municipality", "Til kommune", order=("municipality",)),
+            Column("move_date", "Flyttedato", "date", order=("valid_from",)),
+            Column("settlement_date", "Bosettingsdato", "date"),
+            Column("year", "År", order=("move_year",)),
+        ),
+        filters={"from": "date_from", "to": "date_to"},
+        query=queries.sekundaerflytting,
+        values={
+            "prev_municipality": "from_municipality",
+            "municipality": "to_municipality",
+            "valid_from": "move_date",
+            "settlement_date": "settlement_date",
+            "move_year": "year",
+        },
+    )
+)
+
+
 def get(report_id: str) -> ReportDefinition:
     try:
         return REPORTS[report_id]

@@ -72,6 +72,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nir.access.scope import Scope, person_scope, persons_followed_up
+from nir.reference.models import Municipality
 from nir.register import kinds
 from nir.register import models as m
 from nir.register.actors import REGELMOTOR
@@ -324,6 +325,42 @@ def plausibility_counts(ctx: Context) -> list[dict]:
     return list(rows)
 
 
+# How far back the work list's «Innflyttet» looks (the full list: /personer/flyttinger/).
+MOVED_IN_DAYS = 365
+
+
+def moved_in(ctx: Context) -> QuerySet:
+    """Persons who moved into the user's area in the last ``MOVED_IN_DAYS`` days (issue 16 § 2): follow-up
+    periods starting then in the area (``ctx.scope``) whose previous period was in another municipality
+    or district, with the name of the municipality moved from and the programme's deadline (the
+    person's, as the Regelmotor derives it: it follows the person)."""
+    previous = _of_person(m.FollowUp, ctx).filter(valid_from__lt=OuterRef("valid_from")).order_by("-valid_from", "-id")
+    status = _of_person(m.DerivedStatus, ctx)
+    qs = queries.known(m.FollowUp, ctx.params).filter(
+        valid_from__gt=ctx.today - dt.timedelta(days=MOVED_IN_DAYS), valid_from__lte=ctx.today
+    )
+    if ctx.scope is not None:
+        qs = qs.filter(ctx.scope.q("municipality", "district"))
+    return (
+        qs.annotate(
+            prev_municipality=Subquery(previous.values("municipality")[:1]),
+            prev_district=Subquery(previous.values("district")[:1]),
+            moved_on=F("valid_from"),
+            intro_deadline=Subquery(status.values("intro_deadline")[:1]),
+            **queries.person_columns(ctx.params),
+        )
+        .filter(prev_municipality__isnull=False)
+        .exclude(prev_municipality=F("municipality"), prev_district=F("district"))
+        .annotate(
+            moved_from=Subquery(
+                Municipality.objects.filter(number=OuterRef("prev_municipality"))
+                .order_by("-valid_from")
+                .values("name")[:1]
+            )
+        )
+    )
+
+
 # --- sections -----------------------------------------------------------------------------------
 
 
@@ -377,6 +414,7 @@ GROUPS = {
     "missing": _("Missing registrations"),
     "automatic": _("Automatic registrations by the Regelmotor"),
     "dataquality": _("Data quality"),
+    "moves": _("Moves"),
 }
 
 SECTIONS: dict[str, Section] = {}
@@ -406,6 +444,25 @@ for _id, _days in DEADLINE_WINDOWS.items():
             empty_text=_("No deadlines in this period."),
         )
     )
+
+_section(
+    Section(
+        id="innflyttet",
+        group="moves",
+        title=_("Moved in during the last 12 months"),
+        lead=_("Persons your municipality or district follows up after a move from another municipality or district."),
+        help_key="worklist.moves",
+        query=moved_in,
+        columns=(
+            Column("moved_from", _("Moved from"), order=("moved_from",)),
+            Column("moved_on", _("Moving date"), "date", ("moved_on",)),
+            Column("intro_deadline", _("Completion deadline"), "date", ("intro_deadline",)),
+        ),
+        values=("moved_from", "moved_on", "intro_deadline"),
+        default_sort="-moved_on",
+        empty_text=_("No one has moved in in this period."),
+    )
+)
 
 _section(
     Section(

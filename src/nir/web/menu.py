@@ -31,7 +31,11 @@ MENU = (
     MenuItem(_("Work area"), "worklist", frozenset({"worklist", "worklist_section", "home"})),
     MenuItem(_("Settlement"), "settlements", frozenset({"settlements"})),
     MenuItem(
-        _("Persons"), "persons", frozenset({"persons", "person", "person_section", "person_history", "person_add"})
+        _("Persons"),
+        "persons",
+        frozenset(
+            {"persons", "person", "person_section", "person_history", "person_add", "person_moves", "person_move"}
+        ),
     ),
     MenuItem(_("Municipalities"), "municipalities", frozenset({"municipalities", "municipality"})),
     MenuItem(_("Organisations"), "organisations", frozenset({"organisations", "organisation"})),

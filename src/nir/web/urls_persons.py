@@ -6,10 +6,12 @@ Every name has its rule in ``nir.access.policy.WEB_RULES``.
 
 from django.urls import path
 
-from nir.web.persons import revision_views, search, views
+from nir.web.persons import moves, revision_views, search, views
 
 urlpatterns = [
     path("personer/", search.persons, name="persons"),
+    path("personer/flyttinger/", moves.person_moves, name="person_moves"),
+    path("personer/<str:duf>/flytting/", moves.person_move, name="person_move"),
     path("personer/<str:duf>/", views.person, name="person"),
     path("personer/<str:duf>/seksjon/<slug:section>/", views.person_section, name="person_section"),
     path("personer/<str:duf>/historikk/", views.person_history, name="person_history"),

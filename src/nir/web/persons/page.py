@@ -107,13 +107,16 @@ class PersonPage:
     saved: dict[str, str] = field(default_factory=dict)
     # The plausibility warnings of that registration (docs/rules.md «Plausibility»): saved, to be checked.
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    # The user's area followed the person up before a move (``nir.access.persons.FormerFollowUp``):
+    # the page shows what was registered until the transfer, and nothing can be registered.
+    former: Any = None
 
     def __post_init__(self) -> None:
         self.person = self.read.person
         self.duf = self.person.duf
         self.doc = self.read.result.to_json()
         user = self.request.user
-        self.may_register = policy.allows(user, policy.Permission.PERSON_WRITE)
+        self.may_register = self.former is None and policy.allows(user, policy.Permission.PERSON_WRITE)
         # Every version of the terminations asked for (one statement), before the users are read.
         self.versions: dict[str, list[m.Termination]] = {}
         schemes = [split_section(s)[1] for s in self.history if s.startswith("avslutning-")]
@@ -490,6 +493,8 @@ class PersonPage:
             "karriereveiledning": self.section("karriereveiledning"),
             "history_url": self.history_url,
             "may_register": self.may_register,
+            "former": self.former,
+            "move_url": reverse("person_move", args=[self.duf]) if self.may_register else "",
         }
 
 

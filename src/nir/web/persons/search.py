@@ -35,7 +35,8 @@ from django.views.decorators.http import require_http_methods
 
 from nir import identity
 from nir.access import audit
-from nir.access.persons import PersonNotFound, find_person, person_in_scope
+from nir.access.models import AuditOutcome
+from nir.access.persons import PersonElsewhere, PersonNotFound, find_person, person_in_scope
 from nir.access.read import place_label
 from nir.access.scope import person_scope, persons_followed_up
 from nir.reference.models import District, Municipality
@@ -393,7 +394,9 @@ def persons(request):
 
 
 def _duf(request, duf: str, ctx: dict):
-    """A DUF number typed: the person page, or why not (never whether the number exists)."""
+    """A DUF number typed: the person page, or why not: an unknown number is "no match"; a person
+    followed up in another area is said to be registered and followed up elsewhere (nothing more;
+    audited), and a person who moved out of the user's area opens on what was registered until then."""
     try:
         identity.validate_duf(duf)
     except identity.IdentifierError as e:
@@ -401,6 +404,20 @@ def _duf(request, duf: str, ctx: dict):
         return None
     try:
         person = find_person(request.user, duf)
+    except PersonElsewhere as e:
+        if e.former is not None:  # the area followed the person up: what was registered until the transfer
+            return redirect("person", duf=e.duf)
+        audit.record(
+            request=request,
+            actor_user=request.user,
+            action="search",
+            channel="web",
+            what="person:elsewhere",
+            persons=[e.person_id],
+            outcome=AuditOutcome.DENIED,
+        )
+        ctx["results"] = {"kind": "duf", "rows": [], "count": 0, "elsewhere": e.duf}
+        return None
     except PersonNotFound:
         ctx["results"] = {"kind": "duf", "rows": [], "count": 0}
         return None

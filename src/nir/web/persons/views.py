@@ -36,11 +36,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from nir import actions, codes
 from nir.access import audit, policy
-from nir.access.persons import PersonNotFound, ReadOnly, find_person, find_person_and_follow_ups
+from nir.access.persons import PersonNotFound, ReadOnly, find_person_and_follow_ups
 from nir.access.read import (
     PAGE_MODELS,
-    find_person_with_rows,
+    find_person_for_reading,
     place_label,
+    read_former,
     read_person,
     registered_by,
     registering_users,
@@ -52,6 +53,7 @@ from nir.register.explain import CATEGORY_LABELS
 from nir.register.interchange import FIELD_KINDS
 from nir.register.snapshot_sql import current_rows
 from nir.web.persons.forms import KINDS, Kind, Submission, error_for, field_context, read_submission
+from nir.web.persons.moves import elsewhere_or_not_found, history_until
 from nir.web.persons.page import DERIVED_SECTIONS, SCHEME_TITLES, SECTION_IDS, PersonPage, row_anchor, version_status
 from nir.web.persons.revisions import revise_urls
 
@@ -60,9 +62,10 @@ def _htmx(request) -> bool:
     return bool(request.headers.get("HX-Request"))
 
 
-def not_found(request, duf: str):
-    """The same answer for an unknown DUF number and a person outside the user's scope."""
-    return render(request, "web/persons/not_found.html", {"duf": str(duf)[:20]}, status=404)
+def not_found(request, duf: str, refusal: PersonNotFound | None = None):
+    """404: an unknown DUF number; or a person followed up elsewhere (``PersonElsewhere``), said so
+    without naming where, and audited (``nir.web.persons.moves.elsewhere``)."""
+    return elsewhere_or_not_found(request, duf, refusal)
 
 
 def _history_sections(value: str) -> frozenset[str]:
@@ -85,13 +88,14 @@ def _audit_read(request, person: m.Person, what: str) -> None:
 @require_GET
 def person(request, duf: str):
     try:
-        found, rows = find_person_with_rows(request.user, duf, PAGE_MODELS)
-    except PersonNotFound:
-        return not_found(request, duf)
+        found, rows, former = find_person_for_reading(request.user, duf, PAGE_MODELS)
+    except PersonNotFound as e:
+        return not_found(request, duf, e)
     page = PersonPage(
         request,
-        read_person(request.user, found, rows=rows),
+        read_former(request.user, found, rows, former) if former else read_person(request.user, found, rows=rows),
         history=_history_sections(request.GET.get("historikk", "")),
+        former=former,
     )
     response = render(request, "web/persons/person.html", page.context())
     _audit_read(request, found, "person")
@@ -108,13 +112,14 @@ def person_section(request, duf: str, section: str):
     # same content (?historikk=…#section), so this URL is only ever asked for by htmx.
     shows_history = bool(request.GET.get("historikk")) and section.startswith("avslutning-")
     try:
-        found, rows = find_person_with_rows(request.user, duf, PAGE_MODELS)
-    except PersonNotFound:
-        return not_found(request, duf)
+        found, rows, former = find_person_for_reading(request.user, duf, PAGE_MODELS)
+    except PersonNotFound as e:
+        return not_found(request, duf, e)
     page = PersonPage(
         request,
-        read_person(request.user, found, rows=rows),
+        read_former(request.user, found, rows, former) if former else read_person(request.user, found, rows=rows),
         history=frozenset({section}) if shows_history else frozenset(),
+        former=former,
     )
     response = render(
         request, "web/persons/section_fragment.html", {"page": page, "main": page.section(section), "oob": []}
@@ -200,16 +205,19 @@ def _revise_from_history(duf: str, row: m.Registration, may_register: bool) -> d
 @require_GET
 def person_history(request, duf: str):
     try:
-        found = find_person(request.user, duf)
-    except PersonNotFound:
-        return not_found(request, duf)
+        found, _rows, former = find_person_for_reading(request.user, duf, (m.FollowUp,))
+    except PersonNotFound as e:
+        return not_found(request, duf, e)
     rows = history.person_history(found)
     derived = bool(request.GET.get("avledet"))
     if derived:
         rows += list(m.DerivedStatus.objects.filter(person=found))
+    if former is not None:
+        rows = history_until(rows, former)
     rows.sort(key=lambda r: (r.recorded_at, type(r).__name__, r.pk), reverse=True)
     users = registering_users(rows)
-    may_register = policy.allows(request.user, policy.Permission.PERSON_WRITE)
+    # a former follow-up municipality reads the history until the transfer, and changes nothing
+    may_register = former is None and policy.allows(request.user, policy.Permission.PERSON_WRITE)
     details = next(
         (
             r
@@ -225,6 +233,7 @@ def person_history(request, duf: str):
         "entries": [_entry(r, users) | {"revise": _revise_from_history(found.duf, r, may_register)} for r in rows],
         "derived": derived,
         "may_register": may_register,
+        "former": former,
     }
     response = render(request, "web/persons/history.html", ctx)
     _audit_read(request, found, "person:historikk")
@@ -288,8 +297,8 @@ def person_add(request, duf: str, kind: str):
     k, scheme = _kind_and_scheme(kind, request)
     try:
         found, follow_ups = find_person_and_follow_ups(request.user, duf, write=True)
-    except PersonNotFound:
-        return not_found(request, duf)
+    except PersonNotFound as e:
+        return not_found(request, duf, e)
     except ReadOnly as e:
         raise PermissionDenied(str(e)) from None
     if request.method == "GET":
