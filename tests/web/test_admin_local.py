@@ -139,6 +139,7 @@ def test_the_local_administrator_manages_its_own_users_only(client, users):
     # its own: roles of the municipality only
     url = f"/administrering/brukere/{users['colleague'].pk}/"
     html = client.get(url).content.decode()
+    assert 'href="/organisasjoner/' not in html  # IMDi's pages are not offered to a local administrator
     assert 'value="municipality_admin"' in html and 'value="county_governor"' not in html
     assert client.post(url, {"action": "add_role", "role": "municipality_admin"}).status_code == 302
     r = client.post(url, {"action": "add_role", "role": "county_governor"})

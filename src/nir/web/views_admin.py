@@ -353,6 +353,7 @@ def user_detail(request, pk: int):
             "may_change": may_change,
             "errors": errors,
             "password_link": password_link,
+            "administers_all": users_admin.administers_all(request.user),
             "assignments": [
                 {
                     "id": a.pk,
