@@ -136,6 +136,8 @@ def test_the_local_administrator_manages_its_own_users_only(client, users):
     )
     users["bergen"].refresh_from_db()
     assert users["bergen"].is_active
+    refused = AuditEvent.objects.get(what="administer:refused", user=users["local"])
+    assert refused.outcome == "denied" and refused.filters == {"attempt": "set_active", "user_id": users["bergen"].pk}
     # its own: roles of the municipality only
     url = f"/administrering/brukere/{users['colleague'].pk}/"
     html = client.get(url).content.decode()

@@ -308,7 +308,11 @@ def _outside_reach(request, what: str, filters: dict):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def user_detail(request, pk: int):
-    target = get_object_or_404(users_admin.manageable_users(request.user).select_related("organisation"), pk=pk)
+    target = users_admin.manageable_users(request.user).select_related("organisation").filter(pk=pk).first()
+    if target is None:
+        if request.method == "POST" and get_user_model().objects.filter(pk=pk).exists():
+            _outside_reach(request, request.POST.get("action", "")[:40], {"user_id": pk})
+        raise Http404(_("No user with this id that you can administer."))
     # Only a superuser changes a superuser (an IMDi administrator cannot lock out the operators).
     may_change = users_admin.may_change(request.user, target)
     errors: list[str] = []
