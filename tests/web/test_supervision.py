@@ -115,7 +115,8 @@ def test_the_county_governor_lands_on_the_supervision_view(client, users, world)
         assert "Tilsyn med kommunene" in html
         assert "5001 Trondheim" in html and "5006 Steinkjer" in html and "Bergen" not in html
         assert 'href="/tilsyn/5001/"' in html
-        assert "Frister innen 30 dager" not in html  # not the caseworker's to-do list
+        assert "Avvik som må rettes" not in html  # not the caseworker's to-do list (its groups)
+        assert 'href="/arbeidsflate/datakvalitet/"' in html  # the open plausibility warnings, per municipality
     assert AuditEvent.objects.filter(what="supervision", action="statistics", user=users["governor"]).exists()
 
 
@@ -143,7 +144,8 @@ def test_imdi_chooses_a_county(client, users, world):
     assert "4601 Bergen" in html and "Trondheim" not in html
     assert client.get("/tilsyn/4601/").status_code == 200
     # IMDi's Arbeidsflate stays the work list
-    assert "Tilsyn med kommunene" not in client.get("/arbeidsflate/").content.decode()
+    html = client.get("/arbeidsflate/").content.decode()
+    assert "Tilsyn med kommunene" not in html and "Avvik som må rettes" in html
 
 
 def test_a_caseworker_cannot_open_it_and_keeps_its_work_list(client, users, world):
@@ -151,4 +153,4 @@ def test_a_caseworker_cannot_open_it_and_keeps_its_work_list(client, users, worl
     assert client.get("/tilsyn/").status_code == 403
     assert client.get("/tilsyn/5001/").status_code == 403
     html = client.get("/arbeidsflate/").content.decode()
-    assert "Tilsyn med kommunene" not in html
+    assert "Tilsyn med kommunene" not in html and "Avvik som må rettes" in html

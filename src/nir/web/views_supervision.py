@@ -110,6 +110,10 @@ def overview(request):
             "chosen": chosen,
             "shown_counties": [(c, cn) for c, cn in counties if c in shown],
             "choose": ctx.scope is None,
+            # the open plausibility warnings of the persons in scope, per municipality and rule
+            "data_quality_url": reverse("worklist_section", args=["datakvalitet"])
+            if policy.page_allowed(request.user, "worklist_section")
+            else "",
             "today": ctx.today,
             "no_access": ctx.sees_nobody,
         },
