@@ -126,6 +126,8 @@ WEB_VISITS = {
     "settlements": lambda duf: ["/bosetting/"],
     "municipalities": lambda duf: ["/kommuner/"],
     "municipality": lambda duf: ["/kommuner/5001/"],
+    "supervision": lambda duf: ["/tilsyn/", "/tilsyn/?fylke=50"],
+    "supervision_municipality": lambda duf: ["/tilsyn/5001/"],
     "report": lambda duf: [f"/rapporter/{d.id}/" for d in registry.REPORTS.values()],
     "report_export": lambda duf: [f"/rapporter/{d.id}/eksport.csv" for d in registry.REPORTS.values()],
     "statistics": lambda duf: ["/rapporter/aarsstatistikk/?year=2025"],

@@ -12,8 +12,9 @@ import json
 import polars as pl
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 from django.utils import timezone
-from synth_support import NOW, NOW_ISO, current, generate, jsonl_lines, typed_rows
+from synth_support import NOW, NOW_ISO, current, generate, jsonl_lines, lines_in_memory, typed_rows
 
 from nir.access.models import ApiClient
 from nir.register import models as m
@@ -161,3 +162,19 @@ def test_loading_the_same_population_twice_is_refused_cleanly():
     with pytest.raises(CommandError, match="finnes allerede"):
         _synth(persons=40, seed=12, quiet=True)
     assert m.Person.objects.count() == 40
+
+
+def test_every_person_has_a_first_name_and_a_surname():
+    """Issue 16: the demo (2,000 persons, seed 1) was reported with 53 persons without a surname. Every
+    version of every person's details — generated, in the interchange lines and loaded — has both names."""
+    for seed in (1, 2):
+        frames = pl.concat([b.frames["PersonDetails"] for b in generate(2000, seed=seed)])
+        for col in ("first_name", "last_name"):
+            assert frames.filter(pl.col(col).str.strip_chars() == "").height == 0, (seed, col)
+        lines = lines_in_memory(2000, seed=seed)
+        assert len(lines) == 2000
+        assert all(line["first_name"].strip() and line["last_name"].strip() for line in lines), seed
+    _synth(persons=2000, seed=1, quiet=True)
+    assert m.PersonDetails.objects.current().count() == 2000
+    blank = m.PersonDetails.objects.filter(Q(last_name__regex=r"^\s*$") | Q(first_name__regex=r"^\s*$"))
+    assert not blank.exists(), list(blank.values_list("person__duf", "first_name", "last_name")[:5])

@@ -36,14 +36,70 @@ def _deadline_passed(result) -> bool:
     return nor.category in ("right_and_duty", "duty") and nor.deadline is not None and nor.deadline < NOW.date()
 
 
+def tab_3_2_18(lines) -> dict[int, tuple[int, int, int]]:
+    """Tab 3.2.18 as the yearly statistics count it (figure ``norsk-frist-proever``): per year, persons
+    with right and duty or duty whose Norwegian deadline (as the Regelmotor derives it) fell in the
+    year; of them those who sat Norskprøven (a skill passed or failed, not «Ikke møtt») by 31.12. of
+    that year; of those the ones who passed at least one skill. {year: (deadline, sat, passed)}"""
+    out: dict[int, list[int]] = {}
+    for facts, result in lines:
+        if not _deadline_passed(result):
+            continue
+        year = result.norwegian.deadline.year
+        ref = min(dt.date(year, 12, 31), NOW.date())
+        sat = [
+            e
+            for e in facts.get("exams", [])
+            if e["type"] in SKILLS and e["result"] in ("passed", "failed") and dt.date.fromisoformat(e["date"]) <= ref
+        ]
+        row = out.setdefault(year, [0, 0, 0])
+        row[0] += 1
+        row[1] += bool(sat)
+        row[2] += any(e["result"] == "passed" for e in sat)
+    return {y: tuple(v) for y, v in out.items()}
+
+
+# IMDi's annual report 2025, Tab 3.2.18 (2023–25): 52–60 % sat a test, 93–97 % of them passed.
+SAT = (0.52, 0.60)
+PASSED = (0.93, 0.97)
+
+
+def test_tab_3_2_18_rates_per_deadline_year(exam_lines):
+    """8,000 persons (seed 3): every deadline year with at least 80 persons is within the real ranges."""
+    years = {y: v for y, v in tab_3_2_18(exam_lines).items() if v[0] >= 80}
+    assert len(years) >= 3, years
+    for year, (due, sat, passed) in years.items():
+        assert SAT[0] <= sat / due <= SAT[1], (year, due, sat)
+        assert PASSED[0] <= passed / sat <= PASSED[1], (year, sat, passed)
+
+
+def test_tab_3_2_18_rates_in_the_demo_population():
+    """The demo's 2,000 persons (``nir demo``: seed 1): each deadline year with at least 50 persons, and
+    all years together, within the real ranges (a quota per year, not coin flips: issue 16 found
+    34–41 % sat and 100 % passed in the demo's earlier years)."""
+    lines = [(line["facts"], evaluate(line["facts"], NOW.date())) for line in lines_in_memory(2000, seed=1)]
+    per_year = tab_3_2_18(lines)
+    years = {y: v for y, v in per_year.items() if v[0] >= 50}
+    assert len(years) >= 3, per_year
+    for year, (due, sat, passed) in years.items():
+        assert SAT[0] <= sat / due <= SAT[1], (year, due, sat)
+        assert PASSED[0] <= passed / sat <= PASSED[1], (year, sat, passed)
+    due, sat, passed = (sum(v[i] for v in per_year.values()) for i in range(3))
+    assert SAT[0] <= sat / due <= SAT[1], (due, sat)
+    assert PASSED[0] <= passed / sat <= PASSED[1], (sat, passed)
+
+
 def test_share_who_took_a_test_and_passed_after_the_deadline(exam_lines):
-    """Tab 3.2.18: about 55 % took at least one test, about 95 % of them passed (at least one)."""
+    """Of all persons whose deadline has passed: about 55 % sat Norskprøven, about 95 % of them passed a
+    skill; a few more are registered only as not having shown up."""
     due = [facts.get("exams", []) for facts, result in exam_lines if _deadline_passed(result)]
     assert len(due) > 600
-    took = [ex for ex in due if ex]
-    passed = [ex for ex in took if any(e["result"] == "passed" for e in ex)]
-    assert abs(len(took) / len(due) - w.EXAM_TAKEN_SHARE) < 0.05, len(took) / len(due)
-    assert abs(len(passed) / len(took) - w.EXAM_PASSED_SHARE) < 0.03, len(passed) / len(took)
+    sat = [ex for ex in due if any(e["type"] in SKILLS and e["result"] != "absent" for e in ex)]
+    passed = [ex for ex in sat if any(e["type"] in SKILLS and e["result"] == "passed" for e in ex)]
+    absent_only = [ex for ex in due if ex and all(e["result"] == "absent" for e in ex)]
+    assert abs(len(sat) / len(due) - w.EXAM_TAKEN_SHARE) < 0.03, len(sat) / len(due)
+    assert abs(len(passed) / len(sat) - w.EXAM_PASSED_SHARE) < 0.02, len(passed) / len(sat)
+    assert 0 < len(absent_only) < 0.05 * len(due)
 
 
 def test_share_holds_per_deadline_year(exam_lines):
@@ -53,11 +109,11 @@ def test_share_holds_per_deadline_year(exam_lines):
         if _deadline_passed(result):
             year = result.norwegian.deadline.year
             due[year] += 1
-            took[year] += bool(facts.get("exams"))
+            took[year] += any(e["result"] != "absent" for e in facts.get("exams", []))
     years = [y for y, n in due.items() if n >= 100]
     assert len(years) >= 3, due
     for y in years:
-        assert abs(took[y] / due[y] - w.EXAM_TAKEN_SHARE) < 0.1, (y, took[y], due[y])
+        assert abs(took[y] / due[y] - w.EXAM_TAKEN_SHARE) < 0.05, (y, took[y], due[y])
 
 
 def test_tests_are_taken_by_persons_with_a_right_or_duty_to_norwegian_training(exam_lines):

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 ALL = [
     "Arbeidsflate",
+    "Tilsyn",
     "Bosetting",
     "Personer",
     "Kommuner",
@@ -42,13 +43,27 @@ def _labels(user) -> list[str]:
         (
             "sf-trl",
             [Role.COUNTY_GOVERNOR],
-            ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor"],
+            ["Arbeidsflate", "Tilsyn", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor"],
+        ),
+        (  # a local administrator: its municipality's users under Administrering
+            "k-5001",
+            [Role.MUNICIPALITY_ADMIN],
+            ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor", "Administrering"],
         ),
         ("k-5001", [Role.CAREER_COUNSELLOR], ["Arbeidsflate", "Bosetting", "Personer", "Regelmotor"]),
         (
             "imdi",
             [Role.IMDI_ANALYST],
-            ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor", "Administrering"],
+            [
+                "Arbeidsflate",
+                "Tilsyn",
+                "Bosetting",
+                "Personer",
+                "Kommuner",
+                "Rapporter",
+                "Regelmotor",
+                "Administrering",
+            ],
         ),
         ("k-5001", [], []),
         ("forsk-test", [Role.RESEARCHER], []),

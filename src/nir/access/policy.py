@@ -40,6 +40,10 @@ class Permission(enum.StrEnum):
     AUDIT_READ = "audit.read"  # search the audit log (tilgangsloggen)
     ADMINISTER = "administer"  # organisations, users, roles, API clients
     RESEARCH_EXTRACT = "research.extract"  # the pseudonymised research extract
+    MANAGE_USERS = (
+        "users.manage"  # users and their roles: IMDi everywhere, a local administrator in its own organisation
+    )
+    SUPERVISE = "supervision.read"  # the supervision view (tilsyn): figures per municipality of the county
 
     @property
     def label(self) -> str:
@@ -55,17 +59,21 @@ PERMISSION_LABELS = {
     P.AUDIT_READ: "tilgangsloggen",
     P.ADMINISTER: "administrering",
     P.RESEARCH_EXTRACT: "forskningsuttrekk",
+    P.MANAGE_USERS: "brukere og roller",
+    P.SUPERVISE: "tilsyn",
 }
 
 ALL = frozenset(Permission)
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.CASEWORKER: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
-    Role.MUNICIPALITY_ADMIN: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
+    Role.MUNICIPALITY_ADMIN: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.MANAGE_USERS}),
     Role.CAREER_COUNSELLOR: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.CODES_READ}),
-    Role.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ}),
+    Role.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.SUPERVISE}),
     Role.IMDI_ADMIN: ALL,
-    Role.IMDI_ANALYST: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.AUDIT_READ, P.RESEARCH_EXTRACT}),
+    Role.IMDI_ANALYST: frozenset(
+        {P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.AUDIT_READ, P.RESEARCH_EXTRACT, P.SUPERVISE}
+    ),
     Role.SETTLEMENT_CASEWORKER: frozenset({P.PERSON_READ, P.CODES_READ}),
     Role.RESEARCHER: frozenset({P.RESEARCH_EXTRACT}),
 }
@@ -73,9 +81,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 # What an organisation of each kind may do at all, whatever roles its people hold.
 ORGANISATION_CEILING: dict[str, frozenset[Permission]] = {
     OrganisationKind.IMDI: ALL,
-    OrganisationKind.MUNICIPALITY: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
-    OrganisationKind.DISTRICT: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
-    OrganisationKind.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ}),
+    OrganisationKind.MUNICIPALITY: frozenset(
+        {P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.MANAGE_USERS}
+    ),
+    OrganisationKind.DISTRICT: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.MANAGE_USERS}),
+    OrganisationKind.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.SUPERVISE}),
     OrganisationKind.COUNTY: frozenset({P.CODES_READ}),
     OrganisationKind.RESEARCH: frozenset({P.RESEARCH_EXTRACT}),
 }
@@ -89,6 +99,11 @@ DEFAULT_ROLE: dict[str, str] = {
     OrganisationKind.COUNTY: Role.CAREER_COUNSELLOR,
     OrganisationKind.RESEARCH: Role.RESEARCHER,
 }
+
+# The roles a local administrator (``Role.MUNICIPALITY_ADMIN``, ``MANAGE_USERS`` without ``ADMINISTER``)
+# may give and take in its own organisation: the municipality's own roles, never IMDi's or a county
+# governor's (nir.access.users).
+LOCAL_ROLES = frozenset({Role.CASEWORKER, Role.MUNICIPALITY_ADMIN, Role.CAREER_COUNSELLOR})
 
 # OAuth2 scopes of machine clients (Maskinporten style: <prefix>:<resource>.<access>).
 SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -155,6 +170,18 @@ def role_permission_sets(user) -> list[frozenset[Permission]]:
 
 def allows(principal, permission: Permission) -> bool:
     return permission in permissions(principal)
+
+
+def supervision_is_landing(principal) -> bool:
+    """Whether the Arbeidsflate of ``principal`` is the supervision view (tilsyn), not a caseworker's
+    to-do list: a county governor's user, who supervises and registers nothing."""
+    org = getattr(principal, "organisation", None)
+    return (
+        allows(principal, P.SUPERVISE)
+        and not allows(principal, P.PERSON_WRITE)
+        and org is not None
+        and org.kind == OrganisationKind.COUNTY_GOVERNOR
+    )
 
 
 class AccessDenied(Exception):
@@ -277,8 +304,16 @@ WEB_RULES: dict[str, Rule] = {
     "organisations": _read(P.ADMINISTER),
     "organisation": _read(P.ADMINISTER),
     "administration": _read(P.ADMINISTER),
-    "admin_users": _read(P.ADMINISTER),
-    "admin_user": _read(P.ADMINISTER),
+    # Users and roles: IMDi's administrators every user, a local administrator its own organisation's
+    # (which users and roles: nir.access.users).
+    "admin_users": _read(P.MANAGE_USERS),
+    "admin_user": _read(P.MANAGE_USERS),
+    "admin_user_new": _read(P.MANAGE_USERS),
+    # The first password (or a new one): a one-time link an administrator gave the user.
+    "password_set": PUBLIC,
+    # Supervision (tilsyn): figures per municipality of the county governor's counties (IMDi: any county).
+    "supervision": _read(P.SUPERVISE, Person.MANY),
+    "supervision_municipality": _read(P.SUPERVISE, Person.MANY),
     "admin_clients": _read(P.ADMINISTER),
     "help_texts": _read(P.ADMINISTER),
     "help_text_edit": _read(P.ADMINISTER),

@@ -1017,7 +1017,15 @@ class _Population:
         return np.minimum(add_months(start, months) - 1, add_years(self.birth, 67) - 1)
 
     def _exams(self) -> Rows | None:
-        """Prøver: who took which tests, when, with which result and level (rates in ``world``)."""
+        """Prøver: who took which tests, when, with which result and level (rates in ``world``).
+
+        Persons whose Norwegian deadline has passed are counted as IMDi's annual report counts them
+        (Tab 3.2.18, and the yearly statistics' figure ``norsk-frist-proever``): per deadline year,
+        exactly ``EXAM_TAKEN_SHARE`` of them sat Norskprøven (met, whatever the result) by the end
+        of that year, and exactly ``EXAM_PASSED_SHARE`` of those passed at least one skill — drawn
+        as quotas, not coin flips, so that even a small population (the 2,000-person demo) shows
+        the real orders of magnitude each year. A few more did not show up (``EXAM_ABSENT_ONLY_SHARE``).
+        """
         g, rng, n = self.g, self.rng, self.n
         last = g.last_day
         deadline = self._norwegian_deadline()
@@ -1028,27 +1036,38 @@ class _Population:
         # Training from the participation decision's start, else (no decision) two months after moving in.
         ts = np.where(self.norw_part, self.norw_start, self.home_from + 60)
         early = ~passed_deadline & self.norw_part & (last - ts >= w.EXAM_EARLY_AFTER_DAYS)
-        u = rng.random(n)
-        took = (passed_deadline & (u < w.EXAM_TAKEN_SHARE)) | (early & (u < w.EXAM_EARLY_SHARE))
-        # The (Norwegian written) test day: in the later part of the training, by the deadline;
-        # for early takers between EXAM_EARLY_AFTER_DAYS of training and yesterday.
-        hi = np.where(passed_deadline, np.minimum(np.maximum(deadline, ts + 120), last), last)
+        # The (Norwegian written) test day: in the later part of the training, by the deadline and
+        # within the deadline's year (the statistics count tests up to 31.12. of that year); for early
+        # takers between EXAM_EARLY_AFTER_DAYS of training and yesterday.
+        deadline_year = ymd(np.where(passed_deadline, deadline, last))[0]
+        year_end = _jan1(deadline_year + 1) - 1
+        hi = np.where(passed_deadline, np.minimum(np.minimum(np.maximum(deadline, ts + 120), year_end), last), last)
         hi = np.minimum(hi, add_years(self.birth, 67) - 1)  # the right and duty end at 67 (il. § 26)
         lo = np.where(
             passed_deadline, ts + np.maximum(30, ((hi - ts) * 0.4).astype("int64")), ts + w.EXAM_EARLY_AFTER_DAYS
         )
         lo = np.maximum(lo, g._code_windows["exam_type"]["social_studies"].lo)
-        took &= (lo <= hi) & (ts <= last)
+        feasible = (lo <= hi) & (ts <= last)
+        # Quotas per deadline year among those whose deadline has passed; coin flips for the early ones.
+        sat = _quota(rng, deadline_year, passed_deadline, feasible, w.EXAM_TAKEN_SHARE)
+        stayed_away = passed_deadline & feasible & ~sat & (rng.random(n) < w.EXAM_ABSENT_ONLY_SHARE)
+        early_took = early & feasible & (rng.random(n) < w.EXAM_EARLY_SHARE)
+        took = sat | stayed_away | early_took
         t = np.flatnonzero(took)
         if not len(t):
             return None
         k = len(t)
         d0 = _uniform_int(rng, lo[t], hi[t])
-        nor = rng.random(k) < w.EXAM_NORWEGIAN_SHARE
+        due = passed_deadline[t]
+        # After the deadline everyone who sat took Norskprøven; early takers one or both of the tests.
+        nor = due | (rng.random(k) < w.EXAM_NORWEGIAN_SHARE)
         soc = rng.random(k) < w.EXAM_SOCIAL_STUDIES_SHARE
         nor |= ~soc
-        passer = rng.random(k) < w.EXAM_PASSED_SHARE
-        absent = ~passer & (rng.random(k) < w.EXAM_ABSENT_SHARE)
+        passer_all = _quota(rng, deadline_year, sat, sat, w.EXAM_PASSED_SHARE) | (
+            early_took & (rng.random(n) < w.EXAM_PASSED_SHARE)
+        )
+        passer = passer_all[t]
+        absent = stayed_away[t] | (~due & ~passer & (rng.random(k) < w.EXAM_ABSENT_SHARE))
         # The person's CEFR level by education; each passed skill one step either side now and then.
         base = np.zeros(k, dtype="int64")
         for edu, weights in w.EXAM_LEVEL_WEIGHTS.items():
@@ -1060,7 +1079,7 @@ class _Population:
         skills = len(w.EXAM_SKILLS)
         rn = np.repeat(tn, skills)
         skill = np.tile(np.arange(skills), len(tn))
-        # Oral on its own day, up to four weeks before the written parts.
+        # Oral on its own day, up to four weeks before the written parts (not before the window).
         nday = np.where(skill == 0, d0[rn] - rng.integers(0, 29, len(rn)), d0[rn])
         nday = np.maximum(nday, lo[t][rn])
         npassed = passer[rn] & (rng.random(len(rn)) < w.EXAM_SKILL_PASSED)
@@ -1071,13 +1090,14 @@ class _Population:
         sday = np.maximum(d0[soc_t] - rng.integers(30, 241, len(soc_t)), lo[t][soc_t])
         spassed = passer[soc_t] & (rng.random(len(soc_t)) < w.EXAM_SOCIAL_STUDIES_PASSED)
 
-        # A person who passed passed at least one test: the oral test, else social studies.
-        any_passed = np.zeros(k, dtype=bool)
-        any_passed[rn[npassed]] = True
-        any_passed[soc_t[spassed]] = True
-        fix = passer & ~any_passed
-        npassed |= fix[rn] & (skill == 0)
-        spassed |= fix[soc_t] & ~nor[soc_t]
+        # A person who passed passed at least one test: a Norwegian skill (the oral test) when it took
+        # Norskprøven, else social studies.
+        nor_passed = np.zeros(k, dtype=bool)
+        nor_passed[rn[npassed]] = True
+        soc_passed = np.zeros(k, dtype=bool)
+        soc_passed[soc_t[spassed]] = True
+        npassed |= (passer & ~nor_passed)[rn] & (skill == 0)
+        spassed |= (passer & ~nor & ~soc_passed)[soc_t]
 
         taker = np.concatenate([rn, soc_t])
         person = t[taker]
@@ -1101,6 +1121,28 @@ class _Population:
             },
             rec,
         )
+
+
+def _quota(rng: np.random.Generator, groups: np.ndarray, among: np.ndarray, pool: np.ndarray, share: float):
+    """A mask of exactly round(``share`` × the number of ``among``) persons of each group (as far as
+    ``pool`` has them), chosen at random among those of ``among`` that are in ``pool``."""
+    out = np.zeros(len(among), dtype=bool)
+    members = np.flatnonzero(among)
+    if not len(members):
+        return out
+    key = rng.random(len(members))
+    grp = groups[members]
+    in_pool = pool[members]
+    # Each group: the quota from all its members; filled from its pool members in random order.
+    uniq, inverse, counts = np.unique(grp, return_inverse=True, return_counts=True)
+    quota = np.floor(counts * share + 0.5).astype("int64")
+    order = np.lexsort((key, ~in_pool, inverse))  # by group, pool members first, then at random
+    sorted_group = inverse[order]
+    starts = np.searchsorted(sorted_group, np.arange(len(uniq)))
+    rank = np.arange(len(order)) - starts[sorted_group]
+    chosen = (rank < quota[sorted_group]) & in_pool[order]
+    out[members[order[chosen]]] = True
+    return out
 
 
 def _jan1(year: np.ndarray) -> np.ndarray:

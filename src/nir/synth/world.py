@@ -349,8 +349,12 @@ ABSENCE_KINDS: list[tuple[str, float, int, int]] = [
 # Persons with right and duty or duty to Norwegian training whose deadline has passed: the share
 # who took at least one test, and of those the share who passed at least one — the orders of
 # magnitude of IMDi's annual report, Tab 3.2.18 (Gjennomføringsfrist i året / avlagt prøve / bestått).
+# Drawn as quotas per deadline year (nir.synth.generator._quota): the share who sat Norskprøven (met,
+# whatever the result) by 31.12. of the deadline's year, and of them the share who passed a skill.
 EXAM_TAKEN_SHARE = 0.55
 EXAM_PASSED_SHARE = 0.95
+# Of the others whose deadline has passed, the share registered as not having shown up (Ikke møtt) only.
+EXAM_ABSENT_ONLY_SHARE = 0.05
 # Everyone else in Norwegian training (deadline not yet passed, or collective protection) who has
 # trained for at least EXAM_EARLY_AFTER_DAYS: the share who already took a test (assumed).
 EXAM_EARLY_SHARE = 0.25

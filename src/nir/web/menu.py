@@ -29,6 +29,8 @@ class MenuItem:
 
 MENU = (
     MenuItem(_("Work area"), "worklist", frozenset({"worklist", "worklist_section", "home"})),
+    # The county governor's supervision view (also its Arbeidsflate); IMDi chooses a county.
+    MenuItem(_("Supervision"), "supervision", frozenset({"supervision", "supervision_municipality"})),
     MenuItem(_("Settlement"), "settlements", frozenset({"settlements"})),
     MenuItem(
         _("Persons"),
@@ -45,9 +47,9 @@ MENU = (
     MenuItem(
         _("Administration"),
         "administration",
-        frozenset({"administration", "admin_users", "admin_user", "admin_clients", "audit_search"}),
-        fallbacks=("audit_search",),
-    ),  # IMDi's analysts search the audit log, administer nothing
+        frozenset({"administration", "admin_users", "admin_user", "admin_user_new", "admin_clients", "audit_search"}),
+        fallbacks=("audit_search", "admin_users"),
+    ),  # IMDi's analysts search the audit log, administer nothing; a local administrator: its users
 )
 
 

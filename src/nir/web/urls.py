@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from nir.web import urls_admin, urls_overview, urls_persons, views, views_reports, views_statistics
+from nir.web import (
+    urls_admin,
+    urls_overview,
+    urls_persons,
+    urls_supervision,
+    views,
+    views_reports,
+    views_statistics,
+)
 from nir.web.login import NirLoginView
 
 # Every named page has a rule in nir.access.policy.WEB_RULES (tests/access/test_access_matrix.py).
@@ -21,6 +29,8 @@ urlpatterns = [
     path("", include(urls_overview)),
     # Personer: search, lists, the person page and its registrations
     path("", include(urls_persons)),
+    # Tilsyn: the county governor's supervision view
+    path("", include(urls_supervision)),
     # Regelmotor, Organisasjoner, Hjelpetekster, Administrering
     path("", include(urls_admin)),
 ]

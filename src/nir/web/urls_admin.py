@@ -7,6 +7,7 @@ Every name has its rule in ``nir.access.policy.WEB_RULES``.
 from django.urls import path
 
 from nir.web import views_admin, views_rules
+from nir.web.login import PasswordSetView
 
 urlpatterns: list = [
     # Regelmotor: rules, parameters, code lists, re-evaluation status; one person explained
@@ -18,7 +19,10 @@ urlpatterns: list = [
     # Administrering
     path("administrering/", views_admin.administration, name="administration"),
     path("administrering/brukere/", views_admin.users, name="admin_users"),
+    path("administrering/brukere/ny/", views_admin.user_new, name="admin_user_new"),
     path("administrering/brukere/<int:pk>/", views_admin.user_detail, name="admin_user"),
+    # The first password: the one-time link an administrator gave the user (nir.access.users)
+    path("passord/<uidb64>/<token>/", PasswordSetView.as_view(), name="password_set"),
     path("administrering/klienter/", views_admin.clients, name="admin_clients"),
     path("administrering/tilgangslogg/", views_admin.audit_search, name="audit_search"),
     path(

@@ -3,9 +3,11 @@
 from django.urls import path
 
 from nir.web import views_overview as v
+from nir.web import views_supervision
 
 urlpatterns = [
-    path("arbeidsflate/", v.worklist_page, name="worklist"),
+    # the work list; a county governor's Arbeidsflate is its supervision view (views_supervision)
+    path("arbeidsflate/", views_supervision.worklist_or_supervision, name="worklist"),
     path("arbeidsflate/<slug:section>/", v.worklist_section, name="worklist_section"),
     path("bosetting/", v.settlements, name="settlements"),
     path("kommuner/", v.municipality_list, name="municipalities"),

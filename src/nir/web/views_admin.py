@@ -43,6 +43,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from nir import spreadsheet
 from nir.access import audit, oauth, policy
+from nir.access import users as users_admin
 from nir.access.audit_labels import what_label
 from nir.access.management.commands.audit import PERSON_COLUMNS, SYSTEM_ORGANISATION, person_access_rows
 from nir.access.models import (
@@ -58,6 +59,7 @@ from nir.access.models import (
     RoleAssignment,
 )
 from nir.access.persons import PersonNotFound, find_person, is_duf
+from nir.access.users import allowed_roles  # noqa: F401 — the roles an organisation's kind may hold
 from nir.isodates import parse_typed_date
 from nir.web import help as help_texts_store
 from nir.web.limits import export_rate_limited
@@ -70,9 +72,7 @@ CLIENT_PAGE_SIZE = 25
 # What the web pages record in the audit log, in the words of ``nir audit``'s labels.
 WEB_WHAT_LABELS = {
     "explain": "Forklaring fra Regelmotor",
-    "administer:role-add": "Administrering: rolle lagt til",
-    "administer:role-remove": "Administrering: rolle fjernet",
-    "administer:user-active": "Administrering: bruker aktivert/deaktivert",
+    **users_admin.WHAT_LABELS,
     "administer:key-revoke": "Administrering: klientnøkkel trukket tilbake",
 }
 
@@ -141,16 +141,6 @@ def admin_nav(request, current: str) -> list[dict]:
 
 
 # --- roles --------------------------------------------------------------------------------------
-
-
-def allowed_roles(kind: str) -> list[Role]:
-    """The roles a user of an organisation of ``kind`` may be given: those whose permissions the kind
-    may hold in full (``policy.ORGANISATION_CEILING``), and the kind's usual role (``policy.DEFAULT_ROLE``)."""
-    ceiling = policy.ORGANISATION_CEILING.get(kind, frozenset())
-    default = policy.DEFAULT_ROLE.get(kind)
-    return [
-        r for r in Role if r == default or (policy.ROLE_PERMISSIONS.get(r) and policy.ROLE_PERMISSIONS[r] <= ceiling)
-    ]
 
 
 def _role_label(code: str) -> str:
@@ -261,13 +251,13 @@ def administration(request):
 @never_cache
 @require_GET
 def users(request):
-    User = get_user_model()
     q = request.GET.get("q", "").strip()[:100]
     org_code = request.GET.get("organisation", "").strip()
     role = request.GET.get("role", "").strip()
     active = request.GET.get("active", "").strip()
     qs = (
-        User.objects.select_related("organisation")
+        users_admin.manageable_users(request.user)
+        .select_related("organisation")
         .order_by("username")
         .prefetch_related(Prefetch("role_assignments", queryset=RoleAssignment.objects.order_by("role")))
     )
@@ -301,133 +291,64 @@ def users(request):
             "role": role,
             "active": active,
             "roles": Role.choices,
-            "organisations": Organisation.objects.order_by("kind", "code").values_list("code", "name"),
+            "organisations": users_admin.manageable_organisations(request.user)
+            .order_by("kind", "code")
+            .values_list("code", "name"),
+            "administers_all": users_admin.administers_all(request.user),
             "nav": admin_nav(request, "admin_users"),
         },
     )
 
 
-class RefusedChange(Exception):
-    """A change of a user that is not allowed; the message says why (bokmål)."""
-
-
-def _grants_administer(role: str) -> bool:
-    return policy.Permission.ADMINISTER in policy.ROLE_PERMISSIONS.get(role, frozenset())
-
-
-def _add_role(request, target, role: str) -> str:
-    org = target.organisation
-    if org is None:
-        raise RefusedChange(_("The user belongs to no organisation, so no role can be given."))
-    if role not in Role.values:
-        raise RefusedChange(_("Choose a role."))
-    if role not in allowed_roles(org.kind):
-        raise RefusedChange(
-            _('The role "%(role)s" cannot be given in an organisation of the kind "%(kind)s".')
-            % {"role": _role_label(role), "kind": org.get_kind_display()}
-        )
-    _assignment, created = RoleAssignment.objects.get_or_create(user=target, role=role, organisation=org)
-    if not created:
-        raise RefusedChange(_('The user already has the role "%(role)s".') % {"role": _role_label(role)})
-    audit.record(
-        request=request,
-        action=AuditAction.WRITE,
-        channel=AuditChannel.WEB,
-        what="administer:role-add",
-        purpose=AuditPurpose.ADMINISTRATION,
-        filters={"user": target.username, "user_id": target.pk, "role": role, "organisation": org.code},
-    )
-    return _('The role "%(role)s" was given to %(user)s.') % {"role": _role_label(role), "user": target.username}
-
-
-def _remove_role(request, target, assignment_id: str) -> str:
-    try:
-        assignment = RoleAssignment.objects.select_related("organisation").get(pk=int(assignment_id), user=target)
-    except (ValueError, RoleAssignment.DoesNotExist):
-        raise RefusedChange(_("The role assignment no longer exists.")) from None
-    if (
-        target.pk == request.user.pk
-        and _grants_administer(assignment.role)
-        and not any(
-            _grants_administer(a.role)
-            for a in target.role_assignments.filter(organisation_id=target.organisation_id).exclude(pk=assignment.pk)
-        )
-    ):
-        raise RefusedChange(_("You cannot remove your own access to administration."))
-    assignment.delete()
-    audit.record(
-        request=request,
-        action=AuditAction.WRITE,
-        channel=AuditChannel.WEB,
-        what="administer:role-remove",
-        purpose=AuditPurpose.ADMINISTRATION,
-        filters={
-            "user": target.username,
-            "user_id": target.pk,
-            "role": assignment.role,
-            "organisation": assignment.organisation.code,
-        },
-    )
-    return _('The role "%(role)s" was removed from %(user)s.') % {
-        "role": _role_label(assignment.role),
-        "user": target.username,
-    }
-
-
-def _set_active(request, target, value: str) -> str:
-    if value not in ("1", "0"):
-        raise RefusedChange(_("Choose active or inactive."))
-    active = value == "1"
-    if target.pk == request.user.pk and not active:
-        raise RefusedChange(_("You cannot deactivate your own user."))
-    if target.is_active == active:
-        return (
-            _("%(user)s is active.") % {"user": target.username}
-            if active
-            else _("%(user)s is inactive.") % {"user": target.username}
-        )
-    target.is_active = active
-    target.save(update_fields=["is_active"])
-    audit.record(
-        request=request,
-        action=AuditAction.WRITE,
-        channel=AuditChannel.WEB,
-        what="administer:user-active",
-        purpose=AuditPurpose.ADMINISTRATION,
-        filters={"user": target.username, "user_id": target.pk, "active": active},
-    )
-    return (_("%(user)s was activated.") if active else _("%(user)s was deactivated.")) % {"user": target.username}
+def _outside_reach(request, what: str, filters: dict):
+    users_admin.record_refusal(request, request.user, what, filters)
+    raise Http404(_("No user with this id that you can administer."))
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def user_detail(request, pk: int):
-    target = get_object_or_404(get_user_model().objects.select_related("organisation"), pk=pk)
+    target = users_admin.manageable_users(request.user).select_related("organisation").filter(pk=pk).first()
+    if target is None:
+        if request.method == "POST" and get_user_model().objects.filter(pk=pk).exists():
+            _outside_reach(request, request.POST.get("action", "")[:40], {"user_id": pk})
+        raise Http404(_("No user with this id that you can administer."))
     # Only a superuser changes a superuser (an IMDi administrator cannot lock out the operators).
-    may_change = request.user.is_superuser or not target.is_superuser
+    may_change = users_admin.may_change(request.user, target)
     errors: list[str] = []
+    password_link = ""
     if request.method == "POST":
         if not may_change:
             raise PermissionDenied(_("Only a superuser can change a superuser."))
         action = request.POST.get("action", "")
         try:
-            with transaction.atomic():  # the change and its audit event, or neither
-                if action == "add_role":
-                    message = _add_role(request, target, request.POST.get("role", ""))
-                elif action == "remove_role":
-                    message = _remove_role(request, target, request.POST.get("assignment", ""))
-                elif action == "set_active":
-                    message = _set_active(request, target, request.POST.get("active", ""))
-                else:
-                    return HttpResponseBadRequest(_("Unknown action."))
-        except RefusedChange as e:
+            if action == "add_role":
+                message = users_admin.add_role(request, request.user, target, request.POST.get("role", ""))
+            elif action == "remove_role":
+                message = users_admin.remove_role(request, request.user, target, request.POST.get("assignment", ""))
+            elif action == "set_active":
+                message = users_admin.set_active(request, request.user, target, request.POST.get("active", ""))
+            elif action == "login_link":
+                password_link = _password_link(request, *users_admin.issue_password_link(request, request.user, target))
+                message = ""
+            else:
+                return HttpResponseBadRequest(_("Unknown action."))
+        except users_admin.OutsideReach:
+            _outside_reach(request, action, {"user_id": target.pk})
+        except users_admin.RefusedChange as e:
             errors.append(str(e))
         else:
-            messages.success(request, message)
-            return redirect("admin_user", pk=target.pk)
+            if not password_link:
+                messages.success(request, message)
+                return redirect("admin_user", pk=target.pk)
     assignments = list(target.role_assignments.select_related("organisation").order_by("role"))
     held = {a.role for a in assignments if a.organisation_id == target.organisation_id}
-    choices = [(r.value, r.label) for r in allowed_roles(target.organisation.kind)] if target.organisation else []
+    grantable = set(users_admin.grantable_roles(request.user, target.organisation))
+    choices = (
+        [(r.value, r.label) for r in users_admin.allowed_roles(target.organisation.kind) if r in grantable]
+        if target.organisation
+        else []
+    )
     return render(
         request,
         "web/admin/user.html",
@@ -435,6 +356,8 @@ def user_detail(request, pk: int):
             "target": target,
             "may_change": may_change,
             "errors": errors,
+            "password_link": password_link,
+            "administers_all": users_admin.administers_all(request.user),
             "assignments": [
                 {
                     "id": a.pk,
@@ -443,6 +366,7 @@ def user_detail(request, pk: int):
                     "organisation": a.organisation,
                     "granted_at": a.granted_at,
                     "in_effect": a.organisation_id == target.organisation_id,
+                    "removable": may_change and (a.role in grantable or users_admin.administers_all(request.user)),
                 }
                 for a in assignments
             ],
@@ -450,6 +374,79 @@ def user_detail(request, pk: int):
             "permissions": sorted(p.label for p in policy.permissions(target)),
             "selected_role": request.POST.get("role", "") if errors else "",
             "error_target": "user-roles",
+            "nav": admin_nav(request, "admin_users"),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _password_link(request, uid: str, token: str) -> str:
+    return request.build_absolute_uri(reverse("password_set", args=[uid, token]))
+
+
+class NewUserForm(forms.Form):
+    username = forms.CharField(max_length=150, required=False)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.CharField(max_length=254, required=False)
+    organisation = forms.CharField(max_length=40, required=False)
+    roles = forms.MultipleChoiceField(choices=Role.choices, required=False)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def user_new(request):
+    """Create a user: username, name, e-mail, organisation, its first roles; then a one-time link with
+    which the user sets a password, shown here once (``nir.access.users``)."""
+    organisations_qs = users_admin.manageable_organisations(request.user).order_by("kind", "code")
+    fixed = None if users_admin.administers_all(request.user) else organisations_qs.first()
+    if fixed is None and not users_admin.administers_all(request.user):
+        raise PermissionDenied(_("Your organisation is not active: you cannot create users."))
+    form = NewUserForm(request.POST or None)
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        code = fixed.code if fixed is not None and not data["organisation"] else data["organisation"]
+        org = Organisation.objects.filter(code=code).first() if code else None
+        new = users_admin.NewUser(
+            username=data["username"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            organisation=org,
+            roles=tuple(data["roles"]),
+        )
+        if org is not None and not organisations_qs.filter(pk=org.pk).exists():
+            users_admin.record_refusal(request, request.user, "user-create", {"organisation": org.code})
+            raise PermissionDenied(_("You cannot create users in %(org)s.") % {"org": org.name})
+        errors = users_admin.validate_new_user(request.user, new)
+        if not errors:
+            created = users_admin.create_user(request, request.user, new)
+            link = _password_link(request, *users_admin.password_token(created))
+            return render(
+                request,
+                "web/admin/user_created.html",
+                {"target": created, "password_link": link, "nav": admin_nav(request, "admin_users")},
+                status=201,
+            )
+    elif request.method == "POST":
+        errors = {"roles": _("Unknown role.")}
+    if fixed is not None:
+        role_choices = [(r.value, r.label) for r in users_admin.grantable_roles(request.user, fixed)]
+    else:
+        role_choices = list(Role.choices)
+    return render(
+        request,
+        "web/admin/user_new.html",
+        {
+            "form": form,
+            "values": form.data if form.is_bound else {},
+            "selected_roles": form.data.getlist("roles") if form.is_bound else [],
+            "errors": errors,
+            "error_list": list(errors.values()),
+            "fixed": fixed,
+            "organisations": [] if fixed is not None else list(organisations_qs.values_list("code", "name")),
+            "role_choices": role_choices,
             "nav": admin_nav(request, "admin_users"),
         },
         status=400 if errors else 200,

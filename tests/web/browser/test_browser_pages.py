@@ -32,7 +32,10 @@ PAGES = [
     ("administrering", "administration", IMDI, ()),
     ("administrering-brukere", "admin_users", IMDI, ()),
     ("administrering-bruker", "admin_user", IMDI, ("#trondheim",)),
+    ("administrering-ny-bruker", "admin_user_new", IMDI, ()),
     ("administrering-klienter", "admin_clients", IMDI, ()),
+    ("tilsyn", "supervision", IMDI, (), {"fylke": "50"}),
+    ("tilsyn-kommune", "supervision_municipality", IMDI, ("5001",)),
     ("tilgangslogg", "audit_search", IMDI, ()),
 ]
 

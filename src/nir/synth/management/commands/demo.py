@@ -27,6 +27,8 @@ DEMO_USERS = [
     ("imdi-admin", "Ingrid", "Admin", "imdi", [Role.IMDI_ADMIN, Role.IMDI_ANALYST], True),
     ("trondheim-saksbehandler", "Tor", "Saksbehandler", "k-5001", [Role.CASEWORKER], False),
     ("bergen-saksbehandler", "Berit", "Saksbehandler", "k-4601", [Role.CASEWORKER], False),
+    # Trondheim's own administrator: its users and their roles (Administrering › Brukere)
+    ("trondheim-lokaladmin", "Liv", "Lokaladmin", "k-5001", [Role.CASEWORKER, Role.MUNICIPALITY_ADMIN], False),
     ("statsforvalter-trondelag", "Siri", "Tilsyn", "sf-trl", [Role.COUNTY_GOVERNOR], False),
 ]
 

@@ -1,0 +1,156 @@
+"""Tilsyn (/tilsyn/): the county governor's supervision view — figures per municipality of its county
+(persons followed up, in the programme, deviations, deadlines passed, missing decisions), each the
+count of the registry's report behind it; only the county's municipalities; the county governor's
+Arbeidsflate; closed to caseworkers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.core.cache import cache
+from django.utils import timezone
+
+from nir.access.models import AuditEvent
+from nir.access.scope import person_scope
+from nir.register.actors import Actor
+from nir.reports import registry, supervision
+from nir.testing import builders as b
+from nir.testing.builders import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def users(db, django_user_model):
+    cache.clear()
+    return {
+        "imdi": make_user(django_user_model, "imdi-tilsyn", "imdi"),
+        "trondheim": make_user(django_user_model, "saksbehandler-tilsyn", "k-5001"),
+        "governor": make_user(django_user_model, "statsforvalter-tilsyn", "sf-trl"),
+    }
+
+
+@pytest.fixture
+def world(users):
+    """Trondheim (5001, Trøndelag): Dina (in the programme, deadline in a year), Anne (participation
+    without final goal: a deviation), Mona (right and duty, settled over three months ago, no
+    participation decision), Ola (deadline passed 40 days ago, not ended). Steinkjer (5006,
+    Trøndelag): Kari (no participation decision). Bergen (4601, Vestland): Berit (a deviation)."""
+    today = timezone.localdate()
+    r = b.Register(Actor.for_user(users["imdi"], source_system="NIR-test"))
+
+    def in_programme(first, last, deadline, municipality="5001"):
+        start = deadline + dt.timedelta(days=1) - relativedelta(months=24)
+        person = r.person(
+            first,
+            last,
+            municipality=municipality,
+            permit=start - dt.timedelta(days=90),
+            settled=start - dt.timedelta(days=60),
+            follow_up_from=start - dt.timedelta(days=60),
+        )
+        r.participation(person, start, goal="work_no_vgo_old")
+        return person
+
+    p = {
+        "dina": in_programme("Dina", "Due", today + dt.timedelta(days=365)),
+        "ola": in_programme("Ola", "Over", today - dt.timedelta(days=40)),
+        "anne": r.person("Anne", "Aas"),
+        "mona": r.person("Mona", "Mangel"),
+        "kari": r.person("Kari", "Korsvik", municipality="5006"),
+        "berit": r.person("Berit", "Berg", municipality="4601"),
+    }
+    r.participation(p["anne"], dt.date(2026, 1, 5))
+    r.participation(p["berit"], dt.date(2026, 1, 5))
+    return p
+
+
+def test_figures_per_municipality_of_the_county(users, world):
+    today = timezone.localdate()
+    got = supervision.figures(person_scope(users["governor"]), ["5001", "5006", "4601"], today)
+    assert set(got) == {"5001", "5006"}  # Bergen is not the Trøndelag county governor's
+    assert got["5001"] == {
+        "followed": 4,
+        "in_programme": 2,  # Dina, and Anne (started, no deadline without a final goal)
+        "deviations": 1,  # Anne
+        "deadline_passed": 1,  # Ola
+        "missing_decision": 1,  # Mona
+    }
+    assert got["5006"] == {
+        "followed": 1,
+        "in_programme": 0,
+        "deviations": 0,
+        "deadline_passed": 0,
+        "missing_decision": 1,
+    }
+    # IMDi sees everybody: Bergen's deviation too
+    assert supervision.figures(None, ["4601"], today)["4601"]["deviations"] == 1
+
+
+def test_each_figure_is_the_count_of_the_report_behind_it(users, world):
+    """The drill-down lists exactly the persons counted (one definition: the registry's report)."""
+    today = timezone.localdate()
+    scope = person_scope(users["governor"])
+    got = supervision.figures(scope, ["5001"], today)["5001"]
+    for f in supervision.FIGURES:
+        d = registry.get(f.report)
+        values = {d.filters.get(k, k): v for k, v in f.report_query("5001").items()}
+        result = registry.run(f.report, registry.ReportParams(**values), scope=scope)
+        assert result.count == got[f.key], f.key
+    persons = registry.run(
+        "personliste", registry.ReportParams(municipality="5001", missing="participation_decision"), scope=scope
+    )
+    assert [r["duf"] for r in persons.rows] == [world["mona"].duf]
+
+
+def test_the_county_governor_lands_on_the_supervision_view(client, users, world):
+    client.force_login(users["governor"])
+    for url in ("/tilsyn/", "/arbeidsflate/"):
+        r = client.get(url)
+        assert r.status_code == 200
+        html = r.content.decode()
+        assert "Tilsyn med kommunene" in html
+        assert "5001 Trondheim" in html and "5006 Steinkjer" in html and "Bergen" not in html
+        assert 'href="/tilsyn/5001/"' in html
+        assert "Avvik som må rettes" not in html  # not the caseworker's to-do list (its groups)
+        assert 'href="/arbeidsflate/datakvalitet/"' in html  # the open plausibility warnings, per municipality
+    assert AuditEvent.objects.filter(what="supervision", action="statistics", user=users["governor"]).exists()
+
+
+def test_a_municipality_with_its_lists(client, users, world):
+    client.force_login(users["governor"])
+    html = client.get("/tilsyn/5001/").content.decode()
+    assert "Trondheim" in html
+    links = re.findall(r'href="(/rapporter/[^"]+)"', html)
+    assert "/rapporter/personliste/?municipality=5001&amp;missing=participation_decision" in links
+    assert "/rapporter/avvik-sluttmaal/?municipality=5001" in links
+    # the list behind «missing decision»: Mona only
+    listing = client.get("/rapporter/personliste/?municipality=5001&missing=participation_decision").content.decode()
+    assert world["mona"].duf in listing and world["dina"].duf not in listing
+    assert AuditEvent.objects.filter(what="supervision:5001", user=users["governor"]).exists()
+    # another county's municipality: not found, as an unknown one
+    assert client.get("/tilsyn/4601/").status_code == 404
+    assert client.get("/tilsyn/9999/").status_code == 404
+
+
+def test_imdi_chooses_a_county(client, users, world):
+    client.force_login(users["imdi"])
+    html = client.get("/tilsyn/").content.decode()
+    assert "Velg et fylke" in html and "Trondheim" not in html
+    html = client.get("/tilsyn/?fylke=46").content.decode()
+    assert "4601 Bergen" in html and "Trondheim" not in html
+    assert client.get("/tilsyn/4601/").status_code == 200
+    # IMDi's Arbeidsflate stays the work list
+    html = client.get("/arbeidsflate/").content.decode()
+    assert "Tilsyn med kommunene" not in html and "Avvik som må rettes" in html
+
+
+def test_a_caseworker_cannot_open_it_and_keeps_its_work_list(client, users, world):
+    client.force_login(users["trondheim"])
+    assert client.get("/tilsyn/").status_code == 403
+    assert client.get("/tilsyn/5001/").status_code == 403
+    html = client.get("/arbeidsflate/").content.decode()
+    assert "Tilsyn med kommunene" not in html and "Avvik som må rettes" in html
