@@ -67,9 +67,11 @@ def test_participation_hours_above_full_time_is_a_warning():
     assert found("participation", participation(158)) == [("participation_hours_above_full_time", WARNING, "hours")]
 
 
-def test_participation_on_a_weekend_only_warns_for_any_hours():
-    """participation_hours_above_full_time — a period of Saturday–Sunday has no weekday of full time."""
-    assert found("participation", participation(4, D(2026, 11, 7), D(2026, 11, 8))) == [
+def test_participation_on_a_weekend_only_is_allowed_one_days_full_time():
+    """participation_hours_above_full_time — il. § 13: a Saturday–Sunday period (a weekend course) is
+    allowed one day's full time (7.5 hours); more is a warning."""
+    assert found("participation", participation("7.5", D(2026, 11, 7), D(2026, 11, 8))) == []
+    assert found("participation", participation(8, D(2026, 11, 7), D(2026, 11, 8))) == [
         ("participation_hours_above_full_time", WARNING, "hours")
     ]
 

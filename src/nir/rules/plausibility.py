@@ -290,7 +290,8 @@ def _hours_rules(kind: str, item: Mapping[str, Any], p: _Params) -> list[Finding
                     f"{_num(ceiling)} timer); kontroller antall timer",
                 )
             ]
-        allowed = weekdays(start, end) * full / 5
+        # at least one day's full time: a course may be held on a weekend (a Saturday–Sunday period)
+        allowed = max(weekdays(start, end), 1) * full / 5
         if hours > allowed:
             return [
                 _finding(
