@@ -348,6 +348,17 @@ class ReportResult:
                 return self._total
         return self.queryset.count()
 
+    # the user's scope (``person_scope``), for ``area_label``; None: every person
+    scope: Any = None
+
+    @cached_property
+    def area_label(self) -> str:
+        """What the report covers: the municipality filter or everything the user may see («Hele landet»
+        only for a user who sees every person), ``nir.reports.areas``."""
+        from nir.reports.areas import AreaLabels
+
+        return AreaLabels(self.scope).table(self.params.municipality)
+
     _total: int | None = None
     _count_exact: bool = True
     has_next: bool = False  # with count_limit: a row follows the page (read with the rows)
@@ -425,4 +436,4 @@ def run(report_id: str, params: ReportParams | None = None, *, scope) -> ReportR
     qs = queries.common_filters(d.query(p), p, scope)
     fields_ = [_COMMON_SOURCES.get(c.key, c.key) for c in COMMON_COLUMNS] + list(d.values)
     qs = qs.order_by(*_ordering(d, p.sort)).values(*fields_)
-    return ReportResult(d, p, known_at, qs)
+    return ReportResult(d, p, known_at, qs, scope=scope)

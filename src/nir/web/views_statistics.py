@@ -395,7 +395,12 @@ def figure_section_by_area(fig: statistics.Figure, table: StatsTable, *, prefix:
     rows = [(f"{a.code} {a.name}".strip(), [get(table, a.code) for _, get in cols]) for a in table.areas]
     total = _Sum(table)
     foot = [(gettext("Sum"), [get(total, "") for _, get in cols])] if table.areas else []
-    caption = gettext("%(title)s, %(year)s, per %(by)s") % {"title": fig.title, "year": p.year, "by": _by_word(p.by)}
+    caption = gettext("%(title)s - %(place)s, %(year)s, per %(by)s") % {
+        "title": fig.title,
+        "place": table.label,
+        "year": p.year,
+        "by": _by_word(p.by),
+    }
     table_ = Table(caption, [gettext("Area"), *[h for h, _ in cols]], rows, foot, id=f"{prefix}-{fig.id}-table")
     return {
         "figure": fig,
@@ -412,8 +417,9 @@ def area_chart(table: StatsTable) -> dict[str, Any] | None:
     """«deltakere» in total per area (by municipality or county)."""
     if not table.areas:
         return None
-    title = gettext("Persons who took part in the introduction programme in %(year)s, per %(by)s") % {
+    title = gettext("Persons who took part in the introduction programme in %(year)s - %(place)s, per %(by)s") % {
         "year": table.params.year,
+        "place": table.label,
         "by": _by_word(table.params.by),
     }
     if len(table.areas) > MAX_CHART_AREAS:
@@ -554,7 +560,7 @@ def statistics_page(request):
     scope = person_scope(request.user)
     partial = is_htmx(request)
     context: dict[str, Any] = {
-        "form": _form(query),
+        "form": {**_form(query), "everything": statistics.AreaLabels(scope).table(None)},
         "figures": list(FIGURES.values()),
         "partial": partial,
         "url": reverse("statistics"),
@@ -589,7 +595,7 @@ def statistics_page(request):
         ),
     )
     code = table.areas[0].code if not p.by and table.areas else ""
-    place = area.name if area else gettext("The whole country")
+    place = table.label  # what the figures count, as far as the user may see (statistics.AreaLabels)
     links = _link_params(p, query)
     export_query = _qs(links)
     context.update(
@@ -724,7 +730,7 @@ def yearly_report(request, area: str, year: str):
         {
             "table": table,
             "params": p,
-            "place": info.name,
+            "place": table.label,
             "area": info,
             "kind_label": {
                 "county": gettext("County"),
