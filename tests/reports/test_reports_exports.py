@@ -78,7 +78,7 @@ def test_csv_headers_labels_and_norwegian_dates(world):
         "4601",
         "",
         "Rett og plikt til introduksjonsprogram",
-        "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal",
+        "Med vedtak om introduksjonsprogram, men ikke registrert sluttmål",
         "05.01.2026",
     ]
     term = list(

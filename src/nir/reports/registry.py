@@ -140,7 +140,7 @@ def _register(d: ReportDefinition) -> ReportDefinition:
 _register(
     ReportDefinition(
         id="avsluttet-intro",
-        title="Deltagere som har avsluttet introduksjonsprogram",
+        title="Deltakere som har avsluttet introduksjonsprogram",
         help_text="Avslutninger av introduksjonsprogrammet i perioden (--from/--to), én rad per avslutning, "
         "med avslutningstype, årsak, dato og antall timer arbeid per uke.",
         definition="Alle registrerte avslutninger (ordning introduksjonsprogram) med avslutningsdato i perioden, "
@@ -167,7 +167,7 @@ _register(
 _register(
     ReportDefinition(
         id="avvik-sluttmaal",
-        title="Personer i introduksjonsprogram med avvik i registrering av sluttmaal",
+        title="Personer i introduksjonsprogram med avvik i registrering av sluttmål",
         help_text="Personer med vedtak om deltakelse i introduksjonsprogram der sluttmålet mangler eller ikke "
         "passer til programmets startdato (--avvik for én type avvik).",
         definition="Personer med et gjeldende vedtak om deltakelse i introduksjonsprogram og minst ett avvik "
