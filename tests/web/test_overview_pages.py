@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from nir.access.models import AuditEvent
@@ -221,8 +222,8 @@ def test_one_municipality_in_scope(client, users, world, django_assert_max_num_q
     assert by_label["Bosatt i år"] == 3
     assert by_label["Fullført introduksjonsprogram i år"] == 0
     assert "Etter NIR - Kategori (introduksjonsprogram)" in html
-    assert 'href="/rapporter/avvik-sluttmaal/?municipality=5001"' in html
-    assert 'href="/personer/?kommune=5001"' in html
+    assert 'href="/rapporter/avvik-sluttmaal/?municipality=5001&amp;law=integreringsloven"' in html
+    assert 'href="/personer/?kommune=5001&amp;lov=integreringsloven"' in html
     assert 'href="/bosetting/?kommune=5001"' in html
     event = AuditEvent.objects.filter(what="municipality:5001").latest("id")
     assert event.action == "statistics" and event.person_count == 0
@@ -258,3 +259,35 @@ def test_figures_are_counted_in_the_database_by_municipality(users, world):
     trondheim = worklist.Context.for_user(users["trondheim"])
     assert worklist.person_figures(trondheim, worklist.visible_municipalities(trondheim.scope, ["5001", "4601"]))
     assert worklist.visible_municipalities(trondheim.scope, ["5001", "4601"]) == ["5001"]
+
+
+def test_the_municipality_page_says_why_its_count_differs_from_the_person_list(client, users, world):
+    """Issue 16 § 4: the key figures count both acts, the person list one at a time. Ola, settled in 2019,
+    is followed up under introduksjonsloven: 4 persons on the municipality page, 3 in the person list
+    (integreringsloven, the default) and 1 with «Introduksjonsloven» — and the page says so, with links."""
+    cache.clear()  # the key figures are cached per scope and day
+    r = b.Register(Actor.for_user(users["imdi"], source_system="NIR-test"))
+    r.person(
+        "Ola",
+        "Gammel",
+        permit=dt.date(2019, 5, 1),
+        settled=dt.date(2019, 6, 1),
+        follow_up_from=dt.date(2019, 6, 1),
+        when=timezone.now() - dt.timedelta(hours=1),
+    )
+    c = login(client, users["trondheim"])
+    html = c.get("/kommuner/5001/").content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert re.search(r'<span class="nir-figure">4</span> <span class="ov-figure-label">Personer som følges opp', html)
+    assert "4 personer følges opp av kommunen i dag, etter begge lovene" in text
+    assert "3 etter integreringsloven" in text and "1 etter introduksjonsloven" in text
+    assert "Personlisten og rapportene viser én lov om gangen" in text
+    assert "En NIR-kategori (for eksempel «Rett og plikt til introduksjonsprogram», 4 personer)" in text
+    assert 'href="/personer/?kommune=5001&amp;lov=integreringsloven"' in html
+    assert 'href="/personer/?kommune=5001&amp;lov=introduksjonsloven"' in html
+    assert 'href="/rapporter/avvik-sluttmaal/?municipality=5001&amp;law=introduksjonsloven"' in html
+    # The lists the links lead to: 3 and 1, and each says which act it shows.
+    listing = c.get("/personer/", {"kommune": "5001", "lov": "integreringsloven"}).content.decode()
+    assert "3 personer etter integreringsloven" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listing))
+    listing = c.get("/personer/", {"kommune": "5001", "lov": "introduksjonsloven"}).content.decode()
+    assert "1 person etter introduksjonsloven" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listing))

@@ -39,7 +39,7 @@ from django.views.decorators.http import require_GET
 from nir import codes
 from nir.access import audit
 from nir.reference.models import County, District, Municipality
-from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS
+from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import worklist
 from nir.reports.charts import format_number
 from nir.reports.registry import REPORTS, SCHEMES
@@ -560,11 +560,11 @@ def municipality_detail(request, nr: str):
         "figure_labels": [(f, FIGURE_LABELS[f]) for f in (*PERSON_FIGURES, "settled")],
     }
     if visible:
-        key = f"nir:overview:municipality:{ctx.today.isoformat()}:{_scope_key(ctx.scope)}:{nr}"
+        key = f"nir:overview:municipality-by-law:{ctx.today.isoformat()}:{_scope_key(ctx.scope)}:{nr}"
         cached = cache.get(key)
         if cached is None:
             cached = {
-                "rows": worklist.person_figures(ctx, [nr], by_district=bool(districts)),
+                "rows": worklist.person_figures(ctx, [nr], by_district=bool(districts), by_law=True),
                 "settled": worklist.settled_figures(ctx, [nr], by_district=bool(districts)),
                 "at": timezone.now(),
             }
@@ -574,7 +574,10 @@ def municipality_detail(request, nr: str):
         totals = {f: 0 for f in (*PERSON_FIGURES, "settled")}
         by_category = {c: {f: 0 for f in PERSON_FIGURES} for c in CATEGORY_LABELS["intro"]}
         by_district = {d: {f: 0 for f in (*PERSON_FIGURES, "settled")} for d, _n in districts}
+        by_law = {law: {f: 0 for f in PERSON_FIGURES} for law in LAW_LABELS}
         for r in rows:
+            for f in PERSON_FIGURES:
+                by_law.setdefault(r["law"], {f: 0 for f in PERSON_FIGURES})[f] += r[f]
             cat = by_category.setdefault(r["category"], {f: 0 for f in PERSON_FIGURES})
             for f in PERSON_FIGURES:
                 totals[f] += r[f]
@@ -606,6 +609,7 @@ def municipality_detail(request, nr: str):
                 ],
                 "district_headers": [FIGURE_LABELS[f] for f in (*PERSON_FIGURES, "settled")],
                 "links": _municipality_links(nr, ctx.today),
+                "count_notes": count_notes(nr, totals, by_law),
             }
         )
         audit.record(
@@ -614,11 +618,45 @@ def municipality_detail(request, nr: str):
     return render(request, "web/municipalities/detail.html", context)
 
 
-def _municipality_links(nr: str, today: dt.date) -> list[dict]:
-    links = [
-        {"label": _("Persons followed up by the municipality"), "url": _url("persons", kommune=nr)},
-        {"label": _("Settlements in %(year)s") % {"year": today.year}, "url": _url("settlements", kommune=nr)},
+def count_notes(nr: str, totals: dict[str, int], by_law: dict[str, dict[str, int]]) -> dict:
+    """Why the municipality's figures differ from the lists they lead to, in plain words (issue 16 § 4):
+    the key figures count the persons of both laws, the person list and the reports show one law at a
+    time (default integreringsloven); a NIR category is kept after the programme, so «Rett og plikt» counts
+    more persons than «I introduksjonsprogram» and than the yearly statistics' «rett og plikt per 31.12.»."""
+    followed = totals["followed"]
+    laws = [
+        {
+            "law": law,
+            "label": label,
+            "n": by_law.get(law, {}).get("followed", 0),
+            "text": format_number(by_law.get(law, {}).get("followed", 0)),
+            "url": _url("persons", kommune=nr, lov=law),
+        }
+        for law, label in LAW_LABELS.items()
     ]
-    for d in REPORTS.values():
-        links.append({"label": d.title, "url": _url("report", d.id, municipality=nr)})
-    return links
+    return {
+        "followed": format_number(followed),
+        "laws": laws,
+        "right_and_duty": format_number(totals["right_and_duty"]),
+        "in_programme": format_number(totals["in_programme"]),
+    }
+
+
+def _municipality_links(nr: str, today: dt.date) -> list[dict]:
+    """The municipality's lists and reports, one group per law: the person list and the reports show
+    one law at a time, so each link says which."""
+    groups = [
+        {
+            "heading": "",
+            "links": [
+                {"label": _("Settlements in %(year)s") % {"year": today.year}, "url": _url("settlements", kommune=nr)}
+            ],
+        }
+    ]
+    for law, label in LAW_LABELS.items():
+        links = [{"label": _("Persons followed up by the municipality"), "url": _url("persons", kommune=nr, lov=law)}]
+        for d in REPORTS.values():
+            if law in getattr(d, "laws", LAW_LABELS):
+                links.append({"label": d.title, "url": _url("report", d.id, municipality=nr, law=law)})
+        groups.append({"heading": label, "links": links})
+    return groups
