@@ -124,6 +124,7 @@ WEB_VISITS = {
     "settlements": lambda duf: ["/bosetting/"],
     "municipalities": lambda duf: ["/kommuner/"],
     "municipality": lambda duf: ["/kommuner/5001/"],
+    "municipality_export": lambda duf: ["/kommuner/eksport.csv", "/kommuner/eksport.xlsx?fylke=50"],
     "report": lambda duf: [f"/rapporter/{d.id}/" for d in registry.REPORTS.values()],
     "report_export": lambda duf: [f"/rapporter/{d.id}/eksport.csv" for d in registry.REPORTS.values()],
     "statistics": lambda duf: ["/rapporter/aarsstatistikk/?year=2025"],

@@ -5,8 +5,10 @@ figures only within the user's scope; one municipality's figures by category and
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
+import openpyxl
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
@@ -174,18 +176,59 @@ def _row(html: str, number: str) -> str:
 
 
 def test_every_municipality_figures_only_within_scope(client, users, world):
+    """Issue 16 § 4: the caseworker's own municipality first; the 356 others (no figures) are not listed
+    until searched for or a county is chosen, and the page says so."""
+    cache.clear()
     html = login(client, users["trondheim"]).get("/kommuner/").content.decode()
-    assert "357 kommuner" in html
-    trondheim, bergen = _row(html, "5001"), _row(html, "4601")
+    trondheim = _row(html, "5001")
     assert re.findall(r'<td class="num">(\d+)</td>', trondheim) == ["3", "2", "3", "1", "3"]
-    assert "–" in bergen and not re.findall(r'<td class="num">(\d+)</td>', bergen)
+    assert "Din kommune" in html and '<th scope="row">4601</th>' not in html
+    assert re.findall(r'<th scope="row">(\d{4})</th>', html) == ["5001"]  # one row, not 357
+    assert "De 356 andre kommunene vises ikke" in html
     assert "Personer som følges opp" in html and "Bosatt i år" in html
+    # A county: its municipalities, the own one first with figures, the others with «–».
+    html = client.get("/kommuner/", {"fylke": "46"}).content.decode()
+    bergen = _row(html, "4601")
+    assert "–" in bergen and not re.findall(r'<td class="num">(\d+)</td>', bergen)
 
 
-def test_imdi_sees_figures_of_every_municipality(client, users, world):
-    html = login(client, users["imdi"]).get("/kommuner/").content.decode()
-    assert re.findall(r'<td class="num">(\d+)</td>', _row(html, "4601")) == ["1", "0", "1", "0", "1"]
-    assert re.findall(r'<td class="num">(\d+)</td>', _row(html, "0301")) == ["0", "0", "0", "0", "0"]
+def test_imdi_pages_and_filters_the_municipalities_by_county(client, users, world):
+    cache.clear()
+    c = login(client, users["imdi"])
+    html = c.get("/kommuner/").content.decode()
+    numbers = re.findall(r'<th scope="row">(\d{4})</th>', html)
+    assert len(numbers) == views_overview.MUNICIPALITY_PAGE_SIZE and numbers[0] == "0301"
+    assert "Side 1 av 8" in html and 'href="/kommuner/?page=2"' in html
+    assert "357 kommuner, rad 1–50" in html
+    last = c.get("/kommuner/", {"page": "8"}).content.decode()
+    assert len(re.findall(r'<th scope="row">(\d{4})</th>', last)) == 357 - 7 * 50
+    trondelag = c.get("/kommuner/", {"fylke": "50"}).content.decode()
+    found = re.findall(r'<th scope="row">(\d{4})</th>', trondelag)
+    assert found and all(n.startswith("50") for n in found) and "5001" in found
+    assert 'href="/kommuner/eksport.csv?fylke=50"' in trondelag
+
+
+def test_the_whole_municipality_table_is_a_download(client, users, world):
+    cache.clear()
+    c = login(client, users["trondheim"])
+    r = c.get("/kommuner/eksport.csv")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert "attachment" in r["Content-Disposition"]
+    lines = r.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Kommunenummer;Kommune;Fylke;Personer som følges opp")
+    assert len(lines) == 1 + 357
+    by_number = {line.split(";")[0]: line.split(";") for line in lines[1:]}
+    assert by_number["5001"][3:] == ["3", "2", "3", "1", "3"]
+    assert by_number["4601"][1] == "Bergen" and by_number["4601"][3:] == ["", "", "", "", ""]
+    book = openpyxl.load_workbook(io.BytesIO(c.get("/kommuner/eksport.xlsx", {"fylke": "50"}).content))
+    sheet = list(book["Kommuner"].iter_rows(values_only=True))
+    assert all(str(row[0]).startswith("50") for row in sheet[1:]) and len(sheet) > 2
+    assert book.sheetnames == ["Kommuner", "Om tabellen"], book.sheetnames
+    about = {row[0]: row[1] for row in book["Om tabellen"].iter_rows(values_only=True)}
+    assert about["Område"] == "Trondheim - Tråante kommune"
+    events = AuditEvent.objects.filter(what="municipalities", action="export")
+    assert events.count() == 2 and events.latest("id").person_count == 0
+    assert c.get("/kommuner/eksport.pdf").status_code == 404
 
 
 def test_municipality_search(client, users, world):
