@@ -556,3 +556,32 @@ def test_an_area_partly_or_not_in_scope_says_so(client, users, stats_world):
     ]
     _, page = get(client, "/rapporter/aarsrapport/4601/2025/")
     assert "<h1>Bergen kommune (utenfor det du har tilgang til)</h1>" in page.html
+
+
+def test_a_table_by_area_is_paged_and_folded(as_imdi, monkeypatch):
+    """Issue 16 § 4: 357 municipalities × 9 figures made an 87,600 px page. The areas come a page at a
+    time (the sums stay those of every area; the download has every row), the figures after the first
+    folded into <details>."""
+    from nir.web import views_statistics
+
+    monkeypatch.setattr(views_statistics, "AREA_PAGE_SIZE", 2)
+    monkeypatch.setattr(views_statistics, "FOLD_AREAS", 1)
+    status, page = get(as_imdi, year="2025", by="municipality")
+    assert status == 200
+    t = page.tables["fig-deltakere-table"]
+    assert [r[0] for r in t["rows"]] == ["0301 Oslo", "4601 Bergen"]
+    assert page.cell("fig-deltakere-table", "Sum, alle 3", "Totalt", foot=True) == "7"
+    assert "Område 1–2 av 3 (side 1 av 2)" in page.text
+    next_links = [a["href"] for a in page.find("a", rel="next")]
+    assert next_links and "side=2" in next_links[0] and "by=municipality" in next_links[0]
+    assert page.find("details", **{"class": "ds-details stats-fold"})  # the figures after the first, folded
+    assert "Vis tabellen: Begynt i introduksjonsprogram" in page.text
+    status, page = get(as_imdi, year="2025", by="municipality", side="2")
+    assert [r[0] for r in page.tables["fig-deltakere-table"]["rows"]] == ["5001 Trondheim - Tråante"]
+    assert page.cell("fig-deltakere-table", "Sum, alle 3", "Totalt", foot=True) == "7"
+    # A page beyond the last: the last one.
+    status, page = get(as_imdi, year="2025", by="municipality", side="99")
+    assert [r[0] for r in page.tables["fig-deltakere-table"]["rows"]] == ["5001 Trondheim - Tråante"]
+    # The download has every area.
+    csv_text = as_imdi.get(f"{URL}eksport.csv", {"year": "2025", "by": "municipality"}).content.decode("utf-8-sig")
+    assert len(csv_text.splitlines()) == 1 + 3
