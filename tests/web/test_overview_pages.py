@@ -334,3 +334,13 @@ def test_the_municipality_page_says_why_its_count_differs_from_the_person_list(c
     assert "3 personer etter integreringsloven" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listing))
     listing = c.get("/personer/", {"kommune": "5001", "lov": "introduksjonsloven"}).content.decode()
     assert "1 person etter introduksjonsloven" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listing))
+
+
+def test_the_municipality_download_is_rate_limited_like_the_other_exports(client, users, world, settings):
+    cache.clear()
+    settings.NIR_EXPORT_RATE_LIMIT = "1/h"
+    c = login(client, users["trondheim"])
+    assert c.get("/kommuner/eksport.csv").status_code == 200
+    r = c.get("/kommuner/eksport.xlsx")
+    assert r.status_code == 429 and int(r["Retry-After"]) > 0
+    cache.clear()
