@@ -135,6 +135,7 @@ class Page(HTMLParser):
             self._in = None
 
     def handle_data(self, data):
+        data = data.replace("\u00ad", "")  # soft hyphens: shown only where a header breaks
         self.text_parts.append(data)
         if self._in:
             self._cell.append(data)
@@ -283,6 +284,13 @@ def test_duf_numbers_link_to_the_person_page_and_the_area_is_named(client, users
     _, page = get(client, "/rapporter/bortfall-arbeid/")
     assert "– Hele landet, per" in page.text
     assert page.column("Oppfølgingsbydel") == ["030101 Gamle Oslo", ""]
+
+
+def test_long_column_headers_may_break_between_the_parts_of_their_compounds(as_imdi):
+    """So that a report's table fits a 1366 px screen: soft hyphens in «Oppfølgingskommune» and the like."""
+    html = as_imdi.get("/rapporter/personliste/").content.decode()
+    assert "Oppfølgings\u00adkommune" in html and "Gjennomførings\u00adfrist introduksjons\u00adprogram" in html
+    assert "NIR-kategori norsk\u00adopplæring" in html
 
 
 def test_avsluttet_intro_values_and_period(as_imdi):

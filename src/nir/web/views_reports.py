@@ -290,7 +290,7 @@ def _columns(d: registry.ReportDefinition, sort: str | None, current: dict[str, 
         out.append(
             {
                 "key": c.key,
-                "header": c.header,
+                "header": soft_hyphens(c.header),
                 "numeric": c.kind in _NUMERIC_KINDS,
                 "url": url + _qs(params),
                 "aria_sort": ("descending" if descending else "ascending") if sorted_here else "",
@@ -300,6 +300,19 @@ def _columns(d: registry.ReportDefinition, sort: str | None, current: dict[str, 
             }
         )
     return out
+
+
+# Where the long compound words of the column headers may break (a soft hyphen, shown only at a line
+# break; screen readers skip it), so that a report's table fits a 1366 px screen.
+_SOFT_HYPHENS = re.compile(
+    r"(Oppfølgings|Gjennomførings|introduksjons|Introduksjons|Avslutnings|Vedtaks|Bortfalls|norsk|Start)"
+    r"(?=kommune|bydel|frist|program|opplæring|dato|årsak|type)"
+)
+
+
+def soft_hyphens(text: str) -> str:
+    """The header with a soft hyphen (U+00AD) between the parts of its compounds: «Oppfølgings-kommune»."""
+    return _SOFT_HYPHENS.sub("\\1\u00ad", text)
 
 
 def _count_text(d: registry.ReportDefinition, n: int) -> str:
