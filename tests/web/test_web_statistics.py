@@ -585,3 +585,20 @@ def test_a_table_by_area_is_paged_and_folded(as_imdi, monkeypatch):
     # The download has every area.
     csv_text = as_imdi.get(f"{URL}eksport.csv", {"year": "2025", "by": "municipality"}).content.decode("utf-8-sig")
     assert len(csv_text.splitlines()) == 1 + 3
+
+
+def test_the_areas_can_be_ordered_by_name_or_participants(as_imdi):
+    status, page = get(as_imdi, year="2025", by="municipality", sorter="navn")
+    assert status == 200
+    assert [r[0] for r in page.tables["fig-deltakere-table"]["rows"]] == [
+        "4601 Bergen",
+        "0301 Oslo",
+        "5001 Trondheim - Tråante",
+    ]
+    current = page.find("a", **{"aria-current": "true"})
+    assert [a["href"] for a in current if "sorter=" in a["href"]] and "Rekkefølge:" in page.text
+    _, page = get(as_imdi, year="2025", by="municipality", sorter="deltakere")
+    assert page.tables["fig-deltakere-table"]["rows"][0][0] == "0301 Oslo"  # 3 participants, the most
+    # The download keeps the order of the numbers.
+    csv_text = as_imdi.get(f"{URL}eksport.csv", {"year": "2025", "by": "municipality", "sorter": "navn"}).content
+    assert [line.split(";")[0] for line in csv_text.decode("utf-8-sig").splitlines()[1:]] == ["0301", "4601", "5001"]

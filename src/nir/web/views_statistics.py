@@ -426,6 +426,22 @@ def figure_section_by_area(
     }
 
 
+# The orders of the rows of a table by area (?sorter=): number (default), name, most participants.
+AREA_ORDERS = {
+    "": gettext_lazy("number"),
+    "navn": gettext_lazy("name"),
+    "deltakere": gettext_lazy("most participants"),
+}
+
+
+def sort_area_rows(table: StatsTable, order: str) -> None:
+    """The rows of a table by area in the order asked for (the page only; the downloads keep the numbers' order)."""
+    if order == "navn":
+        table.areas.sort(key=lambda a: (a.name.lower(), a.code))
+    elif order == "deltakere":
+        table.areas.sort(key=lambda a: (-(table.total("deltakere", a.code) or 0), a.code))
+
+
 def area_pages(table: StatsTable) -> int:
     return max(1, math.ceil(len(table.areas) / AREA_PAGE_SIZE))
 
@@ -620,8 +636,19 @@ def statistics_page(request):
         ),
     )
     code = table.areas[0].code if not p.by and table.areas else ""
-    area_page, area_pager = 1, None
+    area_page, area_pager, sort_links = 1, None, []
     if p.by:
+        order = query.get("sorter", "").strip()
+        sort_area_rows(table, order)
+        sort_links = [
+            {
+                "label": label,
+                "url": request.path
+                + _qs({**{k: query.getlist(k) for k in query if k not in ("side", "sorter")}, "sorter": key}),
+                "current": key == (order if order in AREA_ORDERS else ""),
+            }
+            for key, label in AREA_ORDERS.items()
+        ]
         pages = area_pages(table)
         try:
             area_page = min(max(1, int(query.get("side") or 1)), pages)
@@ -658,6 +685,7 @@ def statistics_page(request):
             "notice": scope_notice(scope, area),
             "sections": _sections(table, series.get(p.year - 1) if series else None, page=area_page),
             "area_pager": area_pager,
+            "sort_links": sort_links,
             "area_chart": area_chart(table) if p.by else None,
             "series": series_section(series, code, place) if series else None,
             "series_url": (
