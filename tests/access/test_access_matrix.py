@@ -168,6 +168,7 @@ WEB_CALLS = {
     "person_moves": ("get", "/personer/flyttinger/"),
     "municipalities": ("get", "/kommuner/"),
     "municipality": ("get", "/kommuner/5001/"),
+    "municipality_export": ("get", "/kommuner/eksport.csv"),
     "rules": ("get", "/regelmotor/"),
     "rules_explain": ("get", "/regelmotor/forklar/{duf}/"),
     "organisations": ("get", "/organisasjoner/"),

@@ -128,6 +128,7 @@ WEB_VISITS = {
     "municipality": lambda duf: ["/kommuner/5001/"],
     "supervision": lambda duf: ["/tilsyn/", "/tilsyn/?fylke=50"],
     "supervision_municipality": lambda duf: ["/tilsyn/5001/"],
+    "municipality_export": lambda duf: ["/kommuner/eksport.csv", "/kommuner/eksport.xlsx?fylke=50"],
     "report": lambda duf: [f"/rapporter/{d.id}/" for d in registry.REPORTS.values()],
     "report_export": lambda duf: [f"/rapporter/{d.id}/eksport.csv" for d in registry.REPORTS.values()],
     "statistics": lambda duf: ["/rapporter/aarsstatistikk/?year=2025"],

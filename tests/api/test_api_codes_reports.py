@@ -49,6 +49,14 @@ def test_statistics(world, as_user):
     assert r.status_code == 200, r.content
     body = r.json()
     assert body["statistics"] == "aarsstatistikk" and body["year"] == 2026 and body["figures"] and body["rows"]
+    # What the figures count, as the caller may see it: «Hele landet» only for IMDi (issue 16 § 4).
+    assert body["area_label"] == "Hele landet"
+    assert as_user("trondheim").get(f"{API}/statistics", {"year": "2026"}).json()["area_label"] == (
+        "Trondheim - Tråante kommune"
+    )
+    governor = as_user("governor").get(f"{API}/statistics", {"year": "2026"}).json()
+    assert governor["area_label"] == "Trøndelag - Trööndelage (kommunene du har tilgang til)"
+    assert governor["rows"][0]["name"] == governor["area_label"]
     assert_problem(as_user("imdi").get(f"{API}/statistics", {"year": "1900"}), 400)
     assert_problem(as_user("imdi").get(f"{API}/statistics", {"year": "2026", "by": "planet"}), 400)
 

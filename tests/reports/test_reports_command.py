@@ -21,7 +21,7 @@ def report(*args) -> str:
 
 def test_list():
     text = report("--list")
-    assert "avsluttet-intro" in text and "Deltagere som har avsluttet introduksjonsprogram" in text
+    assert "avsluttet-intro" in text and "Deltakere som har avsluttet introduksjonsprogram" in text
     lines = text.strip().splitlines()
     assert [line.split()[0] for line in lines if not line.startswith(" ")] == [
         "avsluttet-intro",

@@ -78,7 +78,7 @@ def test_csv_headers_labels_and_norwegian_dates(world):
         "4601",
         "",
         "Rett og plikt til introduksjonsprogram",
-        "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal",
+        "Med vedtak om introduksjonsprogram, men ikke registrert sluttmål",
         "05.01.2026",
     ]
     term = list(
@@ -116,3 +116,4 @@ def test_xlsx_headers_and_a_row(world):
     assert ws.cell(row=1, column=1).font.bold
     about = dict(wb["Om rapporten"].iter_rows(values_only=True))
     assert about["Rapport-id"] == "bortfall-arbeid" and about["Antall rader"] == 2
+    assert about["Område"] == "Hele landet"  # every person (scope None); a municipality's user: its name

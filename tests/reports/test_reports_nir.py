@@ -31,9 +31,9 @@ def test_registry_has_the_three_reports_with_the_titles_of_reports_md():
         "personliste",
         "sekundaerflytting",  # issue 16 § 2
     ]
-    assert registry.get("avsluttet-intro").title == "Deltagere som har avsluttet introduksjonsprogram"
+    assert registry.get("avsluttet-intro").title == "Deltakere som har avsluttet introduksjonsprogram"
     assert registry.get("avvik-sluttmaal").title == (
-        "Personer i introduksjonsprogram med avvik i registrering av sluttmaal"
+        "Personer i introduksjonsprogram med avvik i registrering av sluttmål"
     )
     assert registry.get("bortfall-arbeid").title == (
         "Personer som mistet rett og plikt til introduksjonsprogram grunnet arbeid/tilbud om arbeid over 30 timer"

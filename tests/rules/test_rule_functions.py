@@ -333,7 +333,7 @@ class TestS13S14FinalGoals:
         ],
     )
     def test_table(self, code, months, ext):
-        """il. §§ 13–14; 004 'Oversikt over nye sluttmaal'; regelmotor.md § 4 table."""
+        """il. §§ 13–14; 004 'Oversikt over nye sluttmål'; regelmotor.md § 4 table."""
         m, e = goals.goal_parameters(ctx(), codes("final_goal")[code])
         assert (m.value, e.value) == (months, ext)
 
@@ -547,7 +547,7 @@ class TestDeviations:
         ],
     )
     def test_report_filters(self, start, code, expected):
-        """004 'Personer i introduksjonsprogram med avvik i registrering av sluttmaal' (three filters)."""
+        """004 'Personer i introduksjonsprogram med avvik i registrering av sluttmål' (three filters)."""
         found = deviations.final_goal_deviations(D(start), codes("final_goal").get(code) if code else None, True)
         assert [e.rule for e in found] == expected
 

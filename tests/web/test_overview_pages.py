@@ -5,9 +5,12 @@ figures only within the user's scope; one municipality's figures by category and
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 
+import openpyxl
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from nir.access.models import AuditEvent
@@ -173,18 +176,59 @@ def _row(html: str, number: str) -> str:
 
 
 def test_every_municipality_figures_only_within_scope(client, users, world):
+    """Issue 16 § 4: the caseworker's own municipality first; the 356 others (no figures) are not listed
+    until searched for or a county is chosen, and the page says so."""
+    cache.clear()
     html = login(client, users["trondheim"]).get("/kommuner/").content.decode()
-    assert "357 kommuner" in html
-    trondheim, bergen = _row(html, "5001"), _row(html, "4601")
+    trondheim = _row(html, "5001")
     assert re.findall(r'<td class="num">(\d+)</td>', trondheim) == ["3", "2", "3", "1", "3"]
-    assert "–" in bergen and not re.findall(r'<td class="num">(\d+)</td>', bergen)
+    assert "Din kommune" in html and '<th scope="row">4601</th>' not in html
+    assert re.findall(r'<th scope="row">(\d{4})</th>', html) == ["5001"]  # one row, not 357
+    assert "De 356 andre kommunene vises ikke" in html
     assert "Personer som følges opp" in html and "Bosatt i år" in html
+    # A county: its municipalities, the own one first with figures, the others with «–».
+    html = client.get("/kommuner/", {"fylke": "46"}).content.decode()
+    bergen = _row(html, "4601")
+    assert "–" in bergen and not re.findall(r'<td class="num">(\d+)</td>', bergen)
 
 
-def test_imdi_sees_figures_of_every_municipality(client, users, world):
-    html = login(client, users["imdi"]).get("/kommuner/").content.decode()
-    assert re.findall(r'<td class="num">(\d+)</td>', _row(html, "4601")) == ["1", "0", "1", "0", "1"]
-    assert re.findall(r'<td class="num">(\d+)</td>', _row(html, "0301")) == ["0", "0", "0", "0", "0"]
+def test_imdi_pages_and_filters_the_municipalities_by_county(client, users, world):
+    cache.clear()
+    c = login(client, users["imdi"])
+    html = c.get("/kommuner/").content.decode()
+    numbers = re.findall(r'<th scope="row">(\d{4})</th>', html)
+    assert len(numbers) == views_overview.MUNICIPALITY_PAGE_SIZE and numbers[0] == "0301"
+    assert "Side 1 av 8" in html and 'href="/kommuner/?page=2"' in html
+    assert "357 kommuner, rad 1–50" in html
+    last = c.get("/kommuner/", {"page": "8"}).content.decode()
+    assert len(re.findall(r'<th scope="row">(\d{4})</th>', last)) == 357 - 7 * 50
+    trondelag = c.get("/kommuner/", {"fylke": "50"}).content.decode()
+    found = re.findall(r'<th scope="row">(\d{4})</th>', trondelag)
+    assert found and all(n.startswith("50") for n in found) and "5001" in found
+    assert 'href="/kommuner/eksport.csv?fylke=50"' in trondelag
+
+
+def test_the_whole_municipality_table_is_a_download(client, users, world):
+    cache.clear()
+    c = login(client, users["trondheim"])
+    r = c.get("/kommuner/eksport.csv")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    assert "attachment" in r["Content-Disposition"]
+    lines = r.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Kommunenummer;Kommune;Fylke;Personer som følges opp")
+    assert len(lines) == 1 + 357
+    by_number = {line.split(";")[0]: line.split(";") for line in lines[1:]}
+    assert by_number["5001"][3:] == ["3", "2", "3", "1", "3"]
+    assert by_number["4601"][1] == "Bergen" and by_number["4601"][3:] == ["", "", "", "", ""]
+    book = openpyxl.load_workbook(io.BytesIO(c.get("/kommuner/eksport.xlsx", {"fylke": "50"}).content))
+    sheet = list(book["Kommuner"].iter_rows(values_only=True))
+    assert all(str(row[0]).startswith("50") for row in sheet[1:]) and len(sheet) > 2
+    assert book.sheetnames == ["Kommuner", "Om tabellen"], book.sheetnames
+    about = {row[0]: row[1] for row in book["Om tabellen"].iter_rows(values_only=True)}
+    assert about["Område"] == "Trondheim - Tråante kommune"
+    events = AuditEvent.objects.filter(what="municipalities", action="export")
+    assert events.count() == 2 and events.latest("id").person_count == 0
+    assert c.get("/kommuner/eksport.pdf").status_code == 404
 
 
 def test_municipality_search(client, users, world):
@@ -221,8 +265,8 @@ def test_one_municipality_in_scope(client, users, world, django_assert_max_num_q
     assert by_label["Bosatt i år"] == 3
     assert by_label["Fullført introduksjonsprogram i år"] == 0
     assert "Etter NIR - Kategori (introduksjonsprogram)" in html
-    assert 'href="/rapporter/avvik-sluttmaal/?municipality=5001"' in html
-    assert 'href="/personer/?kommune=5001"' in html
+    assert 'href="/rapporter/avvik-sluttmaal/?municipality=5001&amp;law=integreringsloven"' in html
+    assert 'href="/personer/?kommune=5001&amp;lov=integreringsloven"' in html
     assert 'href="/bosetting/?kommune=5001"' in html
     event = AuditEvent.objects.filter(what="municipality:5001").latest("id")
     assert event.action == "statistics" and event.person_count == 0
@@ -258,3 +302,45 @@ def test_figures_are_counted_in_the_database_by_municipality(users, world):
     trondheim = worklist.Context.for_user(users["trondheim"])
     assert worklist.person_figures(trondheim, worklist.visible_municipalities(trondheim.scope, ["5001", "4601"]))
     assert worklist.visible_municipalities(trondheim.scope, ["5001", "4601"]) == ["5001"]
+
+
+def test_the_municipality_page_says_why_its_count_differs_from_the_person_list(client, users, world):
+    """Issue 16 § 4: the key figures count both acts, the person list one at a time. Ola, settled in 2019,
+    is followed up under introduksjonsloven: 4 persons on the municipality page, 3 in the person list
+    (integreringsloven, the default) and 1 with «Introduksjonsloven» — and the page says so, with links."""
+    cache.clear()  # the key figures are cached per scope and day
+    r = b.Register(Actor.for_user(users["imdi"], source_system="NIR-test"))
+    r.person(
+        "Ola",
+        "Gammel",
+        permit=dt.date(2019, 5, 1),
+        settled=dt.date(2019, 6, 1),
+        follow_up_from=dt.date(2019, 6, 1),
+        when=timezone.now() - dt.timedelta(hours=1),
+    )
+    c = login(client, users["trondheim"])
+    html = c.get("/kommuner/5001/").content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert re.search(r'<span class="nir-figure">4</span> <span class="ov-figure-label">Personer som følges opp', html)
+    assert "4 personer følges opp av kommunen i dag, etter begge lovene" in text
+    assert "3 etter integreringsloven" in text and "1 etter introduksjonsloven" in text
+    assert "Personlisten og rapportene viser én lov om gangen" in text
+    assert "En NIR-kategori (for eksempel «Rett og plikt til introduksjonsprogram», 4 personer)" in text
+    assert 'href="/personer/?kommune=5001&amp;lov=integreringsloven"' in html
+    assert 'href="/personer/?kommune=5001&amp;lov=introduksjonsloven"' in html
+    assert 'href="/rapporter/avvik-sluttmaal/?municipality=5001&amp;law=introduksjonsloven"' in html
+    # The lists the links lead to: 3 and 1, and each says which act it shows.
+    listing = c.get("/personer/", {"kommune": "5001", "lov": "integreringsloven"}).content.decode()
+    assert "3 personer etter integreringsloven" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listing))
+    listing = c.get("/personer/", {"kommune": "5001", "lov": "introduksjonsloven"}).content.decode()
+    assert "1 person etter introduksjonsloven" in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", listing))
+
+
+def test_the_municipality_download_is_rate_limited_like_the_other_exports(client, users, world, settings):
+    cache.clear()
+    settings.NIR_EXPORT_RATE_LIMIT = "1/h"
+    c = login(client, users["trondheim"])
+    assert c.get("/kommuner/eksport.csv").status_code == 200
+    r = c.get("/kommuner/eksport.xlsx")
+    assert r.status_code == 429 and int(r["Retry-After"]) > 0
+    cache.clear()

@@ -190,7 +190,7 @@ def test_a_deviation_shows_with_its_label(client, users, world):
     login(client, users["trondheim"])
     html = block(client, "avvik")
     assert world["anne"].duf in dufs(html)
-    assert "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal" in html
+    assert "Med vedtak om introduksjonsprogram, men ikke registrert sluttmål" in html
     assert "05.01.2026" in html  # the programme's start date, dd.mm.yyyy
 
 

@@ -95,13 +95,13 @@ def test_participation_decision_without_javascript(world, as_user, users):
     assert status.intro_start_date == dt.date(2026, 2, 2) and status.deviation_final_goal_missing
     html = text(c.get(r["Location"]))
     assert "Vedtaket er registrert." in html
-    assert "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal" in html  # the deviation, as an alert
+    assert "Med vedtak om introduksjonsprogram, men ikke registrert sluttmål" in html  # the deviation, as an alert
     # the final goal gives the deadline: 02.02.2026 + 24 months − 1 day
     r = add(c, person, "sluttmaal", {"final_goal": "work_no_vgo_2026"})
     assert r.status_code == 303
     html = text(c.get(r["Location"]))
     assert "Sluttmålet er registrert." in html and 'data-deadline="2028-02-01"' in html
-    assert "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal" not in html
+    assert "Med vedtak om introduksjonsprogram, men ikke registrert sluttmål" not in html
 
 
 def test_participation_decision_with_htmx_updates_category_and_deadline(world, as_user):
@@ -115,13 +115,13 @@ def test_participation_decision_with_htmx_updates_category_and_deadline(world, a
     assert "Deltakelse i introduksjonsprogram" in html[: html.index("hx-swap-oob")]
     assert "Rett og plikt til introduksjonsprogram" in oob(html, "kategori")
     assert "02.02.2026" in oob(html, "frist-intro")
-    assert "sluttmaal" in oob(html, "avvik")  # the final goal is missing: a deviation
+    assert "ikke registrert sluttmål" in oob(html, "avvik")  # the final goal is missing: a deviation
     r = add(c, person, "sluttmaal", {"final_goal": "work_no_vgo_2026"}, headers=HX)
     assert r["HX-Retarget"] == "#sluttmaal-intro"
     html = text(r)
     assert "Sluttmålet er registrert." in html
     assert 'data-deadline="2028-02-01"' in oob(html, "frist-intro")
-    assert "sluttmaal" not in oob(html, "avvik")
+    assert "ikke registrert sluttmål" not in oob(html, "avvik")
 
 
 def test_bortfall_after_participation_is_refused_with_the_rules_message(world, as_user):

@@ -135,6 +135,7 @@ class Page(HTMLParser):
             self._in = None
 
     def handle_data(self, data):
+        data = data.replace("\u00ad", "")  # soft hyphens: shown only where a header breaks
         self.text_parts.append(data)
         if self._in:
             self._cell.append(data)
@@ -264,7 +265,32 @@ def test_avvik_sluttmaal_rows_with_labels_and_dates(as_imdi):
     ]
     assert page.column("Startdato")[1] == "01.12.2025"
     assert page.column("NIR-kategori")[0] == CATEGORY_LABELS["intro"]["right_and_duty"]
-    assert page.column("Oppfølgingskommune") == ["5001", "5001", "4601"]
+    # Municipalities with their names; the export keeps the numbers (one value per cell).
+    assert page.column("Oppfølgingskommune") == ["5001 Trondheim - Tråante", "5001 Trondheim - Tråante", "4601 Bergen"]
+
+
+def test_duf_numbers_link_to_the_person_page_and_the_area_is_named(client, users, world):
+    """Issue 16 § 4: each row's DUF number opens the person; the count says what the report covers."""
+    client.force_login(users["trondheim"])
+    status, page = get(client, "/rapporter/avvik-sluttmaal/")
+    assert status == 200
+    links = {a.get("href") for a in page.find("a")}
+    for person in (world["anne"], world["bjorn"]):
+        assert f"/personer/{person.duf}/" in links
+    assert f"/personer/{world['hanne'].duf}/" not in links  # Bergen's person: not in the rows at all
+    assert "2 personer – Trondheim - Tråante kommune, per" in page.text
+    assert client.get(f"/personer/{world['anne'].duf}/").status_code == 200  # the link opens
+    client.force_login(users["imdi"])
+    _, page = get(client, "/rapporter/bortfall-arbeid/")
+    assert "– Hele landet, per" in page.text
+    assert page.column("Oppfølgingsbydel") == ["030101 Gamle Oslo", ""]
+
+
+def test_long_column_headers_may_break_between_the_parts_of_their_compounds(as_imdi):
+    """So that a report's table fits a 1366 px screen: soft hyphens in «Oppfølgingskommune» and the like."""
+    html = as_imdi.get("/rapporter/personliste/").content.decode()
+    assert "Oppfølgings\u00adkommune" in html and "Gjennomførings\u00adfrist introduksjons\u00adprogram" in html
+    assert "NIR-kategori norsk\u00adopplæring" in html
 
 
 def test_avsluttet_intro_values_and_period(as_imdi):

@@ -257,7 +257,7 @@ def test_by_municipality_one_row_per_area(as_imdi):
     assert page.cell("fig-deltakere-table", "Sum", "Totalt", foot=True) == "7"
     assert page.cell("fig-norsk-frist-proever-table", "5001 Trondheim - Tråante", "Andel bestått (%)") == "50,0\u00a0%"
     # No chart per area; the chart of «deltakere» by area, no yearly series.
-    assert page.svg_titles() == ["Personer som deltok i introduksjonsprogram i 2025, per kommune"]
+    assert page.svg_titles() == ["Personer som deltok i introduksjonsprogram i 2025 – Hele landet, per kommune"]
     assert "serie-table" not in page.tables
     assert page.tables["omraader-table"]["rows"] == [["Oslo", "3"], ["Bergen", "2"], ["Trondheim - Tråante", "2"]]
     _, page = get(as_imdi, year="2025", by="county")
@@ -377,7 +377,7 @@ def test_printable_yearly_report(as_imdi):
     assert r.status_code == 200
     html = r.content.decode()
     page = Page(html)
-    assert page.find("h1")[0] is not None and "<h1>Trondheim - Tråante</h1>" in html
+    assert page.find("h1")[0] is not None and "<h1>Trondheim - Tråante kommune</h1>" in html
     assert "Årsrapport 2025" in page.text and "Integreringsloven" in page.text
     assert "Tall per 31.12.2025 slik registeret var kjent" in page.text
     # Printable: print CSS for A4, a page per figure, no menu; a print button; not a PDF.
@@ -507,3 +507,98 @@ def test_reference_date_of_the_chosen_year(as_imdi):
     expected = statistics.yearly(StatsParams(year=2025, as_of=dt.date(2025, 6, 30)), scope=None)
     assert page.cell("fig-begynt-table", "Totalt", "2025", foot=True) == charts.format_number(expected.total("begynt"))
     assert page.tables["serie-table"]["rows"][-1][2] == charts.format_number(expected.total("begynt"))
+
+
+# --- what the figures count: the real scope, never «Hele landet» for a municipality (issue 16 § 4) --------
+
+
+@pytest.mark.parametrize(
+    "who, org, label",
+    [
+        ("kommune", "k-5001", "Trondheim - Tråante kommune"),
+        ("statsforvalter", "sf-trl", "Trøndelag - Trööndelage (kommunene du har tilgang til)"),
+        ("imdi", "imdi", "Hele landet"),
+    ],
+)
+def test_every_figure_is_labelled_with_the_users_real_scope(client, django_user_model, stats_world, who, org, label):
+    client.force_login(make_user(django_user_model, f"scope-{who}", org))
+    status, page = get(client, year="2025")
+    assert status == 200
+    assert f"Årsstatistikk 2025 – {label}" in page.text  # the heading
+    assert page.find("option", value="")  # the empty choice of the area says what it means
+    assert f">{label}</option>" in page.html.replace("&#x27;", "'")
+    # Every chart and table title names the same scope.
+    titles = page.svg_titles()
+    assert titles and all(f"– {label}, 2025" in t for t in titles), titles
+    if who != "imdi":
+        assert "Hele landet" not in page.text  # not in the heading, the charts, the tables or the form
+    # The downloads say the same: the CSV's area column, the XLSX's «Definisjoner», the JSON.
+    csv_text = client.get(f"{URL}eksport.csv", {"year": "2025"}).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[1].split(";")[1] == label
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"{URL}eksport.xlsx", {"year": "2025"}).content))
+    about = {r[0]: r[1] for r in book["Definisjoner"].iter_rows(values_only=True) if r and r[0]}
+    assert about["Område"] == label
+    assert json.loads(client.get(f"{URL}eksport.json", {"year": "2025"}).content)["area_label"] == label
+    if who != "imdi":
+        assert "Hele landet" not in csv_text
+
+
+def test_an_area_partly_or_not_in_scope_says_so(client, users, stats_world):
+    client.force_login(users["trondheim"])
+    _, page = get(client, year="2025", area="50")
+    assert (
+        "Årsstatistikk 2025 – Trøndelag - Trööndelage (bare Trondheim - Tråante kommune, som du har tilgang til)"
+        in page.text
+    )
+    _, page = get(client, year="2025", by="county")
+    assert [r[0] for r in page.tables["fig-deltakere-table"]["rows"]] == [
+        "50 Trøndelag - Trööndelage (bare Trondheim - Tråante kommune, som du har tilgang til)"
+    ]
+    _, page = get(client, "/rapporter/aarsrapport/4601/2025/")
+    assert "<h1>Bergen kommune (utenfor det du har tilgang til)</h1>" in page.html
+
+
+def test_a_table_by_area_is_paged_and_folded(as_imdi, monkeypatch):
+    """Issue 16 § 4: 357 municipalities × 9 figures made an 87,600 px page. The areas come a page at a
+    time (the sums stay those of every area; the download has every row), the figures after the first
+    folded into <details>."""
+    from nir.web import views_statistics
+
+    monkeypatch.setattr(views_statistics, "AREA_PAGE_SIZE", 2)
+    monkeypatch.setattr(views_statistics, "FOLD_AREAS", 1)
+    status, page = get(as_imdi, year="2025", by="municipality")
+    assert status == 200
+    t = page.tables["fig-deltakere-table"]
+    assert [r[0] for r in t["rows"]] == ["0301 Oslo", "4601 Bergen"]
+    assert page.cell("fig-deltakere-table", "Sum, alle 3", "Totalt", foot=True) == "7"
+    assert "Område 1–2 av 3 (side 1 av 2)" in page.text
+    next_links = [a["href"] for a in page.find("a", rel="next")]
+    assert next_links and "side=2" in next_links[0] and "by=municipality" in next_links[0]
+    assert page.find("details", **{"class": "ds-details stats-fold"})  # the figures after the first, folded
+    assert "Vis tabellen: Begynt i introduksjonsprogram" in page.text
+    status, page = get(as_imdi, year="2025", by="municipality", side="2")
+    assert [r[0] for r in page.tables["fig-deltakere-table"]["rows"]] == ["5001 Trondheim - Tråante"]
+    assert page.cell("fig-deltakere-table", "Sum, alle 3", "Totalt", foot=True) == "7"
+    # A page beyond the last: the last one.
+    status, page = get(as_imdi, year="2025", by="municipality", side="99")
+    assert [r[0] for r in page.tables["fig-deltakere-table"]["rows"]] == ["5001 Trondheim - Tråante"]
+    # The download has every area.
+    csv_text = as_imdi.get(f"{URL}eksport.csv", {"year": "2025", "by": "municipality"}).content.decode("utf-8-sig")
+    assert len(csv_text.splitlines()) == 1 + 3
+
+
+def test_the_areas_can_be_ordered_by_name_or_participants(as_imdi):
+    status, page = get(as_imdi, year="2025", by="municipality", sorter="navn")
+    assert status == 200
+    assert [r[0] for r in page.tables["fig-deltakere-table"]["rows"]] == [
+        "4601 Bergen",
+        "0301 Oslo",
+        "5001 Trondheim - Tråante",
+    ]
+    current = page.find("a", **{"aria-current": "true"})
+    assert [a["href"] for a in current if "sorter=" in a["href"]] and "Rekkefølge:" in page.text
+    _, page = get(as_imdi, year="2025", by="municipality", sorter="deltakere")
+    assert page.tables["fig-deltakere-table"]["rows"][0][0] == "0301 Oslo"  # 3 participants, the most
+    # The download keeps the order of the numbers.
+    csv_text = as_imdi.get(f"{URL}eksport.csv", {"year": "2025", "by": "municipality", "sorter": "navn"}).content
+    assert [line.split(";")[0] for line in csv_text.decode("utf-8-sig").splitlines()[1:]] == ["0301", "4601", "5001"]

@@ -297,6 +297,7 @@ WEB_RULES: dict[str, Rule] = {
     # Municipality pages: key figures (counts) for the municipalities in the user's scope.
     "municipalities": _read(P.REPORT_READ, Person.MANY),
     "municipality": _read(P.REPORT_READ, Person.MANY),
+    "municipality_export": _read(P.REPORT_READ, Person.MANY),
     # The Regelmotor: rule versions and parameters (public law, like the code lists); one person explained.
     "rules": _read(P.CODES_READ),
     "rules_explain": _read(P.PERSON_READ, Person.ONE),

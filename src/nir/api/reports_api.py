@@ -106,6 +106,10 @@ class StatsOut(Out):
     as_of: dt.date
     known_at: dt.datetime
     area: str | None = None
+    area_label: str = Field(
+        description="What the figures count, as far as the caller may see: «Hele landet» only for IMDi, "
+        "else e.g. «Trondheim - Tråante kommune» (nir.reports.areas)"
+    )
     by: str | None = None
     figures: list[dict[str, Any]]
     rows: list[dict[str, Any]]

@@ -24,9 +24,9 @@ CATEGORY_LABELS = {
 }
 LAW_LABELS = {"integreringsloven": "Integreringsloven", "introduksjonsloven": "Introduksjonsloven"}
 DEVIATION_LABELS = {
-    "final_goal_missing": "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal",
-    "final_goal_2026_before_2026_start": "Med oppstart i introduksjonsprogram før 2026, men med sluttmaal fra 1.1.2026",
-    "final_goal_expired": "Med oppstart i introduksjonsprogram fra 2026, men med sluttmaal som ikke gjelder lenger",
+    "final_goal_missing": "Med vedtak om introduksjonsprogram, men ikke registrert sluttmål",
+    "final_goal_2026_before_2026_start": "Med oppstart i introduksjonsprogram før 2026, men med sluttmål fra 1.1.2026",
+    "final_goal_expired": "Med oppstart i introduksjonsprogram fra 2026, men med sluttmål som ikke gjelder lenger",
 }
 KEY_LABELS = {
     "law": "Lov",

@@ -78,6 +78,8 @@ FONT_FAMILY = "system-ui, sans-serif"
 
 _PAD = 12
 _TITLE_SIZE = 15
+_TITLE_LINES = 5
+_BOLD_WIDTH = 1.18  # bold text is wider than the estimate of _text_width
 _FONT = 12
 _SMALL = 11
 _DEFAULT_WIDTH = 640
@@ -462,7 +464,9 @@ def _svg(
 def _title_block(title: str, width: float, show: bool) -> tuple[str, float]:
     if not show or not str(title).strip():
         return "", 0.0
-    lines, cut = _wrap(str(title), width - 2 * _PAD, _TITLE_SIZE, 3)
+    # Bold letters are wider than ``_text_width`` estimates (up to ~10 %): wrapped with room to spare, so
+    # that no title runs past the chart's right edge and is clipped (issue 16); five lines before «…».
+    lines, cut = _wrap(str(title), (width - 2 * _PAD) / _BOLD_WIDTH, _TITLE_SIZE, _TITLE_LINES)
     svg = _lines(
         _PAD,
         _PAD + _TITLE_SIZE,

@@ -123,6 +123,7 @@ def about_rows(result: ReportResult) -> Iterator[list[Any]]:
     yield ["Rapport", d.title]
     yield ["Rapport-id", d.id]
     yield ["Lov", LAW_LABELS.get(p.law, p.law)]
+    yield ["Område", result.area_label]
     yield ["Per dato", p.as_of.strftime(DATE_FORMAT)]
     yield ["Registeret slik det var kjent", timezone.localtime(result.known_at).strftime("%d.%m.%Y %H:%M:%S %z")]
     yield ["Antall rader", result.count]

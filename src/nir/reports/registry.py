@@ -140,7 +140,7 @@ def _register(d: ReportDefinition) -> ReportDefinition:
 _register(
     ReportDefinition(
         id="avsluttet-intro",
-        title="Deltagere som har avsluttet introduksjonsprogram",
+        title="Deltakere som har avsluttet introduksjonsprogram",
         help_text="Avslutninger av introduksjonsprogrammet i perioden (--from/--to), én rad per avslutning, "
         "med avslutningstype, årsak, dato og antall timer arbeid per uke.",
         definition="Alle registrerte avslutninger (ordning introduksjonsprogram) med avslutningsdato i perioden, "
@@ -167,7 +167,7 @@ _register(
 _register(
     ReportDefinition(
         id="avvik-sluttmaal",
-        title="Personer i introduksjonsprogram med avvik i registrering av sluttmaal",
+        title="Personer i introduksjonsprogram med avvik i registrering av sluttmål",
         help_text="Personer med vedtak om deltakelse i introduksjonsprogram der sluttmålet mangler eller ikke "
         "passer til programmets startdato (--avvik for én type avvik).",
         definition="Personer med et gjeldende vedtak om deltakelse i introduksjonsprogram og minst ett avvik "
@@ -380,6 +380,17 @@ class ReportResult:
                 return self._total
         return self.queryset.count()
 
+    # the user's scope (``person_scope``), for ``area_label``; None: every person
+    scope: Any = None
+
+    @cached_property
+    def area_label(self) -> str:
+        """What the report covers: the municipality filter or everything the user may see («Hele landet»
+        only for a user who sees every person), ``nir.reports.areas``."""
+        from nir.reports.areas import AreaLabels
+
+        return AreaLabels(self.scope).table(self.params.municipality)
+
     _total: int | None = None
     _count_exact: bool = True
     has_next: bool = False  # with count_limit: a row follows the page (read with the rows)
@@ -457,4 +468,4 @@ def run(report_id: str, params: ReportParams | None = None, *, scope) -> ReportR
     qs = queries.common_filters(d.query(p), p, scope)
     fields_ = [_COMMON_SOURCES.get(c.key, c.key) for c in COMMON_COLUMNS] + list(d.values)
     qs = qs.order_by(*_ordering(d, p.sort)).values(*fields_)
-    return ReportResult(d, p, known_at, qs)
+    return ReportResult(d, p, known_at, qs, scope=scope)

@@ -44,6 +44,7 @@ from nir import codes
 from nir.register import models as m
 from nir.register import person_facts
 from nir.register.explain import CATEGORY_LABELS, LAW_LABELS
+from nir.reports.areas import NO_FOLLOW_UP, WHOLE_COUNTRY, AreaLabels, capital
 from nir.reports.queries import known
 from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
 
@@ -652,6 +653,9 @@ class StatsTable:
     areas: list[Area]
     # {area code: {(figure id, column key): persons}}
     values: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+    # what the table counts, as the user may see it (``AreaLabels.table``): «Hele landet» only for
+    # a user who sees everyone
+    label: str = WHOLE_COUNTRY
 
     @cached_property
     def figures(self) -> list[Figure]:
@@ -671,27 +675,12 @@ class StatsTable:
         return None if d == 0 else self.value(figure, numerator, area) / d
 
 
-def _area_names() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    from nir.reference.models import County, District, Municipality
-
-    munis, counties = {}, {}
-    for number, name, county in Municipality.objects.order_by("number", "-valid_from").values_list(
-        "number", "name", "county__number"
-    ):
-        munis.setdefault(number, (name, county))
-    for number, name in County.objects.order_by("number", "-valid_from").values_list("number", "name"):
-        counties.setdefault(number, name)
-    districts = {}
-    for number, name in District.objects.order_by("number", "-valid_from").values_list("number", "name"):
-        districts.setdefault(number, name)
-    return munis, counties, districts
-
-
 def yearly(params: StatsParams, *, scope) -> StatsTable:
     """The yearly statistics table. ``scope``: ``nir.access.scope.person_scope(user)`` (None: everyone)."""
     p = validate(params)
     counts = _count_by_municipality(p, scope)
-    munis, counties, districts = _area_names()
+    labels = AreaLabels(scope)
+    munis = labels.munis
 
     def county_of(muni: str) -> str:
         return munis.get(muni, ("", muni[:2]))[1] if muni else ""
@@ -708,21 +697,24 @@ def yearly(params: StatsParams, *, scope) -> StatsTable:
         for name, fig, col in _cells(p):
             rows[key][(fig.id, col.key)] += cells[name]
 
+    kinds = {2: "county", 4: "municipality", 6: "district"}
+
     def area(code: str) -> Area:
         if code == "":
-            return Area("", "Uten oppfølgingskommune" if p.by else "Hele landet", "country")
-        if len(code) == 2:
-            return Area(code, counties.get(code, f"Fylke {code}"), "county")
-        if len(code) == 6:
-            return Area(code, districts.get(code, f"Bydel {code}"), "district")
-        return Area(code, munis.get(code, (f"Kommune {code}", ""))[0], "municipality")
+            return Area("", NO_FOLLOW_UP if p.by else capital(labels.everything()), "country")
+        # One area asked for: its full name («… kommune»); a row of a table by area: the plain name.
+        return Area(code, capital(labels.area(code, full=p.by is None)), kinds.get(len(code), "municipality"))
 
     if p.by is None:
         codes_ = [p.area or ""]
     else:
         codes_ = sorted(rows)
     table = StatsTable(
-        p, p.known_at or timezone.now(), [area(c) for c in codes_], {c: dict(rows.get(c, {})) for c in codes_}
+        p,
+        p.known_at or timezone.now(),
+        [area(c) for c in codes_],
+        {c: dict(rows.get(c, {})) for c in codes_},
+        label=labels.table(p.area),
     )
     return table
 

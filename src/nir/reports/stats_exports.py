@@ -3,7 +3,7 @@
 JSON::
 
     {"statistics": "aarsstatistikk", "year": 2025, "law": "integreringsloven",
-     "as_of": "2025-12-31", "known_at": "…", "area": null, "by": "county",
+     "as_of": "2025-12-31", "known_at": "…", "area": null, "area_label": "Hele landet", "by": "county",
      "figures": [{"id": "deltakere", "title": …, "definition": …, "source": …,
                   "columns": [{"key": "right_and_duty", "label": "Rett og plikt"}, …], "total": true}, …],
      "rows": [{"area": "50", "name": "Trøndelag", "kind": "county",
@@ -58,6 +58,7 @@ def to_json(table: StatsTable) -> dict[str, Any]:
         "as_of": p.as_of.isoformat(),
         "known_at": timezone.localtime(table.known_at).isoformat(),
         "area": p.area,
+        "area_label": table.label,
         "by": p.by,
         "figures": [
             {
@@ -126,6 +127,7 @@ def definition_rows(table: StatsTable) -> Iterator[list[Any]]:
     p = table.params
     yield ["År", p.year]
     yield ["Lov", law_label(p.law)]
+    yield ["Område", table.label]
     yield ["Referansedato", p.as_of.strftime("%d.%m.%Y")]
     yield ["Registeret slik det var kjent", timezone.localtime(table.known_at).strftime("%d.%m.%Y %H:%M:%S %z")]
     yield []

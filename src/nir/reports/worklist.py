@@ -765,10 +765,13 @@ def _sql(qs: QuerySet) -> tuple[str, list]:
     return sql, list(params)
 
 
-def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = False, facts: bool = True) -> list[dict]:
+def person_figures(
+    ctx: Context, numbers: list[str], *, by_district: bool = False, by_law: bool = False, facts: bool = True
+) -> list[dict]:
     """Counts per (municipality, [district,] NIR category) of the persons followed up by one of
     ``numbers`` today and in the user's scope — one statement. Rows: {"municipality", "district",
-    "category", <figure>: n}.
+    "category", <figure>: n}; with ``by_law`` also per law (``"law"``: the act the Regelmotor
+    judged the person under — the person list shows one law at a time).
 
     Read from each person's current facts (``nir.register.person_facts``: one narrow row per person,
     kept by the database) — or, with ``facts=False``, set-based from the tables as the yearly
@@ -832,7 +835,12 @@ def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = Fals
             allowed.append(f"{fu}.district IN ({', '.join(['%s'] * len(ctx.scope.districts))})")
             where_params += sorted(ctx.scope.districts)
         where.append("(" + " OR ".join(allowed) + ")")
-    keys = f"{fu}.municipality, " + (f"{fu}.district, " if by_district else "") + f"{ds}.intro_category"
+    keys = (
+        f"{fu}.municipality, "
+        + (f"{fu}.district, " if by_district else "")
+        + (f"{ds}.law, " if by_law else "")
+        + f"{ds}.intro_category"
+    )
     sql = f"SELECT {keys}, {', '.join(sums)} FROM {from_sql} WHERE {' AND '.join(where)} GROUP BY {keys}"
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql" and (facts or len(numbers) >= 300):
@@ -851,11 +859,13 @@ def person_figures(ctx: Context, numbers: list[str], *, by_district: bool = Fals
         rest = list(row)
         muni = rest.pop(0)
         district = rest.pop(0) if by_district else ""
+        law = rest.pop(0) if by_law else ""
         category = rest.pop(0)
         out.append(
             {
                 "municipality": muni,
                 "district": district or "",
+                **({"law": law} if by_law else {}),
                 "category": category,
                 **{name: int(v or 0) for (name, _c, _p), v in zip(select, rest)},
             }
@@ -895,7 +905,7 @@ def _figures_from_facts(d_today, d_year) -> tuple[str, list]:
         + " AS municipality, "
         + _follow_up_today("district")
         + " AS district, "
-        "f.intro_category, f.intro_start_date, f.intro_deadline, f.intro_closed_date, f.norwegian_deadline, "
+        "f.law, f.intro_category, f.intro_start_date, f.intro_deadline, f.intro_closed_date, f.norwegian_deadline, "
         "f.deviation, CASE WHEN f.te_first <= %s THEN 1 ELSE 0 END AS ended, "
         "CASE WHEN f.nte_first <= %s THEN 1 ELSE 0 END AS norwegian_ended, "
         f"{completed} AS completed "
@@ -932,6 +942,7 @@ def _figures_from_tables(ctx: Context, numbers: list[str], today: dt.date, year_
         .order_by()
         .values(
             "person_id",
+            "law",
             "intro_category",
             "intro_start_date",
             "intro_deadline",

@@ -11,5 +11,6 @@ urlpatterns = [
     path("arbeidsflate/<slug:section>/", v.worklist_section, name="worklist_section"),
     path("bosetting/", v.settlements, name="settlements"),
     path("kommuner/", v.municipality_list, name="municipalities"),
+    path("kommuner/eksport.<slug:fmt>", v.municipality_export, name="municipality_export"),
     path("kommuner/<str:nr>/", v.municipality_detail, name="municipality"),
 ]

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import math
 import re
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,15 +37,17 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from nir import codes
+from nir import codes, spreadsheet
 from nir.access import audit
 from nir.reference.models import County, District, Municipality
-from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS
+from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import worklist
+from nir.reports.areas import AreaLabels
 from nir.reports.charts import format_number
 from nir.reports.registry import REPORTS, SCHEMES
 from nir.reports.worklist import FIGURE_LABELS, GROUPS, LIST_FIGURES, PERSON_FIGURES, SECTIONS
 from nir.rules import plausibility
+from nir.web.limits import export_rate_limited
 
 BLOCK_ROWS = 5
 PAGE_SIZE = 50
@@ -491,50 +494,151 @@ def list_figures(ctx: worklist.Context, numbers: list[str]) -> dict[str, dict]:
     return figures
 
 
-@never_cache
-@login_required
-@require_GET
-def municipality_list(request):
-    ctx = worklist.Context.for_user(request.user)
+MUNICIPALITY_PAGE_SIZE = 50
+
+
+def _municipality_table(ctx: worklist.Context, q: str, county: str) -> dict:
+    """Every municipality matching the search and county, with key figures for those in the user's
+    scope: the rows of the page and of the download."""
     names = reference_names(ctx.today)
-    q = request.GET.get("q", "").strip()[:100]
     munis = names["municipalities"]
     numbers = [
         nr
-        for nr, (name, county, county_name) in munis.items()
-        if not q or nr.startswith(q) or q.lower() in name.lower() or q.lower() in county_name.lower()
+        for nr, (name, c, county_name) in munis.items()
+        if (not q or nr.startswith(q) or q.lower() in name.lower() or q.lower() in county_name.lower())
+        and (not county or c == county)
     ]
     visible = worklist.visible_municipalities(ctx.scope, numbers)
     figures = list_figures(ctx, visible) if visible else {"values": {}, "at": None}
-    audit.record(
-        request=request,
-        action="statistics",
-        channel="web",
-        what="municipalities",
-        filters={"q": q, "municipalities": len(visible)},
-    )
     rows = [
         {
             "number": nr,
             "name": munis[nr][0],
             "county": f"{munis[nr][1]} {munis[nr][2]}".strip(),
             "url": reverse("municipality", args=[nr]),
-            "figures": [format_number(figures["values"][nr][f]) for f in LIST_FIGURES]
-            if nr in figures["values"]
-            else None,
+            "values": [figures["values"][nr][f] for f in LIST_FIGURES] if nr in figures["values"] else None,
         }
         for nr in numbers
     ]
+    for r in rows:
+        r["figures"] = [format_number(v) for v in r["values"]] if r["values"] is not None else None
+    counties = sorted({(c, cn) for _n, c, cn in munis.values() if c})
+    return {"rows": rows, "visible": visible, "at": figures["at"], "total": len(munis), "counties": counties}
+
+
+@never_cache
+@login_required
+@require_GET
+def municipality_list(request):
+    """The user's own municipalities first, with their key figures; the others (reference data, no
+    figures) only when searched for or, for a user who sees everyone (IMDi), page by page and by county.
+    The whole table is a download (``municipality_export``)."""
+    ctx = worklist.Context.for_user(request.user)
+    q = request.GET.get("q", "").strip()[:100]
+    county = request.GET.get("fylke", "").strip()[:2]
+    data = _municipality_table(ctx, q, county)
+    rows, visible = data["rows"], set(data["visible"])
+    audit.record(
+        request=request,
+        action="statistics",
+        channel="web",
+        what="municipalities",
+        filters={"q": q, "county": county, "municipalities": len(visible)},
+    )
+    query = {"q": q, "fylke": county}
+    scope_all = ctx.scope is None
+    if scope_all:
+        own, others = [], rows
+    else:
+        own = [r for r in rows if r["number"] in visible]
+        # Outside the scope there are no figures: those rows are listed only when searched for.
+        others = [r for r in rows if r["number"] not in visible] if (q or county) else []
+    hidden = 0 if scope_all or q or county else len(rows) - len(own)
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page = 1
+    pages = max(1, math.ceil(len(others) / MUNICIPALITY_PAGE_SIZE))
+    page = min(page, pages)
+    url = reverse("municipalities")
+    export_query = "?" + urlencode([(k, v) for k, v in query.items() if v]) if q or county else ""
     context = {
-        "rows": rows,
+        "own": own,
+        "rows": others[(page - 1) * MUNICIPALITY_PAGE_SIZE : page * MUNICIPALITY_PAGE_SIZE],
+        "matching": len(rows),
+        "others_count": len(others),
+        "hidden": hidden,
         "q": q,
+        "county": county,
+        "counties": data["counties"],
         "figure_labels": [FIGURE_LABELS[f] for f in LIST_FIGURES],
-        "computed_at": figures["at"],
+        "computed_at": data["at"],
         "in_scope": len(visible),
-        "total": len(munis),
-        "scope_all": ctx.scope is None,
+        "total": data["total"],
+        "scope_all": scope_all,
+        "pager": _pager(url, query, page, pages),
+        "first_row": (page - 1) * MUNICIPALITY_PAGE_SIZE + 1 if others else 0,
+        "last_row": min(page * MUNICIPALITY_PAGE_SIZE, len(others)),
+        "downloads": [
+            ("CSV", reverse("municipality_export", args=["csv"]) + export_query),
+            ("Excel (xlsx)", reverse("municipality_export", args=["xlsx"]) + export_query),
+        ],
     }
     return render(request, "web/municipalities/list.html", context)
+
+
+MUNICIPALITY_EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@never_cache
+@login_required
+@require_GET
+@export_rate_limited
+def municipality_export(request, fmt: str):
+    """The whole Kommuner table (every municipality matching the search; key figures only within the
+    user's scope, the others empty) as CSV or XLSX through the one writer, ``nir.spreadsheet``."""
+    if fmt not in MUNICIPALITY_EXPORT_TYPES:
+        raise Http404(_("Unknown format"))
+    ctx = worklist.Context.for_user(request.user)
+    q = request.GET.get("q", "").strip()[:100]
+    county = request.GET.get("fylke", "").strip()[:2]
+    data = _municipality_table(ctx, q, county)
+    header = [_("Municipality number"), _("Municipality"), _("County"), *(str(FIGURE_LABELS[f]) for f in LIST_FIGURES)]
+    table = [[spreadsheet.Header(h) for h in header]]
+    for r in data["rows"]:
+        table.append([r["number"], r["name"], r["county"], *(r["values"] or [None] * len(LIST_FIGURES))])
+    about = [
+        [_("Municipalities"), ""],
+        [_("Area"), AreaLabels(ctx.scope).table(None)],
+        [_("Key figures as of"), ctx.today.strftime("%d.%m.%Y")],
+        [_("Search"), q],
+        [_("County"), county],
+        [_("Key figures are shown only for the municipalities you have access to; the others are empty."), ""],
+    ]
+    if fmt == "csv":
+        buf = io.StringIO()
+        spreadsheet.write_csv(buf, table)
+        body = buf.getvalue().encode("utf-8-sig")
+    else:
+        out = io.BytesIO()
+        spreadsheet.write_xlsx(
+            out, [spreadsheet.Sheet(_("Municipalities"), table), spreadsheet.Sheet(_("About the table"), about)]
+        )
+        body = out.getvalue()
+    # Audit log (issue 5): key figures only, no persons; a failure fails the request.
+    audit.record(
+        request=request,
+        action="export",
+        channel="web",
+        what="municipalities",
+        filters={"q": q, "county": county, "format": fmt, "municipalities": len(data["visible"])},
+    )
+    response = HttpResponse(body, content_type=MUNICIPALITY_EXPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="kommuner-{ctx.today:%Y-%m-%d}.{fmt}"'
+    return response
 
 
 @never_cache
@@ -560,11 +664,11 @@ def municipality_detail(request, nr: str):
         "figure_labels": [(f, FIGURE_LABELS[f]) for f in (*PERSON_FIGURES, "settled")],
     }
     if visible:
-        key = f"nir:overview:municipality:{ctx.today.isoformat()}:{_scope_key(ctx.scope)}:{nr}"
+        key = f"nir:overview:municipality-by-law:{ctx.today.isoformat()}:{_scope_key(ctx.scope)}:{nr}"
         cached = cache.get(key)
         if cached is None:
             cached = {
-                "rows": worklist.person_figures(ctx, [nr], by_district=bool(districts)),
+                "rows": worklist.person_figures(ctx, [nr], by_district=bool(districts), by_law=True),
                 "settled": worklist.settled_figures(ctx, [nr], by_district=bool(districts)),
                 "at": timezone.now(),
             }
@@ -574,7 +678,10 @@ def municipality_detail(request, nr: str):
         totals = {f: 0 for f in (*PERSON_FIGURES, "settled")}
         by_category = {c: {f: 0 for f in PERSON_FIGURES} for c in CATEGORY_LABELS["intro"]}
         by_district = {d: {f: 0 for f in (*PERSON_FIGURES, "settled")} for d, _n in districts}
+        by_law = {law: {f: 0 for f in PERSON_FIGURES} for law in LAW_LABELS}
         for r in rows:
+            for f in PERSON_FIGURES:
+                by_law.setdefault(r["law"], {f: 0 for f in PERSON_FIGURES})[f] += r[f]
             cat = by_category.setdefault(r["category"], {f: 0 for f in PERSON_FIGURES})
             for f in PERSON_FIGURES:
                 totals[f] += r[f]
@@ -606,6 +713,7 @@ def municipality_detail(request, nr: str):
                 ],
                 "district_headers": [FIGURE_LABELS[f] for f in (*PERSON_FIGURES, "settled")],
                 "links": _municipality_links(nr, ctx.today),
+                "count_notes": count_notes(nr, totals, by_law),
             }
         )
         audit.record(
@@ -614,11 +722,45 @@ def municipality_detail(request, nr: str):
     return render(request, "web/municipalities/detail.html", context)
 
 
-def _municipality_links(nr: str, today: dt.date) -> list[dict]:
-    links = [
-        {"label": _("Persons followed up by the municipality"), "url": _url("persons", kommune=nr)},
-        {"label": _("Settlements in %(year)s") % {"year": today.year}, "url": _url("settlements", kommune=nr)},
+def count_notes(nr: str, totals: dict[str, int], by_law: dict[str, dict[str, int]]) -> dict:
+    """Why the municipality's figures differ from the lists they lead to, in plain words (issue 16 § 4):
+    the key figures count the persons of both laws, the person list and the reports show one law at a
+    time (default integreringsloven); a NIR category is kept after the programme, so «Rett og plikt» counts
+    more persons than «I introduksjonsprogram» and than the yearly statistics' «rett og plikt per 31.12.»."""
+    followed = totals["followed"]
+    laws = [
+        {
+            "law": law,
+            "label": label,
+            "n": by_law.get(law, {}).get("followed", 0),
+            "text": format_number(by_law.get(law, {}).get("followed", 0)),
+            "url": _url("persons", kommune=nr, lov=law),
+        }
+        for law, label in LAW_LABELS.items()
     ]
-    for d in REPORTS.values():
-        links.append({"label": d.title, "url": _url("report", d.id, municipality=nr)})
-    return links
+    return {
+        "followed": format_number(followed),
+        "laws": laws,
+        "right_and_duty": format_number(totals["right_and_duty"]),
+        "in_programme": format_number(totals["in_programme"]),
+    }
+
+
+def _municipality_links(nr: str, today: dt.date) -> list[dict]:
+    """The municipality's lists and reports, one group per law: the person list and the reports show
+    one law at a time, so each link says which."""
+    groups = [
+        {
+            "heading": "",
+            "links": [
+                {"label": _("Settlements in %(year)s") % {"year": today.year}, "url": _url("settlements", kommune=nr)}
+            ],
+        }
+    ]
+    for law, label in LAW_LABELS.items():
+        links = [{"label": _("Persons followed up by the municipality"), "url": _url("persons", kommune=nr, lov=law)}]
+        for d in REPORTS.values():
+            if law in getattr(d, "laws", LAW_LABELS):
+                links.append({"label": d.title, "url": _url("report", d.id, municipality=nr, law=law)})
+        groups.append({"heading": label, "links": links})
+    return groups

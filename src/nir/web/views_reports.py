@@ -50,6 +50,7 @@ from nir.access.scope import person_scope
 from nir.isodates import parse_typed_date
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import charts, exports, registry
+from nir.reports.areas import area_names
 from nir.reports.params import accepted_filters, filter_label, report_params, value_kind
 from nir.web.help import current_texts, text_for
 from nir.web.limits import export_rate_limited
@@ -253,6 +254,27 @@ def cell_text(column: registry.Column, value: Any) -> str:
 
 
 _NUMERIC_KINDS = {"decimal", "int", "integer", "number"}
+# Columns holding a municipality or district number: the page shows the number and the name.
+PLACE_COLUMNS = {"follow_up_municipality", "follow_up_district"}
+
+
+def _place_names() -> dict[str, str]:
+    """{municipality or district number: name} of the reference data (the latest name of each number)."""
+    munis, _counties, districts = area_names()
+    return {**{n: name for n, (name, _county) in munis.items()}, **districts}
+
+
+def _cell(column: registry.Column, row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """One cell of the page's table: the text, a link to the person page for the DUF number, and the
+    name beside a municipality or district number («5001 Trondheim - Tråante»)."""
+    value = row[column.key]
+    text = cell_text(column, value)
+    cell: dict[str, Any] = {"text": text, "numeric": column.kind in _NUMERIC_KINDS, "url": ""}
+    if column.key == "duf" and value:
+        cell["url"] = reverse("person", args=[value])
+    elif column.key in PLACE_COLUMNS and value in names:
+        cell["text"] = f"{value} {names[value]}"
+    return cell
 
 
 def _columns(d: registry.ReportDefinition, sort: str | None, current: dict[str, str], url: str) -> list[dict]:
@@ -268,7 +290,7 @@ def _columns(d: registry.ReportDefinition, sort: str | None, current: dict[str, 
         out.append(
             {
                 "key": c.key,
-                "header": c.header,
+                "header": soft_hyphens(c.header),
                 "numeric": c.kind in _NUMERIC_KINDS,
                 "url": url + _qs(params),
                 "aria_sort": ("descending" if descending else "ascending") if sorted_here else "",
@@ -278,6 +300,19 @@ def _columns(d: registry.ReportDefinition, sort: str | None, current: dict[str, 
             }
         )
     return out
+
+
+# Where the long compound words of the column headers may break (a soft hyphen, shown only at a line
+# break; screen readers skip it), so that a report's table fits a 1366 px screen.
+_SOFT_HYPHENS = re.compile(
+    r"(Oppfølgings|Gjennomførings|introduksjons|Introduksjons|Avslutnings|Vedtaks|Bortfalls|norsk|Start)"
+    r"(?=kommune|bydel|frist|program|opplæring|dato|årsak|type)"
+)
+
+
+def soft_hyphens(text: str) -> str:
+    """The header with a soft hyphen (U+00AD) between the parts of its compounds: «Oppfølgings-kommune»."""
+    return _SOFT_HYPHENS.sub("\\1\u00ad", text)
 
 
 def _count_text(d: registry.ReportDefinition, n: int) -> str:
@@ -364,9 +399,8 @@ def report(request, report_id: str):
     )
     page = result.params.page
     columns = _columns(d, result.params.sort, current, url)
-    table = [
-        [{"text": cell_text(c, row[c.key]), "numeric": c.kind in _NUMERIC_KINDS} for c in d.columns] for row in rows
-    ]
+    names = _place_names()
+    table = [[_cell(c, row, names) for c in d.columns] for row in rows]
     export_query = _qs(current)
     trigger = request.headers.get("HX-Trigger", "") if partial else ""
 

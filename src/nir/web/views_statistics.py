@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -52,7 +53,7 @@ from nir.reports.params import StatsRequest, default_year, stats_request
 from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
 from nir.reports.statistics import FIGURES, StatsParams, StatsTable
 from nir.web.limits import export_rate_limited
-from nir.web.views_reports import XLSX_CONTENT_TYPE, error_field, error_status, is_htmx
+from nir.web.views_reports import XLSX_CONTENT_TYPE, error_field, error_status, is_htmx, pager
 
 YEARS_SHOWN = 10  # the year select: the current year and the nine before it
 SERIES_YEARS = 5
@@ -72,6 +73,10 @@ BY_CHOICES = (
 )
 # The chart of «deltakere» by area: only up to this many areas (the table always has them all).
 MAX_CHART_AREAS = 50
+# A table by area shows this many areas a page (?side=N) and folds the figures after the first when
+# there are more areas than FOLD_AREAS (the whole table is the CSV/XLSX download).
+AREA_PAGE_SIZE = 50
+FOLD_AREAS = 20
 MAX_SCOPE_NAMES = 6
 UNIT = gettext_lazy("Persons")
 
@@ -388,14 +393,26 @@ def _by_word(by: str | None) -> str:
     return gettext("municipality") if by == "municipality" else gettext("county")
 
 
-def figure_section_by_area(fig: statistics.Figure, table: StatsTable, *, prefix: str = "fig") -> dict[str, Any]:
-    """One figure, one row per area (no chart per area), with a «Sum» row."""
+def figure_section_by_area(
+    fig: statistics.Figure, table: StatsTable, *, prefix: str = "fig", page: int = 1, fold: bool = False
+) -> dict[str, Any]:
+    """One figure, one row per area (no chart per area), ``AREA_PAGE_SIZE`` areas a page, with a «Sum»
+    row of every area; ``fold``: the table folded into <details> (a page of 357 municipalities)."""
     p = table.params
     cols = _columns_of(fig)
-    rows = [(f"{a.code} {a.name}".strip(), [get(table, a.code) for _, get in cols]) for a in table.areas]
+    shown = table.areas[(page - 1) * AREA_PAGE_SIZE : page * AREA_PAGE_SIZE]
+    rows = [(f"{a.code} {a.name}".strip(), [get(table, a.code) for _, get in cols]) for a in shown]
     total = _Sum(table)
-    foot = [(gettext("Sum"), [get(total, "") for _, get in cols])] if table.areas else []
-    caption = gettext("%(title)s, %(year)s, per %(by)s") % {"title": fig.title, "year": p.year, "by": _by_word(p.by)}
+    sum_label = (
+        gettext("Sum") if len(shown) == len(table.areas) else gettext("Sum, all %(n)s") % {"n": len(table.areas)}
+    )
+    foot = [(sum_label, [get(total, "") for _, get in cols])] if table.areas else []
+    caption = gettext("%(title)s - %(place)s, %(year)s, per %(by)s") % {
+        "title": fig.title,
+        "place": table.label,
+        "year": p.year,
+        "by": _by_word(p.by),
+    }
     table_ = Table(caption, [gettext("Area"), *[h for h, _ in cols]], rows, foot, id=f"{prefix}-{fig.id}-table")
     return {
         "figure": fig,
@@ -405,15 +422,37 @@ def figure_section_by_area(fig: statistics.Figure, table: StatsTable, *, prefix:
         "table": table_,
         "table_html": None,
         "note": "",
+        "fold": fold,
     }
+
+
+# The orders of the rows of a table by area (?sorter=): number (default), name, most participants.
+AREA_ORDERS = {
+    "": gettext_lazy("number"),
+    "navn": gettext_lazy("name"),
+    "deltakere": gettext_lazy("most participants"),
+}
+
+
+def sort_area_rows(table: StatsTable, order: str) -> None:
+    """The rows of a table by area in the order asked for (the page only; the downloads keep the numbers' order)."""
+    if order == "navn":
+        table.areas.sort(key=lambda a: (a.name.lower(), a.code))
+    elif order == "deltakere":
+        table.areas.sort(key=lambda a: (-(table.total("deltakere", a.code) or 0), a.code))
+
+
+def area_pages(table: StatsTable) -> int:
+    return max(1, math.ceil(len(table.areas) / AREA_PAGE_SIZE))
 
 
 def area_chart(table: StatsTable) -> dict[str, Any] | None:
     """«deltakere» in total per area (by municipality or county)."""
     if not table.areas:
         return None
-    title = gettext("Persons who took part in the introduction programme in %(year)s, per %(by)s") % {
+    title = gettext("Persons who took part in the introduction programme in %(year)s - %(place)s, per %(by)s") % {
         "year": table.params.year,
+        "place": table.label,
         "by": _by_word(table.params.by),
     }
     if len(table.areas) > MAX_CHART_AREAS:
@@ -492,9 +531,11 @@ def changes_table(d: diff.StatsDiff) -> Table:
     return Table(caption, head, rows, id="endringer-table", num_from=3)
 
 
-def _sections(table: StatsTable, previous: StatsTable | None) -> list[dict[str, Any]]:
+def _sections(table: StatsTable, previous: StatsTable | None, page: int = 1) -> list[dict[str, Any]]:
     if table.params.by:
-        return [figure_section_by_area(f, table) for f in table.figures]
+        # Many areas (IMDi by municipality: 357 rows per figure): every figure but the first folded.
+        fold = len(table.areas) > FOLD_AREAS
+        return [figure_section_by_area(f, table, page=page, fold=fold and i > 0) for i, f in enumerate(table.figures)]
     return [figure_section(f, table, previous=previous) for f in table.figures]
 
 
@@ -528,6 +569,12 @@ def _form(query) -> dict[str, Any]:
     }
 
 
+def _everything(scope) -> dict[str, str]:
+    """What the empty area of the form counts (``statistics.AreaLabels``): the option's text and the hint's."""
+    label = statistics.AreaLabels(scope).table(None)
+    return {"everything": label, "everything_hint": label.lower() if scope is None else label}
+
+
 def _link_params(p: StatsParams, query) -> dict[str, str]:
     """The parameters of the page as given (for the downloads and the yearly report)."""
     return {
@@ -554,7 +601,7 @@ def statistics_page(request):
     scope = person_scope(request.user)
     partial = is_htmx(request)
     context: dict[str, Any] = {
-        "form": _form(query),
+        "form": {**_form(query), **_everything(scope)},
         "figures": list(FIGURES.values()),
         "partial": partial,
         "url": reverse("statistics"),
@@ -589,7 +636,40 @@ def statistics_page(request):
         ),
     )
     code = table.areas[0].code if not p.by and table.areas else ""
-    place = area.name if area else gettext("The whole country")
+    area_page, area_pager, sort_links = 1, None, []
+    if p.by:
+        order = query.get("sorter", "").strip()
+        sort_area_rows(table, order)
+        sort_links = [
+            {
+                "label": label,
+                "url": request.path
+                + _qs({**{k: query.getlist(k) for k in query if k not in ("side", "sorter")}, "sorter": key}),
+                "current": key == (order if order in AREA_ORDERS else ""),
+            }
+            for key, label in AREA_ORDERS.items()
+        ]
+        pages = area_pages(table)
+        try:
+            area_page = min(max(1, int(query.get("side") or 1)), pages)
+        except ValueError:
+            area_page = 1
+        if pages > 1:
+
+            def page_url(n: int) -> str:
+                return request.path + _qs({**{k: query.getlist(k) for k in query if k != "side"}, "side": n})
+
+            area_pager = {
+                "page": area_page,
+                "pages": pages,
+                "items": pager(area_page, pages, page_url),
+                "prev_url": page_url(area_page - 1) if area_page > 1 else "",
+                "next_url": page_url(area_page + 1) if area_page < pages else "",
+                "first": (area_page - 1) * AREA_PAGE_SIZE + 1,
+                "last": min(area_page * AREA_PAGE_SIZE, len(table.areas)),
+                "total": len(table.areas),
+            }
+    place = table.label  # what the figures count, as far as the user may see (statistics.AreaLabels)
     links = _link_params(p, query)
     export_query = _qs(links)
     context.update(
@@ -603,7 +683,9 @@ def statistics_page(request):
             "known_at": fmt_time(table.known_at),
             "by_label": dict(BY_CHOICES).get(p.by or "", ""),
             "notice": scope_notice(scope, area),
-            "sections": _sections(table, series.get(p.year - 1) if series else None),
+            "sections": _sections(table, series.get(p.year - 1) if series else None, page=area_page),
+            "area_pager": area_pager,
+            "sort_links": sort_links,
             "area_chart": area_chart(table) if p.by else None,
             "series": series_section(series, code, place) if series else None,
             "series_url": (
@@ -724,7 +806,7 @@ def yearly_report(request, area: str, year: str):
         {
             "table": table,
             "params": p,
-            "place": info.name,
+            "place": table.label,
             "area": info,
             "kind_label": {
                 "county": gettext("County"),

@@ -1,14 +1,14 @@
 """Deviations (avvik) — the report «Personer i introduksjonsprogram med avvik i
-registrering av sluttmaal» (004; regelmotor.md § 6).
+registrering av sluttmål» (004; regelmotor.md § 6).
 
 Filters in the report (004):
 
-* ``final_goal_missing`` — «Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal»
+* ``final_goal_missing`` — «Med vedtak om introduksjonsprogram, men ikke registrert sluttmål»
 * ``final_goal_2026_before_2026_start`` — «Med oppstart i introduksjonsprogram før 2026,
-  men med sluttmaal fra 1.1.2026»: the programme started before the new code's
+  men med sluttmål fra 1.1.2026»: the programme started before the new code's
   ``valid_from`` (a 2026 code before 2026-01-01, a 2025 code before 2025-01-01)
 * ``final_goal_expired`` — «Med oppstart i introduksjonsprogram fra 2026, men med
-  sluttmaal som ikke gjelder lenger»: the programme started after the old code's
+  sluttmål som ikke gjelder lenger»: the programme started after the old code's
   ``valid_to``
 
 The windows are those of the code list ``final_goal`` (nir/codes/data). A goal
@@ -24,7 +24,7 @@ from nir.codes import Code
 from nir.rules.dates import fmt
 from nir.rules.model import Explanation
 
-SOURCE = "004 (Personer i introduksjonsprogram med avvik i registrering av sluttmaal)"
+SOURCE = "004 (Personer i introduksjonsprogram med avvik i registrering av sluttmål)"
 
 
 def final_goal_deviations(start: dt.date | None, code: Code | None, has_participation: bool) -> list[Explanation]:
@@ -35,7 +35,7 @@ def final_goal_deviations(start: dt.date | None, code: Code | None, has_particip
             Explanation(
                 "final_goal_missing",
                 SOURCE,
-                "Med vedtak om introduksjonsprogram, men ikke registrert sluttmaal.",
+                "Med vedtak om introduksjonsprogram, men ikke registrert sluttmål.",
                 "final_goal_missing",
                 {"start_date": start},
             )
@@ -46,7 +46,7 @@ def final_goal_deviations(start: dt.date | None, code: Code | None, has_particip
             Explanation(
                 "final_goal_2026_before_2026_start",
                 SOURCE,
-                f"Med oppstart i introduksjonsprogram ({fmt(start)}) før sluttmaalet «{code.label}» gjelder "
+                f"Med oppstart i introduksjonsprogram ({fmt(start)}) før sluttmålet «{code.label}» gjelder "
                 f"(fra {fmt(code.valid_from)}).",
                 "final_goal_2026_before_2026_start",
                 facts,
@@ -57,7 +57,7 @@ def final_goal_deviations(start: dt.date | None, code: Code | None, has_particip
             Explanation(
                 "final_goal_expired",
                 SOURCE,
-                f"Med oppstart i introduksjonsprogram {fmt(start)}, men med sluttmaalet «{code.label}» som "
+                f"Med oppstart i introduksjonsprogram {fmt(start)}, men med sluttmålet «{code.label}» som "
                 f"ikke gjelder lenger (gyldig til {fmt(code.valid_to)}).",
                 "final_goal_expired",
                 facts,

@@ -1,5 +1,5 @@
 """Final goals (sluttmål) and the programme deadline — integreringsloven §§ 13 and 14
-(regelmotor.md § 4; 004 "Oversikt over nye sluttmaal og endring i maksimal varighet").
+(regelmotor.md § 4; 004 "Oversikt over nye sluttmål og endring i maksimal varighet").
 
 The deadline runs from the start date in the first participation decision
 (004). Each final goal code carries its duration and its possible extension
@@ -24,7 +24,7 @@ from nir.rules.dates import fmt, period_end
 from nir.rules.model import Derived, Explanation, RuleError
 from nir.rules.parameters import Value
 
-SOURCE = "il. §§ 13 og 14; 004 (Oversikt over nye sluttmaal)"
+SOURCE = "il. §§ 13 og 14; 004 (Oversikt over nye sluttmål)"
 
 
 def goal_code(ctx: Context) -> Code | None:

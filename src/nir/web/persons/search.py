@@ -313,6 +313,8 @@ def person_list(request, scope) -> dict:
             "page": page,
             "pages": pages,
             "as_of": result.params.as_of,
+            # the list shows one act at a time: the count says which (Kommuner counts both)
+            "law_label": LAW_LABELS.get(result.params.law, result.params.law),
             "rows": [
                 {
                     "duf": r["duf"],
