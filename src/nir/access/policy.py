@@ -39,6 +39,7 @@ class Permission(enum.StrEnum):
     CODES_READ = "codes.read"  # the published code lists
     AUDIT_READ = "audit.read"  # search the audit log (tilgangsloggen)
     ADMINISTER = "administer"  # organisations, users, roles, API clients
+    RULES_DETAIL = "rules.detail"  # the Regelmotor's technical detail «for fagansvarlige» (IMDi)
     RESEARCH_EXTRACT = "research.extract"  # the pseudonymised research extract
     MANAGE_USERS = (
         "users.manage"  # users and their roles: IMDi everywhere, a local administrator in its own organisation
@@ -58,6 +59,7 @@ PERMISSION_LABELS = {
     P.CODES_READ: "kodeverk",
     P.AUDIT_READ: "tilgangsloggen",
     P.ADMINISTER: "administrering",
+    P.RULES_DETAIL: "fagansvarlig regelmotor",
     P.RESEARCH_EXTRACT: "forskningsuttrekk",
     P.MANAGE_USERS: "brukere og roller",
     P.SUPERVISE: "tilsyn",
@@ -72,7 +74,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.SUPERVISE}),
     Role.IMDI_ADMIN: ALL,
     Role.IMDI_ANALYST: frozenset(
-        {P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.AUDIT_READ, P.RESEARCH_EXTRACT, P.SUPERVISE}
+        {P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.AUDIT_READ, P.RESEARCH_EXTRACT, P.SUPERVISE, P.RULES_DETAIL}
     ),
     Role.SETTLEMENT_CASEWORKER: frozenset({P.PERSON_READ, P.CODES_READ}),
     Role.RESEARCHER: frozenset({P.RESEARCH_EXTRACT}),

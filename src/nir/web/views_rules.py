@@ -33,11 +33,12 @@ from nir.access import audit, policy
 from nir.access.persons import PersonNotFound, find_person, is_duf
 from nir.isodates import parse_typed_date
 from nir.register import models as m
-from nir.register.derivation import evaluate_person
+from nir.register.derivation import evaluate_person, person_facts
 from nir.register.explain import KEY_LABELS, value_label
 from nir.rules import parameters
 from nir.rules.catalogue import RULES
 from nir.rules.version import RULES_VERSION
+from nir.web import explanations
 
 # The code lists the rules read (docs/rules.md «Parameters»): shown first, open.
 RULE_CODE_LISTS = (
@@ -63,76 +64,12 @@ UNITS = {
     "hours per week": gettext_lazy("hours per week"),
     "date": gettext_lazy("date"),
 }
-# The facts named in the engine's explanations (nir.rules: Explanation.facts), in bokmål.
-FACT_LABELS = {
-    "age_at_decision": gettext_lazy("Age when the permit was granted"),
-    "allowed_months": gettext_lazy("Extension allowed (months)"),
-    "applied_from_abroad": gettext_lazy("Applied from abroad"),
-    "applied_from_abroad_inferred": gettext_lazy("Applied from abroad (inferred)"),
-    "arrival_date": gettext_lazy("Arrival in Norway"),
-    "basis": gettext_lazy("Basis of the permit"),
-    "birth_date": gettext_lazy("Date of birth"),
-    "by_agreement": gettext_lazy("Settled by agreement"),
-    "category": gettext_lazy("Category"),
-    "closed_on": gettext_lazy("Closed on"),
-    "collective_protection_permit": gettext_lazy("Permit under collective protection"),
-    "current_permit": gettext_lazy("Current permit"),
-    "deadline_before": gettext_lazy("Deadline before the extension"),
-    "decision_date": gettext_lazy("Decision date"),
-    "decisions": gettext_lazy("Decisions"),
-    "education": gettext_lazy("Education"),
-    "end_date": gettext_lazy("End date"),
-    "ended": gettext_lazy("Ended"),
-    "extension_months": gettext_lazy("Extension (months)"),
-    "final_goal": gettext_lazy("Final goal"),
-    "il_9_letter": gettext_lazy("Letter of il. section 9"),
-    "leave_workdays": gettext_lazy("Leave (workdays)"),
-    "lives_in_municipality_from": gettext_lazy("Lives in a municipality from"),
-    "not_counted": gettext_lazy("Not counted"),
-    "participation": gettext_lazy("Decision on participation"),
-    "periods": gettext_lazy("Periods"),
-    "permit": gettext_lazy("Permit"),
-    "result": gettext_lazy("Result"),
-    "scheme": gettext_lazy("Scheme"),
-    "settlement": gettext_lazy("Settlement"),
-    "settlement_date": gettext_lazy("Settlement date"),
-    "start": gettext_lazy("Start"),
-    "start_date": gettext_lazy("Start date"),
-    "type": gettext_lazy("Decision type"),
-    "valid_from": gettext_lazy("Valid from"),
-    "valid_to": gettext_lazy("Valid to"),
-    "window_start": gettext_lazy("Two-year window from"),
-    "workdays": gettext_lazy("Workdays"),
-}
-# Facts whose values are codes of a code list (shown with the list's label).
-FACT_CODE_LISTS = {
-    "basis": "permit_basis",
-    "type": "decision_type",
-    "scheme": "scheme",
-    "result": "decision_result",
-    "education": "education",
-    "final_goal": "final_goal",
-}
-
-
 # --- formatting ---------------------------------------------------------------------------------
 
 
 def _value_text(value: Any) -> str:
-    """A parameter or fact value as the pages show it: dates dd.mm.yyyy, Ja/Nei, lists joined."""
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    return value_label("", value)  # nir.register.explain's formatting: ISO dates, lists, None as «–»
-
-
-def _fact_text(key: str, value: Any) -> str:
-    list_name = FACT_CODE_LISTS.get(key)
-    if list_name and isinstance(value, str) and value:
-        label = codes.label(list_name, value)
-        return label if label == value else f"{label} ({value})"
-    return _value_text(value)
+    """A parameter value as the pages show it: dates dd.mm.yyyy, Ja/Nei, lists joined."""
+    return explanations.value_text(value)
 
 
 # --- the rules page ---------------------------------------------------------------------------
@@ -151,6 +88,7 @@ def parameter_groups(today: dt.date) -> list[dict]:
                 "valid_from": v.valid_from,
                 "valid_to": v.valid_to,
                 "source": v.source,
+                "legal_source": explanations.legal_source(v.source),
                 "verified": v.verified,
                 "note": v.note,
                 "pending": v.valid_from is None,
@@ -164,6 +102,7 @@ def parameter_groups(today: dt.date) -> list[dict]:
         group["parameters"].append(
             {
                 "name": name,
+                "label": explanations.parameter_label(name),
                 "description": p.description,
                 "unit": "" if p.unit == "date" else UNITS.get(p.unit, p.unit),
                 "versions": versions,
@@ -184,6 +123,7 @@ def code_lists() -> list[dict]:
             "name": n,
             "title": lists[n].title,
             "source": lists[n].source,
+            "legal_source": explanations.legal_source(lists[n].source or ""),
             "used_by_rules": n in RULE_CODE_LISTS,
             "codes": lists[n].codes,
         }
@@ -226,7 +166,22 @@ def rules_page(request):
         error = _("Enter a DUF number (up to 12 digits).")
     today = timezone.localdate()
     context = {
-        "rule_sections": [{"title": title, "rules": entries} for title, entries in RULES],
+        "rule_sections": [
+            {
+                "title": title,
+                "rules": [
+                    {
+                        "ids": e.ids,
+                        "title": e.title,
+                        "source": e.source,
+                        "legal_source": explanations.legal_source(e.source),
+                        "status": e.status,
+                    }
+                    for e in entries
+                ],
+            }
+            for title, entries in RULES
+        ],
         "rule_count": sum(len(e.ids) for _t, entries in RULES for e in entries),
         "parameter_groups": parameter_groups(today),
         "code_lists": code_lists(),
@@ -235,6 +190,7 @@ def rules_page(request):
         "duf": duf,
         "duf_error": error,
         "may_explain": _may_explain(request.user),
+        "detail": explanations.shows_detail(request.user),
     }
     return render(request, "web/rules/rules.html", context, status=400 if error else 200)
 
@@ -246,36 +202,11 @@ def _may_explain(user) -> bool:
 # --- explain one person -----------------------------------------------------------------------
 
 
-def _step(step: dict) -> dict:
-    facts = [
-        {"key": k, "label": FACT_LABELS.get(k, k), "known": k in FACT_LABELS, "value": _fact_text(k, v)}
-        for k, v in (step.get("facts") or {}).items()
-        if k != "path"
-    ]
-    params = [
-        {
-            "name": p["name"],
-            "value": _value_text(p["value"]),
-            "source": p["source"],
-            "verified": p.get("verified", True),
-            "valid_from": dt.date.fromisoformat(p["valid_from"]) if p.get("valid_from") else None,
-            "valid_to": dt.date.fromisoformat(p["valid_to"]) if p.get("valid_to") else None,
-        }
-        for p in step.get("parameters", [])
-    ]
-    return {
-        "text": step["text"],
-        "rule": step["rule"],
-        "source": step["source"],
-        "verified": step.get("verified", True),
-        "subject": step.get("subject", ""),
-        "facts": facts,
-        "parameters": params,
-    }
-
-
-def explanation_sections(result: rules.Result) -> tuple[list[dict], list[dict]]:
-    """The derived values with their steps (as ``nir.register.explain.explain_lines``), and the rule errors."""
+def explanation_sections(
+    result: rules.Result, facts: dict[str, Any] | None = None, detail: bool = False
+) -> tuple[list[dict], list[dict]]:
+    """The derived values with their steps (as ``nir.register.explain.explain_lines``), and the rule errors,
+    rendered by ``nir.web.explanations`` (plain Norwegian; the technical detail with ``detail``)."""
     doc = result.to_json()
     values = {
         "law": doc["law"],
@@ -283,11 +214,11 @@ def explanation_sections(result: rules.Result) -> tuple[list[dict], list[dict]]:
         **{f"norwegian.{k}": v for k, v in doc["norwegian"].items()},
         "deviations": doc["deviations"],
     }
-    explanations = doc["explanations"]
-    keys = list(KEY_LABELS) + [k for k in explanations if k not in KEY_LABELS and k != "errors"]
+    doc_explanations = doc["explanations"]
+    keys = list(KEY_LABELS) + [k for k in doc_explanations if k not in KEY_LABELS and k != "errors"]
     sections = []
     for key in keys:
-        steps = [_step(s) for s in explanations.get(key, [])]
+        steps = explanations.steps(doc_explanations, (key,), facts, detail)
         sections.append(
             {
                 "key": key,
@@ -297,7 +228,7 @@ def explanation_sections(result: rules.Result) -> tuple[list[dict], list[dict]]:
                 "verified": all(s["verified"] for s in steps),
             }
         )
-    errors = [_step(e) for e in explanations.get("errors", [])]
+    errors = explanations.steps(doc_explanations, ("errors",), facts, detail)
     return sections, errors
 
 
@@ -330,6 +261,7 @@ def explain_person(request, duf: str):
         "today": today,
         "person_url": _person_url(person.duf),
         "error": error,
+        "detail": explanations.shows_detail(request.user),
         "rules_version": RULES_VERSION,
     }
     # Audit log: one event, the person explained — also when the page only shows the person (name and
@@ -349,6 +281,7 @@ def explain_person(request, duf: str):
     except rules.InvalidFacts as e:
         context["error"] = _("The registered facts cannot be evaluated: %(problem)s") % {"problem": e}
         return render(request, "web/rules/explain.html", context, status=200)
-    sections, errors = explanation_sections(result)
+    # what the explanations' references (settlements[0], …) point into: the facts just evaluated
+    sections, errors = explanation_sections(result, person_facts(person), context["detail"])
     context.update({"result": result, "sections": sections, "errors": errors})
     return render(request, "web/rules/explain.html", context)

@@ -22,7 +22,9 @@ from nir import codes
 from nir.access import policy
 from nir.access.read import PersonRead, place_label, registered_by, registering_users
 from nir.register import models as m
+from nir.register.derivation import ENGINE_MODELS, facts_from_rows
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
+from nir.web import explanations
 from nir.web.persons.forms import INTRO, KINDS, NORWEGIAN, SCHEMES
 from nir.web.persons.revisions import revise_urls
 
@@ -117,6 +119,10 @@ class PersonPage:
         self.doc = self.read.result.to_json()
         user = self.request.user
         self.may_register = self.former is None and policy.allows(user, policy.Permission.PERSON_WRITE)
+        # The Regelmotor's explanations in plain Norwegian; the technical detail only for IMDi's
+        # fagansvarlige (nir.web.explanations).
+        self.rules_detail = explanations.shows_detail(user)
+        self._facts: dict[str, Any] | None = None
         # Every version of the terminations asked for (one statement), before the users are read.
         self.versions: dict[str, list[m.Termination]] = {}
         schemes = [split_section(s)[1] for s in self.history if s.startswith("avslutning-")]
@@ -283,10 +289,7 @@ class PersonPage:
         doc = self.doc
         return {
             "deviations": [DEVIATION_LABELS.get(d, d) for d in doc["deviations"]],
-            "errors": [
-                {"text": e["text"], "rule": e["rule"], "source": e["source"]}
-                for e in doc["explanations"].get("errors", [])
-            ],
+            "errors": self._steps(("errors",)),
         }
 
     def _frist(self, scheme) -> dict:
@@ -322,13 +325,19 @@ class PersonPage:
             return ""
         return reverse("rules_explain", args=[self.duf])
 
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The facts the Regelmotor was given (what an explanation's ``settlements[0]`` points into)."""
+        if self._facts is None:
+            rows = [r for r in self.read.rows if isinstance(r, ENGINE_MODELS)]
+            self._facts = facts_from_rows(self.person, rows)
+        return self._facts
+
     def _steps(self, keys) -> list[dict]:
-        explanations = self.doc["explanations"]
-        return [
-            {"text": s["text"], "rule": s["rule"], "source": s["source"], "verified": bool(s.get("verified", True))}
-            for key in keys
-            for s in explanations.get(key, [])
-        ]
+        explanations_doc = self.doc["explanations"]
+        if not any(explanations_doc.get(k) for k in keys):
+            return []
+        return explanations.steps(explanations_doc, keys, self.facts, self.rules_detail)
 
     def _vedtak(self, scheme) -> dict:
         rows = sorted(self.of(m.Decision, scheme), key=lambda r: (r.decision_date, r.id), reverse=True)
