@@ -149,3 +149,73 @@ def test_a_fact_path_becomes_the_registration_in_words():
         "vedtak «Deltakelse i introduksjonsprogram» 05.01.2026"
     )
     assert explanations.registration_phrase("settlements[3]", facts) == "en registrering"
+
+
+# --- Kompetansekartlegging and Prøver: sections of their own on the person page --------------------
+
+
+def _section(html: str, section_id: str) -> str:
+    start = html.index(f'id="{section_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_competence_mapping_and_tests_have_their_own_sections_with_add(world, as_user):
+    from nir.register import models as m
+
+    c = as_user("trondheim")
+    anne = world["anne"]
+    html = c.get(f"/personer/{anne.duf}/").content.decode()
+    kartlegging, prover = _section(html, "kartlegging"), _section(html, "prover")
+    assert "Kompetansekartlegging" in kartlegging and "Ingen kompetansekartlegging er registrert." in kartlegging
+    assert "Prøver i norsk og samfunnskunnskap" in prover and "Ingen prøve er registrert." in prover
+    assert f'href="/personer/{anne.duf}/ny/kartlegging/"' in kartlegging
+    assert f'href="/personer/{anne.duf}/ny/prove/"' in prover
+
+    r = c.post(
+        f"/personer/{anne.duf}/ny/kartlegging/",
+        {"date": "15.11.2025", "kind": "after_settlement", "organisation": "Trondheim kommune"},
+    )
+    assert r.status_code == 303, r.content.decode()
+    r = c.post(
+        f"/personer/{anne.duf}/ny/prove/",
+        {
+            "type": "norwegian_oral",
+            "date": "10.06.2026",
+            "result": "passed",
+            "level": "B1",
+            "organisation": "Voksenopplæringen",
+        },
+    )
+    assert r.status_code == 303, r.content.decode()
+    exam = m.Exam.objects.get(person=anne)
+    assert exam.scheme == "norwegian" and exam.level == "B1"  # the registry's default scheme
+
+    html = c.get(f"/personer/{anne.duf}/").content.decode()
+    kartlegging, prover = _section(html, "kartlegging"), _section(html, "prover")
+    assert "15.11.2025" in kartlegging and "Kompetansekartlegging etter bosetting" in kartlegging
+    assert "Trondheim kommune" in kartlegging
+    assert "10.06.2026" in prover and "Prøve i norsk – muntlig" in prover and "Bestått" in prover and "B1" in prover
+    assert f'href="/personer/{anne.duf}/historikk/#reg-exam-{exam.pk}"' in prover
+
+
+def test_the_sections_are_read_only_without_write_permission(world, as_user):
+    html = as_user("governor").get(f"/personer/{world['anne'].duf}/").content.decode()
+    assert 'id="kartlegging"' in html and 'id="prover"' in html
+    assert "/ny/kartlegging/" not in html and "/ny/prove/" not in html
+
+
+def test_a_section_fragment_for_htmx(world, as_user):
+    r = as_user("trondheim").get(f"/personer/{world['anne'].duf}/seksjon/prover/", headers={"HX-Request": "true"})
+    assert r.status_code == 200 and 'id="prover-h"' in r.content.decode()
+
+
+def test_a_test_result_registered_with_htmx_replaces_its_section(world, as_user):
+    c = as_user("trondheim")
+    r = c.post(
+        f"/personer/{world['anne'].duf}/ny/prove/",
+        {"type": "social_studies", "date": "11.06.2026", "result": "failed"},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "Prøveresultatet er registrert." in html and "11.06.2026" in html and "Ikke bestått" in html

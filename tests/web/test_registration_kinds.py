@@ -33,6 +33,9 @@ def test_the_registration_kinds_and_their_channels():
         "absences": ("fravaer", "absences"),
         "terminations": ("avslutning", "terminations"),
         "career_guidance": ("karriereveiledning", "career-guidance"),
+        # on the person page only (issue 16 § 4): the API registers them through batches of import lines
+        "competence_mappings": ("kartlegging", ""),
+        "exams": ("prove", ""),
     }
     assert len({k.model for k in kinds.KINDS}) == len(kinds.KINDS)  # one kind per model
 

@@ -45,7 +45,14 @@ PERSON_MODELS = (m.PersonDetails, m.ResidencePermit, m.Residence, m.FollowUp, m.
 # The person document and what the Regelmotor reads.
 READ_MODELS = PERSON_MODELS + tuple(mdl for mdl in ENGINE_MODELS if mdl not in PERSON_MODELS)
 # Everything the person page shows: the document and every registration kind of its sections.
-PAGE_MODELS = READ_MODELS + (m.Participation, m.Measure, m.Termination, m.CareerGuidance)
+PAGE_MODELS = READ_MODELS + (
+    m.Participation,
+    m.Measure,
+    m.Termination,
+    m.CareerGuidance,
+    m.CompetenceMapping,
+    m.Exam,
+)
 
 
 def covering(rows: Iterable[m.Registration], day: dt.date):

@@ -224,6 +224,7 @@ KINDS: tuple[RegistrationKind, ...] = (
             ("kind", "kind", "code:competence_mapping_kind", True),
             ("organisation", "organisation", "str", False),
         ),
+        slug="kartlegging",
     ),
     RegistrationKind(
         "exams",
@@ -237,6 +238,7 @@ KINDS: tuple[RegistrationKind, ...] = (
             ("organisation", "organisation", "str", False),
         ),
         defaults={"scheme": "norwegian"},
+        slug="prove",
     ),
 )
 

@@ -213,6 +213,41 @@ KINDS: dict[str, Kind] = {
                 FieldSpec("organisation", gettext_lazy("Career centre"), "text", False, max_length=40),
             ),
         ),
+        Kind(
+            kinds.get("competence_mappings"),
+            "kartlegging",
+            gettext_lazy("Add competence mapping"),
+            gettext_lazy("Competence mapping"),
+            gettext_lazy("The competence mapping is registered."),
+            (),
+            (
+                _date("date", gettext_lazy("Date"), True),
+                FieldSpec("kind", gettext_lazy("Kind of mapping"), "select", True, "competence_mapping_kind"),
+                FieldSpec("organisation", gettext_lazy("Carried out by"), "text", False, max_length=40),
+            ),
+        ),
+        Kind(
+            kinds.get("exams"),
+            "prover",
+            gettext_lazy("Add test result"),
+            gettext_lazy("Test"),
+            gettext_lazy("The test result is registered."),
+            (),
+            (
+                FieldSpec("type", gettext_lazy("Test"), "select", True, "exam_type", grouped=True),
+                _date("date", gettext_lazy("Test date"), True),
+                FieldSpec("result", gettext_lazy("Result"), "select", True, "exam_result"),
+                FieldSpec(
+                    "level",
+                    gettext_lazy("Level"),
+                    "text",
+                    False,
+                    hint=gettext_lazy("The level reached on a Norwegian test: A1, A2, B1, B2 or C1"),
+                    max_length=2,
+                ),
+                FieldSpec("organisation", gettext_lazy("Test centre"), "text", False, max_length=40),
+            ),
+        ),
     )
 }
 

@@ -1,5 +1,6 @@
 """The person page as data: Grunndata, NIR - Kategori, avvik, and per scheme the Gjennomføringsfrist
 and the sections Vedtak, Sluttmål, Avslutning, Deltakelse og tiltak, Fravær og permisjon; and
+Kompetansekartlegging, Prøver (the Norwegian and social studies tests with their results) and
 Karriereveiledning. Built from one ``nir.access.read.PersonRead`` (the current rows and the Regelmotor's
 result) and one read of the registering users; the templates only lay it out.
 
@@ -46,6 +47,18 @@ SECTION_KINDS: dict[str, tuple[Any, str, str, tuple[str, ...]]] = {
         SCHEMES,
     ),
     "fravaer": (gettext_lazy("Absence and leave"), "person.fravaer", "web/persons/sections/fravaer.html", SCHEMES),
+    "kartlegging": (
+        gettext_lazy("Competence mapping"),
+        "person.kartlegging",
+        "web/persons/sections/kartlegging.html",
+        (),
+    ),
+    "prover": (
+        gettext_lazy("Tests in Norwegian and social studies"),
+        "person.prover",
+        "web/persons/sections/prover.html",
+        (),
+    ),
     "karriereveiledning": (
         gettext_lazy("Career guidance"),
         "person.karriereveiledning",
@@ -68,6 +81,8 @@ SECTION_ADDS = {
     "deltakelse": ("deltakelse", "tiltak"),
     "fravaer": ("fravaer",),
     "karriereveiledning": ("karriereveiledning",),
+    "kartlegging": ("kartlegging",),
+    "prover": ("prove",),
 }
 # The Regelmotor's explanation steps shown with each deadline.
 DEADLINE_STEPS = {
@@ -487,6 +502,41 @@ class PersonPage:
             ]
         }
 
+    def _kartlegging(self, _scheme) -> dict:
+        rows = sorted(self.of(m.CompetenceMapping), key=lambda r: (r.mapping_date, r.id), reverse=True)
+        return {
+            "rows": [
+                {
+                    "id": row_anchor(r),
+                    "date": r.mapping_date,
+                    "kind": codes.label("competence_mapping_kind", r.kind),
+                    "organisation": r.organisation,
+                    "by": self.by(r),
+                    "url": self.details_url(r),
+                }
+                for r in rows
+            ]
+        }
+
+    def _prover(self, _scheme) -> dict:
+        rows = sorted(self.of(m.Exam), key=lambda r: (r.exam_date, r.id), reverse=True)
+        return {
+            "rows": [
+                {
+                    "id": row_anchor(r),
+                    "date": r.exam_date,
+                    "type": codes.label("exam_type", r.exam_type),
+                    "result": codes.label("exam_result", r.result),
+                    "passed": r.result == "passed",
+                    "level": r.level,
+                    "organisation": r.organisation,
+                    "by": self.by(r),
+                    "url": self.details_url(r),
+                }
+                for r in rows
+            ]
+        }
+
     # --- the whole page ---------------------------------------------------------------------
 
     def context(self) -> dict:
@@ -499,6 +549,8 @@ class PersonPage:
             "grunndata": self.section("grunndata"),
             "kategori": self.section("kategori"),
             "schemes": self.scheme_blocks(),
+            "kartlegging": self.section("kartlegging"),
+            "prover": self.section("prover"),
             "karriereveiledning": self.section("karriereveiledning"),
             "history_url": self.history_url,
             "may_register": self.may_register,
