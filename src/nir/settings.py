@@ -91,7 +91,8 @@ MIDDLEWARE = [
     # Content-Security-Policy on every HTML response, with a per-request nonce (docs/security.md)
     "nir.web.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # bokmål unless the user chose English in the header, whatever the browser says (nir.web.language)
+    "nir.web.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -112,7 +113,7 @@ API_BEARER_MIDDLEWARE = [
     if mw
     not in (
         "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.locale.LocaleMiddleware",
+        "nir.web.language.ChosenLanguageMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "nir.access.sessions.SessionLimitsMiddleware",
@@ -266,6 +267,7 @@ if NIR_HTTPS:
     SECURE_REDIRECT_EXEMPT = [r"^helse/$"]  # the load balancer's health probe may come over plain http
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -277,6 +279,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]
+# The language switch in the page header stores the choice in this cookie (nir.web.language).
+LANGUAGE_COOKIE_NAME = "nir_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 LOCALE_PATHS = [SRC_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True

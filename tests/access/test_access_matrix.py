@@ -147,6 +147,7 @@ WEB_CALLS = {
     "home": ("get", "/"),
     "login": ("get", "/login/"),
     "logout": ("post", "/logout/"),
+    "set_language": ("post", "/sprak/"),
     "health": ("get", "/helse/"),
     "reports": ("get", "/rapporter/"),
     "report": ("get", "/rapporter/personliste/"),

@@ -280,6 +280,7 @@ LOGGED_IN = Rule(None)
 WEB_RULES: dict[str, Rule] = {
     "login": PUBLIC,
     "logout": PUBLIC,
+    "set_language": PUBLIC,  # the language switch (a cookie; no data)
     "health": PUBLIC,
     "home": PUBLIC,  # the start page; register figures only after login (nir.web.views.home)
     # The work list (Arbeidsflate), persons and settlements: persons in the user's scope.

@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from nir.web import (
     urls_admin,
@@ -16,7 +17,10 @@ from nir.web.login import NirLoginView
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", NirLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # POST only (the header's «Logg ut»); the application's own page after, not Django admin's
+    path("logout/", auth_views.LogoutView.as_view(template_name="web/logged_out.html"), name="logout"),
+    # the language switch in the page header (POST language, next; nir.web.language)
+    path("sprak/", set_language, name="set_language"),
     path("helse/", views.health, name="health"),
     path("rapporter/", views_reports.report_list, name="reports"),
     # Before rapporter/<report_id>/, which would take «aarsstatistikk» for a report id.
