@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from nir import codes
 from nir.access import policy
 from nir.access.read import place_names
+from nir.register.explain import CATEGORY_LABELS
 from nir.rules import parameters
 
 # The facts named in the engine's explanations (nir.rules: Explanation.facts).
@@ -150,6 +151,9 @@ def _label(list_name: str, code: Any) -> str:
 @cache
 def _text_codes() -> dict[str, str]:
     out: dict[str, str] = {}
+    for scheme in ("intro", "norwegian"):  # the categories («personens kategori er 'may_be_offered'»)
+        for code, label in CATEGORY_LABELS[scheme].items():
+            out.setdefault(code, label)
     for name in TEXT_CODE_LISTS:
         for c in codes.code_list(name).codes:
             out.setdefault(c.code, c.label)
@@ -209,11 +213,14 @@ def _fact_value(key: str, value: Any, facts: dict[str, Any] | None) -> str:
         return registration_phrase(value, facts)
     if isinstance(value, dict) and "path" in value:
         return registration_phrase(value["path"], facts)
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return "; ".join(_fact_value(key, v, facts) for v in value)
+    if isinstance(value, list) and value and all(isinstance(v, (dict, str)) for v in value):
+        if all(isinstance(v, dict) or PATH.match(v) for v in value):
+            return "; ".join(_fact_value(key, v, facts) for v in value)
     list_name = FACT_CODE_LISTS.get(key)
     if list_name and isinstance(value, str) and value:
         return codes.label(list_name, value)
+    if isinstance(value, str) and value in _text_codes():  # a category, or a code of another list
+        return _text_codes()[value]
     return value_text(value)
 
 
@@ -265,6 +272,7 @@ def _referenced(step_facts: dict[str, Any] | None) -> list[str]:
             out.append(value)
         elif isinstance(value, list):
             out += [v["path"] for v in value if isinstance(v, dict) and isinstance(v.get("path"), str)]
+            out += [v for v in value if isinstance(v, str) and PATH.match(v)]
     return out
 
 
