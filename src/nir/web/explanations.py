@@ -283,7 +283,7 @@ def parameter_label(name: str) -> str:
     except KeyError:
         return _("A value of the rules")
     # a description may name the parameter file's own field; a caseworker reads the page's column title
-    description = description.replace("valid_from", "«gyldig fra»")
+    description = description.replace("valid_from", "«gyldig fra»").rstrip(".")
     parts = name.split(".")
     if len(parts) == 4 and parts[:2] == ["intro", "final_goal"]:
         return f"{codes.label('final_goal', parts[2])}: {description}"
