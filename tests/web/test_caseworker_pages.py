@@ -255,3 +255,19 @@ def test_every_step_of_a_random_population_renders_without_artefacts():
                     problems.append((raw["rule"], found, text))
     assert len(rules_seen) > 25
     assert not problems, problems[:3]
+
+
+def test_the_history_with_the_regelmotors_rows_has_no_artefacts(world, as_user):
+    r = as_user("trondheim").get(f"/personer/{world['anne'].duf}/historikk/", {"avledet": "1"})
+    assert r.status_code == 200
+    text = visible_text(r)
+    assert "Integreringsloven" in text
+    assert artefacts(text) == {}
+
+
+def test_the_stored_rule_errors_by_what_they_mean():
+    assert explanations.derived_status_text("errors", ["extension_not_allowed", "no_such_rule"]) == (
+        "Sluttmålet kan ikke forlenges; en registrering som bryter en regel"
+    )
+    assert explanations.derived_status_text("law", "introduksjonsloven") == "Introduksjonsloven"
+    assert explanations.derived_status_text("as_of", "2026-01-01") is None

@@ -27,7 +27,8 @@ from django.utils.translation import gettext_lazy
 from nir import codes
 from nir.access import policy
 from nir.access.read import place_names
-from nir.register.explain import CATEGORY_LABELS
+from nir.register.explain import CATEGORY_LABELS, LAW_LABELS
+from nir.reports.worklist import ERROR_LABELS
 from nir.rules import parameters
 
 # The facts named in the engine's explanations (nir.rules: Explanation.facts).
@@ -354,3 +355,13 @@ def steps(
 ) -> list[dict[str, Any]]:
     """The steps of the explanation ``keys`` (``intro.deadline``, …) of a result document, in order."""
     return [step(s, facts, detail) for key in keys for s in explanations.get(key, [])]
+
+
+def derived_status_text(field_name: str, value: Any) -> str | None:
+    """A stored DerivedStatus value the history shows in words (the act by name, the rule errors by
+    what they mean instead of their rule ids); None for a value shown as it is."""
+    if field_name == "law" and value:
+        return LAW_LABELS.get(value, value)
+    if field_name == "errors" and isinstance(value, list):
+        return "; ".join(str(ERROR_LABELS.get(rule, _("a registration that breaks a rule"))) for rule in value)
+    return None

@@ -52,6 +52,7 @@ from nir.register.errors import RegistrationRefused
 from nir.register.explain import CATEGORY_LABELS
 from nir.register.interchange import FIELD_KINDS
 from nir.register.snapshot_sql import current_rows
+from nir.web import explanations
 from nir.web.persons.forms import KINDS, Kind, Submission, error_for, field_context, read_submission
 from nir.web.persons.moves import elsewhere_or_not_found, history_until
 from nir.web.persons.page import DERIVED_SECTIONS, SCHEME_TITLES, SECTION_IDS, PersonPage, row_anchor, version_status
@@ -177,6 +178,8 @@ def _entry(row: m.Registration, users: dict) -> dict:
         text = _value_text(model, fname, getattr(row, fname))
         if model is m.DerivedStatus and fname.endswith("_category"):
             text = CATEGORY_LABELS["intro" if fname.startswith("intro") else "norwegian"].get(text, text)
+        if model is m.DerivedStatus and (plain := explanations.derived_status_text(fname, getattr(row, fname))):
+            text = plain
         if text:
             values.append((capfirst(model._meta.get_field(fname).verbose_name), text))
     return {
