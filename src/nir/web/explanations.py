@@ -312,9 +312,9 @@ def step(raw: dict[str, Any], facts: dict[str, Any] | None, detail: bool) -> dic
         "source": legal_source(raw.get("source", "")),
         "verified": bool(raw.get("verified", True)),
         "facts": [
-            {"label": FACT_LABELS.get(k, k) if k in FACT_LABELS else "", "value": _fact_value(k, v, facts)}
+            {"label": FACT_LABELS[k], "value": _fact_value(k, v, facts)}
             for k, v in step_facts.items()
-            if k in FACT_LABELS
+            if k in FACT_LABELS  # a fact without a label is for the fagansvarlige only
         ],
         "parameters": [
             {
