@@ -36,6 +36,7 @@ def test_bokmal_even_when_the_browser_asks_for_english(client):
     html = r.content.decode()
     assert "Logg inn" in html and "Hopp til hovedinnhold" in html
     assert r["Content-Language"] == "nb"
+    assert "Cookie" in r["Vary"] and "Accept-Language" not in r["Vary"]
 
 
 def test_the_switch_is_in_the_header_on_every_page(client, users):

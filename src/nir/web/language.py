@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 def chosen_language(request) -> str:
@@ -28,3 +29,9 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     def process_request(self, request):
         translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request, response):
+        # The answer depends on the language cookie, not on Accept-Language (no URL language prefixes).
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
