@@ -56,6 +56,7 @@ PARAMETER_FILES = {
     "final_goals.yaml": gettext_lazy("Final goals: duration and extension"),
     "norwegian.yaml": gettext_lazy("Norwegian and social studies"),
     "introduksjonsloven.yaml": gettext_lazy("Introduksjonsloven (repealed act)"),
+    "plausibility.yaml": gettext_lazy("Plausibility of registrations"),
 }
 UNITS = {
     "year": gettext_lazy("years"),
