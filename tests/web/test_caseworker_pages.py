@@ -196,6 +196,12 @@ def test_competence_mapping_and_tests_have_their_own_sections_with_add(world, as
     assert "Trondheim kommune" in kartlegging
     assert "10.06.2026" in prover and "Prøve i norsk – muntlig" in prover and "Bestått" in prover and "B1" in prover
     assert f'href="/personer/{anne.duf}/historikk/#reg-exam-{exam.pk}"' in prover
+    # «Rett» and «Slett» as in every section, through the kinds' add forms
+    assert f'href="/personer/{anne.duf}/rett/prove/{exam.pk}/"' in prover
+    assert f'href="/personer/{anne.duf}/slett/prove/{exam.pk}/"' in prover
+    mapping = m.CompetenceMapping.objects.get(person=anne)
+    assert f'href="/personer/{anne.duf}/rett/kartlegging/{mapping.pk}/"' in kartlegging
+    assert c.get(f"/personer/{anne.duf}/rett/kartlegging/{mapping.pk}/").status_code == 200
 
 
 def test_the_sections_are_read_only_without_write_permission(world, as_user):

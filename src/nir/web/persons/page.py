@@ -513,6 +513,7 @@ class PersonPage:
                     "organisation": r.organisation,
                     "by": self.by(r),
                     "url": self.details_url(r),
+                    "revise": self.revise(r),
                 }
                 for r in rows
             ]
@@ -532,6 +533,7 @@ class PersonPage:
                     "organisation": r.organisation,
                     "by": self.by(r),
                     "url": self.details_url(r),
+                    "revise": self.revise(r),
                 }
                 for r in rows
             ]

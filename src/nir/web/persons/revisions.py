@@ -3,7 +3,7 @@
 A correction form is the kind's «+ Legg til» form (``forms.KINDS``: the same fields, parsers and
 error placement) pre-filled with the registration's current values, plus a required reason
 (begrunnelse); the scheme and the follow-up municipality/district keep the registration's values. A
-kind without an add form (oppholdstillatelse, adresse, oppfølging, bosetting, kartlegging, prøve) gets
+kind without an add form (oppholdstillatelse, adresse, oppfølging, bosetting) gets
 a form from the registry's input spec (``nir.register.kinds``), labelled with the model's field names.
 What the caseworker typed is parsed with the interchange parser over the registration's current
 values, as the API does; everything else is judged by the action (``nir.actions.correct_registration``).
@@ -47,8 +47,6 @@ EXTRA_SLUGS = {
     "residences": "adresse",
     "follow_up": "oppfolging",
     "settlements": "bosetting",
-    "competence_mappings": "kompetansekartlegging",
-    "exams": "prove",
 }
 REASON = "begrunnelse"  # the reason's form field
 
