@@ -277,3 +277,12 @@ def test_the_stored_rule_errors_by_what_they_mean():
     )
     assert explanations.derived_status_text("law", "introduksjonsloven") == "Introduksjonsloven"
     assert explanations.derived_status_text("as_of", "2026-01-01") is None
+
+
+def test_a_refused_form_names_the_rule_only_for_fagansvarlige(world, as_user):
+    extension = {"months": "6", "decision_date": "01.06.2026"}  # work_no_vgo_2026: «kan ikke forlenges»
+    url = f"/personer/{world['anne'].duf}/ny/utvidelse/?ordning=intro"
+    caseworker = as_user("trondheim").post(url, extension).content.decode()
+    assert "kan ikke forlenges" in caseworker and "extension_not_allowed" not in caseworker
+    imdi = as_user("imdi").post(url, extension).content.decode()
+    assert "kan ikke forlenges" in imdi and "<code>extension_not_allowed</code>" in imdi

@@ -93,7 +93,8 @@ def test_refused_correction_is_shown_again_with_what_was_typed(world, as_user):
     assert re.search(r'name="to"[^>]*aria-invalid="true"', html)
     # end before start: the register's rule, on the field
     r = c.post(url("rett", anne, row), {"kind": "leave", "from": "02.02.2026", "to": "01.02.2026", "begrunnelse": "x"})
-    assert r.status_code == 422 and "end_before_start" in text(r) and "x</textarea>" in text(r)
+    assert r.status_code == 422 and "sluttdato er før startdato" in text(r) and "x</textarea>" in text(r)
+    assert "end_before_start" not in text(r)  # the rule id: only «for fagansvarlige»
     # nothing changed
     r = c.post(url("rett", anne, row), {"kind": "leave", "from": "02.02.2026", "to": "27.02.2026", "begrunnelse": "x"})
     assert r.status_code == 422 and "rettingen endrer ingenting" in text(r)
@@ -113,7 +114,8 @@ def test_the_regelmotor_refuses_a_correction_with_its_rule(world, as_user):
     before = counts()
     data = {"type": "participation", "result": "made", "decision_date": "02.02.2026", "start_date": "02.02.2026"}
     resp = as_user("trondheim").post(url("rett", tor, row), {**data, "begrunnelse": "Feil dato"})
-    assert resp.status_code == 422 and "loss_due_to_work_after_participation" in text(resp)
+    assert resp.status_code == 422 and "kan kun registreres dersom" in text(resp)
+    assert "loss_due_to_work_after_participation" not in text(resp)  # the rule id: only «for fagansvarlige»
     assert counts() == before
 
 

@@ -3,6 +3,9 @@
 ``{% help "person.vedtak" %}`` renders the "?" beside a field, section or report: a disclosure
 (``<details>``) that opens the current help text (``nir.web.help``); it works without JavaScript
 and by keyboard. A key without a text renders nothing.
+
+``{% if request.user|rules_detail %}``: whether the user sees the Regelmotor's technical detail
+(rule ids …), «For fagansvarlige» (``nir.web.explanations.shows_detail``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from django import template
 from django.template.loader import render_to_string
 
+from nir.web.explanations import shows_detail
 from nir.web.help import text_for
 
 register = template.Library()
@@ -21,3 +25,8 @@ def help(context, key: str, label: str = ""):
     if text is None:
         return ""
     return render_to_string("web/_help.html", {"help": text, "label": label or text.title})
+
+
+@register.filter
+def rules_detail(user) -> bool:
+    return shows_detail(user)
