@@ -78,7 +78,6 @@ COLUMNS = (
 #   supervision: the county governor's supervision view (tilsyn; own: its county, all: IMDi chooses)
 MUNICIPAL = ("ok", "404", "ok", "404", "own", "own", "ok", "403", "403", "403", "403")
 SUPERVISION = ("ok", "404", "403", "403", "own", "own", "ok", "403", "403", "403", "own")
-CLIENT_SUPERVISION = ("ok", "404", "403", "403", "own", "own", "ok", "403", "403", "403", "403")
 NOTHING = ("403",) * 11
 EXPECTED = {
     "saksbehandler": MUNICIPAL,
@@ -93,8 +92,8 @@ EXPECTED = {
     "uten-rolle": NOTHING,
     "klient-kommune": MUNICIPAL,
     "klient-kommune-lesetilgang": ("ok", "404", "403", "403", "own", "403", "ok", "403", "403", "403", "403"),
-    "klient-statsforvalter": CLIENT_SUPERVISION,
-    "klient-imdi": ("ok", "ok", "ok", "ok", "all", "all", "ok", "ok", "ok", "403", "403"),
+    "klient-statsforvalter": SUPERVISION,  # with the scope nir:supervision.read
+    "klient-imdi": ("ok", "ok", "ok", "ok", "all", "all", "ok", "ok", "ok", "403", "all"),
     "klient-forskning": NOTHING,
     "anonym": ("401",) * 11,
 }
@@ -140,6 +139,8 @@ API_CALLS = {
     "GET /codes/{name}": lambda c, h, duf: c.get("/api/v1/codes/termination_type", headers=h),
     "GET /reports/{report_id}": lambda c, h, duf: c.get("/api/v1/reports/personliste", headers=h),
     "GET /statistics": lambda c, h, duf: c.get("/api/v1/statistics", {"year": "2025"}, headers=h),
+    "GET /supervision": lambda c, h, duf: c.get("/api/v1/supervision", headers=h),
+    "GET /supervision/{municipality}": lambda c, h, duf: c.get("/api/v1/supervision/5001", headers=h),
 }
 
 # How to visit each named web page: url name -> (method, path).
@@ -226,8 +227,9 @@ def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     """Fails for a new endpoint until its access is decided (deny-by-default applies meanwhile)."""
     operations = api_operations()
     # 14 single operations, a correction and an annulment of each of the 14 kinds (28), and the three of
-    # moves (issue 16 § 2): POST /persons/{duf}/moves, GET /moves, GET /moves/secondary-migration
-    assert len(operations) == 45
+    # moves (issue 16 § 2): POST /persons/{duf}/moves, GET /moves, GET /moves/secondary-migration, and the
+    # two of supervision (GET /supervision, GET /supervision/{municipality})
+    assert len(operations) == 47
     missing_rule = [op for op in operations if op not in policy.API_RULES]
     missing_call = [op for op in operations if op not in API_CALLS]
     unknown_kind = [
@@ -306,6 +308,13 @@ def _persons_seen(response, world) -> str:
     return "all" if inside and outside else "own" if inside else "none"
 
 
+def _municipalities_seen(response) -> str:
+    """The supervision figures: Trondheim's (the person inside) and Bergen's (outside) municipality."""
+    followed = {m["municipality"] for m in response.json()["municipalities"] if m["figures"]["followed"]}
+    inside, outside = "5001" in followed, "4601" in followed
+    return "all" if inside and outside else "own" if inside else "none"
+
+
 @pytest.mark.parametrize("name", list(PRINCIPALS))
 def test_api_access_matrix(name, world, client, django_user_model):
     headers = _principal(name, django_user_model, client)
@@ -326,6 +335,8 @@ def test_api_access_matrix(name, world, client, django_user_model):
             outcome = _outcome(r, kind)
             if outcome == "ok" and op in ("GET /persons", "GET /reports/{report_id}"):
                 outcome = _persons_seen(r, world)
+            elif outcome == "ok" and op == "GET /supervision":
+                outcome = _municipalities_seen(r)
             elif outcome == "ok" and expected[kind] in ("own", "all"):
                 outcome = expected[kind]  # statistics: counts only; scope is tested in tests/reports
             got[op], want[op] = outcome, expected[kind]

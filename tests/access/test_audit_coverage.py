@@ -202,6 +202,8 @@ API_VISITS = {
     ),
     "GET /reports/{report_id}": lambda c, h, duf: c.get("/api/v1/reports/personliste", headers=h),
     "GET /statistics": lambda c, h, duf: c.get("/api/v1/statistics", {"year": "2025"}, headers=h),
+    "GET /supervision": lambda c, h, duf: c.get("/api/v1/supervision", {"county": "50"}, headers=h),
+    "GET /supervision/{municipality}": lambda c, h, duf: c.get("/api/v1/supervision/5001", headers=h),
     "POST /persons/{duf}/moves": lambda c, h, duf: post_json(c, f"/persons/{duf}/moves", MOVE, h),
     "GET /moves": lambda c, h, duf: c.get("/api/v1/moves", headers=h),
     "GET /moves/secondary-migration": lambda c, h, duf: c.get("/api/v1/moves/secondary-migration", headers=h),

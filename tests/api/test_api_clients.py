@@ -71,7 +71,9 @@ def test_scopes_limit_what_a_token_may_do(client, world, trondheim):
 
 
 def test_a_county_governors_client_cannot_write_whatever_its_scopes(client, world):
-    governor = make_client("sf-trl", "tilsyn-trl")  # every scope stored, but supervision reads only
+    from nir.access.policy import SCOPES
+
+    governor = make_client("sf-trl", "tilsyn-trl", SCOPES)  # every scope stored, but supervision reads only
     from nir.access import oauth
 
     with pytest.raises(oauth.OAuthError, match="nir:registrations.write"):  # issue 15 § 3.10
@@ -79,6 +81,10 @@ def test_a_county_governors_client_cannot_write_whatever_its_scopes(client, worl
     h = governor.headers(["nir:persons.read"])
     assert client.get(f"{API}/persons/{world['anne'].duf}", headers=h).status_code == 200
     assert_problem(post(client, f"/persons/{world['anne'].duf}/absences", ABSENCE, h), 403, rule="person.write")
+    # the supervision figures of its county: the scope nir:supervision.read
+    assert_problem(client.get(f"{API}/supervision/5001", headers=h), 403, rule="supervision.read")
+    figures = client.get(f"{API}/supervision/5001", headers=governor.headers(["nir:supervision.read"]))
+    assert figures.status_code == 200 and figures.json()["municipality"] == "5001"
 
 
 def test_bad_tokens_are_401_and_never_fall_back_to_the_session(client, world, users, trondheim):

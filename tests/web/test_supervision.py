@@ -154,3 +154,52 @@ def test_a_caseworker_cannot_open_it_and_keeps_its_work_list(client, users, worl
     assert client.get("/tilsyn/5001/").status_code == 403
     html = client.get("/arbeidsflate/").content.decode()
     assert "Tilsyn med kommunene" not in html and "Avvik som må rettes" in html
+
+
+# --- the same figures through the API (GET /api/v1/supervision, /supervision/{municipality}) ---------
+
+
+def test_the_api_gives_the_page_s_figures(client, users, world):
+    client.force_login(users["governor"])
+    page = client.get("/tilsyn/")
+    page_rows = {row["number"]: {c["key"]: c["n"] for c in row["cells"]} for row in page.context["rows"]}
+    page_total = {c["key"]: c["n"] for c in page.context["totals"]}
+    r = client.get("/api/v1/supervision")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert {m["municipality"]: m["figures"] for m in body["municipalities"]} == page_rows
+    assert body["total"] == page_total and body["total"]["followed"] == 5
+    assert [c["county"] for c in body["counties"]] == ["50"]
+    assert [f["key"] for f in body["figures"]] == list(supervision.FIGURE_KEYS)
+    assert client.get("/api/v1/supervision", {"county": "50"}).json() == body
+    assert AuditEvent.objects.filter(what="supervision", channel="api", action="statistics").exists()
+
+    one = client.get("/api/v1/supervision/5001")
+    assert one.status_code == 200, one.content
+    got = {f["key"]: f["value"] for f in one.json()["figures"]}
+    assert got == page_rows["5001"] and one.json()["name"].startswith("Trondheim")
+    missing = next(f for f in one.json()["figures"] if f["key"] == "missing_decision")
+    assert missing["report"] == "personliste"
+    assert missing["report_query"] == {"municipality": "5001", "missing": "participation_decision"}
+    assert AuditEvent.objects.filter(what="supervision:5001", channel="api", user=users["governor"]).exists()
+
+
+def test_the_api_hides_other_counties_from_a_county_governor(client, users, world):
+    client.force_login(users["governor"])
+    for url, query in (("/api/v1/supervision/4601", {}), ("/api/v1/supervision", {"county": "46"})):
+        r = client.get(url, query)
+        assert r.status_code == 404 and r["Content-Type"].startswith("application/problem+json"), r.content
+    assert client.get("/api/v1/supervision/9999").status_code == 404
+    # IMDi chooses any county
+    client.force_login(users["imdi"])
+    body = client.get("/api/v1/supervision", {"county": "46"}).json()
+    bergen = next(m for m in body["municipalities"] if m["municipality"] == "4601")
+    assert bergen["figures"]["deviations"] == 1 and all(m["county"] == "46" for m in body["municipalities"])
+    assert client.get("/api/v1/supervision/4601").status_code == 200
+
+
+def test_a_caseworker_gets_403_from_the_api(client, users, world):
+    client.force_login(users["trondheim"])
+    for url in ("/api/v1/supervision", "/api/v1/supervision/5001"):
+        r = client.get(url)
+        assert r.status_code == 403 and "supervision.read" in r.content.decode(), r.content

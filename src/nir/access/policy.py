@@ -113,6 +113,7 @@ SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "nir:registrations.write": frozenset({P.PERSON_WRITE}),
     "nir:reports.read": frozenset({P.REPORT_READ}),
     "nir:codes.read": frozenset({P.CODES_READ}),
+    "nir:supervision.read": frozenset({P.SUPERVISE}),
 }
 SCOPES = tuple(SCOPE_PERMISSIONS)
 
@@ -122,6 +123,11 @@ def scopes_beyond_ceiling(organisation, scopes) -> list[str]:
     (``ORGANISATION_CEILING``; e.g. a write scope for a county governor), and unknown scopes."""
     ceiling = ORGANISATION_CEILING.get(organisation.kind, frozenset()) if organisation is not None else frozenset()
     return sorted({s for s in scopes if s not in SCOPE_PERMISSIONS or not SCOPE_PERMISSIONS[s] <= ceiling})
+
+
+def scopes_for(organisation) -> list[str]:
+    """Every scope a client of ``organisation`` may hold (``ORGANISATION_CEILING``)."""
+    return [s for s in SCOPES if not scopes_beyond_ceiling(organisation, [s])]
 
 
 def scope_refusal(organisation, scopes) -> str | None:
@@ -249,6 +255,8 @@ API_RULES: dict[str, Rule] = {
     "GET /codes/{name}": _read(P.CODES_READ),
     "GET /reports/{report_id}": _read(P.REPORT_READ, Person.MANY),
     "GET /statistics": _read(P.REPORT_READ, Person.MANY),
+    "GET /supervision": _read(P.SUPERVISE, Person.MANY),
+    "GET /supervision/{municipality}": _read(P.SUPERVISE, Person.MANY),
 }
 
 # Corrections and annulments, for every registration kind (``nir.register.kinds``: each kind's

@@ -62,7 +62,7 @@ api = NirAPI(
 )
 errors.install(api)
 
-from nir.api import batches, codes_api, moves, persons, reports_api, revisions  # noqa: E402
+from nir.api import batches, codes_api, moves, persons, reports_api, revisions, supervision_api  # noqa: E402
 
 api.add_router("", persons.router)
 api.add_router("", moves.router)
@@ -70,3 +70,4 @@ api.add_router("", codes_api.router)
 api.add_router("", reports_api.router)
 api.add_router("", batches.router)
 api.add_router("", revisions.router)
+api.add_router("", supervision_api.router)

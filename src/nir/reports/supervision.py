@@ -32,6 +32,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from nir.access.scope import Scope
+from nir.reference.models import County, Municipality
 from nir.reports import queries, registry
 from nir.reports.queries import FU_MUNICIPALITY
 
@@ -107,3 +108,25 @@ def figures(scope: Scope | None, numbers: list[str], today: dt.date) -> dict[str
             if muni in out:
                 out[muni][f.key] = n
     return out
+
+
+def municipality_names(today: dt.date) -> dict[str, tuple[str, str, str]]:
+    """{municipality: (name, county, county name)} of the reference data valid on ``today``."""
+    counties = dict(County.objects.valid_on(today).values_list("number", "name"))
+    return {
+        nr: (name, county, counties.get(county, ""))
+        for nr, name, county in Municipality.objects.valid_on(today)
+        .order_by("number")
+        .values_list("number", "name", "county__number")
+    }
+
+
+def counties(scope: Scope | None, munis: dict[str, tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """(number, name) of the counties whose municipalities the user supervises: those of its scope
+    (a county governor: its counties); every county for a user who sees everybody (IMDi).
+    ``munis``: ``municipality_names``."""
+    every = sorted({(c, cn) for _n, c, cn in munis.values() if c})
+    if scope is None:
+        return every
+    mine = {munis[m][1] for m in (*scope.municipalities, *(d[:4] for d in scope.districts)) if m in munis}
+    return [(c, cn) for c, cn in every if c in mine]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from nir import identity
 from nir.access import oauth
 from nir.access.models import ApiClient, Organisation, RoleAssignment
-from nir.access.policy import DEFAULT_ROLE, SCOPES
+from nir.access.policy import DEFAULT_ROLE, scopes_for
 from nir.register import models as m
 from nir.register import services
 from nir.register.actors import Actor
@@ -183,7 +183,7 @@ def make_client(org_code: str, client_id: str, scopes=None, *, source_system: st
         name=f"Testklient {client_id}",
         organisation=org,
         source_system=source_system,
-        scopes=list(scopes if scopes is not None else SCOPES),
+        scopes=list(scopes if scopes is not None else scopes_for(org)),  # default: all it may hold
     )
     private_pem, public_pem = oauth.generate_client_key("ES256")
     key = oauth.add_client_key(client, public_pem, algorithm="ES256")

@@ -32,17 +32,6 @@ from nir.reports.worklist import Context
 from nir.web.views_overview import _scope_key, _url, reference_names, worklist_page
 
 
-def _counties(scope, names: dict) -> list[tuple[str, str]]:
-    """(number, name) of the counties whose municipalities the user supervises: those of its scope
-    (a county governor: its counties); every county for a user who sees everybody (IMDi)."""
-    munis = names["municipalities"]
-    counties = sorted({(c, cn) for _n, c, cn in munis.values() if c})
-    if scope is None:
-        return counties
-    mine = {munis[m][1] for m in (*scope.municipalities, *(d[:4] for d in scope.districts)) if m in munis}
-    return [(c, cn) for c, cn in counties if c in mine]
-
-
 def _figure_cells(values: dict[str, int]) -> list[dict]:
     cells = []
     for f in supervision.FIGURES:
@@ -72,7 +61,7 @@ def _figures(ctx: Context, numbers: list[str]) -> dict[str, dict[str, int]]:
 def overview(request):
     ctx = Context.for_user(request.user)
     names = reference_names(ctx.today)
-    counties = _counties(ctx.scope, names)
+    counties = supervision.counties(ctx.scope, names["municipalities"])
     chosen = request.GET.get("fylke", "").strip()
     if chosen not in {c for c, _n in counties}:
         chosen = ""

@@ -17,7 +17,7 @@ from django.utils import timezone
 from nir import actions
 from nir.access import oauth
 from nir.access.models import ApiClient, Organisation, RoleAssignment
-from nir.access.policy import SCOPES
+from nir.access.policy import scopes_for
 from nir.access.roles import Role
 from nir.register.errors import RegistrationRefused
 from nir.register.models import FollowUp, Measure, Participation, Person
@@ -120,14 +120,16 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _api_client(self):
-        """A demo case system for Trondheim with every scope: a fresh key each run, the old ones revoked."""
+        """A demo case system for Trondheim with every scope a municipality may hold: a fresh key each run,
+        the old ones revoked."""
+        trondheim = Organisation.objects.get(code="k-5001")
         client, _ = ApiClient.objects.update_or_create(
             client_id=DEMO_CLIENT,
             defaults={
                 "name": "Demo-fagsystem Trondheim",
                 "source_system": "Demo-fagsystem",
-                "organisation": Organisation.objects.get(code="k-5001"),
-                "scopes": list(SCOPES),
+                "organisation": trondheim,
+                "scopes": scopes_for(trondheim),
                 "active": True,
             },
         )
