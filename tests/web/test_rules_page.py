@@ -145,8 +145,19 @@ def test_explain_at_another_date_and_a_bad_date(client, users, people):
 def test_explain_applies_the_scope(client, users, people):
     duf = people["anne"].duf  # followed up by Trondheim
     client.force_login(users["bergen"])
-    assert client.get(f"/regelmotor/forklar/{duf}/").status_code == 404
-    assert client.get("/regelmotor/forklar/999999999999/").status_code == 404
+    outside = client.get(f"/regelmotor/forklar/{duf}/")
+    unknown = client.get("/regelmotor/forklar/999999999999/")
+    assert outside.status_code == unknown.status_code == 404
+    # as the person page (issue 16 § 2): the DUF number is followed up elsewhere, nothing about the person
+    assert 'id="person-elsewhere"' in _text(outside) and 'id="person-elsewhere"' not in _text(unknown)
+    assert "følges opp av en annen kommune eller bydel" in _text(outside)
+    assert "Fant ingen person med DUF-nummer 999999999999 som du har tilgang til." in _text(unknown)
+    main = _text(outside)[_text(outside).index("<main") : _text(outside).index("</main>")]
+    assert "Anne" not in main and "5001" not in main
     assert not AuditEvent.objects.filter(what="explain").exists()
+    # the refused lookup is recorded, naming the person (the answer tells that they exist); the unknown not
+    [refused] = AuditEvent.objects.filter(what="person:elsewhere", user=users["bergen"])
+    assert refused.outcome == "denied" and refused.action == "read"
+    assert AuditEventPerson.objects.filter(event=refused, person=people["anne"]).exists()
     client.force_login(users["trondheim"])
     assert client.get(f"/regelmotor/forklar/{duf}/").status_code == 200

@@ -19,7 +19,6 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Max, Min
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +38,7 @@ from nir.rules import parameters
 from nir.rules.catalogue import RULES
 from nir.rules.version import RULES_VERSION
 from nir.web import explanations
+from nir.web.persons.moves import elsewhere_or_not_found
 
 # The code lists the rules read (docs/rules.md «Parameters»): shown first, open.
 RULE_CODE_LISTS = (
@@ -242,8 +242,8 @@ def _person_url(duf: str) -> str:
 def explain_person(request, duf: str):
     try:
         person = find_person(request.user, duf)
-    except PersonNotFound:
-        raise Http404(_("No person with this DUF number that you have access to.")) from None
+    except PersonNotFound as e:  # as the person page: «followed up by another municipality», audited
+        return elsewhere_or_not_found(request, duf, e)
     today = timezone.localdate()
     raw = request.GET.get("as_of", "").strip()
     error = ""
