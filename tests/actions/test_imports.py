@@ -125,3 +125,34 @@ def test_audit_failure_stores_nothing_of_the_line(tmp_path, world, monkeypatch):
     assert error is not None and error.returncode == 2  # the import stops: not the line's fault
     assert "RuntimeError" in err
     assert not m.Person.objects.filter(duf=line["duf"]).exists()
+
+
+def test_a_line_refused_because_the_person_is_followed_up_elsewhere_is_audited(tmp_path, world, users):
+    """The refusal tells that the DUF number exists: a refused read naming the person, as the API's
+    batches record (``batch:elsewhere``); an unknown DUF number tells nothing and records nothing."""
+    from nir.access.models import AuditEvent
+
+    trondheim = users["trondheim"]
+    err, error = run_import(
+        tmp_path, [without_absences_and_goal(world["berit"])], "--update", "--user", trondheim.username
+    )
+    assert error is not None and "not_found" in err
+    [event] = AuditEvent.objects.filter(what="import:elsewhere")
+    assert (event.action, event.outcome, event.channel, event.user_id) == ("read", "denied", "command", trondheim.pk)
+    assert persons_of(event) == {world["berit"].pk} and write_events() == []
+    # the person it follows up: no refusal, no such event
+    assert (
+        run_import(tmp_path, [without_absences_and_goal(world["anne"])], "--update", "--user", trondheim.username)[1]
+        is None
+    )
+    assert AuditEvent.objects.filter(what="import:elsewhere").count() == 1
+
+
+def test_the_refused_lookup_is_kept_when_atomic_discards_the_file(tmp_path, world, users):
+    from nir.access.models import AuditEvent
+
+    lines = [without_absences_and_goal(world["anne"]), without_absences_and_goal(world["berit"])]
+    err, error = run_import(tmp_path, lines, "--update", "--atomic", "--user", users["trondheim"].username)
+    assert error is not None and write_events() == []  # nothing stored, Anne's write event neither
+    [event] = AuditEvent.objects.filter(what="import:elsewhere")
+    assert persons_of(event) == {world["berit"].pk} and event.outcome == "denied"

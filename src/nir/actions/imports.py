@@ -5,16 +5,20 @@ is refused (a county governor, who may only read, changes no one; a municipality
 persons it follows up, and cannot create a person followed up by another). Without ``--user`` the
 import acts as a named system actor (the ``--source`` system). Every imported person — created,
 updated (``--update``) or with facts annulled by a snapshot — is recorded in the audit log, one event
-per person, in the same transaction as the write.
+per person, in the same transaction as the write; a line refused because its person is followed up
+elsewhere records a refused read naming the person (``import:elsewhere``, ``audit_refused_elsewhere``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db import transaction
 
-from nir.access.persons import AccessRefused, check_person
+from nir.access import audit
+from nir.access.models import AuditAction, AuditOutcome
+from nir.access.persons import AccessRefused, PersonElsewhere, check_person
 from nir.actions.acting import Acting
 from nir.actions.registrations import _require_write, refused_by_access
 from nir.register import models as m
@@ -24,7 +28,7 @@ from nir.register.interchange import ParsedPerson
 from nir.register.services import ImportResult
 from nir.register.snapshot_sql import current_rows, lock_person
 
-__all__ = ["ImportResult", "import_person"]
+__all__ = ["ImportResult", "RefusedElsewhere", "audit_refused_elsewhere", "import_person"]
 
 
 def import_person(
@@ -53,9 +57,36 @@ def import_person(
                 persons=[result.person.pk],
                 filters={"created": result.created, "corrected": result.corrected, "annulled": result.annulled},
             )
+    except PersonElsewhere as e:
+        raise RefusedElsewhere(refused_by_access(e).problems, e.person_id) from None
     except AccessRefused as e:
         raise refused_by_access(e) from None
     return result
+
+
+class RefusedElsewhere(RegistrationRefused):
+    """A line refused because its person is followed up elsewhere: the refusal tells that the DUF number
+    exists, so the caller records the lookup (``audit_refused_elsewhere``) once the line's — and, with
+    ``--atomic``, the file's — transaction is over (a refused read survives the rollback)."""
+
+    def __init__(self, problems: list[Problem], person_id: int):
+        super().__init__(problems)
+        self.person_id = person_id
+
+
+def audit_refused_elsewhere(acting: Acting, person_ids: Iterable[int]) -> None:
+    """One refused-read event (``import:elsewhere``, outcome denied) naming the persons of the lines
+    refused because they are followed up elsewhere — as the API's batches record ``batch:elsewhere``."""
+    audit.record(
+        actor_user=acting.principal,
+        action=str(AuditAction.READ),
+        channel=acting.channel,
+        what="import:elsewhere",
+        persons=sorted(set(person_ids)),
+        outcome=str(AuditOutcome.DENIED),
+        request=acting.request,
+        endpoint=acting.endpoint,
+    )
 
 
 def _in_scope_after(acting: Acting, person: m.Person) -> None:

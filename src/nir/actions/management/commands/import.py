@@ -32,6 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DataError, IntegrityError, transaction
 
 from nir.actions import Acting, ImportResult, import_person
+from nir.actions.imports import RefusedElsewhere, audit_refused_elsewhere
 from nir.logging import redact
 from nir.register.errors import Problem, RegistrationRefused
 from nir.register.interchange import ParsedPerson, parse_line
@@ -148,6 +149,7 @@ class Command(BaseCommand):
         self.update, self.dry_run, self.batch = update, dry_run, max(1, batch)
         self.max_shown, self.shown, self.refused = max_errors_shown, 0, 0
         self.stored = Tally()  # committed (or, with --dry-run, would be)
+        self.elsewhere: set[int] = set()  # persons of lines refused as followed up elsewhere
         self.not_utf8: FileEncodingError | None = None
         fh = self._open(file)
         try:
@@ -177,6 +179,8 @@ class Command(BaseCommand):
                 fh.close()
             if self.err_fh:
                 self.err_fh.close()
+        if self.elsewhere:  # after the transactions: kept even when --atomic discards the file
+            audit_refused_elsewhere(actor, self.elsewhere)
         self._summary(atomic, discarded, stopped)
         if stopped is not None:
             if opts.get("traceback"):
@@ -260,6 +264,8 @@ class Command(BaseCommand):
                 if self.dry_run:
                     transaction.set_rollback(True)
         except RegistrationRefused as e:
+            if isinstance(e, RefusedElsewhere):
+                self.elsewhere.add(e.person_id)
             self._report(line.number, [p.as_dict() for p in e.problems])
             return
         except (DataError, IntegrityError) as e:  # validation let through what the database refuses
