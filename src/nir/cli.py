@@ -26,6 +26,7 @@ NIR_COMMANDS = [
         "Rapporter og årsstatistikk (avsluttet-intro, avvik-sluttmaal, bortfall-arbeid, personliste, "
         "aarsstatistikk) som csv, json eller xlsx; --compare-known-at; --list",
     ),
+    ("supervision", "Tilsynstall per kommune i et fylke og fylkets sum (--county, --user; csv eller json)"),
     ("audit search", "Søk i tilgangsloggen (--user, --organisation, --duf, --action, --since, --until; json/csv)"),
     (
         "clients create|add-key|revoke-key|list",

@@ -256,6 +256,7 @@ CLI_READS = {
         str(tmp / "key"),
     ],
     "report": None,  # every report of the registry, below
+    "supervision": lambda duf, tmp: ["supervision", "--format", "json"],  # counts (statistics)
     "audit person": lambda duf, tmp: ["audit", "person", duf],
     "audit search": lambda duf, tmp: ["audit", "search", "--duf", duf],
     # links a person to their log lines (the pseudonym of their DUF number): recorded as a search

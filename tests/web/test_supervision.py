@@ -203,3 +203,42 @@ def test_a_caseworker_gets_403_from_the_api(client, users, world):
     for url in ("/api/v1/supervision", "/api/v1/supervision/5001"):
         r = client.get(url)
         assert r.status_code == 403 and "supervision.read" in r.content.decode(), r.content
+
+
+# --- nir supervision: the same document on the command line ------------------------------------------
+
+
+def _command(*args) -> str:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("supervision", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_the_command_gives_the_api_s_document(client, users, world):
+    import json
+
+    client.force_login(users["governor"])
+    api = client.get("/api/v1/supervision").json()
+    governor = users["governor"].username
+    assert json.loads(_command("--format", "json", "--user", governor)) == api
+    event = AuditEvent.objects.filter(what="supervision", channel="command").get()
+    assert event.user == users["governor"] and event.filters["counties"] == ["50"]
+    csv = _command("--county", "50", "--user", governor).splitlines()
+    assert csv[0].startswith("Kommunenummer;Kommune;Fylke;Personer som følges opp")
+    assert ";".join(["5001", api["municipalities"][0]["name"], "50", "4", "2", "1", "1", "1"]) in csv
+    assert csv[-1] == ";Totalt;;5;2;1;1;2"
+    # without --user: every person (the administrator's command line), any county
+    assert json.loads(_command("--format", "json", "--county", "46"))["total"]["deviations"] == 1
+
+
+def test_the_command_applies_the_user_s_scope(users, world):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="utenfor tilsynsområdet"):
+        _command("--county", "46", "--user", users["governor"].username)
+    with pytest.raises(CommandError, match="ikke tilgang til tilsyn"):
+        _command("--user", users["trondheim"].username)

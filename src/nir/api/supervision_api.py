@@ -69,10 +69,6 @@ class SupervisionQuery(Schema):
     )
 
 
-def _figure_defs() -> list[dict]:
-    return [{"key": f.key, "label": str(f.label), "deviation": f.deviation} for f in supervision.FIGURES]
-
-
 def _not_found(what: str) -> ApiProblem:
     return ApiProblem(404, f"Ukjent {what}, eller utenfor ditt tilsynsområde.")
 
@@ -82,41 +78,19 @@ def get_supervision(request: HttpRequest, q: Query[SupervisionQuery]):
     """Per municipality of the county (or of every county the caller supervises) and in total: persons
     followed up, in the programme, deviations in final goals, completion deadline passed, participation
     decision missing — the figures of /tilsyn/."""
-    today = timezone.localdate()
-    scope = person_scope(request.auth)
-    munis = supervision.municipality_names(today)
-    mine = supervision.counties(scope, munis)
-    chosen = (q.county or "").strip()
-    if chosen and chosen not in {c for c, _n in mine}:
-        raise _not_found(f"fylke {chosen[:10]!r}")
-    shown = [(c, cn) for c, cn in mine if not chosen or c == chosen]
-    shown_numbers = {c for c, _n in shown}
-    numbers = [nr for nr, (_name, county, _cn) in munis.items() if county in shown_numbers]
-    values = supervision.figures(scope, numbers, today)
-    rows = [
-        {"municipality": nr, "name": munis[nr][0], "county": munis[nr][1], "figures": values[nr]}
-        for nr in numbers
-        if nr in values
-    ]
-    total = {k: sum(v[k] for v in values.values()) for k in supervision.FIGURE_KEYS}
+    try:
+        doc = supervision.overview(person_scope(request.auth), q.county, timezone.localdate())
+    except supervision.UnknownCounty as e:
+        raise _not_found(f"fylke {str(e)[:10]!r}") from None
     audit.record(
         request=request,
         actor_user=request.auth,
         action="statistics",
         channel="api",
         what="supervision",
-        filters={"counties": sorted(shown_numbers), "municipalities": len(rows)},
+        filters={"counties": [c["county"] for c in doc["counties"]], "municipalities": len(doc["municipalities"])},
     )
-    return Status(
-        200,
-        {
-            "as_of": today,
-            "figures": _figure_defs(),
-            "counties": [{"county": c, "name": cn} for c, cn in shown],
-            "municipalities": rows,
-            "total": total,
-        },
-    )
+    return Status(200, doc)
 
 
 @router.get(

@@ -130,3 +130,34 @@ def counties(scope: Scope | None, munis: dict[str, tuple[str, str, str]]) -> lis
         return every
     mine = {munis[m][1] for m in (*scope.municipalities, *(d[:4] for d in scope.districts)) if m in munis}
     return [(c, cn) for c, cn in every if c in mine]
+
+
+class UnknownCounty(LookupError):
+    """A county that is unknown or not among those the user supervises (shown as *not found*)."""
+
+
+def overview(scope: Scope | None, county: str | None, today: dt.date) -> dict:
+    """The supervision view of ``county`` (default: every county the user supervises; IMDi: the whole
+    country) as one document — the shape of ``GET /api/v1/supervision`` and ``nir supervision --format
+    json``: ``figures`` (key, label, deviation), ``counties`` shown, ``municipalities`` (number, name,
+    county, figures: key → persons) and the ``total``. ``UnknownCounty`` for a county outside ``scope``."""
+    munis = municipality_names(today)
+    mine = counties(scope, munis)
+    chosen = (county or "").strip()
+    if chosen and chosen not in {c for c, _n in mine}:
+        raise UnknownCounty(chosen)
+    shown = [(c, cn) for c, cn in mine if not chosen or c == chosen]
+    shown_numbers = {c for c, _n in shown}
+    numbers = [nr for nr, (_name, c, _cn) in munis.items() if c in shown_numbers]
+    values = figures(scope, numbers, today)
+    return {
+        "as_of": today,
+        "figures": [{"key": f.key, "label": str(f.label), "deviation": f.deviation} for f in FIGURES],
+        "counties": [{"county": c, "name": cn} for c, cn in shown],
+        "municipalities": [
+            {"municipality": nr, "name": munis[nr][0], "county": munis[nr][1], "figures": values[nr]}
+            for nr in numbers
+            if nr in values
+        ],
+        "total": {k: sum(v[k] for v in values.values()) for k in FIGURE_KEYS},
+    }
