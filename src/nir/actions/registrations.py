@@ -18,7 +18,6 @@ from django.db import connections, router, transaction
 
 from nir.access import audit
 from nir.access.models import AuditAction, AuditOutcome
-from nir.access.policy import may_change_protected_identity
 from nir.access.persons import (
     AccessRefused,
     PersonElsewhere,
@@ -29,6 +28,7 @@ from nir.access.persons import (
     is_duf,
     may_register,
 )
+from nir.access.policy import may_change_protected_identity
 from nir.actions.acting import Acting
 from nir.register import models as m
 from nir.register import services
