@@ -119,6 +119,31 @@ def test_a_birth_date_after_a_registered_decision_is_refused(world, users):
     assert details(world["anne"]).pk == row.pk
 
 
+def test_a_birth_date_after_a_registration_the_regelmotor_does_not_read_is_refused(world, users):
+    """An exam 01.06.2025 (not one of the Regelmotor's facts) before a birth date 01.08.2025 (after it,
+    the permit 01.10.2025): refused on the birth date all the same."""
+    tor = world["tor"]
+    actions.register(
+        acting(users["trondheim"]),
+        tor.duf,
+        m.Exam,
+        {"scheme": "norwegian", "exam_type": "norwegian_oral", "exam_date": dt.date(2025, 6, 1), "result": "passed"},
+    )
+    born = dt.date(2025, 8, 1)
+    row = details(tor)
+    with pytest.raises(RegistrationRefused) as e:
+        actions.correct_registration(
+            acting(users["trondheim"]),
+            tor.duf,
+            m.PersonDetails,
+            row.pk,
+            {"birth_date": born, "national_id": synthetic_id(born)},
+            "Feil dato",
+        )
+    assert [(p.field, p.rule) for p in e.value.problems] == [("details.birth_date", "date_before_birth")]
+    assert "01.06.2025" in e.value.problems[0].message and details(tor).pk == row.pk
+
+
 def test_a_corrected_birth_date_is_judged_again_by_the_regelmotor(world, users):
     """Born 15.01.1990, Anne has the right and duty to Norwegian training until the day before her 67th
     birthday; born 1963 she is over 55 at the permit and the Regelmotor derives a new status."""
