@@ -61,6 +61,7 @@ CORRECTIONS = {
     "career-guidance": {"organisation": "Karrieresenteret"},
     "competence-mappings": {"date": "2025-10-16"},
     "exams": {"level": "B2"},
+    "details": {"last_name": "Aasen"},  # the person's own details: corrected, never annulled
 }
 
 
@@ -85,6 +86,7 @@ REVISION_VISITS = {
     f"POST /persons/{{duf}}/{resource}/{{id}}/{what}": revise(resource, what)
     for resource in CORRECTIONS
     for what in ("annulments", "corrections")
+    if what == "corrections" or resource != "details"
 }
 
 

@@ -227,9 +227,10 @@ def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     """Fails for a new endpoint until its access is decided (deny-by-default applies meanwhile)."""
     operations = api_operations()
     # 14 single operations, a correction and an annulment of each of the 14 kinds (28), and the three of
-    # moves (issue 16 § 2): POST /persons/{duf}/moves, GET /moves, GET /moves/secondary-migration, and the
-    # two of supervision (GET /supervision, GET /supervision/{municipality})
-    assert len(operations) == 47
+    # moves (issue 16 § 2): POST /persons/{duf}/moves, GET /moves, GET /moves/secondary-migration; the
+    # two of supervision (GET /supervision, GET /supervision/{municipality}); and the correction of the
+    # person's own details (POST /persons/{duf}/details/{id}/corrections)
+    assert len(operations) == 48
     missing_rule = [op for op in operations if op not in policy.API_RULES]
     missing_call = [op for op in operations if op not in API_CALLS]
     unknown_kind = [

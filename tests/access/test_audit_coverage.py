@@ -96,10 +96,13 @@ def _revise_urls(what):
 
         out = []
         for slug, kind in REVISION_KINDS.items():
+            if what == "slett" and not kind.registration.annullable:  # the person's details: «Rett» only
+                continue
             row = kind.model.objects.current().filter(person__duf=duf).order_by("-pk").first()
             assert row is not None, slug
             out.append(f"/personer/{duf}/{what}/{slug}/{row.pk}/")
         assert m.ResidencePermit in {k.model for k in REVISION_KINDS.values()}
+        assert what == "slett" or f"/personer/{duf}/rett/personopplysninger/" in " ".join(out)
         return out
 
     return urls

@@ -301,3 +301,7 @@ def test_every_kind_has_its_access_rules():
         for what in ("corrections", "annulments"):
             rule = policy.api_rule("POST", f"/persons/{{duf}}/{k.resource}/{{id}}/{what}")
             assert rule is not None and rule.write and rule.permission == policy.Permission.PERSON_WRITE
+    # the person's details: corrected, never annulled (no operation, no rule)
+    rule = policy.api_rule("POST", "/persons/{duf}/details/{id}/corrections")
+    assert rule is not None and rule.write and rule.permission == policy.Permission.PERSON_WRITE
+    assert policy.api_rule("POST", "/persons/{duf}/details/{id}/annulments") is None

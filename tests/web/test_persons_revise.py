@@ -28,8 +28,8 @@ def leave(person):
 
 
 def test_every_kind_has_a_form():
-    assert set(SLUG_BY_MODEL) == {k.model for k in kinds.KINDS}
-    assert len(REVISION_KINDS) == len(kinds.KINDS)
+    assert set(SLUG_BY_MODEL) == {k.model for k in kinds.REVISABLE}
+    assert len(REVISION_KINDS) == len(kinds.REVISABLE) == len(kinds.KINDS) + 1  # and the person's details
 
 
 def test_the_correction_form_is_prefilled_without_and_with_htmx(world, as_user):

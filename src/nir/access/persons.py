@@ -88,6 +88,17 @@ class ReadOnly(AccessRefused):
         super().__init__("Du kan lese denne personen, men ikke registrere på den (tilsyn).")
 
 
+class ProtectedIdentityRefused(AccessRefused):
+    """The principal may register on the person but not change their protected identity (skjermet):
+    IMDi only (``policy.may_change_protected_identity``). Nothing is stored."""
+
+    field = "protected_identity"
+    rule = "protected_identity_imdi_only"
+
+    def __init__(self) -> None:
+        super().__init__("Bare IMDi kan endre om en person er skjermet.")
+
+
 def follow_up_rows(person: m.Person) -> list[m.FollowUp]:
     """The person's current follow-up periods (one prepared statement on PostgreSQL)."""
     return current_rows(person.pk, (m.FollowUp,))

@@ -192,6 +192,21 @@ def supervision_is_landing(principal) -> bool:
     )
 
 
+def may_change_protected_identity(principal) -> bool:
+    """Whether ``principal`` may set or lift a person's protected identity (skjermet,
+    ``PersonDetails.protected_identity``): IMDi only (a user or client of an IMDi organisation, or a
+    superuser), and only with the permission to register. A municipality registers on its own
+    persons but may not change the skjermet mark: it hides the person's address from every
+    municipality (``nir.access.read``), so lifting it would expose the address of a person
+    protected for their safety, and setting it is IMDi's decision after the police's (docs/access.md)."""
+    if not allows(principal, P.PERSON_WRITE):
+        return False
+    if getattr(principal, "is_superuser", False):
+        return True
+    org = getattr(principal, "organisation", None)
+    return org is not None and org.kind == OrganisationKind.IMDI
+
+
 class AccessDenied(Exception):
     """The principal lacks ``permission`` (403)."""
 
@@ -280,6 +295,8 @@ REVISION_RESOURCES = (
 for _resource in REVISION_RESOURCES:
     API_RULES[f"POST /persons/{{duf}}/{_resource}/{{id}}/corrections"] = _write()
     API_RULES[f"POST /persons/{{duf}}/{_resource}/{{id}}/annulments"] = _write()
+# The person's own details are corrected, never annulled (``nir.register.kinds.DETAILS``).
+API_RULES["POST /persons/{duf}/details/{id}/corrections"] = _write()
 
 PUBLIC = Rule(None, public=True)
 LOGGED_IN = Rule(None)

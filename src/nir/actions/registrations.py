@@ -22,11 +22,13 @@ from nir.access.persons import (
     AccessRefused,
     PersonElsewhere,
     PersonNotFound,
+    ProtectedIdentityRefused,
     ReadOnly,
     check_person,
     is_duf,
     may_register,
 )
+from nir.access.policy import may_change_protected_identity
 from nir.actions.acting import Acting
 from nir.register import models as m
 from nir.register import services
@@ -169,7 +171,9 @@ def correct_registration(
     version supersedes it, with ``reason``), judged by the Regelmotor and audited, in one transaction.
 
     ``changes``: the changed values, or a function of the current row giving them (called after the
-    access check, so that a refused actor learns nothing of the row). Raises ``AccessRefused``,
+    access check, so that a refused actor learns nothing of the row). The person's details
+    (``PersonDetails``) are corrected here too; a change of their protected identity (skjermet) is
+    IMDi's only (``ProtectedIdentityRefused`` otherwise). Raises ``AccessRefused``,
     ``RegistrationNotFound``, ``ConcurrentChange`` (the version is no longer current) or
     ``RegistrationRefused``; nothing is written or audited then."""
     with transaction.atomic():
@@ -177,6 +181,14 @@ def correct_registration(
         values = changes(row) if callable(changes) else changes
         if all(getattr(row, f, object()) == v for f, v in values.items()):
             raise RegistrationRefused([Problem("values", "no_change", "rettingen endrer ingenting")])
+        if (
+            isinstance(row, m.PersonDetails)
+            and "protected_identity" in values
+            and bool(values["protected_identity"]) != row.protected_identity
+            and not acting.unrestricted
+            and not may_change_protected_identity(acting.principal)
+        ):
+            raise ProtectedIdentityRefused()
         outcome = services.correct(row, values, reason, acting.actor, at=at)
         acting.audit(what=f"{row.FACT_KEY or model.__name__}:correct", persons=[row.person_id])
     return outcome

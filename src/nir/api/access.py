@@ -11,6 +11,7 @@ from nir.access.persons import (
     AccessRefused,
     PersonElsewhere,
     PersonNotFound,
+    ProtectedIdentityRefused,
     ReadOnly,
     find_person,
     follow_up_rows,
@@ -26,6 +27,8 @@ __all__ = ["audit_elsewhere", "follow_up_rows", "may_register", "person_for", "p
 def refusal(e: AccessRefused) -> ApiProblem:
     """The API's answer to an access refusal: 404 for a person not found (or outside the scope),
     403 for a read-only principal."""
+    if isinstance(e, ProtectedIdentityRefused):
+        return ApiProblem(403, str(e), errors=[{"field": f"values.{e.field}", "rule": e.rule, "message": str(e)}])
     if isinstance(e, ReadOnly):
         return ApiProblem(403, str(e), errors=[{"field": "duf", "rule": "read_only_scope", "message": "lesetilgang"}])
     if isinstance(e, PersonElsewhere):

@@ -150,8 +150,8 @@ def registration_out(row: m.Registration, key: str, by=None) -> dict[str, Any]:
         }
     elif type(row) in MODEL_TO_KEY:
         values = item_to_json(row)
-    else:  # a kind that is a plain value in the interchange format (the extension): its keys
-        values = {j: _json_value(getattr(row, f)) for j, f, _k, _r in kinds.BY_MODEL[type(row)].spec}
+    else:  # a plain value in the interchange format (the extension), or the person's details: its keys
+        values = {j: _json_value(getattr(row, f)) for j, f, _k, _r in kinds.REVISABLE_BY_MODEL[type(row)].spec}
     # The registrant is usually the caller (``by``): no look-up then.
     user = (
         (by if by is not None and by.pk == row.registered_by_user_id else row.registered_by_user)

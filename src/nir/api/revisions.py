@@ -12,6 +12,10 @@ Errors: 404 for an unknown person or one outside the scope, and for no registrat
 kind about that person; 403 read-only; 409 when ``{id}`` is no longer the current version (corrected
 or annulled since it was read: a resend of the same correction is refused, never stored twice); 422
 when refused (the reason missing, a value invalid, nothing changed, or the Regelmotor's rule).
+
+The person's own details (``details``: name, national id, birth date, sex, education, skjermet) are
+corrected the same way, and never annulled (no ``…/annulments``); a change of ``protected_identity``
+by anyone but IMDi is refused with 403 (``policy.may_change_protected_identity``).
 """
 
 import datetime as dt
@@ -162,6 +166,8 @@ def _make(kind: kinds.RegistrationKind) -> None:
         by_alias=True,
         summary=f"Correct a registration of {label}",
     )(correct)
+    if not kind.annullable:  # the person's details: corrected, never annulled
+        return
     router.post(
         f"{base}/annulments",
         response={201: RevisionResult, **REVISION_PROBLEMS},
@@ -170,5 +176,5 @@ def _make(kind: kinds.RegistrationKind) -> None:
     )(annul)
 
 
-for _kind in kinds.KINDS:
+for _kind in kinds.REVISABLE:
     _make(_kind)

@@ -339,7 +339,7 @@ def _make_correction(kind: kinds.RegistrationKind) -> type[Schema]:
 
 
 # Every kind's correction, by its API resource (``kinds.RegistrationKind.resource``).
-CORRECTION_SCHEMAS: dict[str, type[Schema]] = {k.resource: _make_correction(k) for k in kinds.KINDS}
+CORRECTION_SCHEMAS: dict[str, type[Schema]] = {k.resource: _make_correction(k) for k in kinds.REVISABLE}
 
 # --- code lists ------------------------------------------------------------------------------
 

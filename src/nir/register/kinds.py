@@ -39,6 +39,7 @@ class RegistrationKind:
     defaults: Mapping[str, Any] = field(default_factory=dict)  # json key -> value when absent or empty
     slug: str = ""  # the person page's form: /personer/<duf>/ny/<slug>/ ("" none)
     segment: str = ""  # the API: POST /api/v1/persons/{duf}/<segment> ("" none)
+    annullable: bool = True  # may be annulled (slettes); the person's details are corrected only
 
     def __post_init__(self) -> None:
         if not self.interchange:
@@ -242,11 +243,36 @@ KINDS: tuple[RegistrationKind, ...] = (
     ),
 )
 
+# The person's own details (personopplysninger: name, national id, birth date, sex, education,
+# skjermet). Not one of ``KINDS``: every person has exactly one current version, given when the person
+# is created (``nir.actions.create_person``; the interchange format's ``facts``), so it has no add form
+# and no list; it can be corrected (``/personer/<duf>/rett/personopplysninger/<id>/``, ``POST
+# /api/v1/persons/{duf}/details/{id}/corrections``), never annulled. ``REVISABLE`` is every kind that
+# can be corrected.
+DETAILS = RegistrationKind(
+    "details",
+    m.PersonDetails,
+    (
+        ("first_name", "first_name", "str", True),
+        ("last_name", "last_name", "str", True),
+        ("birth_date", "birth_date", "date", True),
+        ("sex", "sex", "code:sex", False),
+        ("education", "education", "code:education", False),
+        ("national_id", "national_id", "str", False),
+        ("protected_identity", "protected_identity", "bool", False),
+    ),
+    listed=False,
+    defaults={"education": "unknown"},
+    annullable=False,
+)
+REVISABLE: tuple[RegistrationKind, ...] = (*KINDS, DETAILS)
+
 BY_NAME: dict[str, RegistrationKind] = {k.name: k for k in KINDS}
 BY_MODEL: dict[type[m.Registration], RegistrationKind] = {k.model: k for k in KINDS}
 BY_SLUG: dict[str, RegistrationKind] = {k.slug: k for k in KINDS if k.slug}
 BY_SEGMENT: dict[str, RegistrationKind] = {k.segment: k for k in KINDS if k.segment}
-BY_RESOURCE: dict[str, RegistrationKind] = {k.resource: k for k in KINDS}
+BY_RESOURCE: dict[str, RegistrationKind] = {k.resource: k for k in REVISABLE}
+REVISABLE_BY_MODEL: dict[type[m.Registration], RegistrationKind] = {k.model: k for k in REVISABLE}
 
 
 def get(name: str) -> RegistrationKind:

@@ -463,6 +463,8 @@ def _judge_plausibility(changes: Changes, engine_rows: list[m.Registration], as_
     refuses on an error, else notes the warnings on ``changes``."""
     facts: dict[str, Any] | None = None
     for row in changes.added:
+        if isinstance(row, m.PersonDetails) and row.supersedes_id is not None:  # a corrected birth date
+            _judge_birth_date(row.person_id, engine_rows, as_of, path)
         if type(row) not in KIND_OF_MODEL:
             continue
         if facts is None:
@@ -471,6 +473,26 @@ def _judge_plausibility(changes: Changes, engine_rows: list[m.Registration], as_
         if findings:
             changes.warnings += warnings
             changes.findings.append((row, findings))
+
+
+# The kinds the rules guard does not read, read for a corrected birth date only (it is rare).
+_NOT_GUARDED = tuple(mdl for mdl in KIND_OF_MODEL if mdl not in GUARD_MODELS)
+
+
+def _judge_birth_date(person_id: int, engine_rows: list[m.Registration], as_of: dt.date, path: str) -> None:
+    """The person's details as ``engine_rows`` now hold them (a corrected birth date): refused, on the
+    birth date, if a current registration of the person of any kind is dated before it (the
+    plausibility rule ``date_before_birth``, an error for a new registration too)."""
+    facts = d.plausibility_facts(engine_rows)
+    problems = [
+        Problem(f"{path}.birth_date" if path else "birth_date", f.rule, f.message)
+        for row in [*engine_rows, *current_rows(person_id, _NOT_GUARDED)]
+        if type(row) in KIND_OF_MODEL
+        for f in d.plausibility_findings(type(row), row.fact_values(), facts, as_of)
+        if f.rule == "date_before_birth"
+    ]
+    if problems:
+        raise RegistrationRefused(problems)
 
 
 def store_warnings(judged: Sequence[tuple[m.Registration, Sequence[plausibility.Finding]]], at: dt.datetime) -> None:

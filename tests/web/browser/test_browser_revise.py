@@ -86,3 +86,28 @@ def test_caseworker_annuls_a_final_goal_from_the_history(page, world, login, che
     page.goto(f"/personer/{didrik.duf}/")
     expect(page.locator("#avvik")).to_contain_text(DEVIATION_LABELS["final_goal_missing"])
     expect(page.locator("#sluttmaal-intro")).not_to_contain_text("Arbeid - person har ikke")
+
+
+def test_caseworker_corrects_a_surname(page, world, login, check_page):
+    """The person's own details: «Rett» beside them opens a form of its own, pre-filled; saved with a
+    reason, the person page shows the new name and the history the old one, who and why."""
+    didrik = world.persons["deltaker"]
+    details = m.PersonDetails.objects.current().get(person=didrik)
+    login(page, "saksbehandler-trondheim")
+    page.goto(f"/personer/{didrik.duf}/")
+    page.locator(".pp-details-revise").get_by_role("link", name=re.compile(r"^Rett")).click()
+    expect(page.get_by_role("heading", level=2)).to_contain_text("Personopplysninger")
+    expect(page.get_by_label("Etternavn")).to_have_value(details.last_name)  # pre-filled
+    expect(page.get_by_label("Fornavn")).to_have_value(details.first_name)
+    check_page(page, "rett-personopplysninger-skjema")
+    page.get_by_label("Etternavn").fill("Rettesen")
+    page.get_by_label("Begrunnelse").fill("Skrivefeil i etternavnet")
+    page.get_by_role("button", name="Lagre rettingen").click()
+    expect(page).to_have_url(re.compile(rf"/personer/{didrik.duf}/$"))
+    expect(page.get_by_role("status").or_(page.locator(".ds-alert")).first).to_contain_text("Rettingen er lagret.")
+    expect(page.locator("#grunndata")).to_contain_text(f"{details.first_name} Rettesen")
+    assert m.PersonDetails.objects.current().get(person=didrik).last_name == "Rettesen"
+    page.goto(f"/personer/{didrik.duf}/historikk/")
+    corrected = page.get_by_role("table").locator("tr", has_text="Skrivefeil i etternavnet")
+    expect(corrected).to_contain_text("Korrigert")
+    expect(corrected).to_contain_text("Tora Trondsen")

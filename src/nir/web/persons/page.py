@@ -246,6 +246,7 @@ class PersonPage:
         settlements = sorted(read.settlements, key=lambda r: (r.settlement_date, r.id), reverse=True)
         return {
             "details": self.details,
+            "details_revise": self.revise(self.details) if self.details else {},  # «Rett» of the details
             "sex": codes.label("sex", self.details.sex) if self.details and self.details.sex else "",
             "protected": read.protected,
             "lives_in": place_label(residence.municipality, residence.district) if address is not None else "",

@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from nir import actions
-from nir.access.persons import PersonNotFound, ReadOnly, find_person
+from nir.access.persons import PersonNotFound, ProtectedIdentityRefused, ReadOnly, find_person
 from nir.access.read import PAGE_MODELS, read_person
 from nir.register import models as m
 from nir.register.errors import ConcurrentChange, RegistrationNotFound, RegistrationRefused
@@ -148,6 +148,8 @@ def _revise(request, duf: str, slug: str, pk: int, what: str):
     kind = REVISION_KINDS.get(slug)
     if kind is None or pk >= 2**63:  # (no id of the register's is that large)
         raise Http404
+    if what == ANNUL and not kind.registration.annullable:  # the person's details: corrected only
+        raise Http404
     try:
         found = find_person(request.user, duf, write=True)
     except PersonNotFound:
@@ -179,6 +181,10 @@ def _revise(request, duf: str, slug: str, pk: int, what: str):
             outcome = actions.annul_registration(acting, found.duf, kind.model, row.pk, reason)
     except PersonNotFound:
         return not_found(request, duf)
+    except ProtectedIdentityRefused as e:  # the field on the form, and 403: not the user's to change
+        label = next((str(f.label) for f in kind.fields if f.name == e.field), "")
+        errors = [FormError(e.field, label, str(e), e.rule)]
+        return _form(request, found, kind, slug, row, what, sub, errors, status=403)
     except ReadOnly as e:
         raise PermissionDenied(str(e)) from None
     except RegistrationNotFound:

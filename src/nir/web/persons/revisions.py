@@ -9,7 +9,8 @@ What the caseworker typed is parsed with the interchange parser over the registr
 values, as the API does; everything else is judged by the action (``nir.actions.correct_registration``).
 
 URLs: ``/personer/<duf>/rett/<slug>/<id>/`` and ``/personer/<duf>/slett/<slug>/<id>/``; ``<slug>`` is
-the add form's slug, or one of ``EXTRA_SLUGS``.
+the add form's slug, or one of ``EXTRA_SLUGS``. The person's own details (``personopplysninger``)
+are corrected only: no «Slett».
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ EXTRA_SLUGS = {
     "residences": "adresse",
     "follow_up": "oppfolging",
     "settlements": "bosetting",
+    "details": "personopplysninger",  # the person's own details: corrected, never annulled
 }
 REASON = "begrunnelse"  # the reason's form field
 
@@ -83,7 +85,7 @@ def _form_kind(registration: kinds.RegistrationKind) -> tuple[str, Kind]:
 
 
 # slug -> the form's kind, for every registration kind
-REVISION_KINDS: dict[str, Kind] = dict(_form_kind(k) for k in kinds.KINDS)
+REVISION_KINDS: dict[str, Kind] = dict(_form_kind(k) for k in kinds.REVISABLE)
 SLUG_BY_MODEL: dict[type[m.Registration], str] = {k.model: slug for slug, k in REVISION_KINDS.items()}
 
 
@@ -94,11 +96,14 @@ def revise_urls(duf: str, row: m.Registration) -> dict[str, str]:
         return {}
     day = next((v for f in row.FACT_FIELDS if isinstance(v := getattr(row, f), dt.date)), None)
     label = capfirst(row._meta.verbose_name) + (f" {day.strftime('%d.%m.%Y')}" if day else "")
-    return {
+    urls = {
         "correct": reverse("person_correct", args=[duf, slug, row.pk]),
         "annul": reverse("person_annul", args=[duf, slug, row.pk]),
         "label": label,  # for screen readers: which registration the link is about
     }
+    if not REVISION_KINDS[slug].registration.annullable:
+        del urls["annul"]
+    return urls
 
 
 def section_id(kind: Kind, row: m.Registration) -> str:
