@@ -263,6 +263,9 @@ API_RULES: dict[str, Rule] = {
     "POST /persons/{duf}/terminations": _write(),
     "POST /persons/{duf}/career-guidance": _write(),
     "POST /persons/{duf}/moves": _write(),
+    # Plausibility warnings (open ones) and «Kontrollert» (nir.actions.acknowledge_warning)
+    "GET /persons/{duf}/warnings": _read(P.PERSON_READ, Person.ONE),
+    "POST /persons/{duf}/warnings/{warning_id}/acknowledgements": _write(),
     "GET /moves": _read(P.PERSON_READ, Person.MANY),
     "GET /moves/secondary-migration": _read(P.REPORT_READ, Person.MANY),
     "POST /batches": _write(Person.MANY),
@@ -319,6 +322,8 @@ WEB_RULES: dict[str, Rule] = {
     "person_add": _write(),
     "person_correct": _write(),
     "person_annul": _write(),
+    # «Kontrollert»: acknowledge a plausibility warning (nir.actions.acknowledge_warning)
+    "warning_acknowledge": _write(),
     # Moves (issue 16 § 2): persons who moved in and out of the user's area; registering a move.
     "person_moves": _read(P.PERSON_READ, Person.MANY),
     "person_move": _write(),

@@ -43,6 +43,9 @@ _EXPORTS = {
     "import_person": "nir.actions.imports",
     "move": "nir.actions.moves",
     "reevaluate": "nir.actions.rules",
+    "acknowledge_warning": "nir.actions.warnings",
+    "AlreadyAcknowledged": "nir.actions.warnings",
+    "WarningRefused": "nir.actions.warnings",
 }
 __all__ = sorted(_EXPORTS)
 

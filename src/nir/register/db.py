@@ -85,13 +85,14 @@ END $$;
 
 
 def register_append_only_tables() -> list[AppendOnlyTable]:
-    """The person anchor and the plausibility warnings (immutable), and every registration table, derived
-    ones included (supersedable)."""
-    from nir.register.models import ALL_REGISTRATION_MODELS, Person, PlausibilityWarning
+    """The person anchor, the plausibility warnings and their acknowledgements (immutable), and every
+    registration table, derived ones included (supersedable)."""
+    from nir.register.models import ALL_REGISTRATION_MODELS, Person, PlausibilityWarning, WarningAcknowledgement
 
     return [
         AppendOnlyTable(Person._meta.db_table, APPEND_ONLY_MESSAGE),
         AppendOnlyTable(PlausibilityWarning._meta.db_table, APPEND_ONLY_MESSAGE),
+        AppendOnlyTable(WarningAcknowledgement._meta.db_table, APPEND_ONLY_MESSAGE),
     ] + [
         AppendOnlyTable(m._meta.db_table, APPEND_ONLY_MESSAGE, tuple(f.column for f in m._meta.concrete_fields))
         for m in ALL_REGISTRATION_MODELS

@@ -645,6 +645,37 @@ class PlausibilityWarning(models.Model):
         ]
 
 
+class WarningAcknowledgement(models.Model):
+    """«Kontrollert»: a caseworker checked a plausibility warning and found the registration correct
+    (a real 45-hour course, …). The warning leaves the data-quality work list; the registration is
+    unchanged. One per warning (a second is refused: ``warning`` is unique).
+
+    Written by the action ``nir.actions.acknowledge_warning`` (access, audit, one transaction), never
+    changed or deleted (append-only, ``nir.register.db``). Who and when are kept as on a registration.
+    """
+
+    warning = models.OneToOneField(PlausibilityWarning, on_delete=models.PROTECT, related_name="acknowledgement")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
+    comment = models.TextField("kommentar", blank=True)
+    recorded_at = models.DateTimeField("kontrollert")
+    registered_by_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    registered_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    registered_by_client = models.ForeignKey(
+        "access.ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    registered_by_system = models.CharField(max_length=40, blank=True)
+    source_system = models.CharField("kildesystem", max_length=100)
+
+    class Meta:
+        verbose_name = "kontroll av plausibilitetsadvarsel"
+        verbose_name_plural = "kontroller av plausibilitetsadvarsler"
+        indexes = [models.Index(fields=["person"], name="plaus_ack_person")]
+
+    registered_by_label = Registration.registered_by_label
+
+
 # Every registration model, in the order facts are written and exported.
 REGISTRATION_MODELS: tuple[type[Registration], ...] = (
     PersonDetails,

@@ -26,7 +26,8 @@ definitions are the reports' wherever a report has one:
   the last 30 days (registered_by_system ``Regelmotor``; e.g. «Avbrutt –
   Vedtak om bortfall av rett og plikt pga. arbeid»);
 * ``datakvalitet`` — open plausibility warnings (``PlausibilityWarning`` on a
-  registration that is still current; docs/rules.md «Plausibility»), one row a
+  registration that is still current; docs/rules.md «Plausibility») not yet
+  acknowledged («Kontrollert», ``Context.acknowledged``: those acknowledged), one row a
   warning, filtered by rule with ``Context.rule``; ``plausibility_counts`` gives
   them per follow-up municipality and rule (IMDi's view across municipalities).
 
@@ -67,7 +68,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Lower, RowNumber
+from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,11 +124,16 @@ class Context:
     now: dt.datetime
     # ``datakvalitet``: only the warnings of this plausibility rule (None: every rule)
     rule: str | None = None
+    # ``datakvalitet``: the open warnings a caseworker has acknowledged («Kontrollert») instead of the
+    # unchecked ones
+    acknowledged: bool = False
 
     @classmethod
-    def for_user(cls, user, today: dt.date | None = None, *, rule: str | None = None) -> Context:
+    def for_user(
+        cls, user, today: dt.date | None = None, *, rule: str | None = None, acknowledged: bool = False
+    ) -> Context:
         now = timezone.now()
-        return cls(person_scope(user), today or timezone.localdate(now), now, rule)
+        return cls(person_scope(user), today or timezone.localdate(now), now, rule, acknowledged)
 
     @property
     def params(self) -> ReportParams:
@@ -291,13 +297,30 @@ def open_warnings() -> QuerySet:
     return m.PlausibilityWarning.objects.filter(still_current)
 
 
+def acknowledged(done: bool) -> Q:
+    """Warnings a caseworker has acknowledged («Kontrollert», ``WarningAcknowledgement``) — or, with
+    ``done=False``, not."""
+    q = Exists(m.WarningAcknowledgement.objects.filter(warning_id=OuterRef("pk")))
+    return q if done else ~q
+
+
 def plausibility_warnings(ctx: Context) -> QuerySet:
-    """Open plausibility warnings of the persons in scope (``in_scope``), one row a warning; only rule
-    ``ctx.rule`` when set."""
-    qs = open_warnings()
+    """Open plausibility warnings of the persons in scope (``in_scope``), one row a warning: those not
+    yet acknowledged (``ctx.acknowledged``: those acknowledged, with who, when and the comment); only
+    rule ``ctx.rule`` when set."""
+    qs = open_warnings().filter(acknowledged(ctx.acknowledged))
     if ctx.rule:
         qs = qs.filter(rule=ctx.rule)
-    return qs.annotate(**queries.person_columns(ctx.params))
+    return qs.annotate(
+        ack_at=F("acknowledgement__recorded_at"),
+        ack_comment=F("acknowledgement__comment"),
+        ack_by=Coalesce(
+            "acknowledgement__registered_by_user__username",
+            "acknowledgement__registered_by_client__name",
+            "acknowledgement__registered_by_system",
+        ),
+        **queries.person_columns(ctx.params),
+    )
 
 
 def plausibility_counts(ctx: Context) -> list[dict]:
@@ -311,7 +334,7 @@ def plausibility_counts(ctx: Context) -> list[dict]:
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=ctx.today))
         .order_by("-valid_from", "-id")
     )
-    qs = open_warnings()
+    qs = open_warnings().filter(acknowledged(ctx.acknowledged))
     if ctx.scope is not None:
         qs = qs.filter(persons_followed_up(ctx.scope, today=ctx.today))
     if ctx.rule:
@@ -578,8 +601,10 @@ _section(
             Column("message", _("Plausibility warning"), "text"),
             Column("kind", _("Registration"), "registration", ("kind",)),
             Column("recorded_at", _("Registered"), "datetime", ("recorded_at",)),
+            # «Kontrollert»: the button (nir.actions.acknowledge_warning), or who checked it and when
+            Column("ack_at", _("Checked"), "acknowledge"),
         ),
-        values=("message", "kind", "rule", "registration_id", "recorded_at"),
+        values=("message", "kind", "rule", "registration_id", "recorded_at", "ack_at", "ack_by", "ack_comment"),
         default_sort="-recorded_at",
         empty_text=_("No open plausibility warnings."),
         noun="warnings",

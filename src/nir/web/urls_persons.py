@@ -6,7 +6,7 @@ Every name has its rule in ``nir.access.policy.WEB_RULES``.
 
 from django.urls import path
 
-from nir.web.persons import moves, revision_views, search, views
+from nir.web.persons import moves, revision_views, search, views, warnings
 
 urlpatterns = [
     path("personer/", search.persons, name="persons"),
@@ -18,4 +18,7 @@ urlpatterns = [
     path("personer/<str:duf>/ny/<slug:kind>/", views.person_add, name="person_add"),
     path("personer/<str:duf>/rett/<slug:kind>/<int:pk>/", revision_views.person_correct, name="person_correct"),
     path("personer/<str:duf>/slett/<slug:kind>/<int:pk>/", revision_views.person_annul, name="person_annul"),
+    path(
+        "personer/<str:duf>/advarsler/<int:pk>/kontrollert/", warnings.warning_acknowledge, name="warning_acknowledge"
+    ),
 ]

@@ -38,7 +38,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from nir import codes, spreadsheet
-from nir.access import audit
+from nir.access import audit, policy
 from nir.reference.models import County, District, Municipality
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import worklist
@@ -176,6 +176,17 @@ def _cell(col: worklist.Column, rec: dict):
         # where every registration stands with who, when and why
         label = worklist.REGISTRATION_LABELS.get(rec.get(col.key) or "", rec.get(col.key) or "–")
         return {"kind": "link", "value": str(label), "url": reverse("person_history", args=[rec["duf"]])}
+    if kind == "acknowledge":
+        # «Kontrollert»: who checked the warning and when, or the button (nir.web.persons.warnings)
+        return {
+            "kind": "acknowledge",
+            "value": rec.get("ack_at"),
+            "by": rec.get("ack_by") or "",
+            "comment": rec.get("ack_comment") or "",
+            "id": rec["pk"],
+            "what": rec.get("message") or "",
+            "url": reverse("warning_acknowledge", args=[rec["duf"], rec["pk"]]),
+        }
     return {"kind": "text", "value": rec.get(col.key) or "–"}
 
 
@@ -236,6 +247,7 @@ def worklist_page(request):
         "today": ctx.today,
         "no_access": ctx.sees_nobody,
         "inline_url": reverse("worklist") + "?inline=1",
+        **_acknowledging(request, reverse("worklist") + "?inline=1"),
     }
     if inline:
         # Without JavaScript: every block rendered here (a few bounded statements each), one audit event.
@@ -260,12 +272,17 @@ def worklist_section(request, section: str):
         raise Http404(_("Unknown section of the work list"))
     rule = request.GET.get("regel", "").strip() if s.id == "datakvalitet" else ""
     rule = rule if rule in plausibility.BY_ID else ""
-    ctx = worklist.Context.for_user(request.user, rule=rule or None)
+    checked = s.id == "datakvalitet" and request.GET.get("kontrollert") == "1"
+    ctx = worklist.Context.for_user(request.user, rule=rule or None, acknowledged=checked)
     names = reference_names(ctx.today)
     if request.headers.get("HX-Request"):
         page = worklist.run(s.id, ctx, limit=BLOCK_ROWS)
         _record(request, f"worklist:{s.id}", page.person_ids, {"section": s.id, "rows": BLOCK_ROWS})
-        response = render(request, "web/worklist/_block.html", {"block": _block(s, page, names)})
+        response = render(
+            request,
+            "web/worklist/_block.html",
+            {"block": _block(s, page, names), **_acknowledging(request, reverse("worklist"))},
+        )
         patch_vary_headers(response, ("HX-Request",))
         return response
 
@@ -282,7 +299,7 @@ def worklist_section(request, section: str):
         page = worklist.run(s.id, ctx, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, sort=sort)
     _record(request, f"worklist:{s.id}", page.person_ids, {"section": s.id, "page": number, "sort": sort})
     url = reverse("worklist_section", args=[s.id])
-    query = {"sort": sort if sort != s.default_sort else "", "regel": rule}
+    query = {"sort": sort if sort != s.default_sort else "", "regel": rule, "kontrollert": "1" if checked else ""}
     report_url = ""
     if s.report:
         report_url = _url("report", s.report[0], **s.report[1])
@@ -292,7 +309,7 @@ def worklist_section(request, section: str):
         "count": page.count,
         "rows": _rows(page, names),
         "count_text": count_text(page.count, s.noun),
-        "headers": _sort_headers(_columns(s), sort, url, {"sort": sort, "regel": rule}),
+        "headers": _sort_headers(_columns(s), sort, url, {**query, "sort": sort}),
         "pager": _pager(url, query, number, pages),
         "first_row": page.offset + 1 if page.count else 0,
         "last_row": page.offset + len(page.rows),
@@ -300,10 +317,17 @@ def worklist_section(request, section: str):
         "today": ctx.today,
         "no_access": ctx.sees_nobody,
         "data_quality": _data_quality(request, ctx, names) if s.id == "datakvalitet" else None,
+        **_acknowledging(request, request.get_full_path()),
     }
     response = render(request, "web/worklist/section.html", context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _acknowledging(request, back: str) -> dict:
+    """The data-quality rows' «Kontrollert» button: shown to a user who may register (not the county
+    governor), returning to ``back``."""
+    return {"can_acknowledge": policy.page_allowed(request.user, "warning_acknowledge"), "ack_next": back}
 
 
 def _data_quality(request, ctx: worklist.Context, names: dict) -> dict:
@@ -329,11 +353,12 @@ def _data_quality(request, ctx: worklist.Context, names: dict) -> dict:
             action="statistics",
             channel="web",
             what="worklist:datakvalitet:counts",
-            filters={"rule": ctx.rule or ""},
+            filters={"rule": ctx.rule or "", "acknowledged": ctx.acknowledged},
         )
     return {
         "rules": [{"id": r.id, "title": r.title, "selected": r.id == ctx.rule} for r in plausibility.RULES],
         "rule": ctx.rule or "",
+        "acknowledged": ctx.acknowledged,
         "per_municipality": per_municipality,
         "url": reverse("worklist_section", args=["datakvalitet"]),
     }

@@ -1,0 +1,127 @@
+"""«Kontrollert» (issue 16 § 3): a caseworker acknowledges a plausibility warning that is correct (a real
+45-hour course). The action (``nir.actions.acknowledge_warning``) checks access, stores an append-only
+``WarningAcknowledgement`` and records the audit event in one transaction; the warning leaves the work
+list «Datakvalitet» (the filter «vis kontrollerte» shows it with who and when)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from actions_support import fail_audit, persons_of, write_events
+
+from nir import actions
+from nir.access.persons import PersonNotFound, ReadOnly
+from nir.actions import warnings as w
+from nir.register import models as m
+from nir.reports import worklist
+
+pytestmark = pytest.mark.django_db
+
+HOURS = {"scheme": "intro", "from_date": dt.date(2026, 11, 2), "to_date": dt.date(2026, 11, 6), "hours": 45}
+
+
+def acting(user):
+    return actions.Acting.for_user(user, channel="web")
+
+
+@pytest.fixture
+def warned(world, users):
+    """Tor's 45-hour week in November: stored with a warning (above full time)."""
+    outcome = actions.register(acting(users["trondheim"]), world["tor"].duf, m.Participation, dict(HOURS))
+    assert outcome.warnings
+    return m.PlausibilityWarning.objects.get(person=world["tor"])
+
+
+def unchecked(user):
+    return list(worklist.plausibility_warnings(worklist.Context.for_user(user)).values_list("pk", flat=True))
+
+
+def test_acknowledge_stores_a_row_audits_and_the_warning_leaves_the_work_list(world, users, warned):
+    assert unchecked(users["trondheim"]) == [warned.pk]
+    before = len(write_events())
+    ack = actions.acknowledge_warning(acting(users["trondheim"]), world["tor"].duf, warned.pk, " Kurset er 45 t. ")
+    assert (ack.warning_id, ack.person_id, ack.comment) == (warned.pk, world["tor"].pk, "Kurset er 45 t.")
+    assert ack.registered_by_user_id == users["trondheim"].pk and ack.registered_by_label == "saksbehandler-5001"
+    events = write_events()[before:]
+    assert [e.what for e in events] == ["warning:acknowledge"] and persons_of(events[0]) == {world["tor"].pk}
+    assert unchecked(users["trondheim"]) == []
+    # «vis kontrollerte»: the warning with who checked it, when and why
+    ctx = worklist.Context.for_user(users["trondheim"], acknowledged=True)
+    [row] = worklist.plausibility_warnings(ctx).values("pk", "ack_by", "ack_comment", "ack_at")
+    assert (row["pk"], row["ack_by"], row["ack_comment"]) == (warned.pk, "saksbehandler-5001", "Kurset er 45 t.")
+    # the counts per municipality count only the unchecked ones
+    assert worklist.plausibility_counts(worklist.Context.for_user(users["imdi"])) == []
+
+
+def test_a_second_acknowledgement_is_refused(world, users, warned):
+    actions.acknowledge_warning(acting(users["trondheim"]), world["tor"].duf, warned.pk)
+    with pytest.raises(w.AlreadyAcknowledged):
+        actions.acknowledge_warning(acting(users["imdi"]), world["tor"].duf, warned.pk, "igjen")
+    assert m.WarningAcknowledgement.objects.count() == 1
+
+
+def test_out_of_scope_read_only_and_unknown_warnings_write_nothing(world, users, warned):
+    before = len(write_events())
+    with pytest.raises(PersonNotFound):
+        actions.acknowledge_warning(acting(users["bergen"]), world["tor"].duf, warned.pk)
+    with pytest.raises(ReadOnly):
+        actions.acknowledge_warning(acting(users["governor"]), world["tor"].duf, warned.pk)
+    with pytest.raises(w.WarningNotFound):  # the warning of another person
+        actions.acknowledge_warning(acting(users["trondheim"]), world["anne"].duf, warned.pk)
+    with pytest.raises(w.CommentTooLong):
+        actions.acknowledge_warning(acting(users["trondheim"]), world["tor"].duf, warned.pk, "x" * 501)
+    assert m.WarningAcknowledgement.objects.count() == 0 and len(write_events()) == before
+
+
+def test_a_closed_warning_cannot_be_acknowledged(world, users, warned):
+    row = m.Participation.objects.current().get(pk=warned.registration_id)
+    actions.correct(acting(users["trondheim"]), row, {"hours": 30}, "skrivefeil")
+    with pytest.raises(w.WarningNotOpen):
+        actions.acknowledge_warning(acting(users["trondheim"]), world["tor"].duf, warned.pk)
+
+
+def test_a_failing_audit_log_rolls_the_acknowledgement_back(world, users, warned, monkeypatch):
+    fail_audit(monkeypatch)
+    with pytest.raises(RuntimeError):
+        actions.acknowledge_warning(acting(users["trondheim"]), world["tor"].duf, warned.pk)
+    assert m.WarningAcknowledgement.objects.count() == 0
+
+
+# --- web --------------------------------------------------------------------------------------------
+
+
+def test_web_button_in_the_work_list_acknowledges_and_returns(client, world, users, warned):
+    client.force_login(users["trondheim"])
+    page = client.get("/arbeidsflate/datakvalitet/").content.decode()
+    url = f"/personer/{world['tor'].duf}/advarsler/{warned.pk}/kontrollert/"
+    assert f'action="{url}"' in page and "csrfmiddlewaretoken" in page
+    r = client.post(url, {"comment": "Ekte kurs", "next": "/arbeidsflate/datakvalitet/"})
+    assert r.status_code == 303 and r["Location"] == "/arbeidsflate/datakvalitet/"
+    page = client.get("/arbeidsflate/datakvalitet/").content.decode()
+    assert world["tor"].duf not in page and "Advarselen er kontrollert" in page
+    checked = client.get("/arbeidsflate/datakvalitet/?kontrollert=1").content.decode()
+    assert world["tor"].duf in checked and "Kontrollert av saksbehandler-5001" in checked and "Ekte kurs" in checked
+    # again: refused with a message, nothing more stored
+    r = client.post(url, {"next": "https://evil.example/"}, follow=True)
+    assert r.redirect_chain[0][0] == f"/personer/{world['tor'].duf}/"
+    assert "allerede kontrollert" in r.content.decode() and m.WarningAcknowledgement.objects.count() == 1
+
+
+def test_web_csrf_is_required(world, users, warned):
+    from django.test import Client
+
+    c = Client(enforce_csrf_checks=True)
+    c.force_login(users["trondheim"])
+    r = c.post(f"/personer/{world['tor'].duf}/advarsler/{warned.pk}/kontrollert/")
+    assert r.status_code == 403 and m.WarningAcknowledgement.objects.count() == 0
+
+
+def test_web_governor_sees_no_button_and_is_refused(client, world, users, warned):
+    client.force_login(users["governor"])
+    url = f"/personer/{world['tor'].duf}/advarsler/{warned.pk}/kontrollert/"
+    assert f'action="{url}"' not in client.get("/arbeidsflate/datakvalitet/").content.decode()
+    assert client.post(url).status_code == 403
+    client.force_login(users["bergen"])
+    assert client.post(url).status_code == 404
+    assert m.WarningAcknowledgement.objects.count() == 0
