@@ -264,6 +264,13 @@ def every_table_filled(make_person, actor, user):
     services.register(
         person, m.Measure, dict(SAMPLE_FACTS[m.Measure], hours_per_week=Decimal("45")), actor, at=at(2026, 2, 1)
     )
+    # … and its acknowledgement («Kontrollert»)
+    m.WarningAcknowledgement.objects.create(
+        warning=m.PlausibilityWarning.objects.get(person=person),
+        person=person,
+        recorded_at=at(2026, 2, 2),
+        **actor.row_fields(),
+    )
     audit.record(actor_user=user, action="read", channel="web", what="person", persons=[person])
     with connection.cursor() as cur:
         for table in APPEND_ONLY:
