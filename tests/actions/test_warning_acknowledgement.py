@@ -125,3 +125,55 @@ def test_web_governor_sees_no_button_and_is_refused(client, world, users, warned
     client.force_login(users["bergen"])
     assert client.post(url).status_code == 404
     assert m.WarningAcknowledgement.objects.count() == 0
+
+
+# --- API --------------------------------------------------------------------------------------------
+
+
+def test_api_lists_and_acknowledges_warnings(client, world, users, warned):
+    import json
+
+    client.force_login(users["trondheim"])
+    base = f"/api/v1/persons/{world['tor'].duf}/warnings"
+    r = client.get(base)
+    assert r.status_code == 200, r.content
+    doc = r.json()
+    assert doc["count"] == 1 and doc["warnings"][0]["id"] == warned.pk
+    assert doc["warnings"][0]["rule"] == "participation_hours_above_full_time"
+    assert doc["warnings"][0]["acknowledgement"] is None
+    url = f"{base}/{warned.pk}/acknowledgements"
+    r = client.post(url, json.dumps({"comment": "Ekte kurs"}), content_type="application/json")
+    assert r.status_code == 201, r.content
+    ack = r.json()["warning"]["acknowledgement"]
+    assert (ack["acknowledged_by"], ack["comment"]) == ("saksbehandler-5001", "Ekte kurs")
+    assert client.get(base).json()["warnings"][0]["acknowledgement"]["comment"] == "Ekte kurs"
+    # again: 409, problem+json
+    r = client.post(url, "{}", content_type="application/json")
+    assert r.status_code == 409 and r["Content-Type"].startswith("application/problem+json")
+    assert r.json()["errors"][0]["rule"] == "already_acknowledged"
+    # an unknown warning of the person: 404
+    r = client.post(f"{base}/999999/acknowledgements", "{}", content_type="application/json")
+    assert r.status_code == 404
+    assert m.WarningAcknowledgement.objects.count() == 1
+
+
+def test_api_refuses_out_of_scope_and_read_only(client, world, users, warned):
+    url = f"/api/v1/persons/{world['tor'].duf}/warnings"
+    client.force_login(users["bergen"])
+    assert client.get(url).status_code == 404
+    r = client.post(f"{url}/{warned.pk}/acknowledgements", "{}", content_type="application/json")
+    assert r.status_code == 404
+    client.force_login(users["governor"])
+    assert client.get(url).status_code == 200  # the county governor reads …
+    r = client.post(f"{url}/{warned.pk}/acknowledgements", "{}", content_type="application/json")
+    assert r.status_code == 403 and r["Content-Type"].startswith("application/problem+json")  # … but does not write
+    client.force_login(users["trondheim"])
+    r = client.post(f"{url}/{warned.pk}/acknowledgements", json_comment("x" * 501), content_type="application/json")
+    assert r.status_code == 422
+    assert m.WarningAcknowledgement.objects.count() == 0
+
+
+def json_comment(text: str) -> str:
+    import json
+
+    return json.dumps({"comment": text})

@@ -62,7 +62,16 @@ api = NirAPI(
 )
 errors.install(api)
 
-from nir.api import batches, codes_api, moves, persons, reports_api, revisions, supervision_api  # noqa: E402
+from nir.api import (  # noqa: E402
+    batches,
+    codes_api,
+    moves,
+    persons,
+    reports_api,
+    revisions,
+    supervision_api,
+    warnings_api,
+)
 
 api.add_router("", persons.router)
 api.add_router("", moves.router)
@@ -71,3 +80,4 @@ api.add_router("", reports_api.router)
 api.add_router("", batches.router)
 api.add_router("", revisions.router)
 api.add_router("", supervision_api.router)
+api.add_router("", warnings_api.router)

@@ -323,6 +323,38 @@ def plausibility_warnings(ctx: Context) -> QuerySet:
     )
 
 
+def person_warnings(person_id: int) -> list[dict]:
+    """The open plausibility warnings of one person (the person page, ``GET /persons/{duf}/warnings``),
+    oldest first, each with its acknowledgement («Kontrollert») if any: ``ack_at``, ``ack_by``,
+    ``ack_comment`` (None: not checked). One statement; the caller has checked access to the person."""
+    return list(
+        open_warnings()
+        .filter(person_id=person_id)
+        .annotate(
+            ack_at=F("acknowledgement__recorded_at"),
+            ack_comment=F("acknowledgement__comment"),
+            ack_by=Coalesce(
+                "acknowledgement__registered_by_user__username",
+                "acknowledgement__registered_by_client__name",
+                "acknowledgement__registered_by_system",
+            ),
+        )
+        .order_by("recorded_at", "pk")
+        .values(
+            "pk",
+            "kind",
+            "registration_id",
+            "rule",
+            "field",
+            "message",
+            "recorded_at",
+            "ack_at",
+            "ack_by",
+            "ack_comment",
+        )
+    )
+
+
 def plausibility_counts(ctx: Context) -> list[dict]:
     """Open plausibility warnings of the persons in scope per follow-up municipality today and rule:
     [{"municipality", "rule", "warnings", "persons"}], most warnings first (no personal data)."""
