@@ -90,6 +90,40 @@ REVISION_VISITS = {
 }
 
 
+# --- plausibility warnings (GET /persons/{duf}/warnings, POST …/warnings/{id}/acknowledgements) ----------
+
+
+def make_warning(duf) -> int:
+    """An open plausibility warning of the person (made here, on a current participation row: the
+    matrix's register has none) — or 1 when the person is unknown (refused before the id matters)."""
+    from django.utils import timezone
+
+    from nir.register import models as m
+
+    person = m.Person.objects.filter(duf=duf).first()
+    row = m.Participation.objects.current().filter(person=person).order_by("-pk").first() if person else None
+    if row is None:
+        return 1
+    warning = m.PlausibilityWarning.objects.create(
+        person=person,
+        kind="participation",
+        registration_id=row.pk,
+        rule="participation_hours_above_full_time",
+        field="hours",
+        message="60 timer er mer enn full tid",
+        recorded_at=timezone.now(),
+    )
+    return warning.pk
+
+
+WARNING_VISITS = {
+    "GET /persons/{duf}/warnings": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}/warnings", headers=h),
+    "POST /persons/{duf}/warnings/{warning_id}/acknowledgements": lambda c, h, duf: post_json(
+        c, f"/persons/{duf}/warnings/{make_warning(duf)}/acknowledgements", {"comment": "Riktig"}, h
+    ),
+}
+
+
 def add_revision_rows(register, person):
     """Give ``person`` (built by ``Register.person`` with a participation decision and a final goal) two
     current rows of every kind, so that each kind can be annulled and then corrected. The places are

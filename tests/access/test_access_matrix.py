@@ -20,7 +20,17 @@ import datetime as dt
 import io
 
 import pytest
-from api_visits import ABSENCE, MOVE, REVISION_VISITS, WRITE_BODIES, add_revision_rows, post_json, write
+from api_visits import (
+    ABSENCE,
+    MOVE,
+    REVISION_VISITS,
+    WARNING_VISITS,
+    WRITE_BODIES,
+    add_revision_rows,
+    make_warning,
+    post_json,
+    write,
+)
 from django.core.cache import cache
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -122,6 +132,7 @@ API_CALLS = {
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
     **{f"POST /persons/{{duf}}/{seg}": write(seg) for seg in WRITE_BODIES},
     **REVISION_VISITS,
+    **WARNING_VISITS,
     "POST /batches": lambda c, h, duf: post_json(
         c,
         "/batches",
@@ -166,6 +177,8 @@ WEB_CALLS = {
     "person_add": ("get", "/personer/{duf}/ny/vedtak/?ordning=intro"),
     "person_correct": ("get", "/personer/{duf}/rett/oppholdstillatelse/{permit}/"),
     "person_annul": ("get", "/personer/{duf}/slett/oppholdstillatelse/{permit}/"),
+    # «Kontrollert»: the form of the person's warning (the matrix's register has one: _warning_url)
+    "warning_acknowledge": ("get", "/personer/{duf}/advarsler/{warning}/kontrollert/"),
     "person_move": ("get", "/personer/{duf}/flytting/"),
     "person_moves": ("get", "/personer/flyttinger/"),
     "municipalities": ("get", "/kommuner/"),
@@ -228,9 +241,10 @@ def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     operations = api_operations()
     # 14 single operations, a correction and an annulment of each of the 14 kinds (28), and the three of
     # moves (issue 16 § 2): POST /persons/{duf}/moves, GET /moves, GET /moves/secondary-migration; the
-    # two of supervision (GET /supervision, GET /supervision/{municipality}); and the correction of the
-    # person's own details (POST /persons/{duf}/details/{id}/corrections)
-    assert len(operations) == 48
+    # two of supervision (GET /supervision, GET /supervision/{municipality}); the correction of the
+    # person's own details (POST /persons/{duf}/details/{id}/corrections); and the two of plausibility
+    # warnings (issue 16 § 3): GET /persons/{duf}/warnings, POST …/warnings/{warning_id}/acknowledgements
+    assert len(operations) == 50
     missing_rule = [op for op in operations if op not in policy.API_RULES]
     missing_call = [op for op in operations if op not in API_CALLS]
     unknown_kind = [
@@ -390,6 +404,8 @@ def test_web_access_matrix(name, world, client, django_user_model):
         for where in ("in", "out") if "{duf}" in path else (None,):
             key = f"{page} [{where}]" if where else page
             url = path.replace("{duf}", world[where].duf) if where else path
+            if "{warning}" in url:  # a plausibility warning of the person (the «Kontrollert» form)
+                url = url.replace("{warning}", str(make_warning(world[where].duf)))
             if "{permit}" in url:  # the person's residence permit (the «Rett»/«Slett» forms)
                 permit = m.ResidencePermit.objects.current().filter(person=world[where]).order_by("pk").first()
                 url = url.replace("{permit}", str(permit.pk))

@@ -18,7 +18,17 @@ import datetime as dt
 import io
 
 import pytest
-from api_visits import ABSENCE, MOVE, REVISION_VISITS, WRITE_BODIES, add_revision_rows, post_json, write
+from api_visits import (
+    ABSENCE,
+    MOVE,
+    REVISION_VISITS,
+    WARNING_VISITS,
+    WRITE_BODIES,
+    add_revision_rows,
+    make_warning,
+    post_json,
+    write,
+)
 from django.core.cache import cache
 from django.core.management import call_command, get_commands, load_command_class
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -118,6 +128,7 @@ WEB_VISITS = {
     "person_correct": _revise_urls("rett"),
     "person_annul": _revise_urls("slett"),
     "person_move": lambda duf: [f"/personer/{duf}/flytting/"],
+    "warning_acknowledge": lambda duf: [f"/personer/{duf}/advarsler/{make_warning(duf)}/kontrollert/"],
     "person_moves": lambda duf: ["/personer/flyttinger/", "/personer/flyttinger/?dager=30"],
     "rules_explain": lambda duf: [f"/regelmotor/forklar/{duf}/"],
     "audit_person_export": lambda duf: [f"/administrering/tilgangslogg/person/{duf}.csv"],
@@ -197,6 +208,7 @@ API_VISITS = {
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
     **{f"POST /persons/{{duf}}/{seg}": write(seg) for seg in WRITE_BODIES},
     **REVISION_VISITS,
+    **WARNING_VISITS,
     "POST /batches": lambda c, h, duf: post_json(
         c,
         "/batches",

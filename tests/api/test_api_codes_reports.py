@@ -105,5 +105,6 @@ def test_openapi_schema_is_valid(users, client):
     schema = schemathesis.openapi.from_dict(client.get(f"{API}/openapi.json").json())
     ops = [r.ok() for r in schema.get_all_operations()]
     # 13 single operations, POST /batches, a correction and an annulment per kind (28), the three of moves,
-    # the two of supervision, the correction of the person's details
-    assert len(ops) == 48
+    # the two of supervision, the correction of the person's details, the two of plausibility warnings
+    # (GET /persons/{duf}/warnings, POST …/acknowledgements)
+    assert len(ops) == 50
