@@ -177,3 +177,33 @@ def json_comment(text: str) -> str:
     import json
 
     return json.dumps({"comment": text})
+
+
+def test_person_page_shows_open_warnings_with_the_button_until_checked(client, world, users, warned):
+    client.force_login(users["trondheim"])
+    person_url = f"/personer/{world['tor'].duf}/"
+    url = f"/personer/{world['tor'].duf}/advarsler/{warned.pk}/kontrollert/"
+    html = client.get(person_url).content.decode()
+    assert 'id="plausibilitetsadvarsler"' in html and warned.message in html and f'action="{url}"' in html
+    # the county governor sees the notice, without the button
+    governor = client.__class__()
+    governor.force_login(users["governor"])
+    html = governor.get(person_url).content.decode()
+    assert warned.message in html and f'action="{url}"' not in html
+    # a person without warnings: no notice
+    assert 'id="plausibilitetsadvarsler"' not in client.get(f"/personer/{world['anne'].duf}/").content.decode()
+    r = client.post(url, {"next": person_url}, follow=True)
+    assert r.redirect_chain == [(person_url, 303)]
+    assert 'id="plausibilitetsadvarsler"' not in r.content.decode()
+
+
+def test_the_form_page_shows_the_warning_and_then_who_checked_it(client, world, users, warned):
+    client.force_login(users["trondheim"])
+    url = f"/personer/{world['tor'].duf}/advarsler/{warned.pk}/kontrollert/"
+    html = client.get(url).content.decode()
+    assert warned.message in html and 'name="comment"' in html and "Deltakelse" in html
+    client.post(url, {"comment": "Sjekket med kursleder"})
+    html = client.get(url).content.decode()
+    assert 'name="comment"' not in html and "Kontrollert av saksbehandler-5001" in html
+    assert "Sjekket med kursleder" in html
+    assert client.get(f"/personer/{world['anne'].duf}/advarsler/{warned.pk}/kontrollert/").status_code == 404

@@ -57,6 +57,7 @@ from nir.web.persons.forms import KINDS, Kind, Submission, error_for, field_cont
 from nir.web.persons.moves import elsewhere_or_not_found, history_until
 from nir.web.persons.page import DERIVED_SECTIONS, SCHEME_TITLES, SECTION_IDS, PersonPage, row_anchor, version_status
 from nir.web.persons.revisions import revise_urls
+from nir.web.persons.warnings import open_warnings_of
 
 
 def _htmx(request) -> bool:
@@ -98,7 +99,11 @@ def person(request, duf: str):
         history=_history_sections(request.GET.get("historikk", "")),
         former=former,
     )
-    response = render(request, "web/persons/person.html", page.context())
+    context = page.context()
+    # The person's open plausibility warnings not yet checked: a notice near the top, each with
+    # «Kontrollert» (not for a former follow-up municipality, which reads the person until the transfer)
+    context["warnings"] = [] if former else open_warnings_of(found, page.may_register, request.get_full_path())
+    response = render(request, "web/persons/person.html", context)
     _audit_read(request, found, "person")
     return response
 

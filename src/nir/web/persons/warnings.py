@@ -29,7 +29,7 @@ from nir.access import audit
 from nir.access.persons import PersonNotFound, ReadOnly, find_person_and_follow_ups
 from nir.actions.warnings import COMMENT_MAX, WarningRefused, warning_is_open
 from nir.register import models as m
-from nir.reports.worklist import REGISTRATION_LABELS
+from nir.reports.worklist import REGISTRATION_LABELS, person_warnings
 from nir.web.persons.moves import elsewhere_or_not_found
 
 
@@ -87,3 +87,21 @@ def _form(request, duf: str, pk: int):
         request=request, actor_user=request.user, action="read", channel="web", what="warning", persons=[person.pk]
     )
     return response
+
+
+def open_warnings_of(person: m.Person, may_register: bool, back: str) -> list[dict]:
+    """The person page's notice: the person's open plausibility warnings not yet checked, each with the
+    registration it is about and, for a user who may register, the «Kontrollert» form (returning to
+    ``back``). One statement (``worklist.person_warnings``)."""
+    return [
+        {
+            "id": w["pk"],
+            "message": w["message"],
+            "registration": REGISTRATION_LABELS.get(w["kind"], w["kind"]),
+            "recorded_at": w["recorded_at"],
+            "url": reverse("warning_acknowledge", args=[person.duf, w["pk"]]) if may_register else "",
+            "next": back,
+        }
+        for w in person_warnings(person.pk)
+        if w["ack_at"] is None
+    ]
