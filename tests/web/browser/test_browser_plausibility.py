@@ -1,7 +1,9 @@
 """Browser: plausibility (issue 16 § 3). A caseworker registers participation hours: 99,999 hours in a
 month is refused beside «Antall timer» and nothing is stored; 200 hours (above full time) is saved with
 a warning on the person page, and the registration is found in the work list «Datakvalitet» of the
-Arbeidsflate, linked to the person."""
+Arbeidsflate, linked to the person. The person page lists the open warning near the top; the caseworker
+checks it («Kontrollert», with a comment) in the work list, and it leaves the list (the filter «Vis
+kontrollerte» shows it with who checked it)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from playwright.sync_api import expect
 
 from nir.register import models as m
 
-pytestmark = pytest.mark.browser(urls=("person", "person_add", "worklist", "worklist_section"))
+pytestmark = pytest.mark.browser(urls=("person", "person_add", "worklist", "worklist_section", "warning_acknowledge"))
 
 
 def last_month() -> tuple[dt.date, dt.date]:
@@ -66,3 +68,29 @@ def test_implausible_hours_refused_then_warned_and_listed(page, world, login, ch
     check_page(page, "datakvalitet-liste")
     row.get_by_role("link", name=person.duf).click()
     expect(page).to_have_url(re.compile(rf"/personer/{person.duf}/"))
+
+    # the person page: the open warning near the top, with «Kontrollert»
+    notice = page.locator("#plausibilitetsadvarsler")
+    expect(notice).to_contain_text("200 timer er mer enn full tid")
+    expect(notice.get_by_role("button", name=re.compile(r"^Kontrollert"))).to_be_visible()
+    check_page(page, "person-plausibilitetsadvarsel")
+
+    # the course really is 200 hours: checked in the work list, with a comment; it leaves the list
+    page.goto("/arbeidsflate/datakvalitet/")
+    row = page.get_by_role("row").filter(has_text=person.duf)
+    row.get_by_label("Kommentar (valgfri)").fill("Intensivkurs, bekreftet av kursleder")
+    row.get_by_role("button", name=re.compile(r"^Kontrollert")).click()
+    expect(page).to_have_url(re.compile(r"/arbeidsflate/datakvalitet/$"))
+    expect(page.get_by_text("Advarselen er kontrollert")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text=person.duf)).to_have_count(0)
+    assert m.WarningAcknowledgement.objects.filter(person=person).count() == 1
+    # «Vis kontrollerte»: the warning with who checked it and the comment
+    page.get_by_label("Vis kontrollerte").check()
+    page.get_by_role("button", name="Vis", exact=True).click()
+    row = page.get_by_role("row").filter(has_text=person.duf)
+    expect(row).to_contain_text("Kontrollert av saksbehandler-trondheim")
+    expect(row).to_contain_text("Intensivkurs, bekreftet av kursleder")
+    check_page(page, "datakvalitet-kontrollerte")
+    # the person page no longer shows it
+    page.goto(f"/personer/{person.duf}/")
+    expect(page.locator("#plausibilitetsadvarsler")).to_have_count(0)
