@@ -207,3 +207,13 @@ def test_the_form_page_shows_the_warning_and_then_who_checked_it(client, world, 
     assert 'name="comment"' not in html and "Kontrollert av saksbehandler-5001" in html
     assert "Sjekket med kursleder" in html
     assert client.get(f"/personer/{world['anne'].duf}/advarsler/{warned.pk}/kontrollert/").status_code == 404
+
+
+def test_imdi_counts_per_municipality_are_of_unchecked_warnings_also_under_the_filter(client, world, users, warned):
+    client.force_login(users["imdi"])
+    html = client.get("/arbeidsflate/datakvalitet/?kontrollert=1").content.decode()
+    assert "per oppfølgingskommune og regel" in html and "5001 Trondheim" in html  # the open, unchecked one
+    assert world["tor"].duf not in html.split("per oppfølgingskommune og regel")[1]  # and no row: none checked
+    actions.acknowledge_warning(acting(users["trondheim"]), world["tor"].duf, warned.pk)
+    html = client.get("/arbeidsflate/datakvalitet/?kontrollert=1").content.decode()
+    assert "per oppfølgingskommune og regel" not in html and world["tor"].duf in html

@@ -18,6 +18,7 @@ of kind «statistics», no persons).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -334,7 +335,8 @@ def _data_quality(request, ctx: worklist.Context, names: dict) -> dict:
     """The data-quality list's filter by rule and, for a user who sees more than one municipality
     (IMDi, a county), the open warnings per follow-up municipality and rule (counts only; audited as
     statistics)."""
-    counts = worklist.plausibility_counts(ctx)
+    # the unchecked warnings also under «Vis kontrollerte» (the table's title says «open»)
+    counts = worklist.plausibility_counts(dataclasses.replace(ctx, acknowledged=False))
     municipalities = {r["municipality"] for r in counts}
     per_municipality = []
     if ctx.scope is None or len(municipalities) > 1:
