@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 BROWSER_SAYS_ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}
 
 
-def without_tokens(response) -> str:
-    """The page without its CSRF tokens (masked anew for every response)."""
-    html = response.content.decode()
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
-    return re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
-
-
 def html_lang(response) -> str:
     return re.search(r'<html lang="([^"]+)"', response.content.decode()).group(1)
 
