@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "nir.register",
     "nir.actions",
     "nir.reports",
+    "nir.settlement",
     "nir.synth",
     "nir.api",
     "nir.web",

@@ -56,6 +56,11 @@ PRINCIPALS = {
     "imdi-analytiker": ("user", "imdi", [Role.IMDI_ANALYST]),
     "imdi-bosetting": ("user", "imdi", [Role.SETTLEMENT_CASEWORKER]),
     "forsker": ("user", "forsk-test", [Role.RESEARCHER]),
+    # Bosetting (issue 17): roles that see none of the register's persons
+    "imdi-bosetting-nasjonalt": ("user", "imdi", [Role.SETTLEMENT_NATIONAL]),
+    "bosettingskoordinator": ("user", "k-5001", [Role.SETTLEMENT_COORDINATOR]),
+    "mottak": ("user", "mottak-test", [Role.RECEPTION_CASEWORKER]),
+    "fylkeskommune-bosetting": ("user", "f-50", [Role.COUNTY_OFFICER]),
     "uten-rolle": ("user", "k-5001", []),
     "klient-kommune": ("client", "k-5001", ALL_SCOPES),
     "klient-kommune-lesetilgang": ("client", "k-5001", ["nir:persons.read", "nir:codes.read"]),
@@ -89,6 +94,7 @@ COLUMNS = (
 MUNICIPAL = ("ok", "404", "ok", "404", "own", "own", "ok", "403", "403", "403", "403")
 SUPERVISION = ("ok", "404", "403", "403", "own", "own", "ok", "403", "403", "403", "own")
 NOTHING = ("403",) * 11
+CODES_ONLY = ("403", "403", "403", "403", "403", "403", "ok", "403", "403", "403", "403")
 EXPECTED = {
     "saksbehandler": MUNICIPAL,
     "lokal-administrator": ("ok", "404", "ok", "404", "own", "own", "ok", "403", "403", "ok", "403"),
@@ -99,6 +105,10 @@ EXPECTED = {
     "imdi-analytiker": ("ok", "ok", "403", "403", "all", "all", "ok", "403", "ok", "403", "all"),
     "imdi-bosetting": ("ok", "ok", "403", "403", "all", "403", "ok", "403", "403", "403", "403"),
     "forsker": NOTHING,
+    "imdi-bosetting-nasjonalt": CODES_ONLY,
+    "bosettingskoordinator": CODES_ONLY,
+    "mottak": CODES_ONLY,
+    "fylkeskommune-bosetting": CODES_ONLY,
     "uten-rolle": NOTHING,
     "klient-kommune": MUNICIPAL,
     "klient-kommune-lesetilgang": ("ok", "404", "403", "403", "own", "403", "ok", "403", "403", "403", "403"),
@@ -272,6 +282,9 @@ def world(db, settings, tmp_path):
     cache.clear()
     Organisation.objects.get_or_create(
         code="forsk-test", defaults={"kind": OrganisationKind.RESEARCH, "name": "Forskningsinstitutt"}
+    )
+    Organisation.objects.get_or_create(
+        code="mottak-test", defaults={"kind": OrganisationKind.RECEPTION, "name": "Testmottak"}
     )
     r = Register(Actor.for_system(REGELMOTOR, source_system="matrise"))
     anne = r.person("Anne", "Aas")  # followed up by Trondheim (5001, Trøndelag)

@@ -21,7 +21,8 @@ class Organisation(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     municipality_number = models.CharField(max_length=4, blank=True)
     district_number = models.CharField(max_length=6, blank=True)
-    # For a county: its own number; for a county governor: the counties it supervises.
+    # For a county: its own number; for a county governor: the counties it supervises; for an IMDi
+    # regional office (Bosetting): the counties of its region (none: national, nir.access.settlement).
     county_numbers = models.JSONField(default=list, blank=True)
     active = models.BooleanField(default=True)
 

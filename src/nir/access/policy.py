@@ -45,6 +45,13 @@ class Permission(enum.StrEnum):
         "users.manage"  # users and their roles: IMDi everywhere, a local administrator in its own organisation
     )
     SUPERVISE = "supervision.read"  # the supervision view (tilsyn): figures per municipality of the county
+    # Bosetting (issue 17, settlement.md § 2); which municipalities and cases: nir.access.settlement
+    SETTLEMENT_READ = "settlement.read"  # settlement figures and weekly lists (own area)
+    SETTLEMENT_PLAN = "settlement.plan"  # the need and the request distribution (IMDi nationally)
+    SETTLEMENT_ASSIGN = "settlement.assign"  # cases, mapping, proposals to municipalities (IMDi, by region)
+    SETTLEMENT_MUNICIPALITY = "settlement.municipality"  # own decision, capacity, answers, settled
+    SETTLEMENT_CASES = "settlement.cases"  # register ready cases and mapping (reception, UDI, Bufetat)
+    SETTLEMENT_SENSITIVE = "settlement.sensitive"  # health and special needs of cases one may see
 
     @property
     def label(self) -> str:
@@ -63,6 +70,12 @@ PERMISSION_LABELS = {
     P.RESEARCH_EXTRACT: "forskningsuttrekk",
     P.MANAGE_USERS: "brukere og roller",
     P.SUPERVISE: "tilsyn",
+    P.SETTLEMENT_READ: "bosettingstall",
+    P.SETTLEMENT_PLAN: "bosettingsbehov og anmodning",
+    P.SETTLEMENT_ASSIGN: "fordeling av bosettingssaker",
+    P.SETTLEMENT_MUNICIPALITY: "kommunens bosetting",
+    P.SETTLEMENT_CASES: "registrere bosettingssaker",
+    P.SETTLEMENT_SENSITIVE: "særlige behov og helse i bosettingssaker",
 }
 
 ALL = frozenset(Permission)
@@ -71,12 +84,36 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.CASEWORKER: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
     Role.MUNICIPALITY_ADMIN: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.MANAGE_USERS}),
     Role.CAREER_COUNSELLOR: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.CODES_READ}),
-    Role.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.SUPERVISE}),
+    Role.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.SUPERVISE, P.SETTLEMENT_READ}),
     Role.IMDI_ADMIN: ALL,
     Role.IMDI_ANALYST: frozenset(
-        {P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.AUDIT_READ, P.RESEARCH_EXTRACT, P.SUPERVISE, P.RULES_DETAIL}
+        {
+            P.PERSON_READ,
+            P.REPORT_READ,
+            P.CODES_READ,
+            P.AUDIT_READ,
+            P.RESEARCH_EXTRACT,
+            P.SUPERVISE,
+            P.RULES_DETAIL,
+            P.SETTLEMENT_READ,
+        }
     ),
-    Role.SETTLEMENT_CASEWORKER: frozenset({P.PERSON_READ, P.CODES_READ}),
+    Role.SETTLEMENT_CASEWORKER: frozenset(
+        {
+            P.PERSON_READ,
+            P.CODES_READ,
+            P.SETTLEMENT_READ,
+            P.SETTLEMENT_ASSIGN,
+            P.SETTLEMENT_CASES,
+            P.SETTLEMENT_SENSITIVE,
+        }
+    ),
+    Role.SETTLEMENT_NATIONAL: frozenset({P.CODES_READ, P.SETTLEMENT_READ, P.SETTLEMENT_PLAN}),
+    Role.SETTLEMENT_COORDINATOR: frozenset(
+        {P.CODES_READ, P.SETTLEMENT_READ, P.SETTLEMENT_MUNICIPALITY, P.SETTLEMENT_SENSITIVE}
+    ),
+    Role.RECEPTION_CASEWORKER: frozenset({P.CODES_READ, P.SETTLEMENT_CASES, P.SETTLEMENT_SENSITIVE}),
+    Role.COUNTY_OFFICER: frozenset({P.CODES_READ, P.SETTLEMENT_READ}),
     Role.RESEARCHER: frozenset({P.RESEARCH_EXTRACT}),
 }
 
@@ -84,12 +121,25 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 ORGANISATION_CEILING: dict[str, frozenset[Permission]] = {
     OrganisationKind.IMDI: ALL,
     OrganisationKind.MUNICIPALITY: frozenset(
-        {P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.MANAGE_USERS}
+        {
+            P.PERSON_READ,
+            P.PERSON_WRITE,
+            P.REPORT_READ,
+            P.CODES_READ,
+            P.MANAGE_USERS,
+            P.SETTLEMENT_READ,
+            P.SETTLEMENT_MUNICIPALITY,
+            P.SETTLEMENT_SENSITIVE,
+        }
     ),
     OrganisationKind.DISTRICT: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.MANAGE_USERS}),
-    OrganisationKind.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.SUPERVISE}),
-    OrganisationKind.COUNTY: frozenset({P.CODES_READ}),
+    OrganisationKind.COUNTY_GOVERNOR: frozenset(
+        {P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.SUPERVISE, P.SETTLEMENT_READ}
+    ),
+    OrganisationKind.COUNTY: frozenset({P.CODES_READ, P.SETTLEMENT_READ}),
     OrganisationKind.RESEARCH: frozenset({P.RESEARCH_EXTRACT}),
+    OrganisationKind.RECEPTION: frozenset({P.CODES_READ, P.SETTLEMENT_CASES, P.SETTLEMENT_SENSITIVE}),
+    OrganisationKind.BUFETAT: frozenset({P.CODES_READ, P.SETTLEMENT_CASES, P.SETTLEMENT_SENSITIVE}),
 }
 
 # The role a new user of each kind of organisation gets when nothing else is said (demo, tests).
@@ -100,12 +150,14 @@ DEFAULT_ROLE: dict[str, str] = {
     OrganisationKind.COUNTY_GOVERNOR: Role.COUNTY_GOVERNOR,
     OrganisationKind.COUNTY: Role.CAREER_COUNSELLOR,
     OrganisationKind.RESEARCH: Role.RESEARCHER,
+    OrganisationKind.RECEPTION: Role.RECEPTION_CASEWORKER,
+    OrganisationKind.BUFETAT: Role.RECEPTION_CASEWORKER,
 }
 
 # The roles a local administrator (``Role.MUNICIPALITY_ADMIN``, ``MANAGE_USERS`` without ``ADMINISTER``)
 # may give and take in its own organisation: the municipality's own roles, never IMDi's or a county
 # governor's (nir.access.users).
-LOCAL_ROLES = frozenset({Role.CASEWORKER, Role.MUNICIPALITY_ADMIN, Role.CAREER_COUNSELLOR})
+LOCAL_ROLES = frozenset({Role.CASEWORKER, Role.MUNICIPALITY_ADMIN, Role.CAREER_COUNSELLOR, Role.SETTLEMENT_COORDINATOR})
 
 # OAuth2 scopes of machine clients (Maskinporten style: <prefix>:<resource>.<access>).
 SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -114,6 +166,12 @@ SCOPE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "nir:reports.read": frozenset({P.REPORT_READ}),
     "nir:codes.read": frozenset({P.CODES_READ}),
     "nir:supervision.read": frozenset({P.SUPERVISE}),
+    # Bosetting (issue 17): municipal case systems, reception centres, UDI and Bufetat
+    "nir:settlement.read": frozenset({P.SETTLEMENT_READ}),
+    "nir:settlement.municipality": frozenset({P.SETTLEMENT_MUNICIPALITY}),
+    "nir:settlement.cases": frozenset({P.SETTLEMENT_CASES}),
+    "nir:settlement.assign": frozenset({P.SETTLEMENT_ASSIGN}),
+    "nir:settlement.sensitive": frozenset({P.SETTLEMENT_SENSITIVE}),
 }
 SCOPES = tuple(SCOPE_PERMISSIONS)
 

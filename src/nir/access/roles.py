@@ -16,6 +16,9 @@ class OrganisationKind(models.TextChoices):
     COUNTY = "county", "Fylkeskommune"
     COUNTY_GOVERNOR = "county_governor", "Statsforvalter"
     RESEARCH = "research", "Forskningsinstitusjon"
+    # Bosetting (issue 17): who registers households ready for settlement and their mapping
+    RECEPTION = "reception", "Mottak/UDI"
+    BUFETAT = "bufetat", "Bufetat"
 
 
 class Role(models.TextChoices):
@@ -27,3 +30,8 @@ class Role(models.TextChoices):
     IMDI_ANALYST = "imdi_analyst", "IMDi analytiker"
     SETTLEMENT_CASEWORKER = "settlement_caseworker", "IMDi bosettingssaksbehandler"
     RESEARCHER = "researcher", "Forsker"
+    # Bosetting (issue 17, settlement.md § 2)
+    SETTLEMENT_NATIONAL = "settlement_national", "IMDi bosetting nasjonalt"
+    SETTLEMENT_COORDINATOR = "settlement_coordinator", "Bosettingskoordinator (kommune)"
+    RECEPTION_CASEWORKER = "reception_caseworker", "Saksbehandler mottak/UDI/Bufetat"
+    COUNTY_OFFICER = "county_officer", "Fylkeskommunen (bosettingstall)"
