@@ -38,6 +38,10 @@ NIR_COMMANDS = [
         "dbrole [ROLLE] [--create]",
         "PostgreSQL: applikasjonens databaserolle, som ikke eier noe, med bare de rettighetene den trenger",
     ),
+    (
+        "settlement indicators load [DIR]",
+        "Bosetting: last kommuneindikatorer (municipalities.csv med datadefinisjon) for anmodningen",
+    ),
     ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
 
