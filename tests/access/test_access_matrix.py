@@ -118,6 +118,13 @@ EXPECTED = {
     "anonym": ("401",) * 11,
 }
 
+# Bosetting (issue 17 § 1): the need and the request distribution (settlement.plan) — IMDi's national
+# settlement staff and administrators only (settlement.md § 2). Added as a column of its own so that the
+# other settlement columns can be added beside it the same way.
+COLUMNS += ("plan",)
+PLAN = {"imdi-administrator": "ok", "imdi-bosetting-nasjonalt": "ok", "anonym": "401"}
+EXPECTED = {name: (*row, PLAN.get(name, "403")) for name, row in EXPECTED.items()}
+
 # The kind of access of an operation or page, from its rule: (permission, persons) -> column(s).
 KIND = {
     (policy.Permission.PERSON_READ, policy.Person.ONE): "read",
@@ -132,6 +139,7 @@ KIND = {
     (policy.Permission.AUDIT_READ, policy.Person.ONE): "audit",
     (policy.Permission.MANAGE_USERS, policy.Person.NONE): "users",
     (policy.Permission.SUPERVISE, policy.Person.MANY): "supervision",
+    (policy.Permission.SETTLEMENT_PLAN, policy.Person.NONE): "plan",
 }
 
 _batch_no = iter(range(10**6))
@@ -206,6 +214,12 @@ WEB_CALLS = {
     "supervision": ("get", "/tilsyn/"),
     "supervision_municipality": ("get", "/tilsyn/5001/"),
     "admin_clients": ("get", "/administrering/klienter/"),
+    # Bosetting: the need and the request (the world has a draft round 2026/1: settlement_round)
+    "settlement_need": ("get", "/bosetting/behov/"),
+    "settlement_requests": ("get", "/bosetting/anmodning/"),
+    "settlement_request_round": ("get", "/bosetting/anmodning/2026/1/"),
+    "settlement_request_export": ("get", "/bosetting/anmodning/2026/1/eksport.csv"),
+    "settlement_request_line": ("get", "/bosetting/anmodning/2026/1/5001/"),
     "help_texts": ("get", "/hjelpetekster/"),
     "help_text_edit": ("get", "/hjelpetekster/person.grunndata/"),
     "audit_search": ("get", "/administrering/tilgangslogg/"),
@@ -293,7 +307,19 @@ def world(db, settings, tmp_path):
     berit = r.person("Berit", "Berg", municipality="4601")  # Bergen (Vestland)
     r.participation(berit, dt.date(2026, 1, 5), goal="work_no_vgo_2026")
     add_revision_rows(r, berit)
+    settlement_round()
     return {"in": anne, "out": berit}
+
+
+def settlement_round():
+    """Bosetting: the need of 2026, the public world's indicators and a draft request round 2026/1."""
+    from nir.actions.acting import Acting
+    from nir.settlement.actions import planning
+
+    acting = Acting.system("matrise")
+    planning.set_need(acting, year=2026, persons=1000, um_persons=50, decided_on=dt.date(2025, 12, 16))
+    planning.load_indicators(acting)
+    planning.compute_round(acting, 2026)
 
 
 def _principal(name, django_user_model, client):

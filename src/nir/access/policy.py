@@ -407,6 +407,13 @@ WEB_RULES: dict[str, Rule] = {
     "supervision": _read(P.SUPERVISE, Person.MANY),
     "supervision_municipality": _read(P.SUPERVISE, Person.MANY),
     "admin_clients": _read(P.ADMINISTER),
+    # Bosetting (issue 17 § 1): the need and the request distribution, IMDi nationally (no persons shown;
+    # the forms' writes go through nir.settlement.actions.planning)
+    "settlement_need": _read(P.SETTLEMENT_PLAN),
+    "settlement_requests": _read(P.SETTLEMENT_PLAN),
+    "settlement_request_round": _read(P.SETTLEMENT_PLAN),
+    "settlement_request_export": _read(P.SETTLEMENT_PLAN),
+    "settlement_request_line": _read(P.SETTLEMENT_PLAN),
     "help_texts": _read(P.ADMINISTER),
     "help_text_edit": _read(P.ADMINISTER),
     "audit_search": _read(P.AUDIT_READ),

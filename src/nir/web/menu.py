@@ -31,7 +31,14 @@ MENU = (
     MenuItem(_("Work area"), "worklist", frozenset({"worklist", "worklist_section", "home"})),
     # The county governor's supervision view (also its Arbeidsflate); IMDi chooses a county.
     MenuItem(_("Supervision"), "supervision", frozenset({"supervision", "supervision_municipality"})),
-    MenuItem(_("Settlement"), "settlements", frozenset({"settlements"})),
+    MenuItem(
+        _("Settlement"),
+        "settlements",
+        frozenset({"settlements"})
+        # the need and the request (IMDi's planners; issue 17 § 1)
+        | {"settlement_need", "settlement_requests", "settlement_request_round", "settlement_request_line"},
+        fallbacks=("settlement_requests",),
+    ),
     MenuItem(
         _("Persons"),
         "persons",

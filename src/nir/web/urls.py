@@ -6,6 +6,7 @@ from nir.web import (
     urls_admin,
     urls_overview,
     urls_persons,
+    urls_settlement_planning,
     urls_supervision,
     views,
     views_reports,
@@ -31,6 +32,8 @@ urlpatterns = [
     path("rapporter/<slug:report_id>/eksport.<slug:fmt>", views_reports.report_export, name="report_export"),
     # Arbeidsflate, Bosetting, Kommuner
     path("", include(urls_overview)),
+    # Bosetting for IMDi: the need and the request (anmodning)
+    path("", include(urls_settlement_planning)),
     # Personer: search, lists, the person page and its registrations
     path("", include(urls_persons)),
     # Tilsyn: the county governor's supervision view
