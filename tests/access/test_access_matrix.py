@@ -124,6 +124,23 @@ EXPECTED = {
 COLUMNS += ("plan",)
 PLAN = {"imdi-administrator": "ok", "imdi-bosetting-nasjonalt": "ok", "anonym": "401"}
 EXPECTED = {name: (*row, PLAN.get(name, "403")) for name, row in EXPECTED.items()}
+# … and settlement figures of an area (settlement.read; the request of a year): own = Trondheim's (5001)
+# line, all = Bergen's (4601) too. A municipality its own, a county governor its county (Trøndelag), IMDi all.
+COLUMNS += ("settlement-read",)
+SETTLEMENT_READ = {
+    "statsforvalter": "own",
+    "imdi-administrator": "all",
+    "imdi-analytiker": "all",
+    "imdi-bosetting": "all",
+    "imdi-bosetting-nasjonalt": "all",
+    "bosettingskoordinator": "own",
+    "fylkeskommune-bosetting": "own",
+    "klient-kommune": "own",
+    "klient-statsforvalter": "own",
+    "klient-imdi": "all",
+    "anonym": "401",
+}
+EXPECTED = {name: (*row, SETTLEMENT_READ.get(name, "403")) for name, row in EXPECTED.items()}
 
 # The kind of access of an operation or page, from its rule: (permission, persons) -> column(s).
 KIND = {
@@ -140,6 +157,7 @@ KIND = {
     (policy.Permission.MANAGE_USERS, policy.Person.NONE): "users",
     (policy.Permission.SUPERVISE, policy.Person.MANY): "supervision",
     (policy.Permission.SETTLEMENT_PLAN, policy.Person.NONE): "plan",
+    (policy.Permission.SETTLEMENT_READ, policy.Person.NONE): "settlement-read",
 }
 
 _batch_no = iter(range(10**6))
@@ -170,6 +188,7 @@ API_CALLS = {
     "GET /statistics": lambda c, h, duf: c.get("/api/v1/statistics", {"year": "2025"}, headers=h),
     "GET /supervision": lambda c, h, duf: c.get("/api/v1/supervision", headers=h),
     "GET /supervision/{municipality}": lambda c, h, duf: c.get("/api/v1/supervision/5001", headers=h),
+    "GET /settlement/requests/{year}": lambda c, h, duf: c.get("/api/v1/settlement/requests/2026", headers=h),
 }
 
 # How to visit each named web page: url name -> (method, path).
@@ -214,7 +233,7 @@ WEB_CALLS = {
     "supervision": ("get", "/tilsyn/"),
     "supervision_municipality": ("get", "/tilsyn/5001/"),
     "admin_clients": ("get", "/administrering/klienter/"),
-    # Bosetting: the need and the request (the world has a draft round 2026/1: settlement_round)
+    # Bosetting: the need and the request (the world has a sent round 2026/1: settlement_round)
     "settlement_need": ("get", "/bosetting/behov/"),
     "settlement_requests": ("get", "/bosetting/anmodning/"),
     "settlement_request_round": ("get", "/bosetting/anmodning/2026/1/"),
@@ -267,8 +286,9 @@ def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     # moves (issue 16 § 2): POST /persons/{duf}/moves, GET /moves, GET /moves/secondary-migration; the
     # two of supervision (GET /supervision, GET /supervision/{municipality}); the correction of the
     # person's own details (POST /persons/{duf}/details/{id}/corrections); and the two of plausibility
-    # warnings (issue 16 § 3): GET /persons/{duf}/warnings, POST …/warnings/{warning_id}/acknowledgements
-    assert len(operations) == 50
+    # warnings (issue 16 § 3): GET /persons/{duf}/warnings, POST …/warnings/{warning_id}/acknowledgements;
+    # Bosetting (issue 17): GET /settlement/requests/{year}
+    assert len(operations) == 51
     missing_rule = [op for op in operations if op not in policy.API_RULES]
     missing_call = [op for op in operations if op not in API_CALLS]
     unknown_kind = [
@@ -319,7 +339,7 @@ def settlement_round():
     acting = Acting.system("matrise")
     planning.set_need(acting, year=2026, persons=1000, um_persons=50, decided_on=dt.date(2025, 12, 16))
     planning.load_indicators(acting)
-    planning.compute_round(acting, 2026)
+    planning.send_round(acting, planning.compute_round(acting, 2026))
 
 
 def _principal(name, django_user_model, client):
@@ -391,6 +411,9 @@ def test_api_access_matrix(name, world, client, django_user_model):
                 outcome = _persons_seen(r, world)
             elif outcome == "ok" and op == "GET /supervision":
                 outcome = _municipalities_seen(r)
+            elif outcome == "ok" and op == "GET /settlement/requests/{year}":
+                lines = {x["municipality"] for x in r.json()["lines"]}
+                outcome = "all" if {"5001", "4601"} <= lines else "own" if "5001" in lines else "none"
             elif outcome == "ok" and expected[kind] in ("own", "all"):
                 outcome = expected[kind]  # statistics: counts only; scope is tested in tests/reports
             got[op], want[op] = outcome, expected[kind]

@@ -333,6 +333,9 @@ API_RULES: dict[str, Rule] = {
     "GET /statistics": _read(P.REPORT_READ, Person.MANY),
     "GET /supervision": _read(P.SUPERVISE, Person.MANY),
     "GET /supervision/{municipality}": _read(P.SUPERVISE, Person.MANY),
+    # Bosetting (issue 17 § 1): the request of a year; which lines: nir.access.settlement.settlement_area
+    # (a municipality its own, a county governor its counties', IMDi all). No person.
+    "GET /settlement/requests/{year}": _read(P.SETTLEMENT_READ),
 }
 
 # Corrections and annulments, for every registration kind (``nir.register.kinds``: each kind's

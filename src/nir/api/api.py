@@ -69,6 +69,7 @@ from nir.api import (  # noqa: E402
     persons,
     reports_api,
     revisions,
+    settlement_requests_api,
     supervision_api,
     warnings_api,
 )
@@ -80,4 +81,5 @@ api.add_router("", reports_api.router)
 api.add_router("", batches.router)
 api.add_router("", revisions.router)
 api.add_router("", supervision_api.router)
+api.add_router("", settlement_requests_api.router)
 api.add_router("", warnings_api.router)
