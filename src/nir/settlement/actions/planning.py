@@ -233,7 +233,8 @@ def compute_round(
             result = request.distribute(need.persons, need.um_persons, planning_reads.dataset_records(dataset), chosen)
         except request.RequestError as e:
             raise SettlementRefused("criteria", str(e)) from None
-        # the number: one more than the year's highest (the round table is locked by its unique key)
+        # one round at a time per year: the need's row is locked, then the number is the year's highest + 1
+        SettlementNeed.objects.select_for_update().filter(pk=need.pk).exists()
         number = (RequestRound.objects.filter(year=y).aggregate(n=Max("number"))["n"] or 0) + 1
         book = {"recorded_at": at or timezone.now(), **acting.actor.row_fields()}
         rnd = store.create(
