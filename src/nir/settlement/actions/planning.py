@@ -234,7 +234,7 @@ def compute_round(
         except request.RequestError as e:
             raise SettlementRefused("criteria", str(e)) from None
         # one round at a time per year: the need's row is locked, then the number is the year's highest + 1
-        SettlementNeed.objects.select_for_update().filter(pk=need.pk).exists()
+        list(SettlementNeed.objects.select_for_update().filter(pk=need.pk).values_list("pk", flat=True))
         number = (RequestRound.objects.filter(year=y).aggregate(n=Max("number"))["n"] or 0) + 1
         book = {"recorded_at": at or timezone.now(), **acting.actor.row_fields()}
         rnd = store.create(
