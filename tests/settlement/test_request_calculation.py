@@ -182,3 +182,30 @@ def test_apportion_is_largest_remainder_with_ties_to_the_lower_index():
     assert figures.tolist() == [4, 3, 3]
     figures, _, _ = request.apportion(7, np.array([5.0, np.nan, 2.0]))
     assert figures.tolist() == [5, 0, 2]
+
+
+def test_any_need_sums_exactly_and_respects_the_rules(world):
+    """Property: for any need, the figures are whole, non-negative, sum exactly, EM only where EM can go,
+    nobody below the minimum when the need allows the minimum for everyone asked."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    by = {r["municipality"]: r for r in world}
+
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None)
+    @given(st.integers(0, 60000), st.data())
+    def check(persons, data):
+        um = data.draw(st.integers(0, min(persons, 3000)))
+        d = request.distribute(persons, um, world, CRITERIA)
+        assert sum(x.persons for x in d.lines) == persons and sum(x.um_persons for x in d.lines) == um
+        asked = [x for x in d.lines if x.breakdown["asked"]]
+        for x in d.lines:
+            assert x.persons >= x.um_persons >= 0
+            if x.um_persons:
+                assert x.breakdown["um"]["asked"] and by[x.municipality]["population"] >= 15000
+            if not x.breakdown["asked"]:
+                assert x.persons == 0
+        if persons - um >= CRITERIA.minimum_persons * len(asked):
+            assert min(x.other_persons for x in asked) >= CRITERIA.minimum_persons
+
+    check()
