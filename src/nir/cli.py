@@ -42,6 +42,7 @@ NIR_COMMANDS = [
         "settlement indicators load [DIR]",
         "Bosetting: last kommuneindikatorer (municipalities.csv med datadefinisjon) for anmodningen",
     ),
+    ("settlement request show ÅR", "Bosetting: årets anmodning per kommune med beregningen (csv eller json)"),
     ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
 

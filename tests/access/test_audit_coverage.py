@@ -297,6 +297,7 @@ CLI_NOT_READS = {
     "oauth jwks": "public keys",
     "dbrole": "PostgreSQL grants to the application's role; reads no person",
     "settlement indicators": "loads municipal indicators (no person; the planning action audits the load)",
+    "settlement request": "the request per municipality (no person; audited as statistics)",
 }
 # Single-person reads name the person.
 CLI_ONE_PERSON = {"history", "rules explain", "audit person", "audit search", "audit log-pseudonym"}

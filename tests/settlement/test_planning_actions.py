@@ -233,3 +233,29 @@ def test_the_command_loads_indicators_and_refuses_a_bad_file(tmp_path):
     assert IndicatorDataset.objects.count() == 1
     with pytest.raises(CommandError, match="ukjent bruker"):
         call_command("settlement", "indicators", "load", "--user", "ingen", stdout=io.StringIO())
+
+
+def test_the_command_shows_the_request_in_force(staff, planned):
+    import csv
+    import json
+
+    with pytest.raises(CommandError, match="ingen sendt anmodning"):
+        call_command("settlement", "request", "show", "2026", stdout=io.StringIO())
+    rnd = planning.compute_round(staff, 2026)
+    planning.send_round(staff, rnd)
+    out = io.StringIO()
+    call_command("settlement", "request", "show", "2026", stdout=out)
+    rows = list(csv.reader(io.StringIO(out.getvalue()), delimiter=";"))
+    assert rows[0] == ["Syntetiske indikatorer – ikke offisiell statistikk"] and rows[1][:4] == [
+        "kommune",
+        "beregnet",
+        "beregnet_em",
+        "anmodet",
+    ]
+    assert len(rows) == 2 + 357 and sum(int(r[3]) for r in rows[2:]) == 18900
+    out = io.StringIO()
+    call_command("settlement", "request", "show", "2026", "--round", "1", "--format", "json", stdout=out)
+    doc = json.loads(out.getvalue())
+    assert doc["round"] == 1 and doc["parameters_sha256"] == rnd.parameters_sha256 and len(doc["lines"]) == 357
+    event = AuditEvent.objects.filter(what="settlement.requests").order_by("pk").last()
+    assert event.channel == "command" and event.filters["round"] == 1

@@ -1,6 +1,7 @@
 """nir settlement — Bosetting on the command line.
 
     nir settlement indicators load [DIR] [--name N] [--user U]
+    nir settlement request show YEAR [--round N] [--format csv|json] [--out FILE]
 
 ``indicators load`` reads a settlement world's ``municipalities.csv`` and its data dictionary
 ``municipalities.columns.csv`` (``DIR``; default: the public world's copy kept in the repository,
@@ -8,17 +9,26 @@
 (``nir.settlement.actions.planning.load_indicators``: audited). A bad file is refused whole, naming
 the file, line and column (exit status 1). Without ``--user`` the command acts as the command line
 (a system actor for IMDi); with ``--user`` as that user, who must be allowed to plan.
+
+``request show`` prints a year's request (default: the latest sent round; ``--round`` any round, drafts
+included — the command line is IMDi's operator): per municipality the computed and requested figures
+(EM separately), the reason of an adjustment, the score and each criterion's contribution; the first
+line says when the indicators are synthetic. Audited as statistics (no person).
 """
 
 from __future__ import annotations
 
+import io
+import json
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from nir import spreadsheet
 from nir.access import audit
 from nir.access.policy import AccessDenied
 from nir.actions.acting import Acting
-from nir.settlement import indicators
+from nir.settlement import indicators, planning_reads
 from nir.settlement.actions import planning
 
 
@@ -33,10 +43,95 @@ class Command(BaseCommand):
         load.add_argument("directory", nargs="?", help="a settlement world folder (default: the public world's copy)")
         load.add_argument("--name", default="", help="the dataset's name")
         load.add_argument("--user", help="act as this user (must be allowed to plan); default: the command line")
+        req = subs.add_parser("request", help="the request (anmodning)")
+        req_subs = req.add_subparsers(dest="verb", required=True)
+        show = req_subs.add_parser("show", help="print a year's request per municipality")
+        show.add_argument("year", type=int)
+        show.add_argument("--round", type=int, help="a round number (default: the latest sent)")
+        show.add_argument("--format", default="csv", choices=["csv", "json"])
+        show.add_argument("--out", help="output file (default: standard output)")
 
     def handle(self, *args, **o):
         if (o["area"], o["verb"]) == ("indicators", "load"):
             self._load(o)
+        elif (o["area"], o["verb"]) == ("request", "show"):
+            self._show(o)
+
+    def _show(self, o) -> None:
+        year = o["year"]
+        rnd = planning_reads.round_of(year, o["round"]) if o["round"] else planning_reads.latest_sent_round(year)
+        if rnd is None:
+            raise CommandError(f"ingen {'runde ' + str(o['round']) if o['round'] else 'sendt anmodning'} for {year}")
+        lines = planning_reads.round_lines(rnd)
+        doc = {
+            "year": rnd.year,
+            "round": rnd.number,
+            "sent_at": rnd.sent_at.isoformat() if rnd.sent_at else None,
+            "need_persons": rnd.need.persons,
+            "need_um_persons": rnd.need.um_persons,
+            "parameters_version": rnd.parameters_version,
+            "parameters_sha256": rnd.parameters_sha256,
+            "synthetic": rnd.dataset.synthetic,
+            "lines": [
+                {
+                    "municipality": x.municipality,
+                    "computed_persons": x.computed_persons,
+                    "computed_um": x.computed_um,
+                    "persons": x.persons,
+                    "um_persons": x.um_persons,
+                    "adjustment_reason": x.change_reason,
+                    "breakdown": x.breakdown,
+                }
+                for x in lines
+            ],
+        }
+        if o["format"] == "json":
+            text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+        else:
+            buf = io.StringIO()
+            rows: list[list] = [[indicators.SYNTHETIC_LABEL]] if rnd.dataset.synthetic else []
+            keys = [c["key"] for c in (lines[0].breakdown.get("criteria", []) if lines else [])]
+            rows.append(
+                [
+                    "kommune",
+                    "beregnet",
+                    "beregnet_em",
+                    "anmodet",
+                    "anmodet_em",
+                    "begrunnelse",
+                    "poengsum",
+                    *[f"bidrag_{k}" for k in keys],
+                ]
+            )
+            for x in doc["lines"]:
+                b = x["breakdown"]
+                rows.append(
+                    [
+                        x["municipality"],
+                        x["computed_persons"],
+                        x["computed_um"],
+                        x["persons"],
+                        x["um_persons"],
+                        x["adjustment_reason"],
+                        round(b.get("score", 0.0), 6),
+                        *[round(c["contribution"], 6) for c in b.get("criteria", [])],
+                    ]
+                )
+            spreadsheet.write_csv(buf, rows)
+            text = buf.getvalue()
+        if o["out"]:
+            with open(o["out"], "w", encoding="utf-8-sig" if o["format"] == "csv" else "utf-8", newline="") as fh:
+                fh.write(text)
+        else:
+            self.stdout.write(text, ending="")
+        audit.record(
+            system=audit.COMMAND_LINE,
+            action="statistics",
+            channel="command",
+            endpoint="nir settlement request show",
+            what="settlement.requests",
+            filters={"year": year, "round": rnd.number, "municipalities": len(lines), "format": o["format"]},
+        )
 
     def _acting(self, username: str | None) -> Acting:
         endpoint = "nir settlement indicators load"
