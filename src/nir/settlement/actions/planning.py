@@ -157,6 +157,7 @@ def load_indicators(
     created (the same files loaded before: the existing dataset, nothing written). A bad file:
     ``indicators.IndicatorFileError`` (file, line, column), nothing written."""
     folder = Path(directory) if directory is not None else indicators.PUBLIC_WORLD
+    public = folder.resolve() == indicators.PUBLIC_WORLD
     _require_plan(acting)
     parsed = indicators.read_indicators(folder)
     with transaction.atomic():
@@ -168,9 +169,20 @@ def load_indicators(
             IndicatorDataset,
             acting,
             at=at,
-            name=(name or f"Kommuneindikatorer ({folder.name})")[:200],
+            name=(
+                name
+                or (
+                    "Kommuneindikatorer (offentlig syntetisk verden)"
+                    if public
+                    else f"Kommuneindikatorer ({folder.name})"
+                )
+            )[:200],
             synthetic=parsed.synthetic,
-            source=("Syntetisk bosettingsverden: " if parsed.synthetic else "") + str(folder)[-250:],
+            source=(
+                "Offentlig syntetisk bosettingsverden (nir/settlement/data)"
+                if public
+                else ("Syntetisk bosettingsverden: " if parsed.synthetic else "") + str(folder)[-250:]
+            ),
             file_sha256=parsed.sha256,
             columns=parsed.columns,
         )
