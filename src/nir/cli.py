@@ -27,6 +27,11 @@ NIR_COMMANDS = [
         "aarsstatistikk) som csv, json eller xlsx; --compare-known-at; --list",
     ),
     ("supervision", "Tilsynstall per kommune i et fylke og fylkets sum (--county, --user; csv eller json)"),
+    (
+        "settlement figures|weekly-list",
+        "Bosettingstall for et år (--year, --known-at, --area) og ukelisten over bosatte etter aldersgruppe "
+        "(--week); csv, xlsx eller json",
+    ),
     ("audit search", "Søk i tilgangsloggen (--user, --organisation, --duf, --action, --since, --until; json/csv)"),
     (
         "clients create|add-key|revoke-key|list",

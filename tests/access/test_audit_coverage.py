@@ -272,6 +272,9 @@ CLI_READS = {
     ],
     "report": None,  # every report of the registry, below
     "supervision": lambda duf, tmp: ["supervision", "--format", "json"],  # counts (statistics)
+    # Bosetting's figures and weekly list (counts, no person; statistics)
+    "settlement figures": lambda duf, tmp: ["settlement", "figures", "--year", "2025", "--format", "json"],
+    "settlement weekly-list": lambda duf, tmp: ["settlement", "weekly-list", "--year", "2025", "--week", "10"],
     "audit person": lambda duf, tmp: ["audit", "person", duf],
     "audit search": lambda duf, tmp: ["audit", "search", "--duf", duf],
     # links a person to their log lines (the pseudonym of their DUF number): recorded as a search

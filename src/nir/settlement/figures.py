@@ -228,6 +228,38 @@ def known(prefix: str, when: dt.datetime) -> Q:
     )
 
 
+def parse_known_at(text: str | None) -> dt.datetime | None:
+    """«Kjent per» as typed: empty (now), a date (the end of that day, Norwegian time: dd.mm.yyyy or
+    yyyy-mm-dd) or an ISO timestamp with time zone. ``FiguresError`` for anything else."""
+    from nir.isodates import TimeOutOfRange, check_known_at, parse_datetime, parse_typed_date
+
+    text = (text or "").strip()
+    if not text or text == "now":
+        return None
+    try:
+        if len(text) == 10:
+            return end_of_day(parse_typed_date(text))
+        return check_known_at(parse_datetime(text))
+    except TimeOutOfRange as e:
+        raise FiguresError(f"«kjent per»: {e}") from None
+    except (ValueError, TypeError, OverflowError):
+        raise FiguresError(
+            "«kjent per» må være en dato (dd.mm.åååå eller åååå-mm-dd) eller et tidspunkt med tidssone"
+        ) from None
+
+
+def parse_year(text: str | int | None, default: int) -> int:
+    if text in (None, ""):
+        return default
+    try:
+        year = int(text)
+    except (TypeError, ValueError):
+        raise FiguresError(f"ugyldig år «{str(text)[:10]}»") from None
+    if not 2000 <= year <= 2100:
+        raise FiguresError(f"ugyldig år «{year}»")
+    return year
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=OSLO) - dt.timedelta(microseconds=1)
 
@@ -605,7 +637,11 @@ def compute(
 
     per_muni: dict[str, dict[str, int]] = defaultdict(dict)
     monthly = [{"month": m, "settled": 0, "proposals": 0, "agreements": 0} for m in range(1, 13)]
-    for rows in (_settled_rows(year, when, munis), _proposal_rows(year, when, munis), _agreement_rows(year, when, munis)):
+    for rows in (
+        _settled_rows(year, when, munis),
+        _proposal_rows(year, when, munis),
+        _agreement_rows(year, when, munis),
+    ):
         for row in rows:
             muni, month = row.pop("muni"), _month(row.pop("month"))
             _add(per_muni[muni], row)

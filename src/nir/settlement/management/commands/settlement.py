@@ -2,6 +2,9 @@
 
     nir settlement indicators load [DIR] [--name N] [--user U]
     nir settlement request show YEAR [--round N] [--format csv|json] [--out FILE]
+    nir settlement figures --year 2025 [--known-at T] [--area 50|5001|region-vest] [--format csv|xlsx|json] [--out F]
+                           [--user U]
+    nir settlement weekly-list --year 2025 --week 48 [--known-at T] [--area …] [--format …] [--out F] [--user U]
 
 ``indicators load`` reads a settlement world's ``municipalities.csv`` and its data dictionary
 ``municipalities.columns.csv`` (``DIR``; default: the public world's copy kept in the repository,
@@ -14,6 +17,11 @@ the file, line and column (exit status 1). Without ``--user`` the command acts a
 included — the command line is IMDi's operator): per municipality the computed and requested figures
 (EM separately), the reason of an adjustment, the score and each criterion's contribution; the first
 line says when the indicators are synthetic. Audited as statistics (no person).
+
+``figures`` and ``weekly-list``: the figures of settlement.md § 3 (``nir.settlement.figures``) and the weekly
+list of settled persons by age group, as the pages /bosetting/tall/ and /bosetting/ukeliste/ and the API
+show them (docs/settlement.md «Tall og lister»). Without ``--user`` everything; with ``--user`` what that
+user may read (``nir.access.settlement.settlement_area``). One audit event of kind «statistics» per run.
 """
 
 from __future__ import annotations
@@ -23,11 +31,16 @@ import json
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from nir import spreadsheet
-from nir.access import audit
+from nir.access import audit, policy
 from nir.access.policy import AccessDenied
+from nir.access.settlement import settlement_area
 from nir.actions.acting import Acting
+from nir.cli_options import known_at_option
+from nir.settlement import figures as fg
+from nir.settlement import figures_export as ex
 from nir.settlement import indicators, planning_reads
 from nir.settlement.actions import planning
 
@@ -50,12 +63,86 @@ class Command(BaseCommand):
         show.add_argument("--round", type=int, help="a round number (default: the latest sent)")
         show.add_argument("--format", default="csv", choices=["csv", "json"])
         show.add_argument("--out", help="output file (default: standard output)")
+        for name in ("figures", "weekly-list"):
+            p = subs.add_parser(name, help="settlement figures" if name == "figures" else "settled per week and age")
+            p.add_argument("--year", type=int, required=name == "weekly-list")
+            if name == "weekly-list":
+                p.add_argument("--week", type=int, required=True, help="ISO week (1–53)")
+            p.add_argument("--known-at", help="as known at this time (ISO 8601 with time zone, or a date: end of day)")
+            p.add_argument(
+                "--area",
+                dest="figures_area",
+                default="",
+                help="county (2 digits), municipality (4) or region-… (default: all)",
+            )
+            p.add_argument("--format", default="csv", choices=["csv", "xlsx", "json"])
+            p.add_argument("--out", help="output file (default: standard output; xlsx needs --out)")
+            p.add_argument("--user", help="run as this user (their access applies); default: everything")
 
     def handle(self, *args, **o):
-        if (o["area"], o["verb"]) == ("indicators", "load"):
+        if o["area"] in ("figures", "weekly-list"):
+            self._figures(o)
+        elif (o["area"], o["verb"]) == ("indicators", "load"):
             self._load(o)
         elif (o["area"], o["verb"]) == ("request", "show"):
             self._show(o)
+
+    def _figures(self, o) -> None:
+        user, allowed = None, None
+        if o["user"]:
+            try:
+                user = get_user_model().objects.select_related("organisation").get(username=o["user"])
+            except get_user_model().DoesNotExist:
+                raise CommandError(f"ukjent bruker {o['user']!r}") from None
+            if not policy.allows(user, policy.Permission.SETTLEMENT_READ):
+                raise CommandError(f"{user.username} har ikke tilgang til bosettingstall")
+            allowed = settlement_area(user)
+        if o["format"] == "xlsx" and not o["out"]:
+            raise CommandError("--format xlsx krever --out FIL")
+        known_at = known_at_option(o["known_at"])
+        year = o["year"] or timezone.localdate().year
+        area = o["figures_area"]
+        try:
+            if o["area"] == "figures":
+                f = fg.compute(year, known_at=known_at, area=area, allowed=allowed)
+                doc, text, data, label = (
+                    ex.document(f),
+                    ex.csv_text(f) if o["format"] == "csv" else "",
+                    ex.xlsx_bytes(f) if o["format"] == "xlsx" else b"",
+                    f"{f.values['settled']} bosatte i {year} ({f.area.label})",
+                )
+                what, filters = "settlement:figures", {"year": year, "area": f.area.code or f.area.kind}
+            else:
+                w = fg.weekly_list(year, o["week"], known_at=known_at, allowed=allowed, area=area)
+                doc, text, data, label = (
+                    ex.weekly_document(w),
+                    ex.weekly_csv(w) if o["format"] == "csv" else "",
+                    ex.weekly_xlsx(w) if o["format"] == "xlsx" else b"",
+                    f"{w.total['total']} bosatte i uke {w.week} {year}",
+                )
+                what, filters = "settlement:weekly-list", {"year": year, "week": o["week"], "area": area}
+        except fg.FiguresError as e:
+            raise CommandError(str(e)) from None
+        if o["format"] == "json":
+            text = json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n"
+        if o["format"] == "xlsx":
+            with open(o["out"], "wb") as fh:
+                fh.write(data)
+        elif o["out"]:
+            with open(o["out"], "w", encoding="utf-8-sig" if o["format"] == "csv" else "utf-8", newline="") as fh:
+                fh.write(text)
+        else:
+            self.stdout.write(text, ending="")
+        audit.record(
+            actor_user=user,
+            system="" if user else audit.COMMAND_LINE,
+            action="statistics",
+            channel="command",
+            endpoint=f"nir settlement {o['area']}",
+            what=what,
+            filters={**filters, "known_at": o["known_at"] or "", "format": o["format"]},
+        )
+        self.stderr.write(label)
 
     def _show(self, o) -> None:
         year = o["year"]
