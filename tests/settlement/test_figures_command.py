@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from nir.access.models import AuditEvent, Role
 from nir.testing.builders import make_user
-from nir.testing.settlement_builders import SettlementWorld, at
+from nir.testing.settlement_builders import SettlementWorld
 
 pytestmark = pytest.mark.django_db
 

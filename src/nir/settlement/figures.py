@@ -51,7 +51,6 @@ from django.utils import timezone
 from nir.access.settlement import Area, county_of
 from nir.settlement.models import (
     Agreement,
-    CapacityKind,
     CapacityLine,
     CaseDetails,
     CaseLocation,
