@@ -69,6 +69,7 @@ from nir.api import (  # noqa: E402
     persons,
     reports_api,
     revisions,
+    settlement_figures,
     settlement_requests_api,
     supervision_api,
     warnings_api,
@@ -83,3 +84,4 @@ api.add_router("", revisions.router)
 api.add_router("", supervision_api.router)
 api.add_router("", settlement_requests_api.router)
 api.add_router("", warnings_api.router)
+api.add_router("", settlement_figures.router)

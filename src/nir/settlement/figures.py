@@ -139,6 +139,13 @@ FIGURES: tuple[Figure, ...] = (
     Figure("coverage_um", "Vedtak EM i prosent av behovet/anmodningen", "capacity coverage (EM)", "share"),
 )
 FIGURE_KEYS = tuple(f.key for f in FIGURES)
+# The headings of the key figures: the first figure of each group and its title.
+FIGURE_GROUPS = (
+    ("settled", "Bosatte"),
+    ("wait_total", "Ventetid fra tillatelse til bosetting"),
+    ("waiting_in_reception", "Venter og fordeles"),
+    ("requested", "Anmodning, vedtak og kapasitet"),
+)
 BY_KEY = {f.key: f for f in FIGURES}
 
 # The columns of the table per municipality and per county (requested / decided / settled, EM separately).

@@ -36,8 +36,10 @@ MENU = (
         "settlements",
         frozenset({"settlements"})
         # the need and the request (IMDi's planners; issue 17 § 1)
-        | {"settlement_need", "settlement_requests", "settlement_request_round", "settlement_request_line"},
-        fallbacks=("settlement_requests",),
+        | {"settlement_need", "settlement_requests", "settlement_request_round", "settlement_request_line"}
+        # the settlement figures and the weekly list (issue 17 § 5)
+        | {"settlement_figures", "settlement_weekly_list"},
+        fallbacks=("settlement_requests", "settlement_figures"),
     ),
     MenuItem(
         _("Persons"),

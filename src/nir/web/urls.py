@@ -6,6 +6,7 @@ from nir.web import (
     urls_admin,
     urls_overview,
     urls_persons,
+    urls_settlement_figures,
     urls_settlement_planning,
     urls_supervision,
     views,
@@ -38,6 +39,8 @@ urlpatterns = [
     path("", include(urls_persons)),
     # Tilsyn: the county governor's supervision view
     path("", include(urls_supervision)),
+    # Bosetting: the settlement figures and the weekly list
+    path("", include(urls_settlement_figures)),
     # Regelmotor, Organisasjoner, Hjelpetekster, Administrering
     path("", include(urls_admin)),
 ]
