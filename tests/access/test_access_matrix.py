@@ -141,6 +141,24 @@ SETTLEMENT_READ = {
     "anonym": "401",
 }
 EXPECTED = {name: (*row, SETTLEMENT_READ.get(name, "403")) for name, row in EXPECTED.items()}
+# … and Bosetting's figures and weekly list (settlement.read, counts of persons; issue 17 § 5): own = the
+# principal's own area (nir.access.settlement.settlement_area: a county governor or county municipality its
+# counties, a municipality itself), all = the whole country (IMDi).
+COLUMNS += ("settlement-figures",)
+SETTLEMENT_FIGURES = {
+    "statsforvalter": "own",
+    "imdi-administrator": "all",
+    "imdi-analytiker": "all",
+    "imdi-bosetting": "all",
+    "imdi-bosetting-nasjonalt": "all",
+    "bosettingskoordinator": "own",
+    "fylkeskommune-bosetting": "own",
+    "klient-kommune": "own",
+    "klient-statsforvalter": "own",
+    "klient-imdi": "all",
+    "anonym": "401",
+}
+EXPECTED = {name: (*row, SETTLEMENT_FIGURES.get(name, "403")) for name, row in EXPECTED.items()}
 
 # The kind of access of an operation or page, from its rule: (permission, persons) -> column(s).
 KIND = {
@@ -158,6 +176,7 @@ KIND = {
     (policy.Permission.SUPERVISE, policy.Person.MANY): "supervision",
     (policy.Permission.SETTLEMENT_PLAN, policy.Person.NONE): "plan",
     (policy.Permission.SETTLEMENT_READ, policy.Person.NONE): "settlement-read",
+    (policy.Permission.SETTLEMENT_READ, policy.Person.MANY): "settlement-figures",
 }
 
 _batch_no = iter(range(10**6))
@@ -189,6 +208,8 @@ API_CALLS = {
     "GET /supervision": lambda c, h, duf: c.get("/api/v1/supervision", headers=h),
     "GET /supervision/{municipality}": lambda c, h, duf: c.get("/api/v1/supervision/5001", headers=h),
     "GET /settlement/requests/{year}": lambda c, h, duf: c.get("/api/v1/settlement/requests/2026", headers=h),
+    "GET /settlement/figures": lambda c, h, duf: c.get("/api/v1/settlement/figures", {"year": "2025"}, headers=h),
+    "GET /settlement/weekly-list": lambda c, h, duf: c.get("/api/v1/settlement/weekly-list", {"week": "10"}, headers=h),
 }
 
 # How to visit each named web page: url name -> (method, path).
@@ -232,6 +253,10 @@ WEB_CALLS = {
     "password_set": ("get", "/passord/MQ/ugyldig-lenke/"),
     "supervision": ("get", "/tilsyn/"),
     "supervision_municipality": ("get", "/tilsyn/5001/"),
+    "settlement_figures": ("get", "/bosetting/tall/?year=2025"),
+    "settlement_figures_export": ("get", "/bosetting/tall/eksport.csv?year=2025"),
+    "settlement_weekly_list": ("get", "/bosetting/ukeliste/?year=2025&week=10"),
+    "settlement_weekly_list_export": ("get", "/bosetting/ukeliste/eksport.csv?year=2025&week=10"),
     "admin_clients": ("get", "/administrering/klienter/"),
     # Bosetting: the need and the request (the world has a sent round 2026/1: settlement_round)
     "settlement_need": ("get", "/bosetting/behov/"),
@@ -287,8 +312,8 @@ def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     # two of supervision (GET /supervision, GET /supervision/{municipality}); the correction of the
     # person's own details (POST /persons/{duf}/details/{id}/corrections); and the two of plausibility
     # warnings (issue 16 § 3): GET /persons/{duf}/warnings, POST …/warnings/{warning_id}/acknowledgements;
-    # Bosetting (issue 17): GET /settlement/requests/{year}
-    assert len(operations) == 51
+    # Bosetting (issue 17): GET /settlement/requests/{year}, GET /settlement/figures, GET /settlement/weekly-list
+    assert len(operations) == 53
     missing_rule = [op for op in operations if op not in policy.API_RULES]
     missing_call = [op for op in operations if op not in API_CALLS]
     unknown_kind = [
@@ -414,6 +439,8 @@ def test_api_access_matrix(name, world, client, django_user_model):
             elif outcome == "ok" and op == "GET /settlement/requests/{year}":
                 lines = {x["municipality"] for x in r.json()["lines"]}
                 outcome = "all" if {"5001", "4601"} <= lines else "own" if "5001" in lines else "none"
+            elif outcome == "ok" and op == "GET /settlement/figures":
+                outcome = "all" if r.json()["area"]["kind"] == "national" else "own"
             elif outcome == "ok" and expected[kind] in ("own", "all"):
                 outcome = expected[kind]  # statistics: counts only; scope is tested in tests/reports
             got[op], want[op] = outcome, expected[kind]

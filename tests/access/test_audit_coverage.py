@@ -142,6 +142,10 @@ WEB_VISITS = {
     "municipality": lambda duf: ["/kommuner/5001/"],
     "supervision": lambda duf: ["/tilsyn/", "/tilsyn/?fylke=50"],
     "supervision_municipality": lambda duf: ["/tilsyn/5001/"],
+    "settlement_figures": lambda duf: ["/bosetting/tall/?year=2025"],
+    "settlement_figures_export": lambda duf: ["/bosetting/tall/eksport.csv?year=2025"],
+    "settlement_weekly_list": lambda duf: ["/bosetting/ukeliste/?year=2025&week=10"],
+    "settlement_weekly_list_export": lambda duf: ["/bosetting/ukeliste/eksport.xlsx?year=2025&week=10"],
     "municipality_export": lambda duf: ["/kommuner/eksport.csv", "/kommuner/eksport.xlsx?fylke=50"],
     "report": lambda duf: [f"/rapporter/{d.id}/" for d in registry.REPORTS.values()],
     "report_export": lambda duf: [f"/rapporter/{d.id}/eksport.csv" for d in registry.REPORTS.values()],
@@ -219,6 +223,10 @@ API_VISITS = {
     "GET /statistics": lambda c, h, duf: c.get("/api/v1/statistics", {"year": "2025"}, headers=h),
     "GET /supervision": lambda c, h, duf: c.get("/api/v1/supervision", {"county": "50"}, headers=h),
     "GET /supervision/{municipality}": lambda c, h, duf: c.get("/api/v1/supervision/5001", headers=h),
+    "GET /settlement/figures": lambda c, h, duf: c.get("/api/v1/settlement/figures", {"year": "2025"}, headers=h),
+    "GET /settlement/weekly-list": lambda c, h, duf: c.get(
+        "/api/v1/settlement/weekly-list", {"year": "2025", "week": "10"}, headers=h
+    ),
     "POST /persons/{duf}/moves": lambda c, h, duf: post_json(c, f"/persons/{duf}/moves", MOVE, h),
     "GET /moves": lambda c, h, duf: c.get("/api/v1/moves", headers=h),
     "GET /moves/secondary-migration": lambda c, h, duf: c.get("/api/v1/moves/secondary-migration", headers=h),

@@ -106,5 +106,6 @@ def test_openapi_schema_is_valid(users, client):
     ops = [r.ok() for r in schema.get_all_operations()]
     # 13 single operations, POST /batches, a correction and an annulment per kind (28), the three of moves,
     # the two of supervision, the correction of the person's details, the two of plausibility warnings
-    # (GET /persons/{duf}/warnings, POST …/acknowledgements); Bosetting: GET /settlement/requests/{year}
-    assert len(ops) == 51
+    # (GET /persons/{duf}/warnings, POST …/acknowledgements); Bosetting: GET /settlement/requests/{year},
+    # GET /settlement/figures, GET /settlement/weekly-list
+    assert len(ops) == 53

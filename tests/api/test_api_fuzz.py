@@ -73,8 +73,9 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     dufs = [p.duf for p in world.values()]
     operations = [result.ok() for result in schema.get_all_operations()]
     # 13 single operations, POST /batches, 28 corrections and annulments, 3 of moves, 2 of supervision, the
-    # details' correction, 2 of plausibility warnings; Bosetting: GET /settlement/requests/{year} (issue 17)
-    assert len(operations) == 51
+    # details' correction, 2 of plausibility warnings; Bosetting: GET /settlement/requests/{year} (issue 17),
+    # GET /settlement/figures, GET /settlement/weekly-list
+    assert len(operations) == 53
     from nir.register import kinds
 
     failures = []
@@ -114,7 +115,7 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     assert not failures, "\n\n".join(failures)
     # The run reached the register: some writes were accepted (201), some refused (422), reads answered.
     seen = set().union(*statuses.values())
-    assert {200, 201, 404, 422} <= seen and len(statuses) == 51, statuses
+    assert {200, 201, 404, 422} <= seen and len(statuses) == 53, statuses
     assert any(201 in got for op, got in statuses.items() if op.endswith("/annulments")), statuses
 
 

@@ -336,9 +336,10 @@ API_RULES: dict[str, Rule] = {
     # Bosetting (issue 17 § 1): the request of a year; which lines: nir.access.settlement.settlement_area
     # (a municipality its own, a county governor its counties', IMDi all). No person.
     "GET /settlement/requests/{year}": _read(P.SETTLEMENT_READ),
-    # Bosetting's figures and weekly list (counts; the caller's area: nir.access.settlement.settlement_area)
-    "GET /settlement/figures": _read(P.SETTLEMENT_READ),
-    "GET /settlement/weekly-list": _read(P.SETTLEMENT_READ),
+    # Bosetting's figures and weekly list (counts of persons, audited; the caller's area:
+    # nir.access.settlement.settlement_area)
+    "GET /settlement/figures": _read(P.SETTLEMENT_READ, Person.MANY),
+    "GET /settlement/weekly-list": _read(P.SETTLEMENT_READ, Person.MANY),
 }
 
 # Corrections and annulments, for every registration kind (``nir.register.kinds``: each kind's
@@ -430,11 +431,12 @@ WEB_RULES: dict[str, Rule] = {
     "statistics": _read(P.REPORT_READ, Person.MANY),
     "statistics_export": _read(P.REPORT_READ, Person.MANY),
     "yearly_report": _read(P.REPORT_READ, Person.MANY),
-    # Bosetting's figures and weekly list (counts; the user's area: nir.access.settlement.settlement_area)
-    "settlement_figures": _read(P.SETTLEMENT_READ),
-    "settlement_figures_export": _read(P.SETTLEMENT_READ),
-    "settlement_weekly_list": _read(P.SETTLEMENT_READ),
-    "settlement_weekly_list_export": _read(P.SETTLEMENT_READ),
+    # Bosetting's figures and weekly list (counts of persons, audited; the user's area:
+    # nir.access.settlement.settlement_area)
+    "settlement_figures": _read(P.SETTLEMENT_READ, Person.MANY),
+    "settlement_figures_export": _read(P.SETTLEMENT_READ, Person.MANY),
+    "settlement_weekly_list": _read(P.SETTLEMENT_READ, Person.MANY),
+    "settlement_weekly_list_export": _read(P.SETTLEMENT_READ, Person.MANY),
     # OAuth2 for machine clients: the client authenticates with its signed grant, not a session.
     "oauth_token": PUBLIC,
     "oauth_jwks": PUBLIC,
