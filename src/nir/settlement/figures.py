@@ -16,8 +16,8 @@ of that day (or at T when earlier), and no longer waiting once settled (its sett
 
 Every figure is SQL aggregation (``COUNT``/``SUM`` with ``FILTER``, grouped by municipality and month):
 one statement for everything settled, one for proposals, one for agreements, one for the request,
-decisions and capacity each, two per month end for the stock. Python only adds up the at most
-357 × 12 aggregated rows into counties, regions and the country.
+decisions and capacity each, two for the stock at every month end (ready for settlement). Python only
+adds up the at most 357 × 12 aggregated rows into counties, regions and the country.
 
 How persons are classified (the definitions of IMDi's annual report, ``figures-2025.md`` § 1A):
 
@@ -453,17 +453,20 @@ def _settled_rows(year: int, when: dt.datetime, munis: frozenset[str] | None) ->
     if munis is not None:
         qs = qs.filter(case__settlement__municipality__in=sorted(munis))
     qs = qs.alias(
-        fam=Exists(child),
         loc=F("case__details__location"),
         need=F("case__details__special_need_level"),
         days=DaysBetween(F("case__settlement__settlement_date"), F("case__details__permit_date")),
     )
-    family = Q(unaccompanied_minor=False, fam=True)
-    other = Q(unaccompanied_minor=False, fam=False)
+    adult_or_child = Q(unaccompanied_minor=False)  # in a family with children, or another adult (by ``fam``)
     um = Q(unaccompanied_minor=True)
     coll = Q(collective_protection=True)
-    return list(
-        qs.values(muni=F("case__settlement__municipality"), month=TruncMonth("case__settlement__settlement_date"))
+    # Grouped by whether the household has a child who is not EM (``fam``: evaluated once per row).
+    rows = (
+        qs.values(
+            muni=F("case__settlement__municipality"),
+            month=TruncMonth("case__settlement__settlement_date"),
+            fam=Exists(child),
+        )
         .annotate(
             settled=Count("id"),
             settled_resettlement=Count("id", filter=Q(resettlement_refugee=True)),
@@ -471,24 +474,37 @@ def _settled_rows(year: int, when: dt.datetime, munis: frozenset[str] | None) ->
             settled_um=Count("id", filter=um),
             settled_um_companion=Count("id", filter=um & Q(companion=True)),
             settled_um_bufetat=Count("id", filter=um & Q(loc=CaseLocation.BUFETAT)),
-            family_persons=Count("id", filter=family),
-            family_children=Count("id", filter=family & Q(role=MemberRole.CHILD)),
-            families=Count("case", distinct=True, filter=family),
-            other_adults=Count("id", filter=other),
+            not_um=Count("id", filter=adult_or_child),
+            not_um_children=Count("id", filter=adult_or_child & Q(role=MemberRole.CHILD)),
+            not_um_cases=Count("case", distinct=True, filter=adult_or_child),
             from_reception=Count("id", filter=Q(loc__in=FROM_RECEPTION)),
             from_outside=Count("id", filter=Q(loc__in=FROM_OUTSIDE)),
             from_abroad=Count("id", filter=Q(loc__in=FROM_ABROAD)),
             special_needs=Count("id", filter=Q(need__in=SPECIAL)),
             days_total=Sum("days"),
             days_um=Sum("days", filter=um),
-            days_family=Sum("days", filter=family),
-            days_other=Sum("days", filter=other),
+            days_not_um=Sum("days", filter=adult_or_child),
             days_collective=Sum("days", filter=coll),
             days_not_collective=Sum("days", filter=~coll),
             n_collective=Count("id", filter=coll),
         )
         .order_by()
     )
+    out = []
+    for row in rows:
+        fam = row.pop("fam")
+        persons, children, cases, days = (
+            row.pop("not_um"),
+            row.pop("not_um_children"),
+            row.pop("not_um_cases"),
+            row.pop("days_not_um"),
+        )
+        if fam:
+            row.update(family_persons=persons, family_children=children, families=cases, days_family=days)
+        else:
+            row.update(other_adults=persons, days_other=days)
+        out.append(row)
+    return out
 
 
 def _in_year(year: int, when: dt.datetime) -> Q:
@@ -562,55 +578,102 @@ def need_as_known(year: int, when: dt.datetime) -> dict[str, Any] | None:
     return {"persons": need.persons, "um_persons": need.um_persons, "decided_on": need.decided_on}
 
 
-def ready_at(
-    day: dt.date, when: dt.datetime, munis: frozenset[str] | None, *, locations: Iterable[str] | None = None
-) -> dict[str, int]:
-    """The households ready for settlement at the end of ``day`` (ready and permit by then, not settled
-    by then): the case and its agreement as the system held them at the end of that day (or at ``when`` if
-    earlier), settled by the settlement date as known at ``when``. Cases, persons, with/without an
-    agreement, EM, special needs. In an area: the households located in its municipalities."""
-    moment = min(when, end_of_day(day))
-    # The case and its agreement as they stood that day; settled by its settlement date, as known at ``when``
-    # (a settlement recorded late still ends the waiting on the day it happened).
-    cases = CaseDetails.objects.filter(known("", moment), ready_date__lte=day, permit_date__lte=day).exclude(
-        case__settlement__recorded_at__lte=when, case__settlement__settlement_date__lte=day
-    )
+def _live_at(moment: dt.datetime, rec: str = "recorded_at", sup: str = "superseded_at") -> Q:
+    return Q(**{f"{rec}__lte": moment}) & (Q(**{f"{sup}__isnull": True}) | Q(**{f"{sup}__gt": moment}))
+
+
+def ready_months(days: list[dt.date], when: dt.datetime, munis: frozenset[str] | None) -> list[dict[str, int]]:
+    """The households ready for settlement at the end of each of ``days`` (ready and permit by then, not
+    settled by then): the case, its members and its agreement as the system held them at the end of that
+    day (or at ``when`` if earlier), settled by the settlement date as known at ``when`` (a settlement
+    recorded late still ends the waiting on the day it happened). Persons and cases, with/without an
+    agreement, EM, special needs, and the persons in reception (mottak). In an area: the households
+    located in its municipalities.
+
+    Two statements for all the days, each reading every version of the rows once: one over the members
+    (persons), one over the cases' details (households), with a ``FILTER`` per day."""
+    if not days:
+        return []
+    moments = [min(when, end_of_day(day)) for day in days]
+
+    def waiting(day: dt.date, moment: dt.datetime, p: str) -> Q:
+        """A details row (through ``p``) current at ``moment``, ready by ``day``, not settled by then."""
+        return (
+            _live_at(moment, f"{p}rec", f"{p}sup")
+            & Q(**{f"{p}ready__lte": day, f"{p}permit__lte": day})
+            & (Q(s_rec__isnull=True) | Q(s_rec__gt=when) | Q(s_date__gt=day))
+        )
+
+    def agreed(moment: dt.datetime) -> Exists:
+        return Exists(Agreement.objects.filter(known("", moment), case=OuterRef("case")))
+
+    details = Q(case__details__operation__in=LIVE)
     if munis is not None:
-        cases = cases.filter(location_municipality__in=sorted(munis))
-    if locations is not None:
-        cases = cases.filter(location__in=list(locations))
-    agreed = Agreement.objects.filter(known("", moment), case=OuterRef("case"))
-    c = cases.alias(agr=Exists(agreed)).aggregate(
-        cases=Count("id"),
-        cases_with_agreement=Count("id", filter=Q(agr=True)),
-        special_cases=Count("id", filter=Q(special_need_level__in=SPECIAL)),
-    )
-    special_cases = cases.filter(special_need_level__in=SPECIAL).values("case_id")
-    p = (
-        CaseMember.objects.filter(known("", moment), case_id__in=cases.values("case_id"))
-        .alias(agr=Exists(agreed))
-        .aggregate(
-            persons=Count("id"),
-            with_agreement=Count("id", filter=Q(agr=True)),
-            um=Count("id", filter=Q(unaccompanied_minor=True)),
-            special_needs=Count("id", filter=Q(case_id__in=special_cases)),
+        details &= Q(case__details__location_municipality__in=sorted(munis))
+    members = (
+        CaseMember.objects.filter(operation__in=LIVE)
+        .filter(details)  # one filter(): one join of the (versioned) details
+        .alias(
+            d_rec=F("case__details__recorded_at"),
+            d_sup=F("case__details__superseded_at"),
+            d_ready=F("case__details__ready_date"),
+            d_permit=F("case__details__permit_date"),
+            loc=F("case__details__location"),
+            need=F("case__details__special_need_level"),
+            s_rec=F("case__settlement__recorded_at"),
+            s_date=F("case__settlement__settlement_date"),
+            **{f"agr{k}": agreed(m) for k, m in enumerate(moments)},
         )
     )
-    return {
-        "cases": c["cases"],
-        "cases_with_agreement": c["cases_with_agreement"],
-        "special_cases": c["special_cases"],
-        "persons": p["persons"],
-        "with_agreement": p["with_agreement"],
-        "without_agreement": p["persons"] - p["with_agreement"],
-        "um": p["um"],
-        "special_needs": p["special_needs"],
-    }
+    cases = CaseDetails.objects.filter(operation__in=LIVE)
+    if munis is not None:
+        cases = cases.filter(location_municipality__in=sorted(munis))
+    cases = cases.alias(
+        rec=F("recorded_at"),
+        sup=F("superseded_at"),
+        ready=F("ready_date"),
+        permit=F("permit_date"),
+        s_rec=F("case__settlement__recorded_at"),
+        s_date=F("case__settlement__settlement_date"),
+        **{f"agr{k}": agreed(m) for k, m in enumerate(moments)},
+    )
+    person_counts: dict[str, Count] = {}
+    case_counts: dict[str, Count] = {}
+    for k, (day, moment) in enumerate(zip(days, moments)):
+        here = waiting(day, moment, "d_") & _live_at(moment)
+        agr = Q(**{f"agr{k}": True})
+        person_counts |= {
+            f"persons{k}": Count("id", filter=here),
+            f"with_agreement{k}": Count("id", filter=here & agr),
+            f"um{k}": Count("id", filter=here & Q(unaccompanied_minor=True)),
+            f"special_needs{k}": Count("id", filter=here & Q(need__in=SPECIAL)),
+            f"in_reception{k}": Count("id", filter=here & Q(loc=CaseLocation.RECEPTION)),
+        }
+        here = waiting(day, moment, "")
+        case_counts |= {
+            f"cases{k}": Count("id", filter=here),
+            f"cases_with_agreement{k}": Count("id", filter=here & agr),
+            f"special_cases{k}": Count("id", filter=here & Q(special_need_level__in=SPECIAL)),
+        }
+    p = members.aggregate(**person_counts)
+    c = cases.aggregate(**case_counts)
+    out = []
+    for k in range(len(days)):
+        row = {key: p[f"{key}{k}"] for key in ("persons", "with_agreement", "um", "special_needs", "in_reception")}
+        row |= {key: c[f"{key}{k}"] for key in ("cases", "cases_with_agreement", "special_cases")}
+        row["without_agreement"] = row["persons"] - row["with_agreement"]
+        out.append(row)
+    return out
+
+
+def ready_at(day: dt.date, when: dt.datetime, munis: frozenset[str] | None) -> dict[str, int]:
+    """``ready_months`` of one day."""
+    return ready_months([day], when, munis)[0]
 
 
 def waiting_in_reception(year: int, when: dt.datetime, munis: frozenset[str] | None) -> int:
     """Persons with a permit waiting in reception (mottak) per 31.12. of ``year``."""
-    return ready_at(dt.date(year, 12, 31), when, munis, locations=(CaseLocation.RECEPTION,))["persons"]
+    return ready_at(dt.date(year, 12, 31), when, munis)["in_reception"]
 
 
 # --- the figures ---------------------------------------------------------------------------------
@@ -662,21 +725,23 @@ def compute(
     for muni, s in per_muni.items():
         _add(total, s)
         _add(counties[county_of(muni)], s)
-    total["waiting_in_reception"] = waiting_in_reception(year, when, munis)
     need = need_as_known(year, when) if choice.kind == "national" else None
 
     # The stock at each month end of the year up to the moment the figures are known at.
     last_day = min(dt.date(year, 12, 31), timezone.localtime(when, OSLO).date())
-    ready = []
+    days: list[tuple[int, dt.date]] = []
     for m in range(1, 13):
-        day = month_end(year, m)
-        if day > last_day:
-            day = last_day
-            if day.year != year or day < dt.date(year, m, 1):
-                break
-        ready.append({"month": m, "date": day, **ready_at(day, when, munis)})
-        if day == last_day:
+        day = min(month_end(year, m), last_day)
+        if day < dt.date(year, m, 1):
             break
+        days.append((m, day))
+    counts = ready_months([d for _m, d in days], when, munis)
+    ready = [{"month": m, "date": day, **row} for (m, day), row in zip(days, counts)]
+    year_end = dt.date(year, 12, 31)
+    if ready and ready[-1]["date"] == year_end:
+        total["waiting_in_reception"] = ready[-1]["in_reception"]
+    else:
+        total["waiting_in_reception"] = waiting_in_reception(year, when, munis)
 
     cn = county_names()
     by_municipality = [
