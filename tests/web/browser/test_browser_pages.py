@@ -37,6 +37,8 @@ PAGES = [
     ("tilsyn", "supervision", IMDI, (), {"fylke": "50"}),
     ("tilsyn-kommune", "supervision_municipality", IMDI, ("5001",)),
     ("tilgangslogg", "audit_search", IMDI, ()),
+    ("bosettingstall", "settlement_figures", IMDI, (), {"year": "2025"}),
+    ("bosetting-ukeliste", "settlement_weekly_list", IMDI, (), {"year": "2025", "week": "10"}),
 ]
 
 
