@@ -45,8 +45,10 @@ def test_imdi_reads_the_country_as_known_at_any_moment(world, client):
     doc = r.json()
     assert doc["area"] == {"code": "", "kind": "national", "label": "Hele landet"}
     assert (value(doc, "settled"), value(doc, "settled_um_companion"), value(doc, "decided")) == (3, 1, 3)
-    assert {c["code"]: c["settled"] for c in doc["counties"]} == {"46": 1, "50": 2}
-    assert doc["monthly"][2]["settled"] == 3 and {r["code"] for r in doc["regions"]} == {"region-vest", "region-midt"}
+    counties = {c["code"]: c["settled"] for c in doc["counties"]}
+    assert (counties["46"], counties["50"], counties["03"], len(counties)) == (1, 2, 0, 15)
+    regions = {r["code"]: r["settled"] for r in doc["regions"]}
+    assert doc["monthly"][2]["settled"] == 3 and regions["region-vest"] == 1 and regions["region-midt"] == 2
     before = figures(client, h, year="2025", known_at="2025-03-31").json()
     assert value(before, "settled") == 2  # Bergen's settlement was recorded 1.4.
     assert value(figures(client, h, year="2025", area="region-vest").json(), "settled") == 1

@@ -119,9 +119,16 @@ def test_assignment_request_decision_and_coverage(year):
     assert (rows["5001"]["settled_um"], rows["5001"]["coverage"]) == (2, 0.9)
     assert (rows["4601"]["requested"], rows["4601"]["decided"], rows["4601"]["settled"]) == (5, 0, 3)
     counties = {r.code: r.values["settled"] for r in f.by_county}
-    assert counties == {"50": 8, "46": 3}
-    regions = {r.code: r.values["settled"] for r in figures.by_region(f)}
-    assert regions == {"region-vest": 3, "region-midt": 8}
+    assert counties["50"] == 8 and counties["46"] == 3 and counties["03"] == 0  # every county has a row
+    assert len(counties) == 15 and sum(counties.values()) == 11
+    regions = {r.code: r.values for r in figures.by_region(f)}
+    assert {k: v["settled"] for k, v in regions.items()} == {code: 0 for code in figures.REGIONS} | {
+        "region-vest": 3,
+        "region-midt": 8,
+    }
+    # averages of a region from its counties' sums: Bergen's H2 (90 days) and H5 (2 × 45 days)
+    assert regions["region-vest"]["wait_total"] == months((90 + 2 * 45) / 3)
+    assert regions["region-ost"]["wait_total"] is None
 
 
 def test_monthly_pace(year):

@@ -380,6 +380,7 @@ class AreaRow:
     code: str
     name: str
     values: dict[str, Any]
+    sums: dict[str, int] = field(default_factory=dict)  # what the values are made from (to add areas up)
 
 
 @dataclass
@@ -722,6 +723,9 @@ def compute(
 
     total: dict[str, int] = {}
     counties: dict[str, dict[str, int]] = defaultdict(dict)
+    # Every county of the area has a row, also one where nothing happened (0 in the tables and the chart).
+    for _name, county in names.values() if munis is None else (names[m] for m in munis if m in names):
+        counties[county]
     for muni, s in per_muni.items():
         _add(total, s)
         _add(counties[county_of(muni)], s)
@@ -745,9 +749,9 @@ def compute(
 
     cn = county_names()
     by_municipality = [
-        AreaRow(m, names.get(m, (m, ""))[0], _finish(per_muni[m])) for m in sorted(per_muni) if per_muni[m]
+        AreaRow(m, names.get(m, (m, ""))[0], _finish(per_muni[m]), per_muni[m]) for m in sorted(per_muni) if per_muni[m]
     ]
-    by_county = [AreaRow(c, cn.get(c, c), _finish(counties[c])) for c in sorted(counties)]
+    by_county = [AreaRow(c, cn.get(c, c), _finish(counties[c]), counties[c]) for c in sorted(counties)]
     return Figures(
         year=year,
         known_at=when,
@@ -768,7 +772,7 @@ def by_region(f: Figures) -> list[AreaRow]:
     for row in f.by_county:
         region = COUNTY_REGION.get(row.code)
         if region:
-            _add(sums[region], {k: v for k, v in row.values.items() if k in _SUMS})
+            _add(sums[region], row.sums)
     return [AreaRow(code, REGIONS[code][0], _finish(sums[code])) for code in REGIONS if code in sums]
 
 
