@@ -114,6 +114,8 @@ def test_the_application_role_owns_nothing_and_cannot_remove_or_rewrite_facts(da
     nir(env, "migrate", "--verbosity", "0")  # as the owner; the application's role does not exist yet
     out = nir(env, "dbrole", "--create", "--password-env", "NIR_APP_PASSWORD").stdout
     assert "register_decision" in out and "SELECT, INSERT, UPDATE (superseded_at)" in out
+    # Bosetting's tables (nir.settlement.db): versions closed once, a request round sent once
+    assert "settlement_municipaldecision" in out and "UPDATE (sent_at, sent_by_user_id)" in out
     nir(env, "migrate", "--verbosity", "0")  # again: the grants are given again, nothing else changes
 
     # The application works as its role: persons, facts, the derived status …
@@ -162,6 +164,14 @@ def test_the_application_role_owns_nothing_and_cannot_remove_or_rewrite_facts(da
             "INSERT INTO register_personfacts (person_id) VALUES (-1)",
             "CREATE TABLE nir_own (id int)",
             "SELECT setval(pg_get_serial_sequence('register_finalgoal', 'id'), 1)",
+            # Bosetting (issue 17): the settlement tables are append-only too
+            "TRUNCATE settlement_municipaldecision CASCADE",
+            "DELETE FROM settlement_municipaldecision",
+            "DELETE FROM settlement_capacityline",
+            "UPDATE settlement_capacityline SET places = 1",
+            "UPDATE settlement_requestround SET note = 'x'",
+            "UPDATE settlement_settlementcase SET number = 'x'",
+            "DELETE FROM settlement_proposal",
         ]
         for statement in denied:
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
@@ -174,6 +184,13 @@ def test_the_application_role_owns_nothing_and_cannot_remove_or_rewrite_facts(da
         assert c.execute("SELECT count(*) FROM register_finalgoal").fetchone()[0] == rows
 
     with psycopg.connect(database["url"](database["owner"]), autocommit=True) as c:  # the owner: the triggers
-        for table in ("register_decision", "register_person", "access_auditevent", "access_auditeventperson"):
+        for table in (
+            "register_decision",
+            "register_person",
+            "access_auditevent",
+            "access_auditeventperson",
+            "settlement_municipaldecision",
+            "settlement_settlementcase",
+        ):
             with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="append-only"):
                 c.execute(f"TRUNCATE {table} CASCADE")

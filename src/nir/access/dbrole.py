@@ -7,10 +7,12 @@ Migrations run as the owner of the schema (``NIR_MIGRATE_DATABASE_URL``); the ru
 connects as another role (``DATABASE_URL``'s user, ``settings.NIR_APP_DB_ROLE``) with exactly:
 
 * the append-only tables (``nir.register.db``: the person anchor, every registration table, the
-  audit log): SELECT and INSERT; on a registration table UPDATE of ``superseded_at`` only (the
-  one UPDATE its trigger lets through: closing a row's registration time); on the person anchor
-  UPDATE of ``id`` only, which no statement makes (its trigger refuses every UPDATE) but which
-  PostgreSQL requires for ``SELECT … FOR UPDATE``, the lock every write takes on the person;
+  audit log, and those other apps name there — Bosetting's, ``nir.settlement.db``): SELECT and
+  INSERT; on a registration table UPDATE of ``superseded_at`` only (the one UPDATE its trigger lets
+  through: closing a row's registration time; a settlement request round: ``sent_at`` and who sent
+  it, once); on the person anchor (and a settlement case) UPDATE of ``id`` only, which no statement
+  makes (its trigger refuses every UPDATE) but which PostgreSQL requires for
+  ``SELECT … FOR UPDATE``, the lock every write takes on the person;
 * ``django_migrations`` and ``register_personfacts`` (each person's current facts, kept by
   triggers whose function runs as the owner, ``nir.register.person_facts``): SELECT;
 * every other table (users, sessions, API clients, batches, reference data, help texts …):
@@ -30,7 +32,7 @@ from django.db import connections
 
 from nir.access.db import audit_append_only_tables
 from nir.register import person_facts
-from nir.register.db import register_append_only_tables
+from nir.register.db import other_append_only_tables, register_append_only_tables
 
 # register_personfacts: written only by its triggers' function, as the owner (nir.register.person_facts)
 READ_ONLY_TABLES = ("django_migrations", person_facts.TABLE)
@@ -42,8 +44,9 @@ class RoleError(Exception):
 
 def table_grants(tables: list[str]) -> dict[str, str]:
     """Each table's privileges for the application's role, as the GRANT's privilege list."""
-    append_only = {t.table: t for t in register_append_only_tables() + audit_append_only_tables()}
-    from nir.register.models import Person
+    append_only = {
+        t.table: t for t in register_append_only_tables() + audit_append_only_tables() + other_append_only_tables()
+    }
 
     grants = {}
     for table in tables:
@@ -53,8 +56,8 @@ def table_grants(tables: list[str]) -> dict[str, str]:
         elif t is None:
             grants[table] = "SELECT, INSERT, UPDATE, DELETE"
         elif t.supersedable:
-            grants[table] = "SELECT, INSERT, UPDATE (superseded_at)"
-        elif table == Person._meta.db_table:
+            grants[table] = f"SELECT, INSERT, UPDATE ({', '.join(t.once)})"
+        elif t.lockable:
             grants[table] = "SELECT, INSERT, UPDATE (id)"  # SELECT … FOR UPDATE; the trigger refuses UPDATE
         else:
             grants[table] = "SELECT, INSERT"

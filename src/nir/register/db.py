@@ -3,10 +3,15 @@
     install_append_only(using, tables)       # triggers; after every migrate (each app, its tables)
     register_append_only_tables()            # the register's: the person anchor and every registration table
     (nir.access.db.audit_append_only_tables: the audit log's)
+    add_append_only_tables(provider)         # an app above the register (Bosetting) names its tables, so
+    other_append_only_tables()               # the application's database role (nir.access.dbrole) knows them
 
 A table is either *immutable* (the person anchor, the audit log: no UPDATE at all) or
 *supersedable* (a registration table): the one UPDATE allowed closes a row's registration time
-(``superseded_at`` from NULL to a value, nothing else changed). Every DELETE is refused, and
+(``superseded_at`` from NULL to a value, nothing else changed) — or, for a table that names other
+``once`` columns, sets those once (a settlement request round's ``sent_at`` and who sent it: the
+first column goes from NULL to a value, the others may change with it, nothing else). Every DELETE
+is refused, and
 
 * PostgreSQL: every ``TRUNCATE`` (a statement-level trigger; TRUNCATE fires no DELETE trigger).
   The application's own database role holds no TRUNCATE, DELETE or UPDATE of facts in the first
@@ -23,7 +28,7 @@ rebuilt by a migration gets them back; the TRUNCATE triggers are also in the mig
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -41,10 +46,39 @@ class AppendOnlyTable:
     message: str
     # A supersedable table's columns (its one allowed UPDATE sets superseded_at once); () if immutable.
     columns: tuple[str, ...] = ()
+    # The columns the one allowed UPDATE sets: the first from NULL to a value (once), the others with it.
+    once: tuple[str, ...] = ("superseded_at",)
+    # An anchor rows are locked on (``SELECT … FOR UPDATE``, which PostgreSQL grants only with an UPDATE
+    # privilege): the application's role gets UPDATE (id), which its trigger still refuses.
+    lockable: bool = False
 
     @property
     def supersedable(self) -> bool:
         return bool(self.columns)
+
+    @property
+    def gate(self) -> str:
+        return self.once[0]
+
+    @property
+    def fixed(self) -> tuple[str, ...]:
+        """The columns no UPDATE may change."""
+        return tuple(c for c in self.columns if c not in self.once)
+
+
+_PROVIDERS: list[Callable[[], list[AppendOnlyTable]]] = []
+
+
+def add_append_only_tables(provider: Callable[[], list[AppendOnlyTable]]) -> None:
+    """Name the append-only tables of an app above the register (``provider()`` lists them; called
+    from its ``AppConfig.ready``), so the application's database role is granted as for the register's."""
+    if provider not in _PROVIDERS:
+        _PROVIDERS.append(provider)
+
+
+def other_append_only_tables() -> list[AppendOnlyTable]:
+    """The append-only tables named by ``add_append_only_tables``."""
+    return [t for provider in _PROVIDERS for t in provider()]
 
 
 def _literal(text: str) -> str:
@@ -53,11 +87,11 @@ def _literal(text: str) -> str:
 
 _PG_FUNCTIONS = """
 -- Only called to refuse: the allowed UPDATE of a supersedable table is excluded by its trigger's WHEN.
--- TG_ARGV[0]: the message; TG_ARGV[1] = 'supersedable' for the UPDATE of a registration table.
+-- TG_ARGV[0]: the message; TG_ARGV[1]: for the UPDATE of a supersedable table, the column set once.
 CREATE OR REPLACE FUNCTION nir_append_only() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND TG_NARGS > 1 THEN
-    RAISE EXCEPTION '%: UPDATE on % may only set superseded_at once', TG_ARGV[0], TG_TABLE_NAME
+    RAISE EXCEPTION '%: UPDATE on % may only set % once', TG_ARGV[0], TG_TABLE_NAME, TG_ARGV[1]
       USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   RAISE EXCEPTION '%: % on % refused', TG_ARGV[0], TG_OP, TG_TABLE_NAME
@@ -90,7 +124,7 @@ def register_append_only_tables() -> list[AppendOnlyTable]:
     from nir.register.models import ALL_REGISTRATION_MODELS, Person, PlausibilityWarning, WarningAcknowledgement
 
     return [
-        AppendOnlyTable(Person._meta.db_table, APPEND_ONLY_MESSAGE),
+        AppendOnlyTable(Person._meta.db_table, APPEND_ONLY_MESSAGE, lockable=True),
         AppendOnlyTable(PlausibilityWarning._meta.db_table, APPEND_ONLY_MESSAGE),
         AppendOnlyTable(WarningAcknowledgement._meta.db_table, APPEND_ONLY_MESSAGE),
     ] + [
@@ -145,12 +179,13 @@ def _install_pg(cur: CursorWrapper, t: AppendOnlyTable) -> None:
     if t.supersedable:
         # The allowed UPDATE (superseding) is the one every write makes: its check is the trigger's
         # WHEN condition, evaluated without calling the function; the function runs only to refuse.
-        old = ", ".join(f'OLD."{c}"' for c in t.columns if c != "superseded_at")
-        new = ", ".join(f'NEW."{c}"' for c in t.columns if c != "superseded_at")
+        old = ", ".join(f'OLD."{c}"' for c in t.fixed)
+        new = ", ".join(f'NEW."{c}"' for c in t.fixed)
+        gate = t.gate
         cur.execute(
             f'CREATE TRIGGER {table}_append_only BEFORE UPDATE ON "{table}" FOR EACH ROW '
-            f"WHEN (OLD.superseded_at IS NOT NULL OR NEW.superseded_at IS NULL "
-            f"OR ROW({old}) IS DISTINCT FROM ROW({new})) EXECUTE FUNCTION nir_append_only({msg}, 'supersedable')"
+            f'WHEN (OLD."{gate}" IS NOT NULL OR NEW."{gate}" IS NULL '
+            f"OR ROW({old}) IS DISTINCT FROM ROW({new})) EXECUTE FUNCTION nir_append_only({msg}, {_literal(gate)})"
         )
         cur.execute(
             f'CREATE TRIGGER {table}_no_delete BEFORE DELETE ON "{table}" '
@@ -173,11 +208,12 @@ def _install_sqlite(cur: CursorWrapper, t: AppendOnlyTable) -> None:
     )
     cur.execute(f"DROP TRIGGER IF EXISTS {table}_no_update")
     if t.supersedable:
-        changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in t.columns if c != "superseded_at")
+        changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in t.fixed)
+        gate = t.gate
         cur.execute(
             f'CREATE TRIGGER {table}_no_update BEFORE UPDATE ON "{table}" '
-            f"WHEN OLD.superseded_at IS NOT NULL OR NEW.superseded_at IS NULL OR {changed} "
-            f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + ': UPDATE may only set superseded_at once')}); END"
+            f'WHEN OLD."{gate}" IS NOT NULL OR NEW."{gate}" IS NULL OR {changed} '
+            f"BEGIN SELECT RAISE(ABORT, {_literal(t.message + f': UPDATE may only set {gate} once')}); END"
         )
     else:
         cur.execute(
