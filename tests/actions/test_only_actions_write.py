@@ -1,14 +1,15 @@
-"""Nothing but the action layer writes registrations (issue 15 § 1).
+"""Nothing but the action layer writes registrations (issue 15 § 1) or settlement rows (issue 17).
 
-An AST scan of every module under ``src/nir``: outside the action layer (``nir.actions``) and the
-register's storage beneath it, no module may
+An AST scan of every module under ``src/nir``, once per kind of data (``TARGETS``): outside its
+action layer and the storage beneath it, no module may
 
-* import the register's storage (``nir.register.services``, ``write_sql``, ``bulk``) — the write
-  functions are reached through an action, which checks access and records the audit event;
-* create, update or delete register rows through the ORM (``Model.objects.create/bulk_create/
-  update/…`` on a register model), construct a register model instance, or ``.save()`` a row read
-  from a register model;
-* send its own ``INSERT``/``UPDATE``/``DELETE``/``COPY`` to a register table.
+* import the storage (the register's ``nir.register.services``, ``write_sql``, ``bulk``; the
+  settlement's ``nir.settlement.store``) — the write functions are reached through an action, which
+  checks access and records the audit event (importing the store's ``ChangedMeanwhile``, an
+  exception to catch, is no write);
+* create, update or delete rows through the ORM (``Model.objects.create/bulk_create/update/…`` on a
+  register or settlement model), construct a model instance, or ``.save()`` a row read from one;
+* send its own ``INSERT``/``UPDATE``/``DELETE``/``COPY`` to a register or settlement table.
 
 A new writer therefore has to be an action (or be listed below, with the reason).
 """
@@ -17,56 +18,106 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "nir"
 
-# Modules that may write registrations, and why.
-ALLOWED = {
-    "actions": "the action layer",
-    "register/services.py": "the register's storage beneath the actions",
-    "register/write_sql.py": "the storage's PostgreSQL fast path (and its Django fallback)",
-    "register/bulk.py": "the storage of the bulk re-evaluation (called by nir.actions.reevaluate)",
-    "register/migrations": "schema migrations",
-    "register/db.py": "the append-only triggers",
-    "synth": "the synthetic population generator's bulk load (COPY): generated persons, not personal data",
-    "testing": "test builders (nir.testing.builders): hand-made registers for the test suite",
-}
-STORAGE_MODULES = {"nir.register.services", "nir.register.write_sql", "nir.register.bulk"}
 WRITE_METHODS = {"create", "bulk_create", "update", "get_or_create", "update_or_create", "delete", "bulk_update"}
-REGISTER_TABLE_WRITE = re.compile(r'\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+"?register_', re.IGNORECASE)
 
 
-def _register_models() -> set[str]:
+@dataclass(frozen=True)
+class Target:
+    """One kind of protected data: its models' package, its storage, its tables, who may write it."""
+
+    package: str  # the app's package: its models are ``<package>.models``
+    label: str  # the Django app label (which models are its rows)
+    storage: frozenset[str]  # the storage modules beneath the actions
+    table_prefix: str
+    allowed: dict[str, str]  # paths under src/nir that may write, and why
+    harmless: frozenset[str] = field(default_factory=frozenset)  # names a storage module exports that write nothing
+
+    @property
+    def table_write(self) -> re.Pattern[str]:
+        return re.compile(rf'\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+"?{self.table_prefix}', re.IGNORECASE)
+
+
+REGISTER = Target(
+    package="nir.register",
+    label="register",
+    storage=frozenset({"nir.register.services", "nir.register.write_sql", "nir.register.bulk"}),
+    table_prefix="register_",
+    allowed={
+        "actions": "the action layer",
+        "register/services.py": "the register's storage beneath the actions",
+        "register/write_sql.py": "the storage's PostgreSQL fast path (and its Django fallback)",
+        "register/bulk.py": "the storage of the bulk re-evaluation (called by nir.actions.reevaluate)",
+        "register/migrations": "schema migrations",
+        "register/db.py": "the append-only triggers",
+        "synth": "the synthetic population generator's bulk load (COPY): generated persons, not personal data",
+        "testing": "test builders (nir.testing.builders): hand-made registers for the test suite",
+    },
+)
+SETTLEMENT = Target(
+    package="nir.settlement",
+    label="settlement",
+    storage=frozenset({"nir.settlement.store"}),
+    table_prefix="settlement_",
+    allowed={
+        "settlement/actions": "the settlement's action layer (nir.settlement.actions)",
+        "settlement/store.py": "the settlement's storage beneath its actions (create, supersede, annul)",
+        "settlement/migrations": "schema migrations",
+        "settlement/db.py": "the append-only triggers",
+        "synth": "the synthetic settlement year's bulk load: generated households, not personal data",
+        "testing": "test builders (nir.testing): hand-made settlement data for the test suite",
+    },
+    harmless=frozenset({"ChangedMeanwhile"}),
+)
+TARGETS = {"register": REGISTER, "settlement": SETTLEMENT}
+
+# The register's list, by its old names (kept for readers of earlier issues)
+ALLOWED = REGISTER.allowed
+STORAGE_MODULES = REGISTER.storage
+REGISTER_TABLE_WRITE = REGISTER.table_write
+
+
+def _models(target: Target) -> set[str]:
+    import importlib
+
     from django.db import models
 
-    from nir.register import models as m
-
+    m = importlib.import_module(f"{target.package}.models")
     return {
         name
         for name, obj in vars(m).items()
-        if isinstance(obj, type) and issubclass(obj, models.Model) and obj._meta.app_label == "register"
+        if isinstance(obj, type) and issubclass(obj, models.Model) and obj._meta.app_label == target.label
     }
 
 
-def _allowed(path: Path) -> bool:
+def _register_models() -> set[str]:
+    return _models(REGISTER)
+
+
+def _allowed(path: Path, target: Target = REGISTER) -> bool:
     rel = path.relative_to(SRC).as_posix()
-    return any(rel == key or rel.startswith(key.rstrip("/") + "/") for key in ALLOWED)
+    return any(rel == key or rel.startswith(key.rstrip("/") + "/") for key in target.allowed)
 
 
 class _Scan(ast.NodeVisitor):
-    def __init__(self, models: set[str]):
+    def __init__(self, models: set[str], target: Target = REGISTER):
+        self.target = target
+        self.what = "register" if target is REGISTER else target.label
         self.models = models
-        self.aliases: set[str] = set()  # names bound to the module nir.register.models
-        self.names: set[str] = set()  # register model classes imported by name
-        self.rows: set[str] = set()  # variables bound to register rows (or querysets of them)
+        self.aliases: set[str] = set()  # names bound to the module <package>.models
+        self.names: set[str] = set()  # model classes imported by name
+        self.rows: set[str] = set()  # variables bound to rows (or querysets of them)
         self.problems: list[str] = []
 
     def _storage_import(self, node, module: str) -> None:
-        if module in STORAGE_MODULES:
-            self.problems.append(f"line {node.lineno}: imports the register's storage {module}")
+        if module in self.target.storage:
+            self.problems.append(f"line {node.lineno}: imports the {self.what}'s storage {module}")
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -75,12 +126,15 @@ class _Scan(ast.NodeVisitor):
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
-        self._storage_import(node, module)
+        harmless = module in self.target.storage and all(a.name in self.target.harmless for a in node.names)
+        if not harmless:
+            self._storage_import(node, module)
         for alias in node.names:
-            self._storage_import(node, f"{module}.{alias.name}")
-            if module == "nir.register" and alias.name == "models":
+            if not harmless:
+                self._storage_import(node, f"{module}.{alias.name}")
+            if module == self.target.package and alias.name == "models":
                 self.aliases.add(alias.asname or alias.name)
-            if module == "nir.register.models" and alias.name in self.models:
+            if module == f"{self.target.package}.models" and alias.name in self.models:
                 self.names.add(alias.asname or alias.name)
         self.generic_visit(node)
 
@@ -125,38 +179,42 @@ class _Scan(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         if self._is_model(func):
-            self.problems.append(f"line {node.lineno}: constructs a register row ({ast.unparse(func)})")
+            self.problems.append(f"line {node.lineno}: constructs a {self.what} row ({ast.unparse(func)})")
         if isinstance(func, ast.Attribute):
             if func.attr in WRITE_METHODS and self._manager_of_model(func.value):
                 self.problems.append(f"line {node.lineno}: writes through the ORM ({ast.unparse(func)})")
             if func.attr == "save" and (
                 self._mentions_model(func.value) or (isinstance(func.value, ast.Name) and func.value.id in self.rows)
             ):
-                self.problems.append(f"line {node.lineno}: .save() of a register row ({ast.unparse(func)})")
+                self.problems.append(f"line {node.lineno}: .save() of a {self.what} row ({ast.unparse(func)})")
         self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and REGISTER_TABLE_WRITE.search(node.value):
-            self.problems.append(f"line {node.lineno}: SQL that writes a register table")
+        if isinstance(node.value, str) and self.target.table_write.search(node.value):
+            self.problems.append(f"line {node.lineno}: SQL that writes a {self.what} table")
 
 
-def scan(source: str, models: set[str]) -> list[str]:
-    visitor = _Scan(models)
+def scan(source: str, models: set[str], target: Target = REGISTER) -> list[str]:
+    visitor = _Scan(models, target)
     visitor.visit(ast.parse(source))
     return visitor.problems
 
 
 @pytest.mark.django_db(databases=[])
-def test_nothing_outside_the_action_layer_writes_registrations():
-    models = _register_models()
+@pytest.mark.parametrize("name", list(TARGETS))
+def test_nothing_outside_the_action_layer_writes_registrations(name):
+    target = TARGETS[name]
+    models = _models(target)
+    assert models, f"no models found in {target.package}.models"
     found = {}
     for path in sorted(SRC.rglob("*.py")):
-        if _allowed(path):
+        if _allowed(path, target):
             continue
-        problems = scan(path.read_text(encoding="utf-8"), models)
+        problems = scan(path.read_text(encoding="utf-8"), models, target)
         if problems:
             found[path.relative_to(SRC).as_posix()] = problems
-    assert found == {}, "write through nir.actions instead:\n" + "\n".join(
+    layer = "nir.actions" if target is REGISTER else "nir.settlement.actions"
+    assert found == {}, f"write through {layer} instead:\n" + "\n".join(
         f"  {p}: {'; '.join(v)}" for p, v in found.items()
     )
 
@@ -178,6 +236,36 @@ def test_nothing_outside_the_action_layer_writes_registrations():
 )
 def test_the_scan_finds_each_kind_of_write(source):
     assert scan(source, {"Decision", "DerivedStatus", "Absence"}), source
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from nir.settlement import store\nstore.create(M, a)",
+        "from nir.settlement.store import create, ChangedMeanwhile",
+        "import nir.settlement.store",
+        "from nir.settlement import models as m\nm.CapacityLine.objects.create(places=1)",
+        "from nir.settlement import models as m\nm.MunicipalDecision.objects.filter(pk=1).update(persons=2)",
+        "from nir.settlement.models import CapacityLine\nCapacityLine.objects.filter(pk=1).delete()",
+        "from nir.settlement.models import Agreement\nAgreement(persons=1)",
+        "from nir.settlement import models as m\nrow = m.CapacityLine.objects.get(pk=1)\nrow.save()",
+        "cur.execute('UPDATE settlement_capacityline SET places = 0')",
+        "cur.execute('DELETE FROM \"settlement_municipaldecision\"')",
+    ],
+)
+def test_the_scan_finds_each_kind_of_settlement_write(source):
+    assert scan(source, {"CapacityLine", "MunicipalDecision", "Agreement"}, SETTLEMENT), source
+    assert not scan(source, {"Decision"}, REGISTER), "the register's scan is about register rows only"
+
+
+def test_the_settlement_scan_lets_reads_and_the_conflict_exception_pass():
+    source = (
+        "from nir.settlement.models import CapacityLine\n"
+        "CapacityLine.objects.current().filter(municipality='5001').first()\n"
+        "from nir.settlement.store import ChangedMeanwhile\n"
+        "from nir.register import models as r\nr.Decision.objects.filter(pk=1).first()\n"
+    )
+    assert scan(source, {"CapacityLine"}, SETTLEMENT) == []
 
 
 def test_the_scan_lets_reads_pass():
