@@ -1,5 +1,9 @@
 """Organisations derived from reference data: IMDi, every municipality and
-Oslo district, every county and county governor. Idempotent."""
+Oslo district, every county and county governor; and Bosetting's (issue 17,
+``data/bosetting_organisasjoner.csv``): IMDi's six regional offices under IMDi, each
+with the 2024 counties of its region (``county_numbers``: where its settlement
+caseworkers assign, ``nir.access.settlement.assign_area``), UDI (kind reception)
+and Bufetat. Idempotent."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ def district_org_code(number: str) -> str:
 def load_organisations(using="default") -> int:
     orgs = Organisation.objects.using(using)
     n = 0
-    orgs.update_or_create(
+    imdi, _ = orgs.update_or_create(
         code="imdi", defaults=dict(kind=OrganisationKind.IMDI, name="Integrerings- og mangfoldsdirektoratet (IMDi)")
     )
     n += 1
@@ -67,6 +71,26 @@ def load_organisations(using="default") -> int:
                 code=r["kode"],
                 defaults=dict(
                     kind=OrganisationKind.COUNTY_GOVERNOR, name=r["navn"], county_numbers=r["fylker"].split(";")
+                ),
+            )
+            n += 1
+    n += load_settlement_organisations(orgs, imdi)
+    return n
+
+
+def load_settlement_organisations(orgs, imdi: Organisation) -> int:
+    """IMDi's regional offices (children of IMDi, each with its counties), UDI and Bufetat."""
+    n = 0
+    with open(DATA_DIR / "bosetting_organisasjoner.csv", encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            kind = OrganisationKind(r["type"])
+            orgs.update_or_create(
+                code=r["kode"],
+                defaults=dict(
+                    kind=kind,
+                    name=r["navn"],
+                    parent=imdi if kind == OrganisationKind.IMDI else None,
+                    county_numbers=[c for c in r["fylker"].split(";") if c],
                 ),
             )
             n += 1
