@@ -171,3 +171,60 @@ def add_revision_rows(register, person):
         ]
     for model, values in rows:
         register.add(person, model, values)
+
+
+# Bosetting (issue 17 § 2): a municipality's decision and capacity, visited on Trondheim (5001).
+def _settlement_line() -> int:
+    """A capacity line of Trondheim to change, close or reopen (straight through the store)."""
+    import datetime as dt
+
+    from nir.actions.acting import Acting
+    from nir.settlement import store
+    from nir.settlement.models import CapacityLine
+
+    year = dt.date.today().year
+    row = store.create(
+        CapacityLine,
+        Acting.system("Test"),
+        municipality="5001",
+        kind="single_adults",
+        period_from=dt.date(year, 1, 1),
+        period_to=dt.date(year, 3, 31),
+        places=5,
+    )
+    return row.pk
+
+
+def _settlement_decision() -> dict:
+    import datetime as dt
+
+    year = dt.date.today().year
+    return {"year": year, "status": "decided", "persons": 10, "um_persons": 1, "decision_date": f"{year}-01-10"}
+
+
+SETTLEMENT_MUNICIPAL_VISITS = {
+    "GET /settlement/municipalities/{municipality}/decisions": lambda c, h, duf: c.get(
+        "/api/v1/settlement/municipalities/5001/decisions", headers=h
+    ),
+    "POST /settlement/municipalities/{municipality}/decisions": lambda c, h, duf: post_json(
+        c, "/settlement/municipalities/5001/decisions", _settlement_decision(), h
+    ),
+    "GET /settlement/municipalities/{municipality}/capacity": lambda c, h, duf: c.get(
+        "/api/v1/settlement/municipalities/5001/capacity", headers=h
+    ),
+    "POST /settlement/municipalities/{municipality}/capacity": lambda c, h, duf: post_json(
+        c,
+        "/settlement/municipalities/5001/capacity",
+        {"kind": "um", "period_from": "2026-04-01", "period_to": "2026-04-30", "places": 2},
+        h,
+    ),
+    "POST /settlement/capacity/{id}/corrections": lambda c, h, duf: post_json(
+        c, f"/settlement/capacity/{_settlement_line()}/corrections", {"reason": "Flere boliger", "places": 6}, h
+    ),
+    "POST /settlement/capacity/{id}/closures": lambda c, h, duf: post_json(
+        c, f"/settlement/capacity/{_settlement_line()}/closures", {"reason": "Fullt"}, h
+    ),
+    "POST /settlement/capacity/{id}/reopenings": lambda c, h, duf: post_json(
+        c, f"/settlement/capacity/{_settlement_line()}/reopenings", {}, h
+    ),
+}

@@ -24,6 +24,7 @@ from api_visits import (
     ABSENCE,
     MOVE,
     REVISION_VISITS,
+    SETTLEMENT_MUNICIPAL_VISITS,
     WARNING_VISITS,
     WRITE_BODIES,
     add_revision_rows,
@@ -159,6 +160,24 @@ SETTLEMENT_FIGURES = {
     "anonym": "401",
 }
 EXPECTED = {name: (*row, SETTLEMENT_FIGURES.get(name, "403")) for name, row in EXPECTED.items()}
+# … and a municipality's own decision and capacity (issue 17 § 2: settlement.municipality with
+# nir.access.settlement.acts_for_municipality): its coordinator and case system, IMDi's administrators on
+# its behalf; an IMDi client without administration: not found.
+COLUMNS += ("settlement-municipality",)
+SETTLEMENT_MUNICIPALITY = {
+    "imdi-administrator": "ok",
+    "bosettingskoordinator": "ok",
+    "klient-kommune": "ok",
+    "klient-imdi": "404",
+    "anonym": "401",
+}
+EXPECTED = {name: (*row, SETTLEMENT_MUNICIPALITY.get(name, "403")) for name, row in EXPECTED.items()}
+
+
+def _expected(name) -> dict[str, str]:
+    """A principal's verdict for every kind of access (``COLUMNS``)."""
+    return dict(zip(COLUMNS, EXPECTED[name]))
+
 
 # The kind of access of an operation or page, from its rule: (permission, persons) -> column(s).
 KIND = {
@@ -175,6 +194,7 @@ KIND = {
     (policy.Permission.MANAGE_USERS, policy.Person.NONE): "users",
     (policy.Permission.SUPERVISE, policy.Person.MANY): "supervision",
     (policy.Permission.SETTLEMENT_PLAN, policy.Person.NONE): "plan",
+    (policy.Permission.SETTLEMENT_MUNICIPALITY, policy.Person.NONE): "settlement-municipality",
     (policy.Permission.SETTLEMENT_READ, policy.Person.NONE): "settlement-read",
     (policy.Permission.SETTLEMENT_READ, policy.Person.MANY): "settlement-figures",
 }
@@ -210,6 +230,7 @@ API_CALLS = {
     "GET /settlement/requests/{year}": lambda c, h, duf: c.get("/api/v1/settlement/requests/2026", headers=h),
     "GET /settlement/figures": lambda c, h, duf: c.get("/api/v1/settlement/figures", {"year": "2025"}, headers=h),
     "GET /settlement/weekly-list": lambda c, h, duf: c.get("/api/v1/settlement/weekly-list", {"week": "10"}, headers=h),
+    **SETTLEMENT_MUNICIPAL_VISITS,
 }
 
 # How to visit each named web page: url name -> (method, path).
@@ -312,8 +333,9 @@ def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     # two of supervision (GET /supervision, GET /supervision/{municipality}); the correction of the
     # person's own details (POST /persons/{duf}/details/{id}/corrections); and the two of plausibility
     # warnings (issue 16 § 3): GET /persons/{duf}/warnings, POST …/warnings/{warning_id}/acknowledgements;
-    # Bosetting (issue 17): GET /settlement/requests/{year}, GET /settlement/figures, GET /settlement/weekly-list
-    assert len(operations) == 53
+    # Bosetting (issue 17): GET /settlement/requests/{year}, GET /settlement/figures, GET /settlement/weekly-list,
+    # and the seven of a municipality's settlement decision and capacity (§ 2)
+    assert len(operations) == 60
     missing_rule = [op for op in operations if op not in policy.API_RULES]
     missing_call = [op for op in operations if op not in API_CALLS]
     unknown_kind = [
@@ -417,7 +439,7 @@ def _municipalities_seen(response) -> str:
 @pytest.mark.parametrize("name", list(PRINCIPALS))
 def test_api_access_matrix(name, world, client, django_user_model):
     headers = _principal(name, django_user_model, client)
-    expected = dict(zip(COLUMNS, EXPECTED[name]))
+    expected = _expected(name)
     got, want = {}, {}
     for op in api_operations():
         rule = policy.API_RULES[op]
@@ -458,7 +480,7 @@ def _web_expected(name, page, where=None) -> str:
     kind = KIND.get((rule.permission, rule.persons)) or KIND.get((rule.permission, policy.Person.NONE))
     if kind in ("read", "write"):
         return EXPECTED[name][COLUMNS.index(f"{kind}-{where}")]
-    verdict = EXPECTED[name][COLUMNS.index(kind)]
+    verdict = _expected(name)[kind]
     return "403" if verdict == "403" else verdict if rule.persons == policy.Person.MANY else "ok"
 
 

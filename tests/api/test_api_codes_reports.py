@@ -107,5 +107,6 @@ def test_openapi_schema_is_valid(users, client):
     # 13 single operations, POST /batches, a correction and an annulment per kind (28), the three of moves,
     # the two of supervision, the correction of the person's details, the two of plausibility warnings
     # (GET /persons/{duf}/warnings, POST …/acknowledgements); Bosetting: GET /settlement/requests/{year},
-    # GET /settlement/figures, GET /settlement/weekly-list
-    assert len(ops) == 53
+    # GET /settlement/figures, GET /settlement/weekly-list, the seven of a municipality's settlement decisions
+    # and capacity (issue 17)
+    assert len(ops) == 60

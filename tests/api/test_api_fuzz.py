@@ -8,6 +8,8 @@ code, content type and body as documented (problems as application/problem+json 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import schemathesis
 from django.conf import settings
@@ -23,6 +25,7 @@ from schemathesis.checks import (
 )
 from schemathesis.generation import GenerationMode
 
+from nir.settlement.models import CapacityLine
 from nir.testing.builders import make_client
 from nir.wsgi import application
 
@@ -41,6 +44,26 @@ VALID = {
     "career-guidance": {"date": "2026-02-20", "kind": "individual"},
     "annulments": {"reason": "Registrert på feil person"},
     "moves": {"move_date": "2026-06-01", "municipality": "4601"},
+}
+# … and of a municipality's settlement decision and capacity (issue 17), by operation path
+YEAR = dt.date.today().year
+VALID_SETTLEMENT = {
+    "/settlement/municipalities/{municipality}/decisions": {
+        "year": YEAR,
+        "status": "decided",
+        "persons": 20,
+        "um_persons": 2,
+        "decision_date": f"{YEAR}-01-10",
+        "reason": "Endret i bystyret",
+    },
+    "/settlement/municipalities/{municipality}/capacity": {
+        "kind": "um",
+        "period_from": f"{YEAR}-01-01",
+        "period_to": f"{YEAR}-01-31",
+        "places": 2,
+    },
+    "/settlement/capacity/{id}/closures": {"reason": "Fullt"},
+    "/settlement/capacity/{id}/reopenings": {},
 }
 # Corrections and annulments (two per registration kind): fewer examples each, an existing registration
 # and its person half the time (a valid annulment above; a correction's generated values mostly reach
@@ -74,8 +97,8 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     operations = [result.ok() for result in schema.get_all_operations()]
     # 13 single operations, POST /batches, 28 corrections and annulments, 3 of moves, 2 of supervision, the
     # details' correction, 2 of plausibility warnings; Bosetting: GET /settlement/requests/{year} (issue 17),
-    # GET /settlement/figures, GET /settlement/weekly-list
-    assert len(operations) == 53
+    # GET /settlement/figures, GET /settlement/weekly-list, 7 of municipal settlement decisions and capacity
+    assert len(operations) == 60
     from nir.register import kinds
 
     failures = []
@@ -83,12 +106,21 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     for op in operations:
         strategies = [op.as_strategy(mode) for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
         segment = op.path.rsplit("/", 1)[-1]
-        if op.method.upper() == "POST" and segment in VALID:
+        settlement = op.path.removeprefix("/api/v1") if "/settlement/" in op.path else None
+        if op.method.upper() == "POST" and settlement in VALID_SETTLEMENT:
+            strategies.append(op.as_strategy(GenerationMode.POSITIVE, body=VALID_SETTLEMENT[settlement]))
+        elif op.method.upper() == "POST" and settlement is None and segment in VALID:
             strategies.append(op.as_strategy(GenerationMode.POSITIVE, body=VALID[segment]))  # some accepted
         strategy = st.one_of(strategies)
         if "{duf}" in op.path:
             strategy = st.tuples(strategy, st.sampled_from(dufs + [None])).map(_with_duf)
-        if "{id}" in op.path:  # half the time a current registration of the kind, with its person's DUF
+        if "{municipality}" in op.path and settlement is not None:
+            # the caller's own municipality half the time: writes reach the settlement actions
+            strategy = st.tuples(strategy, st.sampled_from(["5001", None])).map(_with_municipality)
+        if "{id}" in op.path and settlement is not None:
+            lines = list(CapacityLine.objects.current().filter(municipality="5001").values_list("pk", flat=True))
+            strategy = st.tuples(strategy, st.sampled_from(lines + [None])).map(_with_line)
+        elif "{id}" in op.path:  # half the time a current registration of the kind, with its person's DUF
             model = kinds.BY_RESOURCE[op.path.split("/")[-3]].model
             rows = [(r.person.duf, r.pk) for r in model.objects.current().select_related("person").order_by("pk")]
             strategy = st.tuples(strategy, st.sampled_from(rows + [None])).map(_with_row)
@@ -115,8 +147,22 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     assert not failures, "\n\n".join(failures)
     # The run reached the register: some writes were accepted (201), some refused (422), reads answered.
     seen = set().union(*statuses.values())
-    assert {200, 201, 404, 422} <= seen and len(statuses) == 53, statuses
+    assert {200, 201, 404, 422} <= seen and len(statuses) == 60, statuses
     assert any(201 in got for op, got in statuses.items() if op.endswith("/annulments")), statuses
+
+
+def _with_municipality(pair):
+    case, municipality = pair
+    if municipality is not None and case.path_parameters is not None:
+        case.path_parameters["municipality"] = municipality
+    return case
+
+
+def _with_line(pair):
+    case, line = pair
+    if line is not None and case.path_parameters is not None:
+        case.path_parameters["id"] = line
+    return case
 
 
 def _with_duf(pair):

@@ -340,6 +340,15 @@ API_RULES: dict[str, Rule] = {
     # nir.access.settlement.settlement_area)
     "GET /settlement/figures": _read(P.SETTLEMENT_READ, Person.MANY),
     "GET /settlement/weekly-list": _read(P.SETTLEMENT_READ, Person.MANY),
+    # Bosetting (issue 17 § 2): a municipality's decision and capacity (its own; IMDi's administrators on
+    # its behalf: nir.access.settlement.acts_for_municipality). Counts of places, no persons.
+    "GET /settlement/municipalities/{municipality}/decisions": _read(P.SETTLEMENT_MUNICIPALITY),
+    "POST /settlement/municipalities/{municipality}/decisions": Rule(P.SETTLEMENT_MUNICIPALITY, write=True),
+    "GET /settlement/municipalities/{municipality}/capacity": _read(P.SETTLEMENT_MUNICIPALITY),
+    "POST /settlement/municipalities/{municipality}/capacity": Rule(P.SETTLEMENT_MUNICIPALITY, write=True),
+    "POST /settlement/capacity/{id}/corrections": Rule(P.SETTLEMENT_MUNICIPALITY, write=True),
+    "POST /settlement/capacity/{id}/closures": Rule(P.SETTLEMENT_MUNICIPALITY, write=True),
+    "POST /settlement/capacity/{id}/reopenings": Rule(P.SETTLEMENT_MUNICIPALITY, write=True),
 }
 
 # Corrections and annulments, for every registration kind (``nir.register.kinds``: each kind's

@@ -70,6 +70,7 @@ from nir.api import (  # noqa: E402
     reports_api,
     revisions,
     settlement_figures,
+    settlement_municipal,
     settlement_requests_api,
     supervision_api,
     warnings_api,
@@ -85,3 +86,4 @@ api.add_router("", supervision_api.router)
 api.add_router("", settlement_requests_api.router)
 api.add_router("", warnings_api.router)
 api.add_router("", settlement_figures.router)
+api.add_router("", settlement_municipal.router)

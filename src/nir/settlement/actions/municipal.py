@@ -32,6 +32,7 @@ from nir.access.policy import AccessDenied, Permission
 from nir.access.settlement import acts_for_municipality
 from nir.actions.acting import Acting
 from nir.reference.models import Municipality
+from nir.register.validation import text_problems
 from nir.settlement import store
 from nir.settlement.errors import SettlementRefused
 from nir.settlement.models import CapacityKind, CapacityLine, DecisionStatus, MunicipalDecision
@@ -102,6 +103,11 @@ def _count_problem(value: Any, *, low: int = 0, high: int = MAX_PERSONS) -> str 
     return None
 
 
+def _text_problems(**texts: Any) -> dict[str, str]:
+    """Text that cannot be stored (NUL, control characters: the register's one check), by field."""
+    return {p.field: p.message for name, value in texts.items() for p in text_problems(value or "", name)}
+
+
 def _refuse_if(errors: dict[str, str]) -> None:
     if errors:
         raise MunicipalRefused(errors)
@@ -158,10 +164,11 @@ def register_decision(
             errors["decision_date"] = "mangler (påkrevd)"
         elif decision_date > today:
             errors["decision_date"] = "kan ikke være fram i tid"
-        elif isinstance(year, int) and decision_date < dt.date(max(year - 1, 1), 1, 1):
+        elif "year" not in errors and decision_date < dt.date(year - 1, 1, 1):
             errors["decision_date"] = f"må være i {year - 1} eller senere (vedtaket gjelder {year})"
         if len(note) > 2000:
             errors["note"] = "høyst 2000 tegn"
+        errors.update(_text_problems(note=note, reason=reason))
         current = (
             MunicipalDecision.objects.current()
             .select_for_update()
@@ -240,6 +247,7 @@ def _capacity_problems(
         errors["largest_household"] = "gjelder bare familier"
     if len(values.get("note") or "") > 2000:
         errors["note"] = "høyst 2000 tegn"
+    errors.update(_text_problems(note=values.get("note")))
     if not errors and not values.get("closed"):
         overlap = (
             CapacityLine.objects.current()
@@ -350,10 +358,13 @@ def change_capacity(acting: Acting, line_id: int, *, reason: str, **changes: Any
         values = {f: getattr(row, f) for f in _CAPACITY_FIELDS}
         values.update(changes)
         values["note"] = (values.get("note") or "").strip()
+        for flag in ("accessible_housing", "mental_health_services", "specialist_health_services"):
+            values[flag] = bool(values[flag])
         values["closed"] = row.closed
         errors = _capacity_problems(row.municipality, values, today, exclude_key=row.key)
         if not (reason or "").strip():
             errors["reason"] = "begrunnelse kreves når kapasiteten endres"
+        errors.update(_text_problems(reason=reason))
         _refuse_if(errors)
         values.pop("closed")
         new = store.supersede(row, acting, reason.strip(), **values)
@@ -369,6 +380,7 @@ def close_capacity(acting: Acting, line_id: int, *, reason: str = "") -> Capacit
         _require(acting, row.municipality)
         if row.closed:
             raise MunicipalRefused({"closed": "kapasiteten er allerede stengt"})
+        _refuse_if(_text_problems(reason=reason))
         new = store.supersede(row, acting, (reason or "").strip() or "Stengt (fullt)", closed=True)
         _audit_capacity(acting, new, "close")
         return new
@@ -382,6 +394,7 @@ def reopen_capacity(acting: Acting, line_id: int, *, reason: str = "") -> Capaci
         _require(acting, row.municipality)
         if not row.closed:
             raise MunicipalRefused({"closed": "kapasiteten er ikke stengt"})
+        _refuse_if(_text_problems(reason=reason))
         values = {f: getattr(row, f) for f in _CAPACITY_FIELDS}
         errors = _capacity_problems(row.municipality, values, today, exclude_key=row.key)
         if errors.get("period_from", "").startswith("året"):
