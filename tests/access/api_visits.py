@@ -174,7 +174,7 @@ def add_revision_rows(register, person):
 
 
 # Bosetting (issue 17 § 2): a municipality's decision and capacity, visited on Trondheim (5001).
-def _settlement_line() -> int:
+def settlement_line() -> int:
     """A capacity line of Trondheim to change, close or reopen (straight through the store)."""
     import datetime as dt
 
@@ -219,12 +219,12 @@ SETTLEMENT_MUNICIPAL_VISITS = {
         h,
     ),
     "POST /settlement/capacity/{id}/corrections": lambda c, h, duf: post_json(
-        c, f"/settlement/capacity/{_settlement_line()}/corrections", {"reason": "Flere boliger", "places": 6}, h
+        c, f"/settlement/capacity/{settlement_line()}/corrections", {"reason": "Flere boliger", "places": 6}, h
     ),
     "POST /settlement/capacity/{id}/closures": lambda c, h, duf: post_json(
-        c, f"/settlement/capacity/{_settlement_line()}/closures", {"reason": "Fullt"}, h
+        c, f"/settlement/capacity/{settlement_line()}/closures", {"reason": "Fullt"}, h
     ),
     "POST /settlement/capacity/{id}/reopenings": lambda c, h, duf: post_json(
-        c, f"/settlement/capacity/{_settlement_line()}/reopenings", {}, h
+        c, f"/settlement/capacity/{settlement_line()}/reopenings", {}, h
     ),
 }

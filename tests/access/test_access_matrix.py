@@ -30,6 +30,7 @@ from api_visits import (
     add_revision_rows,
     make_warning,
     post_json,
+    settlement_line,
     write,
 )
 from django.core.cache import cache
@@ -278,6 +279,12 @@ WEB_CALLS = {
     "settlement_figures_export": ("get", "/bosetting/tall/eksport.csv?year=2025"),
     "settlement_weekly_list": ("get", "/bosetting/ukeliste/?year=2025&week=10"),
     "settlement_weekly_list_export": ("get", "/bosetting/ukeliste/eksport.csv?year=2025&week=10"),
+    # Bosetting (issue 17 § 2): a municipality's request, decision and capacity; IMDi's overview
+    "settlement_municipal": ("get", "/bosetting/kommune/"),
+    "settlement_capacity": ("get", "/bosetting/kapasitet/"),
+    "settlement_capacity_line": ("get", "/bosetting/kapasitet/{capacity_line}/"),
+    "settlement_decisions": ("get", "/bosetting/vedtak/"),
+    "settlement_decisions_export": ("get", "/bosetting/vedtak/eksport.csv"),
     "admin_clients": ("get", "/administrering/klienter/"),
     # Bosetting: the need and the request (the world has a sent round 2026/1: settlement_round)
     "settlement_need": ("get", "/bosetting/behov/"),
@@ -517,6 +524,8 @@ def test_web_access_matrix(name, world, client, django_user_model):
             url = path.replace("{duf}", world[where].duf) if where else path
             if "{warning}" in url:  # a plausibility warning of the person (the «Kontrollert» form)
                 url = url.replace("{warning}", str(make_warning(world[where].duf)))
+            if "{capacity_line}" in url:  # a capacity line of Trondheim (5001)
+                url = url.replace("{capacity_line}", str(settlement_line()))
             if "{permit}" in url:  # the person's residence permit (the «Rett»/«Slett» forms)
                 permit = m.ResidencePermit.objects.current().filter(person=world[where]).order_by("pk").first()
                 url = url.replace("{permit}", str(permit.pk))

@@ -422,6 +422,14 @@ WEB_RULES: dict[str, Rule] = {
     # Supervision (tilsyn): figures per municipality of the county governor's counties (IMDi: any county).
     "supervision": _read(P.SUPERVISE, Person.MANY),
     "supervision_municipality": _read(P.SUPERVISE, Person.MANY),
+    # Bosetting (issue 17 § 2): a municipality's request, decision and capacity (its own; IMDi's
+    # administrators on its behalf: nir.access.settlement.acts_for_municipality); the overview of every
+    # municipality's decision and capacity (within settlement_area). Counts of places, no persons.
+    "settlement_municipal": _read(P.SETTLEMENT_MUNICIPALITY),
+    "settlement_capacity": _read(P.SETTLEMENT_MUNICIPALITY),
+    "settlement_capacity_line": _read(P.SETTLEMENT_MUNICIPALITY),
+    "settlement_decisions": _read(P.SETTLEMENT_READ),
+    "settlement_decisions_export": _read(P.SETTLEMENT_READ),
     "admin_clients": _read(P.ADMINISTER),
     # Bosetting (issue 17 § 1): the need and the request distribution, IMDi nationally (no persons shown;
     # the forms' writes go through nir.settlement.actions.planning)

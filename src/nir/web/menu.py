@@ -38,8 +38,10 @@ MENU = (
         # the need and the request (IMDi's planners; issue 17 § 1)
         | {"settlement_need", "settlement_requests", "settlement_request_round", "settlement_request_line"}
         # the settlement figures and the weekly list (issue 17 § 5)
-        | {"settlement_figures", "settlement_weekly_list"},
-        fallbacks=("settlement_requests", "settlement_figures"),
+        | {"settlement_figures", "settlement_weekly_list"}
+        # a municipality's request, decision and capacity; IMDi's overview of them (issue 17 § 2)
+        | {"settlement_municipal", "settlement_capacity", "settlement_capacity_line", "settlement_decisions"},
+        fallbacks=("settlement_municipal", "settlement_requests", "settlement_figures", "settlement_decisions"),
     ),
     MenuItem(
         _("Persons"),

@@ -7,6 +7,7 @@ from nir.web import (
     urls_overview,
     urls_persons,
     urls_settlement_figures,
+    urls_settlement_municipal,
     urls_settlement_planning,
     urls_supervision,
     views,
@@ -41,6 +42,8 @@ urlpatterns = [
     path("", include(urls_supervision)),
     # Bosetting: the settlement figures and the weekly list
     path("", include(urls_settlement_figures)),
+    # Bosetting: a municipality's request, decision and capacity; IMDi's overview of them (issue 17 § 2)
+    path("", include(urls_settlement_municipal)),
     # Regelmotor, Organisasjoner, Hjelpetekster, Administrering
     path("", include(urls_admin)),
 ]

@@ -461,6 +461,16 @@ def settlements(request):
         {"key": "by_agreement", "header": _("By agreement with IMDi"), "sortable": False},
     ]
     context = {
+        # the settlement module's pages the user may open (issue 17)
+        "module_links": [
+            (label, reverse(name))
+            for name, label in (
+                ("settlement_municipal", _("Request and decision")),
+                ("settlement_capacity", _("Capacity")),
+                ("settlement_decisions", _("Decisions and capacity")),
+            )
+            if policy.page_allowed(request.user, name)
+        ],
         "year": year,
         "years": list(range(ctx.today.year + 1, ctx.today.year - 11, -1)),
         "municipality": municipality,
