@@ -10,7 +10,15 @@ from django.utils import timezone
 from nir.access.models import Role
 from nir.actions.acting import Acting
 from nir.settlement import store
-from nir.settlement.models import Agreement, Proposal, SettlementCase
+from nir.settlement.models import (
+    Agreement,
+    IndicatorDataset,
+    MunicipalRequest,
+    Proposal,
+    RequestRound,
+    SettlementCase,
+    SettlementNeed,
+)
 from nir.testing.builders import make_user
 
 YEAR = timezone.localdate().year
@@ -48,3 +56,33 @@ def agreement(municipality: str, kind: str, persons: int, planned: dt.date) -> A
         capacity_kind=kind,
         persons=persons,
     )
+
+
+def sent_round(requests: dict[str, tuple[int, int]]):
+    """A sent request round of the year asking ``requests`` {municipality: (persons, EM)}."""
+    system = Acting.system("Test")
+    need = store.create(SettlementNeed, system, year=YEAR, persons=100, um_persons=10, decided_on=dt.date(YEAR, 1, 1))
+    data = store.create(IndicatorDataset, system, name="syntetisk", synthetic=True, source="test")
+    rnd = RequestRound.objects.create(
+        year=YEAR,
+        number=RequestRound.objects.count() + 1,
+        need=need,
+        dataset=data,
+        parameters_version="t",
+        parameters_sha256="0" * 64,
+        recorded_at=need.recorded_at,
+        sent_at=need.recorded_at,
+        **system.actor.row_fields(),
+    )
+    for k, (p, um) in requests.items():
+        store.create(
+            MunicipalRequest,
+            system,
+            round=rnd,
+            municipality=k,
+            computed_persons=p,
+            computed_um=um,
+            persons=p,
+            um_persons=um,
+        )
+    return rnd

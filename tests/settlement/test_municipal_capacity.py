@@ -15,8 +15,8 @@ from nir.access.settlement import Area
 from nir.actions.acting import Acting
 from nir.settlement import capacity, store
 from nir.settlement.actions import municipal
-from nir.settlement.models import CapacityLine, IndicatorDataset, MunicipalRequest, RequestRound, SettlementNeed
-from settlement.municipal_support import YEAR, agreement, coordinator, imdi_admin, month
+from nir.settlement.models import CapacityLine
+from settlement.municipal_support import YEAR, agreement, coordinator, imdi_admin, month, sent_round
 
 pytestmark = pytest.mark.django_db
 
@@ -136,38 +136,9 @@ def test_capacity_only_for_ones_own_municipality(django_user_model):
     assert municipal.change_capacity(admin, line.pk, reason="på vegne av kommunen", places=2).places == 2
 
 
-def _sent_round(requests: dict[str, tuple[int, int]]):
-    system = Acting.system("Test")
-    need = store.create(SettlementNeed, system, year=YEAR, persons=100, um_persons=10, decided_on=dt.date(YEAR, 1, 1))
-    data = store.create(IndicatorDataset, system, name="syntetisk", synthetic=True, source="test")
-    rnd = RequestRound.objects.create(
-        year=YEAR,
-        number=RequestRound.objects.count() + 1,
-        need=need,
-        dataset=data,
-        parameters_version="t",
-        parameters_sha256="0" * 64,
-        recorded_at=need.recorded_at,
-        sent_at=need.recorded_at,
-        **system.actor.row_fields(),
-    )
-    for k, (p, um) in requests.items():
-        store.create(
-            MunicipalRequest,
-            system,
-            round=rnd,
-            municipality=k,
-            computed_persons=p,
-            computed_um=um,
-            persons=p,
-            um_persons=um,
-        )
-    return rnd
-
-
 def test_the_overview_adds_up_request_decision_agreements_and_capacity(django_user_model):
-    _sent_round({"5001": (50, 5), "4601": (80, 8)})
-    _sent_round({"5001": (40, 4), "4601": (60, 6)})  # the latest sent round counts
+    sent_round({"5001": (50, 5), "4601": (80, 8)})
+    sent_round({"5001": (40, 4), "4601": (60, 6)})  # the latest sent round counts
     a = coordinator(django_user_model)
     municipal.register_decision(
         a, "5001", YEAR, status="decided", persons=30, um_persons=3, decision_date=dt.date(YEAR, 1, 15)

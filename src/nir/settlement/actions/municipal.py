@@ -161,7 +161,7 @@ def register_decision(
             elif status == DecisionStatus.DECIDED and persons == 0:
                 errors["persons"] = "et vedtak om bosetting gjelder minst én person (ellers: avslått)"
         if not isinstance(decision_date, dt.date):
-            errors["decision_date"] = "mangler (påkrevd)"
+            errors["decision_date"] = "ikke en gyldig dato (dd.mm.åååå)" if decision_date else "mangler (påkrevd)"
         elif decision_date > today:
             errors["decision_date"] = "kan ikke være fram i tid"
         elif "year" not in errors and decision_date < dt.date(year - 1, 1, 1):
