@@ -66,6 +66,15 @@ print(c.get("/personer/DUF/").status_code)
 print(c.post("/api/v1/persons/DUF/absences", json.dumps({"scheme": "intro", "kind": "leave", "from": "2026-03-02",
              "to": "2026-03-06"}), content_type="application/json").status_code)
 print(c.get("/api/v1/persons/DUF").status_code)
+# Bosetting (issue 17): a municipality's decision, then a new version of it (superseding)
+import datetime
+k = make_user(get_user_model(), "koordinator-5001", "k-5001", roles=["settlement_coordinator"])
+c.force_login(k)
+y = datetime.date.today().year
+d = {"year": y, "status": "decided", "persons": 10, "um_persons": 1, "decision_date": f"{y}-01-10"}
+path = "/api/v1/settlement/municipalities/5001/decisions"
+print(c.post(path, json.dumps(d), content_type="application/json").status_code)
+print(c.post(path, json.dumps({**d, "persons": 12, "reason": "endret"}), content_type="application/json").status_code)
 """
 
 
@@ -128,12 +137,13 @@ def test_the_application_role_owns_nothing_and_cannot_remove_or_rewrite_facts(da
     nir(env, "audit", "person", duf)  # reads the audit log and records that read
     # … and the web application and the API: a session, a page, a registration with its audit event.
     web = nir(env, "shell", "-c", WEB.replace("DUF", duf)).stdout
-    assert web.split()[-3:] == ["200", "201", "200"], web
+    assert web.split()[-5:] == ["200", "201", "200", "201", "201"], web
 
     with psycopg.connect(database["url"](database["app"]), autocommit=True) as c:
         assert c.execute("SELECT current_user").fetchone()[0] == database["app"]
         assert c.execute("SELECT count(*) FROM register_finalgoal WHERE superseded_at IS NOT NULL").fetchone()[0] == 1
         assert c.execute("SELECT count(*) FROM access_auditevent").fetchone()[0] >= 1
+        assert c.execute("SELECT count(*) FROM settlement_municipaldecision").fetchone()[0] == 2
         # the triggers kept the person's facts through the application's writes (the --update's goal)
         assert c.execute("SELECT goal FROM register_personfacts").fetchall() == [("work_vgo_2026",)]
         owned = c.execute(
