@@ -39,6 +39,10 @@ PAGES = [
     ("tilgangslogg", "audit_search", IMDI, ()),
     ("bosettingstall", "settlement_figures", IMDI, (), {"year": "2025"}),
     ("bosetting-ukeliste", "settlement_weekly_list", IMDI, (), {"year": "2025", "week": "10"}),
+    # Bosetting (issue 17 § 2): the municipality's pages (IMDi's administrator on its behalf) and the overview
+    ("bosetting-kommune", "settlement_municipal", IMDI, (), {"kommune": "5001"}),
+    ("bosetting-kapasitet", "settlement_capacity", IMDI, (), {"kommune": "5001"}),
+    ("bosetting-vedtak", "settlement_decisions", IMDI, (), {"fylke": "50"}),
 ]
 
 
