@@ -96,8 +96,10 @@ def test_code_lists_mirror_the_yaml_files():
 @pytest.mark.django_db
 def test_organisations():
     """IMDi, every municipality and Oslo district, every county, and county governors
-    covering each of the 15 counties exactly once."""
-    assert Organisation.objects.filter(kind=OrganisationKind.IMDI).count() == 1
+    covering each of the 15 counties exactly once; Bosetting's (issue 17): IMDi's six regional
+    offices under IMDi, UDI and Bufetat (tests/settlement/test_municipal_organisations.py)."""
+    assert Organisation.objects.filter(kind=OrganisationKind.IMDI, parent=None).count() == 1
+    assert Organisation.objects.filter(kind=OrganisationKind.IMDI).count() == 1 + 6
     assert Organisation.objects.get(code="imdi").kind == OrganisationKind.IMDI
 
     munis = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY)
@@ -124,7 +126,7 @@ def test_organisations():
     covered = Counter(n for g in governors for n in g.county_numbers)
     assert set(covered) == set(County.objects.values_list("number", flat=True))
     assert all(v == 1 for v in covered.values()), covered
-    assert Organisation.objects.count() == 1 + 15 + 357 + 17 + 10
+    assert Organisation.objects.count() == 1 + 15 + 357 + 17 + 10 + 6 + 2
 
 
 @pytest.mark.django_db
