@@ -43,6 +43,23 @@ def test_agreements_use_up_the_places_of_their_kind_and_period(django_user_model
     assert [u.remaining for u in free["5001"]] == [7]
 
 
+def test_free_places_for_a_household_with_needs(django_user_model):
+    a = coordinator(django_user_model)
+    add(a, kind="families", places=10, largest_household=4, accessible_housing=True)
+    b = coordinator(django_user_model, "k-4601")
+    add(b, "4601", kind="families", places=10, largest_household=7)
+    agreement("4601", "families", 8, dt.date(YEAR, 1, 10))
+    day = dt.date(YEAR, 2, 1)
+    assert set(capacity.free_places("families", day)) == {"5001", "4601"}
+    assert set(capacity.free_places("families", day, household=5)) == {"4601"}
+    assert set(capacity.free_places("families", day, persons=3)) == {"5001"}  # Bergen has 2 left
+    assert set(capacity.free_places("families", day, needs=["mobility"])) == {"5001"}
+    assert capacity.free_places("families", day, needs=["mental"]) == {}
+    assert capacity.free_places("families", dt.date(YEAR, 5, 1)) == {}  # outside the period
+    with pytest.raises(ValueError):
+        capacity.free_places("families", day, needs=["x"])
+
+
 def test_an_annulled_agreement_gives_the_places_back(django_user_model):
     a = coordinator(django_user_model)
     line = add(a, places=4)

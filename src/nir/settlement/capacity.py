@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,23 +169,41 @@ def line_for(principal: Any, line_id: int) -> CapacityLine | None:
     return row
 
 
+NEED_FIELDS = {
+    "mobility": "accessible_housing",
+    "mental": "mental_health_services",
+    "other": "specialist_health_services",
+}  # SpecialNeedKind → the capacity line's flag for the service that meets it
+
+
 def free_places(
     kind: str,
     on: dt.date,
     *,
-    municipalities: list[str] | None = None,
+    persons: int = 1,
+    household: int | None = None,
+    needs: Collection[str] = (),
+    municipalities: Collection[str] | None = None,
     known_at: dt.datetime | None = None,
 ) -> dict[str, list[LineUse]]:
-    """The open lines of ``kind`` whose period contains ``on`` and which have places left, per
-    municipality (for the assignment: a proposal goes to a municipality with free capacity of the
-    right kind). One query."""
+    """The open lines of ``kind`` whose period contains ``on`` with at least ``persons`` places left,
+    per municipality — for the assignment: a proposal goes to a municipality with free capacity of
+    the right kind. ``household``: families only, the line's largest household must take it;
+    ``needs``: special-need kinds (``SpecialNeedKind``: mobility, mental, other) the line must be able
+    to meet. One query."""
     qs = CapacityLine.objects.as_known(known_at).filter(kind=kind, closed=False, period_from__lte=on, period_to__gte=on)
     if municipalities is not None:
-        qs = qs.filter(municipality__in=municipalities)
+        qs = qs.filter(municipality__in=list(municipalities))
+    if household is not None and kind == CapacityKind.FAMILIES:
+        qs = qs.filter(largest_household__gte=household)
+    for need in needs:
+        if need not in NEED_FIELDS:
+            raise ValueError(f"unknown special need {need!r}")
+        qs = qs.filter(**{NEED_FIELDS[need]: True})
     out: dict[str, list[LineUse]] = defaultdict(list)
     for row in with_use(qs, known_at=known_at).order_by("municipality", "period_from"):
         use = LineUse(row, row.used)
-        if use.remaining > 0:
+        if use.remaining >= max(persons, 1):
             out[row.municipality].append(use)
     return dict(out)
 
@@ -415,6 +434,7 @@ __all__ = [
     "county_of",
     "current_decision",
     "decision_history",
+    "NEED_FIELDS",
     "free_places",
     "in_area",
     "latest_sent_round",
