@@ -71,11 +71,13 @@ def test_migrate_gives_a_complete_database(scratch):
     assert c["reference_county"] == 15
     assert c["reference_district"] == 17
     assert c["reference_codeentry"] == sum(len(cl.codes) for cl in codes.all_lists().values())
-    assert c["access_organisation"] == 1 + 15 + 357 + 17 + 10
+    # … and Bosetting's (issue 17): IMDi's six regional offices, UDI and Bufetat
+    assert c["access_organisation"] == 1 + 15 + 357 + 17 + 10 + 6 + 2
     assert c["register_person"] == 0
     with sqlite3.connect(db) as con:
         triggers = {name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert {"register_decision_no_update", "register_decision_no_delete", "register_person_no_delete"} <= triggers
+    assert {"settlement_municipaldecision_no_update", "settlement_capacityline_no_delete"} <= triggers
     # migrate again: idempotent
     nir("migrate", "--noinput", env_extra=env)
     assert counts(db) == c
