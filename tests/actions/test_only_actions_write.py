@@ -114,6 +114,7 @@ class _Scan(ast.NodeVisitor):
         self.names: set[str] = set()  # model classes imported by name
         self.rows: set[str] = set()  # variables bound to rows (or querysets of them)
         self.problems: list[str] = []
+        self.storage_aliases: dict[str, tuple[int, str]] = {}  # name → (line, storage module imported)
 
     def _storage_import(self, node, module: str) -> None:
         if module in self.target.storage:
@@ -130,8 +131,13 @@ class _Scan(ast.NodeVisitor):
         if not harmless:
             self._storage_import(node, module)
         for alias in node.names:
-            if not harmless:
-                self._storage_import(node, f"{module}.{alias.name}")
+            full = f"{module}.{alias.name}"
+            if full in self.target.storage and self.target.harmless:
+                # ``from nir.settlement import store``: a write only if it is used for more than its
+                # harmless names (``store.ChangedMeanwhile``); judged once the module is read (``finish``)
+                self.storage_aliases[alias.asname or alias.name] = (node.lineno, full)
+            elif not harmless:
+                self._storage_import(node, full)
             if module == self.target.package and alias.name == "models":
                 self.aliases.add(alias.asname or alias.name)
             if module == f"{self.target.package}.models" and alias.name in self.models:
@@ -193,10 +199,30 @@ class _Scan(ast.NodeVisitor):
         if isinstance(node.value, str) and self.target.table_write.search(node.value):
             self.problems.append(f"line {node.lineno}: SQL that writes a {self.what} table")
 
+    def finish(self, tree: ast.AST) -> None:
+        """A storage module imported by name is a write unless every use is one of its harmless names."""
+        if not self.storage_aliases:
+            return
+        harmless_uses = {
+            id(node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in self.storage_aliases
+            and node.attr in self.target.harmless
+        }
+        uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in self.storage_aliases]
+        for name, (line, module) in self.storage_aliases.items():
+            mine = [n for n in uses if n.id == name]
+            if not mine or any(id(n) not in harmless_uses for n in mine):
+                self.problems.append(f"line {line}: imports the {self.what}'s storage {module}")
+
 
 def scan(source: str, models: set[str], target: Target = REGISTER) -> list[str]:
     visitor = _Scan(models, target)
-    visitor.visit(ast.parse(source))
+    tree = ast.parse(source)
+    visitor.visit(tree)
+    visitor.finish(tree)
     return visitor.problems
 
 
@@ -242,6 +268,9 @@ def test_the_scan_finds_each_kind_of_write(source):
     "source",
     [
         "from nir.settlement import store\nstore.create(M, a)",
+        "from nir.settlement import store\ntry:\n    pass\nexcept store.ChangedMeanwhile:\n    store.annul(r, a, 'x')",
+        "from nir.settlement import store as s\nf = s.supersede",
+        "from nir.settlement import store",
         "from nir.settlement.store import create, ChangedMeanwhile",
         "import nir.settlement.store",
         "from nir.settlement import models as m\nm.CapacityLine.objects.create(places=1)",
@@ -263,6 +292,7 @@ def test_the_settlement_scan_lets_reads_and_the_conflict_exception_pass():
         "from nir.settlement.models import CapacityLine\n"
         "CapacityLine.objects.current().filter(municipality='5001').first()\n"
         "from nir.settlement.store import ChangedMeanwhile\n"
+        "from nir.settlement import store\ntry:\n    pass\nexcept store.ChangedMeanwhile:\n    pass\n"
         "from nir.register import models as r\nr.Decision.objects.filter(pk=1).first()\n"
     )
     assert scan(source, {"CapacityLine"}, SETTLEMENT) == []
