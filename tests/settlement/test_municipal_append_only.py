@@ -57,7 +57,7 @@ def test_every_settlement_table_is_protected():
     assert tables[CapacityLine._meta.db_table].once == ("superseded_at",)
     assert tables[RequestRound._meta.db_table].once == ("sent_at", "sent_by_user_id")
     assert not tables[Proposal._meta.db_table].supersedable
-    assert tables[SettlementCase._meta.db_table].lockable
+    assert tables[SettlementCase._meta.db_table].lockable and tables[Proposal._meta.db_table].lockable
 
 
 def test_a_version_is_closed_once_and_never_rewritten_or_deleted():

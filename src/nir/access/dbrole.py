@@ -10,7 +10,7 @@ connects as another role (``DATABASE_URL``'s user, ``settings.NIR_APP_DB_ROLE``)
   audit log, and those other apps name there — Bosetting's, ``nir.settlement.db``): SELECT and
   INSERT; on a registration table UPDATE of ``superseded_at`` only (the one UPDATE its trigger lets
   through: closing a row's registration time; a settlement request round: ``sent_at`` and who sent
-  it, once); on the person anchor (and a settlement case) UPDATE of ``id`` only, which no statement
+  it, once); on the person anchor (and the settlement's immutable tables) UPDATE of ``id`` only, which no statement
   makes (its trigger refuses every UPDATE) but which PostgreSQL requires for
   ``SELECT … FOR UPDATE``, the lock every write takes on the person;
 * ``django_migrations`` and ``register_personfacts`` (each person's current facts, kept by

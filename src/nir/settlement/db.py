@@ -11,8 +11,10 @@ gets exactly the matching privileges (``nir.access.dbrole``, which learns the ta
 * a request round (``RequestRound``): the one UPDATE sends it (``sent_at`` from NULL to a value,
   with ``sent_by_user``), nothing else; a sent round is never changed;
 * the rest (indicator datasets and rows, the case anchor, proposals, answers, settled households
-  and members): *immutable*. The case anchor is *lockable* (``SELECT … FOR UPDATE``, the lock a
-  write on a case takes), as the register's person is.
+  and members): *immutable*, and *lockable*: an action may take ``SELECT … FOR UPDATE`` on them (the
+  lock a write on a case or a proposal takes), which PostgreSQL grants only with an UPDATE privilege —
+  the application's role gets UPDATE (id), which no statement makes and the trigger refuses anyway,
+  as for the register's person.
 
 Every DELETE is refused, and on PostgreSQL every TRUNCATE.
 """
@@ -29,7 +31,7 @@ SETTLEMENT_APPEND_ONLY_MESSAGE = "NIR settlement rows are append-only"
 def settlement_append_only_tables() -> list[AppendOnlyTable]:
     from django.apps import apps
 
-    from nir.settlement.models import RequestRound, SettlementCase, Versioned
+    from nir.settlement.models import RequestRound, Versioned
 
     out = []
     for model in apps.get_app_config("settlement").get_models():
@@ -43,5 +45,5 @@ def settlement_append_only_tables() -> list[AppendOnlyTable]:
             once = ("sent_at", sent_by.column)
             out.append(AppendOnlyTable(table, SETTLEMENT_APPEND_ONLY_MESSAGE, columns, once=once))
         else:
-            out.append(AppendOnlyTable(table, SETTLEMENT_APPEND_ONLY_MESSAGE, lockable=model is SettlementCase))
+            out.append(AppendOnlyTable(table, SETTLEMENT_APPEND_ONLY_MESSAGE, lockable=True))
     return out
