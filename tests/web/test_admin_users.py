@@ -54,7 +54,10 @@ def test_allowed_roles_follow_the_policy():
     municipality = allowed_roles("municipality")
     assert Role.CASEWORKER in municipality and Role.MUNICIPALITY_ADMIN in municipality
     assert Role.IMDI_ADMIN not in municipality and Role.IMDI_ANALYST not in municipality
-    assert allowed_roles("county") == [Role.CAREER_COUNSELLOR]  # the county's usual role (policy.DEFAULT_ROLE)
+    # the county's usual role (policy.DEFAULT_ROLE) and the read of settlement figures (issue 17)
+    assert allowed_roles("county") == [Role.CAREER_COUNSELLOR, Role.COUNTY_OFFICER]
+    # Bosetting: IMDi's settlement caseworker assigns cases, which no municipality may do
+    assert Role.SETTLEMENT_CASEWORKER not in municipality and Role.SETTLEMENT_COORDINATOR in municipality
     assert set(allowed_roles("imdi")) == set(Role)
     for kind, roles in ((k, allowed_roles(k)) for k in policy.ORGANISATION_CEILING):
         assert policy.DEFAULT_ROLE[kind] in roles
