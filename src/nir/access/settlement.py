@@ -184,3 +184,52 @@ def case_access(
         if municipality in proposed_to:
             return CaseView.SENSITIVE if sensitive else CaseView.SUMMARY
     return CaseView.NONE
+
+
+def may_edit_case(principal, registered_by_organisation: int | None) -> bool:
+    """Correct a case's details, household and mapping, or withdraw it: IMDi's settlement caseworkers
+    any case, a reception centre, UDI or Bufetat the cases its own organisation registered."""
+    if not may_register_cases(principal):
+        return False
+    if _is_imdi(principal):
+        return True
+    org = _organisation(principal)
+    return (
+        org is not None
+        and org.kind in (OrganisationKind.RECEPTION, OrganisationKind.BUFETAT)
+        and registered_by_organisation == org.pk
+    )
+
+
+def registers_for_bufetat(principal) -> bool:
+    """Bufetat registers only unaccompanied minors under 15 in its care centres (settlement.md § 2)."""
+    org = _organisation(principal)
+    return org is not None and org.kind == OrganisationKind.BUFETAT
+
+
+def is_imdi(principal) -> bool:
+    """A user or client of IMDi (or a superuser): reads every case nationally if it may read settlement."""
+    return _is_imdi(principal)
+
+
+def case_scope(principal) -> tuple[str, int | str | None]:
+    """Which cases ``principal`` may see at all, for a list's query (each case then by ``case_access``):
+    ``("all", None)`` IMDi's settlement users; ``("organisation", pk)`` a reception centre, UDI or
+    Bufetat its own; ``("municipality", k)`` a municipality those proposed to it; ``("none", None)``."""
+    if _is_imdi(principal) and (
+        allows(principal, P.SETTLEMENT_READ)
+        or allows(principal, P.SETTLEMENT_ASSIGN)
+        or allows(principal, P.ADMINISTER)
+    ):
+        return ("all", None)
+    org = _organisation(principal)
+    if (
+        org is not None
+        and org.kind in (OrganisationKind.RECEPTION, OrganisationKind.BUFETAT)
+        and allows(principal, P.SETTLEMENT_CASES)
+    ):
+        return ("organisation", org.pk)
+    municipality = own_municipality(principal)
+    if municipality is not None and allows(principal, P.SETTLEMENT_MUNICIPALITY):
+        return ("municipality", municipality)
+    return ("none", None)
