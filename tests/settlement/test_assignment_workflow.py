@@ -83,7 +83,9 @@ def test_case_to_register_person_with_rights(people):
         assert rm.ResidencePermit.objects.current().get(person=person).basis == "utl_28"
         status = rm.DerivedStatus.objects.current().get(person=person)
         assert status.law  # the Regelmotor derived the person's rights at once
-    adults = [lk.person for lk in links if rm.PersonDetails.objects.current().get(person=lk.person).birth_date.year < 2000]
+    adults = [
+        lk.person for lk in links if rm.PersonDetails.objects.current().get(person=lk.person).birth_date.year < 2000
+    ]
     assert len(adults) == 2
     assert all(rm.DerivedStatus.objects.current().get(person=p).intro_category not in ("", "none") for p in adults)
     event = AuditEvent.objects.filter(what="settlement.settle").get()
@@ -190,7 +192,9 @@ def test_answers_decline_deadline_withdraw_cancel(people):
     assignment.withdraw_proposal(web(people["imdi"]), p3.pk, "Feil kommune")
     p4 = assignment.propose(web(people["imdi"]), case.number, "5001")
     assignment.answer(web(people["kommune"]), p4.pk, accept=True, planned_date=today + dt.timedelta(days=5))
-    new = assignment.change_planned_date(web(people["kommune"]), case.number, today + dt.timedelta(days=9), "Bolig senere")
+    new = assignment.change_planned_date(
+        web(people["kommune"]), case.number, today + dt.timedelta(days=9), "Bolig senere"
+    )
     assert new.planned_date == today + dt.timedelta(days=9) and new.supersedes_id
     assignment.cancel_agreement(web(people["kommune"]), case.number, "Husstanden flyttet privat")
     assert selectors.case_status(case) == selectors.Status.READY

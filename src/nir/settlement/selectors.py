@@ -500,6 +500,10 @@ def _history(case: SettlementCase, view: CaseView) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["recorded_at"], reverse=True)
 
 
+# The case and what a row shows of it (who registered it), read with the page's query: no query per case.
+_CASE_RELATED = ("case", "case__organisation", "case__registered_by_user", "case__registered_by_client")
+
+
 # --- the case list ---------------------------------------------------------------------------------
 
 
@@ -601,9 +605,7 @@ def case_list(principal, f: CaseFilters | None = None, *, limit: int = 200, offs
     today = timezone.localdate()
     qs = _filtered(principal, f or CaseFilters(), today)
     total = qs.count()
-    page = list(
-        qs.select_related("case", "case__organisation").order_by("ready_date", "case_id")[offset : offset + limit]
-    )
+    page = list(qs.select_related(*_CASE_RELATED).order_by("ready_date", "case_id")[offset : offset + limit])
     rows = _rows(principal, page, today)
     return CasePage(rows=rows, total=total, shown=len(rows), numbers=[r["number"] for r in rows])
 
@@ -644,7 +646,7 @@ def work_list(principal, *, limit: int = 100, all_regions: bool = False, today: 
                 region |= Q(connection_municipality__in=area.municipalities)
             qs = qs.filter(region)
     total = qs.count()
-    page = list(qs.select_related("case", "case__organisation").order_by("ready_date", "case_id")[:limit])
+    page = list(qs.select_related(*_CASE_RELATED).order_by("ready_date", "case_id")[:limit])
     rows = _rows(principal, page, today)
     capacity: dict[str, dict[str, int]] = {}
     for kind in CapacityKind.values:
@@ -678,7 +680,7 @@ def municipality_proposals(principal, municipality: str, *, open_only: bool = Fa
         d.case_id: d
         for d in annotate_status(
             CaseDetails.objects.current().filter(case_id__in=[p.case_id for p in proposals]), today
-        ).select_related("case")
+        ).select_related(*_CASE_RELATED)
     }
     rows = _rows(principal, list(details.values()), today)
     by_number = {r["number"]: r for r in rows}
@@ -698,7 +700,7 @@ def municipality_agreements(principal, municipality: str) -> list[dict[str, Any]
     agreements = list(
         Agreement.objects.current()
         .filter(municipality=municipality)
-        .select_related("case", "case__organisation")
+        .select_related(*_CASE_RELATED)
         .order_by("planned_date", "pk")[:1000]
     )
     today = timezone.localdate()
@@ -706,7 +708,7 @@ def municipality_agreements(principal, municipality: str) -> list[dict[str, Any]
         d.case_id: d
         for d in annotate_status(
             CaseDetails.objects.current().filter(case_id__in=[a.case_id for a in agreements]), today
-        ).select_related("case")
+        ).select_related(*_CASE_RELATED)
     }
     settled = {s.case_id: s for s in CaseSettlement.objects.filter(case_id__in=[a.case_id for a in agreements])}
     rows = {r["number"]: r for r in _rows(principal, list(details.values()), today)}
