@@ -375,6 +375,25 @@ for _resource in REVISION_RESOURCES:
 # The person's own details are corrected, never annulled (``nir.register.kinds.DETAILS``).
 API_RULES["POST /persons/{duf}/details/{id}/corrections"] = _write()
 
+# Bosetting: settlement cases, mapping, proposals, answers, settled (issue 17 §§ 3–4). Which cases and
+# municipalities is decided by nir.access.settlement and applied by the actions and the reads: the
+# reads of cases need no single permission (IMDi, the registering organisation and the municipality a
+# case is proposed to each see it by another one), a caller who may see no case at all gets 403.
+API_RULES.update(
+    {
+        "POST /settlement/cases": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
+        "GET /settlement/cases": Rule(None, Person.MANY),
+        "GET /settlement/cases/{number}": Rule(None, Person.ONE),
+        "POST /settlement/cases/{number}/members": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
+        "POST /settlement/cases/{number}/mappings": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
+        "GET /settlement/cases/{number}/mappings": Rule(None, Person.ONE),
+        "POST /settlement/cases/{number}/proposals": Rule(P.SETTLEMENT_ASSIGN, Person.NONE, write=True),
+        "GET /settlement/proposals": Rule(P.SETTLEMENT_MUNICIPALITY, Person.MANY),
+        "POST /settlement/proposals/{proposal_id}/answer": Rule(P.SETTLEMENT_MUNICIPALITY, Person.NONE, write=True),
+        "POST /settlement/cases/{number}/settlement": Rule(P.SETTLEMENT_MUNICIPALITY, Person.MANY, write=True),
+    }
+)
+
 PUBLIC = Rule(None, public=True)
 LOGGED_IN = Rule(None)
 

@@ -69,6 +69,7 @@ from nir.api import (  # noqa: E402
     persons,
     reports_api,
     revisions,
+    settlement_cases,
     settlement_figures,
     settlement_municipal,
     settlement_requests_api,
@@ -87,3 +88,4 @@ api.add_router("", settlement_requests_api.router)
 api.add_router("", warnings_api.router)
 api.add_router("", settlement_figures.router)
 api.add_router("", settlement_municipal.router)
+api.add_router("", settlement_cases.router)

@@ -665,11 +665,16 @@ def municipalities_for(case_row: dict[str, Any], wl: WorkList) -> list[tuple[str
 # --- a municipality's proposals and agreements -----------------------------------------------------
 
 
+def may_see_proposals(principal, municipality: str) -> bool:
+    """The proposals and agreements of ``municipality``: the municipality itself and IMDi."""
+    return acts_for_municipality(principal, municipality) or case_scope(principal)[0] == "all"
+
+
 def municipality_proposals(principal, municipality: str, *, open_only: bool = False) -> list[dict[str, Any]]:
     """The proposals made to ``municipality`` (newest first), each with its case as the municipality may
     see it (special needs: it must judge whether it can meet them). Empty for a principal who does not
     act for the municipality and is not IMDi."""
-    if not (acts_for_municipality(principal, municipality) or _is_imdi(principal)):
+    if not may_see_proposals(principal, municipality):
         return []
     today = timezone.localdate()
     qs = Proposal.objects.filter(municipality=municipality).select_related("answer", "case", "case__organisation")
@@ -695,7 +700,7 @@ def municipality_proposals(principal, municipality: str, *, open_only: bool = Fa
 def municipality_agreements(principal, municipality: str) -> list[dict[str, Any]]:
     """The current agreements with ``municipality`` (planned date first), settled or not, each with its
     case (the mapping too: after agreement the municipality may read it)."""
-    if not (acts_for_municipality(principal, municipality) or _is_imdi(principal)):
+    if not may_see_proposals(principal, municipality):
         return []
     agreements = list(
         Agreement.objects.current()
