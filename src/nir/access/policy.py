@@ -287,6 +287,9 @@ class Person(enum.StrEnum):
     NONE = "none"
     ONE = "one"
     MANY = "many"
+    # Settlement cases (households ready for settlement, not yet register persons): reads audited
+    # with the case numbers (nir.settlement.selectors.audit_cases).
+    CASES = "cases"
 
 
 @dataclass(frozen=True)
@@ -382,15 +385,15 @@ API_RULES["POST /persons/{duf}/details/{id}/corrections"] = _write()
 API_RULES.update(
     {
         "POST /settlement/cases": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
-        "GET /settlement/cases": Rule(None, Person.MANY),
-        "GET /settlement/cases/{number}": Rule(None, Person.ONE),
+        "GET /settlement/cases": Rule(None, Person.CASES),
+        "GET /settlement/cases/{number}": Rule(None, Person.CASES),
         "POST /settlement/cases/{number}/members": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
         "POST /settlement/cases/{number}/mappings": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
-        "GET /settlement/cases/{number}/mappings": Rule(None, Person.ONE),
+        "GET /settlement/cases/{number}/mappings": Rule(None, Person.CASES),
         "POST /settlement/cases/{number}/proposals": Rule(P.SETTLEMENT_ASSIGN, Person.NONE, write=True),
-        "GET /settlement/proposals": Rule(P.SETTLEMENT_MUNICIPALITY, Person.MANY),
+        "GET /settlement/proposals": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES),
         "POST /settlement/proposals/{proposal_id}/answer": Rule(P.SETTLEMENT_MUNICIPALITY, Person.NONE, write=True),
-        "POST /settlement/cases/{number}/settlement": Rule(P.SETTLEMENT_MUNICIPALITY, Person.MANY, write=True),
+        "POST /settlement/cases/{number}/settlement": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES, write=True),
     }
 )
 
@@ -473,6 +476,15 @@ WEB_RULES: dict[str, Rule] = {
     "settlement_figures_export": _read(P.SETTLEMENT_READ, Person.MANY),
     "settlement_weekly_list": _read(P.SETTLEMENT_READ, Person.MANY),
     "settlement_weekly_list_export": _read(P.SETTLEMENT_READ, Person.MANY),
+    # Bosetting (issue 17): cases (which ones: nir.access.settlement.case_scope; none at all: 403),
+    # registering a case, the assignment work list (IMDi's caseworkers), the municipality's proposals
+    # and agreements (its settlement coordinator; IMDi's administrators for any municipality).
+    "settlement_cases": Rule(None, Person.CASES),
+    "settlement_case": Rule(None, Person.CASES),
+    "settlement_case_new": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
+    "settlement_assignment": Rule(P.SETTLEMENT_ASSIGN, Person.CASES),
+    "settlement_proposals": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES),
+    "settlement_agreements": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES),
     # OAuth2 for machine clients: the client authenticates with its signed grant, not a session.
     "oauth_token": PUBLIC,
     "oauth_jwks": PUBLIC,

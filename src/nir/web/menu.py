@@ -37,11 +37,27 @@ MENU = (
         frozenset({"settlements"})
         # the need and the request (IMDi's planners; issue 17 § 1)
         | {"settlement_need", "settlement_requests", "settlement_request_round", "settlement_request_line"}
+        # settlement cases, assignment, proposals and agreements (issue 17 §§ 3–4)
+        | {
+            "settlement_cases",
+            "settlement_case",
+            "settlement_case_new",
+            "settlement_assignment",
+            "settlement_proposals",
+            "settlement_agreements",
+        }
         # the settlement figures and the weekly list (issue 17 § 5)
         | {"settlement_figures", "settlement_weekly_list"}
         # a municipality's request, decision and capacity; IMDi's overview of them (issue 17 § 2)
         | {"settlement_municipal", "settlement_capacity", "settlement_capacity_line", "settlement_decisions"},
-        fallbacks=("settlement_municipal", "settlement_requests", "settlement_figures", "settlement_decisions"),
+        fallbacks=(
+            "settlement_municipal",
+            "settlement_requests",
+            "settlement_assignment",
+            "settlement_case_new",
+            "settlement_figures",
+            "settlement_decisions",
+        ),
     ),
     MenuItem(
         _("Persons"),

@@ -6,6 +6,7 @@ from nir.web import (
     urls_admin,
     urls_overview,
     urls_persons,
+    urls_settlement_cases,
     urls_settlement_figures,
     urls_settlement_municipal,
     urls_settlement_planning,
@@ -38,6 +39,8 @@ urlpatterns = [
     path("", include(urls_settlement_planning)),
     # Personer: search, lists, the person page and its registrations
     path("", include(urls_persons)),
+    # Bosetting: settlement cases, assignment, proposals, agreements (issue 17)
+    path("", include(urls_settlement_cases)),
     # Tilsyn: the county governor's supervision view
     path("", include(urls_supervision)),
     # Bosetting: the settlement figures and the weekly list
