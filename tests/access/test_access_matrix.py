@@ -20,6 +20,7 @@ import datetime as dt
 import io
 
 import pytest
+import settlement_case_visits as bs
 from api_visits import (
     ABSENCE,
     MOVE,
@@ -232,6 +233,8 @@ API_CALLS = {
     "GET /settlement/figures": lambda c, h, duf: c.get("/api/v1/settlement/figures", {"year": "2025"}, headers=h),
     "GET /settlement/weekly-list": lambda c, h, duf: c.get("/api/v1/settlement/weekly-list", {"week": "10"}, headers=h),
     **SETTLEMENT_MUNICIPAL_VISITS,
+    # Bosetting: settlement cases, proposals, answers, settled (issue 17; expectations in settlement_case_visits)
+    **bs.API_CALLS,
 }
 
 # How to visit each named web page: url name -> (method, path).
@@ -302,6 +305,7 @@ WEB_CALLS = {
     "oidc_authentication_init": ("get", "/oidc/authenticate/"),
     "oidc_authentication_callback": ("get", "/oidc/callback/"),
     "oidc_logout": ("post", "/oidc/logout/"),
+    **bs.WEB_CALLS,
 }
 
 
@@ -342,13 +346,16 @@ def test_every_api_operation_and_page_has_a_rule_a_call_and_an_expectation():
     # warnings (issue 16 § 3): GET /persons/{duf}/warnings, POST …/warnings/{warning_id}/acknowledgements;
     # Bosetting (issue 17): GET /settlement/requests/{year}, GET /settlement/figures, GET /settlement/weekly-list,
     # and the seven of a municipality's settlement decision and capacity (§ 2)
-    assert len(operations) == 60
+    # the ten of settlement cases (issue 17: settlement_case_visits.API_CALLS)
+    assert len(operations) == 70
     missing_rule = [op for op in operations if op not in policy.API_RULES]
     missing_call = [op for op in operations if op not in API_CALLS]
     unknown_kind = [
         op
         for op in operations
-        if op in policy.API_RULES and (policy.API_RULES[op].permission, policy.API_RULES[op].persons) not in KIND
+        if op in policy.API_RULES
+        and op not in bs.API_CALLS
+        and (policy.API_RULES[op].permission, policy.API_RULES[op].persons) not in KIND
     ]
     assert not missing_rule, f"operations without an access rule in nir.access.policy.API_RULES: {missing_rule}"
     assert not missing_call, f"operations the access matrix cannot call (API_CALLS): {missing_call}"
@@ -382,6 +389,7 @@ def world(db, settings, tmp_path):
     r.participation(berit, dt.date(2026, 1, 5), goal="work_no_vgo_2026")
     add_revision_rows(r, berit)
     settlement_round()
+    bs.make_settlement_cases()
     return {"in": anne, "out": berit}
 
 
@@ -449,6 +457,10 @@ def test_api_access_matrix(name, world, client, django_user_model):
     expected = _expected(name)
     got, want = {}, {}
     for op in api_operations():
+        if op in bs.API_CALLS:
+            r = bs.API_CALLS[op](client, headers, None)
+            got[op], want[op] = _outcome(r, "settlement"), bs.api_expected(name, op, PRINCIPALS[name] is None)
+            continue
         rule = policy.API_RULES[op]
         kind = KIND[(rule.permission, rule.persons)]
         call = API_CALLS[op]
@@ -529,6 +541,11 @@ def test_web_access_matrix(name, world, client, django_user_model):
             if "{permit}" in url:  # the person's residence permit (the «Rett»/«Slett» forms)
                 permit = m.ResidencePermit.objects.current().filter(person=world[where]).order_by("pk").first()
                 url = url.replace("{permit}", str(permit.pk))
+            if page in bs.WEB_CALLS:
+                r = getattr(client, method)(bs.web_url(url), headers=headers)
+                want[key] = bs.web_expected(name, page, PRINCIPALS[name])
+                got[key] = _web_outcome(r, page, want[key], world)
+                continue
             r = getattr(client, method)(url, headers=headers)
             want[key] = _web_expected(name, page, where)
             got[key] = _web_outcome(r, page, want[key], world)

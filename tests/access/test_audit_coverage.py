@@ -18,6 +18,7 @@ import datetime as dt
 import io
 
 import pytest
+import settlement_case_visits as bs
 from api_visits import (
     ABSENCE,
     MOVE,
@@ -54,6 +55,7 @@ def person(db, settings, tmp_path):
     anne = r.person("Anne", "Aas")  # followed up by Trondheim (5001)
     r.participation(anne, dt.date(2026, 1, 5), goal="work_no_vgo_2026")
     add_revision_rows(r, anne)
+    bs.make_settlement_cases()
     return anne
 
 
@@ -152,6 +154,8 @@ WEB_VISITS = {
     "statistics": lambda duf: ["/rapporter/aarsstatistikk/?year=2025"],
     "statistics_export": lambda duf: ["/rapporter/aarsstatistikk/eksport.csv?year=2025"],
     "yearly_report": lambda duf: ["/rapporter/aarsrapport/5001/2025/"],
+    # Bosetting: settlement cases (audited with their case numbers; issue 17)
+    **bs.AUDIT_WEB_VISITS,
 }
 
 
@@ -230,6 +234,7 @@ API_VISITS = {
     "POST /persons/{duf}/moves": lambda c, h, duf: post_json(c, f"/persons/{duf}/moves", MOVE, h),
     "GET /moves": lambda c, h, duf: c.get("/api/v1/moves", headers=h),
     "GET /moves/secondary-migration": lambda c, h, duf: c.get("/api/v1/moves/secondary-migration", headers=h),
+    **bs.AUDIT_API_VISITS,
 }
 
 

@@ -393,7 +393,7 @@ API_RULES.update(
         "POST /settlement/cases/{number}/proposals": Rule(P.SETTLEMENT_ASSIGN, Person.NONE, write=True),
         "GET /settlement/proposals": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES),
         "POST /settlement/proposals/{proposal_id}/answer": Rule(P.SETTLEMENT_MUNICIPALITY, Person.NONE, write=True),
-        "POST /settlement/cases/{number}/settlement": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES, write=True),
+        "POST /settlement/cases/{number}/settlement": Rule(P.SETTLEMENT_MUNICIPALITY, Person.NONE, write=True),
     }
 )
 
