@@ -50,7 +50,7 @@ STATE_FIELDS = frozenset({"case", "proposal"})
 # --- schemas -----------------------------------------------------------------------------------------
 
 
-class MemberIn(Schema):
+class CaseMemberIn(Schema):
     first_name: str = Field(..., max_length=200)
     last_name: str = Field(..., max_length=200)
     birth_date: dt.date
@@ -66,7 +66,7 @@ class MemberIn(Schema):
     resettlement_refugee: bool = False
 
 
-class CaseIn(Schema):
+class SettlementCaseIn(Schema):
     location: Literal["reception", "resettlement", "private", "bufetat", "udi_special", "medevac"]
     location_name: str = Field("", max_length=200)
     location_municipality: str = Field("", max_length=4)
@@ -78,10 +78,10 @@ class CaseIn(Schema):
     connection_municipality: str = Field("", max_length=4)
     connection_kind: Literal["", "family", "friends", "work", "study"] = ""
     wishes: str = Field("", max_length=4000)
-    members: list[MemberIn] = Field(..., max_length=30)
+    members: list[CaseMemberIn] = Field(..., max_length=30)
 
 
-class MappingIn(Schema):
+class CaseMappingIn(Schema):
     member_key: str = Field(..., max_length=40, description="The household member (members[].key)")
     kind: Literal["settlement_info", "competence", "simplified", "resettlement", "self_report"]
     assessed_on: dt.date
@@ -91,7 +91,7 @@ class MappingIn(Schema):
     health_note: str = Field("", max_length=4000)
 
 
-class ProposalIn(Schema):
+class SettlementProposalIn(Schema):
     municipality: str = Field(..., min_length=4, max_length=4)
     deadline: dt.date | None = Field(None, description="Answer by (default: 14 days from today)")
     note: str = Field("", max_length=4000)
@@ -100,18 +100,18 @@ class ProposalIn(Schema):
     override_reason: str = Field("", max_length=4000, description="Why the caseworker chose otherwise")
 
 
-class AnswerIn(Schema):
+class ProposalAnswerIn(Schema):
     accept: bool
     planned_date: dt.date | None = Field(None, description="Planned settlement date (required to accept)")
     reason: str = Field("", max_length=4000, description="Why the municipality declines (required to decline)")
 
 
-class SettleIn(Schema):
+class CaseSettleIn(Schema):
     settlement_date: dt.date
     district: str = Field("", max_length=6)
 
 
-class MemberOut(Out):
+class CaseMemberOut(Out):
     key: str
     duf: str
     national_id: str
@@ -128,7 +128,7 @@ class MemberOut(Out):
     resettlement_refugee: bool
 
 
-class MappingOut(Out):
+class CaseMappingOut(Out):
     id: int
     member_key: str
     kind: str
@@ -141,7 +141,7 @@ class MappingOut(Out):
     registered_by: str
 
 
-class ProposalOut(Out):
+class SettlementProposalOut(Out):
     id: int
     case: str
     municipality: str
@@ -158,7 +158,7 @@ class ProposalOut(Out):
     expired: bool
 
 
-class AgreementOut(Out):
+class SettlementAgreementOut(Out):
     id: int
     case: str
     municipality: str
@@ -174,7 +174,7 @@ class SettledPersonOut(Out):
     duf: str
 
 
-class SettlementOut(Out):
+class CaseSettlementOut(Out):
     municipality: str
     district: str
     settlement_date: dt.date
@@ -182,7 +182,7 @@ class SettlementOut(Out):
     persons: list[SettledPersonOut]
 
 
-class CaseOut(Out):
+class SettlementCaseOut(Out):
     number: str
     status: str
     status_label: str
@@ -196,7 +196,7 @@ class CaseOut(Out):
     unaccompanied_minor: bool
     companion: bool
     capacity_kind: str
-    members: list[MemberOut]
+    members: list[CaseMemberOut]
     location: str | None = None
     location_name: str | None = None
     location_municipality: str | None = None
@@ -209,10 +209,10 @@ class CaseOut(Out):
     special_need_level: str | None = Field(None, description="Only for callers who may see special needs")
     special_need_kinds: list[str] | None = None
     special_need_note: str | None = None
-    mappings: list[MappingOut] | None = Field(None, description="Only for callers who may read the mapping")
-    proposals: list[ProposalOut] | None = None
-    agreement: AgreementOut | None = None
-    settlement: SettlementOut | None = None
+    mappings: list[CaseMappingOut] | None = Field(None, description="Only for callers who may read the mapping")
+    proposals: list[SettlementProposalOut] | None = None
+    agreement: SettlementAgreementOut | None = None
+    settlement: CaseSettlementOut | None = None
     proposed_to: str | None = None
     proposal_deadline: dt.date | None = None
     agreed_with: str | None = None
@@ -221,34 +221,34 @@ class CaseOut(Out):
     settled_on: dt.date | None = None
 
 
-class CaseListOut(Out):
+class SettlementCaseListOut(Out):
     count: int = Field(description="Cases matching the filters")
     shown: int
-    rows: list[CaseOut]
+    rows: list[SettlementCaseOut]
 
 
-class MappingsOut(Out):
+class CaseMappingsOut(Out):
     case: str
-    mappings: list[MappingOut]
+    mappings: list[CaseMappingOut]
 
 
-class ProposalWithCaseOut(ProposalOut):
-    case_detail: CaseOut | None = None
+class SettlementProposalWithCaseOut(SettlementProposalOut):
+    case_detail: SettlementCaseOut | None = None
 
 
-class ProposalsOut(Out):
+class SettlementProposalsOut(Out):
     municipality: str
-    rows: list[ProposalWithCaseOut]
+    rows: list[SettlementProposalWithCaseOut]
 
 
-class AnswerOut(Out):
+class ProposalAnswerOut(Out):
     proposal: int
     answer: str
     reason: str
-    agreement: AgreementOut | None = None
+    agreement: SettlementAgreementOut | None = None
 
 
-class CaseQuery(Schema):
+class SettlementCaseQuery(Schema):
     status: Literal["", "ready", "proposed", "agreed", "settled", "withdrawn"] = ""
     ready_from: dt.date | None = None
     ready_to: dt.date | None = None
@@ -321,11 +321,11 @@ def _require_some_cases(request: HttpRequest) -> None:
 
 @router.post(
     "/settlement/cases",
-    response={201: CaseOut, **PROBLEMS},
+    response={201: SettlementCaseOut, **PROBLEMS},
     exclude_none=True,
     summary="Register a household ready for settlement",
 )
-def create_case(request: HttpRequest, payload: CaseIn):
+def create_case(request: HttpRequest, payload: SettlementCaseIn):
     """A household ready for settlement (bosettingsklar): where it is, permit and ready dates, its
     persons, special needs, connection and wishes. Reception centres, UDI and Bufetat (unaccompanied
     minors under 15 only) register their own cases; IMDi's caseworkers any. 201: the case
@@ -337,8 +337,8 @@ def create_case(request: HttpRequest, payload: CaseIn):
     return Status(201, doc)
 
 
-@router.get("/settlement/cases", response={200: CaseListOut, **PROBLEMS}, exclude_none=True, summary="Settlement cases")
-def list_cases(request: HttpRequest, q: Query[CaseQuery]):
+@router.get("/settlement/cases", response={200: SettlementCaseListOut, **PROBLEMS}, exclude_none=True, summary="Settlement cases")
+def list_cases(request: HttpRequest, q: Query[SettlementCaseQuery]):
     """The cases the caller may see (IMDi every case; a reception centre, UDI or Bufetat its own; a
     municipality those proposed to it), oldest ready first. Special needs and the mapping only for
     callers who may see them."""
@@ -361,7 +361,7 @@ def list_cases(request: HttpRequest, q: Query[CaseQuery]):
 
 @router.get(
     "/settlement/cases/{number}",
-    response={200: CaseOut, **PROBLEMS},
+    response={200: SettlementCaseOut, **PROBLEMS},
     exclude_none=True,
     summary="One settlement case",
 )
@@ -376,11 +376,11 @@ def get_case(request: HttpRequest, number: str):
 
 @router.post(
     "/settlement/cases/{number}/members",
-    response={201: CaseOut, **PROBLEMS},
+    response={201: SettlementCaseOut, **PROBLEMS},
     exclude_none=True,
     summary="Add a person to the household",
 )
-def add_member(request: HttpRequest, number: str, payload: MemberIn):
+def add_member(request: HttpRequest, number: str, payload: CaseMemberIn):
     """A person joins the household (the household is checked again as a whole). 201: the case."""
     _run(cases.add_member, Acting.from_request(request), number, payload.model_dump(), number=number)
     return Status(201, _visible(request, number))
@@ -388,11 +388,11 @@ def add_member(request: HttpRequest, number: str, payload: MemberIn):
 
 @router.post(
     "/settlement/cases/{number}/mappings",
-    response={201: MappingOut, **PROBLEMS},
+    response={201: CaseMappingOut, **PROBLEMS},
     exclude_none=True,
     summary="Register a mapping (kartlegging) of one person",
 )
-def create_mapping(request: HttpRequest, number: str, payload: MappingIn):
+def create_mapping(request: HttpRequest, number: str, payload: CaseMappingIn):
     """Settlement-relevant information, competence mapping (il. § 6), simplified mapping, mapping of
     resettlement refugees or self-reporting, with what was assessed, by whom and when."""
     data = payload.model_dump()
@@ -417,7 +417,7 @@ def create_mapping(request: HttpRequest, number: str, payload: MappingIn):
 
 @router.get(
     "/settlement/cases/{number}/mappings",
-    response={200: MappingsOut, **PROBLEMS},
+    response={200: CaseMappingsOut, **PROBLEMS},
     exclude_none=True,
     summary="The mapping of a case's persons",
 )
@@ -438,11 +438,11 @@ def get_mappings(request: HttpRequest, number: str):
 
 @router.post(
     "/settlement/cases/{number}/proposals",
-    response={201: ProposalOut, **PROBLEMS},
+    response={201: SettlementProposalOut, **PROBLEMS},
     exclude_none=True,
     summary="Propose a case to a municipality",
 )
-def create_proposal(request: HttpRequest, number: str, payload: ProposalIn):
+def create_proposal(request: HttpRequest, number: str, payload: SettlementProposalIn):
     """IMDi's caseworker proposes a ready case to a municipality of its region with free capacity of the
     household's kind; the municipality answers by `deadline`. 409: the case is not ready (proposed,
     agreed, settled or withdrawn)."""
@@ -452,18 +452,18 @@ def create_proposal(request: HttpRequest, number: str, payload: ProposalIn):
     return Status(201, selectors.proposal_dict(row))
 
 
-class ProposalsQuery(Schema):
+class SettlementProposalsQuery(Schema):
     municipality: str = Field("", max_length=4, description="IMDi: the municipality (default: the caller's own)")
     open: bool = Field(False, description="Only proposals not yet answered and within their deadline")
 
 
 @router.get(
     "/settlement/proposals",
-    response={200: ProposalsOut, **PROBLEMS},
+    response={200: SettlementProposalsOut, **PROBLEMS},
     exclude_none=True,
     summary="The proposals made to a municipality",
 )
-def list_proposals(request: HttpRequest, q: Query[ProposalsQuery]):
+def list_proposals(request: HttpRequest, q: Query[SettlementProposalsQuery]):
     """The proposals made to the caller's municipality (newest first), each with the case as the
     municipality may see it (its special needs: it must judge whether it can meet them)."""
     municipality = q.municipality or own_municipality(request.auth) or ""
@@ -483,11 +483,11 @@ def list_proposals(request: HttpRequest, q: Query[ProposalsQuery]):
 
 @router.post(
     "/settlement/proposals/{proposal_id}/answer",
-    response={201: AnswerOut, **PROBLEMS},
+    response={201: ProposalAnswerOut, **PROBLEMS},
     exclude_none=True,
     summary="Accept or decline a proposal",
 )
-def answer_proposal(request: HttpRequest, proposal_id: int, payload: AnswerIn):
+def answer_proposal(request: HttpRequest, proposal_id: int, payload: ProposalAnswerIn):
     """The municipality accepts (with the planned settlement date: an avtale om bosetting) or declines
     (with a reason), before the deadline. 409: already answered, or the deadline has passed."""
     row = _run(
@@ -512,11 +512,11 @@ def answer_proposal(request: HttpRequest, proposal_id: int, payload: AnswerIn):
 
 @router.post(
     "/settlement/cases/{number}/settlement",
-    response={201: CaseOut, **PROBLEMS},
+    response={201: SettlementCaseOut, **PROBLEMS},
     exclude_none=True,
     summary="Confirm that the household has moved in (bosatt)",
 )
-def settle_case(request: HttpRequest, number: str, payload: SettleIn):
+def settle_case(request: HttpRequest, number: str, payload: CaseSettleIn):
     """The municipality of the agreement confirms the move: in one transaction, a settlement of the case
     and, through the register's actions, every person of the household in the register (created if
     unknown) with residence, follow-up and a settlement by agreement, so the Regelmotor derives their
