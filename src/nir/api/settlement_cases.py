@@ -337,7 +337,12 @@ def create_case(request: HttpRequest, payload: SettlementCaseIn):
     return Status(201, doc)
 
 
-@router.get("/settlement/cases", response={200: SettlementCaseListOut, **PROBLEMS}, exclude_none=True, summary="Settlement cases")
+@router.get(
+    "/settlement/cases",
+    response={200: SettlementCaseListOut, **PROBLEMS},
+    exclude_none=True,
+    summary="Settlement cases",
+)
 def list_cases(request: HttpRequest, q: Query[SettlementCaseQuery]):
     """The cases the caller may see (IMDi every case; a reception centre, UDI or Bufetat its own; a
     municipality those proposed to it), oldest ready first. Special needs and the mapping only for
