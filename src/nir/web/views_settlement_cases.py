@@ -76,7 +76,7 @@ NAV = (
 )
 
 
-def _nav(request, current: str) -> list[dict[str, Any]]:
+def settlement_nav(request, current: str) -> list[dict[str, Any]]:
     """The Bosetting pages this user may open (the settlement sub-menu)."""
     labels = {
         "settlement_cases": _("Cases"),
@@ -181,7 +181,7 @@ def case_list(request):
         request,
         "web/settlement_cases/list.html",
         {
-            "settlement_nav": _nav(request, "settlement_cases"),
+            "settlement_nav": settlement_nav(request, "settlement_cases"),
             "rows": _decorate(page.rows, names),
             "total": page.total,
             "shown": page.shown,
@@ -219,7 +219,7 @@ def case_page(request, nr: str):
         request,
         "web/settlement_cases/case.html",
         {
-            "settlement_nav": _nav(request, "settlement_cases"),
+            "settlement_nav": settlement_nav(request, "settlement_cases"),
             "case": doc,
             "roles": dict(MemberRole.choices),
             "sees_needs": "special_need_level" in doc,
@@ -329,7 +329,7 @@ def case_new(request):
         request,
         "web/settlement_cases/new.html",
         {
-            "settlement_nav": _nav(request, "settlement_case_new"),
+            "settlement_nav": settlement_nav(request, "settlement_case_new"),
             "errors": errors,
             "shown": shown,
             "locations": CaseLocation.choices,
@@ -396,7 +396,7 @@ def assignment_page(request):
         request,
         "web/settlement_cases/assignment.html",
         {
-            "settlement_nav": _nav(request, "settlement_assignment"),
+            "settlement_nav": settlement_nav(request, "settlement_assignment"),
             "rows": rows,
             "total": wl.total,
             "capacity": capacity,
@@ -465,7 +465,7 @@ def proposals_page(request):
         request,
         "web/settlement_cases/proposals.html",
         {
-            "settlement_nav": _nav(request, "settlement_proposals"),
+            "settlement_nav": settlement_nav(request, "settlement_proposals"),
             "rows": rows,
             "municipality": _muni_name(names, municipality),
             "no_municipality": municipality is None,
@@ -513,7 +513,7 @@ def agreements_page(request):
         request,
         "web/settlement_cases/agreements.html",
         {
-            "settlement_nav": _nav(request, "settlement_agreements"),
+            "settlement_nav": settlement_nav(request, "settlement_agreements"),
             "rows": rows,
             "municipality": _muni_name(names, municipality),
             "no_municipality": municipality is None,
