@@ -97,13 +97,6 @@ def household_kind(members: Iterable[Any]) -> str:
     return CapacityKind.FAMILIES if len(members) > 1 else CapacityKind.SINGLE_ADULTS
 
 
-def _lines(kind: str, on_date: dt.date, municipalities: Iterable[str] | None) -> QuerySet[CapacityLine]:
-    qs = CapacityLine.objects.current().filter(kind=kind, period_from__lte=on_date, period_to__gte=on_date)
-    if municipalities is not None:
-        qs = qs.filter(municipality__in=list(municipalities))
-    return qs
-
-
 @dataclass(frozen=True)
 class Capacity:
     """A municipality's capacity of one kind on a date: places of the lines covering it, the persons of
@@ -125,15 +118,21 @@ class Capacity:
         return all(NEED_SERVICE.get(k) in self.services for k in need_kinds if k in NEED_SERVICE)
 
 
-def capacity_by_municipality(
-    kind: str, on_date: dt.date, municipalities: Iterable[str] | None = None
-) -> dict[str, Capacity]:
-    """Every municipality with a current capacity line of ``kind`` covering ``on_date``: two queries
-    (the lines; the agreements' persons per municipality within the lines' period)."""
-    munis = None if municipalities is None else list(municipalities)
+def capacities(
+    on_date: dt.date, municipalities: Iterable[str] | None = None, kinds: Iterable[str] | None = None
+) -> dict[tuple[str, str], Capacity]:
+    """``(municipality, kind)`` → capacity, for every municipality with a current capacity line of the
+    kind covering ``on_date``: two queries whatever the number of municipalities and kinds (the lines;
+    the current agreements' persons within the lines' periods)."""
+    qs = CapacityLine.objects.current().filter(period_from__lte=on_date, period_to__gte=on_date)
+    if municipalities is not None:
+        qs = qs.filter(municipality__in=list(municipalities))
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
     lines = list(
-        _lines(kind, on_date, munis).values(
+        qs.values(
             "municipality",
+            "kind",
             "places",
             "closed",
             "period_from",
@@ -146,34 +145,46 @@ def capacity_by_municipality(
     )
     if not lines:
         return {}
-    by: dict[str, list[dict[str, Any]]] = {}
+    by: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for line in lines:
-        by.setdefault(line["municipality"], []).append(line)
+        by.setdefault((line["municipality"], line["kind"]), []).append(line)
     lo = min(line["period_from"] for line in lines)
     hi = max(line["period_to"] for line in lines)
     agreements = (
         Agreement.objects.current()
-        .filter(capacity_kind=kind, municipality__in=list(by), planned_date__gte=lo, planned_date__lte=hi)
-        .values_list("municipality", "planned_date", "persons")
+        .filter(
+            capacity_kind__in={k for _m, k in by},
+            municipality__in={m for m, _k in by},
+            planned_date__gte=lo,
+            planned_date__lte=hi,
+        )
+        .values_list("municipality", "capacity_kind", "planned_date", "persons")
     )
-    used: dict[str, int] = {}
-    for muni, planned, persons in agreements:
-        if any(x["period_from"] <= planned <= x["period_to"] for x in by[muni]):
-            used[muni] = used.get(muni, 0) + persons
+    used: dict[tuple[str, str], int] = {}
+    for muni, kind, planned, persons in agreements:
+        ls = by.get((muni, kind), [])
+        if any(x["period_from"] <= planned <= x["period_to"] for x in ls):
+            used[(muni, kind)] = used.get((muni, kind), 0) + persons
     out = {}
-    for muni, ls in by.items():
-        services = frozenset(s for s in NEED_SERVICE.values() if any(x[s] for x in ls))
+    for (muni, kind), ls in by.items():
         largest = [x["largest_household"] for x in ls if x["largest_household"]]
-        out[muni] = Capacity(
+        out[(muni, kind)] = Capacity(
             municipality=muni,
             kind=kind,
             places=sum(x["places"] for x in ls),
-            used=used.get(muni, 0),
+            used=used.get((muni, kind), 0),
             closed=any(x["closed"] for x in ls),
             largest_household=max(largest) if largest else None,
-            services=services,
+            services=frozenset(s for s in NEED_SERVICE.values() if any(x[s] for x in ls)),
         )
     return out
+
+
+def capacity_by_municipality(
+    kind: str, on_date: dt.date, municipalities: Iterable[str] | None = None
+) -> dict[str, Capacity]:
+    """Every municipality with a current capacity line of ``kind`` covering ``on_date`` (``capacities``)."""
+    return {m: c for (m, _k), c in capacities(on_date, municipalities, [kind]).items()}
 
 
 def free_capacity_by_municipality(
@@ -600,12 +611,23 @@ def _rows(principal, details: list[Any], today: dt.date) -> list[dict[str, Any]]
     return out
 
 
+def _page(qs: QuerySet[CaseDetails], today: dt.date, *, limit: int, offset: int = 0) -> list[Any]:
+    """One page of ``qs`` (oldest ready first) with each row's case and who registered it. Two queries:
+    the page's ids from the filtered rows alone (no join: PostgreSQL cannot estimate the status
+    filters and would join 15,000 cases in a nested loop), then those rows with their case."""
+    ids = list(qs.order_by("ready_date", "case_id").values_list("pk", flat=True)[offset : offset + limit])
+    if not ids:
+        return []
+    rows = annotate_status(CaseDetails.objects.filter(pk__in=ids), today).select_related(*_CASE_RELATED)
+    return sorted(rows, key=lambda d: (d.ready_date, d.case_id))
+
+
 def case_list(principal, f: CaseFilters | None = None, *, limit: int = 200, offset: int = 0) -> CasePage:
     """The cases ``principal`` may see, filtered, oldest ready first (``limit`` rows from ``offset``)."""
     today = timezone.localdate()
     qs = _filtered(principal, f or CaseFilters(), today)
     total = qs.count()
-    page = list(qs.select_related(*_CASE_RELATED).order_by("ready_date", "case_id")[offset : offset + limit])
+    page = _page(qs, today, limit=limit, offset=offset)
     rows = _rows(principal, page, today)
     return CasePage(rows=rows, total=total, shown=len(rows), numbers=[r["number"] for r in rows])
 
@@ -629,7 +651,7 @@ def work_list(principal, *, limit: int = 100, all_regions: bool = False, today: 
     are in every region's list. ``all_regions``: the national list.
 
     Queries: the count, the page (one query with the status subqueries, by ``cdet_ready_cur``), the
-    page's members, and two for capacity per kind — constant in the number of cases."""
+    page's members, and two for the capacity of every kind — constant in the number of cases."""
     today = today or timezone.localdate()
     area = assign_area(principal)
     f = CaseFilters(status=Status.READY)
@@ -646,13 +668,12 @@ def work_list(principal, *, limit: int = 100, all_regions: bool = False, today: 
                 region |= Q(connection_municipality__in=area.municipalities)
             qs = qs.filter(region)
     total = qs.count()
-    page = list(qs.select_related(*_CASE_RELATED).order_by("ready_date", "case_id")[:limit])
+    page = _page(qs, today, limit=limit)
     rows = _rows(principal, page, today)
     capacity: dict[str, dict[str, int]] = {}
-    for kind in CapacityKind.values:
-        for muni, cap in capacity_by_municipality(kind, today).items():
-            if area is None or muni in area:
-                capacity.setdefault(muni, {k: 0 for k in CapacityKind.values})[kind] = cap.free
+    for (muni, kind), cap in capacities(today).items():
+        if area is None or muni in area:
+            capacity.setdefault(muni, {k: 0 for k in CapacityKind.values})[kind] = cap.free
     return WorkList(cases=rows, total=total, capacity=dict(sorted(capacity.items())), area=area)
 
 
@@ -752,6 +773,7 @@ __all__ = [
     "agreement_dict",
     "annotate_status",
     "audit_cases",
+    "capacities",
     "capacity_by_municipality",
     "case_detail",
     "case_dict",
