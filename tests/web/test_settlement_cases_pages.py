@@ -158,3 +158,22 @@ def test_withdrawn_and_settled_cases_in_the_list(people, client):
     assert case.number not in text(client.get("/bosetting/saker/"))
     assert case.number in text(client.get("/bosetting/saker/?status=withdrawn"))
     assert assignment.DEFAULT_DEADLINE_DAYS == 14
+
+
+def test_case_page_shows_household_mapping_and_history_in_bokmal(people, client):
+    from nir.settlement.models import CaseMember
+
+    case = a_case(people["mottak"])
+    member = CaseMember.objects.current().get(case=case)
+    cases.register_mapping(
+        Acting.for_user(people["mottak"], channel="web"),
+        case.number,
+        member.key,
+        {"kind": "competence", "assessed_on": timezone.localdate(), "assessed_by": "Kari, Testmottak"},
+    )
+    client.force_login(people["imdi"])
+    page = text(client.get(f"/bosetting/saker/{case.number}/"))
+    assert "Voksen" in page and "Kompetansekartlegging (il. § 6)" in page and "Opprettet" in page
+    assert "Psykisk helse" in page  # IMDi's caseworker sees the special needs
+    event = AuditEvent.objects.filter(what="settlement.case", user=people["imdi"]).get()
+    assert event.filters["cases"] == [case.number]

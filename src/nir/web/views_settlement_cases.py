@@ -40,7 +40,9 @@ from nir.settlement.errors import SettlementRefused
 from nir.settlement.models import (
     CaseLocation,
     ConnectionKind,
+    MappingKind,
     MemberRole,
+    Operation,
     Proposal,
     SettlementCase,
     SpecialNeedKind,
@@ -210,8 +212,16 @@ def case_page(request, nr: str):
     names = reference_names(timezone.localdate())
     _decorate([doc], names)
     by_key = {m["key"]: f"{m['first_name']} {m['last_name']}" for m in doc["members"]}
+    roles = dict(MemberRole.choices)
+    for member in doc["members"]:
+        member["role_label"] = roles.get(member["role"], member["role"])
+    kinds = dict(MappingKind.choices)
     for m in doc.get("mappings") or []:
         m["member_name"] = by_key.get(m["member_key"], "")
+        m["kind_label"] = kinds.get(m["kind"], m["kind"])
+    operations = dict(Operation.choices)
+    for h in doc.get("history") or []:
+        h["operation_label"] = operations.get(h["operation"], h["operation"])
     for p in doc.get("proposals") or []:
         p["place"] = _muni_name(names, p["municipality"])
     _audit(request, "settlement.case", [nr])
