@@ -782,6 +782,8 @@ __all__ = [
     "free_capacity",
     "free_capacity_by_municipality",
     "household_kind",
+    "may_see_proposals",
+    "municipalities_for",
     "municipality_agreements",
     "municipality_proposals",
     "proposal_dict",
