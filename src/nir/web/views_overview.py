@@ -493,7 +493,7 @@ def settlements(request):
         "no_access": ctx.sees_nobody,
         "reset_url": url,
     }
-    from nir.web.views_settlement_cases import settlement_nav  # the Bosetting sub-menu (issue 17)
+    from nir.web.settlement_nav import settlement_nav  # the Bosetting sub-menu (issue 17)
 
     context["settlement_nav"] = settlement_nav(request, "settlements")
     return render(request, "web/settlements/page.html", context, status=400 if errors else 200)

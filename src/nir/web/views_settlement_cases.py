@@ -30,7 +30,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from nir.access import policy
 from nir.access.policy import AccessDenied
 from nir.access.settlement import assign_area, case_scope, may_assign_in, may_register_cases, own_municipality
 from nir.actions.acting import Acting
@@ -49,6 +48,7 @@ from nir.settlement.models import (
     SpecialNeedLevel,
 )
 from nir.settlement.store import ChangedMeanwhile
+from nir.web.settlement_nav import settlement_nav
 from nir.web.views_overview import reference_names
 
 MEMBER_ROWS = 6  # rows for persons on the registration form (no JavaScript: empty rows are ignored)
@@ -66,38 +66,6 @@ def _date(raw: str) -> dt.date | None | str:
         except ValueError:
             continue
     return raw
-
-
-NAV = (
-    "settlement_cases",
-    "settlement_case_new",
-    "settlement_assignment",
-    "settlement_proposals",
-    "settlement_agreements",
-    "settlements",
-)
-
-
-def settlement_nav(request, current: str) -> list[dict[str, Any]]:
-    """The Bosetting pages this user may open (the settlement sub-menu)."""
-    labels = {
-        "settlement_cases": _("Cases"),
-        "settlement_case_new": _("Register a case"),
-        "settlement_assignment": _("Assignment"),
-        "settlement_proposals": _("Proposals"),
-        "settlement_agreements": _("Agreements and arrivals"),
-        "settlements": _("Settled in the register"),
-    }
-    out = []
-    for name in NAV:
-        if not policy.page_allowed(request.user, name):
-            continue
-        if name == "settlement_cases" and case_scope(request.user)[0] == "none":
-            continue
-        if name == "settlement_assignment" and (area := assign_area(request.user)) is not None and area.empty:
-            continue
-        out.append({"url": reverse(name), "label": labels[name], "current": name == current})
-    return out
 
 
 def _audit(request, what: str, numbers: list[str], **filters: Any) -> None:
