@@ -181,8 +181,10 @@ def test_answers_decline_deadline_withdraw_cancel(people):
     assert ProposalAnswer.objects.get(proposal=p).answer == AnswerKind.DECLINED
     assert selectors.case_status(case) == selectors.Status.READY
 
-    p2 = assignment.propose(web(people["imdi"]), case.number, "5001", deadline=today)
-    Proposal.objects.filter(pk=p2.pk).update(deadline=today - dt.timedelta(days=1))  # the deadline passed
+    # a proposal whose deadline has passed (rows are append-only: stored as made two weeks ago)
+    p2 = store.create(
+        Proposal, Acting.system("Test"), case=case, municipality="5001", deadline=today - dt.timedelta(days=1)
+    )
     with pytest.raises(SettlementRefused) as e:
         assignment.answer(web(people["kommune"]), p2.pk, accept=True, planned_date=today)
     assert "svarfristen" in e.value.message

@@ -42,6 +42,7 @@ from nir.access.settlement import (
     own_municipality,
 )
 from nir.access.settlement import is_imdi as _is_imdi
+from nir.settlement import capacity
 from nir.settlement.models import (
     Agreement,
     CapacityKind,
@@ -106,13 +107,10 @@ class Capacity:
     kind: str
     places: int
     used: int
-    closed: bool
+    free: int  # places left in the open lines
+    closed: bool  # every line closed
     largest_household: int | None
     services: frozenset[str]
-
-    @property
-    def free(self) -> int:
-        return 0 if self.closed else max(0, self.places - self.used)
 
     def meets(self, need_kinds: Iterable[str]) -> bool:
         return all(NEED_SERVICE.get(k) in self.services for k in need_kinds if k in NEED_SERVICE)
@@ -121,61 +119,31 @@ class Capacity:
 def capacities(
     on_date: dt.date, municipalities: Iterable[str] | None = None, kinds: Iterable[str] | None = None
 ) -> dict[tuple[str, str], Capacity]:
-    """``(municipality, kind)`` → capacity, for every municipality with a current capacity line of the
-    kind covering ``on_date``: two queries whatever the number of municipalities and kinds (the lines;
-    the current agreements' persons within the lines' periods)."""
+    """``(municipality, kind)`` → capacity on ``on_date``, for every municipality with a current capacity
+    line of the kind covering the day: its lines' places, their use by agreements and what is left, as
+    the municipality's own capacity pages count them (``nir.settlement.capacity.with_use``: the persons
+    of the current agreements of the kind planned in each line's period; a closed line leaves nothing).
+    One query whatever the number of municipalities and kinds."""
     qs = CapacityLine.objects.current().filter(period_from__lte=on_date, period_to__gte=on_date)
     if municipalities is not None:
         qs = qs.filter(municipality__in=list(municipalities))
     if kinds is not None:
         qs = qs.filter(kind__in=list(kinds))
-    lines = list(
-        qs.values(
-            "municipality",
-            "kind",
-            "places",
-            "closed",
-            "period_from",
-            "period_to",
-            "largest_household",
-            "accessible_housing",
-            "mental_health_services",
-            "specialist_health_services",
-        )
-    )
-    if not lines:
-        return {}
-    by: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for line in lines:
-        by.setdefault((line["municipality"], line["kind"]), []).append(line)
-    lo = min(line["period_from"] for line in lines)
-    hi = max(line["period_to"] for line in lines)
-    agreements = (
-        Agreement.objects.current()
-        .filter(
-            capacity_kind__in={k for _m, k in by},
-            municipality__in={m for m, _k in by},
-            planned_date__gte=lo,
-            planned_date__lte=hi,
-        )
-        .values_list("municipality", "capacity_kind", "planned_date", "persons")
-    )
-    used: dict[tuple[str, str], int] = {}
-    for muni, kind, planned, persons in agreements:
-        ls = by.get((muni, kind), [])
-        if any(x["period_from"] <= planned <= x["period_to"] for x in ls):
-            used[(muni, kind)] = used.get((muni, kind), 0) + persons
+    by: dict[tuple[str, str], list[capacity.LineUse]] = {}
+    for row in capacity.with_use(qs):
+        by.setdefault((row.municipality, row.kind), []).append(capacity.LineUse(row, row.used))
     out = {}
-    for (muni, kind), ls in by.items():
-        largest = [x["largest_household"] for x in ls if x["largest_household"]]
+    for (muni, kind), uses in by.items():
+        largest = [u.line.largest_household for u in uses if u.line.largest_household]
         out[(muni, kind)] = Capacity(
             municipality=muni,
             kind=kind,
-            places=sum(x["places"] for x in ls),
-            used=used.get((muni, kind), 0),
-            closed=any(x["closed"] for x in ls),
+            places=sum(u.line.places for u in uses),
+            used=sum(u.used for u in uses),
+            free=sum(u.remaining for u in uses),
+            closed=all(u.line.closed for u in uses),
             largest_household=max(largest) if largest else None,
-            services=frozenset(s for s in NEED_SERVICE.values() if any(x[s] for x in ls)),
+            services=frozenset(s for s in NEED_SERVICE.values() if any(getattr(u.line, s) for u in uses)),
         )
     return out
 
@@ -195,9 +163,8 @@ def free_capacity_by_municipality(
 
 
 def free_capacity(municipality: str, kind: str, on_date: dt.date) -> int:
-    """Free places of ``kind`` in ``municipality`` on ``on_date``: the places of its current capacity
-    lines covering the date (none if a line is closed) minus the persons of its current agreements of
-    that kind planned within the lines' period."""
+    """Free places of ``kind`` in ``municipality`` on ``on_date``: what its current capacity lines
+    covering the date have left (``capacities``; a closed line has nothing left)."""
     return free_capacity_by_municipality(kind, on_date, [municipality]).get(municipality, 0)
 
 

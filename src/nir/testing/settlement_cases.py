@@ -41,8 +41,11 @@ def capacity(
     period_to: dt.date | None = None,
     **fields: Any,
 ) -> CapacityLine:
-    """A capacity line (as the municipality would report it), written by a test system actor."""
+    """A capacity line (as the municipality would report it), written by a test system actor; a line for
+    families takes households of up to 6 persons unless ``largest_household`` says otherwise."""
     today = timezone.localdate()
+    if kind == "families":
+        fields.setdefault("largest_household", 6)
     return store.create(
         CapacityLine,
         Acting.system("Test"),

@@ -46,11 +46,12 @@ from nir.register import models as rm
 from nir.register.errors import RegistrationRefused
 from nir.register.snapshot_sql import current_rows
 from nir.register.validation import reference
-from nir.settlement import store
+from nir.settlement import capacity, store
 from nir.settlement.errors import SettlementRefused
 from nir.settlement.models import (
     Agreement,
     AnswerKind,
+    CapacityKind,
     CaseDetails,
     CaseMember,
     CaseSettlement,
@@ -59,7 +60,7 @@ from nir.settlement.models import (
     SettledMember,
     SettlementCase,
 )
-from nir.settlement.selectors import capacity_by_municipality, household_kind
+from nir.settlement.selectors import free_capacity, household_kind
 
 __all__ = [
     "DEFAULT_DEADLINE_DAYS",
@@ -169,21 +170,25 @@ def propose(
         if deadline > today + dt.timedelta(days=90):
             raise SettlementRefused("deadline", "svarfristen kan være høyst 90 dager fram")
         members = _members(case)
-        kind = household_kind(members)
-        cap = capacity_by_municipality(kind, today, [municipality]).get(municipality)
-        if cap is None or cap.free < len(members):
-            free = cap.free if cap else 0
+        kind, n = household_kind(members), len(members)
+        household = n if kind == CapacityKind.FAMILIES else None
+        needs = list(details.special_need_kinds or [])
+
+        def fits(**extra: Any) -> bool:
+            return bool(capacity.free_places(kind, today, persons=n, municipalities=[municipality], **extra))
+
+        if not fits():
+            free = free_capacity(municipality, kind, today)
             raise SettlementRefused(
                 "municipality",
-                f"kommune {municipality} har ikke ledig kapasitet av riktig type ({kind}: {free} ledige plasser, "
-                f"husstanden er {len(members)} personer)",
+                f"kommune {municipality} har ikke ledig kapasitet av riktig type ({CapacityKind(kind).label}: "
+                f"{free} ledige plasser, husstanden er {n} personer)",
             )
-        if kind == "families" and cap.largest_household and len(members) > cap.largest_household:
+        if household is not None and not fits(household=household):
             raise SettlementRefused(
-                "municipality",
-                f"kommune {municipality} tar familier på høyst {cap.largest_household} personer",
+                "municipality", f"kommune {municipality} har ikke meldt plass til en familie på {n} personer"
             )
-        if details.special_need_kinds and not cap.meets(details.special_need_kinds):
+        if needs and not fits(household=household, needs=needs):
             raise SettlementRefused("municipality", f"kommune {municipality} har ikke meldt at den kan møte behovene")
         proposal = store.create(
             Proposal,
