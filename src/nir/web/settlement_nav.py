@@ -17,7 +17,9 @@ NAV = (
     "settlement_assignment",
     "settlement_proposals",
     "settlement_agreements",
+    "settlement_municipal",
     "settlement_requests",
+    "settlement_decisions",
     "settlement_figures",
     "settlements",
 )
@@ -31,7 +33,9 @@ def settlement_nav(request, current: str) -> list[dict[str, Any]]:
         "settlement_assignment": _("Assignment"),
         "settlement_proposals": _("Proposals"),
         "settlement_agreements": _("Agreements and arrivals"),
+        "settlement_municipal": _("Request and decision"),
         "settlement_requests": _("Settlement planning"),
+        "settlement_decisions": _("Decisions and capacity"),
         "settlement_figures": _("Settlement figures"),
         "settlements": _("Settled in the register"),
     }
