@@ -618,7 +618,7 @@ def work_list(principal, *, limit: int = 100, all_regions: bool = False, today: 
     are in every region's list. ``all_regions``: the national list.
 
     Queries: the count, the page (one query with the status subqueries, by ``cdet_ready_cur``), the
-    page's members, and two for the capacity of every kind — constant in the number of cases."""
+    page's members, and one for the capacity of every kind — constant in the number of cases."""
     today = today or timezone.localdate()
     area = assign_area(principal)
     f = CaseFilters(status=Status.READY)
