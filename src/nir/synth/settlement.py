@@ -787,7 +787,7 @@ class _Year:
     def _assignment(self, items: list) -> None:
         rng, cap, rec = self.rng, self.now, self.rec
         proposals = []
-        for hh, case, day, muni, _answer in items:
+        for _hh, case, day, muni, _answer in items:
             proposals.append(
                 sm.Proposal(
                     case=case,
@@ -842,7 +842,7 @@ class _Year:
             rm.Person,
             [rm.Person(duf=m.duf, recorded_at=moments[id(hh)], source_system=SOURCE_SYSTEM) for hh, m in new],
         )
-        for (hh, m), p in zip(new, persons):
+        for (_hh, m), p in zip(new, persons):
             m.person_id = p.pk
         reg = dict(
             registered_by_kind=rm.ActorKind.SYSTEM, registered_by_system=SYSTEM_ACTOR, source_system=SOURCE_SYSTEM

@@ -18,7 +18,7 @@ from nir import actions
 from nir.access import oauth
 from nir.access.models import ApiClient, Organisation, RoleAssignment
 from nir.access.policy import scopes_for
-from nir.access.roles import Role
+from nir.access.roles import OrganisationKind, Role
 from nir.register.errors import RegistrationRefused
 from nir.register.models import FollowUp, Measure, Participation, Person
 
@@ -30,6 +30,21 @@ DEMO_USERS = [
     # Trondheim's own administrator: its users and their roles (Administrering › Brukere)
     ("trondheim-lokaladmin", "Liv", "Lokaladmin", "k-5001", [Role.CASEWORKER, Role.MUNICIPALITY_ADMIN], False),
     ("statsforvalter-trondelag", "Siri", "Tilsyn", "sf-trl", [Role.COUNTY_GOVERNOR], False),
+    # Bosetting (issue 17, settlement.md § 2)
+    ("imdi-bosetting-midt", "Mari", "Bosetting", "imdi-midt-norge", [Role.SETTLEMENT_CASEWORKER], False),
+    ("imdi-bosetting-nasjonalt", "Nils", "Bosetting", "imdi", [Role.SETTLEMENT_NATIONAL], False),
+    ("trondheim-bosetting", "Trine", "Bosetting", "k-5001", [Role.SETTLEMENT_COORDINATOR], False),
+    ("mottak-trondheim", "Mona", "Mottak", "mottak-trondheim", [Role.RECEPTION_CASEWORKER], False),
+    ("bufetat-midt", "Bjørn", "Bufetat", "bufetat-midt", [Role.RECEPTION_CASEWORKER], False),
+    ("trondelag-fylkeskommune", "Frida", "Fylke", "f-50", [Role.COUNTY_OFFICER], False),
+]
+
+# Organisations of the Bosetting demo users (get_or_create: reference data may already hold them).
+DEMO_ORGANISATIONS = [
+    # code, kind, name, municipality, counties
+    ("imdi-midt-norge", OrganisationKind.IMDI, "IMDi Midt-Norge", "", ["50"]),
+    ("mottak-trondheim", OrganisationKind.RECEPTION, "Trondheim mottak (UDI)", "5001", ["50"]),
+    ("bufetat-midt", OrganisationKind.BUFETAT, "Bufetat region Midt-Norge", "", ["50"]),
 ]
 
 
@@ -44,11 +59,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--persons", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--no-settlement", action="store_true", help="no synthetic settlement year (Bosetting) with the population"
+        )
 
-    def handle(self, *args, persons, seed, **opts):
+    def handle(self, *args, persons, seed, no_settlement=False, **opts):
+        self._organisations()
         if not Person.objects.exists():
             self.stdout.write(f"Genererer syntetisk befolkning ({persons} personer, seed {seed}) …")
             call_command("synth", persons=persons, seed=seed, quiet=True, stdout=self.stdout)
+            if not no_settlement:
+                self._settlement(seed)
             self.stdout.write("Regelmotoren vurderer befolkningen (kategorier, frister, avvik) …")
             call_command("rules", "reevaluate", "--quiet", stdout=self.stdout)
             n = self._implausible()
@@ -77,6 +98,27 @@ class Command(BaseCommand):
             f"{client_id} --kid {kid} --private-key {key_file} --scope nir:persons.read) "
             "http://127.0.0.1:8000/oauth/token"
         )
+
+    def _settlement(self, seed: int) -> None:
+        """This year's settlement (nir.synth.settlement), linked to the population's persons settled by
+        agreement: need, request, decisions, capacity, cases, proposals, agreements and settled."""
+        from nir.synth import settlement
+        from nir.synth.generator import default_now
+
+        now = default_now()
+        result = settlement.generate(now.year, seed, now)
+        self.stdout.write(
+            f"Bosettingsår {result.year}: {result.cases} saker, {result.settled_persons} bosatte personer, "
+            f"{result.ready_end_persons} bosettingsklare nå (nir synth settlement-summary)."
+        )
+
+    @transaction.atomic
+    def _organisations(self) -> None:
+        for code, kind, name, municipality, counties in DEMO_ORGANISATIONS:
+            Organisation.objects.get_or_create(
+                code=code,
+                defaults={"kind": kind, "name": name, "municipality_number": municipality, "county_numbers": counties},
+            )
 
     def _implausible(self) -> int:
         """A few registrations the plausibility check accepts with a warning (docs/rules.md «Plausibility»),
