@@ -235,7 +235,7 @@ class _Year:
         self.ids = NationalIdAllocator()
         self.cases_target = cases
         self.households: list[Household] = []
-        self._duf_index = DUF_SERIAL_SPACE - 1
+        self._duf_index = DUF_SERIAL_SPACE - 1 - (year % 10) * 60_000
         self.rows: Counter[str] = Counter()
         self.rec = dict(
             registered_by_kind=sm.ActorKind.SYSTEM, registered_by_system=SYSTEM_ACTOR, source_system=SOURCE_SYSTEM
@@ -532,15 +532,20 @@ class _Year:
         if not new:
             return
         years = np.array([h.permit.year for h in self.households for m in h.members if not m.duf])
-        index = np.arange(self._duf_index, self._duf_index - len(new), -1)
-        self._duf_index -= len(new)
-        dufs = duf_numbers(index, years, self.seed)
-        taken = set(rm.Person.objects.filter(duf__in=list(dufs)).values_list("duf", flat=True))
-        if taken:
-            raise SettlementYearExists(
-                f"DUF-nummer {sorted(taken)[0]} finnes allerede i registeret: bosettingsåret er trolig "
-                "generert før med samme --seed"
-            )
+        # From the top of the serial space (the register's population counts up from the bottom),
+        # skipping numbers the register already holds (an earlier year, a large population).
+        dufs = np.empty(len(new), dtype="U12")
+        todo = np.arange(len(new))
+        while len(todo):
+            index = np.arange(self._duf_index, self._duf_index - len(todo), -1)
+            if index.min() < 0:
+                raise SettlementYearExists("ingen ledige syntetiske DUF-nummer igjen for bosettingsåret")
+            self._duf_index -= len(todo)
+            cand = duf_numbers(index, years[todo], self.seed)
+            taken = set(rm.Person.objects.filter(duf__in=list(cand)).values_list("duf", flat=True))
+            ok = np.array([c not in taken for c in cand], dtype=bool)
+            dufs[todo[ok]] = cand[ok]
+            todo = todo[~ok]
         for m, d in zip(new, dufs):
             m.duf = str(d)
         settled_new = [m for h in self.households if h.settled_on for m in h.members if m.person_id is None]
