@@ -67,7 +67,7 @@ def test_demo_generates_this_years_settlement_with_the_population(fast_hashing):
     from nir.synth.generator import default_now
 
     out = io.StringIO()
-    call_command("demo", "--persons", "1500", "--seed", "3", stdout=out, stderr=io.StringIO())
+    call_command("demo", "--persons", "1000", "--seed", "3", stdout=out, stderr=io.StringIO())
     year = default_now().year
     assert f"Bosettingsår {year}:" in out.getvalue()
     settled = set(sm.SettledMember.objects.values_list("person_id", flat=True))
@@ -78,6 +78,10 @@ def test_demo_generates_this_years_settlement_with_the_population(fast_hashing):
     )
     assert settled and settled == register
     assert sm.SettlementCase.objects.count() > len(sm.CaseSettlement.objects.all()) > 0
+    # The demo reception centre (mottak-trondheim) registered the cases of Trondheim's reception only.
+    own = sm.CaseDetails.objects.current().filter(case__organisation__code="mottak-trondheim")
+    assert own.exists()
+    assert set(own.values_list("location", "location_municipality")) == {(sm.CaseLocation.RECEPTION, "5001")}
 
 
 @pytest.mark.django_db

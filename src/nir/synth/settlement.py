@@ -96,15 +96,15 @@ DECLINE_REASONS = (
 )
 WITHDRAW_REASONS = ("Saken ble trukket av IMDi: ny vurdering av særlige behov", "Husstanden fikk ny sammensetning")
 CASE_WITHDRAW_REASONS = ("Flyttet ut av mottak på egen hånd", "Reist ut av Norge", "Bosatt på egen hånd")
-RECEPTIONS = (
-    "Lade mottak",
-    "Hvalstad mottak",
-    "Dale mottak",
-    "Kongsvinger mottak",
-    "Haugesund mottak",
-    "Bodø mottak",
-    "Vadsø mottak",
-    "Stavanger mottak",
+RECEPTIONS = (  # (name, municipality): where reception cases are
+    ("Trondheim mottak", "5001"),
+    ("Hvalstad mottak", "3203"),
+    ("Kongsvinger mottak", "3401"),
+    ("Haugesund mottak", "1106"),
+    ("Bodø mottak", "1804"),
+    ("Vadsø mottak", "5607"),
+    ("Stavanger mottak", "1103"),
+    ("Oslo mottak", "0301"),
 )
 WISHES = ("Ønsker nærhet til familie", "Ønsker bosetting i by", "Ønsker videregående skole i nærheten", "")
 LANGUAGES = ("arabisk", "dari", "tigrinja", "somali", "ukrainsk", "russisk", "engelsk", "fransk", "kurmanji")
@@ -608,12 +608,14 @@ class _Year:
         for kind in (OrganisationKind.IMDI, OrganisationKind.RECEPTION, OrganisationKind.BUFETAT):
             by_kind[kind] = Organisation.objects.filter(kind=kind, active=True).order_by("pk").first()
         imdi = Organisation.objects.filter(code="imdi").first() or by_kind[OrganisationKind.IMDI]
-        return {
-            sm.CaseLocation.BUFETAT: by_kind[OrganisationKind.BUFETAT] or imdi,
-            sm.CaseLocation.RECEPTION: by_kind[OrganisationKind.RECEPTION] or imdi,
-            sm.CaseLocation.UDI_SPECIAL: by_kind[OrganisationKind.RECEPTION] or imdi,
-            "imdi": imdi,
-        }
+        out: dict[str, Organisation | None] = {sm.CaseLocation.BUFETAT: by_kind[OrganisationKind.BUFETAT] or imdi}
+        out["imdi"] = imdi
+        # A reception centre registers the cases of its own municipality's reception; IMDi the rest.
+        for org in Organisation.objects.filter(kind=OrganisationKind.RECEPTION, active=True).exclude(
+            municipality_number=""
+        ):
+            out.setdefault(f"reception-{org.municipality_number}", org)
+        return out
 
     def _cases(self) -> None:
         rng, cap, rec = self.rng, self.now, self.rec
@@ -623,8 +625,17 @@ class _Year:
         prefix = f"BS{self.year}-"
         existing = sm.SettlementCase.objects.filter(number__startswith=prefix).count()
         cases = []
-        for i, hh in enumerate(self.households):
-            org = orgs.get(hh.location, orgs["imdi"])
+        places = []
+        for hh in self.households:
+            place = (
+                RECEPTIONS[int(rng.integers(0, len(RECEPTIONS)))] if hh.location == sm.CaseLocation.RECEPTION else None
+            )
+            places.append(place)
+        for i, (hh, place) in enumerate(zip(self.households, places)):
+            if place is not None:
+                org = orgs.get(f"reception-{place[1]}", orgs["imdi"])
+            else:
+                org = orgs.get(hh.location, orgs["imdi"])
             cases.append(
                 sm.SettlementCase(
                     number=f"{prefix}{existing + i + 1:06d}",
@@ -637,7 +648,7 @@ class _Year:
         details, members, mappings = [], [], []
         proposals: list[tuple[Household, sm.SettlementCase, sm.Proposal, tuple | None]] = []
         withdrawn_details = []
-        for hh, case in zip(self.households, cases):
+        for hh, case, place in zip(self.households, cases, places):
             key = _uuid(rng)
             note = ""
             if hh.special_kinds:
@@ -647,8 +658,8 @@ class _Year:
                 key=key,
                 case=case,
                 location=hh.location,
-                location_name=str(rng.choice(RECEPTIONS)) if hh.location == sm.CaseLocation.RECEPTION else "",
-                location_municipality="",
+                location_name=place[0] if place else "",
+                location_municipality=place[1] if place else "",
                 permit_date=hh.permit,
                 ready_date=hh.ready,
                 special_need_level=hh.special_level,
