@@ -297,7 +297,9 @@ CLI_READS = {
 CLI_NOT_READS = {
     "import": "writes (the action layer audits every write)",
     "demo": "writes a synthetic population and demo users",
-    "synth": "writes a synthetic population (database or file); reads no person",
+    "synth population": "writes a synthetic population (database or file); reads no person",
+    "synth settlement": "writes a synthetic settlement year from the register's persons; prints counts only",
+    "synth settlement-summary": "counts of the settlement year against targets; no person",
     "loadrefdata": "reference data: municipalities, code lists, organisations",
     "rules check": "conformance case files, not the register",
     "rules evaluate": "one case file, not the register",
