@@ -54,6 +54,7 @@ def test_every_settled_member_is_a_register_person_settled_by_agreement_there_an
             linked.add(s.person_id)
         # A settled case has an accepted proposal to that municipality and a current agreement there.
         assert cs.agreement.municipality == cs.municipality
+        assert cs.agreement.superseded_at is None and cs.agreement.planned_date == cs.settlement_date
         assert cs.agreement.proposal.answer.answer == sm.AnswerKind.ACCEPTED
     # The register and Bosetting count the same persons: every by-agreement settlement of the year is a case's.
     assert linked == set(register)
@@ -89,6 +90,9 @@ def test_households_are_whole_and_the_process_is_consistent(linked_year):
     keys = set(sm.CaseMember.objects.current().filter(case__in=cases).values_list("key", flat=True))
     maps = sm.Mapping.objects.current().filter(case__in=cases)
     assert maps.exists() and all(m.member_key in keys and m.assessed_by for m in maps)
+    # Some agreements got a new planned date (the first version superseded, with a reason).
+    rescheduled = sm.Agreement.objects.filter(case__in=cases, operation=sm.Operation.CORRECT)
+    assert rescheduled.exists() and all(a.change_reason and a.supersedes.superseded_at for a in rescheduled)
     # Need with its revisions, one current; decisions and capacity.
     need = sm.SettlementNeed.objects.filter(year=YEAR)
     assert need.count() == 3 and need.current().count() == 1

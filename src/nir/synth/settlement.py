@@ -85,6 +85,8 @@ UM_BUFETAT_SHARE = 0.135  # under 15, Bufetat's care centres (106 of 783)
 SPECIAL_HOUSEHOLD_SHARE = 0.047  # gives ~5 % of persons
 CONNECTION_SHARE = 0.25
 WITHDRAWN_SHARE = 0.02
+RESCHEDULED_SHARE = 0.10  # settled households whose agreement got a new planned date
+RESCHEDULE_REASONS = ("Boligen ble klar tidligere", "Ny dato etter ønske fra kommunen", "Flyreise endret")
 PERSONS_PER_CASE = 12_596 / 7_900  # settled persons per settled case (2025 shape)
 
 DECLINE_REASONS = (
@@ -841,8 +843,39 @@ class _Year:
                         ),
                     )
                 )
+        # Some settled households first had another planned date: a new date supersedes the agreement.
+        moved = set()
+        for i, (hh, a) in enumerate(agreements):
+            room = (hh.settled_on - a.recorded_at.astimezone(OSLO).date()).days if hh.settled_on else 0
+            if room > 10 and rng.random() < RESCHEDULED_SHARE:
+                a.planned_date = hh.settled_on + _days(rng.integers(7, 22))
+                moved.add(i)
         self._bulk(sm.ProposalAnswer, answers)
         stored = self._bulk(sm.Agreement, [a for _, a in agreements])
+        changes = []
+        for i in sorted(moved):
+            hh, first = agreements[i][0], stored[i]
+            assert hh.settled_on is not None
+            day = first.recorded_at.astimezone(OSLO).date() + _days(rng.integers(1, 8))
+            changes.append(
+                sm.Agreement(
+                    key=first.key,
+                    case_id=first.case_id,
+                    proposal_id=first.proposal_id,
+                    municipality=first.municipality,
+                    planned_date=hh.settled_on,
+                    capacity_kind=first.capacity_kind,
+                    persons=first.persons,
+                    operation=sm.Operation.CORRECT,
+                    supersedes_id=first.pk,
+                    change_reason=str(rng.choice(RESCHEDULE_REASONS)),
+                    recorded_at=max(first.recorded_at, _at(min(day, hh.settled_on), rng, cap)),
+                    **rec,
+                )
+            )
+        for i, row in zip(sorted(moved), self._bulk(sm.Agreement, changes)):
+            sm.Agreement.objects.filter(pk=row.supersedes_id).update(superseded_at=row.recorded_at)
+            stored[i] = row
         self.agreements = [(hh, a) for (hh, _), a in zip(agreements, stored)]
         self._settle()
 
