@@ -146,3 +146,18 @@ def test_summary_command_prints_the_figures_and_refuses_an_empty_year():
     assert f"{linked_year.settled_persons}" in text and "særlige behov" in text and "ventetid" in text
     with pytest.raises(CommandError):
         call_command("synth", "settlement-summary", settlement_year=2019, now=NOW_ISO, stdout=io.StringIO())
+
+
+def test_the_request_comes_from_the_planning_actions_when_installed_and_else_the_named_fallback():
+    """2025's request was sent before the 2026 criteria were valid: the fallback (population split).
+    2026's is computed and sent by the planning actions (s17-planning) when they are installed."""
+    S.generate(YEAR, 4, NOW, cases=200)
+    fallback = sm.RequestRound.objects.get(year=YEAR)
+    assert fallback.parameters_version == "synth-fallback-population" and fallback.sent_at is not None
+    assert fallback.need.supersedes_id is None  # computed from the need as first set
+    pytest.importorskip("nir.settlement.actions.planning")
+    S.generate(2026, 4, NOW, cases=200)
+    computed = sm.RequestRound.objects.get(year=2026)
+    assert computed.parameters_version != "synth-fallback-population" and computed.sent_at is not None
+    lines = sm.MunicipalRequest.objects.current().filter(round=computed)
+    assert sum(line.persons for line in lines) == computed.need.persons

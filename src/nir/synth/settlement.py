@@ -68,10 +68,11 @@ TARGET_SPECIAL_SHARE = 0.05  # settled persons with special needs (630 = 5 %)
 TARGET_UM = 800  # unaccompanied minors settled (783)
 TARGET_WAIT_MONTHS = 3.1  # mean months from permit (entry permit) to settlement
 NEED_REVISIONS = (  # (year offset, month, day, persons, EM, note); the first is set the autumn before
-    (-1, 10, 1, 18_900, 752, "Behov meldt av Nasjonalt utvalg"),
+    (-1, 11, 15, 18_900, 752, "Behov meldt av Nasjonalt utvalg"),
     (0, 6, 15, 12_640, 752, "Redusert behov (prognose juni)"),
     (0, 10, 15, 13_150, 769, "Økt behov (prognose oktober), ingen ny anmodning"),
 )
+REQUEST_AFTER_NEED = dt.timedelta(days=33)  # the request goes out in December (2026 criteria: from 16.12.2025)
 REQUESTED_MUNICIPALITIES = 344
 UM_REQUESTED_MUNICIPALITIES = 74
 DECIDED_SHARE = 0.83  # of the request
@@ -1167,11 +1168,12 @@ def _request_lines(y: _Year) -> dict[str, tuple[int, int]]:
     need = y.first_need
     assert need is not None
     acting = Acting.system(SYSTEM_ACTOR, source_system=SOURCE_SYSTEM)
-    when = need.recorded_at + dt.timedelta(days=14)
+    when = need.recorded_at + REQUEST_AFTER_NEED
     try:
         with transaction.atomic():
             dataset, _created = planning.load_indicators(acting, at=need.recorded_at)
-            rnd = planning.compute_round(acting, y.year, dataset=dataset, on=need.decided_on, at=when)
+            on = when.astimezone(OSLO).date()
+            rnd = planning.compute_round(acting, y.year, dataset=dataset, on=on, at=when)
             planning.send_round(acting, rnd, at=when)
     except SettlementRefused:
         return _fallback_request_round(y)  # e.g. no criteria valid on the need's date
@@ -1205,7 +1207,7 @@ def _fallback_request_round(y: _Year) -> dict[str, tuple[int, int]]:
     w_um = np.zeros(len(y.M.number))
     w_um[order[:UM_REQUESTED_MUNICIPALITIES]] = y.M.weight[order[:UM_REQUESTED_MUNICIPALITIES]]
     um = _largest_remainder(need.um_persons, w_um)
-    when = need.recorded_at + dt.timedelta(days=14)
+    when = need.recorded_at + REQUEST_AFTER_NEED
     dataset = sm.IndicatorDataset.objects.create(
         name=f"Folketall (syntetisk bosettingsår {y.year})",
         synthetic=True,
