@@ -110,6 +110,12 @@ RECEPTIONS = (  # (name, municipality): where reception cases are
     ("Stavanger mottak", "1103"),
     ("Oslo mottak", "0301"),
 )
+BUFETAT_CENTRES = (
+    ("Bufetat omsorgssenter Trondheim", "5001"),
+    ("Bufetat omsorgssenter Oslo", "0301"),
+    ("Bufetat omsorgssenter Bergen", "4601"),
+    ("Bufetat omsorgssenter Kristiansand", "4204"),
+)
 WISHES = ("Ønsker nærhet til familie", "Ønsker bosetting i by", "Ønsker videregående skole i nærheten", "")
 LANGUAGES = ("arabisk", "dari", "tigrinja", "somali", "ukrainsk", "russisk", "engelsk", "fransk", "kurmanji")
 
@@ -686,14 +692,9 @@ class _Year:
         prefix = f"BS{self.year}-"
         existing = sm.SettlementCase.objects.filter(number__startswith=prefix).count()
         cases = []
-        places = []
-        for hh in self.households:
-            place = (
-                RECEPTIONS[int(rng.integers(0, len(RECEPTIONS)))] if hh.location == sm.CaseLocation.RECEPTION else None
-            )
-            places.append(place)
+        places = [self._place(hh) for hh in self.households]
         for i, (hh, place) in enumerate(zip(self.households, places)):
-            if place is not None:
+            if hh.location == sm.CaseLocation.RECEPTION and place is not None:
                 org = orgs.get(f"reception-{place[1]}", orgs["imdi"])
             else:
                 org = orgs.get(hh.location, orgs["imdi"])
@@ -785,6 +786,20 @@ class _Year:
         self.progress("saker", total // 2, total)
         self._assignment(proposals)
         self.progress("saker", total, total)
+
+    def _place(self, hh: Household) -> tuple[str, str] | None:
+        """(name, municipality) of where the household lives; None abroad (resettlement refugees)."""
+        rng = self.rng
+        if hh.location in (sm.CaseLocation.RECEPTION, sm.CaseLocation.UDI_SPECIAL, sm.CaseLocation.MEDEVAC):
+            name, muni = RECEPTIONS[int(rng.integers(0, len(RECEPTIONS)))]
+            if hh.location == sm.CaseLocation.UDI_SPECIAL:
+                name = name.replace("mottak", "særskilt botilbud")
+            return name, muni
+        if hh.location == sm.CaseLocation.BUFETAT:
+            return BUFETAT_CENTRES[int(rng.integers(0, len(BUFETAT_CENTRES)))]
+        if hh.location == sm.CaseLocation.PRIVATE:
+            return "", self._municipality()[0]
+        return None
 
     def _mappings(self, hh: Household, case: sm.SettlementCase, m: Member) -> list[sm.Mapping]:
         rng = self.rng
