@@ -10,7 +10,7 @@ As a helper of the other benches::
 As a benchmark (``make bench`` runs it; ``--persons`` is accepted and not used: the year is sized by
 cases)::
 
-    python bench/settlement_year.py [--cases 15000] [--year 2025]
+    python bench/settlement_year.py [--cases 15000] [--year 2026]
 
 builds the year in a throwaway PostgreSQL with ``nir synth settlement --settlement-cases N`` (the
 generator of ``nir.synth.settlement``: need with revisions, request, decisions, capacity, cases,
@@ -29,7 +29,7 @@ import time
 
 from _common import NOW, nir_command, server, write_summary
 
-YEAR = 2025
+YEAR = 2026  # the year of the benchmarks' NOW: its ready cases are current, its request uses the 2026 criteria
 CASES = 15_000
 
 
