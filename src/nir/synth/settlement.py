@@ -677,6 +677,13 @@ class _Year:
         imdi = Organisation.objects.filter(code="imdi").first() or by_kind[OrganisationKind.IMDI]
         out: dict[str, Organisation | None] = {sm.CaseLocation.BUFETAT: by_kind[OrganisationKind.BUFETAT] or imdi}
         out["imdi"] = imdi
+        # UDI (a reception organisation without a municipality) registers its special accommodation's cases.
+        udi = (
+            Organisation.objects.filter(kind=OrganisationKind.RECEPTION, active=True, municipality_number="")
+            .order_by("pk")
+            .first()
+        )
+        out[sm.CaseLocation.UDI_SPECIAL] = udi or imdi
         # A reception centre registers the cases of its own municipality's reception; IMDi the rest.
         for org in Organisation.objects.filter(kind=OrganisationKind.RECEPTION, active=True).exclude(
             municipality_number=""

@@ -31,20 +31,21 @@ DEMO_USERS = [
     ("trondheim-lokaladmin", "Liv", "Lokaladmin", "k-5001", [Role.CASEWORKER, Role.MUNICIPALITY_ADMIN], False),
     ("statsforvalter-trondelag", "Siri", "Tilsyn", "sf-trl", [Role.COUNTY_GOVERNOR], False),
     # Bosetting (issue 17, settlement.md § 2)
-    ("imdi-bosetting-midt", "Mari", "Bosetting", "imdi-midt-norge", [Role.SETTLEMENT_CASEWORKER], False),
+    ("imdi-bosetting-midt", "Mari", "Bosetting", "imdi-midt", [Role.SETTLEMENT_CASEWORKER], False),
     ("imdi-bosetting-nasjonalt", "Nils", "Bosetting", "imdi", [Role.SETTLEMENT_NATIONAL], False),
     ("trondheim-bosetting", "Trine", "Bosetting", "k-5001", [Role.SETTLEMENT_COORDINATOR], False),
     ("mottak-trondheim", "Mona", "Mottak", "mottak-trondheim", [Role.RECEPTION_CASEWORKER], False),
-    ("bufetat-midt", "Bjørn", "Bufetat", "bufetat-midt", [Role.RECEPTION_CASEWORKER], False),
+    ("bufetat-saksbehandler", "Bjørn", "Bufetat", "bufetat", [Role.RECEPTION_CASEWORKER], False),
     ("trondelag-fylkeskommune", "Frida", "Fylke", "f-50", [Role.COUNTY_OFFICER], False),
 ]
 
-# Organisations of the Bosetting demo users (get_or_create: reference data may already hold them).
+# Organisations of the Bosetting demo users (get_or_create: the reference data's Bosetting
+# organisations, with the same codes, may already hold the IMDi regional office and Bufetat).
 DEMO_ORGANISATIONS = [
     # code, kind, name, municipality, counties
-    ("imdi-midt-norge", OrganisationKind.IMDI, "IMDi Midt-Norge", "", ["50"]),
+    ("imdi-midt", OrganisationKind.IMDI, "IMDi Midt-Norge", "", ["15", "50"]),
     ("mottak-trondheim", OrganisationKind.RECEPTION, "Trondheim mottak (UDI)", "5001", ["50"]),
-    ("bufetat-midt", OrganisationKind.BUFETAT, "Bufetat region Midt-Norge", "", ["50"]),
+    ("bufetat", OrganisationKind.BUFETAT, "Barne-, ungdoms- og familieetaten (Bufetat)", "", []),
 ]
 
 
