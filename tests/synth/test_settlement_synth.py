@@ -114,6 +114,11 @@ def test_a_full_year_has_the_2025_shape():
     assert 0.2 <= s.ready_end_with_agreement / s.ready_end_persons <= 0.5
     # Every settled person is in the register, settled by agreement at the case's place and date.
     assert s.register_settled_by_agreement == s.settled_persons
+    # Resettlement refugees (abroad: no place in Norway) and everyone else at a place with its municipality.
+    details = sm.CaseDetails.objects.current().filter(case__number__startswith=f"BS{YEAR}-")
+    abroad = details.filter(location=sm.CaseLocation.RESETTLEMENT)
+    assert abroad.exists() and not abroad.exclude(location_municipality="").exists()
+    assert not details.exclude(location=sm.CaseLocation.RESETTLEMENT).filter(location_municipality="").exists()
     # The municipalities decided about 83 % of the request (2025: 15,625 of 18,900).
     requested = sum(r.persons + r.um_persons for r in sm.MunicipalRequest.objects.current().filter(round__year=YEAR))
     assert 0.7 <= s.decided / requested <= 0.92

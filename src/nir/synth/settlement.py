@@ -86,6 +86,8 @@ UM_COMPANION_SHARE = 0.15  # 118 of 783 with følgeperson
 UM_BUFETAT_SHARE = 0.135  # under 15, Bufetat's care centres (106 of 783)
 SPECIAL_HOUSEHOLD_SHARE = 0.047  # gives ~5 % of persons
 CONNECTION_SHARE = 0.25
+RESETTLEMENT_SHARE = 0.054
+COLLECTIVE_SHARE = 0.867
 WITHDRAWN_SHARE = 0.02
 RESCHEDULED_SHARE = 0.10  # settled households whose agreement got a new planned date
 RESCHEDULE_REASONS = ("Boligen ble klar tidligere", "Ny dato etter ønske fra kommunen", "Flyreise endret")
@@ -405,9 +407,11 @@ class _Year:
     def _location(self, basis: str | None) -> tuple[str, bool, bool]:
         """(location, collective protection, resettlement refugee) of an adult household."""
         u = self.rng.random()
-        if basis == "utl_35_3":
+        # Without a register person's permit: resettlement refugees 682 and displaced from Ukraine
+        # 10,921 of the 12,596 settled in 2025 (figures-2025.md § 1A).
+        if basis == "utl_35_3" or (basis is None and u < RESETTLEMENT_SHARE):
             return sm.CaseLocation.RESETTLEMENT, False, True
-        collective = basis == "utl_34" or (basis is None and u < 0.85)
+        collective = basis == "utl_34" or (basis is None and u < RESETTLEMENT_SHARE + COLLECTIVE_SHARE)
         u = self.rng.random()
         if u < 0.08:
             return sm.CaseLocation.PRIVATE, collective, False
