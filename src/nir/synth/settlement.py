@@ -91,7 +91,6 @@ COLLECTIVE_SHARE = 0.867
 WITHDRAWN_SHARE = 0.02
 RESCHEDULED_SHARE = 0.10  # settled households whose agreement got a new planned date
 RESCHEDULE_REASONS = ("Boligen ble klar tidligere", "Ny dato etter ønske fra kommunen", "Flyreise endret")
-PERSONS_PER_CASE = 12_596 / 7_900  # settled persons per settled case (2025 shape)
 
 DECLINE_REASONS = (
     "Ingen ledig bolig av riktig størrelse",
@@ -1059,7 +1058,11 @@ class _Year:
             declined = not has_settled and rng.random() < 0.02
             # Most of the request (2025: 83 %); a municipality asked for nothing decided what it settled.
             # A municipality may settle more than it decided (2025: 158 settled more than the request).
-            persons = (round(req * rng.uniform(0.6, 0.95)) if req else settled_by_muni[k]) if not declined else 0
+            persons = (
+                (round(req * rng.uniform(DECIDED_SHARE - 0.23, DECIDED_SHARE + 0.12)) if req else settled_by_muni[k])
+                if not declined
+                else 0
+            )
             um = (round(req_um * rng.uniform(0.6, 1.0)) if req_um else um_by_muni[k]) if not declined else 0
             day = dt.date(self.year - 1, 12, 1) + _days(rng.integers(0, 100))
             day = min(day, self.end)
