@@ -68,6 +68,12 @@ def _refused_case_body() -> dict:
     }
 
 
+def _member_a() -> str:
+    from nir.settlement.models import CaseMember
+
+    return str(CaseMember.objects.current().filter(case__number=case_a()).values_list("key", flat=True)[0])
+
+
 def _open_proposal() -> int:
     return Proposal.objects.filter(case__number=case_a()).values_list("pk", flat=True)[0]
 
@@ -118,6 +124,31 @@ API_CALLS = {
         {"settlement_date": str(timezone.localdate() + dt.timedelta(days=30))},  # in the future: 422
         h,
     ),
+    # changes after registration: a blank reason is refused (422) once access is granted
+    "POST /settlement/cases/{number}/corrections": lambda c, h, duf: _post(
+        c, f"/settlement/cases/{case_a()}/corrections", {"reason": " ", "wishes": "x"}, h
+    ),
+    "POST /settlement/cases/{number}/members/{member_key}/corrections": lambda c, h, duf: _post(
+        c, f"/settlement/cases/{case_a()}/members/{_member_a()}/corrections", {"reason": " ", "first_name": "Y"}, h
+    ),
+    "POST /settlement/cases/{number}/members/{member_key}/removals": lambda c, h, duf: _post(
+        c, f"/settlement/cases/{case_a()}/members/{_member_a()}/removals", {"reason": " "}, h
+    ),
+    "POST /settlement/cases/{number}/withdrawals": lambda c, h, duf: _post(
+        c, f"/settlement/cases/{case_a()}/withdrawals", {"reason": " "}, h
+    ),
+    "POST /settlement/proposals/{proposal_id}/withdrawals": lambda c, h, duf: _post(
+        c, f"/settlement/proposals/{_open_proposal()}/withdrawals", {"reason": " "}, h
+    ),
+    "POST /settlement/cases/{number}/agreement/corrections": lambda c, h, duf: _post(
+        c,
+        f"/settlement/cases/{case_b()}/agreement/corrections",
+        {"planned_date": str(timezone.localdate() + dt.timedelta(days=3)), "reason": " "},
+        h,
+    ),
+    "POST /settlement/cases/{number}/agreement/cancellations": lambda c, h, duf: _post(
+        c, f"/settlement/cases/{case_b()}/agreement/cancellations", {"reason": " "}, h
+    ),
 }
 
 IMDI_ALL = {"imdi-administrator", "klient-imdi"}
@@ -139,6 +170,14 @@ _OK_FOR = {
     # IMDi's administrators may act for a municipality; no client scope gives that (ADMINISTER)
     "POST /settlement/proposals/{proposal_id}/answer": {"imdi-administrator"} | MUNICIPALITY,
     "POST /settlement/cases/{number}/settlement": {"imdi-administrator"} | MUNICIPALITY,
+    "POST /settlement/cases/{number}/corrections": CASE_WRITERS,
+    "POST /settlement/cases/{number}/members/{member_key}/corrections": CASE_WRITERS,
+    "POST /settlement/cases/{number}/members/{member_key}/removals": CASE_WRITERS,
+    "POST /settlement/cases/{number}/withdrawals": CASE_WRITERS,
+    "POST /settlement/proposals/{proposal_id}/withdrawals": IMDI_ALL | {"imdi-bosetting"},
+    # the agreement (with 5001): its municipality, or IMDi's caseworker of the region (or administrator)
+    "POST /settlement/cases/{number}/agreement/corrections": IMDI_ALL | {"imdi-bosetting"} | MUNICIPALITY,
+    "POST /settlement/cases/{number}/agreement/cancellations": IMDI_ALL | {"imdi-bosetting"} | MUNICIPALITY,
 }
 
 

@@ -394,6 +394,19 @@ API_RULES.update(
         "GET /settlement/proposals": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES),
         "POST /settlement/proposals/{proposal_id}/answer": Rule(P.SETTLEMENT_MUNICIPALITY, Person.NONE, write=True),
         "POST /settlement/cases/{number}/settlement": Rule(P.SETTLEMENT_MUNICIPALITY, Person.NONE, write=True),
+        # changes after registration: the case's editors (may_edit_case) and IMDi's caseworker (a proposal);
+        # the agreement: its municipality or IMDi's caseworker of the region, decided by the action
+        "POST /settlement/cases/{number}/corrections": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
+        "POST /settlement/cases/{number}/members/{member_key}/corrections": Rule(
+            P.SETTLEMENT_CASES, Person.NONE, write=True
+        ),
+        "POST /settlement/cases/{number}/members/{member_key}/removals": Rule(
+            P.SETTLEMENT_CASES, Person.NONE, write=True
+        ),
+        "POST /settlement/cases/{number}/withdrawals": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
+        "POST /settlement/proposals/{proposal_id}/withdrawals": Rule(P.SETTLEMENT_ASSIGN, Person.NONE, write=True),
+        "POST /settlement/cases/{number}/agreement/corrections": Rule(None, Person.NONE, write=True),
+        "POST /settlement/cases/{number}/agreement/cancellations": Rule(None, Person.NONE, write=True),
     }
 )
 

@@ -10,6 +10,13 @@
     GET  /settlement/proposals                       the proposals made to the caller's municipality
     POST /settlement/proposals/{id}/answer           the municipality accepts or declines
     POST /settlement/cases/{number}/settlement       the municipality confirms the household moved in
+    POST /settlement/cases/{number}/corrections      correct the case's details (with a reason)
+    POST /settlement/cases/{number}/members/{member_key}/corrections   correct a person (with a reason)
+    POST /settlement/cases/{number}/members/{member_key}/removals      take a person out (with a reason)
+    POST /settlement/cases/{number}/withdrawals      withdraw the case (with a reason)
+    POST /settlement/proposals/{id}/withdrawals      IMDi withdraws a proposal not yet answered
+    POST /settlement/cases/{number}/agreement/corrections    a new planned date (with a reason)
+    POST /settlement/cases/{number}/agreement/cancellations  cancel the agreement (with a reason)
 
 Who may see and do what is decided in ``nir.access.settlement`` and applied by the actions
 (``nir.settlement.actions``) and the reads (``nir.settlement.selectors``): a case the caller may not
@@ -534,4 +541,173 @@ def settle_case(request: HttpRequest, number: str, payload: CaseSettleIn):
         district=payload.district,
         number=number,
     )
+    return Status(201, _visible(request, number))
+
+
+# --- changes after registration: corrections, removals, withdrawals, the agreement (issue 17) -------------
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=4000, description="Why (required; kept with the new version)")
+
+
+class CaseCorrectionIn(Schema):
+    """The details to change (fields left out stay as they are) and why."""
+
+    reason: str = Field(..., max_length=4000, description="Why the details are corrected (required)")
+    location: Literal["reception", "resettlement", "private", "bufetat", "udi_special", "medevac"] | None = None
+    location_name: str | None = Field(None, max_length=200)
+    location_municipality: str | None = Field(None, max_length=4)
+    permit_date: dt.date | None = None
+    ready_date: dt.date | None = None
+    special_need_level: Literal["none", "minor", "resource_demanding"] | None = None
+    special_need_kinds: list[Literal["mobility", "mental", "other"]] | None = None
+    special_need_note: str | None = Field(None, max_length=4000)
+    connection_municipality: str | None = Field(None, max_length=4)
+    connection_kind: Literal["", "family", "friends", "work", "study"] | None = None
+    wishes: str | None = Field(None, max_length=4000)
+
+
+class CaseMemberCorrectionIn(Schema):
+    """The person's values to change (fields left out stay as they are) and why."""
+
+    reason: str = Field(..., max_length=4000, description="Why the person is corrected (required)")
+    first_name: str | None = Field(None, max_length=200)
+    last_name: str | None = Field(None, max_length=200)
+    birth_date: dt.date | None = None
+    role: Literal["adult", "child"] | None = None
+    sex: Literal["", "female", "male"] | None = None
+    duf: str | None = Field(None, max_length=14)
+    national_id: str | None = Field(None, max_length=11)
+    unaccompanied_minor: bool | None = None
+    companion: bool | None = None
+    citizenship: str | None = Field(None, max_length=3)
+    permit_basis: str | None = Field(None, max_length=40)
+    collective_protection: bool | None = None
+    resettlement_refugee: bool | None = None
+
+
+class AgreementCorrectionIn(Schema):
+    planned_date: dt.date = Field(..., description="The new planned settlement date")
+    reason: str = Field(..., max_length=4000, description="Why the date changes (required)")
+
+
+def _changes(payload: Schema) -> tuple[dict[str, Any], str]:
+    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None or k == "reason"}
+    return data, str(data.pop("reason", "") or "")
+
+
+def _run_member(fn: Callable[..., T], *args: Any, number: str) -> T:
+    """As ``_run``; an unknown person of a case the caller may change is 404."""
+    try:
+        return _run(fn, *args, number=number)
+    except ApiProblem as p:
+        if p.status == 422 and [e.get("field") for e in p.errors] == ["member"]:
+            raise ApiProblem(404, f"Ukjent person i husstanden til sak {number[:20]}.") from None
+        raise
+
+
+@router.post(
+    "/settlement/cases/{number}/corrections",
+    response={201: SettlementCaseOut, **PROBLEMS},
+    exclude_none=True,
+    summary="Correct a case's details",
+)
+def correct_case(request: HttpRequest, number: str, payload: CaseCorrectionIn):
+    """A new version of the case's details with the fields given (the others as they are) and the
+    reason; the earlier version is kept in the history. IMDi's caseworkers any case, a reception
+    centre, UDI or Bufetat its own. 422: refused (naming the field), nothing stored; 409: the case is
+    settled or withdrawn, or was changed meanwhile."""
+    changes, reason = _changes(payload)
+    _run(cases.correct_details, Acting.from_request(request), number, changes, reason, number=number)
+    return Status(201, _visible(request, number))
+
+
+@router.post(
+    "/settlement/cases/{number}/members/{member_key}/corrections",
+    response={201: SettlementCaseOut, **PROBLEMS},
+    exclude_none=True,
+    summary="Correct a person of the household",
+)
+def correct_case_member(request: HttpRequest, number: str, member_key: str, payload: CaseMemberCorrectionIn):
+    """A new version of one person (``members[].key``) with the fields given and the reason; the
+    household is checked again as a whole. 404: no such person in the case."""
+    changes, reason = _changes(payload)
+    acting = Acting.from_request(request)
+    _run_member(cases.correct_member, acting, number, member_key, changes, reason, number=number)
+    return Status(201, _visible(request, number))
+
+
+@router.post(
+    "/settlement/cases/{number}/members/{member_key}/removals",
+    response={201: SettlementCaseOut, **PROBLEMS},
+    exclude_none=True,
+    summary="Take a person out of the household",
+)
+def remove_case_member(request: HttpRequest, number: str, member_key: str, payload: ReasonIn):
+    """The person is taken out of the household, with the reason (kept in the history); a household
+    keeps at least one person (422)."""
+    acting = Acting.from_request(request)
+    _run_member(cases.remove_member, acting, number, member_key, payload.reason, number=number)
+    return Status(201, _visible(request, number))
+
+
+@router.post(
+    "/settlement/cases/{number}/withdrawals",
+    response={201: SettlementCaseOut, **PROBLEMS},
+    exclude_none=True,
+    summary="Withdraw a case",
+)
+def withdraw_case(request: HttpRequest, number: str, payload: ReasonIn):
+    """The household is no longer to be settled (e.g. moved on its own, left the country): the case
+    leaves the work list, with the reason. 409: it has an open proposal or an agreement (withdraw or
+    cancel that first), or it is settled or already withdrawn."""
+    _run(cases.withdraw_case, Acting.from_request(request), number, payload.reason, number=number)
+    return Status(201, _visible(request, number))
+
+
+@router.post(
+    "/settlement/proposals/{proposal_id}/withdrawals",
+    response={201: ProposalAnswerOut, **PROBLEMS},
+    exclude_none=True,
+    summary="Withdraw a proposal not yet answered",
+)
+def withdraw_proposal(request: HttpRequest, proposal_id: int, payload: ReasonIn):
+    """IMDi's caseworker takes back a proposal the municipality has not answered, with the reason:
+    the case may be proposed again and no longer holds the municipality's capacity. 409: answered."""
+    row = _run(assignment.withdraw_proposal, Acting.from_request(request), proposal_id, payload.reason)
+    return Status(201, {"proposal": proposal_id, "answer": row.answer, "reason": row.reason})
+
+
+@router.post(
+    "/settlement/cases/{number}/agreement/corrections",
+    response={201: SettlementCaseOut, **PROBLEMS},
+    exclude_none=True,
+    summary="Change the agreement's planned settlement date",
+)
+def correct_agreement(request: HttpRequest, number: str, payload: AgreementCorrectionIn):
+    """A new version of the avtale om bosetting with the new planned date and the reason (the earlier
+    kept): the municipality of the agreement, or IMDi's caseworker of its region. 409: no agreement, or
+    the case is settled."""
+    _run(
+        assignment.change_planned_date,
+        Acting.from_request(request),
+        number,
+        payload.planned_date,
+        payload.reason,
+        number=number,
+    )
+    return Status(201, _visible(request, number))
+
+
+@router.post(
+    "/settlement/cases/{number}/agreement/cancellations",
+    response={201: SettlementCaseOut, **PROBLEMS},
+    exclude_none=True,
+    summary="Cancel the agreement",
+)
+def cancel_agreement(request: HttpRequest, number: str, payload: ReasonIn):
+    """The avtale om bosetting is cancelled with the reason: the municipality's capacity is free again
+    and the case is ready to be proposed anew. 409: no agreement, or the case is settled."""
+    _run(assignment.cancel_agreement, Acting.from_request(request), number, payload.reason, number=number)
     return Status(201, _visible(request, number))
