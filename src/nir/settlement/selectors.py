@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +45,7 @@ from nir.access.settlement import is_imdi as _is_imdi
 from nir.settlement import capacity
 from nir.settlement.models import (
     Agreement,
+    AnswerKind,
     CapacityKind,
     CapacityLine,
     CaseDetails,
@@ -448,13 +449,53 @@ def case_detail(principal, number: str, *, today: dt.date | None = None) -> dict
         proposals=proposals,
         agreement=agreement,
         settlement=settlement,
-        history=_history(case, view) if _is_imdi(principal) or view >= CaseView.MAPPING else None,
+        history=_history(case, view, proposals, None if _is_imdi(principal) else municipality)
+        if _is_imdi(principal) or view >= CaseView.MAPPING
+        else None,
     )
 
 
-def _history(case: SettlementCase, view: CaseView) -> list[dict[str, Any]]:
-    """Every version of the case's details and members, with who/when/why (newest first)."""
+def _history(
+    case: SettlementCase, view: CaseView, proposals: Sequence[Proposal] = (), municipality: str | None = None
+) -> list[dict[str, Any]]:
+    """Every version of the case's details and members, the proposals shown and their answers, and every
+    version of the agreement (only those with ``municipality`` when given: a municipality's view), with
+    who/when/why (newest first)."""
     out = []
+    for p in proposals:
+        out.append(
+            {
+                "what": f"Forslag til kommune {p.municipality}, svarfrist {p.deadline:%d.%m.%Y}",
+                "operation": "create",
+                "recorded_at": p.recorded_at,
+                "by": p.registered_by_label,
+                "reason": p.note,
+            }
+        )
+        answer = p.answer if _has_answer(p) else None
+        if answer is not None:
+            out.append(
+                {
+                    "what": f"Svar på forslag til kommune {p.municipality}: {AnswerKind(answer.answer).label}",
+                    "operation": "create",
+                    "recorded_at": answer.recorded_at,
+                    "by": answer.registered_by_label,
+                    "reason": answer.reason,
+                }
+            )
+    agreements = Agreement.objects.filter(case=case)
+    if municipality is not None:
+        agreements = agreements.filter(municipality=municipality)
+    for row in agreements:
+        out.append(
+            {
+                "what": f"Avtale om bosetting med kommune {row.municipality}, planlagt {row.planned_date:%d.%m.%Y}",
+                "operation": row.operation,
+                "recorded_at": row.recorded_at,
+                "by": row.registered_by_label,
+                "reason": row.change_reason,
+            }
+        )
     for row in CaseDetails.objects.filter(case=case):
         out.append(
             {
@@ -476,6 +517,38 @@ def _history(case: SettlementCase, view: CaseView) -> list[dict[str, Any]]:
             }
         )
     return sorted(out, key=lambda r: r["recorded_at"], reverse=True)
+
+
+@dataclass
+class EditState:
+    """What a page needs to offer the changes of case ``number`` (``case_edit_state``): who registered
+    it, whether it is open (neither settled nor withdrawn), and the current version of its details, of
+    each member (by key) and of its agreement, so a form can tell when someone changed them meanwhile."""
+
+    organisation_id: int | None
+    open: bool
+    details: int | None
+    members: dict[str, int]
+    agreement: int | None
+    agreement_municipality: str | None
+
+
+def case_edit_state(number: str) -> EditState | None:
+    """The state of case ``number`` for its change forms (no personal data; ``None``: no such case)."""
+    case = SettlementCase.objects.filter(number=number).first()
+    if case is None:
+        return None
+    settled = CaseSettlement.objects.filter(case=case).exists()
+    details = CaseDetails.objects.current().filter(case=case).values_list("pk", flat=True).first()
+    agreement = Agreement.objects.current().filter(case=case).values_list("pk", "municipality").first()
+    return EditState(
+        organisation_id=case.organisation_id,
+        open=details is not None and not settled,
+        details=details,
+        members={str(k): pk for k, pk in CaseMember.objects.current().filter(case=case).values_list("key", "pk")},
+        agreement=agreement[0] if agreement and not settled else None,
+        agreement_municipality=agreement[1] if agreement and not settled else None,
+    )
 
 
 # The case and what a row shows of it (who registered it), read with the page's query: no query per case.

@@ -48,6 +48,7 @@ from nir.settlement.models import (
     SpecialNeedLevel,
 )
 from nir.settlement.store import ChangedMeanwhile
+from nir.web import settlement_case_changes as changes
 from nir.web.settlement_nav import settlement_nav
 from nir.web.views_overview import reference_names
 
@@ -170,13 +171,19 @@ def case_list(request):
 
 
 @never_cache
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def case_page(request, nr: str):
     if case_scope(request.user)[0] == "none":
         return HttpResponseForbidden(_("You do not have access to settlement cases."))
     doc = selectors.case_detail(request.user, nr)
     if doc is None:
         raise Http404(_("No such settlement case, or one you do not have access to."))
+    # the changes after registration (settlement_case_changes): the page shown again on a refusal
+    outcome = changes.Outcome()
+    if request.method == "POST":
+        outcome = changes.handle(request, nr, sees_needs="special_need_level" in doc)
+        if outcome.done:
+            return HttpResponseRedirect(reverse("settlement_case", args=[nr]) + f"?endret={outcome.done}")
     names = reference_names(timezone.localdate())
     _decorate([doc], names)
     by_key = {m["key"]: f"{m['first_name']} {m['last_name']}" for m in doc["members"]}
@@ -193,6 +200,7 @@ def case_page(request, nr: str):
     for p in doc.get("proposals") or []:
         p["place"] = _muni_name(names, p["municipality"])
     _audit(request, "settlement.case", [nr])
+    offers = changes.offers(request.user, nr, doc)
     return render(
         request,
         "web/settlement_cases/case.html",
@@ -203,7 +211,18 @@ def case_page(request, nr: str):
             "sees_needs": "special_need_level" in doc,
             "sees_mapping": "mappings" in doc,
             "connection_label": dict(ConnectionKind.choices).get(doc.get("connection_kind") or "", ""),
+            "offers": offers,
+            "forms": changes.shown(doc, outcome, offers),
+            "outcome": outcome,
+            "changed": changes.done_message(request.GET.get("endret", "")),
+            "locations": CaseLocation.choices,
+            "levels": SpecialNeedLevel.choices,
+            "need_kinds": SpecialNeedKind.choices,
+            "connections": ConnectionKind.choices,
+            "role_choices": MemberRole.choices,
+            "today": timezone.localdate(),
         },
+        status=outcome.status,
     )
 
 
@@ -461,7 +480,15 @@ def agreements_page(request):
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
     status = 200
-    if request.method == "POST" and municipality:
+    outcome = changes.Outcome()
+    if request.method == "POST" and municipality and request.POST.get("form") in changes.AGREEMENT_FORMS:
+        # «Endre planlagt dato» / «Avbryt avtale» (settlement_case_changes)
+        outcome = changes.handle(request, request.POST.get("case", "").strip(), sees_needs=False)
+        if outcome.done:
+            query = f"?endret={outcome.done}" + ("" if own_municipality(request.user) else f"&kommune={municipality}")
+            return HttpResponseRedirect(reverse("settlement_agreements") + query)
+        status = outcome.status
+    elif request.method == "POST" and municipality:
         posted = {k: request.POST.get(k, "").strip() for k in ("case", "settlement_date", "district")}
         day = _date(posted["settlement_date"])
         if day is None or isinstance(day, str):
@@ -486,6 +513,7 @@ def agreements_page(request):
             _decorate([r["case_row"]], names)
         r["posted"] = posted if posted.get("case") == r["case"] else {}
         r["errors"] = errors if posted.get("case") == r["case"] else {}
+        changes.agreement_row(r, request, outcome)
     _audit(request, "settlement.agreements", [r["case"] for r in rows], municipality=municipality or "")
     return render(
         request,
@@ -496,6 +524,9 @@ def agreements_page(request):
             "municipality": _muni_name(names, municipality),
             "no_municipality": municipality is None,
             "today": timezone.localdate(),
+            "kommune": "" if own_municipality(request.user) else municipality or "",
+            "changed": changes.done_message(request.GET.get("endret", "")),
+            "general": outcome.errors.get("", "") if outcome.errors else "",
         },
         status=status,
     )
