@@ -229,3 +229,15 @@ def test_agreement_date_and_cancellation_on_the_agreements_page(people, client):
     assert not Agreement.objects.current().filter(case__number=nr).exists()
     assert free_capacity("5001", "families", today) == 5
     assert AuditEvent.objects.filter(what="settlement.agreement.cancel", filters__case=nr).exists()
+
+
+def test_imdi_of_another_region_may_not_withdraw_the_proposal(people, client, django_user_model):
+    sc.imdi_region("imdi-vest", ("46",))
+    vest = make_user(django_user_model, "e-vest", "imdi-vest", roles=[Role.SETTLEMENT_CASEWORKER])
+    nr = a_case(people["mottak"])
+    sc.capacity("5001", "families", 5)
+    p = assignment.propose(SYSTEM, nr, "5001")
+    client.force_login(vest)
+    assert "Trekk forslaget" not in text(client.get(f"/bosetting/saker/{nr}/"))
+    r = client.post(f"/bosetting/saker/{nr}/", {"form": "withdraw_proposal", "target": str(p.pk), "reason": "x"})
+    assert r.status_code == 403 and not ProposalAnswer.objects.filter(proposal=p).exists()

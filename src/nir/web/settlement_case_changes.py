@@ -238,7 +238,15 @@ def offers(principal, nr: str, doc: dict[str, Any]) -> dict[str, Any]:
         "member_versions": state.members,
         "agreement": state.agreement is not None and may_change_agreement(principal, state.agreement_municipality),
         "agreement_version": state.agreement,
+        # «Trekk forslaget»: IMDi's caseworker of the region of each open proposal's municipality
         "proposals": state.open and allows(principal, Permission.SETTLEMENT_ASSIGN),
+        "withdrawable": {
+            p["id"]
+            for p in doc.get("proposals") or []
+            if state.open
+            and allows(principal, Permission.SETTLEMENT_ASSIGN)
+            and may_assign_in(principal, p["municipality"])
+        },
     }
 
 
@@ -265,7 +273,7 @@ def shown(doc: dict[str, Any], outcome: Outcome, offered: dict[str, Any]) -> dic
         m["open_form"] = outcome.form if own else ""
         m["version"] = versions.get(m["key"], "")
     for p in doc.get("proposals") or []:
-        p["is_open"] = p["answer"] is None and not p["expired"]
+        p["is_open"] = p["answer"] is None and not p["expired"] and p["id"] in (offered.get("withdrawable") or ())
         p["form_errors"] = outcome.errors if mine("withdraw_proposal", str(p["id"])) else {}
         p["form_reason"] = outcome.posted.get("reason", "") if p["form_errors"] else ""
     return {
