@@ -89,6 +89,8 @@ def test_correct_and_remove_a_member(api, client):
     r = call(client, api["mottak"], "post", f"{path}/corrections", {"reason": "Skrivefeil", "first_name": "Bilaal"})
     assert r.status_code == 201, r.content
     assert [m["first_name"] for m in r.json()["members"]] == ["Amal", "Bilaal"]
+    event = AuditEvent.objects.filter(what="settlement.case.member.correct", filters__case=nr).get()
+    assert event.filters["member"] == child and event.filters["fields"] == ["first_name"]
     # a child of 30 is refused, naming the field
     r = call(client, api["mottak"], "post", f"{path}/corrections", {"reason": "x", "birth_date": "1996-01-01"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "role"
@@ -129,6 +131,7 @@ def test_withdraw_proposal_then_case(api, client):
     r = call(client, api["imdi"], "post", f"/settlement/proposals/{p.pk}/withdrawals", {"reason": "Feil kommune"})
     assert r.status_code == 201 and r.json() == {"proposal": p.pk, "answer": "withdrawn", "reason": "Feil kommune"}
     assert ProposalAnswer.objects.get(proposal=p).answer == "withdrawn"
+    assert AuditEvent.objects.filter(what="settlement.proposal.withdraw", filters__case=nr, channel="api").exists()
     assert (
         call(client, api["imdi"], "post", f"/settlement/proposals/{p.pk}/withdrawals", {"reason": "x"}).status_code
         == 409
@@ -176,6 +179,7 @@ def test_change_planned_date_and_cancel_agreement(api, client):
     assert r.status_code == 201, r.content
     assert r.json()["agreement"]["planned_date"] == new_date
     versions = Agreement.objects.filter(case__number=nr).order_by("pk")
+    assert AuditEvent.objects.filter(what="settlement.agreement.change", filters__planned_date=new_date).exists()
     assert [str(v.planned_date) for v in versions][1] == new_date and versions[1].change_reason == body["reason"]
     # IMDi's caseworker of the region cancels on the municipality's behalf
     assert call(client, api["bergen"], "post", f"{path}/cancellations", {"reason": "x"}).status_code == 403
