@@ -488,12 +488,23 @@ def test_api_access_matrix(name, world, client, django_user_model):
     assert got == want
 
 
+# Who may not open Bosetting's landing page (/bosetting/): neither reads persons nor takes part in Bosetting.
+LANDING_FORBIDDEN = {"forsker", "uten-rolle", "saksbehandler-i-fylkeskommune"}
+
+
 def _web_expected(name, page, where=None) -> str:
     rule = policy.WEB_RULES[page]
     if rule.public:
         return "public"
     if PRINCIPALS[name] is None or PRINCIPALS[name][0] == "client":
         return "login"  # a bearer token is no web login
+    if page == "settlements":
+        # Bosetting's landing page: the register's settled (a person list, in scope) to whoever reads
+        # persons; to Bosetting's other roles only what needs doing there; to nobody else
+        if name in LANDING_FORBIDDEN:
+            return "403"
+        verdict = _expected(name)["list"]
+        return "ok" if verdict == "403" else verdict
     if rule.permission is None:
         return "ok"
     kind = KIND.get((rule.permission, rule.persons)) or KIND.get((rule.permission, policy.Person.NONE))

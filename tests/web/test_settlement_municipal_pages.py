@@ -196,4 +196,7 @@ def test_the_overview_and_its_downloads(client, coordinator, django_user_model):
 
 def test_the_menu_leads_a_coordinator_to_its_pages(client, coordinator):
     page = text(client.get("/bosetting/kapasitet/"))
-    assert re.search(r'href="/bosetting/kommune/"[^>]*>Bosetting<', page), page[:3000]
+    # the menu leads to Bosetting's landing page (what the municipality must do), the sub-navigation
+    # to the municipality's pages (tests/web/test_settlement_navigation.py)
+    assert re.search(r'href="/bosetting/"[^>]*>Bosetting<', page), page[:3000]
+    assert 'href="/bosetting/kommune/"' in page

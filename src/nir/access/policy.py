@@ -423,7 +423,9 @@ WEB_RULES: dict[str, Rule] = {
     # The work list (Arbeidsflate), persons and settlements: persons in the user's scope.
     "worklist": _read(P.PERSON_READ, Person.MANY),
     "worklist_section": _read(P.PERSON_READ, Person.MANY),
-    "settlements": _read(P.PERSON_READ, Person.MANY),
+    # Bosetting's landing page: the register's settled (persons in scope, PERSON_READ) and what needs
+    # doing in Bosetting; who may open it: nir.access.settlement.sees_settlement_landing
+    "settlements": Rule(None, Person.MANY),
     "persons": _read(P.PERSON_READ, Person.MANY),
     "person": _read(P.PERSON_READ, Person.ONE),
     "person_section": _read(P.PERSON_READ, Person.ONE),

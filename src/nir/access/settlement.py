@@ -112,6 +112,23 @@ def may_assign_in(principal, municipality: str) -> bool:
     return area is None or municipality in area
 
 
+def sees_settlement_landing(principal) -> bool:
+    """The Bosetting landing page (``/bosetting/``): whoever reads the register's persons (its list of
+    the settled in the user's area) or takes part in Bosetting (its «what needs doing» and the
+    sub-navigation to the pages the user may open). Not a researcher, not a user without roles."""
+    return any(
+        allows(principal, p)
+        for p in (
+            P.PERSON_READ,
+            P.SETTLEMENT_READ,
+            P.SETTLEMENT_PLAN,
+            P.SETTLEMENT_ASSIGN,
+            P.SETTLEMENT_MUNICIPALITY,
+            P.SETTLEMENT_CASES,
+        )
+    )
+
+
 def may_plan(principal) -> bool:
     """The need and the request distribution: IMDi's national settlement staff and administrators."""
     return allows(principal, P.SETTLEMENT_PLAN) and _is_imdi(principal)

@@ -9,12 +9,15 @@ same decision the access middleware makes): the menu never offers a page that wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from nir.access import policy
+from nir.web import settlement_nav
 
 
 @dataclass(frozen=True)
@@ -25,40 +28,17 @@ class MenuItem:
     section: frozenset[str]
     # Pages the item leads to when the user may not open ``url_name`` (the first allowed one).
     fallbacks: tuple[str, ...] = ()
+    # Whether the user may open a page of the item, when more than ``page_allowed`` decides it.
+    may_open: Callable[[Any, str], bool] = policy.page_allowed
 
 
 MENU = (
     MenuItem(_("Work area"), "worklist", frozenset({"worklist", "worklist_section", "home"})),
     # The county governor's supervision view (also its Arbeidsflate); IMDi chooses a county.
     MenuItem(_("Supervision"), "supervision", frozenset({"supervision", "supervision_municipality"})),
-    MenuItem(
-        _("Settlement"),
-        "settlements",
-        frozenset({"settlements"})
-        # the need and the request (IMDi's planners; issue 17 § 1)
-        | {"settlement_need", "settlement_requests", "settlement_request_round", "settlement_request_line"}
-        # settlement cases, assignment, proposals and agreements (issue 17 §§ 3–4)
-        | {
-            "settlement_cases",
-            "settlement_case",
-            "settlement_case_new",
-            "settlement_assignment",
-            "settlement_proposals",
-            "settlement_agreements",
-        }
-        # the settlement figures and the weekly list (issue 17 § 5)
-        | {"settlement_figures", "settlement_weekly_list"}
-        # a municipality's request, decision and capacity; IMDi's overview of them (issue 17 § 2)
-        | {"settlement_municipal", "settlement_capacity", "settlement_capacity_line", "settlement_decisions"},
-        fallbacks=(
-            "settlement_municipal",
-            "settlement_requests",
-            "settlement_assignment",
-            "settlement_case_new",
-            "settlement_figures",
-            "settlement_decisions",
-        ),
-    ),
+    # Bosetting: its landing page (what needs doing, the register's settled) to every user who takes part
+    # in Bosetting or reads persons; its pages in the sub-navigation (nir.web.settlement_nav)
+    MenuItem(_("Settlement"), "settlements", settlement_nav.SECTION, may_open=settlement_nav.may_open),
     MenuItem(
         _("Persons"),
         "persons",
@@ -83,7 +63,7 @@ MENU = (
 def menu_for(user, current: str | None) -> list[dict]:
     items = []
     for item in MENU:
-        target = next((name for name in (item.url_name, *item.fallbacks) if policy.page_allowed(user, name)), None)
+        target = next((name for name in (item.url_name, *item.fallbacks) if item.may_open(user, name)), None)
         if target is None:
             continue
         items.append(

@@ -28,6 +28,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -40,6 +41,7 @@ from django.views.decorators.http import require_GET
 
 from nir import codes, spreadsheet
 from nir.access import audit, policy
+from nir.access.settlement import sees_settlement_landing
 from nir.reference.models import County, District, Municipality
 from nir.register.explain import CATEGORY_LABELS, DEVIATION_LABELS, LAW_LABELS
 from nir.reports import worklist
@@ -48,6 +50,7 @@ from nir.reports.charts import format_number
 from nir.reports.registry import REPORTS, SCHEMES
 from nir.reports.worklist import FIGURE_LABELS, GROUPS, LIST_FIGURES, PERSON_FIGURES, SECTIONS
 from nir.rules import plausibility
+from nir.web import settlement_landing
 from nir.web.limits import export_rate_limited
 
 BLOCK_ROWS = 5
@@ -382,6 +385,14 @@ def _year(raw: str, default: int) -> int | None:
 @login_required
 @require_GET
 def settlements(request):
+    """Bosetting's landing page: what needs doing for the user's Bosetting roles
+    (``nir.web.settlement_landing``), and the register's settled in the user's area for whoever reads
+    persons (``PERSON_READ``); who may open it: ``nir.access.settlement.sees_settlement_landing``."""
+    if not sees_settlement_landing(request.user):
+        raise PermissionDenied(_("You do not have access to Bosetting."))
+    if not policy.allows(request.user, policy.Permission.PERSON_READ):
+        landing = settlement_landing.landing(request.user)
+        return render(request, "web/settlements/page.html", {"landing": landing, "landing_only": True})
     ctx = worklist.Context.for_user(request.user)
     names = reference_names(ctx.today)
     munis = names["municipalities"]
@@ -461,16 +472,8 @@ def settlements(request):
         {"key": "by_agreement", "header": _("By agreement with IMDi"), "sortable": False},
     ]
     context = {
-        # the settlement module's pages the user may open (issue 17)
-        "module_links": [
-            (label, reverse(name))
-            for name, label in (
-                ("settlement_municipal", _("Request and decision")),
-                ("settlement_capacity", _("Capacity")),
-                ("settlement_decisions", _("Decisions and capacity")),
-            )
-            if policy.page_allowed(request.user, name)
-        ],
+        # what needs doing in Bosetting, per role (issue 17): nir.web.settlement_landing
+        "landing": settlement_landing.landing(request.user, ctx.today),
         "year": year,
         "years": list(range(ctx.today.year + 1, ctx.today.year - 11, -1)),
         "municipality": municipality,
@@ -493,9 +496,6 @@ def settlements(request):
         "no_access": ctx.sees_nobody,
         "reset_url": url,
     }
-    from nir.web.settlement_nav import settlement_nav  # the Bosetting sub-menu (issue 17)
-
-    context["settlement_nav"] = settlement_nav(request, "settlements")
     return render(request, "web/settlements/page.html", context, status=400 if errors else 200)
 
 

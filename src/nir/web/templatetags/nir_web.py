@@ -30,3 +30,14 @@ def help(context, key: str, label: str = ""):
 @register.filter
 def rules_detail(user) -> bool:
     return shows_detail(user)
+
+
+@register.inclusion_tag("web/settlements/_nav.html", takes_context=True)
+def settlement_nav(context):
+    """``{% settlement_nav %}``: the Bosetting sub-navigation (``nir.web.settlement_nav``), the current
+    page taken from the request's URL name."""
+    from nir.web.settlement_nav import settlement_nav as items
+
+    request = context["request"]
+    match = getattr(request, "resolver_match", None)
+    return {"items": items(request, match.url_name if match else None)}
