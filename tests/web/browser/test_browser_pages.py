@@ -43,6 +43,14 @@ PAGES = [
     ("bosetting-kommune", "settlement_municipal", IMDI, (), {"kommune": "5001"}),
     ("bosetting-kapasitet", "settlement_capacity", IMDI, (), {"kommune": "5001"}),
     ("bosetting-vedtak", "settlement_decisions", IMDI, (), {"fylke": "50"}),
+    # Bosetting's other pages of its sub-navigation (issue 17 § 7: every Bosetting page axe-checked)
+    ("bosetting-behov", "settlement_need", IMDI, ()),
+    ("bosetting-anmodning", "settlement_requests", IMDI, ()),
+    ("bosetting-saker", "settlement_cases", IMDI, ()),
+    ("bosetting-ny-sak", "settlement_case_new", IMDI, ()),
+    ("bosetting-fordeling", "settlement_assignment", IMDI, ()),
+    ("bosetting-forslag", "settlement_proposals", IMDI, (), {"kommune": "5001"}),
+    ("bosetting-avtaler", "settlement_agreements", IMDI, (), {"kommune": "5001"}),
 ]
 
 
