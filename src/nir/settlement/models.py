@@ -525,6 +525,15 @@ class Agreement(Versioned):
         indexes = [
             models.Index(fields=["municipality", "superseded_at"], name="agr_muni_cur"),
             models.Index(fields=["case", "superseded_at"], name="agr_case_cur"),
+            # A capacity line's use (nir.settlement.capacity.with_use, the work list's capacity): the
+            # current agreements of a municipality and kind planned in the line's period, read from the
+            # index alone (persons included) instead of every agreement of the municipality from the table.
+            models.Index(
+                fields=["municipality", "capacity_kind", "planned_date"],
+                include=["persons"],
+                name="agr_muni_kind_date_cur",
+                condition=Q(superseded_at__isnull=True) & ~Q(operation="annul"),
+            ),
         ]
 
 
