@@ -49,7 +49,6 @@ from nir.settlement.models import (
 )
 from nir.settlement.store import ChangedMeanwhile
 from nir.web import settlement_case_changes as changes
-from nir.web.settlement_nav import settlement_nav
 from nir.web.views_overview import reference_names
 
 MEMBER_ROWS = 6  # rows for persons on the registration form (no JavaScript: empty rows are ignored)
@@ -152,7 +151,6 @@ def case_list(request):
         request,
         "web/settlement_cases/list.html",
         {
-            "settlement_nav": settlement_nav(request, "settlement_cases"),
             "rows": _decorate(page.rows, names),
             "total": page.total,
             "shown": page.shown,
@@ -205,7 +203,6 @@ def case_page(request, nr: str):
         request,
         "web/settlement_cases/case.html",
         {
-            "settlement_nav": settlement_nav(request, "settlement_cases"),
             "case": doc,
             "roles": dict(MemberRole.choices),
             "sees_needs": "special_need_level" in doc,
@@ -326,7 +323,6 @@ def case_new(request):
         request,
         "web/settlement_cases/new.html",
         {
-            "settlement_nav": settlement_nav(request, "settlement_case_new"),
             "errors": errors,
             "shown": shown,
             "locations": CaseLocation.choices,
@@ -393,7 +389,6 @@ def assignment_page(request):
         request,
         "web/settlement_cases/assignment.html",
         {
-            "settlement_nav": settlement_nav(request, "settlement_assignment"),
             "rows": rows,
             "total": wl.total,
             "capacity": capacity,
@@ -462,7 +457,6 @@ def proposals_page(request):
         request,
         "web/settlement_cases/proposals.html",
         {
-            "settlement_nav": settlement_nav(request, "settlement_proposals"),
             "rows": rows,
             "municipality": _muni_name(names, municipality),
             "no_municipality": municipality is None,
@@ -519,7 +513,6 @@ def agreements_page(request):
         request,
         "web/settlement_cases/agreements.html",
         {
-            "settlement_nav": settlement_nav(request, "settlement_agreements"),
             "rows": rows,
             "municipality": _muni_name(names, municipality),
             "no_municipality": municipality is None,
