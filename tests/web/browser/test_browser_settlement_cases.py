@@ -77,7 +77,7 @@ def test_propose_accept_settle_and_the_household_is_in_the_register(page, world,
     with page.expect_navigation():
         row.get_by_role("button", name=re.compile("Send svar")).click()
     expect(page.get_by_text("Svaret er registrert.")).to_be_visible()
-    page.get_by_role("link", name="Avtaler og ankomster").click()
+    page.get_by_role("navigation", name="Bosetting").get_by_role("link", name="Avtaler", exact=True).click()
     row = page.get_by_role("row").filter(has_text=number)
     check_page(page, "bosetting-avtaler")
     with page.expect_navigation():
