@@ -82,6 +82,25 @@ def test_demo_generates_this_years_settlement_with_the_population(fast_hashing):
     own = sm.CaseDetails.objects.current().filter(case__organisation__code="mottak-trondheim")
     assert own.exists()
     assert set(own.values_list("location", "location_municipality")) == {(sm.CaseLocation.RECEPTION, "5001")}
+    # The demo's IMDi caseworker proposed ready cases to Trondheim through the action layer, so the demo's
+    # settlement coordinator has proposals to answer today.
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from nir.settlement import selectors
+
+    assert "Foreslo 2 bosettingsklare saker for Trondheim" in out.getvalue()
+    coordinator = get_user_model().objects.get(username="trondheim-bosetting")
+    open_ones = selectors.municipality_proposals(coordinator, "5001", open_only=True)
+    assert len(open_ones) >= 2
+    assert (
+        sm.Proposal.objects.filter(
+            municipality="5001",
+            recorded_at__date=timezone.localdate(),
+            registered_by_user__username="imdi-bosetting-midt",
+        ).count()
+        == 2
+    )
 
 
 @pytest.mark.django_db

@@ -66,11 +66,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, persons, seed, no_settlement=False, **opts):
         self._organisations()
+        made_settlement = False
         if not Person.objects.exists():
             self.stdout.write(f"Genererer syntetisk befolkning ({persons} personer, seed {seed}) …")
             call_command("synth", persons=persons, seed=seed, quiet=True, stdout=self.stdout)
             if not no_settlement:
                 self._settlement(seed)
+                made_settlement = True
             self.stdout.write("Regelmotoren vurderer befolkningen (kategorier, frister, avvik) …")
             call_command("rules", "reevaluate", "--quiet", stdout=self.stdout)
             n = self._implausible()
@@ -82,6 +84,9 @@ class Command(BaseCommand):
                 f"Registeret har allerede {Person.objects.count()} personer; ingen ny befolkning generert."
             )
         lines = self._users()
+        if made_settlement:
+            n = self._open_proposals()
+            self.stdout.write(f"Foreslo {n} bosettingsklare saker for Trondheim (Bosetting › Forslag).")
         self.stdout.write("")
         self.stdout.write("Demobrukere (passordene er nye ved hver kjøring):")
         for username, org, roles, password in lines:
@@ -112,6 +117,29 @@ class Command(BaseCommand):
             f"Bosettingsår {result.year}: {result.cases} saker, {result.settled_persons} bosatte personer, "
             f"{result.ready_end_persons} bosettingsklare nå (nir synth settlement-summary)."
         )
+
+    def _open_proposals(self, municipality: str = "5001", wanted: int = 2) -> int:
+        """A few ready cases proposed to Trondheim by the demo's IMDi caseworker (imdi-bosetting-midt)
+        through the action layer (``nir.settlement.actions.assignment.propose``: region, readiness and
+        free capacity checked, audited), so that the demo's settlement coordinator (trondheim-bosetting)
+        has proposals to accept or decline: the synthetic year's own open proposals may all have
+        passed their deadline by today."""
+        from nir.settlement import selectors
+        from nir.settlement.actions import assignment
+        from nir.settlement.errors import SettlementRefused
+
+        user = get_user_model().objects.get(username="imdi-bosetting-midt")
+        acting = actions.Acting.for_user(user, channel="command", source_system=DEMO_SOURCE)
+        made = 0
+        for row in selectors.work_list(user, limit=500, all_regions=True).cases:
+            if made >= wanted:
+                break
+            try:
+                assignment.propose(acting, row["number"], municipality)
+            except SettlementRefused:
+                continue  # no free capacity of this household's kind, or needs Trondheim cannot meet
+            made += 1
+        return made
 
     @transaction.atomic
     def _organisations(self) -> None:
