@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core.cache import cache
@@ -93,6 +94,24 @@ def test_bad_input_gives_400_with_the_form(world, client, django_user_model):
     r = client.get("/bosetting/ukeliste/", {"year": "2025", "week": "77"})
     assert r.status_code == 400 and "Ugyldig uke" in r.content.decode()
     assert client.get("/bosetting/tall/eksport.pdf").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url, params, field",
+    [
+        ("/bosetting/tall/", {"known_at": "i morgen"}, "sf-known_at"),
+        ("/bosetting/tall/", {"year": "20x5"}, "sf-year"),
+        ("/bosetting/tall/", {"area": "9999"}, "sf-area"),
+        ("/bosetting/ukeliste/", {"year": "2025", "week": "77"}, "wl-week"),
+    ],
+)
+def test_the_error_names_and_marks_the_field_at_fault(world, client, django_user_model, url, params, field):
+    """The error summary links to the field at fault, which alone is marked invalid (WCAG 3.3.1)."""
+    login(client, django_user_model, "imdi", [Role.SETTLEMENT_NATIONAL])
+    html = client.get(url, params).content.decode()
+    assert f'href="#{field}"' in html
+    invalid = re.findall(r'id="([a-z]{2}-[a-z_]+)"[^>]*aria-invalid="true"', html)
+    assert invalid == [field]
 
 
 def test_downloads(world, client, django_user_model):

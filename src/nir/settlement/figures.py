@@ -205,7 +205,12 @@ _SUMS = (
 
 
 class FiguresError(ValueError):
-    """A bad parameter (Norwegian message): 400 on pages and the API, exit 2 on the command line."""
+    """A bad parameter (Norwegian message): 400 on pages and the API, exit 2 on the command line.
+    ``field``: the parameter at fault (``year``, ``area``, ``known_at``), so a page marks that field."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 class OutsideArea(FiguresError):
@@ -247,10 +252,10 @@ def parse_known_at(text: str | None) -> dt.datetime | None:
             return end_of_day(parse_typed_date(text))
         return check_known_at(parse_datetime(text))
     except TimeOutOfRange as e:
-        raise FiguresError(f"«kjent per»: {e}") from None
+        raise FiguresError(f"«kjent per»: {e}", "known_at") from None
     except (ValueError, TypeError, OverflowError):
         raise FiguresError(
-            "«kjent per» må være en dato (dd.mm.åååå eller åååå-mm-dd) eller et tidspunkt med tidssone"
+            "«kjent per» må være en dato (dd.mm.åååå eller åååå-mm-dd) eller et tidspunkt med tidssone", "known_at"
         ) from None
 
 
@@ -260,9 +265,9 @@ def parse_year(text: str | int | None, default: int) -> int:
     try:
         year = int(text)
     except (TypeError, ValueError):
-        raise FiguresError(f"ugyldig år «{str(text)[:10]}»") from None
+        raise FiguresError(f"ugyldig år «{str(text)[:10]}»", "year") from None
     if not 2000 <= year <= 2100:
-        raise FiguresError(f"ugyldig år «{year}»")
+        raise FiguresError(f"ugyldig år «{year}»", "year")
     return year
 
 
@@ -336,18 +341,20 @@ def resolve_area(code: str | None, allowed: Area | None, names: dict[str, tuple[
     elif len(code) == 2 and code.isdigit():
         cn = county_names()
         if code not in cn:
-            raise FiguresError(f"ukjent fylke «{code}»")
+            raise FiguresError(f"ukjent fylke «{code}»", "area")
         name = cn[code]
         munis = frozenset(m for m, (_n, c) in names.items() if c == code)
         kind = "county"
     elif len(code) == 4 and code.isdigit():
         if code not in names:
-            raise FiguresError(f"ukjent kommune «{code}»")
+            raise FiguresError(f"ukjent kommune «{code}»", "area")
         name = f"{names[code][0]} kommune"
         munis = frozenset({code})
         kind = "municipality"
     else:
-        raise FiguresError(f"ukjent område «{code[:20]}»: oppgi fylke (2 siffer), kommune (4) eller en IMDi-region")
+        raise FiguresError(
+            f"ukjent område «{code[:20]}»: oppgi fylke (2 siffer), kommune (4) eller en IMDi-region", "area"
+        )
     if allowed is not None:
         seen = _within(munis, allowed)
         if not seen:
@@ -697,10 +704,10 @@ def compute(
     """Every figure of ``year`` as known at ``known_at`` (default now) for ``area`` (see ``resolve_area``),
     within ``allowed`` (``nir.access.settlement.settlement_area``; None: everything)."""
     if not 2000 <= year <= 2100:
-        raise FiguresError(f"ugyldig år «{year}»")
+        raise FiguresError(f"ugyldig år «{year}»", "year")
     when = known_at or timezone.now()
     if timezone.is_naive(when):
-        raise FiguresError("tidspunktet «kjent per» må ha tidssone")
+        raise FiguresError("tidspunktet «kjent per» må ha tidssone", "known_at")
     names = municipality_names() if names is None else names
     choice = resolve_area(area, allowed, names)
     munis = choice.municipalities
@@ -821,7 +828,7 @@ def iso_week(year: int, week: int) -> tuple[dt.date, dt.date]:
     try:
         first = dt.date.fromisocalendar(year, week, 1)
     except ValueError as e:
-        raise FiguresError(f"ugyldig uke {week} i {year}") from e
+        raise FiguresError(f"ugyldig uke {week} i {year}", "week") from e
     return first, first + dt.timedelta(days=6)
 
 

@@ -174,6 +174,7 @@ def figures_page(request):
         raise Http404(str(e)) from None
     except fg.FiguresError as e:
         context["error"] = str(e)[:1].upper() + str(e)[1:]
+        context["error_field"] = e.field
         return render(request, "web/settlement_figures/figures.html", context, status=400)
     _audit(request, "settlement:figures", {"year": f.year, "area": f.area.code or f.area.kind})
     starts = dict(fg.FIGURE_GROUPS)
@@ -260,6 +261,7 @@ def weekly_page(request):
         raise Http404(str(e)) from None
     except fg.FiguresError as e:
         context["error"] = str(e)[:1].upper() + str(e)[1:]
+        context["error_field"] = e.field
         return render(request, "web/settlement_figures/weekly.html", context, status=400)
     _audit(request, "settlement:weekly-list", {"year": w.year, "week": w.week, "area": form["area"]})
     groups = [label for label, _lo, _hi in fg.AGE_GROUPS]
