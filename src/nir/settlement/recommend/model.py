@@ -339,7 +339,7 @@ class RecommendationModel:
         return out, stay
 
     # -- pairs for explanations ---------------------------------------------------------------
-    def joint_of_rows(self, Xw: np.ndarray, person_household: np.ndarray, Xs: np.ndarray) -> np.ndarray:
+    def joint_of_rows(self, Xw: np.ndarray, Xs: np.ndarray) -> np.ndarray:
         """Joint value from explicit feature rows: ``Xw`` (k*n, work features) for k eligible persons
         at n settings (person-major), ``Xs`` (n, stay features); returns (n,)."""
         n = Xs.shape[0]
