@@ -61,7 +61,7 @@ def build_card(**info: Any) -> dict[str, Any]:
             "chosen": learner,
             "compared": info["learners"],
             "interactions": info["interactions"],
-            "rule": "lowest log-loss (work + stay) on the latest held-out year",
+            "rule": "per outcome, the lowest log-loss on the latest held-out year",
         },
         "validation": {
             "method": "leave one settlement year out: train on the other years, predict the held-out "
@@ -119,7 +119,9 @@ def render_markdown(card: dict[str, Any]) -> str:
         "",
         "## Learner",
         "",
-        f"Chosen: **{card['learner']['chosen']}** of {', '.join(card['learner']['compared'])} "
+        "Chosen: "
+        + ", ".join(f"**{v}** for {k}" for k, v in card["learner"]["chosen"].items())
+        + f" of {', '.join(card['learner']['compared'])} "
         f"({card['learner']['rule']}).",
         "",
         "## Validation by held-out year",

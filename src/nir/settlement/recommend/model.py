@@ -11,8 +11,8 @@ How (docs/settlement-recommendation.md, «The model»):
 2. *Learner by held-out years.* Gradient boosting (HistGradientBoostingClassifier: learns person x
    municipality interactions) and a logistic regression (additive: no learned interactions, the
    ``interactions=False`` ablation) are each trained leaving one settlement year out and scored on
-   it (log-loss, AUC, Brier, predicted vs observed totals). The learner with the lower log-loss on
-   the latest year is kept; ``interactions=False`` keeps the logistic one.
+   it (log-loss, AUC, Brier, predicted vs observed totals). Per outcome, the learner with the lower
+   log-loss on the latest year is kept; ``interactions=False`` keeps the logistic one.
 3. *Calibration.* A Platt map (logistic on the logit) per outcome, fitted on the pooled held-out-year
    predictions of the kept learner: the batch is a year the model has not seen, and this is how
    the model's probabilities relate to outcomes in years it has not seen.
@@ -151,7 +151,7 @@ def _training(hh: Households, munis: Municipalities) -> _Training:
 class _Fitted:
     """One fitted pair of outcome models (an ensemble of members) and its municipality effects."""
 
-    kind: str
+    kind: dict[str, str]  # outcome -> learner
     effects: np.ndarray  # (M, 2): work, stay
     work: list[Any]
     stay: list[Any]
@@ -167,7 +167,9 @@ class _Fitted:
         return _apply(self.calibration["stay"], out) if "stay" in self.calibration else out
 
 
-def _fit(t: _Training, n_munis: int, pk: np.ndarray, hk: np.ndarray, kind: str, seed: int, n_boot: int) -> _Fitted:
+def _fit(
+    t: _Training, n_munis: int, pk: np.ndarray, hk: np.ndarray, kind: dict[str, str], seed: int, n_boot: int
+) -> _Fitted:
     """Fit on the training persons ``t.p[pk]`` and households ``t.h[hk]`` (index masks)."""
     b = t.b
     p, pm, py = t.p[pk], t.pm[pk], t.py[pk]
@@ -199,8 +201,8 @@ def _fit(t: _Training, n_munis: int, pk: np.ndarray, hk: np.ndarray, kind: str, 
         else:
             draws = np.bincount(rng.integers(0, b.h_conn.shape[0], b.h_conn.shape[0]), minlength=b.h_conn.shape[0])
             ww, ws = draws[b.p_hh[p]].astype(float), draws[h].astype(float)
-        work.append(_fit_learner(kind, seed + i, Xw, py, ww))
-        stay.append(_fit_learner(kind, seed + i, Xs, hy, ws))
+        work.append(_fit_learner(kind["work"], seed + i, Xw, py, ww))
+        stay.append(_fit_learner(kind["stay"], seed + i, Xs, hy, ws))
     return _Fitted(kind=kind, effects=effects, work=work, stay=stay)
 
 
@@ -407,7 +409,7 @@ def _held_out(t: _Training, n_munis: int, hh: Households, year: int, kind: str, 
     """Train without ``year``, predict it at the municipalities where its households were settled."""
     py_year = hh.h_year[hh.p_hh[t.p]]
     hy_year = hh.h_year[t.h]
-    f = _fit(t, n_munis, py_year != year, hy_year != year, kind, seed, 1)
+    f = _fit(t, n_munis, py_year != year, hy_year != year, {"work": kind, "stay": kind}, seed, 1)
     pk, hk = py_year == year, hy_year == year
     pw = f.work_proba(F.work_rows(t.b, t.p[pk], t.pm[pk], f.effects[t.pm[pk]]))[0]
     ps = f.stay_proba(F.stay_rows(t.b, t.h[hk], t.hm[hk], f.effects[t.hm[hk]]))[0]
@@ -446,16 +448,16 @@ def train(
             preds[k][y] = _held_out(t, munis.n, history, y, k, seed)
     latest = years[-1]
 
-    def score(k: str) -> float:
-        r = preds[k][latest]
-        return float(log_loss(*r["work"], labels=[0, 1]) + log_loss(*r["stay"], labels=[0, 1]))
+    def score(k: str, o: str) -> float:
+        return float(log_loss(*preds[k][latest][o], labels=[0, 1]))
 
-    chosen = learner if learner in kinds else min(kinds, key=score)
+    # the learner is chosen per outcome: the work outcome may need interactions the stay one does not
+    chosen = {o: learner if learner in kinds else min(kinds, key=lambda k: score(k, o)) for o in ("work", "stay")}
     # calibration on the chosen learner's pooled held-out predictions
     calib: dict[str, tuple[float, float]] = {}
     for o in ("work", "stay"):
-        y = np.concatenate([preds[chosen][yr][o][0] for yr in held])
-        p = np.concatenate([preds[chosen][yr][o][1] for yr in held])
+        y = np.concatenate([preds[chosen[o]][yr][o][0] for yr in held])
+        p = np.concatenate([preds[chosen[o]][yr][o][1] for yr in held])
         calib[o] = _platt(p, y)
     validation: dict[str, Any] = {}
     for k in kinds:
@@ -465,7 +467,7 @@ def train(
             for o in ("work", "stay"):
                 y, p = preds[k][yr][o]
                 m = _metrics(y, p)
-                if k == chosen:
+                if k == chosen[o]:
                     # calibrated with a map fitted on the OTHER held-out years when there are any
                     others = [x for x in held if x != yr]
                     if others:
@@ -480,15 +482,15 @@ def train(
             validation[k][str(yr)] = row
     table = {
         o: _deciles(
-            np.concatenate([preds[chosen][yr][o][0] for yr in held]),
-            _apply(calib[o], np.concatenate([preds[chosen][yr][o][1] for yr in held])),
+            np.concatenate([preds[chosen[o]][yr][o][0] for yr in held]),
+            _apply(calib[o], np.concatenate([preds[chosen[o]][yr][o][1] for yr in held])),
         )
         for o in ("work", "stay")
     }
     t_val = time.time() - t0
-    if chosen == "gradient_boosting":
+    if "gradient_boosting" in chosen.values():
         n_boot = min(n_boot, N_BOOT_TREES)  # prediction time grows with trees x members
-    say(f"fitting the final {chosen} ensemble ({n_boot} members) on {years[0]}-{years[-1]}")
+    say(f"fitting the final ensemble ({chosen}, {n_boot} members) on {years[0]}-{years[-1]}")
     everyone_p, everyone_h = np.ones(len(t.p), bool), np.ones(len(t.h), bool)
     fitted = _fit(t, munis.n, everyone_p, everyone_h, chosen, seed, n_boot)
     fitted.calibration = calib
