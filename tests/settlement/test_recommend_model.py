@@ -10,6 +10,8 @@ import pytest
 
 from nir.settlement.recommend import card as card_mod
 from nir.settlement.recommend import data, features, model
+from nir.settlement.recommend.explain import explain
+from nir.settlement.recommend.fairness import fairness_report
 from nir.settlement.recommend.model import ModelError, RecommendationModel, train
 
 from .recommend_world import N_MUNIS, history, municipality_rows, quality, true_work
@@ -199,3 +201,53 @@ def test_bad_input_is_refused_clearly(world, boosted) -> None:  # type: ignore[n
     smaller = data.Municipalities.from_rows(municipality_rows()[:5])
     with pytest.raises(ModelError, match="municipalities"):
         boosted.predict(hh, smaller, np.arange(2))
+
+
+def _munis_differing_only_in_school(munis: data.Municipalities) -> tuple[data.Municipalities, int, int]:
+    rows = municipality_rows()
+    school = next(i for i, r in enumerate(rows) if r["upper_secondary_school"] == 1)
+    other = next(i for i, r in enumerate(rows) if r["upper_secondary_school"] == 0)
+    copy = dict(rows[school])
+    copy.update(municipality_number=rows[other]["municipality_number"], name=rows[other]["name"])
+    copy["upper_secondary_school"] = 0
+    rows[other] = copy
+    return data.Municipalities.from_rows(rows), school, other
+
+
+def test_explain_names_the_feature_that_truly_differs(world, boosted) -> None:  # type: ignore[no-untyped-def]
+    _, munis = world
+    twins, school, other = _munis_differing_only_in_school(munis)
+    batch = _young_and_old(twins)
+    reasons = explain(boosted, batch, twins, 0, school, np.array([other]))
+    assert reasons and reasons[0].feature == "school"
+    assert reasons[0].label_nb == "Videregående skole i kommunen" and reasons[0].effect > 0.05
+    assert "videregående skole: ja her, nei i de andre" in reasons[0].text_nb
+    # only what differs between the two can matter: the school, and the two municipalities' learned effects
+    assert {r.feature for r in reasons} <= {"school", "municipality_effect"}
+    # the model's own numbers: the school's effect equals the change of the joint value without it
+    v = boosted.predict(batch, twins)
+    assert abs(reasons[0].effect) <= abs(v.joint[0, school] - v.joint[0, other]) + 0.05
+    # for the 45-year-old the school matters much less (the model is household-specific)
+    old = {r.feature: r.effect for r in explain(boosted, batch, twins, 1, school, np.array([other]))}
+    assert abs(old.get("school", 0.0)) < 0.6 * reasons[0].effect
+    assert explain(boosted, batch, twins, 0, school, np.array([school])) == []
+
+
+def test_fairness_report_flags_a_deliberately_unfair_assignment(world, boosted) -> None:  # type: ignore[no-untyped-def]
+    hh, munis = world
+    hh = hh.subset(np.arange(400))
+    cap = data.Capacity(
+        places=np.full(munis.n, 2000.0), um_places=np.zeros(munis.n), accepts_special_needs=np.ones(munis.n, bool)
+    )
+    v = boosted.predict(hh, munis)
+    head_female = hh.p_female[features.heads(hh)] == 1
+    unfair = np.where(head_female, v.work.argmin(axis=1), v.work.argmax(axis=1))
+    report = fairness_report(hh, munis, cap, boosted, unfair, seeds=4)
+    assert not report["passed"] and "sex=F" in report["flagged"]
+    assert report["groups"]["sex=F"]["work"] < report["groups"]["sex=F"]["work_random"] - 0.02
+    assert "sex=M" not in report["flagged"]
+    fair = fairness_report(hh, munis, cap, v, v.joint.argmax(axis=1), seeds=4)
+    assert fair["passed"] and fair["flagged"] == []
+    assert fair["totals"]["joint"] > fair["totals"]["joint_random"]
+    assert {"age=16-24", "age=25-49", "age=50-64", "household=single_adult", "education=none"} <= set(fair["groups"])
+    assert fair["household_value"].startswith("sum over the household's members")
