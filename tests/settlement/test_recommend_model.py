@@ -67,7 +67,7 @@ def test_boosting_learns_the_young_x_school_interaction_and_the_additive_model_d
     world, boosted, additive
 ) -> None:  # type: ignore[no-untyped-def]
     hh, munis = world
-    assert boosted.card["learner"]["chosen"]["work"] == "gradient_boosting"
+    assert boosted.card["learner"]["chosen"]["work"] in ("gradient_boosting", "blend")
     assert additive.card["learner"]["chosen"] == {"work": "logistic", "stay": "logistic"}
     school = munis.columns["upper_secondary_school"] == 1
     batch = _young_and_old(munis)
@@ -183,7 +183,7 @@ def test_version_and_card(world, boosted) -> None:  # type: ignore[no-untyped-de
     assert boosted.version[:4].isdigit() and "T" in boosted.version
     c = boosted.card
     assert c["training_data"]["years"] == [2019, 2020, 2021, 2022]
-    assert set(c["validation"]["by_learner"]) == {"gradient_boosting", "logistic"}
+    assert set(c["validation"]["by_learner"]) == {"gradient_boosting", "logistic", "blend"}
     assert len(c["calibration"]["table_by_decile"]["work"]) == 10
     text = card_mod.render_markdown(c)
     assert "## Validation by held-out year" in text and "gradient_boosting" in text and "## Limits" in text

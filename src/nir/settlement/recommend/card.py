@@ -77,7 +77,7 @@ def build_card(**info: Any) -> dict[str, Any]:
         },
         "uncertainty": {
             "method": f"ensemble of {info['n_boot']} models on bootstrap resamples of households; "
-            "sd = spread of the members' predictions",
+            "sd = spread of the members' predictions; the joint's sd from the work and stay sds (delta method)",
             "members": info["n_boot"],
         },
         "limits": list(LIMITS),

@@ -9,10 +9,11 @@ How (docs/settlement-recommendation.md, «The model»):
    do not show. Training rows get it out-of-fold (5 folds by household) so the learner cannot read
    its own outcome from it; predictions use the effect from all training years.
 2. *Learner by held-out years.* Gradient boosting (HistGradientBoostingClassifier: learns person x
-   municipality interactions) and a logistic regression (additive: no learned interactions, the
-   ``interactions=False`` ablation) are each trained leaving one settlement year out and scored on
-   it (log-loss, AUC, Brier, predicted vs observed totals). Per outcome, the learner with the lower
-   log-loss on the latest year is kept; ``interactions=False`` keeps the logistic one.
+   municipality interactions), a logistic regression (additive: no learned interactions, the
+   ``interactions=False`` ablation) and their blend (the average of both) are each trained leaving
+   one settlement year out and scored on it (log-loss, AUC, Brier, predicted vs observed totals).
+   Per outcome, the one with the lowest log-loss on the latest year is kept; ``interactions=False``
+   keeps the logistic one.
 3. *Calibration.* A Platt map (logistic on the logit) per outcome, fitted on the pooled held-out-year
    predictions of the kept learner: the batch is a year the model has not seen, and this is how
    the model's probabilities relate to outcomes in years it has not seen.
@@ -50,6 +51,7 @@ N_BOOT = 5
 N_BOOT_TREES = 3
 N_FOLDS = 5
 LEARNERS = ("gradient_boosting", "logistic")
+BLEND = "blend"  # the average of both learners' probabilities
 #: Pairs per prediction chunk (rows of the feature matrix); float32 keeps a chunk near 60 MB.
 CHUNK_ROWS = 250_000
 ARTEFACTS = ("model.joblib", "card.json")
@@ -201,8 +203,10 @@ def _fit(
         else:
             draws = np.bincount(rng.integers(0, b.h_conn.shape[0], b.h_conn.shape[0]), minlength=b.h_conn.shape[0])
             ww, ws = draws[b.p_hh[p]].astype(float), draws[h].astype(float)
-        work.append(_fit_learner(kind["work"], seed + i, Xw, py, ww))
-        stay.append(_fit_learner(kind["stay"], seed + i, Xs, hy, ws))
+        for out, k, X, y, w in ((work, kind["work"], Xw, py, ww), (stay, kind["stay"], Xs, hy, ws)):
+            # a blend is both learners on the same resample: the members' mean is their average
+            for one in LEARNERS if k == BLEND else (k,):
+                out.append(_fit_learner(one, seed + i, X, y, w))
     return _Fitted(kind=kind, effects=effects, work=work, stay=stay)
 
 
@@ -266,9 +270,9 @@ class RecommendationModel:
         b = F.base(hh, munis, year=self.year)
         M = munis.n
         eff = self._fitted.effects
-        nb = len(self._fitted.work)
+        nb, ns = len(self._fitted.work), len(self._fitted.stay)
         W = np.zeros((nb, len(rows), M), np.float32)
-        S = np.zeros((nb, len(rows), M), np.float32)
+        S = np.zeros((ns, len(rows), M), np.float32)
         elig = hh.p_eligible
         # households per chunk: keep pairs (persons x M) near CHUNK_ROWS
         per = max(1, int(CHUNK_ROWS / (M * max(1.0, float(hh.np) / max(hh.nh, 1)))))
@@ -287,16 +291,21 @@ class RecommendationModel:
                 W[:, c0 : c0 + len(hc)] = np.einsum("hk,bkm->bhm", A, pw)
             H = np.repeat(hc, M)
             Mi = np.tile(np.arange(M), len(hc))
-            S[:, c0 : c0 + len(hc)] = self._fitted.stay_proba(F.stay_rows(b, H, Mi, eff[Mi])).reshape(nb, len(hc), M)
+            S[:, c0 : c0 + len(hc)] = self._fitted.stay_proba(F.stay_rows(b, H, Mi, eff[Mi])).reshape(ns, len(hc), M)
         return W, S, b.p_hh, elig
 
     def predict(self, hh: Households, munis: Municipalities, rows: np.ndarray | None = None) -> HouseholdValues:
         rows = np.arange(hh.nh) if rows is None else np.asarray(rows, int)
         W, S, _, _ = self._members(hh, munis, rows)
-        J = W * S
-        sd = (lambda a: a.std(axis=0, ddof=1)) if W.shape[0] > 1 else (lambda a: np.zeros(a.shape[1:]))
+
+        def sd(a: np.ndarray) -> np.ndarray:
+            return a.std(axis=0, ddof=1) if a.shape[0] > 1 else np.zeros(a.shape[1:], np.float32)
+
         w, s = W.mean(axis=0), S.mean(axis=0)
-        return HouseholdValues(work=w, work_sd=sd(W), stay=s, stay_sd=sd(S), joint=w * s, joint_sd=sd(J))
+        w_sd, s_sd = sd(W), sd(S)
+        # the work and stay models are fitted apart: the joint's sd by the delta method
+        j_sd = np.sqrt((s * w_sd) ** 2 + (w * s_sd) ** 2)
+        return HouseholdValues(work=w, work_sd=w_sd, stay=s, stay_sd=s_sd, joint=w * s, joint_sd=j_sd)
 
     def predict_persons(
         self, hh: Households, munis: Municipalities, h: int
@@ -440,12 +449,22 @@ def train(
     if len(years) < 2:
         raise ModelError("the history must span at least two settlement years (validation holds one out)")
     held = years if validate_years == "all" else years[-1:]
-    kinds = LEARNERS if interactions else ("logistic",)
-    preds: dict[str, dict[int, dict[str, Any]]] = {k: {} for k in kinds}
+    fitted_kinds = LEARNERS if interactions else ("logistic",)
+    preds: dict[str, dict[int, dict[str, Any]]] = {k: {} for k in fitted_kinds}
     for y in held:
-        for k in kinds:
+        for k in fitted_kinds:
             say(f"validating {k} on held-out year {y}")
             preds[k][y] = _held_out(t, munis.n, history, y, k, seed)
+    kinds: tuple[str, ...] = fitted_kinds
+    if interactions:
+        kinds = (*fitted_kinds, BLEND)
+        preds[BLEND] = {
+            y: {
+                o: (preds[LEARNERS[0]][y][o][0], (preds[LEARNERS[0]][y][o][1] + preds[LEARNERS[1]][y][o][1]) / 2)
+                for o in ("work", "stay")
+            }
+            for y in held
+        }
     latest = years[-1]
 
     def score(k: str, o: str) -> float:
@@ -488,7 +507,7 @@ def train(
         for o in ("work", "stay")
     }
     t_val = time.time() - t0
-    if "gradient_boosting" in chosen.values():
+    if {"gradient_boosting", BLEND} & set(chosen.values()):
         n_boot = min(n_boot, N_BOOT_TREES)  # prediction time grows with trees x members
     say(f"fitting the final ensemble ({chosen}, {n_boot} members) on {years[0]}-{years[-1]}")
     everyone_p, everyone_h = np.ones(len(t.p), bool), np.ones(len(t.h), bool)
