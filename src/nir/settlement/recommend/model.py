@@ -261,11 +261,9 @@ class RecommendationModel:
         if munis.n != self.n_munis:
             raise ModelError(f"the model knows {self.n_munis} municipalities, the table has {munis.n}")
 
-    def _members(
-        self, hh: Households, munis: Municipalities, rows: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per ensemble member: household work sums (B, n, M), P(stay) (B, n, M); and the eligible
-        persons' row numbers with their P(work) (B, k, M) — only the first two for large runs."""
+    def _members(self, hh: Households, munis: Municipalities, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per ensemble member: the households' expected number in work, the sum over their members
+        16-64 (Bw, n, M), and P(stay) (Bs, n, M); chunked so no more than CHUNK_ROWS pairs at once."""
         self._check(munis)
         b = F.base(hh, munis, year=self.year)
         M = munis.n
@@ -292,11 +290,11 @@ class RecommendationModel:
             H = np.repeat(hc, M)
             Mi = np.tile(np.arange(M), len(hc))
             S[:, c0 : c0 + len(hc)] = self._fitted.stay_proba(F.stay_rows(b, H, Mi, eff[Mi])).reshape(ns, len(hc), M)
-        return W, S, b.p_hh, elig
+        return W, S
 
     def predict(self, hh: Households, munis: Municipalities, rows: np.ndarray | None = None) -> HouseholdValues:
         rows = np.arange(hh.nh) if rows is None else np.asarray(rows, int)
-        W, S, _, _ = self._members(hh, munis, rows)
+        W, S = self._members(hh, munis, rows)
 
         def sd(a: np.ndarray) -> np.ndarray:
             return a.std(axis=0, ddof=1) if a.shape[0] > 1 else np.zeros(a.shape[1:], np.float32)
