@@ -438,7 +438,8 @@ def train(
 
     ``interactions=False`` keeps the logistic learner (no learned person x municipality
     interactions: the ablation). ``validate_years``: "all" holds out each year in turn, "latest"
-    only the last one (faster, for tests).
+    only the last one (faster, for tests). ``learner`` forces one of "gradient_boosting",
+    "logistic", "blend" for both outcomes (for measuring; the validation figures are still recorded).
     """
     say = progress or (lambda s: None)
     t0 = time.time()
