@@ -48,6 +48,11 @@ NIR_COMMANDS = [
         "Bosetting: last kommuneindikatorer (municipalities.csv med datadefinisjon) for anmodningen",
     ),
     ("settlement request show ÅR", "Bosetting: årets anmodning per kommune med beregningen (csv eller json)"),
+    (
+        "settlement train|recommend|backtest",
+        "Bosetting: anbefalingsverktøyet på en bosettingsverdens filer: tren modellen, anbefal kommune per "
+        "husstand (assignment.csv, --explain, --one-at-a-time), tilbaketest med settlement_eval.py",
+    ),
     ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
 

@@ -316,6 +316,9 @@ CLI_NOT_READS = {
     "dbrole": "PostgreSQL grants to the application's role; reads no person",
     "settlement indicators": "loads municipal indicators (no person; the planning action audits the load)",
     "settlement request": "the request per municipality (no person; audited as statistics)",
+    "settlement train": "a settlement world's history file, not the register; prints the model's validation only",
+    "settlement recommend": "a settlement world's batch file, not the register; writes the recommendation file",
+    "settlement backtest": "a settlement world's files, not the register; prints scores only",
 }
 # Single-person reads name the person.
 CLI_ONE_PERSON = {"history", "rules explain", "audit person", "audit search", "audit log-pseudonym"}

@@ -5,6 +5,7 @@
     nir settlement figures --year 2025 [--known-at T] [--area 50|5001|region-vest] [--format csv|xlsx|json] [--out F]
                            [--user U]
     nir settlement weekly-list --year 2025 --week 48 [--known-at T] [--area …] [--format …] [--out F] [--user U]
+    nir settlement train|recommend|backtest …   the recommendation tool on a world's files (recommend_cli.py)
 
 ``indicators load`` reads a settlement world's ``municipalities.csv`` and its data dictionary
 ``municipalities.columns.csv`` (``DIR``; default: the public world's copy kept in the repository,
@@ -41,7 +42,7 @@ from nir.actions.acting import Acting
 from nir.cli_options import known_at_option
 from nir.settlement import figures as fg
 from nir.settlement import figures_export as ex
-from nir.settlement import indicators, planning_reads
+from nir.settlement import indicators, planning_reads, recommend_cli
 from nir.settlement.actions import planning
 
 
@@ -78,9 +79,12 @@ class Command(BaseCommand):
             p.add_argument("--format", default="csv", choices=["csv", "xlsx", "json"])
             p.add_argument("--out", help="output file (default: standard output; xlsx needs --out)")
             p.add_argument("--user", help="run as this user (their access applies); default: everything")
+        recommend_cli.add_parsers(subs)
 
     def handle(self, *args, **o):
-        if o["area"] in ("figures", "weekly-list"):
+        if o["area"] in ("train", "recommend", "backtest"):
+            recommend_cli.handle(o, self.stdout, self.stderr)
+        elif o["area"] in ("figures", "weekly-list"):
             self._figures(o)
         elif (o["area"], o["verb"]) == ("indicators", "load"):
             self._load(o)
