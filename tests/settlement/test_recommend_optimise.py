@@ -275,6 +275,18 @@ def test_batch_on_a_random_problem_keeps_every_constraint_and_is_near_its_lp_bou
     assert r.duals_places.shape == (25,) and (r.duals_places >= 0).all()
 
 
+def test_the_lp_by_columns_reaches_the_full_lps_bound():
+    munis, batch, cap, values = _random_problem()
+    m, hh, c = tables(munis, batch, cap)
+    p = opt.problem(hh, m, c)
+    full = opt.assign_batch(p, values, start_columns=None)
+    by_columns = opt.assign_batch(p, values, start_columns=3)
+    assert by_columns.info["lp_rounds"] > 1 and by_columns.info["lp_columns"] < p.allowed.sum()
+    assert by_columns.lp_bound == pytest.approx(full.lp_bound, rel=2e-6)
+    assert by_columns.lp_bound >= full.lp_bound - 1e-6  # still an upper bound
+    assert by_columns.value == pytest.approx(full.value, rel=1e-3)
+
+
 def test_one_at_a_time_keeps_every_constraint_and_reaches_most_of_the_batch():
     munis, batch, cap, values = _random_problem()
     numbers, reasons, r, p = solve(munis, batch, cap, values, one_at_a_time=True)
