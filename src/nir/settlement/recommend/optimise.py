@@ -23,7 +23,7 @@ near the optimum the result is. The capacity rows' duals are the shadow prices o
 One case at a time (:func:`assign_one_at_a_time`, :func:`rank_one`): in the spirit of Annie MOORE's
 dynamic matching (Ahani et al. 2024), a case that becomes ready goes to the allowed municipality with
 room that maximises value − size · dual. The duals never come from the future cases: they are the LP
-duals of a forecast of the arrivals still to come (the cases seen so far, resampled to the number
+duals of a forecast of the arrivals still to come (the cases seen so far, weighted up to the number
 still expected) against the capacity left, re-solved as the year goes on.
 """
 
@@ -544,17 +544,17 @@ def forecast_duals(
     expected: int,
     places_left: np.ndarray,
     um_left: np.ndarray,
-    rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Duals of the capacity left, from a forecast of the arrivals still to come: ``expected``
-    households drawn with replacement from the cases ``seen`` so far (their values known), solved as
-    an LP against ``places_left``/``um_left``. Each forecast household may also stay unplaced at a
-    large loss, so the forecast LP is always feasible and a scarce place gets a high price."""
+    """Duals of the capacity left, from a forecast of the arrivals still to come: the cases ``seen``
+    so far (their values known), each standing for ``expected / len(seen)`` households to come (the
+    expected mix of a resample, without its noise), solved as an LP against ``places_left`` and
+    ``um_left``. Each forecast household may also stay unplaced at a large loss, so the forecast LP
+    is always feasible and a scarce place gets a high price."""
     M = problem.munis.n
     if expected <= 0 or len(seen) == 0:
         return np.zeros(M), np.zeros(M)
-    draw = rng.choice(seen, size=expected, replace=True)
-    uniq, count = np.unique(draw, return_counts=True)
+    uniq = np.asarray(seen)
+    count = np.full(len(uniq), expected / len(uniq))
     vals = values[uniq]
     scale = float(np.abs(vals[problem.allowed[uniq]]).max(initial=1.0))
     res, _, _ = _lp(
@@ -579,7 +579,6 @@ def assign_one_at_a_time(
     *,
     resolve_every: int = 100,
     first_resolves: tuple[int, ...] = (1, 10, 30, 60),
-    seed: int = 0,
 ) -> BatchResult:
     """Each case in turn (``order``, default ready-date order) gets its best municipality by
     :func:`rank_one`, with duals from :func:`forecast_duals` re-solved after the first few cases and
@@ -593,7 +592,6 @@ def assign_one_at_a_time(
     order = ready_order(p.hh) if order is None else np.asarray(order, int)
     if sorted(order.tolist()) != list(range(p.nh)):
         raise ValueError("order must list every household once")
-    rng = np.random.default_rng(seed)
     M = p.munis.n
     is_must = p.must >= 0
     assign = p.must.copy()  # connection households hold their promised places from the start
@@ -608,7 +606,7 @@ def assign_one_at_a_time(
         if done in first_resolves or done == 0 or done % resolve_every == 0:
             seen = np.array(free_order[: done + 1])  # the cases seen so far, this one included
             t1 = time.perf_counter()
-            duals_p, duals_u = forecast_duals(p, values, seen, n_free - done, left_p, left_u, rng)
+            duals_p, duals_u = forecast_duals(p, values, seen, n_free - done, left_p, left_u)
             t_lp += time.perf_counter() - t1
             resolves += 1
         ranked = rank_one(p, h, values[h], left_p, left_u, duals_p, duals_u)
