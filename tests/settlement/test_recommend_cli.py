@@ -23,7 +23,7 @@ from django.core.management.base import CommandError
 
 from nir.settlement import recommend_cli
 
-from . import recommend_world as rw
+from . import recommend_opt_world as rw
 from .test_recommend_optimise import violations
 
 SHARED = pathlib.Path("/work/shared/settlement")
@@ -34,6 +34,7 @@ PUBLIC = pathlib.Path("/work/world/public")
 def standin(monkeypatch):
     monkeypatch.setattr(recommend_cli, "_model_module", lambda: rw)
     monkeypatch.setattr(recommend_cli, "_explain_module", lambda: rw.ExplainStandIn)
+    monkeypatch.setattr(recommend_cli, "_fairness_module", lambda: rw.FairnessStandIn)
 
 
 @pytest.fixture
@@ -245,6 +246,7 @@ def test_backtest_prints_the_scores_and_fails_on_a_violation(standin, world, tmp
     assert "Hele puljen: ratio 0.800 (arbeid 0.700, bli boende 0.500)" in out
     assert "kalibrering work: predikert 10, sann 11 (-9.1 %)" in out
     assert "Én sak om gangen mot hele puljen: 100.0 %" in out
+    assert "Rettferdighet" in out and "bestått" in out
     assert (tmp_path / "bt" / "assignment-batch.csv").exists()
     assert (tmp_path / "bt" / "assignment-one_at_a_time.csv").exists()
 

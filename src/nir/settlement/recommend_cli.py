@@ -506,19 +506,14 @@ def _backtest(o: dict[str, Any], out: Any, err: Any) -> None:
             f"Én sak om gangen mot hele puljen: {100 * jo / jb:.1f} % av det sanne felles målet "
             f"({100 * ro / rb:.1f} % av ratioen)"
         )
-    try:
-        fr = _fairness(rec, model, runs["batch"].assign)
-    except ImportError:
-        fr = None
-    if fr is not None:
-        text = json.dumps(fr, ensure_ascii=False)[:600]
-        out.write(f"Rettferdighet (predikert, mot kapasitetsproporsjonal fordeling): {text}")
+    fr = _fairness_module().fairness_report(hh, munis, capacity, model, runs["batch"].assign)
+    t = fr.get("totals", {})
+    out.write(
+        f"Rettferdighet (predikert, mot kapasitetsproporsjonal tilfeldig fordeling, toleranse {fr.get('tolerance')}): "
+        f"{'bestått' if fr.get('passed') else 'IKKE bestått'}; i arbeid/utdanning {t.get('work')} mot "
+        f"{t.get('work_random')}; grupper under tilfeldig: {', '.join(map(str, fr.get('flagged') or [])) or 'ingen'}"
+    )
     out.write(f"Filer i {out_dir}")
     bad = {n: len(r.get("violations", [])) for n, r in scores.items() if r.get("violations")}
     if bad:
         raise CommandError(f"brudd på harde krav: {bad}", returncode=1)
-
-
-def _fairness(rec: Recommendation, model: Any, assign: np.ndarray) -> Any:
-    report = _fairness_module().fairness_report(rec.hh, rec.munis, rec.capacity, rec.values, assign)
-    return {k: report[k] for k in ("passed", "tolerance") if k in report} or report
