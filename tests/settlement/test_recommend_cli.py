@@ -251,6 +251,13 @@ def test_backtest_prints_the_scores_and_fails_on_a_violation(standin, world, tmp
     assert (tmp_path / "bt" / "assignment-one_at_a_time.csv").exists()
 
 
+def test_train_without_its_files_is_refused_with_exit_status_2(standin, tmp_path):
+    with pytest.raises(CommandError) as e:
+        run("train", "--model", str(tmp_path / "m"))
+    assert e.value.returncode == 2 and "--history og --municipalities må oppgis" in str(e.value)
+    assert not (tmp_path / "m").exists()
+
+
 def test_backtest_refuses_a_folder_that_is_not_a_world(standin, tmp_path):
     with pytest.raises(CommandError) as e:
         run("backtest", "--world", str(tmp_path), "--params", str(tmp_path / "p.json"))

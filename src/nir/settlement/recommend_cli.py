@@ -59,9 +59,10 @@ COLUMNS = (
 
 def add_parsers(subs: Any) -> None:
     tr = subs.add_parser("train", help="train the recommendation model on a settled history")
-    tr.add_argument("--history", required=True, help="history.jsonl(.gz): settled households with outcomes")
-    tr.add_argument("--municipalities", required=True, help="municipalities.csv")
-    tr.add_argument("--model", required=True, help="directory to save the model in")
+    # required in _train, not here, so another source of the history can share the sub-command
+    tr.add_argument("--history", help="history.jsonl(.gz): settled households with outcomes")
+    tr.add_argument("--municipalities", help="municipalities.csv")
+    tr.add_argument("--model", help="directory to save the model in")
     tr.add_argument("--seed", type=int, default=0)
     rec = subs.add_parser("recommend", help="recommend a municipality for every household of a batch")
     rec.add_argument("--model", required=True, help="a directory written by nir settlement train")
@@ -189,6 +190,9 @@ def _summary_lines(node: Any, path: str = "", depth: int = 0) -> list[str]:
 
 
 def _train(o: dict[str, Any], out: Any, err: Any) -> None:
+    missing = [f"--{k}" for k in ("history", "municipalities", "model") if not o.get(k)]
+    if missing:
+        raise _bad_input(f"nir settlement train: {' og '.join(missing)} må oppgis")
     with _input_errors(o["municipalities"]):
         munis = data.read_municipalities(o["municipalities"])
     with _input_errors(o["history"]):
