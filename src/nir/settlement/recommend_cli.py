@@ -302,8 +302,10 @@ class Recommendation:
             left = left_u if p.um[h] else left_p
             top = []
             for i, m in enumerate(ranked):
-                against = np.array(ranked[i + 1 : i + 4] or ranked[:i][-3:], int)
-                reasons = ex.explain(self.model, self.hh, mu, h, m, against) if len(against) else []
+                # the model's reasons for the recommended municipality against the next ones (one
+                # explanation per household: ~30 ms each; the page explains any of them on demand)
+                against = np.array(ranked[1:4], int)
+                reasons = ex.explain(self.model, self.hh, mu, h, m, against) if i == 0 and len(against) else []
                 top.append(
                     {
                         "municipality_number": mu.numbers[m],
