@@ -208,6 +208,11 @@ def _fake_evaluator(tmp_path, violations_):
         "project": {"joint": 180.0, "work": 300.0, "stay": 700.0, "ratio": 0.8, "ratio_work": 0.7, "ratio_stay": 0.5},
         "calibration": {"work": {"predicted_total": 10, "true_total": 11, "bias_percent": -9.1}},
         "subgroups_worse_than_random": [],
+        "connection": {
+            "connection_households": 3,
+            "connection_honoured": 2,
+            "connection_overridden_with_true_reason": 1,
+        },
         "violations": violations_,
     }
     script.write_text(
@@ -247,6 +252,7 @@ def test_backtest_prints_the_scores_and_fails_on_a_violation(standin, world, tmp
     assert "kalibrering work: predikert 10, sann 11 (-9.1 %)" in out
     assert "Én sak om gangen mot hele puljen: 100.0 %" in out
     assert "Rettferdighet" in out and "bestått" in out
+    assert "tilknytning: 2 av 3 fulgt, 1 andre steder med sann grunn" in out
     assert (tmp_path / "bt" / "assignment-batch.csv").exists()
     assert (tmp_path / "bt" / "assignment-one_at_a_time.csv").exists()
 

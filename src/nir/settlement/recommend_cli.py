@@ -442,6 +442,12 @@ def _score_lines(name: str, r: dict[str, Any]) -> list[str]:
         lines.append(
             f"  kalibrering {k}: predikert {c['predicted_total']}, sann {c['true_total']} ({c['bias_percent']} %)"
         )
+    c = r.get("connection")
+    if c:
+        lines.append(
+            f"  tilknytning: {c['connection_honoured']} av {c['connection_households']} fulgt, "
+            f"{c['connection_overridden_with_true_reason']} andre steder med sann grunn"
+        )
     worse = r.get("subgroups_worse_than_random", [])
     lines.append(f"  grupper mer enn 2 poeng under tilfeldig på P(arbeid): {', '.join(worse) or 'ingen'}")
     for v in r.get("violations", [])[:10]:
