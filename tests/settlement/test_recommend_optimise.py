@@ -275,7 +275,9 @@ def test_batch_on_a_random_problem_keeps_every_constraint_and_is_near_its_lp_bou
     assert r.duals_places.shape == (25,) and (r.duals_places >= 0).all()
 
 
-def test_the_lp_by_columns_reaches_the_full_lps_bound():
+@pytest.mark.parametrize("sample", [1500, 20])  # 20: the places priced on a sample first (a large batch)
+def test_the_lp_by_columns_reaches_the_full_lps_bound(monkeypatch, sample):
+    monkeypatch.setattr(opt, "SAMPLE", sample)
     munis, batch, cap, values = _random_problem()
     m, hh, c = tables(munis, batch, cap)
     p = opt.problem(hh, m, c)

@@ -46,6 +46,10 @@ SERVICE_NB = {
 }
 
 
+#: Households in the sample that prices the places before a large batch's LP.
+SAMPLE = 1500
+
+
 class InfeasibleError(ValueError):
     """The constraints cannot all hold (a household with no allowed municipality, or connection
     households that do not fit their municipality together); the message says which."""
@@ -413,6 +417,17 @@ def _lp_by_columns(
     top = np.argpartition(-score, start_columns - 1, axis=1)[:, :start_columns]
     cols = np.zeros_like(p.allowed)
     cols[np.arange(p.nh)[:, None], top] = True
+    free = np.flatnonzero(p.must < 0)
+    if len(free) > 4 * SAMPLE:
+        # A large batch: the best pairs by value alone crowd into the same municipalities. Price the
+        # places first on a sample standing for the whole batch (as one case at a time forecasts),
+        # and start from the best pairs by value − size · price too.
+        sample = np.random.default_rng(0).choice(free, size=SAMPLE, replace=False)
+        left_p, left_u = _left_after(p, p.must, p.must >= 0)
+        dp, du = forecast_duals(p, values, sample, len(free), left_p, left_u)
+        priced = score - p.size[:, None] * np.where(p.um[:, None], du[None, :], dp[None, :])
+        top = np.argpartition(-priced, start_columns - 1, axis=1)[:, :start_columns]
+        cols[np.arange(p.nh)[:, None], top] = True
     cols &= p.allowed
     big = 1000.0 * float(np.abs(values[p.allowed]).max(initial=1.0)) + 1.0
     rounds = 0
