@@ -297,6 +297,7 @@ class Recommendation:
         ex = _explain_module()
         v, p, mu = self.values, self.problem, self.munis
         left_p, left_u = opt._left_after(p, self.result.assign, np.ones(p.nh, bool))
+        members_16_64 = np.bincount(self.hh.p_hh, weights=self.hh.p_eligible.astype(float), minlength=self.hh.nh)
         for h in range(self.hh.nh):
             ranked = self.ranked(h)[:TOP_EXPLAINED]
             left = left_u if p.um[h] else left_p
@@ -304,8 +305,10 @@ class Recommendation:
             for i, m in enumerate(ranked):
                 # the model's reasons for the recommended municipality against the next ones (one
                 # explanation per household: ~30 ms each; the page explains any of them on demand)
+                # (a household without members aged 16-64 has a joint value of 0 everywhere: nothing to explain)
                 against = np.array(ranked[1:4], int)
-                reasons = ex.explain(self.model, self.hh, mu, h, m, against) if i == 0 and len(against) else []
+                explained = i == 0 and len(against) and members_16_64[h] > 0
+                reasons = ex.explain(self.model, self.hh, mu, h, m, against) if explained else []
                 top.append(
                     {
                         "municipality_number": mu.numbers[m],
