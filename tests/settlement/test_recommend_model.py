@@ -251,3 +251,15 @@ def test_fairness_report_flags_a_deliberately_unfair_assignment(world, boosted) 
     assert fair["totals"]["joint"] > fair["totals"]["joint_random"]
     assert {"age=16-24", "age=25-49", "age=50-64", "household=single_adult", "education=none"} <= set(fair["groups"])
     assert fair["household_value"].startswith("sum over the household's members")
+
+
+def test_explain_for_a_household_without_anyone_aged_16_to_64_is_empty_not_an_error(world, boosted) -> None:  # type: ignore[no-untyped-def]
+    """The joint value counts members aged 16-64 only; a household of a 70-year-old has nothing that
+    drives a difference (it crashed in a reshape before)."""
+    _, munis = world
+    twins, school, other = _munis_differing_only_in_school(munis)
+    batch = _young_and_old(twins)
+    batch.records[0]["persons"][0]["age"] = 70
+    elderly = data.households(batch.records, twins)
+    assert not elderly.p_eligible[0]
+    assert explain(boosted, elderly, twins, 0, school, np.array([other])) == []

@@ -109,12 +109,13 @@ def _nb(x: float, fmt: str) -> str:
 
 def explain(model: Any, hh: Households, munis: Municipalities, h: int, m: int, against: np.ndarray) -> list[Reason]:
     """Reasons m's joint value for household h differs from the ``against`` municipalities',
-    sorted by absolute effect (largest first); groups with no effect are left out."""
+    sorted by absolute effect (largest first); groups with no effect are left out. A household with
+    no member aged 16-64 has a joint value of 0 everywhere, so nothing drives a difference: []."""
     against = np.asarray([a for a in np.atleast_1d(against) if int(a) != m], int)
-    if not len(against):
+    ps = np.flatnonzero((hh.p_hh == h) & hh.p_eligible)
+    if not len(against) or not len(ps):
         return []
     b = F.base(hh, munis, year=model.year)
-    ps = np.flatnonzero((hh.p_hh == h) & hh.p_eligible)
     eff = model.effects
     settings = np.r_[m, against]
     n = len(settings)
