@@ -26,6 +26,10 @@ ALLOWED_HOSTS = os.environ.get("NIR_ALLOWED_HOSTS", "127.0.0.1,localhost,testser
 # only where the register holds synthetic data (development, test, demo).
 NIR_ACCEPT_SYNTHETIC_IDS = os.environ.get("NIR_ACCEPT_SYNTHETIC_IDS", "1" if DEBUG else "0") == "1"
 
+# Trained recommendation models (issue 18; nir.settlement.recommend_registry): one folder per version,
+# under var/ (kept out of git). The register's row of each version holds the files' SHA-256.
+NIR_MODEL_DIR = Path(os.environ.get("NIR_MODEL_DIR", VAR_DIR / "models"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

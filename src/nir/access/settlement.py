@@ -134,6 +134,12 @@ def may_plan(principal) -> bool:
     return allows(principal, P.SETTLEMENT_PLAN) and _is_imdi(principal)
 
 
+def may_manage_models(principal) -> bool:
+    """Register a trained recommendation model for use (issue 18): IMDi's national settlement staff and
+    administrators, as for the need and the request (``may_plan``)."""
+    return may_plan(principal)
+
+
 def own_municipality(principal) -> str | None:
     """The municipality a principal's organisation is (a municipality's users and clients)."""
     org = _organisation(principal)

@@ -30,6 +30,7 @@ The process and the names (Norwegian in the verbose names):
 * ``Agreement``           avtale om bosetting — with the planned date (changeable, versioned)
 * ``CaseSettlement``      bosatt — the household moved in; the register's ``Settlement`` rows
                           (``SettledMember`` links each member to its register person)
+* ``RecommendationModelVersion`` a trained recommendation model registered for use (issue 18)
 """
 
 from __future__ import annotations
@@ -61,10 +62,12 @@ __all__ = [
     "MemberRole",
     "MunicipalDecision",
     "MunicipalIndicators",
+    "ModelSource",
     "MunicipalRequest",
     "Operation",
     "Proposal",
     "ProposalAnswer",
+    "RecommendationModelVersion",
     "RequestRound",
     "SettledMember",
     "SettlementCase",
@@ -567,3 +570,35 @@ class SettledMember(models.Model):
         verbose_name = "bosatt person"
         verbose_name_plural = "bosatte personer"
         constraints = [models.UniqueConstraint(fields=["settlement", "member_key"], name="settled_member_uniq")]
+
+
+# --- the recommendation tool (issue 18) -----------------------------------------------------------
+
+
+class ModelSource(models.TextChoices):
+    REGISTER = "register", "Registerets historikk"
+    WORLD = "world", "Syntetisk verden (filer)"
+
+
+class RecommendationModelVersion(Recorded):
+    """A trained recommendation model registered for use (``nir.settlement.actions.recommendation.
+    register_model``): its version, when and from what it was trained, its model card, where its
+    artefacts are (relative to ``settings.NIR_MODEL_DIR``) and their SHA-256, checked before the model is
+    loaded (``nir.settlement.recommend_registry``). Never changed: a newer model is a new row; the newest
+    registered is the one in use."""
+
+    version = models.CharField("modellversjon", max_length=80, unique=True)
+    trained_at = models.DateTimeField("trent")
+    period_from = models.DateField("treningsdata fra", null=True, blank=True)
+    period_to = models.DateField("treningsdata til", null=True, blank=True)
+    source = models.CharField("kilde", max_length=10, choices=ModelSource.choices)
+    card = models.JSONField("modellkort", default=dict)
+    path = models.CharField("mappe", max_length=300)
+    sha256 = models.CharField("SHA-256 av filene", max_length=64)
+
+    class Meta:
+        verbose_name = "anbefalingsmodell"
+        verbose_name_plural = "anbefalingsmodeller"
+
+    def __str__(self) -> str:
+        return self.version

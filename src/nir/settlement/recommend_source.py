@@ -88,6 +88,7 @@ __all__ = [
     "extract_history",
     "history_records",
     "municipality_table",
+    "train_from_register",
     "work_or_education_reasons",
 ]
 
@@ -290,7 +291,9 @@ class HistoryExtract:
         """JSON-safe: the model card's data section (``card["data"]["register"]``)."""
         return {
             "source": "register",
-            "settled_from": self.since.isoformat() if self.since else None,
+            "settled_from": self.since.isoformat()
+            if self.since
+            else min((r["settlement_date"] for r in self.records), default=None),
             "settled_until": _plus_years(self.until, -YEARS_AFTER).isoformat(),
             "outcomes_read_until": self.until.isoformat(),
             "households": self.households,
@@ -693,3 +696,77 @@ def current_capacity(
         for k in sorted(set(places) | set(um))
     ]
     return Capacity.from_rows(rows, munis)
+
+
+# --- training on the register ---------------------------------------------------------------------
+
+TRAINING_PURPOSE = "trening av anbefalingsmodell for bosetting (integreringsloven § 47)"
+
+
+@dataclass
+class TrainedFromRegister:
+    model: Any
+    directory: Any  # pathlib.Path
+    extract: HistoryExtract
+    row: Any = None  # the RecommendationModelVersion when registered
+    seconds: float = 0.0
+
+
+def train_from_register(
+    acting: Any,
+    until: dt.date,
+    *,
+    since: dt.date | None = None,
+    directory: Any = None,
+    register: bool = False,
+    endpoint: str = "nir settlement train --from-register",
+    progress: Any = None,
+    quick: bool = False,
+) -> TrainedFromRegister:
+    """Extract the history from the register (one audited read, ``TRAINING_PURPOSE``), train the model
+    (``recommend.model.train``), record the extract's summary in the card's data section
+    (``card["training_data"]["register"]``), save it to ``directory`` (default: ``NIR_MODEL_DIR/<version>``)
+    and, with ``register``, register it (``actions.recommendation.register_model``, ``source="register"``).
+    ``quick`` (the demo): validate on the latest held-out year only and a small ensemble, where the
+    learner offers it. ``DataError`` when the register holds too little (no household with outcomes)."""
+    import inspect
+    import pathlib
+    import time
+
+    from nir.settlement.recommend.data import households
+    from nir.settlement.recommend.model import train
+
+    say = progress or (lambda s: None)
+    t0 = time.monotonic()
+    munis = municipality_table()
+    say("leser historikken fra registeret")
+    ext = extract_history(until, since=since, munis=munis)
+    if not ext.records:
+        raise DataError(
+            f"historikk: ingen husstander bosatt etter avtale med utfall to år etter (bosatt til og med "
+            f"{_plus_years(until, -YEARS_AFTER).isoformat()})"
+        )
+    assert_no_identities(ext.records)
+    audit_history_read(acting, ext, purpose=TRAINING_PURPOSE, endpoint=endpoint)
+    say(f"{ext.households} husstander, {ext.persons} personer; trener")
+    options: dict[str, Any] = {}
+    if quick:
+        accepted = inspect.signature(train).parameters
+        options = {k: v for k, v in (("validate_years", "latest"), ("n_boot", 2)) if k in accepted}
+    model = train(households(ext.records, munis), munis, progress=say, **options)
+    data = model.card.setdefault("training_data", {})
+    if isinstance(data, dict):
+        data["register"] = ext.summary()
+    folder = pathlib.Path(directory) if directory is not None else None
+    if folder is None:
+        from nir.settlement.recommend_registry import model_dir
+
+        folder = model_dir() / model.version.replace(":", "")
+    model.save(folder)
+    result = TrainedFromRegister(model=model, directory=folder, extract=ext)
+    if register:
+        from nir.settlement.actions.recommendation import register_model
+
+        result.row = register_model(acting, folder, source="register")
+    result.seconds = time.monotonic() - t0
+    return result
