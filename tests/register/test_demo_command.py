@@ -60,17 +60,20 @@ def test_demo_generates_population_when_empty(fast_hashing):
 
 @needs_synth
 @pytest.mark.django_db
-def test_demo_generates_this_years_settlement_with_the_population(fast_hashing):
+def test_demo_generates_this_years_settlement_with_the_population(fast_hashing, settings, tmp_path):
     """The demo's settlement year (nir.synth.settlement): cases whose settled members are the register's
     persons settled by agreement this year (tests/synth/test_settlement_synth.py checks the shape)."""
     from nir.settlement import models as sm
     from nir.synth.generator import default_now
 
+    settings.NIR_MODEL_DIR = tmp_path / "models"
     out = io.StringIO()
     call_command("demo", "--persons", "1000", "--seed", "3", stdout=out, stderr=io.StringIO())
     year = default_now().year
     assert f"Bosettingsår {year}:" in out.getvalue()
-    settled = set(sm.SettledMember.objects.values_list("person_id", flat=True))
+    settled = set(
+        sm.SettledMember.objects.filter(settlement__settlement_date__year=year).values_list("person_id", flat=True)
+    )
     register = set(
         m.Settlement.objects.current()
         .filter(by_agreement=True, settlement_date__year=year)
@@ -101,6 +104,17 @@ def test_demo_generates_this_years_settlement_with_the_population(fast_hashing):
         ).count()
         == 2
     )
+    # The settlement years before (2019–2024 in 2026) with their households, and a recommendation model
+    # trained on them from the register and registered for use (issue 18).
+    from nir.settlement import recommend_registry
+
+    past = sm.CaseSettlement.objects.filter(settlement_date__year__lt=year - 1)
+    assert {d.year for d in past.values_list("settlement_date", flat=True)} == set(range(year - 7, year - 1))
+    assert "Anbefalingsmodell " in out.getvalue()
+    row = sm.RecommendationModelVersion.objects.get()
+    assert row.source == "register" and row.card["training_data"]["register"]["households"] > 100
+    recommend_registry.clear_cache()
+    assert recommend_registry.current_model()[1] == row
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -49,6 +50,10 @@ DEMO_ORGANISATIONS = [
 ]
 
 
+# The settlement years before this one the demo generates (years back: from, to): 2019–2024 in 2026, so
+# each has its outcomes two years later in the register.
+HISTORY_YEARS = (7, 2)
+
 DEMO_CLIENT = "demo-fagsystem-trondheim"
 # The source system of the demo's own registrations (the implausible ones, ``_implausible``).
 DEMO_SOURCE = "Syntetiske demodata"
@@ -87,6 +92,7 @@ class Command(BaseCommand):
         if made_settlement:
             n = self._open_proposals()
             self.stdout.write(f"Foreslo {n} bosettingsklare saker for Trondheim (Bosetting › Forslag).")
+            self._recommendation_model()
         self.stdout.write("")
         self.stdout.write("Demobrukere (passordene er nye ved hver kjøring):")
         for username, org, roles, password in lines:
@@ -107,15 +113,51 @@ class Command(BaseCommand):
 
     def _settlement(self, seed: int) -> None:
         """This year's settlement (nir.synth.settlement), linked to the population's persons settled by
-        agreement: need, request, decisions, capacity, cases, proposals, agreements and settled."""
+        agreement: need, request, decisions, capacity, cases, proposals, agreements and settled; and the
+        settlement years ``HISTORY_YEARS`` before it (2019–2024 in 2026), so that the register holds
+        settled households with their programme results and moves two years later for the
+        recommendation tool to learn from (``_recommendation_model``)."""
         from nir.synth import settlement
         from nir.synth.generator import default_now
 
         now = default_now()
+        t0 = time.monotonic()
+        households = persons = 0
+        for year in range(now.year - HISTORY_YEARS[0], now.year - HISTORY_YEARS[1] + 1):
+            past = settlement.generate(year, seed, now)
+            households += past.settled_households
+            persons += past.settled_persons
+        self.stdout.write(
+            f"Bosettingshistorikk {now.year - HISTORY_YEARS[0]}–{now.year - HISTORY_YEARS[1]}: {households} "
+            f"bosatte husstander, {persons} personer ({time.monotonic() - t0:.0f} s)."
+        )
         result = settlement.generate(now.year, seed, now)
         self.stdout.write(
             f"Bosettingsår {result.year}: {result.cases} saker, {result.settled_persons} bosatte personer, "
             f"{result.ready_end_persons} bosettingsklare nå (nir synth settlement-summary)."
+        )
+
+    def _recommendation_model(self) -> None:
+        """Train the recommendation model on the register's settled households (with their outcomes two
+        years later) and register it for use (``recommend_source.train_from_register``): one audited read
+        of the history, as the demo's system actor acting for IMDi."""
+        from nir.settlement import recommend_source
+        from nir.settlement.recommend.data import DataError
+
+        t0 = time.monotonic()
+        acting = actions.Acting.system(DEMO_SOURCE, channel="command", endpoint="nir demo")
+        try:
+            done = recommend_source.train_from_register(
+                acting, timezone.localdate(), register=True, endpoint="nir demo"
+            )
+        except DataError as e:
+            self.stdout.write(f"Ingen anbefalingsmodell trent: {e}")
+            return
+        size = sum(f.stat().st_size for f in done.directory.rglob("*") if f.is_file())
+        self.stdout.write(
+            f"Anbefalingsmodell {done.model.version} trent på registeret: {done.extract.households} husstander, "
+            f"{done.extract.persons} personer, {time.monotonic() - t0:.0f} s, {size / 1e6:.1f} MB "
+            "(Bosetting › Fordeling)."
         )
 
     def _open_proposals(self, municipality: str = "5001", wanted: int = 2) -> int:
