@@ -147,8 +147,14 @@ class Command(BaseCommand):
         t0 = time.monotonic()
         acting = actions.Acting.system(DEMO_SOURCE, channel="command", endpoint="nir demo")
         try:
+            today = timezone.localdate()
             done = recommend_source.train_from_register(
-                acting, timezone.localdate(), register=True, endpoint="nir demo"
+                acting,
+                today,
+                since=dt.date(today.year - HISTORY_YEARS[0], 1, 1),
+                register=True,
+                endpoint="nir demo",
+                quick=True,
             )
         except DataError as e:
             self.stdout.write(f"Ingen anbefalingsmodell trent: {e}")
@@ -156,7 +162,7 @@ class Command(BaseCommand):
         size = sum(f.stat().st_size for f in done.directory.rglob("*") if f.is_file())
         self.stdout.write(
             f"Anbefalingsmodell {done.model.version} trent på registeret: {done.extract.households} husstander, "
-            f"{done.extract.persons} personer, {time.monotonic() - t0:.0f} s, {size / 1e6:.1f} MB "
+            f"{done.extract.persons} personer, {time.monotonic() - t0:.0f} s, {size / 1e3:.0f} kB "
             "(Bosetting › Fordeling)."
         )
 
