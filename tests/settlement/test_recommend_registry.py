@@ -21,7 +21,7 @@ from nir.settlement import recommend_registry, recommend_source
 from nir.settlement.actions import planning, recommendation
 from nir.settlement.errors import SettlementRefused
 from nir.settlement.models import RecommendationModelVersion
-from nir.settlement.recommend.data import GROUPS, households
+from nir.settlement.recommend.data import GROUPS, DataError, households
 from nir.settlement.recommend.model import train
 from nir.testing.builders import Register, make_user
 
@@ -188,9 +188,10 @@ def test_a_tampered_model_is_refused(trained, model_dir):
         recommend_registry.current_model()
 
 
-def test_train_from_register_end_to_end(model_dir, django_user_model):
-    """The register's own households (settled through the action layer in test_recommend_source's
-    fixture shape, here straight through the register's write path) trained, saved, registered."""
+@pytest.fixture
+def register_history(model_dir):
+    """Sixty persons settled by agreement three and four years ago in four municipalities, each in the
+    programme (half ended in work), a fifth moved away after a year."""
     planning.load_indicators(SYSTEM)
 
     today = timezone.localdate()
@@ -229,7 +230,11 @@ def test_train_from_register_end_to_end(model_dir, django_user_model):
         )
         if i % 5 == 0:  # a fifth move to another municipality after a year
             actions.move(SYSTEM, person.duf, {"move_date": settled + dt.timedelta(days=365), "municipality": "5501"})
-    done = recommend_source.train_from_register(SYSTEM, today, register=True, quick=True)
+
+
+def test_train_from_register_end_to_end(register_history, model_dir):
+    """The register's own households trained, saved (no identity in the files) and registered."""
+    done = recommend_source.train_from_register(SYSTEM, timezone.localdate(), register=True, quick=True)
     assert done.extract.households == 60 and done.row.source == "register"
     summary = done.row.card["training_data"]["register"]
     assert summary["work_or_education_observed"] == 60 and summary["stayed_true"] == 48
@@ -240,3 +245,21 @@ def test_train_from_register_end_to_end(model_dir, django_user_model):
     assert recommend_registry.current_model()[1].pk == done.row.pk
     event = AuditEvent.objects.get(what="settlement.recommendation.history")
     assert event.person_count == 60 and event.purpose == recommend_source.TRAINING_PURPOSE
+
+
+def test_train_command(register_history, model_dir, staff):
+    with pytest.raises(DataError, match="dato"):
+        recommend_source.train_command(until="07.12.2026")
+    with pytest.raises(DataError, match="kan ikke trene"):
+        recommend_source.train_command(until=timezone.localdate().isoformat(), user="bs-midt")
+    with pytest.raises(DataError, match="ukjent bruker"):
+        recommend_source.train_command(until=timezone.localdate().isoformat(), user="nobody")
+    lines = []
+    done = recommend_source.train_command(
+        until=timezone.localdate().isoformat(), register=True, user="bs-nasjonal", write=lines.append, quick=True
+    )
+    assert done.row.registered_by_user_id == staff["national"].pk
+    assert lines[0].startswith(f"Modell {done.model.version} trent på registeret") and "60 husstander" in lines[0]
+    assert "48 ble boende" in lines[1] and lines[-1].startswith("Registrert som gjeldende modell")
+    event = AuditEvent.objects.get(what="settlement.recommendation.history")
+    assert event.user_id == staff["national"].pk and event.channel == "command"

@@ -88,6 +88,7 @@ __all__ = [
     "extract_history",
     "history_records",
     "municipality_table",
+    "train_command",
     "train_from_register",
     "work_or_education_reasons",
 ]
@@ -770,3 +771,78 @@ def train_from_register(
         result.row = register_model(acting, folder, source="register")
     result.seconds = time.monotonic() - t0
     return result
+
+
+def train_command(
+    *,
+    until: str,
+    since: str | None = None,
+    model: str | None = None,
+    register: bool = False,
+    user: str | None = None,
+    write: Any = print,
+    progress: Any = None,
+    quick: bool = False,
+) -> TrainedFromRegister:
+    """``nir settlement train --from-register --until DATE [--since DATE] [--model DIR] [--register]
+    [--user U]``: who acts is ``--user`` (who must hold ``may_manage_models`` to register) or the operator's
+    command line (a system actor). Bad input is a ``DataError`` (the command's exit status 2)."""
+    from django.contrib.auth import get_user_model
+
+    from nir.access import audit
+    from nir.access.policy import AccessDenied
+    from nir.access.settlement import may_manage_models
+    from nir.actions.acting import Acting
+    from nir.settlement.errors import SettlementRefused
+
+    def day(value: str | None, name: str) -> dt.date | None:
+        if not value:
+            return None
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise DataError(f"{name}: {value!r} er ikke en dato (ÅÅÅÅ-MM-DD)") from None
+
+    endpoint = "nir settlement train --from-register"
+    if user:
+        principal = get_user_model().objects.select_related("organisation").filter(username=user).first()
+        if principal is None:
+            raise DataError(f"ukjent bruker {user!r}")
+        if not may_manage_models(principal):
+            raise DataError(
+                f"{user} kan ikke trene eller registrere anbefalingsmodeller (IMDis nasjonale bosettingsstab)"
+            )
+        acting = Acting.for_user(principal, channel="command", source_system="nir settlement", endpoint=endpoint)
+    else:
+        acting = Acting.system(audit.COMMAND_LINE, source_system="nir settlement", channel="command", endpoint=endpoint)
+    end = day(until, "--until")
+    assert end is not None
+    try:
+        done = train_from_register(
+            acting,
+            end,
+            since=day(since, "--since"),
+            directory=model,
+            register=register,
+            endpoint=endpoint,
+            progress=progress,
+            quick=quick,
+        )
+    except (SettlementRefused, AccessDenied) as e:
+        raise DataError(str(e)) from None
+    s = done.extract.summary()
+    write(
+        f"Modell {done.model.version} trent på registeret og lagret i {done.directory}: {s['households']} husstander, "
+        f"{s['persons']} personer bosatt {s['settled_from']}–{s['settled_until']}, {done.seconds:.1f} s"
+    )
+    write(
+        f"Utfall: arbeid/utdanning observert for {s['work_or_education_observed']} ({s['work_or_education_true']} ja), "
+        f"bosted kjent for {s['stayed_known']} husstander ({s['stayed_true']} ble boende)"
+    )
+    if s["skipped_households"]:
+        write("Utelatt: " + ", ".join(f"{k} {v}" for k, v in s["skipped_households"].items()))
+    if s["filled_person_fields"]:
+        write("Fylt inn (mangler i registeret): " + ", ".join(f"{k} {v}" for k, v in s["filled_person_fields"].items()))
+    if done.row is not None:
+        write(f"Registrert som gjeldende modell (versjon {done.row.version}, SHA-256 {done.row.sha256[:12]}…)")
+    return done
