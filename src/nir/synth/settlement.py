@@ -41,6 +41,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -89,7 +90,15 @@ CONNECTION_SHARE = 0.25
 RESETTLEMENT_SHARE = 0.054
 COLLECTIVE_SHARE = 0.867
 WITHDRAWN_SHARE = 0.02
-RESCHEDULED_SHARE = 0.10  # settled households whose agreement got a new planned date
+RESCHEDULED_SHARE = 0.10
+# Household members the year creates: unaccompanied minors moving within 2½ years, and the introduction
+# programme's results of adults (within two years: in work or education; else later and otherwise).
+UM_MOVE_SHARE = 0.12
+MEMBER_WORK_SHARE = 0.38
+MEMBER_WORK_REASONS = ("work", "work_wage_subsidy", "education", "work_and_education")
+MEMBER_WORK_WEIGHTS = (0.45, 0.1, 0.35, 0.1)
+MEMBER_OTHER_REASONS = ("deadline_reached", "health", "care", "other", "work")
+MEMBER_OTHER_WEIGHTS = (0.5, 0.12, 0.13, 0.1, 0.15)  # settled households whose agreement got a new planned date
 RESCHEDULE_REASONS = ("Boligen ble klar tidligere", "Ny dato etter ønske fra kommunen", "Flyreise endret")
 
 DECLINE_REASONS = (
@@ -1030,6 +1039,7 @@ class _Year:
                 for hh, m in new
             ],
         )
+        self._member_facts(done, new, moments, reg)
         settlements = self._bulk(
             sm.CaseSettlement,
             [
@@ -1053,6 +1063,90 @@ class _Year:
                 for m in hh.members
             ],
         )
+
+    def _member_facts(self, done: list, new: list, moments: dict, reg: dict) -> None:
+        """The register facts of the household members the year created (partners, children, unaccompanied
+        minors), as the settle action and the municipality would register them: residence and follow-up
+        with the household (the periods of its first adult, who may have moved; else the settlement
+        municipality, with about ``UM_MOVE_SHARE`` of the others moving within 6–30 months) and, for adults
+        of 18–55, an introduction programme — a participation decision 1–2 months after settlement and,
+        where the year's end allows, its termination: in work or education within two years for about
+        ``MEMBER_WORK_SHARE``, else at the deadline or for health, care or other reasons later."""
+        rng, cap = self.rng, self.now
+        anchors = {hh.members[0].person_id for hh, _ in done if hh.members[0].person_id is not None}
+        periods: dict[int, list[tuple[str, str, dt.date, dt.date | None]]] = defaultdict(list)
+        for pid, muni, district, frm, to in (
+            rm.Residence.objects.current()
+            .filter(person_id__in=[a for a in anchors if a is not None])
+            .order_by("valid_from")
+            .values_list("person_id", "municipality", "district", "valid_from", "valid_to")
+        ):
+            periods[pid].append((muni, district, frm, to))
+        last = min(self.today - dt.timedelta(days=1), self.end + dt.timedelta(days=3 * 365))
+        residences, follow_ups, decisions, terminations = [], [], [], []
+        for hh, m in new:
+            on = hh.settled_on
+            head = hh.members[0].person_id
+            own = [
+                (k, d, max(frm, on), to)
+                for k, d, frm, to in periods.get(head, [])
+                if head is not None and head != m.person_id and (to is None or to >= on)
+            ]
+            if not own:
+                own = [(hh.municipality, hh.district, on, None)]
+                move = on + _days(rng.integers(180, 900))
+                if hh.um and rng.random() < UM_MOVE_SHARE and move <= last:
+                    other = self._municipality()
+                    if other[0] != hh.municipality:
+                        own = [(hh.municipality, hh.district, on, move - dt.timedelta(days=1)), (*other, move, None)]
+            for k, d, frm, to in own:
+                when = max(moments[id(hh)], _at(frm, rng, cap))
+                fields = dict(person_id=m.person_id, municipality=k, district=d, valid_from=frm, valid_to=to)
+                residences.append(rm.Residence(**fields, recorded_at=when, **reg))
+                follow_ups.append(rm.FollowUp(**fields, recorded_at=when, **reg))
+            age = (on - m.birth).days // 365
+            if m.um or not 18 <= age <= 55:
+                continue
+            start = on + _days(rng.integers(30, 61))
+            if start > last:
+                continue
+            decisions.append(
+                rm.Decision(
+                    person_id=m.person_id,
+                    scheme="intro",
+                    decision_type="participation",
+                    decision_date=start,
+                    start_date=start,
+                    follow_up_municipality=hh.municipality,
+                    recorded_at=_at(start, rng, cap),
+                    **reg,
+                )
+            )
+            if rng.random() < MEMBER_WORK_SHARE:
+                reason = str(rng.choice(MEMBER_WORK_REASONS, p=MEMBER_WORK_WEIGHTS))
+                end = start + _days(rng.integers(150, 660))
+            else:
+                reason = str(rng.choice(MEMBER_OTHER_REASONS, p=MEMBER_OTHER_WEIGHTS))
+                end = start + _days(rng.integers(700, 1100))
+            if end > last:
+                continue  # still in the programme
+            terminations.append(
+                rm.Termination(
+                    person_id=m.person_id,
+                    scheme="intro",
+                    termination_type=w.TERMINATION_TYPE_OF_REASON.get(reason, "completed"),
+                    termination_reason=reason,
+                    hours_work_per_week=Decimal("37.5") if reason in w.WORK_REASONS else None,
+                    termination_date=end,
+                    follow_up_municipality=hh.municipality,
+                    recorded_at=_at(end, rng, cap),
+                    **reg,
+                )
+            )
+        self._bulk(rm.Residence, residences)
+        self._bulk(rm.FollowUp, follow_ups)
+        self._bulk(rm.Decision, decisions)
+        self._bulk(rm.Termination, terminations)
 
     # --- municipal side --------------------------------------------------------------------------
 
