@@ -242,6 +242,8 @@ def test_train_from_register_end_to_end(register_history, model_dir):
     text = " ".join(f.read_bytes().decode("latin-1") for f in done.directory.rglob("*") if f.is_file())
     for p in rm.Person.objects.all():
         assert p.duf not in text
+    for d in rm.PersonDetails.objects.current():
+        assert d.national_id not in text and f"{d.first_name} {d.last_name}" not in text
     assert recommend_registry.current_model()[1].pk == done.row.pk
     event = AuditEvent.objects.get(what="settlement.recommendation.history")
     assert event.person_count == 60 and event.purpose == recommend_source.TRAINING_PURPOSE
