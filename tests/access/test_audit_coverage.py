@@ -316,7 +316,9 @@ CLI_NOT_READS = {
     "dbrole": "PostgreSQL grants to the application's role; reads no person",
     "settlement indicators": "loads municipal indicators (no person; the planning action audits the load)",
     "settlement request": "the request per municipality (no person; audited as statistics)",
-    "settlement train": "a settlement world's history file, not the register; prints the model's validation only",
+    "settlement train": "a settlement world's history file, not the register; prints the model's validation only; "
+    "--from-register audits its read of the history as one export event "
+    "(tests/settlement/test_recommend_registry.py::test_train_command_line)",
     "settlement recommend": "a settlement world's batch file, not the register; writes the recommendation file",
     "settlement backtest": "a settlement world's files, not the register; prints scores only",
 }

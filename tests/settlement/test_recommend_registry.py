@@ -265,3 +265,43 @@ def test_train_command(register_history, model_dir, staff):
     assert "48 ble boende" in lines[1] and lines[-1].startswith("Registrert som gjeldende modell")
     event = AuditEvent.objects.get(what="settlement.recommendation.history")
     assert event.user_id == staff["national"].pk and event.channel == "command"
+
+
+def test_train_command_line(register_history, model_dir, staff):
+    """nir settlement train --from-register: the register's history trained and registered; refused
+    without --until or for a user without the right (exit status 2, nothing registered)."""
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--until"):
+        call_command("settlement", "train", "--from-register", stdout=io.StringIO(), stderr=io.StringIO())
+    with pytest.raises(CommandError, match="kan ikke trene"):
+        call_command(
+            "settlement",
+            "train",
+            "--from-register",
+            "--until",
+            timezone.localdate().isoformat(),
+            "--user",
+            "bs-midt",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    assert not RecommendationModelVersion.objects.exists()
+    out = io.StringIO()
+    call_command(
+        "settlement",
+        "train",
+        "--from-register",
+        "--until",
+        timezone.localdate().isoformat(),
+        "--register",
+        "--user",
+        "bs-nasjonal",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    row = RecommendationModelVersion.objects.get()
+    assert "60 husstander" in out.getvalue() and row.registered_by_user_id == staff["national"].pk
+    assert AuditEvent.objects.filter(what="settlement.recommendation.history", channel="command").count() == 1

@@ -1,13 +1,15 @@
 """nir settlement train | recommend | backtest — the recommendation tool on a settlement world's files.
 
     nir settlement train --history FILE --municipalities FILE --model DIR
+    nir settlement train --from-register --until DATE [--since DATE] [--model DIR] [--register] [--user U]
     nir settlement recommend --model DIR --cases FILE --capacity FILE --municipalities FILE \\
         --out assignment.csv [--explain FILE] [--one-at-a-time]
     nir settlement backtest --world DIR --params FILE [--evaluator PATH] [--one-at-a-time] [--out DIR]
 
 Files in the formats of shared/settlement/formats.md; the engine is ``nir.settlement.recommend``
-(docs/settlement-recommendation.md). These commands read files only, never the register: the
-production path (the register's own history and ready cases) is ``recommend_source``.
+(docs/settlement-recommendation.md). These commands read files only, never the register, except
+``train --from-register``: the production path (the register's own history, one audited read) is
+``recommend_source.train_command``.
 
 A bad input file (missing, not in the format, an unknown municipality, constraints that cannot hold)
 stops the command with a message naming the file and what is wrong, exit status 2, and nothing
@@ -64,6 +66,12 @@ def add_parsers(subs: Any) -> None:
     tr.add_argument("--municipalities", help="municipalities.csv")
     tr.add_argument("--model", help="directory to save the model in")
     tr.add_argument("--seed", type=int, default=0)
+    # the production path: the register's own history (recommend_source.train_command, audited there)
+    tr.add_argument("--from-register", action="store_true", help="train on the register's settled households")
+    tr.add_argument("--until", help="--from-register: outcomes read up to this date (YYYY-MM-DD)")
+    tr.add_argument("--since", help="--from-register: households settled from this date")
+    tr.add_argument("--register", action="store_true", help="--from-register: register the model for use")
+    tr.add_argument("--user", help="--from-register: the acting user (IMDi's national settlement staff)")
     rec = subs.add_parser("recommend", help="recommend a municipality for every household of a batch")
     rec.add_argument("--model", required=True, help="a directory written by nir settlement train")
     rec.add_argument("--cases", required=True, help="batch.jsonl(.gz): households ready for settlement")
@@ -189,7 +197,30 @@ def _summary_lines(node: Any, path: str = "", depth: int = 0) -> list[str]:
 # ------------------------------------------------------------------------------------------------
 
 
+def _train_from_register(o: dict[str, Any], out: Any, err: Any) -> None:
+    """The register's own history: ``nir.settlement.recommend_source.train_command`` (one audited read)."""
+    from nir.settlement import recommend_source
+
+    if not o.get("until"):
+        raise _bad_input("nir settlement train --from-register: --until må oppgis")
+    with _progress(err, "Trener") as say:
+        try:
+            recommend_source.train_command(
+                until=o["until"],
+                since=o.get("since"),
+                model=o.get("model"),
+                register=bool(o.get("register")),
+                user=o.get("user"),
+                write=lambda line: out.write(line),
+                progress=say,
+            )
+        except data.DataError as e:
+            raise _bad_input(str(e)) from None
+
+
 def _train(o: dict[str, Any], out: Any, err: Any) -> None:
+    if o.get("from_register"):
+        return _train_from_register(o, out, err)
     missing = [f"--{k}" for k in ("history", "municipalities", "model") if not o.get(k)]
     if missing:
         raise _bad_input(f"nir settlement train: {' og '.join(missing)} må oppgis")
