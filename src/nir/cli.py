@@ -51,7 +51,8 @@ NIR_COMMANDS = [
     (
         "settlement train|recommend|backtest",
         "Bosetting: anbefalingsverktøyet på en bosettingsverdens filer: tren modellen, anbefal kommune per "
-        "husstand (assignment.csv, --explain, --one-at-a-time), tilbaketest med settlement_eval.py",
+        "husstand (assignment.csv, --explain, --one-at-a-time), tilbaketest med settlement_eval.py; "
+        "train --from-register --until DATO: på registerets egen historikk (--register: ta i bruk)",
     ),
     ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
