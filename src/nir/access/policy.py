@@ -390,6 +390,7 @@ API_RULES.update(
         "POST /settlement/cases/{number}/members": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
         "POST /settlement/cases/{number}/mappings": Rule(P.SETTLEMENT_CASES, Person.NONE, write=True),
         "GET /settlement/cases/{number}/mappings": Rule(None, Person.CASES),
+        "GET /settlement/cases/{number}/recommendation": Rule(P.SETTLEMENT_ASSIGN, Person.CASES),
         "POST /settlement/cases/{number}/proposals": Rule(P.SETTLEMENT_ASSIGN, Person.NONE, write=True),
         "GET /settlement/proposals": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES),
         "POST /settlement/proposals/{proposal_id}/answer": Rule(P.SETTLEMENT_MUNICIPALITY, Person.NONE, write=True),
@@ -500,6 +501,8 @@ WEB_RULES: dict[str, Rule] = {
     "settlement_assignment": Rule(P.SETTLEMENT_ASSIGN, Person.CASES),
     "settlement_proposals": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES),
     "settlement_agreements": Rule(P.SETTLEMENT_MUNICIPALITY, Person.CASES),
+    # the recommendation tool's model card and versions (issue 18): IMDi's settlement staff, no persons
+    "settlement_recommendation_model": Rule(P.SETTLEMENT_ASSIGN, Person.NONE),
     # OAuth2 for machine clients: the client authenticates with its signed grant, not a session.
     "oauth_token": PUBLIC,
     "oauth_jwks": PUBLIC,

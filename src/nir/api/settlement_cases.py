@@ -6,6 +6,7 @@
     POST /settlement/cases/{number}/members          add a person to the household
     POST /settlement/cases/{number}/mappings         a mapping (kartlegging) of one person
     GET  /settlement/cases/{number}/mappings         the mapping (the receiving municipality after agreement)
+    GET  /settlement/cases/{number}/recommendation   IMDi's caseworker: the ranked municipalities (issue 18)
     POST /settlement/cases/{number}/proposals        IMDi proposes the case to a municipality
     GET  /settlement/proposals                       the proposals made to the caller's municipality
     POST /settlement/proposals/{id}/answer           the municipality accepts or declines
@@ -40,7 +41,7 @@ from nir.access.settlement import CaseView, case_scope, own_municipality
 from nir.actions.acting import Acting
 from nir.api.errors import ApiProblem
 from nir.api.schemas import PROBLEM_STATUSES, Out, Problem
-from nir.settlement import selectors
+from nir.settlement import recommend_service, selectors
 from nir.settlement.actions import assignment, cases
 from nir.settlement.errors import SettlementRefused
 from nir.settlement.models import Proposal, SettlementCase
@@ -443,6 +444,100 @@ def get_mappings(request: HttpRequest, number: str):
         raise ApiProblem(403, "Kartleggingen er tilgjengelig for kommunen først når avtale om bosetting er inngått.")
     _audit_read(request, "settlement.mappings", [number])
     return Status(200, {"case": number, "mappings": doc["mappings"]})
+
+
+# --- the recommendation (issue 18) ---------------------------------------------------------------------
+
+
+class RecommendationReasonOut(Out):
+    feature: str
+    label: str = Field(..., description="The feature, in bokmål")
+    effect: float = Field(..., description="Its effect on the joint value against the other ranked ones")
+    text: str = Field(..., description="The reason, in bokmål")
+
+
+class RecommendedMunicipalityOut(Out):
+    rank: int
+    municipality: str
+    name: str
+    work: float = Field(..., description="Expected members aged 16–64 in work or education after two years")
+    work_interval: tuple[float, float] = Field(..., description="±1.645 sd (90 %)")
+    stay: float = Field(..., description="Probability the household still lives there after two years")
+    stay_interval: tuple[float, float]
+    joint: float = Field(..., description="Σ P(work)·P(stay): the value the assignment maximises")
+    joint_sd: float
+    places_left: float = Field(..., description="Free places (persons) today")
+    um_places_left: float = Field(..., description="Free places for unaccompanied minors today")
+    reasons: list[RecommendationReasonOut]
+
+
+class ExcludedMunicipalityOut(Out):
+    municipality: str
+    name: str
+    reason: str
+
+
+class CaseRecommendationOut(Out):
+    case: str
+    available: bool = Field(..., description="False when no model is registered (message says what to do)")
+    message: str = ""
+    model_version: str = ""
+    ranked: list[RecommendedMunicipalityOut] = []
+    excluded: list[ExcludedMunicipalityOut] = []
+    connection: str = Field("", description="The connection municipality, when the case has one")
+    connection_status: Literal["", "none", "honoured", "not_honoured"] = ""
+    override_reasons: list[str] = Field([], description="Why the connection cannot be honoured")
+
+
+def _recommendation_doc(rec: recommend_service.CaseRecommendation) -> dict[str, Any]:
+    return {
+        "case": rec.case,
+        "available": rec.available,
+        "message": rec.message,
+        "model_version": rec.model_version,
+        "ranked": [
+            {
+                "rank": r.rank,
+                "municipality": r.number,
+                "name": r.name,
+                "work": r.work,
+                "work_interval": (r.work_low, r.work_high),
+                "stay": r.stay,
+                "stay_interval": (r.stay_low, r.stay_high),
+                "joint": r.joint,
+                "joint_sd": r.joint_sd,
+                "places_left": r.places_left,
+                "um_places_left": r.um_places_left,
+                "reasons": r.reasons,
+            }
+            for r in rec.ranked
+        ],
+        "excluded": [{"municipality": e.number, "name": e.name, "reason": e.reason} for e in rec.excluded],
+        "connection": rec.connection,
+        "connection_status": rec.connection_status,
+        "override_reasons": rec.override_reasons,
+    }
+
+
+@router.get(
+    "/settlement/cases/{number}/recommendation",
+    response={200: CaseRecommendationOut, **PROBLEMS},
+    summary="The recommended municipalities for a ready case",
+)
+def get_recommendation(request: HttpRequest, number: str):
+    """The current model's ranked municipalities for a ready case (best first, consistent with deciding
+    the whole batch: value − size · dual price of capacity), each with its predicted outcomes and their
+    90 % interval, remaining capacity and the reasons; the municipalities the hard constraints exclude
+    and why. Only IMDi's caseworker who may assign in the case's area (403); 404 for a case the caller may
+    not see; 409 for a case not ready. Without a registered model: `available` false and a message."""
+    _require_some_cases(request)
+    _visible(request, number)
+    try:
+        rec = _run(recommend_service.case_recommendation, request.auth, number, number=number)
+    except recommend_service.NotReady:
+        raise ApiProblem(409, f"Saken {number} er ikke klar for bosetting; den har ingen anbefaling.") from None
+    _audit_read(request, "settlement.recommendation", [number], model_version=rec.model_version)
+    return Status(200, _recommendation_doc(rec))
 
 
 # --- proposals, answers, settled ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ from django.views.decorators.http import require_http_methods
 from nir.access.policy import AccessDenied
 from nir.access.settlement import assign_area, case_scope, may_assign_in, may_register_cases, own_municipality
 from nir.actions.acting import Acting
-from nir.settlement import selectors
+from nir.settlement import recommend_service, selectors
 from nir.settlement.actions import assignment, cases
 from nir.settlement.errors import SettlementRefused
 from nir.settlement.models import (
@@ -199,6 +199,7 @@ def case_page(request, nr: str):
         p["place"] = _muni_name(names, p["municipality"])
     _audit(request, "settlement.case", [nr])
     offers = changes.offers(request.user, nr, doc)
+    recommendation = recommendation_context(request, nr) if doc.get("status") == selectors.Status.READY else None
     return render(
         request,
         "web/settlement_cases/case.html",
@@ -218,6 +219,7 @@ def case_page(request, nr: str):
             "connections": ConnectionKind.choices,
             "role_choices": MemberRole.choices,
             "today": timezone.localdate(),
+            "recommendation": recommendation,
         },
         status=outcome.status,
     )
@@ -335,6 +337,48 @@ def case_new(request):
     )
 
 
+# --- the recommendation (issue 18) ---------------------------------------------------------------------
+
+
+def _recommendation_followed(request, posted: dict[str, str]) -> dict[str, Any]:
+    """What ``propose`` records when the caseworker proposes from the ranked list: the list as shown
+    (computed again here, never taken from the form), the model version and the override reason."""
+    try:
+        rec = recommend_service.case_recommendation(request.user, posted["case"])
+    except recommend_service.NotReady:
+        return {}
+    if not rec.available:
+        return {}
+    return {
+        "recommendation": rec.record(),
+        "model_version": rec.model_version,
+        "override_reason": posted.get("override_reason", ""),
+    }
+
+
+def recommendation_context(request, number: str, posted: dict[str, str] | None = None, errors=None):
+    """The recommendation part of a page for case ``number``: ``None`` when the principal may not see
+    it; otherwise a dict for ``_recommendation.html`` (the ranked list, excluded municipalities, or why
+    there is none)."""
+    names = reference_names(timezone.localdate())
+    try:
+        rec = recommend_service.case_recommendation(request.user, number)
+    except (AccessDenied, SettlementCase.DoesNotExist):
+        return None
+    except recommend_service.NotReady:
+        return {"case": number, "not_ready": True}
+    posted = posted if posted and posted.get("case") == number and posted.get("recommended") else {}
+    return {
+        "case": number,
+        "rec": rec,
+        "connection_place": _muni_name(names, rec.connection),
+        "posted": posted,
+        "errors": errors if posted else {},
+        "default_deadline": timezone.localdate() + dt.timedelta(days=assignment.DEFAULT_DEADLINE_DAYS),
+        "model_url": reverse("settlement_recommendation_model"),
+    }
+
+
 # --- the assignment work list ----------------------------------------------------------------------------
 
 
@@ -349,7 +393,10 @@ def assignment_page(request):
     status = 200
     done = request.GET.get("foreslatt", "")
     if request.method == "POST":
-        posted = {k: request.POST.get(k, "").strip() for k in ("case", "municipality", "deadline", "note")}
+        posted = {
+            k: request.POST.get(k, "").strip()
+            for k in ("case", "municipality", "deadline", "note", "override_reason", "recommended")
+        }
         deadline = _date(posted["deadline"])
         if isinstance(deadline, str):
             errors["deadline"] = _("Dates are written dd.mm.yyyy.")
@@ -357,12 +404,14 @@ def assignment_page(request):
             errors["municipality"] = _("Choose a municipality.")
         else:
             try:
+                followed = _recommendation_followed(request, posted) if posted["recommended"] else {}
                 assignment.propose(
                     Acting.from_request(request),
                     posted["case"],
                     posted["municipality"],
                     deadline=deadline,
                     note=posted["note"],
+                    **followed,
                 )
             except SettlementCase.DoesNotExist:
                 errors["case"] = _("No such settlement case.")
@@ -379,12 +428,17 @@ def assignment_page(request):
     for r in rows:
         r["choices"] = [(k, _muni_name(names, k), free) for k, free in selectors.municipalities_for(r, wl)]
         r["posted"] = posted if posted.get("case") == r["number"] else {}
-        r["errors"] = errors if posted.get("case") == r["number"] else {}
+        r["errors"] = errors if posted.get("case") == r["number"] and not posted.get("recommended") else {}
+        r["recommendation_url"] = f"?sak={r['number']}" + ("&alle=1" if all_regions else "") + "#bs-recommendations"
     capacity = [
         {"place": _muni_name(names, k), **free, "may": may_assign_in(request.user, k)}
         for k, free in wl.capacity.items()
     ]
-    _audit(request, "settlement.assignment", [r["number"] for r in rows], all_regions=all_regions)
+    numbers = [r["number"] for r in rows]
+    chosen = (request.POST.get("case") if posted.get("recommended") else request.GET.get("sak", "")) or ""
+    chosen = chosen.strip() if chosen.strip() in numbers else (numbers[0] if numbers else "")
+    recommendation = recommendation_context(request, chosen, posted, errors) if chosen else None
+    _audit(request, "settlement.assignment", numbers, all_regions=all_regions, recommendation=chosen)
     return render(
         request,
         "web/settlement_cases/assignment.html",
@@ -396,7 +450,10 @@ def assignment_page(request):
             "regional": area is not None,
             "default_deadline": default_deadline,
             "done": done,
-            "errors": errors if errors and not any(r["errors"] for r in rows) else {},
+            "errors": errors
+            if errors and not any(r["errors"] for r in rows) and not (recommendation or {}).get("errors")
+            else {},
+            "recommendation": recommendation,
         },
         status=status,
     )

@@ -135,6 +135,17 @@ def _ready_details(case: SettlementCase, today: dt.date) -> CaseDetails:
     return details
 
 
+def _recommended_first(recommendation: dict[str, Any] | None) -> str:
+    """The top-ranked municipality of a recommendation (``recommend_service.CaseRecommendation.record``:
+    ``{"ranked": [{"number": "5001", …}, …]}``), or "" when none is given."""
+    if recommendation is None:
+        return ""
+    ranked = recommendation.get("ranked") if isinstance(recommendation, dict) else None
+    if not isinstance(ranked, list) or not ranked or not isinstance(ranked[0], dict):
+        raise SettlementRefused("recommendation", "anbefalingen mangler en rangert liste av kommuner")
+    return str(ranked[0].get("number") or "")
+
+
 # --- propose, answer, withdraw ---------------------------------------------------------------------
 
 
@@ -153,7 +164,9 @@ def propose(
     """Propose case ``number`` to ``municipality``, to be answered by ``deadline`` (default: today +
     ``deadline_days``). The case must be ready and the municipality must have free capacity of the
     household's kind for all its persons (and meet its special needs). ``recommendation``,
-    ``model_version`` and ``override_reason`` are stored as given (the recommendation tool, issue 18)."""
+    ``model_version`` and ``override_reason`` are stored as given (the recommendation tool, issue 18);
+    a municipality other than the recommendation's first needs an ``override_reason`` (begrunnelse for
+    avvik fra anbefalingen)."""
     today = timezone.localdate()
     with transaction.atomic():
         _require_assign(acting, municipality)
@@ -164,6 +177,12 @@ def propose(
             raise SettlementRefused("municipality", f"ukjent kommunenummer {municipality[:10]!r}")
         if not valid:
             raise SettlementRefused("municipality", f"kommunenummer {municipality} er ikke gyldig i dag")
+        first = _recommended_first(recommendation)
+        if first and first != municipality and not override_reason.strip():
+            raise SettlementRefused(
+                "override_reason",
+                f"kommune {municipality} er ikke den anbefalte ({first}): oppgi begrunnelse for avvik fra anbefalingen",
+            )
         deadline = deadline or today + dt.timedelta(days=deadline_days)
         if deadline < today:
             raise SettlementRefused("deadline", "svarfristen kan ikke være før i dag")

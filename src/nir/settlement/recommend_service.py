@@ -1,0 +1,344 @@
+"""The recommendation for one settlement case, as IMDi's caseworker sees it (issue 18, rec-app).
+
+    rec = case_recommendation(principal, "BS-2026-000001")
+    rec.available          # False when no model is registered (rec.message says how to train one)
+    rec.ranked             # the top municipalities allowed for the household, best first
+    rec.excluded           # the municipalities the hard constraints exclude, and why
+    rec.record()           # the ranked list as shown, for ``assignment.propose(recommendation=…)``
+
+The ranking is consistent with deciding the whole batch at once (``optimise.rank_one``: value − size ·
+dual price of the capacity it uses). The dual prices come from one batch solve over every case ready
+today against today's free capacity; that solve, the model's value matrix and the households' arrays
+are kept per *state* (the model version, today, and the count and newest row of every table that
+changes the cases, the capacity or the municipality table), so one case renders from the cache and a
+new case, capacity line, proposal, agreement or model is seen at the next request.
+
+Inputs: ``recommend_source`` (the database as the engine's tables) and ``recommend_registry`` (the
+current model). Access: only a principal who may assign in the case's area
+(``nir.access.settlement.may_assign_in`` for the municipality the case belongs to); the caller audits
+the read with the case number (``selectors.audit_cases``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from nir.access.policy import AccessDenied, Permission, allows
+from nir.access.settlement import assign_area, may_assign_in
+from nir.settlement import selectors
+from nir.settlement.models import (
+    Agreement,
+    CapacityLine,
+    CaseDetails,
+    CaseMember,
+    CaseSettlement,
+    IndicatorDataset,
+    Proposal,
+    ProposalAnswer,
+    SettlementCase,
+)
+
+__all__ = [
+    "TOP",
+    "CaseRecommendation",
+    "Excluded",
+    "NotReady",
+    "Ranked",
+    "case_recommendation",
+    "clear_cache",
+]
+
+TOP = 5  # municipalities shown per case
+Z90 = 1.645  # the interval shown is the prediction ± 1.645 sd (90 % under a normal approximation)
+OVERRIDE_TEXT = {  # optimise.Problem.override_reasons codes (formats.md) in bokmål
+    "no_places": "tilknytningskommunen har ikke nok ledige plasser",
+    "no_um_places": "tilknytningskommunen har ikke nok ledige plasser for enslige mindreårige",
+    "special_needs_not_accepted": "tilknytningskommunen tar ikke imot særskilte behov",
+    "service_missing": "tilknytningskommunen mangler tjenesten behovet krever",
+}
+TRAIN_HINT = (
+    "Ingen anbefalingsmodell er registrert ennå. IMDi trener en modell fra registerets bosettinger med "
+    "«nir settlement train» og registrerer den; se docs/settlement-recommendation.md."
+)
+
+
+class NotReady(Exception):
+    """The case is not ready for settlement (proposed, agreed, settled or withdrawn): nothing to rank."""
+
+
+@dataclass
+class Ranked:
+    rank: int
+    number: str
+    name: str
+    work: float  # expected members 16–64 in work or education after two years
+    work_low: float
+    work_high: float
+    stay: float  # P(the household still lives there after two years)
+    stay_low: float
+    stay_high: float
+    joint: float  # Σ P(work_i)·P(stay): the objective
+    joint_sd: float
+    places_left: float
+    um_places_left: float
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Excluded:
+    number: str
+    name: str
+    reason: str
+
+
+@dataclass
+class CaseRecommendation:
+    case: str
+    available: bool
+    message: str = ""
+    model_version: str = ""
+    ranked: list[Ranked] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
+    connection: str = ""  # the connection municipality's number, or ""
+    connection_status: str = ""  # "none", "honoured" or "not_honoured"
+    override_reasons: list[str] = field(default_factory=list)  # why the connection is not honoured
+
+    @property
+    def top(self) -> str:
+        return self.ranked[0].number if self.ranked else ""
+
+    def record(self) -> dict[str, Any]:
+        """The recommendation as shown, to be stored with a proposal (``Proposal.recommendation``)."""
+        return {
+            "case": self.case,
+            "model_version": self.model_version,
+            "ranked": [
+                {k: v for k, v in asdict(r).items() if k not in ("reasons",)}
+                | {"reasons": [x.get("label", "") for x in r.reasons]}
+                for r in self.ranked
+            ],
+            "connection": self.connection,
+            "connection_status": self.connection_status,
+        }
+
+
+# --- the batch state, cached ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    key: tuple
+    model: Any
+    row: Any
+    munis: Any
+    capacity: Any
+    hh: Any
+    problem: Any
+    values: Any  # HouseholdValues
+    duals_places: np.ndarray
+    duals_um: np.ndarray
+    numbers: dict[str, int]  # case number -> household row
+    reasons: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_cache: dict[str, _Batch] = {}
+
+_STATE_TABLES = (
+    CaseDetails,
+    CaseMember,
+    Proposal,
+    ProposalAnswer,
+    Agreement,
+    CaseSettlement,
+    CapacityLine,
+    IndicatorDataset,
+)
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _state_key(version: str, today: dt.date) -> tuple:
+    """What the batch depends on: the model, today (proposal deadlines, capacity periods) and every table
+    whose rows change the ready cases, the capacity or the municipalities (append-only: a change adds a
+    row, so the count and the newest key change)."""
+    parts: list[Any] = [version, today.isoformat()]
+    for model in _STATE_TABLES:
+        agg = model.objects.aggregate(n=Count("pk"), last=Max("pk"))
+        parts.append((model.__name__, agg["n"], agg["last"]))
+    return tuple(parts)
+
+
+def _ready_cases(today: dt.date) -> list[SettlementCase]:
+    details = selectors._with_status(CaseDetails.objects.current(), selectors.Status.READY, today)  # noqa: SLF001
+    rows = details.select_related("case").order_by("ready_date", "case__number")
+    return [d.case for d in rows]
+
+
+def _batch(model: Any, row: Any, today: dt.date) -> _Batch:
+    from nir.settlement import recommend_source
+    from nir.settlement.recommend import optimise
+    from nir.settlement.recommend.data import households
+
+    key = _state_key(model.version, today)
+    with _lock:
+        hit = _cache.get("batch")
+        if hit is not None and hit.key == key:
+            return hit
+        munis = recommend_source.municipality_table()
+        capacity = recommend_source.current_capacity()
+        cases = _ready_cases(today)
+        records = recommend_source.case_records(cases)
+        hh = households(records, munis)
+        problem = optimise.problem(hh, munis, capacity)
+        values = model.predict(hh, munis)
+        if hh.nh:
+            result = optimise.assign_batch(problem, values.joint, time_limit=60)
+            duals_places, duals_um = np.asarray(result.duals_places), np.asarray(result.duals_um)
+        else:
+            duals_places, duals_um = np.zeros(munis.n), np.zeros(munis.n)
+        batch = _Batch(
+            key=key,
+            model=model,
+            row=row,
+            munis=munis,
+            capacity=capacity,
+            hh=hh,
+            problem=problem,
+            values=values,
+            duals_places=duals_places,
+            duals_um=duals_um,
+            # case_records gives one household per case, in the cases' order (its household_id is the
+            # case number where it says so)
+            numbers={c.number: i for i, c in enumerate(cases)}
+            if len(cases) == hh.nh
+            else dict(zip(hh.ids, range(hh.nh))),
+        )
+        _cache["batch"] = batch
+        return batch
+
+
+# --- one case --------------------------------------------------------------------------------------------
+
+
+def _case_municipality(details: CaseDetails | None) -> str:
+    if details is None:
+        return ""
+    return details.location_municipality or details.connection_municipality or ""
+
+
+def may_see_recommendation(principal, number: str) -> bool:
+    """Only IMDi's caseworker who may assign in the case's area (its location or connection municipality;
+    a household abroad: anyone who may assign)."""
+    if not allows(principal, Permission.SETTLEMENT_ASSIGN):
+        return False
+    area = assign_area(principal)
+    if area is not None and area.empty:
+        return False
+    details = CaseDetails.objects.current().filter(case__number=number).first()
+    places = [p for p in ((details.location_municipality, details.connection_municipality) if details else ()) if p]
+    return not places or any(may_assign_in(principal, p) for p in places)
+
+
+def _interval(mean: float, sd: float, lo: float, hi: float) -> tuple[float, float]:
+    return max(lo, mean - Z90 * sd), min(hi, mean + Z90 * sd)
+
+
+def _reasons(batch: _Batch, h: int, m: int, against: list[int]) -> list[dict[str, Any]]:
+    from nir.settlement.recommend import explain
+
+    key = (h, m)
+    if key not in batch.reasons:
+        reasons = explain.explain(batch.model, batch.hh, batch.munis, h, m, np.asarray(against, int))
+        batch.reasons[key] = [
+            {"feature": r.feature, "label": r.label_nb, "effect": float(r.effect), "text": r.text_nb}
+            for r in reasons[:3]
+        ]
+    return batch.reasons[key]
+
+
+def case_recommendation(principal, number: str, *, today: dt.date | None = None) -> CaseRecommendation:
+    """The recommendation for ready case ``number``. Raises ``SettlementCase.DoesNotExist`` (no such
+    case), ``AccessDenied`` (the principal may not assign in its area) or ``NotReady``."""
+    from nir.settlement import recommend_registry
+    from nir.settlement.recommend import optimise
+
+    today = today or timezone.localdate()
+    if not SettlementCase.objects.filter(number=number).exists():
+        raise SettlementCase.DoesNotExist(number)
+    if not may_see_recommendation(principal, number):
+        raise AccessDenied(Permission.SETTLEMENT_ASSIGN, "Saken er utenfor regionen du fordeler til.")
+    current = recommend_registry.current_model()
+    if current is None:
+        return CaseRecommendation(case=number, available=False, message=TRAIN_HINT)
+    model, row = current
+    batch = _batch(model, row, today)
+    h = batch.numbers.get(number)
+    if h is None:
+        raise NotReady(number)
+    munis, cap, values = batch.munis, batch.capacity, batch.values
+    order = optimise.rank_one(
+        batch.problem,
+        h,
+        values.joint[h],
+        np.asarray(cap.places, float),
+        np.asarray(cap.um_places, float),
+        batch.duals_places,
+        batch.duals_um,
+    )
+    top = [int(m) for m in order[:TOP]]
+    ranked = []
+    for i, m in enumerate(top):
+        members_16_64 = float(np.sum(batch.hh.p_eligible[batch.hh.p_hh == h]))
+        work_low, work_high = _interval(float(values.work[h, m]), float(values.work_sd[h, m]), 0.0, members_16_64)
+        stay_low, stay_high = _interval(float(values.stay[h, m]), float(values.stay_sd[h, m]), 0.0, 1.0)
+        ranked.append(
+            Ranked(
+                rank=i + 1,
+                number=munis.numbers[m],
+                name=munis.names[m],
+                work=float(values.work[h, m]),
+                work_low=work_low,
+                work_high=work_high,
+                stay=float(values.stay[h, m]),
+                stay_low=stay_low,
+                stay_high=stay_high,
+                joint=float(values.joint[h, m]),
+                joint_sd=float(values.joint_sd[h, m]),
+                places_left=float(cap.places[m]),
+                um_places_left=float(cap.um_places[m]),
+                reasons=_reasons(batch, h, m, [x for x in top if x != m]),
+            )
+        )
+    excluded = [
+        Excluded(number=munis.numbers[m], name=munis.names[m], reason=why)
+        for m, why in sorted(batch.problem.excluded(h).items(), key=lambda kv: munis.numbers[kv[0]])
+    ]
+    conn = int(batch.hh.h_conn[h])
+    if conn < 0:
+        status, overrides = "none", []
+    elif int(batch.problem.must[h]) == conn:
+        status, overrides = "honoured", []
+    else:
+        status = "not_honoured"
+        overrides = [OVERRIDE_TEXT.get(r, r) for r in batch.problem.override_reasons(h)]
+    return CaseRecommendation(
+        case=number,
+        available=True,
+        model_version=str(model.version),
+        ranked=ranked,
+        excluded=excluded,
+        connection=munis.numbers[conn] if conn >= 0 else "",
+        connection_status=status,
+        override_reasons=overrides,
+    )
