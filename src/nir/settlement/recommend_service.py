@@ -267,20 +267,28 @@ def _reasons(batch: _Batch, h: int, m: int, against: list[int]) -> list[dict[str
     return batch.reasons[key]
 
 
+def current_model() -> tuple[Any, Any] | None:
+    """The registered model and its row, or ``None`` (also while the registry is not installed)."""
+    try:
+        from nir.settlement import recommend_registry
+    except ImportError:  # pragma: no cover - the registry (helper rec-source) lands separately
+        return None
+    return recommend_registry.current_model()
+
+
 def case_recommendation(principal, number: str, *, today: dt.date | None = None) -> CaseRecommendation:
     """The recommendation for ready case ``number``. Raises ``SettlementCase.DoesNotExist`` (no such
     case), ``AccessDenied`` (the principal may not assign in its area) or ``NotReady``."""
-    from nir.settlement import recommend_registry
-    from nir.settlement.recommend import optimise
-
     today = today or timezone.localdate()
     if not SettlementCase.objects.filter(number=number).exists():
         raise SettlementCase.DoesNotExist(number)
     if not may_see_recommendation(principal, number):
         raise AccessDenied(Permission.SETTLEMENT_ASSIGN, "Saken er utenfor regionen du fordeler til.")
-    current = recommend_registry.current_model()
+    current = current_model()
     if current is None:
         return CaseRecommendation(case=number, available=False, message=TRAIN_HINT)
+    from nir.settlement.recommend import optimise
+
     model, row = current
     batch = _batch(model, row, today)
     h = batch.numbers.get(number)

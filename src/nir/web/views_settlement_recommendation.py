@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from nir.access.policy import Permission, allows
 from nir.access.settlement import is_imdi
+from nir.settlement import recommend_service
 
 #: Card sections shown first, in this order, with their headings; any other key follows.
 SECTIONS = (
@@ -130,9 +131,7 @@ def _versions() -> list[dict[str, Any]]:
 def model_page(request):
     if not may_see_model(request.user):
         return HttpResponseForbidden(_("Only IMDi's settlement staff see the recommendation model."))
-    from nir.settlement import recommend_registry
-
-    current = recommend_registry.current_model()
+    current = recommend_service.current_model()
     card: dict[str, Any] = {}
     version = ""
     if current is not None:
