@@ -103,6 +103,10 @@ API_CALLS = {
     "GET /settlement/cases/{number}/mappings": lambda c, h, duf: c.get(
         f"/api/v1/settlement/cases/{case_a()}/mappings", headers=h
     ),
+    # case A is proposed (not ready): 200 without a model, 409 with one, once access is granted
+    "GET /settlement/cases/{number}/recommendation": lambda c, h, duf: c.get(
+        f"/api/v1/settlement/cases/{case_a()}/recommendation", headers=h
+    ),
     "POST /settlement/cases/{number}/proposals": lambda c, h, duf: _post(
         c,
         f"/settlement/cases/{case_a()}/proposals",
@@ -165,6 +169,7 @@ _OK_FOR = {
     "POST /settlement/cases/{number}/mappings": CASE_WRITERS,
     # case A is proposed to 5001, not agreed: its mapping is not the municipality's yet (403)
     "GET /settlement/cases/{number}/mappings": MAPPING_READERS,
+    "GET /settlement/cases/{number}/recommendation": IMDI_ALL | {"imdi-bosetting"},
     "POST /settlement/cases/{number}/proposals": IMDI_ALL | {"imdi-bosetting"},
     "GET /settlement/proposals": IMDI_ALL | MUNICIPALITY,
     # IMDi's administrators may act for a municipality; no client scope gives that (ADMINISTER)
@@ -194,6 +199,7 @@ WEB_CALLS = {
     "settlement_assignment": ("get", "/bosetting/fordeling/"),
     "settlement_proposals": ("get", "/bosetting/forslag/"),
     "settlement_agreements": ("get", "/bosetting/avtaler/"),
+    "settlement_recommendation_model": ("get", "/bosetting/anbefaling/modell/"),
 }
 _WEB_OK_FOR = {
     "settlement_cases": IMDI_READERS | MUNICIPALITY | {"mottak"},
@@ -202,6 +208,8 @@ _WEB_OK_FOR = {
     "settlement_assignment": IMDI_ALL | {"imdi-bosetting"},
     "settlement_proposals": IMDI_ALL | MUNICIPALITY,
     "settlement_agreements": IMDI_ALL | MUNICIPALITY,
+    # the recommendation model's card (issue 18): IMDi's settlement staff who assign
+    "settlement_recommendation_model": IMDI_ALL | {"imdi-bosetting"},
 }
 
 
@@ -222,6 +230,7 @@ AUDIT_API_VISITS = {
     "GET /settlement/cases/{number}": API_CALLS["GET /settlement/cases/{number}"],
     "GET /settlement/cases/{number}/mappings": API_CALLS["GET /settlement/cases/{number}/mappings"],
     "GET /settlement/proposals": API_CALLS["GET /settlement/proposals"],
+    "GET /settlement/cases/{number}/recommendation": API_CALLS["GET /settlement/cases/{number}/recommendation"],
 }
 AUDIT_WEB_VISITS = {
     "settlement_cases": lambda duf: ["/bosetting/saker/", "/bosetting/saker/?status=ready&behov=nei"],
