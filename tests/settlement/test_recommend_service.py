@@ -13,6 +13,7 @@ from nir.settlement import recommend_service
 from nir.settlement.actions import assignment, cases
 from nir.settlement.errors import SettlementRefused
 from nir.settlement.models import Proposal
+from nir.settlement.recommend.data import DataError
 from nir.testing import settlement_cases as sc
 from nir.testing.builders import make_user
 from settlement import recommend_fakes as fakes
@@ -143,3 +144,16 @@ def test_proposing_the_top_one_needs_no_reason_and_a_bad_recommendation_is_refus
     rec = recommend_service.case_recommendation(people["imdi"], case.number)
     p = assignment.propose(acting, case.number, "5001", recommendation=rec.record(), model_version=rec.model_version)
     assert p.override_reason == ""
+
+
+def test_a_case_the_engine_cannot_read_is_said_not_a_failure(people, monkeypatch):
+    fakes.install(monkeypatch)
+    import nir.settlement
+
+    def refuse(cases):
+        raise DataError("sak X: kjønn mangler for en person i husstanden")
+
+    monkeypatch.setattr(nir.settlement.recommend_source, "case_records", refuse)
+    case = family(people["mottak"])
+    rec = recommend_service.case_recommendation(people["imdi"], case.number)
+    assert not rec.available and "kjønn mangler" in rec.message and rec.model_version == fakes.VERSION

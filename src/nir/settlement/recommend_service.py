@@ -44,6 +44,7 @@ from nir.settlement.models import (
     ProposalAnswer,
     SettlementCase,
 )
+from nir.settlement.recommend.data import DataError
 
 __all__ = [
     "TOP",
@@ -63,6 +64,7 @@ OVERRIDE_TEXT = {  # optimise.Problem.override_reasons codes (formats.md) in bok
     "special_needs_not_accepted": "tilknytningskommunen tar ikke imot særskilte behov",
     "service_missing": "tilknytningskommunen mangler tjenesten behovet krever",
 }
+UNAVAILABLE = "Anbefalingen kan ikke beregnes nå:"
 TRAIN_HINT = (
     "Ingen anbefalingsmodell er registrert ennå. IMDi trener en modell fra registerets bosettinger med "
     "«nir settlement train» og registrerer den; se docs/settlement-recommendation.md."
@@ -290,7 +292,13 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
     from nir.settlement.recommend import optimise
 
     model, row = current
-    batch = _batch(model, row, today)
+    try:
+        batch = _batch(model, row, today)
+    except DataError as e:
+        # a ready case, the capacity or the municipality table the engine cannot read: said, not a 500
+        return CaseRecommendation(
+            case=number, available=False, model_version=str(model.version), message=f"{UNAVAILABLE} {e}"
+        )
     h = batch.numbers.get(number)
     if h is None:
         raise NotReady(number)
