@@ -154,6 +154,9 @@ class FakeProblem:
         size = hh.h_size[:, None]
         fits = np.where(hh.h_um[:, None], cap.um_places[None, :] >= size, cap.places[None, :] >= size)
         self.allowed = fits.copy()
+        if hh.nh and not fits.any(axis=1).all():  # as optimise.problem: InfeasibleError (a ValueError)
+            h = int(np.flatnonzero(~fits.any(axis=1))[0])
+            raise ValueError(f"ingen kommune har plass til husstand {hh.ids[h]}")
         self.must = np.full(hh.nh, -1)
         for h, c in enumerate(hh.h_conn):
             if c >= 0 and fits[h, c]:

@@ -157,3 +157,22 @@ def test_a_case_the_engine_cannot_read_is_said_not_a_failure(people, monkeypatch
     case = family(people["mottak"])
     rec = recommend_service.case_recommendation(people["imdi"], case.number)
     assert not rec.available and "kjønn mangler" in rec.message and rec.model_version == fakes.VERSION
+
+
+def test_a_household_no_municipality_can_take_is_said_and_the_others_still_ranked(people, monkeypatch):
+    fakes.install(monkeypatch)
+    import nir.settlement
+
+    munis = fakes.municipalities()
+    tight = fakes.capacity(munis)
+    tight.places[:] = 2  # a family of three fits nowhere, a single adult everywhere but Frøya
+    tight.places[munis.index["5014"]] = 0
+    monkeypatch.setattr(nir.settlement.recommend_source, "current_capacity", lambda known_at=None: tight)
+    big = family(people["mottak"])
+    single = cases.register_case(
+        Acting.for_user(people["mottak"], channel="web"), details=sc.details(), members=[sc.adult("Sara", "Alene")]
+    )
+    rec = recommend_service.case_recommendation(people["imdi"], big.number)
+    assert rec.available and not rec.ranked and rec.message.startswith(recommend_service.NO_ROOM)
+    other = recommend_service.case_recommendation(people["imdi"], single.number)
+    assert other.ranked and other.ranked[0].number == "5001"

@@ -65,6 +65,11 @@ OVERRIDE_TEXT = {  # optimise.Problem.override_reasons codes (formats.md) in bok
     "service_missing": "tilknytningskommunen mangler tjenesten behovet krever",
 }
 UNAVAILABLE = "Anbefalingen kan ikke beregnes nå:"
+NO_ROOM = "Ingen kommune kan ta imot husstanden i dag:"
+TIGHT = (
+    "Det er flere klare saker enn ledige plasser, så rangeringen tar ikke hensyn til de andre sakene "
+    "(ingen skyggepriser fra samlet fordeling)."
+)
 TRAIN_HINT = (
     "Ingen anbefalingsmodell er registrert ennå. IMDi trener en modell fra registerets bosettinger med "
     "«nir settlement train» og registrerer den; se docs/settlement-recommendation.md."
@@ -147,6 +152,8 @@ class _Batch:
     duals_places: np.ndarray
     duals_um: np.ndarray
     numbers: dict[str, int]  # case number -> household row
+    unplaceable: dict[str, str] = field(default_factory=dict)  # case number -> why no municipality fits
+    tight: bool = False  # the batch could not place every ready case: no dual prices
     reasons: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -201,14 +208,37 @@ def _batch(model: Any, row: Any, today: dt.date) -> _Batch:
         capacity = recommend_source.current_capacity()
         cases = _ready_cases(today)
         records = recommend_source.case_records(cases)
-        hh = households(records, munis)
-        problem = optimise.problem(hh, munis, capacity)
-        values = model.predict(hh, munis)
-        if hh.nh:
-            result = optimise.assign_batch(problem, values.joint, time_limit=60)
-            duals_places, duals_um = np.asarray(result.duals_places), np.asarray(result.duals_um)
-        else:
-            duals_places, duals_um = np.zeros(munis.n), np.zeros(munis.n)
+        # case_records gives one household per case, in the cases' order
+        numbers = [c.number for c in cases]
+        unplaceable: dict[str, str] = {}
+        try:
+            problem = optimise.problem(households(records, munis), munis, capacity)
+        except ValueError:
+            # a household no municipality can take today (InfeasibleError): said for that case; the
+            # others are ranked among themselves
+            keep = []
+            for i, record in enumerate(records):
+                try:
+                    optimise.problem(households([record], munis), munis, capacity)
+                except ValueError as e:
+                    unplaceable[numbers[i]] = str(e)
+                else:
+                    keep.append(i)
+            records, numbers = [records[i] for i in keep], [numbers[i] for i in keep]
+            problem = optimise.problem(households(records, munis), munis, capacity) if records else None
+        hh = problem.hh if problem is not None else None
+        values = model.predict(hh, munis) if hh is not None else None
+        duals_places, duals_um = np.zeros(munis.n), np.zeros(munis.n)
+        tight = False
+        if problem is not None and values is not None and hh is not None and hh.nh:
+            try:
+                result = optimise.assign_batch(problem, values.joint, time_limit=60)
+            except ValueError:
+                # more ready households than places: every case cannot be placed at once, so there are
+                # no batch prices; each case is ranked by its own value among what it may take
+                tight = True
+            else:
+                duals_places, duals_um = np.asarray(result.duals_places), np.asarray(result.duals_um)
         batch = _Batch(
             key=key,
             model=model,
@@ -220,11 +250,9 @@ def _batch(model: Any, row: Any, today: dt.date) -> _Batch:
             values=values,
             duals_places=duals_places,
             duals_um=duals_um,
-            # case_records gives one household per case, in the cases' order (its household_id is the
-            # case number where it says so)
-            numbers={c.number: i for i, c in enumerate(cases)}
-            if len(cases) == hh.nh
-            else dict(zip(hh.ids, range(hh.nh))),
+            numbers={n: i for i, n in enumerate(numbers)},
+            unplaceable=unplaceable,
+            tight=tight,
         )
         _cache["batch"] = batch
         return batch
@@ -299,6 +327,13 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
         return CaseRecommendation(
             case=number, available=False, model_version=str(model.version), message=f"{UNAVAILABLE} {e}"
         )
+    if number in batch.unplaceable:
+        return CaseRecommendation(
+            case=number,
+            available=True,
+            model_version=str(model.version),
+            message=f"{NO_ROOM} {batch.unplaceable[number]}",
+        )
     h = batch.numbers.get(number)
     if h is None:
         raise NotReady(number)
@@ -357,4 +392,5 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
         connection=munis.numbers[conn] if conn >= 0 else "",
         connection_status=status,
         override_reasons=overrides,
+        message=TIGHT if batch.tight else "",
     )
