@@ -53,6 +53,9 @@ def test_work_list_shows_the_ranked_municipalities_and_audits_the_case(people, c
     assert "5014 Frøya: ikke nok ledige plasser" in section or "5014 Frøya:" in section
     assert "Forventet i arbeid/utdanning" in section and "Begrunnelse for avvik fra anbefalingen" in section
     assert fakes.VERSION in section and "Lavere arbeidsledighet i Trondheim" in section
+    work = page[page.index('id="bs-work"') :]
+    row = work[work.index(case.number) : work.index("</tr>", work.index(case.number))]
+    assert row.index("5001 Trondheim") < row.index("5006 Steinkjer") < row.index("5007 Namsos")
     event = AuditEvent.objects.filter(what="settlement.assignment").latest("pk")
     assert event.filters["recommendation"] == case.number and case.number in event.filters["cases"]
 
@@ -92,6 +95,7 @@ def test_no_model_says_so_plainly(people, client, monkeypatch):
     client.force_login(people["imdi"])
     page = text(client.get("/bosetting/fordeling/"))
     assert "Ingen anbefalingsmodell er registrert" in page and "nir settlement train" in page
+    assert "Trondheim</li>" not in page  # no «Anbefalt» column content without a model
     page = text(client.get(f"/bosetting/saker/{case.number}/"))
     assert "Ingen anbefalingsmodell er registrert" in page
 

@@ -54,6 +54,7 @@ __all__ = [
     "Ranked",
     "case_recommendation",
     "clear_cache",
+    "top_names",
 ]
 
 TOP = 5  # municipalities shown per case
@@ -394,3 +395,36 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
         override_reasons=overrides,
         message=TIGHT if batch.tight else "",
     )
+
+
+def top_names(principal, numbers: list[str], *, n: int = 3, today: dt.date | None = None) -> dict[str, list[str]]:
+    """The first ``n`` recommended municipalities ("5001 Trondheim") of each ready case of ``numbers`` the
+    principal may see the recommendation of, from the same cached batch as ``case_recommendation``
+    (no explanations): the work list's compact column. Empty without a model."""
+    today = today or timezone.localdate()
+    current = current_model()
+    if current is None or not numbers:
+        return {}
+    from nir.settlement.recommend import optimise
+
+    try:
+        batch = _batch(current[0], current[1], today)
+    except DataError:
+        return {}
+    out: dict[str, list[str]] = {}
+    cap = batch.capacity
+    for number in numbers:
+        h = batch.numbers.get(number)
+        if h is None or not may_see_recommendation(principal, number):
+            continue
+        order = optimise.rank_one(
+            batch.problem,
+            h,
+            batch.values.joint[h],
+            np.asarray(cap.places, float),
+            np.asarray(cap.um_places, float),
+            batch.duals_places,
+            batch.duals_um,
+        )
+        out[number] = [f"{batch.munis.numbers[m]} {batch.munis.names[m]}" for m in order[:n]]
+    return out

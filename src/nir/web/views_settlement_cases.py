@@ -435,6 +435,9 @@ def assignment_page(request):
         for k, free in wl.capacity.items()
     ]
     numbers = [r["number"] for r in rows]
+    tops = recommend_service.top_names(request.user, numbers)
+    for r in rows:
+        r["recommended"] = tops.get(r["number"], [])
     chosen = (request.POST.get("case") if posted.get("recommended") else request.GET.get("sak", "")) or ""
     chosen = chosen.strip() if chosen.strip() in numbers else (numbers[0] if numbers else "")
     recommendation = recommendation_context(request, chosen, posted, errors) if chosen else None
