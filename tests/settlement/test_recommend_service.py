@@ -176,3 +176,13 @@ def test_a_household_no_municipality_can_take_is_said_and_the_others_still_ranke
     assert rec.available and not rec.ranked and rec.message.startswith(recommend_service.NO_ROOM)
     other = recommend_service.case_recommendation(people["imdi"], single.number)
     assert other.ranked and other.ranked[0].number == "5001"
+
+
+def test_work_list_column_only_for_cases_in_the_area(people, monkeypatch):
+    fakes.install(monkeypatch)
+    case = family(people["mottak"])
+    assert recommend_service.top_names(people["imdi"], [case.number]) == {
+        case.number: ["5001 Trondheim", "5006 Steinkjer", "5007 Namsos"]
+    }
+    assert recommend_service.top_names(people["vest"], [case.number]) == {}
+    assert recommend_service.top_names(people["kommune"], [case.number]) == {}

@@ -268,16 +268,28 @@ def _case_municipality(details: CaseDetails | None) -> str:
     return details.location_municipality or details.connection_municipality or ""
 
 
-def may_see_recommendation(principal, number: str) -> bool:
-    """Only IMDi's caseworker who may assign in the case's area (its location or connection municipality;
-    a household abroad: anyone who may assign)."""
+def _may_assign_somewhere(principal) -> bool:
     if not allows(principal, Permission.SETTLEMENT_ASSIGN):
         return False
     area = assign_area(principal)
-    if area is not None and area.empty:
+    return area is None or not area.empty
+
+
+def _places(numbers: list[str]) -> dict[str, list[str]]:
+    """The location and connection municipality of each case (one query)."""
+    rows = CaseDetails.objects.current().filter(case__number__in=numbers)
+    return {
+        nr: [p for p in (loc, conn) if p]
+        for nr, loc, conn in rows.values_list("case__number", "location_municipality", "connection_municipality")
+    }
+
+
+def may_see_recommendation(principal, number: str) -> bool:
+    """Only IMDi's caseworker who may assign in the case's area (its location or connection municipality;
+    a household abroad: anyone who may assign)."""
+    if not _may_assign_somewhere(principal):
         return False
-    details = CaseDetails.objects.current().filter(case__number=number).first()
-    places = [p for p in ((details.location_municipality, details.connection_municipality) if details else ()) if p]
+    places = _places([number]).get(number, [])
     return not places or any(may_assign_in(principal, p) for p in places)
 
 
@@ -411,11 +423,15 @@ def top_names(principal, numbers: list[str], *, n: int = 3, today: dt.date | Non
         batch = _batch(current[0], current[1], today)
     except DataError:
         return {}
+    if not _may_assign_somewhere(principal):
+        return {}
+    places = _places(numbers)
     out: dict[str, list[str]] = {}
     cap = batch.capacity
     for number in numbers:
         h = batch.numbers.get(number)
-        if h is None or not may_see_recommendation(principal, number):
+        where = places.get(number, [])
+        if h is None or (where and not any(may_assign_in(principal, p) for p in where)):
             continue
         order = optimise.rank_one(
             batch.problem,
