@@ -31,22 +31,27 @@ TARGET_P95_MS = 300.0
 HISTORY = Path("/work/world/public/history.jsonl.gz")
 
 
-def _model_dir(args, munis, var: str) -> Path:
-    if args.model:
-        return Path(args.model)
+def _model_dir(args, munis) -> Path:
+    """The model's directory under NIR_MODEL_DIR (where the registry accepts it)."""
+    import shutil
+
+    from nir.settlement import recommend_registry
     from nir.settlement.recommend import data
     from nir.settlement.recommend import model as rmodel
 
+    out = recommend_registry.model_dir() / "bench-model"
+    if args.model:
+        shutil.copytree(args.model, out)
+        return out
     records = data.read_household_records(args.history)[: args.train_households]
     t = time.perf_counter()
     trained = rmodel.train(data.households(records, munis), munis, seed=0)
-    out = Path(var) / "model"
     trained.save(out)
     print(f"trained a model on {len(records):,} households in {time.perf_counter() - t:.1f} s", flush=True)
     return out
 
 
-def _measure(args, var: str, out: dict) -> None:
+def _measure(args, out: dict) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nir.settings")
     import django
@@ -70,7 +75,7 @@ def _measure(args, var: str, out: dict) -> None:
     RoleAssignment.objects.get_or_create(user=user, role=Role.SETTLEMENT_CASEWORKER, organisation=org)
     user = get_user_model().objects.get(pk=user.pk)
     munis = municipality_table()
-    recommendation.register_model(Acting.system("Benchmark"), _model_dir(args, munis, var))
+    recommendation.register_model(Acting.system("Benchmark"), _model_dir(args, munis), source="world")
 
     today = dt.datetime.fromisoformat(NOW).date()
     ready = [r["number"] for r in selectors.work_list(user, limit=1000, today=today).cases]
@@ -113,11 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     out: dict = {"cases": args.cases, "requests": args.requests}
     with server(args.database_url) as url, tempfile.TemporaryDirectory(prefix="nir-bench-var-") as var:
-        env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=var, NIR_MODEL_DIR=str(Path(var) / "models"))
+        env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=var)
         if not args.database_url:
             build_year(env, out, cases=args.cases)
         os.environ.update(env)
-        _measure(args, var, out)
+        _measure(args, out)
     write_summary("settlement_recommend_page", args.cases, out)
     return 0 if out["p95_ms"] <= TARGET_P95_MS else 1
 

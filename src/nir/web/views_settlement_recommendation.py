@@ -116,11 +116,15 @@ def _versions() -> list[dict[str, Any]]:
     except LookupError:
         return []
     rows = []
-    for r in model.objects.order_by("-pk")[:100]:
+    for r in model._default_manager.order_by("-pk")[:100]:
         rows.append(
             {
-                f: getattr(r, f, "")
-                for f in ("version", "trained_at", "period_start", "period_end", "source", "sha256", "recorded_by")
+                "version": getattr(r, "version", ""),
+                "trained_at": getattr(r, "trained_at", None),
+                "period_start": getattr(r, "period_from", None) or "",
+                "period_end": getattr(r, "period_to", None) or "",
+                "source": r.get_source_display() if hasattr(r, "get_source_display") else getattr(r, "source", ""),
+                "sha256": getattr(r, "sha256", ""),
             }
         )
     return rows
