@@ -19,12 +19,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import NOW, ROOT, pct, server, write_summary
+from _common import NOW, ROOT, nir_command, pct, server, write_summary
 from settlement_year import build_year
 
 TARGET_P95_MS = 300.0
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, DATABASE_URL=url, NIR_VAR_DIR=var)
         if not args.database_url:
             build_year(env, out, cases=args.cases)
+            # the municipality table the model reads: the public world's indicators (kept in the repository)
+            subprocess.run([*nir_command(), "settlement", "indicators", "load"], check=True, env=env)
         os.environ.update(env)
         _measure(args, out)
     write_summary("settlement_recommend_page", args.cases, out)
