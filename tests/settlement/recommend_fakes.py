@@ -158,6 +158,12 @@ class FakeProblem:
             h = int(np.flatnonzero(~fits.any(axis=1))[0])
             raise ValueError(f"ingen kommune har plass til husstand {hh.ids[h]}")
         self.must = np.full(hh.nh, -1)
+        need = np.zeros(munis.n)
+        for h, c in enumerate(hh.h_conn):
+            if c >= 0 and fits[h, c]:
+                need[c] += hh.h_size[h]
+        if (need > cap.places).any():  # as optimise.problem: connection households that do not fit together
+            raise ValueError("the households with a connection need more places than there are")
         for h, c in enumerate(hh.h_conn):
             if c >= 0 and fits[h, c]:
                 self.must[h] = c

@@ -186,3 +186,20 @@ def test_work_list_column_only_for_cases_in_the_area(people, monkeypatch):
     }
     assert recommend_service.top_names(people["vest"], [case.number]) == {}
     assert recommend_service.top_names(people["kommune"], [case.number]) == {}
+
+
+def test_connections_that_do_not_fit_together_still_rank_every_case(people, monkeypatch):
+    fakes.install(monkeypatch)
+    import nir.settlement
+
+    munis = fakes.municipalities()
+    cap = fakes.capacity(munis)
+    cap.places[munis.index["5038"]] = 4  # one family of three fits Verdal, not two
+    monkeypatch.setattr(nir.settlement.recommend_source, "current_capacity", lambda known_at=None: cap)
+    first = family(people["mottak"], connection_municipality="5038", connection_kind="family")
+    second = family(people["mottak"], connection_municipality="5038", connection_kind="family")
+    plain = family(people["mottak"])
+    for case in (first, second):
+        rec = recommend_service.case_recommendation(people["imdi"], case.number)
+        assert [r.number for r in rec.ranked] == ["5038"] and rec.connection_status == "honoured"
+    assert recommend_service.case_recommendation(people["imdi"], plain.number).ranked[0].number == "5001"

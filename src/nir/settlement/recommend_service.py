@@ -147,9 +147,9 @@ class _Batch:
     row: Any
     munis: Any
     capacity: Any
-    hh: Any
-    problem: Any
-    values: Any  # HouseholdValues
+    hh: Any  # every ready household (rows: ``numbers``)
+    problems: dict[int, tuple[Any, int]]  # household row -> (its Problem, its row there)
+    values: Any  # HouseholdValues for hh
     duals_places: np.ndarray
     duals_um: np.ndarray
     numbers: dict[str, int]  # case number -> household row
@@ -195,6 +195,58 @@ def _ready_cases(today: dt.date) -> list[SettlementCase]:
     return [d.case for d in rows]
 
 
+def _problems(optimise, households, records, numbers, munis, capacity):
+    """The hard constraints for the ready households: one problem for the batch solve, and for each
+    household the problem (and its row there) it is ranked under. ``optimise.problem`` refuses a batch it
+    cannot satisfy (``InfeasibleError``, a ``ValueError``): a household no municipality can take, or
+    households with a connection to the same municipality that do not fit there together. Then the batch
+    is the longest-waiting households that can be satisfied together (taken in ready order), and each
+    other household is ranked under its own constraints alone; one that fits nowhere is said for its
+    case (``unplaceable``)."""
+    problems: dict[int, tuple[Any, int]] = {}
+    unplaceable: dict[str, str] = {}
+    if not records:
+        return problems, None, unplaceable
+    try:
+        whole = optimise.problem(households(records, munis), munis, capacity)
+    except ValueError:
+        pass
+    else:
+        return {h: (whole, h) for h in range(len(records))}, whole, unplaceable
+    alone: dict[int, Any] = {}
+    for h, record in enumerate(records):
+        try:
+            alone[h] = optimise.problem(households([record], munis), munis, capacity)
+        except ValueError as e:
+            unplaceable[numbers[h]] = str(e)
+    # households that fit alone can only conflict through a shared connection municipality: per
+    # connection municipality, add them in ready order while they still fit together
+    kept = [h for h in alone if not records[h].get("connection_municipality")]
+    groups: dict[str, list[int]] = {}
+    for h in alone:
+        conn = records[h].get("connection_municipality")
+        if not conn:
+            continue
+        group = groups.setdefault(str(conn), [])
+        try:
+            optimise.problem(households([records[i] for i in [*group, h]], munis), munis, capacity)
+        except ValueError:
+            continue
+        group.append(h)
+    kept = sorted(kept + [h for group in groups.values() for h in group])
+    try:
+        batch_problem = (
+            optimise.problem(households([records[i] for i in kept], munis), munis, capacity) if kept else None
+        )
+    except ValueError:  # not expected: then every household is ranked under its own constraints
+        batch_problem, kept = None, []
+    for row_in_batch, h in enumerate(kept):
+        problems[h] = (batch_problem, row_in_batch)
+    for h, p in alone.items():
+        problems.setdefault(h, (p, 0))
+    return problems, batch_problem, unplaceable
+
+
 def _batch(model: Any, row: Any, today: dt.date) -> _Batch:
     from nir.settlement import recommend_source
     from nir.settlement.recommend import optimise
@@ -211,29 +263,15 @@ def _batch(model: Any, row: Any, today: dt.date) -> _Batch:
         records = recommend_source.case_records(cases)
         # case_records gives one household per case, in the cases' order
         numbers = [c.number for c in cases]
-        unplaceable: dict[str, str] = {}
-        try:
-            problem = optimise.problem(households(records, munis), munis, capacity)
-        except ValueError:
-            # a household no municipality can take today (InfeasibleError): said for that case; the
-            # others are ranked among themselves
-            keep = []
-            for i, record in enumerate(records):
-                try:
-                    optimise.problem(households([record], munis), munis, capacity)
-                except ValueError as e:
-                    unplaceable[numbers[i]] = str(e)
-                else:
-                    keep.append(i)
-            records, numbers = [records[i] for i in keep], [numbers[i] for i in keep]
-            problem = optimise.problem(households(records, munis), munis, capacity) if records else None
-        hh = problem.hh if problem is not None else None
-        values = model.predict(hh, munis) if hh is not None else None
+        hh = households(records, munis)
+        values = model.predict(hh, munis) if hh.nh else None
+        problems, batch_problem, unplaceable = _problems(optimise, households, records, numbers, munis, capacity)
         duals_places, duals_um = np.zeros(munis.n), np.zeros(munis.n)
         tight = False
-        if problem is not None and values is not None and hh is not None and hh.nh:
+        if batch_problem is not None and values is not None:
+            rows = np.array([h for h, (p, _ph) in sorted(problems.items()) if p is batch_problem], int)
             try:
-                result = optimise.assign_batch(problem, values.joint, time_limit=60)
+                result = optimise.assign_batch(batch_problem, values.joint[rows], time_limit=60)
             except ValueError:
                 # more ready households than places: every case cannot be placed at once, so there are
                 # no batch prices; each case is ranked by its own value among what it may take
@@ -247,7 +285,7 @@ def _batch(model: Any, row: Any, today: dt.date) -> _Batch:
             munis=munis,
             capacity=capacity,
             hh=hh,
-            problem=problem,
+            problems=problems,
             values=values,
             duals_places=duals_places,
             duals_um=duals_um,
@@ -351,9 +389,10 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
     if h is None:
         raise NotReady(number)
     munis, cap, values = batch.munis, batch.capacity, batch.values
+    problem, ph = batch.problems[h]
     order = optimise.rank_one(
-        batch.problem,
-        h,
+        problem,
+        ph,
         values.joint[h],
         np.asarray(cap.places, float),
         np.asarray(cap.um_places, float),
@@ -386,16 +425,16 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
         )
     excluded = [
         Excluded(number=munis.numbers[m], name=munis.names[m], reason=why)
-        for m, why in sorted(batch.problem.excluded(h).items(), key=lambda kv: munis.numbers[kv[0]])
+        for m, why in sorted(problem.excluded(ph).items(), key=lambda kv: munis.numbers[kv[0]])
     ]
     conn = int(batch.hh.h_conn[h])
     if conn < 0:
         status, overrides = "none", []
-    elif int(batch.problem.must[h]) == conn:
+    elif int(problem.must[ph]) == conn:
         status, overrides = "honoured", []
     else:
         status = "not_honoured"
-        overrides = [OVERRIDE_TEXT.get(r, r) for r in batch.problem.override_reasons(h)]
+        overrides = [OVERRIDE_TEXT.get(r, r) for r in problem.override_reasons(ph)]
     return CaseRecommendation(
         case=number,
         available=True,
@@ -431,11 +470,12 @@ def top_names(principal, numbers: list[str], *, n: int = 3, today: dt.date | Non
     for number in numbers:
         h = batch.numbers.get(number)
         where = places.get(number, [])
-        if h is None or (where and not any(may_assign_in(principal, p) for p in where)):
+        if h is None or h not in batch.problems or (where and not any(may_assign_in(principal, p) for p in where)):
             continue
+        problem, ph = batch.problems[h]
         order = optimise.rank_one(
-            batch.problem,
-            h,
+            problem,
+            ph,
             batch.values.joint[h],
             np.asarray(cap.places, float),
             np.asarray(cap.um_places, float),
