@@ -203,3 +203,20 @@ def test_connections_that_do_not_fit_together_still_rank_every_case(people, monk
         rec = recommend_service.case_recommendation(people["imdi"], case.number)
         assert [r.number for r in rec.ranked] == ["5038"] and rec.connection_status == "honoured"
     assert recommend_service.case_recommendation(people["imdi"], plain.number).ranked[0].number == "5001"
+
+
+def test_area_is_the_work_lists_region_a_household_abroad_is_in_every_region(people, monkeypatch):
+    fakes.install(monkeypatch)
+    abroad = family(
+        people["mottak"],
+        location="resettlement",
+        location_name="",
+        location_municipality="",
+        connection_municipality="4601",
+        connection_kind="family",
+    )
+    from nir.settlement import selectors
+
+    assert abroad.number in [r["number"] for r in selectors.work_list(people["imdi"]).cases]
+    assert recommend_service.case_recommendation(people["imdi"], abroad.number).ranked
+    assert recommend_service.top_names(people["imdi"], [abroad.number])

@@ -300,12 +300,6 @@ def _batch(model: Any, row: Any, today: dt.date) -> _Batch:
 # --- one case --------------------------------------------------------------------------------------------
 
 
-def _case_municipality(details: CaseDetails | None) -> str:
-    if details is None:
-        return ""
-    return details.location_municipality or details.connection_municipality or ""
-
-
 def _may_assign_somewhere(principal) -> bool:
     if not allows(principal, Permission.SETTLEMENT_ASSIGN):
         return False
@@ -313,22 +307,29 @@ def _may_assign_somewhere(principal) -> bool:
     return area is None or not area.empty
 
 
-def _places(numbers: list[str]) -> dict[str, list[str]]:
+def _places(numbers: list[str]) -> dict[str, tuple[str, str]]:
     """The location and connection municipality of each case (one query)."""
     rows = CaseDetails.objects.current().filter(case__number__in=numbers)
     return {
-        nr: [p for p in (loc, conn) if p]
+        nr: (loc or "", conn or "")
         for nr, loc, conn in rows.values_list("case__number", "location_municipality", "connection_municipality")
     }
 
 
-def may_see_recommendation(principal, number: str) -> bool:
-    """Only IMDi's caseworker who may assign in the case's area (its location or connection municipality;
-    a household abroad: anyone who may assign)."""
-    if not _may_assign_somewhere(principal):
+def _in_area(principal, where: tuple[str, str] | None) -> bool:
+    """As the work list's region (``selectors.work_list``): where the household is, or its connection
+    municipality, is in the caseworker's area; a household abroad (no location) is in every region."""
+    if where is None:
         return False
-    places = _places([number]).get(number, [])
-    return not places or any(may_assign_in(principal, p) for p in places)
+    location, connection = where
+    return (
+        not location or may_assign_in(principal, location) or bool(connection and may_assign_in(principal, connection))
+    )
+
+
+def may_see_recommendation(principal, number: str) -> bool:
+    """Only IMDi's caseworker who may assign in the case's area (the work list's region rule)."""
+    return _may_assign_somewhere(principal) and _in_area(principal, _places([number]).get(number))
 
 
 def _interval(mean: float, sd: float, lo: float, hi: float) -> tuple[float, float]:
@@ -469,8 +470,7 @@ def top_names(principal, numbers: list[str], *, n: int = 3, today: dt.date | Non
     cap = batch.capacity
     for number in numbers:
         h = batch.numbers.get(number)
-        where = places.get(number, [])
-        if h is None or h not in batch.problems or (where and not any(may_assign_in(principal, p) for p in where)):
+        if h is None or h not in batch.problems or not _in_area(principal, places.get(number)):
             continue
         problem, ph = batch.problems[h]
         order = optimise.rank_one(

@@ -439,7 +439,8 @@ def assignment_page(request):
     for r in rows:
         r["recommended"] = tops.get(r["number"], [])
     chosen = (request.POST.get("case") if posted.get("recommended") else request.GET.get("sak", "")) or ""
-    chosen = chosen.strip() if chosen.strip() in numbers else (numbers[0] if numbers else "")
+    first = next((r["number"] for r in rows if r["recommended"]), numbers[0] if numbers else "")
+    chosen = chosen.strip() if chosen.strip() in numbers else first
     recommendation = recommendation_context(request, chosen, posted, errors) if chosen else None
     _audit(request, "settlement.assignment", numbers, all_regions=all_regions, recommendation=chosen)
     return render(
