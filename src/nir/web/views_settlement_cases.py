@@ -368,9 +368,13 @@ def recommendation_context(request, number: str, posted: dict[str, str] | None =
     except recommend_service.NotReady:
         return {"case": number, "not_ready": True}
     posted = posted if posted and posted.get("case") == number and posted.get("recommended") else {}
+    excluded: dict[str, list[str]] = {}
+    for e in rec.excluded:  # grouped by reason: a few lines instead of one per municipality
+        excluded.setdefault(e.reason, []).append(f"{e.number} {e.name}")
     return {
         "case": number,
         "rec": rec,
+        "excluded": sorted(excluded.items(), key=lambda kv: -len(kv[1])),
         "connection_place": _muni_name(names, rec.connection),
         "posted": posted,
         "errors": errors if posted else {},
