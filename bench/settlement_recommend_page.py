@@ -8,8 +8,8 @@ municipalities of the public world, of which about 200 are ready at the syntheti
 lines and the indicator table) in a throwaway PostgreSQL, registers a recommendation model (``--model``:
 a directory from ``nir settlement train``; otherwise one trained here with ``model.train`` on the first
 ``--train-households`` households of ``--history``), then asks for the work list with one case's
-recommendation (``/bosetting/fordeling/?sak=<nr>``, Django's test client, as IMDi's national
-caseworker) for ``--requests`` different ready cases after one warm-up request (the batch solve over
+recommendation (``/bosetting/fordeling/?sak=<nr>``, Django's test client, as a caseworker of IMDi
+Midt-Norge: Møre og Romsdal and Trøndelag, as the work list benchmark) for ``--requests`` ready cases after one warm-up request (the batch solve over
 all ready cases, cached per model and data state). Prints the warm-up time and p50/p95/max of the
 requests. Target: p95 ≤ 300 ms. A JSON summary goes to ``bench/out/settlement_recommend_page-CASES.json``.
 """
@@ -70,7 +70,8 @@ def _measure(args, out: dict) -> None:
     from nir.settlement.recommend_source import municipality_table
 
     org, _ = Organisation.objects.get_or_create(
-        code="imdi-bench", defaults={"kind": OrganisationKind.IMDI, "name": "IMDi (benchmark)"}
+        code="imdi-midt-norge",
+        defaults={"kind": OrganisationKind.IMDI, "name": "IMDi Midt-Norge", "county_numbers": ["15", "50"]},
     )
     user, _ = get_user_model().objects.get_or_create(username="bench-anbefaling", defaults={"organisation": org})
     RoleAssignment.objects.get_or_create(user=user, role=Role.SETTLEMENT_CASEWORKER, organisation=org)
