@@ -220,3 +220,16 @@ def test_area_is_the_work_lists_region_a_household_abroad_is_in_every_region(peo
     assert abroad.number in [r["number"] for r in selectors.work_list(people["imdi"]).cases]
     assert recommend_service.case_recommendation(people["imdi"], abroad.number).ranked
     assert recommend_service.top_names(people["imdi"], [abroad.number])
+
+
+def test_an_explanation_that_fails_leaves_the_ranking(people, monkeypatch):
+    fakes.install(monkeypatch)
+    import nir.settlement.recommend
+
+    def broken(*args, **kwargs):
+        raise ValueError("cannot reshape array of size 0")
+
+    monkeypatch.setattr(nir.settlement.recommend.explain, "explain", broken)
+    case = family(people["mottak"])
+    rec = recommend_service.case_recommendation(people["imdi"], case.number)
+    assert [r.number for r in rec.ranked][:2] == ["5001", "5006"] and all(r.reasons == [] for r in rec.ranked)

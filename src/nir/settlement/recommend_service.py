@@ -22,6 +22,7 @@ the read with the case number (``selectors.audit_cases``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -56,6 +57,8 @@ __all__ = [
     "clear_cache",
     "top_names",
 ]
+
+log = logging.getLogger(__name__)
 
 TOP = 5  # municipalities shown per case
 Z90 = 1.645  # the interval shown is the prediction ± 1.645 sd (90 % under a normal approximation)
@@ -337,11 +340,19 @@ def _interval(mean: float, sd: float, lo: float, hi: float) -> tuple[float, floa
 
 
 def _reasons(batch: _Batch, h: int, m: int, against: list[int]) -> list[dict[str, Any]]:
+    """The model's top three reasons for municipality ``m`` against the other ranked ones (cached per case
+    and municipality in the batch). None when there is nothing to compare with, or when the explanation
+    fails for this household: the ranking and the figures stand without it (logged)."""
     from nir.settlement.recommend import explain
 
     key = (h, m)
     if key not in batch.reasons:
-        reasons = explain.explain(batch.model, batch.hh, batch.munis, h, m, np.asarray(against, int))
+        reasons: list[Any] = []
+        if against:
+            try:
+                reasons = explain.explain(batch.model, batch.hh, batch.munis, h, m, np.asarray(against, int))
+            except (ValueError, IndexError, ArithmeticError) as e:
+                log.warning("recommendation: no explanation for household row %s, municipality row %s: %s", h, m, e)
         batch.reasons[key] = [
             {"feature": r.feature, "label": r.label_nb, "effect": float(r.effect), "text": r.text_nb}
             for r in reasons[:3]
