@@ -241,4 +241,5 @@ def install(monkeypatch, *, model: bool = True) -> FakeModel | None:
     monkeypatch.setitem(sys.modules, "nir.settlement.recommend.explain", ex)
     monkeypatch.setattr(nir.settlement.recommend, "explain", ex, raising=False)
     monkeypatch.setattr(recommend_service, "_cache", {})
+    monkeypatch.setattr(recommend_service, "_reasons_cache", {})
     return fake

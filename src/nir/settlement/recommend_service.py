@@ -22,6 +22,8 @@ the read with the case number (``selectors.audit_cases``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import threading
 from dataclasses import asdict, dataclass, field
@@ -158,11 +160,13 @@ class _Batch:
     numbers: dict[str, int]  # case number -> household row
     unplaceable: dict[str, str] = field(default_factory=dict)  # case number -> why no municipality fits
     tight: bool = False  # the batch could not place every ready case: no dual prices
-    reasons: dict[tuple[int, int], list[dict[str, Any]]] = field(default_factory=dict)
+    record_keys: list[str] = field(default_factory=list)  # per household row: a digest of its record
+    reasons: dict[tuple, list[dict[str, Any]]] = field(default_factory=dict)  # the process-wide cache
 
 
 _lock = threading.Lock()
 _cache: dict[str, _Batch] = {}
+_reasons_cache: dict[tuple, list[dict[str, Any]]] = {}
 
 _STATE_TABLES = (
     CaseDetails,
@@ -179,6 +183,7 @@ _STATE_TABLES = (
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _reasons_cache.clear()
 
 
 def _state_key(version: str, today: dt.date) -> tuple:
@@ -295,6 +300,10 @@ def _batch(model: Any, row: Any, today: dt.date) -> _Batch:
             numbers={n: i for i, n in enumerate(numbers)},
             unplaceable=unplaceable,
             tight=tight,
+            record_keys=[
+                hashlib.sha256(json.dumps(r, sort_keys=True, default=str).encode()).hexdigest() for r in records
+            ],
+            reasons=_reasons_cache,
         )
         _cache["batch"] = batch
         return batch
@@ -345,7 +354,8 @@ def _reasons(batch: _Batch, h: int, m: int, against: list[int]) -> list[dict[str
     fails for this household: the ranking and the figures stand without it (logged)."""
     from nir.settlement.recommend import explain
 
-    key = (h, m)
+    # by content, not row: the same household, model and comparison keep their reasons across batches
+    key = (batch.model.version, batch.record_keys[h], m, tuple(against))
     if key not in batch.reasons:
         reasons: list[Any] = []
         if against:
@@ -357,6 +367,8 @@ def _reasons(batch: _Batch, h: int, m: int, against: list[int]) -> list[dict[str
             {"feature": r.feature, "label": r.label_nb, "effect": float(r.effect), "text": r.text_nb}
             for r in reasons[:3]
         ]
+        if len(_reasons_cache) > 50_000:
+            _reasons_cache.clear()
     return batch.reasons[key]
 
 
@@ -432,7 +444,8 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
                 joint_sd=float(values.joint_sd[h, m]),
                 places_left=float(cap.places[m]),
                 um_places_left=float(cap.um_places[m]),
-                reasons=_reasons(batch, h, m, [x for x in top if x != m]),
+                # number 1 against the next ones; each other against number 1 (what it lacks)
+                reasons=_reasons(batch, h, m, top[1:] if i == 0 else top[:1]),
             )
         )
     excluded = [
