@@ -233,3 +233,14 @@ def test_an_explanation_that_fails_leaves_the_ranking(people, monkeypatch):
     case = family(people["mottak"])
     rec = recommend_service.case_recommendation(people["imdi"], case.number)
     assert [r.number for r in rec.ranked][:2] == ["5001", "5006"] and all(r.reasons == [] for r in rec.ranked)
+
+
+def test_reasons_beyond_number_one_wait_for_a_later_request_when_time_is_out(people, monkeypatch):
+    fakes.install(monkeypatch)
+    monkeypatch.setattr(recommend_service, "REASONS_BUDGET", 0.0)
+    case = family(people["mottak"])
+    rec = recommend_service.case_recommendation(people["imdi"], case.number)
+    assert rec.ranked[0].reasons and not any(r.reasons for r in rec.ranked[1:]) and rec.reasons_pending
+    monkeypatch.setattr(recommend_service, "REASONS_BUDGET", 10.0)
+    again = recommend_service.case_recommendation(people["imdi"], case.number)
+    assert all(r.reasons for r in again.ranked) and not again.reasons_pending

@@ -26,6 +26,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -63,6 +64,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TOP = 5  # municipalities shown per case
+REASONS_BUDGET = 0.15  # seconds of one page for explanations beyond number 1's (the rest: cached next time)
 Z90 = 1.645  # the interval shown is the prediction ± 1.645 sd (90 % under a normal approximation)
 OVERRIDE_TEXT = {  # optimise.Problem.override_reasons codes (formats.md) in bokmål
     "no_places": "tilknytningskommunen har ikke nok ledige plasser",
@@ -122,6 +124,7 @@ class CaseRecommendation:
     connection: str = ""  # the connection municipality's number, or ""
     connection_status: str = ""  # "none", "honoured" or "not_honoured"
     override_reasons: list[str] = field(default_factory=list)  # why the connection is not honoured
+    reasons_pending: bool = False  # some reasons were not computed within the page's time (next time)
 
     @property
     def top(self) -> str:
@@ -348,14 +351,22 @@ def _interval(mean: float, sd: float, lo: float, hi: float) -> tuple[float, floa
     return max(lo, mean - Z90 * sd), min(hi, mean + Z90 * sd)
 
 
+def _reason_key(batch: _Batch, h: int, m: int, against: list[int]) -> tuple:
+    # by content, not row: the same household, model and comparison keep their reasons across batches
+    return (batch.model.version, batch.record_keys[h], m, tuple(against))
+
+
+def _has_reasons(batch: _Batch, h: int, m: int, against: list[int]) -> bool:
+    return _reason_key(batch, h, m, against) in batch.reasons
+
+
 def _reasons(batch: _Batch, h: int, m: int, against: list[int]) -> list[dict[str, Any]]:
     """The model's top three reasons for municipality ``m`` against the other ranked ones (cached per case
     and municipality in the batch). None when there is nothing to compare with, or when the explanation
     fails for this household: the ranking and the figures stand without it (logged)."""
     from nir.settlement.recommend import explain
 
-    # by content, not row: the same household, model and comparison keep their reasons across batches
-    key = (batch.model.version, batch.record_keys[h], m, tuple(against))
+    key = _reason_key(batch, h, m, against)
     if key not in batch.reasons:
         reasons: list[Any] = []
         if against:
@@ -425,7 +436,13 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
     )
     top = [int(m) for m in order[:TOP]]
     ranked = []
+    started = time.perf_counter()
+    pending = False
     for i, m in enumerate(top):
+        against = top[1:] if i == 0 else top[:1]
+        # number 1's reasons always; the others' while the page's time for them lasts (cached: next time)
+        explained = i == 0 or _has_reasons(batch, h, m, against) or time.perf_counter() - started < REASONS_BUDGET
+        pending = pending or not explained
         members_16_64 = float(np.sum(batch.hh.p_eligible[batch.hh.p_hh == h]))
         work_low, work_high = _interval(float(values.work[h, m]), float(values.work_sd[h, m]), 0.0, members_16_64)
         stay_low, stay_high = _interval(float(values.stay[h, m]), float(values.stay_sd[h, m]), 0.0, 1.0)
@@ -445,7 +462,7 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
                 places_left=float(cap.places[m]),
                 um_places_left=float(cap.um_places[m]),
                 # number 1 against the next ones; each other against number 1 (what it lacks)
-                reasons=_reasons(batch, h, m, top[1:] if i == 0 else top[:1]),
+                reasons=_reasons(batch, h, m, against) if explained else [],
             )
         )
     excluded = [
@@ -470,6 +487,7 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
         connection_status=status,
         override_reasons=overrides,
         message=TIGHT if batch.tight else "",
+        reasons_pending=pending,
     )
 
 
