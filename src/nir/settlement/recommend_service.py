@@ -21,12 +21,12 @@ the read with the case number (``selectors.audit_cases``).
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import hashlib
 import json
 import logging
 import threading
-import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -64,7 +64,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TOP = 5  # municipalities shown per case
-REASONS_BUDGET = 0.15  # seconds of one page for explanations beyond number 1's (the rest: cached next time)
+REASONS_BUDGET = 0.15  # seconds one page waits for explanations (the rest: computed on, shown next time)
 Z90 = 1.645  # the interval shown is the prediction ± 1.645 sd (90 % under a normal approximation)
 OVERRIDE_TEXT = {  # optimise.Problem.override_reasons codes (formats.md) in bokmål
     "no_places": "tilknytningskommunen har ikke nok ledige plasser",
@@ -170,6 +170,9 @@ class _Batch:
 _lock = threading.Lock()
 _cache: dict[str, _Batch] = {}
 _reasons_cache: dict[tuple, list[dict[str, Any]]] = {}
+_inflight: dict[tuple, concurrent.futures.Future] = {}
+_inflight_lock = threading.Lock()
+_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="nir-explain")
 
 _STATE_TABLES = (
     CaseDetails,
@@ -356,31 +359,50 @@ def _reason_key(batch: _Batch, h: int, m: int, against: list[int]) -> tuple:
     return (batch.model.version, batch.record_keys[h], m, tuple(against))
 
 
-def _has_reasons(batch: _Batch, h: int, m: int, against: list[int]) -> bool:
-    return _reason_key(batch, h, m, against) in batch.reasons
-
-
-def _reasons(batch: _Batch, h: int, m: int, against: list[int]) -> list[dict[str, Any]]:
-    """The model's top three reasons for municipality ``m`` against the other ranked ones (cached per case
-    and municipality in the batch). None when there is nothing to compare with, or when the explanation
-    fails for this household: the ranking and the figures stand without it (logged)."""
-    from nir.settlement.recommend import explain
-
-    key = _reason_key(batch, h, m, against)
-    if key not in batch.reasons:
-        reasons: list[Any] = []
-        if against:
-            try:
-                reasons = explain.explain(batch.model, batch.hh, batch.munis, h, m, np.asarray(against, int))
-            except (ValueError, IndexError, ArithmeticError) as e:
-                log.warning("recommendation: no explanation for household row %s, municipality row %s: %s", h, m, e)
+def _explained(fn: Any, batch: _Batch, h: int, m: int, against: list[int], key: tuple) -> None:
+    """Compute and cache one municipality's reasons (in the explanation thread)."""
+    reasons: list[Any] = []
+    try:
+        reasons = fn(batch.model, batch.hh, batch.munis, h, m, np.asarray(against, int))
+    except (ValueError, IndexError, ArithmeticError) as e:
+        log.warning("recommendation: no explanation for household row %s, municipality row %s: %s", h, m, e)
+    finally:
+        if len(batch.reasons) > 50_000:
+            batch.reasons.clear()
         batch.reasons[key] = [
             {"feature": r.feature, "label": r.label_nb, "effect": float(r.effect), "text": r.text_nb}
             for r in reasons[:3]
         ]
-        if len(_reasons_cache) > 50_000:
-            _reasons_cache.clear()
-    return batch.reasons[key]
+        with _inflight_lock:
+            _inflight.pop(key, None)
+
+
+def _reasons(batch: _Batch, wanted: list[tuple[int, int, list[int]]], budget: float) -> tuple[list, bool]:
+    """The model's top three reasons for each (household, municipality, compared with) of ``wanted``,
+    waiting at most ``budget`` seconds: the explanations run in one background thread and are cached by
+    household content, model and comparison (across batch states), so a slow one is there at the next
+    request. Returns the reasons (``None`` where not ready yet) and whether any is still pending. Nothing
+    to compare with: no reasons. An explanation that fails leaves none (logged)."""
+    from nir.settlement.recommend import explain
+
+    keys, futures = [], []
+    for h, m, against in wanted:
+        key = _reason_key(batch, h, m, against)
+        keys.append(key)
+        if not against:
+            batch.reasons.setdefault(key, [])
+        if key in batch.reasons:
+            continue
+        with _inflight_lock:
+            future = _inflight.get(key)
+            if future is None or future.done():
+                future = _pool.submit(_explained, explain.explain, batch, h, m, against, key)
+                _inflight[key] = future
+        futures.append(future)
+    if futures:
+        concurrent.futures.wait(futures, timeout=budget)
+    out = [batch.reasons.get(k) for k in keys]
+    return out, any(r is None for r in out)
 
 
 def current_model() -> tuple[Any, Any] | None:
@@ -436,13 +458,11 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
     )
     top = [int(m) for m in order[:TOP]]
     ranked = []
-    started = time.perf_counter()
-    pending = False
+    # number 1 against the next ones; each other against number 1 (what it lacks)
+    reasons, pending = _reasons(
+        batch, [(h, m, top[1:] if i == 0 else top[:1]) for i, m in enumerate(top)], REASONS_BUDGET
+    )
     for i, m in enumerate(top):
-        against = top[1:] if i == 0 else top[:1]
-        # number 1's reasons always; the others' while the page's time for them lasts (cached: next time)
-        explained = i == 0 or _has_reasons(batch, h, m, against) or time.perf_counter() - started < REASONS_BUDGET
-        pending = pending or not explained
         members_16_64 = float(np.sum(batch.hh.p_eligible[batch.hh.p_hh == h]))
         work_low, work_high = _interval(float(values.work[h, m]), float(values.work_sd[h, m]), 0.0, members_16_64)
         stay_low, stay_high = _interval(float(values.stay[h, m]), float(values.stay_sd[h, m]), 0.0, 1.0)
@@ -461,8 +481,7 @@ def case_recommendation(principal, number: str, *, today: dt.date | None = None)
                 joint_sd=float(values.joint_sd[h, m]),
                 places_left=float(cap.places[m]),
                 um_places_left=float(cap.um_places[m]),
-                # number 1 against the next ones; each other against number 1 (what it lacks)
-                reasons=_reasons(batch, h, m, against) if explained else [],
+                reasons=reasons[i] or [],
             )
         )
     excluded = [
