@@ -64,7 +64,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TOP = 5  # municipalities shown per case
-REASONS_BUDGET = 0.15  # seconds one page waits for explanations (the rest: computed on, shown next time)
+REASONS_BUDGET = 0.1  # seconds one page waits for explanations (the rest: computed on, shown next time)
 Z90 = 1.645  # the interval shown is the prediction ± 1.645 sd (90 % under a normal approximation)
 OVERRIDE_TEXT = {  # optimise.Problem.override_reasons codes (formats.md) in bokmål
     "no_places": "tilknytningskommunen har ikke nok ledige plasser",
