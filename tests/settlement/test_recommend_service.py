@@ -235,29 +235,19 @@ def test_an_explanation_that_fails_leaves_the_ranking(people, monkeypatch):
     assert [r.number for r in rec.ranked][:2] == ["5001", "5006"] and all(r.reasons == [] for r in rec.ranked)
 
 
-def test_slow_reasons_do_not_hold_the_page_and_are_there_next_time(people, monkeypatch):
+def test_reasons_are_computed_once_and_cached_by_household_content(people, monkeypatch):
     fakes.install(monkeypatch)
-    import time
-
     import nir.settlement.recommend
 
-    def slow(*args, **kwargs):
-        time.sleep(0.3)
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(args[3:5])
         return fakes.explain(*args, **kwargs)
 
-    monkeypatch.setattr(nir.settlement.recommend.explain, "explain", slow)
-    monkeypatch.setattr(recommend_service, "REASONS_BUDGET", 0.05)
+    monkeypatch.setattr(nir.settlement.recommend.explain, "explain", counting)
     case = family(people["mottak"])
-    started = time.perf_counter()
     rec = recommend_service.case_recommendation(people["imdi"], case.number)
-    assert time.perf_counter() - started < 1.0
-    assert rec.reasons_pending and not rec.ranked[0].reasons and [r.number for r in rec.ranked][0] == "5001"
-    for _ in range(50):  # the explanation thread goes on (5 × 0.3 s)
-        if not recommend_service._inflight:
-            break
-        time.sleep(0.1)
+    assert all(r.reasons for r in rec.ranked) and len(calls) == len(rec.ranked)
     again = recommend_service.case_recommendation(people["imdi"], case.number)
-    assert all(r.reasons for r in again.ranked) and not again.reasons_pending, (
-        [r.reasons for r in again.ranked],
-        recommend_service._inflight,
-    )
+    assert [r.reasons for r in again.ranked] == [r.reasons for r in rec.ranked] and len(calls) == len(rec.ranked)

@@ -487,7 +487,6 @@ class CaseRecommendationOut(Out):
     connection: str = Field("", description="The connection municipality, when the case has one")
     connection_status: Literal["", "none", "honoured", "not_honoured"] = ""
     override_reasons: list[str] = Field([], description="Why the connection cannot be honoured")
-    reasons_pending: bool = Field(False, description="Some reasons were not computed in time: ask again")
 
 
 def _recommendation_doc(rec: recommend_service.CaseRecommendation) -> dict[str, Any]:
@@ -517,7 +516,6 @@ def _recommendation_doc(rec: recommend_service.CaseRecommendation) -> dict[str, 
         "connection": rec.connection,
         "connection_status": rec.connection_status,
         "override_reasons": rec.override_reasons,
-        "reasons_pending": rec.reasons_pending,
     }
 
 
