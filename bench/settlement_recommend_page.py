@@ -7,7 +7,7 @@ Builds a synthetic settlement year (``settlement_year.build_year``: ``--cases`` 
 municipalities of the public world, of which about 200 are ready at the synthetic "now", with capacity
 lines and the indicator table) in a throwaway PostgreSQL, registers a recommendation model (``--model``:
 a directory from ``nir settlement train``; otherwise one trained here with ``model.train`` on the first
-``--train-households`` households of ``--history``), then asks for the work list with one case's
+``--train-households`` households of ``--history`` (default: the public world, generated), then asks for the work list with one case's
 recommendation (``/bosetting/fordeling/?sak=<nr>``, Django's test client, as a caseworker of IMDi
 Midt-Norge: Møre og Romsdal and Trøndelag, as the work list benchmark) for ``--requests`` of the
 region's ready cases after one warm-up request (the batch solve over all ready cases, cached per model
@@ -30,7 +30,6 @@ from _common import NOW, ROOT, nir_command, pct, server, write_summary
 from settlement_year import build_year
 
 TARGET_P95_MS = 300.0
-HISTORY = Path("/work/world/public/history.jsonl.gz")
 
 
 def _model_dir(args, munis) -> Path:
@@ -45,7 +44,12 @@ def _model_dir(args, munis) -> Path:
     if args.model:
         shutil.copytree(args.model, out)
         return out
-    records = data.read_household_records(args.history)[: args.train_households]
+    history = args.history
+    if history is None:  # the public settlement world, generated beside the repository's shared folder
+        from settlement_recommend import _world
+
+        history = _world(argparse.Namespace(world=None, shared=args.shared)) / "history.jsonl.gz"
+    records = data.read_household_records(history)[: args.train_households]
     t = time.perf_counter()
     trained = rmodel.train(data.households(records, munis), munis, seed=0)
     trained.save(out)
@@ -115,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", type=int, default=1500)
     ap.add_argument("--requests", type=int, default=50)
     ap.add_argument("--model", help="a trained model directory (nir settlement train)")
-    ap.add_argument("--history", type=Path, default=HISTORY)
+    ap.add_argument("--history", type=Path, help="history.jsonl.gz (default: generate the public world)")
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared" / "settlement"))
     ap.add_argument("--train-households", type=int, default=6000)
     ap.add_argument("--database-url", help="a database that already holds the settlement year")
     args = ap.parse_args(argv)
