@@ -263,3 +263,16 @@ def test_explain_for_a_household_without_anyone_aged_16_to_64_is_empty_not_an_er
     elderly = data.households(batch.records, twins)
     assert not elderly.p_eligible[0]
     assert explain(boosted, elderly, twins, 0, school, np.array([other])) == []
+
+
+def test_the_card_carries_fairness_by_group_from_the_latest_training_year(world, boosted) -> None:  # type: ignore[no-untyped-def]
+    """issue 18 § 4/6: the model's validation page shows fairness figures; they are computed at training
+    from the latest year's households, assigned by the optimiser under that year's places, against random."""
+    fair = boosted.card["fairness"]
+    hh, _ = world
+    assert fair["basis"]["year"] == int(hh.h_year.max()) and fair["basis"]["households"] > 0
+    assert {"sex=F", "sex=M", "age=16-24"} <= set(fair["groups"]) and fair["random_seeds"] >= 1
+    assert fair["totals"]["joint"] >= fair["totals"]["joint_random"]  # the optimiser beats random on its own values
+    assert "Fairness" in card_mod.render_markdown(boosted.card) and str(
+        fair["basis"]["year"]
+    ) in card_mod.render_markdown(boosted.card)

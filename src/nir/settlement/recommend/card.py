@@ -151,7 +151,17 @@ def render_markdown(card: dict[str, Any]) -> str:
     fair = card.get("fairness")
     if not fair:
         lines.append("No fairness report attached yet (run one on a batch: fairness.fairness_report).")
+    elif fair.get("skipped"):
+        lines.append(f"Not computed: {fair['skipped']}")
     else:
+        basis = fair.get("basis")
+        if basis:
+            lines.append(
+                f"The {basis['households']} households of {basis['year']} (a sample), assigned by the optimiser "
+                f"under that year's places ({basis['places']}; connections {basis['connections']}), against "
+                "capacity-proportional random assignment under the same places."
+            )
+            lines.append("")
         lines.append(
             f"Tolerance {fair.get('tolerance')}: "
             + (

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from . import optimise
 from .data import EDUCATION, GROUPS, Capacity, Households, Municipalities
 
 TOLERANCE = 0.02
@@ -30,26 +31,6 @@ HOUSEHOLD_VALUE = (
     "sum over the household's members aged 16-64 of P(work or education), times P(stay): every "
     "member counts, a family is not scored by its most employable member"
 )
-
-
-def allowed_matrix(hh: Households, munis: Municipalities, capacity: Capacity) -> tuple[np.ndarray, np.ndarray]:
-    """(nh, M) where each household may go under formats.md's hard constraints, and the connection
-    municipality it must go to (-1 when none is eligible)."""
-    cap = np.where(hh.h_um[:, None], capacity.um_places[None, :], capacity.places[None, :])
-    ok = cap >= hh.h_size[:, None]
-    nt = hh.h_need_types
-    for k in range(1, nt.shape[1]):
-        ok[nt[:, k]] &= munis.service[:, k][None, :] > 0
-    ok[nt.any(axis=1)] &= capacity.accepts_special_needs[None, :]
-    must = np.full(hh.nh, -1)
-    rows = np.flatnonzero(hh.h_conn >= 0)
-    eligible = ok[rows, hh.h_conn[rows]]
-    must[rows[eligible]] = hh.h_conn[rows[eligible]]
-    allowed = ok.copy()
-    for h in np.flatnonzero(must >= 0):
-        allowed[h] = False
-        allowed[h, must[h]] = True
-    return allowed, must
 
 
 def random_assignment(
@@ -127,7 +108,7 @@ def fairness_report(
         n_el = np.bincount(hh.p_hh, weights=hh.p_eligible.astype(float), minlength=hh.nh)
         pw = model_or_values.work[hh_of] / np.maximum(n_el[hh_of], 1)[:, None]
         stay = model_or_values.stay
-    allowed, must = allowed_matrix(hh, munis, capacity)
+    _, allowed, must = optimise.allowed_pairs(hh, munis, capacity)
     randoms = []
     s = 0
     while len(randoms) < seeds and s < seeds * 5:
@@ -177,3 +158,58 @@ def fairness_report(
         "passed": not flagged,
         "household_value": HOUSEHOLD_VALUE,
     }
+
+
+def latest_year_report(
+    model: Any,
+    history: Households,
+    munis: Municipalities,
+    *,
+    sample: int = 1500,
+    seed: int = 0,
+    slack: float = 1.1,
+    tolerance: float = TOLERANCE,
+) -> dict[str, Any]:
+    """The model card's fairness figures, from the history itself: a sample of the latest training
+    year's households, assigned by the optimiser on the model's joint values under that year's own
+    places (the persons each municipality settled from the sample, plus ``slack``; UM places apart),
+    against capacity-proportional random assignment under the same places (``fairness_report``).
+    Where the households' connections cannot all be honoured within those places, they are assigned
+    without them and the report says so."""
+    year = int(history.h_year.max())
+    rows = np.flatnonzero(history.h_year == year)
+    rng = np.random.default_rng(seed)
+    if len(rows) > sample:
+        rows = np.sort(rng.choice(rows, sample, replace=False))
+    records = [history.records[int(i)] for i in rows]
+    settled = history.h_settled[rows]
+    size, um = history.h_size[rows], history.h_um[rows]
+    places = np.ceil(slack * np.bincount(settled[~um], weights=size[~um], minlength=munis.n))
+    um_places = np.ceil(slack * np.bincount(settled[um], weights=size[um], minlength=munis.n))
+    capacity = Capacity(places=places, um_places=um_places, accepts_special_needs=(places + um_places) > 0)
+    hh = Households(records, munis)
+    connections = "kept"
+    try:
+        problem = optimise.problem(hh, munis, capacity)
+    except optimise.InfeasibleError:
+        records = [{**r, "connection_municipality": None} for r in records]
+        hh = Households(records, munis)
+        connections = "left out (they did not fit that year's places)"
+        _, allowed, _ = optimise.allowed_pairs(hh, munis, capacity)
+        fits = allowed.any(axis=1)
+        if not fits.all():  # a special need no municipality of that year serves: not assignable
+            records = [r for r, ok in zip(records, fits, strict=True) if ok]
+            hh = Households(records, munis)
+        problem = optimise.problem(hh, munis, capacity)
+    values = model.predict(hh, munis)
+    result = optimise.assign_batch(problem, values.joint, time_limit=120)
+    report = fairness_report(hh, munis, capacity, model, result.assign, tolerance=tolerance)
+    report["basis"] = {
+        "year": year,
+        "households": hh.nh,
+        "places": "the persons each municipality settled from these households that year, +"
+        f"{round(100 * (slack - 1))} %",
+        "connections": connections,
+        "gap_to_lp_percent": round(float(result.gap_percent), 4),
+    }
+    return report

@@ -45,6 +45,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from . import card as card_mod
+from . import fairness, optimise
 from . import features as F
 from .data import Households, Municipalities
 
@@ -448,6 +449,7 @@ def train(
     validate_years: str = "all",
     n_boot: int = N_BOOT,
     learner: str | None = None,
+    fairness_sample: int = 1500,
 ) -> RecommendationModel:
     """Learn both outcomes from ``history`` (see the module docstring).
 
@@ -455,6 +457,8 @@ def train(
     interactions: the ablation). ``validate_years``: "all" holds out each year in turn, "latest"
     only the last one (faster, for tests). ``learner`` forces one of "gradient_boosting",
     "logistic", "blend" for both outcomes (for measuring; the validation figures are still recorded).
+    ``fairness_sample``: households of the latest year for the card's fairness figures
+    (``fairness.latest_year_report``); 0 leaves them out.
     """
     say = progress or (lambda s: None)
     t0 = time.time()
@@ -552,5 +556,13 @@ def train(
             "stay_sd": round(float(fitted.effects[:, 1].std()), 4),
         },
     )
+    trained = RecommendationModel(fitted, float(years[-1]), munis.n, version, card)
+    if fairness_sample:
+        say(f"fairness by group on {years[-1]}: the optimiser's assignment against random")
+        try:
+            card["fairness"] = fairness.latest_year_report(trained, history, munis, sample=fairness_sample, seed=seed)
+        except (optimise.InfeasibleError, ValueError) as e:
+            card["fairness"] = {"skipped": str(e)}
+        card["seconds"]["total"] = round(time.time() - t0, 1)
     say(f"trained {version} in {time.time() - t0:.0f} s")
-    return RecommendationModel(fitted, float(years[-1]), munis.n, version, card)
+    return trained

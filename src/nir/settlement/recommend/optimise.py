@@ -158,8 +158,15 @@ class Problem:
         return out
 
 
-def problem(hh: Households, munis: Municipalities, capacity: Capacity) -> Problem:
-    """Decide the hard constraints of a batch once; InfeasibleError when they cannot all hold."""
+def allowed_pairs(
+    hh: Households, munis: Municipalities, capacity: Capacity
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The hard constraints of formats.md as matrices, written once (the batch, one case at a time and
+    the fairness report's random baseline all use them): ``eligible`` (nh, M) — the household's persons
+    fit the places (UM places for an unaccompanied minor's household) and, with a special need, the
+    municipality accepts special needs and has the service of every need type; ``must`` (nh,) — the
+    connection municipality when it is eligible, else -1; ``allowed`` — ``eligible``, but only ``must``
+    for a household that must go there."""
     size = hh.h_size
     cap = np.where(hh.h_um[:, None], capacity.um_places[None, :], capacity.places[None, :])
     eligible = cap >= size[:, None]
@@ -178,6 +185,13 @@ def problem(hh: Households, munis: Municipalities, capacity: Capacity) -> Proble
     fixed = np.flatnonzero(must >= 0)
     allowed[fixed] = False
     allowed[fixed, must[fixed]] = True
+    return eligible, allowed, must
+
+
+def problem(hh: Households, munis: Municipalities, capacity: Capacity) -> Problem:
+    """Decide the hard constraints of a batch once; InfeasibleError when they cannot all hold."""
+    size = hh.h_size
+    eligible, allowed, must = allowed_pairs(hh, munis, capacity)
     p = Problem(hh=hh, munis=munis, capacity=capacity, allowed=allowed, must=must, eligible=eligible)
     none = np.flatnonzero(~allowed.any(axis=1))
     if len(none):
