@@ -363,8 +363,7 @@ def _explained(fn: Any, batch: _Batch, h: int, m: int, against: list[int], key: 
     if len(batch.reasons) > 50_000:
         batch.reasons.clear()
     out = [
-        {"feature": r.feature, "label": r.label_nb, "effect": float(r.effect), "text": r.text_nb}
-        for r in reasons[:3]
+        {"feature": r.feature, "label": r.label_nb, "effect": float(r.effect), "text": r.text_nb} for r in reasons[:3]
     ]
     batch.reasons[key] = out
     return out
@@ -388,11 +387,10 @@ def _reasons(batch: _Batch, wanted: list[tuple[int, int, list[int]]]) -> list[li
 
 
 def current_model() -> tuple[Any, Any] | None:
-    """The registered model and its row, or ``None`` (also while the registry is not installed)."""
-    try:
-        from nir.settlement import recommend_registry
-    except ImportError:  # pragma: no cover - the registry (helper rec-source) lands separately
-        return None
+    """The registered model in use and its row, or ``None`` when IMDi has registered none (imported
+    here, as ``recommend_source`` is, so the tests' stand-ins replace both)."""
+    from nir.settlement import recommend_registry
+
     return recommend_registry.current_model()
 
 
