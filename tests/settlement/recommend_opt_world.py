@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from nir.settlement.recommend import data
+from nir.settlement.recommend.model import HouseholdValues
 
 GROUPS = data.GROUPS
 
@@ -176,16 +177,6 @@ def history(n: int, munis: list[dict], rng: np.random.Generator) -> list[dict]:
 # per-municipality mean outcomes of the history, nothing learned about persons. For the commands'
 # tests only.
 # ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class HouseholdValues:
-    work: np.ndarray
-    work_sd: np.ndarray
-    stay: np.ndarray
-    stay_sd: np.ndarray
-    joint: np.ndarray
-    joint_sd: np.ndarray
 
 
 class RecommendationModel:
