@@ -130,3 +130,11 @@ def test_model_page_without_a_model(people, client, monkeypatch):
     client.force_login(people["imdi"])
     r = client.get("/bosetting/anbefaling/modell/")
     assert r.status_code == 200 and "Ingen anbefalingsmodell er registrert" in text(r)
+
+
+def test_the_model_card_renders_fairness_by_group_as_a_table() -> None:
+    """IMDi's model page shows the card's fairness figures by group as a table with a named first column."""
+    from nir.web.views_settlement_recommendation import _html
+
+    html = str(_html({"groups": {"sex=F": {"n": 3, "work": 0.5}, "sex=M": {"n": 4, "work": 0.6}}}))
+    assert "<table" in html and "<td>sex=F</td><td>3</td><td>0.5</td>" in html and '<th scope="col"></th>' not in html

@@ -59,13 +59,19 @@ def _scalar(value: Any) -> str:
 
 
 def _html(value: Any, depth: int = 0) -> SafeString:
-    """The card's JSON as HTML: a list of objects a table, an object a description list, a list of
-    scalars a list, a scalar its text (all escaped)."""
+    """The card's JSON as HTML: a list of objects a table, an object of flat objects (fairness by
+    group) a table keyed by its names, any other object a description list, a list of scalars a list,
+    a scalar its text (all escaped)."""
     if depth > 4:
         return format_html("{}", _scalar(value))
     if isinstance(value, dict):
         if not value:
             return mark_safe("–")
+        if len(value) > 1 and all(
+            isinstance(v, dict) and v and not isinstance(next(iter(v.values())), dict) for v in value.values()
+        ):
+            # an object of like rows (fairness by group): a table with the key as its first column
+            return _html([{_("Group"): str(k), **v} for k, v in value.items()], depth)
         items = format_html_join(
             "", "<dt>{}</dt><dd>{}</dd>", ((str(k).replace("_", " "), _html(v, depth + 1)) for k, v in value.items())
         )
