@@ -7,11 +7,11 @@ Builds a synthetic settlement year (``settlement_year.build_year``: ``--cases`` 
 municipalities of the public world, of which about 200 are ready at the synthetic "now", with capacity
 lines and the indicator table) in a throwaway PostgreSQL, registers a recommendation model (``--model``:
 a directory from ``nir settlement train``; otherwise one trained here with ``model.train`` on the first
-``--train-households`` households of ``--history`` (default: the public world, generated), then asks for the work list with one case's
-recommendation (``/bosetting/fordeling/?sak=<nr>``, Django's test client, as a caseworker of IMDi
-Midt-Norge: Møre og Romsdal and Trøndelag, as the work list benchmark) for ``--requests`` of the
-region's ready cases after one warm-up request (the batch solve over all ready cases, cached per model
-and data state). Prints the warm-up time and p50/p95/max of the
+``--train-households`` households of ``--history``, by default the public world's, generated), then
+asks for the work list with one case's recommendation (``/bosetting/fordeling/?sak=<nr>``, Django's
+test client, as a caseworker of IMDi Midt-Norge: Møre og Romsdal and Trøndelag, as the work list
+benchmark) for ``--requests`` of the region's ready cases after one warm-up request (the batch solve
+over all ready cases, cached per model and data state). Prints the warm-up time and p50/p95/max of the
 requests. Target: p95 ≤ 300 ms. A JSON summary goes to ``bench/out/settlement_recommend_page-CASES.json``.
 """
 
