@@ -103,9 +103,13 @@ class SettlementProposalIn(Schema):
     municipality: str = Field(..., min_length=4, max_length=4)
     deadline: dt.date | None = Field(None, description="Answer by (default: 14 days from today)")
     note: str = Field("", max_length=4000)
-    recommendation: dict[str, Any] | None = Field(None, description="The recommendation followed (issue 18)")
-    model_version: str = Field("", max_length=80)
-    override_reason: str = Field("", max_length=4000, description="Why the caseworker chose otherwise")
+    override_reason: str = Field(
+        "",
+        max_length=4000,
+        description="Why the caseworker chose another municipality than the recommendation's first (issue 18): "
+        "required then. The recommendation and its model version are recorded by the server, as "
+        "GET /settlement/cases/{number}/recommendation shows them",
+    )
 
 
 class ProposalAnswerIn(Schema):
@@ -555,6 +559,7 @@ def create_proposal(request: HttpRequest, number: str, payload: SettlementPropos
     agreed, settled or withdrawn)."""
     data = payload.model_dump()
     municipality = data.pop("municipality")
+    data.update(recommend_service.followed(request.auth, number))
     row = _run(assignment.propose, Acting.from_request(request), number, municipality, **data, number=number)
     return Status(201, selectors.proposal_dict(row))
 

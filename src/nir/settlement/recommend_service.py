@@ -394,6 +394,21 @@ def current_model() -> tuple[Any, Any] | None:
     return recommend_registry.current_model()
 
 
+def followed(principal, number: str) -> dict[str, Any]:
+    """What a proposal of ready case ``number`` records of the recommendation (``propose``'s
+    ``recommendation`` and ``model_version``): the list as the caseworker is shown it, computed again
+    here on the server — the page and the API never take it from the client. Empty when the case has no
+    recommendation (no model registered; or the case is unknown, not ready or outside the caller's area:
+    ``propose`` refuses those with its own error)."""
+    try:
+        rec = case_recommendation(principal, number)
+    except (NotReady, SettlementCase.DoesNotExist, AccessDenied):
+        return {}
+    if not rec.available or not rec.ranked:
+        return {}
+    return {"recommendation": rec.record(), "model_version": rec.model_version}
+
+
 def case_recommendation(principal, number: str, *, today: dt.date | None = None) -> CaseRecommendation:
     """The recommendation for ready case ``number``. Raises ``SettlementCase.DoesNotExist`` (no such
     case), ``AccessDenied`` (the principal may not assign in its area) or ``NotReady``."""

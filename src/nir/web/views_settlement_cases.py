@@ -342,18 +342,10 @@ def case_new(request):
 
 def _recommendation_followed(request, posted: dict[str, str]) -> dict[str, Any]:
     """What ``propose`` records when the caseworker proposes from the ranked list: the list as shown
-    (computed again here, never taken from the form), the model version and the override reason."""
-    try:
-        rec = recommend_service.case_recommendation(request.user, posted["case"])
-    except recommend_service.NotReady:
-        return {}
-    if not rec.available:
-        return {}
-    return {
-        "recommendation": rec.record(),
-        "model_version": rec.model_version,
-        "override_reason": posted.get("override_reason", ""),
-    }
+    (``recommend_service.followed``: computed again, never taken from the form), the model version and
+    the override reason."""
+    followed = recommend_service.followed(request.user, posted["case"])
+    return {**followed, "override_reason": posted.get("override_reason", "")} if followed else {}
 
 
 def recommendation_context(request, number: str, posted: dict[str, str] | None = None, errors=None):
