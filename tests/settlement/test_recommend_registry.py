@@ -25,30 +25,11 @@ from nir.settlement.recommend.data import GROUPS, DataError, households
 from nir.settlement.recommend.model import train
 from nir.testing.builders import Register, make_user
 
+from .test_recommend_source import programme
+
 pytestmark = pytest.mark.django_db
 
 SYSTEM = Acting.system("Test")
-
-
-def programme(duf, start, *, reason, ended):
-    actions.register(
-        SYSTEM,
-        duf,
-        rm.Decision,
-        {"scheme": "intro", "decision_type": "participation", "decision_date": start, "start_date": start},
-    )
-    actions.register(
-        SYSTEM,
-        duf,
-        rm.Termination,
-        {
-            "scheme": "intro",
-            "termination_type": "completed",
-            "termination_reason": reason,
-            "hours_work_per_week": None,
-            "termination_date": ended,
-        },
-    )
 
 
 def synthetic_history(munis, n=150, seed=0):
