@@ -20,10 +20,10 @@ from nir.rules.integreringsloven import (
     forskrift_s10_s19_absence as absence,
 )
 from nir.rules.integreringsloven import (
-    s08_loss_due_to_work as loss,
+    il_08_target_group as s08,
 )
 from nir.rules.integreringsloven import (
-    s08_target_group as s08,
+    s08_loss_due_to_work as loss,
 )
 from nir.rules.integreringsloven import (
     s13_14_final_goals as goals,

@@ -32,7 +32,7 @@ import pytest
 import nir.rules
 from nir.rules import InvalidFacts, evaluate, parameters, vector
 from nir.rules.cases import find_cases, load_case
-from nir.rules.dates import add_months, age_on, birthday
+from nir.rules.dates import add_months_days
 from nir.rules.testing import differences, disagreements, per_person, population
 
 D = dt.date.fromisoformat
@@ -122,7 +122,7 @@ def test_every_case_agrees():
 def test_a_broken_rule_is_detected(sample, monkeypatch):
     """The comparison can fail: an off-by-one in the vectorised deadline arithmetic is found."""
     as_of, facts, expected = sample[4]
-    monkeypatch.setattr(vector, "period_end", lambda days, months: vector.add_months(days, months))
+    monkeypatch.setattr(vector, "period_end", lambda days, months: add_months_days(days, months))
     problems = disagreements(facts, as_of, expected=expected)
     assert len(problems) > 500
     assert any("intro.deadline" in d for _, diffs in problems for d in diffs)
@@ -336,49 +336,6 @@ def test_error_ids_cover_every_rule_error():
     )
     found = set(re.findall(r"(?:RuleError|_err)\(\s*\"([a-z0-9_]+)\"", src))
     assert found == set(vector.ERRORS)
-
-
-def test_date_helpers_match_dates_py():
-    epoch = dt.date(1970, 1, 1).toordinal()
-    rng = np.random.default_rng(3)
-    lo, hi = dt.date(1780, 1, 1).toordinal() - epoch, dt.date(2320, 12, 31).toordinal() - epoch
-    days = rng.integers(lo, hi, 20_000)
-    other = rng.integers(lo, hi, 20_000)
-    months = rng.integers(-40, 140, 20_000)
-    ages = rng.integers(0, 100, 20_000)
-    for k in range(2):  # inside and outside the lookup tables' years
-        if k:
-            days = np.r_[
-                days[:100], np.arange(dt.date(2024, 1, 25).toordinal(), dt.date(2024, 3, 5).toordinal()) - epoch
-            ]
-            other, months, ages = other[: len(days)], months[: len(days)], ages[: len(days)]
-        ds = [dt.date.fromordinal(int(x) + epoch) for x in days]
-        os_ = [dt.date.fromordinal(int(x) + epoch) for x in other]
-        assert vector.add_months(days, months).tolist() == [
-            add_months(d, int(m)).toordinal() - epoch for d, m in zip(ds, months.tolist())
-        ]
-        assert vector.age_on(days, other).tolist() == [age_on(b, o) for b, o in zip(ds, os_)]
-        assert vector.birthday(days, ages).tolist() == [
-            birthday(b, int(a)).toordinal() - epoch for b, a in zip(ds, ages.tolist())
-        ]
-
-
-def test_union_workdays_match_workdays_py():
-    from nir.rules.workdays import count_workdays
-
-    rng = np.random.default_rng(5)
-    epoch = dt.date(1970, 1, 1).toordinal()
-    start0 = dt.date(2024, 12, 1).toordinal() - epoch
-    person = np.sort(rng.integers(0, 300, 2_000))
-    start = start0 + rng.integers(0, 500, len(person))
-    end = start + rng.integers(0, 30, len(person))
-    got = vector._union_workdays(person, start, end, 300)
-    for p in range(300):
-        m = person == p
-        iv = [
-            (dt.date.fromordinal(int(a) + epoch), dt.date.fromordinal(int(b) + epoch)) for a, b in zip(start[m], end[m])
-        ]
-        assert got[p] == count_workdays(iv), p
 
 
 def test_empty_batch_and_people_without_facts():

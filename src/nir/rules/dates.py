@@ -1,4 +1,10 @@
-"""Date building blocks: age, month arithmetic and the deadline rounding.
+"""Date building blocks: age, month arithmetic and the deadline rounding — each in a pair.
+
+Every block has a scalar form on ``datetime.date`` (one person, the explained
+path) and an array form on int64 day numbers since 1970-01-01 (``*_days``,
+the whole register; a missing date is :data:`NAT`). The pairs are tested
+against each other (``tests/rules/test_dates.py``); no other module of the
+project does month or age arithmetic of its own.
 
 Adding a month to 31 January is ambiguous unless the rule names its rounding
 (see Catala's ``dates.py``). The register's rounding is fixed in
@@ -9,10 +15,15 @@ Adding a month to 31 January is ambiguous unless the rule names its rounding
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
+import numpy as np
 from dateutil.relativedelta import relativedelta
 
 ONE_DAY = dt.timedelta(days=1)
+I64 = np.int64
+NAT = np.iinfo(I64).min  # a missing date in day arrays: datetime64[D] NaT viewed as int64
+_EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -63,3 +74,119 @@ def birthday(birth_date: dt.date, age: int) -> dt.date:
 def fmt(day: dt.date | None) -> str:
     """A date as Norwegian text (dd.mm.åååå); ``–`` for none."""
     return f"{day.day:02d}.{day.month:02d}.{day.year}" if day else "–"
+
+
+# --- day numbers ---------------------------------------------------------------------------
+
+
+def day(d: dt.date) -> int:
+    """The day number (days since 1970-01-01) of a date."""
+    return d.toordinal() - _EPOCH
+
+
+def date_of(n: int) -> dt.date:
+    """The date of a day number."""
+    return dt.date.fromordinal(int(n) + _EPOCH)
+
+
+# --- array forms -----------------------------------------------------------------------------
+
+_MONTH_LENGTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], I64)
+
+
+def _ymd_arith(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month, day) of day numbers, proleptic Gregorian (H. Hinnant's ``civil_from_days``)."""
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp_ = (5 * doy + 2) // 153
+    d = doy - (153 * mp_ + 2) // 5 + 1
+    m = np.where(mp_ < 10, mp_ + 3, mp_ - 9)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def _from_ymd_arith(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Day numbers of (year, month, day) (``days_from_civil``)."""
+    y = y - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
+    days: np.ndarray = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return days
+
+
+TABLE_FROM, TABLE_TO = 1800, 2300  # years covered by the lookup tables (the arithmetic covers the rest)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    lo, hi = day(dt.date(TABLE_FROM, 1, 1)), day(dt.date(TABLE_TO, 1, 1))
+    y, m, d = _ymd_arith(np.arange(lo, hi, dtype=I64))
+    years = np.repeat(np.arange(TABLE_FROM, TABLE_TO, dtype=I64), 12)
+    months = np.tile(np.arange(1, 13, dtype=I64), TABLE_TO - TABLE_FROM)
+    return lo, hi, y, m, d, _from_ymd_arith(years, months, np.ones_like(years))
+
+
+def ymd_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month, day) of day numbers; table lookups inside TABLE_FROM–TABLE_TO."""
+    days = np.asarray(days, I64)
+    lo, hi, ty, tm, td, _ = _tables()
+    if days.size and days.min() >= lo and days.max() < hi:
+        i = days - lo
+        return ty[i], tm[i], td[i]
+    return _ymd_arith(days)
+
+
+def from_ymd_days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Day numbers of valid (year, month, day) triples."""
+    *_, month_start = _tables()
+    y, m, d = np.asarray(y, I64), np.asarray(m, I64), np.asarray(d, I64)
+    i = (y - TABLE_FROM) * 12 + (m - 1)
+    if i.size and i.min() >= 0 and i.max() < len(month_start):
+        days: np.ndarray = month_start[i] + (d - 1)
+        return days
+    return _from_ymd_arith(y, m, d)
+
+
+def _leap(y: np.ndarray) -> np.ndarray:
+    leap: np.ndarray = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    return leap
+
+
+def days_in_month_days(y: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """The number of days in each (year, month)."""
+    length: np.ndarray = _MONTH_LENGTH[m] + ((m == 2) & _leap(y))
+    return length
+
+
+def add_months_days(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
+    """:func:`add_months` on day numbers: relativedelta, the day clipped to the month's end."""
+    y, m, d = ymd_days(days)
+    total = y * 12 + (m - 1) + np.asarray(months, I64)
+    ny, nm = total // 12, total % 12 + 1
+    return from_ymd_days(ny, nm, np.minimum(d, days_in_month_days(ny, nm)))
+
+
+def period_end_days(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
+    """:func:`period_end` on day numbers: start + N months − 1 day."""
+    end: np.ndarray = add_months_days(days, months) - 1
+    return end
+
+
+def age_on_days(birth: np.ndarray | tuple[np.ndarray, ...], days: np.ndarray) -> np.ndarray:
+    """:func:`age_on` on day numbers: completed years, the birthday counts. ``birth`` may be given as its
+    :func:`ymd_days` triple (computed once per batch)."""
+    by, bm, bd = birth if isinstance(birth, tuple) else ymd_days(birth)
+    y, m, d = ymd_days(days)
+    age: np.ndarray = y - by - ((m * 32 + d) < (bm * 32 + bd))
+    return age
+
+
+def birthday_days(birth: np.ndarray | tuple[np.ndarray, ...], age: np.ndarray | int) -> np.ndarray:
+    """:func:`birthday` on day numbers: 29 February → 1 March in other years."""
+    by, bm, bd = birth if isinstance(birth, tuple) else ymd_days(birth)
+    y = by + np.asarray(age, I64)
+    feb29 = (bm == 2) & (bd == 29) & ~_leap(y)
+    return from_ymd_days(y, np.where(feb29, 3, bm), np.where(feb29, 1, bd))

@@ -64,18 +64,30 @@ import numpy as np
 
 from nir.codes import code_list
 from nir.rules import parameters as parameters_mod
+from nir.rules.columns import ColumnContext
+from nir.rules.columns import any_row as _any
+from nir.rules.columns import first_row as _first
+from nir.rules.columns import last_row as _last
+from nir.rules.columns import param_days as _param
+from nir.rules.columns import take as _take
 from nir.rules.context import Context, codes, il9_letter
+from nir.rules.dates import NAT, date_of, day, ymd_days
+from nir.rules.dates import add_months_days as add_months
+from nir.rules.dates import age_on_days as age_on
+from nir.rules.dates import birthday_days as birthday
+from nir.rules.dates import period_end_days as period_end
 from nir.rules.engine import evaluate
 from nir.rules.if_s72_law import INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN
+from nir.rules.integreringsloven import il_08_target_group as il_08
 from nir.rules.integreringsloven import s05_decisions, s08_loss_due_to_work
 from nir.rules.integreringsloven import s13_14_final_goals as goals
 from nir.rules.integreringsloven.common import INTRO_LABELS, NORWEGIAN_LABELS
-from nir.rules.integreringsloven.s08_target_group import LETTERS_WITHOUT_AGREEMENT
+from nir.rules.integreringsloven.il_08_target_group import LETTERS_WITHOUT_AGREEMENT
 from nir.rules.integreringsloven.s27_28_norwegian import section
 from nir.rules.integreringsloven.s37_ch6a_collective_protection import COLLECTIVE
 from nir.rules.model import Decision, Facts
 from nir.rules.parameters import ParameterError, ParameterSet
-from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, calendar
+from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, add_workdays_days, union_workdays_days
 
 if TYPE_CHECKING:
     import polars as pl
@@ -138,9 +150,7 @@ I_RD, I_RIGHT, I_MAY, I_NONE = IC["right_and_duty"], IC["right"], IC["may_be_off
 N_RD, N_DUTY, N_RIGHT, N_NONE = NC["right_and_duty"], NC["duty"], NC["right"], NC["none"]
 
 I64 = np.int64
-NAT = np.iinfo(I64).min  # datetime64[D] NaT viewed as int64
 FAR_PAST, FAR_FUTURE = -(10**9), 10**9
-_EPOCH = dt.date(1970, 1, 1).toordinal()
 M8 = "datetime64[D]"
 
 # the literal codes the rules themselves compare with (they have no named constants in the engine)
@@ -153,12 +163,7 @@ INTRO, NORWEGIAN = "intro", "norwegian"
 MADE = "made"
 
 
-def _day(d: dt.date) -> int:
-    return d.toordinal() - _EPOCH
-
-
-def _date(n: int) -> dt.date:
-    return dt.date.fromordinal(int(n) + _EPOCH)
+_day, _date = day, date_of
 
 
 CAL_FIRST, CAL_LAST = _day(dt.date(FIRST_YEAR, 1, 1)), _day(dt.date(LAST_YEAR, 12, 31))
@@ -180,6 +185,7 @@ class Vocab:
     # attributes, one entry per code plus one for unknown
     b_s9: np.ndarray = field(repr=False)  # il. § 9 letter a–g
     b_fg: np.ndarray = field(repr=False)  # letter f or g (no agreement needed)
+    b_family_other: np.ndarray = field(repr=False)  # family immigrant of others than § 9 f (il. § 8 third para.)
     b_section: np.ndarray = field(repr=False)  # Norwegian: 0 none, 1 § 27, 2 § 28, 3 ch. 6A
     t_schemes: np.ndarray = field(repr=False)  # [type, scheme] allowed
     t_from: np.ndarray = field(repr=False)
@@ -232,6 +238,7 @@ def vocab() -> Vocab:
         },
         b_s9=np.array([bool(il9_letter(b)) for b in b_all]),
         b_fg=np.array([il9_letter(b) in LETTERS_WITHOUT_AGREEMENT for b in b_all]),
+        b_family_other=np.array([il_08.family_of_others(b) for b in b_all]),
         b_section=np.array([SECTION_CODE[section(b)] for b in b_all], np.int8),
         t_schemes=t_schemes,
         t_from=t_from,
@@ -681,190 +688,6 @@ def _encode_columns(cols: Mapping[str, Any]) -> _Encoded:
     return _Encoded(n, birth, upper, goal, ext, fallback, permits, settlements, residences, decisions, absences)
 
 
-# --- date arithmetic on int64 day numbers ------------------------------------------
-
-_MONTH_LENGTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], I64)
-
-
-def _ymd_arith(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(year, month, day) of day numbers (days since 1970-01-01), proleptic Gregorian
-    (H. Hinnant's ``civil_from_days``, integer arithmetic)."""
-    z = days + 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp_ = (5 * doy + 2) // 153
-    d = doy - (153 * mp_ + 2) // 5 + 1
-    m = np.where(mp_ < 10, mp_ + 3, mp_ - 9)
-    return yoe + era * 400 + (m <= 2), m, d
-
-
-def _from_ymd_arith(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Day numbers of (year, month, day) (``days_from_civil``)."""
-    y = y - (m <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
-    days: np.ndarray = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-    return days
-
-
-TABLE_FROM, TABLE_TO = 1800, 2300  # years covered by the lookup tables (the arithmetic covers the rest)
-
-
-@lru_cache(maxsize=1)
-def _tables() -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    lo, hi = _day(dt.date(TABLE_FROM, 1, 1)), _day(dt.date(TABLE_TO, 1, 1))
-    y, m, d = _ymd_arith(np.arange(lo, hi, dtype=I64))
-    years = np.repeat(np.arange(TABLE_FROM, TABLE_TO, dtype=I64), 12)
-    months = np.tile(np.arange(1, 13, dtype=I64), TABLE_TO - TABLE_FROM)
-    return lo, hi, y, m, d, _from_ymd_arith(years, months, np.ones_like(years))
-
-
-def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(year, month, day) of day numbers; table lookups inside TABLE_FROM–TABLE_TO."""
-    lo, hi, ty, tm, td, _ = _tables()
-    if days.size and days.min() >= lo and days.max() < hi:
-        i = days - lo
-        return ty[i], tm[i], td[i]
-    return _ymd_arith(days)
-
-
-def _from_ymd(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Day numbers of valid (year, month, day) triples."""
-    *_, month_start = _tables()
-    i = (y - TABLE_FROM) * 12 + (m - 1)
-    if i.size and i.min() >= 0 and i.max() < len(month_start):
-        days: np.ndarray = month_start[i] + (d - 1)
-        return days
-    return _from_ymd_arith(y, m, d)
-
-
-def _leap(y: np.ndarray) -> np.ndarray:
-    leap: np.ndarray = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    return leap
-
-
-def add_months(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
-    """``nir.rules.dates.add_months`` on arrays: relativedelta, the day clipped to the month's end."""
-    y, m, d = _ymd(days)
-    total = y * 12 + (m - 1) + np.asarray(months, I64)
-    ny, nm = total // 12, total % 12 + 1
-    length = _MONTH_LENGTH[nm] + ((nm == 2) & _leap(ny))
-    return _from_ymd(ny, nm, np.minimum(d, length))
-
-
-def period_end(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
-    """``nir.rules.dates.period_end``: start + N months − 1 day."""
-    end: np.ndarray = add_months(days, months) - 1
-    return end
-
-
-def age_on(birth: np.ndarray | tuple[np.ndarray, ...], day: np.ndarray) -> np.ndarray:
-    """``nir.rules.dates.age_on``: completed years; the birthday counts.
-    ``birth`` may be given as its ``_ymd`` triple (computed once per batch)."""
-    by, bm, bd = birth if isinstance(birth, tuple) else _ymd(birth)
-    y, m, d = _ymd(day)
-    age: np.ndarray = y - by - ((m * 32 + d) < (bm * 32 + bd))
-    return age
-
-
-def birthday(birth: np.ndarray | tuple[np.ndarray, ...], age: np.ndarray | int) -> np.ndarray:
-    """``nir.rules.dates.birthday``: 29 February → 1 March in other years."""
-    by, bm, bd = birth if isinstance(birth, tuple) else _ymd(birth)
-    y = by + np.asarray(age, I64)
-    feb29 = (bm == 2) & (bd == 29) & ~_leap(y)
-    return _from_ymd(y, np.where(feb29, 3, bm), np.where(feb29, 1, bd))
-
-
-def _add_workdays(day: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """``nir.rules.workdays.add_workdays`` on arrays (n ≥ 0; n = 0 leaves the day unchanged)."""
-    out = day.copy()
-    m = n > 0
-    if m.any():
-        out[m] = np.busday_offset(day[m].view(M8), n[m], roll="backward", busdaycal=calendar()).view(I64)
-    return out
-
-
-def _union_workdays(person: np.ndarray, start: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
-    """Workdays in the union of each person's intervals (``workdays.count_workdays``): a day counts once."""
-    out = np.zeros(n, I64)
-    if len(person) == 0:
-        return out
-    order = np.lexsort((start, person))
-    p, s, e = person[order], start[order], end[order]
-    base = s.min()
-    span = int(max(e.max(), s.max()) - base) + 3
-    off = p * span - base
-    cm = np.maximum.accumulate(e + off)
-    new = np.ones(len(p), bool)
-    new[1:] = (s[1:] + off[1:] > cm[:-1] + 1) | (p[1:] != p[:-1])
-    first = np.flatnonzero(new)
-    last = np.r_[first[1:] - 1, len(p) - 1]
-    seg_s = s[first]
-    seg_e = cm[last] - off[first]
-    counts = np.busday_count(seg_s.view(M8), (seg_e + 1).view(M8), busdaycal=calendar())
-    return np.bincount(p[first], weights=counts, minlength=n).astype(I64)
-
-
-# --- per-person reductions over a table sorted by person ------------------------------
-
-
-def _first(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Row of each person's first row where ``mask`` (rows sorted by person), or -1."""
-    out = np.full(n, -1, I64)
-    rows = np.flatnonzero(mask)
-    if rows.size:
-        p = person[rows]
-        keep = np.ones(rows.size, bool)
-        keep[1:] = p[1:] != p[:-1]
-        out[p[keep]] = rows[keep]
-    return out
-
-
-def _last(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(n, -1, I64)
-    rows = np.flatnonzero(mask)
-    if rows.size:
-        p = person[rows]
-        keep = np.ones(rows.size, bool)
-        keep[:-1] = p[:-1] != p[1:]
-        out[p[keep]] = rows[keep]
-    return out
-
-
-def _any(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros(n, bool)
-    out[person[mask]] = True
-    return out
-
-
-def _take(values: np.ndarray, idx: np.ndarray, fill: Any) -> np.ndarray:
-    if len(values) == 0:
-        return np.full(len(idx), fill, dtype=values.dtype if values.dtype != bool else bool)
-    taken: np.ndarray = np.where(idx >= 0, values[np.maximum(idx, 0)], fill)
-    return taken
-
-
-def _param(params: ParameterSet, name: str, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A parameter's value on each day (``Parameter.at`` on arrays) and whether one is in force."""
-    values = np.zeros(len(days), I64)
-    found = np.zeros(len(days), bool)
-    best = np.full(len(days), NAT, I64)
-    for ver in params.parameter(name).versions:
-        if ver.valid_from is None:
-            continue
-        vf = _day(ver.valid_from)
-        m = (days >= vf) & (vf > best)
-        if ver.valid_to is not None:
-            m &= days <= _day(ver.valid_to)
-        values[m] = int(ver.value)
-        found |= m
-        best[m] = vf
-    return values, found
-
-
 # --- the result --------------------------------------------------------------------------
 
 
@@ -1147,7 +970,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     bad = E.fallback.copy()
     errors = np.zeros(n, np.uint32)
     birth = np.where(bad, 0, E.birth)
-    bymd = _ymd(birth)
+    bymd = ymd_days(birth)
 
     def err(rows_person: np.ndarray, name: str) -> None:
         errors[rows_person] |= _E[name]
@@ -1240,8 +1063,8 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     leave_k = v.code("absence_kind", LEAVE)
     intro_rows = a_ok & (asch_ == intro_s) & np.where(a_integ, v.k_intro[ak], ak == leave_k)
     nor_rows = a_ok & (asch_ == nor_s) & np.where(a_integ, v.k_norwegian[ak], ak == leave_k)
-    intro_wd = _union_workdays(Ab.person[intro_rows], af[intro_rows], at[intro_rows], n)
-    nor_wd = _union_workdays(Ab.person[nor_rows], af[nor_rows], at[nor_rows], n)
+    intro_wd = union_workdays_days(Ab.person[intro_rows], af[intro_rows], at[intro_rows], n)
+    nor_wd = union_workdays_days(Ab.person[nor_rows], af[nor_rows], at[nor_rows], n)
 
     # --- first / current permits ---------------------------------------------------------
     f9 = _first(pp, s9, n)
@@ -1260,28 +1083,18 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     # ======================= integreringsloven ==========================================
     ig = integ & ~bad
 
-    def ordinary(prow: np.ndarray, granted: int | np.ndarray) -> np.ndarray:  # s08_target_group.ordinary_category
-        dd = _take(pd, prow, 0)
-        on = rule_date(dd)
-        lo, f1 = _param(params, "intro.age.min", on)
-        hi, f2 = _param(params, "intro.age.max", on)
-        bad[(prow >= 0) & ig & ~(f1 & f2)] = True
-        age = age_on(bymd, dd)
-        fg = v.b_fg[_take(pb, prow, unknown_b)]
-        cat = np.select(
-            [age < lo, age > hi, fg, agreed, lives],
-            [I_NONE, np.where(lives, I_MAY, I_NONE), np.where(lives, granted, I_NONE), granted, I_MAY],
-            I_NONE,
-        )
-        return np.asarray(cat)
+    cc = ColumnContext(n, A, params, bymd, bad, ig, rule_start)
+    has_permit = _any(pp, np.ones(len(P), bool), n)
+    last_b = _take(pb, current, -1)
+    family = v.b_family_other[np.where(last_b < 0, unknown_b, last_b)]
 
-    def without_s9() -> np.ndarray:  # s08_target_group.category_without_s9_permit
-        last = current
-        fon = _take(pb, last, -1) == fon_b
-        dd = _take(pd, last, 0)
-        lo, f1 = _param(params, "intro.age.min", rule_date(dd))
-        bad[fon & ig & ~f1] = True
-        return np.where(fon & (age_on(bymd, dd) >= lo) & lives, I_MAY, I_NONE)
+    def ordinary(prow: np.ndarray, granted: int | np.ndarray) -> np.ndarray:
+        has = prow >= 0
+        fg = v.b_fg[_take(pb, prow, unknown_b)]
+        return il_08.ordinary_columns(cc, has, _take(pd, prow, 0), fg, lives, agreed, granted)
+
+    def without_s9() -> np.ndarray:
+        return il_08.without_s9_columns(cc, has_permit, current >= 0, family, _take(pd, current, 0), lives)
 
     split = params.find("intro.ch6a.ordinary_rules_from", as_of)
     under = np.ones(n, bool) if split is None else (f9_dd < _day(split.value))
@@ -1394,7 +1207,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         extra = np.zeros(n, I64)
     else:
         extra = np.where(has_dl & (intro_wd > threshold.value), intro_wd, 0)
-    deadline = _add_workdays(end, extra)
+    deadline = add_workdays_days(end, extra)
     bad |= ig & (extra > 0) & ((end < CAL_FIRST) | (end > CAL_LAST) | (deadline < CAL_FIRST) | (deadline > CAL_LAST))
 
     # deviations (004 report)
@@ -1446,7 +1259,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     bad |= ig & has_ndl & ~(np.where(E.upper, f2, f1) & f3)
     n_base = period_end(np.where(has_ndl, n_start, 0), n_months)
     n_extra = np.where(has_ndl, nor_wd, 0)
-    n_end = _add_workdays(n_base, n_extra)
+    n_end = add_workdays_days(n_base, n_extra)
     bad |= ig & (n_extra > 0) & ((n_base < CAL_FIRST) | (n_base > CAL_LAST) | (n_end < CAL_FIRST) | (n_end > CAL_LAST))
     n_last = birthday(bymd, end_age) - 1
     n_deadline = np.minimum(n_end, n_last)
@@ -1484,7 +1297,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         o_ext = np.where(o_exceeds, 0, ext)
         s_o = np.where(o_has, o_start, 0)
         o_base = period_end(s_o, o_months + o_ext)
-        o_deadline = _add_workdays(o_base, np.where(o_has, intro_wd, 0))
+        o_deadline = add_workdays_days(o_base, np.where(o_has, intro_wd, 0))
         bad |= (
             il
             & o_has

@@ -116,3 +116,39 @@ def add_workdays(day: dt.date, n: int) -> dt.date:
     out: dt.date = result.astype(object)
     _check_range(out)
     return out
+
+
+# --- array forms (int64 day numbers, nir.rules.dates) ------------------------------------------
+
+_M8 = "datetime64[D]"
+
+
+def add_workdays_days(day: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """:func:`add_workdays` on day numbers (n ≥ 0; n = 0 leaves the day unchanged)."""
+    out = np.array(day, np.int64, copy=True)
+    m = n > 0
+    if m.any():
+        out[m] = np.busday_offset(out[m].view(_M8), n[m], roll="backward", busdaycal=calendar()).view(np.int64)
+    return out
+
+
+def union_workdays_days(person: np.ndarray, start: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
+    """:func:`count_workdays` on exploded intervals: the workdays in the union of each person's intervals
+    (``person`` in ``0..n-1``; a day counts once however many intervals cover it)."""
+    out = np.zeros(n, np.int64)
+    if len(person) == 0:
+        return out
+    order = np.lexsort((start, person))
+    p, s, e = person[order], start[order], end[order]
+    base = s.min()
+    span = int(max(e.max(), s.max()) - base) + 3
+    off = p * span - base
+    cm = np.maximum.accumulate(e + off)
+    new = np.ones(len(p), bool)
+    new[1:] = (s[1:] + off[1:] > cm[:-1] + 1) | (p[1:] != p[:-1])
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:] - 1, len(p) - 1]
+    seg_s = s[first]
+    seg_e = cm[last] - off[first]
+    counts = np.busday_count(seg_s.view(_M8), (seg_e + 1).view(_M8), busdaycal=calendar())
+    return np.bincount(p[first], weights=counts, minlength=n).astype(np.int64)

@@ -1,6 +1,6 @@
 """Rules under integreringsloven (LOV-2020-11-06-127) and integreringsforskriften.
 
-One module per act section (``s08_target_group``, ``s13_14_final_goals``,
+One module per act section (``il_08_target_group``, ``s13_14_final_goals``,
 ``forskrift_s10_s19_absence``, ``s27_28_norwegian``, ``s43h_transition`` …);
 this package's :func:`evaluate` composes them in a fixed order:
 
@@ -24,9 +24,9 @@ from nir.rules.integreringsloven import (
     forskrift_s10_s19_absence as absence,
 )
 from nir.rules.integreringsloven import (
+    il_08_target_group,
     s05_decisions,
     s08_loss_due_to_work,
-    s08_target_group,
     s27_28_norwegian,
     s32_norwegian_deadline,
     s43h_transition,
@@ -45,19 +45,19 @@ def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Pe
     """The introduction category before the loss-due-to-work rule, and the permit it rests on."""
     s9 = [p for p in ctx.permits if il9_letter(p.basis)]
     if not s9:
-        return s08_target_group.category_without_s9_permit(ctx), None
+        return il_08_target_group.category_without_s9_permit(ctx), None
     first = s9[0]
     if first.basis != ch6a.COLLECTIVE:
-        return s08_target_group.ordinary_category(ctx, first), first
+        return il_08_target_group.ordinary_category(ctx, first), first
     current = current_permit(ctx)
     if ch6a.under_ch6a(ctx, first) and current is not None and current.basis != ch6a.COLLECTIVE:
         if s43h_transition.applies(ctx, first, current, decisions):
             return s43h_transition.intro_category(ctx, first, current, decisions), first
         later = next((p for p in s9 if p.decision_date >= first.decision_date and p.basis != ch6a.COLLECTIVE), None)
         d = (
-            s08_target_group.ordinary_category(ctx, later)
+            il_08_target_group.ordinary_category(ctx, later)
             if later
-            else s08_target_group.category_without_s9_permit(ctx)
+            else il_08_target_group.category_without_s9_permit(ctx)
         )
         step = Explanation(
             "ch6a_superseded",
@@ -78,7 +78,7 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
     category, permit = intro_category(ctx, decisions)
     participations = []
     for d in s05_decisions.of(decisions, "intro", s05_decisions.PARTICIPATION):
-        e = s08_target_group.participation_after_two_years(ctx, permit, d)
+        e = il_08_target_group.participation_after_two_years(ctx, permit, d)
         if e:
             ctx.error(e)
         else:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from nir.rules.context import Context, permit_facts
 from nir.rules.dates import fmt
-from nir.rules.integreringsloven.s08_target_group import ordinary_category
+from nir.rules.integreringsloven.il_08_target_group import ordinary_category
 from nir.rules.model import Derived, Explanation, Permit
 
 SOURCE = "il. kap. 6A (§ 37c); 004 (Opphevelse av en del midlertidige regler)"
@@ -35,7 +35,7 @@ def intro_category(ctx: Context, p: Permit) -> Derived:
     split = ctx.find("intro.ch6a.ordinary_rules_from", ctx.as_of)
     if under_ch6a(ctx, p):
         when = f"før {fmt(split.value)}" if split else "mens kap. 6A gjaldt"
-        d = ordinary_category(ctx, p, granted="right", granted_rule="ch6a_right", granted_source=SOURCE)
+        d = ordinary_category(ctx, p, granted="right")
         step = Explanation(
             "ch6a_right",
             SOURCE,
