@@ -28,8 +28,14 @@ CASE = {  # collective protection 2024 without a ch. 6A decision, then utl_28 in
 }
 
 
-def scope(has_s9=True, first_34=True, transition=True, s43h=True):
-    return {"has_s9": has_s9, "first_34": first_34, "transition": transition, "s43h": s43h}
+def scope(has_s9=True, first_34=True, under_ch6a=True, current_other=True, s43h_applies=True):
+    return {
+        "has_s9": has_s9,
+        "first_34": first_34,
+        "under_ch6a": under_ch6a,
+        "current_other": current_other,
+        "s43h_applies": s43h_applies,
+    }
 
 
 @pytest.mark.parametrize(
@@ -42,9 +48,12 @@ def scope(has_s9=True, first_34=True, transition=True, s43h=True):
         # if. § 43h: utl_34 under ch. 6A with a decision under ch. 6A, then another permit
         ({}, ("s43h", "intro_rule_s43h")),
         # il. § 8; if. § 43h (motsetningsvis): the same without a decision under ch. 6A → the new permit, § 8
-        ({"s43h": False}, ("superseded", "ch6a_superseded")),
+        ({"s43h_applies": False}, ("superseded", "ch6a_superseded")),
         # il. § 37 c: collective protection and no change of permit → ch. 6A (CH6A decides right / right and duty)
-        ({"transition": False, "s43h": False}, ("ch6a", "intro_rule_ch6a")),
+        ({"current_other": False, "s43h_applies": False}, ("ch6a", "intro_rule_ch6a")),
+        # 004 (Opphevelse …): utl_34 decided after ch. 6A's repeal, then another permit → still ch. 6A's table,
+        # which gives ordinary § 8 (ch6a_repealed_right_and_duty); § 43h is for permits under ch. 6A only
+        ({"under_ch6a": False}, ("ch6a", "intro_rule_ch6a")),
     ],
 )
 def test_rows(kw, expected):

@@ -1098,7 +1098,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
 
     # which rule decides the category (integreringsloven.intro_category): § 8, ch. 6A, if. § 43h
     first34 = (f9 >= 0) & (f9_b == b34)
-    transition = first34 & il_37.under_ch6a_columns(cc, f9_dd) & (current >= 0) & (cur_b != b34)
+    cur_other = (current >= 0) & (cur_b != b34)
     change = _first(pp, noneea & (pb != b34) & (pd >= f9_dd[pp]), n)  # if_43h_transition.change
     has_ch6a, has_ch6a_intro = if_43h.ch6a_decision_columns(
         params, as_of, n, dp, ddd, is_part | is_npart, is_part, first34, f9_dd, _take(pd, change, NAT)
@@ -1108,8 +1108,9 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     pre_cat, i_rule = intro_category_columns(
         f9 >= 0,
         first34,
-        transition,
-        transition & (cur_dd >= f9_dd) & has_ch6a,
+        il_37.under_ch6a_columns(cc, f9_dd),
+        cur_other,
+        if_43h.applies_columns(cur_other, cur_dd, f9_dd, has_ch6a),
         {
             "without_s9": cat_wo,
             "ordinary": ordinary(f9, np.where(first34, il_37.granted_columns(cc, f9_dd), I_RD)),

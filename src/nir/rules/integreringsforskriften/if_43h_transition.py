@@ -156,6 +156,15 @@ def applies(ctx: Context, first_34: Permit, current: Permit | None, decisions: l
     )
 
 
+def applies_columns(
+    current_other: np.ndarray, current_date: np.ndarray, first_date: np.ndarray, has_ch6a: np.ndarray
+) -> np.ndarray:
+    """:func:`applies` on columns: the current permit is another one, not older than the collective protection,
+    and there is a decision under ch. 6A (:func:`ch6a_decision_columns`)."""
+    out: np.ndarray = current_other & (current_date >= first_date) & has_ch6a
+    return out
+
+
 def _facts(first_34: Permit, current: Permit, found: list[Decision]) -> dict[str, Any]:
     return {
         "collective_protection_permit": permit_facts(first_34),

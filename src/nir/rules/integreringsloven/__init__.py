@@ -74,7 +74,7 @@ INTRO_RULE = DecisionTable(
         ),
         Row(
             "intro_rule_s43h",
-            V("transition") & V("s43h"),
+            V("under_ch6a") & V("current_other") & V("s43h_applies"),
             "s43h",
             if_43h_transition.S43H,
             "Kollektiv beskyttelse med vedtak etter kap. 6A, deretter en annen tillatelse: if. § 43h.",
@@ -83,7 +83,7 @@ INTRO_RULE = DecisionTable(
         ),
         Row(
             "ch6a_superseded",
-            V("transition"),
+            V("under_ch6a") & V("current_other"),
             "superseded",
             (S8, S43H_NOT),
             "Kollektiv beskyttelse fra {first_date} uten vedtak etter kap. 6A; ny tillatelse {current_basis} "
@@ -110,18 +110,12 @@ def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Pe
     first = s9[0] if s9 else None
     current = current_permit(ctx)
     first_34 = first is not None and first.basis == ch6a.COLLECTIVE
-    transition = (
-        first is not None
-        and first_34
-        and ch6a.under_ch6a(ctx, first)
-        and current is not None
-        and current.basis != ch6a.COLLECTIVE
-    )
     scope: dict[str, Any] = {
         "has_s9": first is not None,
         "first_34": first_34,
-        "transition": transition,
-        "s43h": transition and first is not None and if_43h_transition.applies(ctx, first, current, decisions),
+        "under_ch6a": first is not None and ch6a.under_ch6a(ctx, first),
+        "current_other": current is not None and current.basis != ch6a.COLLECTIVE,
+        "s43h_applies": first is not None and if_43h_transition.applies(ctx, first, current, decisions),
         "first_date": first.decision_date if first else None,
         "current_basis": current.basis if current else None,
         "current_date": current.decision_date if current else None,
@@ -151,15 +145,22 @@ def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Pe
 def intro_category_columns(
     has_s9: np.ndarray,
     first_34: np.ndarray,
-    transition: np.ndarray,
-    s43h: np.ndarray,
+    under_ch6a: np.ndarray,
+    current_other: np.ndarray,
+    s43h_applies: np.ndarray,
     categories: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
     """:data:`INTRO_RULE` on columns: per person the category (index) from ``categories`` (one array per rule:
     ``without_s9``, ``ordinary`` — § 8 or ch. 6A for the first § 9 permit, ``s43h``, ``superseded``) and the
     rule's index (``INTRO_RULE.code``)."""
     n = len(has_s9)
-    scope = {"has_s9": has_s9, "first_34": first_34, "transition": transition, "s43h": s43h}
+    scope = {
+        "has_s9": has_s9,
+        "first_34": first_34,
+        "under_ch6a": under_ch6a,
+        "current_other": current_other,
+        "s43h_applies": s43h_applies,
+    }
     rule = INTRO_RULE.columns(scope, n)[0]
     by_rule = {**categories, "ch6a": categories["ordinary"]}
     outputs = INTRO_RULE.outputs
