@@ -110,12 +110,18 @@ def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Pe
     first = s9[0] if s9 else None
     current = current_permit(ctx)
     first_34 = first is not None and first.basis == ch6a.COLLECTIVE
+    under = first_34 and first is not None and ch6a.under_ch6a(ctx, first)
+    other = current is not None and current.basis != ch6a.COLLECTIVE
     scope: dict[str, Any] = {
         "has_s9": first is not None,
         "first_34": first_34,
-        "under_ch6a": first is not None and ch6a.under_ch6a(ctx, first),
-        "current_other": current is not None and current.basis != ch6a.COLLECTIVE,
-        "s43h_applies": first is not None and if_43h_transition.applies(ctx, first, current, decisions),
+        "under_ch6a": under,
+        "current_other": other,
+        # only read by the § 43h row, after first_34 and under_ch6a and current_other (no work for others)
+        "s43h_applies": under
+        and other
+        and first is not None
+        and if_43h_transition.applies(ctx, first, current, decisions),
         "first_date": first.decision_date if first else None,
         "current_basis": current.basis if current else None,
         "current_date": current.decision_date if current else None,
