@@ -1,44 +1,40 @@
 """Rules under integreringsloven (LOV-2020-11-06-127) and integreringsforskriften.
 
-One module per act section (``il_08_target_group``, ``s13_14_final_goals``,
-``forskrift_s10_s19_absence``, ``s27_28_norwegian``, ``s43h_transition`` …);
+One module per act section (``il_08_target_group``, ``il_13_14_final_goals``,
+``integreringsforskriften.if_10_19_absence``, ``s27_28_norwegian``, ``s43h_transition`` …);
 this package's :func:`evaluate` composes them in a fixed order:
 
-1. general decision rules (``s05_decisions``);
+1. general decision rules (``decision_validity``, regelmotor.md § 5);
 2. the introduction category (§ 8, ch. 6A, § 43h) and the permit it rests on;
 3. the two-year window for participation decisions (§ 8);
 4. loss of right and duty due to work (§ 8 fourth paragraph) and the closure;
 5. absence, final goal, extension and the programme deadline (§§ 13–14, if. §§ 10, 19);
 6. the Norwegian category and deadline (§§ 26–28, 32);
-7. deviations (004 report).
+7. deviations (``nir_004.deviations``, the 004 report).
 """
 
 from __future__ import annotations
 
 from nir.rules.context import Context, il9_letter, permit_facts
 from nir.rules.dates import fmt
+from nir.rules.integreringsforskriften import if_10_19_absence as absence
 from nir.rules.integreringsloven import (
-    deviations as dev,
-)
-from nir.rules.integreringsloven import (
-    forskrift_s10_s19_absence as absence,
-)
-from nir.rules.integreringsloven import (
+    decision_validity,
     il_08_target_group,
-    s05_decisions,
     s08_loss_due_to_work,
     s27_28_norwegian,
     s32_norwegian_deadline,
     s43h_transition,
 )
 from nir.rules.integreringsloven import (
-    s13_14_final_goals as goals,
+    il_13_14_final_goals as goals,
 )
 from nir.rules.integreringsloven import (
     s37_ch6a_collective_protection as ch6a,
 )
 from nir.rules.integreringsloven.common import current_permit
 from nir.rules.model import Decision, Derived, Explanation, IntroResult, NorwegianResult, Permit
+from nir.rules.nir_004 import deviations as dev
 
 
 def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Permit | None]:
@@ -72,12 +68,12 @@ def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Pe
 
 
 def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
-    decisions = s05_decisions.effective_decisions(ctx)
+    decisions = decision_validity.effective_decisions(ctx)
 
     # introduction programme: who
     category, permit = intro_category(ctx, decisions)
     participations = []
-    for d in s05_decisions.of(decisions, "intro", s05_decisions.PARTICIPATION):
+    for d in decision_validity.of(decisions, "intro", decision_validity.PARTICIPATION):
         e = il_08_target_group.participation_after_two_years(ctx, permit, d)
         if e:
             ctx.error(e)

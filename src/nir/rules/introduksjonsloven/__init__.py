@@ -1,7 +1,7 @@
 """Rules under introduksjonsloven (LOV-2003-07-04-80), kept isolated.
 
 The act was repealed on 1.1.2021 but still applies to persons whose first
-permit was granted before then (if. § 72, ``nir.rules.if_s72_law``). NIR 1.0
+permit was granted before then (if. § 72, ``nir.rules.integreringsforskriften.if_72_which_act``). NIR 1.0
 supports it; support is to be phased out by 31.12.2027 (000, oppdrag 2026-02).
 Everything about the old act lives in this package, which may use the shared
 building blocks (dates, workdays, parameters, the general decision rules) but
@@ -29,8 +29,8 @@ import datetime as dt
 
 from nir.rules.context import Context, il9_letter, permit_facts
 from nir.rules.dates import age_on, fmt, period_end
-from nir.rules.integreringsloven import forskrift_s10_s19_absence as periods_rules
-from nir.rules.integreringsloven import s05_decisions
+from nir.rules.integreringsforskriften import if_10_19_absence as periods_rules
+from nir.rules.integreringsloven import decision_validity
 from nir.rules.integreringsloven.common import (
     INTRO_LABELS,
     NORWEGIAN_LABELS,
@@ -135,8 +135,8 @@ def norwegian_category(ctx: Context) -> Derived:
 
 
 def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
-    decisions = s05_decisions.effective_decisions(ctx)
-    for d in s05_decisions.of(decisions, "intro", "loss_due_to_work"):
+    decisions = decision_validity.effective_decisions(ctx)
+    for d in decision_validity.of(decisions, "intro", "loss_due_to_work"):
         ctx.error(
             RuleError(
                 "loss_due_to_work_not_in_target_group",
@@ -164,7 +164,7 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
             ],
         ),
     )
-    parts = s05_decisions.of(decisions, "intro", s05_decisions.PARTICIPATION)
+    parts = decision_validity.of(decisions, "intro", decision_validity.PARTICIPATION)
     if parts:
         start = parts[0].start_date
         assert start is not None  # s05: a participation decision without a start date is not effective
