@@ -33,6 +33,7 @@ import nir.rules
 from nir.rules import InvalidFacts, evaluate, parameters, vector
 from nir.rules.cases import find_cases, load_case
 from nir.rules.dates import add_months_days
+from nir.rules.integreringsloven import il_13_14_final_goals as il_13_14
 from nir.rules.table import REGISTRY
 from nir.rules.testing import differences, disagreements, per_person, population
 
@@ -121,9 +122,10 @@ def test_every_case_agrees():
 
 
 def test_a_broken_rule_is_detected(sample, monkeypatch):
-    """The comparison can fail: an off-by-one in the vectorised deadline arithmetic is found."""
+    """The comparison can fail: an off-by-one in the column form of the deadline arithmetic (il. §§ 13–14's
+    column function, which vector.py calls) is found."""
     as_of, facts, expected = sample[4]
-    monkeypatch.setattr(vector, "period_end", lambda days, months: add_months_days(days, months))
+    monkeypatch.setattr(il_13_14, "period_end_days", lambda days, months: add_months_days(days, months))
     problems = disagreements(facts, as_of, expected=expected)
     assert len(problems) > 500
     assert any("intro.deadline" in d for _, diffs in problems for d in diffs)

@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nir.codes import code_list
+from nir.rules import introduksjonsloven as introl
 from nir.rules import parameters as parameters_mod
 from nir.rules.columns import ColumnContext
 from nir.rules.columns import any_row as _any
@@ -1230,53 +1231,21 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     il = ~integ & ~bad
     if law_start is None or il.any():
         err(dp[is_loss & il[dp]], "loss_due_to_work_not_in_target_group")
-        il_in_force = params.find("introduksjonsloven.in_force", as_of)
-        if il_in_force is None:
-            bad |= il
-            in_force_d = 0
-        else:
-            in_force_d = _day(il_in_force.value)
-        dd9 = np.maximum(_take(pd, f9, 0), in_force_d)
-        lo, f1 = _param(params, "introduksjonsloven.intro.age.min", dd9)
-        hi, f2 = _param(params, "introduksjonsloven.intro.age.max", dd9)
-        bad |= il & (f9 >= 0) & ~(f1 & f2)
-        age9 = age_at(f9)
+        oc = ColumnContext(n, A, params, bymd, bad, il)
+        in_force_d = introl.in_force_columns(oc)
         fam = v.b_fg[_take(pb, f9, unknown_b)]
-        o_cat = np.select(
-            [f9 < 0, (lo <= age9) & (age9 <= hi) & ((fam & lives) | agreed), (age9 >= lo) & lives],
-            [I_NONE, I_RD, I_MAY],
-            I_NONE,
-        )
+        o_cat = introl.intro_category_columns(oc, in_force_d, f9 >= 0, _take(pd, f9, 0), fam, lives, agreed)
         o_fp = _first(dp, is_part, n) if len(Dc) else np.full(n, -1, I64)
         o_start = _take(dstart, o_fp, NAT)
         o_has = o_fp >= 0
-        on_o = np.maximum(np.where(o_has, o_start, 0), in_force_d)
-        o_months, f1 = _param(params, "introduksjonsloven.intro.duration_months", on_o)
-        o_allowed, f2 = _param(params, "introduksjonsloven.intro.extension_months", on_o)
-        bad |= il & o_has & ~(f1 & f2)
-        o_exceeds = o_has & (ext > o_allowed)
-        err(np.flatnonzero(o_exceeds & il), "extension_exceeds_maximum")
-        o_ext = np.where(o_exceeds, 0, ext)
-        s_o = np.where(o_has, o_start, 0)
-        o_base = period_end(s_o, o_months + o_ext)
-        o_deadline = add_workdays_days(o_base, np.where(o_has, intro_wd, 0))
-        bad |= (
-            il
-            & o_has
-            & (intro_wd > 0)
-            & ((o_base < CAL_FIRST) | (o_base > CAL_LAST) | (o_deadline < CAL_FIRST) | (o_deadline > CAL_LAST))
-        )
+        prog = introl.programme_columns(oc, in_force_d, o_has, o_start, ext, intro_wd)
+        err(np.flatnonzero(prog.exceeds & il), "extension_exceeds_maximum")
         # Norwegian § 17
         relo = v.b_s9[pb] | (pb == fon_b) | (pb == work_b) if len(P) else np.zeros(0, bool)
         fo = _first(pp, relo & (pb != work_b), n)
         fo = np.where(fo >= 0, fo, _first(pp, relo, n))
-        ddo = np.maximum(_take(pd, fo, 0), in_force_d)
-        lo_n, f1 = _param(params, "introduksjonsloven.norwegian.age.min", ddo)
-        end_n, f2 = _param(params, "introduksjonsloven.norwegian.age.end", ddo)
-        bad |= il & (fo >= 0) & ~(f1 & f2)
-        ageo = age_at(fo)
-        o_ncat = np.select(
-            [fo < 0, ~((lo_n <= ageo) & (ageo < end_n)), _take(pb, fo, -1) == work_b], [N_NONE, N_NONE, N_DUTY], N_RD
+        o_ncat = introl.norwegian_category_columns(
+            oc, in_force_d, fo >= 0, _take(pd, fo, 0), _take(pb, fo, -1) == work_b
         )
 
     # ======================= assemble ====================================================
@@ -1308,10 +1277,10 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         put("intro_category", o, o_cat)
         put("intro_absence_workdays", o, intro_wd)
         put("intro_start_date", o & o_has, o_start)
-        put("intro_months", o & o_has, o_months)
-        put("intro_extension_months", o & o_has, o_ext)
-        put("intro_base_deadline", o & o_has, period_end(s_o, o_months))
-        put("intro_deadline", o & o_has, o_deadline)
+        put("intro_months", o & o_has, prog.months)
+        put("intro_extension_months", o & o_has, prog.extension)
+        put("intro_base_deadline", o & o_has, prog.base)
+        put("intro_deadline", o & o_has, prog.deadline)
         put("norwegian_category", o, o_ncat)
         put("norwegian_leave_workdays", o, nor_wd)
     res.errors[:] = errors
