@@ -143,7 +143,7 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
             else ""
         )
         start = first.start_date
-        assert start is not None  # s05: a participation decision without a start date is not effective
+        assert start is not None  # decision_validity: a participation decision without a start date is not effective
         goal_deadline, months, ext, base = goals.deadline(ctx, start, code, ext_error is None, note)
         intro.months, intro.extension_months, intro.base_deadline = months, ext, base
         ctx.explain("intro.deadline", goal_deadline)
