@@ -64,7 +64,7 @@ def test_messages_are_bokmål_with_the_facts():
     """regelmotor.md § 5: a refused decision names the rule and says why, in bokmål."""
     e = dv.CHECKS[0].error(scope(type_known=False, type="x"), "decisions[0]")
     assert e is not None and e.message == "Vedtakstypen 'x' finnes ikke i kodeverket Vedtakstype."
-    assert e.subject == "decisions[0]" and e.source == "regelmotor.md § 5; 004 Legg til vedtak"
+    assert e.subject == "decisions[0]" and e.source == "regelmotor.md § 5; 004 (Legg til vedtak)"
 
 
 def test_declared_once_as_errors():

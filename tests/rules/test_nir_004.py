@@ -52,4 +52,4 @@ def test_order_of_the_report_columns():
     """004: the report's three filters, in the order vector.py encodes them as bits."""
     assert deviations.DEVIATIONS == ("final_goal_missing", "final_goal_2026_before_2026_start", "final_goal_expired")
     for d in deviations.DEVIATIONS:
-        assert REGISTRY[d].kind == "deviation" and REGISTRY[d].source.startswith("004 Personer i")
+        assert REGISTRY[d].kind == "deviation" and REGISTRY[d].source.startswith("004 (Personer i")

@@ -44,7 +44,7 @@ from nir.rules.workdays import (
 
 IF_10 = LegalBasis(IF, "10")
 IF_19 = LegalBasis(IF, "19")
-ABSENCE_004 = LegalBasis(NIR_004, "Presiseringer av fravær, fri, permisjoner")
+ABSENCE_004 = LegalBasis(NIR_004, "", note="Presiseringer av fravær, fri, permisjoner")
 IL_32 = LegalBasis(IL, "32")
 RM_4 = LegalBasis(REGELMOTOR, "§ 4")
 CAL_FIRST, CAL_LAST = day(dt.date(FIRST_YEAR, 1, 1)), day(dt.date(LAST_YEAR, 12, 31))

@@ -33,8 +33,8 @@ MADE = "made"
 
 RM_4 = LegalBasis(REGELMOTOR, "§ 4")
 RM_5 = LegalBasis(REGELMOTOR, "§ 5")
-ADD_DECISION = LegalBasis(NIR_004, "Legg til vedtak")
-DEADLINE_FROM_START = LegalBasis(NIR_004, "frist fra startdato i første vedtak om program")
+ADD_DECISION = LegalBasis(NIR_004, "", note="Legg til vedtak")
+DEADLINE_FROM_START = LegalBasis(NIR_004, "", note="frist fra startdato i første vedtak om program")
 
 # The scope of one decision (scalars) or of the decision rows (arrays): ``type_known`` (the type is in the
 # code list Vedtakstype), ``in_scheme`` (the type may be registered on the decision's scheme),

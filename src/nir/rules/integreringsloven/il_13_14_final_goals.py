@@ -36,7 +36,7 @@ from nir.rules.table import ALWAYS, DecisionTable, Row, V, declare
 
 IL_13 = LegalBasis(IL, "13")
 IL_14 = LegalBasis(IL, "14")
-GOALS_004 = LegalBasis(NIR_004, "Oversikt over nye sluttmål")
+GOALS_004 = LegalBasis(NIR_004, "", note="Oversikt over nye sluttmål")
 RM_4 = LegalBasis(REGELMOTOR, "§ 4")
 CODES_FROM = dt.date(2021, 1, 1)  # a code without valid_from is read on integreringsloven's first day
 

@@ -31,7 +31,7 @@ from nir.rules.legal_basis import NIR_004, REGELMOTOR, LegalBasis
 from nir.rules.model import Explanation
 from nir.rules.table import ALWAYS, DecisionTable, Row, V, declare
 
-REPORT_004 = LegalBasis(NIR_004, "Personer i introduksjonsprogram med avvik i registrering av sluttmål")
+REPORT_004 = LegalBasis(NIR_004, "", note="Personer i introduksjonsprogram med avvik i registrering av sluttmål")
 RM_6 = LegalBasis(REGELMOTOR, "§ 6")
 FAR_PAST, FAR_FUTURE = -(10**9), 10**9
 NONE = "none"
