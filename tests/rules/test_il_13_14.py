@@ -88,3 +88,21 @@ def test_declared_once():
     assert REGISTRY["final_goal_unknown"].kind == "error"
     assert REGISTRY["s13_14_deadline"].source.startswith("il. § 13")
     assert REGISTRY["s13_14_extension"].kind == "rule"
+
+
+@pytest.mark.parametrize(
+    "closed,participation,goal,expected,source",
+    [
+        (True, True, True, "none", "il. § 8 fjerde ledd: the scheme is closed — no deadline"),
+        (False, False, True, "none", "004: the deadline runs from the first participation decision"),
+        (False, True, False, "none", "004: no final goal, no duration (a deviation)"),
+        (False, True, True, "deadline", "il. §§ 13–14: participation and a final goal give a deadline"),
+    ],
+)
+def test_deadline_case(closed, participation, goal, expected, source):
+    """regelmotor.md § 4; il. §§ 8, 13–14; 004 (each case's source in its parameters)."""
+    step = decide_both(goals.DEADLINE_CASE, {"closed": closed, "has_participation": participation, "has_goal": goal})
+    assert step.value == expected, source
+    assert step.rule == ("intro_deadline_none" if expected == "none" else "s13_14_deadline")
+    cols = goals.deadline_case_columns(np.array([closed]), np.array([participation]), np.array([goal]))
+    assert cols[0] == (expected == "deadline")

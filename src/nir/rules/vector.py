@@ -1173,7 +1173,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     ext_used = np.where(refused_ext, 0, ext)
     fp = fp_all
     start = _take(dstart, fp, NAT)
-    has_dl = ~closed & (fp >= 0) & known_goal
+    has_dl = goals.deadline_case_columns(closed, fp >= 0, known_goal)
     months = g_months[gi]
     base, end = goals.deadline_columns(np.where(has_dl, start, 0), months, ext_used)
     deadline = absence.extension_columns(cc, end, intro_wd, has_dl)

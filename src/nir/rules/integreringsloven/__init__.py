@@ -107,36 +107,11 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
     intro.final_goal = code.code if code else None
     if first is not None:
         intro.start_date = first.start_date
-    if closure is not None:
-        ctx.explain(
-            "intro.deadline",
-            Explanation(
-                "intro_deadline_none", s08_loss_due_to_work.SOURCE, "Ingen frist: ordningen er avsluttet.", None, {}
-            ),
-        )
-    elif first is None:
-        ctx.explain(
-            "intro.deadline",
-            Explanation(
-                "intro_deadline_none",
-                "regelmotor.md § 4; 004",
-                "Ingen frist: det er ikke registrert vedtak om deltakelse i introduksjonsprogram.",
-                None,
-                {},
-            ),
-        )
-    elif code is None:
-        ctx.explain(
-            "intro.deadline",
-            Explanation(
-                "intro_deadline_none",
-                "regelmotor.md § 4; 004",
-                "Ingen frist: det er ikke registrert sluttmål (avvik).",
-                None,
-                {"start_date": first.start_date},
-            ),
-        )
+    no_deadline = goals.deadline_case(ctx, closure is not None, first.start_date if first else None, code)
+    if no_deadline is not None:
+        ctx.explain("intro.deadline", no_deadline)
     else:
+        assert first is not None and code is not None  # goals.DEADLINE_CASE: a deadline needs both
         note = (
             " Programmets varighet etter kap. 6A er ikke avklart; beregnet med de samme reglene (ikke verifisert)."
             if intro.category == "right"

@@ -38,6 +38,8 @@ IL_13 = LegalBasis(IL, "13")
 IL_14 = LegalBasis(IL, "14")
 GOALS_004 = LegalBasis(NIR_004, "", note="Oversikt over nye sluttmål")
 RM_4 = LegalBasis(REGELMOTOR, "§ 4")
+DEADLINE_FROM_START_004 = LegalBasis(NIR_004, "", note="frist fra startdato i første vedtak om program")
+IL_8_4 = LegalBasis(IL, "8", 4)  # the scheme closed by loss of right and duty due to work
 CODES_FROM = dt.date(2021, 1, 1)  # a code without valid_from is read on integreringsloven's first day
 
 GOAL_UNKNOWN = Check(
@@ -53,6 +55,45 @@ DEADLINE = declare(
     "Frist: startdato i første vedtak om program + varigheten for sluttmålet (måneder) − 1 dag.",
     IL_13,
     GOALS_004,
+)
+
+# Whether there is a programme deadline at all: not when the scheme is closed (il. § 8 fourth paragraph), there
+# is no participation decision to run from (004), or no final goal to give the duration (a deviation, 004).
+DEADLINE_CASE = DecisionTable(
+    "il_13_14_deadline_case",
+    ("none", "deadline"),
+    [
+        Row(
+            "intro_deadline_none",
+            V("closed"),
+            "none",
+            (IL_8_4, RM_4),
+            "Ingen frist: ordningen er avsluttet.",
+            title="Ingen frist: ordningen er avsluttet, det er ikke registrert vedtak om deltakelse, eller det er "
+            "ikke registrert sluttmål.",
+        ),
+        Row(
+            "intro_deadline_none",
+            ~V("has_participation"),
+            "none",
+            (RM_4, DEADLINE_FROM_START_004),
+            "Ingen frist: det er ikke registrert vedtak om deltakelse i introduksjonsprogram.",
+        ),
+        Row(
+            "intro_deadline_none",
+            ~V("has_goal"),
+            "none",
+            (RM_4, GOALS_004),
+            "Ingen frist: det er ikke registrert sluttmål (avvik).",
+        ),
+        Row(
+            "s13_14_deadline",
+            ALWAYS,
+            "deadline",
+            (IL_13, GOALS_004),
+            "Frist fra startdato i første vedtak om program og sluttmålets varighet.",
+        ),
+    ],
 )
 
 EXTENSION_ERRORS = ("extension_without_final_goal", "extension_not_allowed", "extension_exceeds_maximum")
@@ -109,6 +150,14 @@ def goal_code(ctx: Context) -> Code | None:
     if e:
         ctx.error(e)
     return code
+
+
+def deadline_case(ctx: Context, closed: bool, start: dt.date | None, code: Code | None) -> Explanation | None:
+    """:data:`DEADLINE_CASE` for one person: why there is no deadline, or None when there is one."""
+    scope = {"closed": closed, "has_participation": start is not None, "has_goal": code is not None}
+    if DEADLINE_CASE.match(scope).then != "none":
+        return None
+    return DEADLINE_CASE.decide(scope, {"start_date": start} if start else {}).steps[0]
 
 
 def goal_parameters(ctx: Context, code: Code) -> tuple[Value, Value]:
@@ -210,6 +259,13 @@ def extension_columns(has_goal: np.ndarray, allowed: np.ndarray, ext: np.ndarray
     n = len(ext)
     value = EXTENSION.columns({"has_goal": has_goal, "allowed": allowed, "ext": ext}, n)[0]
     return {e: (ext > 0) & (value == EXTENSION.code(e)) for e in EXTENSION_ERRORS}
+
+
+def deadline_case_columns(closed: np.ndarray, has_participation: np.ndarray, has_goal: np.ndarray) -> np.ndarray:
+    """:data:`DEADLINE_CASE` on columns: whether each person has a programme deadline."""
+    scope = {"closed": closed, "has_participation": has_participation, "has_goal": has_goal}
+    has: np.ndarray = DEADLINE_CASE.columns(scope, len(closed))[0] == DEADLINE_CASE.code("deadline")
+    return has
 
 
 def deadline_columns(start: np.ndarray, months: np.ndarray, ext_used: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
