@@ -11,7 +11,7 @@ from test_rule_functions import ctx, part, permit
 
 from nir.rules.dates import NAT, day
 from nir.rules.integreringsforskriften import if_43h_transition as if_43h
-from nir.rules.integreringsloven import s05_decisions
+from nir.rules.integreringsloven import decision_validity as s05_decisions
 
 D = dt.date.fromisoformat
 NORWEGIAN = {"scheme": "norwegian", "type": "norwegian_participation", "start_date": None, "end_date": None}

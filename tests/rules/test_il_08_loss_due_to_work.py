@@ -11,8 +11,8 @@ from table_support import both
 from test_rule_functions import ctx, loss_dec, part
 
 from nir.rules.dates import NAT, day
+from nir.rules.integreringsloven import decision_validity as s05_decisions
 from nir.rules.integreringsloven import il_08_loss_due_to_work as loss
-from nir.rules.integreringsloven import s05_decisions
 
 D = dt.date.fromisoformat
 

@@ -10,16 +10,10 @@ from rules_support import BASE_FACTS
 
 from nir.rules import parameters
 from nir.rules.context import Context, codes
-from nir.rules.if_s72_law import law
+from nir.rules.integreringsforskriften import if_10_19_absence as absence
 from nir.rules.integreringsforskriften import if_43h_transition as s43h
-from nir.rules.integreringsloven import (
-    deviations,
-    intro_category,
-    s05_decisions,
-)
-from nir.rules.integreringsloven import (
-    forskrift_s10_s19_absence as absence,
-)
+from nir.rules.integreringsforskriften.if_72_which_act import law
+from nir.rules.integreringsloven import decision_validity, intro_category
 from nir.rules.integreringsloven import (
     il_08_loss_due_to_work as loss,
 )
@@ -27,10 +21,10 @@ from nir.rules.integreringsloven import (
     il_08_target_group as s08,
 )
 from nir.rules.integreringsloven import (
-    il_37_ch6a_collective_protection as ch6a,
+    il_13_14_final_goals as goals,
 )
 from nir.rules.integreringsloven import (
-    s13_14_final_goals as goals,
+    il_37_ch6a_collective_protection as ch6a,
 )
 from nir.rules.integreringsloven import (
     s27_28_norwegian as s27,
@@ -39,6 +33,7 @@ from nir.rules.integreringsloven import (
     s32_norwegian_deadline as s32,
 )
 from nir.rules.model import Derived, parse_facts
+from nir.rules.nir_004 import deviations
 
 D = dt.date.fromisoformat
 
@@ -204,8 +199,8 @@ class TestS08TargetGroup:
 
 class TestS08LossDueToWork:
     def run(self, c: Context, category="right_and_duty"):
-        decisions = s05_decisions.effective_decisions(c)
-        parts = s05_decisions.of(decisions, "intro", "participation")
+        decisions = decision_validity.effective_decisions(c)
+        parts = decision_validity.of(decisions, "intro", "participation")
         cat = Derived(category, [])
         return loss.apply(c, cat, decisions, parts)
 
@@ -274,7 +269,7 @@ class TestCh6aAndS43h:
         c = ctx(
             permits=[permit("utl_34", "2024-05-02"), permit("utl_28", "2026-02-01")], decisions=[part("2024-08-01")]
         )
-        decisions = s05_decisions.effective_decisions(c)
+        decisions = decision_validity.effective_decisions(c)
         assert s43h.applies(c, c.permits[0], c.permits[1], decisions)
         assert s43h.intro_category(c, c.permits[0], c.permits[1], decisions).value == "right"
         assert s43h.norwegian_category(c, c.permits[0], c.permits[1], decisions).value == "right"
@@ -289,7 +284,7 @@ class TestCh6aAndS43h:
             "end_date": None,
         }
         c = ctx(permits=[permit("utl_34", "2024-05-02"), permit("utl_28", "2026-02-01")], decisions=[nd])
-        decisions = s05_decisions.effective_decisions(c)
+        decisions = decision_validity.effective_decisions(c)
         assert s43h.intro_category(c, c.permits[0], c.permits[1], decisions).value == "none"
 
     def test_s43h_decision_in_2026_does_not_count(self):
@@ -297,12 +292,12 @@ class TestCh6aAndS43h:
         c = ctx(
             permits=[permit("utl_34", "2024-05-02"), permit("utl_28", "2026-02-01")], decisions=[part("2026-01-02")]
         )
-        assert not s43h.applies(c, c.permits[0], c.permits[1], s05_decisions.effective_decisions(c))
+        assert not s43h.applies(c, c.permits[0], c.permits[1], decision_validity.effective_decisions(c))
 
     def test_dispatcher_uses_new_permit_without_ch6a_decision(self):
         """if. § 43h (motsetningsvis): without a ch. 6A decision, the new permit is judged ordinarily."""
         c = ctx(permits=[permit("utl_34", "2024-05-02"), permit("utl_28", "2026-02-01")])
-        d, p = intro_category(c, s05_decisions.effective_decisions(c))
+        d, p = intro_category(c, decision_validity.effective_decisions(c))
         assert d.value == "right_and_duty" and p.basis == "utl_28" and d.steps[0].rule == "ch6a_superseded"
 
 
@@ -453,7 +448,7 @@ class TestNorwegian:
         c = ctx(
             permits=[permit("utl_34", "2026-01-09"), permit("utl_28", "2026-06-01")], decisions=[nd], as_of="2026-07-01"
         )
-        d, _ = s27.category(c, s05_decisions.effective_decisions(c))
+        d, _ = s27.category(c, decision_validity.effective_decisions(c))
         assert d.value == "right" and d.steps[-1].rule == "ch6a_norwegian_right_kept"
 
     @pytest.mark.parametrize(
@@ -490,7 +485,7 @@ class TestNorwegian:
 class TestS05Decisions:
     def first_errors(self, decision):
         c = ctx(decisions=[decision])
-        s05_decisions.effective_decisions(c)
+        decision_validity.effective_decisions(c)
         return [e.rule for e in c.errors]
 
     def test_type_not_in_scheme(self):
@@ -511,7 +506,7 @@ class TestS05Decisions:
             permits=[permit("utl_28", "2020-06-01")],
             decisions=[{"scheme": "intro", "type": "integration_plan", "decision_date": "2020-12-01"}],
         )
-        s05_decisions.effective_decisions(c)
+        decision_validity.effective_decisions(c)
         assert [e.rule for e in c.errors] == ["decision_type_not_valid_on_date"]
 
     def test_end_before_start(self):
@@ -525,7 +520,7 @@ class TestS05Decisions:
 
     def test_rejected_result_not_in_effect(self):
         c = ctx(decisions=[part("2026-01-05") | {"result": "rejected"}])
-        assert s05_decisions.effective_decisions(c) == [] and c.errors == []
+        assert decision_validity.effective_decisions(c) == [] and c.errors == []
 
 
 # --- 004 deviation report ---------------------------------------------------------------------

@@ -8,10 +8,12 @@ Pure Python — no Django, no database: facts in, results out at a given date.
 
 Layout (rules filed by act and section):
 
-* ``if_s72_law``                — which act applies (integreringsforskriften § 72)
+* ``integreringsforskriften/``  — if. § 72 which act applies, if. §§ 10/19 absence
 * ``integreringsloven/``        — § 8 target group, § 8 fourth paragraph (work),
-  ch. 6A, if. § 43h, §§ 13–14 final goals, if. §§ 10/19 absence, §§ 26–28 and 32
-  Norwegian, the 004 deviation report
+  ch. 6A, if. § 43h, §§ 13–14 final goals, §§ 26–28 and 32 Norwegian, the general
+  decision rules (regelmotor.md § 5)
+* ``nir_004/``                  — the 004 deviation report
+* ``table``, ``checks``         — decision tables and error checks, run per person and on columns
 * ``introduksjonsloven/``       — the repealed act, isolated for phase-out
 * ``parameters/``               — effective-dated parameters (YAML) and their loader
 * ``workdays``, ``dates``       — workday and month arithmetic

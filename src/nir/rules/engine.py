@@ -12,8 +12,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from nir.rules import if_s72_law, integreringsloven, introduksjonsloven, parameters
+from nir.rules import integreringsloven, introduksjonsloven, parameters
 from nir.rules.context import Context
+from nir.rules.integreringsforskriften import if_72_which_act
 from nir.rules.model import Result, RuleError, parse_facts
 from nir.rules.parameters import ParameterSet
 
@@ -26,8 +27,8 @@ def evaluate(facts: dict[str, Any], as_of: dt.date, params: ParameterSet | None 
     parameter set.
     """
     ctx = Context.build(parse_facts(facts), as_of, params or parameters.default())
-    law = ctx.explain("law", if_s72_law.law(ctx))
-    if law == if_s72_law.INTEGRERINGSLOVEN:
+    law = ctx.explain("law", if_72_which_act.law(ctx))
+    if law == if_72_which_act.INTEGRERINGSLOVEN:
         intro, norwegian, deviations = integreringsloven.evaluate(ctx)
     else:
         intro, norwegian, deviations = introduksjonsloven.evaluate(ctx)

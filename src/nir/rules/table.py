@@ -371,12 +371,15 @@ class DecisionTable:
     def columns(self, scope: Scope, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Run the same rows on arrays of ``n`` persons: (outcome index into ``outputs``, row index)."""
         conds = [np.broadcast_to(np.asarray(r.when.eval(scope), bool), (n,)) for r in self.rows]
+        row = np.select(conds, list(range(len(self.rows))), -1).astype(np.int64)
+        if all(isinstance(r.then, str) for r in self.rows):  # outcomes are codes: look them up by the row
+            lookup = np.array([self._index[str(r.then)] for r in self.rows] + [-1], np.int64)
+            return lookup[row], row
         choices = [
             np.broadcast_to(np.asarray(r.then.eval(scope) if isinstance(r.then, V) else self._index[r.then]), (n,))
             for r in self.rows
         ]
         values = np.select(conds, choices, -1).astype(np.int64)
-        row = np.select(conds, [np.full(n, i) for i in range(len(self.rows))], -1).astype(np.int64)
         return values, row
 
     def code(self, value: str) -> int:

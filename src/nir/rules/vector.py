@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nir.codes import code_list
+from nir.rules import introduksjonsloven as introl
 from nir.rules import parameters as parameters_mod
 from nir.rules.columns import ColumnContext
 from nir.rules.columns import any_row as _any
@@ -70,27 +71,31 @@ from nir.rules.columns import first_row as _first
 from nir.rules.columns import last_row as _last
 from nir.rules.columns import param_days as _param
 from nir.rules.columns import take as _take
-from nir.rules.context import Context, codes, il9_letter
+from nir.rules.context import codes, il9_letter
 from nir.rules.dates import NAT, date_of, day, ymd_days
 from nir.rules.dates import add_months_days as add_months
 from nir.rules.dates import age_on_days as age_on
 from nir.rules.dates import birthday_days as birthday
 from nir.rules.dates import period_end_days as period_end
 from nir.rules.engine import evaluate
-from nir.rules.if_s72_law import INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN
+from nir.rules.integreringsforskriften import if_10_19_absence as absence
 from nir.rules.integreringsforskriften import if_43h_transition as if_43h
-from nir.rules.integreringsloven import INTRO_RULE, intro_category_columns, s05_decisions
+from nir.rules.integreringsforskriften import if_72_which_act as if_72
+from nir.rules.integreringsforskriften.if_72_which_act import INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN
+from nir.rules.integreringsloven import INTRO_RULE, decision_validity, intro_category_columns
 from nir.rules.integreringsloven import il_08_loss_due_to_work as il_08_loss
 from nir.rules.integreringsloven import il_08_target_group as il_08
+from nir.rules.integreringsloven import il_13_14_final_goals as goals
 from nir.rules.integreringsloven import il_37_ch6a_collective_protection as il_37
-from nir.rules.integreringsloven import s13_14_final_goals as goals
 from nir.rules.integreringsloven.common import INTRO_LABELS, NORWEGIAN_LABELS
 from nir.rules.integreringsloven.il_08_target_group import LETTERS_WITHOUT_AGREEMENT
 from nir.rules.integreringsloven.il_37_ch6a_collective_protection import COLLECTIVE
 from nir.rules.integreringsloven.s27_28_norwegian import section
 from nir.rules.model import Decision, Facts
-from nir.rules.parameters import ParameterError, ParameterSet
-from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, add_workdays_days, union_workdays_days
+from nir.rules.nir_004 import deviations
+from nir.rules.parameters import ParameterSet
+from nir.rules.table import REGISTRY
+from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, add_workdays_days
 
 if TYPE_CHECKING:
     import polars as pl
@@ -124,28 +129,16 @@ __all__ = [
 LAWS = (INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN)
 INTRO_CATEGORIES = tuple(INTRO_LABELS)  # right_and_duty, right, may_be_offered, none
 NORWEGIAN_CATEGORIES = tuple(NORWEGIAN_LABELS)  # right_and_duty, duty, right, none
-DEVIATIONS = ("final_goal_missing", "final_goal_2026_before_2026_start", "final_goal_expired")
-# Every rule id a RuleError can carry (tests/rules/test_vector_agreement.py checks this list against the source).
-ERRORS = (
-    "absence_date_out_of_range",
-    "absence_end_before_start",
-    "absence_kind_unknown",
-    "decision_end_before_start",
-    "decision_type_not_in_scheme",
-    "decision_type_not_valid_on_date",
-    "decision_type_unknown",
-    "extension_exceeds_maximum",
-    "extension_not_allowed",
-    "extension_without_final_goal",
-    "final_goal_unknown",
-    "loss_due_to_work_after_participation",
-    "loss_due_to_work_not_in_force",
-    "loss_due_to_work_not_in_target_group",
-    "participation_after_two_years",
-    "participation_without_start_date",
-)
+DEVIATIONS = deviations.DEVIATIONS  # final_goal_missing, final_goal_2026_before_2026_start, final_goal_expired
+# Errors a paragraph still raises as a literal RuleError instead of declaring them (table.declare(kind="error")
+# or a checks.Check); tests/rules/test_vector_agreement.py checks these against the source. Empty once every
+# paragraph declares its errors.
+UNDECLARED_ERRORS: tuple[str, ...] = ()
+# Every rule id a RuleError can carry: the registry's declared errors (every rule module is imported above).
+ERRORS = tuple(sorted({d.id for d in REGISTRY.values() if d.kind == "error"} | set(UNDECLARED_ERRORS)))
 _E = {e: np.uint32(1 << i) for i, e in enumerate(ERRORS)}
 _DEV = {d: np.uint8(1 << i) for i, d in enumerate(DEVIATIONS)}
+_DEV_BITS = np.array([*_DEV.values(), 0], np.uint8)  # by deviations.DEVIATION's outcome index (none last)
 
 IC = {c: i for i, c in enumerate(INTRO_CATEGORIES)}
 NC = {c: i for i, c in enumerate(NORWEGIAN_CATEGORIES)}
@@ -1011,63 +1004,57 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
 
     # --- law (if. § 72) ---------------------------------------------------------------
     law_start = params.find("law.integreringsloven_from", as_of)
-    counting = _first(pp, noneea, n)  # -1: no permit giving rights or duties (if_s72_law.counting_permit)
-    if law_start is None:
-        integ = np.zeros(n, bool)
-    else:
-        cut = _day(law_start.value)
-        c_dd = _take(pd, counting, NAT)
-        c_arr = _take(P.arrival_date, counting, NAT)
-        c_ab = _take(P.applied_from_abroad, counting, -1)
-        abroad = np.where(c_ab >= 0, c_ab == 1, (c_arr != NAT) & (c_arr > c_dd))
-        integ = (counting < 0) | (c_dd >= cut) | (abroad & (c_arr != NAT) & (c_arr >= cut))
+    counting = _first(pp, noneea, n)  # -1: no permit giving rights or duties (if_72_which_act.counting_permit)
+    integ = if_72.law_columns(
+        params,
+        as_of,
+        n,
+        counting >= 0,
+        _take(pd, counting, NAT),
+        _take(P.arrival_date, counting, NAT),
+        _take(P.applied_from_abroad, counting, -1),
+    )
     rule_start = _day(law_start.value) if law_start is not None else None
 
     def rule_date(days: np.ndarray) -> np.ndarray:  # common.rule_date
         return np.maximum(days, rule_start) if rule_start is not None else days
 
-    # --- general decision rules (s05_decisions) --------------------------------------
+    # --- general decision rules (decision_validity) ------------------------------------
     dp, dtype_, dsch = Dc.person, Dc.type.astype(I64), Dc.scheme.astype(I64)
     ddd, dstart, dend, made = Dc.decision_date, Dc.start_date, Dc.end_date, Dc.made
-    unknown_t = len(v.decision_type)
-    known_t = dtype_ != unknown_t
+    known_t = dtype_ != len(v.decision_type)
     loss_t = v.code("decision_type", il_08_loss.TYPE)
-    part_t = v.code("decision_type", s05_decisions.PARTICIPATION)
-    npart_t = v.code("decision_type", s05_decisions.NORWEGIAN_PARTICIPATION)
+    part_t = v.code("decision_type", decision_validity.PARTICIPATION)
+    npart_t = v.code("decision_type", decision_validity.NORWEGIAN_PARTICIPATION)
     intro_s, nor_s = v.code("scheme", INTRO), v.code("scheme", NORWEGIAN)
-    e_unknown = made & ~known_t
-    e_scheme = made & known_t & ~v.t_schemes[dtype_, dsch]
-    e_date = made & known_t & (dtype_ != loss_t) & ((ddd < v.t_from[dtype_]) | (ddd > v.t_to[dtype_]))
-    e_end = made & (dstart != NAT) & (dend != NAT) & (dend < dstart)
-    e_nostart = made & (dtype_ == part_t) & (dstart == NAT)
-    for m_, name in (
-        (e_unknown, "decision_type_unknown"),
-        (e_scheme, "decision_type_not_in_scheme"),
-        (e_date, "decision_type_not_valid_on_date"),
-        (e_end, "decision_end_before_start"),
-        (e_nostart, "participation_without_start_date"),
-    ):
+    checked = decision_validity.decision_columns(
+        made,
+        known_t,
+        v.t_schemes[dtype_, dsch],
+        (ddd >= v.t_from[dtype_]) & (ddd <= v.t_to[dtype_]),
+        dtype_ == loss_t,
+        dtype_ == part_t,
+        dstart,
+        dend,
+    )
+    for name, m_ in checked.errors.items():
         err(dp[m_], name)
-    eff = made & ~(e_unknown | e_scheme | e_date | e_end | e_nostart)
+    eff = checked.effective
     is_part = eff & (dsch == intro_s) & (dtype_ == part_t)
     is_loss = eff & (dsch == intro_s) & (dtype_ == loss_t)
     is_npart = eff & (dsch == nor_s) & (dtype_ == npart_t)
 
-    # --- absence periods (forskrift_s10_s19_absence.period_error) ---------------------
+    # --- absence periods (if_10_19_absence) ---------------------------------------------
     ak, asch_, af, at = Ab.kind.astype(I64), Ab.scheme.astype(I64), Ab.cols["from"], Ab.to
-    a_unknown = ak == len(v.absence_kind)
-    a_range = ~a_unknown & ((af < CAL_FIRST) | (af > CAL_LAST) | (at < CAL_FIRST) | (at > CAL_LAST))
-    a_rev = ~a_unknown & ~a_range & (at < af)
-    err(Ab.person[a_unknown], "absence_kind_unknown")
-    err(Ab.person[a_range], "absence_date_out_of_range")
-    err(Ab.person[a_rev], "absence_end_before_start")
-    a_ok = ~(a_unknown | a_range | a_rev)
+    period_errors, a_ok = absence.period_columns(ak != len(v.absence_kind), af, at)
+    for name, m_ in period_errors.items():
+        err(Ab.person[m_], name)
     a_integ = integ[Ab.person] if len(Ab) else np.zeros(0, bool)
     leave_k = v.code("absence_kind", LEAVE)
     intro_rows = a_ok & (asch_ == intro_s) & np.where(a_integ, v.k_intro[ak], ak == leave_k)
     nor_rows = a_ok & (asch_ == nor_s) & np.where(a_integ, v.k_norwegian[ak], ak == leave_k)
-    intro_wd = union_workdays_days(Ab.person[intro_rows], af[intro_rows], at[intro_rows], n)
-    nor_wd = union_workdays_days(Ab.person[nor_rows], af[nor_rows], at[nor_rows], n)
+    intro_wd = absence.workdays_columns(Ab.person, af, at, intro_rows, n)
+    nor_wd = absence.workdays_columns(Ab.person, af, at, nor_rows, n)
 
     # --- first / current permits ---------------------------------------------------------
     f9 = _first(pp, s9, n)
@@ -1138,58 +1125,29 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     closed = il_08_loss.closure_columns(fvl >= 0, (last_part_dd != NAT) & (last_part_dd > fvl_dd))
     i_cat = np.where(closed, I_NONE, pre_cat)
 
-    # final goal, extension, deadline (s13_14_final_goals, forskrift_s10_s19_absence)
+    # final goal, extension, deadline (il_13_14_final_goals, if_10_19_absence)
     nG = len(v.final_goal)
     goal = E.goal.astype(I64)
-    ctx = Context(NO_FACTS, as_of, params)  # goal_parameters only reads parameters
-    g_months = np.zeros(nG + 1, I64)
-    g_ext = np.zeros(nG + 1, I64)
-    g_bad = np.zeros(nG + 1, bool)
-    for i, code in enumerate(v.final_goal):
-        try:
-            m_, e_ = goals.goal_parameters(ctx, codes("final_goal")[code])
-            g_months[i], g_ext[i] = int(m_.value), int(e_.value)
-        except ParameterError:
-            g_bad[i] = True
+    g_months, g_ext, g_bad = goals.goal_columns(params, as_of, v.final_goal)
     gi = np.where(goal < 0, nG, goal)
     known_goal = (goal >= 0) & (goal < nG)
-    err(np.flatnonzero(ig & (goal == nG)), "final_goal_unknown")
+    err(np.flatnonzero(ig & goals.GOAL_UNKNOWN.mask({"goal_known": (goal < 0) | known_goal}, n)), "final_goal_unknown")
     ext = E.ext
-    has_ext = ext > 0
     bad |= ig & known_goal & g_bad[gi]
-    x_without = has_ext & ~known_goal
-    x_not = has_ext & known_goal & (g_ext[gi] == 0)
-    x_exceeds = has_ext & known_goal & ~x_not & (ext > g_ext[gi])
-    for m_, name in (
-        (x_without, "extension_without_final_goal"),
-        (x_not, "extension_not_allowed"),
-        (x_exceeds, "extension_exceeds_maximum"),
-    ):
+    refused_ext = np.zeros(n, bool)
+    for name, m_ in goals.extension_columns(known_goal, g_ext[gi], ext).items():
         err(np.flatnonzero(m_ & ig), name)
-    ext_used = np.where(x_without | x_not | x_exceeds, 0, ext)
+        refused_ext |= m_
+    ext_used = np.where(refused_ext, 0, ext)
     fp = fp_all
     start = _take(dstart, fp, NAT)
-    has_dl = ~closed & (fp >= 0) & known_goal
-    s0 = np.where(has_dl, start, 0)
+    has_dl = goals.deadline_case_columns(closed, fp >= 0, known_goal)
     months = g_months[gi]
-    base = period_end(s0, months)
-    end = np.where(ext_used > 0, period_end(s0, months + ext_used), base)
-    threshold = params.find("intro.absence.threshold_workdays", as_of)
-    if threshold is None:
-        bad |= ig & has_dl
-        extra = np.zeros(n, I64)
-    else:
-        extra = np.where(has_dl & (intro_wd > threshold.value), intro_wd, 0)
-    deadline = add_workdays_days(end, extra)
-    bad |= ig & (extra > 0) & ((end < CAL_FIRST) | (end > CAL_LAST) | (deadline < CAL_FIRST) | (deadline > CAL_LAST))
+    base, end = goals.deadline_columns(np.where(has_dl, start, 0), months, ext_used)
+    deadline = absence.extension_columns(cc, end, intro_wd, has_dl)
 
-    # deviations (004 report)
-    has_fp = fp >= 0
-    dev = np.where(has_fp & ~known_goal, _DEV["final_goal_missing"], 0)
-    dev = np.where(has_fp & known_goal & (start < v.g_from[gi]), _DEV["final_goal_2026_before_2026_start"], dev)
-    dev = np.where(
-        has_fp & known_goal & ~(start < v.g_from[gi]) & (start > v.g_to[gi]), _DEV["final_goal_expired"], dev
-    )
+    # deviations (nir_004.deviations, the 004 report)
+    dev = _DEV_BITS[deviations.deviation_columns(fp >= 0, known_goal, start, v.g_from[gi], v.g_to[gi])]
 
     # Norwegian (s27_28_norwegian, s32_norwegian_deadline)
     sec = v.b_section[pb] if len(P) else np.zeros(0, np.int8)
@@ -1241,53 +1199,21 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     il = ~integ & ~bad
     if law_start is None or il.any():
         err(dp[is_loss & il[dp]], "loss_due_to_work_not_in_target_group")
-        il_in_force = params.find("introduksjonsloven.in_force", as_of)
-        if il_in_force is None:
-            bad |= il
-            in_force_d = 0
-        else:
-            in_force_d = _day(il_in_force.value)
-        dd9 = np.maximum(_take(pd, f9, 0), in_force_d)
-        lo, f1 = _param(params, "introduksjonsloven.intro.age.min", dd9)
-        hi, f2 = _param(params, "introduksjonsloven.intro.age.max", dd9)
-        bad |= il & (f9 >= 0) & ~(f1 & f2)
-        age9 = age_at(f9)
+        oc = ColumnContext(n, A, params, bymd, bad, il)
+        in_force_d = introl.in_force_columns(oc)
         fam = v.b_fg[_take(pb, f9, unknown_b)]
-        o_cat = np.select(
-            [f9 < 0, (lo <= age9) & (age9 <= hi) & ((fam & lives) | agreed), (age9 >= lo) & lives],
-            [I_NONE, I_RD, I_MAY],
-            I_NONE,
-        )
+        o_cat = introl.intro_category_columns(oc, in_force_d, f9 >= 0, _take(pd, f9, 0), fam, lives, agreed)
         o_fp = _first(dp, is_part, n) if len(Dc) else np.full(n, -1, I64)
         o_start = _take(dstart, o_fp, NAT)
         o_has = o_fp >= 0
-        on_o = np.maximum(np.where(o_has, o_start, 0), in_force_d)
-        o_months, f1 = _param(params, "introduksjonsloven.intro.duration_months", on_o)
-        o_allowed, f2 = _param(params, "introduksjonsloven.intro.extension_months", on_o)
-        bad |= il & o_has & ~(f1 & f2)
-        o_exceeds = o_has & (ext > o_allowed)
-        err(np.flatnonzero(o_exceeds & il), "extension_exceeds_maximum")
-        o_ext = np.where(o_exceeds, 0, ext)
-        s_o = np.where(o_has, o_start, 0)
-        o_base = period_end(s_o, o_months + o_ext)
-        o_deadline = add_workdays_days(o_base, np.where(o_has, intro_wd, 0))
-        bad |= (
-            il
-            & o_has
-            & (intro_wd > 0)
-            & ((o_base < CAL_FIRST) | (o_base > CAL_LAST) | (o_deadline < CAL_FIRST) | (o_deadline > CAL_LAST))
-        )
+        prog = introl.programme_columns(oc, in_force_d, o_has, o_start, ext, intro_wd)
+        err(np.flatnonzero(prog.exceeds & il), "extension_exceeds_maximum")
         # Norwegian § 17
         relo = v.b_s9[pb] | (pb == fon_b) | (pb == work_b) if len(P) else np.zeros(0, bool)
         fo = _first(pp, relo & (pb != work_b), n)
         fo = np.where(fo >= 0, fo, _first(pp, relo, n))
-        ddo = np.maximum(_take(pd, fo, 0), in_force_d)
-        lo_n, f1 = _param(params, "introduksjonsloven.norwegian.age.min", ddo)
-        end_n, f2 = _param(params, "introduksjonsloven.norwegian.age.end", ddo)
-        bad |= il & (fo >= 0) & ~(f1 & f2)
-        ageo = age_at(fo)
-        o_ncat = np.select(
-            [fo < 0, ~((lo_n <= ageo) & (ageo < end_n)), _take(pb, fo, -1) == work_b], [N_NONE, N_NONE, N_DUTY], N_RD
+        o_ncat = introl.norwegian_category_columns(
+            oc, in_force_d, fo >= 0, _take(pd, fo, 0), _take(pb, fo, -1) == work_b
         )
 
     # ======================= assemble ====================================================
@@ -1319,10 +1245,10 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         put("intro_category", o, o_cat)
         put("intro_absence_workdays", o, intro_wd)
         put("intro_start_date", o & o_has, o_start)
-        put("intro_months", o & o_has, o_months)
-        put("intro_extension_months", o & o_has, o_ext)
-        put("intro_base_deadline", o & o_has, period_end(s_o, o_months))
-        put("intro_deadline", o & o_has, o_deadline)
+        put("intro_months", o & o_has, prog.months)
+        put("intro_extension_months", o & o_has, prog.extension)
+        put("intro_base_deadline", o & o_has, prog.base)
+        put("intro_deadline", o & o_has, prog.deadline)
         put("norwegian_category", o, o_ncat)
         put("norwegian_leave_workdays", o, nor_wd)
     res.errors[:] = errors

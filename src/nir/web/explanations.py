@@ -98,6 +98,7 @@ ACTS = (
     ("if. ", "Integreringsforskriften "),
     ("utl. ", "Utlendingsloven "),
     ("introduksjonsloven ", "Introduksjonsloven "),
+    ("introl. ", "Introduksjonsloven "),
     ("004", "IMDi: endringer i NIR fra 1.1.2026"),
 )
 # Parts of a source that refer to the specification, not to the law: left out for caseworkers.

@@ -1,17 +1,17 @@
 """Rules under integreringsloven (LOV-2020-11-06-127) and integreringsforskriften.
 
-One module per act section (``il_08_target_group``, ``s13_14_final_goals``,
-``forskrift_s10_s19_absence``, ``s27_28_norwegian``, ``il_37_ch6a_collective_protection`` …;
-``integreringsforskriften.if_43h_transition`` for if. § 43h);
-this package's :func:`evaluate` composes them in a fixed order:
+One module per act section (``il_08_target_group``, ``il_13_14_final_goals``, ``s27_28_norwegian``,
+``il_37_ch6a_collective_protection`` …; ``integreringsforskriften.if_10_19_absence`` and
+``integreringsforskriften.if_43h_transition`` for the regulation); this package's :func:`evaluate`
+composes them in a fixed order:
 
-1. general decision rules (``s05_decisions``);
+1. general decision rules (``decision_validity``, regelmotor.md § 5);
 2. the introduction category (§ 8, ch. 6A, § 43h) and the permit it rests on (table :data:`INTRO_RULE`);
 3. the two-year window for participation decisions (§ 8);
 4. loss of right and duty due to work (§ 8 fourth paragraph) and the closure;
 5. absence, final goal, extension and the programme deadline (§§ 13–14, if. §§ 10, 19);
 6. the Norwegian category and deadline (§§ 26–28, 32);
-7. deviations (004 report).
+7. deviations (``nir_004.deviations``, the 004 report).
 """
 
 from __future__ import annotations
@@ -22,29 +22,25 @@ from typing import Any
 import numpy as np
 
 from nir.rules.context import Context, il9_letter, permit_facts
+from nir.rules.integreringsforskriften import if_10_19_absence as absence
 from nir.rules.integreringsforskriften import if_43h_transition
 from nir.rules.integreringsloven import (
-    deviations as dev,
-)
-from nir.rules.integreringsloven import (
-    forskrift_s10_s19_absence as absence,
-)
-from nir.rules.integreringsloven import (
+    decision_validity,
     il_08_loss_due_to_work,
     il_08_target_group,
-    s05_decisions,
     s27_28_norwegian,
     s32_norwegian_deadline,
 )
 from nir.rules.integreringsloven import (
-    il_37_ch6a_collective_protection as ch6a,
+    il_13_14_final_goals as goals,
 )
 from nir.rules.integreringsloven import (
-    s13_14_final_goals as goals,
+    il_37_ch6a_collective_protection as ch6a,
 )
 from nir.rules.integreringsloven.common import current_permit
 from nir.rules.legal_basis import IF, IL, LegalBasis
 from nir.rules.model import Decision, Derived, Explanation, IntroResult, NorwegianResult, Permit
+from nir.rules.nir_004 import deviations as dev
 from nir.rules.table import ALWAYS, DecisionTable, Row, V
 
 S8 = LegalBasis(IL, "8")
@@ -175,12 +171,12 @@ def intro_category_columns(
 
 
 def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
-    decisions = s05_decisions.effective_decisions(ctx)
+    decisions = decision_validity.effective_decisions(ctx)
 
     # introduction programme: who
     category, permit = intro_category(ctx, decisions)
     participations = []
-    for d in s05_decisions.of(decisions, "intro", s05_decisions.PARTICIPATION):
+    for d in decision_validity.of(decisions, "intro", decision_validity.PARTICIPATION):
         e = il_08_target_group.participation_after_two_years(ctx, permit, d)
         if e:
             ctx.error(e)
@@ -201,43 +197,18 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
     intro.final_goal = code.code if code else None
     if first is not None:
         intro.start_date = first.start_date
-    if closure is not None:
-        ctx.explain(
-            "intro.deadline",
-            Explanation(
-                "intro_deadline_none", il_08_loss_due_to_work.SOURCE, "Ingen frist: ordningen er avsluttet.", None, {}
-            ),
-        )
-    elif first is None:
-        ctx.explain(
-            "intro.deadline",
-            Explanation(
-                "intro_deadline_none",
-                "regelmotor.md § 4; 004",
-                "Ingen frist: det er ikke registrert vedtak om deltakelse i introduksjonsprogram.",
-                None,
-                {},
-            ),
-        )
-    elif code is None:
-        ctx.explain(
-            "intro.deadline",
-            Explanation(
-                "intro_deadline_none",
-                "regelmotor.md § 4; 004",
-                "Ingen frist: det er ikke registrert sluttmål (avvik).",
-                None,
-                {"start_date": first.start_date},
-            ),
-        )
+    no_deadline = goals.deadline_case(ctx, closure is not None, first.start_date if first else None, code)
+    if no_deadline is not None:
+        ctx.explain("intro.deadline", no_deadline)
     else:
+        assert first is not None and code is not None  # goals.DEADLINE_CASE: a deadline needs both
         note = (
             " Programmets varighet etter kap. 6A er ikke avklart; beregnet med de samme reglene (ikke verifisert)."
             if intro.category == "right"
             else ""
         )
         start = first.start_date
-        assert start is not None  # s05: a participation decision without a start date is not effective
+        assert start is not None  # decision_validity: a participation decision without a start date is not effective
         goal_deadline, months, ext, base = goals.deadline(ctx, start, code, ext_error is None, note)
         intro.months, intro.extension_months, intro.base_deadline = months, ext, base
         ctx.explain("intro.deadline", goal_deadline)
