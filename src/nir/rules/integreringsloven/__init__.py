@@ -1,7 +1,7 @@
 """Rules under integreringsloven (LOV-2020-11-06-127) and integreringsforskriften.
 
 One module per act section (``il_08_target_group``, ``s13_14_final_goals``,
-``forskrift_s10_s19_absence``, ``s27_28_norwegian``, ``s43h_transition`` …);
+``forskrift_s10_s19_absence``, ``il_26_28_norwegian``, ``s43h_transition`` …);
 this package's :func:`evaluate` composes them in a fixed order:
 
 1. general decision rules (``s05_decisions``);
@@ -9,7 +9,7 @@ this package's :func:`evaluate` composes them in a fixed order:
 3. the two-year window for participation decisions (§ 8);
 4. loss of right and duty due to work (§ 8 fourth paragraph) and the closure;
 5. absence, final goal, extension and the programme deadline (§§ 13–14, if. §§ 10, 19);
-6. the Norwegian category and deadline (§§ 26–28, 32);
+6. the Norwegian category, its start and deadline (§§ 26–28, 32, 37 d);
 7. deviations (004 report).
 """
 
@@ -25,10 +25,10 @@ from nir.rules.integreringsloven import (
 )
 from nir.rules.integreringsloven import (
     il_08_target_group,
+    il_26_28_norwegian,
+    il_32_norwegian_deadline,
     s05_decisions,
     s08_loss_due_to_work,
-    s27_28_norwegian,
-    s32_norwegian_deadline,
     s43h_transition,
 )
 from nir.rules.integreringsloven import (
@@ -157,15 +157,17 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
 
     # Norwegian and social studies
     norwegian = NorwegianResult()
-    ncat, npermit = s27_28_norwegian.category(ctx, decisions)
+    ncat, npermit = il_26_28_norwegian.category(ctx, decisions)
     norwegian.category = ctx.explain("norwegian.category", ncat)
     norwegian.leave_workdays = ctx.explain("norwegian.leave_workdays", absence.norwegian_leave_workdays(ctx, periods))
     if norwegian.category != "none" and npermit is not None:
-        n_deadline, n_start, n_months = s32_norwegian_deadline.deadline(
-            ctx, npermit, norwegian.category, norwegian.leave_workdays
-        )
-        norwegian.deadline = ctx.explain("norwegian.deadline", n_deadline)
-        norwegian.start_date, norwegian.months = n_start, n_months
+        n_start = ctx.explain("norwegian.deadline", il_26_28_norwegian.start(ctx, npermit))
+        if n_start is not None:
+            n_deadline, n_months = il_32_norwegian_deadline.deadline(
+                ctx, n_start, norwegian.category, norwegian.leave_workdays, permit_facts(npermit)
+            )
+            norwegian.deadline = ctx.explain("norwegian.deadline", n_deadline)
+            norwegian.start_date, norwegian.months = n_start, n_months
     else:
         ctx.explain(
             "norwegian.deadline",

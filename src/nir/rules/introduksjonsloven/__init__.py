@@ -43,6 +43,10 @@ from nir.rules.workdays import add_workdays, count_workdays
 S2 = "introduksjonsloven § 2"
 S5 = "introduksjonsloven § 5"
 S17 = "introduksjonsloven § 17"
+# § 17: labour immigrants from outside the EEA and their family have a duty, not a right (law-notes R7 [S]);
+# family immigrants with a Norwegian/Nordic reference person have right and duty.
+S17_DUTY_BASES = ("work", "family_of_worker")
+S17_BASES = ("family_of_norwegian", *S17_DUTY_BASES)
 
 
 def _on(ctx: Context, p: Permit) -> dt.date:
@@ -96,7 +100,7 @@ def intro_category(ctx: Context) -> Derived:
 
 
 def norwegian_category(ctx: Context) -> Derived:
-    relevant = [p for p in ctx.permits if il9_letter(p.basis) or p.basis in ("family_of_norwegian", "work")]
+    relevant = [p for p in ctx.permits if il9_letter(p.basis) or p.basis in S17_BASES]
     if not relevant:
         return Derived(
             "none",
@@ -106,7 +110,7 @@ def norwegian_category(ctx: Context) -> Derived:
                 )
             ],
         )
-    p = next((x for x in relevant if x.basis != "work"), relevant[0])
+    p = next((x for x in relevant if x.basis not in S17_DUTY_BASES), relevant[0])
     on = _on(ctx, p)
     lo, end = (
         ctx.param("introduksjonsloven.norwegian.age.min", on),
@@ -116,7 +120,7 @@ def norwegian_category(ctx: Context) -> Derived:
     if not (lo.value <= age < end.value):
         cat = "none"
     else:
-        cat = "duty" if p.basis == "work" else "right_and_duty"
+        cat = "duty" if p.basis in S17_DUTY_BASES else "right_and_duty"
     return Derived(
         cat,
         [
