@@ -326,3 +326,27 @@ def test_every_row_is_reached_by_the_random_sample():
             for key in ("norwegian.category", "norwegian.deadline"):
                 seen.update(rules(doc, key))
     assert wanted <= seen, sorted(wanted - seen)
+
+
+def test_a_changed_row_changes_both_paths_at_once(monkeypatch):
+    """Mutation: the § 9 d row of START made to start at the first grant again (the rule before issue 19). Both
+    interpreters read the changed row: the renewal case fails on both, and they still agree person by person."""
+    import dataclasses
+    from pathlib import Path
+
+    from nir.rules import vector
+    from nir.rules.cases import compare, load_case
+    from nir.rules.table import V
+    from nir.rules.testing import disagreements
+
+    rows = [
+        dataclasses.replace(r, then=V("decision_date")) if r.id == "s26_start_renewal" else r for r in il_26.START.rows
+    ]
+    monkeypatch.setattr(il_26.START, "rows", tuple(rows))
+    case = load_case(Path(__file__).parent / "cases" / "norwegian_9d_starts_at_first_renewal.json")
+    per_person = case.evaluate().to_json(explanations=False)
+    columns = vector.evaluate_batch([case.facts], case.as_of)[0]
+    assert per_person["norwegian"]["deadline"] == columns["norwegian"]["deadline"] == "2027-01-09"
+    assert compare(case.expect, per_person) and compare(case.expect, columns)
+    as_of = D("2026-04-15")
+    assert not disagreements(population(3_000, 5, as_of), as_of)
