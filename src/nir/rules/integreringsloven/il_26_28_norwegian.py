@@ -246,7 +246,7 @@ AFTER_CH6A = DecisionTable(
             "ch6a_norwegian_right_not_kept",
             V("first_none") & (V("s43h") | V("kept")),
             "none",
-            (S37D, S26_END),
+            (S26_1, S37D),
             "retten til norsk etter kap. 6A gjaldt ikke for tillatelsen fra {first_date} (se over), og gjelder "
             "derfor heller ikke etter overgangen til {current_basis} ({current_date}).",
             title="Ingen rett til norsk etter kap. 6A å beholde (alder): ingen.",
