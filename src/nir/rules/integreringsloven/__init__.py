@@ -1,8 +1,8 @@
 """Rules under integreringsloven (LOV-2020-11-06-127) and integreringsforskriften.
 
-One module per act section (``il_08_target_group``, ``il_13_14_final_goals``, ``s27_28_norwegian``,
-``il_37_ch6a_collective_protection`` …; ``integreringsforskriften.if_10_19_absence`` and
-``integreringsforskriften.if_43h_transition`` for the regulation); this package's :func:`evaluate`
+One module per act section (``il_08_target_group``, ``il_13_14_final_goals``, ``il_26_28_norwegian``,
+``il_32_norwegian_deadline``, ``il_37_ch6a_collective_protection`` …; ``integreringsforskriften.if_10_19_absence``
+and ``integreringsforskriften.if_43h_transition`` for the regulation); this package's :func:`evaluate`
 composes them in a fixed order:
 
 1. general decision rules (``decision_validity``, regelmotor.md § 5);
@@ -10,7 +10,7 @@ composes them in a fixed order:
 3. the two-year window for participation decisions (§ 8);
 4. loss of right and duty due to work (§ 8 fourth paragraph) and the closure;
 5. absence, final goal, extension and the programme deadline (§§ 13–14, if. §§ 10, 19);
-6. the Norwegian category and deadline (§§ 26–28, 32);
+6. the Norwegian category, its start and deadline (§§ 26–28, 32, 37 d);
 7. deviations (``nir_004.deviations``, the 004 report).
 """
 
@@ -28,8 +28,8 @@ from nir.rules.integreringsloven import (
     decision_validity,
     il_08_loss_due_to_work,
     il_08_target_group,
-    s27_28_norwegian,
-    s32_norwegian_deadline,
+    il_26_28_norwegian,
+    il_32_norwegian_deadline,
 )
 from nir.rules.integreringsloven import (
     il_13_14_final_goals as goals,
@@ -218,15 +218,17 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
 
     # Norwegian and social studies
     norwegian = NorwegianResult()
-    ncat, npermit = s27_28_norwegian.category(ctx, decisions)
+    ncat, npermit = il_26_28_norwegian.category(ctx, decisions)
     norwegian.category = ctx.explain("norwegian.category", ncat)
     norwegian.leave_workdays = ctx.explain("norwegian.leave_workdays", absence.norwegian_leave_workdays(ctx, periods))
     if norwegian.category != "none" and npermit is not None:
-        n_deadline, n_start, n_months = s32_norwegian_deadline.deadline(
-            ctx, npermit, norwegian.category, norwegian.leave_workdays
-        )
-        norwegian.deadline = ctx.explain("norwegian.deadline", n_deadline)
-        norwegian.start_date, norwegian.months = n_start, n_months
+        n_start = ctx.explain("norwegian.deadline", il_26_28_norwegian.start(ctx, npermit))
+        if n_start is not None:
+            n_deadline, n_months = il_32_norwegian_deadline.deadline(
+                ctx, n_start, norwegian.category, norwegian.leave_workdays, permit_facts(npermit)
+            )
+            norwegian.deadline = ctx.explain("norwegian.deadline", n_deadline)
+            norwegian.start_date, norwegian.months = n_start, n_months
     else:
         ctx.explain(
             "norwegian.deadline",
