@@ -9,8 +9,9 @@
     /regelmotor/forklar/<duf>/         one person's derived values and the chain of rules and facts
                                        behind each (the same as ``nir rules explain DUF``), audited
 
-The rules are listed from the engine's own catalogue (``nir.rules.catalogue``), the parameters and code
-lists from the engine's data (``parameters.default()``, ``codes.all_lists()``).
+The rules are listed from the engine's own catalogue (``nir.rules.catalogue``, generated from the rule
+declarations: grouped by legal section, each with its Lovdata link), the parameters and code lists from
+the engine's data (``parameters.default()``, ``codes.all_lists()``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ from nir.isodates import parse_typed_date
 from nir.register import models as m
 from nir.register.derivation import evaluate_person, person_facts
 from nir.register.explain import KEY_LABELS, value_label
-from nir.rules import parameters
-from nir.rules.catalogue import RULES
+from nir.rules import catalogue, parameters
 from nir.rules.version import RULES_VERSION
 from nir.web import explanations
 from nir.web.persons.moves import elsewhere_or_not_found
@@ -167,23 +167,8 @@ def rules_page(request):
         error = _("Enter a DUF number (up to 12 digits).")
     today = timezone.localdate()
     context = {
-        "rule_sections": [
-            {
-                "title": title,
-                "rules": [
-                    {
-                        "ids": e.ids,
-                        "title": e.title,
-                        "source": e.source,
-                        "legal_source": explanations.legal_source(e.source),
-                        "status": e.status,
-                    }
-                    for e in entries
-                ],
-            }
-            for title, entries in RULES
-        ],
-        "rule_count": sum(len(e.ids) for _t, entries in RULES for e in entries),
+        "rule_sections": rule_sections(),
+        "rule_count": len(catalogue.rule_ids()),
         "parameter_groups": parameter_groups(today),
         "code_lists": code_lists(),
         "status": reevaluation_status(),
@@ -194,6 +179,31 @@ def rules_page(request):
         "detail": explanations.shows_detail(request.user),
     }
     return render(request, "web/rules/rules.html", context, status=400 if error else 200)
+
+
+def rule_sections() -> list[dict]:
+    """The catalogue's sections (one per legal section, ``nir.rules.catalogue.SECTIONS``) for the page."""
+    return [
+        {
+            "key": section.key,
+            "title": section.title,
+            # for caseworkers the act written out; the register's own rules (the specification) by name
+            "legal_title": explanations.legal_source(section.title) or _("The register's own rules"),
+            "url": section.url,
+            "rules": [
+                {
+                    "ids": e.ids,
+                    "title": e.title,
+                    "source": e.source,
+                    "legal_source": explanations.legal_source(e.source),
+                    "status": e.status,
+                    "module": e.module,
+                }
+                for e in section.entries
+            ],
+        }
+        for section in catalogue.SECTIONS
+    ]
 
 
 def _may_explain(user) -> bool:
