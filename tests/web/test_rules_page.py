@@ -133,6 +133,30 @@ def test_explain_marks_unverified_rules(client, users, people):
     assert "<code>s08_over_age</code>" in html and "Ikke verifisert" in html
 
 
+def test_a_value_derived_through_an_unverified_rule_is_marked_with_its_source(client, users, people):
+    """Three-valued results (issue 19): Olav's kan-gruppe rests on il. § 8 tredje ledd, a reading not
+    verified; the person page and the explanation mark the category «Ikke verifisert» with the provision.
+    Anne's right and duty (a verified row and parameters) is not marked."""
+    client.force_login(users["trondheim"])
+    olav = people["olav"]
+    cite = "Bygger på Integreringsloven § 8 tredje ledd, en lesning som ikke er verifisert mot lovteksten."
+    for url in (f"/personer/{olav.duf}/", f"/regelmotor/forklar/{olav.duf}/"):
+        html = _text(client.get(url))
+        assert 'data-unverified="intro.category"' in html and cite in html, url
+    anne = _text(client.get(f"/personer/{people['anne'].duf}/"))
+    assert 'data-unverified="intro.category"' not in anne
+    client.force_login(users["imdi"])  # fagansvarlige see the source as the engine writes it
+    html = _text(client.get(f"/regelmotor/forklar/{olav.duf}/"))
+    assert "Bygger på il. § 8 tredje ledd, en lesning" in html
+
+
+def test_the_rules_page_groups_the_rules_by_legal_section_with_lovdata_links(client, users, people):
+    client.force_login(users["trondheim"])
+    html = _text(client.get("/regelmotor/"))
+    assert 'href="https://lovdata.no/lov/2020-11-06-127/§8"' in html and "Teksten på Lovdata" in html
+    assert "Integreringsloven § 8" in html
+
+
 def test_explain_at_another_date_and_a_bad_date(client, users, people):
     client.force_login(users["imdi"])
     url = f"/regelmotor/forklar/{people['anne'].duf}/"

@@ -237,10 +237,22 @@ def explanation_sections(
                 "value": value_label(key, values.get(key)),
                 "steps": steps,
                 "verified": all(s["verified"] for s in steps),
+                "unverified": _unverified(result, key, detail),
             }
         )
     errors = explanations.steps(doc_explanations, ("errors",), facts, detail)
     return sections, errors
+
+
+def _unverified(result: rules.Result, key: str, detail: bool) -> dict | None:
+    """A value derived through an unverified rule or parameter (``Result.unverified``): the sources it
+    rests on, written out for caseworkers (``web/rules/_unverified.html``)."""
+    if key not in result.unverified:
+        return None
+    sources = result.unverified_sources(key)
+    if not detail:
+        sources = [explanations.legal_source(s) for s in sources]
+    return {"key": key, "sources": "; ".join(dict.fromkeys(s for s in sources if s))}
 
 
 def _person_url(duf: str) -> str:
