@@ -102,3 +102,13 @@ def test_the_temporary_fallback_serves_only_undeclared_ids():
     assert not fallback & set(REGISTRY)
     for rule_id in fallback:
         assert catalogue.entry(rule_id).module, rule_id
+
+
+def test_docs_rules_md_plausibility_table_lists_the_plausibility_rules():
+    """The plausibility table of docs/rules.md is written by hand (messages and reasoning): it lists exactly
+    the declared plausibility rules, all U."""
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    part = text.split("### Plausibility", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in part.splitlines() if line.startswith("| `")]
+    assert [line.split("`")[1] for line in rows] == [r.id for r in plausibility.RULES]
+    assert all(line.rstrip().endswith("| U |") for line in rows)

@@ -124,7 +124,8 @@ def _rows() -> dict[str, list[RowEntry]]:
 def _declared() -> list[RuleEntry]:
     rows = _rows()
     out = []
-    for decl in REGISTRY.values():
+    # by module (REGISTRY's order is the order modules happened to be imported in), in the module's order
+    for decl in sorted(REGISTRY.values(), key=lambda d: d.module):
         mine = tuple(rows.get(decl.id, ()))
         first = section_basis(decl.bases[0]) if decl.bases else LegalBasis(REGELMOTOR, "")
         out.append(
