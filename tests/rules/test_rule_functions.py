@@ -11,6 +11,7 @@ from rules_support import BASE_FACTS
 from nir.rules import parameters
 from nir.rules.context import Context, codes
 from nir.rules.if_s72_law import law
+from nir.rules.integreringsforskriften import if_43h_transition as s43h
 from nir.rules.integreringsloven import (
     deviations,
     intro_category,
@@ -20,10 +21,13 @@ from nir.rules.integreringsloven import (
     forskrift_s10_s19_absence as absence,
 )
 from nir.rules.integreringsloven import (
+    il_08_loss_due_to_work as loss,
+)
+from nir.rules.integreringsloven import (
     il_08_target_group as s08,
 )
 from nir.rules.integreringsloven import (
-    s08_loss_due_to_work as loss,
+    il_37_ch6a_collective_protection as ch6a,
 )
 from nir.rules.integreringsloven import (
     s13_14_final_goals as goals,
@@ -33,12 +37,6 @@ from nir.rules.integreringsloven import (
 )
 from nir.rules.integreringsloven import (
     s32_norwegian_deadline as s32,
-)
-from nir.rules.integreringsloven import (
-    s37_ch6a_collective_protection as ch6a,
-)
-from nir.rules.integreringsloven import (
-    s43h_transition as s43h,
 )
 from nir.rules.model import Derived, parse_facts
 

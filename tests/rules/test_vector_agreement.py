@@ -33,6 +33,7 @@ import nir.rules
 from nir.rules import InvalidFacts, evaluate, parameters, vector
 from nir.rules.cases import find_cases, load_case
 from nir.rules.dates import add_months_days
+from nir.rules.table import REGISTRY
 from nir.rules.testing import differences, disagreements, per_person, population
 
 D = dt.date.fromisoformat
@@ -328,13 +329,15 @@ def test_polars_frame():
 
 
 def test_error_ids_cover_every_rule_error():
-    """vector.ERRORS lists every rule id a RuleError can carry in nir.rules."""
+    """vector.ERRORS lists every rule id a RuleError can carry in nir.rules: written in a RuleError(...) or
+    declared as an error rule (``table.declare(..., kind="error")``)."""
     src = "\n".join(
         p.read_text(encoding="utf-8")
         for p in Path(nir.rules.__file__).parent.rglob("*.py")
         if p.name not in ("vector.py", "testing.py")
     )
     found = set(re.findall(r"(?:RuleError|_err)\(\s*\"([a-z0-9_]+)\"", src))
+    found |= {d.id for d in REGISTRY.values() if d.kind == "error"}
     assert found == set(vector.ERRORS)
 
 

@@ -78,13 +78,16 @@ from nir.rules.dates import birthday_days as birthday
 from nir.rules.dates import period_end_days as period_end
 from nir.rules.engine import evaluate
 from nir.rules.if_s72_law import INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN
+from nir.rules.integreringsforskriften import if_43h_transition as if_43h
+from nir.rules.integreringsloven import INTRO_RULE, intro_category_columns, s05_decisions
+from nir.rules.integreringsloven import il_08_loss_due_to_work as il_08_loss
 from nir.rules.integreringsloven import il_08_target_group as il_08
-from nir.rules.integreringsloven import s05_decisions, s08_loss_due_to_work
+from nir.rules.integreringsloven import il_37_ch6a_collective_protection as il_37
 from nir.rules.integreringsloven import s13_14_final_goals as goals
 from nir.rules.integreringsloven.common import INTRO_LABELS, NORWEGIAN_LABELS
 from nir.rules.integreringsloven.il_08_target_group import LETTERS_WITHOUT_AGREEMENT
+from nir.rules.integreringsloven.il_37_ch6a_collective_protection import COLLECTIVE
 from nir.rules.integreringsloven.s27_28_norwegian import section
-from nir.rules.integreringsloven.s37_ch6a_collective_protection import COLLECTIVE
 from nir.rules.model import Decision, Facts
 from nir.rules.parameters import ParameterError, ParameterSet
 from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, add_workdays_days, union_workdays_days
@@ -954,7 +957,7 @@ class _gc_paused:
 @lru_cache(maxsize=1)
 def _closure_labels() -> dict[str, Any]:
     """Status, reason and registered_by of the automatic closure, from the engine's own closure()."""
-    c = s08_loss_due_to_work.closure(Decision(0, INTRO, s08_loss_due_to_work.TYPE, MADE, dt.date(2026, 1, 1)))
+    c = il_08_loss.closure(Decision(0, INTRO, il_08_loss.TYPE, MADE, dt.date(2026, 1, 1)))
     out = c.to_json()
     del out["date"]
     return out
@@ -1028,7 +1031,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     ddd, dstart, dend, made = Dc.decision_date, Dc.start_date, Dc.end_date, Dc.made
     unknown_t = len(v.decision_type)
     known_t = dtype_ != unknown_t
-    loss_t = v.code("decision_type", s08_loss_due_to_work.TYPE)
+    loss_t = v.code("decision_type", il_08_loss.TYPE)
     part_t = v.code("decision_type", s05_decisions.PARTICIPATION)
     npart_t = v.code("decision_type", s05_decisions.NORWEGIAN_PARTICIPATION)
     intro_s, nor_s = v.code("scheme", INTRO), v.code("scheme", NORWEGIAN)
@@ -1093,76 +1096,46 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         fg = v.b_fg[_take(pb, prow, unknown_b)]
         return il_08.ordinary_columns(cc, has, _take(pd, prow, 0), fg, lives, agreed, granted)
 
-    def without_s9() -> np.ndarray:
-        return il_08.without_s9_columns(cc, has_permit, current >= 0, family, _take(pd, current, 0), lives)
-
-    split = params.find("intro.ch6a.ordinary_rules_from", as_of)
-    under = np.ones(n, bool) if split is None else (f9_dd < _day(split.value))
+    # which rule decides the category (integreringsloven.intro_category): § 8, ch. 6A, if. § 43h
     first34 = (f9 >= 0) & (f9_b == b34)
-    transition = first34 & under & (current >= 0) & (cur_b != b34)
-    # if. § 43h: intro / Norwegian participation decisions dated before the date, after the utl_34 permit
-    s43h_cut = params.find("intro.s43h.decisions_before", as_of)
-    if s43h_cut is None:
-        ch6a_rows = np.zeros(len(Dc), bool)
-    else:
-        cut43 = _day(s43h_cut.value)
-        row_f9dd = f9_dd[dp] if len(Dc) else np.zeros(0, I64)
-        ch6a_rows = (
-            ((is_part | is_npart) & (ddd < cut43) & (ddd >= row_f9dd) & first34[dp] & (row_f9dd < cut43))
-            if len(Dc)
-            else np.zeros(0, bool)
-        )
-    has_ch6a = _any(dp, ch6a_rows, n)
-    has_ch6a_intro = _any(dp, ch6a_rows & is_part, n)
-    applies = transition & (cur_dd >= f9_dd) & has_ch6a
-
-    later9 = _first(pp, s9 & (pb != b34), n)
-    cat_f9 = ordinary(f9, np.where(first34 & under, I_RIGHT, I_RD))
-    cat_later = ordinary(later9, I_RD)
-    cat_wo = without_s9()
-    pre_cat = np.select(
-        [f9 < 0, ~first34, applies, transition],
-        [cat_wo, cat_f9, np.where(has_ch6a_intro, I_RIGHT, I_NONE), np.where(later9 >= 0, cat_later, cat_wo)],
-        cat_f9,
+    cur_other = (current >= 0) & (cur_b != b34)
+    change = _first(pp, noneea & (pb != b34) & (pd >= f9_dd[pp]), n)  # if_43h_transition.change
+    has_ch6a, has_ch6a_intro = if_43h.ch6a_decision_columns(
+        params, as_of, n, dp, ddd, is_part | is_npart, is_part, first34, f9_dd, _take(pd, change, NAT)
     )
-    i_permit = np.where(transition & ~applies, later9, f9)
+    later9 = _first(pp, s9 & (pb != b34), n)
+    cat_wo = il_08.without_s9_columns(cc, has_permit, current >= 0, family, _take(pd, current, 0), lives)
+    pre_cat, i_rule = intro_category_columns(
+        f9 >= 0,
+        first34,
+        il_37.under_ch6a_columns(cc, f9_dd),
+        cur_other,
+        if_43h.applies_columns(cur_other, cur_dd, f9_dd, has_ch6a),
+        {
+            "without_s9": cat_wo,
+            "ordinary": ordinary(f9, np.where(first34, il_37.granted_columns(cc, f9_dd), I_RD)),
+            "s43h": if_43h.intro_category_columns(has_ch6a_intro),
+            "superseded": np.where(later9 >= 0, ordinary(later9, I_RD), cat_wo),
+        },
+    )
+    i_permit = np.where(i_rule == INTRO_RULE.code("superseded"), later9, f9)
 
-    # two-year window (s08_target_group.participation_after_two_years)
-    p_dd = _take(pd, i_permit, 0)
-    window = np.where(lives & (i_permit >= 0), np.maximum(lives_date, p_dd), NAT)
-    if len(Dc):
-        years, fy = _param(params, "intro.decision_window.years", rule_date(ddd))
-        w = window[dp]
-        checked = is_part & (w != NAT) & ig[dp]
-        bad[dp[checked & ~fy]] = True
-        limit = add_months(np.where(checked, w, 0), 12 * years)
-        late = checked & (ddd >= limit)
-    else:
-        late = np.zeros(0, bool)
-    err(dp[late & ig[dp]], "participation_after_two_years")
+    # two-year window (il_08_target_group.participation_after_two_years): from the first § 9 permit
+    window = np.where(i_permit >= 0, il_08.window_start_days(f9_dd, lives_date), NAT)
+    late = il_08.late_participation_columns(cc, dp, ddd, is_part, window)
+    err(dp[late & ig[dp]], il_08.WINDOW.id)
     valid_part = is_part & ~late
 
-    # loss due to work (s08_loss_due_to_work.apply)
-    if len(Dc):
-        _, in_force = _param(params, "intro.work.min_hours_per_week", ddd)
-        fp_all = _first(dp, valid_part, n)
-        first_part_dd = _take(ddd, fp_all, NAT)
-        l1 = is_loss & ~in_force
-        l2 = is_loss & in_force & (first_part_dd[dp] != NAT) & (first_part_dd[dp] <= ddd)
-        l3 = is_loss & in_force & ~l2 & (pre_cat[dp] != I_RD)
-        for m_, name in (
-            (l1, "loss_due_to_work_not_in_force"),
-            (l2, "loss_due_to_work_after_participation"),
-            (l3, "loss_due_to_work_not_in_target_group"),
-        ):
-            err(dp[m_ & ig[dp]], name)
-        fvl = _first(dp, is_loss & ~(l1 | l2 | l3), n)
-        last_part_dd = _take(ddd, _last(dp, valid_part, n), NAT)
-    else:
-        fp_all = fvl = np.full(n, -1, I64)
-        last_part_dd = np.full(n, NAT, I64)
+    # loss due to work (il_08_loss_due_to_work.apply)
+    fp_all = _first(dp, valid_part, n)
+    loss_out = il_08_loss.check_columns(params, ddd, _take(ddd, fp_all, NAT)[dp], pre_cat[dp] == I_RD)
+    for row in il_08_loss.CHECK.rows:
+        if isinstance(row.then, str) and row.then != "valid":
+            err(dp[is_loss & (loss_out == il_08_loss.CHECK.code(row.then)) & ig[dp]], row.id)
+    fvl = _first(dp, is_loss & (loss_out == il_08_loss.CHECK.code("valid")), n)
+    last_part_dd = _take(ddd, _last(dp, valid_part, n), NAT)
     fvl_dd = _take(ddd, fvl, NAT)
-    closed = (fvl >= 0) & ~((last_part_dd != NAT) & (last_part_dd > fvl_dd))
+    closed = il_08_loss.closure_columns(fvl >= 0, (last_part_dd != NAT) & (last_part_dd > fvl_dd))
     i_cat = np.where(closed, I_NONE, pre_cat)
 
     # final goal, extension, deadline (s13_14_final_goals, forskrift_s10_s19_absence)

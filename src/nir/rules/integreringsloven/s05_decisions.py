@@ -6,8 +6,8 @@ decision that breaks a rule is reported as an error naming the rule and is
 ignored for derivation (never dropped silently). Decisions with a result other
 than *Vedtak fattet* (``made``) are registered but not in effect. The rules on
 the decision *Bortfall av rett og plikt pga. arbeid over 30 timer* are in
-``s08_loss_due_to_work``; the two-year window for participation decisions is in
-``s08_target_group``.
+``il_08_loss_due_to_work``; the two-year window for participation decisions is in
+``il_08_target_group``.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def decision_type_not_in_scheme(ctx: Context, d: Decision) -> RuleError | None:
 
 
 def decision_type_not_valid_on_date(ctx: Context, d: Decision) -> RuleError | None:
-    if d.type == LOSS_DUE_TO_WORK:  # its own rule: s08_loss_due_to_work.not_in_force
+    if d.type == LOSS_DUE_TO_WORK:  # its own rule: il_08_loss_due_to_work.CHECK
         return None
     code = codes("decision_type").get(d.type)
     if code and not code.valid_on(d.decision_date):

@@ -24,7 +24,7 @@ from typing import Any
 
 from nir.rules.context import Context, il9_letter, permit_facts
 from nir.rules.dates import age_on, birthday, fmt
-from nir.rules.integreringsloven import s43h_transition
+from nir.rules.integreringsforskriften import if_43h_transition as s43h_transition
 from nir.rules.integreringsloven.common import NORWEGIAN_LABELS, current_permit, rule_date
 from nir.rules.model import Decision, Derived, Explanation, Permit
 from nir.rules.parameters import Value
