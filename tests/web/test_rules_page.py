@@ -185,3 +185,15 @@ def test_explain_applies_the_scope(client, users, people):
     assert AuditEventPerson.objects.filter(event=refused, person=people["anne"]).exists()
     client.force_login(users["trondheim"])
     assert client.get(f"/regelmotor/forklar/{duf}/").status_code == 200
+
+
+def test_rule_titles_for_caseworkers_name_values_not_keys_or_ids():
+    today = dt.date(2026, 12, 7)
+    assert views_rules.plain_title(
+        "Innvilget før kap. 6A ble opphevet (intro.ch6a.ordinary_rules_from): rett.", today
+    ) == ("Innvilget før kap. 6A ble opphevet (01.01.2026): rett.")
+    assert views_rules.plain_title("§ 8 for den tillatelsen (il_08_ordinary).", today) == "§ 8 for den tillatelsen."
+    assert views_rules.plain_title("gyldig (ordningen avsluttes, se loss_due_to_work_closes).", today) == "gyldig."
+    assert views_rules.plain_title("Over øvre aldersgrense: kan tilbys program.", today) == (
+        "Over øvre aldersgrense: kan tilbys program."
+    )

@@ -17,6 +17,7 @@ the engine's data (``parameters.default()``, ``codes.all_lists()``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import Count, Max, Min
@@ -167,7 +168,7 @@ def rules_page(request):
         error = _("Enter a DUF number (up to 12 digits).")
     today = timezone.localdate()
     context = {
-        "rule_sections": rule_sections(),
+        "rule_sections": rule_sections(explanations.shows_detail(request.user), today),
         "rule_count": len(catalogue.rule_ids()),
         "parameter_groups": parameter_groups(today),
         "code_lists": code_lists(),
@@ -181,8 +182,28 @@ def rules_page(request):
     return render(request, "web/rules/rules.html", context, status=400 if error else 200)
 
 
-def rule_sections() -> list[dict]:
+_PARAMETER_KEY = re.compile(r"\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b")
+_IDENTIFIER_ASIDE = re.compile(r",? ?(?:\(|se )[^()]*\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b[^()]*\)?(?=[).,;:]|$)\)?")
+
+
+def plain_title(title: str, today: dt.date) -> str:
+    """A rule's title for caseworkers: a parameter key by its value in force (``intro.ch6a.ordinary_rules_from``
+    → 01.01.2026), an aside naming a table or another rule by its id left out (the ids are for
+    fagansvarlige)."""
+    params = parameters.default()
+
+    def value(m: re.Match) -> str:
+        name = m.group(0)
+        found = params.find(name, today) if name in params else None
+        return _value_text(found.value) if found is not None else name
+
+    text = _PARAMETER_KEY.sub(value, title)
+    return re.sub(r"\s+([.,;:])", r"\1", _IDENTIFIER_ASIDE.sub("", text)).strip()
+
+
+def rule_sections(detail: bool = True, today: dt.date | None = None) -> list[dict]:
     """The catalogue's sections (one per legal section, ``nir.rules.catalogue.SECTIONS``) for the page."""
+    today = today or timezone.localdate()
     return [
         {
             "key": section.key,
@@ -193,7 +214,7 @@ def rule_sections() -> list[dict]:
             "rules": [
                 {
                     "ids": e.ids,
-                    "title": e.title,
+                    "title": e.title if detail else plain_title(e.title, today),
                     "source": e.source,
                     "legal_source": explanations.legal_source(e.source),
                     "status": e.status,
