@@ -303,6 +303,7 @@ CLI_NOT_READS = {
     "loadrefdata": "reference data: municipalities, code lists, organisations",
     "rules check": "conformance case files, not the register",
     "rules evaluate": "one case file, not the register",
+    "rules docs": "the rule declarations, parameters and case files; writes docs/, not the register",
     "rules reevaluate": "writes derived status (the action layer audits it); prints counts only",
     "clients create": "API clients",
     "clients add-key": "API clients",

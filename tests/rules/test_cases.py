@@ -30,7 +30,7 @@ def test_case(path):
 
 
 def test_our_cases_are_documented():
-    files = sorted(OURS.glob("*.json"))
+    files = sorted(OURS.rglob("*.json"))
     assert len(files) >= 60
     for f in files:
         raw = json.loads(f.read_text(encoding="utf-8"))
@@ -125,3 +125,21 @@ def test_management_command_exit_status(tmp_path):
     with pytest.raises(SystemExit) as e:
         call_command("rules", "check", str(p), stdout=io.StringIO())
     assert e.value.code == 1
+
+
+def test_cases_are_found_at_the_top_level_and_in_paragraph_folders(tmp_path):
+    """Cases are filed by paragraph (tests/rules/cases/il_08/…); a case still at the top level runs too."""
+    src = next(OURS.rglob("*.json"))
+    (tmp_path / "il_08").mkdir()
+    (tmp_path / "il_08" / "a.json").write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b.json").write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    files, missing = find_cases([tmp_path])
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["b.json", "il_08/a.json"] and not missing
+    out = io.StringIO()
+    assert cli.check([tmp_path], out) == 0 and out.getvalue().endswith("2 passed, 0 failed\n")
+
+
+def test_our_cases_are_filed_by_paragraph():
+    """Each folder under tests/rules/cases is a paragraph (docs/regler/ links its cases)."""
+    folders = {p.parent.relative_to(OURS).as_posix() for p in OURS.rglob("*.json")} - {"."}
+    assert {"il_08", "il_13_14", "if_10_19", "il_26_28", "il_32", "if_43h", "il_37", "if_72"} <= folders

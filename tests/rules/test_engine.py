@@ -15,9 +15,10 @@ RULES_DIR = Path(nir.rules.__file__).parent
 
 
 def test_result_shape_matches_case_expect(facts):
-    """regelmotor.md § 7: the keys of 'expect' plus explanations."""
+    """regelmotor.md § 7: the keys of 'expect' plus explanations and the keys derived through an unverified
+    step (three-valued results, optional in a case's 'expect')."""
     out = evaluate(facts, D("2026-06-01")).to_json()
-    assert set(out) == {"law", "intro", "norwegian", "deviations", "errors", "explanations"}
+    assert set(out) == {"law", "intro", "norwegian", "deviations", "errors", "unverified", "explanations"}
     assert {"category", "closed", "absence_workdays", "deadline"} <= set(out["intro"])
     assert {"category", "leave_workdays", "deadline"} <= set(out["norwegian"])
     assert set(evaluate(facts, D("2026-06-01")).to_json(explanations=False)) == {

@@ -343,7 +343,7 @@ def test_a_changed_row_changes_both_paths_at_once(monkeypatch):
         dataclasses.replace(r, then=V("decision_date")) if r.id == "s26_start_renewal" else r for r in il_26.START.rows
     ]
     monkeypatch.setattr(il_26.START, "rows", tuple(rows))
-    case = load_case(Path(__file__).parent / "cases" / "norwegian_9d_starts_at_first_renewal.json")
+    case = load_case(Path(__file__).parent / "cases" / "il_26_28" / "norwegian_9d_starts_at_first_renewal.json")
     per_person = case.evaluate().to_json(explanations=False)
     columns = vector.evaluate_batch([case.facts], case.as_of)[0]
     assert per_person["norwegian"]["deadline"] == columns["norwegian"]["deadline"] == "2027-01-09"

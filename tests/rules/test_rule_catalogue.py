@@ -1,19 +1,20 @@
-"""The Regelmotor's catalogue of rules (``nir.rules.catalogue``): what the Regelmotor page lists.
+"""The Regelmotor's catalogue of rules (``nir.rules.catalogue``): generated from the rule declarations
+(``table.REGISTRY``), what the Regelmotor page and the generated documents list.
 
-It must hold exactly the rules of docs/rules.md with the same status, only rule ids the engine's code
-names, and every rule id the engine puts in an explanation for the conformance cases.
+It must hold every rule id the engine puts in an explanation for the conformance cases, only rule ids the
+engine's code names, each once, filed under the legal section of its first basis.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from nir.rules import catalogue, plausibility
 from nir.rules.cases import find_cases, load_case
-from nir.rules.catalogue import RULES, rule_ids
+from nir.rules.legal_basis import IL, LegalBasis
 from nir.rules.table import REGISTRY
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = next(
     (p for p in (Path("/work/shared/domain/cases"), Path(__file__).parents[1] / "data" / "cases") if p.is_dir()),
     Path("/work/shared/domain/cases"),
@@ -21,38 +22,64 @@ SHARED = next(
 OURS = Path(__file__).parent / "cases"
 
 
-def test_rule_catalogue_matches_docs_rules_md():
-    """The catalogue is docs/rules.md's in bokmål: the same rule ids, the same status."""
-    doc = DOCS.read_text(encoding="utf-8")
-    part = doc.split("\n## Rules", 1)[1].split("\n## Parameters", 1)[0]
-    documented, statuses = set(), {}
-    for line in part.splitlines():
-        if not line.startswith("| `"):
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        ids = re.findall(r"`([a-z0-9_]+)`", cells[0])
-        documented |= set(ids)
-        if len(cells) == 4 and cells[3][:1] in "VU":
-            status = cells[3]
-            statuses.update({i: "V/U" if ("V" in status and "U" in status) else status[:1] for i in ids})
-    # the introduksjonsloven paragraph («all U»)
-    intro_part = part.split("### Introduksjonsloven", 1)[1]
-    intro_ids = set(re.findall(r"`(introduksjonsloven_[a-z0-9_]+)`", intro_part))
-    documented |= intro_ids
-    statuses.update({i: "U" for i in intro_ids})
+def test_every_declared_rule_is_in_the_catalogue_with_its_basis():
+    assert set(REGISTRY) <= catalogue.rule_ids()
+    for rule_id, decl in REGISTRY.items():
+        e = catalogue.entry(rule_id)
+        assert e.declared and e.title == decl.title and e.source == decl.source and e.module == decl.module
+        assert e.key == decl.bases[0].key and e.url == LegalBasis(decl.bases[0].instrument, decl.bases[0].section).url
+        assert e.status in ("V", "U", "V/U")
 
-    catalogue = {i: e for _title, entries in RULES for e in entries for i in e.ids}
-    assert set(catalogue) == documented
-    for rule_id, status in statuses.items():
-        assert catalogue[rule_id].status == status, rule_id
-    # every rule id is one the engine names (s08_right_and_duty_f_g is built as f"{rule}_f_g")
+
+def test_the_exemplar_il_08_is_filed_with_its_lovdata_link_and_rows():
+    s = next(s for s in catalogue.SECTIONS if s.key == "il-08")
+    assert s.title == "il. § 8" and s.url == LegalBasis(IL, "8").url == "https://lovdata.no/lov/2020-11-06-127/§8"
+    e = catalogue.entry("s08_under_age")
+    assert e.status == "V" and e.rows[0].when == "age < age_min" and e.rows[0].then == "none"
+    assert catalogue.entry("s08_over_age").status == "U" and len(catalogue.entry("s08_over_age").rows) == 2
+    assert catalogue.entry("s08_right_and_duty").rows[0].then == "granted"  # an outcome read from the scope
+
+
+def test_a_rule_whose_rows_differ_is_partly_verified():
+    from nir.rules.table import ALWAYS, DecisionTable, Row, V
+
+    basis = LegalBasis(IL, "99")
+    try:
+        DecisionTable(
+            "test_mixed",
+            ("a", "b"),
+            [
+                Row("test_mixed_rule", V("x"), "a", basis, "x"),
+                Row("test_mixed_rule", ALWAYS, "b", basis.unverified(), "y"),
+            ],
+        )
+        catalogue.sections.cache_clear()
+        catalogue._entries.cache_clear()
+        assert catalogue.entry("test_mixed_rule").status == "V/U"
+        assert any(s.key == "il-99" for s in catalogue.sections())
+    finally:
+        from nir.rules import table
+
+        table.TABLES[:] = [t for t in table.TABLES if t.name != "test_mixed"]
+        table.REGISTRY.pop("test_mixed_rule", None)
+        catalogue.sections.cache_clear()
+        catalogue._entries.cache_clear()
+
+
+def test_rule_ids_are_unique_and_named_by_the_engine():
+    ids = [e.id for e in catalogue.entries()]
+    assert len(ids) == len(set(ids))
     source = "".join(
         p.read_text(encoding="utf-8")
-        for p in (DOCS.parents[1] / "src" / "nir" / "rules").rglob("*.py")
+        for p in (ROOT / "src" / "nir" / "rules").rglob("*.py")
         if p.name != "catalogue.py"
     )
-    missing = [i for i in catalogue if f'"{i}"' not in source and i != "s08_right_and_duty_f_g"]
-    assert not missing
+    assert not [i for i in ids if f'"{i}"' not in source]
+
+
+def test_plausibility_rules_are_the_last_section():
+    s = catalogue.SECTIONS[-1]
+    assert s.key == catalogue.PLAUSIBILITY_KEY and [e.id for e in s.entries] == [r.id for r in plausibility.RULES]
 
 
 def test_every_rule_the_engine_explains_is_in_the_catalogue():
@@ -64,7 +91,21 @@ def test_every_rule_the_engine_explains_is_in_the_catalogue():
         for steps in doc["explanations"].values():
             emitted |= {s["rule"] for s in steps}
     assert len(emitted) > 20
-    # rules declared as data (table rows, declare()) are in table.REGISTRY, from which the catalogue is to be
-    # generated (issue 19); until then a declared rule counts as catalogued
-    unknown = sorted(emitted - rule_ids() - set(REGISTRY))
+    unknown = sorted(emitted - catalogue.rule_ids())
     assert not unknown, f"regler som forklares, men mangler i katalogen: {unknown}"
+
+
+def test_every_rule_the_engine_can_emit_is_declared_once():
+    """Issue 19: every rule id is declared once with its legal basis (table rows or ``declare()``): the
+    catalogue has no entry that is not in ``table.REGISTRY`` (or the plausibility rules)."""
+    assert not catalogue.undeclared()
+
+
+def test_docs_rules_md_plausibility_table_lists_the_plausibility_rules():
+    """The plausibility table of docs/rules.md is written by hand (messages and reasoning): it lists exactly
+    the declared plausibility rules, all U."""
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    part = text.split("### Plausibility", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in part.splitlines() if line.startswith("| `")]
+    assert [line.split("`")[1] for line in rows] == [r.id for r in plausibility.RULES]
+    assert all(line.rstrip().endswith("| U |") for line in rows)

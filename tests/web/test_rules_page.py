@@ -133,6 +133,30 @@ def test_explain_marks_unverified_rules(client, users, people):
     assert "<code>s08_over_age</code>" in html and "Ikke verifisert" in html
 
 
+def test_a_value_derived_through_an_unverified_rule_is_marked_with_its_source(client, users, people):
+    """Three-valued results (issue 19): Olav's kan-gruppe rests on il. § 8 tredje ledd, a reading not
+    verified; the person page and the explanation mark the category «Ikke verifisert» with the provision.
+    Anne's right and duty (a verified row and parameters) is not marked."""
+    client.force_login(users["trondheim"])
+    olav = people["olav"]
+    cite = "Bygger på Integreringsloven § 8 tredje ledd, en lesning som ikke er verifisert mot lovteksten."
+    for url in (f"/personer/{olav.duf}/", f"/regelmotor/forklar/{olav.duf}/"):
+        html = _text(client.get(url))
+        assert 'data-unverified="intro.category"' in html and cite in html, url
+    anne = _text(client.get(f"/personer/{people['anne'].duf}/"))
+    assert 'data-unverified="intro.category"' not in anne
+    client.force_login(users["imdi"])  # fagansvarlige see the source as the engine writes it
+    html = _text(client.get(f"/regelmotor/forklar/{olav.duf}/"))
+    assert "Bygger på il. § 8 tredje ledd, en lesning" in html
+
+
+def test_the_rules_page_groups_the_rules_by_legal_section_with_lovdata_links(client, users, people):
+    client.force_login(users["trondheim"])
+    html = _text(client.get("/regelmotor/"))
+    assert 'href="https://lovdata.no/lov/2020-11-06-127/§8"' in html and "Teksten på Lovdata" in html
+    assert "Integreringsloven § 8" in html
+
+
 def test_explain_at_another_date_and_a_bad_date(client, users, people):
     client.force_login(users["imdi"])
     url = f"/regelmotor/forklar/{people['anne'].duf}/"
@@ -161,3 +185,15 @@ def test_explain_applies_the_scope(client, users, people):
     assert AuditEventPerson.objects.filter(event=refused, person=people["anne"]).exists()
     client.force_login(users["trondheim"])
     assert client.get(f"/regelmotor/forklar/{duf}/").status_code == 200
+
+
+def test_rule_titles_for_caseworkers_name_values_not_keys_or_ids():
+    today = dt.date(2026, 12, 7)
+    assert views_rules.plain_title(
+        "Innvilget før kap. 6A ble opphevet (intro.ch6a.ordinary_rules_from): rett.", today
+    ) == ("Innvilget før kap. 6A ble opphevet (01.01.2026): rett.")
+    assert views_rules.plain_title("§ 8 for den tillatelsen (il_08_ordinary).", today) == "§ 8 for den tillatelsen."
+    assert views_rules.plain_title("gyldig (ordningen avsluttes, se loss_due_to_work_closes).", today) == "gyldig."
+    assert views_rules.plain_title("Over øvre aldersgrense: kan tilbys program.", today) == (
+        "Over øvre aldersgrense: kan tilbys program."
+    )

@@ -79,8 +79,11 @@ def explain_lines(person: m.Person, result: rules.Result) -> list[str]:
         "deviations": doc["deviations"],
     }
     explanations = doc["explanations"]
+    unverified = set(result.unverified)
     for key, label in KEY_LABELS.items():
-        lines.append(f"{label}: {value_label(key, values.get(key))}")
+        # three-valued: derived through a rule or parameter not verified against the law
+        flag = " [ikke verifisert: " + "; ".join(result.unverified_sources(key)) + "]" if key in unverified else ""
+        lines.append(f"{label}: {value_label(key, values.get(key))}{flag}")
         for step in explanations.get(key, []):
             mark = "" if step.get("verified", True) else " (ikke verifisert)"
             lines.append(f"    – {step['text']}{mark}")

@@ -448,7 +448,8 @@ class Termination(Registration):
 
 
 class CareerGuidance(Registration):
-    """Karriereveiledning (il. § 12), registered by a county's career centre."""
+    """Karriereveiledning (il. § 11: the county gives career guidance to the programme's target group; `002`
+    L735), registered by a county's career centre."""
 
     guidance_date = models.DateField("dato")
     kind = models.CharField("type", max_length=20)

@@ -7,7 +7,9 @@ A case is one JSON file::
                               "deviations": […], "errors": […]}}
 
 Only keys present in ``expect`` are checked; dicts are compared recursively;
-lists (deviations, errors) are compared as sets, order-insensitive.
+lists (deviations, errors) are compared as sets, order-insensitive. ``expect`` may
+name ``"unverified"``: the result keys derived through an unverified rule or
+parameter (``Result.unverified``), compared as a set.
 """
 
 from __future__ import annotations
@@ -131,7 +133,8 @@ def compare(expected: Any, actual: Any, key: str = "") -> list[Mismatch]:
 
 def check_case(case: Case, params: ParameterSet | None = None) -> list[Mismatch]:
     try:
-        result = case.evaluate(params).to_json(explanations=False)
+        # ``unverified`` (three-valued results) is optional in the case format: compared when expected
+        result = case.evaluate(params).to_json(explanations=False, unverified="unverified" in case.expect)
     except InvalidFacts as e:
         return [Mismatch("facts", "gyldige fakta", str(e))]
     return compare(case.expect, result)

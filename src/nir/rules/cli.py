@@ -1,4 +1,4 @@
-"""``nir rules evaluate`` and ``nir rules check`` as plain functions (no argparse, no Django).
+"""``nir rules evaluate``, ``check`` and ``docs`` as plain functions (no argparse, no Django).
 
 The Django management command ``nir.actions.management.commands.rules``
 parses the command line and calls these with paths and an output stream.
@@ -61,3 +61,23 @@ def check(paths: Iterable[Path | str], out: SupportsWrite[str]) -> int:
             passed += 1
     out.write(f"{passed} passed, {failed} failed\n")
     return 1 if failed or missing else 0
+
+
+def docs(out: SupportsWrite[str], check_only: bool = False, root: Path | None = None) -> int:
+    """Write the generated rule documents (``docs/rules.md``'s rule tables, ``docs/regler/*.md``), or with
+    ``check_only`` only list those that differ from the rule declarations. Returns 1 when ``check_only``
+    finds a stale document."""
+    from nir.rules import docs as generator
+
+    root = root or generator.ROOT
+    if check_only:
+        stale = generator.stale(root)
+        for path in stale:
+            out.write(f"{path}: utdatert, kjør nir rules docs\n")
+        out.write(f"{len(stale)} utdaterte dokumenter\n")
+        return 1 if stale else 0
+    changed = generator.write(root)
+    for path in changed:
+        out.write(f"{path}: skrevet\n")
+    out.write(f"{len(changed)} dokumenter endret\n")
+    return 0

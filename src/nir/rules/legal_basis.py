@@ -102,7 +102,9 @@ class LegalBasis:
         sec = self.section.replace(" ", "").replace("§", "").lower()
         digits = "".join(ch for ch in sec if ch.isdigit())
         rest = sec[len(digits) :] if sec.startswith(digits) else ""
-        return f"{self.instrument.key}-{int(digits):02d}{rest}" if digits else f"{self.instrument.key}-{sec}"
+        if digits:
+            return f"{self.instrument.key}-{int(digits):02d}{rest}"
+        return f"{self.instrument.key}-{sec}" if sec else self.instrument.key
 
     def unverified(self) -> LegalBasis:
         return replace(self, verified=False)

@@ -265,11 +265,21 @@ class Explanation:
     parameters: list[Value] = field(default_factory=list)
     verified: bool = True
 
+    @property
+    def is_verified(self) -> bool:
+        """The step and every parameter it used are verified against the law."""
+        return self.verified and all(p.verified for p in self.parameters)
+
+    def unverified_sources(self) -> list[str]:
+        """The legal sources of what is not verified in this step: its rule's, its parameters'."""
+        out = [] if self.verified else [self.source]
+        return out + [p.source for p in self.parameters if not p.verified]
+
     def to_json(self) -> dict[str, Any]:
         out = {
             "rule": self.rule,
             "source": self.source,
-            "verified": self.verified and all(p.verified for p in self.parameters),
+            "verified": self.is_verified,
             "value": _json(self.value),
             "text": self.text,
             "facts": _json(self.facts),
@@ -398,7 +408,7 @@ class Result:
                 "rule": s.rule,
                 "source": s.source,
                 "text": s.text,
-                "verified": s.verified and all(p.verified for p in s.parameters),
+                "verified": s.is_verified,
             }
             for key, steps in self.explanations.items()
             if key != "errors"
@@ -410,14 +420,32 @@ class Result:
         ]
         return out
 
-    def to_json(self, explanations: bool = True) -> dict[str, Any]:
-        out = {
+    @property
+    def unverified(self) -> list[str]:
+        """Three-valued results (like nare's KANSKJE): the result keys (``intro.category``,
+        ``norwegian.deadline``, …) whose explanation chain holds a step that is not verified against the
+        law — an unverified rule or row, or an unverified parameter. Such a value is derived, but on a
+        reading the law does not settle; the pages mark it «Ikke verifisert» with its sources."""
+        return [k for k, steps in self.explanations.items() if k != "errors" and not all(s.is_verified for s in steps)]
+
+    def unverified_sources(self, key: str) -> list[str]:
+        """The sources of the unverified steps behind one result key, each once, in chain order."""
+        return list(dict.fromkeys(src for s in self.explanations.get(key, ()) for src in s.unverified_sources()))
+
+    def to_json(self, explanations: bool = True, unverified: bool | None = None) -> dict[str, Any]:
+        """The result as the case format and the interchange format have it. ``unverified`` (the keys of
+        :attr:`unverified`, an optional key a case may ``expect``) is included with the explanations, or
+        when asked for; the column path (``vector``) does not compute it, so it is not in the values-only
+        form by default."""
+        out: dict[str, Any] = {
             "law": self.law,
             "intro": self.intro.to_json(),
             "norwegian": self.norwegian.to_json(),
             "deviations": list(self.deviations),
             "errors": self.error_ids,
         }
+        if explanations if unverified is None else unverified:
+            out["unverified"] = self.unverified
         if explanations:
             ex = {k: [s.to_json() for s in v] for k, v in self.explanations.items()}
             ex["errors"] = [e.to_json() for e in self.errors]

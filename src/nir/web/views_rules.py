@@ -9,13 +9,15 @@
     /regelmotor/forklar/<duf>/         one person's derived values and the chain of rules and facts
                                        behind each (the same as ``nir rules explain DUF``), audited
 
-The rules are listed from the engine's own catalogue (``nir.rules.catalogue``), the parameters and code
-lists from the engine's data (``parameters.default()``, ``codes.all_lists()``).
+The rules are listed from the engine's own catalogue (``nir.rules.catalogue``, generated from the rule
+declarations: grouped by legal section, each with its Lovdata link), the parameters and code lists from
+the engine's data (``parameters.default()``, ``codes.all_lists()``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import Count, Max, Min
@@ -34,8 +36,7 @@ from nir.isodates import parse_typed_date
 from nir.register import models as m
 from nir.register.derivation import evaluate_person, person_facts
 from nir.register.explain import KEY_LABELS, value_label
-from nir.rules import parameters
-from nir.rules.catalogue import RULES
+from nir.rules import catalogue, parameters
 from nir.rules.version import RULES_VERSION
 from nir.web import explanations
 from nir.web.persons.moves import elsewhere_or_not_found
@@ -167,23 +168,8 @@ def rules_page(request):
         error = _("Enter a DUF number (up to 12 digits).")
     today = timezone.localdate()
     context = {
-        "rule_sections": [
-            {
-                "title": title,
-                "rules": [
-                    {
-                        "ids": e.ids,
-                        "title": e.title,
-                        "source": e.source,
-                        "legal_source": explanations.legal_source(e.source),
-                        "status": e.status,
-                    }
-                    for e in entries
-                ],
-            }
-            for title, entries in RULES
-        ],
-        "rule_count": sum(len(e.ids) for _t, entries in RULES for e in entries),
+        "rule_sections": rule_sections(explanations.shows_detail(request.user), today),
+        "rule_count": len(catalogue.rule_ids()),
         "parameter_groups": parameter_groups(today),
         "code_lists": code_lists(),
         "status": reevaluation_status(),
@@ -194,6 +180,51 @@ def rules_page(request):
         "detail": explanations.shows_detail(request.user),
     }
     return render(request, "web/rules/rules.html", context, status=400 if error else 200)
+
+
+_PARAMETER_KEY = re.compile(r"\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b")
+_IDENTIFIER_ASIDE = re.compile(r",? ?(?:\(|se )[^()]*\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b[^()]*\)?(?=[).,;:]|$)\)?")
+
+
+def plain_title(title: str, today: dt.date) -> str:
+    """A rule's title for caseworkers: a parameter key by its value in force (``intro.ch6a.ordinary_rules_from``
+    → 01.01.2026), an aside naming a table or another rule by its id left out (the ids are for
+    fagansvarlige)."""
+    params = parameters.default()
+
+    def value(m: re.Match) -> str:
+        name = m.group(0)
+        found = params.find(name, today) if name in params else None
+        return _value_text(found.value) if found is not None else name
+
+    text = _PARAMETER_KEY.sub(value, title)
+    return re.sub(r"\s+([.,;:])", r"\1", _IDENTIFIER_ASIDE.sub("", text)).strip()
+
+
+def rule_sections(detail: bool = True, today: dt.date | None = None) -> list[dict]:
+    """The catalogue's sections (one per legal section, ``nir.rules.catalogue.SECTIONS``) for the page."""
+    today = today or timezone.localdate()
+    return [
+        {
+            "key": section.key,
+            "title": section.title,
+            # for caseworkers the act written out; the register's own rules (the specification) by name
+            "legal_title": explanations.legal_source(section.title) or _("The register's own rules"),
+            "url": section.url,
+            "rules": [
+                {
+                    "ids": e.ids,
+                    "title": e.title if detail else plain_title(e.title, today),
+                    "source": e.source,
+                    "legal_source": explanations.legal_source(e.source),
+                    "status": e.status,
+                    "module": e.module,
+                }
+                for e in section.entries
+            ],
+        }
+        for section in catalogue.SECTIONS
+    ]
 
 
 def _may_explain(user) -> bool:
@@ -227,10 +258,22 @@ def explanation_sections(
                 "value": value_label(key, values.get(key)),
                 "steps": steps,
                 "verified": all(s["verified"] for s in steps),
+                "unverified": _unverified(result, key, detail),
             }
         )
     errors = explanations.steps(doc_explanations, ("errors",), facts, detail)
     return sections, errors
+
+
+def _unverified(result: rules.Result, key: str, detail: bool) -> dict | None:
+    """A value derived through an unverified rule or parameter (``Result.unverified``): the sources it
+    rests on, written out for caseworkers (``web/rules/_unverified.html``)."""
+    if key not in result.unverified:
+        return None
+    sources = result.unverified_sources(key)
+    if not detail:
+        sources = [explanations.legal_source(s) for s in sources]
+    return {"key": key, "sources": "; ".join(dict.fromkeys(s for s in sources if s))}
 
 
 def _person_url(duf: str) -> str:

@@ -233,7 +233,11 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
         ctx.explain(
             "norwegian.deadline",
             Explanation(
-                "norwegian_deadline_none", "il. § 32", "Ingen frist: ingen rett eller plikt til opplæring.", None, {}
+                il_32_norwegian_deadline.NO_DEADLINE.id,
+                il_32_norwegian_deadline.NO_DEADLINE.source,
+                "Ingen frist: ingen rett eller plikt til opplæring.",
+                None,
+                {},
             ),
         )
 

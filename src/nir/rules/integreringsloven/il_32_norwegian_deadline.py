@@ -34,6 +34,7 @@ from nir.rules.table import ALWAYS, DecisionTable, Row, V, declare
 from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, add_workdays, add_workdays_days
 
 S32 = LegalBasis(IL, "32")
+NO_DEADLINE = declare("norwegian_deadline_none", "Ingen frist: ingen rett eller plikt til opplæring i norsk.", S32)
 S32_FROM = LegalBasis(
     IL, "32", verified=False, note="fristen regnes fra da retten eller plikten inntrådte; Prop. 73 L: fra tilbud om "
     "oppstart, ikrafttredelse ikke funnet"

@@ -289,12 +289,14 @@ class PersonPage:
                     "code": intro,
                     "label": CATEGORY_LABELS[INTRO].get(intro, intro),
                     "none": intro == "none",
+                    "unverified": self._unverified("intro.category"),
                 },
                 {
                     "scheme": NORWEGIAN,
                     "code": nor,
                     "label": CATEGORY_LABELS[NORWEGIAN].get(nor, nor),
                     "none": nor == "none",
+                    "unverified": self._unverified("norwegian.category"),
                 },
             ],
             "as_of": self.read.result.as_of,
@@ -317,6 +319,7 @@ class PersonPage:
             "as_of": self.read.result.as_of,
             "steps": self._steps(DEADLINE_STEPS[scheme]),
             "explain_url": self._explain_url(),
+            "unverified": self._unverified(f"{scheme}.deadline"),
         }
         if scheme == INTRO:
             goal = part.get("final_goal")
@@ -354,6 +357,17 @@ class PersonPage:
         if not any(explanations_doc.get(k) for k in keys):
             return []
         return explanations.steps(explanations_doc, keys, self.facts, self.rules_detail)
+
+    def _unverified(self, key: str) -> dict | None:
+        """A value derived through a rule or parameter not verified against the law (three-valued,
+        ``Result.unverified``): the page marks it «Ikke verifisert» with the provisions it rests on."""
+        result = self.read.result
+        if key not in result.unverified:
+            return None
+        sources = result.unverified_sources(key)
+        if not self.rules_detail:
+            sources = [explanations.legal_source(s) for s in sources]
+        return {"key": key, "sources": "; ".join(dict.fromkeys(s for s in sources if s))}
 
     def _vedtak(self, scheme) -> dict:
         rows = sorted(self.of(m.Decision, scheme), key=lambda r: (r.decision_date, r.id), reverse=True)

@@ -4,6 +4,7 @@
     nir rules check PATH...          # check every case; exit status 1 on any failure
     nir rules explain DUF            # one person's derived values and the rules and facts behind them
     nir rules reevaluate             # re-evaluate the whole register (after a rule change)
+    nir rules docs [--check]         # write (or check) the rule documents generated from the declarations
 
 The case logic is in ``nir.rules.cli`` (pure functions); register access in
 ``nir.register.derivation``. ``explain`` reads one person's data and records it in the audit log
@@ -41,6 +42,10 @@ class Command(BaseCommand):
         ex.add_argument("--as-of", help="vurderingsdato (standard: i dag)")
         ex.add_argument("--known-at", help="registeret slik det var kjent på dette tidspunktet")
         ex.add_argument("--json", action="store_true", help="skriv hele resultatet som JSON")
+        dc = sub.add_parser(
+            "docs", help="Skriv regeldokumentasjonen (docs/rules.md sine regeltabeller, docs/regler/*.md)"
+        )
+        dc.add_argument("--check", action="store_true", help="bare kontroller at dokumentene er oppdatert")
         rv = sub.add_parser("reevaluate", help="Revurder hele registeret og lagre det som endret seg")
         rv.add_argument("--as-of", help="vurderingsdato (standard: i dag)")
         rv.add_argument("--chunk", type=int, default=50_000, help="personer per transaksjon")
@@ -52,6 +57,8 @@ class Command(BaseCommand):
             status = cli.evaluate_case_file(opts["case"], self.stdout)
         elif action == "check":
             status = cli.check(opts["paths"], self.stdout)
+        elif action == "docs":
+            status = cli.docs(self.stdout, check_only=opts["check"])
         elif action == "explain":
             status = self._explain(opts)
         elif action == "reevaluate":
