@@ -69,7 +69,7 @@ S37D_START = LegalBasis(
     IL, "37 d", verified=False, note="kap. 6A har ingen egen regel om når retten inntrer; il. § 26 gjelder"
 )
 S43H = LegalBasis(IF, "43h")
-KEPT_004 = LegalBasis(NIR_004, "Rett til norsk blir fortsatt gjeldende")
+KEPT_004 = LegalBasis(NIR_004, "", note="Rett til norsk blir fortsatt gjeldende")
 
 NORWEGIAN = tuple(NORWEGIAN_LABELS)  # right_and_duty, duty, right, none
 SECTIONS = (None, "27", "28", "6A")
@@ -130,7 +130,7 @@ CATEGORY = DecisionTable(
             "ch6a_norwegian_right",
             V("ch6a"),
             "right",
-            (S37D, LegalBasis(NIR_004, "Rett til norsk opprettholdes")),
+            (S37D, LegalBasis(NIR_004, "", note="Rett til norsk opprettholdes")),
             "kollektiv beskyttelse (utl. § 34) innvilget {decision_date}, {age} år ved innvilgelse; rett til "
             "gratis opplæring i norsk i ett år etter kap. 6A (uten plikt), opprettholdt etter 01.01.2026.",
             title="Kollektiv beskyttelse (utl. § 34): rett til norsk etter kap. 6A, uten plikt (også etter "
