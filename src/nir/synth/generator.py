@@ -49,21 +49,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from nir.rules.dates import add_months_days, age_on_days, day, from_ymd_days, period_end_days, ymd_days
 from nir.synth import world as w
+from nir.synth.clock import US_PER_DAY, datetime_to_us, local_to_utc_us, utc_us_to_local_day
 from nir.synth.ids import MAX_PERSONS, NationalIdAllocator, duf_numbers
-from nir.synth.timeutil import (
-    NULL_DAY,
-    US_PER_DAY,
-    add_months,
-    add_years,
-    age_on,
-    datetime_to_us,
-    day,
-    local_to_utc_us,
-    utc_us_to_local_day,
-    ymd,
-)
 
+NULL_DAY = -(1 << 40)  # a missing date in the generator's day arrays (far from any real day: arithmetic cannot wrap)
 BLOCK = 5_000  # persons per generation block (fixed: part of what the seed means)
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -431,8 +422,8 @@ class _Population:
         age_bin = _pick_rows(rng, w.AGE_WEIGHTS[self.grp])
         lo, hi = w.AGE_BINS[age_bin, 0], w.AGE_BINS[age_bin, 1]
         age = _uniform_int(rng, lo, hi)
-        self.birth = add_years(self.permit, -age) - rng.integers(0, 365, n)
-        self.age_at_permit = age_on(self.birth, self.permit)
+        self.birth = add_months_days(self.permit, -12 * age) - rng.integers(0, 365, n)
+        self.age_at_permit = age_on_days(self.birth, self.permit)
         edu_idx = _pick_rows(rng, w.EDUCATION_WEIGHTS[self.grp])
         self.education = np.array(w.EDUCATION)[edu_idx]
         self.protected = rng.random(n) < PROTECTED_SHARE
@@ -447,7 +438,7 @@ class _Population:
         self.last_name = npools.last[lo_ + (rng.random(n) * ll).astype("int64")]
         # DUF: the case year is the year of arrival or permit, whichever came first.
         case_day = np.where(self.arrival != NULL_DAY, np.minimum(self.arrival, self.permit), self.permit)
-        self.duf = duf_numbers(self.start + np.arange(n), ymd(case_day)[0], g.seed)
+        self.duf = duf_numbers(self.start + np.arange(n), ymd_days(case_day)[0], g.seed)
         # Identity numbers: recent arrivals often have none yet or a D-number.
         known_for = g.last_day - np.where(self.has_home, self.home_from, self.permit)
         recent = known_for < 90
@@ -605,7 +596,7 @@ class _Population:
         # Bortfall pga. arbeid (from 2026): right-and-duty persons in work get no participation decision.
         in_work = self.intro_rd & self.has_home & (base >= D2024) & (rng.random(n) < 0.07)
         loss_lo = np.maximum(base + 20, D2026 + rng.integers(0, 60, n))
-        loss_hi = np.minimum(add_years(np.where(self.has_home, base, 0), 2) - 1, last)
+        loss_hi = np.minimum(add_months_days(np.where(self.has_home, base, 0), 24) - 1, last)
         self.loss = in_work & (loss_lo <= loss_hi)
         self.loss_day = np.where(self.loss, _uniform_int(rng, loss_lo, loss_hi), NULL_DAY)
 
@@ -628,7 +619,7 @@ class _Population:
         goal_day = st + rng.integers(0, 46, len(idx))
         goal_rec = g._rec(rng, goal_day)
         goal_rec_day = utc_us_to_local_day(goal_rec)
-        age_start = age_on(self.birth[idx], st)
+        age_start = age_on_days(self.birth[idx], st)
         code = np.full(len(idx), "", dtype="U40")
         for k, kname in enumerate(w.GOAL_KINDS):
             sel = kind == k
@@ -636,7 +627,7 @@ class _Population:
                 continue
             code[sel] = self._goal_codes(kname, st[sel], goal_rec_day[sel], age_start[sel], wrong=False)
         months = np.array([w.GOAL_MONTHS[c][0] for c in code])
-        deadline = add_months(st, months) - 1
+        deadline = period_end_days(st, months)
         # Deliberately wrong-window goals among programmes running in 2026.
         ww = (
             (rng.random(len(idx)) < w.GOAL_WRONG_WINDOW_SHARE)
@@ -673,13 +664,13 @@ class _Population:
         ext_max = np.where(self.part & (self.start >= D2021) & ~np.isin(np.arange(n), idx), 0, ext_max)
         # Persons in the integreringsloven era without a goal have no deadline in law; they run two years.
         s = np.where(part, self.start, 0)
-        base_deadline = add_months(s, months) - 1
+        base_deadline = period_end_days(s, months)
         ext_day = base_deadline - rng.integers(14, 91, n)
         ext = part & (ext_max > 0) & (rng.random(n) < 0.15) & (ext_day <= last) & (ext_day >= s + 30)
         self.ext = ext
         self.ext_day = np.where(ext, ext_day, NULL_DAY)
         self.ext_months = np.where(ext, np.where(rng.random(n) < 0.7, ext_max, np.maximum(1, ext_max // 2)), 0)
-        deadline = add_months(s, months + self.ext_months) - 1
+        deadline = period_end_days(s, months + self.ext_months)
         self.deadline = np.where(part, deadline, NULL_DAY)
 
         # Terminations: some leave early (mostly for work), the rest at the deadline.
@@ -915,7 +906,7 @@ class _Population:
         length = (months * 30.4 * (0.5 + 0.5 * rng.random(len(p)))).astype("int64")
         st = start[p]
         end = np.minimum(st + length, last)
-        y0, y1 = ymd(st)[0], ymd(end)[0]
+        y0, y1 = ymd_days(st)[0], ymd_days(end)[0]
         k = y1 - y0 + 1
         rp = np.repeat(np.arange(len(p)), k)
         yr = y0[rp] + (np.arange(len(rp)) - np.repeat(np.cumsum(k) - k, k))
@@ -1014,7 +1005,7 @@ class _Population:
         months from the permit's decision date (arrival if later), ending before the 67th birthday."""
         start = np.where(self.arrival != NULL_DAY, np.maximum(self.permit, self.arrival), self.permit)
         months = np.where(self.education == "upper_secondary_or_higher", 18, 36)
-        return np.minimum(add_months(start, months) - 1, add_years(self.birth, 67) - 1)
+        return np.minimum(period_end_days(start, months), add_months_days(self.birth, 12 * 67) - 1)
 
     def _exams(self) -> Rows | None:
         """Prøver: who took which tests, when, with which result and level (rates in ``world``).
@@ -1031,7 +1022,12 @@ class _Population:
         deadline = self._norwegian_deadline()
         # Right and duty (il. § 27) or duty (§ 28): the Norwegian group without collective protection,
         # under 67 at the permit and still under 67 now.
-        rd = self.norw_eligible & ~self.ukr & (self.age_at_permit < 67) & (add_years(self.birth, 67) > last + 1)
+        rd = (
+            self.norw_eligible
+            & ~self.ukr
+            & (self.age_at_permit < 67)
+            & (add_months_days(self.birth, 12 * 67) > last + 1)
+        )
         passed_deadline = rd & (deadline <= last)
         # Training from the participation decision's start, else (no decision) two months after moving in.
         ts = np.where(self.norw_part, self.norw_start, self.home_from + 60)
@@ -1039,10 +1035,10 @@ class _Population:
         # The (Norwegian written) test day: in the later part of the training, by the deadline and
         # within the deadline's year (the statistics count tests up to 31.12. of that year); for early
         # takers between EXAM_EARLY_AFTER_DAYS of training and yesterday.
-        deadline_year = ymd(np.where(passed_deadline, deadline, last))[0]
+        deadline_year = ymd_days(np.where(passed_deadline, deadline, last))[0]
         year_end = _jan1(deadline_year + 1) - 1
         hi = np.where(passed_deadline, np.minimum(np.minimum(np.maximum(deadline, ts + 120), year_end), last), last)
-        hi = np.minimum(hi, add_years(self.birth, 67) - 1)  # the right and duty end at 67 (il. § 26)
+        hi = np.minimum(hi, add_months_days(self.birth, 12 * 67) - 1)  # the right and duty end at 67 (il. § 26)
         lo = np.where(
             passed_deadline, ts + np.maximum(30, ((hi - ts) * 0.4).astype("int64")), ts + w.EXAM_EARLY_AFTER_DAYS
         )
@@ -1147,7 +1143,7 @@ def _quota(rng: np.random.Generator, groups: np.ndarray, among: np.ndarray, pool
 
 def _jan1(year: np.ndarray) -> np.ndarray:
     year = np.asarray(year, dtype="int64")
-    return ((year - 1970) * 12).astype("datetime64[M]").astype("datetime64[D]").astype("int64")
+    return from_ymd_days(year, np.ones_like(year), np.ones_like(year))
 
 
 # --- bookkeeping: corrections, annulments, ids, who registered ---------------------------

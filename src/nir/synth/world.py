@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from nir import codes
+from nir.rules.dates import day
 from nir.synth.names import ORIGINS, name_pools
-from nir.synth.timeutil import day
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference" / "data"
 
