@@ -49,7 +49,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
-from nir.rules.dates import add_months_days, age_on_days, day, from_ymd_days, period_end_days, ymd_days
+from nir.rules import vector
+from nir.rules.dates import add_months_days, age_on_days, birthday_days, day, from_ymd_days, period_end_days, ymd_days
+from nir.synth import derived
 from nir.synth import world as w
 from nir.synth.clock import US_PER_DAY, datetime_to_us, local_to_utc_us, utc_us_to_local_day
 from nir.synth.ids import MAX_PERSONS, NationalIdAllocator, duf_numbers
@@ -62,9 +64,8 @@ CORRECTION_SHARE = 0.03
 ANNUL_SHARE = 0.003
 PROTECTED_SHARE = 0.003
 
-D2021 = day(dt.date(2021, 1, 1))
 D2024 = day(dt.date(2024, 1, 1))
-D2026 = day(dt.date(2026, 1, 1))
+D2026 = day(dt.date(2026, 1, 1))  # the 2026 final-goal codes (a code-list window, not a rule)
 
 DATE_FIELDS = frozenset(
     {
@@ -264,6 +265,10 @@ class Generator:
                 "exam_type",
             )
         }
+        # What the rules say, read once per run (nothing here copies a rule: nir.synth.derived).
+        self.law_from = derived.first_in_force("law.integreringsloven_from")  # final goals, plans: from here
+        self.loss_from = derived.first_in_force("intro.work.min_hours_per_week")  # Bortfall pga. arbeid
+        self.goal_months = derived.goal_durations(self.today)
         self._next_block = 0
 
     @property
@@ -336,12 +341,12 @@ class _Population:
         self._dates()
         self._person()
         self._places()
-        self._categories()
         t: dict[str, list[Rows]] = {name: [] for name in TABLES[1:]}
         t["ResidencePermit"].append(self._permits())
         t["Residence"].extend(self._residences())
         t["FollowUp"].extend(self._follow_ups())
         t["Settlement"].append(self._settlements())
+        self._categories(t)
         self._programme()
         t["Decision"].extend(self._intro_decisions())
         t["FinalGoal"].append(self._final_goals())
@@ -355,7 +360,7 @@ class _Population:
         t["Absence"].append(norw_leave)
         t["CareerGuidance"].append(self._career_guidance())
         t["CompetenceMapping"].append(self._competence_mappings())
-        t["Exam"].append(self._exams())
+        t["Exam"].append(self._exams(t))
         out = {}
         for name, parts in t.items():
             parts = [p for p in parts if p is not None and len(p)]
@@ -492,17 +497,43 @@ class _Population:
             np.where(second, self.dist2[person], self.dist1[person]),
         )
 
-    def _categories(self):
-        """Introduction-programme and Norwegian categories (regelmotor.md § 3, simplified)."""
-        a = self.age_at_permit
-        target = np.isin(self.basis, w.INTRO_TARGET_BASES)
-        agreement_ok = self.by_agreement | np.isin(self.basis, w.AGREEMENT_NOT_REQUIRED)
-        eligible = target & (a >= 18) & (a <= 55) & agreement_ok
-        self.intro_right = eligible & self.ukr & (self.permit < D2026)
-        self.intro_rd = eligible & ~self.intro_right
-        self.intro_may = ~eligible & self.has_home & ~np.isin(self.grp, (w.G_WORK, w.G_EEA))
-        norw_group = target | (self.basis == w.B["family_of_norwegian"]) | (self.basis == w.B["work"])
-        self.norw_eligible = norw_group & (a >= 18) & (a <= 67) & self.has_home
+    def _derived(self, t: dict[str, list[Rows]]) -> vector.BatchResult:
+        """The Regelmotor's result on today for the block's facts so far (:mod:`nir.synth.derived`)."""
+        rows = {}
+        for name, parts in t.items():
+            parts = [p for p in parts if p is not None and len(p)]
+            rows[name] = Rows.concat(parts) if parts else None
+        goal, ext = rows.get("FinalGoal"), rows.get("Extension")
+        cols = derived.columns(
+            self.n,
+            self.birth,
+            self.education,
+            rows,
+            NULL_DAY,
+            final_goal=None if goal is None else (goal.person, goal.cols["goal"]),
+            extension=None if ext is None else (ext.person, ext.cols["months"]),
+        )
+        return derived.evaluate(cols, self.g.today)
+
+    def _norwegian_months(self, p: np.ndarray, on: np.ndarray) -> np.ndarray:
+        """The months of the right to Norwegian training (il. § 32) by education, on each start day."""
+        upper = self.education[p] == "upper_secondary_or_higher"
+        return np.where(
+            upper,
+            derived.param_on("norwegian.duration_months.upper_secondary", on),
+            derived.param_on("norwegian.duration_months.default", on),
+        )
+
+    def _categories(self, t: dict[str, list[Rows]]):
+        """Introduction-programme and Norwegian categories as the Regelmotor derives them today from the
+        permit, the settlement and where the person lives (il. § 8, ch. 6A, §§ 26–28, if. § 72): who may
+        get a participation or a Norwegian decision. The generator decides only who lives in Norway."""
+        res = self._derived(t)
+        cat, ncat = res.intro_category, res.norwegian_category
+        self.intro_rd = cat == derived.INTRO["right_and_duty"]
+        self.intro_right = cat == derived.INTRO["right"]
+        self.intro_may = cat == derived.INTRO["may_be_offered"]
+        self.norw_eligible = (ncat != derived.NORWEGIAN["none"]) & self.has_home
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -595,8 +626,9 @@ class _Population:
         base = self.home_from
         # Bortfall pga. arbeid (from 2026): right-and-duty persons in work get no participation decision.
         in_work = self.intro_rd & self.has_home & (base >= D2024) & (rng.random(n) < 0.07)
-        loss_lo = np.maximum(base + 20, D2026 + rng.integers(0, 60, n))
-        loss_hi = np.minimum(add_months_days(np.where(self.has_home, base, 0), 24) - 1, last)
+        loss_lo = np.maximum(base + 20, g.loss_from + rng.integers(0, 60, n))
+        home = np.where(self.has_home, base, 0)  # within § 8's window for a decision (intro.decision_window)
+        loss_hi = np.minimum(period_end_days(home, 12 * derived.param_on("intro.decision_window.years", home)), last)
         self.loss = in_work & (loss_lo <= loss_hi)
         self.loss_day = np.where(self.loss, _uniform_int(rng, loss_lo, loss_hi), NULL_DAY)
 
@@ -608,7 +640,7 @@ class _Population:
         self.part_decision = np.where(part, np.maximum(start - rng.integers(0, 22, n), base), NULL_DAY)
 
         # Final goal: only under integreringsloven (programme starts from 2021).
-        idx = np.flatnonzero(part & (self.start >= D2021))
+        idx = np.flatnonzero(part & (self.start >= g.law_from))
         ukr_dist = self.ukr[idx]
         missing = rng.random(len(idx)) < np.where(ukr_dist, w.GOAL_MISSING_UKRAINE, w.GOAL_MISSING_RIGHT_AND_DUTY)
         idx = idx[~missing]
@@ -626,7 +658,7 @@ class _Population:
             if not sel.any():
                 continue
             code[sel] = self._goal_codes(kname, st[sel], goal_rec_day[sel], age_start[sel], wrong=False)
-        months = np.array([w.GOAL_MONTHS[c][0] for c in code])
+        months = np.array([g.goal_months[c][0] for c in code], dtype="int64")
         deadline = period_end_days(st, months)
         # Deliberately wrong-window goals among programmes running in 2026.
         ww = (
@@ -654,16 +686,18 @@ class _Population:
         edu[fix] = needed[fix]
         self.education[idx] = edu
 
-        # Durations and deadline per participant.
-        months = np.full(n, w.NO_GOAL_MONTHS[0])
-        ext_max = np.full(n, w.NO_GOAL_MONTHS[1])
-        m_goal = np.array([w.GOAL_MONTHS[c][0] for c in code], dtype="int64")
-        e_goal = np.array([w.GOAL_MONTHS[c][1] for c in code], dtype="int64")
+        # Durations and deadline per participant: the final goal's (il. §§ 13–14), else introduksjonsloven's
+        # two years and one more (§ 5).
+        s = np.where(part, self.start, 0)
+        months = derived.param_on("introduksjonsloven.intro.duration_months", s)
+        ext_max = derived.param_on("introduksjonsloven.intro.extension_months", s)
+        m_goal = np.array([g.goal_months[c][0] for c in code], dtype="int64")
+        e_goal = np.array([g.goal_months[c][1] for c in code], dtype="int64")
         months[idx], ext_max[idx] = m_goal, e_goal
         # No extension without a final goal under integreringsloven (the deadline runs from the goal).
-        ext_max = np.where(self.part & (self.start >= D2021) & ~np.isin(np.arange(n), idx), 0, ext_max)
-        # Persons in the integreringsloven era without a goal have no deadline in law; they run two years.
-        s = np.where(part, self.start, 0)
+        ext_max = np.where(self.part & (self.start >= g.law_from) & ~np.isin(np.arange(n), idx), 0, ext_max)
+        # Persons in the integreringsloven era without a goal have no deadline in law; they run as long as a
+        # programme under introduksjonsloven (the generator's choice).
         base_deadline = period_end_days(s, months)
         ext_day = base_deadline - rng.integers(14, 91, n)
         ext = part & (ext_max > 0) & (rng.random(n) < 0.15) & (ext_day <= last) & (ext_day >= s + 30)
@@ -721,7 +755,7 @@ class _Population:
         # Integration plan (from 2021) for most participants.
         s, end = self.start[p], self.prog_end[p]
         plan_day = s + rng.integers(0, 91, len(p))
-        sel = (rng.random(len(p)) < 0.6) & (plan_day >= D2021) & (plan_day <= np.minimum(end, last))
+        sel = (rng.random(len(p)) < 0.6) & (plan_day >= g.law_from) & (plan_day <= np.minimum(end, last))
         out.append(self._decision_rows(p[sel], "intro", "integration_plan", plan_day[sel]))
         # Temporary stop for a few.
         stop_day = _uniform_int(rng, s + 30, end)
@@ -902,7 +936,7 @@ class _Population:
         q = np.flatnonzero(exempt)
         decisions.append(self._decision_rows(q, "norwegian", "norwegian_exemption", dec[q]))
         # Hours per calendar year while in training (18 or 36 months of right, often less used).
-        months = np.where(self.education[p] == "upper_secondary_or_higher", 18, 36)
+        months = self._norwegian_months(p, start[p])
         length = (months * 30.4 * (0.5 + 0.5 * rng.random(len(p)))).astype("int64")
         st = start[p]
         end = np.minimum(st + length, last)
@@ -940,12 +974,12 @@ class _Population:
     def _career_guidance(self) -> Rows | None:
         g, rng, n = self.g, self.rng, self.n
         last = g.last_day
-        individual = self.refugee & ~self.ukr & self.intro_rd & (self.settle >= D2021)
+        individual = self.refugee & ~self.ukr & self.intro_rd & (self.settle >= g.law_from)
         family = (self.basis == w.B["family_of_protected"]) & self.has_home
         gday = np.where(individual, self.settle - rng.integers(10, 61, n), self.home_from + rng.integers(30, 181, n))
         p_cg = np.where(individual, 0.80, np.where(family, 0.50, np.where(self.ukr & self.has_home, 0.05, 0.0)))
         gday = np.where(self.ukr, self.home_from + rng.integers(14, 181, n), gday)
-        sel = (rng.random(n) < p_cg) & (gday >= D2021) & (gday <= last)
+        sel = (rng.random(n) < p_cg) & (gday >= g.law_from) & (gday <= last)
         p = np.flatnonzero(sel)
         if not len(p):
             return None
@@ -986,12 +1020,12 @@ class _Population:
     def _competence_mappings(self) -> Rows | None:
         g, rng, n = self.g, self.rng, self.n
         last = g.last_day
-        before = self.refugee & ~self.ukr & (self.settle >= D2021) & (rng.random(n) < 0.90)
+        before = self.refugee & ~self.ukr & (self.settle >= g.law_from) & (rng.random(n) < 0.90)
         simplified = self.ukr & self.has_home & (rng.random(n) < 0.36)
         after = (self.basis == w.B["family_of_protected"]) & self.has_home & (rng.random(n) < 0.40)
         mday = np.where(before, self.settle - rng.integers(15, 91, n), self.home_from + rng.integers(7, 91, n))
         kind = np.where(before, "before_settlement", np.where(simplified, "simplified", "after_settlement"))
-        sel = (before | simplified | after) & (mday <= last) & (mday >= D2021)
+        sel = (before | simplified | after) & (mday <= last) & (mday >= g.law_from)
         win = g._code_windows["competence_mapping_kind"]["simplified"]
         sel &= ~simplified | (mday >= win.lo)
         p = np.flatnonzero(sel)
@@ -1000,14 +1034,7 @@ class _Population:
         org = np.where(kind[p] == "before_settlement", "IMDi", g.munis.name[self.muni1[p]])
         return Rows(p, {"mapping_date": mday[p], "kind": kind[p], "organisation": org}, g._rec(rng, mday[p]))
 
-    def _norwegian_deadline(self) -> np.ndarray:
-        """The Norwegian deadline as the Regelmotor computes it (il. § 32), without leave: 18 or 36
-        months from the permit's decision date (arrival if later), ending before the 67th birthday."""
-        start = np.where(self.arrival != NULL_DAY, np.maximum(self.permit, self.arrival), self.permit)
-        months = np.where(self.education == "upper_secondary_or_higher", 18, 36)
-        return np.minimum(period_end_days(start, months), add_months_days(self.birth, 12 * 67) - 1)
-
-    def _exams(self) -> Rows | None:
+    def _exams(self, t: dict[str, list[Rows]]) -> Rows | None:
         """Prøver: who took which tests, when, with which result and level (rates in ``world``).
 
         Persons whose Norwegian deadline has passed are counted as IMDi's annual report counts them
@@ -1019,16 +1046,23 @@ class _Population:
         """
         g, rng, n = self.g, self.rng, self.n
         last = g.last_day
-        deadline = self._norwegian_deadline()
-        # Right and duty (il. § 27) or duty (§ 28): the Norwegian group without collective protection,
-        # under 67 at the permit and still under 67 now.
-        rd = (
-            self.norw_eligible
-            & ~self.ukr
-            & (self.age_at_permit < 67)
-            & (add_months_days(self.birth, 12 * 67) > last + 1)
-        )
-        passed_deadline = rd & (deadline <= last)
+        # Right and duty (il. § 27) or duty (§ 28) today, and the Norwegian deadline (§ 32, leave added,
+        # capped at the end of the right, § 26) exactly as the Regelmotor derives them from the block's facts.
+        res = self._derived(t)
+        rd = np.isin(res.norwegian_category, (derived.NORWEGIAN["right_and_duty"], derived.NORWEGIAN["duty"]))
+        rd &= self.has_home
+        deadline = np.where(np.isnat(res.norwegian_deadline), NULL_DAY, res.norwegian_deadline.view("int64"))
+        end_age = derived.param_on("norwegian.age.end", np.full(n, last))
+        right_ends = birthday_days(self.birth, end_age) - 1  # the right and duty end (il. § 26)
+        # Under introduksjonsloven (if. § 72) the Regelmotor derives no Norwegian deadline; the generator times
+        # those persons' tests as if § 32 applied (its months, from the permit or a later arrival), while they
+        # are under the age at which the right ends. These are not counted in Tab 3.2.18.
+        old_act = rd & (deadline == NULL_DAY)
+        start = np.where(self.arrival != NULL_DAY, np.maximum(self.permit, self.arrival), self.permit)
+        stand_in = np.minimum(period_end_days(start, self._norwegian_months(np.arange(n), start)), right_ends)
+        deadline = np.where(old_act, stand_in, deadline)
+        rd &= ~old_act | (right_ends >= last + 1)
+        passed_deadline = rd & (deadline != NULL_DAY) & (deadline <= last)
         # Training from the participation decision's start, else (no decision) two months after moving in.
         ts = np.where(self.norw_part, self.norw_start, self.home_from + 60)
         early = ~passed_deadline & self.norw_part & (last - ts >= w.EXAM_EARLY_AFTER_DAYS)
@@ -1038,7 +1072,7 @@ class _Population:
         deadline_year = ymd_days(np.where(passed_deadline, deadline, last))[0]
         year_end = _jan1(deadline_year + 1) - 1
         hi = np.where(passed_deadline, np.minimum(np.minimum(np.maximum(deadline, ts + 120), year_end), last), last)
-        hi = np.minimum(hi, add_months_days(self.birth, 12 * 67) - 1)  # the right and duty end at 67 (il. § 26)
+        hi = np.minimum(hi, right_ends)
         lo = np.where(
             passed_deadline, ts + np.maximum(30, ((hi - ts) * 0.4).astype("int64")), ts + w.EXAM_EARLY_AFTER_DAYS
         )
