@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -30,8 +30,15 @@ from nir.rules.dates import NAT, day
 from nir.rules.integreringsloven import s13_14_final_goals as goals
 from nir.rules.parameters import ParameterSet
 
-if TYPE_CHECKING:
-    from nir.synth.generator import Rows
+
+class Rows(Protocol):
+    """A generator table's base rows (``nir.synth.generator.Rows``): local person indices and columns."""
+
+    person: np.ndarray
+    cols: dict[str, np.ndarray]
+
+    def __len__(self) -> int: ...
+
 
 INTRO = {c: i for i, c in enumerate(vector.INTRO_CATEGORIES)}
 NORWEGIAN = {c: i for i, c in enumerate(vector.NORWEGIAN_CATEGORIES)}
