@@ -106,10 +106,12 @@ def _net_report(chunks, gid: str, limit: int = 5) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow  # ~31 s of CPU in forked workers; the suite runs it (SQLite pass: no database)
 def test_the_net_holds_200_000_persons(net):
     assert sum(c.persons for c in net) >= NET_PERSONS
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gid", [g for g, _, _ in PARAGRAPHS] + [OTHER])
 def test_random_persons_agree_by_paragraph(net, gid):
     """Both paths agree on 200,000 random persons; one test per paragraph (testing.PARAGRAPHS), so a
@@ -117,6 +119,7 @@ def test_random_persons_agree_by_paragraph(net, gid):
     assert not any(c.problems.get(gid) for c in net), _net_report(net, gid)
 
 
+@pytest.mark.slow
 def test_random_sample_is_varied(net):
     """The net reaches the rules it is meant to exercise (else agreement proves little)."""
     seen: dict[str, set] = defaultdict(set)
