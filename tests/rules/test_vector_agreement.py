@@ -4,16 +4,19 @@ Compared values: everything in ``evaluate(facts, as_of).to_json(explanations=Fal
 law, the nine intro values (closed with status/reason/date/registered_by), the five
 Norwegian values, deviations and error ids (both sorted). No database.
 
-* a seeded random sample of 24,000 persons (6 evaluation dates × 4,000) from the adversarial
-  generator in ``nir.rules.testing`` (every permit basis, ages around every limit, dates around
-  2021-01-01 / 2025-01-01 / 2026-01-01 and the evaluation date, utl_34 transitions, rule-breaking
-  decisions, every final goal, invalid extensions, absences of every kind over holidays …);
+* the net: 200,000 seeded random persons (6 evaluation dates) from the adversarial generator
+  in ``nir.rules.testing`` (every permit basis, ages around every limit, dates around
+  2021-01-01 / 2025-01-01 / 2026-01-01 and the evaluation date, utl_34 transitions,
+  rule-breaking decisions, every final goal, invalid extensions, absences of every kind over
+  holidays …), run in forked worker processes; its report is split by paragraph
+  (``testing.PARAGRAPHS``), one test per paragraph, so a failure names il. § 8, §§ 13–14 …;
 * every conformance case (tests/rules/cases and the shared cases);
 * the columnar entry point fed string codes and unsorted tables (as from SQL), the fallback
   path, the parallel path, and the date helpers against ``nir.rules.dates``.
 
 ``test_a_broken_rule_is_detected`` shows that the comparison fails when a vectorised rule is
-wrong.
+wrong; ``test_a_mutated_table_row_changes_both_paths`` that a decision table is the one
+definition both paths run: change one row and both change, on the same persons, alike.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import importlib
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -31,16 +35,27 @@ import pytest
 
 import nir.rules
 from nir.rules import InvalidFacts, evaluate, parameters, vector
-from nir.rules.cases import find_cases, load_case
+from nir.rules.cases import check_case, compare, find_cases, load_case
 from nir.rules.dates import add_months_days
 from nir.rules.integreringsloven import il_13_14_final_goals as il_13_14
-from nir.rules.table import REGISTRY
-from nir.rules.testing import differences, disagreements, per_person, population
+from nir.rules.table import REGISTRY, V
+from nir.rules.testing import (
+    OTHER,
+    PARAGRAPHS,
+    agreement_net,
+    differences,
+    disagreements,
+    paragraph_of,
+    per_person,
+    population,
+)
 
 D = dt.date.fromisoformat
 SEED = 20260101
 AS_OF = ("2020-12-31", "2021-01-01", "2025-12-31", "2026-01-01", "2026-04-15", "2027-06-30")
-PER_DATE = 4_000
+PER_DATE = 4_000  # the sample the other tests below take their persons from
+NET_PERSONS = 200_000  # the net (issue 19): per evaluation date NET_PERSONS / len(AS_OF), in chunks
+NET_CHUNK = 5_000
 
 SHARED = next(
     (p for p in (Path("/work/shared/domain/cases"), Path(__file__).parents[1] / "data" / "cases") if p.is_dir()),
@@ -69,37 +84,78 @@ def sample():
     return out
 
 
-def test_random_sample_agrees(sample):
-    total = 0
-    for as_of, facts, expected in sample:
-        problems = disagreements(facts, as_of, expected=expected)
-        assert not problems, f"as_of {as_of}: " + _report(problems, facts)
-        total += len(facts)
-    assert total >= 20_000
+@pytest.fixture(scope="module")
+def net():
+    """The net's chunks (testing.agreement_chunk), one job per NET_CHUNK persons, in forked workers."""
+    per_date = -(-NET_PERSONS // len(AS_OF))
+    jobs = [
+        (D(day), SEED + 1000 * (k + 1) + j, min(NET_CHUNK, per_date - j * NET_CHUNK))
+        for k, day in enumerate(AS_OF)
+        for j in range(-(-per_date // NET_CHUNK))
+    ]
+    return agreement_net(jobs, processes=vector.cpu_count())
 
 
-def test_random_sample_is_varied(sample):
-    """The sample reaches the rules it is meant to exercise (else agreement proves little)."""
+def _net_report(chunks, gid: str, limit: int = 5) -> str:
+    found = [(c, i, ds, f) for c in chunks for i, ds, f in c.problems.get(gid, [])]
+    title = next((t for g, t, _ in PARAGRAPHS if g == gid), gid)
+    lines = [f"{title}: {len(found)} persons differ"]
+    for c, i, ds, f in found[:limit]:
+        lines.append(f"as_of {c.as_of}, seed {c.seed}, person {i}: " + "; ".join(ds))
+        if f is not None:
+            lines.append("  facts: " + json.dumps(f, ensure_ascii=False, default=str))
+    return "\n".join(lines)
+
+
+@pytest.mark.slow  # ~31 s of CPU in forked workers; the suite runs it (SQLite pass: no database)
+def test_the_net_holds_200_000_persons(net):
+    assert sum(c.persons for c in net) >= NET_PERSONS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gid", [g for g, _, _ in PARAGRAPHS] + [OTHER])
+def test_random_persons_agree_by_paragraph(net, gid):
+    """Both paths agree on 200,000 random persons; one test per paragraph (testing.PARAGRAPHS), so a
+    failure names where in the law the two paths part (``other``: a value no paragraph claims)."""
+    assert not any(c.problems.get(gid) for c in net), _net_report(net, gid)
+
+
+@pytest.mark.slow
+def test_random_sample_is_varied(net):
+    """The net reaches the rules it is meant to exercise (else agreement proves little)."""
     seen: dict[str, set] = defaultdict(set)
-    closed = deadlines = extended = 0
-    for _, _, expected in sample:
-        for r in expected:
-            seen["law"].add(r["law"])
-            seen["intro"].add(r["intro"]["category"])
-            seen["norwegian"].add(r["norwegian"]["category"])
-            seen["errors"].update(r["errors"])
-            seen["deviations"].update(r["deviations"])
-            seen["goal"].add(r["intro"]["final_goal"])
-            closed += r["intro"]["closed"] is not None
-            deadlines += r["intro"]["deadline"] is not None
-            extended += r["intro"]["deadline"] != r["intro"]["base_deadline"]
+    counts: Counter = Counter()
+    for c in net:
+        for k, v in c.seen.items():
+            seen[k] |= v
+        counts.update(c.counts)
     assert seen["law"] == set(vector.LAWS)
     assert seen["intro"] == set(vector.INTRO_CATEGORIES)
     assert seen["norwegian"] == set(vector.NORWEGIAN_CATEGORIES)
     assert seen["errors"] == set(vector.ERRORS)
     assert seen["deviations"] == set(vector.DEVIATIONS)
     assert seen["goal"] >= set(vector.vocab().final_goal)
-    assert closed > 50 and deadlines > 3000 and extended > 1000
+    assert counts["closed"] > 400 and counts["deadlines"] > 25_000 and counts["extended"] > 8_000
+
+
+def test_every_difference_names_a_paragraph():
+    assert paragraph_of("intro.deadline: '2028-01-19' != '2028-01-18'") == "il_13_14_deadline"
+    assert paragraph_of("norwegian.leave_workdays: 3 != 4") == "il_32_norwegian_deadline"
+    assert paragraph_of("norwegian.category: 'duty' != 'none'") == "il_26_28_norwegian_category"
+    assert paragraph_of("intro.category: 'right' != 'none'") == "il_08_intro_category"
+    assert paragraph_of("law: 'integreringsloven' != 'introduksjonsloven'") == "if_72_law"
+    facts = population(300, SEED + 5, D("2026-04-15"))
+    keys = {k for r in per_person(facts, D("2026-04-15")) for k in _leaves(r)}
+    assert len(keys) > 15 and all(paragraph_of(k + ": x") != OTHER for k in keys), keys
+
+
+def _leaves(result: dict, prefix: str = ""):
+    """The value paths ``differences`` reports (``closed`` is compared whole)."""
+    for k, v in result.items():
+        if isinstance(v, dict) and k != "closed":
+            yield from _leaves(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}"
 
 
 def _all_cases():
@@ -129,6 +185,75 @@ def test_a_broken_rule_is_detected(sample, monkeypatch):
     problems = disagreements(facts, as_of, expected=expected)
     assert len(problems) > 500
     assert any("intro.deadline" in d for _, diffs in problems for d in diffs)
+
+
+# A decision table is the one definition both paths run: mutate one row and both change alike. Each entry:
+# (module, table, row id, the mutated condition). Add a paragraph's table here once it is converted.
+MUTATIONS = [
+    pytest.param(
+        "nir.rules.integreringsloven.il_08_target_group",
+        "ORDINARY",
+        "s08_under_age",
+        V("age") <= V("age_min"),
+        id="il_08.ORDINARY.s08_under_age: age < age_min becomes age <= age_min",
+    ),
+]
+
+
+def _mutated(table, row_id: str, when) -> tuple:
+    assert any(r.id == row_id for r in table.rows), f"{table.name} has no row {row_id}"
+    return tuple(dataclasses.replace(r, when=when) if r.id == row_id else r for r in table.rows)
+
+
+def _check_cases(cases, columns: bool) -> set[str]:
+    """The cases whose expectations fail, on the per-person path or on the column path."""
+    broken = set()
+    by_date = defaultdict(list)
+    for c in cases:
+        by_date[c.as_of].append(c)
+    for as_of, group in by_date.items():
+        if columns:
+            results = vector.evaluate_facts([c.facts for c in group], as_of).to_dicts()
+            broken |= {c.path.name for c, r in zip(group, results) if compare(_without_explanations(c.expect), r)}
+        else:
+            broken |= {c.path.name for c in group if check_case(c)}
+    return broken
+
+
+def _without_explanations(expect: dict) -> dict:
+    """The column path has no explanations; compare every other expected value."""
+    return {
+        k: (_without_explanations(v) if isinstance(v, dict) else v) for k, v in expect.items() if k != "explanations"
+    }
+
+
+@pytest.mark.parametrize(("module", "name", "row_id", "when"), MUTATIONS)
+def test_a_mutated_table_row_changes_both_paths(monkeypatch, module, name, row_id, when):
+    """Change one row of a decision table: the per-person path and the column path change on exactly the same
+    persons in exactly the same way (and still agree), and conformance cases break on both paths."""
+    table = getattr(importlib.import_module(module), name)
+    as_of = D("2026-04-15")
+    facts = population(6_000, SEED + 77, as_of)
+    cases = _all_cases()
+    before_pp, before_col = per_person(facts, as_of), vector.evaluate_batch(facts, as_of)
+    broken_before = _check_cases(cases, False), _check_cases(cases, True)
+
+    monkeypatch.setattr(table, "rows", _mutated(table, row_id, when))
+    after_pp, after_col = per_person(facts, as_of), vector.evaluate_batch(facts, as_of)
+
+    def changed(before, after) -> dict[int, list[str]]:  # person -> the value paths that changed
+        return {
+            i: [d.split(":")[0] for d in differences(a, b)] for i, (a, b) in enumerate(zip(before, after)) if a != b
+        }
+
+    changed_pp, changed_col = changed(before_pp, after_pp), changed(before_col, after_col)
+    assert len(changed_pp) >= 10, f"the mutation of {table.name}.{row_id} changed {len(changed_pp)} persons"
+    assert changed_pp == changed_col  # the same persons, the same values changed …
+    assert not disagreements(facts, as_of, expected=after_pp, actual=after_col)  # … to the same new values
+    broken_pp = _check_cases(cases, False) - broken_before[0]
+    broken_col = _check_cases(cases, True) - broken_before[1]
+    assert broken_pp, f"no conformance case notices the mutation of {table.name}.{row_id}"
+    assert broken_pp == broken_col
 
 
 def test_a_changed_parameter_is_followed():

@@ -18,7 +18,16 @@ from nir.synth.generator import BLOCK, Generator
 
 POP = 20_000  # enough for proportions within a few percentage points; generated once (~1 s)
 
-KIND_OF_GOAL = {code: kind for kind, cands in w.GOAL_CANDIDATES.items() for code, _ in cands}
+# A code that is a candidate of several kinds (partial_vgo_2025: primary's only 2025 code, and a minor vgo one)
+# counts for the kind that draws it most (mapping it to the last kind listed made primary look 3–4 points short).
+KIND_OF_GOAL = {
+    code: max(
+        (k for k, cs in w.GOAL_CANDIDATES.items() for c, _ in cs if c == code),
+        key=lambda k: dict(w.GOAL_CANDIDATES[k])[code],
+    )
+    for cands in w.GOAL_CANDIDATES.values()
+    for code, _ in cands
+}
 WORK_REASONS = {"work", "work_wage_subsidy", "work_and_education"}
 
 

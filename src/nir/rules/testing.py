@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from nir.codes import code_list
@@ -425,3 +427,93 @@ def disagreements(
     if len(expected) != len(actual):
         return [(-1, [f"{len(expected)} results per person, {len(actual)} vectorised"])]
     return [(i, d) for i, (e, a) in enumerate(zip(expected, actual)) if (d := differences(e, a))]
+
+
+# --- the agreement net: many random persons, both paths, in parallel -------------------------
+
+# Where a disagreement's value path points in the law: (group id, the paragraphs, the value paths or
+# prefixes it covers). A failure of the net names the paragraph, not just a field.
+PARAGRAPHS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("if_72_law", "if. § 72 (which act applies)", ("law",)),
+    ("il_08_intro_category", "il. § 8, kap. 6A, if. § 43h (introduction programme: category)", ("intro.category",)),
+    ("il_08_loss_closure", "il. § 8 fjerde ledd (loss of the right due to work: programme closed)", ("intro.closed",)),
+    (
+        "il_13_14_deadline",
+        "il. §§ 13–14, if. §§ 10, 19 (final goal, months, extension, deadline)",
+        (
+            "intro.start_date",
+            "intro.final_goal",
+            "intro.months",
+            "intro.extension_months",
+            "intro.base_deadline",
+            "intro.deadline",
+        ),
+    ),
+    ("if_10_19_absence", "if. §§ 10, 19 (absence counted in workdays)", ("intro.absence_workdays",)),
+    ("il_26_28_norwegian_category", "il. §§ 26–28, kap. 6A (Norwegian training: category)", ("norwegian.category",)),
+    ("il_32_norwegian_deadline", "il. §§ 26, 32 (Norwegian training: start, months, leave, deadline)", ("norwegian.",)),
+    ("deviations", "regelmotor.md § 6, 004 (deviation report)", ("deviations",)),
+    ("rule_errors", "refused registrations (RuleError ids: il. §§ 5, 8, 13–14; if. §§ 10, 19)", ("errors",)),
+)
+OTHER = "other"
+
+
+def paragraph_of(difference: str) -> str:
+    """The :data:`PARAGRAPHS` group id of one :func:`differences` line (``intro.deadline: … != …``)."""
+    path = difference.split(":", 1)[0]
+    for gid, _title, paths in PARAGRAPHS:
+        if any(path == p or (p.endswith(".") and path.startswith(p)) for p in paths):
+            return gid
+    return OTHER
+
+
+@dataclass
+class NetChunk:
+    """One chunk of the net: its persons' disagreements (grouped by paragraph) and what they exercised."""
+
+    as_of: dt.date
+    seed: int
+    persons: int
+    # group id -> [(index in the chunk, that group's differences, the person's facts (first few only))]
+    problems: dict[str, list[tuple[int, list[str], dict[str, Any] | None]]] = field(default_factory=dict)
+    seen: dict[str, set[Any]] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def agreement_chunk(job: tuple[dt.date, int, int]) -> NetChunk:
+    """``n`` random persons (seed) on ``as_of`` through both paths; disagreements by paragraph."""
+    as_of, seed, n = job
+    facts = population(n, seed, as_of)
+    expected = per_person(facts, as_of)
+    out = NetChunk(as_of, seed, n)
+    for i, diffs in disagreements(facts, as_of, expected=expected):
+        by_group: dict[str, list[str]] = {}
+        for d in diffs:
+            by_group.setdefault(paragraph_of(d), []).append(d)
+        for gid, ds in by_group.items():
+            kept = out.problems.setdefault(gid, [])
+            kept.append((i, ds, facts[i] if len(kept) < 5 else None))
+    seen = out.seen
+    for r in expected:
+        intro = r["intro"]
+        seen.setdefault("law", set()).add(r["law"])
+        seen.setdefault("intro", set()).add(intro["category"])
+        seen.setdefault("norwegian", set()).add(r["norwegian"]["category"])
+        seen.setdefault("errors", set()).update(r["errors"])
+        seen.setdefault("deviations", set()).update(r["deviations"])
+        seen.setdefault("goal", set()).add(intro["final_goal"])
+        out.counts["closed"] += intro["closed"] is not None
+        out.counts["deadlines"] += intro["deadline"] is not None
+        out.counts["extended"] += intro["deadline"] != intro["base_deadline"]
+        out.counts["norwegian_deadlines"] += r["norwegian"]["deadline"] is not None
+    return out
+
+
+def agreement_net(jobs: Sequence[tuple[dt.date, int, int]], processes: int = 1) -> list[NetChunk]:
+    """:func:`agreement_chunk` for every job, in ``processes`` forked workers (1: in this process)."""
+    if processes <= 1:
+        return [agreement_chunk(j) for j in jobs]
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(processes) as pool:
+        return pool.map(agreement_chunk, jobs, chunksize=1)

@@ -3,7 +3,7 @@
 * ``world``     — the fixed world: cohorts, distributions, municipalities, code windows
 * ``names``     — built-in name lists per origin
 * ``ids``       — synthetic fødselsnumre/D-numre and DUF numbers, vectorised
-* ``timeutil``  — vectorised date arithmetic and Oslo local time
+* ``clock``     — Oslo local time and UTC microseconds for registration times (date arithmetic: ``nir.rules.dates``)
 * ``generator`` — the population model: blocks of persons as polars frames
 * ``worker``    — the generator as a separate process
 * ``pipeline``  — blocks in chunks to a writer, with progress

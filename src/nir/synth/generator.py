@@ -49,21 +49,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import polars as pl
 
+from nir.rules import vector
+from nir.rules.dates import add_months_days, age_on_days, birthday_days, day, from_ymd_days, period_end_days, ymd_days
+from nir.synth import derived
 from nir.synth import world as w
+from nir.synth.clock import US_PER_DAY, datetime_to_us, local_to_utc_us, utc_us_to_local_day
 from nir.synth.ids import MAX_PERSONS, NationalIdAllocator, duf_numbers
-from nir.synth.timeutil import (
-    NULL_DAY,
-    US_PER_DAY,
-    add_months,
-    add_years,
-    age_on,
-    datetime_to_us,
-    day,
-    local_to_utc_us,
-    utc_us_to_local_day,
-    ymd,
-)
 
+NULL_DAY = -(1 << 40)  # a missing date in the generator's day arrays (far from any real day: arithmetic cannot wrap)
 BLOCK = 5_000  # persons per generation block (fixed: part of what the seed means)
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -71,9 +64,8 @@ CORRECTION_SHARE = 0.03
 ANNUL_SHARE = 0.003
 PROTECTED_SHARE = 0.003
 
-D2021 = day(dt.date(2021, 1, 1))
 D2024 = day(dt.date(2024, 1, 1))
-D2026 = day(dt.date(2026, 1, 1))
+D2026 = day(dt.date(2026, 1, 1))  # the 2026 final-goal codes (a code-list window, not a rule)
 
 DATE_FIELDS = frozenset(
     {
@@ -273,6 +265,10 @@ class Generator:
                 "exam_type",
             )
         }
+        # What the rules say, read once per run (nothing here copies a rule: nir.synth.derived).
+        self.law_from = derived.first_in_force("law.integreringsloven_from")  # final goals, plans: from here
+        self.loss_from = derived.first_in_force("intro.work.min_hours_per_week")  # Bortfall pga. arbeid
+        self.goal_months = derived.goal_durations(self.today)
         self._next_block = 0
 
     @property
@@ -345,12 +341,12 @@ class _Population:
         self._dates()
         self._person()
         self._places()
-        self._categories()
         t: dict[str, list[Rows]] = {name: [] for name in TABLES[1:]}
         t["ResidencePermit"].append(self._permits())
         t["Residence"].extend(self._residences())
         t["FollowUp"].extend(self._follow_ups())
         t["Settlement"].append(self._settlements())
+        self._categories(t)
         self._programme()
         t["Decision"].extend(self._intro_decisions())
         t["FinalGoal"].append(self._final_goals())
@@ -364,7 +360,7 @@ class _Population:
         t["Absence"].append(norw_leave)
         t["CareerGuidance"].append(self._career_guidance())
         t["CompetenceMapping"].append(self._competence_mappings())
-        t["Exam"].append(self._exams())
+        t["Exam"].append(self._exams(t))
         out = {}
         for name, parts in t.items():
             parts = [p for p in parts if p is not None and len(p)]
@@ -431,8 +427,8 @@ class _Population:
         age_bin = _pick_rows(rng, w.AGE_WEIGHTS[self.grp])
         lo, hi = w.AGE_BINS[age_bin, 0], w.AGE_BINS[age_bin, 1]
         age = _uniform_int(rng, lo, hi)
-        self.birth = add_years(self.permit, -age) - rng.integers(0, 365, n)
-        self.age_at_permit = age_on(self.birth, self.permit)
+        self.birth = add_months_days(self.permit, -12 * age) - rng.integers(0, 365, n)
+        self.age_at_permit = age_on_days(self.birth, self.permit)
         edu_idx = _pick_rows(rng, w.EDUCATION_WEIGHTS[self.grp])
         self.education = np.array(w.EDUCATION)[edu_idx]
         self.protected = rng.random(n) < PROTECTED_SHARE
@@ -447,7 +443,7 @@ class _Population:
         self.last_name = npools.last[lo_ + (rng.random(n) * ll).astype("int64")]
         # DUF: the case year is the year of arrival or permit, whichever came first.
         case_day = np.where(self.arrival != NULL_DAY, np.minimum(self.arrival, self.permit), self.permit)
-        self.duf = duf_numbers(self.start + np.arange(n), ymd(case_day)[0], g.seed)
+        self.duf = duf_numbers(self.start + np.arange(n), ymd_days(case_day)[0], g.seed)
         # Identity numbers: recent arrivals often have none yet or a D-number.
         known_for = g.last_day - np.where(self.has_home, self.home_from, self.permit)
         recent = known_for < 90
@@ -501,22 +497,43 @@ class _Population:
             np.where(second, self.dist2[person], self.dist1[person]),
         )
 
-    def _categories(self):
-        """Introduction-programme and Norwegian categories (regelmotor.md § 3, simplified)."""
-        a = self.age_at_permit
-        target = np.isin(self.basis, w.INTRO_TARGET_BASES)
-        agreement_ok = self.by_agreement | np.isin(self.basis, w.AGREEMENT_NOT_REQUIRED)
-        eligible = target & (a >= 18) & (a <= 55) & agreement_ok
-        self.intro_right = eligible & self.ukr & (self.permit < D2026)
-        self.intro_rd = eligible & ~self.intro_right
-        # the kan-gruppe's family immigrants and the Norwegian groups as the rules read them from the code list
-        from nir.rules.integreringsloven import il_08_target_group as il_08
-        from nir.rules.integreringsloven import il_26_28_norwegian as il_26
+    def _derived(self, t: dict[str, list[Rows]]) -> vector.BatchResult:
+        """The Regelmotor's result on today for the block's facts so far (:mod:`nir.synth.derived`)."""
+        rows = {}
+        for name, parts in t.items():
+            parts = [p for p in parts if p is not None and len(p)]
+            rows[name] = Rows.concat(parts) if parts else None
+        goal, ext = rows.get("FinalGoal"), rows.get("Extension")
+        cols = derived.columns(
+            self.n,
+            self.birth,
+            self.education,
+            rows,
+            NULL_DAY,
+            final_goal=None if goal is None else (goal.person, goal.cols["goal"]),
+            extension=None if ext is None else (ext.person, ext.cols["months"]),
+        )
+        return derived.evaluate(cols, self.g.today)
 
-        family_other = np.array([il_08.family_of_others(b) for b in w.BASES])[self.basis]
-        self.intro_may = ~eligible & self.has_home & (target | family_other)
-        norw_group = np.array([il_26.section(b) is not None for b in w.BASES])[self.basis]
-        self.norw_eligible = norw_group & (a >= 18) & (a <= 67) & self.has_home
+    def _norwegian_months(self, p: np.ndarray, on: np.ndarray) -> np.ndarray:
+        """The months of the right to Norwegian training (il. § 32) by education, on each start day."""
+        upper = self.education[p] == "upper_secondary_or_higher"
+        return np.where(
+            upper,
+            derived.param_on("norwegian.duration_months.upper_secondary", on),
+            derived.param_on("norwegian.duration_months.default", on),
+        )
+
+    def _categories(self, t: dict[str, list[Rows]]):
+        """Introduction-programme and Norwegian categories as the Regelmotor derives them today from the
+        permit, the settlement and where the person lives (il. § 8, ch. 6A, §§ 26–28, if. § 72): who may
+        get a participation or a Norwegian decision. The generator decides only who lives in Norway."""
+        res = self._derived(t)
+        cat, ncat = res.intro_category, res.norwegian_category
+        self.intro_rd = cat == derived.INTRO["right_and_duty"]
+        self.intro_right = cat == derived.INTRO["right"]
+        self.intro_may = cat == derived.INTRO["may_be_offered"]
+        self.norw_eligible = (ncat != derived.NORWEGIAN["none"]) & self.has_home
 
     # --- facts -----------------------------------------------------------------------------
 
@@ -609,8 +626,9 @@ class _Population:
         base = self.home_from
         # Bortfall pga. arbeid (from 2026): right-and-duty persons in work get no participation decision.
         in_work = self.intro_rd & self.has_home & (base >= D2024) & (rng.random(n) < 0.07)
-        loss_lo = np.maximum(base + 20, D2026 + rng.integers(0, 60, n))
-        loss_hi = np.minimum(add_years(np.where(self.has_home, base, 0), 2) - 1, last)
+        loss_lo = np.maximum(base + 20, g.loss_from + rng.integers(0, 60, n))
+        home = np.where(self.has_home, base, 0)  # within § 8's window for a decision (intro.decision_window)
+        loss_hi = np.minimum(period_end_days(home, 12 * derived.param_on("intro.decision_window.years", home)), last)
         self.loss = in_work & (loss_lo <= loss_hi)
         self.loss_day = np.where(self.loss, _uniform_int(rng, loss_lo, loss_hi), NULL_DAY)
 
@@ -622,7 +640,7 @@ class _Population:
         self.part_decision = np.where(part, np.maximum(start - rng.integers(0, 22, n), base), NULL_DAY)
 
         # Final goal: only under integreringsloven (programme starts from 2021).
-        idx = np.flatnonzero(part & (self.start >= D2021))
+        idx = np.flatnonzero(part & (self.start >= g.law_from))
         ukr_dist = self.ukr[idx]
         missing = rng.random(len(idx)) < np.where(ukr_dist, w.GOAL_MISSING_UKRAINE, w.GOAL_MISSING_RIGHT_AND_DUTY)
         idx = idx[~missing]
@@ -633,15 +651,15 @@ class _Population:
         goal_day = st + rng.integers(0, 46, len(idx))
         goal_rec = g._rec(rng, goal_day)
         goal_rec_day = utc_us_to_local_day(goal_rec)
-        age_start = age_on(self.birth[idx], st)
+        age_start = age_on_days(self.birth[idx], st)
         code = np.full(len(idx), "", dtype="U40")
         for k, kname in enumerate(w.GOAL_KINDS):
             sel = kind == k
             if not sel.any():
                 continue
             code[sel] = self._goal_codes(kname, st[sel], goal_rec_day[sel], age_start[sel], wrong=False)
-        months = np.array([w.GOAL_MONTHS[c][0] for c in code])
-        deadline = add_months(st, months) - 1
+        months = np.array([g.goal_months[c][0] for c in code], dtype="int64")
+        deadline = period_end_days(st, months)
         # Deliberately wrong-window goals among programmes running in 2026.
         ww = (
             (rng.random(len(idx)) < w.GOAL_WRONG_WINDOW_SHARE)
@@ -668,23 +686,25 @@ class _Population:
         edu[fix] = needed[fix]
         self.education[idx] = edu
 
-        # Durations and deadline per participant.
-        months = np.full(n, w.NO_GOAL_MONTHS[0])
-        ext_max = np.full(n, w.NO_GOAL_MONTHS[1])
-        m_goal = np.array([w.GOAL_MONTHS[c][0] for c in code], dtype="int64")
-        e_goal = np.array([w.GOAL_MONTHS[c][1] for c in code], dtype="int64")
+        # Durations and deadline per participant: the final goal's (il. §§ 13–14), else introduksjonsloven's
+        # two years and one more (§ 5).
+        s = np.where(part, self.start, 0)
+        months = derived.param_on("introduksjonsloven.intro.duration_months", s)
+        ext_max = derived.param_on("introduksjonsloven.intro.extension_months", s)
+        m_goal = np.array([g.goal_months[c][0] for c in code], dtype="int64")
+        e_goal = np.array([g.goal_months[c][1] for c in code], dtype="int64")
         months[idx], ext_max[idx] = m_goal, e_goal
         # No extension without a final goal under integreringsloven (the deadline runs from the goal).
-        ext_max = np.where(self.part & (self.start >= D2021) & ~np.isin(np.arange(n), idx), 0, ext_max)
-        # Persons in the integreringsloven era without a goal have no deadline in law; they run two years.
-        s = np.where(part, self.start, 0)
-        base_deadline = add_months(s, months) - 1
+        ext_max = np.where(self.part & (self.start >= g.law_from) & ~np.isin(np.arange(n), idx), 0, ext_max)
+        # Persons in the integreringsloven era without a goal have no deadline in law; they run as long as a
+        # programme under introduksjonsloven (the generator's choice).
+        base_deadline = period_end_days(s, months)
         ext_day = base_deadline - rng.integers(14, 91, n)
         ext = part & (ext_max > 0) & (rng.random(n) < 0.15) & (ext_day <= last) & (ext_day >= s + 30)
         self.ext = ext
         self.ext_day = np.where(ext, ext_day, NULL_DAY)
         self.ext_months = np.where(ext, np.where(rng.random(n) < 0.7, ext_max, np.maximum(1, ext_max // 2)), 0)
-        deadline = add_months(s, months + self.ext_months) - 1
+        deadline = period_end_days(s, months + self.ext_months)
         self.deadline = np.where(part, deadline, NULL_DAY)
 
         # Terminations: some leave early (mostly for work), the rest at the deadline.
@@ -735,7 +755,7 @@ class _Population:
         # Integration plan (from 2021) for most participants.
         s, end = self.start[p], self.prog_end[p]
         plan_day = s + rng.integers(0, 91, len(p))
-        sel = (rng.random(len(p)) < 0.6) & (plan_day >= D2021) & (plan_day <= np.minimum(end, last))
+        sel = (rng.random(len(p)) < 0.6) & (plan_day >= g.law_from) & (plan_day <= np.minimum(end, last))
         out.append(self._decision_rows(p[sel], "intro", "integration_plan", plan_day[sel]))
         # Temporary stop for a few.
         stop_day = _uniform_int(rng, s + 30, end)
@@ -916,11 +936,11 @@ class _Population:
         q = np.flatnonzero(exempt)
         decisions.append(self._decision_rows(q, "norwegian", "norwegian_exemption", dec[q]))
         # Hours per calendar year while in training (18 or 36 months of right, often less used).
-        months = np.where(self.education[p] == "upper_secondary_or_higher", 18, 36)
+        months = self._norwegian_months(p, start[p])
         length = (months * 30.4 * (0.5 + 0.5 * rng.random(len(p)))).astype("int64")
         st = start[p]
         end = np.minimum(st + length, last)
-        y0, y1 = ymd(st)[0], ymd(end)[0]
+        y0, y1 = ymd_days(st)[0], ymd_days(end)[0]
         k = y1 - y0 + 1
         rp = np.repeat(np.arange(len(p)), k)
         yr = y0[rp] + (np.arange(len(rp)) - np.repeat(np.cumsum(k) - k, k))
@@ -954,12 +974,12 @@ class _Population:
     def _career_guidance(self) -> Rows | None:
         g, rng, n = self.g, self.rng, self.n
         last = g.last_day
-        individual = self.refugee & ~self.ukr & self.intro_rd & (self.settle >= D2021)
+        individual = self.refugee & ~self.ukr & self.intro_rd & (self.settle >= g.law_from)
         family = (self.basis == w.B["family_of_protected"]) & self.has_home
         gday = np.where(individual, self.settle - rng.integers(10, 61, n), self.home_from + rng.integers(30, 181, n))
         p_cg = np.where(individual, 0.80, np.where(family, 0.50, np.where(self.ukr & self.has_home, 0.05, 0.0)))
         gday = np.where(self.ukr, self.home_from + rng.integers(14, 181, n), gday)
-        sel = (rng.random(n) < p_cg) & (gday >= D2021) & (gday <= last)
+        sel = (rng.random(n) < p_cg) & (gday >= g.law_from) & (gday <= last)
         p = np.flatnonzero(sel)
         if not len(p):
             return None
@@ -1000,12 +1020,12 @@ class _Population:
     def _competence_mappings(self) -> Rows | None:
         g, rng, n = self.g, self.rng, self.n
         last = g.last_day
-        before = self.refugee & ~self.ukr & (self.settle >= D2021) & (rng.random(n) < 0.90)
+        before = self.refugee & ~self.ukr & (self.settle >= g.law_from) & (rng.random(n) < 0.90)
         simplified = self.ukr & self.has_home & (rng.random(n) < 0.36)
         after = (self.basis == w.B["family_of_protected"]) & self.has_home & (rng.random(n) < 0.40)
         mday = np.where(before, self.settle - rng.integers(15, 91, n), self.home_from + rng.integers(7, 91, n))
         kind = np.where(before, "before_settlement", np.where(simplified, "simplified", "after_settlement"))
-        sel = (before | simplified | after) & (mday <= last) & (mday >= D2021)
+        sel = (before | simplified | after) & (mday <= last) & (mday >= g.law_from)
         win = g._code_windows["competence_mapping_kind"]["simplified"]
         sel &= ~simplified | (mday >= win.lo)
         p = np.flatnonzero(sel)
@@ -1014,40 +1034,7 @@ class _Population:
         org = np.where(kind[p] == "before_settlement", "IMDi", g.munis.name[self.muni1[p]])
         return Rows(p, {"mapping_date": mday[p], "kind": kind[p], "organisation": org}, g._rec(rng, mday[p]))
 
-    def _norwegian_deadline(self) -> np.ndarray:
-        """The Norwegian deadline without leave, from the Regelmotor's own definitions: when the right or duty
-        arises (il. § 26, ``il_26_28_norwegian.start_columns``) and the period (il. §§ 32, 37 d,
-        ``il_32_norwegian_deadline.deadline_columns``); ``NULL_DAY`` where it has not arisen (a § 9 d permit
-        before its renewal: the generator draws one permit per person)."""
-        from nir.rules import parameters
-        from nir.rules.columns import ColumnContext
-        from nir.rules.dates import NAT
-        from nir.rules.integreringsloven import il_26_28_norwegian as il_26
-        from nir.rules.integreringsloven import il_32_norwegian_deadline as il_32
-
-        n = self.n
-        params = parameters.default()
-        cc = ColumnContext.build(self.birth, self.g.today, params, np.zeros(n, bool))
-        law_start = params.find("law.integreringsloven_from", self.g.today)
-        cc.rule_start = day(law_start.value) if law_start is not None else None
-        codes = np.array(w.BASES)
-        at_renewal = np.array([il_26.starts_at_renewal(b) for b in codes])[self.basis]
-        at_settlement = np.array([il_26.starts_at_settlement(b) for b in codes])[self.basis]
-        start = il_26.start_columns(
-            cc,
-            self.permit,
-            np.where(self.arrival == NULL_DAY, NAT, self.arrival),
-            at_renewal,
-            np.full(n, NAT, np.int64),
-            at_settlement,
-            np.where(self.by_agreement & (self.home_from != NULL_DAY), self.home_from, NAT),
-        )
-        has = start != NAT
-        upper = self.education == "upper_secondary_or_higher"
-        deadline, _ = il_32.deadline_columns(cc, has, start, self.ukr, upper, np.zeros(n, np.int64))
-        return np.where(has, deadline, NULL_DAY)
-
-    def _exams(self) -> Rows | None:
+    def _exams(self, t: dict[str, list[Rows]]) -> Rows | None:
         """Prøver: who took which tests, when, with which result and level (rates in ``world``).
 
         Persons whose Norwegian deadline has passed are counted as IMDi's annual report counts them
@@ -1059,10 +1046,22 @@ class _Population:
         """
         g, rng, n = self.g, self.rng, self.n
         last = g.last_day
-        deadline = self._norwegian_deadline()
-        # Right and duty (il. § 27) or duty (§ 28): the Norwegian group without collective protection,
-        # under 67 at the permit and still under 67 now.
-        rd = self.norw_eligible & ~self.ukr & (self.age_at_permit < 67) & (add_years(self.birth, 67) > last + 1)
+        # Right and duty (il. § 27) or duty (§ 28) today, and the Norwegian deadline (§ 32, leave added,
+        # capped at the end of the right, § 26) exactly as the Regelmotor derives them from the block's facts.
+        res = self._derived(t)
+        rd = np.isin(res.norwegian_category, (derived.NORWEGIAN["right_and_duty"], derived.NORWEGIAN["duty"]))
+        rd &= self.has_home
+        deadline = np.where(np.isnat(res.norwegian_deadline), NULL_DAY, res.norwegian_deadline.view("int64"))
+        end_age = derived.param_on("norwegian.age.end", np.full(n, last))
+        right_ends = birthday_days(self.birth, end_age) - 1  # the right and duty end (il. § 26)
+        # Under introduksjonsloven (if. § 72) the Regelmotor derives no Norwegian deadline; the generator times
+        # those persons' tests as if § 32 applied (its months, from the permit or a later arrival), while they
+        # are under the age at which the right ends. These are not counted in Tab 3.2.18.
+        old_act = rd & (deadline == NULL_DAY)
+        start = np.where(self.arrival != NULL_DAY, np.maximum(self.permit, self.arrival), self.permit)
+        stand_in = np.minimum(period_end_days(start, self._norwegian_months(np.arange(n), start)), right_ends)
+        deadline = np.where(old_act, stand_in, deadline)
+        rd &= ~old_act | (right_ends >= last + 1)
         passed_deadline = rd & (deadline != NULL_DAY) & (deadline <= last)
         # Training from the participation decision's start, else (no decision) two months after moving in.
         ts = np.where(self.norw_part, self.norw_start, self.home_from + 60)
@@ -1070,10 +1069,10 @@ class _Population:
         # The (Norwegian written) test day: in the later part of the training, by the deadline and
         # within the deadline's year (the statistics count tests up to 31.12. of that year); for early
         # takers between EXAM_EARLY_AFTER_DAYS of training and yesterday.
-        deadline_year = ymd(np.where(passed_deadline, deadline, last))[0]
+        deadline_year = ymd_days(np.where(passed_deadline, deadline, last))[0]
         year_end = _jan1(deadline_year + 1) - 1
         hi = np.where(passed_deadline, np.minimum(np.minimum(np.maximum(deadline, ts + 120), year_end), last), last)
-        hi = np.minimum(hi, add_years(self.birth, 67) - 1)  # the right and duty end at 67 (il. § 26)
+        hi = np.minimum(hi, right_ends)
         lo = np.where(
             passed_deadline, ts + np.maximum(30, ((hi - ts) * 0.4).astype("int64")), ts + w.EXAM_EARLY_AFTER_DAYS
         )
@@ -1178,7 +1177,7 @@ def _quota(rng: np.random.Generator, groups: np.ndarray, among: np.ndarray, pool
 
 def _jan1(year: np.ndarray) -> np.ndarray:
     year = np.asarray(year, dtype="int64")
-    return ((year - 1970) * 12).astype("datetime64[M]").astype("datetime64[D]").astype("int64")
+    return from_ymd_days(year, np.ones_like(year), np.ones_like(year))
 
 
 # --- bookkeeping: corrections, annulments, ids, who registered ---------------------------

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from nir.identity import D_NUMBER_DAY_OFFSET, DUF_WEIGHTS, SYNTHETIC_MONTH_OFFSET
-from nir.synth.timeutil import ymd
+from nir.rules.dates import ymd_days
 
 DUF_SERIAL_SPACE = 1_000_000
 _DUF_A = 387_161  # odd and not a multiple of 5: a bijection modulo 10**6
@@ -88,7 +88,7 @@ class NationalIdAllocator:
         birth = np.asarray(birth, dtype="int64")
         male = np.asarray(male, dtype=bool)
         d_number = np.asarray(d_number, dtype=bool)
-        y, m, d = ymd(birth)
+        y, m, d = ymd_days(birth)
         if y.min() < 1900 or y.max() > 2039:
             raise ValueError("birth years outside 1900–2039 have no synthetic series here")
         key = (birth + 1_000_000) * 4 + d_number.astype("int64") * 2 + male.astype("int64")
@@ -104,7 +104,7 @@ class NationalIdAllocator:
         g_birth = uniq // 4 - 1_000_000
         g_dnum = (uniq // 2) % 2 == 1
         g_male = uniq % 2 == 1
-        gy, gm, gd = ymd(g_birth)
+        gy, gm, gd = ymd_days(g_birth)
         day_part = gd + np.where(g_dnum, D_NUMBER_DAY_OFFSET, 0)
         date_part = day_part * 10_000 + (gm + SYNTHETIC_MONTH_OFFSET) * 100 + gy % 100
         # Four kinds of candidate rows: (century range, sex); one check-digit matrix per kind.

@@ -52,10 +52,10 @@ from nir.access.models import Organisation
 from nir.access.roles import OrganisationKind
 from nir.actions import Acting
 from nir.register import models as rm
+from nir.rules.dates import day as day_number
 from nir.settlement import models as sm
 from nir.synth import world as w
 from nir.synth.ids import DUF_SERIAL_SPACE, NationalIdAllocator, duf_numbers
-from nir.synth.timeutil import EPOCH
 
 OSLO = ZoneInfo("Europe/Oslo")
 SYSTEM_ACTOR = "Syntetisk"
@@ -640,7 +640,7 @@ class _Year:
             m.duf = str(d)
         settled_new = [m for h in self.households if h.settled_on for m in h.members if m.person_id is None]
         if settled_new:
-            births = np.array([(m.birth - EPOCH).days for m in settled_new])
+            births = np.array([day_number(m.birth) for m in settled_new])
             nids = self.ids.allocate(births, np.array([m.sex == "M" for m in settled_new]), np.zeros(len(births), bool))
             clash = set(
                 rm.PersonDetails.objects.filter(national_id__in=list(nids)).values_list("national_id", flat=True)

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from nir import codes
+from nir.rules.dates import day
 from nir.synth.names import ORIGINS, name_pools
-from nir.synth.timeutil import day
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference" / "data"
 
@@ -77,12 +77,7 @@ BASIS_GROUP = np.array(
     ]
 )
 REFUGEE_BASES = np.array([B[b] for b in ("utl_28", "utl_35_3", "utl_38_protection", "utl_38_5", "utl_34")])
-# il. § 9 letters a–g: the target group of the introduction programme.
-INTRO_TARGET_BASES = np.array(
-    [B[b] for b in ("utl_28", "utl_35_3", "utl_38_protection", "utl_38_5", "utl_34", "family_of_protected", "utl_53")]
-)
-# Settlement by agreement is not required for letters f and g.
-AGREEMENT_NOT_REQUIRED = np.array([B["family_of_protected"], B["utl_53"]])
+# Who has which right is not decided here: the generator asks the Regelmotor (nir.synth.derived).
 
 # --- cohort sizes ----------------------------------------------------------------------
 
@@ -244,26 +239,7 @@ GOAL_CANDIDATES: dict[str, list[tuple[str, float]]] = {
     "higher": [("higher_education_old", 1.0), ("higher_education_2026", 1.0)],
 }
 
-# Programme length and maximum extension in months per final goal (regelmotor.md § 4).
-GOAL_MONTHS: dict[str, tuple[int, int]] = {
-    "higher_education_2026": (12, 0),
-    "work_vgo_2026": (12, 0),
-    "vocational_requalification_2026": (12, 0),
-    "work_no_vgo_2026": (24, 0),
-    "complete_vgo_2025": (48, 12),
-    "partial_vgo_2025": (36, 12),
-    "vocational_2025": (60, 0),
-    "higher_education_old": (6, 6),
-    "work_vgo_old": (6, 6),
-    "complete_vgo_under_25_old": (36, 12),
-    "complete_vgo_over_25_old": (36, 12),
-    "work_no_vgo_old": (24, 12),
-    "partial_vgo_old": (24, 12),
-    "complete_primary_old": (24, 12),
-    "partial_primary_old": (24, 12),
-}
-# Programmes without a final goal (introduksjonsloven, starts before 2021): two years, one more.
-NO_GOAL_MONTHS = (24, 12)
+# Programme length and extension per final goal: the rules' parameters (Generator.goal_months).
 
 # --- other code choices (weights assumed unless noted) -------------------------------------
 
