@@ -68,8 +68,22 @@ def test_permit_bases_of_section_3():
         "utl_53",
         "family_of_norwegian",
         "work",
+        "family_of_worker",
         "eea",
     ]
+
+
+def test_family_of_worker_is_a_family_immigrant_with_duty():
+    """Issue 19: the family of a labour immigrant is a family immigrant under utl. ch. 6 (il. § 8 third
+    paragraph: group family_other) with a duty to Norwegian (il. § 28); work is the worker alone."""
+    fam = codes.code_list("permit_basis").get("family_of_worker")
+    work = codes.code_list("permit_basis").get("work")
+    assert fam is not None and work is not None
+    assert fam.label == "Utlendingsloven 2008 kap. 6"
+    assert fam.description == "Familieinnvandring med arbeidsinnvandrer som referanseperson"
+    assert fam.attrs == {"group": "family_other", "il_27_28": "28"}
+    assert work.description == "Arbeidsinnvandring fra land utenfor EØS"
+    assert work.attrs["group"] == "work" and work.attrs["il_27_28"] == "28"
 
 
 def test_label_and_unknown_list():

@@ -11,8 +11,12 @@ from rules_support import BASE_FACTS
 from nir.rules import parameters
 from nir.rules.context import Context, codes
 from nir.rules.integreringsforskriften import if_10_19_absence as absence
+from nir.rules.integreringsforskriften import if_43h_transition as s43h
 from nir.rules.integreringsforskriften.if_72_which_act import law
 from nir.rules.integreringsloven import decision_validity, intro_category
+from nir.rules.integreringsloven import (
+    il_08_loss_due_to_work as loss,
+)
 from nir.rules.integreringsloven import (
     il_08_target_group as s08,
 )
@@ -20,19 +24,7 @@ from nir.rules.integreringsloven import (
     il_13_14_final_goals as goals,
 )
 from nir.rules.integreringsloven import (
-    s08_loss_due_to_work as loss,
-)
-from nir.rules.integreringsloven import (
-    s27_28_norwegian as s27,
-)
-from nir.rules.integreringsloven import (
-    s32_norwegian_deadline as s32,
-)
-from nir.rules.integreringsloven import (
-    s37_ch6a_collective_protection as ch6a,
-)
-from nir.rules.integreringsloven import (
-    s43h_transition as s43h,
+    il_37_ch6a_collective_protection as ch6a,
 )
 from nir.rules.model import Derived, parse_facts
 from nir.rules.nir_004 import deviations
@@ -390,95 +382,6 @@ class TestForskriftAbsence:
             ]
         )
         assert absence.norwegian_leave_workdays(c, absence.valid_periods(c)).value == 3
-
-
-# --- il. §§ 26–28, 32 -------------------------------------------------------------------------
-
-
-class TestNorwegian:
-    @pytest.mark.parametrize(
-        "basis,expected",
-        [
-            ("utl_28", "right_and_duty"),
-            ("family_of_protected", "right_and_duty"),
-            ("family_of_norwegian", "right_and_duty"),
-            ("work", "duty"),
-            ("utl_34", "right"),
-            ("eea", "none"),
-        ],
-    )
-    def test_category_by_basis(self, basis, expected):
-        """il. §§ 26–28; kap. 6A (Rett til norsk)."""
-        c = ctx(permits=[permit(basis, "2025-10-01")])
-        assert s27.category(c, [])[0].value == expected
-
-    @pytest.mark.parametrize(
-        "birth,expected",
-        [
-            ("2007-10-02", "none"),
-            ("2007-10-01", "right_and_duty"),
-            ("1959-10-01", "right_and_duty"),
-            ("1958-10-01", "none"),
-            ("1957-10-01", "none"),
-        ],
-    )
-    def test_ages_17_18_66_67_68(self, birth, expected):
-        """il. § 26: 18–67 at grant; «opphører ved fylte 67 år»."""
-        c = ctx(as_of="2026-04-01", birth_date=birth)
-        assert s27.category(c, [])[0].value == expected
-
-    def test_ends_at_67(self):
-        """il. § 26: the right and duty end at 67."""
-        d, _ = s27.category(ctx(as_of="2026-10-01", birth_date="1959-10-01"), [])
-        assert d.value == "none" and d.steps[-1].rule == "s26_ended_at_67"
-
-    def test_section_27_preferred_over_28(self):
-        """il. §§ 27–28: a later refugee permit gives right and duty even after a work permit."""
-        c = ctx(permits=[permit("work", "2024-01-01"), permit("utl_28", "2025-10-01")])
-        d, p = s27.category(c, [])
-        assert d.value == "right_and_duty" and p.basis == "utl_28"
-
-    def test_collective_protection_keeps_right_with_norwegian_decision(self):
-        """004: «Rett til norsk blir fortsatt gjeldende dersom person har vedtak om rett til norsk»."""
-        nd = {
-            "scheme": "norwegian",
-            "type": "norwegian_participation",
-            "decision_date": "2026-03-01",
-            "start_date": "2026-03-01",
-            "end_date": None,
-        }
-        c = ctx(
-            permits=[permit("utl_34", "2026-01-09"), permit("utl_28", "2026-06-01")], decisions=[nd], as_of="2026-07-01"
-        )
-        d, _ = s27.category(c, decision_validity.effective_decisions(c))
-        assert d.value == "right" and d.steps[-1].rule == "ch6a_norwegian_right_kept"
-
-    @pytest.mark.parametrize(
-        "edu,arrival,deadline",
-        [
-            ("below_upper_secondary", None, "2028-09-30"),
-            ("upper_secondary_or_higher", None, "2027-03-31"),
-            ("unknown", None, "2028-09-30"),
-            ("below_upper_secondary", "2025-12-15", "2028-12-14"),
-        ],
-    )
-    def test_deadline(self, edu, arrival, deadline):
-        """il. § 32: three years, 18 months with upper-secondary education; from grant or arrival (unverified)."""
-        c = ctx(education=edu, permits=[permit("utl_28", "2025-10-01", arrival)])
-        assert s32.deadline(c, c.permits[0], "right_and_duty", 0)[0].value == D(deadline)
-
-    def test_deadline_leave_and_cap_at_67(self):
-        """il. § 32 (godkjent permisjon legges til fristen); il. § 26 (ends at 67)."""
-        c = ctx()
-        assert s32.deadline(c, c.permits[0], "right_and_duty", 1)[0].value == D("2028-10-02")
-        old = ctx(birth_date="1959-10-01", as_of="2026-04-01")
-        assert s32.deadline(old, old.permits[0], "right_and_duty", 0)[0].value == D("2026-09-30")
-
-    def test_collective_protection_deadline_marked_unverified(self):
-        """il. kap. 6A: scope and deadline of Rett til norsk not settled — same rules, flagged."""
-        c = ctx(permits=[permit("utl_34", "2026-01-09")])
-        d = s32.deadline(c, c.permits[0], "right", 0)[0]
-        assert "ikke verifisert" in d.steps[0].text and not d.steps[0].to_json()["verified"]
 
 
 # --- regelmotor.md § 5, 004 ---------------------------------------------------------------------

@@ -132,9 +132,10 @@ def test_collective_protection_dominates_the_2022_2025_settlement_cohorts(pop):
 
 def test_family_work_and_eea_are_small_groups_without_settlement(pop):
     permits = _permits(pop)
-    small = permits.filter(pl.col("basis").is_in(["family_of_protected", "family_of_norwegian", "work", "eea"]))
+    groups = ["family_of_protected", "family_of_norwegian", "work", "family_of_worker", "eea"]
+    small = permits.filter(pl.col("basis").is_in(groups))
     assert 0.05 < small.height / permits.height < 0.30
-    for basis in ("family_of_protected", "family_of_norwegian", "work", "eea"):
+    for basis in groups:
         assert (small["basis"] == basis).sum() > 0, basis
     settled = set(current(pop["Settlement"])["person"])
     assert not settled & set(small["person"])

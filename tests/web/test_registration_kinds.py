@@ -155,3 +155,16 @@ def test_every_kind_has_its_interchange_key(kind):
     assert item.model is kind.model
     for json_key, default in kind.defaults.items():  # absent: the registry's default
         assert item.values[kind.model_field(json_key)] == default, json_key
+
+
+def test_permit_basis_options_tell_shared_labels_apart():
+    """Three permit bases are «Utlendingsloven 2008 kap. 6» (family immigration): the select shows their
+    descriptions, so family_of_worker (issue 19) can be chosen; the others show the label alone."""
+    import datetime as dt
+
+    spec = forms.FieldSpec("basis", "Hjemmel", "select", True, code_list="permit_basis")
+    opts = dict(o for _group, items in forms.options(spec, None, dt.date(2026, 12, 1)) for o in items)
+    fam = "Utlendingsloven 2008 kap. 6 – Familieinnvandring med arbeidsinnvandrer som referanseperson"
+    assert opts["family_of_worker"] == fam
+    assert opts["family_of_norwegian"].endswith("Familieinnvandring med norsk eller nordisk referanseperson")
+    assert opts["utl_34"] == codes.label("permit_basis", "utl_34")

@@ -19,6 +19,7 @@ from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from nir.access.scope import persons_followed_up
 from nir.register import models as m
 from nir.register.history import followed_up
+from nir.rules import parameters
 
 INTRO = "intro"
 PARTICIPATION = "participation"
@@ -128,9 +129,19 @@ def avsluttet_intro(params) -> QuerySet:
 # --- person lists (NIR Personlister) ---------------------------------------------------
 
 NORWEGIAN = "norwegian"
-# The programme shall start within three months of settlement (integreringsloven § 12; IMDi's wording,
-# see law-notes.md): a person with the right and no participation decision after that is missing one.
-START_WITHIN = relativedelta(months=3)
+
+
+def start_within(on: dt.date) -> relativedelta:
+    """The programme shall start within this period of settlement (parameter ``intro.start_within.months``,
+    il. § 12): a person with the right and no participation decision after that is missing one."""
+    return relativedelta(months=int(parameters.default().get("intro.start_within.months", on).value))
+
+
+def right_window(on: dt.date) -> relativedelta:
+    """The period after settlement in which a participation decision can be made (parameter
+    ``intro.decision_window.years``, il. § 8 første ledd tredje punktum): a person settled earlier has no
+    right left to use."""
+    return relativedelta(years=int(parameters.default().get("intro.decision_window.years", on).value))
 
 
 # The derived values the person list reads from each person's DerivedStatus.
@@ -223,7 +234,7 @@ def personliste(params) -> QuerySet:
         qs = qs.filter(**{f"{deadline}__lt": on}).filter(not_ended)
     elif params.missing == "participation_decision":
         decision = _of_person(m.Decision, params).filter(scheme=INTRO, decision_type=PARTICIPATION)
-        settled = _of_person(m.Settlement, params).filter(settlement_date__lte=on - START_WITHIN)
+        settled = _of_person(m.Settlement, params).filter(settlement_date__lte=on - start_within(on))
         qs = (
             qs.filter(intro_category__in=("right_and_duty", "right"))
             .filter(not_ended)

@@ -33,7 +33,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Value, When, Window
@@ -45,7 +44,7 @@ from nir.register import models as m
 from nir.register import person_facts
 from nir.register.explain import CATEGORY_LABELS, LAW_LABELS
 from nir.reports.areas import NO_FOLLOW_UP, WHOLE_COUNTRY, AreaLabels, capital
-from nir.reports.queries import known
+from nir.reports.queries import known, right_window
 from nir.reports.registry import DEFAULT_LAW, LAWS, ReportError
 
 INTRO = "intro"
@@ -53,9 +52,6 @@ NORWEGIAN = "norwegian"
 COLLECTIVE_PROTECTION = "utl_34"
 # Tests of Norwegian (any skill); the social-studies and citizenship tests are not counted in Tab 3.2.18.
 NORWEGIAN_EXAMS = person_facts.NORWEGIAN_EXAMS
-# The programme right lapses when no participation decision comes within two years of settlement
-# (integreringsloven § 11 annet ledd) — the window in which a person who has not started still "has" the right.
-RIGHT_WINDOW = relativedelta(years=2)
 
 
 @dataclass(frozen=True)
@@ -574,7 +570,11 @@ def _count_by_municipality(
     elif facts and p.known_at is not None:
         raise ValueError("the current facts are the register as known now, not at known_at")
     adapt = connection.ops.adapt_datefield_value
-    values = {"ref": adapt(p.as_of), "y1": adapt(dt.date(p.year, 1, 1)), "window": adapt(p.as_of - RIGHT_WINDOW)}
+    values = {
+        "ref": adapt(p.as_of),
+        "y1": adapt(dt.date(p.year, 1, 1)),
+        "window": adapt(p.as_of - right_window(p.as_of)),
+    }
     candidates = None
     if facts:
         inner_sql, inner_params = _facts_base_sql(p, values)

@@ -80,12 +80,11 @@ from nir.register.actors import REGELMOTOR
 from nir.reports import queries
 from nir.reports.queries import FU_DISTRICT, FU_MUNICIPALITY, INTRO, NORWEGIAN
 from nir.reports.registry import ReportParams
-from nir.reports.statistics import RIGHT_WINDOW
 from nir.rules import plausibility
 
 # The Regelmotor's automatic registrations shown: those recorded in the last N days.
 RECENT_DAYS = 30
-# A participation decision is missing for these categories (queries.personliste), within RIGHT_WINDOW.
+# A participation decision is missing for these categories (queries.personliste), within queries.right_window.
 MISSING_DECISION_CATEGORIES = ("right_and_duty", "right")
 # A missing termination is shown for deadlines passed within this period (older: the report Personliste).
 PASSED_WITHIN = relativedelta(years=1)
@@ -218,8 +217,8 @@ def missing_decision(ctx: Context) -> QuerySet:
     ``participation_decision``), within the two years in which the right can be used.
 
     As the person list: NIR category right and duty or right, not ended, settled three months ago or
-    more (integreringsloven § 12: the programme starts within three months), no participation
-    decision. And settled within the last two years (il. § 11 annet ledd; ``statistics.RIGHT_WINDOW``):
+    more (il. § 12, ``intro.start_within.months``), no participation decision. And settled within the
+    window in which the decision can be made (il. § 8, ``intro.decision_window.years``):
     a person settled earlier has lost the right, and there is nothing left to register. The
     Regelmotor derives no start date without a participation decision, so ``intro_start_date IS
     NULL`` holds for every such person; said here too, it lets the database start from index
@@ -227,7 +226,8 @@ def missing_decision(ctx: Context) -> QuerySet:
     """
     today = ctx.today
     window = _of_person(m.Settlement, ctx).filter(
-        settlement_date__gt=today - RIGHT_WINDOW, settlement_date__lte=today - queries.START_WITHIN
+        settlement_date__gt=today - queries.right_window(today),
+        settlement_date__lte=today - queries.start_within(today),
     )
     decision = _of_person(m.Decision, ctx).filter(scheme=INTRO, decision_type=queries.PARTICIPATION)
     settled = _of_person(m.Settlement, ctx).filter(settlement_date__lte=today).order_by("-settlement_date", "-id")

@@ -235,6 +235,15 @@ def parse_facts(facts: dict[str, Any]) -> Facts:
 
 
 def _json(v: Any) -> Any:
+    t = type(v)  # exact types first: explanations are serialised for every person on the per-person path
+    if t is str or t is int or t is bool or v is None:
+        return v
+    if t is dt.date:
+        return v.isoformat()
+    if t is dict:
+        return {k: _json(x) for k, x in v.items()}
+    if t is list or t is tuple:
+        return [_json(x) for x in v]
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, dict):

@@ -5,7 +5,8 @@ format, dates as ISO strings) from a deliberately *adversarial* distribution:
 every permit basis (and an unknown one), ages at the permit's decision date
 around every limit (17/18, 55/56, 67/68, births on 29 February), dates
 2015–2027 clustered around 2021-01-01, 2025-01-01 and 2026-01-01, ``utl_34``
-permits followed by another permit, settlements with and without agreement,
+permits followed by another permit, § 9 d (``utl_38_5``) permits and their
+renewals, settlements with and without agreement,
 residences, decisions of every type (participation, loss due to work, Norwegian
 participation, the others, unknown types, wrong schemes, results other than
 *made*, missing start dates, end before start, near the two-year window), every
@@ -119,12 +120,20 @@ class FactsGenerator:
     def permits(self) -> list[dict[str, Any]]:
         rng = self.rng
         out: list[dict[str, Any]] = []
-        if rng.random() < 0.14:  # collective protection, then (usually) another permit: ch. 6A / § 43h
+        r0 = rng.random()
+        if r0 < 0.04:  # a § 9 d permit, usually renewed: il. § 26 (the right and duty arise at the first renewal)
+            d1 = self.day()
+            out.append({"basis": "utl_38_5", "decision_date": d1})
+            for _ in range(rng.choice((0, 1, 1, 2))):
+                d2 = self.near(out[-1]["decision_date"], 0, 500)
+                out.append({"basis": "utl_38_5" if rng.random() < 0.7 else rng.choice(BASES), "decision_date": d2})
+        elif r0 < 0.18:  # collective protection, then (usually) another permit: ch. 6A / § 43h
             d1 = self.near(D(2026, 1, 1), -900, 200) if rng.random() < 0.7 else self.day()
             out.append({"basis": "utl_34", "decision_date": d1})
             for _ in range(rng.choice((0, 1, 1, 1, 2))):
                 d2 = self.near(out[-1]["decision_date"], 0, 700)
-                out.append({"basis": rng.choice(BASES) if rng.random() < 0.7 else "utl_34", "decision_date": d2})
+                basis = rng.choice((*BASES, "utl_99")) if rng.random() < 0.7 else "utl_34"  # utl_99: no section
+                out.append({"basis": basis, "decision_date": d2})
         else:
             n = _weighted(rng, N_PERMITS)
             prev = None

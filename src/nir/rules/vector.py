@@ -69,7 +69,6 @@ from nir.rules.columns import ColumnContext
 from nir.rules.columns import any_row as _any
 from nir.rules.columns import first_row as _first
 from nir.rules.columns import last_row as _last
-from nir.rules.columns import param_days as _param
 from nir.rules.columns import take as _take
 from nir.rules.context import codes, il9_letter
 from nir.rules.dates import NAT, date_of, day, ymd_days
@@ -79,20 +78,24 @@ from nir.rules.dates import birthday_days as birthday
 from nir.rules.dates import period_end_days as period_end
 from nir.rules.engine import evaluate
 from nir.rules.integreringsforskriften import if_10_19_absence as absence
+from nir.rules.integreringsforskriften import if_43h_transition as if_43h
 from nir.rules.integreringsforskriften import if_72_which_act as if_72
 from nir.rules.integreringsforskriften.if_72_which_act import INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN
-from nir.rules.integreringsloven import decision_validity, s08_loss_due_to_work
+from nir.rules.integreringsloven import INTRO_RULE, decision_validity, intro_category_columns
+from nir.rules.integreringsloven import il_08_loss_due_to_work as il_08_loss
 from nir.rules.integreringsloven import il_08_target_group as il_08
 from nir.rules.integreringsloven import il_13_14_final_goals as goals
+from nir.rules.integreringsloven import il_26_28_norwegian as il_26
+from nir.rules.integreringsloven import il_32_norwegian_deadline as il_32
+from nir.rules.integreringsloven import il_37_ch6a_collective_protection as il_37
 from nir.rules.integreringsloven.common import INTRO_LABELS, NORWEGIAN_LABELS
 from nir.rules.integreringsloven.il_08_target_group import LETTERS_WITHOUT_AGREEMENT
-from nir.rules.integreringsloven.s27_28_norwegian import section
-from nir.rules.integreringsloven.s37_ch6a_collective_protection import COLLECTIVE
+from nir.rules.integreringsloven.il_37_ch6a_collective_protection import COLLECTIVE
 from nir.rules.model import Decision, Facts
 from nir.rules.nir_004 import deviations
 from nir.rules.parameters import ParameterSet
 from nir.rules.table import REGISTRY
-from nir.rules.workdays import FIRST_YEAR, LAST_YEAR, add_workdays_days
+from nir.rules.workdays import FIRST_YEAR, LAST_YEAR
 
 if TYPE_CHECKING:
     import polars as pl
@@ -130,12 +133,7 @@ DEVIATIONS = deviations.DEVIATIONS  # final_goal_missing, final_goal_2026_before
 # Errors a paragraph still raises as a literal RuleError instead of declaring them (table.declare(kind="error")
 # or a checks.Check); tests/rules/test_vector_agreement.py checks these against the source. Empty once every
 # paragraph declares its errors.
-UNDECLARED_ERRORS = (
-    "loss_due_to_work_after_participation",
-    "loss_due_to_work_not_in_force",
-    "loss_due_to_work_not_in_target_group",
-    "participation_after_two_years",
-)
+UNDECLARED_ERRORS: tuple[str, ...] = ()
 # Every rule id a RuleError can carry: the registry's declared errors (every rule module is imported above).
 ERRORS = tuple(sorted({d.id for d in REGISTRY.values() if d.kind == "error"} | set(UNDECLARED_ERRORS)))
 _E = {e: np.uint32(1 << i) for i, e in enumerate(ERRORS)}
@@ -153,8 +151,6 @@ M8 = "datetime64[D]"
 
 # the literal codes the rules themselves compare with (they have no named constants in the engine)
 EEA = "eea"
-WORK = "work"
-FAMILY_OF_NORWEGIAN = "family_of_norwegian"
 UPPER_SECONDARY = "upper_secondary_or_higher"
 LEAVE = "leave"
 INTRO, NORWEGIAN = "intro", "norwegian"
@@ -185,6 +181,8 @@ class Vocab:
     b_fg: np.ndarray = field(repr=False)  # letter f or g (no agreement needed)
     b_family_other: np.ndarray = field(repr=False)  # family immigrant of others than § 9 f (il. § 8 third para.)
     b_section: np.ndarray = field(repr=False)  # Norwegian: 0 none, 1 § 27, 2 § 28, 3 ch. 6A
+    b_renewal: np.ndarray = field(repr=False)  # Norwegian right and duty arise at the first renewal (§ 9 d)
+    b_settlement: np.ndarray = field(repr=False)  # … at settlement by agreement (§ 9 e)
     t_schemes: np.ndarray = field(repr=False)  # [type, scheme] allowed
     t_from: np.ndarray = field(repr=False)
     t_to: np.ndarray = field(repr=False)
@@ -237,7 +235,9 @@ def vocab() -> Vocab:
         b_s9=np.array([bool(il9_letter(b)) for b in b_all]),
         b_fg=np.array([il9_letter(b) in LETTERS_WITHOUT_AGREEMENT for b in b_all]),
         b_family_other=np.array([il_08.family_of_others(b) for b in b_all]),
-        b_section=np.array([SECTION_CODE[section(b)] for b in b_all], np.int8),
+        b_section=np.array([SECTION_CODE[il_26.section(b)] for b in b_all], np.int8),
+        b_renewal=np.array([il_26.starts_at_renewal(b) for b in b_all]),
+        b_settlement=np.array([il_26.starts_at_settlement(b) for b in b_all]),
         t_schemes=t_schemes,
         t_from=t_from,
         t_to=t_to,
@@ -952,7 +952,7 @@ class _gc_paused:
 @lru_cache(maxsize=1)
 def _closure_labels() -> dict[str, Any]:
     """Status, reason and registered_by of the automatic closure, from the engine's own closure()."""
-    c = s08_loss_due_to_work.closure(Decision(0, INTRO, s08_loss_due_to_work.TYPE, MADE, dt.date(2026, 1, 1)))
+    c = il_08_loss.closure(Decision(0, INTRO, il_08_loss.TYPE, MADE, dt.date(2026, 1, 1)))
     out = c.to_json()
     del out["date"]
     return out
@@ -990,7 +990,8 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     pp, pb, pd = P.person, P.basis.astype(I64), P.decision_date
     unknown_b = len(v.basis)
     eea_b, b34 = v.code("basis", EEA), v.code("basis", COLLECTIVE)
-    fon_b, work_b = v.code("basis", FAMILY_OF_NORWEGIAN), v.code("basis", WORK)
+    s17_b = np.array([v.code("basis", b) for b in introl.S17_BASES])
+    s17_duty_b = np.array([v.code("basis", b) for b in introl.S17_DUTY_BASES])
     s9 = v.b_s9[pb]
     noneea = pb != eea_b
 
@@ -1025,7 +1026,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     dp, dtype_, dsch = Dc.person, Dc.type.astype(I64), Dc.scheme.astype(I64)
     ddd, dstart, dend, made = Dc.decision_date, Dc.start_date, Dc.end_date, Dc.made
     known_t = dtype_ != len(v.decision_type)
-    loss_t = v.code("decision_type", s08_loss_due_to_work.TYPE)
+    loss_t = v.code("decision_type", il_08_loss.TYPE)
     part_t = v.code("decision_type", decision_validity.PARTICIPATION)
     npart_t = v.code("decision_type", decision_validity.NORWEGIAN_PARTICIPATION)
     intro_s, nor_s = v.code("scheme", INTRO), v.code("scheme", NORWEGIAN)
@@ -1085,76 +1086,46 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         fg = v.b_fg[_take(pb, prow, unknown_b)]
         return il_08.ordinary_columns(cc, has, _take(pd, prow, 0), fg, lives, agreed, granted)
 
-    def without_s9() -> np.ndarray:
-        return il_08.without_s9_columns(cc, has_permit, current >= 0, family, _take(pd, current, 0), lives)
-
-    split = params.find("intro.ch6a.ordinary_rules_from", as_of)
-    under = np.ones(n, bool) if split is None else (f9_dd < _day(split.value))
+    # which rule decides the category (integreringsloven.intro_category): § 8, ch. 6A, if. § 43h
     first34 = (f9 >= 0) & (f9_b == b34)
-    transition = first34 & under & (current >= 0) & (cur_b != b34)
-    # if. § 43h: intro / Norwegian participation decisions dated before the date, after the utl_34 permit
-    s43h_cut = params.find("intro.s43h.decisions_before", as_of)
-    if s43h_cut is None:
-        ch6a_rows = np.zeros(len(Dc), bool)
-    else:
-        cut43 = _day(s43h_cut.value)
-        row_f9dd = f9_dd[dp] if len(Dc) else np.zeros(0, I64)
-        ch6a_rows = (
-            ((is_part | is_npart) & (ddd < cut43) & (ddd >= row_f9dd) & first34[dp] & (row_f9dd < cut43))
-            if len(Dc)
-            else np.zeros(0, bool)
-        )
-    has_ch6a = _any(dp, ch6a_rows, n)
-    has_ch6a_intro = _any(dp, ch6a_rows & is_part, n)
-    applies = transition & (cur_dd >= f9_dd) & has_ch6a
-
-    later9 = _first(pp, s9 & (pb != b34), n)
-    cat_f9 = ordinary(f9, np.where(first34 & under, I_RIGHT, I_RD))
-    cat_later = ordinary(later9, I_RD)
-    cat_wo = without_s9()
-    pre_cat = np.select(
-        [f9 < 0, ~first34, applies, transition],
-        [cat_wo, cat_f9, np.where(has_ch6a_intro, I_RIGHT, I_NONE), np.where(later9 >= 0, cat_later, cat_wo)],
-        cat_f9,
+    cur_other = (current >= 0) & (cur_b != b34)
+    change = _first(pp, noneea & (pb != b34) & (pd >= f9_dd[pp]), n)  # if_43h_transition.change
+    has_ch6a, has_ch6a_intro = if_43h.ch6a_decision_columns(
+        params, as_of, n, dp, ddd, is_part | is_npart, is_part, first34, f9_dd, _take(pd, change, NAT)
     )
-    i_permit = np.where(transition & ~applies, later9, f9)
+    later9 = _first(pp, s9 & (pb != b34), n)
+    cat_wo = il_08.without_s9_columns(cc, has_permit, current >= 0, family, _take(pd, current, 0), lives)
+    pre_cat, i_rule = intro_category_columns(
+        f9 >= 0,
+        first34,
+        il_37.under_ch6a_columns(cc, f9_dd),
+        cur_other,
+        if_43h.applies_columns(cur_other, cur_dd, f9_dd, has_ch6a),
+        {
+            "without_s9": cat_wo,
+            "ordinary": ordinary(f9, np.where(first34, il_37.granted_columns(cc, f9_dd), I_RD)),
+            "s43h": if_43h.intro_category_columns(has_ch6a_intro),
+            "superseded": np.where(later9 >= 0, ordinary(later9, I_RD), cat_wo),
+        },
+    )
+    i_permit = np.where(i_rule == INTRO_RULE.code("superseded"), later9, f9)
 
-    # two-year window (s08_target_group.participation_after_two_years)
-    p_dd = _take(pd, i_permit, 0)
-    window = np.where(lives & (i_permit >= 0), np.maximum(lives_date, p_dd), NAT)
-    if len(Dc):
-        years, fy = _param(params, "intro.decision_window.years", rule_date(ddd))
-        w = window[dp]
-        checked = is_part & (w != NAT) & ig[dp]
-        bad[dp[checked & ~fy]] = True
-        limit = add_months(np.where(checked, w, 0), 12 * years)
-        late = checked & (ddd >= limit)
-    else:
-        late = np.zeros(0, bool)
-    err(dp[late & ig[dp]], "participation_after_two_years")
+    # two-year window (il_08_target_group.participation_after_two_years): from the first § 9 permit
+    window = np.where(i_permit >= 0, il_08.window_start_days(f9_dd, lives_date), NAT)
+    late = il_08.late_participation_columns(cc, dp, ddd, is_part, window)
+    err(dp[late & ig[dp]], il_08.WINDOW.id)
     valid_part = is_part & ~late
 
-    # loss due to work (s08_loss_due_to_work.apply)
-    if len(Dc):
-        _, in_force = _param(params, "intro.work.min_hours_per_week", ddd)
-        fp_all = _first(dp, valid_part, n)
-        first_part_dd = _take(ddd, fp_all, NAT)
-        l1 = is_loss & ~in_force
-        l2 = is_loss & in_force & (first_part_dd[dp] != NAT) & (first_part_dd[dp] <= ddd)
-        l3 = is_loss & in_force & ~l2 & (pre_cat[dp] != I_RD)
-        for m_, name in (
-            (l1, "loss_due_to_work_not_in_force"),
-            (l2, "loss_due_to_work_after_participation"),
-            (l3, "loss_due_to_work_not_in_target_group"),
-        ):
-            err(dp[m_ & ig[dp]], name)
-        fvl = _first(dp, is_loss & ~(l1 | l2 | l3), n)
-        last_part_dd = _take(ddd, _last(dp, valid_part, n), NAT)
-    else:
-        fp_all = fvl = np.full(n, -1, I64)
-        last_part_dd = np.full(n, NAT, I64)
+    # loss due to work (il_08_loss_due_to_work.apply)
+    fp_all = _first(dp, valid_part, n)
+    loss_out = il_08_loss.check_columns(params, ddd, _take(ddd, fp_all, NAT)[dp], pre_cat[dp] == I_RD)
+    for row in il_08_loss.CHECK.rows:
+        if isinstance(row.then, str) and row.then != "valid":
+            err(dp[is_loss & (loss_out == il_08_loss.CHECK.code(row.then)) & ig[dp]], row.id)
+    fvl = _first(dp, is_loss & (loss_out == il_08_loss.CHECK.code("valid")), n)
+    last_part_dd = _take(ddd, _last(dp, valid_part, n), NAT)
     fvl_dd = _take(ddd, fvl, NAT)
-    closed = (fvl >= 0) & ~((last_part_dd != NAT) & (last_part_dd > fvl_dd))
+    closed = il_08_loss.closure_columns(fvl >= 0, (last_part_dd != NAT) & (last_part_dd > fvl_dd))
     i_cat = np.where(closed, I_NONE, pre_cat)
 
     # final goal, extension, deadline (il_13_14_final_goals, if_10_19_absence)
@@ -1181,7 +1152,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     # deviations (nir_004.deviations, the 004 report)
     dev = _DEV_BITS[deviations.deviation_columns(fp >= 0, known_goal, start, v.g_from[gi], v.g_to[gi])]
 
-    # Norwegian (s27_28_norwegian, s32_norwegian_deadline)
+    # Norwegian (il_26_28_norwegian, il_32_norwegian_deadline)
     sec = v.b_section[pb] if len(P) else np.zeros(0, np.int8)
     rel = sec != SECTION_CODE[None]
     fn = _first(pp, rel & (sec != SECTION_CODE["28"]), n)
@@ -1193,39 +1164,28 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     kept = _any(dp, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp]), n) if len(Dc) else np.zeros(n, bool)
     later_n = _first(pp, rel & (pb != b34) & (pd >= fn_dd[pp]), n) if len(P) else np.full(n, -1, I64)
 
-    def for_permit(prow: np.ndarray) -> np.ndarray:  # s27_28_norwegian.category_for_permit
-        dd = _take(pd, prow, 0)
-        on = rule_date(dd)
-        lo, f1 = _param(params, "norwegian.age.min", on)
-        end_, f2 = _param(params, "norwegian.age.end", on)
-        bad[(prow >= 0) & ig & ~(f1 & f2)] = True
-        age = age_on(bymd, dd)
-        ends = birthday(bymd, end_)
+    def for_permit(prow: np.ndarray) -> np.ndarray:
         sec_ = v.b_section[_take(pb, prow, unknown_b)]
-        granted = np.select([sec_ == SECTION_CODE["6A"], sec_ == SECTION_CODE["27"]], [N_RIGHT, N_RD], N_DUTY)
-        return np.select([age < lo, age >= end_, A >= ends], [N_NONE, N_NONE, N_NONE], granted)
+        ch6a, s27 = sec_ == SECTION_CODE["6A"], sec_ == SECTION_CODE["27"]
+        return il_26.category_columns(cc, prow >= 0, _take(pd, prow, 0), ch6a, s27)
 
     c_fn = for_permit(fn)
-    c_later = for_permit(later_n)
-    keep_right = np.where(c_fn == N_NONE, N_NONE, N_RIGHT)
-    n_cat = np.select([fn < 0, ~tn, applies_n | kept, later_n < 0], [N_NONE, c_fn, keep_right, c_fn], c_later)
-    n_permit = np.where(tn & ~(applies_n | kept) & (later_n >= 0), later_n, fn)
-    has_ndl = (n_cat != N_NONE) & (n_permit >= 0)
-    np_dd = _take(pd, n_permit, 0)
-    np_arr = _take(P.arrival_date, n_permit, NAT)
-    n_start = np.where(np_arr != NAT, np.maximum(np_dd, np.where(np_arr == NAT, 0, np_arr)), np_dd)
-    on = rule_date(n_start)
-    m_default, f1 = _param(params, "norwegian.duration_months.default", on)
-    m_upper, f2 = _param(params, "norwegian.duration_months.upper_secondary", on)
-    end_age, f3 = _param(params, "norwegian.age.end", on)
-    n_months = np.where(E.upper, m_upper, m_default)
-    bad |= ig & has_ndl & ~(np.where(E.upper, f2, f1) & f3)
-    n_base = period_end(np.where(has_ndl, n_start, 0), n_months)
-    n_extra = np.where(has_ndl, nor_wd, 0)
-    n_end = add_workdays_days(n_base, n_extra)
-    bad |= ig & (n_extra > 0) & ((n_base < CAL_FIRST) | (n_base > CAL_LAST) | (n_end < CAL_FIRST) | (n_end > CAL_LAST))
-    n_last = birthday(bymd, end_age) - 1
-    n_deadline = np.minimum(n_end, n_last)
+    c_after, to_later = il_26.after_ch6a_columns(cc, c_fn, applies_n, kept, later_n >= 0, for_permit(later_n))
+    n_cat = np.where(fn < 0, N_NONE, np.where(tn, c_after, c_fn))
+    n_permit = np.where(tn & to_later, later_n, fn)
+    np_b = _take(pb, n_permit, unknown_b)
+    renewal = _first(pp, (sec == SECTION_CODE["27"]) & (np.arange(len(P)) > n_permit[pp]), n)
+    n_start = il_26.start_columns(
+        cc,
+        _take(pd, n_permit, 0),
+        _take(P.arrival_date, n_permit, NAT),
+        v.b_renewal[np_b],
+        _take(pd, renewal, NAT),
+        v.b_settlement[np_b],
+        _take(S.date, _first(S.person, S.by_agreement, n), NAT),
+    )
+    has_ndl = (n_cat != N_NONE) & (n_permit >= 0) & (n_start != NAT)
+    n_deadline, n_months = il_32.deadline_columns(cc, has_ndl, n_start, n_cat == N_RIGHT, E.upper, nor_wd)
 
     # ======================= introduksjonsloven =========================================
     il = ~integ & ~bad
@@ -1241,11 +1201,12 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         prog = introl.programme_columns(oc, in_force_d, o_has, o_start, ext, intro_wd)
         err(np.flatnonzero(prog.exceeds & il), "extension_exceeds_maximum")
         # Norwegian § 17
-        relo = v.b_s9[pb] | (pb == fon_b) | (pb == work_b) if len(P) else np.zeros(0, bool)
-        fo = _first(pp, relo & (pb != work_b), n)
+        duty_o = np.isin(pb, s17_duty_b)
+        relo = v.b_s9[pb] | np.isin(pb, s17_b) if len(P) else np.zeros(0, bool)
+        fo = _first(pp, relo & ~duty_o, n)
         fo = np.where(fo >= 0, fo, _first(pp, relo, n))
         o_ncat = introl.norwegian_category_columns(
-            oc, in_force_d, fo >= 0, _take(pd, fo, 0), _take(pb, fo, -1) == work_b
+            oc, in_force_d, fo >= 0, _take(pd, fo, 0), np.isin(_take(pb, fo, -1), s17_duty_b)
         )
 
     # ======================= assemble ====================================================

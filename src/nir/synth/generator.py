@@ -509,8 +509,13 @@ class _Population:
         eligible = target & (a >= 18) & (a <= 55) & agreement_ok
         self.intro_right = eligible & self.ukr & (self.permit < D2026)
         self.intro_rd = eligible & ~self.intro_right
-        self.intro_may = ~eligible & self.has_home & ~np.isin(self.grp, (w.G_WORK, w.G_EEA))
-        norw_group = target | (self.basis == w.B["family_of_norwegian"]) | (self.basis == w.B["work"])
+        # the kan-gruppe's family immigrants and the Norwegian groups as the rules read them from the code list
+        from nir.rules.integreringsloven import il_08_target_group as il_08
+        from nir.rules.integreringsloven import il_26_28_norwegian as il_26
+
+        family_other = np.array([il_08.family_of_others(b) for b in w.BASES])[self.basis]
+        self.intro_may = ~eligible & self.has_home & (target | family_other)
+        norw_group = np.array([il_26.section(b) is not None for b in w.BASES])[self.basis]
         self.norw_eligible = norw_group & (a >= 18) & (a <= 67) & self.has_home
 
     # --- facts -----------------------------------------------------------------------------
@@ -1010,11 +1015,37 @@ class _Population:
         return Rows(p, {"mapping_date": mday[p], "kind": kind[p], "organisation": org}, g._rec(rng, mday[p]))
 
     def _norwegian_deadline(self) -> np.ndarray:
-        """The Norwegian deadline as the Regelmotor computes it (il. § 32), without leave: 18 or 36
-        months from the permit's decision date (arrival if later), ending before the 67th birthday."""
-        start = np.where(self.arrival != NULL_DAY, np.maximum(self.permit, self.arrival), self.permit)
-        months = np.where(self.education == "upper_secondary_or_higher", 18, 36)
-        return np.minimum(add_months(start, months) - 1, add_years(self.birth, 67) - 1)
+        """The Norwegian deadline without leave, from the Regelmotor's own definitions: when the right or duty
+        arises (il. § 26, ``il_26_28_norwegian.start_columns``) and the period (il. §§ 32, 37 d,
+        ``il_32_norwegian_deadline.deadline_columns``); ``NULL_DAY`` where it has not arisen (a § 9 d permit
+        before its renewal: the generator draws one permit per person)."""
+        from nir.rules import parameters
+        from nir.rules.columns import ColumnContext
+        from nir.rules.dates import NAT
+        from nir.rules.integreringsloven import il_26_28_norwegian as il_26
+        from nir.rules.integreringsloven import il_32_norwegian_deadline as il_32
+
+        n = self.n
+        params = parameters.default()
+        cc = ColumnContext.build(self.birth, self.g.today, params, np.zeros(n, bool))
+        law_start = params.find("law.integreringsloven_from", self.g.today)
+        cc.rule_start = day(law_start.value) if law_start is not None else None
+        codes = np.array(w.BASES)
+        at_renewal = np.array([il_26.starts_at_renewal(b) for b in codes])[self.basis]
+        at_settlement = np.array([il_26.starts_at_settlement(b) for b in codes])[self.basis]
+        start = il_26.start_columns(
+            cc,
+            self.permit,
+            np.where(self.arrival == NULL_DAY, NAT, self.arrival),
+            at_renewal,
+            np.full(n, NAT, np.int64),
+            at_settlement,
+            np.where(self.by_agreement & (self.home_from != NULL_DAY), self.home_from, NAT),
+        )
+        has = start != NAT
+        upper = self.education == "upper_secondary_or_higher"
+        deadline, _ = il_32.deadline_columns(cc, has, start, self.ukr, upper, np.zeros(n, np.int64))
+        return np.where(has, deadline, NULL_DAY)
 
     def _exams(self) -> Rows | None:
         """Prøver: who took which tests, when, with which result and level (rates in ``world``).
@@ -1032,7 +1063,7 @@ class _Population:
         # Right and duty (il. § 27) or duty (§ 28): the Norwegian group without collective protection,
         # under 67 at the permit and still under 67 now.
         rd = self.norw_eligible & ~self.ukr & (self.age_at_permit < 67) & (add_years(self.birth, 67) > last + 1)
-        passed_deadline = rd & (deadline <= last)
+        passed_deadline = rd & (deadline != NULL_DAY) & (deadline <= last)
         # Training from the participation decision's start, else (no decision) two months after moving in.
         ts = np.where(self.norw_part, self.norw_start, self.home_from + 60)
         early = ~passed_deadline & self.norw_part & (last - ts >= w.EXAM_EARLY_AFTER_DAYS)

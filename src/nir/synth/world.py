@@ -54,6 +54,7 @@ BASES: tuple[str, ...] = (
     "utl_53",
     "family_of_norwegian",
     "work",
+    "family_of_worker",
     "eea",
 )
 B = {b: i for i, b in enumerate(BASES)}
@@ -71,6 +72,7 @@ BASIS_GROUP = np.array(
         G_FAMILY_PROT,
         G_FAMILY_NOR,
         G_WORK,
+        G_WORK,  # family of labour immigrants: origin, sex and age like the workers (assumed)
         G_EEA,
     ]
 )
@@ -107,7 +109,8 @@ ASYLUM_SPLIT = {"utl_28": 0.70, "utl_38_protection": 0.20, "utl_38_5": 0.10}
 FAMILY_OF_PROTECTED_SHARE = 0.30
 UTL_53_SHARE = 0.01
 # Persons per year in the small groups (assumed).
-FLAT_PER_YEAR = {"family_of_norwegian": 1_200, "work": 500, "eea": 200}
+# work was the worker and the family until issue 19; the family (family_of_worker) is assumed 40 % of the 500.
+FLAT_PER_YEAR = {"family_of_norwegian": 1_200, "work": 300, "family_of_worker": 200, "eea": 200}
 
 # The first day a cohort's event (settlement, or permit for others) can fall on.
 # Collective protection for displaced Ukrainians started in March 2022.

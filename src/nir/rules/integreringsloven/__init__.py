@@ -1,70 +1,173 @@
 """Rules under integreringsloven (LOV-2020-11-06-127) and integreringsforskriften.
 
-One module per act section (``il_08_target_group``, ``il_13_14_final_goals``,
-``integreringsforskriften.if_10_19_absence``, ``s27_28_norwegian``, ``s43h_transition`` …);
-this package's :func:`evaluate` composes them in a fixed order:
+One module per act section (``il_08_target_group``, ``il_13_14_final_goals``, ``il_26_28_norwegian``,
+``il_32_norwegian_deadline``, ``il_37_ch6a_collective_protection`` …; ``integreringsforskriften.if_10_19_absence``
+and ``integreringsforskriften.if_43h_transition`` for the regulation); this package's :func:`evaluate`
+composes them in a fixed order:
 
 1. general decision rules (``decision_validity``, regelmotor.md § 5);
-2. the introduction category (§ 8, ch. 6A, § 43h) and the permit it rests on;
+2. the introduction category (§ 8, ch. 6A, § 43h) and the permit it rests on (table :data:`INTRO_RULE`);
 3. the two-year window for participation decisions (§ 8);
 4. loss of right and duty due to work (§ 8 fourth paragraph) and the closure;
 5. absence, final goal, extension and the programme deadline (§§ 13–14, if. §§ 10, 19);
-6. the Norwegian category and deadline (§§ 26–28, 32);
+6. the Norwegian category, its start and deadline (§§ 26–28, 32, 37 d);
 7. deviations (``nir_004.deviations``, the 004 report).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
 from nir.rules.context import Context, il9_letter, permit_facts
-from nir.rules.dates import fmt
 from nir.rules.integreringsforskriften import if_10_19_absence as absence
+from nir.rules.integreringsforskriften import if_43h_transition
 from nir.rules.integreringsloven import (
     decision_validity,
+    il_08_loss_due_to_work,
     il_08_target_group,
-    s08_loss_due_to_work,
-    s27_28_norwegian,
-    s32_norwegian_deadline,
-    s43h_transition,
+    il_26_28_norwegian,
+    il_32_norwegian_deadline,
 )
 from nir.rules.integreringsloven import (
     il_13_14_final_goals as goals,
 )
 from nir.rules.integreringsloven import (
-    s37_ch6a_collective_protection as ch6a,
+    il_37_ch6a_collective_protection as ch6a,
 )
 from nir.rules.integreringsloven.common import current_permit
+from nir.rules.legal_basis import IF, IL, LegalBasis
 from nir.rules.model import Decision, Derived, Explanation, IntroResult, NorwegianResult, Permit
 from nir.rules.nir_004 import deviations as dev
+from nir.rules.table import ALWAYS, DecisionTable, Row, V
+
+S8 = LegalBasis(IL, "8")
+S43H_NOT = LegalBasis(IF, "43h", verified=False, note="gjelder ikke: ingen vedtak etter kap. 6A")
+
+# Which rule decides the introduction category, by the person's first permit with a § 9 basis.
+INTRO_RULE = DecisionTable(
+    "il_intro_rule",
+    ("without_s9", "ordinary", "s43h", "superseded", "ch6a"),
+    [
+        Row(
+            "intro_rule_without_s9",
+            ~V("has_s9"),
+            "without_s9",
+            il_08_target_group.S8_1,
+            "Ingen tillatelse etter § 9: § 8 for personer uten slik tillatelse.",
+            title="Ingen tillatelse med grunnlag i il. § 9: § 8 for personer uten slik tillatelse (il_08_without_s9).",
+        ),
+        Row(
+            "intro_rule_ordinary",
+            ~V("first_34"),
+            "ordinary",
+            il_08_target_group.S8_1,
+            "Første tillatelse etter § 9 er ikke kollektiv beskyttelse: § 8.",
+            title="Første tillatelse etter § 9 er ikke kollektiv beskyttelse: § 8 for den tillatelsen "
+            "(il_08_ordinary).",
+        ),
+        Row(
+            "intro_rule_s43h",
+            V("under_ch6a") & V("current_other") & V("s43h_applies"),
+            "s43h",
+            if_43h_transition.S43H,
+            "Kollektiv beskyttelse med vedtak etter kap. 6A, deretter en annen tillatelse: if. § 43h.",
+            title="Kollektiv beskyttelse under kap. 6A med vedtak etter kap. 6A, deretter en annen tillatelse: "
+            "if. § 43h (if_43h_intro).",
+        ),
+        Row(
+            "ch6a_superseded",
+            V("under_ch6a") & V("current_other"),
+            "superseded",
+            (S8, S43H_NOT),
+            "Kollektiv beskyttelse fra {first_date} uten vedtak etter kap. 6A; ny tillatelse {current_basis} "
+            "({current_date}) vurderes etter ordinære regler.",
+            title="Kollektiv beskyttelse under kap. 6A uten vedtak etter kap. 6A, deretter en annen tillatelse: den "
+            "nye tillatelsen (første senere tillatelse etter § 9) vurderes etter § 8.",
+        ),
+        Row(
+            "intro_rule_ch6a",
+            ALWAYS,
+            "ch6a",
+            ch6a.S37C,
+            "Første tillatelse etter § 9 er kollektiv beskyttelse: kap. 6A.",
+            title="Første tillatelse etter § 9 er kollektiv beskyttelse (og ingen overgang): kap. 6A (il_37_ch6a).",
+        ),
+    ],
+)
 
 
 def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Permit | None]:
-    """The introduction category before the loss-due-to-work rule, and the permit it rests on."""
+    """The introduction category before the loss-due-to-work rule, and the permit it rests on (table
+    :data:`INTRO_RULE` chooses the rule)."""
     s9 = [p for p in ctx.permits if il9_letter(p.basis)]
-    if not s9:
-        return il_08_target_group.category_without_s9_permit(ctx), None
-    first = s9[0]
-    if first.basis != ch6a.COLLECTIVE:
-        return il_08_target_group.ordinary_category(ctx, first), first
+    first = s9[0] if s9 else None
     current = current_permit(ctx)
-    if ch6a.under_ch6a(ctx, first) and current is not None and current.basis != ch6a.COLLECTIVE:
-        if s43h_transition.applies(ctx, first, current, decisions):
-            return s43h_transition.intro_category(ctx, first, current, decisions), first
-        later = next((p for p in s9 if p.decision_date >= first.decision_date and p.basis != ch6a.COLLECTIVE), None)
-        d = (
-            il_08_target_group.ordinary_category(ctx, later)
-            if later
-            else il_08_target_group.category_without_s9_permit(ctx)
-        )
-        step = Explanation(
-            "ch6a_superseded",
-            "il. § 8; if. § 43h (gjelder ikke: ingen vedtak etter kap. 6A)",
-            f"Kollektiv beskyttelse fra {fmt(first.decision_date)} uten vedtak etter kap. 6A; ny tillatelse "
-            f"{current.basis} ({fmt(current.decision_date)}) vurderes etter ordinære regler.",
-            d.value,
-            {"collective_protection_permit": permit_facts(first), "current_permit": permit_facts(current)},
-        )
-        return Derived(d.value, [step, *d.steps]), later
-    return ch6a.intro_category(ctx, first), first
+    first_34 = first is not None and first.basis == ch6a.COLLECTIVE
+    under = first_34 and first is not None and ch6a.under_ch6a(ctx, first)
+    other = current is not None and current.basis != ch6a.COLLECTIVE
+    scope: dict[str, Any] = {
+        "has_s9": first is not None,
+        "first_34": first_34,
+        "under_ch6a": under,
+        "current_other": other,
+        # only read by the § 43h row, after first_34 and under_ch6a and current_other (no work for others)
+        "s43h_applies": under
+        and other
+        and first is not None
+        and if_43h_transition.applies(ctx, first, current, decisions),
+        "first_date": first.decision_date if first else None,
+        "current_basis": current.basis if current else None,
+        "current_date": current.decision_date if current else None,
+    }
+    rule = INTRO_RULE.match(scope).then
+    if rule == "without_s9":
+        return il_08_target_group.category_without_s9_permit(ctx), None
+    assert first is not None
+    if rule == "ordinary":
+        return il_08_target_group.ordinary_category(ctx, first), first
+    if rule == "ch6a":
+        return ch6a.intro_category(ctx, first), first
+    assert current is not None
+    if rule == "s43h":
+        return if_43h_transition.intro_category(ctx, first, current, decisions), first
+    later = next((p for p in s9 if p.decision_date >= first.decision_date and p.basis != ch6a.COLLECTIVE), None)
+    d = (
+        il_08_target_group.ordinary_category(ctx, later)
+        if later
+        else il_08_target_group.category_without_s9_permit(ctx)
+    )
+    facts = {"collective_protection_permit": permit_facts(first), "current_permit": permit_facts(current)}
+    step = INTRO_RULE.decide(scope, facts).steps[0]
+    return Derived(d.value, [replace(step, value=d.value), *d.steps]), later
+
+
+def intro_category_columns(
+    has_s9: np.ndarray,
+    first_34: np.ndarray,
+    under_ch6a: np.ndarray,
+    current_other: np.ndarray,
+    s43h_applies: np.ndarray,
+    categories: dict[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """:data:`INTRO_RULE` on columns: per person the category (index) from ``categories`` (one array per rule:
+    ``without_s9``, ``ordinary`` — § 8 or ch. 6A for the first § 9 permit, ``s43h``, ``superseded``) and the
+    rule's index (``INTRO_RULE.code``)."""
+    n = len(has_s9)
+    scope = {
+        "has_s9": has_s9,
+        "first_34": first_34,
+        "under_ch6a": under_ch6a,
+        "current_other": current_other,
+        "s43h_applies": s43h_applies,
+    }
+    rule = INTRO_RULE.columns(scope, n)[0]
+    by_rule = {**categories, "ch6a": categories["ordinary"]}
+    outputs = INTRO_RULE.outputs
+    category = np.select([rule == i for i in range(len(outputs))], [by_rule[o] for o in outputs], -1)
+    return category.astype(np.int64), rule
 
 
 def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
@@ -79,22 +182,9 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
             ctx.error(e)
         else:
             participations.append(d)
-    category, closure, closed_ex = s08_loss_due_to_work.apply(ctx, category, decisions, participations)
+    category, closure, closed_ex = il_08_loss_due_to_work.apply(ctx, category, decisions, participations)
     intro = IntroResult(category=ctx.explain("intro.category", category), closed=closure)
-    if closed_ex is not None:
-        ctx.explain("intro.closed", closed_ex)
-    else:
-        ctx.explain(
-            "intro.closed",
-            Explanation(
-                "loss_due_to_work_closes",
-                s08_loss_due_to_work.SOURCE,
-                "Ingen automatisk avslutning: det foreligger ikke et gyldig vedtak om bortfall av rett og plikt pga. "
-                "arbeid som står ved lag.",
-                None,
-                {},
-            ),
-        )
+    ctx.explain("intro.closed", closed_ex)
 
     # introduction programme: how long
     periods = absence.valid_periods(ctx)
@@ -128,15 +218,17 @@ def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
 
     # Norwegian and social studies
     norwegian = NorwegianResult()
-    ncat, npermit = s27_28_norwegian.category(ctx, decisions)
+    ncat, npermit = il_26_28_norwegian.category(ctx, decisions)
     norwegian.category = ctx.explain("norwegian.category", ncat)
     norwegian.leave_workdays = ctx.explain("norwegian.leave_workdays", absence.norwegian_leave_workdays(ctx, periods))
     if norwegian.category != "none" and npermit is not None:
-        n_deadline, n_start, n_months = s32_norwegian_deadline.deadline(
-            ctx, npermit, norwegian.category, norwegian.leave_workdays
-        )
-        norwegian.deadline = ctx.explain("norwegian.deadline", n_deadline)
-        norwegian.start_date, norwegian.months = n_start, n_months
+        n_start = ctx.explain("norwegian.deadline", il_26_28_norwegian.start(ctx, npermit))
+        if n_start is not None:
+            n_deadline, n_months = il_32_norwegian_deadline.deadline(
+                ctx, n_start, norwegian.category, norwegian.leave_workdays, permit_facts(npermit)
+            )
+            norwegian.deadline = ctx.explain("norwegian.deadline", n_deadline)
+            norwegian.start_date, norwegian.months = n_start, n_months
     else:
         ctx.explain(
             "norwegian.deadline",

@@ -8,7 +8,7 @@ breaks a rule is reported as an error naming the rule and is ignored for
 derivation (never dropped silently); every rule it breaks is reported. Decisions
 with a result other than *Vedtak fattet* (``made``) are registered but not in
 effect. The rules on the decision *Bortfall av rett og plikt pga. arbeid over 30
-timer* are in ``s08_loss_due_to_work``; the two-year window for participation
+timer* are in ``il_08_loss_due_to_work``; the two-year window for participation
 decisions is in ``il_08_target_group``.
 """
 

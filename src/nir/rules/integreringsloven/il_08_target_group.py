@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from nir.rules.columns import ColumnContext
+from nir.rules.columns import ColumnContext, param_days
 from nir.rules.context import Context, basis_attrs, il9_letter, permit_facts
-from nir.rules.dates import add_months, age_on, age_on_days, fmt
+from nir.rules.dates import NAT, add_months, add_months_days, age_on, age_on_days, fmt
 from nir.rules.integreringsloven.common import INTRO_LABELS, lives_in_municipality, rule_date, settled_by_agreement
-from nir.rules.legal_basis import IL, LegalBasis
+from nir.rules.legal_basis import IL, LegalBasis, cite
 from nir.rules.model import Decision, Derived, Permit, RuleError
-from nir.rules.table import ALWAYS, DecisionTable, Row, V
+from nir.rules.table import ALWAYS, DecisionTable, Row, V, declare
 
 S8_1 = LegalBasis(IL, "8", 1)
 S8_2 = LegalBasis(IL, "8", 2)
@@ -276,31 +276,91 @@ def without_s9_columns(
     return WITHOUT_S9.columns(scope, cc.n)[0]
 
 
+WINDOW_YEARS = "intro.decision_window.years"
+S8_1_3 = LegalBasis(IL, "8", 1, sentence=3)
+# Whether the clock restarts when a person moves from collective protection (utl_34, itself § 9 e) to another
+# § 9 permit is not settled by the sources (docs/rules.md, Open questions): the reading below (no restart) is
+# unverified where the category rests on a later permit than the first § 9 permit.
+S8_1_3_CHANGE = LegalBasis(IL, "8", 1, sentence=3, verified=False, note="botid med kollektiv beskyttelse teller med")
+WINDOW = declare(
+    "participation_after_two_years",
+    "Vedtak om deltakelse truffet etter at personen har bodd i en kommune med en tillatelse etter § 9 i "
+    "intro.decision_window.years år (to år), regnet fra den første tillatelsen etter § 9.",
+    S8_1_3,
+    S8_3,
+    kind="error",
+)
+
+
+def first_s9_permit(ctx: Context) -> Permit | None:
+    """The person's first permit with a § 9 basis (collective protection, utl_34, is § 9 e)."""
+    return next((p for p in ctx.permits if il9_letter(p.basis)), None)
+
+
 def window_start(ctx: Context, p: Permit) -> dt.date | None:
-    """When the two-year clock of § 8 starts: living in a municipality with the § 9 permit."""
+    """When the two-year clock of § 8 starts: the person lives in a municipality with a § 9 permit — the later
+    of living there and the first § 9 permit (``p`` or an earlier one). It does not restart when a later § 9
+    permit follows (from collective protection to another permit; docs/rules.md, Open questions)."""
     lives = lives_in_municipality(ctx)
-    return max(lives, p.decision_date) if lives else None
+    first = first_s9_permit(ctx)
+    start = first if first is not None and first.decision_date <= p.decision_date else p
+    return max(lives, start.decision_date) if lives else None
+
+
+def window_start_days(first_s9_date: np.ndarray, lives_date: np.ndarray) -> np.ndarray:
+    """:func:`window_start` on columns: the first § 9 permit's decision date (``NAT``: none) and the first day
+    living in a municipality (``NAT``: never)."""
+    ok = (first_s9_date != NAT) & (lives_date != NAT)
+    start: np.ndarray = np.where(ok, np.maximum(lives_date, first_s9_date), NAT)
+    return start
 
 
 def participation_after_two_years(ctx: Context, p: Permit | None, d: Decision) -> RuleError | None:
     """Rule ``participation_after_two_years`` (il. § 8 første ledd tredje punktum, tredje ledd):
     the decision on participation must be made while the person has lived in a
-    municipality with the § 9 permit for less than two years."""
+    municipality with a § 9 permit for less than two years. ``p`` is the permit the category rests on (none:
+    no § 9 permit, no window); the clock runs from the first § 9 permit (:func:`window_start`)."""
     if p is None or d.type != "participation":
         return None
     start = window_start(ctx, p)
     if start is None:
         return None
-    years = ctx.param("intro.decision_window.years", rule_date(ctx, d.decision_date))
+    years = ctx.param(WINDOW_YEARS, rule_date(ctx, d.decision_date))
     limit = add_months(start, 12 * years.value)
     if d.decision_date >= limit:
+        first = first_s9_permit(ctx)
+        changed = first is not None and first is not p
+        basis = (S8_1_3_CHANGE if changed else S8_1_3, S8_3)
         return RuleError(
-            "participation_after_two_years",
+            WINDOW.id,
             f"Vedtak om deltakelse {fmt(d.decision_date)} er truffet etter at personen har bodd i en kommune med "
             f"tillatelse etter § 9 i {years.value} år (fra {fmt(start)}; siste mulige vedtaksdato "
             f"{fmt(limit - dt.timedelta(days=1))}).",
-            f"{S8_1.cite()} tredje punktum; {S8_3.cite()}",
+            cite(*basis),
             d.path,
-            {"decision_date": d.decision_date, "window_start": start, "permit": p.path},
+            {"decision_date": d.decision_date, "window_start": start, "permit": p.path}
+            | ({"first_s9_permit": first.path} if changed and first is not None else {}),
+            all(b.verified for b in basis),
         )
     return None
+
+
+def late_participation_columns(
+    cc: ColumnContext,
+    person: np.ndarray,
+    decision_date: np.ndarray,
+    participation: np.ndarray,
+    window: np.ndarray,
+) -> np.ndarray:
+    """:func:`participation_after_two_years` on decision rows (``person``, ``decision_date``, ``participation``:
+    an effective participation decision) with each person's :func:`window_start_days` (``NAT``: no window):
+    whether the row is late. A person with no version of the window's parameter falls back."""
+    if len(person) == 0:
+        return np.zeros(0, bool)
+    w = window[person]
+    checked = participation & (w != NAT) & cc.active[person]
+    years, found = param_days(cc.params, WINDOW_YEARS, cc.rule_date(decision_date))
+    cc.bad[person[checked & ~found]] = True
+    limit = add_months_days(np.where(checked, w, 0), 12 * years)
+    late: np.ndarray = checked & (decision_date >= limit)
+    return late

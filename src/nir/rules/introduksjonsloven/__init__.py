@@ -57,6 +57,10 @@ S5 = LegalBasis(INTROL, "5")  # IMDi «Forlengelse» (law-notes [V]); the engine
 S17 = LegalBasis(INTROL, "17", verified=False)
 LETTERS_FAMILY = ("f", "g")  # family members: settlement by agreement not required
 WORK = "work"
+# § 17: labour immigrants from outside the EEA and their family have a duty, not a right (law-notes R7 [S]);
+# family immigrants with a Norwegian/Nordic reference person have right and duty.
+S17_DUTY_BASES = ("work", "family_of_worker")
+S17_BASES = ("family_of_norwegian", *S17_DUTY_BASES)
 FAMILY_OF_NORWEGIAN = "family_of_norwegian"
 INTRO_OUT = tuple(INTRO_LABELS)
 NORWEGIAN_OUT = tuple(NORWEGIAN_LABELS)
@@ -223,10 +227,10 @@ def intro_category_columns(
 
 def norwegian_category(ctx: Context) -> Derived:
     """:data:`NORWEGIAN` for one person."""
-    relevant = [p for p in ctx.permits if il9_letter(p.basis) or p.basis in (FAMILY_OF_NORWEGIAN, WORK)]
+    relevant = [p for p in ctx.permits if il9_letter(p.basis) or p.basis in S17_BASES]
     if not relevant:
         return NORWEGIAN.decide({"has_permit": False})
-    p = next((x for x in relevant if x.basis != WORK), relevant[0])
+    p = next((x for x in relevant if x.basis not in S17_DUTY_BASES), relevant[0])
     on = _on(ctx, p)
     lo, end = (
         ctx.param("introduksjonsloven.norwegian.age.min", on),
@@ -238,7 +242,7 @@ def norwegian_category(ctx: Context) -> Derived:
         "age": age,
         "age_min": lo.value,
         "age_end": end.value,
-        "work": p.basis == WORK,
+        "work": p.basis in S17_DUTY_BASES,
         "basis": p.basis,
         "decision_date": p.decision_date,
     }

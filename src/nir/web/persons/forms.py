@@ -267,12 +267,15 @@ def options(f: FieldSpec, scheme: str | None, day: dt.date) -> list[tuple[str, l
     chosen = [c for c in cl.codes if f.all_codes or c.valid_on(day)]
     if f.code_list == "decision_type" and scheme:
         chosen = [c for c in chosen if scheme in (c.attrs.get("schemes") or [scheme])]
+    # codes sharing a label (three permit bases are «Utlendingsloven 2008 kap. 6») are told apart by description
+    shared = {c.label for c in chosen if sum(o.label == c.label for o in chosen) > 1}
     groups: list[tuple[str, list[tuple[str, str]]]] = []
     for c in chosen:
         label = group_label(c.group) if f.grouped else ""
         if not groups or groups[-1][0] != label:
             groups.append((label, []))
-        groups[-1][1].append((c.code, c.label))
+        text = f"{c.label} – {c.description}" if c.label in shared and c.description else c.label
+        groups[-1][1].append((c.code, text))
     return groups
 
 
