@@ -63,6 +63,17 @@ _DEADLINE_TEXT = (
     "Sluttmål «{label}» gir en frist på {months} måneder fra startdato {start_date} i første vedtak om program: "
     "{start_date} + {months} måneder − 1 dag = {base}.{note}"
 )
+# Declared with every basis its rows cite (a table registers an id with its first row's); the old codes' row is
+# flagged unverified when it decides.
+declare(
+    "s13_14_deadline",
+    "Frist: startdato i første vedtak om program + sluttmålets varighet (måneder) − 1 dag; il. § 13 for sluttmål "
+    "for personer med videregående fra før, § 14 for de andre, de gamle sluttmålene etter IMDis veiledning fra "
+    "2021 (ikke verifisert).",
+    IL_13_3,
+    IL_14,
+    GOALS_004,
+)
 DEADLINE = DecisionTable(
     "il_13_14_deadline",
     (),
@@ -73,9 +84,6 @@ DEADLINE = DecisionTable(
             V("base"),
             (IL_13_3, GOALS_004),
             _DEADLINE_TEXT,
-            title="Frist: startdato i første vedtak om program + sluttmålets varighet (måneder) − 1 dag; il. § 13 "
-            "for sluttmål for personer med videregående fra før, § 14 for de andre, de gamle sluttmålene etter "
-            "IMDis veiledning fra 2021 (ikke verifisert).",
         ),
         Row("s13_14_deadline", ~V("old"), V("base"), (IL_14, GOALS_004), _DEADLINE_TEXT),
         Row("s13_14_deadline", ALWAYS, V("base"), IL_13_2021, _DEADLINE_TEXT),
@@ -84,6 +92,15 @@ DEADLINE = DecisionTable(
 
 # Whether there is a programme deadline at all: not when the scheme is closed (il. § 8 fourth paragraph), there
 # is no participation decision to run from (004), or no final goal to give the duration (a deviation, 004).
+declare(
+    "intro_deadline_none",
+    "Ingen frist: ordningen er avsluttet, det er ikke registrert vedtak om deltakelse, eller det er ikke "
+    "registrert sluttmål.",
+    IL_8_4,
+    RM_4,
+    DEADLINE_FROM_START_004,
+    GOALS_004,
+)
 DEADLINE_CASE = DecisionTable(
     "il_13_14_deadline_case",
     ("none", "deadline"),
@@ -94,8 +111,6 @@ DEADLINE_CASE = DecisionTable(
             "none",
             (IL_8_4, RM_4),
             "Ingen frist: ordningen er avsluttet.",
-            title="Ingen frist: ordningen er avsluttet, det er ikke registrert vedtak om deltakelse, eller det er "
-            "ikke registrert sluttmål.",
         ),
         Row(
             "intro_deadline_none",
