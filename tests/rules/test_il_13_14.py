@@ -84,7 +84,7 @@ def test_declared_once():
     for rule_id in goals.EXTENSION_ERRORS:
         decl = REGISTRY[rule_id]
         assert decl.kind == "error" and decl.module == goals.__name__ and "{" not in decl.title
-        assert decl.source == "il. § 14; 004 (Oversikt over nye sluttmål)"
+        assert decl.source == "il. § 13; il. § 14; 004 (Oversikt over nye sluttmål)"
     assert REGISTRY["final_goal_unknown"].kind == "error"
     assert REGISTRY["s13_14_deadline"].source.startswith("il. § 13")
     assert REGISTRY["s13_14_extension"].kind == "rule"
@@ -106,3 +106,41 @@ def test_deadline_case(closed, participation, goal, expected, source):
     assert step.rule == ("intro_deadline_none" if expected == "none" else "s13_14_deadline")
     cols = goals.deadline_case_columns(np.array([closed]), np.array([participation]), np.array([goal]))
     assert cols[0] == (expected == "deadline")
+
+
+@pytest.mark.parametrize(
+    "upper,old,source,verified",
+    [
+        (True, False, "il. § 13 tredje ledd; 004 (Oversikt over nye sluttmål)", True),
+        (False, False, "il. § 14; 004 (Oversikt over nye sluttmål)", True),
+        (True, True, "il. § 13 (2021-versjonen; IMDi, Sluttmål og varighet i integreringsloven (2021))", False),
+    ],
+)
+def test_deadline_rows_cite_the_goals_paragraph(upper, old, source, verified):
+    """il. § 13 tredje ledd («inntil tolv måneder») for goals of persons with upper secondary education from
+    before, il. § 14 for the others (004 «Oversikt over nye sluttmål»); the old codes follow IMDi's 2021
+    guidance (unverified)."""
+    scope = {
+        "upper": upper,
+        "old": old,
+        "base": D("2027-01-04"),
+        "label": "x",
+        "months": 12,
+        "start_date": D("2026-01-05"),
+        "note": "",
+    }
+    step = decide_both(goals.DEADLINE, scope)
+    assert step.rule == "s13_14_deadline" and step.value == D("2027-01-04")
+    assert step.source == source and step.verified == verified
+    assert step.text.endswith("05.01.2026 + 12 måneder − 1 dag = 04.01.2027.")
+
+
+def test_deadline_of_a_goal_per_person():
+    """il. § 14; 004: work_no_vgo_2026 gives 24 months from the start date, cited as il. § 14."""
+    from nir.rules.context import Context, codes
+    from nir.rules.model import Facts
+
+    ctx = Context(Facts(D("1990-01-01"), "unknown", [], [], [], [], None, 0, []), D("2026-06-01"), parameters.default())
+    d, months, ext, base = goals.deadline(ctx, D("2026-01-05"), codes("final_goal")["work_no_vgo_2026"], True)
+    assert (d.value, months, ext, base) == (D("2028-01-04"), 24, 0, D("2028-01-04"))
+    assert d.steps[0].source.startswith("il. § 14") and d.steps[0].verified

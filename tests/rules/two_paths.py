@@ -9,18 +9,25 @@ returns the per-person result after asserting the column interpreter picked the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from nir.rules.checks import Check, all_errors, all_masks, first_error, first_masks
+from nir.rules.dates import day
 from nir.rules.model import Explanation
 from nir.rules.table import DecisionTable, V
 
 
+def _column(value: Any) -> Any:
+    """A scalar as the column path holds it: dates as day numbers."""
+    return day(value) if isinstance(value, dt.date) else value
+
+
 def _arrays(names: set[str], scope: dict[str, Any]) -> dict[str, np.ndarray]:
-    return {k: np.array([scope[k]]) for k in names}
+    return {k: np.array([_column(scope[k])]) for k in names}
 
 
 def decide_both(table: DecisionTable, scope: dict[str, Any]) -> Explanation:
@@ -33,7 +40,7 @@ def decide_both(table: DecisionTable, scope: dict[str, Any]) -> Explanation:
     chosen = table.rows[int(row[0])]
     assert chosen is table.match(scope), (chosen.id, table.match(scope).id)
     column_value = values[0] if isinstance(chosen.then, V) else table.outputs[int(values[0])]
-    assert column_value == d.value, (column_value, d.value)
+    assert column_value == _column(d.value), (column_value, d.value)
     [step] = d.steps
     assert step.rule == chosen.id and step.value == d.value
     return step

@@ -28,7 +28,7 @@ import numpy as np
 from nir.codes import Code
 from nir.rules.checks import Check
 from nir.rules.context import Context, codes
-from nir.rules.dates import fmt, period_end, period_end_days
+from nir.rules.dates import period_end, period_end_days
 from nir.rules.legal_basis import IL, NIR_004, REGELMOTOR, LegalBasis
 from nir.rules.model import Derived, Explanation, Facts, RuleError
 from nir.rules.parameters import ParameterError, ParameterSet, Value
@@ -37,7 +37,12 @@ from nir.rules.table import ALWAYS, DecisionTable, Row, V, declare
 IL_13 = LegalBasis(IL, "13")
 IL_14 = LegalBasis(IL, "14")
 GOALS_004 = LegalBasis(NIR_004, "", note="Oversikt over nye sluttmål")
+IL_13_3 = LegalBasis(IL, "13", 3)
+IL_13_2021 = LegalBasis(
+    IL, "13", verified=False, note="2021-versjonen; IMDi, Sluttmål og varighet i integreringsloven (2021)"
+)
 RM_4 = LegalBasis(REGELMOTOR, "§ 4")
+UPPER_SECONDARY = "upper_secondary_or_higher"  # the final goal code's attribute «education»
 DEADLINE_FROM_START_004 = LegalBasis(NIR_004, "", note="frist fra startdato i første vedtak om program")
 IL_8_4 = LegalBasis(IL, "8", 4)  # the scheme closed by loss of right and duty due to work
 CODES_FROM = dt.date(2021, 1, 1)  # a code without valid_from is read on integreringsloven's first day
@@ -50,15 +55,52 @@ GOAL_UNKNOWN = Check(
     title="Sluttmålet finnes ikke i kodeverket Sluttmål: registreringen avvises.",
 )
 
-DEADLINE = declare(
+# The deadline's legal basis follows the final goal: the codes for persons with upper secondary education from
+# before are il. § 13 (third paragraph: «inntil tolv måneder»), the others il. § 14; the old codes (valid until
+# 31.12.2025) the 2021 version of § 13 as IMDi's 2021 guidance reads it (unverified). ``base`` is
+# period_end(start, months), computed by the date block; the column path computes it with period_end_days.
+_DEADLINE_TEXT = (
+    "Sluttmål «{label}» gir en frist på {months} måneder fra startdato {start_date} i første vedtak om program: "
+    "{start_date} + {months} måneder − 1 dag = {base}.{note}"
+)
+# Declared with every basis its rows cite (a table registers an id with its first row's); the old codes' row is
+# flagged unverified when it decides.
+declare(
     "s13_14_deadline",
-    "Frist: startdato i første vedtak om program + varigheten for sluttmålet (måneder) − 1 dag.",
-    IL_13,
+    "Frist: startdato i første vedtak om program + sluttmålets varighet (måneder) − 1 dag; il. § 13 for sluttmål "
+    "for personer med videregående fra før, § 14 for de andre, de gamle sluttmålene etter IMDis veiledning fra "
+    "2021 (ikke verifisert).",
+    IL_13_3,
+    IL_14,
     GOALS_004,
+)
+DEADLINE = DecisionTable(
+    "il_13_14_deadline",
+    (),
+    [
+        Row(
+            "s13_14_deadline",
+            V("upper") & ~V("old"),
+            V("base"),
+            (IL_13_3, GOALS_004),
+            _DEADLINE_TEXT,
+        ),
+        Row("s13_14_deadline", ~V("old"), V("base"), (IL_14, GOALS_004), _DEADLINE_TEXT),
+        Row("s13_14_deadline", ALWAYS, V("base"), IL_13_2021, _DEADLINE_TEXT),
+    ],
 )
 
 # Whether there is a programme deadline at all: not when the scheme is closed (il. § 8 fourth paragraph), there
 # is no participation decision to run from (004), or no final goal to give the duration (a deviation, 004).
+declare(
+    "intro_deadline_none",
+    "Ingen frist: ordningen er avsluttet, det er ikke registrert vedtak om deltakelse, eller det er ikke "
+    "registrert sluttmål.",
+    IL_8_4,
+    RM_4,
+    DEADLINE_FROM_START_004,
+    GOALS_004,
+)
 DEADLINE_CASE = DecisionTable(
     "il_13_14_deadline_case",
     ("none", "deadline"),
@@ -69,8 +111,6 @@ DEADLINE_CASE = DecisionTable(
             "none",
             (IL_8_4, RM_4),
             "Ingen frist: ordningen er avsluttet.",
-            title="Ingen frist: ordningen er avsluttet, det er ikke registrert vedtak om deltakelse, eller det er "
-            "ikke registrert sluttmål.",
         ),
         Row(
             "intro_deadline_none",
@@ -90,7 +130,7 @@ DEADLINE_CASE = DecisionTable(
             "s13_14_deadline",
             ALWAYS,
             "deadline",
-            (IL_13, GOALS_004),
+            (IL_13, IL_14, GOALS_004),
             "Frist fra startdato i første vedtak om program og sluttmålets varighet.",
         ),
     ],
@@ -104,7 +144,7 @@ _EXTENSION_ROWS = [
         "extension_without_final_goal",
         ~V("has_goal"),
         "extension_without_final_goal",
-        (IL_14, GOALS_004),
+        (IL_13, IL_14, GOALS_004),
         "Utvidelse på {ext} måneder er registrert uten sluttmål; utvidelse forutsetter et sluttmål som kan forlenges.",
         title="Utvidelse registrert uten sluttmål: utvidelsen avvises.",
     ),
@@ -112,7 +152,7 @@ _EXTENSION_ROWS = [
         "extension_not_allowed",
         V("allowed") == 0,
         "extension_not_allowed",
-        (IL_14, GOALS_004),
+        (IL_13, IL_14, GOALS_004),
         "Sluttmålet «{label}» kan ikke forlenges (registrert utvidelse {ext} måneder).",
         title="Utvidelse av et sluttmål som ikke kan forlenges: utvidelsen avvises.",
     ),
@@ -120,7 +160,7 @@ _EXTENSION_ROWS = [
         "extension_exceeds_maximum",
         V("ext") > V("allowed"),
         "extension_exceeds_maximum",
-        (IL_14, GOALS_004),
+        (IL_13, IL_14, GOALS_004),
         "Sluttmålet «{label}» kan forlenges med inntil {allowed} måneder (registrert utvidelse {ext} måneder).",
         title="Utvidelse over sluttmålets grense: utvidelsen avvises.",
     ),
@@ -128,7 +168,7 @@ _EXTENSION_ROWS = [
         "s13_14_extension",
         ALWAYS,
         "granted",
-        (IL_14, GOALS_004),
+        (IL_13, IL_14, GOALS_004),
         "Utvidelse {ext} måneder (inntil {allowed} for dette sluttmålet): {start_date} + {total} måneder − 1 dag "
         "= {end_date}.",
         title="Registrert utvidelse innenfor sluttmålets grense: frist = startdato + (varighet + utvidelse) "
@@ -205,19 +245,18 @@ def deadline(
     months, allowed = goal_parameters(ctx, code)
     base = period_end(start, months.value)
     facts = {"start_date": start, "final_goal": code.code}
-    steps = [
-        Explanation(
-            DEADLINE.id,
-            DEADLINE.source,
-            f"Sluttmål «{code.label}» gir en frist på {months.value} måneder fra startdato {fmt(start)} i første "
-            f"vedtak om program: {fmt(start)} + {months.value} måneder − 1 dag = {fmt(base)}."
-            f"{unverified_note}",
-            base,
-            facts,
-            [months],
-            verified=DEADLINE.verified and not unverified_note,
-        )
-    ]
+    scope: dict[str, Any] = {
+        "upper": code.attrs.get("education") == UPPER_SECONDARY,
+        "old": code.valid_to is not None,
+        "base": base,
+        "label": code.label,
+        "months": months.value,
+        "start_date": start,
+        "note": unverified_note,
+    }
+    step = DEADLINE.decide(scope, facts, [months]).steps[0]
+    step.verified = step.verified and not unverified_note
+    steps = [step]
     ext = ctx.facts.extension_months if extension_ok else 0
     end = base
     if ext:
