@@ -105,7 +105,7 @@ class TestPerPerson:
     def test_permit_2020_gives_introduksjonsloven(self):
         """if. § 72: first permit before 2021-01-01 → introduksjonsloven."""
         d = law(ctx(permits=[permit("utl_28", "2020-12-31")]))
-        assert d.value == INTRODUKSJONSLOVEN and d.steps[0].source == "if. § 71; if. § 72"
+        assert d.value == INTRODUKSJONSLOVEN and d.steps[0].source == "if. §§ 71 og 72"
 
     def test_inferred_facts_are_said(self):
         """if. § 72: the explanation's facts say that «applied from abroad» was inferred."""

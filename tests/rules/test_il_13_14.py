@@ -84,7 +84,7 @@ def test_declared_once():
     for rule_id in goals.EXTENSION_ERRORS:
         decl = REGISTRY[rule_id]
         assert decl.kind == "error" and decl.module == goals.__name__ and "{" not in decl.title
-        assert decl.source == "il. § 13; il. § 14; 004 (Oversikt over nye sluttmål)"
+        assert decl.source == "il. §§ 13 og 14; 004 (Oversikt over nye sluttmål)"
     assert REGISTRY["final_goal_unknown"].kind == "error"
     assert REGISTRY["s13_14_deadline"].source.startswith("il. § 13")
     assert REGISTRY["s13_14_extension"].kind == "rule"

@@ -93,7 +93,7 @@ def test_caseworkers_explanation_page_has_no_artefacts(world, as_user):
     # a reference to a registration is what it is, and the parameters say what they mean
     assert "bosatt i Trondheim - Tråante 01.11.2025, etter avtale" in text
     assert "Øvre aldersgrense (inklusiv) for rett og plikt til introduksjonsprogram" in text and "55 år" in text
-    assert "Integreringsforskriften § 72" in text
+    assert "Integreringsforskriften §§ 71 og 72" in text
     assert "For fagansvarlige" not in text and "Regelversjon" not in text
 
 

@@ -102,7 +102,7 @@ def test_categories_and_deadline_with_the_rules_behind_them(world, as_user):
     # 05.01.2026 + 24 months − 1 day = 04.01.2028, extended by 20 workdays of leave: 01.02.2028
     assert 'data-deadline="2028-02-01"' in frist and "01.02.2028" in frist and "04.01.2028" in frist
     assert "20 virkedager" in frist and "24 måneder" in frist
-    assert "Integreringsloven § 14" in frist and "Integreringsforskriften § 10; Integreringsforskriften § 19" in frist
+    assert "Integreringsloven § 14" in frist and "Integreringsforskriften §§ 10 og 19" in frist
     assert "s13_14_deadline" not in frist and "if_s10_s19_absence_extension" not in frist
     assert "Slik er fristen beregnet" in frist
     assert "30.09.2028" in section_html(html, "frist-norwegian")

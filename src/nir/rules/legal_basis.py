@@ -114,5 +114,28 @@ class LegalBasis:
 
 
 def cite(*bases: LegalBasis) -> str:
-    """Several provisions as one source text: ``il. § 8 første ledd; il. § 8 andre ledd``."""
-    return "; ".join(b.cite() for b in bases)
+    """Several provisions as one source text: ``il. § 8 første ledd; il. § 8 andre ledd``. Whole sections of
+    one instrument in a row are cited together, as the law is: ``if. §§ 10 og 19``, ``il. §§ 26, 27 og 28``."""
+    out: list[str] = []
+    run: list[LegalBasis] = []
+
+    def flush() -> None:
+        if len(run) == 1:
+            out.append(run[0].cite())
+        elif run:
+            sections = [b.section for b in run]
+            out.append(f"{run[0].instrument.short} §§ {', '.join(sections[:-1])} og {sections[-1]}")
+        run.clear()
+
+    for b in bases:
+        whole = b.instrument.section_sign and not (b.paragraph or b.letter or b.sentence or b.note)
+        if whole and run and run[0].instrument == b.instrument:
+            run.append(b)
+            continue
+        flush()
+        if whole:
+            run.append(b)
+        else:
+            out.append(b.cite())
+    flush()
+    return "; ".join(out)
