@@ -166,8 +166,9 @@ def intro_category_columns(
     rule = INTRO_RULE.columns(scope, n)[0]
     by_rule = {**categories, "ch6a": categories["ordinary"]}
     outputs = INTRO_RULE.outputs
-    category = np.select([rule == i for i in range(len(outputs))], [by_rule[o] for o in outputs], -1)
-    return category.astype(np.int64), rule
+    stacked = np.stack([np.broadcast_to(np.asarray(by_rule[o], np.int64), (n,)) for o in outputs])
+    category: np.ndarray = stacked[rule, np.arange(n)]  # every person has a rule (the table ends with ALWAYS)
+    return category, rule
 
 
 def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:
