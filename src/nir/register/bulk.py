@@ -131,7 +131,7 @@ def _place(ids: np.ndarray, person: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return idx, ok
 
 
-def _table_sql(model: type[m.Registration], select: str, lo: int, hi: int, tail: str = "") -> str:
+def _table_sql(model: type[models.Model], select: str, lo: int, hi: int, tail: str = "") -> str:
     return (
         f'SELECT person_id, {select} FROM "{model._meta.db_table}" '
         f"WHERE person_id BETWEEN {int(lo)} AND {int(hi)} AND {_CURRENT} {tail}"
