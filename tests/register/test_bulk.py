@@ -5,6 +5,7 @@ the counts of what changed come from the columns."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.db import transaction
@@ -85,3 +86,26 @@ def test_a_status_superseded_meanwhile_refuses_the_whole_range(make_person, acto
     with pytest.raises(ConcurrentChange), transaction.atomic():
         bulk.write_statuses(cmp.written, AS_OF, timezone.now())
     assert m.DerivedStatus.objects.count() == before
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_reading_ahead_outside_a_transaction_stores_what_the_per_person_engine_derives():
+    """PostgreSQL: called outside a transaction (as ``nir rules reevaluate`` is), the next range is read on
+    a second connection while this one is written; every range is read and evaluated once."""
+    from django.core.management import call_command
+
+    from nir import actions
+
+    call_command("synth", persons=120, seed=5, quiet=True, stdout=io.StringIO())
+    assert not transaction.get_connection().in_atomic_block
+    report = actions.reevaluate(as_of=AS_OF, chunk=25)
+    assert report.persons == 120 and report.created + report.changed + report.unchanged == 120
+    for person in m.Person.objects.all():
+        expected = derivation.status_values(derivation.evaluate_person(person, as_of=AS_OF))
+        stored = _status(person)
+        assert {f: getattr(stored, f) for f in m.DerivedStatus.RESULT_FIELDS} == {
+            f: expected[f] for f in m.DerivedStatus.RESULT_FIELDS
+        }, person.duf
+    again = actions.reevaluate(as_of=AS_OF, chunk=25)
+    assert (again.persons, again.changed, again.created) == (120, 0, 0)

@@ -24,6 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -407,13 +409,59 @@ class ChunkOutcome:
     closure_mismatch: list[int]
 
 
-def reevaluate_range(lo: int, hi: int, as_of: dt.date, at: dt.datetime, *, dry_run: bool = False) -> ChunkOutcome:
-    """Re-evaluate persons with ids in [lo, hi]; write changed statuses (unless ``dry_run``)."""
+@dataclass
+class RangeInput:
+    """What a range's re-evaluation reads: its persons' columns and their stored statuses."""
+
+    lo: int
+    hi: int
+    ids: np.ndarray
+    columns: dict[str, np.ndarray]
+    stored: pl.DataFrame
+
+
+def read_range(lo: int, hi: int) -> RangeInput:
+    """Read the persons with ids in [lo, hi] in columns (``load_columns``, ``stored_statuses``)."""
     ids, cols = load_columns(lo, hi)
+    return RangeInput(lo, hi, ids, cols, stored_statuses(lo, hi) if len(ids) else pl.DataFrame())
+
+
+def read_ahead(bounds: Sequence[tuple[int, int]]) -> Iterator[RangeInput]:
+    """Each range of ``bounds`` read (``read_range``); on PostgreSQL, outside a transaction, the next
+    range is read on a second connection in a thread while the caller evaluates and writes this one
+    (the server's work and the engine's overlap on two cores). Inside a transaction the ranges are
+    read in it, one after the other: a second connection would not see its uncommitted rows."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block or len(bounds) < 2:
+        for lo, hi in bounds:
+            yield read_range(lo, hi)
+        return
+
+    def read(lo: int, hi: int) -> RangeInput:
+        try:
+            return read_range(lo, hi)
+        finally:
+            connection.close()  # the worker thread's own connection
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nir-reevaluate-read") as pool:
+        ahead = pool.submit(read, *bounds[0])
+        for lo, hi in bounds[1:]:
+            current = ahead.result()
+            ahead = pool.submit(read, lo, hi)
+            yield current
+        yield ahead.result()
+
+
+def reevaluate_range(
+    lo: int, hi: int, as_of: dt.date, at: dt.datetime, *, dry_run: bool = False, data: RangeInput | None = None
+) -> ChunkOutcome:
+    """Re-evaluate persons with ids in [lo, hi] (``data``: already read, else read now); write changed
+    statuses (unless ``dry_run``)."""
+    data = data if data is not None else read_range(lo, hi)
+    ids = data.ids
     if not len(ids):
         return ChunkOutcome([], 0, 0, 0, 0, 0, {}, {}, [])
-    res = vector.evaluate_columns(cols, as_of)
-    cmp = compare(ids, result_frame(res), stored_statuses(lo, hi))
+    res = vector.evaluate_columns(data.columns, as_of)
+    cmp = compare(ids, result_frame(res), data.stored)
     if not dry_run:
         write_statuses(cmp.written, as_of, at)
     return ChunkOutcome(
