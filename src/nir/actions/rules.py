@@ -39,9 +39,10 @@ def reevaluate(
 ) -> ReevaluationReport:
     """Re-evaluate every person (after a rule change or the passing of time) and store what changed.
 
-    Bulk and vectorised (``nir.register.bulk``): persons are read by id range straight into columns,
-    evaluated by ``nir.rules.vector`` and compared with their current DerivedStatus; only changes are
-    written (``services.replace_statuses``). Automatic closures that must change go through the
+    Bulk and vectorised (``nir.register.bulk``): persons are read by id range straight into columns
+    (the next range while this one is evaluated, when not called inside a transaction), evaluated by
+    ``nir.rules.vector`` and compared with their current DerivedStatus in columns; only changes are
+    written (``bulk.write_statuses``). Automatic closures that must change go through the
     per-person path (``services.store_closures``). Registered facts are never touched. ``acting``: the
     ``Regelmotor`` system actor by default; a user must see the whole register.
     """
@@ -51,9 +52,10 @@ def reevaluate(
     as_of = as_of or timezone.localdate()
     at = timezone.now()
     report = ReevaluationReport(as_of=as_of)
-    for lo, hi in bulk.person_id_bounds(chunk):
+    for data in bulk.read_ahead(bulk.person_id_bounds(chunk)):
+        lo, hi = data.lo, data.hi
         with transaction.atomic():
-            out = bulk.reevaluate_range(lo, hi, as_of, at, dry_run=dry_run)
+            out = bulk.reevaluate_range(lo, hi, as_of, at, dry_run=dry_run, data=data)
             report.persons += out.persons
             report.unchanged += out.unchanged
             report.changed += out.changed
