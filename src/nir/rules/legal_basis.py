@@ -16,6 +16,7 @@ declarations (``nir.rules.catalogue``).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 ORDINALS = ("første", "andre", "tredje", "fjerde", "femte", "sjette", "sjuende", "åttende", "niende", "tiende")
 
@@ -113,6 +114,7 @@ class LegalBasis:
         return self.cite()
 
 
+@lru_cache(maxsize=4096)  # explanations cite the same few bases for every person
 def cite(*bases: LegalBasis) -> str:
     """Several provisions as one source text: ``il. § 8 første ledd; il. § 8 andre ledd``. Whole sections of
     one instrument in a row are cited together, as the law is: ``if. §§ 10 og 19``, ``il. §§ 26, 27 og 28``."""

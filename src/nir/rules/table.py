@@ -296,15 +296,15 @@ class Row:
         """The scope names the text uses."""
         return tuple({f for _, f, _, _ in string.Formatter().parse(self.text) if f})
 
-    @property
+    @cached_property
     def bases(self) -> tuple[LegalBasis, ...]:
         return self.basis if isinstance(self.basis, tuple) else (self.basis,)
 
-    @property
+    @cached_property
     def is_verified(self) -> bool:
         return all(b.verified for b in self.bases) if self.verified is None else self.verified
 
-    @property
+    @cached_property
     def source(self) -> str:
         return cite(*self.bases)
 
