@@ -54,6 +54,7 @@ NIR_COMMANDS = [
         "husstand (assignment.csv, --explain, --one-at-a-time), tilbaketest med settlement_eval.py; "
         "train --from-register --until DATO: på registerets egen historikk (--register: ta i bruk)",
     ),
+    ("grants check FILE...", "Tilskudd: kjør regneeksempler (grant-examples.json); avslutter med «N passed, M failed»"),
     ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
 

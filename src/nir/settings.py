@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "nir.actions",
     "nir.reports",
     "nir.settlement",
+    "nir.grants",
     "nir.synth",
     "nir.api",
     "nir.web",
