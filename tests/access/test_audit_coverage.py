@@ -133,6 +133,7 @@ WEB_VISITS = {
     "warning_acknowledge": lambda duf: [f"/personer/{duf}/advarsler/{make_warning(duf)}/kontrollert/"],
     "person_moves": lambda duf: ["/personer/flyttinger/", "/personer/flyttinger/?dager=30"],
     "rules_explain": lambda duf: [f"/regelmotor/forklar/{duf}/"],
+    "person_grants": lambda duf: [f"/personer/{duf}/tilskudd/"],
     "audit_person_export": lambda duf: [f"/administrering/tilgangslogg/person/{duf}.csv"],
     # (without ?vis IMDi is asked to choose first, and the Arbeidsflate page without ?inline=1 is
     # a frame whose blocks come by htmx from worklist_section: neither shows a person)
@@ -302,6 +303,7 @@ CLI_NOT_READS = {
     "synth settlement-summary": "counts of the settlement year against targets; no person",
     "loadrefdata": "reference data: municipalities, code lists, organisations",
     "rules check": "conformance case files, not the register",
+    "grants check": "worked grant examples (files), not the register",
     "rules evaluate": "one case file, not the register",
     "rules docs": "the rule declarations, parameters and case files; writes docs/, not the register",
     "rules reevaluate": "writes derived status (the action layer audits it); prints counts only",

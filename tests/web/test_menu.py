@@ -19,6 +19,7 @@ ALL = [
     "Kommuner",
     "Organisasjoner",
     "Rapporter",
+    "Tilskudd",
     "Regelmotor",
     "Hjelpetekster",
     "Administrering",
@@ -39,18 +40,18 @@ def _labels(user) -> list[str]:
     ("org", "roles", "expected"),
     [
         ("imdi", [Role.IMDI_ADMIN], ALL),
-        ("k-5001", [Role.CASEWORKER], ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor"]),
+        ("k-5001", [Role.CASEWORKER], ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Tilskudd", "Regelmotor"]),
         (
             "sf-trl",
             [Role.COUNTY_GOVERNOR],
-            ["Arbeidsflate", "Tilsyn", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor"],
+            ["Arbeidsflate", "Tilsyn", "Bosetting", "Personer", "Kommuner", "Rapporter", "Tilskudd", "Regelmotor"],
         ),
         (  # a local administrator: its municipality's users under Administrering
             "k-5001",
             [Role.MUNICIPALITY_ADMIN],
-            ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Regelmotor", "Administrering"],
+            ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Tilskudd", "Regelmotor", "Administrering"],
         ),
-        ("k-5001", [Role.CAREER_COUNSELLOR], ["Arbeidsflate", "Bosetting", "Personer", "Regelmotor"]),
+        ("k-5001", [Role.CAREER_COUNSELLOR], ["Arbeidsflate", "Bosetting", "Personer", "Tilskudd", "Regelmotor"]),
         (
             "imdi",
             [Role.IMDI_ANALYST],
@@ -61,6 +62,7 @@ def _labels(user) -> list[str]:
                 "Personer",
                 "Kommuner",
                 "Rapporter",
+                "Tilskudd",
                 "Regelmotor",
                 "Administrering",
             ],

@@ -446,6 +446,12 @@ WEB_RULES: dict[str, Rule] = {
     # The Regelmotor: rule versions and parameters (public law, like the code lists); one person explained.
     "rules": _read(P.CODES_READ),
     "rules_explain": _read(P.PERSON_READ, Person.ONE),
+    # Tilskudd (issue 20): the schemes, rates and grant rules (public, like the Regelmotor's parameters);
+    # one person's grants (a read of the person, audited)
+    "grants": _read(P.CODES_READ),
+    "grants_rates": _read(P.CODES_READ),
+    "grants_rate": _read(P.CODES_READ),
+    "person_grants": _read(P.PERSON_READ, Person.ONE),
     # IMDi: organisations, users and roles, API clients, help texts; the audit log (tilgangsloggen).
     "organisations": _read(P.ADMINISTER),
     "organisation": _read(P.ADMINISTER),

@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 
 from nir.web import (
     urls_admin,
+    urls_grants,
     urls_overview,
     urls_persons,
     urls_settlement_cases,
@@ -37,6 +38,8 @@ urlpatterns = [
     path("", include(urls_overview)),
     # Bosetting for IMDi: the need and the request (anmodning)
     path("", include(urls_settlement_planning)),
+    # Tilskudd: grants, rates, a person's grants (before the person pages' patterns)
+    path("", include(urls_grants)),
     # Personer: search, lists, the person page and its registrations
     path("", include(urls_persons)),
     # Bosetting: settlement cases, assignment, proposals, agreements (issue 17)
