@@ -215,6 +215,7 @@ def test_a_refused_correction_form_shown_again_is_audited(person, client, django
 API_VISITS = {
     "GET /persons": lambda c, h, duf: c.get("/api/v1/persons", headers=h),
     "GET /persons/{duf}": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}", headers=h),
+    "GET /persons/{duf}/grants": lambda c, h, duf: c.get(f"/api/v1/persons/{duf}/grants", headers=h),
     **{f"POST /persons/{{duf}}/{seg}": write(seg) for seg in WRITE_BODIES},
     **REVISION_VISITS,
     **WARNING_VISITS,

@@ -40,7 +40,11 @@ def _labels(user) -> list[str]:
     ("org", "roles", "expected"),
     [
         ("imdi", [Role.IMDI_ADMIN], ALL),
-        ("k-5001", [Role.CASEWORKER], ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Tilskudd", "Regelmotor"]),
+        (
+            "k-5001",
+            [Role.CASEWORKER],
+            ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Tilskudd", "Regelmotor"],
+        ),
         (
             "sf-trl",
             [Role.COUNTY_GOVERNOR],
@@ -49,7 +53,16 @@ def _labels(user) -> list[str]:
         (  # a local administrator: its municipality's users under Administrering
             "k-5001",
             [Role.MUNICIPALITY_ADMIN],
-            ["Arbeidsflate", "Bosetting", "Personer", "Kommuner", "Rapporter", "Tilskudd", "Regelmotor", "Administrering"],
+            [
+                "Arbeidsflate",
+                "Bosetting",
+                "Personer",
+                "Kommuner",
+                "Rapporter",
+                "Tilskudd",
+                "Regelmotor",
+                "Administrering",
+            ],
         ),
         ("k-5001", [Role.CAREER_COUNSELLOR], ["Arbeidsflate", "Bosetting", "Personer", "Tilskudd", "Regelmotor"]),
         (

@@ -332,6 +332,9 @@ API_RULES: dict[str, Rule] = {
     "POST /batches": _write(Person.MANY),
     "GET /codes": _read(P.CODES_READ),
     "GET /codes/{name}": _read(P.CODES_READ),
+    # Tilskudd (issue 20): the rates (public like the code lists); one person's grants (a read of the person)
+    "GET /grants/rates": _read(P.CODES_READ),
+    "GET /persons/{duf}/grants": _read(P.PERSON_READ, Person.ONE),
     "GET /reports/{report_id}": _read(P.REPORT_READ, Person.MANY),
     "GET /statistics": _read(P.REPORT_READ, Person.MANY),
     "GET /supervision": _read(P.SUPERVISE, Person.MANY),

@@ -65,6 +65,7 @@ errors.install(api)
 from nir.api import (  # noqa: E402
     batches,
     codes_api,
+    grants_api,
     moves,
     persons,
     reports_api,
@@ -89,3 +90,4 @@ api.add_router("", warnings_api.router)
 api.add_router("", settlement_figures.router)
 api.add_router("", settlement_municipal.router)
 api.add_router("", settlement_cases.router)
+api.add_router("", grants_api.router)
