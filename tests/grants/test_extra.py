@@ -213,3 +213,10 @@ def test_the_parameters_have_sources_and_the_deadline_rules_name_the_day_arithme
         assert ps.get(f"extra_grant.{name}", dt.date(2024, 1, 1)).source
     assert not RULES[extra.R_FIRST_DEADLINE.id].verified and not RULES[extra.R_LATER_DEADLINE.id].verified
     assert RULES[extra.R_BY_AGREEMENT.id].verified
+
+
+def test_a_settlement_before_the_parameters_start_is_unknown_not_a_crash():
+    a = attrs(facts(settled="2005-03-15"))
+    assert a["eligible"] is None and "Ingen parameter" in a["reason"]
+    (f,) = outcome(facts(settled="2005-03-15", extra_grant_cases=[case("FHT2", 2005, 1, "2006-01-01")]), 2005).findings
+    assert f.kind == "pending"

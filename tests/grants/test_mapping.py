@@ -163,3 +163,12 @@ def test_the_rules_and_parameters_are_declared_with_sources():
     for name in ("legal_bases", "cutoff", "paid_from", "counts_next_year_after_cutoff"):
         v = ps.get(f"mapping_grant.{name}", dt.date(2024, 1, 1))
         assert v.source
+
+
+def test_years_before_the_first_mapping_say_nothing_and_a_year_without_parameters_is_pending():
+    """A round evaluates every year from the person's first fact (rounds.run); the mapping grant's parameters
+    start with the Integration Act (2021): an older year is pending, never a crash."""
+    f = facts(decided="2019-05-01", mapped="2024-04-10")
+    assert outcome(f, 2019, known_at=None) == engine.Outcome()
+    (finding,) = outcome(facts(decided="2019-05-01", mapped="2019-06-01"), 2019, known_at=None).findings
+    assert finding.kind == "pending" and "Ingen parameter" in finding.reason

@@ -33,6 +33,7 @@ from nir.grants.engine.facts import ExtraGrantCase, Permit, PersonFacts, Settlem
 from nir.grants.engine.model import Finding, Line, Outcome, Source, rule
 from nir.rules.context import il9_letter
 from nir.rules.dates import add_months, fmt
+from nir.rules.parameters import ParameterError
 
 SCHEME = "extra_grant"
 GRANT_1, GRANT_2 = "FHT1", "FHT2"
@@ -252,7 +253,15 @@ def attributes(ctx: Context, person: PersonFacts) -> dict[str, Any]:
     """The person's extra-grant attributes for the municipality's work list: ``eligible``, ``reason``,
     ``first_application_deadline_year_1_or_2``, ``application_deadline_grant_year_{k}_{YEAR}`` for each later
     grant year k of the horizon (k = 2 only once a case for year 1 exists: otherwise year 2 may be the first
-    application, due by the first deadline), ``last_grant_2_year`` and ``settlement_date``."""
+    application, due by the first deadline), ``last_grant_2_year`` and ``settlement_date``. ``eligible`` is
+    None when a parameter is not in force for the person's settlement year."""
+    try:
+        return _attributes(ctx, person)
+    except ParameterError as e:
+        return {"eligible": None, "reason": f"Ingen parameter for ekstratilskudd: {e}.", "rule": R_DECISION.id}
+
+
+def _attributes(ctx: Context, person: PersonFacts) -> dict[str, Any]:
     e = eligibility(ctx, person)
     out: dict[str, Any] = {"eligible": e.eligible, "reason": e.reason, "rule": e.rule}
     if not e.eligible or e.start is None or e.last_grant_2_year is None:
@@ -300,6 +309,16 @@ def _decisions(cases: list[ExtraGrantCase]) -> dict[str, ExtraGrantCase]:
 
 @scheme(SCHEME)
 def extra_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
+    """The lines of the person's granted extra-grant cases for ``grant_year``, and why a case pays nothing (a
+    parameter not in force for the year is pending, never a crash)."""
+    try:
+        return _extra_grant(ctx, person, grant_year)
+    except ParameterError as e:
+        reason = f"Ingen parameter for ekstratilskudd i {grant_year}: {e}."
+        return Outcome(findings=[Finding(person.id, SCHEME, "pending", R_DECISION.id, reason, grant_year)])
+
+
+def _extra_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
     out = Outcome()
     cases = [c for c in person.extra_grant_cases if c.grant_year == grant_year]
     if not cases:

@@ -29,6 +29,7 @@ from nir.grants.engine.facts import CompetenceMapping, Permit, PersonFacts
 from nir.grants.engine.model import Finding, Line, Outcome, Source, rule
 from nir.rules.context import basis_attrs, il9_letter
 from nir.rules.dates import fmt
+from nir.rules.parameters import ParameterError
 
 SCHEME = "mapping_grant"
 GRANT_TYPE = "MAPPING"
@@ -184,6 +185,18 @@ def _host(person: PersonFacts, mapping: CompetenceMapping) -> str | None:
 
 @scheme(SCHEME)
 def mapping_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
+    """The person's mapping-grant line for ``grant_year``, or why there is none (nothing before the year of
+    the person's first mapping; a parameter not in force for the year is pending, never a crash)."""
+    if not person.mappings or grant_year < min(m.date.year for m in person.mappings):
+        return Outcome()
+    try:
+        return _mapping_grant(ctx, person, grant_year)
+    except ParameterError as e:
+        reason = f"Ingen parameter for tilskudd til kompetansekartlegging i {grant_year}: {e}."
+        return Outcome(findings=[Finding(person.id, SCHEME, "pending", R_GRANT.id, reason, grant_year)])
+
+
+def _mapping_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
     out = Outcome()
     c = counted(ctx, person, grant_year)
     if c is None:
