@@ -172,3 +172,13 @@ def test_years_before_the_first_mapping_say_nothing_and_a_year_without_parameter
     assert outcome(f, 2019, known_at=None) == engine.Outcome()
     (finding,) = outcome(facts(decided="2019-05-01", mapped="2019-06-01"), 2019, known_at=None).findings
     assert finding.kind == "pending" and "Ingen parameter" in finding.reason
+
+
+def test_a_mapping_on_or_after_the_settlement_day_is_not_a_mapping_in_the_reception_centre():
+    """A.6 «Who»: residents of reception centres mapped under il. § 6 (before settlement)."""
+    f = facts(mapped="2024-05-01")
+    f["settlements"] = [{"municipality": "4601", "date": "2024-05-01", "kind": "by_agreement"}]
+    (finding,) = outcome(f).findings
+    assert finding.rule == "mapping_grant_legal_basis" and "før bosetting" in finding.reason
+    f["settlements"][0]["date"] = "2024-05-02"
+    assert outcome(f).lines

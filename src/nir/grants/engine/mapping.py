@@ -156,6 +156,16 @@ def counted(ctx: Context, person: PersonFacts, grant_year: int) -> Counted | Fin
         if any(m.legal_basis == "il_6a_simplified" for m in person.mappings):
             return no(R_COLLECTIVE.id, "Forenklet kartlegging etter il. § 6 A utløser ikke tilskuddet.")
         return no(R_LEGAL_BASIS.id, "Kartleggingen er ikke gjort etter il. § 6 i mottak før bosetting.")
+    settled = person.first_settlement
+    if settled is not None:
+        before = [m for m in mappings if m.date < settled.date]
+        if not before:
+            return no(
+                R_LEGAL_BASIS.id,
+                f"Kartlagt {fmt(mappings[0].date)}, ikke før bosettingen {fmt(settled.date)}: tilskuddet gjelder "
+                "kartlegging i mottak før bosetting (il. § 6).",
+            )
+        mappings = before
     in_tool = [m for m in mappings if m.registered_in_tool]
     if not in_tool:
         return no(R_TOOL.id, "Kartleggingen er ikke registrert i IMDis verktøy.")
