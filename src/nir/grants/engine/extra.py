@@ -139,6 +139,14 @@ R_RATE = rule(
 )
 
 
+def kr(value: object) -> str:
+    """An amount as bokmål text: «1 344 kr», «1 608 000 kr» (decimals kept when there are any)."""
+    d = Decimal(str(value))
+    whole = d == d.to_integral_value()
+    text = f"{d:,.0f}" if whole else f"{d:,.2f}"
+    return text.replace(",", "\u00a0").replace(".", ",") + " kr"
+
+
 @dataclass(frozen=True)
 class Eligibility:
     """Whether the person can get the extra grant, why, and the dates its deadlines count from."""
@@ -151,10 +159,6 @@ class Eligibility:
     start: dt.date | None = None  # the settlement date (a child born after settlement: the birth date)
     last_grant_2_year: int | None = None
     horizon_reason: str = ""
-
-    @property
-    def start_year(self) -> int | None:
-        return self.start.year if self.start else None
 
 
 def _param(ctx: Context, name: str, year: int) -> Any:
@@ -182,7 +186,7 @@ def _horizon(ctx: Context, person: PersonFacts, start: dt.date) -> tuple[int, st
             f"Enslig mindreårig: tilskudd 2 i minst {years} år, til og med {last} ({years}. år), som ikke er "
             f"tidligere enn året personen fyller {age} ({em_last})."
         )
-    return last, f"Tilskudd 2 kan gis til og med {last} ({years}. år etter bosettingsåret {start.year} medregnet)."
+    return last, f"Tilskudd 2 kan gis til og med {last} ({years}. år, bosettingsåret {start.year} er år 1)."
 
 
 def eligibility(ctx: Context, person: PersonFacts, _seen: frozenset[str] = frozenset()) -> Eligibility:
@@ -208,10 +212,11 @@ def eligibility(ctx: Context, person: PersonFacts, _seen: frozenset[str] = froze
                         last,
                         why,
                     )
+                when = "før" if person.birth_date < m.settlement.date else f"mer enn {months} måneder etter"
                 return Eligibility(
                     False,
-                    f"Født {fmt(person.birth_date)}, mer enn {months} måneder etter morens bosetting "
-                    f"{fmt(m.settlement.date)}.",
+                    f"Født {fmt(person.birth_date)}, {when} morens bosetting {fmt(m.settlement.date)}, og ikke "
+                    "selv bosatt.",
                     R_TARGET_GROUP.id,
                 )
         return Eligibility(False, "Ingen bosetting er registrert.", R_BY_AGREEMENT.id)
@@ -388,7 +393,7 @@ def _extra_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
         cap = Decimal(str(rate.value))
         amount = min(case.amount_granted, cap)
         capped = (
-            f" Innvilget {case.amount_granted} kr er over høyeste beløp {cap} kr for {grant_year}; {cap} kr regnes."
+            f" Innvilget {kr(case.amount_granted)} er over høyeste beløp {kr(cap)} for {grant_year}; {kr(cap)} regnes."
             if case.amount_granted > cap
             else ""
         )
@@ -404,7 +409,7 @@ def _extra_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
                 rate=rate,
                 explanation=(
                     f"Ekstratilskudd, {name}, for tilskuddsår {grant_year} (år {k} etter bosetting "
-                    f"{fmt(e.start)}): innvilget {fmt(case.decided_at)}, {amount} kr.{capped}"
+                    f"{fmt(e.start)}): innvilget {fmt(case.decided_at)}, {kr(amount)}.{capped}"
                 ),
                 year_index=k,
                 due_from=case.decided_at,

@@ -109,6 +109,14 @@ R_RATE = rule(
 )
 
 
+def kr(value: object) -> str:
+    """An amount as bokmål text: «1 344 kr», «1 608 000 kr» (decimals kept when there are any)."""
+    d = Decimal(str(value))
+    whole = d == d.to_integral_value()
+    text = f"{d:,.0f}" if whole else f"{d:,.2f}"
+    return text.replace(",", "\u00a0").replace(".", ",") + " kr"
+
+
 @dataclass(frozen=True)
 class Counted:
     """When and why a person counts for the mapping grant: the grant year, the mapping and permit used."""
@@ -277,7 +285,7 @@ def _mapping_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcom
             rate=rate,
             explanation=(
                 f"Kompetansekartlegging i mottak (il. § 6), {when}, registrert i IMDis verktøy: "
-                f"{rate.value} kr til vertskommunen {host} for {grant_year}, utbetales i desember."
+                f"{kr(rate.value)} til vertskommunen {host} for {grant_year}, utbetales i desember."
             ),
             due_from=_month_day(ctx, "mapping_grant.paid_from", grant_year),
             facts_used=(c.mapping.path, c.permit.path),
