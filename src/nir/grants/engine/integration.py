@@ -760,7 +760,11 @@ def _year_one(ctx: Context, person: PersonFacts, basis: TargetGroup, start: dt.d
     category, why, rule_id = _year1_category(ctx, person, basis, start)
     code = YEAR1_CODES[category]
     wanted: list[tuple[str, GrantRule, str]] = [
-        (code, R_YEAR1_UM if rule_id == R_YEAR1_UM.id else R_YEAR1, f"{CATEGORY_NB[category]} ({why}); {basis.reason}")
+        (
+            code,
+            R_YEAR1_UM if rule_id == R_YEAR1_UM.id else R_YEAR1,
+            f"{CATEGORY_NB[category]} ({why}); {basis.reason.rstrip('.')}",
+        )
     ]
     age = person.age_on(start)
     if age is not None:
@@ -819,6 +823,12 @@ def _rate_missing(person: PersonFacts, grant_type: str, grant_year: int) -> Find
     )  # fmt: skip
 
 
+def _start_facts(person: PersonFacts, basis: TargetGroup) -> tuple[str, ...]:
+    """The facts the target group and the start date were read from."""
+    start = ("birth_date",) if basis.group == 4 else (person.first_settlement.path,) if person.first_settlement else ()
+    return tuple(dict.fromkeys((*basis.facts_used, *start)))
+
+
 def _later_year(
     ctx: Context, person: PersonFacts, basis: TargetGroup, start: dt.date, k: int, grant_year: int
 ) -> Outcome:
@@ -832,7 +842,7 @@ def _later_year(
     months = months_in_year(person, grant_year, 1, extra)
     runs, missing = month_runs(person, grant_year, months, kept)
     return later_year_lines(
-        person, SCHEME, code, grant_year, k, rate, runs, missing, kept, basis.facts_used,
+        person, SCHEME, code, grant_year, k, rate, runs, missing, kept, _start_facts(person, basis),
         f"Integreringstilskudd år {k} av {basis.max_years} (tilskuddet startet {fmt(start)})",
         (R_LATER_YEARS, R_MOVING), R_EXIT,
     )  # fmt: skip

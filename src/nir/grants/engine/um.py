@@ -174,7 +174,8 @@ def um_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
     months = it.months_in_year(person, grant_year, first_month, extra)
     runs, missing_months = it.month_runs(person, grant_year, months, kept, settlement)
     out = it.later_year_lines(
-        person, SCHEME, code, grant_year, None, rate, runs, missing_months, kept, (settlement.path, "birth_date"),
+        person, SCHEME, code, grant_year, None, rate, runs, missing_months, kept,
+        tuple(dict.fromkeys((*basis.facts_used, settlement.path, "birth_date"))),
         f"EM-tilskudd, født {born}, sats {band}", (R_BANDS, R_MOVING), R_MOVING,
     )  # fmt: skip
     if first_year_text:
