@@ -441,3 +441,14 @@ def test_every_integration_and_em_rule_is_declared_once_with_a_source() -> None:
     assert len(mine) >= 20
     assert all(r.sources and r.title for r in mine)
     assert not any(r.verified for r in mine if any(s.mark in ("I", "P2", "R") for s in r.sources))
+
+
+def test_a1_1_a_reception_centre_address_is_not_the_settled_address() -> None:
+    """grants.md A.1.1 (residences[].kind reception_centre) with A.2.7: only an ordinary Folkeregister address
+    in the municipality lets the grant be computed."""
+    facts = refugee()
+    facts["residences"] = [
+        {"municipality": "3401", "from": "2023-10-01", "source": "folkeregisteret", "kind": "reception_centre"}
+    ]
+    out = run(ctx({"P": facts}), "P", 2024)
+    assert out.lines == [] and "Folkeregisteret" in out.findings[0].reason

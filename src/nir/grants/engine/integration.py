@@ -536,7 +536,18 @@ def target_group(ctx: Context, person: PersonFacts, grant_year: int, depth: int 
 
 
 def _folkeregister(person: PersonFacts) -> list[Residence]:
-    return [r for r in person.residences if r.from_folkeregister]
+    """The person's ordinary addresses registered in the Folkeregister (a reception centre is not a
+    municipality's settled resident, and the municipality's own registration does not count: A.1.1)."""
+    return [r for r in person.residences if r.from_folkeregister and r.kind != "reception_centre"]
+
+
+def address_on(person: PersonFacts, day: dt.date) -> Residence | None:
+    """The ordinary Folkeregister address on ``day`` (the latest starting one when several overlap)."""
+    found = None
+    for r in _folkeregister(person):
+        if r.start <= day and (r.end is None or day <= r.end):
+            found = r
+    return found
 
 
 def grant_start(ctx: Context, person: PersonFacts, basis: TargetGroup) -> tuple[dt.date | None, str]:
@@ -595,7 +606,7 @@ def address_for_month(person: PersonFacts, year: int, month: int, kept: int) -> 
     last day of the month ``kept`` + 1 months before it; before the person had any address, to the first
     address held in the month."""
     first = dt.date(year, month, 1)
-    found = person.residence_on(add_months(first, -kept) - ONE_DAY)
+    found = address_on(person, add_months(first, -kept) - ONE_DAY)
     if found is not None:
         return found
     last = add_months(first, 1) - ONE_DAY
@@ -751,7 +762,7 @@ def _year_one(ctx: Context, person: PersonFacts, basis: TargetGroup, start: dt.d
     if settlement is not None and basis.group != 4:
         municipality, where = settlement.municipality, settlement.path
     else:
-        r = person.residence_on(start) or next((x for x in _folkeregister(person) if x.start >= start), None)
+        r = address_on(person, start) or next((x for x in _folkeregister(person) if x.start >= start), None)
         municipality, where = (r.municipality, r.path) if r else ("", "")
     if not municipality:
         return _pending(person, "Venter: ingen folkeregistrert adresse ved tilskuddets start.", grant_year)
