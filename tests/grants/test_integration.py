@@ -452,3 +452,15 @@ def test_a1_1_a_reception_centre_address_is_not_the_settled_address() -> None:
     ]
     out = run(ctx({"P": facts}), "P", 2024)
     assert out.lines == [] and "Folkeregisteret" in out.findings[0].reason
+
+
+def test_a2_6_a_move_right_after_a_december_settlement_leaves_january_with_the_settlement_municipality_p2() -> None:
+    """grants.md A.2.2 (settled 20 December: year 1 for those days, year 2 from 1 January [P]) with A.2.6 [P2]:
+    settled 16 December, moved 20 December: the old municipality keeps December and January."""
+    facts = refugee(settled="2024-12-16", mun="1103")
+    facts["residences"] = [
+        {"municipality": "1103", "from": "2024-12-16", "to": "2024-12-19", "source": "folkeregisteret"},
+        {"municipality": "4601", "from": "2024-12-20", "source": "folkeregisteret"},
+    ]
+    lines = run(ctx({"P": facts}, rates(("AR-2", 2025, 120_000))), "P", 2025).lines
+    assert [(ln.recipient, len(ln.earned)) for ln in lines] == [("municipality:1103", 1), ("municipality:4601", 11)]

@@ -603,15 +603,17 @@ def registration_missing(person: PersonFacts, basis: TargetGroup, start: dt.date
 def address_for_month(person: PersonFacts, year: int, month: int, kept: int) -> Residence | None:
     """The registered address that decides who is entitled to ``month``: after a move on day d the old
     municipality keeps month(d) and ``kept`` months after it, so the month goes to the address held on the
-    last day of the month ``kept`` + 1 months before it; before the person had any address, to the first
-    address held in the month."""
+    last day of the month ``kept`` + 1 months before it. With no address on that day (the person had none
+    yet), the first address taken after it, if taken by the month's end: a person settled on 16 December
+    who moves on 20 December leaves January with the settlement municipality."""
     first = dt.date(year, month, 1)
-    found = address_on(person, add_months(first, -kept) - ONE_DAY)
+    lookback = add_months(first, -kept) - ONE_DAY
+    found = address_on(person, lookback)
     if found is not None:
         return found
     last = add_months(first, 1) - ONE_DAY
-    held = [r for r in _folkeregister(person) if r.start <= last and (r.end is None or r.end >= first)]
-    return held[0] if held else None
+    later = [r for r in _folkeregister(person) if lookback < r.start <= last]
+    return min(later, key=lambda r: r.start) if later else None
 
 
 @dataclass(frozen=True)
