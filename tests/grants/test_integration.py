@@ -464,3 +464,16 @@ def test_a2_6_a_move_right_after_a_december_settlement_leaves_january_with_the_s
     ]
     lines = run(ctx({"P": facts}, rates(("AR-2", 2025, 120_000))), "P", 2025).lines
     assert [(ln.recipient, len(ln.earned)) for ln in lines] == [("municipality:1103", 1), ("municipality:4601", 11)]
+
+
+def test_a1_a_year_before_the_parameters_is_pending_not_a_crash_of_the_round() -> None:
+    """grants.md A.1 payment-round algorithm: every open grant year is computed for every person; a year before
+    the parameters' valid_from (here 2009) must not stop the round."""
+    facts = refugee(settled="2009-03-01")
+    facts["permits"][0]["decision_date"] = "2009-01-10"
+    c = ctx({"P": facts})
+    for scheme in ("integration_grant", "um_grant"):
+        out = engine.entitlements(c, "P", 2009, [scheme])
+        assert out.lines == []
+    out = run(c, "P", 2009)
+    assert out.findings[0].kind == "pending" and "2009" in out.findings[0].reason

@@ -21,7 +21,7 @@ from nir.grants.engine import Context, scheme
 from nir.grants.engine.facts import Permit, PersonFacts, Residence, Settlement
 from nir.grants.engine.model import Finding, GrantRule, Line, Outcome, Source, rule
 from nir.rules.dates import ONE_DAY, add_months, fmt
-from nir.rules.parameters import Version
+from nir.rules.parameters import ParameterError, Version
 
 SCHEME = "integration_grant"
 MONTHS_PER_YEAR = 12
@@ -684,7 +684,17 @@ def exit_text(person: PersonFacts) -> str:
 
 @scheme(SCHEME)
 def integration_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
-    """The integration-grant lines ``person`` triggers for ``grant_year`` (grants.md A.2.8), or why not."""
+    """The integration-grant lines ``person`` triggers for ``grant_year`` (grants.md A.2.8), or why not. A year
+    no parameter version covers (before the parameters' valid_from) is pending, never a crash of the round."""
+    try:
+        return _integration_grant(ctx, person, grant_year)
+    except ParameterError as e:
+        return _pending(
+            person, f"Venter: integreringstilskuddets parametere gjelder ikke for {grant_year} ({e}).", grant_year
+        )
+
+
+def _integration_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
     basis = target_group(ctx, person, grant_year)
     if basis.status == "pending":
         return _pending(person, basis.reason, grant_year)

@@ -90,7 +90,16 @@ def um_grant(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
             f"Venter: EM-tilskuddets parametere (aldersgrenser, satsbånd) gjelder ikke for {grant_year}.",
             grant_year,
         )  # fmt: skip
-    basis = it.target_group(ctx, person, grant_year)
+    try:
+        basis = it.target_group(ctx, person, grant_year)
+    except ParameterError as e:
+        return _finding(
+            person,
+            "pending",
+            R_TARGET.id,
+            f"Venter: målgruppens parametere gjelder ikke for {grant_year} ({e}).",
+            grant_year,
+        )
     if basis.status == "pending":
         return _finding(person, "pending", basis.rule, basis.reason, grant_year)
     if not basis.eligible:
