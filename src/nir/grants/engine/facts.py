@@ -1,7 +1,7 @@
 """A person's facts as the grants read them, as known at a cut-off (grants.md A.1.1).
 
 The input is the register's interchange ``facts`` object with the grants' optional keys: ``permits[]``
-(``effectuation_date``), ``settlements[]`` (``kind``, ``household_id``, ``household_role``),
+(``effectuation_date``, ``limitation``), ``settlements[]`` (``kind``, ``household_id``, ``household_role``),
 ``residences[]`` (``to``, ``source``, ``kind``, ``reception_centre``), ``decisions[]``
 (``follow_up_municipality``), ``mother``, ``citizenship``, ``unaccompanied_minor``,
 ``family_reunification``, ``emigration_date``, ``death_date``, ``upper_secondary_enrolments[]``,
@@ -36,6 +36,9 @@ class Permit:
     decision_date: dt.date
     arrival_date: dt.date | None = None
     effectuation_date: dt.date | None = None
+    # A limited permit (grants.md A.2.1): "non_renewable" (temporary, cannot be renewed, no basis for permanent
+    # residence) or "pending_identity" (limited pending documented identity); None: an ordinary permit.
+    limitation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +299,7 @@ def parse(person_id: str, facts: Mapping[str, Any], known_at: dt.datetime | None
                 _req_date(x.get("decision_date"), f"{f}{path}.decision_date"),
                 _date(x.get("arrival_date"), f"{f}{path}.arrival_date"),
                 _date(x.get("effectuation_date"), f"{f}{path}.effectuation_date"),
+                x.get("limitation") or None,
             )
             for path, x in _items(facts, "permits", known_at)
         ),
