@@ -87,8 +87,8 @@ def test_grant_2_horizon_unaccompanied_minor_to_the_year_they_turn_20_never_fewe
     [
         (facts(kind="self_settled"), "extra_grant_by_agreement"),
         (facts(kind="family_arrival"), "extra_grant_by_agreement"),
-        (facts(basis="work"), "extra_grant_target_group"),
-        (facts(basis="family_of_norwegian"), "extra_grant_target_group"),
+        (facts(basis="work"), "integration.target_group.outside"),  # the integration grant's A.2.1, one definition
+        (facts(basis="family_of_norwegian"), "integration.target_group.outside"),
         ({"birth_date": "1980-01-01", "permits": [{"basis": "utl_28", "decision_date": "2024-01-05"}]}, None),
     ],
 )
@@ -208,7 +208,6 @@ def test_the_parameters_have_sources_and_the_deadline_rules_name_the_day_arithme
         "grant_1_years",
         "grant_2_years",
         "unaccompanied_minor_last_age",
-        "born_after_mother_settlement_max_months",
     ):
         assert ps.get(f"extra_grant.{name}", dt.date(2024, 1, 1)).source
     assert not RULES[extra.R_FIRST_DEADLINE.id].verified and not RULES[extra.R_LATER_DEADLINE.id].verified

@@ -4,10 +4,9 @@ kap. 671 post 60 — grants.md A.4, A.8.
 The grant is **applied for**: the municipality applies in IMDi Tilskudd, and IMDi's caseworker decides the
 amount (the medical assessment stays theirs). The register does three things [I]:
 
-* **eligibility** (:func:`eligibility`): the person is in the integration grant's target group (a permit
-  with an il. § 9 letter in the code list — the narrow local check of A.2.1 until the integration module's
-  target-group function is merged; a child born up to ``extra_grant.born_after_mother_settlement_max_months``
-  after an eligible mother's settlement is included) and is **settled by agreement**;
+* **eligibility** (:func:`eligibility`): the person is in the integration grant's target group
+  (``integration.target_group``, A.2.1's one definition: a child born up to six months after the mother's
+  settlement is included), not a family immigrant, and **settled by agreement**;
 * **deadlines** (:data:`ATTRIBUTES` ``["extra_grant"]``): the first application for grant year 1 or 2 is due
   ``extra_grant.first_application_months`` (14) after the settlement date, each later one
   ``extra_grant.later_application_months`` (2) after the grant year has passed; "N months after" keeps the
@@ -28,10 +27,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from nir.grants.engine import ATTRIBUTES, Context, scheme
+from nir.grants.engine import ATTRIBUTES, Context, integration, scheme
 from nir.grants.engine.facts import ExtraGrantCase, Permit, PersonFacts, Settlement
 from nir.grants.engine.model import Finding, Line, Outcome, Source, rule
-from nir.rules.context import il9_letter
 from nir.rules.dates import add_months, fmt
 from nir.rules.parameters import ParameterError
 
@@ -165,12 +163,6 @@ def _param(ctx: Context, name: str, year: int) -> Any:
     return ctx.value(f"extra_grant.{name}", year)
 
 
-def _target_permit(person: PersonFacts) -> Permit | None:
-    """The first permit in the integration grant's target group, narrowly: a basis with an il. § 9 letter.
-    TODO(lead): replace by the integration module's target-group function when it is on main."""
-    return next((p for p in person.permits if il9_letter(p.basis)), None)
-
-
 def _horizon(ctx: Context, person: PersonFacts, start: dt.date) -> tuple[int, str]:
     years = int(_param(ctx, "grant_2_years", start.year))
     last = start.year + years - 1
@@ -189,56 +181,42 @@ def _horizon(ctx: Context, person: PersonFacts, start: dt.date) -> tuple[int, st
     return last, f"Tilskudd 2 kan gis til og med {last} ({years}. år, bosettingsåret {start.year} er år 1)."
 
 
-def eligibility(ctx: Context, person: PersonFacts, _seen: frozenset[str] = frozenset()) -> Eligibility:
-    """The person's eligibility for the extra grant (grants.md A.4 «Who»)."""
+def eligibility(ctx: Context, person: PersonFacts) -> Eligibility:
+    """The person's eligibility for the extra grant (grants.md A.4 «Who»): in the integration grant's target
+    group (``integration.target_group``, the one definition of A.2.1: refugees, a child born up to six
+    months after the mother's settlement …), not a family immigrant (they count only when settled under a
+    special agreement, which the register does not hold: not eligible, unverified), and settled by agreement
+    (a child born after settlement: the mother's settlement)."""
     settlement = person.first_settlement
+    mother = ctx.population.get(person.mother)
+    if settlement is None and mother is not None and person.birth_date is not None:
+        settlement = mother.first_settlement
     if settlement is None:
-        mother = ctx.population.get(person.mother)
-        if mother is not None and person.birth_date is not None and mother.id not in _seen:
-            m = eligibility(ctx, mother, _seen | {person.id})
-            if m.eligible and m.settlement is not None:
-                months = int(_param(ctx, "born_after_mother_settlement_max_months", person.birth_date.year))
-                latest = add_months(m.settlement.date, months)
-                if m.settlement.date <= person.birth_date <= latest:
-                    last, why = _horizon(ctx, person, person.birth_date)
-                    return Eligibility(
-                        True,
-                        f"Født {fmt(person.birth_date)}, innen {months} måneder etter morens bosetting etter avtale "
-                        f"{fmt(m.settlement.date)}. {why}",
-                        R_TARGET_GROUP.id,
-                        m.settlement,
-                        m.permit,
-                        person.birth_date,
-                        last,
-                        why,
-                    )
-                when = "før" if person.birth_date < m.settlement.date else f"mer enn {months} måneder etter"
-                return Eligibility(
-                    False,
-                    f"Født {fmt(person.birth_date)}, {when} morens bosetting {fmt(m.settlement.date)}, og ikke "
-                    "selv bosatt.",
-                    R_TARGET_GROUP.id,
-                )
         return Eligibility(False, "Ingen bosetting er registrert.", R_BY_AGREEMENT.id)
     if settlement.kind != "by_agreement" and not settlement.by_agreement:
         return Eligibility(False, "Ekstratilskudd krever bosetting etter avtale.", R_BY_AGREEMENT.id, settlement)
-    permit = _target_permit(person)
-    if permit is None:
+    start = settlement.date if person.first_settlement is not None or person.birth_date is None else person.birth_date
+    group = integration.target_group(ctx, person, start.year)
+    if not group.eligible:
+        return Eligibility(False, group.reason, group.rule, settlement)
+    if group.group == integration.FAMILY_GROUP:
         return Eligibility(
             False,
-            "Ingen tillatelse i målgruppen for integreringstilskudd (il. § 9).",
+            "Familieinnvandrere gir ekstratilskudd bare når de er bosatt etter en særskilt avtale, som registeret "
+            "ikke har (ikke verifisert).",
             R_TARGET_GROUP.id,
             settlement,
         )
-    last, why = _horizon(ctx, person, settlement.date)
+    last, why = _horizon(ctx, person, start)
+    born = f"Født {fmt(start)}, " if start != settlement.date else ""
     return Eligibility(
         True,
-        f"Bosatt etter avtale {fmt(settlement.date)} i kommune {settlement.municipality} med tillatelse i målgruppen "
-        f"for integreringstilskudd. {why}",
+        f"{born}bosatt etter avtale {fmt(settlement.date)} i kommune {settlement.municipality}, i målgruppen for "
+        f"integreringstilskudd ({group.reason}). {why}",
         R_TARGET_GROUP.id,
         settlement,
-        permit,
-        settlement.date,
+        group.permit,
+        start,
         last,
         why,
     )

@@ -211,6 +211,7 @@ REFUGEE_BASES = {
     "utl_35_3": "overføringsflyktning (utl. § 35 tredje ledd)",
 }
 FAMILY_BASIS = "family_of_protected"
+FAMILY_GROUP = 2  # A.2.1 group 2: family immigrants to a person in group 1
 INDEPENDENT_BASIS = "utl_53"
 FAMILY_WITH_CHILDREN_LIMITED = "utl_38_5"
 OUTSIDE_BASES = {
@@ -451,13 +452,13 @@ def _family_basis(
             f"Målgruppe 2: familieinnvandrer til en person med opphold på humanitært grunnlag ({ref_basis}), søkt "
             f"{gap} etter referansepersonens bosetting (grense {limit_years} år); tilskudd i {years} år, ikke "
             f"{default_years} (regelen for hvilke grunnlag som er humanitære, er ikke verifisert).",
-            2, permit, years, facts_used=used,
+            FAMILY_GROUP, permit, years, facts_used=used,
         )  # fmt: skip
     return TargetGroup(
         "eligible", R_FAMILY.id,
         f"Målgruppe 2: familieinnvandrer til en person i målgruppe 1 ({ref_basis}), søkt {gap} etter "
         f"referansepersonens bosetting {fmt(settled)} (grense {limit_years} år).",
-        2, permit, default_years, facts_used=used,
+        FAMILY_GROUP, permit, default_years, facts_used=used,
     )  # fmt: skip
 
 
