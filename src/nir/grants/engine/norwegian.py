@@ -23,7 +23,7 @@ the facts do, and a person who leaves the group during the year (turns 67) still
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from math import lcm
@@ -219,40 +219,51 @@ def place_on(person: PersonFacts, day: dt.date) -> tuple[str, str] | None:
     return None
 
 
-def months(person: PersonFacts, start: dt.date, end: dt.date) -> list[Month]:
-    """The months from ``start`` to ``end``, each with the recipient of most of its days (on a tie, the one
+def months(person: PersonFacts, start: dt.date, end: dt.date, anchored: bool = False) -> list[Month]:
+    """The months from ``start`` to ``end`` — calendar months, or (``anchored``) months counted from
+    ``start``'s day (15 March–14 April …) — each with the recipient of most of its days (on a tie, the one
     at the month's end); a month with no known place takes the next known recipient, else the previous."""
     out: list[Month] = []
-    m = start.replace(day=1)
+    spans = [
+        *((e.start, e.end) for e in person.upper_secondary),
+        *((x.start, x.end) for x in person.reception_stays),
+        *((r.start, r.end) for r in person.residences),
+    ]
+    changes = sorted({d for a, b in spans for d in (a, b + DAY if b else None) if d is not None})
+    i = 0
+    m = start if anchored else start.replace(day=1)
     while m <= end:
-        first, last = max(m, start), min(month_end(m), end)
+        nxt = add_months(start, i + 1) if anchored else add_months(m, 1)
+        first, last = max(m, start), min(nxt - DAY, end)
         days: dict[str, int] = {}
         paths: dict[str, str] = {}
-        d = first
         last_seen: str | None = None
-        while d <= last:
-            p = place_on(person, d)
+        cuts = [first, *(c for c in changes if first < c <= last), last + DAY]
+        for a, b in zip(cuts, cuts[1:], strict=False):  # the place is the same on every day of [a, b)
+            p = place_on(person, a)
             if p is not None:
-                days[p[0]] = days.get(p[0], 0) + 1
+                days[p[0]] = days.get(p[0], 0) + (b - a).days
                 paths.setdefault(p[0], p[1])
                 last_seen = p[0]
-            d += DAY
         best = max(days, key=lambda r: (days[r], r == last_seen)) if days else None
         out.append(Month(m, first, last, best, paths.get(best) if best else None))
-        m = add_months(m, 1)
-    for i, mo in enumerate(out):
+        m, i = nxt, i + 1
+    for j, mo in enumerate(out):
         if mo.recipient is None:
-            later = next((x for x in out[i + 1 :] if x.recipient), None)
-            earlier = next((x for x in reversed(out[:i]) if x.recipient), None)
+            later = next((x for x in out[j + 1 :] if x.recipient), None)
+            earlier = next((x for x in reversed(out[:j]) if x.recipient), None)
             src = later or earlier
             if src is not None:
-                out[i] = Month(mo.start, mo.first, mo.last, src.recipient, src.path)
+                out[j] = Month(mo.start, mo.first, mo.last, src.recipient, src.path)
     return out
 
 
-def _norwegian(ctx: Context, person: PersonFacts, year: int, wanted: Iterable[str]) -> tuple[Any, str | None]:
+def _norwegian(
+    ctx: Context, person: PersonFacts, year: int, wanted: Iterable[str], permits: Collection[str]
+) -> tuple[Any, str | None]:
     """The Regelmotor's Norwegian result on the latest quarter end of ``year`` on which the category is one
-    of ``wanted`` (else the result on 31 December), and an error text if the facts cannot be evaluated."""
+    of ``wanted`` (else the result on 31 December), and an error text if the facts cannot be evaluated. The
+    earlier quarter ends are read only if the person holds a permit of ``permits`` (none: not eligible)."""
     wanted = set(wanted)
     first: Any = None
     for month in (12, 9, 6, 3):
@@ -264,6 +275,8 @@ def _norwegian(ctx: Context, person: PersonFacts, year: int, wanted: Iterable[st
         if res.category in wanted:
             return res, None
         first = first or res
+        if not any(p.basis in permits for p in person.permits):
+            break  # no permit that could trigger the grant: the year's end answers (and saves three evaluations)
     return first, None
 
 
@@ -319,7 +332,8 @@ def _check_entry(
     def no(reason: str, rule_id: str = CATEGORY.id, kind: str = "not_eligible") -> Finding:
         return Finding(person.id, scheme_code, kind, rule_id, reason, year)
 
-    res, error = _norwegian(ctx, person, year, [category])
+    allowed = ctx.value(permits_param, year)
+    res, error = _norwegian(ctx, person, year, [category], allowed)
     if error is not None:
         return no(f"Regelmotoren kan ikke lese faktaene: {error}", kind="pending")
     label = {"right_and_duty": "rett og plikt", "right": "rett"}[category]
@@ -511,13 +525,11 @@ def collective(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
     mode = ctx.value("norwegian_grant.p37d_rate_year", e_year)
     if mode not in ("entry_year", "calendar_year"):
         raise ValueError(f"norwegian_grant.p37d_rate_year: ukjent verdi {mode!r}")
-    if mode == "entry_year":
-        lo, hi = (entry.start, last) if grant_year == e_year else (None, None)
-    else:
-        lo, hi = max(entry.start, dt.date(grant_year, 1, 1)), min(last, dt.date(grant_year, 12, 31))
     if grant_year >= last.year:
         _un43g(ctx, person, grant_year, last, out)
-    if lo is None or hi is None or lo > hi:
+    all_months = months(person, entry.start, last, anchored=True)
+    ms = [m for m in all_months if (e_year if mode == "entry_year" else m.start.year) == grant_year]
+    if not ms:
         if grant_year < e_year or grant_year > last.year:
             reason = f"Året med § 37 d-tilskudd er {fmt(entry.start)}–{fmt(last)}; ikke {grant_year}."
         else:
@@ -529,10 +541,10 @@ def collective(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
     if rate is None:
         out.findings.append(no_rate(person, COLLECTIVE, "P37D-AR1", rate_year))
         return out
-    ms = months(person, lo, hi)
-    if not ms or any(m.recipient is None for m in ms):
+    if any(m.recipient is None for m in ms):
         reason = (
-            f"Ingen folkeregistrert adresse, mottaksopphold eller videregående opplæring kjent {fmt(lo)}–{fmt(hi)}."
+            f"Ingen folkeregistrert adresse, mottaksopphold eller videregående opplæring kjent "
+            f"{fmt(ms[0].first)}–{fmt(ms[-1].last)}."
         )
         out.findings.append(Finding(person.id, COLLECTIVE, "pending", RECIPIENT.id, reason, grant_year))
         return out
