@@ -179,6 +179,12 @@ def kr(amount: Decimal | int) -> str:
     return f"{int(Decimal(amount).to_integral_value()):,}".replace(",", " ")
 
 
+def who(recipient: str) -> str:
+    """``municipality:5001`` → «kommune 5001», ``county:46`` → «fylke 46»."""
+    kind, _, number = recipient.partition(":")
+    return f"{ {'municipality': 'kommune', 'county': 'fylke'}.get(kind, kind) } {number}"
+
+
 def fmt(day: dt.date) -> str:
     return day.strftime("%d.%m.%Y")
 
@@ -437,7 +443,12 @@ def spread_lines(
     for recipient in sorted(units, key=lambda r: spans[r][0].start):
         mine = spans[recipient]
         amount = Decimal(rate.value) * len(units[recipient]) / total_units
-        share = f"{len(mine)} av {sum(len(g) for _, g in groups)} måneder" if len(units) > 1 else "hele året"
+        share = (
+            f"{len(mine)} av {sum(len(g) for _, g in groups)} måneder (hver termins andel deles etter månedene i "
+            "terminen)"
+            if len(units) > 1
+            else "hele perioden"
+        )
         out.append(
             Line(
                 person.id,
@@ -447,7 +458,7 @@ def spread_lines(
                 amount,
                 rule_id,
                 rate,
-                f"{explanation} Mottaker {recipient}: {share}, {kr(amount)} kr.",
+                f"{explanation} Mottaker {who(recipient)}: {share}, {kr(amount)} kr.",
                 year_index,
                 (mine[0].first, mine[-1].last),
                 None,
@@ -566,7 +577,7 @@ def collective(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
                 rate,
                 f"Persontilskudd § 37 d (P37D-AR1): kollektiv beskyttelse, rett til norskopplæring fra "
                 f"{fmt(entry.start)} (Regelmotoren), vedtak registrert i NIR; ett år til {fmt(last)}. "
-                f"{len(mine)} av {n_months} måneder hos {recipient}: {kr(amount)} kr av {rate_year}-satsen "
+                f"{len(mine)} av {n_months} måneder hos {who(recipient)}: {kr(amount)} kr av {rate_year}-satsen "
                 f"{kr(rate.value)} kr (satsåret er ikke verifisert).",
                 1,
                 (mine[0].first, mine[-1].last),
