@@ -22,8 +22,8 @@ from decimal import Decimal
 
 from nir.grants.engine import Context, scheme
 from nir.grants.engine.facts import PersonFacts, ReceptionStay
-from nir.grants.engine.model import Finding, Line, Outcome, Source, rule
-from nir.grants.engine.norwegian import fmt, kr, no_rate, quarter_of, quarter_start
+from nir.grants.engine.model import Finding, Line, Outcome, Source, kr, rule
+from nir.grants.engine.norwegian import fmt, no_rate, quarter_of, quarter_start
 from nir.rules.dates import add_months
 
 ASYLUM = "norwegian_grant_asylum"
@@ -128,7 +128,7 @@ def asylum(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
     moved = _moved_to(person, stay)
     base = (
         f"Asylnorsktilskudd (ASYLNORSK, kode er plassholder): asylsøker i mottak {stay.centre} fra {fmt(entry)}, "
-        f"prosedyre {procedure}; sats {kr(rate.value)} kr {grant_year}, utbetales tidligst fra {fmt(due)}."
+        f"prosedyre {procedure}; sats {kr(rate.value)} {grant_year}, utbetales tidligst fra {fmt(due)}."
     )
     if moved is None:
         out.lines.append(
@@ -146,7 +146,7 @@ def asylum(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
             Line(
                 person.id, "ASYLNORSK", grant_year, f"municipality:{s.host_municipality}", share, SPLIT.id, rate,
                 f"{base} Flyttet {fmt(moved.start)} fra vertskommune {stay.host_municipality} til "
-                f"{moved.host_municipality}: delt likt, {kr(share)} kr hver (deles bare én gang).",
+                f"{moved.host_municipality}: delt likt, {kr(share)} hver (deles bare én gang).",
                 None, None, due, (), (stay.path, moved.path, "asylum_duty_group_entry", "asylum_procedure"),
             )
         )  # fmt: skip

@@ -29,7 +29,7 @@ from typing import Any
 
 from nir.grants.engine import ATTRIBUTES, Context, integration, scheme
 from nir.grants.engine.facts import ExtraGrantCase, Permit, PersonFacts, Settlement
-from nir.grants.engine.model import Finding, Line, Outcome, Source, rule
+from nir.grants.engine.model import Finding, Line, Outcome, Source, kr, rule
 from nir.rules.dates import add_months, fmt
 from nir.rules.parameters import ParameterError
 
@@ -135,14 +135,6 @@ R_RATE = rule(
     "Satsen for tilskudd 1 og høyeste beløp for tilskudd 2 for tilskuddsåret (rates.FHT1, rates.FHT2).",
     IMDI_2024,
 )
-
-
-def kr(value: object) -> str:
-    """An amount as bokmål text: «1 344 kr», «1 608 000 kr» (decimals kept when there are any)."""
-    d = Decimal(str(value))
-    whole = d == d.to_integral_value()
-    text = f"{d:,.0f}" if whole else f"{d:,.2f}"
-    return text.replace(",", "\u00a0").replace(".", ",") + " kr"
 
 
 @dataclass(frozen=True)

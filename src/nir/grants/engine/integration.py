@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from nir.grants.engine import Context, scheme
 from nir.grants.engine.facts import Permit, PersonFacts, Residence, Settlement
-from nir.grants.engine.model import Finding, GrantRule, Line, Outcome, Source, rule
+from nir.grants.engine.model import Finding, GrantRule, Line, Outcome, Source, kr, rule
 from nir.rules.dates import ONE_DAY, add_months, fmt
 from nir.rules.parameters import ParameterError, Version
 
@@ -229,14 +229,6 @@ CATEGORY_NB = {"single_adult": "enslig voksen", "adult_in_family": "voksen i fam
 
 
 # --- text helpers ----------------------------------------------------------------------------------
-
-
-def kr(value: object) -> str:
-    """An amount as bokmål text: 241 100 kr (exact decimals kept when not whole)."""
-    d = Decimal(str(value))
-    whole = d == d.to_integral_value()
-    text = f"{int(d):,}" if whole else f"{d:,.2f}"
-    return text.replace(",", " ").replace(".", ",") + " kr"
 
 
 def rate_text(rate: Version, grant_type: str, grant_year: int) -> str:

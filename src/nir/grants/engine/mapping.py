@@ -26,7 +26,7 @@ from decimal import Decimal
 
 from nir.grants.engine import Context, scheme
 from nir.grants.engine.facts import CompetenceMapping, Permit, PersonFacts
-from nir.grants.engine.model import Finding, Line, Outcome, Source, rule
+from nir.grants.engine.model import Finding, Line, Outcome, Source, kr, rule
 from nir.rules.context import basis_attrs, il9_letter
 from nir.rules.dates import fmt
 from nir.rules.parameters import ParameterError
@@ -107,14 +107,6 @@ R_RATE = rule(
     "Sats per kartlagt person for tilskuddsåret (rates.MAPPING).",
     IMDI_2024,
 )
-
-
-def kr(value: object) -> str:
-    """An amount as bokmål text: «1 344 kr», «1 608 000 kr» (decimals kept when there are any)."""
-    d = Decimal(str(value))
-    whole = d == d.to_integral_value()
-    text = f"{d:,.0f}" if whole else f"{d:,.2f}"
-    return text.replace(",", "\u00a0").replace(".", ",") + " kr"
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,13 @@ def rule(rule_id: str, scheme: str, title: str, *sources: Source, verified: bool
     return decl
 
 
+def kr(value: object) -> str:
+    """An amount as the explanations write it: «1\u00a0344 kr», «241\u00a0100 kr» (decimals kept when not whole)."""
+    d = Decimal(str(value))
+    text = f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}"
+    return text.replace(",", "\u00a0").replace(".", ",") + " kr"
+
+
 @dataclass(frozen=True, slots=True)
 class GrantType:
     """IMDi's grant-type code (grants.md A.0), its scheme, bokmål name and how it is earned."""

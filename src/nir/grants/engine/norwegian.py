@@ -31,7 +31,7 @@ from typing import Any
 
 from nir.grants.engine import RECIPIENT_GRANTS, Context, scheme
 from nir.grants.engine.facts import PersonFacts
-from nir.grants.engine.model import Finding, Line, Outcome, Source, rule
+from nir.grants.engine.model import Finding, Line, Outcome, Source, kr, rule
 from nir.rules import InvalidFacts
 from nir.rules.dates import add_months, period_end
 from nir.rules.parameters import Version
@@ -172,11 +172,6 @@ def quarter_start(year: int, quarter: int) -> dt.date:
 
 def month_end(month: dt.date) -> dt.date:
     return add_months(month.replace(day=1), 1) - DAY
-
-
-def kr(amount: Decimal | int) -> str:
-    """``100 000`` (bokmål thousands with a space; whole kroner for the text only)."""
-    return f"{int(Decimal(amount).to_integral_value()):,}".replace(",", " ")
 
 
 def who(recipient: str) -> str:
@@ -458,7 +453,7 @@ def spread_lines(
                 amount,
                 rule_id,
                 rate,
-                f"{explanation} Mottaker {who(recipient)}: {share}, {kr(amount)} kr.",
+                f"{explanation} Mottaker {who(recipient)}: {share}, {kr(amount)}.",
                 year_index,
                 (mine[0].first, mine[-1].last),
                 None,
@@ -511,7 +506,7 @@ def adult(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
     text = (
         f"Persontilskudd norsk år {k} ({grant_type}): rett og plikt fra {fmt(entry.start)} (Regelmotoren), "
         f"vedtak om norskopplæring registrert i NIR. {level.capitalize()} sats etter statsborgerskap "
-        f"{person.citizenship} (kriteriet er ikke verifisert). Årssats {kr(rate.value)} kr {grant_year}, {spread}."
+        f"{person.citizenship} (kriteriet er ikke verifisert). Årssats {kr(rate.value)} {grant_year}, {spread}."
     )
     out.lines.extend(spread_lines(person, grant_type, grant_year, rate, groups, CATEGORY.id, text, k, entry.facts_used))
     return out
@@ -577,8 +572,8 @@ def collective(ctx: Context, person: PersonFacts, grant_year: int) -> Outcome:
                 rate,
                 f"Persontilskudd § 37 d (P37D-AR1): kollektiv beskyttelse, rett til norskopplæring fra "
                 f"{fmt(entry.start)} (Regelmotoren), vedtak registrert i NIR; ett år til {fmt(last)}. "
-                f"{len(mine)} av {n_months} måneder hos {who(recipient)}: {kr(amount)} kr av {rate_year}-satsen "
-                f"{kr(rate.value)} kr (satsåret er ikke verifisert).",
+                f"{len(mine)} av {n_months} måneder hos {who(recipient)}: {kr(amount)} av {rate_year}-satsen "
+                f"{kr(rate.value)} (satsåret er ikke verifisert).",
                 1,
                 (mine[0].first, mine[-1].last),
                 None,
@@ -639,7 +634,7 @@ def base_grant(ctx: Context, recipient: str, persons: int, grant_year: int) -> L
         BASE.id,
         rate,
         f"Grunntilskudd {grant_year} ({grant_type}): {persons} personer i beregningsgrunnlaget, båndet {span} "
-        f"({'lav' if band == 'L' else 'høy'} sats, tolkning), {kr(rate.value)} kr; utbetales i {quarter}. termin. "
+        f"({'lav' if band == 'L' else 'høy'} sats, tolkning), {kr(rate.value)}; utbetales i {quarter}. termin. "
         "Hvordan personene telles, er ikke avklart.",
         None,
         (dt.date(grant_year, 1, 1), dt.date(grant_year, 12, 31)),
