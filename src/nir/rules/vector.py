@@ -65,13 +65,13 @@ import numpy as np
 from nir.codes import code_list
 from nir.rules import introduksjonsloven as introl
 from nir.rules import parameters as parameters_mod
-from nir.rules.columns import ColumnContext
+from nir.rules.columns import ColumnContext, bounds
 from nir.rules.columns import any_row as _any
 from nir.rules.columns import first_row as _first
 from nir.rules.columns import last_row as _last
 from nir.rules.columns import take as _take
 from nir.rules.context import codes, il9_letter
-from nir.rules.dates import NAT, date_of, day, ymd_days
+from nir.rules.dates import NAT, date_of, day, month_days
 from nir.rules.dates import add_months_days as add_months
 from nir.rules.dates import age_on_days as age_on
 from nir.rules.dates import birthday_days as birthday
@@ -511,6 +511,7 @@ def _as_days(values: Any) -> np.ndarray:
 class _Table:
     person: np.ndarray
     cols: dict[str, np.ndarray]
+    bounds: np.ndarray = field(default_factory=lambda: np.zeros(1, I64))
 
     def __len__(self) -> int:
         return len(self.person)
@@ -523,6 +524,15 @@ class _Table:
 
     def take(self, idx: np.ndarray) -> _Table:
         return _Table(self.person[idx], {k: v[idx] for k, v in self.cols.items()})
+
+    def in_effect(self, key: str, as_of: int, n: int) -> _Table:
+        """The rows dated on or before ``as_of`` (later facts are not in effect, Context.build), sorted like
+        parse_facts sorts them, with each person's row bounds (read by first_row, last_row, any_row)."""
+        d, order = self.cols[key], self.cols.get("order")
+        rows = np.flatnonzero((d <= as_of) & (d != NAT))
+        t = self.take(rows[_sort(self.person[rows], d[rows], None if order is None else order[rows])])
+        t.bounds = bounds(t.person, n)
+        return t
 
 
 def _sort(person: np.ndarray, key: np.ndarray, order: np.ndarray | None) -> np.ndarray:
@@ -968,23 +978,15 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     bad = E.fallback.copy()
     errors = np.zeros(n, np.uint32)
     birth = np.where(bad, 0, E.birth)
-    bymd = ymd_days(birth)
+    bymd = month_days(birth)
 
     def err(rows_person: np.ndarray, name: str) -> None:
         errors[rows_person] |= _E[name]
 
-    # facts dated after as_of are not in effect (Context.build); sort like parse_facts
-    P = E.permits
-    P = P.take(np.flatnonzero((P.decision_date <= A) & (P.decision_date != NAT)))
-    P = P.take(_sort(P.person, P.decision_date, P.cols.get("order")))
-    S = E.settlements
-    S = S.take(np.flatnonzero((S.date <= A) & (S.date != NAT)))
-    S = S.take(_sort(S.person, S.date, S.cols.get("order")))
-    R = E.residences
-    R = R.take(np.flatnonzero((R.cols["from"] <= A) & (R.cols["from"] != NAT)))
-    Dc = E.decisions
-    Dc = Dc.take(np.flatnonzero((Dc.decision_date <= A) & (Dc.decision_date != NAT)))
-    Dc = Dc.take(_sort(Dc.person, Dc.decision_date, Dc.cols.get("order")))
+    P = E.permits.in_effect("decision_date", A, n)
+    S = E.settlements.in_effect("date", A, n)
+    R = E.residences.in_effect("from", A, n)
+    Dc = E.decisions.in_effect("decision_date", A, n)
     Ab = E.absences
 
     pp, pb, pd = P.person, P.basis.astype(I64), P.decision_date
@@ -996,18 +998,17 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     noneea = pb != eea_b
 
     # living in a municipality: the first settlement or residence (common.lives_in_municipality)
-    R = R.take(_sort(R.person, R.cols["from"], R.cols.get("order")))
-    first_settle = _take(S.date, _first(S.person, np.ones(len(S), bool), n), NAT)
-    first_res = _take(R.cols["from"], _first(R.person, np.ones(len(R), bool), n), NAT)
+    first_settle = _take(S.date, _first(S.bounds, np.ones(len(S), bool)), NAT)
+    first_res = _take(R.cols["from"], _first(R.bounds, np.ones(len(R), bool)), NAT)
     lives_date = np.where(
         first_settle == NAT, first_res, np.where(first_res == NAT, first_settle, np.minimum(first_settle, first_res))
     )
     lives = lives_date != NAT
-    agreed = _any(S.person, S.by_agreement, n)
+    agreed = _any(S.bounds, S.by_agreement)
 
     # --- law (if. § 72) ---------------------------------------------------------------
     law_start = params.find("law.integreringsloven_from", as_of)
-    counting = _first(pp, noneea, n)  # -1: no permit giving rights or duties (if_72_which_act.counting_permit)
+    counting = _first(P.bounds, noneea)  # -1: no permit giving rights or duties (if_72_which_act.counting_permit)
     integ = if_72.law_columns(
         params,
         as_of,
@@ -1060,10 +1061,10 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     nor_wd = absence.workdays_columns(Ab.person, af, at, nor_rows, n)
 
     # --- first / current permits ---------------------------------------------------------
-    f9 = _first(pp, s9, n)
+    f9 = _first(P.bounds, s9)
     f9_dd = _take(pd, f9, NAT)
     f9_b = _take(pb, f9, -1)
-    current = _last(pp, noneea, n)
+    current = _last(P.bounds, noneea)
     cur_b = _take(pb, current, -1)
     cur_dd = _take(pd, current, NAT)
 
@@ -1077,7 +1078,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     ig = integ & ~bad
 
     cc = ColumnContext(n, A, params, bymd, bad, ig, rule_start)
-    has_permit = _any(pp, np.ones(len(P), bool), n)
+    has_permit = _any(P.bounds, np.ones(len(P), bool))
     last_b = _take(pb, current, -1)
     family = v.b_family_other[np.where(last_b < 0, unknown_b, last_b)]
 
@@ -1089,11 +1090,11 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     # which rule decides the category (integreringsloven.intro_category): § 8, ch. 6A, if. § 43h
     first34 = (f9 >= 0) & (f9_b == b34)
     cur_other = (current >= 0) & (cur_b != b34)
-    change = _first(pp, noneea & (pb != b34) & (pd >= f9_dd[pp]), n)  # if_43h_transition.change
+    change = _first(P.bounds, noneea & (pb != b34) & (pd >= f9_dd[pp]))  # if_43h_transition.change
     has_ch6a, has_ch6a_intro = if_43h.ch6a_decision_columns(
         params, as_of, n, dp, ddd, is_part | is_npart, is_part, first34, f9_dd, _take(pd, change, NAT)
     )
-    later9 = _first(pp, s9 & (pb != b34), n)
+    later9 = _first(P.bounds, s9 & (pb != b34))
     cat_wo = il_08.without_s9_columns(cc, has_permit, current >= 0, family, _take(pd, current, 0), lives)
     pre_cat, i_rule = intro_category_columns(
         f9 >= 0,
@@ -1117,13 +1118,13 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     valid_part = is_part & ~late
 
     # loss due to work (il_08_loss_due_to_work.apply)
-    fp_all = _first(dp, valid_part, n)
+    fp_all = _first(Dc.bounds, valid_part)
     loss_out = il_08_loss.check_columns(params, ddd, _take(ddd, fp_all, NAT)[dp], pre_cat[dp] == I_RD)
     for row in il_08_loss.CHECK.rows:
         if isinstance(row.then, str) and row.then != "valid":
             err(dp[is_loss & (loss_out == il_08_loss.CHECK.code(row.then)) & ig[dp]], row.id)
-    fvl = _first(dp, is_loss & (loss_out == il_08_loss.CHECK.code("valid")), n)
-    last_part_dd = _take(ddd, _last(dp, valid_part, n), NAT)
+    fvl = _first(Dc.bounds, is_loss & (loss_out == il_08_loss.CHECK.code("valid")))
+    last_part_dd = _take(ddd, _last(Dc.bounds, valid_part), NAT)
     fvl_dd = _take(ddd, fvl, NAT)
     closed = il_08_loss.closure_columns(fvl >= 0, (last_part_dd != NAT) & (last_part_dd > fvl_dd))
     i_cat = np.where(closed, I_NONE, pre_cat)
@@ -1155,14 +1156,14 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     # Norwegian (il_26_28_norwegian, il_32_norwegian_deadline)
     sec = v.b_section[pb] if len(P) else np.zeros(0, np.int8)
     rel = sec != SECTION_CODE[None]
-    fn = _first(pp, rel & (sec != SECTION_CODE["28"]), n)
-    fn = np.where(fn >= 0, fn, _first(pp, rel, n))
+    fn = _first(P.bounds, rel & (sec != SECTION_CODE["28"]))
+    fn = np.where(fn >= 0, fn, _first(P.bounds, rel))
     fn_b, fn_dd = _take(pb, fn, -1), _take(pd, fn, NAT)
     tn = (fn >= 0) & (fn_b == b34) & (current >= 0) & (cur_b != b34)
     # § 43h for Norwegian: the same decisions as above (when the first § 27/6A permit is utl_34 it is f9)
     applies_n = tn & (cur_dd >= fn_dd) & has_ch6a
-    kept = _any(dp, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp]), n) if len(Dc) else np.zeros(n, bool)
-    later_n = _first(pp, rel & (pb != b34) & (pd >= fn_dd[pp]), n) if len(P) else np.full(n, -1, I64)
+    kept = _any(Dc.bounds, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp])) if len(Dc) else np.zeros(n, bool)
+    later_n = _first(P.bounds, rel & (pb != b34) & (pd >= fn_dd[pp])) if len(P) else np.full(n, -1, I64)
 
     def for_permit(prow: np.ndarray) -> np.ndarray:
         sec_ = v.b_section[_take(pb, prow, unknown_b)]
@@ -1174,7 +1175,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     n_cat = np.where(fn < 0, N_NONE, np.where(tn, c_after, c_fn))
     n_permit = np.where(tn & to_later, later_n, fn)
     np_b = _take(pb, n_permit, unknown_b)
-    renewal = _first(pp, (sec == SECTION_CODE["27"]) & (np.arange(len(P)) > n_permit[pp]), n)
+    renewal = _first(P.bounds, (sec == SECTION_CODE["27"]) & (np.arange(len(P)) > n_permit[pp]))
     n_start = il_26.start_columns(
         cc,
         _take(pd, n_permit, 0),
@@ -1182,7 +1183,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         v.b_renewal[np_b],
         _take(pd, renewal, NAT),
         v.b_settlement[np_b],
-        _take(S.date, _first(S.person, S.by_agreement, n), NAT),
+        _take(S.date, _first(S.bounds, S.by_agreement), NAT),
     )
     has_ndl = (n_cat != N_NONE) & (n_permit >= 0) & (n_start != NAT)
     n_deadline, n_months = il_32.deadline_columns(cc, has_ndl, n_start, n_cat == N_RIGHT, E.upper, nor_wd)
@@ -1195,7 +1196,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         in_force_d = introl.in_force_columns(oc)
         fam = v.b_fg[_take(pb, f9, unknown_b)]
         o_cat = introl.intro_category_columns(oc, in_force_d, f9 >= 0, _take(pd, f9, 0), fam, lives, agreed)
-        o_fp = _first(dp, is_part, n) if len(Dc) else np.full(n, -1, I64)
+        o_fp = _first(Dc.bounds, is_part) if len(Dc) else np.full(n, -1, I64)
         o_start = _take(dstart, o_fp, NAT)
         o_has = o_fp >= 0
         prog = introl.programme_columns(oc, in_force_d, o_has, o_start, ext, intro_wd)
@@ -1203,8 +1204,8 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         # Norwegian § 17
         duty_o = np.isin(pb, s17_duty_b)
         relo = v.b_s9[pb] | np.isin(pb, s17_b) if len(P) else np.zeros(0, bool)
-        fo = _first(pp, relo & ~duty_o, n)
-        fo = np.where(fo >= 0, fo, _first(pp, relo, n))
+        fo = _first(P.bounds, relo & ~duty_o)
+        fo = np.where(fo >= 0, fo, _first(P.bounds, relo))
         o_ncat = introl.norwegian_category_columns(
             oc, in_force_d, fo >= 0, _take(pd, fo, 0), np.isin(_take(pb, fo, -1), s17_duty_b)
         )
@@ -1212,10 +1213,8 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     # ======================= assemble ====================================================
     def put(name: str, mask: np.ndarray, values: Any) -> None:
         arr = getattr(res, name)
-        if arr.dtype.kind == "M":
-            arr.view(I64)[mask] = np.broadcast_to(values, (n,))[mask]
-        else:
-            arr[mask] = np.broadcast_to(values, (n,))[mask]
+        arr = arr.view(I64) if arr.dtype.kind == "M" else arr
+        np.putmask(arr, mask, np.broadcast_to(np.asarray(values, arr.dtype), (n,)))
 
     g = integ
     put("intro_category", g, i_cat)

@@ -138,11 +138,11 @@ def union_workdays_days(person: np.ndarray, start: np.ndarray, end: np.ndarray, 
     out = np.zeros(n, np.int64)
     if len(person) == 0:
         return out
-    order = np.lexsort((start, person))
-    p, s, e = person[order], start[order], end[order]
-    base = s.min()
-    span = int(max(e.max(), s.max()) - base) + 3
-    off = p * span - base
+    base = start.min()
+    span = int(max(end.max(), start.max()) - base) + 3
+    off = person * span - base  # one key per (person, day): a stable argsort is far faster than a lexsort
+    order = np.argsort(start + off, kind="stable")
+    p, s, e, off = person[order], start[order], end[order], off[order]
     cm = np.maximum.accumulate(e + off)
     new = np.ones(len(p), bool)
     new[1:] = (s[1:] + off[1:] > cm[:-1] + 1) | (p[1:] != p[:-1])
