@@ -81,7 +81,7 @@ from nir.rules.integreringsforskriften import if_10_19_absence as absence
 from nir.rules.integreringsforskriften import if_43h_transition as if_43h
 from nir.rules.integreringsforskriften import if_72_which_act as if_72
 from nir.rules.integreringsforskriften.if_72_which_act import INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN
-from nir.rules.integreringsloven import INTRO_RULE, decision_validity, intro_category_columns
+from nir.rules.integreringsloven import INTRO_RULE, decision_validity, intro_category_columns, intro_rule_columns
 from nir.rules.integreringsloven import il_08_loss_due_to_work as il_08_loss
 from nir.rules.integreringsloven import il_08_target_group as il_08
 from nir.rules.integreringsloven import il_13_14_final_goals as goals
@@ -183,6 +183,8 @@ class Vocab:
     b_section: np.ndarray = field(repr=False)  # Norwegian: 0 none, 1 § 27, 2 § 28, 3 ch. 6A
     b_renewal: np.ndarray = field(repr=False)  # Norwegian right and duty arise at the first renewal (§ 9 d)
     b_settlement: np.ndarray = field(repr=False)  # … at settlement by agreement (§ 9 e)
+    b_s17: np.ndarray = field(repr=False)  # introduksjonsloven § 17: Norwegian (S17_BASES, S17_DUTY_BASES)
+    b_s17_duty: np.ndarray = field(repr=False)
     t_schemes: np.ndarray = field(repr=False)  # [type, scheme] allowed
     t_from: np.ndarray = field(repr=False)
     t_to: np.ndarray = field(repr=False)
@@ -238,6 +240,8 @@ def vocab() -> Vocab:
         b_section=np.array([SECTION_CODE[il_26.section(b)] for b in b_all], np.int8),
         b_renewal=np.array([il_26.starts_at_renewal(b) for b in b_all]),
         b_settlement=np.array([il_26.starts_at_settlement(b) for b in b_all]),
+        b_s17=np.array([b in introl.S17_BASES for b in b_all]),
+        b_s17_duty=np.array([b in introl.S17_DUTY_BASES for b in b_all]),
         t_schemes=t_schemes,
         t_from=t_from,
         t_to=t_to,
@@ -486,7 +490,7 @@ def _encode(values: Any, kind: str) -> np.ndarray:
     """String codes (or already integer codes) as the integer codes of :func:`vocab`."""
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
-        return arr.astype(np.int16)
+        return arr.astype(np.int16, copy=False)
     v = vocab()
     table, unknown = v.index[kind], len(getattr(v, kind))
     uniq, inv = np.unique(
@@ -499,9 +503,9 @@ def _encode(values: Any, kind: str) -> np.ndarray:
 def _as_days(values: Any) -> np.ndarray:
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
-        return arr.astype(M8).view(I64)
+        return arr.astype(M8, copy=False).view(I64)
     if arr.dtype.kind in "iu":
-        return arr.astype(I64)
+        return arr.astype(I64, copy=False)
     if arr.dtype == object:
         arr = np.array([None if x is None or x == "" else x for x in arr.tolist()], dtype=M8)
     return np.asarray(arr, dtype=M8).view(I64)
@@ -605,10 +609,8 @@ CHUNK = 32_768  # persons per vectorised step: small temporaries stay in cache a
 
 def _evaluate_all(E: _Encoded, as_of: dt.date, params: ParameterSet, chunk: int = CHUNK) -> BatchResult:
     res = BatchResult.empty(as_of, E.n)
-    for lo, hi, part in E.by_person().chunks(chunk):
-        r = _evaluate_encoded(part, as_of, params)
-        for name in BatchResult.ARRAYS:
-            getattr(res, name)[lo:hi] = getattr(r, name)
+    for lo, hi, part in E.by_person().chunks(chunk):  # each chunk writes into its slice of the result
+        _evaluate_encoded(part, as_of, params, BatchResult(as_of, *(getattr(res, a)[lo:hi] for a in res.ARRAYS)))
     return res
 
 
@@ -628,7 +630,7 @@ def _encode_columns(cols: Mapping[str, Any]) -> _Encoded:
     else:
         arr = np.asarray(g)
         if arr.dtype.kind in "iu":
-            goal = arr.astype(np.int16)
+            goal = arr.astype(np.int16, copy=False)
         else:
             obj = arr.astype(object)
             empty = np.array([x is None or x == "" for x in obj.tolist()], bool)
@@ -971,7 +973,7 @@ def _closure_labels() -> dict[str, Any]:
 # --- the rules on columns ---------------------------------------------------------------
 
 
-def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> BatchResult:  # noqa: C901 (issue 19)
+def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet, res: BatchResult) -> None:  # noqa: C901
     v = vocab()
     n = E.n
     A = _day(as_of)
@@ -992,8 +994,6 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     pp, pb, pd = P.person, P.basis.astype(I64), P.decision_date
     unknown_b = len(v.basis)
     eea_b, b34 = v.code("basis", EEA), v.code("basis", COLLECTIVE)
-    s17_b = np.array([v.code("basis", b) for b in introl.S17_BASES])
-    s17_duty_b = np.array([v.code("basis", b) for b in introl.S17_DUTY_BASES])
     s9 = v.b_s9[pb]
     noneea = pb != eea_b
 
@@ -1053,7 +1053,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     period_errors, a_ok = absence.period_columns(ak != len(v.absence_kind), af, at)
     for name, m_ in period_errors.items():
         err(Ab.person[m_], name)
-    a_integ = integ[Ab.person] if len(Ab) else np.zeros(0, bool)
+    a_integ = integ[Ab.person]
     leave_k = v.code("absence_kind", LEAVE)
     intro_rows = a_ok & (asch_ == intro_s) & np.where(a_integ, v.k_intro[ak], ak == leave_k)
     nor_rows = a_ok & (asch_ == nor_s) & np.where(a_integ, v.k_norwegian[ak], ak == leave_k)
@@ -1071,7 +1071,6 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     def age_at(rows: np.ndarray) -> np.ndarray:
         return age_on(bymd, np.where(rows >= 0, _take(pd, rows, 0), 0))
 
-    res = BatchResult.empty(as_of, n)
     res.law[:] = np.where(integ, 0, 1)
 
     # ======================= integreringsloven ==========================================
@@ -1096,20 +1095,25 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     )
     later9 = _first(P.bounds, s9 & (pb != b34))
     cat_wo = il_08.without_s9_columns(cc, has_permit, current >= 0, family, _take(pd, current, 0), lives)
-    pre_cat, i_rule = intro_category_columns(
+    i_rule = intro_rule_columns(
         f9 >= 0,
         first34,
         il_37.under_ch6a_columns(cc, f9_dd),
         cur_other,
         if_43h.applies_columns(cur_other, cur_dd, f9_dd, has_ch6a),
+    )
+    superseded = i_rule == INTRO_RULE.code("superseded")
+    i_permit = np.where(superseded, later9, f9)
+    cat_i = ordinary(i_permit, np.where(first34 & ~superseded, il_37.granted_columns(cc, f9_dd), I_RD))
+    pre_cat = intro_category_columns(
+        i_rule,
         {
             "without_s9": cat_wo,
-            "ordinary": ordinary(f9, np.where(first34, il_37.granted_columns(cc, f9_dd), I_RD)),
+            "ordinary": cat_i,
             "s43h": if_43h.intro_category_columns(has_ch6a_intro),
-            "superseded": np.where(later9 >= 0, ordinary(later9, I_RD), cat_wo),
+            "superseded": np.where(later9 >= 0, cat_i, cat_wo),
         },
     )
-    i_permit = np.where(i_rule == INTRO_RULE.code("superseded"), later9, f9)
 
     # two-year window (il_08_target_group.participation_after_two_years): from the first § 9 permit
     window = np.where(i_permit >= 0, il_08.window_start_days(f9_dd, lives_date), NAT)
@@ -1154,7 +1158,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     dev = _DEV_BITS[deviations.deviation_columns(fp >= 0, known_goal, start, v.g_from[gi], v.g_to[gi])]
 
     # Norwegian (il_26_28_norwegian, il_32_norwegian_deadline)
-    sec = v.b_section[pb] if len(P) else np.zeros(0, np.int8)
+    sec = v.b_section[pb]
     rel = sec != SECTION_CODE[None]
     fn = _first(P.bounds, rel & (sec != SECTION_CODE["28"]))
     fn = np.where(fn >= 0, fn, _first(P.bounds, rel))
@@ -1162,8 +1166,8 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     tn = (fn >= 0) & (fn_b == b34) & (current >= 0) & (cur_b != b34)
     # § 43h for Norwegian: the same decisions as above (when the first § 27/6A permit is utl_34 it is f9)
     applies_n = tn & (cur_dd >= fn_dd) & has_ch6a
-    kept = _any(Dc.bounds, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp])) if len(Dc) else np.zeros(n, bool)
-    later_n = _first(P.bounds, rel & (pb != b34) & (pd >= fn_dd[pp])) if len(P) else np.full(n, -1, I64)
+    kept = _any(Dc.bounds, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp]))
+    later_n = _first(P.bounds, rel & (pb != b34) & (pd >= fn_dd[pp]))
 
     def for_permit(prow: np.ndarray) -> np.ndarray:
         sec_ = v.b_section[_take(pb, prow, unknown_b)]
@@ -1196,25 +1200,25 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         in_force_d = introl.in_force_columns(oc)
         fam = v.b_fg[_take(pb, f9, unknown_b)]
         o_cat = introl.intro_category_columns(oc, in_force_d, f9 >= 0, _take(pd, f9, 0), fam, lives, agreed)
-        o_fp = _first(Dc.bounds, is_part) if len(Dc) else np.full(n, -1, I64)
+        o_fp = _first(Dc.bounds, is_part)
         o_start = _take(dstart, o_fp, NAT)
         o_has = o_fp >= 0
         prog = introl.programme_columns(oc, in_force_d, o_has, o_start, ext, intro_wd)
         err(np.flatnonzero(prog.exceeds & il), "extension_exceeds_maximum")
         # Norwegian § 17
-        duty_o = np.isin(pb, s17_duty_b)
-        relo = v.b_s9[pb] | np.isin(pb, s17_b) if len(P) else np.zeros(0, bool)
+        duty_o = v.b_s17_duty[pb]
+        relo = v.b_s9[pb] | v.b_s17[pb]
         fo = _first(P.bounds, relo & ~duty_o)
         fo = np.where(fo >= 0, fo, _first(P.bounds, relo))
         o_ncat = introl.norwegian_category_columns(
-            oc, in_force_d, fo >= 0, _take(pd, fo, 0), np.isin(_take(pb, fo, -1), s17_duty_b)
+            oc, in_force_d, fo >= 0, _take(pd, fo, 0), v.b_s17_duty[_take(pb, fo, unknown_b)]
         )
 
     # ======================= assemble ====================================================
     def put(name: str, mask: np.ndarray, values: Any) -> None:
         arr = getattr(res, name)
         arr = arr.view(I64) if arr.dtype.kind == "M" else arr
-        np.putmask(arr, mask, np.broadcast_to(np.asarray(values, arr.dtype), (n,)))
+        arr[:] = np.where(mask, values, arr)
 
     g = integ
     put("intro_category", g, i_cat)
@@ -1245,7 +1249,6 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         put("norwegian_leave_workdays", o, nor_wd)
     res.errors[:] = errors
     res.fallback[:] = bad
-    return res
 
 
 # --- entry points ------------------------------------------------------------------------
