@@ -58,7 +58,7 @@ def take(values: np.ndarray, idx: np.ndarray, fill: Any) -> np.ndarray:
     """``values[idx]`` with ``fill`` where ``idx`` is -1 (read from a copy with ``fill`` appended: no mask)."""
     ext = np.empty(len(values) + 1, values.dtype)
     ext[:-1], ext[-1] = values, fill
-    taken: np.ndarray = ext[idx]
+    taken: np.ndarray = ext.take(idx)
     return taken
 
 

@@ -137,7 +137,7 @@ def month_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lo, months, dom, _ = _tables()
     if days.size and days.min() >= lo and days.max() < lo + len(months):
         i = days - lo
-        return months[i], dom[i]
+        return months.take(i), dom.take(i)
     y, m, d = _ymd_arith(days)
     return (y - TABLE_FROM) * 12 + m - 1, d
 
@@ -146,8 +146,8 @@ def _month_start(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(first day, length in days) of each month index."""
     *_, first = _tables()
     if months.size and months.min() >= 0 and months.max() < len(first) - 1:
-        start = first[months]
-        return start, first[months + 1] - start
+        start = first.take(months)
+        return start, first.take(months + 1) - start
     y, m = TABLE_FROM + months // 12, months % 12 + 1
     return _from_ymd_arith(y, m, 1), days_in_month_days(y, m)
 

@@ -1194,36 +1194,38 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet, res: Ba
 
     # ======================= introduksjonsloven =========================================
     il = ~integ & ~bad
-    if law_start is None or il.any():
+    if il.any():  # on its own persons only (a quarter of the register): o indexes them, oc is their context
         err(dp[is_loss & il[dp]], "loss_due_to_work_not_in_target_group")
-        oc = ColumnContext(n, A, params, bymd, bad, il)
+        o = np.flatnonzero(~integ)
+        oc = ColumnContext(len(o), A, params, (bymd[0][o], bymd[1][o]), bad[o], il[o])
         in_force_d = introl.in_force_columns(oc)
-        fam = v.b_fg[_take(pb, f9, unknown_b)]
-        o_cat = introl.intro_category_columns(oc, in_force_d, f9 >= 0, _take(pd, f9, 0), fam, lives, agreed)
-        o_fp = _first(Dc.bounds, is_part)
+        f9o = f9[o]
+        fam = v.b_fg[_take(pb, f9o, unknown_b)]
+        o_cat = introl.intro_category_columns(oc, in_force_d, f9o >= 0, _take(pd, f9o, 0), fam, lives[o], agreed[o])
+        o_fp = _first(Dc.bounds, is_part)[o]
         o_start = _take(dstart, o_fp, NAT)
         o_has = o_fp >= 0
-        prog = introl.programme_columns(oc, in_force_d, o_has, o_start, ext, intro_wd)
-        err(np.flatnonzero(prog.exceeds & il), "extension_exceeds_maximum")
+        prog = introl.programme_columns(oc, in_force_d, o_has, o_start, ext[o], intro_wd[o])
+        err(o[prog.exceeds & oc.active], "extension_exceeds_maximum")
         # Norwegian § 17
-        duty_o = v.b_s17_duty[pb]
         relo = v.b_s9[pb] | v.b_s17[pb]
-        fo = _first(P.bounds, relo & ~duty_o)
-        fo = np.where(fo >= 0, fo, _first(P.bounds, relo))
+        fo = _first(P.bounds, relo & ~v.b_s17_duty[pb])
+        fo = np.where(fo >= 0, fo, _first(P.bounds, relo))[o]
         o_ncat = introl.norwegian_category_columns(
             oc, in_force_d, fo >= 0, _take(pd, fo, 0), v.b_s17_duty[_take(pb, fo, unknown_b)]
         )
+        bad[o] = oc.bad
 
     # ======================= assemble ====================================================
-    def put(name: str, mask: np.ndarray, values: Any) -> None:
+    def put(name: str, mask: Any, values: Any, rows: Any = slice(None)) -> None:
         arr = getattr(res, name)
         arr = arr.view(I64) if arr.dtype.kind == "M" else arr
-        arr[:] = np.where(mask, values, arr)
+        arr[rows] = np.where(mask, values, arr[rows])
 
     g = integ
     put("intro_category", g, i_cat)
     put("intro_closed_date", g & closed, fvl_dd)
-    put("intro_absence_workdays", g, intro_wd)
+    put("intro_absence_workdays", True, intro_wd)  # both acts (a person in neither falls back)
     put("intro_final_goal", g & known_goal, goal)
     put("intro_start_date", g & (fp >= 0), start)
     put("intro_deadline", g & has_dl, deadline)
@@ -1231,22 +1233,19 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet, res: Ba
     put("intro_months", g & has_dl, months)
     put("intro_extension_months", g & has_dl, ext_used)
     put("norwegian_category", g, n_cat)
-    put("norwegian_leave_workdays", g, nor_wd)
+    put("norwegian_leave_workdays", True, nor_wd)
     put("norwegian_deadline", g & has_ndl, n_deadline)
     put("norwegian_start_date", g & has_ndl, n_start)
     put("norwegian_months", g & has_ndl, n_months)
     put("deviations", g, dev)
-    if law_start is None or il.any():
-        o = ~integ
-        put("intro_category", o, o_cat)
-        put("intro_absence_workdays", o, intro_wd)
-        put("intro_start_date", o & o_has, o_start)
-        put("intro_months", o & o_has, prog.months)
-        put("intro_extension_months", o & o_has, prog.extension)
-        put("intro_base_deadline", o & o_has, prog.base)
-        put("intro_deadline", o & o_has, prog.deadline)
-        put("norwegian_category", o, o_ncat)
-        put("norwegian_leave_workdays", o, nor_wd)
+    if il.any():
+        put("intro_category", True, o_cat, o)
+        put("intro_start_date", o_has, o_start, o)
+        put("intro_months", o_has, prog.months, o)
+        put("intro_extension_months", o_has, prog.extension, o)
+        put("intro_base_deadline", o_has, prog.base, o)
+        put("intro_deadline", o_has, prog.deadline, o)
+        put("norwegian_category", True, o_ncat, o)
     res.errors[:] = errors
     res.fallback[:] = bad
 
