@@ -91,8 +91,6 @@ def date_of(n: int) -> dt.date:
 
 # --- array forms -----------------------------------------------------------------------------
 
-_MONTH_LENGTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], I64)
-
 
 def _ymd_arith(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(year, month, day) of day numbers, proleptic Gregorian (H. Hinnant's ``civil_from_days``)."""
@@ -148,8 +146,8 @@ def _month_start(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if months.size and months.min() >= 0 and months.max() < len(first) - 1:
         start = first.take(months)
         return start, first.take(months + 1) - start
-    y, m = TABLE_FROM + months // 12, months % 12 + 1
-    return _from_ymd_arith(y, m, 1), days_in_month_days(y, m)
+    start, end = (_from_ymd_arith(TABLE_FROM + i // 12, i % 12 + 1, 1) for i in (months, months + 1))
+    return start, end - start
 
 
 def ymd_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,15 +163,9 @@ def from_ymd_days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     return days
 
 
-def _leap(y: np.ndarray) -> np.ndarray:
-    leap: np.ndarray = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    return leap
-
-
 def days_in_month_days(y: np.ndarray, m: np.ndarray) -> np.ndarray:
     """The number of days in each (year, month)."""
-    length: np.ndarray = _MONTH_LENGTH[m] + ((m == 2) & _leap(y))
-    return length
+    return _month_start((np.asarray(y, I64) - TABLE_FROM) * 12 + np.asarray(m, I64) - 1)[1]
 
 
 def add_months_days(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
@@ -190,18 +182,16 @@ def period_end_days(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     return end
 
 
-Birth = np.ndarray | tuple[np.ndarray, np.ndarray]  # day numbers, or their month_days (computed once per batch)
-
-
-def age_on_days(birth: Birth, days: np.ndarray) -> np.ndarray:
-    """:func:`age_on` on day numbers: completed years, the birthday counts (completed months // 12)."""
+def age_on_days(birth: np.ndarray | tuple[np.ndarray, np.ndarray], days: np.ndarray) -> np.ndarray:
+    """:func:`age_on` on day numbers: completed years (completed months // 12), the birthday counts. ``birth``
+    may be given as its :func:`month_days` (computed once per batch)."""
     bm, bd = birth if isinstance(birth, tuple) else month_days(birth)
     m, d = month_days(days)
     age: np.ndarray = (m - bm - (d < bd)) // 12
     return age
 
 
-def birthday_days(birth: Birth, age: np.ndarray | int) -> np.ndarray:
+def birthday_days(birth: np.ndarray | tuple[np.ndarray, np.ndarray], age: np.ndarray | int) -> np.ndarray:
     """:func:`birthday` on day numbers: 29 February → 1 March in other years (the day after the 28th)."""
     bm, bd = birth if isinstance(birth, tuple) else month_days(birth)
     start, length = _month_start(bm + 12 * np.asarray(age, I64))

@@ -95,7 +95,6 @@ from nir.rules.model import Decision, Facts
 from nir.rules.nir_004 import deviations
 from nir.rules.parameters import ParameterSet
 from nir.rules.table import REGISTRY
-from nir.rules.workdays import FIRST_YEAR, LAST_YEAR
 
 if TYPE_CHECKING:
     import polars as pl
@@ -158,9 +157,6 @@ MADE = "made"
 
 
 _day, _date = day, date_of
-
-
-CAL_FIRST, CAL_LAST = _day(dt.date(FIRST_YEAR, 1, 1)), _day(dt.date(LAST_YEAR, 12, 31))
 
 
 # --- vocabularies: code lists as integer codes with their attributes -----------

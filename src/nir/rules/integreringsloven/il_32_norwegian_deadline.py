@@ -25,7 +25,7 @@ import numpy as np
 
 from nir.rules.columns import ColumnContext
 from nir.rules.context import Context
-from nir.rules.dates import I64, ONE_DAY, Birth, birthday, birthday_days, day, fmt, period_end, period_end_days
+from nir.rules.dates import I64, ONE_DAY, birthday, birthday_days, day, fmt, period_end, period_end_days
 from nir.rules.integreringsloven.common import rule_date
 from nir.rules.integreringsloven.il_26_28_norwegian import S26_END, S37D
 from nir.rules.legal_basis import IL, NIR_004, LegalBasis
@@ -108,7 +108,7 @@ def deadline_dates_days(
     start: np.ndarray,
     months: np.ndarray,
     leave_workdays: np.ndarray,
-    birth: Birth,
+    birth: tuple[np.ndarray, np.ndarray],
     end_age: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`deadline_dates` on day numbers."""
