@@ -278,7 +278,7 @@ class TestDeadline:
         """The arithmetic's scalar and array forms agree (start + months − 1 day, leave, the day before 67)."""
         import numpy as np
 
-        from nir.rules.dates import date_of, day, ymd_days
+        from nir.rules.dates import date_of, day, month_days
 
         cases = [
             (D("2025-10-01"), 36, 0, D("1988-03-03")),
@@ -287,7 +287,7 @@ class TestDeadline:
             (D("2025-01-31"), 12, 0, D("1958-12-31")),
         ]
         starts = np.array([day(s) for s, *_ in cases])
-        births = ymd_days(np.array([day(b) for *_, b in cases]))
+        births = month_days(np.array([day(b) for *_, b in cases]))
         got = il_32.deadline_dates_days(
             starts, np.array([m for _, m, _, _ in cases]), np.array([w for _, _, w, _ in cases]), births, np.full(4, 67)
         )

@@ -15,53 +15,56 @@ from typing import Any
 
 import numpy as np
 
-from nir.rules.dates import I64, NAT, day, ymd_days
+from nir.rules.dates import I64, NAT, day, month_days
 from nir.rules.parameters import ParameterSet
 
 
-def first_row(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Row of each person's first row where ``mask`` (rows sorted by person), or -1."""
-    out = np.full(n, -1, I64)
-    rows = np.flatnonzero(mask)
-    if rows.size:
-        p = person[rows]
-        keep = np.ones(rows.size, bool)
-        keep[1:] = p[1:] != p[:-1]
-        out[p[keep]] = rows[keep]
-    return out
+def bounds(person: np.ndarray, n: int) -> np.ndarray:
+    """Person ``i``'s rows are ``bounds[i]`` to ``bounds[i + 1]`` (rows sorted by person): computed once per
+    table, read by every reduction below."""
+    found = np.zeros(n + 1, I64)
+    np.cumsum(np.bincount(person, minlength=n), out=found[1:])
+    return found
 
 
-def last_row(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+def _counts(bounds: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The number of rows where ``mask`` before each bound (a prefix sum: no per-row branch or scatter)."""
+    c = np.zeros(len(mask) + 1, I64)
+    np.cumsum(mask, out=c[1:])
+    counts: np.ndarray = c[bounds]
+    return counts
+
+
+def first_row(bounds: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Row of each person's first row where ``mask``, or -1."""
+    k = _counts(bounds, mask)
+    return take(np.flatnonzero(mask), np.where(k[1:] > k[:-1], k[:-1], -1), -1)
+
+
+def last_row(bounds: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Row of each person's last row where ``mask``, or -1."""
-    out = np.full(n, -1, I64)
-    rows = np.flatnonzero(mask)
-    if rows.size:
-        p = person[rows]
-        keep = np.ones(rows.size, bool)
-        keep[:-1] = p[:-1] != p[1:]
-        out[p[keep]] = rows[keep]
-    return out
+    k = _counts(bounds, mask)
+    return take(np.flatnonzero(mask), np.where(k[1:] > k[:-1], k[1:] - 1, -1), -1)
 
 
-def any_row(person: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+def any_row(bounds: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Whether each person has a row where ``mask``."""
-    out = np.zeros(n, bool)
-    out[person[mask]] = True
-    return out
+    k = _counts(bounds, mask)
+    found: np.ndarray = k[1:] > k[:-1]
+    return found
 
 
 def take(values: np.ndarray, idx: np.ndarray, fill: Any) -> np.ndarray:
-    """``values[idx]`` with ``fill`` where ``idx`` is -1."""
-    if len(values) == 0:
-        return np.full(len(idx), fill, dtype=values.dtype if values.dtype != bool else bool)
-    taken: np.ndarray = np.where(idx >= 0, values[np.maximum(idx, 0)], fill)
+    """``values[idx]`` with ``fill`` where ``idx`` is -1 (read from a copy with ``fill`` appended: no mask)."""
+    ext = np.empty(len(values) + 1, values.dtype)
+    ext[:-1], ext[-1] = values, fill
+    taken: np.ndarray = ext.take(idx)
     return taken
 
 
 def param_days(params: ParameterSet, name: str, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A parameter's value on each day (``Parameter.at`` on arrays) and whether a version is in force."""
     values = np.zeros(len(days), I64)
-    found = np.zeros(len(days), bool)
     best = np.full(len(days), NAT, I64)
     for ver in params.parameter(name).versions:
         if ver.valid_from is None:
@@ -70,10 +73,9 @@ def param_days(params: ParameterSet, name: str, days: np.ndarray) -> tuple[np.nd
         m = (days >= vf) & (vf > best)
         if ver.valid_to is not None:
             m &= days <= day(ver.valid_to)
-        values[m] = int(ver.value)
-        found |= m
-        best[m] = vf
-    return values, found
+        values = np.where(m, int(ver.value), values)  # np.where: no branch per element, unlike a masked write
+        best = np.where(m, vf, best)
+    return values, best != NAT
 
 
 @dataclass
@@ -85,7 +87,7 @@ class ColumnContext:
     n: int
     as_of: int
     params: ParameterSet
-    birth: tuple[np.ndarray, np.ndarray, np.ndarray]
+    birth: tuple[np.ndarray, np.ndarray]  # month_days of the birth dates
     bad: np.ndarray
     active: np.ndarray  # the persons the current paragraph applies to (a missing parameter matters only there)
     rule_start: int | None = None  # integreringsloven's parameters are never read before the act's start
@@ -94,7 +96,7 @@ class ColumnContext:
     @classmethod
     def build(cls, birth_days: np.ndarray, as_of: dt.date, params: ParameterSet, bad: np.ndarray) -> ColumnContext:
         n = len(birth_days)
-        return cls(n, day(as_of), params, ymd_days(birth_days), bad, np.ones(n, bool))
+        return cls(n, day(as_of), params, month_days(birth_days), bad, np.ones(n, bool))
 
     def param(self, name: str, days: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
         """The parameter on each person's date; a person in ``where`` (default: all) of the active persons

@@ -91,8 +91,6 @@ def date_of(n: int) -> dt.date:
 
 # --- array forms -----------------------------------------------------------------------------
 
-_MONTH_LENGTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], I64)
-
 
 def _ymd_arith(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(year, month, day) of day numbers, proleptic Gregorian (H. Hinnant's ``civil_from_days``)."""
@@ -107,7 +105,7 @@ def _ymd_arith(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return yoe + era * 400 + (m <= 2), m, d
 
 
-def _from_ymd_arith(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+def _from_ymd_arith(y: np.ndarray, m: np.ndarray, d: np.ndarray | int) -> np.ndarray:
     """Day numbers of (year, month, day) (``days_from_civil``)."""
     y = y - (m <= 2)
     era = y // 400
@@ -121,52 +119,61 @@ TABLE_FROM, TABLE_TO = 1800, 2300  # years covered by the lookup tables (the ari
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _tables() -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """(first day, each day's month index and day of month, each month's first day) for TABLE_FROM–TABLE_TO;
+    a month index counts months from January TABLE_FROM (one month more, so every month has a length)."""
     lo, hi = day(dt.date(TABLE_FROM, 1, 1)), day(dt.date(TABLE_TO, 1, 1))
     y, m, d = _ymd_arith(np.arange(lo, hi, dtype=I64))
-    years = np.repeat(np.arange(TABLE_FROM, TABLE_TO, dtype=I64), 12)
-    months = np.tile(np.arange(1, 13, dtype=I64), TABLE_TO - TABLE_FROM)
-    return lo, hi, y, m, d, _from_ymd_arith(years, months, np.ones_like(years))
+    months = np.arange((TABLE_TO - TABLE_FROM) * 12 + 1, dtype=I64)
+    return lo, (y - TABLE_FROM) * 12 + m - 1, d, _from_ymd_arith(TABLE_FROM + months // 12, months % 12 + 1, 1)
+
+
+def month_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(month index, day of month) of day numbers — all that month arithmetic and age read; a column read
+    several times (the birth dates) is converted once."""
+    days = np.asarray(days, I64)
+    lo, months, dom, _ = _tables()
+    if days.size and days.min() >= lo and days.max() < lo + len(months):
+        i = days - lo
+        return months.take(i), dom.take(i)
+    y, m, d = _ymd_arith(days)
+    return (y - TABLE_FROM) * 12 + m - 1, d
+
+
+def _month_start(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first day, length in days) of each month index."""
+    *_, first = _tables()
+    if months.size and months.min() >= 0 and months.max() < len(first) - 1:
+        start = first.take(months)
+        return start, first.take(months + 1) - start
+    start, end = (_from_ymd_arith(TABLE_FROM + i // 12, i % 12 + 1, 1) for i in (months, months + 1))
+    return start, end - start
 
 
 def ymd_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(year, month, day) of day numbers; table lookups inside TABLE_FROM–TABLE_TO."""
-    days = np.asarray(days, I64)
-    lo, hi, ty, tm, td, _ = _tables()
-    if days.size and days.min() >= lo and days.max() < hi:
-        i = days - lo
-        return ty[i], tm[i], td[i]
-    return _ymd_arith(days)
+    """(year, month, day) of day numbers."""
+    months, d = month_days(days)
+    return TABLE_FROM + months // 12, months % 12 + 1, d
 
 
 def from_ymd_days(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Day numbers of valid (year, month, day) triples."""
-    *_, month_start = _tables()
     y, m, d = np.asarray(y, I64), np.asarray(m, I64), np.asarray(d, I64)
-    i = (y - TABLE_FROM) * 12 + (m - 1)
-    if i.size and i.min() >= 0 and i.max() < len(month_start):
-        days: np.ndarray = month_start[i] + (d - 1)
-        return days
-    return _from_ymd_arith(y, m, d)
-
-
-def _leap(y: np.ndarray) -> np.ndarray:
-    leap: np.ndarray = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    return leap
+    days: np.ndarray = _month_start((y - TABLE_FROM) * 12 + m - 1)[0] + (d - 1)
+    return days
 
 
 def days_in_month_days(y: np.ndarray, m: np.ndarray) -> np.ndarray:
     """The number of days in each (year, month)."""
-    length: np.ndarray = _MONTH_LENGTH[m] + ((m == 2) & _leap(y))
-    return length
+    return _month_start((np.asarray(y, I64) - TABLE_FROM) * 12 + np.asarray(m, I64) - 1)[1]
 
 
 def add_months_days(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     """:func:`add_months` on day numbers: relativedelta, the day clipped to the month's end."""
-    y, m, d = ymd_days(days)
-    total = y * 12 + (m - 1) + np.asarray(months, I64)
-    ny, nm = total // 12, total % 12 + 1
-    return from_ymd_days(ny, nm, np.minimum(d, days_in_month_days(ny, nm)))
+    m, d = month_days(days)
+    start, length = _month_start(m + np.asarray(months, I64))
+    out: np.ndarray = start + np.minimum(d, length) - 1
+    return out
 
 
 def period_end_days(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
@@ -175,18 +182,18 @@ def period_end_days(days: np.ndarray, months: np.ndarray | int) -> np.ndarray:
     return end
 
 
-def age_on_days(birth: np.ndarray | tuple[np.ndarray, ...], days: np.ndarray) -> np.ndarray:
-    """:func:`age_on` on day numbers: completed years, the birthday counts. ``birth`` may be given as its
-    :func:`ymd_days` triple (computed once per batch)."""
-    by, bm, bd = birth if isinstance(birth, tuple) else ymd_days(birth)
-    y, m, d = ymd_days(days)
-    age: np.ndarray = y - by - ((m * 32 + d) < (bm * 32 + bd))
+def age_on_days(birth: np.ndarray | tuple[np.ndarray, np.ndarray], days: np.ndarray) -> np.ndarray:
+    """:func:`age_on` on day numbers: completed years (completed months // 12), the birthday counts. ``birth``
+    may be given as its :func:`month_days` (computed once per batch)."""
+    bm, bd = birth if isinstance(birth, tuple) else month_days(birth)
+    m, d = month_days(days)
+    age: np.ndarray = (m - bm - (d < bd)) // 12
     return age
 
 
-def birthday_days(birth: np.ndarray | tuple[np.ndarray, ...], age: np.ndarray | int) -> np.ndarray:
-    """:func:`birthday` on day numbers: 29 February → 1 March in other years."""
-    by, bm, bd = birth if isinstance(birth, tuple) else ymd_days(birth)
-    y = by + np.asarray(age, I64)
-    feb29 = (bm == 2) & (bd == 29) & ~_leap(y)
-    return from_ymd_days(y, np.where(feb29, 3, bm), np.where(feb29, 1, bd))
+def birthday_days(birth: np.ndarray | tuple[np.ndarray, np.ndarray], age: np.ndarray | int) -> np.ndarray:
+    """:func:`birthday` on day numbers: 29 February → 1 March in other years (the day after the 28th)."""
+    bm, bd = birth if isinstance(birth, tuple) else month_days(birth)
+    start, length = _month_start(bm + 12 * np.asarray(age, I64))
+    out: np.ndarray = start + np.minimum(bd - 1, length)
+    return out

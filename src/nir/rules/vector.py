@@ -65,13 +65,13 @@ import numpy as np
 from nir.codes import code_list
 from nir.rules import introduksjonsloven as introl
 from nir.rules import parameters as parameters_mod
-from nir.rules.columns import ColumnContext
+from nir.rules.columns import ColumnContext, bounds
 from nir.rules.columns import any_row as _any
 from nir.rules.columns import first_row as _first
 from nir.rules.columns import last_row as _last
 from nir.rules.columns import take as _take
 from nir.rules.context import codes, il9_letter
-from nir.rules.dates import NAT, date_of, day, ymd_days
+from nir.rules.dates import NAT, date_of, day, month_days
 from nir.rules.dates import add_months_days as add_months
 from nir.rules.dates import age_on_days as age_on
 from nir.rules.dates import birthday_days as birthday
@@ -81,7 +81,7 @@ from nir.rules.integreringsforskriften import if_10_19_absence as absence
 from nir.rules.integreringsforskriften import if_43h_transition as if_43h
 from nir.rules.integreringsforskriften import if_72_which_act as if_72
 from nir.rules.integreringsforskriften.if_72_which_act import INTEGRERINGSLOVEN, INTRODUKSJONSLOVEN
-from nir.rules.integreringsloven import INTRO_RULE, decision_validity, intro_category_columns
+from nir.rules.integreringsloven import INTRO_RULE, decision_validity, intro_category_columns, intro_rule_columns
 from nir.rules.integreringsloven import il_08_loss_due_to_work as il_08_loss
 from nir.rules.integreringsloven import il_08_target_group as il_08
 from nir.rules.integreringsloven import il_13_14_final_goals as goals
@@ -95,7 +95,6 @@ from nir.rules.model import Decision, Facts
 from nir.rules.nir_004 import deviations
 from nir.rules.parameters import ParameterSet
 from nir.rules.table import REGISTRY
-from nir.rules.workdays import FIRST_YEAR, LAST_YEAR
 
 if TYPE_CHECKING:
     import polars as pl
@@ -160,9 +159,6 @@ MADE = "made"
 _day, _date = day, date_of
 
 
-CAL_FIRST, CAL_LAST = _day(dt.date(FIRST_YEAR, 1, 1)), _day(dt.date(LAST_YEAR, 12, 31))
-
-
 # --- vocabularies: code lists as integer codes with their attributes -----------
 
 
@@ -183,6 +179,8 @@ class Vocab:
     b_section: np.ndarray = field(repr=False)  # Norwegian: 0 none, 1 § 27, 2 § 28, 3 ch. 6A
     b_renewal: np.ndarray = field(repr=False)  # Norwegian right and duty arise at the first renewal (§ 9 d)
     b_settlement: np.ndarray = field(repr=False)  # … at settlement by agreement (§ 9 e)
+    b_s17: np.ndarray = field(repr=False)  # introduksjonsloven § 17: Norwegian (S17_BASES, S17_DUTY_BASES)
+    b_s17_duty: np.ndarray = field(repr=False)
     t_schemes: np.ndarray = field(repr=False)  # [type, scheme] allowed
     t_from: np.ndarray = field(repr=False)
     t_to: np.ndarray = field(repr=False)
@@ -238,6 +236,8 @@ def vocab() -> Vocab:
         b_section=np.array([SECTION_CODE[il_26.section(b)] for b in b_all], np.int8),
         b_renewal=np.array([il_26.starts_at_renewal(b) for b in b_all]),
         b_settlement=np.array([il_26.starts_at_settlement(b) for b in b_all]),
+        b_s17=np.array([b in introl.S17_BASES for b in b_all]),
+        b_s17_duty=np.array([b in introl.S17_DUTY_BASES for b in b_all]),
         t_schemes=t_schemes,
         t_from=t_from,
         t_to=t_to,
@@ -486,7 +486,7 @@ def _encode(values: Any, kind: str) -> np.ndarray:
     """String codes (or already integer codes) as the integer codes of :func:`vocab`."""
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
-        return arr.astype(np.int16)
+        return arr.astype(np.int16, copy=False)
     v = vocab()
     table, unknown = v.index[kind], len(getattr(v, kind))
     uniq, inv = np.unique(
@@ -499,9 +499,9 @@ def _encode(values: Any, kind: str) -> np.ndarray:
 def _as_days(values: Any) -> np.ndarray:
     arr = np.asarray(values)
     if arr.dtype.kind == "M":
-        return arr.astype(M8).view(I64)
+        return arr.astype(M8, copy=False).view(I64)
     if arr.dtype.kind in "iu":
-        return arr.astype(I64)
+        return arr.astype(I64, copy=False)
     if arr.dtype == object:
         arr = np.array([None if x is None or x == "" else x for x in arr.tolist()], dtype=M8)
     return np.asarray(arr, dtype=M8).view(I64)
@@ -511,6 +511,7 @@ def _as_days(values: Any) -> np.ndarray:
 class _Table:
     person: np.ndarray
     cols: dict[str, np.ndarray]
+    bounds: np.ndarray = field(default_factory=lambda: np.zeros(1, I64))
 
     def __len__(self) -> int:
         return len(self.person)
@@ -523,6 +524,15 @@ class _Table:
 
     def take(self, idx: np.ndarray) -> _Table:
         return _Table(self.person[idx], {k: v[idx] for k, v in self.cols.items()})
+
+    def in_effect(self, key: str, as_of: int, n: int) -> _Table:
+        """The rows dated on or before ``as_of`` (later facts are not in effect, Context.build), sorted like
+        parse_facts sorts them, with each person's row bounds (read by first_row, last_row, any_row)."""
+        d, order = self.cols[key], self.cols.get("order")
+        rows = np.flatnonzero((d <= as_of) & (d != NAT))
+        t = self.take(rows[_sort(self.person[rows], d[rows], None if order is None else order[rows])])
+        t.bounds = bounds(t.person, n)
+        return t
 
 
 def _sort(person: np.ndarray, key: np.ndarray, order: np.ndarray | None) -> np.ndarray:
@@ -595,10 +605,8 @@ CHUNK = 32_768  # persons per vectorised step: small temporaries stay in cache a
 
 def _evaluate_all(E: _Encoded, as_of: dt.date, params: ParameterSet, chunk: int = CHUNK) -> BatchResult:
     res = BatchResult.empty(as_of, E.n)
-    for lo, hi, part in E.by_person().chunks(chunk):
-        r = _evaluate_encoded(part, as_of, params)
-        for name in BatchResult.ARRAYS:
-            getattr(res, name)[lo:hi] = getattr(r, name)
+    for lo, hi, part in E.by_person().chunks(chunk):  # each chunk writes into its slice of the result
+        _evaluate_encoded(part, as_of, params, BatchResult(as_of, *(getattr(res, a)[lo:hi] for a in res.ARRAYS)))
     return res
 
 
@@ -618,7 +626,7 @@ def _encode_columns(cols: Mapping[str, Any]) -> _Encoded:
     else:
         arr = np.asarray(g)
         if arr.dtype.kind in "iu":
-            goal = arr.astype(np.int16)
+            goal = arr.astype(np.int16, copy=False)
         else:
             obj = arr.astype(object)
             empty = np.array([x is None or x == "" for x in obj.tolist()], bool)
@@ -961,53 +969,42 @@ def _closure_labels() -> dict[str, Any]:
 # --- the rules on columns ---------------------------------------------------------------
 
 
-def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> BatchResult:  # noqa: C901 (issue 19)
+def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet, res: BatchResult) -> None:  # noqa: C901
     v = vocab()
     n = E.n
     A = _day(as_of)
     bad = E.fallback.copy()
     errors = np.zeros(n, np.uint32)
     birth = np.where(bad, 0, E.birth)
-    bymd = ymd_days(birth)
+    bymd = month_days(birth)
 
     def err(rows_person: np.ndarray, name: str) -> None:
         errors[rows_person] |= _E[name]
 
-    # facts dated after as_of are not in effect (Context.build); sort like parse_facts
-    P = E.permits
-    P = P.take(np.flatnonzero((P.decision_date <= A) & (P.decision_date != NAT)))
-    P = P.take(_sort(P.person, P.decision_date, P.cols.get("order")))
-    S = E.settlements
-    S = S.take(np.flatnonzero((S.date <= A) & (S.date != NAT)))
-    S = S.take(_sort(S.person, S.date, S.cols.get("order")))
-    R = E.residences
-    R = R.take(np.flatnonzero((R.cols["from"] <= A) & (R.cols["from"] != NAT)))
-    Dc = E.decisions
-    Dc = Dc.take(np.flatnonzero((Dc.decision_date <= A) & (Dc.decision_date != NAT)))
-    Dc = Dc.take(_sort(Dc.person, Dc.decision_date, Dc.cols.get("order")))
+    P = E.permits.in_effect("decision_date", A, n)
+    S = E.settlements.in_effect("date", A, n)
+    R = E.residences.in_effect("from", A, n)
+    Dc = E.decisions.in_effect("decision_date", A, n)
     Ab = E.absences
 
     pp, pb, pd = P.person, P.basis.astype(I64), P.decision_date
     unknown_b = len(v.basis)
     eea_b, b34 = v.code("basis", EEA), v.code("basis", COLLECTIVE)
-    s17_b = np.array([v.code("basis", b) for b in introl.S17_BASES])
-    s17_duty_b = np.array([v.code("basis", b) for b in introl.S17_DUTY_BASES])
     s9 = v.b_s9[pb]
     noneea = pb != eea_b
 
     # living in a municipality: the first settlement or residence (common.lives_in_municipality)
-    R = R.take(_sort(R.person, R.cols["from"], R.cols.get("order")))
-    first_settle = _take(S.date, _first(S.person, np.ones(len(S), bool), n), NAT)
-    first_res = _take(R.cols["from"], _first(R.person, np.ones(len(R), bool), n), NAT)
+    first_settle = _take(S.date, _first(S.bounds, np.ones(len(S), bool)), NAT)
+    first_res = _take(R.cols["from"], _first(R.bounds, np.ones(len(R), bool)), NAT)
     lives_date = np.where(
         first_settle == NAT, first_res, np.where(first_res == NAT, first_settle, np.minimum(first_settle, first_res))
     )
     lives = lives_date != NAT
-    agreed = _any(S.person, S.by_agreement, n)
+    agreed = _any(S.bounds, S.by_agreement)
 
     # --- law (if. § 72) ---------------------------------------------------------------
     law_start = params.find("law.integreringsloven_from", as_of)
-    counting = _first(pp, noneea, n)  # -1: no permit giving rights or duties (if_72_which_act.counting_permit)
+    counting = _first(P.bounds, noneea)  # -1: no permit giving rights or duties (if_72_which_act.counting_permit)
     integ = if_72.law_columns(
         params,
         as_of,
@@ -1052,7 +1049,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     period_errors, a_ok = absence.period_columns(ak != len(v.absence_kind), af, at)
     for name, m_ in period_errors.items():
         err(Ab.person[m_], name)
-    a_integ = integ[Ab.person] if len(Ab) else np.zeros(0, bool)
+    a_integ = integ[Ab.person]
     leave_k = v.code("absence_kind", LEAVE)
     intro_rows = a_ok & (asch_ == intro_s) & np.where(a_integ, v.k_intro[ak], ak == leave_k)
     nor_rows = a_ok & (asch_ == nor_s) & np.where(a_integ, v.k_norwegian[ak], ak == leave_k)
@@ -1060,24 +1057,23 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     nor_wd = absence.workdays_columns(Ab.person, af, at, nor_rows, n)
 
     # --- first / current permits ---------------------------------------------------------
-    f9 = _first(pp, s9, n)
+    f9 = _first(P.bounds, s9)
     f9_dd = _take(pd, f9, NAT)
     f9_b = _take(pb, f9, -1)
-    current = _last(pp, noneea, n)
+    current = _last(P.bounds, noneea)
     cur_b = _take(pb, current, -1)
     cur_dd = _take(pd, current, NAT)
 
     def age_at(rows: np.ndarray) -> np.ndarray:
         return age_on(bymd, np.where(rows >= 0, _take(pd, rows, 0), 0))
 
-    res = BatchResult.empty(as_of, n)
     res.law[:] = np.where(integ, 0, 1)
 
     # ======================= integreringsloven ==========================================
     ig = integ & ~bad
 
     cc = ColumnContext(n, A, params, bymd, bad, ig, rule_start)
-    has_permit = _any(pp, np.ones(len(P), bool), n)
+    has_permit = _any(P.bounds, np.ones(len(P), bool))
     last_b = _take(pb, current, -1)
     family = v.b_family_other[np.where(last_b < 0, unknown_b, last_b)]
 
@@ -1089,26 +1085,31 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     # which rule decides the category (integreringsloven.intro_category): § 8, ch. 6A, if. § 43h
     first34 = (f9 >= 0) & (f9_b == b34)
     cur_other = (current >= 0) & (cur_b != b34)
-    change = _first(pp, noneea & (pb != b34) & (pd >= f9_dd[pp]), n)  # if_43h_transition.change
+    change = _first(P.bounds, noneea & (pb != b34) & (pd >= f9_dd[pp]))  # if_43h_transition.change
     has_ch6a, has_ch6a_intro = if_43h.ch6a_decision_columns(
         params, as_of, n, dp, ddd, is_part | is_npart, is_part, first34, f9_dd, _take(pd, change, NAT)
     )
-    later9 = _first(pp, s9 & (pb != b34), n)
+    later9 = _first(P.bounds, s9 & (pb != b34))
     cat_wo = il_08.without_s9_columns(cc, has_permit, current >= 0, family, _take(pd, current, 0), lives)
-    pre_cat, i_rule = intro_category_columns(
+    i_rule = intro_rule_columns(
         f9 >= 0,
         first34,
         il_37.under_ch6a_columns(cc, f9_dd),
         cur_other,
         if_43h.applies_columns(cur_other, cur_dd, f9_dd, has_ch6a),
+    )
+    superseded = i_rule == INTRO_RULE.code("superseded")
+    i_permit = np.where(superseded, later9, f9)
+    cat_i = ordinary(i_permit, np.where(first34 & ~superseded, il_37.granted_columns(cc, f9_dd), I_RD))
+    pre_cat = intro_category_columns(
+        i_rule,
         {
             "without_s9": cat_wo,
-            "ordinary": ordinary(f9, np.where(first34, il_37.granted_columns(cc, f9_dd), I_RD)),
+            "ordinary": cat_i,
             "s43h": if_43h.intro_category_columns(has_ch6a_intro),
-            "superseded": np.where(later9 >= 0, ordinary(later9, I_RD), cat_wo),
+            "superseded": np.where(later9 >= 0, cat_i, cat_wo),
         },
     )
-    i_permit = np.where(i_rule == INTRO_RULE.code("superseded"), later9, f9)
 
     # two-year window (il_08_target_group.participation_after_two_years): from the first § 9 permit
     window = np.where(i_permit >= 0, il_08.window_start_days(f9_dd, lives_date), NAT)
@@ -1117,13 +1118,13 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     valid_part = is_part & ~late
 
     # loss due to work (il_08_loss_due_to_work.apply)
-    fp_all = _first(dp, valid_part, n)
+    fp_all = _first(Dc.bounds, valid_part)
     loss_out = il_08_loss.check_columns(params, ddd, _take(ddd, fp_all, NAT)[dp], pre_cat[dp] == I_RD)
     for row in il_08_loss.CHECK.rows:
         if isinstance(row.then, str) and row.then != "valid":
             err(dp[is_loss & (loss_out == il_08_loss.CHECK.code(row.then)) & ig[dp]], row.id)
-    fvl = _first(dp, is_loss & (loss_out == il_08_loss.CHECK.code("valid")), n)
-    last_part_dd = _take(ddd, _last(dp, valid_part, n), NAT)
+    fvl = _first(Dc.bounds, is_loss & (loss_out == il_08_loss.CHECK.code("valid")))
+    last_part_dd = _take(ddd, _last(Dc.bounds, valid_part), NAT)
     fvl_dd = _take(ddd, fvl, NAT)
     closed = il_08_loss.closure_columns(fvl >= 0, (last_part_dd != NAT) & (last_part_dd > fvl_dd))
     i_cat = np.where(closed, I_NONE, pre_cat)
@@ -1153,16 +1154,16 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     dev = _DEV_BITS[deviations.deviation_columns(fp >= 0, known_goal, start, v.g_from[gi], v.g_to[gi])]
 
     # Norwegian (il_26_28_norwegian, il_32_norwegian_deadline)
-    sec = v.b_section[pb] if len(P) else np.zeros(0, np.int8)
+    sec = v.b_section[pb]
     rel = sec != SECTION_CODE[None]
-    fn = _first(pp, rel & (sec != SECTION_CODE["28"]), n)
-    fn = np.where(fn >= 0, fn, _first(pp, rel, n))
+    fn = _first(P.bounds, rel & (sec != SECTION_CODE["28"]))
+    fn = np.where(fn >= 0, fn, _first(P.bounds, rel))
     fn_b, fn_dd = _take(pb, fn, -1), _take(pd, fn, NAT)
     tn = (fn >= 0) & (fn_b == b34) & (current >= 0) & (cur_b != b34)
     # § 43h for Norwegian: the same decisions as above (when the first § 27/6A permit is utl_34 it is f9)
     applies_n = tn & (cur_dd >= fn_dd) & has_ch6a
-    kept = _any(dp, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp]), n) if len(Dc) else np.zeros(n, bool)
-    later_n = _first(pp, rel & (pb != b34) & (pd >= fn_dd[pp]), n) if len(P) else np.full(n, -1, I64)
+    kept = _any(Dc.bounds, is_npart & (ddd >= fn_dd[dp]) & (ddd < cur_dd[dp]))
+    later_n = _first(P.bounds, rel & (pb != b34) & (pd >= fn_dd[pp]))
 
     def for_permit(prow: np.ndarray) -> np.ndarray:
         sec_ = v.b_section[_take(pb, prow, unknown_b)]
@@ -1174,7 +1175,7 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     n_cat = np.where(fn < 0, N_NONE, np.where(tn, c_after, c_fn))
     n_permit = np.where(tn & to_later, later_n, fn)
     np_b = _take(pb, n_permit, unknown_b)
-    renewal = _first(pp, (sec == SECTION_CODE["27"]) & (np.arange(len(P)) > n_permit[pp]), n)
+    renewal = _first(P.bounds, (sec == SECTION_CODE["27"]) & (np.arange(len(P)) > n_permit[pp]))
     n_start = il_26.start_columns(
         cc,
         _take(pd, n_permit, 0),
@@ -1182,45 +1183,45 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
         v.b_renewal[np_b],
         _take(pd, renewal, NAT),
         v.b_settlement[np_b],
-        _take(S.date, _first(S.person, S.by_agreement, n), NAT),
+        _take(S.date, _first(S.bounds, S.by_agreement), NAT),
     )
     has_ndl = (n_cat != N_NONE) & (n_permit >= 0) & (n_start != NAT)
     n_deadline, n_months = il_32.deadline_columns(cc, has_ndl, n_start, n_cat == N_RIGHT, E.upper, nor_wd)
 
     # ======================= introduksjonsloven =========================================
     il = ~integ & ~bad
-    if law_start is None or il.any():
+    if il.any():  # on its own persons only (a quarter of the register): o indexes them, oc is their context
         err(dp[is_loss & il[dp]], "loss_due_to_work_not_in_target_group")
-        oc = ColumnContext(n, A, params, bymd, bad, il)
+        o = np.flatnonzero(~integ)
+        oc = ColumnContext(len(o), A, params, (bymd[0][o], bymd[1][o]), bad[o], il[o])
         in_force_d = introl.in_force_columns(oc)
-        fam = v.b_fg[_take(pb, f9, unknown_b)]
-        o_cat = introl.intro_category_columns(oc, in_force_d, f9 >= 0, _take(pd, f9, 0), fam, lives, agreed)
-        o_fp = _first(dp, is_part, n) if len(Dc) else np.full(n, -1, I64)
+        f9o = f9[o]
+        fam = v.b_fg[_take(pb, f9o, unknown_b)]
+        o_cat = introl.intro_category_columns(oc, in_force_d, f9o >= 0, _take(pd, f9o, 0), fam, lives[o], agreed[o])
+        o_fp = _first(Dc.bounds, is_part)[o]
         o_start = _take(dstart, o_fp, NAT)
         o_has = o_fp >= 0
-        prog = introl.programme_columns(oc, in_force_d, o_has, o_start, ext, intro_wd)
-        err(np.flatnonzero(prog.exceeds & il), "extension_exceeds_maximum")
+        prog = introl.programme_columns(oc, in_force_d, o_has, o_start, ext[o], intro_wd[o])
+        err(o[prog.exceeds & oc.active], "extension_exceeds_maximum")
         # Norwegian § 17
-        duty_o = np.isin(pb, s17_duty_b)
-        relo = v.b_s9[pb] | np.isin(pb, s17_b) if len(P) else np.zeros(0, bool)
-        fo = _first(pp, relo & ~duty_o, n)
-        fo = np.where(fo >= 0, fo, _first(pp, relo, n))
+        relo = v.b_s9[pb] | v.b_s17[pb]
+        fo = _first(P.bounds, relo & ~v.b_s17_duty[pb])
+        fo = np.where(fo >= 0, fo, _first(P.bounds, relo))[o]
         o_ncat = introl.norwegian_category_columns(
-            oc, in_force_d, fo >= 0, _take(pd, fo, 0), np.isin(_take(pb, fo, -1), s17_duty_b)
+            oc, in_force_d, fo >= 0, _take(pd, fo, 0), v.b_s17_duty[_take(pb, fo, unknown_b)]
         )
+        bad[o] = oc.bad
 
     # ======================= assemble ====================================================
-    def put(name: str, mask: np.ndarray, values: Any) -> None:
+    def put(name: str, mask: Any, values: Any, rows: Any = slice(None)) -> None:
         arr = getattr(res, name)
-        if arr.dtype.kind == "M":
-            arr.view(I64)[mask] = np.broadcast_to(values, (n,))[mask]
-        else:
-            arr[mask] = np.broadcast_to(values, (n,))[mask]
+        arr = arr.view(I64) if arr.dtype.kind == "M" else arr
+        arr[rows] = np.where(mask, values, arr[rows])
 
     g = integ
     put("intro_category", g, i_cat)
     put("intro_closed_date", g & closed, fvl_dd)
-    put("intro_absence_workdays", g, intro_wd)
+    put("intro_absence_workdays", True, intro_wd)  # both acts (a person in neither falls back)
     put("intro_final_goal", g & known_goal, goal)
     put("intro_start_date", g & (fp >= 0), start)
     put("intro_deadline", g & has_dl, deadline)
@@ -1228,25 +1229,21 @@ def _evaluate_encoded(E: _Encoded, as_of: dt.date, params: ParameterSet) -> Batc
     put("intro_months", g & has_dl, months)
     put("intro_extension_months", g & has_dl, ext_used)
     put("norwegian_category", g, n_cat)
-    put("norwegian_leave_workdays", g, nor_wd)
+    put("norwegian_leave_workdays", True, nor_wd)
     put("norwegian_deadline", g & has_ndl, n_deadline)
     put("norwegian_start_date", g & has_ndl, n_start)
     put("norwegian_months", g & has_ndl, n_months)
     put("deviations", g, dev)
-    if law_start is None or il.any():
-        o = ~integ
-        put("intro_category", o, o_cat)
-        put("intro_absence_workdays", o, intro_wd)
-        put("intro_start_date", o & o_has, o_start)
-        put("intro_months", o & o_has, prog.months)
-        put("intro_extension_months", o & o_has, prog.extension)
-        put("intro_base_deadline", o & o_has, prog.base)
-        put("intro_deadline", o & o_has, prog.deadline)
-        put("norwegian_category", o, o_ncat)
-        put("norwegian_leave_workdays", o, nor_wd)
+    if il.any():
+        put("intro_category", True, o_cat, o)
+        put("intro_start_date", o_has, o_start, o)
+        put("intro_months", o_has, prog.months, o)
+        put("intro_extension_months", o_has, prog.extension, o)
+        put("intro_base_deadline", o_has, prog.base, o)
+        put("intro_deadline", o_has, prog.deadline, o)
+        put("norwegian_category", True, o_ncat, o)
     res.errors[:] = errors
     res.fallback[:] = bad
-    return res
 
 
 # --- entry points ------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def calendar() -> np.busdaycalendar:
 
 
 _BASE = dt.date(FIRST_YEAR, 1, 1).toordinal()
+_EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
 @lru_cache(maxsize=1)
@@ -138,17 +139,31 @@ def union_workdays_days(person: np.ndarray, start: np.ndarray, end: np.ndarray, 
     out = np.zeros(n, np.int64)
     if len(person) == 0:
         return out
-    order = np.lexsort((start, person))
-    p, s, e = person[order], start[order], end[order]
-    base = s.min()
-    span = int(max(e.max(), s.max()) - base) + 3
-    off = p * span - base
+    base = start.min()
+    span = int(max(end.max(), start.max()) - base) + 3
+    off = person * span - base  # one key per (person, day): a stable argsort is far faster than a lexsort
+    order = np.argsort(start + off, kind="stable")
+    p, s, e, off = person[order], start[order], end[order], off[order]
     cm = np.maximum.accumulate(e + off)
     new = np.ones(len(p), bool)
     new[1:] = (s[1:] + off[1:] > cm[:-1] + 1) | (p[1:] != p[:-1])
     first = np.flatnonzero(new)
-    last = np.r_[first[1:] - 1, len(p) - 1]
-    seg_s = s[first]
-    seg_e = cm[last] - off[first]
-    counts = np.busday_count(seg_s.view(_M8), (seg_e + 1).view(_M8), busdaycal=calendar())
+    last = np.append(first[1:], len(p)) - 1
+    counts = _count_days(s[first], cm[last] - off[first] + 1)
     return np.bincount(p[first], weights=counts, minlength=n).astype(np.int64)
+
+
+def _count_days(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Workdays in ``[a, b)`` (day numbers): two look-ups in the cumulative table when every day is in the
+    calendar, else ``numpy.busday_count`` (weekends only outside the holidays' years)."""
+    cum = _cumulative_days()
+    i, j = a - (_BASE - _EPOCH), b - (_BASE - _EPOCH)
+    if len(i) == 0 or (i.min() >= 0 and j.max() < len(cum)):
+        counted: np.ndarray = cum[j] - cum[i]
+        return counted
+    return np.busday_count(a.view(_M8), b.view(_M8), busdaycal=calendar())
+
+
+@lru_cache(maxsize=1)
+def _cumulative_days() -> np.ndarray:
+    return np.array(_cumulative(), np.int64)

@@ -186,7 +186,8 @@ def intro_absence_workdays(ctx: Context, valid: list[Period]) -> Derived:
 def workdays_columns(person: np.ndarray, start: np.ndarray, end: np.ndarray, counted: np.ndarray, n: int) -> np.ndarray:
     """The workdays rules on the register's period rows: per person, the workdays in the union of the
     ``counted`` rows (a day counts once)."""
-    return union_workdays_days(person[counted], start[counted], end[counted], n)
+    rows = np.flatnonzero(counted)
+    return union_workdays_days(person[rows], start[rows], end[rows], n)
 
 
 def intro_extension(ctx: Context, deadline: dt.date, workdays: int) -> Derived:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from nir.rules.columns import any_row
+from nir.rules.columns import any_row, bounds
 from nir.rules.context import Context, decision_facts, permit_facts
 from nir.rules.dates import NAT, day, fmt
 from nir.rules.integreringsloven.common import INTRO_LABELS
@@ -144,7 +144,8 @@ def ch6a_decision_columns(
     ch_dd = change_date[person]
     until = np.where(ch_dd == NAT, c, np.minimum(ch_dd, c))
     rows = ch6a_kind & first_34[person] & (f_dd < c) & (decision_date >= f_dd) & (decision_date < until)
-    return any_row(person, rows, n), any_row(person, rows & intro_kind, n)
+    b = bounds(person, n)
+    return any_row(b, rows), any_row(b, rows & intro_kind)
 
 
 def applies(ctx: Context, first_34: Permit, current: Permit | None, decisions: list[Decision]) -> bool:

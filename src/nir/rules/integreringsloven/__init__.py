@@ -144,18 +144,15 @@ def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Pe
     return Derived(d.value, [replace(step, value=d.value), *d.steps]), later
 
 
-def intro_category_columns(
+def intro_rule_columns(
     has_s9: np.ndarray,
     first_34: np.ndarray,
     under_ch6a: np.ndarray,
     current_other: np.ndarray,
     s43h_applies: np.ndarray,
-    categories: dict[str, np.ndarray],
-) -> tuple[np.ndarray, np.ndarray]:
-    """:data:`INTRO_RULE` on columns: per person the category (index) from ``categories`` (one array per rule:
-    ``without_s9``, ``ordinary`` — § 8 or ch. 6A for the first § 9 permit, ``s43h``, ``superseded``) and the
-    rule's index (``INTRO_RULE.code``)."""
-    n = len(has_s9)
+) -> np.ndarray:
+    """:data:`INTRO_RULE` on columns: per person the index (``INTRO_RULE.code``) of the rule that decides the
+    category — known before any category is computed, so each is computed once, on the permit it rests on."""
     scope = {
         "has_s9": has_s9,
         "first_34": first_34,
@@ -163,12 +160,15 @@ def intro_category_columns(
         "current_other": current_other,
         "s43h_applies": s43h_applies,
     }
-    rule = INTRO_RULE.columns(scope, n)[0]
+    return INTRO_RULE.columns(scope, len(has_s9))[0]
+
+
+def intro_category_columns(rule: np.ndarray, categories: dict[str, np.ndarray]) -> np.ndarray:
+    """Per person the category (index) of its rule (:func:`intro_rule_columns`) from ``categories`` (one array per
+    rule: ``without_s9``, ``ordinary`` — § 8 or ch. 6A for the first § 9 permit, ``s43h``, ``superseded``)."""
     by_rule = {**categories, "ch6a": categories["ordinary"]}
-    outputs = INTRO_RULE.outputs
-    stacked = np.stack([np.broadcast_to(np.asarray(by_rule[o], np.int64), (n,)) for o in outputs])
-    category: np.ndarray = stacked[rule, np.arange(n)]  # every person has a rule (the table ends with ALWAYS)
-    return category, rule
+    category: np.ndarray = np.choose(rule, [by_rule[o] for o in INTRO_RULE.outputs])
+    return category
 
 
 def evaluate(ctx: Context) -> tuple[IntroResult, NorwegianResult, list[str]]:

@@ -108,7 +108,7 @@ def deadline_dates_days(
     start: np.ndarray,
     months: np.ndarray,
     leave_workdays: np.ndarray,
-    birth: tuple[np.ndarray, np.ndarray, np.ndarray],
+    birth: tuple[np.ndarray, np.ndarray],
     end_age: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`deadline_dates` on day numbers."""
