@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import string
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from nir.rules.legal_basis import LegalBasis, cite
 from nir.rules.model import RuleError
-from nir.rules.table import Expr, RuleDecl, Scope, _fmt, declare
+from nir.rules.table import Expr, RuleDecl, Scope, _fmt, declare, first_holding
 
 
 def _defining_module() -> str:
@@ -50,17 +51,24 @@ class Check:
         )
         object.__setattr__(self, "decl", decl)
 
-    @property
+    @cached_property
     def source(self) -> str:
         return cite(*self.decl.bases)
 
+    @cached_property
+    def _fields(self) -> tuple[str, ...]:
+        return tuple({f for _, f, _, _ in string.Formatter().parse(self.text) if f})
+
+    @cached_property
+    def _holds(self) -> Callable[[Scope], int]:
+        return first_holding([self.when])  # 0: the condition holds, -1: not
+
     def message(self, scope: Scope) -> str:
-        names = {f for _, f, _, _ in string.Formatter().parse(self.text) if f}
-        return self.text.format_map({k: _fmt(scope[k]) for k in names})
+        return self.text.format_map({k: _fmt(scope[k]) for k in self._fields})
 
     def error(self, scope: Scope, subject: str, facts: Mapping[str, Any] | None = None) -> RuleError | None:
         """One fact: the error when the condition holds, else None."""
-        if not self.when.eval(scope):
+        if self._holds(scope) < 0:
             return None
         return RuleError(self.id, self.message(scope), self.source, subject, dict(facts or {}), self.decl.verified)
 

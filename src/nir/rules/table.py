@@ -54,6 +54,10 @@ class Expr:
     def eval(self, scope: Scope) -> Any:
         raise NotImplementedError
 
+    def source(self, consts: dict[str, Any]) -> str:
+        """Python source of the expression on one person's scope ``s`` (constants bound in ``consts``)."""
+        raise NotImplementedError
+
     def describe(self) -> str:
         raise NotImplementedError
 
@@ -105,6 +109,9 @@ class V(Expr):
     def eval(self, scope: Scope) -> Any:
         return scope[self.name]
 
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"s[{self.name!r}]"
+
     def describe(self) -> str:
         return self.name
 
@@ -122,6 +129,10 @@ class C(Expr):
 
     def eval(self, scope: Scope) -> Any:
         return self.value
+
+    def source(self, consts: dict[str, Any]) -> str:
+        consts[k := f"c{len(consts)}"] = self.value
+        return k
 
     def describe(self) -> str:
         return repr(self.value)
@@ -151,6 +162,9 @@ class Cmp(Expr):
     def eval(self, scope: Scope) -> Any:
         return _OPS[self.op](self.a.eval(scope), self.b.eval(scope))
 
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"({self.a.source(consts)} {self.op} {self.b.source(consts)})"
+
     def describe(self) -> str:
         return f"{self.a.describe()} {self.op} {self.b.describe()}"
 
@@ -169,6 +183,9 @@ class And(Expr):
         if not isinstance(x, np.ndarray):
             return bool(x) and bool(self.b.eval(scope))
         return np.logical_and(x, self.b.eval(scope))
+
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"({self.a.source(consts)} and {self.b.source(consts)})"
 
     def describe(self) -> str:
         return f"({self.a.describe()} og {self.b.describe()})"
@@ -189,6 +206,9 @@ class Or(Expr):
             return bool(x) or bool(self.b.eval(scope))
         return np.logical_or(x, self.b.eval(scope))
 
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"({self.a.source(consts)} or {self.b.source(consts)})"
+
     def describe(self) -> str:
         return f"({self.a.describe()} eller {self.b.describe()})"
 
@@ -206,6 +226,9 @@ class Not(Expr):
         x = self.a.eval(scope)
         return np.logical_not(x) if isinstance(x, np.ndarray) else not x
 
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"(not {self.a.source(consts)})"
+
     def describe(self) -> str:
         return f"ikke {self.a.describe()}"
 
@@ -215,6 +238,14 @@ class Not(Expr):
 
 def _expr(x: Any) -> Expr:
     return x if isinstance(x, Expr) else C(x)
+
+
+def first_holding(conditions: Sequence[Expr]) -> Callable[[Scope], int]:
+    """The one-person interpreter of a list of conditions, compiled once into one Python function: the index of
+    the first condition that holds on a scope of scalars, or -1 (the Expr tree is not walked per person)."""
+    consts: dict[str, Any] = {}
+    body = " else ".join(f"{i} if {c.source(consts)}" for i, c in enumerate(conditions))
+    return eval(f"lambda s: {body} else -1", consts)  # type: ignore[no-any-return]
 
 
 # --- the rule registry ---------------------------------------------------------------------
@@ -337,6 +368,7 @@ class DecisionTable:
                 raise ValueError(f"{self.name}: row {r.id} decides {r.then!r}, not one of {self.outputs}")
             declare(r.id, r.title or r.text, *r.bases, verified=r.is_verified, module=self.module)
         self._index = {c: i for i, c in enumerate(self.outputs)}
+        self._compiled: tuple[Sequence[Row], Callable[[Scope], int]] | None = None
         TABLES.append(self)
 
     # one person -----------------------------------------------------------------------------
@@ -344,9 +376,11 @@ class DecisionTable:
     def match(self, scope: Scope) -> Row:
         """The first row whose condition holds (a table must end with an ``ALWAYS`` row or cover every
         case; none matching is a defect of the table)."""
-        for r in self.rows:
-            if r.when.eval(scope):
-                return r
+        if self._compiled is None or self._compiled[0] is not self.rows:  # once per rows (a test may replace them)
+            self._compiled = (self.rows, first_holding([r.when for r in self.rows]))
+        i = self._compiled[1](scope)
+        if i >= 0:
+            return self.rows[i]
         raise ValueError(f"{self.name}: no row matches {dict(scope)!r}")
 
     def decide(
