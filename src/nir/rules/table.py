@@ -339,6 +339,12 @@ class Row:
     def source(self) -> str:
         return cite(*self.bases)
 
+    def outcome(self, scope: Scope) -> Any:
+        return self.then.eval(scope) if isinstance(self.then, V) else self.then
+
+
+_OUTCOME: Any = object()  # explain(): the step's value is the row's outcome
+
 
 def _fmt(value: Any) -> Any:
     if isinstance(value, dt.date):
@@ -390,15 +396,26 @@ class DecisionTable:
         params: Sequence[Value] = (),
     ) -> Derived:
         """Run the rows for one person: the outcome and its explanation (rule id, legal basis, text)."""
-        r = self.match(scope)
-        value = r.then.eval(scope) if isinstance(r.then, V) else r.then
+        step = self.explain(self.match(scope), scope, facts, params)
+        return Derived(step.value, [step])
+
+    def explain(
+        self,
+        r: Row,
+        scope: Scope,
+        facts: Mapping[str, Any] | None = None,
+        params: Sequence[Value] = (),
+        value: Any = _OUTCOME,
+    ) -> Explanation:
+        """The explanation of row ``r`` (the one :meth:`match` found) for one person: its text over the scope after
+        the outcome's label; ``value``, when given, is the value the step explains in place of the outcome."""
+        outcome = r.outcome(scope)
         text = r.text.format_map({k: _fmt(scope[k]) for k in r.fields})
-        label = self.labels.get(value)
+        label = self.labels.get(outcome)
         if label:
             text = f"{label}: {text}"
-        return Derived(
-            value, [Explanation(r.id, r.source, text, value, dict(facts or {}), list(params), r.is_verified)]
-        )
+        value = outcome if value is _OUTCOME else value
+        return Explanation(r.id, r.source, text, value, dict(facts or {}), list(params), r.is_verified)
 
     # many persons -----------------------------------------------------------------------------
 
