@@ -234,16 +234,19 @@ def parse_facts(facts: dict[str, Any]) -> Facts:
 # --- explanations --------------------------------------------------------------
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def _json(v: Any) -> Any:
-    t = type(v)  # exact types first: explanations are serialised for every person on the per-person path
-    if t is str or t is int or t is bool or v is None:
+    t = type(v)  # exact types first, plain values without a call: explanations are serialised for every person
+    if t in _PLAIN:
         return v
     if t is dt.date:
         return v.isoformat()
     if t is dict:
-        return {k: _json(x) for k, x in v.items()}
+        return {k: x if type(x) in _PLAIN else _json(x) for k, x in v.items()}
     if t is list or t is tuple:
-        return [_json(x) for x in v]
+        return [x if type(x) in _PLAIN else _json(x) for x in v]
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, dict):
@@ -444,10 +447,14 @@ class Result:
             "deviations": list(self.deviations),
             "errors": self.error_ids,
         }
-        if explanations if unverified is None else unverified:
-            out["unverified"] = self.unverified
-        if explanations:
-            ex = {k: [s.to_json() for s in v] for k, v in self.explanations.items()}
+        ex = {k: [s.to_json() for s in v] for k, v in self.explanations.items()} if explanations else None
+        if explanations if unverified is None else unverified:  # from the serialised steps when there are some
+            out["unverified"] = (
+                self.unverified
+                if ex is None
+                else [k for k, v in ex.items() if k != "errors" and not all(s["verified"] for s in v)]
+            )
+        if ex is not None:
             ex["errors"] = [e.to_json() for e in self.errors]
             out["explanations"] = ex
         return out

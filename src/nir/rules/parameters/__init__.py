@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -78,14 +78,10 @@ class Version:
     source: str
     verified: bool = True
     note: str = ""
+    _json: dict[str, Any] = field(init=False, repr=False, compare=False)
 
-    def in_force_on(self, day: dt.date) -> bool:
-        return (
-            self.valid_from is not None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def __post_init__(self) -> None:  # serialised once per version, not once per explanation that cites it
+        json = {
             "name": self.name,
             "value": self.value.isoformat() if isinstance(self.value, dt.date) else self.value,
             "source": self.source,
@@ -93,6 +89,15 @@ class Version:
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
             "valid_to": self.valid_to.isoformat() if self.valid_to else None,
         }
+        object.__setattr__(self, "_json", json)
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return (
+            self.valid_from is not None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self._json)
 
 
 Value = Version  # what get/find return: one parameter's value on a date, with where it comes from
