@@ -263,7 +263,7 @@ class RuleDecl:
     module: str
     kind: str = "rule"  # "rule" (decides a value), "error" (refuses a registration), "deviation"
 
-    @property
+    @cached_property
     def source(self) -> str:
         return cite(*self.bases)
 

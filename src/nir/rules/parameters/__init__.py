@@ -110,13 +110,19 @@ class Parameter:
     unit: str
     versions: tuple[Version, ...]
     file: str = ""
+    _newest_first: tuple[Version, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # in force, latest valid_from first (a stable sort: the first listed of a tie)
+        dated = [(v.valid_from, v) for v in self.versions if v.valid_from is not None]
+        dated.sort(key=lambda x: x[0], reverse=True)
+        object.__setattr__(self, "_newest_first", tuple(v for _, v in dated))
 
     def at(self, day: dt.date) -> Version | None:
-        best: Version | None = None
-        for v in self.versions:
-            if v.in_force_on(day) and (best is None or v.valid_from > best.valid_from):  # type: ignore[operator]
-                best = v
-        return best
+        """The version in force on ``day`` with the latest ``valid_from``."""
+        for v in self._newest_first:
+            if v.valid_from <= day and (v.valid_to is None or day <= v.valid_to):  # type: ignore[operator]
+                return v
+        return None
 
     def pending(self) -> tuple[Version, ...]:
         """Versions without a commencement date (not in force)."""
@@ -141,7 +147,8 @@ class ParameterSet:
 
     def find(self, name: str, on: dt.date) -> Value | None:
         """The value in force on ``on``, or None when no version is in force."""
-        return self.parameter(name).at(on)
+        p = self._params.get(name)
+        return (p or self.parameter(name)).at(on)
 
     def get(self, name: str, on: dt.date) -> Value:
         """The value in force on ``on``; raises :class:`ParameterError` when there is none."""
