@@ -24,6 +24,8 @@ from nir.rules.legal_basis import LegalBasis, cite
 from nir.rules.model import RuleError
 from nir.rules.table import Expr, RuleDecl, Scope, _fmt, declare, first_holding
 
+ErrorFacts = Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None  # an error's facts, or how to get them if one
+
 
 def _defining_module() -> str:
     frame = sys._getframe(1)
@@ -66,10 +68,11 @@ class Check:
     def message(self, scope: Scope) -> str:
         return self.text.format_map({k: _fmt(scope[k]) for k in self._fields})
 
-    def error(self, scope: Scope, subject: str, facts: Mapping[str, Any] | None = None) -> RuleError | None:
+    def error(self, scope: Scope, subject: str, facts: ErrorFacts = None) -> RuleError | None:
         """One fact: the error when the condition holds, else None."""
         if self._holds(scope) < 0:
             return None
+        facts = facts() if callable(facts) else facts
         return RuleError(self.id, self.message(scope), self.source, subject, dict(facts or {}), self.decl.verified)
 
     def mask(self, scope: Scope, n: int) -> np.ndarray:
@@ -77,9 +80,7 @@ class Check:
         return np.broadcast_to(np.asarray(self.when.eval(scope), bool), (n,))
 
 
-def first_error(
-    checks: Sequence[Check], scope: Scope, subject: str, facts: Mapping[str, Any] | None = None
-) -> RuleError | None:
+def first_error(checks: Sequence[Check], scope: Scope, subject: str, facts: ErrorFacts = None) -> RuleError | None:
     """The first check that refuses the fact (a chain: later checks assume the earlier ones passed)."""
     for c in checks:
         e = c.error(scope, subject, facts)
@@ -88,9 +89,7 @@ def first_error(
     return None
 
 
-def all_errors(
-    checks: Sequence[Check], scope: Scope, subject: str, facts: Mapping[str, Any] | None = None
-) -> list[RuleError]:
+def all_errors(checks: Sequence[Check], scope: Scope, subject: str, facts: ErrorFacts = None) -> list[RuleError]:
     """Every check that refuses the fact."""
     return [e for c in checks if (e := c.error(scope, subject, facts)) is not None]
 

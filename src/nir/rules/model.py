@@ -273,16 +273,17 @@ class Explanation:
         return out + [p.source for p in self.parameters if not p.verified]
 
     def to_json(self) -> dict[str, Any]:
+        params = self.parameters
         out = {
             "rule": self.rule,
             "source": self.source,
-            "verified": self.is_verified,
+            "verified": self.verified and (not params or self.is_verified),
             "value": _json(self.value),
             "text": self.text,
             "facts": _json(self.facts),
         }
-        if self.parameters:
-            out["parameters"] = [p.to_json() for p in self.parameters]
+        if params:
+            out["parameters"] = [p.to_json() for p in params]
         return out
 
 

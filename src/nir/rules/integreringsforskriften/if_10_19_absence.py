@@ -127,8 +127,12 @@ def _period_scope(p: Period) -> dict[str, Any]:
 
 def period_error(p: Period) -> RuleError | None:
     """:data:`PERIOD_CHECKS` for one period: such a period is ignored."""
-    facts = {"scheme": p.scheme, "kind": p.kind, "from": p.start, "to": p.end}
-    return first_error(PERIOD_CHECKS, _period_scope(p), p.path, facts)
+    return first_error(
+        PERIOD_CHECKS,
+        _period_scope(p),
+        p.path,
+        lambda: {"scheme": p.scheme, "kind": p.kind, "from": p.start, "to": p.end},
+    )
 
 
 def period_columns(
