@@ -22,7 +22,7 @@ import numpy as np
 
 from nir.rules.legal_basis import LegalBasis, cite
 from nir.rules.model import RuleError
-from nir.rules.table import Expr, RuleDecl, Scope, _fmt, declare, first_holding
+from nir.rules.table import Expr, RuleDecl, Scope, declare, fill, first_holding
 
 ErrorFacts = Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None  # an error's facts, or how to get them if one
 
@@ -66,7 +66,7 @@ class Check:
         return first_holding([self.when])  # 0: the condition holds, -1: not
 
     def message(self, scope: Scope) -> str:
-        return self.text.format_map({k: _fmt(scope[k]) for k in self._fields})
+        return fill(self.text, self._fields, scope)
 
     def error(self, scope: Scope, subject: str, facts: ErrorFacts = None) -> RuleError | None:
         """One fact: the error when the condition holds, else None."""

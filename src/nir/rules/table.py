@@ -354,6 +354,18 @@ def _fmt(value: Any) -> Any:
     return value
 
 
+_AS_IS = frozenset({str, int, bool, float})
+
+
+def fill(template: str, fields: tuple[str, ...], scope: Scope) -> str:
+    """A text template over the scope's names ``fields``: dates written dd.mm.åååå, none as «–»."""
+    values = {}
+    for k in fields:
+        v = scope[k]
+        values[k] = v if type(v) in _AS_IS else _fmt(v)
+    return template.format_map(values)
+
+
 @dataclass
 class DecisionTable:
     """An ordered decision table. ``outputs`` is the code list of the outcomes in the order the column
@@ -410,7 +422,7 @@ class DecisionTable:
         """The explanation of row ``r`` (the one :meth:`match` found) for one person: its text over the scope after
         the outcome's label; ``value``, when given, is the value the step explains in place of the outcome."""
         outcome = r.outcome(scope)
-        text = r.text.format_map({k: _fmt(scope[k]) for k in r.fields})
+        text = fill(r.text, r.fields, scope)
         label = self.labels.get(outcome)
         if label:
             text = f"{label}: {text}"
