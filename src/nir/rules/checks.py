@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import string
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from nir.rules.legal_basis import LegalBasis, cite
 from nir.rules.model import RuleError
-from nir.rules.table import Expr, RuleDecl, Scope, _fmt, declare
+from nir.rules.table import Expr, RuleDecl, Scope, declare, fill, first_holding
+
+ErrorFacts = Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None  # an error's facts, or how to get them if one
 
 
 def _defining_module() -> str:
@@ -50,18 +53,26 @@ class Check:
         )
         object.__setattr__(self, "decl", decl)
 
-    @property
+    @cached_property
     def source(self) -> str:
         return cite(*self.decl.bases)
 
-    def message(self, scope: Scope) -> str:
-        names = {f for _, f, _, _ in string.Formatter().parse(self.text) if f}
-        return self.text.format_map({k: _fmt(scope[k]) for k in names})
+    @cached_property
+    def _fields(self) -> tuple[str, ...]:
+        return tuple({f for _, f, _, _ in string.Formatter().parse(self.text) if f})
 
-    def error(self, scope: Scope, subject: str, facts: Mapping[str, Any] | None = None) -> RuleError | None:
+    @cached_property
+    def _holds(self) -> Callable[[Scope], int]:
+        return first_holding([self.when])  # 0: the condition holds, -1: not
+
+    def message(self, scope: Scope) -> str:
+        return fill(self.text, self._fields, scope)
+
+    def error(self, scope: Scope, subject: str, facts: ErrorFacts = None) -> RuleError | None:
         """One fact: the error when the condition holds, else None."""
-        if not self.when.eval(scope):
+        if self._holds(scope) < 0:
             return None
+        facts = facts() if callable(facts) else facts
         return RuleError(self.id, self.message(scope), self.source, subject, dict(facts or {}), self.decl.verified)
 
     def mask(self, scope: Scope, n: int) -> np.ndarray:
@@ -69,9 +80,7 @@ class Check:
         return np.broadcast_to(np.asarray(self.when.eval(scope), bool), (n,))
 
 
-def first_error(
-    checks: Sequence[Check], scope: Scope, subject: str, facts: Mapping[str, Any] | None = None
-) -> RuleError | None:
+def first_error(checks: Sequence[Check], scope: Scope, subject: str, facts: ErrorFacts = None) -> RuleError | None:
     """The first check that refuses the fact (a chain: later checks assume the earlier ones passed)."""
     for c in checks:
         e = c.error(scope, subject, facts)
@@ -80,9 +89,7 @@ def first_error(
     return None
 
 
-def all_errors(
-    checks: Sequence[Check], scope: Scope, subject: str, facts: Mapping[str, Any] | None = None
-) -> list[RuleError]:
+def all_errors(checks: Sequence[Check], scope: Scope, subject: str, facts: ErrorFacts = None) -> list[RuleError]:
     """Every check that refuses the fact."""
     return [e for c in checks if (e := c.error(scope, subject, facts)) is not None]
 

@@ -9,6 +9,7 @@ format grows with the register); the engine only reads what it uses.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
@@ -100,40 +101,47 @@ class Facts:
     absences: list[Period]
 
 
-@overload
-def _date(value: Any, path: str) -> dt.date: ...
+def _where(kind: str, i: int, key: str) -> str:
+    """A field's path in an error message (built only when there is an error)."""
+    return f"facts.{kind}[{i}].{key}" if kind else f"facts.{key}"
 
 
 @overload
-def _date(value: Any, path: str, required: Literal[False]) -> dt.date | None: ...
+def _date(value: Any, kind: str, i: int, key: str) -> dt.date: ...
 
 
-def _date(value: Any, path: str, required: bool = True) -> dt.date | None:
+@overload
+def _date(value: Any, kind: str, i: int, key: str, required: Literal[False]) -> dt.date | None: ...
+
+
+def _date(value: Any, kind: str, i: int, key: str, required: bool = True) -> dt.date | None:
+    if type(value) is str and value:  # the interchange format's ISO date: no other checks
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise InvalidFacts(f"{_where(kind, i, key)}: må være en dato på formen ÅÅÅÅ-MM-DD") from None
     if value is None or value == "":
         if required:
-            raise InvalidFacts(f"{path}: mangler (påkrevd)")
+            raise InvalidFacts(f"{_where(kind, i, key)}: mangler (påkrevd)")
         return None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidFacts(f"{path}: må være en dato på formen ÅÅÅÅ-MM-DD") from None
+        raise InvalidFacts(f"{_where(kind, i, key)}: må være en dato på formen ÅÅÅÅ-MM-DD") from None
 
 
-def _list(facts: dict[str, Any], key: str) -> list[Any]:
-    value = facts.get(key)
+def _items(facts: dict[str, Any], kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    value = facts.get(kind)
     if value is None:
-        return []
+        return
     if not isinstance(value, list):
-        raise InvalidFacts(f"facts.{key}: må være en liste")
-    return value
-
-
-def _obj(item: Any, path: str) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise InvalidFacts(f"{path}: må være et objekt")
-    return item
+        raise InvalidFacts(f"facts.{kind}: må være en liste")
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise InvalidFacts(f"facts.{kind}[{i}]: må være et objekt")
+        yield i, item
 
 
 def parse_facts(facts: dict[str, Any]) -> Facts:
@@ -141,77 +149,63 @@ def parse_facts(facts: dict[str, Any]) -> Facts:
     if not isinstance(facts, dict):
         raise InvalidFacts("facts: må være et objekt")
     permits = []
-    for i, raw in enumerate(_list(facts, "permits")):
-        p = f"facts.permits[{i}]"
-        raw = _obj(raw, p)
+    for i, raw in _items(facts, "permits"):
         abroad = raw.get("applied_from_abroad")
         if abroad is not None and not isinstance(abroad, bool):
-            raise InvalidFacts(f"{p}.applied_from_abroad: må være true, false eller null")
+            raise InvalidFacts(f"facts.permits[{i}].applied_from_abroad: må være true, false eller null")
         permits.append(
             Permit(
                 i,
                 str(raw.get("basis") or ""),
-                _date(raw.get("decision_date"), f"{p}.decision_date"),
-                _date(raw.get("arrival_date"), f"{p}.arrival_date", False),
+                _date(raw.get("decision_date"), "permits", i, "decision_date"),
+                _date(raw.get("arrival_date"), "permits", i, "arrival_date", False),
                 abroad,
             )
         )
     permits.sort(key=lambda x: (x.decision_date, x.index))
-    settlements = []
-    for i, raw in enumerate(_list(facts, "settlements")):
-        p = f"facts.settlements[{i}]"
-        raw = _obj(raw, p)
-        settlements.append(
-            Settlement(
-                i,
-                str(raw.get("municipality") or ""),
-                _date(raw.get("date"), f"{p}.date"),
-                raw.get("by_agreement") is True,
-            )
+    settlements = [
+        Settlement(
+            i,
+            str(raw.get("municipality") or ""),
+            _date(raw.get("date"), "settlements", i, "date"),
+            raw.get("by_agreement") is True,
         )
+        for i, raw in _items(facts, "settlements")
+    ]
     settlements.sort(key=lambda x: (x.date, x.index))
-    residences = []
-    for i, raw in enumerate(_list(facts, "residences")):
-        p = f"facts.residences[{i}]"
-        raw = _obj(raw, p)
-        residences.append(
-            Residence(
-                i,
-                str(raw.get("municipality") or ""),
-                _date(raw.get("from"), f"{p}.from"),
-                _date(raw.get("to"), f"{p}.to", False),
-            )
+    residences = [
+        Residence(
+            i,
+            str(raw.get("municipality") or ""),
+            _date(raw.get("from"), "residences", i, "from"),
+            _date(raw.get("to"), "residences", i, "to", False),
         )
+        for i, raw in _items(facts, "residences")
+    ]
     residences.sort(key=lambda x: (x.start, x.index))
-    decisions = []
-    for i, raw in enumerate(_list(facts, "decisions")):
-        p = f"facts.decisions[{i}]"
-        raw = _obj(raw, p)
-        decisions.append(
-            Decision(
-                i,
-                str(raw.get("scheme") or ""),
-                str(raw.get("type") or ""),
-                str(raw.get("result") or "made"),
-                _date(raw.get("decision_date"), f"{p}.decision_date"),
-                _date(raw.get("start_date"), f"{p}.start_date", False),
-                _date(raw.get("end_date"), f"{p}.end_date", False),
-            )
+    decisions = [
+        Decision(
+            i,
+            str(raw.get("scheme") or ""),
+            str(raw.get("type") or ""),
+            str(raw.get("result") or "made"),
+            _date(raw.get("decision_date"), "decisions", i, "decision_date"),
+            _date(raw.get("start_date"), "decisions", i, "start_date", False),
+            _date(raw.get("end_date"), "decisions", i, "end_date", False),
         )
+        for i, raw in _items(facts, "decisions")
+    ]
     decisions.sort(key=lambda x: (x.decision_date, x.index))
-    absences = []
-    for i, raw in enumerate(_list(facts, "absences")):
-        p = f"facts.absences[{i}]"
-        raw = _obj(raw, p)
-        absences.append(
-            Period(
-                i,
-                str(raw.get("scheme") or ""),
-                str(raw.get("kind") or ""),
-                _date(raw.get("from"), f"{p}.from"),
-                _date(raw.get("to"), f"{p}.to"),
-            )
+    absences = [
+        Period(
+            i,
+            str(raw.get("scheme") or ""),
+            str(raw.get("kind") or ""),
+            _date(raw.get("from"), "absences", i, "from"),
+            _date(raw.get("to"), "absences", i, "to"),
         )
+        for i, raw in _items(facts, "absences")
+    ]
     ext = facts.get("extension_months") or 0
     if isinstance(ext, bool) or not isinstance(ext, int) or ext < 0:
         raise InvalidFacts("facts.extension_months: må være et ikke-negativt heltall")
@@ -219,7 +213,7 @@ def parse_facts(facts: dict[str, Any]) -> Facts:
     if goal is not None and not isinstance(goal, str):
         raise InvalidFacts("facts.final_goal: må være en sluttmålkode")
     return Facts(
-        birth_date=_date(facts.get("birth_date"), "facts.birth_date"),
+        birth_date=_date(facts.get("birth_date"), "", 0, "birth_date"),
         education=str(facts.get("education") or "unknown"),
         permits=permits,
         settlements=settlements,
@@ -234,16 +228,19 @@ def parse_facts(facts: dict[str, Any]) -> Facts:
 # --- explanations --------------------------------------------------------------
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def _json(v: Any) -> Any:
-    t = type(v)  # exact types first: explanations are serialised for every person on the per-person path
-    if t is str or t is int or t is bool or v is None:
+    t = type(v)  # exact types first, plain values without a call: explanations are serialised for every person
+    if t in _PLAIN:
         return v
     if t is dt.date:
         return v.isoformat()
     if t is dict:
-        return {k: _json(x) for k, x in v.items()}
+        return {k: x if type(x) in _PLAIN else _json(x) for k, x in v.items()}
     if t is list or t is tuple:
-        return [_json(x) for x in v]
+        return [x if type(x) in _PLAIN else _json(x) for x in v]
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, dict):
@@ -276,16 +273,17 @@ class Explanation:
         return out + [p.source for p in self.parameters if not p.verified]
 
     def to_json(self) -> dict[str, Any]:
+        params = self.parameters
         out = {
             "rule": self.rule,
             "source": self.source,
-            "verified": self.is_verified,
+            "verified": self.verified and (not params or self.is_verified),
             "value": _json(self.value),
             "text": self.text,
             "facts": _json(self.facts),
         }
-        if self.parameters:
-            out["parameters"] = [p.to_json() for p in self.parameters]
+        if params:
+            out["parameters"] = [p.to_json() for p in params]
         return out
 
 
@@ -444,10 +442,14 @@ class Result:
             "deviations": list(self.deviations),
             "errors": self.error_ids,
         }
-        if explanations if unverified is None else unverified:
-            out["unverified"] = self.unverified
-        if explanations:
-            ex = {k: [s.to_json() for s in v] for k, v in self.explanations.items()}
+        ex = {k: [s.to_json() for s in v] for k, v in self.explanations.items()} if explanations else None
+        if explanations if unverified is None else unverified:  # from the serialised steps when there are some
+            out["unverified"] = (
+                self.unverified
+                if ex is None
+                else [k for k, v in ex.items() if k != "errors" and not all(s["verified"] for s in v)]
+            )
+        if ex is not None:
             ex["errors"] = [e.to_json() for e in self.errors]
             out["explanations"] = ex
         return out

@@ -54,6 +54,10 @@ class Expr:
     def eval(self, scope: Scope) -> Any:
         raise NotImplementedError
 
+    def source(self, consts: dict[str, Any]) -> str:
+        """Python source of the expression on one person's scope ``s`` (constants bound in ``consts``)."""
+        raise NotImplementedError
+
     def describe(self) -> str:
         raise NotImplementedError
 
@@ -105,6 +109,9 @@ class V(Expr):
     def eval(self, scope: Scope) -> Any:
         return scope[self.name]
 
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"s[{self.name!r}]"
+
     def describe(self) -> str:
         return self.name
 
@@ -122,6 +129,10 @@ class C(Expr):
 
     def eval(self, scope: Scope) -> Any:
         return self.value
+
+    def source(self, consts: dict[str, Any]) -> str:
+        consts[k := f"c{len(consts)}"] = self.value
+        return k
 
     def describe(self) -> str:
         return repr(self.value)
@@ -151,6 +162,9 @@ class Cmp(Expr):
     def eval(self, scope: Scope) -> Any:
         return _OPS[self.op](self.a.eval(scope), self.b.eval(scope))
 
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"({self.a.source(consts)} {self.op} {self.b.source(consts)})"
+
     def describe(self) -> str:
         return f"{self.a.describe()} {self.op} {self.b.describe()}"
 
@@ -169,6 +183,9 @@ class And(Expr):
         if not isinstance(x, np.ndarray):
             return bool(x) and bool(self.b.eval(scope))
         return np.logical_and(x, self.b.eval(scope))
+
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"({self.a.source(consts)} and {self.b.source(consts)})"
 
     def describe(self) -> str:
         return f"({self.a.describe()} og {self.b.describe()})"
@@ -189,6 +206,9 @@ class Or(Expr):
             return bool(x) or bool(self.b.eval(scope))
         return np.logical_or(x, self.b.eval(scope))
 
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"({self.a.source(consts)} or {self.b.source(consts)})"
+
     def describe(self) -> str:
         return f"({self.a.describe()} eller {self.b.describe()})"
 
@@ -206,6 +226,9 @@ class Not(Expr):
         x = self.a.eval(scope)
         return np.logical_not(x) if isinstance(x, np.ndarray) else not x
 
+    def source(self, consts: dict[str, Any]) -> str:
+        return f"(not {self.a.source(consts)})"
+
     def describe(self) -> str:
         return f"ikke {self.a.describe()}"
 
@@ -215,6 +238,14 @@ class Not(Expr):
 
 def _expr(x: Any) -> Expr:
     return x if isinstance(x, Expr) else C(x)
+
+
+def first_holding(conditions: Sequence[Expr]) -> Callable[[Scope], int]:
+    """The one-person interpreter of a list of conditions, compiled once into one Python function: the index of
+    the first condition that holds on a scope of scalars, or -1 (the Expr tree is not walked per person)."""
+    consts: dict[str, Any] = {}
+    body = " else ".join(f"{i} if {c.source(consts)}" for i, c in enumerate(conditions))
+    return eval(f"lambda s: {body} else -1", consts)  # type: ignore[no-any-return]
 
 
 # --- the rule registry ---------------------------------------------------------------------
@@ -232,7 +263,7 @@ class RuleDecl:
     module: str
     kind: str = "rule"  # "rule" (decides a value), "error" (refuses a registration), "deviation"
 
-    @property
+    @cached_property
     def source(self) -> str:
         return cite(*self.bases)
 
@@ -308,6 +339,12 @@ class Row:
     def source(self) -> str:
         return cite(*self.bases)
 
+    def outcome(self, scope: Scope) -> Any:
+        return self.then.eval(scope) if isinstance(self.then, V) else self.then
+
+
+_OUTCOME: Any = object()  # explain(): the step's value is the row's outcome
+
 
 def _fmt(value: Any) -> Any:
     if isinstance(value, dt.date):
@@ -315,6 +352,18 @@ def _fmt(value: Any) -> Any:
     if value is None:
         return "–"
     return value
+
+
+_AS_IS = frozenset({str, int, bool, float})
+
+
+def fill(template: str, fields: tuple[str, ...], scope: Scope) -> str:
+    """A text template over the scope's names ``fields``: dates written dd.mm.åååå, none as «–»."""
+    values = {}
+    for k in fields:
+        v = scope[k]
+        values[k] = v if type(v) in _AS_IS else _fmt(v)
+    return template.format_map(values)
 
 
 @dataclass
@@ -339,6 +388,7 @@ class DecisionTable:
         self._index = {c: i for i, c in enumerate(self.outputs)}
         if len(self.rows) > 16:  # the column interpreter's bit sets (DecisionTable.columns)
             raise ValueError(f"{self.name}: more than 16 rows; split the table")
+        self._compiled: tuple[Sequence[Row], Callable[[Scope], int]] | None = None
         TABLES.append(self)
 
     # one person -----------------------------------------------------------------------------
@@ -346,9 +396,11 @@ class DecisionTable:
     def match(self, scope: Scope) -> Row:
         """The first row whose condition holds (a table must end with an ``ALWAYS`` row or cover every
         case; none matching is a defect of the table)."""
-        for r in self.rows:
-            if r.when.eval(scope):
-                return r
+        if self._compiled is None or self._compiled[0] is not self.rows:  # once per rows (a test may replace them)
+            self._compiled = (self.rows, first_holding([r.when for r in self.rows]))
+        i = self._compiled[1](scope)
+        if i >= 0:
+            return self.rows[i]
         raise ValueError(f"{self.name}: no row matches {dict(scope)!r}")
 
     def decide(
@@ -358,15 +410,26 @@ class DecisionTable:
         params: Sequence[Value] = (),
     ) -> Derived:
         """Run the rows for one person: the outcome and its explanation (rule id, legal basis, text)."""
-        r = self.match(scope)
-        value = r.then.eval(scope) if isinstance(r.then, V) else r.then
-        text = r.text.format_map({k: _fmt(scope[k]) for k in r.fields})
-        label = self.labels.get(value)
+        step = self.explain(self.match(scope), scope, facts, params)
+        return Derived(step.value, [step])
+
+    def explain(
+        self,
+        r: Row,
+        scope: Scope,
+        facts: Mapping[str, Any] | None = None,
+        params: Sequence[Value] = (),
+        value: Any = _OUTCOME,
+    ) -> Explanation:
+        """The explanation of row ``r`` (the one :meth:`match` found) for one person: its text over the scope after
+        the outcome's label; ``value``, when given, is the value the step explains in place of the outcome."""
+        outcome = r.outcome(scope)
+        text = fill(r.text, r.fields, scope)
+        label = self.labels.get(outcome)
         if label:
             text = f"{label}: {text}"
-        return Derived(
-            value, [Explanation(r.id, r.source, text, value, dict(facts or {}), list(params), r.is_verified)]
-        )
+        value = outcome if value is _OUTCOME else value
+        return Explanation(r.id, r.source, text, value, dict(facts or {}), list(params), r.is_verified)
 
     # many persons -----------------------------------------------------------------------------
 

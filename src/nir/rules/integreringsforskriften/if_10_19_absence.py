@@ -20,7 +20,6 @@ a chain: the first that holds is reported) and the threshold (:data:`EXTENSION`)
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -128,8 +127,12 @@ def _period_scope(p: Period) -> dict[str, Any]:
 
 def period_error(p: Period) -> RuleError | None:
     """:data:`PERIOD_CHECKS` for one period: such a period is ignored."""
-    facts = {"scheme": p.scheme, "kind": p.kind, "from": p.start, "to": p.end}
-    return first_error(PERIOD_CHECKS, _period_scope(p), p.path, facts)
+    return first_error(
+        PERIOD_CHECKS,
+        _period_scope(p),
+        p.path,
+        lambda: {"scheme": p.scheme, "kind": p.kind, "from": p.start, "to": p.end},
+    )
 
 
 def period_columns(
@@ -194,10 +197,10 @@ def intro_extension(ctx: Context, deadline: dt.date, workdays: int) -> Derived:
     """:data:`EXTENSION` for one person: over the threshold, all workdays are added after the deadline."""
     threshold = ctx.param("intro.absence.threshold_workdays", ctx.as_of)
     scope: dict[str, Any] = {"workdays": workdays, "threshold": threshold.value, "none_added": 0, "deadline": deadline}
-    added = EXTENSION.match(scope).then.eval(scope)  # type: ignore[union-attr]
-    scope["deadline_after"] = new = add_workdays(deadline, added)
-    d = EXTENSION.decide(scope, {"deadline_before": deadline, "workdays": workdays}, [threshold])
-    return Derived(new, [dataclasses.replace(d.steps[0], value=new)])
+    r = EXTENSION.match(scope)
+    scope["deadline_after"] = new = add_workdays(deadline, r.outcome(scope))
+    facts = {"deadline_before": deadline, "workdays": workdays}
+    return Derived(new, [EXTENSION.explain(r, scope, facts, [threshold], value=new)])
 
 
 def extension_columns(cc: ColumnContext, deadline: np.ndarray, workdays: np.ndarray, has: np.ndarray) -> np.ndarray:

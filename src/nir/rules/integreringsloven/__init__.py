@@ -16,7 +16,6 @@ composes them in a fixed order:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -122,7 +121,8 @@ def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Pe
         "current_basis": current.basis if current else None,
         "current_date": current.decision_date if current else None,
     }
-    rule = INTRO_RULE.match(scope).then
+    row = INTRO_RULE.match(scope)
+    rule = row.then
     if rule == "without_s9":
         return il_08_target_group.category_without_s9_permit(ctx), None
     assert first is not None
@@ -140,8 +140,7 @@ def intro_category(ctx: Context, decisions: list[Decision]) -> tuple[Derived, Pe
         else il_08_target_group.category_without_s9_permit(ctx)
     )
     facts = {"collective_protection_permit": permit_facts(first), "current_permit": permit_facts(current)}
-    step = INTRO_RULE.decide(scope, facts).steps[0]
-    return Derived(d.value, [replace(step, value=d.value), *d.steps]), later
+    return Derived(d.value, [INTRO_RULE.explain(row, scope, facts, value=d.value), *d.steps]), later
 
 
 def intro_rule_columns(

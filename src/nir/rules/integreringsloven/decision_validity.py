@@ -15,6 +15,7 @@ decisions is in ``il_08_target_group``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -107,7 +108,7 @@ def effective_decisions(ctx: Context) -> list[Decision]:
     for d in ctx.decisions:
         if d.result != MADE:
             continue
-        errors = all_errors(CHECKS, _scope(d), d.path, decision_facts(d))
+        errors = all_errors(CHECKS, _scope(d), d.path, partial(decision_facts, d))  # facts built on an error
         if errors:
             for e in errors:
                 ctx.error(e)

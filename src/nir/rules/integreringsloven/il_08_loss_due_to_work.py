@@ -25,7 +25,6 @@ closure stands.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -146,13 +145,14 @@ def check(ctx: Context, d: Decision, participations: list[Decision], category: s
         "participation_date": before[0].decision_date if before else None,
         "category": category,
     }
-    ex = CHECK.decide(scope).steps[0]
-    if ex.value == "valid":
+    r = CHECK.match(scope)
+    if r.then == "valid":
         return None
+    ex = CHECK.explain(r, scope)
     facts = decision_facts(d)
-    if ex.value == "after_participation":
+    if r.then == "after_participation":
         facts["participation"] = before[0].path
-    elif ex.value == "not_in_target_group":
+    elif r.then == "not_in_target_group":
         facts["category"] = category
     return RuleError(ex.rule, ex.text, ex.source, d.path, facts, ex.verified)
 
@@ -215,17 +215,15 @@ def apply(
     }
     facts = decision_facts(valid) if valid is not None else {}
     params = [hours] if hours else []
-    decided = CLOSURE.decide(scope, facts, params)
-    step = decided.steps[0]
-    if decided.value == "open":
-        return category, None, Derived(None, [replace(step, value=None)])
+    r = CLOSURE.match(scope)
+    if r.then == "open":
+        return category, None, Derived(None, [CLOSURE.explain(r, scope, facts, params, None)])
     assert valid is not None and c is not None and hours is not None
-    if decided.value == "returned":
-        step = replace(
-            step, value=None, facts=facts | {"participation": later[0].path, "closed_on": valid.decision_date}
-        )
+    if r.then == "returned":
+        facts |= {"participation": later[0].path, "closed_on": valid.decision_date}
+        step = CLOSURE.explain(r, scope, facts, params, None)
         return Derived(category.value, [*category.steps, step]), None, Derived(None, [step])
-    step = replace(step, value=c.to_json())
+    step = CLOSURE.explain(r, scope, facts, params, c.to_json())
     cat_step = Explanation(
         step.rule,
         step.source,

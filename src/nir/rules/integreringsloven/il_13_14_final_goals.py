@@ -195,9 +195,8 @@ def goal_code(ctx: Context) -> Code | None:
 def deadline_case(ctx: Context, closed: bool, start: dt.date | None, code: Code | None) -> Explanation | None:
     """:data:`DEADLINE_CASE` for one person: why there is no deadline, or None when there is one."""
     scope = {"closed": closed, "has_participation": start is not None, "has_goal": code is not None}
-    if DEADLINE_CASE.match(scope).then != "none":
-        return None
-    return DEADLINE_CASE.decide(scope, {"start_date": start} if start else {}).steps[0]
+    r = DEADLINE_CASE.match(scope)
+    return DEADLINE_CASE.explain(r, scope, {"start_date": start} if start else {}) if r.then == "none" else None
 
 
 def goal_parameters(ctx: Context, code: Code) -> tuple[Value, Value]:
@@ -221,9 +220,10 @@ def extension_error(ctx: Context, code: Code | None) -> RuleError | None:
         "ext": ext,
         "label": code.label if code else None,
     }
-    if EXTENSION.match(scope).then == "granted":
+    r = EXTENSION.match(scope)
+    if r.then == "granted":
         return None
-    step = EXTENSION.decide(scope).steps[0]
+    step = EXTENSION.explain(r, scope)
     facts: dict[str, Any] = {"extension_months": ext}
     if code is not None and allowed is not None:
         facts = {"final_goal": code.code, "extension_months": ext, "allowed_months": allowed.value}
@@ -269,9 +269,9 @@ def deadline(
             "total": months.value + ext,
             "end_date": end,
         }
-        step = EXTENSION.decide(scope, facts | {"extension_months": ext}, [allowed]).steps[0]
-        step.value = end
-        steps.append(step)
+        steps.append(
+            EXTENSION.explain(EXTENSION.match(scope), scope, facts | {"extension_months": ext}, [allowed], end)
+        )
     return Derived(end, steps), months.value, ext, base
 
 

@@ -129,12 +129,12 @@ def deadline(
         "edu": EDUCATION_TEXT.get(ctx.facts.education, "ukjent utdanningsnivå (regnes som uten)"),
         "start": start,
     }
-    row = MONTHS.rows.index(MONTHS.match(scope))
-    months = ctx.param(MONTHS_PARAMETERS[row], on)
+    r = MONTHS.match(scope)
+    months = ctx.param(MONTHS_PARAMETERS[MONTHS.rows.index(r)], on)
     end_age = ctx.param("norwegian.age.end", on)
     base, extended, end = deadline_dates(start, months.value, leave_workdays, ctx.facts.birth_date, end_age.value)
     scope |= {"months": months.value, "base": base}
-    steps = MONTHS.decide(scope, (facts or {}) | {"education": ctx.facts.education, "start": start}, [months]).steps
+    steps = [MONTHS.explain(r, scope, (facts or {}) | {"education": ctx.facts.education, "start": start}, [months])]
     if leave_workdays:
         steps.append(
             Explanation(

@@ -15,7 +15,6 @@ from 1.1.2026 (004 "Opphevelse av en del midlertidige regler"; regelmotor.md § 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -80,9 +79,9 @@ def intro_category(ctx: Context, p: Permit) -> Derived:
         "split": split.value if split else None,
         "when": f"før {fmt(split.value)}" if split else "mens kap. 6A gjaldt",
     }
-    granted = CH6A.decide(scope, permit_facts(p), [split] if split else [])
-    d = ordinary_category(ctx, p, granted=granted.value)
-    return Derived(d.value, [replace(granted.steps[0], value=d.value), *d.steps])
+    r = CH6A.match(scope)
+    d = ordinary_category(ctx, p, granted=r.outcome(scope))
+    return Derived(d.value, [CH6A.explain(r, scope, permit_facts(p), [split] if split else [], d.value), *d.steps])
 
 
 def under_ch6a_columns(cc: ColumnContext, decision_date: np.ndarray) -> np.ndarray:

@@ -97,12 +97,13 @@ def final_goal_deviations(start: dt.date | None, code: Code | None, has_particip
         "valid_from_date": code.valid_from if code else None,
         "valid_to_date": code.valid_to if code else None,
     }
-    if DEVIATION.match(scope).then == NONE:
+    r = DEVIATION.match(scope)
+    if r.then == NONE:
         return []
     facts: dict[str, Any] = {"start_date": start}
     if code is not None:
         facts |= {"final_goal": code.code, "valid_from": code.valid_from, "valid_to": code.valid_to}
-    return DEVIATION.decide(scope, facts).steps
+    return [DEVIATION.explain(r, scope, facts)]
 
 
 def deviation_columns(

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -78,14 +78,10 @@ class Version:
     source: str
     verified: bool = True
     note: str = ""
+    _json: dict[str, Any] = field(init=False, repr=False, compare=False)
 
-    def in_force_on(self, day: dt.date) -> bool:
-        return (
-            self.valid_from is not None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
+    def __post_init__(self) -> None:  # serialised once per version, not once per explanation that cites it
+        json = {
             "name": self.name,
             "value": self.value.isoformat() if isinstance(self.value, dt.date) else self.value,
             "source": self.source,
@@ -93,6 +89,15 @@ class Version:
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
             "valid_to": self.valid_to.isoformat() if self.valid_to else None,
         }
+        object.__setattr__(self, "_json", json)
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return (
+            self.valid_from is not None and self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self._json)
 
 
 Value = Version  # what get/find return: one parameter's value on a date, with where it comes from
@@ -105,13 +110,19 @@ class Parameter:
     unit: str
     versions: tuple[Version, ...]
     file: str = ""
+    _newest_first: tuple[Version, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:  # in force, latest valid_from first (a stable sort: the first listed of a tie)
+        dated = [(v.valid_from, v) for v in self.versions if v.valid_from is not None]
+        dated.sort(key=lambda x: x[0], reverse=True)
+        object.__setattr__(self, "_newest_first", tuple(v for _, v in dated))
 
     def at(self, day: dt.date) -> Version | None:
-        best: Version | None = None
-        for v in self.versions:
-            if v.in_force_on(day) and (best is None or v.valid_from > best.valid_from):  # type: ignore[operator]
-                best = v
-        return best
+        """The version in force on ``day`` with the latest ``valid_from``."""
+        for v in self._newest_first:
+            if v.valid_from <= day and (v.valid_to is None or day <= v.valid_to):  # type: ignore[operator]
+                return v
+        return None
 
     def pending(self) -> tuple[Version, ...]:
         """Versions without a commencement date (not in force)."""
@@ -136,7 +147,8 @@ class ParameterSet:
 
     def find(self, name: str, on: dt.date) -> Value | None:
         """The value in force on ``on``, or None when no version is in force."""
-        return self.parameter(name).at(on)
+        p = self._params.get(name)
+        return (p or self.parameter(name)).at(on)
 
     def get(self, name: str, on: dt.date) -> Value:
         """The value in force on ``on``; raises :class:`ParameterError` when there is none."""
