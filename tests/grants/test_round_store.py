@@ -321,3 +321,49 @@ def test_an_error_report_is_a_case_for_imdi(imdi, trondheim, tromso):
         GrantErrorReport.objects.filter(pk=report.pk).update(answer="endret")
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("DELETE FROM grants_granterrorreport WHERE id = %s", [report.pk])
+
+
+def _reading_years_back(n: int):
+    """The shipped parameters with ``round_reads.years_back`` = ``n`` (the reference data knows only the
+    2024 municipality numbers, so a person «settled long ago» is one settled in 2024 read for 2025 with 0)."""
+    import dataclasses
+
+    from nir.grants.engine import params
+
+    ps = params.default()
+    by_name = {n: ps.parameter(n) for n in ps.names()}
+    old = by_name["round_reads.years_back"]
+    by_name[old.name] = dataclasses.replace(old, versions=(dataclasses.replace(old.versions[0], value=n),))
+    return params.ParameterSet(by_name)
+
+
+def test_a_round_reads_only_the_persons_who_can_trigger_anything(imdi):
+    """Settled before the years a round reads, nothing registered since: not read (their grant years are
+    over and paid); a correction of such a person after the last approved round brings them back."""
+    from nir.grants import reads
+
+    ps = _reading_years_back(0)
+    old = identity.make_duf("2025000003")
+    register(A, settled=dt.date(2025, 1, 15), municipality="5001", when=at(2025, 2, 1))
+    register(old, settled=dt.date(2024, 1, 15), municipality="5001", when=at(2024, 1, 20))
+    ids = reads.candidates(2025, at(2025, 3, 28), params=ps)
+    assert set(reads.facts(ids, at(2025, 3, 28)).by_duf) == {A}
+    assert {A, old} <= set(reads.facts(reads.candidates(2025, at(2025, 3, 28)), at(2025, 3, 28)).by_duf)
+    q1 = actions.approve_round(imdi, calc(2025, 1, params=ps))
+    assert q1.persons == 1
+    register(old, settled=dt.date(2024, 1, 15), municipality="0301", when=at(2025, 5, 2), update=True)
+    ids = reads.candidates(2025, at(2025, 6, 20), since=q1.cutoff_known_at, params=ps)
+    assert set(reads.facts(ids, at(2025, 6, 20)).by_duf) == {A, old}
+
+
+def test_the_facts_read_are_those_known_at_the_cutoff():
+    from nir.grants import reads
+
+    register(A, settled=dt.date(2024, 11, 1), municipality="5001", when=at(2025, 1, 10))
+    register(A, settled=dt.date(2024, 11, 1), municipality="5501", when=at(2025, 4, 15), update=True)
+    person_id = reads.facts(reads.candidates(2025, at(2025, 6, 20)), at(2025, 6, 20)).ids[A]
+    before = reads.facts([person_id], at(2025, 3, 28)).by_duf[A]
+    after = reads.facts([person_id], at(2025, 6, 20)).by_duf[A]
+    assert [s["municipality"] for s in before["settlements"]] == ["5001"]
+    assert [s["municipality"] for s in after["settlements"]] == ["5501"]
+    assert after["settlements"][0]["registered_at"].startswith("2025-04-15")
