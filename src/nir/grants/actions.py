@@ -36,6 +36,7 @@ from nir.actions.acting import Acting
 from nir.grants import reads
 from nir.grants.engine import params as grant_params
 from nir.grants.engine import rounds
+from nir.grants.engine.facts import GrantFactsError, parse
 from nir.grants.models import GrantErrorReport, PaymentRound, ReportStatus, RoundStatus, StatementLine
 from nir.grants.version import grants_version
 from nir.register.validation import text_problems
@@ -145,7 +146,10 @@ def calculate_round(
         ids = reads.candidates(year, rnd.cutoff, last.cutoff_known_at if last else None, ps)
         known = reads.facts(ids, rnd.cutoff)
         paid = paid_before(year, quarter, set(known.by_duf))
-        result = rounds.run(rnd, known.by_duf, paid, ps, schemes)
+        try:
+            result = rounds.run(rnd, known.by_duf, paid, ps, schemes)
+        except GrantFactsError as e:
+            raise GrantsRefused(f"fakta for {_unreadable(known.by_duf, rnd.cutoff)} kan ikke leses: {e}") from None
 
         fields = dict(
             cutoff_known_at=rnd.cutoff,
@@ -184,6 +188,16 @@ def calculate_round(
             },
         )
     return row
+
+
+def _unreadable(by_duf: dict[str, dict[str, Any]], cutoff: dt.datetime) -> str:
+    """The DUF number of the first person whose facts the engine cannot read."""
+    for duf, f in by_duf.items():
+        try:
+            parse(duf, f, cutoff)
+        except GrantFactsError:
+            return duf
+    return "en person"
 
 
 def _summary(result: rounds.RoundResult) -> dict[str, Any]:
