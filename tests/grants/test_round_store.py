@@ -115,13 +115,12 @@ def test_recalculating_a_draft_replaces_it_and_an_approved_round_is_frozen(imdi)
             cur.execute(sql, params)
     with pytest.raises(IntegrityError), transaction.atomic():
         StatementLine.objects.filter(pk=line.pk).update(delta=1)
-    # … and the one change an approved round may take: to paid
-    with connection.cursor() as cur:
-        cur.execute(
-            "UPDATE grants_paymentround SET status = 'paid', paid_at = approved_at WHERE id = %s", [approved.pk]
-        )
-    approved.refresh_from_db()
-    assert approved.status == RoundStatus.PAID
+    # … and the one change an approved round may take: to paid (IMDi records it, audited)
+    approved = actions.mark_paid(imdi, approved)
+    assert approved.status == RoundStatus.PAID and approved.paid_at is not None
+    assert AuditEvent.objects.filter(what="grants:paid").exists()
+    with pytest.raises(actions.GrantsRefused, match="bare en godkjent termin"):
+        actions.mark_paid(imdi, approved)
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE grants_paymentround SET status = 'approved' WHERE id = %s", [approved.pk])
 

@@ -10,6 +10,7 @@ records the audit event.
   rounds, and stores a draft round. Recalculating a draft replaces it; an approved round is refused.
 * ``approve_round(acting, round)``: IMDi approves; the round and its lines are frozen
   (``nir.grants.db``), later rounds count its deltas as paid.
+* ``mark_paid(acting, round)``: IMDi records that an approved round has been paid out.
 * ``report_error(acting, line, text)``: «Meld feil i grunnlag» — the recipient's own organisation
   opens a case for IMDi on a line of an approved round; ``answer_error_report``: IMDi answers it.
 
@@ -47,6 +48,7 @@ __all__ = [
     "answer_error_report",
     "approve_round",
     "calculate_round",
+    "mark_paid",
     "paid_before",
     "report_error",
 ]
@@ -269,6 +271,22 @@ def approve_round(acting: Acting, payment_round: PaymentRound) -> PaymentRound:
             persons=[],
             filters={"round": row.label, "lines": row.summary.get("lines"), "total": row.summary.get("total")},
         )
+    return row
+
+
+def mark_paid(acting: Acting, payment_round: PaymentRound) -> PaymentRound:
+    """IMDi records that an approved round's money has been paid out (the one change an approved round takes)."""
+    _require_manage(acting, "registrere utbetaling av tilskuddsterminer")
+    with transaction.atomic():
+        row = PaymentRound.objects.select_for_update().get(pk=payment_round.pk)
+        if row.status != RoundStatus.APPROVED:
+            raise GrantsRefused(
+                f"terminen {row.label} er {row.get_status_display().lower()}: bare en godkjent termin utbetales"
+            )
+        row.status = RoundStatus.PAID
+        row.paid_at = timezone.now()
+        row.save(update_fields=["status", "paid_at"])
+        acting.audit(what="grants:paid", persons=[], filters={"round": row.label, "total": row.summary.get("total")})
     return row
 
 

@@ -22,6 +22,7 @@ AUDIT_LABELS = {
     "statement": "Tilskuddsgrunnlag (termingrunnlag)",
     "round": "Beregning av tilskuddstermin",
     "approve": "Godkjenning av tilskuddstermin",
+    "paid": "Utbetaling av tilskuddstermin registrert",
     "error-report": "Meld feil i tilskuddsgrunnlag",
     "error-answer": "Svar på feil i tilskuddsgrunnlag",
 }
