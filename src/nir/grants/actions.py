@@ -115,6 +115,21 @@ def paid_before(year: int, quarter: int, dufs: set[str] | None = None) -> dict[r
     return out
 
 
+def _may_calculate(year: int, quarter: int, *, lock: bool) -> tuple[PaymentRound | None, PaymentRound | None]:
+    """The round's row (None: not calculated yet) and the latest approved round before it; refuses an
+    approved round and a round before one already approved."""
+    qs = PaymentRound.objects.filter(grant_year=year, quarter=quarter)
+    existing = (qs.select_for_update() if lock else qs).first()
+    if existing is not None and existing.frozen:
+        raise GrantsRefused(f"terminen {existing.label} er godkjent og kan ikke beregnes på nytt", "quarter")
+    later = PaymentRound.objects.filter(_after(year, quarter), status__in=PAID).order_by("grant_year", "quarter")
+    if (first_later := later.first()) is not None:
+        raise GrantsRefused(
+            f"terminen {first_later.label} er allerede godkjent: en tidligere termin kan ikke beregnes", "quarter"
+        )
+    return existing, _latest_approved_before(year, quarter)
+
+
 def calculate_round(
     acting: Acting,
     year: int,
@@ -134,25 +149,25 @@ def calculate_round(
         rnd = rounds.Round.parse(f"{year:04d}Q{quarter}", known_at, ps)
     except (ValueError, grant_params.ParameterError) as e:
         raise GrantsRefused(str(e), "year") from None
-    now = timezone.now()
-    with transaction.atomic():
-        existing = PaymentRound.objects.select_for_update().filter(grant_year=year, quarter=quarter).first()
-        if existing is not None and existing.frozen:
-            raise GrantsRefused(f"terminen {existing.label} er godkjent og kan ikke beregnes på nytt", "quarter")
-        later = PaymentRound.objects.filter(_after(year, quarter), status__in=PAID).order_by("grant_year", "quarter")
-        if (first_later := later.first()) is not None:
-            raise GrantsRefused(
-                f"terminen {first_later.label} er allerede godkjent: en tidligere termin kan ikke beregnes", "quarter"
-            )
-        last = _latest_approved_before(year, quarter)
-        ids = reads.candidates(year, rnd.cutoff, last.cutoff_known_at if last else None, ps)
-        known = reads.facts(ids, rnd.cutoff)
-        paid = paid_before(year, quarter, set(known.by_duf))
-        try:
-            result = rounds.run(rnd, known.by_duf, paid, ps, schemes)
-        except GrantFactsError as e:
-            raise GrantsRefused(f"fakta for {_unreadable(known.by_duf, rnd.cutoff)} kan ikke leses: {e}") from None
+    now = timezone.now()  # before reading: an approval needs a calculation begun after the cut-off
+    _, last = _may_calculate(year, quarter, lock=False)
+    # Read and compute outside the transaction (minutes for a whole register; SQLite would hold its one
+    # writer's lock meanwhile): the register as known at a past cut-off does not change. What may change
+    # meanwhile — another approval — is checked again below, under the round's lock.
+    ids = reads.candidates(year, rnd.cutoff, last.cutoff_known_at if last else None, ps)
+    known = reads.facts(ids, rnd.cutoff)
+    paid = paid_before(year, quarter, set(known.by_duf))
+    try:
+        result = rounds.run(rnd, known.by_duf, paid, ps, schemes)
+    except GrantFactsError as e:
+        raise GrantsRefused(f"fakta for {_unreadable(known.by_duf, rnd.cutoff)} kan ikke leses: {e}") from None
 
+    with transaction.atomic():
+        existing, last_now = _may_calculate(year, quarter, lock=True)
+        if (last_now.label if last_now else "") != (last.label if last else ""):
+            raise GrantsRefused(
+                f"terminen {last_now.label if last_now else ''} ble godkjent mens {rnd.id} ble beregnet: beregn på nytt"
+            )
         fields = dict(
             cutoff_known_at=rnd.cutoff,
             period_end=rnd.period_end,
