@@ -335,7 +335,6 @@ CLI_NOT_READS = {
     "(tests/settlement/test_recommend_registry.py::test_train_command_line)",
     "settlement recommend": "a settlement world's batch file, not the register; writes the recommendation file",
     "settlement backtest": "a settlement world's files, not the register; prints scores only",
-    "grants check": "worked example files, not the register",
     "grants calculate": "writes a payment round (the action audits it, naming the persons with lines); prints "
     "counts and sums only",
     "grants approve": "approves a payment round (audited); prints the round only",
