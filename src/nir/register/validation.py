@@ -354,7 +354,7 @@ def _validate_grant_fields(  # noqa: C901 - one check per rule, kind by kind
             found.append(Problem(p("decided_at"), "required", "mangler (påkrevd når innvilget beløp er oppgitt)"))
         for fname in ("amount_applied", "amount_granted"):
             amount = values.get(fname)
-            if amount is not None and (amount.as_tuple().exponent < -2 or amount >= 10**10):  # type: ignore[operator]
+            if amount is not None and (amount.as_tuple().exponent < -2 or amount >= 10**10):
                 found.append(Problem(p(fname), "amount_format", "må være et beløp i kroner med høyst to desimaler"))
     elif model is m.PersonDetails:
         if values.get("with_companion") and not values.get("unaccompanied_minor"):
