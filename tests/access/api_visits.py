@@ -25,6 +25,11 @@ WRITE_BODIES = {
         "date": "2026-10-01",
     },
     "career-guidance": {"date": "2026-02-20", "kind": "individual"},
+    # the grants' facts (grants.md A.1.1, issue 20)
+    "family-reunifications": {"reference_basis_at_grant": "utl_28", "application_date": "2025-03-01"},
+    "upper-secondary-enrolments": {"from": "2026-01-05", "full_time": True, "county": "50"},
+    "reception-stays": {"centre": "Mottak Lade", "host_municipality": "5001", "from": "2025-05-01"},
+    "extra-grant-cases": {"type": "FHT1", "grant_year": 2026, "applied_at": "2026-02-01"},
 }
 
 
@@ -61,6 +66,10 @@ CORRECTIONS = {
     "career-guidance": {"organisation": "Karrieresenteret"},
     "competence-mappings": {"date": "2025-10-16"},
     "exams": {"level": "B2"},
+    "family-reunifications": {"application_date": "2025-04-01"},
+    "upper-secondary-enrolments": {"to": "2026-06-20"},
+    "reception-stays": {"to": "2025-10-31"},
+    "extra-grant-cases": {"amount_applied": 100000},
     "details": {"last_name": "Aasen"},  # the person's own details: corrected, never annulled
 }
 
@@ -168,6 +177,10 @@ def add_revision_rows(register, person):
                     "level": "B1",
                 },
             ),
+            (m.FamilyReunification, {"reference_basis_at_grant": "utl_28", "application_date": dt.date(2025, 3, 1)}),
+            (m.UpperSecondaryEnrolment, {"from_date": dt.date(2026, 1, 5), "full_time": True, "county": "50"}),
+            (m.ReceptionStay, {"centre": "Mottak Lade", "host_municipality": home, "from_date": dt.date(2025, 5, 1)}),
+            (m.ExtraGrantCase, {"grant_type": "FHT1", "grant_year": 2026, "applied_at": dt.date(2026, 2, 1)}),
         ]
     for model, values in rows:
         register.add(person, model, values)

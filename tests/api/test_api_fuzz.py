@@ -98,7 +98,8 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     # 13 single operations, POST /batches, 28 corrections and annulments, 3 of moves, 2 of supervision, the
     # details' correction, 2 of plausibility warnings; Bosetting: GET /settlement/requests/{year} (issue 17),
     # GET /settlement/figures, GET /settlement/weekly-list, 7 of municipal settlement decisions and capacity
-    assert len(operations) == 80
+    # + the grants' facts (issue 20): 4 registrations, 8 corrections and annulments; the rates and a person's grants
+    assert len(operations) == 92
     # + 10 of settlement cases and 7 of their changes after registration (issue 17), 1 recommendation (issue 18)
     from nir.register import kinds
 
@@ -148,7 +149,7 @@ def test_api_conforms_to_its_schema(world, same_connection, caller, request, set
     assert not failures, "\n\n".join(failures)
     # The run reached the register: some writes were accepted (201), some refused (422), reads answered.
     seen = set().union(*statuses.values())
-    assert {200, 201, 404, 422} <= seen and len(statuses) == 80, statuses
+    assert {200, 201, 404, 422} <= seen and len(statuses) == 92, statuses
     assert any(201 in got for op, got in statuses.items() if op.endswith("/annulments")), statuses
 
 

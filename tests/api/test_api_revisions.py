@@ -95,6 +95,31 @@ CASES = {
         {"level": "B2"},
         {"level": "B2", "result": "passed"},
     ),
+    # the grants' facts (grants.md A.1.1)
+    "family-reunifications": (
+        m.FamilyReunification,
+        {"reference_basis_at_grant": "utl_28", "application_date": dt.date(2025, 3, 1)},
+        {"application_date": "2025-04-01"},
+        {"application_date": dt.date(2025, 4, 1), "reference_basis_at_grant": "utl_28"},
+    ),
+    "upper-secondary-enrolments": (
+        m.UpperSecondaryEnrolment,
+        {"from_date": dt.date(2026, 1, 5), "full_time": True, "county": "50"},
+        {"to": "2026-06-20"},
+        {"to_date": dt.date(2026, 6, 20), "county": "50"},
+    ),
+    "reception-stays": (
+        m.ReceptionStay,
+        {"centre": "Mottak Lade", "host_municipality": "5001", "from_date": dt.date(2025, 5, 1)},
+        {"to": "2025-10-31"},
+        {"to_date": dt.date(2025, 10, 31), "centre": "Mottak Lade"},
+    ),
+    "extra-grant-cases": (
+        m.ExtraGrantCase,
+        {"grant_type": "FHT1", "grant_year": 2026, "applied_at": dt.date(2026, 2, 1)},
+        {"amount_granted": 120000, "decided_at": "2026-03-01"},
+        {"amount_granted": Decimal("120000"), "grant_type": "FHT1"},
+    ),
 }
 
 

@@ -135,6 +135,10 @@ SAMPLE_FACTS = {
         "result": "passed",
         "level": "B1",
     },
+    m.FamilyReunification: {"reference_person": "202600000109", "application_date": dt.date(2025, 3, 1)},
+    m.UpperSecondaryEnrolment: {"from_date": dt.date(2026, 1, 5), "full_time": True, "county": "50"},
+    m.ReceptionStay: {"centre": "Mottak Lade", "host_municipality": "5001", "from_date": dt.date(2025, 5, 1)},
+    m.ExtraGrantCase: {"grant_type": "FHT1", "grant_year": 2026, "applied_at": dt.date(2026, 2, 1)},
 }
 
 

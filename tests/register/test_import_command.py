@@ -551,6 +551,15 @@ def test_all_optional_keys_import(tmp_path, new_duf):
                 "organisation": "k-4648",
             }
         ],
+        # the grants' facts (grants.md A.1.1)
+        "citizenship": "UKR",
+        "unaccompanied_minor": {"flag": False, "with_companion": False},
+        "family_reunification": {"reference_basis_at_grant": "utl_34", "application_date": "2025-12-01"},
+        "upper_secondary_enrolments": [{"from": "2026-08-17", "to": None, "full_time": True, "county": "46"}],
+        "reception_stays": [
+            {"centre": "Mottak", "host_municipality": "4648", "from": "2026-01-05", "to": "2026-02-09"}
+        ],
+        "extra_grant_cases": [{"type": "FHT1", "grant_year": 2026, "applied_at": "2026-03-01"}],
     }
     line = interchange_line(duf, facts, first_name="Olena", last_name="Kovalenko", follow_up_municipality="4648")
     _, err, error = run_import(write_jsonl(tmp_path / "all.jsonl", [line]))

@@ -129,7 +129,7 @@ def test_serialising_values():
 def test_every_model_is_in_the_format():
     """Every registration model has an interchange key (regelmotor.md § 8: the format grows with the register)."""
     keys = {model.FACT_KEY for model in m.REGISTRATION_MODELS}
-    assert keys == set(ic.LIST_SPECS) | {"details", "final_goal", "extension_months"}
+    assert keys == set(ic.LIST_SPECS) | {"details", "final_goal", "extension_months", "family_reunification"}
     for key, (model, _spec) in ic.LIST_SPECS.items():
         assert model.FACT_KEY == key
         assert set(ic.FIELD_KINDS[model]) == set(model.FACT_FIELDS), key

@@ -36,6 +36,11 @@ def test_the_registration_kinds_and_their_channels():
         # on the person page only (issue 16 § 4): the API registers them through batches of import lines
         "competence_mappings": ("kartlegging", ""),
         "exams": ("prove", ""),
+        # the grants' facts (grants.md A.1.1, issue 20)
+        "family_reunification": ("familieinnvandring", "family-reunifications"),
+        "upper_secondary_enrolments": ("videregaende", "upper-secondary-enrolments"),
+        "reception_stays": ("mottaksopphold", "reception-stays"),
+        "extra_grant_cases": ("ekstratilskudd", "extra-grant-cases"),
     }
     assert len({k.model for k in kinds.KINDS}) == len(kinds.KINDS)  # one kind per model
 
@@ -140,6 +145,8 @@ def _sample(kind: str):
 def test_every_kind_has_its_interchange_key(kind):
     if kind.listed:
         value = [{j: _sample(k) for j, _f, k, required in kind.spec if required}]
+    elif kind.name == "family_reunification":  # one object
+        value = {j: _sample(k) for j, _f, k, _required in kind.spec if k != "duf"}
     else:  # a plain value: the final goal's code, the extension's months
         value = _sample(kind.spec[0][2])
     parsed = parse_line(

@@ -332,6 +332,11 @@ API_RULES: dict[str, Rule] = {
     "POST /persons/{duf}/absences": _write(),
     "POST /persons/{duf}/terminations": _write(),
     "POST /persons/{duf}/career-guidance": _write(),
+    # The grants' facts (grants.md A.1.1, issue 20): written as every registration of the person
+    "POST /persons/{duf}/family-reunifications": _write(),
+    "POST /persons/{duf}/upper-secondary-enrolments": _write(),
+    "POST /persons/{duf}/reception-stays": _write(),
+    "POST /persons/{duf}/extra-grant-cases": _write(),
     "POST /persons/{duf}/moves": _write(),
     # Plausibility warnings (open ones) and «Kontrollert» (nir.actions.acknowledge_warning)
     "GET /persons/{duf}/warnings": _read(P.PERSON_READ, Person.ONE),
@@ -383,6 +388,10 @@ REVISION_RESOURCES = (
     "career-guidance",
     "competence-mappings",
     "exams",
+    "family-reunifications",
+    "upper-secondary-enrolments",
+    "reception-stays",
+    "extra-grant-cases",
 )
 for _resource in REVISION_RESOURCES:
     API_RULES[f"POST /persons/{{duf}}/{_resource}/{{id}}/corrections"] = _write()

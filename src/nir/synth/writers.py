@@ -460,6 +460,9 @@ class JsonlWriter:
         self.rows_written[name] += cur.height
         exprs = [pl.col("person_id")]
         for json_key, fname, kind, _required in spec:
+            if fname not in cur.columns:  # a field the generator does not fill (the grants' facts): absent
+                exprs.append(pl.lit(None).alias(json_key))
+                continue
             col = pl.col(fname)
             if kind == "date":
                 col = col.dt.to_string("%Y-%m-%d")
