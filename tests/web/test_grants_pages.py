@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import yaml
 from django.urls import reverse
 
 from nir.access.models import AuditEvent
@@ -65,14 +66,17 @@ def test_a_rate_for_a_new_year_is_data_not_code(tmp_path):
     src = grant_params.DATA_DIR
     for f in src.glob("*.yaml"):
         (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
-    text = (tmp_path / "rates.yaml").read_text(encoding="utf-8")
-    text = text.replace(
-        '  "AR-2":\n    description: "Integreringstilskudd år 2 (årlig sats, opptjenes per måned)"\n    unit: NOK\n'
-        "    values: []  # no rate found for any year (grants.md A.9)\n",
-        '  "AR-2":\n    description: "Integreringstilskudd år 2"\n    unit: NOK\n    values:\n'
-        "      - value: 123456\n        valid_from: 2027-01-01\n        valid_to: 2027-12-31\n"
-        '        source: "Rundskriv 2027"\n        verified: true\n',
-    )
+    rates = yaml.safe_load((tmp_path / "rates.yaml").read_text(encoding="utf-8"))
+    rates["rates"]["AR-2"]["values"] = [
+        {
+            "value": 123456,
+            "valid_from": "2027-01-01",
+            "valid_to": "2027-12-31",
+            "source": "Rundskriv 2027",
+            "verified": True,
+        }
+    ]
+    (tmp_path / "rates.yaml").write_text(yaml.safe_dump(rates, allow_unicode=True), encoding="utf-8")
     ps = grant_params.load(tmp_path)
     r = grant_params.rate(ps, "AR-2", 2027)
     assert r is not None and (r.value, r.source, r.verified) == (123456, "Rundskriv 2027", True)
@@ -91,3 +95,20 @@ def test_a_persons_grants_page_shows_each_year_and_is_audited(caseworker_client,
 def test_a_persons_grants_are_not_shown_outside_the_users_scope(client, users, anne):
     client.force_login(users["bergen"])
     assert client.get(reverse("person_grants", args=[anne.duf])).status_code == 404
+
+
+def test_a_settled_refugee_shows_the_year_1_line_with_its_rate_and_source(caseworker_client, users):
+    """grants.md A.2.3 / IT-01: a single adult settled by agreement in 2024 with a Folkeregister address and an
+    effectuated permit triggers AR-1 EV at the 2024 rate; the page names the rule and the rate's source."""
+    from nir.register import models as m
+    from nir.register import services
+
+    actor = Actor.for_user(users["imdi"], source_system="NIR-test")
+    r = builders.Register(actor)
+    per = r.person("Per", "Enslig", permit=dt.date(2024, 1, 20), settled=dt.date(2024, 3, 15))
+    permit = m.ResidencePermit.objects.current().get(person=per)
+    services.correct(permit, {"effectuation_date": dt.date(2024, 2, 1)}, "iverksatt", actor, at=builders.T0)
+    r.add(per, m.Residence, {"municipality": "5001", "valid_from": dt.date(2024, 3, 15), "source": "folkeregisteret"})
+    html = caseworker_client.get(reverse("person_grants", args=[per.duf])).content.decode()
+    assert 'data-grant-type="AR-1 EV"' in html
+    assert "241" in html and "Samarbeidsdesken" in html

@@ -24,7 +24,6 @@ from nir.api.schemas import PROBLEMS
 from nir.grants import person_grants
 from nir.grants.engine import params as grant_params
 from nir.grants.engine.model import GRANT_TYPES, SCHEMES
-from nir.register.history import rows_for
 
 router = Router(tags=["grants"])
 
@@ -134,7 +133,7 @@ def get_person_grants(request: HttpRequest, duf: str):
         if isinstance(e, PersonElsewhere):
             audit_elsewhere(request, e, "person:grants:elsewhere")
         raise refusal(e) from None
-    years = person_grants.grants_of(person, rows_for([person.pk])[person.pk], timezone.localdate())
+    years = person_grants.grants_of(person, timezone.now())
     audit.record(
         request=request, actor_user=request.auth, action="read", channel="api", what="person:tilskudd",
         persons=[person.pk],

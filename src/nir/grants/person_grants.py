@@ -14,11 +14,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from nir.grants import engine
+from django.utils import timezone
+
+from nir.grants import engine, reads
 from nir.grants.engine.model import Finding, Line
 from nir.register import models as m
-from nir.register.history import rows_for
-from nir.register.interchange import facts_to_line
 
 
 @dataclass
@@ -32,27 +32,14 @@ class GrantYear:
         return sum((ln.amount for ln in self.lines), 0)
 
 
-def _facts(person: m.Person, rows: list[m.Registration]) -> dict[str, Any]:
-    facts: dict[str, Any] = facts_to_line(person, rows, typed=True)["facts"]
-    return facts
-
-
-def related_facts(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The facts of the persons the grant rules look up besides the person: the mother."""
-    out: dict[str, dict[str, Any]] = {}
-    mother = facts.get("mother")
-    if mother:
-        found = m.Person.objects.filter(duf=str(mother)).first()
-        if found is not None:
-            out[found.duf] = _facts(found, rows_for([found.pk])[found.pk])
-    return out
-
-
-def grants_of(person: m.Person, rows: list[m.Registration], today: dt.date) -> list[GrantYear]:
-    """The person's grants for every grant year from their first fact to ``today``'s year, newest first."""
-    facts = _facts(person, rows)
-    pop = engine.facts.population({**related_facts(facts), person.duf: facts})
-    ctx = engine.Context(pop, as_of=today)
+def grants_of(person: m.Person, now: dt.datetime) -> list[GrantYear]:
+    """The person's grants for every grant year from their first fact to this year, newest first, as the
+    register knows them at ``now`` (read as a payment round reads: ``reads.facts``, with the mother, the
+    reference person and the household)."""
+    today = timezone.localdate(now)
+    read = reads.facts([person.pk], now)
+    pop = engine.facts.population(read.by_duf, now)
+    ctx = engine.Context(pop, known_at=now, as_of=today)
     first = engine.first_year(pop[person.duf])
     if first is None:
         return []

@@ -121,12 +121,27 @@ def _referred(facts: dict[str, Any]) -> set[str]:
     return out
 
 
+def _households(facts: dict[str, Any]) -> set[str]:
+    """The households the person was settled in (the year-1 category reads who else was settled there)."""
+    return {str(s["household_id"]) for s in facts.get("settlements") or [] if s.get("household_id")}
+
+
 def facts(person_ids: Iterable[int], known_at: dt.datetime, *, chunk: int = CHUNK) -> Facts:
-    """The facts as known at ``known_at`` of ``person_ids`` and of anyone they refer to."""
+    """The facts as known at ``known_at`` of ``person_ids`` and of anyone they refer to: the mother, the
+    family-reunification reference person, and the others settled in the same household."""
     out = Facts()
     _read(out, person_ids, known_at, chunk)
     missing = {d for f in out.by_duf.values() for d in _referred(f)} - set(out.by_duf)
+    more: set[int] = set()
     if missing:
-        more = m.Person.objects.filter(duf__in=sorted(missing), recorded_at__lte=known_at).values_list("pk", flat=True)
+        more |= set(
+            m.Person.objects.filter(duf__in=sorted(missing), recorded_at__lte=known_at).values_list("pk", flat=True)
+        )
+    households = {h for f in out.by_duf.values() for h in _households(f)}
+    if households:
+        members = m.Settlement.objects.filter(household_id__in=sorted(households), recorded_at__lte=known_at)
+        more |= set(members.values_list("person_id", flat=True))
+    more -= set(out.ids.values())
+    if more:
         _read(out, more, known_at, chunk)
     return out

@@ -147,10 +147,10 @@ def grants_rate(request, code: str):
 @require_GET
 def person_grants_page(request, duf: str):
     try:
-        found, rows, _former = find_person_for_reading(request.user, duf, m.REGISTRATION_MODELS)
+        found, _rows, _former = find_person_for_reading(request.user, duf, (m.PersonDetails, m.FollowUp))
     except PersonNotFound as e:
         return elsewhere_or_not_found(request, duf, e)
-    years = person_grants.grants_of(found, rows, timezone.localdate())
+    years = person_grants.grants_of(found, timezone.now())
     ctx = {
         "person": found,
         "person_url": reverse("person", args=[found.duf]),
