@@ -36,6 +36,11 @@ def test_the_registration_kinds_and_their_channels():
         # on the person page only (issue 16 § 4): the API registers them through batches of import lines
         "competence_mappings": ("kartlegging", ""),
         "exams": ("prove", ""),
+        # the grants' facts (grants.md A.1.1, issue 20)
+        "family_reunification": ("familieinnvandring", "family-reunifications"),
+        "upper_secondary_enrolments": ("videregaende", "upper-secondary-enrolments"),
+        "reception_stays": ("mottaksopphold", "reception-stays"),
+        "extra_grant_cases": ("ekstratilskudd", "extra-grant-cases"),
     }
     assert len({k.model for k in kinds.KINDS}) == len(kinds.KINDS)  # one kind per model
 

@@ -52,6 +52,10 @@ PAGE_MODELS = READ_MODELS + (
     m.CareerGuidance,
     m.CompetenceMapping,
     m.Exam,
+    m.FamilyReunification,
+    m.UpperSecondaryEnrolment,
+    m.ReceptionStay,
+    m.ExtraGrantCase,
 )
 
 

@@ -243,6 +243,15 @@ def _field(
         elif kind == "district":
             extra["description"] = "District number (6 digits, Oslo, Bergen, Stavanger)"
             extra["pattern"] = r"^\d{6}$"
+        elif kind == "county":
+            extra["description"] = "County number (2 digits), valid on the fact's date"
+            extra["pattern"] = r"^\d{2}$"
+        elif kind == "duf":
+            extra["description"] = "Another person's DUF number (12 digits)"
+            extra["pattern"] = r"^\d{12}$"
+        elif kind == "country":
+            extra["description"] = "Country code, ISO 3166-1 alpha-3 (e.g. SYR)"
+            extra["pattern"] = r"^[A-Z]{3}$"
     if required:
         return (typ, Field(..., **extra))
     return (Optional[typ], Field(default, **extra))  # noqa: UP045 - typ is a runtime type; keeps the schema as it was

@@ -42,6 +42,18 @@ DETAIL_FIELDS: tuple[Field, ...] = (
     ("sex", "sex", "code:sex", False),
     ("national_id", "national_id", "str", False),
     ("protected_identity", "protected_identity", "bool", False),
+    # the grants' person-level facts (grants.md A.1.1)
+    ("mother", "mother", "duf", False),
+    ("citizenship", "citizenship", "country", False),
+    ("emigration_date", "emigration_date", "date", False),
+    ("death_date", "death_date", "date", False),
+    ("asylum_procedure", "asylum_procedure", "code:asylum_procedure", False),
+    ("asylum_duty_group_entry", "asylum_duty_group_entry", "date", False),
+)
+# ``facts.unaccompanied_minor``: one object {flag, with_companion} (enslig mindreårig; følgeperson).
+UNACCOMPANIED_FIELDS: tuple[Field, ...] = (
+    ("flag", "unaccompanied_minor", "nullbool", False),
+    ("with_companion", "with_companion", "bool", False),
 )
 
 
@@ -60,7 +72,7 @@ MODEL_TO_KEY = {spec[0]: key for key, spec in LIST_SPECS.items()}
 FIELD_KINDS: dict[type, dict[str, str]] = {
     spec[0]: {f: kind for _j, f, kind, _r in spec[1]} for spec in LIST_SPECS.values()
 }
-FIELD_KINDS[m.PersonDetails] = {f: kind for _j, f, kind, _r in DETAIL_FIELDS} | {
+FIELD_KINDS[m.PersonDetails] = {f: kind for _j, f, kind, _r in DETAIL_FIELDS + UNACCOMPANIED_FIELDS} | {
     "first_name": "str",
     "last_name": "str",
 }
@@ -191,12 +203,14 @@ def parse_line(obj: Any) -> ParsedPerson:  # noqa: C901 - one branch per key of 
         problems.append(Problem("facts", "required", "facts mangler eller er ikke et objekt"))
         return ParsedPerson(duf, {}, [], registered_at, follow_up, problems)
 
-    allowed = set(LIST_SPECS) | {j for j, *_ in DETAIL_FIELDS} | set(PLAIN_KINDS)
+    allowed = set(LIST_SPECS) | {j for j, *_ in DETAIL_FIELDS} | set(PLAIN_KINDS) | {"unaccompanied_minor"}
     for key in facts:
         if key not in allowed:
             problems.append(Problem(f"facts.{key}", "unknown_field", "ukjent felt"))
 
     details = parse_fields({k: facts.get(k) for k, *_ in DETAIL_FIELDS}, DETAIL_FIELDS, "facts", problems)
+    um = facts.get("unaccompanied_minor")
+    details |= parse_fields({} if um is None else um, UNACCOMPANIED_FIELDS, "facts.unaccompanied_minor", problems)
     for name_key in ("first_name", "last_name"):
         v = obj.get(name_key)
         if not isinstance(v, str) or not v.strip():
@@ -231,6 +245,12 @@ def parse_line(obj: Any) -> ParsedPerson:  # noqa: C901 - one branch per key of 
         else:
             values = PLAIN_KINDS["final_goal"].with_defaults({"scheme": "", "goal": goal, "follow_up_municipality": ""})
             items.append(Item(m.FinalGoal, values, "facts.final_goal"))
+    family = facts.get("family_reunification")
+    if family is not None:
+        kind = PLAIN_KINDS["family_reunification"]
+        values = parse_fields(family, kind.spec, "facts.family_reunification", problems)
+        if isinstance(family, dict):
+            items.append(Item(m.FamilyReunification, kind.with_defaults(values), "facts.family_reunification"))
     ext = facts.get("extension_months")
     if ext is not None:
         if isinstance(ext, bool) or not isinstance(ext, int) or ext < 0:
@@ -309,6 +329,15 @@ def facts_to_line(
             facts["national_id"] = details.national_id
         if details.protected_identity:
             facts["protected_identity"] = True
+        for json_key, fname, _kind, _required in DETAIL_FIELDS[5:]:
+            v = getattr(details, fname)
+            if v is not None and v != "":
+                facts[json_key] = (_engine_value if typed else _json_value)(v)
+        if details.unaccompanied_minor is not None or details.with_companion:
+            facts["unaccompanied_minor"] = {
+                "flag": details.unaccompanied_minor,
+                "with_companion": details.with_companion,
+            }
     line["follow_up_municipality"] = follow_up_municipality or None
     if not typed:
         line["registered_at"] = _local(max((r.recorded_at for r in rows), default=person.recorded_at)).isoformat()
@@ -323,6 +352,12 @@ def facts_to_line(
             facts["final_goal"] = r.goal
         elif isinstance(r, m.Extension):
             facts["extension_months"] += r.months
+        elif isinstance(r, m.FamilyReunification):
+            value = _engine_value if typed else _json_value
+            facts["family_reunification"] = {
+                j: value(getattr(r, f)) if getattr(r, f) != "" else None
+                for j, f, _k, _r in PLAIN_KINDS["family_reunification"].spec
+            }
         else:
             facts[MODEL_TO_KEY[type(r)]].append(item_to_json(r, with_registered_at=with_registered_at, typed=typed))
     for key in (
@@ -333,6 +368,9 @@ def facts_to_line(
         "career_guidance",
         "competence_mappings",
         "exams",
+        "upper_secondary_enrolments",
+        "reception_stays",
+        "extra_grant_cases",
     ):
         if not facts[key]:
             del facts[key]

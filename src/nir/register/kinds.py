@@ -25,7 +25,8 @@ from typing import Any
 from nir.register import models as m
 
 # (json key, model field, kind, required); kind: date | decimal | int | bool | nullbool | str |
-# municipality | district | code:<code list>
+# municipality | district | county | duf (another person's DUF number) | country (ISO 3166-1 alpha-3) |
+# code:<code list>
 Field = tuple[str, str, str, bool]
 
 
@@ -85,6 +86,9 @@ KINDS: tuple[RegistrationKind, ...] = (
             ("postal_code", "postal_code", "str", False),
             ("from", "valid_from", "date", True),
             ("to", "valid_to", "date", False),
+            ("source", "source", "code:residence_source", False),
+            ("kind", "kind", "code:residence_kind", False),
+            ("reception_centre", "reception_centre", "str", False),
         ),
     ),
     RegistrationKind(
@@ -105,6 +109,9 @@ KINDS: tuple[RegistrationKind, ...] = (
             ("district", "district", "district", False),
             ("date", "settlement_date", "date", True),
             ("by_agreement", "by_agreement", "bool", True),
+            ("kind", "kind", "code:settlement_kind", False),
+            ("household_id", "household_id", "str", False),
+            ("household_role", "household_role", "code:household_role", False),
         ),
     ),
     RegistrationKind(
@@ -224,6 +231,9 @@ KINDS: tuple[RegistrationKind, ...] = (
             ("date", "mapping_date", "date", True),
             ("kind", "kind", "code:competence_mapping_kind", True),
             ("organisation", "organisation", "str", False),
+            ("legal_basis", "legal_basis", "code:mapping_legal_basis", False),
+            ("registered_in_tool", "registered_in_tool", "nullbool", False),
+            ("host_municipality", "host_municipality", "municipality", False),
         ),
         slug="kartlegging",
     ),
@@ -240,6 +250,60 @@ KINDS: tuple[RegistrationKind, ...] = (
         ),
         defaults={"scheme": "norwegian"},
         slug="prove",
+    ),
+    # The grants' facts (grants.md A.1.1). Familieinnvandring: one object in the interchange format.
+    RegistrationKind(
+        "family_reunification",
+        m.FamilyReunification,
+        (
+            ("reference_person", "reference_person", "duf", False),
+            ("reference_basis_at_grant", "reference_basis_at_grant", "code:permit_basis", False),
+            ("reference_first_settlement_date", "reference_first_settlement_date", "date", False),
+            ("application_date", "application_date", "date", False),
+            ("reference_nordic_citizen", "reference_nordic_citizen", "bool", False),
+            ("reference_is_family_immigrant", "reference_is_family_immigrant", "bool", False),
+        ),
+        listed=False,
+        slug="familieinnvandring",
+        segment="family-reunifications",
+    ),
+    RegistrationKind(
+        "upper_secondary_enrolments",
+        m.UpperSecondaryEnrolment,
+        (
+            ("from", "from_date", "date", True),
+            ("to", "to_date", "date", False),
+            ("full_time", "full_time", "bool", True),
+            ("county", "county", "county", True),
+        ),
+        slug="videregaende",
+        segment="upper-secondary-enrolments",
+    ),
+    RegistrationKind(
+        "reception_stays",
+        m.ReceptionStay,
+        (
+            ("centre", "centre", "str", True),
+            ("host_municipality", "host_municipality", "municipality", True),
+            ("from", "from_date", "date", True),
+            ("to", "to_date", "date", False),
+        ),
+        slug="mottaksopphold",
+        segment="reception-stays",
+    ),
+    RegistrationKind(
+        "extra_grant_cases",
+        m.ExtraGrantCase,
+        (
+            ("type", "grant_type", "code:extra_grant_type", True),
+            ("grant_year", "grant_year", "int", True),
+            ("applied_at", "applied_at", "date", False),
+            ("amount_applied", "amount_applied", "decimal", False),
+            ("amount_granted", "amount_granted", "decimal", False),
+            ("decided_at", "decided_at", "date", False),
+        ),
+        slug="ekstratilskudd",
+        segment="extra-grant-cases",
     ),
 )
 
@@ -260,6 +324,16 @@ DETAILS = RegistrationKind(
         ("education", "education", "code:education", False),
         ("national_id", "national_id", "str", False),
         ("protected_identity", "protected_identity", "bool", False),
+        # the grants' person-level facts (grants.md A.1.1); in the interchange format
+        # ``unaccompanied_minor`` is one object {flag, with_companion}
+        ("mother", "mother", "duf", False),
+        ("citizenship", "citizenship", "country", False),
+        ("unaccompanied_minor", "unaccompanied_minor", "nullbool", False),
+        ("with_companion", "with_companion", "bool", False),
+        ("emigration_date", "emigration_date", "date", False),
+        ("death_date", "death_date", "date", False),
+        ("asylum_procedure", "asylum_procedure", "code:asylum_procedure", False),
+        ("asylum_duty_group_entry", "asylum_duty_group_entry", "date", False),
     ),
     listed=False,
     defaults={"education": "unknown"},

@@ -159,8 +159,33 @@ class PersonDetails(Registration):
     sex = models.CharField("kjønn", max_length=10, blank=True)
     education = models.CharField("utdanningsnivå", max_length=40, default="unknown")
     protected_identity = models.BooleanField("skjermet", default=False)
+    # The grants' person-level facts (grants.md A.1.1); a change is a correction that supersedes the row.
+    mother = models.CharField("mor (DUF-nummer)", max_length=12, blank=True, default="")
+    citizenship = models.CharField("statsborgerskap", max_length=3, blank=True, default="")  # ISO 3166-1 alpha-3
+    unaccompanied_minor = models.BooleanField("enslig mindreårig", null=True, blank=True)
+    with_companion = models.BooleanField("med følgeperson", default=False)
+    emigration_date = models.DateField("utvandret", null=True, blank=True)
+    death_date = models.DateField("dødsdato", null=True, blank=True)
+    asylum_procedure = models.CharField("prosedyre (asyl)", max_length=20, blank=True, default="")
+    asylum_duty_group_entry = models.DateField("i målgruppen for opplæring (asylmottak)", null=True, blank=True)
 
-    FACT_FIELDS = ("national_id", "first_name", "last_name", "birth_date", "sex", "education", "protected_identity")
+    FACT_FIELDS = (
+        "national_id",
+        "first_name",
+        "last_name",
+        "birth_date",
+        "sex",
+        "education",
+        "protected_identity",
+        "mother",
+        "citizenship",
+        "unaccompanied_minor",
+        "with_companion",
+        "emigration_date",
+        "death_date",
+        "asylum_procedure",
+        "asylum_duty_group_entry",
+    )
     FACT_KEY = "details"
 
     class Meta:
@@ -205,8 +230,25 @@ class Residence(Registration):
     postal_code = models.CharField("postnummer", max_length=4, blank=True)
     valid_from = models.DateField("fra")
     valid_to = models.DateField("til", null=True, blank=True)
+    source = models.CharField(
+        "kilde", max_length=20, blank=True, default=""
+    )  # folkeregisteret, municipality ("" unknown)
+    kind = models.CharField(
+        "type adresse", max_length=20, blank=True, default=""
+    )  # ordinary, reception_centre ("" ordinary)
+    reception_centre = models.CharField("mottak", max_length=100, blank=True, default="")
 
-    FACT_FIELDS = ("municipality", "district", "address", "postal_code", "valid_from", "valid_to")
+    FACT_FIELDS = (
+        "municipality",
+        "district",
+        "address",
+        "postal_code",
+        "valid_from",
+        "valid_to",
+        "source",
+        "kind",
+        "reception_centre",
+    )
     FACT_KEY = "residences"
 
     class Meta:
@@ -262,8 +304,21 @@ class Settlement(Registration):
     district = models.CharField("bydel", max_length=6, blank=True)
     settlement_date = models.DateField("bosettingsdato")
     by_agreement = models.BooleanField("bosatt etter avtale")
+    kind = models.CharField(
+        "bosettingsmåte", max_length=20, blank=True, default=""
+    )  # by_agreement, self_settled, family_arrival
+    household_id = models.CharField("husstand", max_length=40, blank=True, default="")  # from the settlement case
+    household_role = models.CharField("rolle i husstanden", max_length=10, blank=True, default="")  # adult, child
 
-    FACT_FIELDS = ("municipality", "district", "settlement_date", "by_agreement")
+    FACT_FIELDS = (
+        "municipality",
+        "district",
+        "settlement_date",
+        "by_agreement",
+        "kind",
+        "household_id",
+        "household_role",
+    )
     FACT_KEY = "settlements"
 
     class Meta:
@@ -471,8 +526,11 @@ class CompetenceMapping(Registration):
     mapping_date = models.DateField("dato")
     kind = models.CharField("type", max_length=30)
     organisation = models.CharField("utført av", max_length=40, blank=True)
+    legal_basis = models.CharField("hjemmel", max_length=20, blank=True, default="")  # il_6, il_10, il_6a_simplified
+    registered_in_tool = models.BooleanField("registrert i kartleggingsverktøyet", null=True, blank=True)
+    host_municipality = models.CharField("vertskommune", max_length=4, blank=True, default="")
 
-    FACT_FIELDS = ("mapping_date", "kind", "organisation")
+    FACT_FIELDS = ("mapping_date", "kind", "organisation", "legal_basis", "registered_in_tool", "host_municipality")
     FACT_KEY = "competence_mappings"
 
     class Meta:
@@ -503,6 +561,91 @@ class Exam(Registration):
         verbose_name = "prøve"
         verbose_name_plural = "prøver"
         indexes = _meta_indexes("exam")
+
+
+class FamilyReunification(Registration):
+    """Familieinnvandring: the reference person and the dates the integration grant's exclusions read
+    (grants.md A.1.1, A.2.1). One current registration per person (a plain object in the interchange
+    format, ``facts.family_reunification``); a change is a correction."""
+
+    reference_person = models.CharField("referanseperson (DUF-nummer)", max_length=12, blank=True, default="")
+    reference_basis_at_grant = models.CharField(
+        "referansepersonens hjemmel ved innvilgelse", max_length=40, blank=True, default=""
+    )
+    reference_first_settlement_date = models.DateField("referansepersonens første bosetting", null=True, blank=True)
+    application_date = models.DateField("søknadsdato", null=True, blank=True)
+    reference_nordic_citizen = models.BooleanField("referansepersonen norsk/nordisk borger", default=False)
+    reference_is_family_immigrant = models.BooleanField("referansepersonen selv familieinnvandret", default=False)
+
+    FACT_FIELDS = (
+        "reference_person",
+        "reference_basis_at_grant",
+        "reference_first_settlement_date",
+        "application_date",
+        "reference_nordic_citizen",
+        "reference_is_family_immigrant",
+    )
+    FACT_KEY = "family_reunification"
+
+    class Meta:
+        verbose_name = "familieinnvandring"
+        verbose_name_plural = "familieinnvandringer"
+        indexes = _meta_indexes("famre")
+
+
+class UpperSecondaryEnrolment(Registration):
+    """Videregående opplæring: the months in full-time upper-secondary education go to the county
+    (the Norwegian grant, grants.md A.5)."""
+
+    from_date = models.DateField("fra")
+    to_date = models.DateField("til", null=True, blank=True)
+    full_time = models.BooleanField("fulltid", default=False)
+    county = models.CharField("fylke", max_length=2)
+
+    FACT_FIELDS = ("from_date", "to_date", "full_time", "county")
+    FACT_KEY = "upper_secondary_enrolments"
+
+    class Meta:
+        verbose_name = "videregående opplæring"
+        verbose_name_plural = "videregående opplæring"
+        indexes = _meta_indexes("upsec")
+
+
+class ReceptionStay(Registration):
+    """Mottaksopphold: a stay in an asylum reception centre and its host municipality (grants.md A.5.5,
+    A.6; from UDI via NIR [I])."""
+
+    centre = models.CharField("mottak", max_length=100)
+    host_municipality = models.CharField("vertskommune", max_length=4)
+    from_date = models.DateField("fra")
+    to_date = models.DateField("til", null=True, blank=True)
+
+    FACT_FIELDS = ("centre", "host_municipality", "from_date", "to_date")
+    FACT_KEY = "reception_stays"
+
+    class Meta:
+        verbose_name = "mottaksopphold"
+        verbose_name_plural = "mottaksopphold"
+        indexes = _meta_indexes("recst")
+
+
+class ExtraGrantCase(Registration):
+    """Søknad om ekstratilskudd (FHT1/FHT2, grants.md A.4): applied for, and decided by IMDi."""
+
+    grant_type = models.CharField("ekstratilskudd", max_length=10)
+    grant_year = models.PositiveSmallIntegerField("tilskuddsår")
+    applied_at = models.DateField("søknadsdato", null=True, blank=True)
+    amount_applied = models.DecimalField("søkt beløp", max_digits=12, decimal_places=2, null=True, blank=True)
+    amount_granted = models.DecimalField("innvilget beløp", max_digits=12, decimal_places=2, null=True, blank=True)
+    decided_at = models.DateField("vedtaksdato", null=True, blank=True)
+
+    FACT_FIELDS = ("grant_type", "grant_year", "applied_at", "amount_applied", "amount_granted", "decided_at")
+    FACT_KEY = "extra_grant_cases"
+
+    class Meta:
+        verbose_name = "ekstratilskuddssak"
+        verbose_name_plural = "ekstratilskuddssaker"
+        indexes = _meta_indexes("xgrant")
 
 
 class DerivedStatus(Registration):
@@ -694,6 +837,10 @@ REGISTRATION_MODELS: tuple[type[Registration], ...] = (
     CareerGuidance,
     CompetenceMapping,
     Exam,
+    FamilyReunification,
+    UpperSecondaryEnrolment,
+    ReceptionStay,
+    ExtraGrantCase,
 )
 
 # Rows the Regelmotor derives; kept apart from the registered facts (not exported, not imported).

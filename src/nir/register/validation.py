@@ -42,6 +42,10 @@ FACT_DATE_FIELD: dict[type, str | None] = {
     m.CareerGuidance: "guidance_date",
     m.CompetenceMapping: "mapping_date",
     m.Exam: "exam_date",
+    m.FamilyReunification: "application_date",
+    m.UpperSecondaryEnrolment: "from_date",
+    m.ReceptionStay: "from_date",
+    m.ExtraGrantCase: "applied_at",
 }
 
 # (start field, end field) pairs where the end may not come before the start.
@@ -52,6 +56,8 @@ PERIODS: dict[type, tuple[tuple[str, str], ...]] = {
     m.Participation: (("from_date", "to_date"),),
     m.Measure: (("from_date", "to_date"),),
     m.Absence: (("from_date", "to_date"),),
+    m.UpperSecondaryEnrolment: (("from_date", "to_date"),),
+    m.ReceptionStay: (("from_date", "to_date"),),
 }
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -64,6 +70,7 @@ MAX_EXTENSION_MONTHS = 12
 class ReferenceIndex:
     municipalities: dict[str, tuple[tuple[dt.date | None, dt.date | None], ...]]
     districts: dict[str, tuple[str, dt.date | None, dt.date | None]]
+    counties: frozenset[str] = frozenset()
 
     def municipality_valid(self, number: str, *days: dt.date) -> bool | None:
         """None: unknown number; False: known but not valid on any of ``days``."""
@@ -74,7 +81,7 @@ class ReferenceIndex:
 
 
 def _load_reference(alias: str) -> ReferenceIndex:
-    from nir.reference.models import District, Municipality
+    from nir.reference.models import County, District, Municipality
 
     munis: dict[str, list[tuple[dt.date | None, dt.date | None]]] = {}
     for number, lo, hi in Municipality.objects.using(alias).values_list("number", "valid_from", "valid_to"):
@@ -85,7 +92,8 @@ def _load_reference(alias: str) -> ReferenceIndex:
             "number", "municipality_number", "valid_from", "valid_to"
         )
     }
-    return ReferenceIndex({k: tuple(v) for k, v in munis.items()}, districts)
+    counties = frozenset(County.objects.using(alias).values_list("number", flat=True))
+    return ReferenceIndex({k: tuple(v) for k, v in munis.items()}, districts, counties)
 
 
 _cache: dict[tuple[Any, ...], ReferenceIndex] = {}
@@ -228,6 +236,18 @@ def validate_fact(  # noqa: C901 - one check per field kind, in the order a case
                 problems.append(
                     Problem(p(fname), "municipality_not_valid", f"kommunenummer {v} er ikke gyldig på datoen")
                 )
+        elif kind == "duf" and v:
+            problems.extend(validate_duf(v, p(fname)))
+        elif kind == "country" and v:
+            if not _COUNTRY.match(v):
+                problems.append(
+                    Problem(
+                        p(fname), "country_format", "må være en landkode med tre store bokstaver (ISO 3166), f.eks. SYR"
+                    )
+                )
+        elif kind == "county" and v:
+            if v not in ref.counties:
+                problems.append(Problem(p(fname), "unknown_county", f"ukjent fylkesnummer {v!r}"))
         elif kind == "district" and v:
             d = ref.districts.get(v)
             muni_field = "municipality" if "municipality" in kinds else "follow_up_municipality"
@@ -280,11 +300,75 @@ def validate_fact(  # noqa: C901 - one check per field kind, in the order a case
             )
     if model is m.Exam:
         problems.extend(_validate_exam_level(values, p, problems))
+    problems.extend(x for x in _validate_grant_fields(model, values, p) if x.field.rpartition(".")[2] not in unstorable)
     if model is m.PersonDetails:
         problems.extend(
             x for x in _validate_details(values, path, registered_on) if x.field.rpartition(".")[2] not in unstorable
         )
     return problems, warnings
+
+
+_COUNTRY = re.compile(r"^[A-Z]{3}$")
+
+
+def _validate_grant_fields(  # noqa: C901 - one check per rule, kind by kind
+    model: type[m.Registration], values: dict[str, Any], p: Callable[[str], str]
+) -> list[Problem]:
+    """The grants' facts (grants.md A.1.1): combinations a single field cannot judge."""
+    found = []
+    if model is m.Settlement:
+        kind, agreed = values.get("kind"), values.get("by_agreement")
+        if kind == "by_agreement" and agreed is False:
+            found.append(
+                Problem(
+                    p("kind"),
+                    "settlement_kind_agreement",
+                    "bosettingsmåten er «bosatt etter avtale», men bosatt etter avtale er nei",
+                )
+            )
+        elif kind and kind != "by_agreement" and agreed is True:
+            found.append(
+                Problem(
+                    p("kind"), "settlement_kind_agreement", "bosettingsmåten stemmer ikke med bosatt etter avtale (ja)"
+                )
+            )
+        if values.get("household_role") and not values.get("household_id"):
+            found.append(Problem(p("household_id"), "household_missing", "rolle i husstanden krever husstand"))
+    elif model is m.Residence:
+        if values.get("reception_centre") and values.get("kind") != "reception_centre":
+            found.append(
+                Problem(
+                    p("reception_centre"), "reception_centre_kind", "mottak oppgis bare for adressetypen asylmottak"
+                )
+            )
+        if values.get("kind") == "reception_centre" and not values.get("reception_centre"):
+            found.append(Problem(p("reception_centre"), "required", "mangler (påkrevd for adressetypen asylmottak)"))
+    elif model is m.ExtraGrantCase:
+        year = values.get("grant_year")
+        if year is not None and not 1990 <= year <= 2100:
+            found.append(Problem(p("grant_year"), "grant_year_range", "tilskuddsåret må være mellom 1990 og 2100"))
+        applied, decided = values.get("applied_at"), values.get("decided_at")
+        if applied is not None and decided is not None and decided < applied:
+            found.append(Problem(p("decided_at"), "decided_before_applied", "vedtaksdato er før søknadsdato"))
+        if values.get("amount_granted") is not None and values.get("decided_at") is None:
+            found.append(Problem(p("decided_at"), "required", "mangler (påkrevd når innvilget beløp er oppgitt)"))
+        for fname in ("amount_applied", "amount_granted"):
+            amount = values.get(fname)
+            if amount is not None and (amount.as_tuple().exponent < -2 or amount >= 10**10):  # type: ignore[operator]
+                found.append(Problem(p(fname), "amount_format", "må være et beløp i kroner med høyst to desimaler"))
+    elif model is m.PersonDetails:
+        if values.get("with_companion") and not values.get("unaccompanied_minor"):
+            found.append(
+                Problem(
+                    p("with_companion"), "companion_without_minor", "følgeperson kan bare oppgis for enslig mindreårig"
+                )
+            )
+        birth = values.get("birth_date")
+        for fname, text in (("emigration_date", "utvandringsdato"), ("death_date", "dødsdato")):
+            day = values.get(fname)
+            if day is not None and birth is not None and day < birth:
+                found.append(Problem(p(fname), "before_birth", f"{text} kan ikke være før fødselsdato"))
+    return found
 
 
 def _add_on_date(problems: list[Problem], field: str, text: str) -> None:

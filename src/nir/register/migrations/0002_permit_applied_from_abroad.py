@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('register', '0001_initial'),
+        ("register", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='residencepermit',
-            name='applied_from_abroad',
-            field=models.BooleanField(blank=True, null=True, verbose_name='søkt fra utlandet'),
+            model_name="residencepermit",
+            name="applied_from_abroad",
+            field=models.BooleanField(blank=True, null=True, verbose_name="søkt fra utlandet"),
         ),
     ]

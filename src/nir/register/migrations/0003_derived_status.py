@@ -6,51 +6,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0001_initial'),
-        ('register', '0002_permit_applied_from_abroad'),
+        ("access", "0001_initial"),
+        ("register", "0002_permit_applied_from_abroad"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DerivedStatus',
+            name="DerivedStatus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('operation', models.CharField(choices=[('create', 'Opprettet'), ('correct', 'Korrigert'), ('annul', 'Annullert')], default='create', max_length=10)),
-                ('change_reason', models.TextField(blank=True, verbose_name='begrunnelse')),
-                ('recorded_at', models.DateTimeField(verbose_name='registrert')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True)),
-                ('registered_by_kind', models.CharField(choices=[('user', 'Bruker'), ('client', 'API-klient'), ('system', 'System')], max_length=10)),
-                ('registered_by_system', models.CharField(blank=True, max_length=40)),
-                ('source_system', models.CharField(max_length=100, verbose_name='kildesystem')),
-                ('as_of', models.DateField(verbose_name='vurdert per')),
-                ('law', models.CharField(max_length=20, verbose_name='lov')),
-                ('intro_category', models.CharField(max_length=20, verbose_name='kategori introduksjonsprogram')),
-                ('intro_start_date', models.DateField(blank=True, null=True, verbose_name='startdato program')),
-                ('intro_deadline', models.DateField(blank=True, null=True, verbose_name='gjennomføringsfrist program')),
-                ('intro_base_deadline', models.DateField(blank=True, null=True, verbose_name='frist før fravær')),
-                ('intro_absence_workdays', models.PositiveIntegerField(default=0, verbose_name='virkedager fravær/permisjon')),
-                ('intro_closed_date', models.DateField(blank=True, null=True, verbose_name='avsluttet av Regelmotor')),
-                ('norwegian_category', models.CharField(max_length=20, verbose_name='kategori norskopplæring')),
-                ('norwegian_start_date', models.DateField(blank=True, null=True, verbose_name='start rett/plikt norsk')),
-                ('norwegian_deadline', models.DateField(blank=True, null=True, verbose_name='gjennomføringsfrist norsk')),
-                ('norwegian_leave_workdays', models.PositiveIntegerField(default=0, verbose_name='virkedager permisjon norsk')),
-                ('deviation_final_goal_missing', models.BooleanField(default=False)),
-                ('deviation_final_goal_2026_before_2026_start', models.BooleanField(default=False)),
-                ('deviation_final_goal_expired', models.BooleanField(default=False)),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='regelbrudd')),
-                ('rules_version', models.CharField(max_length=20, verbose_name='regelversjon')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='register.person')),
-                ('registered_by_client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='access.apiclient')),
-                ('registered_by_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='register.derivedstatus')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[("create", "Opprettet"), ("correct", "Korrigert"), ("annul", "Annullert")],
+                        default="create",
+                        max_length=10,
+                    ),
+                ),
+                ("change_reason", models.TextField(blank=True, verbose_name="begrunnelse")),
+                ("recorded_at", models.DateTimeField(verbose_name="registrert")),
+                ("superseded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "registered_by_kind",
+                    models.CharField(
+                        choices=[("user", "Bruker"), ("client", "API-klient"), ("system", "System")], max_length=10
+                    ),
+                ),
+                ("registered_by_system", models.CharField(blank=True, max_length=40)),
+                ("source_system", models.CharField(max_length=100, verbose_name="kildesystem")),
+                ("as_of", models.DateField(verbose_name="vurdert per")),
+                ("law", models.CharField(max_length=20, verbose_name="lov")),
+                ("intro_category", models.CharField(max_length=20, verbose_name="kategori introduksjonsprogram")),
+                ("intro_start_date", models.DateField(blank=True, null=True, verbose_name="startdato program")),
+                ("intro_deadline", models.DateField(blank=True, null=True, verbose_name="gjennomføringsfrist program")),
+                ("intro_base_deadline", models.DateField(blank=True, null=True, verbose_name="frist før fravær")),
+                (
+                    "intro_absence_workdays",
+                    models.PositiveIntegerField(default=0, verbose_name="virkedager fravær/permisjon"),
+                ),
+                ("intro_closed_date", models.DateField(blank=True, null=True, verbose_name="avsluttet av Regelmotor")),
+                ("norwegian_category", models.CharField(max_length=20, verbose_name="kategori norskopplæring")),
+                (
+                    "norwegian_start_date",
+                    models.DateField(blank=True, null=True, verbose_name="start rett/plikt norsk"),
+                ),
+                (
+                    "norwegian_deadline",
+                    models.DateField(blank=True, null=True, verbose_name="gjennomføringsfrist norsk"),
+                ),
+                (
+                    "norwegian_leave_workdays",
+                    models.PositiveIntegerField(default=0, verbose_name="virkedager permisjon norsk"),
+                ),
+                ("deviation_final_goal_missing", models.BooleanField(default=False)),
+                ("deviation_final_goal_2026_before_2026_start", models.BooleanField(default=False)),
+                ("deviation_final_goal_expired", models.BooleanField(default=False)),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="regelbrudd")),
+                ("rules_version", models.CharField(max_length=20, verbose_name="regelversjon")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="register.person"
+                    ),
+                ),
+                (
+                    "registered_by_client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="access.apiclient",
+                    ),
+                ),
+                (
+                    "registered_by_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="register.derivedstatus",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'avledet status',
-                'verbose_name_plural': 'avledede statuser',
-                'indexes': [models.Index(fields=['person', 'superseded_at'], name='derived_person_cur'), models.Index(fields=['recorded_at'], name='derived_recorded'), models.Index(fields=['intro_category', 'superseded_at'], name='derived_intro_cat_cur')],
+                "verbose_name": "avledet status",
+                "verbose_name_plural": "avledede statuser",
+                "indexes": [
+                    models.Index(fields=["person", "superseded_at"], name="derived_person_cur"),
+                    models.Index(fields=["recorded_at"], name="derived_recorded"),
+                    models.Index(fields=["intro_category", "superseded_at"], name="derived_intro_cat_cur"),
+                ],
             },
         ),
     ]

@@ -6,40 +6,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0001_initial'),
-        ('register', '0004_drop_redundant_indexes'),
+        ("access", "0001_initial"),
+        ("register", "0004_drop_redundant_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Exam',
+            name="Exam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('operation', models.CharField(choices=[('create', 'Opprettet'), ('correct', 'Korrigert'), ('annul', 'Annullert')], default='create', max_length=10)),
-                ('change_reason', models.TextField(blank=True, verbose_name='begrunnelse')),
-                ('recorded_at', models.DateTimeField(verbose_name='registrert')),
-                ('superseded_at', models.DateTimeField(blank=True, null=True)),
-                ('registered_by_kind', models.CharField(choices=[('user', 'Bruker'), ('client', 'API-klient'), ('system', 'System')], max_length=10)),
-                ('registered_by_system', models.CharField(blank=True, max_length=40)),
-                ('source_system', models.CharField(max_length=100, verbose_name='kildesystem')),
-                ('scheme', models.CharField(default='norwegian', max_length=20, verbose_name='ordning')),
-                ('exam_type', models.CharField(max_length=30, verbose_name='prøve')),
-                ('exam_date', models.DateField(verbose_name='prøvedato')),
-                ('result', models.CharField(max_length=20, verbose_name='resultat')),
-                ('level', models.CharField(blank=True, max_length=2, verbose_name='nivå')),
-                ('organisation', models.CharField(blank=True, max_length=40, verbose_name='prøvested')),
-                ('person', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='register.person')),
-                ('registered_by_client', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='access.apiclient')),
-                ('registered_by_user', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='register.exam')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "operation",
+                    models.CharField(
+                        choices=[("create", "Opprettet"), ("correct", "Korrigert"), ("annul", "Annullert")],
+                        default="create",
+                        max_length=10,
+                    ),
+                ),
+                ("change_reason", models.TextField(blank=True, verbose_name="begrunnelse")),
+                ("recorded_at", models.DateTimeField(verbose_name="registrert")),
+                ("superseded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "registered_by_kind",
+                    models.CharField(
+                        choices=[("user", "Bruker"), ("client", "API-klient"), ("system", "System")], max_length=10
+                    ),
+                ),
+                ("registered_by_system", models.CharField(blank=True, max_length=40)),
+                ("source_system", models.CharField(max_length=100, verbose_name="kildesystem")),
+                ("scheme", models.CharField(default="norwegian", max_length=20, verbose_name="ordning")),
+                ("exam_type", models.CharField(max_length=30, verbose_name="prøve")),
+                ("exam_date", models.DateField(verbose_name="prøvedato")),
+                ("result", models.CharField(max_length=20, verbose_name="resultat")),
+                ("level", models.CharField(blank=True, max_length=2, verbose_name="nivå")),
+                ("organisation", models.CharField(blank=True, max_length=40, verbose_name="prøvested")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="register.person",
+                    ),
+                ),
+                (
+                    "registered_by_client",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="access.apiclient",
+                    ),
+                ),
+                (
+                    "registered_by_user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="register.exam",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'prøve',
-                'verbose_name_plural': 'prøver',
-                'indexes': [models.Index(fields=['person', 'superseded_at'], name='exam_person_cur'), models.Index(fields=['recorded_at'], name='exam_recorded')],
+                "verbose_name": "prøve",
+                "verbose_name_plural": "prøver",
+                "indexes": [
+                    models.Index(fields=["person", "superseded_at"], name="exam_person_cur"),
+                    models.Index(fields=["recorded_at"], name="exam_recorded"),
+                ],
             },
         ),
     ]

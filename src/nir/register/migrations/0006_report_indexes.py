@@ -5,32 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0001_initial'),
-        ('register', '0005_exam'),
+        ("access", "0001_initial"),
+        ("register", "0005_exam"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='derivedstatus',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True), models.Q(('deviation_final_goal_missing', True), ('deviation_final_goal_2026_before_2026_start', True), ('deviation_final_goal_expired', True), _connector='OR')), fields=['person'], name='derived_deviation_cur'),
+            model_name="derivedstatus",
+            index=models.Index(
+                condition=models.Q(
+                    ("superseded_at__isnull", True),
+                    models.Q(
+                        ("deviation_final_goal_missing", True),
+                        ("deviation_final_goal_2026_before_2026_start", True),
+                        ("deviation_final_goal_expired", True),
+                        _connector="OR",
+                    ),
+                ),
+                fields=["person"],
+                name="derived_deviation_cur",
+            ),
         ),
         migrations.AddIndex(
-            model_name='derivedstatus',
-            index=models.Index(condition=models.Q(('intro_closed_date__isnull', False), ('superseded_at__isnull', True)), fields=['intro_closed_date'], name='derived_closed_cur'),
+            model_name="derivedstatus",
+            index=models.Index(
+                condition=models.Q(("intro_closed_date__isnull", False), ("superseded_at__isnull", True)),
+                fields=["intro_closed_date"],
+                name="derived_closed_cur",
+            ),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True)), fields=['municipality', 'valid_from'], include=('person', 'valid_to', 'operation'), name='follow_muni_cover'),
+            model_name="followup",
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=["municipality", "valid_from"],
+                include=("person", "valid_to", "operation"),
+                name="follow_muni_cover",
+            ),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True), models.Q(('district', ''), _negated=True)), fields=['district', 'valid_from'], include=('person', 'valid_to', 'operation'), name='follow_dist_cover'),
+            model_name="followup",
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True), models.Q(("district", ""), _negated=True)),
+                fields=["district", "valid_from"],
+                include=("person", "valid_to", "operation"),
+                name="follow_dist_cover",
+            ),
         ),
         migrations.AddIndex(
-            model_name='termination',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True)), fields=['scheme', 'termination_date'], name='termi_date_cur'),
+            model_name="termination",
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=["scheme", "termination_date"],
+                name="termi_date_cur",
+            ),
         ),
     ]

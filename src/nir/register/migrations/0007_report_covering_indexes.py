@@ -5,24 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0001_initial'),
-        ('register', '0006_report_indexes'),
+        ("access", "0001_initial"),
+        ("register", "0006_report_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='derivedstatus',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True)), fields=['person'], include=('law', 'intro_category', 'operation'), name='derived_person_cover'),
+            model_name="derivedstatus",
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=["person"],
+                include=("law", "intro_category", "operation"),
+                name="derived_person_cover",
+            ),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True)), fields=['person', '-valid_from', '-id'], include=('municipality', 'district', 'valid_to', 'operation'), name='follow_person_cover'),
+            model_name="followup",
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=["person", "-valid_from", "-id"],
+                include=("municipality", "district", "valid_to", "operation"),
+                name="follow_person_cover",
+            ),
         ),
         migrations.AddIndex(
-            model_name='persondetails',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True)), fields=['person'], include=('first_name', 'last_name', 'operation'), name='pdet_names_cover'),
+            model_name="persondetails",
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=["person"],
+                include=("first_name", "last_name", "operation"),
+                name="pdet_names_cover",
+            ),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('register', '0007_report_covering_indexes'),
+        ("register", "0007_report_covering_indexes"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='derivedstatus',
-            name='derived_intro_cat_cur',
+            model_name="derivedstatus",
+            name="derived_intro_cat_cur",
         ),
     ]

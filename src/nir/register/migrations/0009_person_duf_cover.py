@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('register', '0008_drop_unused_category_index'),
+        ("register", "0008_drop_unused_category_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['id'], include=('duf',), name='person_duf_cover'),
+            model_name="person",
+            index=models.Index(fields=["id"], include=("duf",), name="person_duf_cover"),
         ),
     ]

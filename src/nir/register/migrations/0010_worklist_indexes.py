@@ -7,40 +7,80 @@ class Migration(migrations.Migration):
     """Indexes of the work list (Arbeidsflate), Bosetting and Kommuner (nir.reports.worklist)."""
 
     dependencies = [
-        ('register', '0009_person_duf_cover'),
+        ("register", "0009_person_duf_cover"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='derivedstatus',
-            index=models.Index(condition=models.Q(('intro_deadline__isnull', False), ('superseded_at__isnull', True)), fields=['intro_deadline'], name='derived_intro_deadline_cur'),
+            model_name="derivedstatus",
+            index=models.Index(
+                condition=models.Q(("intro_deadline__isnull", False), ("superseded_at__isnull", True)),
+                fields=["intro_deadline"],
+                name="derived_intro_deadline_cur",
+            ),
         ),
         migrations.AddIndex(
-            model_name='derivedstatus',
-            index=models.Index(condition=models.Q(('norwegian_deadline__isnull', False), ('superseded_at__isnull', True)), fields=['norwegian_deadline'], name='derived_nor_deadline_cur'),
+            model_name="derivedstatus",
+            index=models.Index(
+                condition=models.Q(("norwegian_deadline__isnull", False), ("superseded_at__isnull", True)),
+                fields=["norwegian_deadline"],
+                name="derived_nor_deadline_cur",
+            ),
         ),
         migrations.AddIndex(
-            model_name='derivedstatus',
-            index=models.Index(condition=models.Q(('intro_category__in', ['right_and_duty', 'right']), ('intro_start_date__isnull', True), ('superseded_at__isnull', True)), fields=['person'], include=('id', 'intro_closed_date', 'operation'), name='derived_no_start_cur'),
+            model_name="derivedstatus",
+            index=models.Index(
+                condition=models.Q(
+                    ("intro_category__in", ["right_and_duty", "right"]),
+                    ("intro_start_date__isnull", True),
+                    ("superseded_at__isnull", True),
+                ),
+                fields=["person"],
+                include=("id", "intro_closed_date", "operation"),
+                name="derived_no_start_cur",
+            ),
         ),
         migrations.AddIndex(
-            model_name='derivedstatus',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True), models.Q(('errors', []), _negated=True)), fields=['person'], name='derived_errors_cur'),
+            model_name="derivedstatus",
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True), models.Q(("errors", []), _negated=True)),
+                fields=["person"],
+                name="derived_errors_cur",
+            ),
         ),
         migrations.AddIndex(
-            model_name='settlement',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True)), fields=['settlement_date'], include=('person', 'municipality', 'operation'), name='settl_date_cur'),
+            model_name="settlement",
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=["settlement_date"],
+                include=("person", "municipality", "operation"),
+                name="settl_date_cur",
+            ),
         ),
         migrations.AddIndex(
-            model_name='settlement',
-            index=models.Index(condition=models.Q(('superseded_at__isnull', True)), fields=['municipality', 'settlement_date'], name='settl_muni_date_cur'),
+            model_name="settlement",
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=["municipality", "settlement_date"],
+                name="settl_muni_date_cur",
+            ),
         ),
         migrations.AddIndex(
-            model_name='termination',
-            index=models.Index(condition=models.Q(('scheme', 'intro'), ('superseded_at__isnull', True)), fields=['person'], include=('termination_date', 'operation'), name='termi_intro_person_cover'),
+            model_name="termination",
+            index=models.Index(
+                condition=models.Q(("scheme", "intro"), ("superseded_at__isnull", True)),
+                fields=["person"],
+                include=("termination_date", "operation"),
+                name="termi_intro_person_cover",
+            ),
         ),
         migrations.AddIndex(
-            model_name='termination',
-            index=models.Index(condition=models.Q(('scheme', 'norwegian'), ('superseded_at__isnull', True)), fields=['person'], include=('termination_date', 'operation'), name='termi_nor_person_cover'),
+            model_name="termination",
+            index=models.Index(
+                condition=models.Q(("scheme", "norwegian"), ("superseded_at__isnull", True)),
+                fields=["person"],
+                include=("termination_date", "operation"),
+                name="termi_nor_person_cover",
+            ),
         ),
     ]

@@ -11,12 +11,11 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
 INDEXES = {
-    "pdet_national_id_cur": "ON register_persondetails (national_id) "
-                            "WHERE superseded_at IS NULL AND national_id <> ''",
+    "pdet_national_id_cur": "ON register_persondetails (national_id) WHERE superseded_at IS NULL AND national_id <> ''",
     "pdet_last_upper_cur": "ON register_persondetails ((upper(last_name::text)) text_pattern_ops) "
-                           "WHERE superseded_at IS NULL",
+    "WHERE superseded_at IS NULL",
     "pdet_first_upper_cur": "ON register_persondetails ((upper(first_name::text)) text_pattern_ops) "
-                            "WHERE superseded_at IS NULL",
+    "WHERE superseded_at IS NULL",
 }
 
 

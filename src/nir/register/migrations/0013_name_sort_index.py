@@ -20,7 +20,7 @@ from django.db.migrations.state import StateApps
 
 INDEXES = {
     "pdet_name_sort_cover": "ON register_persondetails (lower(last_name), lower(first_name)) "
-                            "INCLUDE (person_id, id, first_name, last_name, operation) WHERE superseded_at IS NULL",
+    "INCLUDE (person_id, id, first_name, last_name, operation) WHERE superseded_at IS NULL",
 }
 
 
@@ -47,18 +47,29 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="persondetails", name="pdet_names_cover"),
         migrations.AddIndex(
             model_name="persondetails",
-            index=models.Index(condition=models.Q(("superseded_at__isnull", True)), fields=["person"],
-                               include=("first_name", "last_name", "operation", "id"), name="pdet_names_cover"),
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=["person"],
+                include=("first_name", "last_name", "operation", "id"),
+                name="pdet_names_cover",
+            ),
         ),
         migrations.AddIndex(
             model_name="followup",
-            index=models.Index(condition=models.Q(("superseded_at__isnull", True)), fields=["municipality", "valid_from"],
-                               include=("person", "valid_to", "operation", "id"), name="follow_muni_cover"),
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=["municipality", "valid_from"],
+                include=("person", "valid_to", "operation", "id"),
+                name="follow_muni_cover",
+            ),
         ),
         migrations.AddIndex(
             model_name="followup",
-            index=models.Index(condition=models.Q(("superseded_at__isnull", True), models.Q(("district", ""), _negated=True)),
-                               fields=["district", "valid_from"], include=("person", "valid_to", "operation", "id"),
-                               name="follow_dist_cover"),
+            index=models.Index(
+                condition=models.Q(("superseded_at__isnull", True), models.Q(("district", ""), _negated=True)),
+                fields=["district", "valid_from"],
+                include=("person", "valid_to", "operation", "id"),
+                name="follow_dist_cover",
+            ),
         ),
     ]

@@ -23,8 +23,11 @@ def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     for table in person_facts.SOURCE_TABLES:
         for event in ("insert", "update"):
             name = f"{table}_facts_{event}"
-            schema_editor.execute(f'DROP TRIGGER IF EXISTS {name} ON "{table}"' if vendor == "postgresql"
-                                  else f"DROP TRIGGER IF EXISTS {name}")
+            schema_editor.execute(
+                f'DROP TRIGGER IF EXISTS {name} ON "{table}"'
+                if vendor == "postgresql"
+                else f"DROP TRIGGER IF EXISTS {name}"
+            )
         if vendor == "postgresql":
             schema_editor.execute(f"DROP FUNCTION IF EXISTS {person_facts.pg_function(table)}()")
     schema_editor.execute(f"DROP VIEW IF EXISTS {person_facts.VIEW}")
@@ -37,8 +40,17 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="PersonFacts",
             fields=[
-                ("person", models.OneToOneField(db_constraint=False, on_delete=models.DO_NOTHING, primary_key=True,
-                                                related_name="facts", serialize=False, to="register.person")),
+                (
+                    "person",
+                    models.OneToOneField(
+                        db_constraint=False,
+                        on_delete=models.DO_NOTHING,
+                        primary_key=True,
+                        related_name="facts",
+                        serialize=False,
+                        to="register.person",
+                    ),
+                ),
                 ("law", models.CharField(max_length=20, null=True)),
                 ("intro_category", models.CharField(max_length=20, null=True)),
                 ("norwegian_category", models.CharField(max_length=20, null=True)),

@@ -5,28 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('register', '0014_person_facts'),
+        ("register", "0014_person_facts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlausibilityWarning',
+            name="PlausibilityWarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40, verbose_name='registreringstype')),
-                ('registration_id', models.BigIntegerField(verbose_name='registrering')),
-                ('rule', models.CharField(max_length=60, verbose_name='regel')),
-                ('field', models.CharField(max_length=60, verbose_name='felt')),
-                ('message', models.TextField(verbose_name='melding')),
-                ('recorded_at', models.DateTimeField(verbose_name='registrert')),
-                ('person', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='register.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=40, verbose_name="registreringstype")),
+                ("registration_id", models.BigIntegerField(verbose_name="registrering")),
+                ("rule", models.CharField(max_length=60, verbose_name="regel")),
+                ("field", models.CharField(max_length=60, verbose_name="felt")),
+                ("message", models.TextField(verbose_name="melding")),
+                ("recorded_at", models.DateTimeField(verbose_name="registrert")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="register.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'plausibilitetsadvarsel',
-                'verbose_name_plural': 'plausibilitetsadvarsler',
-                'indexes': [models.Index(fields=['person'], name='plaus_person'), models.Index(fields=['kind', 'registration_id'], name='plaus_registration')],
+                "verbose_name": "plausibilitetsadvarsel",
+                "verbose_name_plural": "plausibilitetsadvarsler",
+                "indexes": [
+                    models.Index(fields=["person"], name="plaus_person"),
+                    models.Index(fields=["kind", "registration_id"], name="plaus_registration"),
+                ],
             },
         ),
     ]

@@ -6,32 +6,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0006_audit_truncate_guard'),
-        ('register', '0015_plausibility_warning'),
+        ("access", "0006_audit_truncate_guard"),
+        ("register", "0015_plausibility_warning"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WarningAcknowledgement',
+            name="WarningAcknowledgement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('comment', models.TextField(blank=True, verbose_name='kommentar')),
-                ('recorded_at', models.DateTimeField(verbose_name='kontrollert')),
-                ('registered_by_kind', models.CharField(choices=[('user', 'Bruker'), ('client', 'API-klient'), ('system', 'System')], max_length=10)),
-                ('registered_by_system', models.CharField(blank=True, max_length=40)),
-                ('source_system', models.CharField(max_length=100, verbose_name='kildesystem')),
-                ('person', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='register.person')),
-                ('registered_by_client', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='access.apiclient')),
-                ('registered_by_user', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('warning', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='acknowledgement', to='register.plausibilitywarning')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("comment", models.TextField(blank=True, verbose_name="kommentar")),
+                ("recorded_at", models.DateTimeField(verbose_name="kontrollert")),
+                (
+                    "registered_by_kind",
+                    models.CharField(
+                        choices=[("user", "Bruker"), ("client", "API-klient"), ("system", "System")], max_length=10
+                    ),
+                ),
+                ("registered_by_system", models.CharField(blank=True, max_length=40)),
+                ("source_system", models.CharField(max_length=100, verbose_name="kildesystem")),
+                (
+                    "person",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="register.person",
+                    ),
+                ),
+                (
+                    "registered_by_client",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="access.apiclient",
+                    ),
+                ),
+                (
+                    "registered_by_user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "warning",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="acknowledgement",
+                        to="register.plausibilitywarning",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kontroll av plausibilitetsadvarsel',
-                'verbose_name_plural': 'kontroller av plausibilitetsadvarsler',
-                'indexes': [models.Index(fields=['person'], name='plaus_ack_person')],
+                "verbose_name": "kontroll av plausibilitetsadvarsel",
+                "verbose_name_plural": "kontroller av plausibilitetsadvarsler",
+                "indexes": [models.Index(fields=["person"], name="plaus_ack_person")],
             },
         ),
     ]

@@ -42,7 +42,7 @@ AUTO_KEYS = ("scheme", "follow_up_municipality", "follow_up_district")
 class FieldSpec:
     name: str  # the interchange key, also the form field's name
     label: Promise | str
-    kind: str  # date | select | decimal | int | text
+    kind: str  # date | select | decimal | int | text | yesno
     required: bool
     code_list: str = ""
     hint: Promise | str = ""
@@ -248,6 +248,86 @@ KINDS: dict[str, Kind] = {
                 FieldSpec("organisation", gettext_lazy("Test centre"), "text", False, max_length=40),
             ),
         ),
+        # The grants' facts (grants.md A.1.1).
+        Kind(
+            kinds.get("family_reunification"),
+            "tilskudd",
+            gettext_lazy("Add family reunification"),
+            gettext_lazy("Family reunification"),
+            gettext_lazy("The family reunification is registered."),
+            (),
+            (
+                FieldSpec(
+                    "reference_person", gettext_lazy("Reference person (DUF number)"), "text", False, max_length=12
+                ),
+                FieldSpec(
+                    "reference_basis_at_grant",
+                    gettext_lazy("Reference person's permit when the family permit was granted"),
+                    "select",
+                    False,
+                    "permit_basis",
+                    all_codes=True,
+                ),
+                _date("reference_first_settlement_date", gettext_lazy("Reference person's first settlement")),
+                _date("application_date", gettext_lazy("Application date")),
+                FieldSpec(
+                    "reference_nordic_citizen",
+                    gettext_lazy("Reference person is a Norwegian or Nordic citizen"),
+                    "yesno",
+                    False,
+                ),
+                FieldSpec(
+                    "reference_is_family_immigrant",
+                    gettext_lazy("Reference person came by family immigration"),
+                    "yesno",
+                    False,
+                ),
+            ),
+        ),
+        Kind(
+            kinds.get("upper_secondary_enrolments"),
+            "tilskudd",
+            gettext_lazy("Add upper-secondary education"),
+            gettext_lazy("Upper-secondary education"),
+            gettext_lazy("The upper-secondary education is registered."),
+            (),
+            (
+                _date("from", gettext_lazy("From date"), True),
+                _date("to", gettext_lazy("To date")),
+                FieldSpec("full_time", gettext_lazy("Full time"), "yesno", True),
+                FieldSpec("county", gettext_lazy("County number"), "text", True, max_length=2),
+            ),
+        ),
+        Kind(
+            kinds.get("reception_stays"),
+            "tilskudd",
+            gettext_lazy("Add reception centre stay"),
+            gettext_lazy("Reception centre stay"),
+            gettext_lazy("The reception centre stay is registered."),
+            (),
+            (
+                FieldSpec("centre", gettext_lazy("Reception centre"), "text", True, max_length=100),
+                FieldSpec("host_municipality", gettext_lazy("Host municipality number"), "text", True, max_length=4),
+                _date("from", gettext_lazy("From date"), True),
+                _date("to", gettext_lazy("To date")),
+            ),
+        ),
+        Kind(
+            kinds.get("extra_grant_cases"),
+            "tilskudd",
+            gettext_lazy("Add extra grant application"),
+            gettext_lazy("Extra grant application"),
+            gettext_lazy("The extra grant application is registered."),
+            (),
+            (
+                FieldSpec("type", gettext_lazy("Extra grant"), "select", True, "extra_grant_type"),
+                FieldSpec("grant_year", gettext_lazy("Grant year"), "int", True),
+                _date("applied_at", gettext_lazy("Application date")),
+                FieldSpec("amount_applied", gettext_lazy("Amount applied for"), "decimal", False),
+                FieldSpec("amount_granted", gettext_lazy("Amount granted"), "decimal", False),
+                _date("decided_at", gettext_lazy("Decision date")),
+            ),
+        ),
     )
 }
 
@@ -304,6 +384,8 @@ def _convert(f: FieldSpec, raw: str) -> Any:
         return raw.replace(" ", "").replace(",", ".")
     if f.kind == "int":
         return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else raw
+    if f.kind == "yesno":
+        return {"true": True, "false": False}.get(raw, raw)
     return raw
 
 
@@ -397,12 +479,18 @@ def field_context(kind: Kind, scheme: str | None, sub: Submission | None, form_i
                 "name": f.name,
                 "id": f"{form_id}-{f.name}",
                 "label": f.label,
-                "kind": f.kind,
+                "kind": "select" if f.kind == "yesno" else f.kind,
                 "required": f.required,
                 "hint": f.hint,
                 "value": value,
                 "errors": errors,
-                "options": options(f, scheme, today) if f.kind == "select" else None,
+                "options": (
+                    options(f, scheme, today)
+                    if f.kind == "select"
+                    else [("", [("true", _("Yes")), ("false", _("No"))])]
+                    if f.kind == "yesno"
+                    else None
+                ),
                 "max_length": f.max_length,
                 "inputmode": "decimal" if f.kind == "decimal" else "numeric" if f.kind == "int" else "",
             }

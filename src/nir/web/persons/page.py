@@ -65,6 +65,12 @@ SECTION_KINDS: dict[str, tuple[Any, str, str, tuple[str, ...]]] = {
         "web/persons/sections/karriereveiledning.html",
         (),
     ),
+    "tilskudd": (
+        gettext_lazy("Facts for grants"),
+        "person.tilskudd",
+        "web/persons/sections/tilskudd.html",
+        (),
+    ),
     "grunndata": (gettext_lazy("Basic data"), "person.grunndata", "web/persons/sections/grunndata.html", ()),
     "kategori": (gettext_lazy("NIR - Category"), "person.kategori", "web/persons/sections/kategori.html", ()),
     "avvik": (gettext_lazy("Deviations"), "person.avvik", "web/persons/sections/avvik.html", ()),
@@ -83,6 +89,7 @@ SECTION_ADDS = {
     "karriereveiledning": ("karriereveiledning",),
     "kartlegging": ("kartlegging",),
     "prover": ("prove",),
+    "tilskudd": ("familieinnvandring", "videregaende", "mottaksopphold", "ekstratilskudd"),
 }
 # The Regelmotor's explanation steps shown with each deadline.
 DEADLINE_STEPS = {
@@ -554,6 +561,39 @@ class PersonPage:
             ]
         }
 
+    def _tilskudd(self, _scheme) -> dict:
+        """The grants' facts (grants.md A.1.1): family reunification, upper-secondary education,
+        reception centre stays and extra grant applications, newest first."""
+        rows: list[tuple[dt.date | None, str, str, m.Registration]] = []
+        for r in self.of(m.FamilyReunification):
+            ref = f"{_('reference person')} {r.reference_person}" if r.reference_person else ""
+            basis = codes.label("permit_basis", r.reference_basis_at_grant) if r.reference_basis_at_grant else ""
+            rows.append((r.application_date, _("Family reunification"), ", ".join(x for x in (ref, basis) if x), r))
+        for r in self.of(m.UpperSecondaryEnrolment):
+            what = _("full time") if r.full_time else _("part time")
+            rows.append((r.from_date, _("Upper-secondary education"), f"{what}, {_('county')} {r.county}", r))
+        for r in self.of(m.ReceptionStay):
+            rows.append((r.from_date, _("Reception centre stay"), f"{r.centre} ({r.host_municipality})", r))
+        for r in self.of(m.ExtraGrantCase):
+            rows.append(
+                (r.applied_at, codes.label("extra_grant_type", r.grant_type), f"{_('grant year')} {r.grant_year}", r)
+            )
+        rows.sort(key=lambda x: (x[0] or dt.date.min, x[3].id), reverse=True)
+        return {
+            "rows": [
+                {
+                    "id": row_anchor(r),
+                    "date": day,
+                    "kind": kind,
+                    "summary": summary,
+                    "by": self.by(r),
+                    "url": self.details_url(r),
+                    "revise": self.revise(r),
+                }
+                for day, kind, summary, r in rows
+            ]
+        }
+
     # --- the whole page ---------------------------------------------------------------------
 
     def context(self) -> dict:
@@ -568,6 +608,7 @@ class PersonPage:
             "schemes": self.scheme_blocks(),
             "kartlegging": self.section("kartlegging"),
             "prover": self.section("prover"),
+            "tilskudd": self.section("tilskudd"),
             "karriereveiledning": self.section("karriereveiledning"),
             "history_url": self.history_url,
             "may_register": self.may_register,
