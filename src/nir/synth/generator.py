@@ -501,6 +501,9 @@ class _Population:
         age = np.where(self.hh_child, _uniform_int(rng, np.zeros(n), np.full(n, 16)), age)
         age = np.where(self.em, _uniform_int(rng, *w.EM_AGE), age)
         self.birth = add_months_days(self.permit, -12 * age) - rng.integers(0, 365, n)
+        # A child came with the household: born before its arrival.
+        arrived = self.hh_child & (self.arrival != NULL_DAY)
+        self.birth = np.where(arrived, np.minimum(self.birth, self.arrival - rng.integers(1, 120, n)), self.birth)
         self.birth = np.where(self.born_here, self.born_day, self.birth)
         self.age_at_permit = age_on_days(self.birth, self.permit)
         edu_idx = _pick_rows(rng, w.EDUCATION_WEIGHTS[self.grp])
@@ -1149,7 +1152,8 @@ class _Population:
                 "registered_in_tool": in_tool,
                 "host_municipality": host_no,
             },
-            g._rec(rng, mday[p]),
+            # A host municipality's number is the 2024 numbering: registered when it is valid.
+            np.where(host >= 0, g._rec(rng, mday[p], clamp_numbering=True), g._rec(rng, mday[p])),
         )
 
     def _reception_stays(self) -> Rows | None:
@@ -1181,7 +1185,7 @@ class _Population:
                 "from_date": self.arrival[p],
                 "to_date": to,
             },
-            g._rec(rng, to),
+            g._rec(rng, to, clamp_numbering=True),  # host municipality numbers are the 2024 numbering
             correctable=np.zeros(len(p), dtype=bool),
         )
 
