@@ -149,3 +149,23 @@ def test_the_engine_computes_lines_of_several_schemes():
     # The Folkeregister gap and unregistered effectuation show as pending, never as a line.
     assert any(f.kind == "pending" and "Folkeregisteret" in f.reason for f in result.findings)
     assert all(s.recipient.startswith(("municipality:", "county:")) for s in result.lines)
+
+
+@pytest.mark.django_db
+def test_demo_computes_a_payment_round_with_statement_lines(settings):
+    """``nir demo`` computes the latest payment round whose cut-off has passed, so the Tilskudd pages show
+    real statements (issue 20 § 6)."""
+    import io
+
+    from django.core.management import call_command
+
+    from nir.grants.models import PaymentRound, StatementLine
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    out = io.StringIO()
+    call_command("demo", "--persons", "600", "--seed", "1", "--no-settlement", stdout=out, stderr=io.StringIO())
+    assert "Beregner tilskuddsterminen" in out.getvalue()
+    row = PaymentRound.objects.get()
+    lines = StatementLine.objects.filter(payment_round=row)
+    assert lines.count() > 0
+    assert lines.filter(recipient__startswith="municipality:").values("recipient").distinct().count() > 5
