@@ -77,7 +77,7 @@ def measure(url: str, persons: int, year: int, quarter: int, runs: int, skip_loa
     row = PaymentRound.objects.get(grant_year=year, quarter=quarter)
     out["round_persons_read"] = row.persons
     by_recipient = list(
-        StatementLine.objects.filter(payment_round=row, recipient__startswith="municipality:")
+        StatementLine.objects.filter(round=row, recipient__startswith="municipality:")
         .values("recipient")
         .annotate(n=Count("id"))
         .order_by("-n")

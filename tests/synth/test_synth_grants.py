@@ -166,6 +166,6 @@ def test_demo_computes_a_payment_round_with_statement_lines(settings):
     call_command("demo", "--persons", "600", "--seed", "1", "--no-settlement", stdout=out, stderr=io.StringIO())
     assert "Beregner tilskuddsterminen" in out.getvalue()
     row = PaymentRound.objects.get()
-    lines = StatementLine.objects.filter(payment_round=row)
+    lines = StatementLine.objects.filter(round=row)
     assert lines.count() > 0
     assert lines.filter(recipient__startswith="municipality:").values("recipient").distinct().count() > 5
