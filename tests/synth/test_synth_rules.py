@@ -34,6 +34,7 @@ def test_rules_engine_finds_no_errors_and_the_expected_deviations():
     assert set(deviations) == {"final_goal_missing", "final_goal_2026_before_2026_start", "final_goal_expired"}
     assert deviations["final_goal_missing"] < 0.05 * len(lines)
     # Collective protection (right) and right and duty dominate; some may be offered.
-    assert categories["right"] > 0.25 * len(lines)
+    # (a third of the settled persons are children of households, with no category of their own)
+    assert categories["right"] > 0.18 * len(lines)
     assert categories["right_and_duty"] > 0.25 * len(lines)
     assert categories["may_be_offered"] > 0.05 * len(lines)

@@ -84,10 +84,16 @@ DATE_FIELDS = frozenset(
         "guidance_date",
         "mapping_date",
         "exam_date",
+        "emigration_date",
+        "reference_first_settlement_date",
+        "application_date",
+        "asylum_duty_group_entry",
+        "death_date",
     }
 )
 DECIMAL_FIELDS = frozenset({"hours", "hours_per_week", "hours_work_per_week"})
-NULLABLE_BOOL_FIELDS = frozenset({"applied_from_abroad"})  # int8: 1 true, 0 false, −1 null
+# int8: 1 true, 0 false, −1 null
+NULLABLE_BOOL_FIELDS = frozenset({"applied_from_abroad", "unaccompanied_minor", "registered_in_tool"})
 
 # Register tables in write order (model class names of nir.register.models).
 TABLES = (
@@ -106,6 +112,9 @@ TABLES = (
     "CareerGuidance",
     "CompetenceMapping",
     "Exam",
+    "FamilyReunification",
+    "UpperSecondaryEnrolment",
+    "ReceptionStay",
 )
 
 FINAL_GOAL_SWAP = {
@@ -359,8 +368,11 @@ class _Population:
         t["Participation"].append(participation)
         t["Absence"].append(norw_leave)
         t["CareerGuidance"].append(self._career_guidance())
+        t["ReceptionStay"].append(self._reception_stays())
         t["CompetenceMapping"].append(self._competence_mappings())
         t["Exam"].append(self._exams(t))
+        t["FamilyReunification"].append(self._family_reunification())
+        t["UpperSecondaryEnrolment"].append(self._upper_secondary())
         out = {}
         for name, parts in t.items():
             parts = [p for p in parts if p is not None and len(p)]
@@ -381,9 +393,48 @@ class _Population:
         self.event = _uniform_int(rng, c.lo[cat], c.hi[cat])
         ocum = c.origin_cum[cat]
         self.origin = np.minimum((ocum < rng.random(n)[:, None]).sum(axis=1), ocum.shape[1] - 1)
-        self.ukr = self.basis == w.B["utl_34"]
         self.refugee = np.isin(self.basis, w.REFUGEE_BASES)
+        self._households()
+        self.ukr = self.basis == w.B["utl_34"]
         self.female = rng.random(n) < w.FEMALE_SHARE[self.grp]
+        # A child born after settlement has its mother as the household's first adult.
+        self.female[self.hh_head[self.born_here]] = True
+
+    def _households(self):
+        """Refugees settle in households (``world.HOUSEHOLD_*``): the members of a household follow its
+        first person (the head) in cohort, settlement date and municipality; children are minors at
+        the permit; a family's youngest may be born in Norway after the mother's settlement."""
+        rng, n = self.rng, self.n
+        ref = np.flatnonzero(self.refugee)
+        k = len(ref)
+        kinds = _pick(rng, k, w.HOUSEHOLD_WEIGHTS)  # at most k households
+        fam_size = 2 + _pick(rng, k, w.FAMILY_SIZE_WEIGHTS)
+        size = np.where(kinds == 1, 2, np.where(kinds == 2, fam_size, 1))
+        end = np.cumsum(size)
+        hh_of = np.searchsorted(end, np.arange(k), side="right")  # household of each refugee (in order)
+        first = end - size  # position of each household's head
+        pos = np.arange(k) - first[hh_of]
+        self.hh_head = np.full(n, -1, dtype="int64")
+        self.hh_head[ref] = ref[np.minimum(first[hh_of], k - 1)]
+        kind = kinds[hh_of]
+        two_adults = rng.random(k) < w.FAMILY_TWO_ADULTS
+        adult = (pos == 0) & (kind != 3) | (pos == 1) & ((kind == 1) | (kind == 2) & two_adults[hh_of])
+        self.hh_kind = np.full(n, -1, dtype="int64")
+        self.hh_kind[ref] = kind
+        self.hh_child = np.zeros(n, dtype=bool)
+        self.hh_child[ref] = ~adult  # minors at the permit (an unaccompanied minor is its own household)
+        self.em = np.zeros(n, dtype=bool)
+        self.em[ref] = kind == 3
+        self.em_companion = self.em & (rng.random(n) < w.EM_WITH_COMPANION)
+        last_member = pos == size[hh_of] - 1
+        born = (kind == 2) & last_member & (pos >= 1) & (rng.random(k) < w.BORN_AFTER_SETTLEMENT_SHARE)
+        self.born_here = np.zeros(n, dtype=bool)
+        self.born_here[ref] = born
+        # Members share the head's cohort (year, basis, origin, settlement day).
+        head = self.hh_head[ref]
+        for attr in ("cat", "year", "basis", "grp", "event", "origin"):
+            a = getattr(self, attr)
+            a[ref] = a[head]
 
     def _dates(self):
         g, rng, n = self.g, self.rng, self.n
@@ -409,6 +460,25 @@ class _Population:
         eff = np.where(refugee & (eff != NULL_DAY), np.minimum(eff, settle), eff)
         eff = np.where(resettled, arrival, eff)
         eff = np.where(eff > last, NULL_DAY, eff)
+        # Refugees' and their families' permits are effectuated days after the decision, before settlement.
+        family = self.basis == w.B["family_of_protected"]
+        quick = (refugee | family) & (rng.random(n) < w.EFFECTUATED_SHARE_REFUGEE)
+        eff_q = permit + _uniform_int(rng, *w.EFFECTUATION_DAYS)
+        eff_q = np.where(refugee, np.minimum(eff_q, settle), eff_q)
+        eff = np.where(quick & ~resettled & (eff_q <= last), eff_q, np.where(refugee | family, NULL_DAY, eff))
+        eff = np.where(resettled, np.where(arrival > last, NULL_DAY, arrival), eff)
+        # A child born after the mother's settlement: no permit of its own here, lives with the mother.
+        born = self.born_here
+        born_day = settle + _uniform_int(rng, *w.BORN_AFTER_SETTLEMENT_DAYS)
+        born &= born_day <= last
+        self.born_here = born
+        self.born_day = np.where(born, born_day, NULL_DAY)
+        permit = np.where(born, born_day, permit)
+        arrival = np.where(born, NULL_DAY, arrival)
+        eff = np.where(born, NULL_DAY, eff)
+        settle = np.where(born, NULL_DAY, settle)
+        self.refugee = refugee = refugee & ~born
+        self.ukr = ukr = ukr & ~born
         self.settle, self.permit, self.arrival, self.effectuation = settle, permit, arrival, eff
         # if. § 72: resettled refugees and family or work immigrants coming to Norway applied from
         # abroad; asylum seekers and displaced Ukrainians applied here; EEA: not registered (−1).
@@ -416,9 +486,10 @@ class _Population:
         self.applied_from_abroad = np.where(
             self.grp == w.G_EEA, -1, np.where(self.basis == w.B["utl_53"], 0, from_abroad)
         ).astype("int8")
-        # The day the person lives in a municipality (settlement, or arrival for others).
+        # The day the person lives in a municipality (settlement, or arrival for others; birth).
         has_arrival = arrival != NULL_DAY
         self.home_from = np.where(refugee, settle, np.where(has_arrival, np.maximum(arrival, permit), NULL_DAY))
+        self.home_from = np.where(born, born_day, self.home_from)
         self.has_home = self.home_from != NULL_DAY
 
     def _person(self):
@@ -427,10 +498,17 @@ class _Population:
         age_bin = _pick_rows(rng, w.AGE_WEIGHTS[self.grp])
         lo, hi = w.AGE_BINS[age_bin, 0], w.AGE_BINS[age_bin, 1]
         age = _uniform_int(rng, lo, hi)
+        age = np.where(self.hh_child, _uniform_int(rng, np.zeros(n), np.full(n, 16)), age)
+        age = np.where(self.em, _uniform_int(rng, *w.EM_AGE), age)
         self.birth = add_months_days(self.permit, -12 * age) - rng.integers(0, 365, n)
+        # A child came with the household: born before its arrival.
+        arrived = self.hh_child & (self.arrival != NULL_DAY)
+        self.birth = np.where(arrived, np.minimum(self.birth, self.arrival - rng.integers(1, 120, n)), self.birth)
+        self.birth = np.where(self.born_here, self.born_day, self.birth)
         self.age_at_permit = age_on_days(self.birth, self.permit)
         edu_idx = _pick_rows(rng, w.EDUCATION_WEIGHTS[self.grp])
         self.education = np.array(w.EDUCATION)[edu_idx]
+        self.education[self.hh_child & ~self.em] = "unknown"
         self.protected = rng.random(n) < PROTECTED_SHARE
         # Names from the origin's pools.
         npools = g.names
@@ -481,6 +559,21 @@ class _Population:
         self.muni2 = np.where(self.moved, muni2, self.muni1)
         self.dist2 = np.where(self.moved, self._district(self.muni2), self.dist1)
         self.by_agreement = self.refugee & (rng.random(n) < 0.85)
+        # A household lives together: its members take the head's places, move and way of settlement.
+        mem = np.flatnonzero(self.hh_head >= 0)
+        head = self.hh_head[mem]
+        for attr in ("muni1", "dist1", "moved", "move_day", "muni2", "dist2", "by_agreement"):
+            a = getattr(self, attr)
+            a[mem] = a[head]
+        self.by_agreement &= self.refugee
+        # A child born after the family moved lives at the second address from birth.
+        early = self.born_here & self.moved & (self.move_day <= self.home_from)
+        self.muni1 = np.where(early, self.muni2, self.muni1)
+        self.dist1 = np.where(early, self.dist2, self.dist1)
+        self.moved &= ~early
+        self.move_day = np.where(self.moved, self.move_day, NULL_DAY)
+        self.muni2 = np.where(self.moved, self.muni2, self.muni1)
+        self.dist2 = np.where(self.moved, self.dist2, self.dist1)
 
     def _district(self, muni: np.ndarray) -> np.ndarray:
         M = self.g.munis
@@ -538,23 +631,25 @@ class _Population:
     # --- facts -----------------------------------------------------------------------------
 
     def _permits(self) -> Rows:
-        p = np.arange(self.n)
+        p = np.flatnonzero(~self.born_here)  # a child born here has no permit of its own (yet)
         return Rows(
             p,
             {
-                "basis": np.array(w.BASES)[self.basis],
-                "decision_date": self.permit,
-                "arrival_date": self.arrival,
-                "effectuation_date": self.effectuation,
-                "applied_from_abroad": self.applied_from_abroad,
+                "basis": np.array(w.BASES)[self.basis[p]],
+                "decision_date": self.permit[p],
+                "arrival_date": self.arrival[p],
+                "effectuation_date": self.effectuation[p],
+                "applied_from_abroad": self.applied_from_abroad[p],
             },
-            self.g._rec(self.rng, self.permit),
+            self.g._rec(self.rng, self.permit[p]),
         )
 
     def _period_rows(self, with_address: bool) -> list[Rows]:
         """Residence or follow-up periods: one per person with a home, two for movers."""
         M = self.g.munis
         rng = self.rng
+        # The address comes from the Folkeregister; a few are registered by the municipality only so far.
+        folkereg = rng.random(self.n) >= w.FOLKEREGISTER_MISSING_SHARE
         p1 = np.flatnonzero(self.has_home if with_address else self.has_home & (self.grp != w.G_EEA))
         p2 = p1[self.moved[p1]]
         end1 = np.where(self.moved[p1], self.move_day[p1] - 1, NULL_DAY)
@@ -567,6 +662,12 @@ class _Population:
             if with_address:
                 cols |= {"address": np.full(len(persons), ""), "postal_code": np.full(len(persons), "")}
             cols |= {"valid_from": frm, "valid_to": to}
+            if with_address:
+                cols |= {
+                    "source": np.where(folkereg[persons], "folkeregisteret", ""),
+                    "kind": np.full(len(persons), "ordinary"),
+                    "reception_centre": np.full(len(persons), ""),
+                }
             parts.append(Rows(persons, cols, self.g._rec(rng, frm, clamp_numbering=True)))
         return parts
 
@@ -585,6 +686,9 @@ class _Population:
                 "district": self.dist1[p],
                 "settlement_date": self.settle[p],
                 "by_agreement": self.by_agreement[p],
+                "kind": np.where(self.by_agreement[p], "by_agreement", "self_settled"),
+                "household_id": np.char.add("H", self.duf[self.hh_head[p]]),
+                "household_role": np.where(age_on_days(self.birth[p], self.settle[p]) < 18, "child", "adult"),
             },
             self.g._rec(self.rng, self.settle[p], clamp_numbering=True),
         )
@@ -1032,7 +1136,120 @@ class _Population:
         if not len(p):
             return None
         org = np.where(kind[p] == "before_settlement", "IMDi", g.munis.name[self.muni1[p]])
-        return Rows(p, {"mapping_date": mday[p], "kind": kind[p], "organisation": org}, g._rec(rng, mday[p]))
+        kp = kind[p]
+        legal = np.array([w.MAPPING_LEGAL_BASIS[k] for k in kp], dtype="U20")
+        in_tool = (rng.random(len(p)) < w.MAPPING_IN_TOOL_SHARE).astype("int8")
+        # Mapped in the reception centre: the host municipality (the mapping grant's recipient).
+        host = np.where((kp == "before_settlement") & (self.reception_host[p] >= 0), self.reception_host[p], -1)
+        host_no = np.where(host >= 0, g.munis.number[np.maximum(host, 0)], "")
+        return Rows(
+            p,
+            {
+                "mapping_date": mday[p],
+                "kind": kp,
+                "organisation": org,
+                "legal_basis": legal,
+                "registered_in_tool": in_tool,
+                "host_municipality": host_no,
+            },
+            # A host municipality's number is the 2024 numbering: registered when it is valid.
+            np.where(host >= 0, g._rec(rng, mday[p], clamp_numbering=True), g._rec(rng, mday[p])),
+        )
+
+    def _reception_stays(self) -> Rows | None:
+        """Asylum seekers' stays in a reception centre from arrival to the day before settlement (the
+        household in the head's centre)."""
+        g, rng, n = self.g, self.rng, self.n
+        M = g.munis
+        resettled = self.basis == w.B["utl_35_3"]
+        host = _pick(rng, n, M.weight)
+        head = np.where(self.hh_head >= 0, self.hh_head, np.arange(n))
+        host = host[head]
+        stay = (
+            self.refugee
+            & ~resettled
+            & (self.arrival != NULL_DAY)
+            & (self.arrival < self.settle)
+            & (rng.random(n) < w.RECEPTION_STAY_SHARE)[head]
+        )
+        self.reception_host = np.where(stay, host, -1)
+        p = np.flatnonzero(stay)
+        if not len(p):
+            return None
+        to = self.settle[p] - 1
+        return Rows(
+            p,
+            {
+                "centre": np.char.add(M.name[host[p]].astype(str), " mottak"),
+                "host_municipality": M.number[host[p]],
+                "from_date": self.arrival[p],
+                "to_date": to,
+            },
+            g._rec(rng, to, clamp_numbering=True),  # host municipality numbers are the 2024 numbering
+            correctable=np.zeros(len(p), dtype=bool),
+        )
+
+    def _family_reunification(self) -> Rows | None:
+        """Family immigrants to protected persons: the reference person (a refugee of the block settled
+        within about five years before the application) and the dates the grant's exclusions read."""
+        g, rng = self.g, self.rng
+        fam = np.flatnonzero((self.basis == w.B["family_of_protected"]) & self.has_home)
+        refs = np.flatnonzero(self.refugee & (self.settle != NULL_DAY) & ~self.ukr)
+        if not len(fam) or not len(refs):
+            return None
+        refs = refs[np.argsort(self.settle[refs], kind="stable")]
+        rs = self.settle[refs]
+        app = self.permit[fam] - _uniform_int(rng, *w.FAMILY_APPLICATION_DAYS)
+        lo = np.searchsorted(rs, app - 5 * 365 - 60)
+        hi = np.searchsorted(rs, app - 30)
+        ok = hi > lo
+        fam, app, lo, hi = fam[ok], app[ok], lo[ok], hi[ok]
+        ref = refs[_uniform_int(rng, lo, hi - 1)]
+        k = len(fam)
+        return Rows(
+            fam,
+            {
+                "reference_person": self.duf[ref],
+                "reference_basis_at_grant": np.array(w.BASES)[self.basis[ref]],
+                "reference_first_settlement_date": self.settle[ref],
+                "application_date": app,
+                "reference_nordic_citizen": np.zeros(k, dtype=bool),
+                "reference_is_family_immigrant": np.zeros(k, dtype=bool),
+            },
+            g._rec(rng, self.permit[fam]),
+            correctable=np.zeros(k, dtype=bool),
+        )
+
+    def _upper_secondary(self) -> Rows | None:
+        """Young adults in full-time upper-secondary school for one to three school years after settlement."""
+        g, rng, n = self.g, self.rng, self.n
+        last = g.last_day
+        home = np.where(self.has_home, self.home_from, 0)
+        age = age_on_days(self.birth, home)
+        lo_age, hi_age = w.UPPER_SECONDARY_AGE
+        sel = self.refugee & (age >= lo_age) & (age <= hi_age) & (rng.random(n) < w.UPPER_SECONDARY_SHARE)
+        y, mo, d = ymd_days(home)
+        start_year = np.where((mo < 8) | ((mo == 8) & (d <= 15)), y, y + 1)
+        frm = from_ymd_days(start_year, np.full(n, 8), np.full(n, 15))
+        end_year = start_year + rng.integers(1, 4, n)
+        to = from_ymd_days(end_year, np.full(n, 6), np.full(n, 20))
+        sel &= frm <= last
+        p = np.flatnonzero(sel)
+        if not len(p):
+            return None
+        to = np.where(to[p] > last, NULL_DAY, to[p])
+        muni, _ = self.muni_on(p, frm[p])
+        return Rows(
+            p,
+            {
+                "from_date": frm[p],
+                "to_date": to,
+                "full_time": rng.random(len(p)) < w.UPPER_SECONDARY_FULL_TIME,
+                "county": np.array([x[:2] for x in g.munis.number[muni]], dtype="U2"),
+            },
+            g._rec(rng, frm[p]),
+            correctable=np.zeros(len(p), dtype=bool),
+        )
 
     def _exams(self, t: dict[str, list[Rows]]) -> Rows | None:
         """Prøver: who took which tests, when, with which result and level (rates in ``world``).
@@ -1187,6 +1404,8 @@ def _perturb(g: Generator, pop: _Population, rng, table: str, rows: Rows, idx: n
     """The erroneous first version of the rows ``idx`` (later corrected): (columns, reasons)."""
     cols = {k: v[idx].copy() for k, v in rows.cols.items()}
     m = len(idx)
+    if not m:
+        return cols, np.array([], dtype="U1")
     shift = rng.integers(1, 21, m)
     key = {
         "ResidencePermit": "permit",
@@ -1257,6 +1476,7 @@ def _details(g: Generator, pop: _Population, first_rec: np.ndarray) -> tuple[Row
             "sex": np.where(pop.female, "female", "male"),
             "education": pop.education,
             "protected_identity": pop.protected,
+            **_grant_details(g, pop),
         },
         first_rec.copy(),
     )
@@ -1276,6 +1496,38 @@ def _details(g: Generator, pop: _Population, first_rec: np.ndarray) -> tuple[Row
         np.array(w.CORRECTION_REASONS["details_name"])[rng.integers(0, 2, len(fix))],
     )
     return rows, {"idx": fix, "cols": cols, "reasons": reasons}
+
+
+def _grant_details(g: Generator, pop: _Population) -> dict[str, np.ndarray]:
+    """The grants' person-level facts (grants.md A.1.1): citizenship, mother, unaccompanied minor, emigration."""
+    rng, n = pop.rng, pop.n
+    cit = np.array([w.CITIZENSHIP[o] for o in w.ORIGINS])[pop.origin]
+    pal = cit == "XXA"
+    alt = _pick(rng, n, [1 - sum(s for _, s in w.PALESTINE_OTHER), *(s for _, s in w.PALESTINE_OTHER)])
+    cit = np.where(pal & (alt > 0), np.array(["XXA", *(c for c, _ in w.PALESTINE_OTHER)])[alt], cit)
+    head = np.where(pop.hh_head >= 0, pop.hh_head, np.arange(n))
+    cit = np.where(pop.born_here, cit[head], cit)  # a child born here takes the mother's
+    mother = np.where(pop.born_here, pop.duf[head], "")
+    um = np.where(pop.em, 1, -1).astype("int8")
+    emig_day = pop.home_from + rng.integers(365, 4 * 365, n)
+    emig = pop.refugee & (rng.random(n) < w.EMIGRATED_SHARE) & (emig_day <= g.last_day)
+    emig = emig[head] & (emig_day[head] <= g.last_day)  # the household leaves together
+    # Asylum seekers in a reception centre (not displaced Ukrainians): in the target group for training in
+    # Norwegian days after arrival, with the asylum procedure (UDI's data in NIR).
+    asylum = (pop.reception_host >= 0) & ~pop.ukr
+    entry = np.minimum(pop.arrival + rng.integers(*w.ASYLUM_DUTY_ENTRY_DAYS, n), pop.settle - 1)
+    entry = np.where(asylum, entry, NULL_DAY)
+    proc = np.array([c for c, _ in w.ASYLUM_PROCEDURES])[_pick(rng, n, [s for _, s in w.ASYLUM_PROCEDURES])]
+    return {
+        "asylum_duty_group_entry": entry,
+        "asylum_procedure": np.where(asylum, proc, ""),
+        "citizenship": cit,
+        "mother": mother,
+        "unaccompanied_minor": um,
+        "with_companion": pop.em_companion,
+        "emigration_date": np.where(emig, emig_day[head], NULL_DAY),
+        "death_date": np.full(n, NULL_DAY),  # no deaths generated
+    }
 
 
 def _finish(g: Generator, rng, pop: _Population, tables: dict[str, Rows]) -> dict[str, pl.DataFrame]:

@@ -1018,12 +1018,28 @@ class _Year:
                     last_name=m.last_name,
                     birth_date=m.birth,
                     sex=m.sex,
+                    unaccompanied_minor=True if m.um else None,
+                    with_companion=m.companion,
                     recorded_at=moments[id(hh)],
                     **reg,
                 )
                 for hh, m in new
             ],
         )
+        # The grants' facts (grants.md A.1.1): the household of the case (the first adult's, when the
+        # register has one), the member's own permit, effectuated days after the decision.
+        heads = {hh.members[0].person_id for hh, _m in new if hh.members[0].person_id is not None}
+        known_hh = dict(
+            rm.Settlement.objects.current()
+            .filter(person_id__in=heads)
+            .exclude(household_id="")
+            .values_list("person_id", "household_id")
+        )
+
+        def household(hh) -> str:
+            head = hh.members[0]
+            return known_hh.get(head.person_id) or f"H{head.duf}"
+
         self._bulk(
             rm.Settlement,
             [
@@ -1033,6 +1049,23 @@ class _Year:
                     district=hh.district,
                     settlement_date=hh.settled_on,
                     by_agreement=True,
+                    kind="by_agreement",
+                    household_id=household(hh),
+                    household_role="child" if (hh.settled_on - m.birth).days < 18 * 365 else "adult",
+                    recorded_at=moments[id(hh)],
+                    **reg,
+                )
+                for hh, m in new
+            ],
+        )
+        self._bulk(
+            rm.ResidencePermit,
+            [
+                rm.ResidencePermit(
+                    person_id=m.person_id,
+                    basis="utl_34" if m.collective else ("utl_35_3" if m.resettled else "utl_28"),
+                    decision_date=hh.permit,
+                    effectuation_date=min(hh.permit + _days(self.rng.integers(*w.EFFECTUATION_DAYS)), hh.settled_on),
                     recorded_at=moments[id(hh)],
                     **reg,
                 )
@@ -1102,7 +1135,9 @@ class _Year:
             for k, d, frm, to in own:
                 when = max(moments[id(hh)], _at(frm, rng, cap))
                 fields = dict(person_id=m.person_id, municipality=k, district=d, valid_from=frm, valid_to=to)
-                residences.append(rm.Residence(**fields, recorded_at=when, **reg))
+                residences.append(
+                    rm.Residence(**fields, source="folkeregisteret", kind="ordinary", recorded_at=when, **reg)
+                )
                 follow_ups.append(rm.FollowUp(**fields, recorded_at=when, **reg))
             age = (on - m.birth).days // 365
             if m.um or not 18 <= age <= 55:

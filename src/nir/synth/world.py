@@ -565,3 +565,71 @@ def names() -> NamePools:
             last_off[i, s], last_len[i, s] = len(last), len(fam)
             last.extend(fam)
     return NamePools(np.array(first), np.array(last), first_off, first_len, last_off, last_len)
+
+
+# --- the grants' facts (issue 20, grants.md A.1.1) ---------------------------------------------
+# Households of settled refugees. Household types (persons settled alone, couples without children,
+# families with children, unaccompanied minors), as shares of households: IMDi's annual report 2025
+# (figures-2025.md Tab 3.1.9) has families with children 5,062 of 10,912 persons settled from reception
+# (46 %) and unaccompanied minors 783 of 12,596 settled (6 %); the split of the rest between singles and
+# couples is assumed. With families of 2–6 (one or two adults, the rest children) these shares give
+# about half the persons in families with children and about 5 % unaccompanied minors.
+HOUSEHOLD_KINDS = ("single", "couple", "family", "em")
+HOUSEHOLD_WEIGHTS = (0.60, 0.08, 0.22, 0.10)
+FAMILY_SIZE_WEIGHTS = (0.15, 0.30, 0.30, 0.15, 0.10)  # 2–6 persons (assumed)
+FAMILY_TWO_ADULTS = 0.70  # families with two adults; the others have one parent (assumed)
+EM_WITH_COMPANION = 118 / 783  # settled EM with a følgeperson in 2025 (figures-2025.md, L416–418)
+EM_AGE = (13, 17)  # age of an unaccompanied minor at the permit (assumed)
+# A family's youngest child is born in Norway after the mother's settlement, 0–9 months after (the grant
+# counts those born up to 6 months after): assumed.
+BORN_AFTER_SETTLEMENT_SHARE = 0.10
+BORN_AFTER_SETTLEMENT_DAYS = (0, 270)
+
+# Folkeregister: the address of a settled person comes from the Folkeregister; a few are registered
+# only by the municipality so far (the grant is pending until the Folkeregister has them): assumed.
+FOLKEREGISTER_MISSING_SHARE = 0.02
+# Permits of refugees and their families are effectuated days after the decision (UDI's practice is
+# within weeks; assumed); a few have no effectuation registered yet (pending).
+EFFECTUATED_SHARE_REFUGEE = 0.97
+EFFECTUATION_DAYS = (1, 21)
+# A few persons emigrate some years after settlement (assumed; the Folkeregister reports it).
+EMIGRATED_SHARE = 0.01
+# Family immigrants to protected persons: the reference person's DUF, first settlement and the
+# application date (months after that settlement; a few more than five years: excluded).
+FAMILY_APPLICATION_DAYS = (30, 400)
+# Asylum seekers stay in a reception centre from arrival to settlement (87 % of those settled came
+# from mottak in 2025, figures-2025.md Tab 3.1.9).
+RECEPTION_STAY_SHARE = 0.87
+# Competence mappings: registered in IMDi's mapping tool for most (assumed).
+MAPPING_IN_TOOL_SHARE = 0.85
+MAPPING_LEGAL_BASIS = {"before_settlement": "il_6", "simplified": "il_6a_simplified", "after_settlement": "il_10"}
+# Young adults (16–24 at settlement) in full-time upper-secondary education for some school years (assumed).
+UPPER_SECONDARY_AGE = (16, 24)
+UPPER_SECONDARY_SHARE = 0.30
+UPPER_SECONDARY_FULL_TIME = 0.85
+# Citizenship (ISO 3166-1 alpha-3) by origin; Palestinians are mostly stateless (XXA) or Syrian/Jordanian
+# (assumed shares), the rest hold their origin's citizenship.
+CITIZENSHIP = {
+    "ukraine": "UKR",
+    "syria": "SYR",
+    "palestine": "XXA",
+    "afghanistan": "AFG",
+    "eritrea": "ERI",
+    "somalia": "SOM",
+    "congo": "COD",
+    "sudan": "SDN",
+    "iran": "IRN",
+    "turkey": "TUR",
+    "thailand": "THA",
+    "philippines": "PHL",
+    "russia": "RUS",
+    "india": "IND",
+    "poland": "POL",
+    "lithuania": "LTU",
+    "sweden": "SWE",
+}
+PALESTINE_OTHER = (("SYR", 0.3), ("JOR", 0.1))
+# Asylum seekers enter the training's target group days after arrival; the procedure of their application
+# (assumed shares; only the ordinary procedure triggers the asylum seekers' Norwegian grant, grants.md A.5.5).
+ASYLUM_DUTY_ENTRY_DAYS = (3, 30)
+ASYLUM_PROCEDURES = (("ordinary", 0.92), ("fast_track", 0.05), ("dublin", 0.03))

@@ -156,6 +156,8 @@ SIDE_TABLES = (
     "CareerGuidance",
     "CompetenceMapping",
     "Exam",
+    "ReceptionStay",
+    "UpperSecondaryEnrolment",
 )
 
 
@@ -438,6 +440,10 @@ def _local_iso(col: str) -> pl.Expr:
     return pl.col(col).dt.convert_time_zone("Europe/Oslo").dt.strftime("%Y-%m-%dT%H:%M:%S%:z")
 
 
+# The grants' person-level facts the generator writes (grants.md A.1.1), as interchange keys.
+GRANT_DETAIL_KEYS = ("mother", "citizenship", "emigration_date", "asylum_procedure", "asylum_duty_group_entry")
+
+
 class JsonlWriter:
     """Writes the current facts of each person as one interchange line (regelmotor.md § 8)."""
 
@@ -460,7 +466,7 @@ class JsonlWriter:
         self.rows_written[name] += cur.height
         exprs = [pl.col("person_id")]
         for json_key, fname, kind, _required in spec:
-            if fname not in cur.columns:  # a field the generator does not fill (the grants' facts): absent
+            if fname not in cur.columns:  # a field the generator does not fill: absent
                 exprs.append(pl.lit(None).alias(json_key))
                 continue
             col = pl.col(fname)
@@ -486,6 +492,22 @@ class JsonlWriter:
         f = batch.frames
         persons = f["Person"]
         details = _current(f["PersonDetails"]).with_columns(pl.col("birth_date").dt.to_string("%Y-%m-%d"))
+        details = details.with_columns(
+            [pl.col(c).dt.to_string("%Y-%m-%d") for c in GRANT_DETAIL_KEYS if details.schema.get(c) == pl.Date]
+        )
+        family: dict[int, dict] = {}
+        if "FamilyReunification" in f:
+            cur = _current(f["FamilyReunification"])
+            self.rows_written["FamilyReunification"] += cur.height
+            for row in cur.iter_rows(named=True):
+                family[row["person_id"]] = {
+                    "reference_person": row["reference_person"],
+                    "reference_basis_at_grant": row["reference_basis_at_grant"],
+                    "reference_first_settlement_date": row["reference_first_settlement_date"].isoformat(),
+                    "application_date": row["application_date"].isoformat(),
+                    "reference_nordic_citizen": row["reference_nordic_citizen"],
+                    "reference_is_family_immigrant": row["reference_is_family_immigrant"],
+                }
         self.rows_written["Person"] += persons.height
         self.rows_written["PersonDetails"] += details.height
         lists = {name: self._items(name, f[name]) for name in self.specs if name in f}
@@ -511,6 +533,13 @@ class JsonlWriter:
                 facts["national_id"] = d["national_id"]
             if d["protected_identity"]:
                 facts["protected_identity"] = True
+            for key in GRANT_DETAIL_KEYS:
+                if d.get(key):
+                    facts[key] = d[key]
+            if d.get("unaccompanied_minor") is not None:
+                facts["unaccompanied_minor"] = {"flag": d["unaccompanied_minor"], "with_companion": d["with_companion"]}
+            if pid in family:
+                facts["family_reunification"] = family[pid]
             times = []
             for name, per_person in lists.items():
                 items = per_person.get(pid)

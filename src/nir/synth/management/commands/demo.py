@@ -68,8 +68,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-settlement", action="store_true", help="no synthetic settlement year (Bosetting) with the population"
         )
+        parser.add_argument(
+            "--no-grants", action="store_true", help="no payment round (Tilskudd) computed for the population"
+        )
 
-    def handle(self, *args, persons, seed, no_settlement=False, **opts):
+    def handle(self, *args, persons, seed, no_settlement=False, no_grants=False, **opts):
         self._organisations()
         made_settlement = False
         if not Person.objects.exists():
@@ -84,6 +87,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Registrerte {n} usannsynlige, men godtatte registreringer (arbeidslisten Datakvalitet)."
             )
+            if not no_grants:
+                self._grants_round()
         else:
             self.stdout.write(
                 f"Registeret har allerede {Person.objects.count()} personer; ingen ny befolkning generert."
@@ -110,6 +115,19 @@ class Command(BaseCommand):
             f"{client_id} --kid {kid} --private-key {key_file} --scope nir:persons.read) "
             "http://127.0.0.1:8000/oauth/token"
         )
+
+    def _grants_round(self) -> None:
+        """The latest payment round whose cut-off has passed, computed as a draft (``nir grants calculate``),
+        so that the Tilskudd pages show real statements (issue 20 § 6)."""
+        from nir.grants.engine.rounds import Round
+
+        now = dt.datetime.now(dt.UTC)
+        year = now.year
+        past = [q for q in (1, 2, 3, 4) if Round.parse(f"{year}Q{q}").cutoff <= now]
+        quarter = past[-1] if past else 4
+        year = year if past else year - 1
+        self.stdout.write(f"Beregner tilskuddsterminen {year}Q{quarter} (utkast; Tilskudd › Terminer) …")
+        call_command("grants", "calculate", "--year", str(year), "--round", str(quarter), stdout=self.stdout)
 
     def _settlement(self, seed: int) -> None:
         """This year's settlement (nir.synth.settlement), linked to the population's persons settled by
