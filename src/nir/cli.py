@@ -55,6 +55,11 @@ NIR_COMMANDS = [
         "train --from-register --until DATO: på registerets egen historikk (--register: ta i bruk)",
     ),
     ("grants check FILE...", "Tilskudd: kjør regneeksempler (grant-examples.json); avslutter med «N passed, M failed»"),
+    (
+        "grants calculate|approve|statement",
+        "Tilskudd: beregn en termin (--year, --round, --known-at) som utkast, godkjenn den (IMDi), og "
+        "termingrunnlaget for én kommune (--municipality, --format csv|xlsx|json, --out)",
+    ),
     ("audit log-pseudonym DUF", "DUF-nummerets pseudonym i loggene (duf-…), for å finne personens logglinjer"),
 ]
 

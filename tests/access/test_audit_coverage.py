@@ -294,7 +294,17 @@ CLI_READS = {
     "audit search": lambda duf, tmp: ["audit", "search", "--duf", duf],
     # links a person to their log lines (the pseudonym of their DUF number): recorded as a search
     "audit log-pseudonym": lambda duf, tmp: ["audit", "log-pseudonym", duf],
+    # Tilskudd: one recipient's statement of a payment round (the round computed first), an export
+    "grants statement": lambda duf, tmp: _grants_statement(tmp),
 }
+
+
+def _grants_statement(tmp):
+    call_command("grants", "calculate", "--year", "2025", "--round", "1", stdout=io.StringIO())
+    return ["grants", "statement", "--municipality", "5001", "--year", "2025", "--round", "1", "--format", "json",
+            "--out", str(tmp / "grunnlag.json")]  # fmt: skip
+
+
 # Commands that read no person's data for anyone to see, with the reason.
 CLI_NOT_READS = {
     "import": "writes (the action layer audits every write)",
@@ -325,6 +335,10 @@ CLI_NOT_READS = {
     "(tests/settlement/test_recommend_registry.py::test_train_command_line)",
     "settlement recommend": "a settlement world's batch file, not the register; writes the recommendation file",
     "settlement backtest": "a settlement world's files, not the register; prints scores only",
+    "grants check": "worked example files, not the register",
+    "grants calculate": "writes a payment round (the action audits it, naming the persons with lines); prints "
+    "counts and sums only",
+    "grants approve": "approves a payment round (audited); prints the round only",
 }
 # Single-person reads name the person.
 CLI_ONE_PERSON = {"history", "rules explain", "audit person", "audit search", "audit log-pseudonym"}

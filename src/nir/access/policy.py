@@ -52,6 +52,9 @@ class Permission(enum.StrEnum):
     SETTLEMENT_MUNICIPALITY = "settlement.municipality"  # own decision, capacity, answers, settled
     SETTLEMENT_CASES = "settlement.cases"  # register ready cases and mapping (reception, UDI, Bufetat)
     SETTLEMENT_SENSITIVE = "settlement.sensitive"  # health and special needs of cases one may see
+    # Tilskudd (issue 20, grants.md); which recipients' statements: nir.access.grants
+    GRANTS_READ = "grants.read"  # payment rounds' statements (own municipality or county; IMDi all)
+    GRANTS_MANAGE = "grants.manage"  # calculate and approve payment rounds, answer error reports (IMDi)
 
     @property
     def label(self) -> str:
@@ -76,13 +79,17 @@ PERMISSION_LABELS = {
     P.SETTLEMENT_MUNICIPALITY: "kommunens bosetting",
     P.SETTLEMENT_CASES: "registrere bosettingssaker",
     P.SETTLEMENT_SENSITIVE: "særlige behov og helse i bosettingssaker",
+    P.GRANTS_READ: "tilskuddsgrunnlag",
+    P.GRANTS_MANAGE: "beregne og godkjenne tilskuddsterminer",
 }
 
 ALL = frozenset(Permission)
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
-    Role.CASEWORKER: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ}),
-    Role.MUNICIPALITY_ADMIN: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.MANAGE_USERS}),
+    Role.CASEWORKER: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.GRANTS_READ}),
+    Role.MUNICIPALITY_ADMIN: frozenset(
+        {P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.MANAGE_USERS, P.GRANTS_READ}
+    ),
     Role.CAREER_COUNSELLOR: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.CODES_READ}),
     Role.COUNTY_GOVERNOR: frozenset({P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.SUPERVISE, P.SETTLEMENT_READ}),
     Role.IMDI_ADMIN: ALL,
@@ -96,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             P.SUPERVISE,
             P.RULES_DETAIL,
             P.SETTLEMENT_READ,
+            P.GRANTS_READ,
         }
     ),
     Role.SETTLEMENT_CASEWORKER: frozenset(
@@ -113,7 +121,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         {P.CODES_READ, P.SETTLEMENT_READ, P.SETTLEMENT_MUNICIPALITY, P.SETTLEMENT_SENSITIVE}
     ),
     Role.RECEPTION_CASEWORKER: frozenset({P.CODES_READ, P.SETTLEMENT_CASES, P.SETTLEMENT_SENSITIVE}),
-    Role.COUNTY_OFFICER: frozenset({P.CODES_READ, P.SETTLEMENT_READ}),
+    Role.COUNTY_OFFICER: frozenset({P.CODES_READ, P.SETTLEMENT_READ, P.GRANTS_READ}),
     Role.RESEARCHER: frozenset({P.RESEARCH_EXTRACT}),
 }
 
@@ -130,13 +138,14 @@ ORGANISATION_CEILING: dict[str, frozenset[Permission]] = {
             P.SETTLEMENT_READ,
             P.SETTLEMENT_MUNICIPALITY,
             P.SETTLEMENT_SENSITIVE,
+            P.GRANTS_READ,
         }
     ),
     OrganisationKind.DISTRICT: frozenset({P.PERSON_READ, P.PERSON_WRITE, P.REPORT_READ, P.CODES_READ, P.MANAGE_USERS}),
     OrganisationKind.COUNTY_GOVERNOR: frozenset(
         {P.PERSON_READ, P.REPORT_READ, P.CODES_READ, P.SUPERVISE, P.SETTLEMENT_READ}
     ),
-    OrganisationKind.COUNTY: frozenset({P.CODES_READ, P.SETTLEMENT_READ}),
+    OrganisationKind.COUNTY: frozenset({P.CODES_READ, P.SETTLEMENT_READ, P.GRANTS_READ}),
     OrganisationKind.RESEARCH: frozenset({P.RESEARCH_EXTRACT}),
     OrganisationKind.RECEPTION: frozenset({P.CODES_READ, P.SETTLEMENT_CASES, P.SETTLEMENT_SENSITIVE}),
     OrganisationKind.BUFETAT: frozenset({P.CODES_READ, P.SETTLEMENT_CASES, P.SETTLEMENT_SENSITIVE}),
