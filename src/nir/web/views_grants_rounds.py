@@ -65,6 +65,12 @@ def _see_other(url: str) -> HttpResponseRedirect:
     return response
 
 
+def _sentence(e: Exception) -> str:
+    """An action's refusal (bokmål, begins in lower case) as a sentence of its own."""
+    text = str(e)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def _decimal(value: Any) -> Decimal:
     return Decimal(str(value)) if value not in (None, "") else Decimal(0)
 
@@ -133,7 +139,7 @@ def calculate_from_post(request) -> tuple[dict[str, str], dict[str, str], HttpRe
     except AccessDenied as e:
         raise PermissionDenied(str(e)) from None
     except actions.GrantsRefused as e:
-        errors[e.field if e.field in ("aar", "termin") else "termin" if e.field == "quarter" else "aar"] = str(e)
+        errors["termin" if e.field == "quarter" else "aar"] = _sentence(e)
         return raw, errors, None
     messages.success(
         request,
@@ -287,7 +293,7 @@ def round_page(request, year: int, quarter: int):
         except AccessDenied as e:
             raise PermissionDenied(str(e)) from None
         except actions.GrantsRefused as e:
-            error, status = str(e), 422
+            error, status = _sentence(e), 422
         else:
             nxt = request.POST.get("neste", "")
             target = reverse("grants") if nxt == "oversikt" else reverse("grants_round", args=[year, quarter])
