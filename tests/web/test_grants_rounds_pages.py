@@ -64,7 +64,7 @@ def _scheme(monkeypatch):
     monkeypatch.setattr(engine, "SCHEMES", {SCHEME: stand_in})
 
 
-def register(duf, *, settled, municipality, when):
+def register(duf, *, settled, municipality, when, update=False):
     line = {
         "duf": duf,
         "first_name": "Test",
@@ -79,7 +79,7 @@ def register(duf, *, settled, municipality, when):
     }
     parsed = parse_line(line)
     assert not parsed.problems, parsed.problems
-    return import_person(IMPORTER, parsed, at=when)
+    return import_person(IMPORTER, parsed, at=when, update=update)
 
 
 @pytest.fixture
@@ -213,6 +213,21 @@ def test_the_statement_shows_rule_rate_explanation_and_the_sum_and_is_audited(cl
     assert "Meld feil i grunnlag" in html
     event = AuditEvent.objects.filter(pk__gt=0).order_by("-pk").first()
     assert AuditEvent.objects.count() == before + 1 and event.what == "grants:statement" and event.action == "read"
+
+
+def test_a_negative_total_says_varsel_kreves(client, users, approved):
+    """A correction after payment (A was settled in Bergen, not Trondheim) is settled in the next round: a
+    negative total for Trondheim, which must be notified first (grants.md A.8, fvl. § 16)."""
+    register(
+        A, settled=dt.date(2024, 11, 1), municipality="4601", when=dt.datetime(2025, 4, 2, tzinfo=OSLO), update=True
+    )
+    as_(client, users["imdi"])
+    assert calculate(client, termin="2").status_code == 303
+    client.post(reverse("grants_round", args=[2025, 2]), {"handling": "godkjenn"})
+    as_(client, users["trondheim"])
+    html = client.get(reverse("grants_statement", args=[2025, 2, "5001"])).content.decode()
+    assert 'data-total="-50000"' in html and "Varsel kreves" in html
+    assert "Varsel kreves" in client.get(reverse("grants_round", args=[2025, 2])).content.decode()
 
 
 def test_the_statement_downloads_as_csv_and_xlsx(client, users, approved):

@@ -389,9 +389,7 @@ def statement_page(request, year: int, quarter: int, recipient: str):
             )
             return _see_other(reverse("grants_statement", args=[year, quarter, recipient]))
     names = reference_names(r.period_end)
-    reported = set(
-        GrantErrorReport.objects.filter(line__in=[ln.pk for ln in st.lines]).values_list("line_id", flat=True)
-    )
+    reported = set(GrantErrorReport.objects.filter(line__round=r, recipient=rc).values_list("line_id", flat=True))
     ctx = {
         "r": round_row(r),
         "st": st,
