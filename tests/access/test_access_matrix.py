@@ -174,6 +174,23 @@ SETTLEMENT_MUNICIPALITY = {
     "anonym": "401",
 }
 EXPECTED = {name: (*row, SETTLEMENT_MUNICIPALITY.get(name, "403")) for name, row in EXPECTED.items()}
+# … and Tilskudd's payment rounds (grants.read, issue 20 § 4): a round's sums and statements of the recipients
+# one may read — a municipality its own (own), a county municipality its counties' (own), IMDi all; a draft is
+# IMDi's only. The matrix's round (2025 round 1) is approved; Trondheim's statement (5001) is not found for a
+# county municipality's users (GRANTS_OTHER_RECIPIENT).
+COLUMNS += ("grants",)
+GRANTS = {
+    "saksbehandler": "own",
+    "lokal-administrator": "own",
+    "saksbehandler-i-fylkeskommune": "own",
+    "fylkeskommune-bosetting": "own",
+    "imdi-administrator": "all",
+    "imdi-analytiker": "all",
+    "anonym": "401",
+}
+EXPECTED = {name: (*row, GRANTS.get(name, "403")) for name, row in EXPECTED.items()}
+GRANTS_OTHER_RECIPIENT = {"saksbehandler-i-fylkeskommune", "fylkeskommune-bosetting"}
+GRANTS_STATEMENT_PAGES = {"grants_statement", "grants_statement_export"}
 
 
 def _expected(name) -> dict[str, str]:
@@ -199,6 +216,8 @@ KIND = {
     (policy.Permission.SETTLEMENT_MUNICIPALITY, policy.Person.NONE): "settlement-municipality",
     (policy.Permission.SETTLEMENT_READ, policy.Person.NONE): "settlement-read",
     (policy.Permission.SETTLEMENT_READ, policy.Person.MANY): "settlement-figures",
+    (policy.Permission.GRANTS_READ, policy.Person.NONE): "grants",
+    (policy.Permission.GRANTS_READ, policy.Person.MANY): "grants",
 }
 
 _batch_no = iter(range(10**6))
@@ -275,6 +294,11 @@ WEB_CALLS = {
     "grants_rates": ("get", "/tilskudd/satser/"),
     "grants_rate": ("get", "/tilskudd/satser/AR-1/"),
     "person_grants": ("get", "/personer/{duf}/tilskudd/"),
+    # the payment rounds (the world has an approved round 2025 round 1: grants_round)
+    "grants_round": ("get", "/tilskudd/termin/2025/1/"),
+    "grants_statement": ("get", "/tilskudd/termin/2025/1/5001/"),
+    "grants_statement_export": ("get", "/tilskudd/termin/2025/1/5001/eksport.csv"),
+    "grants_error_reports": ("get", "/tilskudd/feil/"),
     "organisations": ("get", "/organisasjoner/"),
     "organisation": ("get", "/organisasjoner/k-5001/"),
     "administration": ("get", "/administrering/"),
@@ -398,7 +422,17 @@ def world(db, settings, tmp_path):
     add_revision_rows(r, berit)
     settlement_round()
     bs.make_settlement_cases()
+    grants_round()
     return {"in": anne, "out": berit}
+
+
+def grants_round():
+    """Tilskudd: the payment round 2025 round 1, calculated and approved (published to the municipalities)."""
+    from nir.actions.acting import Acting
+    from nir.grants import actions
+
+    acting = Acting.system("matrise")
+    actions.approve_round(acting, actions.calculate_round(acting, 2025, 1))
 
 
 def settlement_round():
@@ -519,6 +553,8 @@ def _web_expected(name, page, where=None) -> str:
     if kind in ("read", "write"):
         return EXPECTED[name][COLUMNS.index(f"{kind}-{where}")]
     verdict = _expected(name)[kind]
+    if page in GRANTS_STATEMENT_PAGES and name in GRANTS_OTHER_RECIPIENT and verdict != "403":
+        return "404"  # Trondheim's statement, to a county municipality
     return "403" if verdict == "403" else verdict if rule.persons == policy.Person.MANY else "ok"
 
 

@@ -155,9 +155,27 @@ WEB_VISITS = {
     "statistics": lambda duf: ["/rapporter/aarsstatistikk/?year=2025"],
     "statistics_export": lambda duf: ["/rapporter/aarsstatistikk/eksport.csv?year=2025"],
     "yearly_report": lambda duf: ["/rapporter/aarsrapport/5001/2025/"],
+    # Tilskudd: a payment round's statement of Trondheim and its downloads, the «Meld feil» cases
+    "grants_statement": lambda duf: _grants_round(["/tilskudd/termin/2025/1/5001/"]),
+    "grants_statement_export": lambda duf: _grants_round(
+        ["/tilskudd/termin/2025/1/5001/eksport.csv", "/tilskudd/termin/2025/1/5001/eksport.xlsx"]
+    ),
+    "grants_error_reports": lambda duf: ["/tilskudd/feil/", "/tilskudd/feil/?vis=alle"],
     # Bosetting: settlement cases (audited with their case numbers; issue 17)
     **bs.AUDIT_WEB_VISITS,
 }
+
+
+def _grants_round(urls):
+    """The payment round 2025 round 1, calculated and approved (by the system) before its pages are visited."""
+    from nir.actions.acting import Acting
+    from nir.grants import actions
+    from nir.grants.models import PaymentRound
+
+    if not PaymentRound.objects.filter(grant_year=2025, quarter=1).exists():
+        acting = Acting.system("revisjon")
+        actions.approve_round(acting, actions.calculate_round(acting, 2025, 1))
+    return urls
 
 
 def test_every_web_page_about_persons_has_a_visit_and_every_duf_route_is_about_one_person():

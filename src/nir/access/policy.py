@@ -538,6 +538,16 @@ WEB_RULES: dict[str, Rule] = {
     "oidc_authentication_init": PUBLIC,
     "oidc_authentication_callback": PUBLIC,
     "oidc_logout": PUBLIC,
+    # --- Tilskudd's payment rounds (issue 20 § 4; added by the grants-web branch) -------------------
+    # Which rounds and recipients: nir.access.grants through nir.grants.selectors (a draft IMDi's only,
+    # a recipient the user may not read: not found); the forms' writes (calculate, approve, paid, «Meld
+    # feil i grunnlag», answer) go through nir.grants.actions, which check GRANTS_MANAGE / the recipient.
+    # A round: the sums per recipient (no person); a statement, its export and the error reports list
+    # persons (audited).
+    "grants_round": _read(P.GRANTS_READ),
+    "grants_statement": _read(P.GRANTS_READ, Person.MANY),
+    "grants_statement_export": _read(P.GRANTS_READ, Person.MANY),
+    "grants_error_reports": _read(P.GRANTS_READ, Person.MANY),
 }
 
 # URL namespaces with their own access control: the API (``API_RULES``, applied by its

@@ -49,7 +49,21 @@ MENU = (
     MenuItem(_("Municipalities"), "municipalities", frozenset({"municipalities", "municipality"})),
     MenuItem(_("Organisations"), "organisations", frozenset({"organisations", "organisation"})),
     MenuItem(_("Reports"), "reports", frozenset({"reports", "report", "statistics", "yearly_report"})),
-    MenuItem(_("Grants"), "grants", frozenset({"grants", "grants_rates", "grants_rate"})),
+    MenuItem(
+        _("Grants"),
+        "grants",
+        frozenset(
+            {
+                "grants",
+                "grants_rates",
+                "grants_rate",
+                "grants_round",
+                "grants_statement",
+                "grants_statement_export",
+                "grants_error_reports",
+            }
+        ),
+    ),
     MenuItem(_("Rules engine"), "rules", frozenset({"rules", "rules_explain"})),
     MenuItem(_("Help texts"), "help_texts", frozenset({"help_texts", "help_text_edit"})),
     MenuItem(

@@ -1,6 +1,7 @@
 """Tilskudd: the per-capita grants (issue 20, docs/grants.md).
 
-    /tilskudd/                        the schemes (budget chapter and post), their grant types and rules
+    /tilskudd/                        the schemes (budget chapter and post), their grant types and rules;
+                                      the payment rounds (nir.web.views_grants_rounds: a round, a statement)
     /tilskudd/satser/                 every rate per grant type and grant year, with its source and whether
                                       it is verified, and the grants' other parameters
     /tilskudd/satser/<code>/          one grant type: its rates year by year, source, verified, note; the
@@ -23,7 +24,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from nir.access import audit
 from nir.access.persons import PersonNotFound
@@ -32,7 +33,7 @@ from nir.grants import person_grants
 from nir.grants.engine import params as grant_params
 from nir.grants.engine.model import GRANT_TYPES, RULES, SCHEMES
 from nir.register import models as m
-from nir.web import explanations
+from nir.web import explanations, views_grants_rounds
 from nir.web.persons.moves import elsewhere_or_not_found
 
 
@@ -97,8 +98,16 @@ def _other_parameters(today: dt.date) -> list[dict[str, Any]]:
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def grants_home(request):
+    """The schemes and rules; the payment rounds the user may see (``nir.web.views_grants_rounds``), and
+    for IMDi the form that calculates a round (posted here, shown again with its errors)."""
+    raw, errors, status = None, None, 200
+    if request.method == "POST":
+        raw, errors, done = views_grants_rounds.calculate_from_post(request)
+        if done is not None:
+            return done
+        status = 422
     today = timezone.localdate()
     schemes = [
         {
@@ -109,7 +118,8 @@ def grants_home(request):
         }
         for code, (name, post) in SCHEMES.items()
     ]
-    return render(request, "web/grants/home.html", {"schemes": schemes, "rules": _rules()})
+    ctx = {"schemes": schemes, "rules": _rules(), **views_grants_rounds.rounds_context(request, raw, errors)}
+    return render(request, "web/grants/home.html", ctx, status=status)
 
 
 @never_cache
