@@ -20,25 +20,11 @@ from __future__ import annotations
 
 from nir.access.policy import Permission, allows
 from nir.access.roles import OrganisationKind
+from nir.access.settlement import active_organisation as _organisation
+from nir.access.settlement import is_imdi as _is_imdi
 
 P = Permission
 NOWHERE: frozenset[str] = frozenset()
-
-
-def _organisation(principal):
-    if principal is None or not getattr(principal, "is_authenticated", False) or not principal.is_active:
-        return None
-    org = getattr(principal, "organisation", None)
-    if org is None or not org.active:
-        return None
-    return org
-
-
-def _is_imdi(principal) -> bool:
-    if getattr(principal, "is_superuser", False):
-        return True
-    org = _organisation(principal)
-    return org is not None and org.kind == OrganisationKind.IMDI
 
 
 def own_recipients(principal) -> frozenset[str]:

@@ -60,13 +60,17 @@ class Area:
 NOWHERE = Area()
 
 
-def _organisation(principal):
+def active_organisation(principal):
+    """The principal's organisation, if the principal is an active, logged-in user or client of an active one."""
     if principal is None or not getattr(principal, "is_authenticated", False) or not principal.is_active:
         return None
     org = getattr(principal, "organisation", None)
     if org is None or not org.active:
         return None
     return org
+
+
+_organisation = active_organisation
 
 
 def _is_imdi(principal) -> bool:

@@ -127,26 +127,6 @@ BUFETAT_CENTRES = (
     ("Bufetat omsorgssenter Kristiansand", "4204"),
 )
 WISHES = ("Ønsker nærhet til familie", "Ønsker bosetting i by", "Ønsker videregående skole i nærheten", "")
-# Citizenship (ISO 3166-1 alpha-3, as UDI records it) of each synthetic origin (``nir.synth.names.ORIGINS``).
-CITIZENSHIP = {
-    "ukraine": "UKR",
-    "syria": "SYR",
-    "palestine": "PSE",
-    "afghanistan": "AFG",
-    "eritrea": "ERI",
-    "somalia": "SOM",
-    "congo": "COD",
-    "sudan": "SDN",
-    "iran": "IRN",
-    "turkey": "TUR",
-    "thailand": "THA",
-    "philippines": "PHL",
-    "russia": "RUS",
-    "india": "IND",
-    "poland": "POL",
-    "lithuania": "LTU",
-    "sweden": "SWE",
-}
 LANGUAGES = ("arabisk", "dari", "tigrinja", "somali", "ukrainsk", "russisk", "engelsk", "fransk", "kurmanji")
 
 
@@ -789,7 +769,7 @@ class _Year:
                         role=m.role,
                         unaccompanied_minor=m.um,
                         companion=m.companion,
-                        citizenship=CITIZENSHIP.get(w.ORIGINS[hh.origin], ""),
+                        citizenship=w.CITIZENSHIP.get(w.ORIGINS[hh.origin], ""),
                         permit_basis="utl_34" if m.collective else ("utl_35_3" if m.resettled else "utl_28"),
                         collective_protection=m.collective,
                         resettlement_refugee=m.resettled,
